@@ -1,0 +1,56 @@
+/*
+ * cli.h — what the subcommands share: the command table's entry type,
+ * option parsing (--name=value, --name value), progress display and the
+ * error report (stderr line + error file). Only engine/cli prints or exits.
+ */
+#ifndef RELIEF_CLI_H
+#define RELIEF_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relief/relief.h"
+
+/* How the program was invoked: as `relief`, or as the drop-in `gogen`. */
+typedef struct {
+  const char *program; /* "relief" or "gogen" */
+  bool gogen;
+} cli_env;
+
+typedef int (*cli_command_fn)(int argc, char **argv, const cli_env *env);
+
+int cmd_run(int argc, char **argv, const cli_env *env);
+
+/* One option a subcommand accepts. */
+typedef struct {
+  const char *name;  /* long name without dashes */
+  char short_name;   /* or 0 */
+  const char **value;
+  bool *flag;        /* for options without a value */
+  const char *help;
+} cli_option;
+
+/* Parses argv[1..] against opts. On error prints a message naming the option
+ * and returns -1; --help/-h prints usage and returns 1; else 0. */
+int cli_parse(int argc, char **argv, const cli_option *opts, int n_opts, const char *usage,
+              const cli_env *env);
+
+/* Progress on stderr: a bar on a terminal, one line per phase otherwise. */
+typedef struct {
+  bool tty;
+  double start, last_print, phase_start;
+  char phase[32];
+} cli_progress;
+
+void cli_progress_init(cli_progress *p);
+void cli_progress_update(void *user, const char *phase, uint64_t done, uint64_t total,
+                         uint64_t rows);
+void cli_progress_finish(cli_progress *p);
+
+/* Reports err on stderr and, when dir is given, writes the error file there
+ * (gogen.err in the drop-in, errors.json otherwise; JSON keyed by input
+ * file). Returns the exit code. */
+int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char *input,
+             const relief_error *err);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * errors.c — how a failed command reports: one line on stderr in the form
+ * FILE:LINE: what is wrong, and an error file in the output folder (the
+ * reference's gogen.err JSON in the drop-in). Returns the exit code.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char *input,
+             const relief_error *err) {
+  char line[3072];
+  relief_error_format(err, line, sizeof line);
+  fprintf(stderr, "%s: %s\n", env->program, line);
+  if (dir && *dir) {
+    char path[4096];
+    relief_output_path(path, sizeof path, dir, env->gogen ? "gogen" : "errors", 0, suffix,
+                       env->gogen ? ".err" : ".json");
+    json_t *root = json_object(), *entry = json_object();
+    json_object_set_new(entry, "errorType", json_string(relief_error_kind(err)));
+    json_t *msg = json_string(line);
+    json_object_set_new(entry, "errorMessage", msg ? msg : json_string("invalid text in message"));
+    json_object_set_new(root, input ? input : "", entry);
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    relief_error werr;
+    if (text && relief_write_file_atomic(path, text, strlen(text), &werr) != RELIEF_OK)
+      fprintf(stderr, "%s: could not write the error file: %s\n", env->program, werr.message);
+    free(text);
+  }
+  return err->status ? (int)err->status : 1;
+}

@@ -1,0 +1,56 @@
+/*
+ * main.c — the relief program: one table of subcommands, each in its own
+ * file as cmd_<name>. Invoked through a link named `gogen` it behaves as the
+ * reference tool of the same name (same flags; gogen.json, gogen.err).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static int cmd_version(int argc, char **argv, const cli_env *env) {
+  (void)argc, (void)argv, (void)env;
+  printf("%s\n", relief_version());
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  cli_command_fn fn;
+  const char *summary;
+} commands[] = {
+    {"run", cmd_run, "decide one county's convictions from DOJ extracts and write the bundle"},
+    {"version", cmd_version, "print the version"},
+};
+
+static void usage(FILE *out, const cli_env *env) {
+  fprintf(out,
+          "usage: %s <command> [options]\n\n"
+          "Bulk Prop 64 conviction relief from CA DOJ research extracts.\n\ncommands:\n",
+          env->program);
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n`%s <command> --help` describes a command's options.\n", env->program);
+}
+
+int main(int argc, char **argv) {
+  const char *base = strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  cli_env env = {"relief", false};
+  if (strcmp(base, "gogen") == 0) env = (cli_env){"gogen", true};
+  if (argc < 2) {
+    usage(stderr, &env);
+    return 1;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout, &env);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) cmd = "version";
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(cmd, commands[i].name)) return commands[i].fn(argc - 1, argv + 1, &env);
+  fprintf(stderr, "%s: unknown command '%s'\n", env.program, cmd);
+  usage(stderr, &env);
+  return 1;
+}

@@ -1,0 +1,122 @@
+/*
+ * run.c — `relief run` (and `gogen run`): one county's determinations from
+ * one or more DOJ extracts, each file processed on its own as the reference
+ * did, written as the bundle of eligibility spec §7 plus the summary.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static char *split_inputs(const char *list, const char ***out, int *n) {
+  char *copy = strdup(list);
+  int cap = 8;
+  *out = malloc(cap * sizeof **out);
+  *n = 0;
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (*n == cap) *out = realloc(*out, (cap *= 2) * sizeof **out);
+    (*out)[(*n)++] = tok;
+  }
+  return copy;
+}
+
+int cmd_run(int argc, char **argv, const cli_env *env) {
+  const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
+             *outputs = NULL, *suffix = NULL, *threads = NULL;
+  const cli_option opts[] = {
+      {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
+      {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
+      {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
+      {"eligibility-options", 0, &options_path, NULL, "options JSON (eligibility spec 6.1)"},
+      {"outputs", 0, &outputs, NULL, "folder for the bundle and summary"},
+      {"file-name-suffix", 0, &suffix, NULL, "appended to every output file name as _SUFFIX"},
+      {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+  };
+  int n_opts = (int)(sizeof opts / sizeof *opts);
+  int parsed = cli_parse(argc, argv, opts, n_opts,
+                         "run --input-doj=F[,F...] --county=NAME --eligibility-options=FILE "
+                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N]",
+                         env);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  relief_error err = {0};
+  if (!outputs || !inputs || !county || !options_path) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "missing required option: --%s (see `%s run --help`)",
+                     !inputs ? "input-doj" : !county ? "county" : !options_path ? "eligibility-options" : "outputs",
+                     env->program);
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  relief_run_config cfg = {.county = county, .outputs_dir = outputs, .suffix = suffix,
+                           .gogen_naming = env->gogen};
+  if (compute_at) {
+    if (relief_parse_iso_date(compute_at, &cfg.compute_day) != 0) {
+      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
+                       compute_at);
+      return cli_fail(env, outputs, suffix, NULL, &err);
+    }
+  } else {
+    cfg.compute_day = (int32_t)(time(NULL) / 86400);
+  }
+  if (threads) {
+    char *end;
+    long t = strtol(threads, &end, 10);
+    if (*end || t < 1 || t > 4096) {
+      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "invalid --threads '%.20s': must be a whole number from 1", threads);
+      return cli_fail(env, outputs, suffix, NULL, &err);
+    }
+    cfg.threads = (int)t;
+  }
+  if (!*county) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  if (relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
+    relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
+                     strerror(errno));
+    return cli_fail(env, NULL, suffix, NULL, &err);
+  }
+  const char **files;
+  int n_files;
+  char *inputs_copy = split_inputs(inputs, &files, &n_files);
+  if (n_files == 0) {
+    free(inputs_copy);
+    free(files);
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  cfg.inputs = files;
+  cfg.n_inputs = n_files;
+  cli_progress progress;
+  cli_progress_init(&progress);
+  cfg.progress = cli_progress_update;
+  cfg.progress_user = &progress;
+  relief_run_result res;
+  relief_status st = relief_run(&cfg, &res, &err);
+  cli_progress_finish(&progress);
+  int code;
+  if (st != RELIEF_OK) {
+    code = cli_fail(env, outputs, suffix, err.file[0] ? err.file : NULL, &err);
+  } else {
+    /* a stale error file from an earlier failed run no longer applies */
+    char path[4096];
+    relief_output_path(path, sizeof path, outputs, env->gogen ? "gogen" : "errors", 0, suffix,
+                       env->gogen ? ".err" : ".json");
+    unlink(path);
+    fprintf(stderr, "%s: %lld rows, %lld people, %.2f s (%.0f rows/s) -> %s\n", env->program,
+            (long long)res.summary.line_count, (long long)res.people, res.seconds,
+            res.seconds > 0 ? (double)res.summary.line_count / res.seconds : 0.0, outputs);
+    code = 0;
+  }
+  free(inputs_copy);
+  free(files);
+  return code;
+}

@@ -1,0 +1,179 @@
+/*
+ * input.c — input bytes into memory. Plain files are memory-mapped; a file
+ * that starts with the zstd magic is decompressed: when every frame records
+ * its content size the frames are decompressed in parallel straight into one
+ * buffer, otherwise the stream is decompressed in order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "relief/io.h"
+
+static const unsigned char zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+static relief_status decompress_streaming(relief_input *in, const char *path, const char *src,
+                                          size_t n, relief_error *err) {
+  ZSTD_DStream *ds = ZSTD_createDStream();
+  if (!ds) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
+  size_t cap = n * 4 + (1 << 20), len = 0;
+  char *out = malloc(cap);
+  ZSTD_inBuffer ib = {src, n, 0};
+  size_t ret = 1;
+  while (out && ib.pos < ib.size) {
+    if (cap - len < ZSTD_DStreamOutSize()) {
+      cap *= 2;
+      char *grown = realloc(out, cap);
+      if (!grown) break;
+      out = grown;
+    }
+    ZSTD_outBuffer ob = {out + len, cap - len, 0};
+    ret = ZSTD_decompressStream(ds, &ob, &ib);
+    len += ob.pos;
+    if (ZSTD_isError(ret)) {
+      relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)ib.pos, "corrupt zstd data: %s",
+                       ZSTD_getErrorName(ret));
+      ZSTD_freeDStream(ds);
+      free(out);
+      return RELIEF_E_DATA;
+    }
+  }
+  ZSTD_freeDStream(ds);
+  if (!out) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
+  if (ret != 0) {
+    free(out);
+    return relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)n,
+                            "truncated zstd data: the last frame is incomplete");
+  }
+  in->data = out;
+  in->size = len;
+  in->map_base = out;
+  in->map_size = 0;
+  return RELIEF_OK;
+}
+
+/* Frame-parallel path: returns RELIEF_OK, an error, or -1 to ask for the
+ * streaming path (a frame without a recorded content size). */
+static int decompress_frames(relief_input *in, const char *path, const char *src, size_t n,
+                             relief_error *err) {
+  size_t n_frames = 0, cap_frames = 16;
+  size_t *frame_off = malloc(cap_frames * sizeof *frame_off);
+  size_t *frame_len = malloc(cap_frames * sizeof *frame_len);
+  size_t *out_off = malloc(cap_frames * sizeof *out_off);
+  size_t total = 0, pos = 0;
+  int status = RELIEF_OK;
+  while (pos < n) {
+    size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
+    if (ZSTD_isError(fl)) {
+      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
+                                "%s zstd frame: %s",
+                                n - pos < 18 ? "truncated" : "corrupt or truncated",
+                                ZSTD_getErrorName(fl));
+      goto done;
+    }
+    unsigned long long content = ZSTD_getFrameContentSize(src + pos, fl);
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR) {
+      status = -1;
+      goto done;
+    }
+    if (n_frames == cap_frames) {
+      cap_frames *= 2;
+      frame_off = realloc(frame_off, cap_frames * sizeof *frame_off);
+      frame_len = realloc(frame_len, cap_frames * sizeof *frame_len);
+      out_off = realloc(out_off, cap_frames * sizeof *out_off);
+    }
+    frame_off[n_frames] = pos;
+    frame_len[n_frames] = fl;
+    out_off[n_frames] = total;
+    n_frames++;
+    total += (size_t)content;
+    pos += fl;
+  }
+  char *out = malloc(total ? total : 1);
+  if (!out) {
+    status = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory (%zu bytes)", total);
+    goto done;
+  }
+  long long bad_frame = -1;
+  const char *bad_text = NULL;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < n_frames; i++) {
+    size_t want = (i + 1 < n_frames ? out_off[i + 1] : total) - out_off[i];
+    size_t got = ZSTD_decompress(out + out_off[i], want, src + frame_off[i], frame_len[i]);
+    if (ZSTD_isError(got) || got != want) {
+#pragma omp critical(relief_zstd_error)
+      if (bad_frame < 0 || (long long)i < bad_frame) {
+        bad_frame = (long long)i;
+        bad_text = ZSTD_isError(got) ? ZSTD_getErrorName(got) : "frame size mismatch";
+      }
+    }
+  }
+  if (bad_frame >= 0) {
+    free(out);
+    status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)frame_off[bad_frame],
+                              "corrupt zstd frame: %s", bad_text);
+    goto done;
+  }
+  in->data = out;
+  in->size = total;
+  in->map_base = out;
+  in->map_size = 0;
+done:
+  free(frame_off);
+  free(frame_len);
+  free(out_off);
+  return status;
+}
+
+relief_status relief_input_open(relief_input *in, const char *path, relief_error *err) {
+  memset(in, 0, sizeof *in);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "not a regular file");
+  }
+  size_t n = (size_t)st.st_size;
+  in->stored_size = n;
+  if (n == 0) {
+    close(fd);
+    in->data = "";
+    return RELIEF_OK;
+  }
+  void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED)
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
+  if (n >= 4 && memcmp(map, zstd_magic, 4) == 0) {
+    madvise(map, n, MADV_SEQUENTIAL);
+    in->compressed = 1;
+    int st2 = decompress_frames(in, path, map, n, err);
+    if (st2 < 0) st2 = decompress_streaming(in, path, map, n, err);
+    munmap(map, n);
+    return (relief_status)st2;
+  }
+  madvise(map, n, MADV_SEQUENTIAL | MADV_WILLNEED);
+  in->data = map;
+  in->size = n;
+  in->map_base = map;
+  in->map_size = n;
+  return RELIEF_OK;
+}
+
+void relief_input_close(relief_input *in) {
+  if (in->map_base) {
+    if (in->map_size)
+      munmap(in->map_base, in->map_size);
+    else
+      free(in->map_base);
+  }
+  memset(in, 0, sizeof *in);
+}

@@ -1,0 +1,60 @@
+/*
+ * relief/io.h — getting input bytes into memory and output bytes onto disk.
+ * Plain files are memory-mapped; zstd files (recognised by magic bytes) are
+ * decompressed frame-parallel into one buffer. Outputs are written to a
+ * temporary name and renamed into place only when the whole run succeeds.
+ */
+#ifndef RELIEF_IO_H
+#define RELIEF_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "relief/error.h"
+
+typedef struct {
+  const char *data;   /* the text; not NUL-terminated */
+  size_t size;        /* bytes of text */
+  size_t stored_size; /* bytes on disk */
+  int compressed;     /* 1 when the file was zstd */
+  void *map_base;     /* private: mapping or owned buffer */
+  size_t map_size;
+} relief_input;
+
+/* Opens path: maps it, or decompresses it when it starts with the zstd magic.
+ * A missing/unreadable path, a folder, or a corrupt/truncated zstd stream is
+ * an error naming the file (and byte offset for zstd). */
+relief_status relief_input_open(relief_input *in, const char *path, relief_error *err);
+
+/* Releases what relief_input_open took. Safe on a zeroed struct. */
+void relief_input_close(relief_input *in);
+
+/* An output file written under a temporary name in the same folder. */
+typedef struct {
+  FILE *fp;
+  char final_path[4096];
+  char temp_path[4096];
+} relief_outfile;
+
+/* Creates a temporary file (mode 0600) beside final_path. */
+relief_status relief_outfile_open(relief_outfile *out, const char *final_path, relief_error *err);
+
+/* Writes len bytes; an I/O failure (disk full...) is RELIEF_E_IO. */
+relief_status relief_outfile_write(relief_outfile *out, const void *buf, size_t len,
+                                   relief_error *err);
+
+/* Flushes, fsyncs and closes the temporary file (it keeps its temporary name). */
+relief_status relief_outfile_finish(relief_outfile *out, relief_error *err);
+
+/* Renames the finished temporary file onto its final name. */
+relief_status relief_outfile_commit(relief_outfile *out, relief_error *err);
+
+/* Closes (if open) and removes the temporary file. Safe to call twice. */
+void relief_outfile_discard(relief_outfile *out);
+
+/* Writes a whole small file atomically (temp + rename), mode 0600. */
+relief_status relief_write_file_atomic(const char *path, const void *buf, size_t len,
+                                       relief_error *err);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * relief/report.h — what a run produces: the row bundle (All_Results,
+ * All_Results_Condensed, Prop64_Results), the summary, and the run entry
+ * point that drives map → parse → group → evaluate → emit for each input.
+ */
+#ifndef RELIEF_REPORT_H
+#define RELIEF_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relief/error.h"
+#include "relief/rules.h"
+
+/* ---- CSV output with the reference's quoting (Go encoding/csv) ---- */
+
+/* A growable byte buffer. */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} relief_buf;
+
+void relief_buf_reserve(relief_buf *b, size_t extra);
+void relief_buf_append(relief_buf *b, const void *p, size_t n);
+void relief_buf_free(relief_buf *b);
+static inline void relief_buf_putc(relief_buf *b, char c) {
+  if (b->len == b->cap) relief_buf_reserve(b, 1);
+  b->data[b->len++] = c;
+}
+
+/* Whether Go's csv writer would quote this field. */
+bool relief_csv_needs_quotes(const char *s, size_t n);
+
+/* Appends one field, quoted when needed, doubling quotes inside. */
+void relief_csv_append(relief_buf *b, const char *s, size_t n);
+
+/* The 18 result column names (eligibility spec §5). */
+extern const char *const relief_result_columns[18];
+
+/* ---- Summary (eligibility spec §7) ---- */
+
+typedef struct {
+  int64_t no_felony, no_conviction, no_conviction_last7;
+} relief_relief_counts;
+
+enum { RELIEF_EARLIEST_UNSET = 0, RELIEF_EARLIEST_DAY, RELIEF_EARLIEST_NONE };
+
+typedef struct {
+  int earliest_state;  /* RELIEF_EARLIEST_*; NONE = no in-county Prop 64 conviction */
+  int32_t earliest_day;
+  int64_t line_count;
+  relief_relief_counts current, dismiss_all;
+  int64_t prop64_by_section[5]; /* index 1..4; key shown when > 0 */
+  int64_t subjects_with_prop64_in_county;
+  int64_t prop64_felony, prop64_nonfelony;
+  int64_t subjects_with_relief;
+  int64_t count_by_flow_row[RELIEF_FLOW_MAX_ROWS]; /* in-county Prop 64 results per deciding row */
+} relief_summary;
+
+/* Adds a thread's partial summary of one file into that file's summary:
+ * counts add, the earliest date is the minimum, lineCount is left alone. */
+void relief_summary_add_partial(relief_summary *a, const relief_summary *b);
+
+/* Adds file summary b into running summary a (the reference's per-file
+ * accumulation, earliest date included). */
+void relief_summary_accumulate(relief_summary *a, const relief_summary *b);
+
+/* Renders the summary JSON (key order and formatting of the reference).
+ * now_unix is printed as earliestConviction when there is no conviction.
+ * Returns a malloc'd NUL-terminated string. */
+char *relief_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
+                          const relief_options *opt, double seconds, int64_t now_unix);
+
+/* ---- Running ---- */
+
+/* Progress: bytes done of total in a phase ("parse", "group", "evaluate",
+ * "write"), and rows seen so far. Called from one thread at a time. */
+typedef void (*relief_progress_fn)(void *user, const char *phase, uint64_t done, uint64_t total,
+                                   uint64_t rows);
+
+typedef struct {
+  const char *const *inputs; /* input paths */
+  int n_inputs;
+  const char *county;
+  int32_t compute_day;
+  relief_options options;
+  const char *outputs_dir;
+  const char *suffix;   /* file-name suffix, or NULL */
+  bool gogen_naming;    /* summary gogen.json instead of summary.json */
+  int threads;          /* 0 = all cores */
+  relief_progress_fn progress;
+  void *progress_user;
+} relief_run_config;
+
+typedef struct {
+  relief_summary summary;
+  double seconds;
+  uint64_t input_bytes;
+  int64_t people;
+  int64_t convictions;
+} relief_run_result;
+
+/* Runs the reference-compatible `run`: each input on its own, bundle files
+ * written under temporary names and renamed into place only when every input
+ * succeeded; the summary last. On failure nothing in outputs_dir changes
+ * except that temporary files are removed. */
+relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err);
+
+/* Output file path for the bundle: dir/base[_index][_suffix].ext. index 0 =
+ * no index. */
+void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
+                        const char *suffix, const char *ext);
+
+#endif
