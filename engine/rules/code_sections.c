@@ -138,11 +138,35 @@ relief_code_class relief_classify(const relief_classifier *c, const char *s, siz
   return k;
 }
 
+/* Length of the Unicode white-space rune (Go's unicode.IsSpace) at the
+ * start of s, or 0. */
+static size_t space_at_start(const unsigned char *s, size_t n) {
+  if (!n) return 0;
+  if (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) return 1;
+  if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2;
+  if (n < 3) return 0;
+  if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3; /* U+1680 */
+  if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF))
+    return 3; /* U+2000-200A, U+2028, U+2029, U+202F */
+  if (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) return 3; /* U+205F */
+  if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3; /* U+3000 */
+  return 0;
+}
+
+/* Length of the white-space rune that ends s, or 0. */
+static size_t space_at_end(const unsigned char *s, size_t n) {
+  for (size_t k = 1; k <= 3 && k <= n; k++)
+    if (space_at_start(s + n - k, k) == k) return k;
+  return 0;
+}
+
 /* Go's strings.TrimSpace(s) == "" or == "SEE COMMENT FOR CHARGE". */
 static bool charge_is_in_comment(const char *s, size_t n) {
-  while (n && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))) s++, n--;
-  while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r'))) n--;
-  return n == 0 || (n == 22 && memcmp(s, "SEE COMMENT FOR CHARGE", 22) == 0);
+  const unsigned char *u = (const unsigned char *)s;
+  size_t k;
+  while ((k = space_at_start(u, n))) u += k, n -= k;
+  while ((k = space_at_end(u, n))) n -= k;
+  return n == 0 || (n == 22 && memcmp(u, "SEE COMMENT FOR CHARGE", 22) == 0);
 }
 
 const char *relief_code_section(const char *offense, size_t offense_len, const char *comment,

@@ -1,0 +1,105 @@
+/*
+ * test_io.c — mapped and zstd input (multi-frame, truncated, corrupt) and
+ * outputs that appear under their final name only when committed.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "relief/io.h"
+
+static char dir[] = "/tmp/relief-io-XXXXXX";
+static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
+TestSuite(io, .init = setup);
+
+static void write_file(const char *path, const void *p, size_t n) {
+  FILE *f = fopen(path, "wb");
+  fwrite(p, 1, n, f);
+  fclose(f);
+}
+
+/* text compressed as frames of frame bytes each */
+static size_t compress_frames(const char *text, size_t n, size_t frame, char *out, size_t cap) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += frame) {
+    size_t len = n - i < frame ? n - i : frame;
+    size_t c = ZSTD_compress(out + o, cap - o, text + i, len, 3);
+    cr_assert_not(ZSTD_isError(c));
+    o += c;
+  }
+  return o;
+}
+
+Test(io, plain_and_multi_frame_zstd_give_the_same_text) {
+  size_t n = 300000;
+  char *text = malloc(n), *z = malloc(n * 2);
+  for (size_t i = 0; i < n; i++) text[i] = "abc,def\n"[i % 8] + (char)(i % 97 == 0);
+  char plain[256], packed[256];
+  snprintf(plain, sizeof plain, "%s/a.dat", dir);
+  snprintf(packed, sizeof packed, "%s/a.dat.zst", dir);
+  write_file(plain, text, n);
+  size_t zn = compress_frames(text, n, 40000, z, n * 2);
+  write_file(packed, z, zn);
+  relief_input a, b;
+  relief_error err;
+  cr_assert_eq(relief_input_open(&a, plain, &err), RELIEF_OK);
+  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_OK);
+  cr_assert(b.compressed);
+  cr_assert_eq(a.size, n);
+  cr_assert_eq(b.size, n);
+  cr_assert_eq(memcmp(a.data, b.data, n), 0);
+  relief_input_close(&a);
+  relief_input_close(&b);
+  /* truncated: the last frame is cut */
+  write_file(packed, z, zn - 10);
+  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_E_DATA);
+  cr_assert_geq(err.offset, 0);
+  /* corrupt: the second frame's header is damaged */
+  size_t first = ZSTD_findFrameCompressedSize(z, zn);
+  z[first] ^= 0x5A;
+  write_file(packed, z, zn);
+  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_E_DATA);
+  free(text);
+  free(z);
+}
+
+Test(io, missing_and_folder_inputs_are_errors) {
+  relief_input in;
+  relief_error err;
+  char path[256];
+  snprintf(path, sizeof path, "%s/missing.dat", dir);
+  cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_IO);
+  cr_assert(strstr(err.file, "missing.dat"));
+  cr_assert_eq(relief_input_open(&in, dir, &err), RELIEF_E_IO);
+}
+
+Test(io, outfile_appears_only_when_committed_mode_0600) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/out.csv", dir);
+  write_file(path, "old", 3);
+  relief_outfile f;
+  relief_error err;
+  cr_assert_eq(relief_outfile_open(&f, path, &err), RELIEF_OK);
+  cr_assert_eq(relief_outfile_write(&f, "new data", 8, &err), RELIEF_OK);
+  cr_assert_eq(relief_outfile_finish(&f, &err), RELIEF_OK);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_size, 3, "final name untouched before commit");
+  cr_assert_eq(stat(f.temp_path, &st), 0);
+  cr_assert_eq(st.st_mode & 0777, 0600);
+  cr_assert_eq(relief_outfile_commit(&f, &err), RELIEF_OK);
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_size, 8);
+  /* a discarded file leaves nothing behind */
+  cr_assert_eq(relief_outfile_open(&f, path, &err), RELIEF_OK);
+  char temp[4096];
+  snprintf(temp, sizeof temp, "%s", f.temp_path);
+  relief_outfile_discard(&f);
+  cr_assert_neq(stat(temp, &st), 0);
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_size, 8);
+}
