@@ -206,6 +206,7 @@ Test(generator, manifest_tells_the_truth)
     long long total_rows = 0, total_bytes = 0;
     size_t subject_capacity = 1 << 16, subject_count = 0;
     char (*subjects)[16] = calloc(subject_capacity, 16);
+    char (*cii_numbers)[16] = calloc(subject_capacity, 16);
     json_array_foreach(json_object_get(manifest, "files"), index, entry) {
         file_bytes file = read_file(directory, json_string_value(json_object_get(entry, "file")));
         long long rows = 0;
@@ -218,6 +219,9 @@ Test(generator, manifest_tells_the_truth)
             memcpy(subject, fields[COLUMN_SUBJECT_ID].chars, fields[COLUMN_SUBJECT_ID].length < 15 ? fields[COLUMN_SUBJECT_ID].length : 15);
             if (strcmp(subject, previous_subject) != 0) {
                 cr_assert(subject_count < subject_capacity);
+                field_span cii = fields[11];
+                memcpy(cii_numbers[subject_count], cii.chars, cii.length < 15 ? cii.length : 15);
+                cr_assert(cii.length >= 8 && cii.length <= 10, "CII of %zu digits", cii.length);
                 memcpy(subjects[subject_count++], subject, 16);
                 memcpy(previous_subject, subject, 16);
             }
@@ -238,6 +242,13 @@ Test(generator, manifest_tells_the_truth)
     cr_assert_eq((long long)distinct, manifest_integer(manifest, "people"));
     cr_assert_eq((long long)distinct, 4000);
     cr_assert(subject_count > distinct, "nobody appears in two counties");
+    /* CII numbers are unique per person too */
+    qsort(cii_numbers, subject_count, 16, (int (*)(const void *, const void *))strcmp);
+    size_t distinct_cii = 0;
+    for (size_t i = 0; i < subject_count; i++)
+        distinct_cii += i == 0 || strcmp(cii_numbers[i], cii_numbers[i - 1]) != 0;
+    cr_assert_eq(distinct_cii, distinct, "CII numbers shared between people");
+    free(cii_numbers);
     free(subjects);
     json_decref(manifest);
 }
