@@ -172,7 +172,8 @@ class CsvError(Exception):
 
 
 class GoCsvReader:
-    """encoding/csv Reader, Comma=',', LazyQuotes=false, FieldsPerRecord=n.
+    """encoding/csv Reader, Comma=',', LazyQuotes=false, FieldsPerRecord=n
+    (None: any count, for reading bundles back).
 
     first_line is the physical number of the first line handed to it, so
     that errors name the line of the file (header counted).
@@ -213,7 +214,7 @@ class GoCsvReader:
                 return
             rec_line = self.num_line
             fields = self._parse_record(line, rec_line)
-            if len(fields) != self.fields_per_record:
+            if self.fields_per_record is not None and len(fields) != self.fields_per_record:
                 raise CsvError(rec_line, "wrong number of fields (%d, want %d)"
                                % (len(fields), self.fields_per_record))
             yield rec_line, fields

@@ -464,11 +464,17 @@ def merge_summaries(run, file_summary):
         for k, v in file_summary[key].items():
             m[k] = m.get(k, 0) + v
         merged[key] = m
-    # The running earliest date stays only if known (not the zero time) and
-    # earlier than the file's; a wall-clock value (None) is never earlier
-    # than a real date, and a real date is always earlier than the clock.
+    # Go's findEarliest(run, file): the running date stays only if it is
+    # known (not the zero time) and before the file's.  None stands for the
+    # wall clock (a file without in-county Prop 64 convictions): "now" lies
+    # after every date up to today and before every later one.
+    now = go.days_from_civil(*datetime.datetime.now(datetime.timezone.utc).timetuple()[:3]) + 0.5
+
+    def instant(day):
+        return now if day is None else day
+
     prev, cur = run["earliest"], file_summary["earliest"]
-    if prev is not None and prev != go.ZERO_DAY and (cur is None or prev < cur):
+    if prev != go.ZERO_DAY and instant(prev) < instant(cur):
         merged["earliest"] = prev
     else:
         merged["earliest"] = cur
