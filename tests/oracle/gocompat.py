@@ -213,7 +213,14 @@ class GoCsvReader:
             if line is None:
                 return
             rec_line = self.num_line
-            fields = self._parse_record(line, rec_line)
+            try:
+                fields = self._parse_record(line, rec_line)
+            except CsvError as e:
+                if e.line != rec_line and "quoted-field" in e.message:
+                    # an unterminated quote: name the line where the record began
+                    raise CsvError(rec_line, "quoted field never closed (from line %d to %d)"
+                                   % (rec_line, e.line))
+                raise
             if self.fields_per_record is not None and len(fields) != self.fields_per_record:
                 raise CsvError(rec_line, "wrong number of fields (%d, want %d)"
                                % (len(fields), self.fields_per_record))
