@@ -91,6 +91,11 @@ def code_section(rng):
     return rng.choice(pool)
 
 
+# Non-ASCII white space that Go's strings.TrimSpace removes; set to False to
+# look past a known engine difference on it.
+UNICODE_BLANKS = True
+
+
 def offense_and_comment(rng):
     r = rng.random()
     charge = code_section(rng) + rng.choice(DESCRIPTIONS)
@@ -100,7 +105,7 @@ def offense_and_comment(rng):
     if r < 0.12:
         return rng.choice(["", "   ", "SEE COMMENT FOR CHARGE", " SEE COMMENT FOR CHARGE  ",
                            "\tSEE COMMENT FOR CHARGE", "SEE COMMENT FOR CHARGE-X",
-                           "\u00a0"]), rng.choice([charge, comment])
+                           "\u00a0" if UNICODE_BLANKS else "\f"]), rng.choice([charge, comment])
     if r < 0.16:
         return charge.split("-")[0], comment  # no dash at all
     return charge, comment
