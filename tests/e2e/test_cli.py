@@ -287,6 +287,16 @@ def earliest_is_wall_clock_without_prop64():
 
 
 @test
+def unicode_blank_offense_uses_comment():
+    out = fresh_dir("unicode_blank")
+    check_rc(relief(["unicode_blank.csv"], "spec_options.json", out), 0)
+    rows = by_key(read_rows(os.path.join(out, "All_Results.csv")))
+    expect(rows[("5001", "101001001000")], det=R, reason="Reduce all HS 11359 convictions", other="")
+    expect(rows[("5002", "101001001000")], det=D, reason="Dismiss all HS 11357 convictions", other="")
+    same_as_oracle(out, ["unicode_blank.csv"], "spec_options.json")
+
+
+@test
 def multi_file_naming_and_sums():
     out = fresh_dir("multi")
     check_rc(relief(["checks.csv", "small_header.csv"], "spec_options.json", out), 0)

@@ -204,24 +204,55 @@ class OptionsError(Exception):
     pass
 
 
+def go_json_field(obj, key):
+    """Go encoding/json field lookup: exact name first, else case-insensitive;
+    unknown keys are ignored.  Returns None when absent (or null)."""
+    if not isinstance(obj, dict):
+        raise OptionsError("expected a JSON object, got %r" % (obj,))
+    if key in obj:
+        return obj[key]
+    for k, v in obj.items():
+        if k.lower() == key.lower():
+            return v
+    return None
+
+
+class _Fields:
+    def __init__(self, obj):
+        self.obj = obj
+
+    def get(self, key, default=None):
+        value = go_json_field(self.obj, key)
+        return default if value is None else value
+
+
 class Options:
     def __init__(self, raw):
         if not isinstance(raw, dict):
             raise OptionsError("eligibility options: not a JSON object")
-        base = raw.get("baselineEligibility") or {}
-        extra = raw.get("additionalRelief") or {}
+        base = _Fields(go_json_field(raw, "baselineEligibility") or {})
+        extra = _Fields(go_json_field(raw, "additionalRelief") or {})
         self.dismiss = self._sections(base, "dismiss")
         self.reduce = self._sections(base, "reduce")
-        self.under21 = bool(extra.get("subjectUnder21AtConviction", False))
+        self.under21 = self._flag(extra, "subjectUnder21AtConviction")
         self.age = self._number(extra, "subjectAgeThreshold", 40, 65)
         self.years_since = self._number(extra, "yearsSinceConvictionThreshold", 1, 15)
         self.years_crime_free = self._number(extra, "yearsCrimeFreeThreshold", 1, 15)
-        self.deceased = bool(extra.get("subjectIsDeceased", False))
-        self.only_prop64 = bool(extra.get("subjectHasOnlyProp64Charges", False))
+        self.deceased = self._flag(extra, "subjectIsDeceased")
+        self.only_prop64 = self._flag(extra, "subjectHasOnlyProp64Charges")
+
+    @staticmethod
+    def _flag(extra, key):
+        value = extra.get(key, False)
+        if not isinstance(value, bool):
+            raise OptionsError("%s: must be true or false, got %r" % (key, value))
+        return value
 
     @staticmethod
     def _sections(base, key):
         value = base.get(key) or []
+        if not isinstance(value, list):
+            raise OptionsError("%s: must be a list of code sections" % key)
         for s in value:
             if s not in ("11357", "11358", "11359", "11360"):
                 raise OptionsError("%s: invalid code section %r" % (key, s))
