@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Random DOJ research files aimed at the contract's edge cases, not realism.
+
+Every field the rules read is drawn from a pool of normal values, near
+misses and oddities: unknown and impossible dates, dates one day either side
+of every threshold, Feb 29 birthdays, quoted fields holding commas, quotes,
+CR/LF, leading spaces, code sections that match the superstrike / PC 290 /
+related patterns and ones that just miss, several sentence parts, repeated
+CNT_ORDERs, COURT ACTION OFNs, out-of-county rows, SEE COMMENT FOR CHARGE.
+The file is always well formed (95 fields a row) so that it is read whole.
+
+Usage: randomdoj.py --seed S --people N --out F [--county C] [--compute-at D]
+"""
+
+import argparse
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gocompat as go  # noqa: E402
+from oracle import COL, DOJ_COLUMNS  # noqa: E402
+
+PROP64_SECTIONS = [
+    "11357(A) HS", "11357(B)HS", "11357(C) HS", "11357(D) HS", "11357 HS",
+    "11357A HS", "11357(E) HS", "113570 HS", "11358 HS", "11358(C) HS",
+    "11359 HS", "11359(B) HS", "11360(A) HS", "11360A2 HS", "11360 11357 HS",
+    "11359 11358(A) HS", "11357(C)11357(A) HS", "11358 HS ", " 11359 HS",
+]
+SUPERSTRIKES = [
+    "187 PC", "187PC", "1187 PC", "37 PC", "128 PC", "189.1 PC", "189.2 PC",
+    "190.03(A) PC", "190.123 PC", "191.5 PC", "209.5 PC", "217.1 PC",
+    "245(D)(3) PC", "261(A)(2) PC", "262 PC", "264.1 PC", "269 PC",
+    "273AB(A) PC", "286(C)(2)(B) PC", "286(D)(3) PC", "288(A) PC",
+    "288(B)(1) PC", "288A(C)(2)(B) PC", "288.5(A) PC", "289(J) PC",
+    "289(A)(2)(C) PC", "451.5 PC", "653F PC", "667.61 PC", "667.6 PC",
+    "4500 PC", "11418(B)(2) PC", "11418 PC", "12308 PC", "18755 PC",
+    "1672(A) MV", "136.1 186.22(B)(4) PC", "186.22(B)(4) 246 PC",
+    "186.22(B)(4) PC", "246 PC", "213(A)(1)(A) X 186.22(B)(4) PC",
+    "12022.55 PC", "190(A\n) PC",
+]
+PC290 = [
+    "236.1(B) PC", "236.1(A) PC", "243.4(A) PC", "261 PC", "261.5 PC",
+    "261A PC", "262(A)(1) PC", "264.1(A) PC", "266 PC", "266C PC",
+    "266H(B)(1) PC", "266I(B) PC", "266J PC", "267 PC", "269(A)(1) PC",
+    "272 PC", "285 PC", "286 PC", "286.5 PC", "288 PC", "288A PC",
+    "288.2(A) PC", "288.6 PC", "289(A) PC", "289.5 PC", "311.1(A) PC",
+    "311.2(B) PC", "311.2(A) PC", "311.11(A) PC", "314(1) PC", "314(3) PC",
+    "647.6(A) PC", "647A PC", "653F(B) PC", "653F(D) PC",
+]
+RELATED_AND_OTHER = [
+    "647(f) PC", "647(F) PC", "602 PC", "466  PC", "148.9 PC", "148PC",
+    "11364 HS", "11550 HS", "4140 BP", "40508(A) VC", "1320(A) PC",
+    "1320.5 PC", "503 VC", "23152(B) VC", "459 PC", "632 PC", "11359, HS",
+    '11358 "HS"', "32 PC", "", "   ",
+]
+DESCRIPTIONS = ["-POSSESS MARIJUANA", "-CULTIVATE CANNABIS", "-SELL-TRANSPORT",
+                "", "-", " -X", "-A,B", '-SAY "HI"']
+
+
+def rand_date_field(rng, around):
+    """A STP_EVENT_DATE / PRI_DOB field: mostly real dates, often near a
+    given day number, sometimes unknown or odd."""
+    r = rng.random()
+    if r < 0.12:
+        return rng.choice(["", "19870000", "00000000", "19870230", "1987023 ",
+                           " 19870123", "2019111", "201911111", "1987-1-1",
+                           "19871301", "00010101", "00000229", "00001231",
+                           "17000101", "24000101", "19000229", "20000229"])
+    if r < 0.55 and around:
+        day = rng.choice(around) + rng.choice([-1, 0, 0, 1, rng.randint(-400, 400)])
+    else:
+        day = go.days_from_civil(rng.randint(1930, 2024), 1, 1) + rng.randint(0, 365)
+    y, m, d = go.civil_from_days(day)
+    if not 0 <= y <= 9999:
+        return ""
+    return "%04d%02d%02d" % (y, m, d)
+
+
+def thresholds(compute):
+    """Day numbers one step from which a check flips."""
+    days = [go.days_from_civil(2016, 11, 9), compute]
+    for n in range(1, 16):
+        days.append(go.add_years(compute, -n))
+    days.append(go.add_years(compute, -7))
+    return days
+
+
+def code_section(rng):
+    pool = rng.choice([PROP64_SECTIONS, PROP64_SECTIONS, SUPERSTRIKES, PC290, RELATED_AND_OTHER])
+    return rng.choice(pool)
+
+
+# Non-ASCII white space that Go's strings.TrimSpace removes; set to False to
+# look past a known engine difference on it.
+UNICODE_BLANKS = True
+
+
+def offense_and_comment(rng):
+    r = rng.random()
+    charge = code_section(rng) + rng.choice(DESCRIPTIONS)
+    comment = rng.choice(["", "", "RANDOM TEXT", code_section(rng) + rng.choice(DESCRIPTIONS),
+                          "11357(A) HS-POSS", "11357(C)", "11360 HS-TRANSPORT",
+                          "SEE 11358-CULT", "11357(D) - 11359"])
+    if r < 0.12:
+        return rng.choice(["", "   ", "SEE COMMENT FOR CHARGE", " SEE COMMENT FOR CHARGE  ",
+                           "\tSEE COMMENT FOR CHARGE", "SEE COMMENT FOR CHARGE-X",
+                           "\u00a0" if UNICODE_BLANKS else "\f"]), rng.choice([charge, comment])
+    if r < 0.16:
+        return charge.split("-")[0], comment  # no dash at all
+    return charge, comment
+
+
+FILLERS = ["", "", "", "x", "   ", " x", "\t", 'a"b', "\\.", "multi\nline",
+           "\u00a0x", "a,b", "a\rb", "a\r\nb", "\u2003y", "\u0085z", "NULL  "]
+
+
+class Person:
+    def __init__(self, rng, sid, county, others, compute):
+        self.rng = rng
+        self.sid = sid
+        self.county = county
+        self.others = others
+        self.compute = compute
+        dob_day = go.add_years(compute, -rng.choice([21, 40, 45, 50, 57, 60, 65, 70, 25, 33]))
+        dob_day += rng.choice([-1, 0, 1, rng.randint(-2000, 2000)])
+        y, m, d = go.civil_from_days(dob_day)
+        if rng.random() < 0.1:
+            y, m, d = rng.choice([1960, 1964, 1972, 1996, 2000]), 2, 29
+        self.dob_day = go.days_from_civil(y, m, d)
+        self.dob = "%04d%02d%02d" % (y, m, d)
+        if rng.random() < 0.12:
+            self.dob = rng.choice(["", "19870000", "00000000", "19870230", "1960031 "])
+        self.name = rng.choice(["SKYWALKER,LUKE S", "ORGANA,LEIA", " SOLO,HAN", 'O"BRIEN,PAT',
+                                "KENOBI,OBI\nWAN", "YODA", "CALRISSIAN, LANDO"])
+
+    def rows(self):
+        rng = self.rng
+        around = thresholds(self.compute) + [go.add_years(self.dob_day, 21)]
+        out = []
+        cycle = 100 + rng.randint(0, 5)
+        count_orders = []
+        for _ in range(rng.randint(1, 9)):
+            cycle += rng.random() < 0.4
+            step = rng.randint(1, 4)
+            co = "%03d%03d%03d000" % (cycle, step, rng.randint(1, 3))
+            if count_orders and rng.random() < 0.25:
+                co = rng.choice(count_orders)  # a further sentence part or a repeat
+            count_orders.append(co)
+            f = [rng.choice(FILLERS) for _ in DOJ_COLUMNS]
+            f[COL["SUBJECT_ID"]] = self.sid
+            f[COL["PRI_NAME"]] = self.name if rng.random() < 0.9 else "OTHER,NAME"
+            f[COL["PRI_DOB"]] = self.dob if rng.random() < 0.9 else rand_date_field(rng, around)
+            f[COL["CNT_ORDER"]] = co
+            f[COL["STP_TYPE_DESCR"]] = rng.choice(
+                ["COURT ACTION"] * 5 + ["ARREST/DETAINED/CITED", "REGISTRATION", "DECEASED",
+                                        "PROBATION", "COURT ACTION ", "court action"])
+            f[COL["STP_EVENT_DATE"]] = rand_date_field(rng, around)
+            f[COL["STP_ORI_CNTY_NAME"]] = rng.choice(
+                [self.county] * 6 + self.others + [self.county + " ", self.county.lower(), ""])
+            f[COL["OFN"]] = rng.choice(["", "", "NULL  ", "140189", "140190", "A,B", " 77", '1"2'])
+            f[COL["OFFENSE_DESCR"]], f[COL["COMMENT_TEXT"]] = offense_and_comment(rng)
+            if f[COL["STP_TYPE_DESCR"]] == "REGISTRATION" and rng.random() < 0.6:
+                f[COL["OFFENSE_DESCR"]] = rng.choice(["290 PC-REGISTER", "290(A) PC", " 290 PC"])
+            f[COL["OFFENSE_TOC"]] = rng.choice(["F", "M", "I", "", "f", "F "])
+            f[COL["DISP_DESCR"]] = rng.choice(["CONVICTED-JAIL", "CONVICTED", "CONVICTED-PROB"] * 3
+                                              + ["DISMISSED", "", " CONVICTED", "convicted"])
+            f[COL["CONV_STAT_DESCR"]] = rng.choice(["FELONY"] * 5 + ["MISDEMEANOR", "INFRACTION",
+                                                    "", "", "FELONY ", "felony"])
+            f[COL["SENT_LENGTH"]] = rng.choice(["", "30", "+5", "-3", " 10", "10 ", "abc", "007",
+                                                "200", "1", "99999"])
+            f[COL["SENT_TIME_CODE"]] = rng.choice(["D", "M", "Y", "", "d", "X", "Y "])
+            if f[COL["SENT_LENGTH"]] == "99999" and f[COL["SENT_TIME_CODE"]] != "D":
+                f[COL["SENT_LENGTH"]] = "2"  # keep Go's Duration arithmetic in range
+            out.append(f)
+        return out
+
+
+def encode_field(rng, field):
+    raw = field.encode("utf-8")
+    must_quote = any(c in raw for c in b',"\r\n')
+    if must_quote or (rng.random() < 0.05):
+        return b'"' + raw.replace(b'"', b'""') + b'"'
+    return raw
+
+
+def generate(seed, people, county, compute):
+    rng = random.Random(seed)
+    others = ["LOS ANGELES", "ALAMEDA", "SAN FRANCISCO"]
+    others = [c for c in others if c != county]
+    persons = []
+    for i in range(people):
+        sid = str(10000000 + rng.randint(0, people * 3))
+        if rng.random() < 0.05:
+            sid += " "
+        persons.append(Person(rng, sid, county, others, compute).rows())
+    # Mostly each person's rows together; sometimes interleaved.
+    rows = []
+    queues = [list(p) for p in persons]
+    while queues:
+        k = rng.randrange(len(queues)) if rng.random() < 0.3 else 0
+        rows.append(queues[k].pop(0))
+        if rng.random() < 0.3 or not queues[k]:
+            if not queues[k]:
+                queues.pop(k)
+    crlf = rng.random() < 0.3
+    parts = []
+    header_kind = rng.choice(["none", "plain", "extra_comma"])
+    if header_kind != "none":
+        parts.append(",".join(DOJ_COLUMNS).encode() + (b"," if header_kind == "extra_comma" else b"")
+                     + (b"\r\n" if crlf else b"\n"))
+    for i, row in enumerate(rows):
+        line = b",".join(encode_field(rng, f) for f in row)
+        end = b"\r\n" if (crlf or rng.random() < 0.05) else b"\n"
+        if i == len(rows) - 1:
+            end = rng.choice([end, b"", b"\r"])
+        parts.append(line + end)
+        if rng.random() < 0.03 and i != len(rows) - 1:
+            parts.append(rng.choice([b"\n", b"\r\n"]))
+    return b"".join(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--people", type=int, required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--county", default="SACRAMENTO")
+    ap.add_argument("--compute-at", default="2019-11-11")
+    args = ap.parse_args()
+    y, m, d = (int(x) for x in args.compute_at.split("-"))
+    data = generate(args.seed, args.people, args.county, go.days_from_civil(y, m, d))
+    with open(args.out, "wb") as f:
+        f.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
