@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages relief needs (only those missing), then
+# configures and builds it into build/. Used by both README commands and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc cmake make pkg-config libzstd-dev libxxhash-dev libjansson-dev
+          libcriterion-dev python3 zstd)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${RELIEF_CMAKE_FLAGS:-} >/dev/null
+cmake --build build -j"$(nproc)"
