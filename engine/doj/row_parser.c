@@ -154,7 +154,7 @@ static size_t count_quotes(const char *p, size_t n) {
 }
 
 size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
-                         size_t *bounds) {
+                         size_t *bounds, relief_release_fn release, void *release_user) {
   size_t span = size - begin;
   if (n_wanted < 1) n_wanted = 1;
   if (span < n_wanted * 4096) n_wanted = span / 4096 + 1;
@@ -171,6 +171,7 @@ size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_w
   for (size_t i = 0; i < n_wanted; i++) {
     size_t a = begin + i * seg, b = i + 1 == n_wanted ? size : begin + (i + 1) * seg;
     parity[i] = count_quotes(text + a, b - a) & 1;
+    if (release) release(release_user, a, b - a);
   }
   size_t n = 0, inside = 0;
   for (size_t i = 1; i < n_wanted; i++) {

@@ -177,3 +177,10 @@ void relief_input_close(relief_input *in) {
   }
   memset(in, 0, sizeof *in);
 }
+
+void relief_input_release(const relief_input *in, size_t offset, size_t len) {
+  if (!in->map_size || !len) return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t begin = (offset + page - 1) / page * page, end = (offset + len) / page * page;
+  if (end > begin) madvise((char *)in->map_base + begin, end - begin, MADV_DONTNEED);
+}

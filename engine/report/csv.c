@@ -56,7 +56,7 @@ static bool starts_with_space(const unsigned char *s, size_t n) {
 
 static const unsigned char needs_quote_byte[256] = {[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1};
 
-bool relief_csv_needs_quotes(const char *s, size_t n) {
+static inline bool needs_quotes(const char *s, size_t n) {
   if (n == 0) return false;
   if (n == 2 && s[0] == '\\' && s[1] == '.') return true;
   if (starts_with_space((const unsigned char *)s, n)) return true;
@@ -65,8 +65,39 @@ bool relief_csv_needs_quotes(const char *s, size_t n) {
   return false;
 }
 
+bool relief_csv_needs_quotes(const char *s, size_t n) { return needs_quotes(s, n); }
+
+static inline char *write_field(char *o, const char *s, size_t n) {
+  if (!needs_quotes(s, n)) {
+    memcpy(o, s, n);
+    return o + n;
+  }
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') *o++ = '"';
+    *o++ = s[i];
+  }
+  *o++ = '"';
+  return o;
+}
+
+void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                              size_t *where) {
+  size_t most = (size_t)n;
+  for (int i = 0; i < n; i++) most += 2 * lens[i] + 2;
+  relief_buf_reserve(b, most);
+  char *o = b->data + b->len;
+  for (int i = 0; i < n; i++) {
+    if (i) *o++ = ',';
+    where[i] = (size_t)(o - b->data);
+    o = write_field(o, values[i], lens[i]);
+  }
+  where[n] = (size_t)(o - b->data) + 1; /* as if a comma followed */
+  b->len = (size_t)(o - b->data);
+}
+
 void relief_csv_append(relief_buf *b, const char *s, size_t n) {
-  if (!relief_csv_needs_quotes(s, n)) {
+  if (!needs_quotes(s, n)) {
     relief_buf_append(b, s, n);
     return;
   }

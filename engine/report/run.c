@@ -549,9 +549,9 @@ static void emit_chunk(file_ctx *fc, chunk_t *c, emit_bufs *out) {
         values[i] = f[i].ptr;
         lens[i] = f[i].len;
       }
-      if (i) relief_buf_putc(&out->all, ',');
-      relief_csv_append(&out->all, values[i], lens[i]);
     }
+    size_t where[RELIEF_NCOLS + 1];
+    relief_csv_append_fields(&out->all, values, lens, RELIEF_NCOLS, where);
     /* the tail: the 18 result columns, shared by all three files */
     relief_buf *t = &out->tail;
     t->len = 0;
@@ -575,10 +575,11 @@ static void emit_chunk(file_ctx *fc, chunk_t *c, emit_bufs *out) {
     relief_buf_append(&out->all, t->data, t->len);
     if (result)
       relief_buf_append(&out->prop64, out->all.data + line_start, out->all.len - line_start);
+    /* the condensed line copies the fields already quoted for the full one */
     for (int k = 0; k < 20; k++) {
       int col = relief_condensed_columns[k];
       if (k) relief_buf_putc(&out->condensed, ',');
-      relief_csv_append(&out->condensed, values[col], lens[col]);
+      relief_buf_append(&out->condensed, out->all.data + where[col], where[col + 1] - 1 - where[col]);
     }
     relief_buf_append(&out->condensed, t->data, t->len);
     for (int i = 0; i < RELIEF_NCOLS; i++)
@@ -620,6 +621,10 @@ static void free_chunks(file_ctx *fc) {
   fc->chunks = NULL;
 }
 
+static void release_input(void *input, size_t offset, size_t len) {
+  relief_input_release(input, offset, len);
+}
+
 static relief_status process_file(file_ctx *fc, const char *path, relief_outfile outs[3],
                                   relief_summary *sum, relief_run_result *res, relief_error *err) {
   const relief_run_config *cfg = fc->cfg;
@@ -637,7 +642,7 @@ static relief_status process_file(file_ctx *fc, const char *path, relief_outfile
   size_t wanted = in.size / (4u << 20) + 1;
   if (wanted < (size_t)threads * 4 && in.size > ((size_t)threads << 20)) wanted = (size_t)threads * 4;
   size_t *bounds = malloc((wanted + 2) * sizeof *bounds);
-  fc->n_chunks = relief_chunk_text(in.data, header, in.size, wanted, bounds);
+  fc->n_chunks = relief_chunk_text(in.data, header, in.size, wanted, bounds, release_input, &in);
   fc->chunks = calloc(fc->n_chunks, sizeof *fc->chunks);
   for (size_t c = 0; c < fc->n_chunks; c++) {
     fc->chunks[c].begin = bounds[c];
@@ -649,6 +654,7 @@ static relief_status process_file(file_ctx *fc, const char *path, relief_outfile
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t c = 0; c < fc->n_chunks; c++) {
     parse_chunk(fc, &fc->chunks[c]);
+    relief_input_release(&in, fc->chunks[c].begin, fc->chunks[c].end - fc->chunks[c].begin);
     uint64_t done, rows;
 #pragma omp atomic capture
     done = parsed += fc->chunks[c].end - fc->chunks[c].begin;
@@ -734,6 +740,7 @@ static relief_status process_file(file_ctx *fc, const char *path, relief_outfile
 #pragma omp for ordered schedule(dynamic, 1)
     for (size_t c = 0; c < fc->n_chunks; c++) {
       emit_chunk(fc, &fc->chunks[c], &bufs);
+      relief_input_release(&in, fc->chunks[c].begin, fc->chunks[c].end - fc->chunks[c].begin);
 #pragma omp ordered
       {
         relief_error local;

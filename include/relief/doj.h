@@ -92,11 +92,15 @@ const char *relief_parse_code_text(relief_parse_code code);
  * with RECORD_ID, else 0. */
 size_t relief_header_length(const char *text, size_t size);
 
+/* Called with each range of text the chunker has finished reading. */
+typedef void (*relief_release_fn)(void *user, size_t offset, size_t len);
+
 /* Splits text[begin, size) into about n_wanted chunks that start and end on
  * record boundaries, quote-aware. Writes n+1 offsets into bounds (bounds[0] =
- * begin, bounds[n] = size) and returns n (>= 1). bounds must hold n_wanted+1. */
+ * begin, bounds[n] = size) and returns n (>= 1). bounds must hold n_wanted+1.
+ * release (may be NULL) is told of each segment once its quotes are counted. */
 size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
-                         size_t *bounds);
+                         size_t *bounds, relief_release_fn release, void *release_user);
 
 /* 1-based physical line number of byte offset in text. */
 long long relief_line_of_offset(const char *text, size_t offset);

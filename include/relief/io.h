@@ -27,6 +27,11 @@ typedef struct {
  * an error naming the file (and byte offset for zstd). */
 relief_status relief_input_open(relief_input *in, const char *path, relief_error *err);
 
+/* Tells the kernel the pages of [offset, offset+len) are done with for now,
+ * so a mapped input does not stay resident; reading them again re-faults
+ * them from the page cache. No effect on a decompressed (owned) buffer. */
+void relief_input_release(const relief_input *in, size_t offset, size_t len);
+
 /* Releases what relief_input_open took. Safe on a zeroed struct. */
 void relief_input_close(relief_input *in);
 

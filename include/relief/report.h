@@ -35,6 +35,12 @@ bool relief_csv_needs_quotes(const char *s, size_t n);
 /* Appends one field, quoted when needed, doubling quotes inside. */
 void relief_csv_append(relief_buf *b, const char *s, size_t n);
 
+/* Appends n fields joined by commas, each quoted when needed; where[i]
+ * receives the offset in b of field i's text as written (quotes included)
+ * so that a caller can copy it again without re-quoting. */
+void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                              size_t *where);
+
 /* The 18 result column names (eligibility spec §5). */
 extern const char *const relief_result_columns[18];
 
