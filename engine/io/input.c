@@ -131,8 +131,36 @@ done:
   return status;
 }
 
-relief_status relief_input_open(relief_input *in, const char *path, relief_error *err) {
+/* Lists the frames of a zstd file when each records its content size;
+ * returns -1 (nothing listed) otherwise, or when the file looks damaged, so
+ * that the eager path reports the problem. */
+static int scan_frames(relief_input *in, const char *src, size_t n) {
+  size_t cap = 64, pos = 0, text = 0;
+  relief_zstd_frame *frames = malloc(cap * sizeof *frames);
+  size_t count = 0;
+  while (frames && pos < n) {
+    size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
+    unsigned long long content = ZSTD_isError(fl) ? ZSTD_CONTENTSIZE_ERROR
+                                                  : ZSTD_getFrameContentSize(src + pos, fl);
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR) {
+      free(frames);
+      return -1;
+    }
+    if (count == cap) frames = realloc(frames, (cap *= 2) * sizeof *frames);
+    frames[count++] = (relief_zstd_frame){pos, fl, text, (size_t)content};
+    text += (size_t)content;
+    pos += fl;
+  }
+  if (!frames) return -1;
+  in->frames = frames;
+  in->n_frames = count;
+  in->size = text;
+  return 0;
+}
+
+static relief_status open_input(relief_input *in, const char *path, int lazy, relief_error *err) {
   memset(in, 0, sizeof *in);
+  snprintf(in->path, sizeof in->path, "%s", path);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open: %s", strerror(errno));
@@ -155,6 +183,11 @@ relief_status relief_input_open(relief_input *in, const char *path, relief_error
   if (n >= 4 && memcmp(map, zstd_magic, 4) == 0) {
     madvise(map, n, MADV_SEQUENTIAL);
     in->compressed = 1;
+    if (lazy && scan_frames(in, map, n) == 0) {
+      in->zsrc = map;
+      in->zsrc_size = n;
+      return RELIEF_OK;
+    }
     int st2 = decompress_frames(in, path, map, n, err);
     if (st2 < 0) st2 = decompress_streaming(in, path, map, n, err);
     munmap(map, n);
@@ -168,7 +201,41 @@ relief_status relief_input_open(relief_input *in, const char *path, relief_error
   return RELIEF_OK;
 }
 
+relief_status relief_input_open(relief_input *in, const char *path, relief_error *err) {
+  return open_input(in, path, 0, err);
+}
+
+relief_status relief_input_open_lazy(relief_input *in, const char *path, relief_error *err) {
+  return open_input(in, path, 1, err);
+}
+
+relief_status relief_input_frame_text(const relief_input *in, size_t i, char *dst,
+                                      relief_error *err) {
+  const relief_zstd_frame *f = &in->frames[i];
+  size_t got = ZSTD_decompress(dst, f->text_size, in->zsrc + f->src_offset, f->src_size);
+  if (ZSTD_isError(got) || got != f->text_size)
+    return relief_error_set(err, RELIEF_E_DATA, in->path, 0, (long long)f->src_offset,
+                            "corrupt zstd frame: %s",
+                            ZSTD_isError(got) ? ZSTD_getErrorName(got) : "frame size mismatch");
+  return RELIEF_OK;
+}
+
+relief_status relief_input_materialize(relief_input *in, relief_error *err) {
+  if (in->data || !in->frames) return RELIEF_OK;
+  relief_status st = (relief_status)decompress_frames(in, in->path, in->zsrc, in->zsrc_size, err);
+  if ((int)st < 0) st = decompress_streaming(in, in->path, in->zsrc, in->zsrc_size, err);
+  if (st) return st;
+  munmap((void *)in->zsrc, in->zsrc_size);
+  in->zsrc = NULL;
+  free(in->frames);
+  in->frames = NULL;
+  in->n_frames = 0;
+  return RELIEF_OK;
+}
+
 void relief_input_close(relief_input *in) {
+  free(in->frames);
+  if (in->zsrc) munmap((void *)in->zsrc, in->zsrc_size);
   if (in->map_base) {
     if (in->map_size)
       munmap(in->map_base, in->map_size);

@@ -13,13 +13,24 @@
 
 #include "relief/error.h"
 
+/* One zstd frame of a compressed input. */
 typedef struct {
-  const char *data;   /* the text; not NUL-terminated */
+  size_t src_offset, src_size;   /* where the frame lies in the file */
+  size_t text_offset, text_size; /* where its text lies in the whole text */
+} relief_zstd_frame;
+
+typedef struct {
+  const char *data;   /* the text; not NUL-terminated (NULL while frames are lazy) */
   size_t size;        /* bytes of text */
   size_t stored_size; /* bytes on disk */
   int compressed;     /* 1 when the file was zstd */
   void *map_base;     /* private: mapping or owned buffer */
   size_t map_size;
+  relief_zstd_frame *frames; /* lazy zstd: the frames, text not yet decompressed */
+  size_t n_frames;
+  const char *zsrc;          /* lazy zstd: the mapped compressed file */
+  size_t zsrc_size;
+  char path[1024];
 } relief_input;
 
 /* Opens path: maps it, or decompresses it when it starts with the zstd magic.
@@ -31,6 +42,20 @@ relief_status relief_input_open(relief_input *in, const char *path, relief_error
  * so a mapped input does not stay resident; reading them again re-faults
  * them from the page cache. No effect on a decompressed (owned) buffer. */
 void relief_input_release(const relief_input *in, size_t offset, size_t len);
+
+/* Like relief_input_open, but a zstd file whose frames all record their
+ * content size is left compressed: in->data stays NULL, in->frames lists
+ * the frames, and relief_input_frame_text decompresses one on demand, so
+ * the whole text never has to be in memory. Other inputs open as usual. */
+relief_status relief_input_open_lazy(relief_input *in, const char *path, relief_error *err);
+
+/* Decompresses frame i of a lazy input into dst (frames[i].text_size bytes).
+ * Thread-safe. A corrupt frame is an error naming the file and byte offset. */
+relief_status relief_input_frame_text(const relief_input *in, size_t i, char *dst,
+                                      relief_error *err);
+
+/* Turns a lazy input into a decompressed one (in->data set). */
+relief_status relief_input_materialize(relief_input *in, relief_error *err);
 
 /* Releases what relief_input_open took. Safe on a zeroed struct. */
 void relief_input_close(relief_input *in);

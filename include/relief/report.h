@@ -113,6 +113,41 @@ typedef struct {
  * except that temporary files are removed. */
 relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err);
 
+/* ---- Statewide: all inputs as one population ---- */
+
+typedef struct {
+  const char *county;         /* county name as in STP_ORI_CNTY_NAME */
+  relief_options options;
+} relief_county_policy;
+
+typedef struct {
+  const char *const *inputs; /* files (folders are expanded by the caller) */
+  int n_inputs;
+  int32_t compute_day;
+  relief_options options;     /* for counties without a policy of their own */
+  const relief_county_policy *policies;
+  int n_policies;
+  const char *outputs_dir;
+  bool summary_only;          /* no row files */
+  int threads;
+  relief_progress_fn progress;
+  void *progress_user;
+} relief_statewide_config;
+
+typedef struct {
+  int64_t people, rows, duplicate_rows, counties;
+  uint64_t input_bytes;
+  double seconds;
+} relief_statewide_result;
+
+/* Runs `statewide`: every input is part of one population; a person is
+ * recognised by CII_NUMBER (else SUBJECT_ID, else name + birth date) across
+ * files; a row whose 95 fields appear in several files is kept from the
+ * first file only. Writes one folder per county with Prop 64 convictions
+ * (its bundle and summary.json) and statewide_summary.json. */
+relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
+                               relief_error *err);
+
 /* Output file path for the bundle: dir/base[_index][_suffix].ext. index 0 =
  * no index. */
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,

@@ -106,9 +106,10 @@ typedef struct {
   int32_t class_id;        /* index into the run's code-section class table */
   uint64_t step_key;       /* hash of the first 6 characters of CNT_ORDER */
   __int128 sentence_end_ns;/* ns since 1970-01-01 (sentence parts added) */
-  uint32_t row;            /* row index in the input file */
+  uint32_t row;            /* the row's position among the person's rows */
+  int32_t county;          /* the run's id of STP_ORI_CNTY_NAME */
   uint8_t felony;
-  uint8_t in_county;
+  uint8_t in_county;       /* county == the county being decided */
 } relief_conviction;
 
 typedef struct {

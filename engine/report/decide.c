@@ -1,0 +1,365 @@
+/*
+ * decide.c — each person once: their rows (in input order) become the person
+ * of eligibility spec §2, each decided county's flow table gives every
+ * conviction its determination, result columns are formatted once onto the
+ * conviction's row, and per-thread summaries count what the office reads.
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/pipeline.h"
+
+struct arena_block {
+  struct arena_block *next;
+  size_t used, cap;
+  char data[];
+};
+
+static char *arena_alloc(arena_block **head, size_t n) {
+  arena_block *b = *head;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > (1 << 20) ? n : (1 << 20);
+    arena_block *nb = malloc(sizeof *nb + cap);
+    if (!nb) abort();
+    nb->next = b;
+    nb->used = 0;
+    nb->cap = cap;
+    *head = b = nb;
+  }
+  char *p = b->data + b->used;
+  b->used += n;
+  return p;
+}
+
+void pipeline_free_arenas(pipeline *pl) {
+  for (int t = 0; pl->arenas && t < pl->n_threads; t++)
+    for (arena_block *b = pl->arenas[t], *next; b; b = next) {
+      next = b->next;
+      free(b);
+    }
+  free(pl->arenas);
+  pl->arenas = NULL;
+}
+
+typedef struct {
+  relief_conviction *conv;
+  uint64_t *seen; /* CNT_ORDER keys already taken as convictions */
+  relief_case_number *cases;
+  size_t cap;
+  relief_determination *det_current, *det_all;
+  relief_buf line, cases_text, strikes, pc290;
+  uint32_t *pairs; /* statewide: (person, county) pairs decided */
+  size_t n_pairs, cap_pairs;
+} person_scratch;
+
+static void reserve_person(person_scratch *ps, size_t n_rows) {
+  if (n_rows <= ps->cap) return;
+  ps->cap = n_rows * 2;
+  ps->conv = realloc(ps->conv, ps->cap * sizeof *ps->conv);
+  ps->seen = realloc(ps->seen, ps->cap * sizeof *ps->seen);
+  ps->cases = realloc(ps->cases, ps->cap * sizeof *ps->cases);
+  ps->det_current = realloc(ps->det_current, ps->cap * sizeof *ps->det_current);
+  ps->det_all = realloc(ps->det_all, ps->cap * sizeof *ps->det_all);
+}
+
+static void person_scratch_free(person_scratch *ps) {
+  free(ps->conv);
+  free(ps->seen);
+  free(ps->cases);
+  free(ps->det_current);
+  free(ps->det_all);
+  relief_buf_free(&ps->line);
+  relief_buf_free(&ps->cases_text);
+  relief_buf_free(&ps->strikes);
+  relief_buf_free(&ps->pc290);
+}
+
+static const __int128 ns_per_day = (__int128)86400 * 1000000000;
+
+/* Builds the person of eligibility spec §2 from their rows in input order. */
+static void build_person(pipeline *pl, const row_ref *refs, size_t n, person_scratch *ps,
+                         relief_person *p) {
+  reserve_person(ps, n);
+  memset(p, 0, sizeof *p);
+  p->convictions = ps->conv;
+  p->case_numbers = ps->cases;
+  int n_seen = 0;
+  bool first = true;
+  for (size_t k = 0; k < n; k++) {
+    segment_t *seg = &pl->segs[refs[k].seg];
+    const row_rec *r = &seg->rows[refs[k].j];
+    if (r->flags & ROW_DUPLICATE) continue;
+    if (first || (r->flags & ROW_SUBJECT_EMPTY)) {
+      /* the reference re-initialised a person whose id is empty on every row */
+      p->dob_day = r->dob_day;
+      n_seen = 0;
+      p->n_case_numbers = 0;
+      first = false;
+    }
+    int seen = 0;
+    if (r->flags & ROW_CONVICTED)
+      for (int i = 0; i < n_seen && !seen; i++) seen = ps->seen[i] == r->cnt_key;
+    if (seen) p->convictions[p->n_convictions - 1].sentence_end_ns += r->sentence_ns;
+    if (r->flags & ROW_DECEASED) p->deceased = true;
+    if (r->ofn_id) {
+      const char *ofn = relief_intern_str(&seg->ofns, r->ofn_id - 1, NULL);
+      int dup = 0;
+      for (int i = 0; i < p->n_case_numbers && !dup; i++)
+        dup = p->case_numbers[i].step_key == r->step_key && !strcmp(p->case_numbers[i].ofn, ofn);
+      if (!dup) p->case_numbers[p->n_case_numbers++] = (relief_case_number){r->step_key, ofn};
+    }
+    if (r->flags & ROW_REGISTRATION) p->registered = true;
+    if ((r->flags & ROW_CONVICTED) && !seen) {
+      relief_conviction *c = &p->convictions[p->n_convictions++];
+      c->disp_day = r->disp_day;
+      c->class_id = (int32_t)r->class_id;
+      c->step_key = r->step_key;
+      c->sentence_end_ns = r->disp_day * ns_per_day + r->sentence_ns;
+      c->row = (uint32_t)k;
+      c->county = r->county;
+      c->felony = (r->flags & ROW_FELONY) != 0;
+      ps->seen[n_seen++] = r->cnt_key;
+    }
+  }
+}
+
+/* (compute − date) in hours / (24 × 365.25), with Go Duration saturation. */
+static double years_between(int32_t from_day, int32_t to_day) {
+  int64_t days = (int64_t)to_day - from_day;
+  double hours;
+  if (days > 106751) hours = 2562047.0 + 2836854775807.0 / 3.6e12;
+  else if (days < -106751) hours = -2562047.0 - 2836854775808.0 / 3.6e12;
+  else hours = (double)(days * 24);
+  return hours / (24 * 365.25);
+}
+
+static void append_years(relief_buf *b, int32_t day, int32_t compute_day) {
+  char tmp[64];
+  int n = day == RELIEF_DAY_UNKNOWN
+              ? snprintf(tmp, sizeof tmp, "-1.0")
+              : snprintf(tmp, sizeof tmp, "%.1f", years_between(day, compute_day));
+  relief_buf_append(b, tmp, (size_t)n);
+}
+
+static void append_int(relief_buf *b, long long v) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  relief_buf_append(b, tmp, (size_t)n);
+}
+
+static void append_str(relief_buf *b, const char *s) { relief_buf_append(b, s, strlen(s)); }
+
+/* Code sections of the person's convictions whose class has bit, joined. */
+static void join_sections(const pipeline *pl, const relief_person *p, uint32_t bit,
+                          relief_buf *out) {
+  out->len = 0;
+  for (int i = 0; i < p->n_convictions; i++) {
+    if (!(pl->classes[p->convictions[i].class_id].bits & bit)) continue;
+    size_t len;
+    const char *s = relief_intern_str(&pl->sections, (uint32_t)p->convictions[i].class_id, &len);
+    if (out->len) relief_buf_putc(out, ';');
+    relief_buf_append(out, s, len);
+  }
+  if (!out->len) relief_buf_putc(out, '-');
+}
+
+/* Formats the 17 result columns other than §8's into "A\0B\0" in the
+ * thread's arena: A = columns 1–2, B = "," + columns 4–18. */
+static const char *format_result(const pipeline *pl, const relief_person *p, int i,
+                                 const relief_flow_row *rule, person_scratch *ps,
+                                 const int64_t section_counts[5], arena_block **arena) {
+  const relief_conviction *c = &p->convictions[i];
+  relief_buf *b = &ps->line, *cases = &ps->cases_text;
+  b->len = cases->len = 0;
+  for (int k = 0; k < p->n_case_numbers; k++) {
+    if (p->case_numbers[k].step_key != c->step_key) continue;
+    if (cases->len) relief_buf_append(cases, "; ", 2);
+    append_str(cases, p->case_numbers[k].ofn);
+  }
+  relief_csv_append(b, cases->data ? cases->data : "", cases->len);
+  relief_buf_putc(b, ',');
+  append_int(b, p->n_convictions);
+  relief_buf_putc(b, 0);
+  static const int32_t nov_9_2016 = 17114; /* 2016-11-09 */
+  append_str(b, c->disp_day > nov_9_2016 ? ",Y," : ",N,");
+  relief_csv_append(b, ps->strikes.data, ps->strikes.len);
+  relief_buf_putc(b, ',');
+  relief_csv_append(b, ps->pc290.data, ps->pc290.len);
+  append_str(b, p->registered ? ",Yes," : ",-,");
+  int y, m, d;
+  relief_civil_from_days(c->disp_day, &y, &m, &d);
+  char date[32];
+  int dn = snprintf(date, sizeof date, "%02d/%02d/%04d,", m, d, y);
+  relief_buf_append(b, date, (size_t)dn);
+  append_years(b, c->disp_day, pl->compute_day);
+  relief_buf_putc(b, ',');
+  append_years(b, relief_person_latest_disposition(p), pl->compute_day);
+  for (int k = 0; k < 5; k++) {
+    relief_buf_putc(b, ',');
+    append_int(b, section_counts[k]);
+  }
+  append_str(b, p->deceased ? ",Deceased," : ",-,");
+  const char *det = relief_determination_names[rule ? rule->determination : RELIEF_DET_NONE];
+  relief_csv_append(b, det, strlen(det));
+  relief_buf_putc(b, ',');
+  if (rule) relief_csv_append(b, rule->reason, strlen(rule->reason));
+  relief_buf_putc(b, 0);
+  char *out = arena_alloc(arena, b->len);
+  memcpy(out, b->data, b->len);
+  return out;
+}
+
+static bool relieved(relief_determination d) {
+  return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
+}
+
+/* The three "people who will no longer have..." counts of one person. */
+static void count_relief(const relief_person *p, const relief_determination *det,
+                         int32_t seven_ago, relief_relief_counts *out) {
+  int felonies = 0, felonies_relieved = 0, dismissed = 0, recent = 0, recent_dismissed = 0;
+  for (int i = 0; i < p->n_convictions; i++) {
+    const relief_conviction *c = &p->convictions[i];
+    if (c->felony) felonies++, felonies_relieved += relieved(det[i]);
+    dismissed += det[i] == RELIEF_DET_DISMISS;
+    if (c->disp_day > seven_ago) recent++, recent_dismissed += det[i] == RELIEF_DET_DISMISS;
+  }
+  out->no_felony += felonies && felonies == felonies_relieved;
+  out->no_conviction += p->n_convictions && p->n_convictions == dismissed;
+  out->no_conviction_last7 += recent && recent == recent_dismissed;
+}
+
+/* Decides person p for one county under that county's plan. */
+static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *p, int county,
+                              county_plan *plan, person_scratch *ps, relief_summary *sum,
+                              arena_block **arena) {
+  for (int i = 0; i < p->n_convictions; i++) p->convictions[i].in_county = p->convictions[i].county == county;
+  const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
+  uint64_t person_bits = relief_person_features(&(relief_eval_ctx){pl->classes, pl->compute_day}, flow, p);
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day};
+  uint64_t person_bits_all = relief_person_features(&ctx, all, p);
+  int64_t section_counts[5] = {0};
+  int in_county_prop64 = 0, any_relief = 0, formatted_lists = 0;
+  for (int i = 0; i < p->n_convictions; i++) {
+    int section = pl->classes[p->convictions[i].class_id].prop64_section;
+    if (section) section_counts[0]++, section_counts[section]++;
+  }
+  for (int i = 0; i < p->n_convictions; i++) {
+    const relief_conviction *c = &p->convictions[i];
+    uint64_t f = relief_features(&ctx, flow, p, i, person_bits);
+    ps->det_current[i] = ps->det_all[i] = RELIEF_DET_NONE;
+    if (relief_flow_relevant(flow, f)) {
+      const relief_flow_row *rule = relief_flow_decide(flow, f);
+      if (rule) {
+        ps->det_current[i] = rule->determination;
+        sum->count_by_flow_row[rule - flow->rows]++;
+      }
+      if (!formatted_lists) {
+        join_sections(pl, p, RELIEF_CS_SUPERSTRIKE, &ps->strikes);
+        join_sections(pl, p, RELIEF_CS_PC290, &ps->pc290);
+        formatted_lists = 1;
+      }
+      const row_ref *ref = &refs[c->row];
+      pl->segs[ref->seg].result[ref->j] = format_result(pl, p, i, rule, ps, section_counts, arena);
+    }
+    uint64_t fa = relief_features(&ctx, all, p, i, person_bits_all);
+    if (relief_flow_relevant(all, fa)) {
+      const relief_flow_row *rule = relief_flow_decide(all, fa);
+      if (rule) ps->det_all[i] = rule->determination;
+    }
+    any_relief |= relieved(ps->det_current[i]);
+    const relief_code_class *k = &pl->classes[c->class_id];
+    if (c->in_county && (k->bits & RELIEF_CS_PROP64)) {
+      in_county_prop64 = 1;
+      sum->prop64_by_section[k->prop64_section]++;
+      if (c->felony) sum->prop64_felony++;
+      else sum->prop64_nonfelony++;
+      if (sum->earliest_state != RELIEF_EARLIEST_DAY || c->disp_day < sum->earliest_day) {
+        sum->earliest_state = RELIEF_EARLIEST_DAY;
+        sum->earliest_day = c->disp_day;
+      }
+    }
+  }
+  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
+  count_relief(p, ps->det_current, seven_ago, &sum->current);
+  count_relief(p, ps->det_all, seven_ago, &sum->dismiss_all);
+  sum->subjects_with_prop64_in_county += in_county_prop64;
+  sum->subjects_with_relief += any_relief;
+}
+
+static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
+  if (ps->n_pairs + 2 > ps->cap_pairs) {
+    ps->cap_pairs = ps->cap_pairs ? ps->cap_pairs * 2 : 4096;
+    ps->pairs = realloc(ps->pairs, ps->cap_pairs * sizeof *ps->pairs);
+  }
+  ps->pairs[ps->n_pairs++] = person;
+  ps->pairs[ps->n_pairs++] = county;
+}
+
+void pipeline_evaluate(pipeline *pl) {
+  if (pl->progress) pl->progress(pl->progress_user, "evaluate", 0, 1, pl->n_rows);
+  int nt = pl->n_threads;
+  pl->arenas = calloc((size_t)nt, sizeof *pl->arenas);
+  relief_summary *partial = calloc((size_t)nt * pl->n_plans, sizeof *partial);
+  person_scratch *scratch = calloc((size_t)nt, sizeof *scratch);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num();
+    person_scratch *ps = &scratch[t];
+    relief_summary *sums = partial + (size_t)t * pl->n_plans;
+#pragma omp for schedule(dynamic, 256)
+    for (size_t p = 0; p < pl->n_people; p++) {
+      const row_ref *refs = pl->order + pl->first[p];
+      relief_person person;
+      build_person(pl, refs, pl->first[p + 1] - pl->first[p], ps, &person);
+      if (!person.n_convictions) continue;
+      if (!pl->merged) {
+        decide_for_county(pl, refs, &person, pl->run_county, &pl->plans[0], ps, &sums[0],
+                          &pl->arenas[t]);
+        continue;
+      }
+      /* statewide: each county where the person has a Prop 64 conviction */
+      for (int i = 0; i < person.n_convictions; i++) {
+        int county = person.convictions[i].county;
+        if (!(pl->classes[person.convictions[i].class_id].bits & RELIEF_CS_PROP64)) continue;
+        int done = 0;
+        for (int k = 0; k < i && !done; k++)
+          done = person.convictions[k].county == county &&
+                 (pl->classes[person.convictions[k].class_id].bits & RELIEF_CS_PROP64);
+        if (done) continue;
+        decide_for_county(pl, refs, &person, county, &pl->plans[county], ps, &sums[county],
+                          &pl->arenas[t]);
+        push_pair(ps, (uint32_t)p, (uint32_t)county);
+      }
+    }
+  }
+  for (int t = 0; t < nt; t++)
+    for (size_t k = 0; k < pl->n_plans; k++)
+      relief_summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);
+  for (size_t k = 0; k < pl->n_plans; k++)
+    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
+      pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
+  if (pl->merged) { /* person → decided counties, as compressed rows */
+    pl->person_county_first = calloc(pl->n_people + 1, sizeof *pl->person_county_first);
+    size_t total = 0;
+    for (int t = 0; t < nt; t++) {
+      total += scratch[t].n_pairs / 2;
+      for (size_t i = 0; i < scratch[t].n_pairs; i += 2) pl->person_county_first[scratch[t].pairs[i] + 1]++;
+    }
+    for (size_t p = 0; p < pl->n_people; p++) pl->person_county_first[p + 1] += pl->person_county_first[p];
+    pl->person_counties = malloc((total ? total : 1) * sizeof *pl->person_counties);
+    size_t *fill = malloc((pl->n_people ? pl->n_people : 1) * sizeof *fill);
+    memcpy(fill, pl->person_county_first, pl->n_people * sizeof *fill);
+    for (int t = 0; t < nt; t++)
+      for (size_t i = 0; i < scratch[t].n_pairs; i += 2)
+        pl->person_counties[fill[scratch[t].pairs[i]]++] = scratch[t].pairs[i + 1];
+    free(fill);
+  }
+  for (int t = 0; t < nt; t++) {
+    person_scratch_free(&scratch[t]);
+    free(scratch[t].pairs);
+  }
+  free(scratch);
+  free(partial);
+}

@@ -1,0 +1,197 @@
+/*
+ * emit.c — the row files. The inputs are streamed again segment by segment:
+ * threads format each segment's rows (95 fields quoted once, then the 18
+ * result columns) into buffers per destination bundle, and the buffers are
+ * written in input order, so the bundle's bytes do not depend on threads.
+ */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/pipeline.h"
+
+typedef struct {
+  relief_buf all, condensed, prop64;
+} bundle_bufs;
+
+typedef struct {
+  bundle_bufs *per_plan; /* by plan */
+  relief_buf line, result_tail, empty_tail;
+  char *scratch;
+  size_t scratch_cap;
+  relief_error err;
+} emit_state;
+
+static void append_header(relief_buf *b, const int *pick, int n) {
+  for (int i = 0; i < n; i++) {
+    if (i) relief_buf_putc(b, ',');
+    const char *s = relief_column_names[pick ? pick[i] : i];
+    relief_csv_append(b, s, strlen(s));
+  }
+  for (int i = 0; i < 18; i++) {
+    relief_buf_putc(b, ',');
+    relief_csv_append(b, relief_result_columns[i], strlen(relief_result_columns[i]));
+  }
+  relief_buf_putc(b, '\n');
+}
+
+/* Formats one row: the 95 fields into st->line, the condensed 20 into
+ * condensed_line, and both tails (with and without the result). */
+static void format_row(const relief_field *f, const char *result, emit_state *st,
+                       relief_buf *condensed_line) {
+  const char *values[RELIEF_NCOLS];
+  size_t lens[RELIEF_NCOLS], escaped_total = 0;
+  for (int i = 0; i < RELIEF_NCOLS; i++)
+    if (f[i].flags & RELIEF_FIELD_ESCAPED) escaped_total += f[i].len;
+  if (escaped_total > st->scratch_cap) {
+    st->scratch_cap = escaped_total * 2;
+    free(st->scratch);
+    st->scratch = malloc(st->scratch_cap);
+  }
+  char *scratch = st->scratch;
+  for (int i = 0; i < RELIEF_NCOLS; i++) {
+    uint32_t n;
+    values[i] = relief_field_value(&f[i], scratch, &n);
+    lens[i] = n;
+    if (f[i].flags & RELIEF_FIELD_ESCAPED) scratch += f[i].len;
+  }
+  size_t where[RELIEF_NCOLS + 1];
+  st->line.len = 0;
+  relief_csv_append_fields(&st->line, values, lens, RELIEF_NCOLS, where);
+  condensed_line->len = 0;
+  for (int k = 0; k < 20; k++) {
+    int col = relief_condensed_columns[k];
+    if (k) relief_buf_putc(condensed_line, ',');
+    relief_buf_append(condensed_line, st->line.data + where[col], where[col + 1] - 1 - where[col]);
+  }
+  const char *comment = values[RELIEF_COL_COMMENT_TEXT];
+  size_t comment_n = lens[RELIEF_COL_COMMENT_TEXT];
+  bool other = relief_possible_other_p64(values[RELIEF_COL_OFFENSE_DESCR],
+                                         lens[RELIEF_COL_OFFENSE_DESCR], comment, comment_n);
+  relief_buf *e = &st->empty_tail;
+  e->len = 0;
+  relief_buf_append(e, ",,,", 3);
+  if (other) relief_csv_append(e, comment, comment_n);
+  relief_buf_append(e, ",,,,,,,,,,,,,,,\n", 16);
+  if (!result) return;
+  relief_buf *t = &st->result_tail;
+  t->len = 0;
+  size_t a_len = strlen(result);
+  relief_buf_putc(t, ',');
+  relief_buf_append(t, result, a_len);
+  relief_buf_putc(t, ',');
+  if (other) relief_csv_append(t, comment, comment_n);
+  const char *b = result + a_len + 1;
+  relief_buf_append(t, b, strlen(b));
+  relief_buf_putc(t, '\n');
+}
+
+static void emit_row(bundle_bufs *out, const emit_state *st, const relief_buf *condensed_line,
+                     bool with_result) {
+  const relief_buf *tail = with_result ? &st->result_tail : &st->empty_tail;
+  relief_buf_append(&out->all, st->line.data, st->line.len);
+  relief_buf_append(&out->all, tail->data, tail->len);
+  relief_buf_append(&out->condensed, condensed_line->data, condensed_line->len);
+  relief_buf_append(&out->condensed, tail->data, tail->len);
+  if (with_result) {
+    relief_buf_append(&out->prop64, st->line.data, st->line.len);
+    relief_buf_append(&out->prop64, tail->data, tail->len);
+  }
+}
+
+static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, relief_buf *text_buf,
+                                  relief_buf *condensed_line) {
+  const relief_input *in = &pl->inputs[s->input];
+  const char *text;
+  if (s->frame < 0) {
+    text = in->data + s->begin;
+  } else {
+    relief_buf_reserve(text_buf, s->end - s->begin + 1);
+    if (relief_input_frame_text(in, (size_t)s->frame, text_buf->data, &st->err)) return st->err.status;
+    text = text_buf->data;
+  }
+  size_t size = s->end - s->begin, pos = 0, start;
+  if (s->frame >= 0 && s->begin == 0) pos = relief_header_length(text, size);
+  relief_field f[RELIEF_NCOLS];
+  relief_parse_error perr;
+  for (size_t j = 0; relief_parse_row(text, size, &pos, f, &start, &perr) == 1; j++) {
+    const row_rec *r = &s->rows[j];
+    if (r->flags & ROW_DUPLICATE) continue;
+    const char *result = s->result[j];
+    format_row(f, result, st, condensed_line);
+    if (!pl->merged) {
+      emit_row(&st->per_plan[0], st, condensed_line, result != NULL);
+      continue;
+    }
+    for (size_t k = pl->person_county_first[r->person]; k < pl->person_county_first[r->person + 1]; k++) {
+      uint32_t county = pl->person_counties[k];
+      emit_row(&st->per_plan[county], st, condensed_line, result && r->county == county);
+    }
+  }
+  return RELIEF_OK;
+}
+
+relief_status pipeline_emit(pipeline *pl, relief_error *err) {
+  relief_buf all_head = {0}, condensed_head = {0};
+  append_header(&all_head, NULL, RELIEF_NCOLS);
+  append_header(&condensed_head, relief_condensed_columns, 20);
+  relief_status status = RELIEF_OK;
+  for (size_t k = 0; k < pl->n_plans && !status; k++) {
+    county_plan *plan = &pl->plans[k];
+    if (!plan->has_files) continue;
+    status = relief_outfile_write(&plan->files[0], all_head.data, all_head.len, err);
+    if (!status) status = relief_outfile_write(&plan->files[1], condensed_head.data, condensed_head.len, err);
+    if (!status) status = relief_outfile_write(&plan->files[2], all_head.data, all_head.len, err);
+  }
+  relief_buf_free(&all_head);
+  relief_buf_free(&condensed_head);
+  uint64_t total = 0, written = 0, rows_written = 0;
+  for (size_t i = 0; i < pl->n_segs; i++) total += pl->segs[i].end - pl->segs[i].begin;
+  if (pl->progress) pl->progress(pl->progress_user, "write", 0, total, 0);
+#pragma omp parallel num_threads(pl->n_threads)
+  {
+    emit_state st = {0};
+    st.per_plan = calloc(pl->n_plans, sizeof *st.per_plan);
+    relief_buf text_buf = {0}, condensed_line = {0};
+#pragma omp for ordered schedule(dynamic, 1)
+    for (size_t i = 0; i < pl->n_segs; i++) {
+      segment_t *s = &pl->segs[i];
+      relief_status mine = status ? status : emit_segment(pl, s, &st, &text_buf, &condensed_line);
+      if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+#pragma omp ordered
+      {
+        if (mine && !status) {
+          status = mine;
+          *err = st.err;
+        }
+        for (size_t k = 0; k < pl->n_plans && !status; k++) {
+          county_plan *plan = &pl->plans[k];
+          bundle_bufs *b = &st.per_plan[k];
+          if (plan->has_files && b->all.len) {
+            relief_status w = relief_outfile_write(&plan->files[0], b->all.data, b->all.len, err);
+            if (!w) w = relief_outfile_write(&plan->files[1], b->condensed.data, b->condensed.len, err);
+            if (!w) w = relief_outfile_write(&plan->files[2], b->prop64.data, b->prop64.len, err);
+            if (w) status = w;
+          }
+          b->all.len = b->condensed.len = b->prop64.len = 0;
+        }
+        written += s->end - s->begin;
+        rows_written += s->n_rows;
+        if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
+      }
+    }
+    for (size_t k = 0; k < pl->n_plans; k++) {
+      relief_buf_free(&st.per_plan[k].all);
+      relief_buf_free(&st.per_plan[k].condensed);
+      relief_buf_free(&st.per_plan[k].prop64);
+    }
+    free(st.per_plan);
+    relief_buf_free(&st.line);
+    relief_buf_free(&st.result_tail);
+    relief_buf_free(&st.empty_tail);
+    relief_buf_free(&text_buf);
+    relief_buf_free(&condensed_line);
+    free(st.scratch);
+  }
+  return status;
+}

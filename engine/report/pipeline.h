@@ -1,0 +1,127 @@
+/*
+ * pipeline.h — the stages `run` and `statewide` share, internal to report/:
+ * inputs cut into segments (mapped chunks or zstd frames), rows parsed into
+ * compact records, people grouped and evaluated, bundles emitted in input
+ * order. `run` drives it once per file; `statewide` once for all files.
+ */
+#ifndef RELIEF_PIPELINE_H
+#define RELIEF_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relief/doj.h"
+#include "relief/identity.h"
+#include "relief/io.h"
+#include "relief/report.h"
+#include "relief/rules.h"
+
+enum {
+  ROW_CONVICTED = 1,
+  ROW_FELONY = 2,
+  ROW_COURT_ACTION = 4,
+  ROW_REGISTRATION = 8,
+  ROW_DECEASED = 16,
+  ROW_SUBJECT_EMPTY = 32, /* run mode: SUBJECT_ID is empty (reference oddity) */
+  ROW_DUPLICATE = 64,     /* statewide: a copy of a row kept from an earlier file */
+};
+
+/* One input row as the decision needs it, instead of 95 strings. */
+typedef struct {
+  XXH128_hash_t key;   /* person key */
+  uint64_t cnt_key;    /* XXH3 of CNT_ORDER */
+  uint64_t step_key;   /* XXH3 of its first 6 characters */
+  int64_t sentence_ns; /* this row's sentence part */
+  uint64_t content;    /* statewide: XXH3 of all 95 values, for cross-file copies */
+  int32_t disp_day;
+  int32_t dob_day;
+  uint32_t class_id;   /* code-section class (convicted rows) */
+  uint32_t ofn_id;     /* case number id + 1 (COURT ACTION rows), 0 none */
+  uint32_t person;
+  uint16_t county;     /* county id (convicted rows) */
+  uint16_t flags;
+} row_rec;
+
+/* A piece of one input that parses on its own: a chunk of a mapped text, or
+ * one zstd frame decompressed when needed. */
+typedef struct {
+  int input;
+  long frame;           /* zstd frame index, or -1 for mapped text */
+  size_t begin, end;    /* the piece's place in the input's whole text */
+  row_rec *rows;
+  size_t n_rows, cap_rows;
+  relief_intern sections, ofns, counties; /* distinct strings of this piece */
+  uint32_t *class_map, *county_map;        /* piece ids → run ids */
+  const char **result;  /* per row: "A\0B\0" result text, or NULL */
+  size_t newlines;      /* LF bytes in the piece */
+  bool ends_clean;      /* ends with LF (a zstd frame must, to stand alone) */
+  bool failed;
+  relief_parse_error perr; /* offsets relative to the piece */
+} segment_t;
+
+typedef struct {
+  uint32_t seg, j;
+} row_ref;
+
+typedef struct arena_block arena_block;
+
+/* A county's decision: its flow, its summary, its output files. */
+typedef struct {
+  const char *name;
+  relief_flow flow;
+  relief_options options;
+  relief_summary summary;
+  relief_outfile files[3]; /* All_Results, All_Results_Condensed, Prop64_Results */
+  bool has_files;
+} county_plan;
+
+typedef struct {
+  bool merged;                 /* statewide: one population over all inputs */
+  const relief_classifier *classifier;
+  int32_t compute_day;
+  relief_progress_fn progress;
+  void *progress_user;
+  relief_input *inputs;
+  int n_inputs;
+  segment_t *segs;
+  size_t n_segs;
+  relief_intern sections;      /* run-wide distinct code sections */
+  relief_code_class *classes;
+  size_t n_classes, cap_classes;
+  relief_intern counties;      /* run-wide county names of convicted rows */
+  /* grouping */
+  size_t n_rows, n_people;
+  size_t *first;               /* person p's rows are order[first[p] .. first[p+1]) */
+  row_ref *order;
+  uint32_t *person_counties;   /* statewide: person p's decided counties ... */
+  size_t *person_county_first; /* ... are person_counties[pcf[p] .. pcf[p+1]) */
+  int64_t duplicate_rows;
+  /* deciding */
+  county_plan *plans;          /* by county id; run mode: one plan, id 0 */
+  size_t n_plans;
+  int run_county;              /* run mode: the county id decided, or -1 */
+  relief_flow dismiss_all;
+  arena_block **arenas;
+  int n_threads;
+} pipeline;
+
+/* Opens inputs (lazy zstd), cuts them into segments and parses every row in
+ * parallel, then interns and classifies code sections and counties. */
+relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err);
+
+/* Groups rows into people (statewide: and drops cross-file copies). */
+void pipeline_group(pipeline *pl);
+
+/* Builds and decides every person, filling results and county summaries. */
+void pipeline_evaluate(pipeline *pl);
+
+/* Streams the inputs again and writes each plan's bundle in input order. */
+relief_status pipeline_emit(pipeline *pl, relief_error *err);
+
+/* Frees the result text (after emitting). */
+void pipeline_free_arenas(pipeline *pl);
+
+/* Frees everything the pipeline holds. */
+void pipeline_free(pipeline *pl);
+
+#endif
