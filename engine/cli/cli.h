@@ -20,6 +20,12 @@ typedef struct {
 typedef int (*cli_command_fn)(int argc, char **argv, const cli_env *env);
 
 int cmd_run(int argc, char **argv, const cli_env *env);
+int cmd_statewide(int argc, char **argv, const cli_env *env);
+
+/* Parses --compute-at (default: today, UTC) and --threads (default 0 = all
+ * cores); either may be NULL. Returns non-zero with err set when invalid. */
+int cli_parse_common(const cli_env *env, const char *compute_at, const char *threads,
+                     int32_t *compute_day, int *n_threads, relief_error *err);
 
 /* One option a subcommand accepts. */
 typedef struct {

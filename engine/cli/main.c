@@ -20,6 +20,7 @@ static const struct {
   const char *summary;
 } commands[] = {
     {"run", cmd_run, "decide one county's convictions from DOJ extracts and write the bundle"},
+    {"statewide", cmd_statewide, "decide all counties at once: every person once across county files"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -25,6 +25,33 @@ static char *split_inputs(const char *list, const char ***out, int *n) {
   return copy;
 }
 
+int cli_parse_common(const cli_env *env, const char *compute_at, const char *threads,
+                     int32_t *compute_day, int *n_threads, relief_error *err) {
+  (void)env;
+  if (compute_at) {
+    if (relief_parse_iso_date(compute_at, compute_day) != 0) {
+      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
+                       compute_at);
+      return 1;
+    }
+  } else {
+    *compute_day = (int32_t)(time(NULL) / 86400);
+  }
+  *n_threads = 0;
+  if (threads) {
+    char *end;
+    long t = strtol(threads, &end, 10);
+    if (*end || t < 1 || t > 4096) {
+      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "invalid --threads '%.20s': must be a whole number from 1", threads);
+      return 1;
+    }
+    *n_threads = (int)t;
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
              *outputs = NULL, *suffix = NULL, *threads = NULL;
@@ -53,26 +80,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   }
   relief_run_config cfg = {.county = county, .outputs_dir = outputs, .suffix = suffix,
                            .gogen_naming = env->gogen};
-  if (compute_at) {
-    if (relief_parse_iso_date(compute_at, &cfg.compute_day) != 0) {
-      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
-                       compute_at);
-      return cli_fail(env, outputs, suffix, NULL, &err);
-    }
-  } else {
-    cfg.compute_day = (int32_t)(time(NULL) / 86400);
-  }
-  if (threads) {
-    char *end;
-    long t = strtol(threads, &end, 10);
-    if (*end || t < 1 || t > 4096) {
-      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "invalid --threads '%.20s': must be a whole number from 1", threads);
-      return cli_fail(env, outputs, suffix, NULL, &err);
-    }
-    cfg.threads = (int)t;
-  }
+  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
+    return cli_fail(env, outputs, suffix, NULL, &err);
   if (!*county) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
     return cli_fail(env, outputs, suffix, NULL, &err);

@@ -1,0 +1,174 @@
+/*
+ * statewide.c — `statewide`: every input file is one population. People are
+ * recognised across files by CII number, rows copied into several county
+ * files count once, and each county with Prop 64 convictions gets its own
+ * bundle (its policy deciding, the person's whole history counting) and
+ * summary; statewide_summary.json adds them up.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "report/pipeline.h"
+
+/* A county name as a folder name: letters, digits, '-' and '.' kept, the
+ * rest '_' ("LOS ANGELES" → "LOS_ANGELES"). */
+static void folder_name(char *out, size_t cap, const char *county) {
+  size_t o = 0;
+  for (const char *c = county; *c && o + 1 < cap; c++) {
+    char ch = *c;
+    bool keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                ch == '-' || ch == '.';
+    out[o++] = keep ? ch : '_';
+  }
+  if (o == 0 || (o <= 2 && out[0] == '.')) out[o++] = '_';
+  out[o] = 0;
+}
+
+/* Adds JSON b into a: numbers add, objects merge, the earliest date wins. */
+static void json_add(json_t *a, json_t *b) {
+  const char *key;
+  json_t *bv;
+  json_object_foreach(b, key, bv) {
+    json_t *av = json_object_get(a, key);
+    if (!av) {
+      json_object_set(a, key, bv);
+    } else if (json_is_integer(av) && json_is_integer(bv)) {
+      json_object_set_new(a, key, json_integer(json_integer_value(av) + json_integer_value(bv)));
+    } else if (json_is_real(av) || json_is_real(bv)) {
+      json_object_set_new(a, key, json_real(json_number_value(av) + json_number_value(bv)));
+    } else if (json_is_object(av) && json_is_object(bv)) {
+      json_t *copy = json_deep_copy(av);
+      json_add(copy, bv);
+      json_object_set_new(a, key, copy);
+    } else if (json_is_string(av) && json_is_string(bv) && !strcmp(key, "earliestConviction")) {
+      if (strcmp(json_string_value(bv), json_string_value(av)) < 0) json_object_set(a, key, bv);
+    }
+  }
+}
+
+static relief_status write_json(const char *path, json_t *root, relief_error *err) {
+  char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+  relief_status st = relief_write_file_atomic(path, text, strlen(text), err);
+  free(text);
+  return st;
+}
+
+relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
+                               relief_error *err) {
+  memset(res, 0, sizeof *res);
+  if (cfg->threads > 0) omp_set_num_threads(cfg->threads);
+  double t0 = omp_get_wtime();
+  relief_classifier *classifier = relief_classifier_new();
+  if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  pipeline pl = {
+      .merged = true,
+      .classifier = classifier,
+      .compute_day = cfg->compute_day,
+      .progress = cfg->progress,
+      .progress_user = cfg->progress_user,
+      .run_county = -1,
+  };
+  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
+  relief_status st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
+  for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
+  if (st) goto done;
+  pipeline_group(&pl);
+  /* one plan per county seen on a conviction: its policy, else the default */
+  pl.n_plans = pl.counties.n;
+  pl.plans = calloc(pl.n_plans ? pl.n_plans : 1, sizeof *pl.plans);
+  for (size_t k = 0; k < pl.n_plans; k++) {
+    county_plan *plan = &pl.plans[k];
+    plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
+    plan->options = cfg->options;
+    for (int p = 0; p < cfg->n_policies; p++)
+      if (!strcmp(cfg->policies[p].county, plan->name)) plan->options = cfg->policies[p].options;
+    relief_flow_configurable(&plan->flow, &plan->options);
+  }
+  pipeline_evaluate(&pl);
+  /* counties with Prop 64 convictions get a folder */
+  char path[4096], folder[512];
+  for (size_t k = 0; k < pl.n_plans && !st; k++) {
+    county_plan *plan = &pl.plans[k];
+    if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    res->counties++;
+    folder_name(folder, sizeof folder, plan->name);
+    snprintf(path, sizeof path, "%s/%s", cfg->outputs_dir, folder);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+      st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create folder: %s", strerror(errno));
+      break;
+    }
+    if (cfg->summary_only) continue;
+    plan->has_files = true;
+    static const char *const bases[3] = {"All_Results", "All_Results_Condensed", "Prop64_Results"};
+    for (int f = 0; f < 3 && !st; f++) {
+      char file[4200];
+      relief_output_path(file, sizeof file, path, bases[f], 0, NULL, ".csv");
+      st = relief_outfile_open(&plan->files[f], file, err);
+    }
+  }
+  if (!st && !cfg->summary_only) st = pipeline_emit(&pl, err);
+  for (size_t k = 0; k < pl.n_plans && !st; k++)
+    for (int f = 0; f < 3 && !st && pl.plans[k].has_files; f++)
+      st = relief_outfile_finish(&pl.plans[k].files[f], err);
+  res->people = (int64_t)pl.n_people;
+  res->rows = (int64_t)pl.n_rows;
+  res->duplicate_rows = pl.duplicate_rows;
+  res->seconds = omp_get_wtime() - t0;
+  if (!st) {
+    /* summaries: per county folder, then the statewide one; renames last */
+    int64_t now = (int64_t)time(NULL);
+    json_t *counties = json_object(), *totals = json_object();
+    relief_outfile *summaries = calloc(pl.n_plans + 1, sizeof *summaries);
+    for (size_t k = 0; k < pl.n_plans && !st; k++) {
+      county_plan *plan = &pl.plans[k];
+      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
+                                       res->seconds, now);
+      json_t *obj = json_loads(text, 0, NULL);
+      folder_name(folder, sizeof folder, plan->name);
+      snprintf(path, sizeof path, "%s/%s/summary.json", cfg->outputs_dir, folder);
+      st = relief_outfile_open(&summaries[k], path, err);
+      if (!st) st = relief_outfile_write(&summaries[k], text, strlen(text), err);
+      if (!st) st = relief_outfile_finish(&summaries[k], err);
+      free(text);
+      json_object_set(counties, plan->name, obj);
+      json_add(totals, obj);
+      json_decref(obj);
+    }
+    json_object_del(totals, "county");
+    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
+    int64_t lines = (int64_t)pl.n_rows - pl.duplicate_rows;
+    json_object_set_new(totals, "lineCount", json_integer(lines));
+    json_t *root = json_object();
+    json_object_set_new(root, "people", json_integer(res->people));
+    json_object_set_new(root, "rows", json_integer(res->rows));
+    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
+    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(root, "totals", totals);
+    json_object_set_new(root, "counties", counties);
+    for (size_t k = 0; k < pl.n_plans && !st; k++)
+      for (int f = 0; f < 3 && !st && pl.plans[k].has_files; f++)
+        st = relief_outfile_commit(&pl.plans[k].files[f], err);
+    for (size_t k = 0; k < pl.n_plans && !st; k++)
+      if (summaries[k].temp_path[0]) st = relief_outfile_commit(&summaries[k], err);
+    snprintf(path, sizeof path, "%s/statewide_summary.json", cfg->outputs_dir);
+    if (!st) st = write_json(path, root, err);
+    json_decref(root);
+    for (size_t k = 0; k < pl.n_plans; k++) relief_outfile_discard(&summaries[k]);
+    free(summaries);
+  }
+done:
+  for (size_t k = 0; k < pl.n_plans; k++)
+    for (int f = 0; f < 3; f++) relief_outfile_discard(&pl.plans[k].files[f]);
+  free(pl.plans);
+  pipeline_free_arenas(&pl);
+  pipeline_free(&pl);
+  relief_classifier_free(classifier);
+  return st;
+}
