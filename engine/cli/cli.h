@@ -59,4 +59,12 @@ void cli_progress_finish(cli_progress *p);
 int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char *input,
              const relief_error *err);
 
+/* Parses an optional whole-number option in [lo, hi] into *out. */
+int cli_parse_count(const char *text, const char *option, int lo, int hi, int *out,
+                    relief_error *err);
+
+/* Loads a flow by name: "los-angeles" (built in) or a flow file's path. */
+int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
+                  relief_error *err);
+
 #endif

@@ -52,9 +52,31 @@ int cli_parse_common(const cli_env *env, const char *compute_at, const char *thr
   return 0;
 }
 
+int cli_parse_count(const char *text, const char *option, int lo, int hi, int *out,
+                    relief_error *err) {
+  if (!text) return 0;
+  char *end;
+  long v = strtol(text, &end, 10);
+  if (!*text || *end || v < lo || v > hi) {
+    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "invalid --%s '%.20s': must be a whole number from %d to %d",
+                     option, text, lo, hi);
+    return 1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
+                  relief_error *err) {
+  if (!strcmp(name, "los-angeles")) return relief_flow_los_angeles(ov, flow, err) != RELIEF_OK;
+  return relief_flow_load(name, ov, flow, err) != RELIEF_OK;
+}
+
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
-             *outputs = NULL, *suffix = NULL, *threads = NULL;
+             *outputs = NULL, *suffix = NULL, *threads = NULL, *flow_name = NULL, *age = NULL,
+             *years_free = NULL;
+  bool trace = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
       {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
@@ -63,6 +85,10 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
       {"outputs", 0, &outputs, NULL, "folder for the bundle and summary"},
       {"file-name-suffix", 0, &suffix, NULL, "appended to every output file name as _SUFFIX"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+      {"flow", 0, &flow_name, NULL, "configurable (default, uses --eligibility-options), los-angeles, or a flow file"},
+      {"individual-age", 0, &age, NULL, "los-angeles flow: age that dismisses (default 50)"},
+      {"years-conviction-free", 0, &years_free, NULL, "los-angeles flow: conviction-free years (default 10)"},
+      {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
   };
   int n_opts = (int)(sizeof opts / sizeof *opts);
   int parsed = cli_parse(argc, argv, opts, n_opts,
@@ -71,7 +97,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                          env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
-  if (!outputs || !inputs || !county || !options_path) {
+  bool configurable = !flow_name || !strcmp(flow_name, "configurable");
+  if (!outputs || !inputs || !county || (configurable && !options_path)) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
                      "missing required option: --%s (see `%s run --help`)",
                      !inputs ? "input-doj" : !county ? "county" : !options_path ? "eligibility-options" : "outputs",
@@ -86,8 +113,24 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
-  if (relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
+  if (options_path && relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
     return cli_fail(env, outputs, suffix, NULL, &err);
+  relief_flow flow;
+  if (!configurable) {
+    relief_flow_overrides ov = {-1, -1, -1, -1};
+    if (cli_parse_count(age, "individual-age", 1, 150, &ov.age, &err) ||
+        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free, &err))
+      return cli_fail(env, outputs, suffix, NULL, &err);
+    if (cli_load_flow(flow_name, &ov, &flow, &err)) return cli_fail(env, outputs, suffix, NULL, &err);
+    cfg.flow = &flow;
+  } else if (age || years_free) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--%s applies to a flow with that parameter (e.g. --flow=los-angeles), not the configurable flow",
+                     age ? "individual-age" : "years-conviction-free");
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  cfg.trace = trace;
+  cfg.review_files = !env->gogen;
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
                      strerror(errno));

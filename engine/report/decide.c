@@ -50,6 +50,8 @@ typedef struct {
   size_t cap;
   relief_determination *det_current, *det_all;
   relief_buf line, cases_text, strikes, pc290;
+  uint32_t *arrest_cycles; /* cycles with a Prop 64 charge at arrest */
+  int n_arrest_cycles;
   uint32_t *pairs; /* statewide: (person, county) pairs decided */
   size_t n_pairs, cap_pairs;
 } person_scratch;
@@ -62,6 +64,7 @@ static void reserve_person(person_scratch *ps, size_t n_rows) {
   ps->cases = realloc(ps->cases, ps->cap * sizeof *ps->cases);
   ps->det_current = realloc(ps->det_current, ps->cap * sizeof *ps->det_current);
   ps->det_all = realloc(ps->det_all, ps->cap * sizeof *ps->det_all);
+  ps->arrest_cycles = realloc(ps->arrest_cycles, ps->cap * sizeof *ps->arrest_cycles);
 }
 
 static void person_scratch_free(person_scratch *ps) {
@@ -70,6 +73,7 @@ static void person_scratch_free(person_scratch *ps) {
   free(ps->cases);
   free(ps->det_current);
   free(ps->det_all);
+  free(ps->arrest_cycles);
   relief_buf_free(&ps->line);
   relief_buf_free(&ps->cases_text);
   relief_buf_free(&ps->strikes);
@@ -87,6 +91,7 @@ static void build_person(pipeline *pl, const row_ref *refs, size_t n, person_scr
   p->case_numbers = ps->cases;
   int n_seen = 0;
   bool first = true;
+  ps->n_arrest_cycles = 0;
   for (size_t k = 0; k < n; k++) {
     segment_t *seg = &pl->segs[refs[k].seg];
     const row_rec *r = &seg->rows[refs[k].j];
@@ -111,11 +116,13 @@ static void build_person(pipeline *pl, const row_ref *refs, size_t n, person_scr
       if (!dup) p->case_numbers[p->n_case_numbers++] = (relief_case_number){r->step_key, ofn};
     }
     if (r->flags & ROW_REGISTRATION) p->registered = true;
+    if (r->flags & ROW_ARREST_PROP64) ps->arrest_cycles[ps->n_arrest_cycles++] = r->cycle_key;
     if ((r->flags & ROW_CONVICTED) && !seen) {
       relief_conviction *c = &p->convictions[p->n_convictions++];
       c->disp_day = r->disp_day;
       c->class_id = (int32_t)r->class_id;
       c->step_key = r->step_key;
+      c->cycle_key = r->cycle_key;
       c->sentence_end_ns = r->disp_day * ns_per_day + r->sentence_ns;
       c->row = (uint32_t)k;
       c->county = r->county;
@@ -165,14 +172,43 @@ static void join_sections(const pipeline *pl, const relief_person *p, uint32_t b
   if (!out->len) relief_buf_putc(out, '-');
 }
 
-/* Formats the 17 result columns other than §8's into "A\0B\0" in the
- * thread's arena: A = columns 1–2, B = "," + columns 4–18. */
+/* The extended columns (HS 11361.8 remedy, basis, possible plea bargain). */
+static void append_extended(relief_buf *b, relief_determination det, bool serving, bool plea) {
+  const char *remedy = "", *basis = "";
+  if (det == RELIEF_DET_DISMISS || det == RELIEF_DET_REDUCE) {
+    remedy = serving ? "Recall and resentence"
+             : det == RELIEF_DET_DISMISS ? "Dismiss and seal"
+                                         : "Redesignate as misdemeanor or infraction";
+    basis = serving ? "HS 11361.8(a); HS 11361.9" : "HS 11361.8(e); HS 11361.9";
+  }
+  relief_buf_putc(b, ',');
+  relief_csv_append(b, remedy, strlen(remedy));
+  relief_buf_putc(b, ',');
+  relief_csv_append(b, basis, strlen(basis));
+  append_str(b, plea ? ",Y" : ",N");
+  relief_buf_putc(b, 0);
+}
+
+/* A Prop 64 charge at arrest in the same cycle as this conviction. */
+static bool prop64_arrest_in_cycle(const person_scratch *ps, const relief_conviction *c) {
+  for (int k = 0; k < ps->n_arrest_cycles; k++)
+    if (ps->arrest_cycles[k] == c->cycle_key) return true;
+  return false;
+}
+
+/* Formats the 17 result columns other than §8's (plus the rule id with
+ * --trace, and the extended columns) as a result record in the arena. */
 static const char *format_result(const pipeline *pl, const relief_person *p, int i,
-                                 const relief_flow_row *rule, person_scratch *ps,
-                                 const int64_t section_counts[5], arena_block **arena) {
+                                 const relief_flow_row *rule, uint64_t features,
+                                 person_scratch *ps, const int64_t section_counts[5],
+                                 arena_block **arena) {
   const relief_conviction *c = &p->convictions[i];
   relief_buf *b = &ps->line, *cases = &ps->cases_text;
   b->len = cases->len = 0;
+  relief_determination det = rule ? rule->determination : RELIEF_DET_NONE;
+  bool review = det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
+                det == RELIEF_DET_CITY_ATTORNEYS;
+  relief_buf_putc(b, (char)(review ? RESULT_REVIEW : 0));
   for (int k = 0; k < p->n_case_numbers; k++) {
     if (p->case_numbers[k].step_key != c->step_key) continue;
     if (cases->len) relief_buf_append(cases, "; ", 2);
@@ -201,11 +237,31 @@ static const char *format_result(const pipeline *pl, const relief_person *p, int
     append_int(b, section_counts[k]);
   }
   append_str(b, p->deceased ? ",Deceased," : ",-,");
-  const char *det = relief_determination_names[rule ? rule->determination : RELIEF_DET_NONE];
-  relief_csv_append(b, det, strlen(det));
+  const char *det_name = relief_determination_names[det];
+  relief_csv_append(b, det_name, strlen(det_name));
   relief_buf_putc(b, ',');
   if (rule) relief_csv_append(b, rule->reason, strlen(rule->reason));
+  if (pl->trace) {
+    relief_buf_putc(b, ',');
+    if (rule) relief_csv_append(b, rule->id, strlen(rule->id));
+  }
   relief_buf_putc(b, 0);
+  append_extended(b, det, (features & RELIEF_F_SERVING_THIS_SENTENCE) != 0,
+                  prop64_arrest_in_cycle(ps, c));
+  char *out = arena_alloc(arena, b->len);
+  memcpy(out, b->data, b->len);
+  return out;
+}
+
+/* A record for a conviction that gets no result but may be a plea bargain:
+ * a non-Prop 64 conviction in a cycle where Prop 64 was charged at arrest. */
+static const char *format_plea_only(person_scratch *ps, arena_block **arena) {
+  relief_buf *b = &ps->line;
+  b->len = 0;
+  relief_buf_putc(b, RESULT_PLEA_ONLY);
+  relief_buf_putc(b, 0);
+  relief_buf_putc(b, 0);
+  append_extended(b, RELIEF_DET_NONE, false, true);
   char *out = arena_alloc(arena, b->len);
   memcpy(out, b->data, b->len);
   return out;
@@ -236,9 +292,9 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
                               arena_block **arena) {
   for (int i = 0; i < p->n_convictions; i++) p->convictions[i].in_county = p->convictions[i].county == county;
   const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
-  uint64_t person_bits = relief_person_features(&(relief_eval_ctx){pl->classes, pl->compute_day}, flow, p);
-  relief_eval_ctx ctx = {pl->classes, pl->compute_day};
-  uint64_t person_bits_all = relief_person_features(&ctx, all, p);
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  relief_person_facts facts = relief_person_features(&ctx, flow, p);
+  relief_person_facts facts_all = relief_person_features(&ctx, all, p);
   int64_t section_counts[5] = {0};
   int in_county_prop64 = 0, any_relief = 0, formatted_lists = 0;
   for (int i = 0; i < p->n_convictions; i++) {
@@ -247,7 +303,7 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
   }
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
-    uint64_t f = relief_features(&ctx, flow, p, i, person_bits);
+    uint64_t f = relief_features(&ctx, flow, p, i, &facts);
     ps->det_current[i] = ps->det_all[i] = RELIEF_DET_NONE;
     if (relief_flow_relevant(flow, f)) {
       const relief_flow_row *rule = relief_flow_decide(flow, f);
@@ -261,9 +317,14 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
         formatted_lists = 1;
       }
       const row_ref *ref = &refs[c->row];
-      pl->segs[ref->seg].result[ref->j] = format_result(pl, p, i, rule, ps, section_counts, arena);
+      pl->segs[ref->seg].result[ref->j] =
+          format_result(pl, p, i, rule, f, ps, section_counts, arena);
+    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) &&
+               prop64_arrest_in_cycle(ps, c)) {
+      const row_ref *ref = &refs[c->row];
+      pl->segs[ref->seg].result[ref->j] = format_plea_only(ps, arena);
     }
-    uint64_t fa = relief_features(&ctx, all, p, i, person_bits_all);
+    uint64_t fa = relief_features(&ctx, all, p, i, &facts_all);
     if (relief_flow_relevant(all, fa)) {
       const relief_flow_row *rule = relief_flow_decide(all, fa);
       if (rule) ps->det_all[i] = rule->determination;

@@ -10,8 +10,12 @@
 
 #include "report/pipeline.h"
 
+const char *const bundle_names[BUNDLE_FILES] = {
+    "All_Results", "All_Results_Condensed", "Prop64_Results", "Hand_Review",
+    "Prop64_Results_Extended"};
+
 typedef struct {
-  relief_buf all, condensed, prop64;
+  relief_buf file[BUNDLE_FILES];
 } bundle_bufs;
 
 typedef struct {
@@ -22,7 +26,7 @@ typedef struct {
   relief_error err;
 } emit_state;
 
-static void append_header(relief_buf *b, const int *pick, int n) {
+static void append_header(relief_buf *b, const int *pick, int n, bool trace, bool extended) {
   for (int i = 0; i < n; i++) {
     if (i) relief_buf_putc(b, ',');
     const char *s = relief_column_names[pick ? pick[i] : i];
@@ -32,12 +36,14 @@ static void append_header(relief_buf *b, const int *pick, int n) {
     relief_buf_putc(b, ',');
     relief_csv_append(b, relief_result_columns[i], strlen(relief_result_columns[i]));
   }
+  if (trace) relief_buf_append(b, ",Rule", 5);
+  if (extended) relief_buf_append(b, ",Remedy,Statutory Basis,Possible Plea Bargain", 45);
   relief_buf_putc(b, '\n');
 }
 
 /* Formats one row: the 95 fields into st->line, the condensed 20 into
  * condensed_line, and both tails (with and without the result). */
-static void format_row(const relief_field *f, const char *result, emit_state *st,
+static void format_row(const relief_field *f, const char *result, bool trace, emit_state *st,
                        relief_buf *condensed_line) {
   const char *values[RELIEF_NCOLS];
   size_t lens[RELIEF_NCOLS], escaped_total = 0;
@@ -72,31 +78,52 @@ static void format_row(const relief_field *f, const char *result, emit_state *st
   e->len = 0;
   relief_buf_append(e, ",,,", 3);
   if (other) relief_csv_append(e, comment, comment_n);
-  relief_buf_append(e, ",,,,,,,,,,,,,,,\n", 16);
-  if (!result) return;
+  relief_buf_append(e, ",,,,,,,,,,,,,,,", 15);
+  if (trace) relief_buf_putc(e, ',');
+  if (!result || (result[0] & RESULT_PLEA_ONLY)) return;
   relief_buf *t = &st->result_tail;
   t->len = 0;
-  size_t a_len = strlen(result);
+  const char *a = result + 1;
+  size_t a_len = strlen(a);
   relief_buf_putc(t, ',');
-  relief_buf_append(t, result, a_len);
+  relief_buf_append(t, a, a_len);
   relief_buf_putc(t, ',');
   if (other) relief_csv_append(t, comment, comment_n);
-  const char *b = result + a_len + 1;
+  const char *b = a + a_len + 1;
   relief_buf_append(t, b, strlen(b));
-  relief_buf_putc(t, '\n');
 }
 
-static void emit_row(bundle_bufs *out, const emit_state *st, const relief_buf *condensed_line,
-                     bool with_result) {
-  const relief_buf *tail = with_result ? &st->result_tail : &st->empty_tail;
-  relief_buf_append(&out->all, st->line.data, st->line.len);
-  relief_buf_append(&out->all, tail->data, tail->len);
-  relief_buf_append(&out->condensed, condensed_line->data, condensed_line->len);
-  relief_buf_append(&out->condensed, tail->data, tail->len);
-  if (with_result) {
-    relief_buf_append(&out->prop64, st->line.data, st->line.len);
-    relief_buf_append(&out->prop64, tail->data, tail->len);
-  }
+/* The extended columns of a result record. */
+static const char *extended_of(const char *result) {
+  const char *a = result + 1, *b = a + strlen(a) + 1;
+  return b + strlen(b) + 1;
+}
+
+/* Appends one row to a plan's files. result is the row's record when it
+ * belongs to this plan, else NULL. */
+static void emit_row(bundle_bufs *out, int n_files, const emit_state *st,
+                     const relief_buf *condensed_line, const char *result) {
+  bool has_result = result && !(result[0] & RESULT_PLEA_ONLY);
+  const relief_buf *tail = has_result ? &st->result_tail : &st->empty_tail;
+  relief_buf *all = &out->file[BUNDLE_ALL];
+  size_t start = all->len;
+  relief_buf_append(all, st->line.data, st->line.len);
+  relief_buf_append(all, tail->data, tail->len);
+  size_t end = all->len;
+  relief_buf_putc(all, '\n');
+  relief_buf *condensed = &out->file[BUNDLE_CONDENSED];
+  relief_buf_append(condensed, condensed_line->data, condensed_line->len);
+  relief_buf_append(condensed, tail->data, tail->len);
+  relief_buf_putc(condensed, '\n');
+  if (has_result) relief_buf_append(&out->file[BUNDLE_PROP64], all->data + start, end - start + 1);
+  if (n_files <= BUNDLE_HAND_REVIEW || !result) return;
+  if (has_result && (result[0] & RESULT_REVIEW))
+    relief_buf_append(&out->file[BUNDLE_HAND_REVIEW], all->data + start, end - start + 1);
+  relief_buf *ext = &out->file[BUNDLE_EXTENDED];
+  relief_buf_append(ext, all->data + start, end - start);
+  const char *x = extended_of(result);
+  relief_buf_append(ext, x, strlen(x));
+  relief_buf_putc(ext, '\n');
 }
 
 static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, relief_buf *text_buf,
@@ -118,33 +145,32 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
     const row_rec *r = &s->rows[j];
     if (r->flags & ROW_DUPLICATE) continue;
     const char *result = s->result[j];
-    format_row(f, result, st, condensed_line);
+    format_row(f, result, pl->trace, st, condensed_line);
     if (!pl->merged) {
-      emit_row(&st->per_plan[0], st, condensed_line, result != NULL);
+      emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
       continue;
     }
     for (size_t k = pl->person_county_first[r->person]; k < pl->person_county_first[r->person + 1]; k++) {
       uint32_t county = pl->person_counties[k];
-      emit_row(&st->per_plan[county], st, condensed_line, result && r->county == county);
+      emit_row(&st->per_plan[county], pl->plans[county].n_files, st, condensed_line,
+               r->county == county ? result : NULL);
     }
   }
   return RELIEF_OK;
 }
 
 relief_status pipeline_emit(pipeline *pl, relief_error *err) {
-  relief_buf all_head = {0}, condensed_head = {0};
-  append_header(&all_head, NULL, RELIEF_NCOLS);
-  append_header(&condensed_head, relief_condensed_columns, 20);
+  relief_buf heads[BUNDLE_FILES] = {0};
+  append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, pl->trace, false);
+  append_header(&heads[BUNDLE_CONDENSED], relief_condensed_columns, 20, pl->trace, false);
+  append_header(&heads[BUNDLE_PROP64], NULL, RELIEF_NCOLS, pl->trace, false);
+  append_header(&heads[BUNDLE_HAND_REVIEW], NULL, RELIEF_NCOLS, pl->trace, false);
+  append_header(&heads[BUNDLE_EXTENDED], NULL, RELIEF_NCOLS, pl->trace, true);
   relief_status status = RELIEF_OK;
-  for (size_t k = 0; k < pl->n_plans && !status; k++) {
-    county_plan *plan = &pl->plans[k];
-    if (!plan->has_files) continue;
-    status = relief_outfile_write(&plan->files[0], all_head.data, all_head.len, err);
-    if (!status) status = relief_outfile_write(&plan->files[1], condensed_head.data, condensed_head.len, err);
-    if (!status) status = relief_outfile_write(&plan->files[2], all_head.data, all_head.len, err);
-  }
-  relief_buf_free(&all_head);
-  relief_buf_free(&condensed_head);
+  for (size_t k = 0; k < pl->n_plans && !status; k++)
+    for (int f = 0; f < pl->plans[k].n_files && !status; f++)
+      status = relief_outfile_write(&pl->plans[k].files[f], heads[f].data, heads[f].len, err);
+  for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&heads[f]);
   uint64_t total = 0, written = 0, rows_written = 0;
   for (size_t i = 0; i < pl->n_segs; i++) total += pl->segs[i].end - pl->segs[i].begin;
   if (pl->progress) pl->progress(pl->progress_user, "write", 0, total, 0);
@@ -164,27 +190,20 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
           status = mine;
           *err = st.err;
         }
-        for (size_t k = 0; k < pl->n_plans && !status; k++) {
+        for (size_t k = 0; k < pl->n_plans; k++) {
           county_plan *plan = &pl->plans[k];
           bundle_bufs *b = &st.per_plan[k];
-          if (plan->has_files && b->all.len) {
-            relief_status w = relief_outfile_write(&plan->files[0], b->all.data, b->all.len, err);
-            if (!w) w = relief_outfile_write(&plan->files[1], b->condensed.data, b->condensed.len, err);
-            if (!w) w = relief_outfile_write(&plan->files[2], b->prop64.data, b->prop64.len, err);
-            if (w) status = w;
-          }
-          b->all.len = b->condensed.len = b->prop64.len = 0;
+          for (int f = 0; f < plan->n_files && !status; f++)
+            status = relief_outfile_write(&plan->files[f], b->file[f].data, b->file[f].len, err);
+          for (int f = 0; f < BUNDLE_FILES; f++) b->file[f].len = 0;
         }
         written += s->end - s->begin;
         rows_written += s->n_rows;
         if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
       }
     }
-    for (size_t k = 0; k < pl->n_plans; k++) {
-      relief_buf_free(&st.per_plan[k].all);
-      relief_buf_free(&st.per_plan[k].condensed);
-      relief_buf_free(&st.per_plan[k].prop64);
-    }
+    for (size_t k = 0; k < pl->n_plans; k++)
+      for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st.per_plan[k].file[f]);
     free(st.per_plan);
     relief_buf_free(&st.line);
     relief_buf_free(&st.result_tail);

@@ -202,15 +202,25 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
     v = value_of(&f[RELIEF_COL_CNT_ORDER], &scratch, &n);
     rec->cnt_key = XXH3_64bits(v, n);
     rec->step_key = XXH3_64bits(v, n < 6 ? n : 6);
+    rec->cycle_key = (uint32_t)XXH3_64bits(v, n < 3 ? n : 3);
     v = value_of(&f[RELIEF_COL_DISP_DESCR], &scratch, &n);
     if (n >= 9 && memcmp(v, "CONVICTED", 9) == 0) rec->flags |= ROW_CONVICTED;
     v = value_of(&f[RELIEF_COL_STP_TYPE_DESCR], &scratch, &n);
     int court = equals(v, n, "COURT ACTION"), registration = equals(v, n, "REGISTRATION");
+    int arrest = n >= 6 && memcmp(v, "ARREST", 6) == 0;
     if (equals(v, n, "DECEASED")) rec->flags |= ROW_DECEASED;
     if (court) {
       rec->flags |= ROW_COURT_ACTION;
       v = value_of(&f[RELIEF_COL_OFN], &scratch, &n);
       if (n) rec->ofn_id = relief_intern_get(&s->ofns, v, n) + 1;
+    }
+    if (arrest) {
+      size_t off_n, com_n, cs_n;
+      bool from_comment;
+      const char *off = value_of(&f[RELIEF_COL_OFFENSE_DESCR], &scratch, &off_n);
+      const char *com = value_of(&f[RELIEF_COL_COMMENT_TEXT], &scratch2, &com_n);
+      const char *cs = relief_code_section(off, off_n, com, com_n, &cs_n, &from_comment);
+      if (relief_find_prop64_section(cs, cs_n)) rec->flags |= ROW_ARREST_PROP64;
     }
     if (registration) {
       v = value_of(&f[RELIEF_COL_OFFENSE_DESCR], &scratch, &n);
@@ -427,6 +437,10 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
+  pl->section_text = malloc((pl->n_classes + 1) * sizeof *pl->section_text);
+  pl->section_len = malloc((pl->n_classes + 1) * sizeof *pl->section_len);
+  for (size_t k = 0; k < pl->n_classes; k++)
+    pl->section_text[k] = relief_intern_str(&pl->sections, (uint32_t)k, &pl->section_len[k]);
   return RELIEF_OK;
 }
 
@@ -494,6 +508,8 @@ void pipeline_free(pipeline *pl) {
   relief_intern_free(&pl->sections);
   relief_intern_free(&pl->counties);
   free(pl->classes);
+  free(pl->section_text);
+  free(pl->section_len);
   free(pl->first);
   free(pl->order);
   free(pl->person_counties);

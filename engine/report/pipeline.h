@@ -24,7 +24,16 @@ enum {
   ROW_DECEASED = 16,
   ROW_SUBJECT_EMPTY = 32, /* run mode: SUBJECT_ID is empty (reference oddity) */
   ROW_DUPLICATE = 64,     /* statewide: a copy of a row kept from an earlier file */
+  ROW_ARREST_PROP64 = 128,/* an arrest step charging a Prop 64 section */
 };
+
+/* The files of a bundle, in the order they are opened. */
+enum { BUNDLE_ALL, BUNDLE_CONDENSED, BUNDLE_PROP64, BUNDLE_HAND_REVIEW, BUNDLE_EXTENDED, BUNDLE_FILES };
+extern const char *const bundle_names[BUNDLE_FILES];
+
+/* A row's result record: flags byte, then "A\0B\0X\0" (A = columns 1-2,
+ * B = "," columns 4-18 [+ ",rule"], X = the extended columns). */
+enum { RESULT_REVIEW = 1, RESULT_PLEA_ONLY = 2 };
 
 /* One input row as the decision needs it, instead of 95 strings. */
 typedef struct {
@@ -38,6 +47,7 @@ typedef struct {
   uint32_t class_id;   /* code-section class (convicted rows) */
   uint32_t ofn_id;     /* case number id + 1 (COURT ACTION rows), 0 none */
   uint32_t person;
+  uint32_t cycle_key;  /* hash of the first 3 characters of CNT_ORDER */
   uint16_t county;     /* county id (convicted rows) */
   uint16_t flags;
 } row_rec;
@@ -71,12 +81,14 @@ typedef struct {
   relief_flow flow;
   relief_options options;
   relief_summary summary;
-  relief_outfile files[3]; /* All_Results, All_Results_Condensed, Prop64_Results */
-  bool has_files;
+  relief_outfile files[BUNDLE_FILES];
+  int n_files;             /* 0 none, 3 the spec's bundle, 5 with the review files */
 } county_plan;
 
 typedef struct {
   bool merged;                 /* statewide: one population over all inputs */
+  bool trace;                  /* a Rule column after the 18 */
+  bool review_files;           /* Hand_Review.csv and Prop64_Results_Extended.csv */
   const relief_classifier *classifier;
   int32_t compute_day;
   relief_progress_fn progress;
@@ -88,6 +100,8 @@ typedef struct {
   relief_intern sections;      /* run-wide distinct code sections */
   relief_code_class *classes;
   size_t n_classes, cap_classes;
+  const char **section_text;   /* code-section string of each class */
+  size_t *section_len;
   relief_intern counties;      /* run-wide county names of convicted rows */
   /* grouping */
   size_t n_rows, n_people;

@@ -21,22 +21,27 @@ void relief_output_path(char *out, size_t cap, const char *dir, const char *base
            has_suffix ? suffix : "", ext);
 }
 
-static const char *const bundle_bases[3] = {"All_Results", "All_Results_Condensed",
-                                            "Prop64_Results"};
+/* The flow `run` decides with: the given one, else the configurable flow. */
+static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
+  if (cfg->flow) *flow = *cfg->flow;
+  else relief_flow_configurable(flow, &cfg->options);
+}
 
-/* One input file through the whole pipeline into files[0..2]. */
+/* One input file through the whole pipeline into files[0..n_files). */
 static relief_status run_file(const relief_run_config *cfg, const relief_classifier *classifier,
-                              const char *path, relief_outfile files[3], relief_summary *sum,
-                              relief_run_result *res, relief_error *err) {
+                              const char *path, relief_outfile *files, int n_files,
+                              relief_summary *sum, relief_run_result *res, relief_error *err) {
   pipeline pl = {
+      .trace = cfg->trace,
+      .review_files = cfg->review_files,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = cfg->progress,
       .progress_user = cfg->progress_user,
   };
-  county_plan plan = {.name = cfg->county, .options = cfg->options, .has_files = true};
-  relief_flow_configurable(&plan.flow, &cfg->options);
-  memcpy(plan.files, files, sizeof plan.files);
+  county_plan plan = {.name = cfg->county, .options = cfg->options, .n_files = n_files};
+  run_flow(cfg, &plan.flow);
+  memcpy(plan.files, files, (size_t)n_files * sizeof *files);
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = pipeline_parse(&pl, &path, 1, err);
   if (!st) {
@@ -53,7 +58,7 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
   } else {
     for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
   }
-  memcpy(files, plan.files, sizeof plan.files);
+  memcpy(files, plan.files, (size_t)n_files * sizeof *files);
   pipeline_free_arenas(&pl);
   pipeline_free(&pl);
   return st;
@@ -65,26 +70,28 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
   double t0 = omp_get_wtime();
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
-  size_t n_outs = (size_t)cfg->n_inputs * 3;
+  int n_files = cfg->review_files ? BUNDLE_FILES : 3;
+  size_t n_outs = (size_t)cfg->n_inputs * (size_t)n_files;
   relief_outfile *outs = calloc(n_outs + 1, sizeof *outs);
   relief_status st = RELIEF_OK;
   for (int i = 0; i < cfg->n_inputs && !st; i++) {
     int index = cfg->n_inputs > 1 ? i + 1 : 0;
-    for (int k = 0; k < 3 && !st; k++) {
+    relief_outfile *mine = &outs[(size_t)i * (size_t)n_files];
+    for (int k = 0; k < n_files && !st; k++) {
       char path[4096];
-      relief_output_path(path, sizeof path, cfg->outputs_dir, bundle_bases[k], index, cfg->suffix,
+      relief_output_path(path, sizeof path, cfg->outputs_dir, bundle_names[k], index, cfg->suffix,
                          ".csv");
-      st = relief_outfile_open(&outs[i * 3 + k], path, err);
+      st = relief_outfile_open(&mine[k], path, err);
     }
     relief_summary file_sum = {0};
-    if (!st) st = run_file(cfg, classifier, cfg->inputs[i], &outs[i * 3], &file_sum, res, err);
-    for (int k = 0; k < 3 && !st; k++) st = relief_outfile_finish(&outs[i * 3 + k], err);
+    if (!st) st = run_file(cfg, classifier, cfg->inputs[i], mine, n_files, &file_sum, res, err);
+    for (int k = 0; k < n_files && !st; k++) st = relief_outfile_finish(&mine[k], err);
     if (!st) relief_summary_accumulate(&res->summary, &file_sum);
   }
   res->seconds = omp_get_wtime() - t0;
   if (!st) {
     relief_flow flow;
-    relief_flow_configurable(&flow, &cfg->options);
+    run_flow(cfg, &flow);
     char *json = relief_summary_json(&res->summary, cfg->county, &flow, &cfg->options,
                                      res->seconds, (int64_t)time(NULL));
     char path[4096];

@@ -68,6 +68,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   pipeline pl = {
       .merged = true,
+      .trace = cfg->trace,
+      .review_files = cfg->review_files,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = cfg->progress,
@@ -86,9 +88,14 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     county_plan *plan = &pl.plans[k];
     plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
     plan->options = cfg->options;
+    const relief_flow *own = NULL;
     for (int p = 0; p < cfg->n_policies; p++)
-      if (!strcmp(cfg->policies[p].county, plan->name)) plan->options = cfg->policies[p].options;
-    relief_flow_configurable(&plan->flow, &plan->options);
+      if (!strcmp(cfg->policies[p].county, plan->name)) {
+        plan->options = cfg->policies[p].options;
+        own = cfg->policies[p].flow;
+      }
+    if (own) plan->flow = *own;
+    else relief_flow_configurable(&plan->flow, &plan->options);
   }
   pipeline_evaluate(&pl);
   /* counties with Prop 64 convictions get a folder */
@@ -104,17 +111,16 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       break;
     }
     if (cfg->summary_only) continue;
-    plan->has_files = true;
-    static const char *const bases[3] = {"All_Results", "All_Results_Condensed", "Prop64_Results"};
-    for (int f = 0; f < 3 && !st; f++) {
+    plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
+    for (int f = 0; f < plan->n_files && !st; f++) {
       char file[4200];
-      relief_output_path(file, sizeof file, path, bases[f], 0, NULL, ".csv");
+      relief_output_path(file, sizeof file, path, bundle_names[f], 0, NULL, ".csv");
       st = relief_outfile_open(&plan->files[f], file, err);
     }
   }
   if (!st && !cfg->summary_only) st = pipeline_emit(&pl, err);
   for (size_t k = 0; k < pl.n_plans && !st; k++)
-    for (int f = 0; f < 3 && !st && pl.plans[k].has_files; f++)
+    for (int f = 0; f < pl.plans[k].n_files && !st; f++)
       st = relief_outfile_finish(&pl.plans[k].files[f], err);
   res->people = (int64_t)pl.n_people;
   res->rows = (int64_t)pl.n_rows;
@@ -153,7 +159,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     json_object_set_new(root, "totals", totals);
     json_object_set_new(root, "counties", counties);
     for (size_t k = 0; k < pl.n_plans && !st; k++)
-      for (int f = 0; f < 3 && !st && pl.plans[k].has_files; f++)
+      for (int f = 0; f < pl.plans[k].n_files && !st; f++)
         st = relief_outfile_commit(&pl.plans[k].files[f], err);
     for (size_t k = 0; k < pl.n_plans && !st; k++)
       if (summaries[k].temp_path[0]) st = relief_outfile_commit(&summaries[k], err);
@@ -165,7 +171,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   }
 done:
   for (size_t k = 0; k < pl.n_plans; k++)
-    for (int f = 0; f < 3; f++) relief_outfile_discard(&pl.plans[k].files[f]);
+    for (int f = 0; f < BUNDLE_FILES; f++) relief_outfile_discard(&pl.plans[k].files[f]);
   free(pl.plans);
   pipeline_free_arenas(&pl);
   pipeline_free(&pl);

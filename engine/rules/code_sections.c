@@ -123,6 +123,8 @@ relief_code_class relief_classify(const relief_classifier *c, const char *s, siz
   for (int i = 1; i <= 4; i++)
     if (contains(s, len, relief_prop64_sections[i])) k.bits |= RELIEF_CS_HAS_11357 << (i - 1);
   k.subsection_11357 = relief_find_11357_subsection(s, len);
+  if (len >= 8 && (!memcmp(s, "11357(A)", 8) || !memcmp(s, "11357(B)", 8)))
+    k.bits |= RELIEF_CS_BEGINS_11357_AB;
   /* regexec wants a C string; a NUL inside the field ends the match there,
    * which only matters for fields that are not code sections at all */
   char small[256], *z = len < sizeof small ? small : malloc(len + 1);

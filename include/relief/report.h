@@ -94,6 +94,9 @@ typedef struct {
   const char *outputs_dir;
   const char *suffix;   /* file-name suffix, or NULL */
   bool gogen_naming;    /* summary gogen.json instead of summary.json */
+  const relief_flow *flow; /* the flow to decide with; NULL = configurable from options */
+  bool trace;           /* a Rule column after the 18 */
+  bool review_files;    /* also Hand_Review.csv and Prop64_Results_Extended.csv */
   int threads;          /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
@@ -118,6 +121,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
 typedef struct {
   const char *county;         /* county name as in STP_ORI_CNTY_NAME */
   relief_options options;
+  const relief_flow *flow;    /* or NULL: configurable from options */
 } relief_county_policy;
 
 typedef struct {
@@ -129,6 +133,7 @@ typedef struct {
   int n_policies;
   const char *outputs_dir;
   bool summary_only;          /* no row files */
+  bool trace, review_files;   /* as in relief_run_config */
   int threads;
   relief_progress_fn progress;
   void *progress_user;

@@ -25,6 +25,7 @@ enum {
   RELIEF_CS_PC290 = 1u << 7,       /* sex-offender registration offense */
   RELIEF_CS_GANG_ENHANCEMENT = 1u << 8, /* 186.22(B)(4) PC (Los Angeles flow) */
   RELIEF_CS_ENHANCEABLE = 1u << 9,      /* 136.1|215|213(A)(1)(A)|246|519|12022.55 PC */
+  RELIEF_CS_BEGINS_11357_AB = 1u << 10, /* starts with 11357(A) or 11357(B) */
 };
 
 /* Prop 64 sections, by index: 1 = 11357 ... 4 = 11360; 0 = none. */
@@ -105,6 +106,7 @@ typedef struct {
   int32_t disp_day;        /* disposition date; RELIEF_DAY_UNKNOWN if unknown */
   int32_t class_id;        /* index into the run's code-section class table */
   uint64_t step_key;       /* hash of the first 6 characters of CNT_ORDER */
+  uint32_t cycle_key;      /* hash of the first 3 (the cycle) */
   __int128 sentence_end_ns;/* ns since 1970-01-01 (sentence parts added) */
   uint32_t row;            /* the row's position among the person's rows */
   int32_t county;          /* the run's id of STP_ORI_CNTY_NAME */
@@ -149,7 +151,17 @@ enum {
   RELIEF_F_SUPERSTRIKE = 1ull << 15,           /* this conviction is a superstrike */
   RELIEF_F_PC290 = 1ull << 16,                 /* this conviction is a PC 290 offense */
   RELIEF_F_PROP64_OR_RELATED = 1ull << 17,
-  RELIEF_F_COUNT_BITS = 18
+  RELIEF_F_AFTER_NOV_9_2016 = 1ull << 18,      /* disposition on/after 2016-11-09 */
+  RELIEF_F_SECTION_11357 = 1ull << 19,         /* its Prop 64 section is 11357 */
+  RELIEF_F_BEGINS_11357_AB = 1ull << 20,       /* code section starts 11357(A)/(B) */
+  RELIEF_F_EARLIER_SUPERSTRIKE = 1ull << 21,   /* §6.2 check 4 */
+  RELIEF_F_EARLIER_PC290 = 1ull << 22,         /* §6.2 check 5 */
+  RELIEF_F_TWO_PRIORS = 1ull << 23,            /* §6.2 check 6 */
+  RELIEF_F_CURRENT_AGE_21 = 1ull << 24,        /* current age <= 21 */
+  RELIEF_F_SENTENCES_COMPLETED = 1ull << 25,   /* no sentence ends after compute */
+  RELIEF_F_NO_CONVICTIONS_N_YEARS = 1ull << 26,/* none after compute - N years */
+  RELIEF_F_SERVING_THIS_SENTENCE = 1ull << 27, /* this sentence ends after compute */
+  RELIEF_F_COUNT_BITS = 28
 };
 
 /* Names of the feature bits, for flow files and explain. */
@@ -162,6 +174,7 @@ typedef struct {
   uint64_t mask, value; /* the row holds when (features & mask) == value */
   relief_determination determination;
   char reason[RELIEF_REASON_MAX];
+  char id[32];          /* the rule's name, for --trace and explain */
 } relief_flow_row;
 
 typedef struct {
@@ -173,7 +186,31 @@ typedef struct {
   int age_threshold;
   int years_since_conviction;
   int years_crime_free;
+  int years_conviction_free;
 } relief_flow;
+
+/* Parses a flow file (JSON; format in docs/flows.md). Parameters named in
+ * the file take the values in overrides when given (>= 0): "age",
+ * "yearsConvictionFree", "yearsSinceConviction", "yearsCrimeFree". Errors
+ * name the row and field (RELIEF_E_USAGE). */
+typedef struct {
+  int age, years_conviction_free, years_since_conviction, years_crime_free;
+} relief_flow_overrides;
+relief_status relief_flow_parse(const char *json, size_t len, const char *source,
+                                const relief_flow_overrides *overrides, relief_flow *flow,
+                                relief_error *err);
+relief_status relief_flow_load(const char *path, const relief_flow_overrides *overrides,
+                               relief_flow *flow, relief_error *err);
+
+/* The Los Angeles pilot flow of spec §6.2, from the built-in flow file. */
+relief_status relief_flow_los_angeles(const relief_flow_overrides *overrides, relief_flow *flow,
+                                      relief_error *err);
+
+/* The built-in Los Angeles flow file's text. */
+extern const char relief_builtin_los_angeles_flow[];
+
+/* Index of a feature name in relief_feature_names, or -1. */
+int relief_feature_index(const char *name);
 
 /* The configurable flow of §6.1 built from options. */
 void relief_flow_configurable(relief_flow *flow, const relief_options *opt);
@@ -186,16 +223,30 @@ void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow);
 typedef struct {
   const relief_code_class *classes; /* the run's class table */
   int32_t compute_day;
+  const char *const *section_text;  /* code-section string of each class */
+  const size_t *section_len;
 } relief_eval_ctx;
 
-/* The feature bits that hold for every conviction of p (deceased, only
- * Prop 64, crime-free...) under flow's parameters. */
-uint64_t relief_person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                                const relief_person *p);
+/* What holds for the person as a whole, computed once per person. */
+typedef struct {
+  uint64_t bits;                /* person-level feature bits (deceased, only Prop 64, ...) */
+  bool has_superstrike;         /* §6.2: a superstrike, or a gang-enhanced step */
+  bool has_pc290;               /* a PC 290 conviction or registration */
+  int32_t earliest_superstrike; /* §6.2 "earliest date" over superstrike convictions */
+  int32_t earliest_pc290;       /* the same over PC 290 convictions */
+} relief_person_facts;
 
-/* Feature bits of conviction i of p: person_features plus its own bits. */
+/* The person-level facts of p under flow's parameters. */
+relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
+                                           const relief_person *p);
+
+/* Feature bits of conviction i of p: the person's bits plus its own. */
 uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                         const relief_person *p, int i, uint64_t person_features);
+                         const relief_person *p, int i, const relief_person_facts *facts);
+
+/* §6.2's "earliest date" over the convictions of p whose class has bit:
+ * an unknown running value is replaced by the next date, known or not. */
+int32_t relief_earliest_date(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit);
 
 /* The first row of flow that holds for features, or NULL. */
 const relief_flow_row *relief_flow_decide(const relief_flow *flow, uint64_t features);

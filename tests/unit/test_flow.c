@@ -33,8 +33,8 @@ static int32_t day(int y, int m, int d) { return relief_days_from_civil(y, m, d)
 /* Decides conviction 0 of a person under the example options at 2019-11-11. */
 static const relief_flow_row *decide(relief_person *p, const relief_flow *flow) {
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
-  uint64_t pf = relief_person_features(&ctx, flow, p);
-  uint64_t f = relief_features(&ctx, flow, p, 0, pf);
+  relief_person_facts pf = relief_person_features(&ctx, flow, p);
+  uint64_t f = relief_features(&ctx, flow, p, 0, &pf);
   if (!relief_flow_relevant(flow, f)) return NULL;
   return relief_flow_decide(flow, f);
 }
@@ -111,10 +111,10 @@ Test(flow, out_of_county_or_not_prop64_gets_no_result) {
   relief_conviction conv = {.disp_day = day(2015, 1, 1), .class_id = 1, .felony = 1};
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
-  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, 0)));
+  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
   conv.in_county = 1;
   conv.class_id = 2;
-  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, 0)));
+  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
 }
 
 Test(flow, impact_flows) {

@@ -1,0 +1,228 @@
+/*
+ * flow_file.c — flows as files: a JSON list of rows, each a set of feature
+ * conditions → determination + reason (reasons may name parameters such as
+ * {age}). Validated at load with errors that name the row and field; the
+ * built-in Los Angeles flow is such a file, compiled in.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relief/rules.h"
+
+static const struct {
+  const char *name;
+  size_t offset;
+} parameters[] = {
+    {"age", offsetof(relief_flow, age_threshold)},
+    {"yearsConvictionFree", offsetof(relief_flow, years_conviction_free)},
+    {"yearsSinceConviction", offsetof(relief_flow, years_since_conviction)},
+    {"yearsCrimeFree", offsetof(relief_flow, years_crime_free)},
+};
+#define N_PARAMETERS (sizeof parameters / sizeof *parameters)
+
+/* Which parameter each parameterised feature reads. */
+static const struct {
+  uint64_t feature;
+  const char *parameter;
+} needs[] = {
+    {RELIEF_F_AGE_THRESHOLD, "age"},
+    {RELIEF_F_NO_CONVICTIONS_N_YEARS, "yearsConvictionFree"},
+    {RELIEF_F_CONVICTION_N_YEARS_AGO, "yearsSinceConviction"},
+    {RELIEF_F_CRIME_FREE_N_YEARS, "yearsCrimeFree"},
+};
+
+static const struct {
+  const char *name, *alias;
+  relief_determination det;
+} determinations[] = {
+    {"Eligible for Dismissal", "dismiss", RELIEF_DET_DISMISS},
+    {"Eligible for Reduction", "reduce", RELIEF_DET_REDUCE},
+    {"Not eligible", "not-eligible", RELIEF_DET_NOT_ELIGIBLE},
+    {"Hand Review", "hand-review", RELIEF_DET_HAND_REVIEW},
+    {"To be reviewed by City Attorneys", "city-attorneys", RELIEF_DET_CITY_ATTORNEYS},
+    {"", "none", RELIEF_DET_NONE},
+};
+
+static int *param_slot(relief_flow *flow, const char *name) {
+  for (size_t i = 0; i < N_PARAMETERS; i++)
+    if (!strcmp(parameters[i].name, name)) return (int *)((char *)flow + parameters[i].offset);
+  return NULL;
+}
+
+static relief_status fail(relief_error *err, const char *source, const char *fmt, const char *a,
+                          const char *b) {
+  return relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, fmt, a, b);
+}
+
+/* Sets a mask/value pair from a list of names (all true) or an object of
+ * name → bool. */
+static relief_status read_conditions(json_t *when, const char *where, const char *source,
+                                     uint64_t *mask, uint64_t *value, relief_error *err) {
+  *mask = *value = 0;
+  if (json_is_array(when)) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(when, i, v) {
+      int bit = json_is_string(v) ? relief_feature_index(json_string_value(v)) : -1;
+      if (bit < 0) return fail(err, source, "%s: unknown feature %s", where, json_is_string(v) ? json_string_value(v) : "(not a string)");
+      *mask |= 1ull << bit;
+      *value |= 1ull << bit;
+    }
+    return RELIEF_OK;
+  }
+  if (!json_is_object(when)) return fail(err, source, "%s: %s must be an object of feature: true/false", where, "\"when\"");
+  const char *name;
+  json_t *v;
+  json_object_foreach(when, name, v) {
+    int bit = relief_feature_index(name);
+    if (bit < 0) return fail(err, source, "%s: unknown feature \"%.60s\" (see docs/flows.md)", where, name);
+    if (!json_is_boolean(v)) return fail(err, source, "%s: feature %s must be true or false", where, name);
+    *mask |= 1ull << bit;
+    if (json_is_true(v)) *value |= 1ull << bit;
+  }
+  return RELIEF_OK;
+}
+
+/* Expands {parameter} in template into out. */
+static relief_status expand_reason(const char *template, const relief_flow *flow, char *out,
+                                   size_t cap, const char *where, const char *source,
+                                   relief_error *err) {
+  size_t o = 0;
+  for (const char *p = template; *p; p++) {
+    if (*p != '{') {
+      if (o + 1 < cap) out[o++] = *p;
+      continue;
+    }
+    const char *close = strchr(p, '}');
+    char name[64];
+    if (!close || (size_t)(close - p - 1) >= sizeof name)
+      return fail(err, source, "%s: reason has an unclosed {%s", where, "");
+    memcpy(name, p + 1, (size_t)(close - p - 1));
+    name[close - p - 1] = 0;
+    int *slot = param_slot((relief_flow *)flow, name);
+    if (!slot) return fail(err, source, "%s: reason names unknown parameter {%s}", where, name);
+    o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%d", *slot);
+    if (o >= cap) o = cap - 1;
+    p = close;
+  }
+  out[o < cap ? o : cap - 1] = 0;
+  return RELIEF_OK;
+}
+
+relief_status relief_flow_parse(const char *json, size_t len, const char *source,
+                                const relief_flow_overrides *ov, relief_flow *flow,
+                                relief_error *err) {
+  memset(flow, 0, sizeof *flow);
+  json_error_t jerr;
+  json_t *root = json_loadb(json, len, 0, &jerr);
+  if (!root)
+    return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1, "flow file is not valid JSON: %s",
+                            jerr.text);
+  relief_status st = RELIEF_OK;
+  char where[96];
+  json_t *name = json_object_get(root, "name"), *rows = json_object_get(root, "rows");
+  json_t *relevance = json_object_get(root, "relevance"), *params = json_object_get(root, "parameters");
+  if (!json_is_object(root) || !json_is_string(name)) {
+    st = fail(err, source, "flow: %s must be a string%s", "\"name\"", "");
+    goto done;
+  }
+  snprintf(flow->name, sizeof flow->name, "%s", json_string_value(name));
+  if (params) {
+    const char *key;
+    json_t *v;
+    if (!json_is_object(params)) {
+      st = fail(err, source, "flow: %s must be an object%s", "\"parameters\"", "");
+      goto done;
+    }
+    json_object_foreach(params, key, v) {
+      int *slot = param_slot(flow, key);
+      if (!slot) {
+        st = fail(err, source, "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, yearsSinceConviction, yearsCrimeFree)%s", key, "");
+        goto done;
+      }
+      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 150) {
+        st = fail(err, source, "flow: parameter %s must be a whole number from 1 to 150%s", key, "");
+        goto done;
+      }
+      *slot = (int)json_integer_value(v);
+    }
+  }
+  if (ov) { /* command-line values replace the file's */
+    const int given[4] = {ov->age, ov->years_conviction_free, ov->years_since_conviction, ov->years_crime_free};
+    for (size_t i = 0; i < N_PARAMETERS; i++)
+      if (given[i] > 0) *(int *)((char *)flow + parameters[i].offset) = given[i];
+  }
+  if (!relevance) relevance = json_pack("[ss]", "in_county", "prop64");
+  else json_incref(relevance);
+  st = read_conditions(relevance, "flow relevance", source, &flow->relevance_mask, &flow->relevance_value, err);
+  json_decref(relevance);
+  if (st) goto done;
+  if (!json_is_array(rows) || json_array_size(rows) == 0) {
+    st = fail(err, source, "flow: %s must be a non-empty list of rows%s", "\"rows\"", "");
+    goto done;
+  }
+  if (json_array_size(rows) > RELIEF_FLOW_MAX_ROWS) {
+    st = relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows", RELIEF_FLOW_MAX_ROWS);
+    goto done;
+  }
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    relief_flow_row *r = &flow->rows[flow->n_rows];
+    json_t *id = json_object_get(row, "id"), *when = json_object_get(row, "when"),
+           *decide = json_object_get(row, "decide"), *reason = json_object_get(row, "reason");
+    snprintf(where, sizeof where, "flow row %zu%s%.40s", i + 1, json_is_string(id) ? " " : "",
+             json_is_string(id) ? json_string_value(id) : "");
+    if (!json_is_object(row)) { st = fail(err, source, "%s: must be an object%s", where, ""); goto done; }
+    if (!json_is_string(id) || !*json_string_value(id)) { st = fail(err, source, "%s: field %s must be a non-empty string", where, "\"id\""); goto done; }
+    snprintf(r->id, sizeof r->id, "%s", json_string_value(id));
+    if (!when) { st = fail(err, source, "%s: field %s is missing", where, "\"when\""); goto done; }
+    if ((st = read_conditions(when, where, source, &r->mask, &r->value, err))) goto done;
+    if (!json_is_string(decide)) { st = fail(err, source, "%s: field %s must be a determination", where, "\"decide\""); goto done; }
+    int found = -1;
+    for (size_t d = 0; d < sizeof determinations / sizeof *determinations; d++)
+      if (!strcmp(json_string_value(decide), determinations[d].name) || !strcmp(json_string_value(decide), determinations[d].alias))
+        found = (int)d;
+    if (found < 0) { st = fail(err, source, "%s: field \"decide\": unknown determination \"%.60s\"", where, json_string_value(decide)); goto done; }
+    r->determination = determinations[found].det;
+    if (reason && !json_is_string(reason)) { st = fail(err, source, "%s: field %s must be a string", where, "\"reason\""); goto done; }
+    if ((st = expand_reason(reason ? json_string_value(reason) : "", flow, r->reason, sizeof r->reason, where, source, err))) goto done;
+    for (size_t k = 0; k < sizeof needs / sizeof *needs; k++)
+      if ((r->mask & needs[k].feature) && !*param_slot(flow, needs[k].parameter)) {
+        st = fail(err, source, "%s: its condition needs parameter %s, which the flow does not set", where, needs[k].parameter);
+        goto done;
+      }
+    flow->n_rows++;
+  }
+done:
+  json_decref(root);
+  return st;
+}
+
+relief_status relief_flow_load(const char *path, const relief_flow_overrides *ov, relief_flow *flow,
+                               relief_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read flow file: %s", strerror(errno));
+  char *buf = NULL;
+  size_t len = 0, got;
+  char chunk[65536];
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    buf = realloc(buf, len + got);
+    memcpy(buf + len, chunk, got);
+    len += got;
+  }
+  fclose(f);
+  relief_status st = relief_flow_parse(buf ? buf : "", len, path, ov, flow, err);
+  free(buf);
+  return st;
+}
+
+relief_status relief_flow_los_angeles(const relief_flow_overrides *ov, relief_flow *flow,
+                                      relief_error *err) {
+  return relief_flow_parse(relief_builtin_los_angeles_flow, strlen(relief_builtin_los_angeles_flow),
+                           "flows/los-angeles.json", ov, flow, err);
+}
