@@ -72,10 +72,11 @@ static relief_status expand_inputs(const char *spec, str_list *out, relief_error
   return st;
 }
 
-/* --county-policies: {"COUNTY": "options.json", ...}, paths relative to the
- * policies file's folder. */
+/* --county-policies: {"COUNTY": "options.json" | "flow.json" | "los-angeles"},
+ * paths relative to the policies file's folder; a file with "rows" is a flow
+ * file, any other an eligibility-options file. */
 static relief_status load_policies(const char *path, relief_county_policy **out, int *n,
-                                   str_list *names, relief_error *err) {
+                                   relief_flow **flows, str_list *names, relief_error *err) {
   json_error_t jerr;
   json_t *root = json_load_file(path, 0, &jerr);
   if (!root)
@@ -91,6 +92,7 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
   if (slash) slash[1] = 0;
   else dir[0] = 0;
   *out = calloc(json_object_size(root) + 1, sizeof **out);
+  *flows = calloc(json_object_size(root) + 1, sizeof **flows);
   *n = 0;
   const char *county;
   json_t *v;
@@ -105,8 +107,24 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
     char full[8192];
     snprintf(full, sizeof full, "%s%s", file[0] == '/' ? "" : dir, file);
     list_add(names, county);
-    (*out)[*n].county = names->items[names->n - 1];
-    if ((st = relief_options_load(full, &(*out)[*n].options, err))) break;
+    relief_county_policy *pol = &(*out)[*n];
+    pol->county = names->items[names->n - 1];
+    relief_flow_overrides keep = {-1, -1, -1, -1};
+    if (!strcmp(file, "los-angeles")) {
+      st = relief_flow_los_angeles(&keep, &(*flows)[*n], err);
+      pol->flow = &(*flows)[*n];
+    } else {
+      json_t *doc = json_load_file(full, 0, &jerr);
+      bool is_flow = doc && json_is_object(doc) && json_object_get(doc, "rows");
+      json_decref(doc);
+      if (is_flow) {
+        st = relief_flow_load(full, &keep, &(*flows)[*n], err);
+        pol->flow = &(*flows)[*n];
+      } else {
+        st = relief_options_load(full, &pol->options, err);
+      }
+    }
+    if (st) break;
     (*n)++;
   }
   json_decref(root);
@@ -116,7 +134,7 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
              *policies_path = NULL, *threads = NULL;
-  bool summary_only = false;
+  bool summary_only = false, trace = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL, "a folder of extracts, or files, comma-separated (plain or zstd)"},
       {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
@@ -124,6 +142,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
       {"county-policies", 0, &policies_path, NULL, "JSON mapping county names to option files"},
       {"outputs", 0, &outputs, NULL, "folder for one sub-folder per county and statewide_summary.json"},
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
+      {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
   };
   int parsed = cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
@@ -137,14 +156,16 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
                      !inputs ? "inputs" : !outputs ? "outputs" : "eligibility-options", env->program);
     return cli_fail(env, outputs, NULL, NULL, &err);
   }
-  relief_statewide_config cfg = {.outputs_dir = outputs, .summary_only = summary_only};
+  relief_statewide_config cfg = {.outputs_dir = outputs, .summary_only = summary_only,
+                                 .trace = trace, .review_files = true};
   if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   if (relief_options_load(options_path, &cfg.options, &err)) return cli_fail(env, outputs, NULL, NULL, &err);
   str_list names = {0}, files = {0};
   relief_county_policy *policies = NULL;
+  relief_flow *flows = NULL;
   int code = 0;
-  if (policies_path && load_policies(policies_path, &policies, &cfg.n_policies, &names, &err)) {
+  if (policies_path && load_policies(policies_path, &policies, &cfg.n_policies, &flows, &names, &err)) {
     code = cli_fail(env, outputs, NULL, NULL, &err);
     goto done;
   }
@@ -179,6 +200,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   }
 done:
   free(policies);
+  free(flows);
   list_free(&names);
   list_free(&files);
   return code;

@@ -424,3 +424,39 @@ void pipeline_evaluate(pipeline *pl) {
   free(scratch);
   free(partial);
 }
+
+void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
+                      relief_explain_person *out) {
+  person_scratch ps = {0};
+  const row_ref *refs = pl->order + pl->first[person];
+  relief_person p;
+  build_person(pl, refs, pl->first[person + 1] - pl->first[person], &ps, &p);
+  out->n_convictions = p.n_convictions;
+  out->deceased = p.deceased;
+  out->registered = p.registered;
+  const relief_flow *flow = &pl->plans[0].flow;
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  for (int i = 0; i < p.n_convictions; i++)
+    p.convictions[i].in_county = p.convictions[i].county == pl->run_county;
+  relief_person_facts facts = relief_person_features(&ctx, flow, &p);
+  for (int i = 0; i < p.n_convictions; i++) {
+    const relief_conviction *c = &p.convictions[i];
+    uint64_t f = relief_features(&ctx, flow, &p, i, &facts);
+    const row_ref *ref = &refs[c->row];
+    size_t row = ref->j;
+    for (uint32_t s = 0; s < ref->seg; s++) row += pl->segs[s].n_rows;
+    relief_explain_conviction e = {
+        .index = i + 1,
+        .row = row + 1,
+        .code_section = pl->section_text[c->class_id],
+        .county = relief_intern_str(&pl->counties, (uint32_t)c->county, NULL),
+        .disposition_day = c->disp_day,
+        .felony = c->felony,
+        .relevant = relief_flow_relevant(flow, f),
+        .features = f,
+    };
+    e.rule = e.relevant ? relief_flow_decide(flow, f) : NULL;
+    fn(user, &e);
+  }
+  person_scratch_free(&ps);
+}

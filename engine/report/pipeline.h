@@ -132,6 +132,10 @@ void pipeline_evaluate(pipeline *pl);
 /* Streams the inputs again and writes each plan's bundle in input order. */
 relief_status pipeline_emit(pipeline *pl, relief_error *err);
 
+/* Calls fn for each conviction of person (run mode, plans[0]'s flow). */
+void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
+                      relief_explain_person *out);
+
 /* Frees the result text (after emitting). */
 void pipeline_free_arenas(pipeline *pl);
 

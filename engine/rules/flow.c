@@ -23,6 +23,7 @@ const char *const relief_feature_names[RELIEF_F_COUNT_BITS] = {
     "prop64_or_related", "after_nov_9_2016", "section_11357", "begins_11357_ab",
     "earlier_superstrike", "earlier_pc290", "two_priors", "current_age_21",
     "sentences_completed", "no_convictions_n_years", "serving_this_sentence",
+    "person_has_superstrike", "disposition_before_year",
 };
 
 int relief_feature_index(const char *name) {
@@ -180,6 +181,7 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
     f |= RELIEF_F_CRIME_FREE_N_YEARS;
   facts.bits = f;
   facts.has_superstrike = superstrikes > 0 || has_gang_enhanced_step(ctx, p);
+  if (facts.has_superstrike) facts.bits |= RELIEF_F_PERSON_HAS_SUPERSTRIKE;
   facts.earliest_superstrike = relief_earliest_date(ctx, p, RELIEF_CS_SUPERSTRIKE);
   facts.has_pc290 = pc290 > 0 || p->registered;
   facts.earliest_pc290 = relief_earliest_date(ctx, p, RELIEF_CS_PC290);
@@ -239,6 +241,8 @@ uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
     f |= RELIEF_F_EARLIER_SUPERSTRIKE;
   if (facts->has_pc290 && facts->earliest_pc290 < c->disp_day) f |= RELIEF_F_EARLIER_PC290;
   if (c->sentence_end_ns > ctx->compute_day * ns_per_day) f |= RELIEF_F_SERVING_THIS_SENTENCE;
+  if (flow->before_year && c->disp_day < relief_days_from_civil(flow->before_year, 1, 1))
+    f |= RELIEF_F_DISPOSITION_BEFORE_YEAR;
   if (two_priors(ctx, p, i)) f |= RELIEF_F_TWO_PRIORS;
   return f;
 }

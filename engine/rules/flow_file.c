@@ -21,6 +21,7 @@ static const struct {
     {"yearsConvictionFree", offsetof(relief_flow, years_conviction_free)},
     {"yearsSinceConviction", offsetof(relief_flow, years_since_conviction)},
     {"yearsCrimeFree", offsetof(relief_flow, years_crime_free)},
+    {"beforeYear", offsetof(relief_flow, before_year)},
 };
 #define N_PARAMETERS (sizeof parameters / sizeof *parameters)
 
@@ -33,6 +34,7 @@ static const struct {
     {RELIEF_F_NO_CONVICTIONS_N_YEARS, "yearsConvictionFree"},
     {RELIEF_F_CONVICTION_N_YEARS_AGO, "yearsSinceConviction"},
     {RELIEF_F_CRIME_FREE_N_YEARS, "yearsCrimeFree"},
+    {RELIEF_F_DISPOSITION_BEFORE_YEAR, "beforeYear"},
 };
 
 static const struct {
@@ -141,18 +143,19 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
     json_object_foreach(params, key, v) {
       int *slot = param_slot(flow, key);
       if (!slot) {
-        st = fail(err, source, "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, yearsSinceConviction, yearsCrimeFree)%s", key, "");
+        st = fail(err, source, "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, yearsSinceConviction, yearsCrimeFree, beforeYear)%s", key, "");
         goto done;
       }
-      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 150) {
-        st = fail(err, source, "flow: parameter %s must be a whole number from 1 to 150%s", key, "");
+      json_int_t hi = !strcmp(key, "beforeYear") ? 9999 : 150;
+      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
+        st = fail(err, source, "flow: parameter %s must be a positive whole number in range%s", key, "");
         goto done;
       }
       *slot = (int)json_integer_value(v);
     }
   }
   if (ov) { /* command-line values replace the file's */
-    const int given[4] = {ov->age, ov->years_conviction_free, ov->years_since_conviction, ov->years_crime_free};
+    const int given[] = {ov->age, ov->years_conviction_free, ov->years_since_conviction, ov->years_crime_free, 0};
     for (size_t i = 0; i < N_PARAMETERS; i++)
       if (given[i] > 0) *(int *)((char *)flow + parameters[i].offset) = given[i];
   }

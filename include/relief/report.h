@@ -153,6 +153,40 @@ typedef struct {
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
                                relief_error *err);
 
+/* ---- Explain: why each conviction of one person was decided so ---- */
+
+typedef struct {
+  const char *input;      /* one DOJ extract */
+  const char *subject;    /* SUBJECT_ID or CII number */
+  const char *county;
+  int32_t compute_day;
+  const relief_flow *flow; /* NULL = configurable from options */
+  relief_options options;
+} relief_explain_config;
+
+typedef struct {
+  bool found;
+  char name[256], dob[32], cii[64], subject_id[128]; /* from the person's first row */
+  int n_convictions;
+  bool deceased, registered;
+} relief_explain_person;
+
+typedef struct {
+  int index;             /* 1-based, in conviction order */
+  size_t row;            /* 1-based data row in the file */
+  const char *code_section, *county;
+  int32_t disposition_day;
+  bool felony, relevant; /* relevant: gets a result under the flow */
+  uint64_t features;
+  const relief_flow_row *rule; /* NULL when no row decided */
+} relief_explain_conviction;
+
+typedef void (*relief_explain_fn)(void *user, const relief_explain_conviction *c);
+
+/* Finds the person and calls fn for each of their convictions in order. */
+relief_status relief_explain(const relief_explain_config *cfg, relief_explain_person *person,
+                             relief_explain_fn fn, void *user, relief_error *err);
+
 /* Output file path for the bundle: dir/base[_index][_suffix].ext. index 0 =
  * no index. */
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,

@@ -161,7 +161,9 @@ enum {
   RELIEF_F_SENTENCES_COMPLETED = 1ull << 25,   /* no sentence ends after compute */
   RELIEF_F_NO_CONVICTIONS_N_YEARS = 1ull << 26,/* none after compute - N years */
   RELIEF_F_SERVING_THIS_SENTENCE = 1ull << 27, /* this sentence ends after compute */
-  RELIEF_F_COUNT_BITS = 28
+  RELIEF_F_PERSON_HAS_SUPERSTRIKE = 1ull << 28,/* any superstrike (or gang-enhanced step) */
+  RELIEF_F_DISPOSITION_BEFORE_YEAR = 1ull << 29,/* disposition before Jan 1 of parameter beforeYear */
+  RELIEF_F_COUNT_BITS = 30
 };
 
 /* Names of the feature bits, for flow files and explain. */
@@ -187,6 +189,7 @@ typedef struct {
   int years_since_conviction;
   int years_crime_free;
   int years_conviction_free;
+  int before_year;
 } relief_flow;
 
 /* Parses a flow file (JSON; format in docs/flows.md). Parameters named in
@@ -195,7 +198,7 @@ typedef struct {
  * name the row and field (RELIEF_E_USAGE). */
 typedef struct {
   int age, years_conviction_free, years_since_conviction, years_crime_free;
-} relief_flow_overrides;
+} relief_flow_overrides; /* -1 (or 0) = keep the file's value */
 relief_status relief_flow_parse(const char *json, size_t len, const char *source,
                                 const relief_flow_overrides *overrides, relief_flow *flow,
                                 relief_error *err);
