@@ -198,3 +198,14 @@ long long relief_line_of_offset(const char *text, size_t offset) {
   }
   return line;
 }
+
+size_t relief_last_row_end(const char *text, size_t n) {
+  size_t last = 0;
+  int inside = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = text[i];
+    if (c == '"') inside ^= 1;
+    else if (c == '\n' && !inside) last = i + 1;
+  }
+  return last;
+}

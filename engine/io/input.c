@@ -183,9 +183,20 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   if (n >= 4 && memcmp(map, zstd_magic, 4) == 0) {
     madvise(map, n, MADV_SEQUENTIAL);
     in->compressed = 1;
-    if (lazy && scan_frames(in, map, n) == 0) {
+    if (lazy) {
       in->zsrc = map;
       in->zsrc_size = n;
+      size_t largest = 0;
+      if (scan_frames(in, map, n) == 0)
+        for (size_t k = 0; k < in->n_frames; k++)
+          if (in->frames[k].text_size > largest) largest = in->frames[k].text_size;
+      if (!in->frames || largest > (64u << 20)) { /* read it as a stream instead */
+        free(in->frames);
+        in->frames = NULL;
+        in->n_frames = 0;
+        in->size = 0;
+        in->streamed = 1;
+      }
       return RELIEF_OK;
     }
     int st2 = decompress_frames(in, path, map, n, err);
@@ -250,4 +261,60 @@ void relief_input_release(const relief_input *in, size_t offset, size_t len) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   size_t begin = (offset + page - 1) / page * page, end = (offset + len) / page * page;
   if (end > begin) madvise((char *)in->map_base + begin, end - begin, MADV_DONTNEED);
+}
+
+struct relief_zstd_stream {
+  ZSTD_DStream *ds;
+  ZSTD_inBuffer in;
+  const char *path;
+  size_t last_ret;
+};
+
+relief_zstd_stream *relief_stream_open(const relief_input *in) {
+  relief_zstd_stream *z = calloc(1, sizeof *z);
+  if (!z || !(z->ds = ZSTD_createDStream())) {
+    free(z);
+    return NULL;
+  }
+  z->in = (ZSTD_inBuffer){in->zsrc, in->zsrc_size, 0};
+  z->path = in->path;
+  z->last_ret = 1;
+  return z;
+}
+
+void relief_stream_close(relief_zstd_stream *z) {
+  if (!z) return;
+  ZSTD_freeDStream(z->ds);
+  free(z);
+}
+
+relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap,
+                                 size_t want, int *eof, relief_error *err) {
+  *eof = 0;
+  while (*len < want) {
+    if (z->in.pos == z->in.size) {
+      if (z->last_ret != 0)
+        return relief_error_set(err, RELIEF_E_DATA, z->path, 0, (long long)z->in.size,
+                                "truncated zstd data: the last frame is incomplete");
+      *eof = 1;
+      return RELIEF_OK;
+    }
+    if (*cap - *len < ZSTD_DStreamOutSize()) {
+      size_t grown_cap = *cap ? *cap * 2 : (8u << 20);
+      while (grown_cap - *len < ZSTD_DStreamOutSize()) grown_cap *= 2;
+      char *grown = realloc(*buf, grown_cap);
+      if (!grown) return relief_error_set(err, RELIEF_E_IO, z->path, 0, -1, "out of memory");
+      *buf = grown;
+      *cap = grown_cap;
+    }
+    ZSTD_outBuffer out = {*buf + *len, *cap - *len, 0};
+    size_t at = z->in.pos;
+    size_t ret = ZSTD_decompressStream(z->ds, &out, &z->in);
+    if (ZSTD_isError(ret))
+      return relief_error_set(err, RELIEF_E_DATA, z->path, 0, (long long)(z->in.pos > at ? z->in.pos : at), "corrupt zstd data: %s",
+                              ZSTD_getErrorName(ret));
+    z->last_ret = ret;
+    *len += out.pos;
+  }
+  return RELIEF_OK;
 }

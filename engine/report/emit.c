@@ -130,7 +130,9 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
                                   relief_buf *condensed_line) {
   const relief_input *in = &pl->inputs[s->input];
   const char *text;
-  if (s->frame < 0) {
+  if (s->frame == SEGMENT_STREAMED) {
+    text = s->stream_text;
+  } else if (s->frame == SEGMENT_MAPPED) {
     text = in->data + s->begin;
   } else {
     relief_buf_reserve(text_buf, s->end - s->begin + 1);
@@ -138,7 +140,7 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
     text = text_buf->data;
   }
   size_t size = s->end - s->begin, pos = 0, start;
-  if (s->frame >= 0 && s->begin == 0) pos = relief_header_length(text, size);
+  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
   for (size_t j = 0; relief_parse_row(text, size, &pos, f, &start, &perr) == 1; j++) {
@@ -159,6 +161,53 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
   return RELIEF_OK;
 }
 
+/* Where a streamed input's second reading stands. */
+typedef struct {
+  int input;
+  relief_zstd_stream *z;
+  char *pending;
+  size_t len, cap, offset; /* pending[0] is the text at offset */
+} stream_reader;
+
+/* The segments of the next wave starting at from; for a streamed input,
+ * decompresses their text (it must cut at the same offsets as the first
+ * reading). Returns the end of the wave. */
+static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_status *status,
+                        relief_error *err) {
+  int input = pl->segs[from].input;
+  size_t to = from;
+  if (pl->segs[from].frame != SEGMENT_STREAMED) {
+    while (to < pl->n_segs && pl->segs[to].input == input) to++;
+    return to;
+  }
+  if (!r->z || r->input != input) {
+    relief_stream_close(r->z);
+    r->z = relief_stream_open(&pl->inputs[input]);
+    r->input = input;
+    r->len = r->offset = 0;
+  }
+  size_t wave = 2 * (size_t)pl->n_threads;
+  while (to < pl->n_segs && pl->segs[to].input == input && to - from < wave) {
+    segment_t *s = &pl->segs[to];
+    int eof;
+    relief_status st = relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
+    if (!st && r->len < s->end - r->offset)
+      st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1, "the input changed while it was read");
+    if (st) {
+      *status = st;
+      return to;
+    }
+    size_t n = s->end - s->begin;
+    s->stream_text = malloc(n ? n : 1);
+    memcpy(s->stream_text, r->pending, n);
+    memmove(r->pending, r->pending + n, r->len - n);
+    r->len -= n;
+    r->offset += n;
+    to++;
+  }
+  return to;
+}
+
 relief_status pipeline_emit(pipeline *pl, relief_error *err) {
   relief_buf heads[BUNDLE_FILES] = {0};
   append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, pl->trace, false);
@@ -174,16 +223,34 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
   uint64_t total = 0, written = 0, rows_written = 0;
   for (size_t i = 0; i < pl->n_segs; i++) total += pl->segs[i].end - pl->segs[i].begin;
   if (pl->progress) pl->progress(pl->progress_user, "write", 0, total, 0);
+  /* Waves of segments: all of a mapped or framed input at once; a streamed
+   * input a few pieces at a time, decompressed again front to back. */
+  stream_reader reader = {0};
+  size_t wave_from = 0, wave_to = 0;
 #pragma omp parallel num_threads(pl->n_threads)
   {
     emit_state st = {0};
     st.per_plan = calloc(pl->n_plans, sizeof *st.per_plan);
     relief_buf text_buf = {0}, condensed_line = {0};
+    for (;;) {
+#pragma omp single
+      {
+        wave_from = wave_to;
+        if (wave_from < pl->n_segs && !status)
+          wave_to = next_wave(pl, wave_from, &reader, &status, err);
+        else
+          wave_to = wave_from;
+      }
+      if (wave_from == wave_to) break;
 #pragma omp for ordered schedule(dynamic, 1)
-    for (size_t i = 0; i < pl->n_segs; i++) {
+    for (size_t i = wave_from; i < wave_to; i++) {
       segment_t *s = &pl->segs[i];
       relief_status mine = status ? status : emit_segment(pl, s, &st, &text_buf, &condensed_line);
-      if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      if (s->frame == SEGMENT_MAPPED) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      if (s->frame == SEGMENT_STREAMED) {
+        free(s->stream_text);
+        s->stream_text = NULL;
+      }
 #pragma omp ordered
       {
         if (mine && !status) {
@@ -202,6 +269,7 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
         if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
       }
     }
+    }
     for (size_t k = 0; k < pl->n_plans; k++)
       for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st.per_plan[k].file[f]);
     free(st.per_plan);
@@ -212,5 +280,7 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
     relief_buf_free(&condensed_line);
     free(st.scratch);
   }
+  relief_stream_close(reader.z);
+  free(reader.pending);
   return status;
 }

@@ -30,7 +30,8 @@ static void scratch_reserve(scratch_t *s, size_t n) {
 static const char *segment_text(const pipeline *pl, const segment_t *s, scratch_t *buf,
                                 relief_error *err) {
   const relief_input *in = &pl->inputs[s->input];
-  if (s->frame < 0) return in->data + s->begin;
+  if (s->frame == SEGMENT_STREAMED) return s->stream_text;
+  if (s->frame == SEGMENT_MAPPED) return in->data + s->begin;
   scratch_reserve(buf, s->end - s->begin + 1);
   if (relief_input_frame_text(in, (size_t)s->frame, buf->data, err) != RELIEF_OK) return NULL;
   return buf->data;
@@ -70,6 +71,7 @@ static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n,
 }
 
 /* ---- parsing ---- */
+static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf);
 
 static const char *value_of(const relief_field *f, scratch_t *s, size_t *len) {
   if (f->flags & RELIEF_FIELD_ESCAPED) scratch_reserve(s, f->len);
@@ -175,7 +177,7 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
     s->perr.code = RELIEF_PARSE_OK;
     return;
   }
-  if (s->frame >= 0 && s->begin == 0) pos = relief_header_length(text, size);
+  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
   for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + size - p))); p++) s->newlines++;
   s->ends_clean = size == 0 || text[size - 1] == '\n';
   relief_parse_error perr;
@@ -274,7 +276,9 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
 #pragma omp for schedule(dynamic, 1)
     for (size_t i = from; i < to; i++) {
       segment_t *s = &pl->segs[i];
+      if (s->parsed) continue;
       parse_segment(pl, s, &text_buf);
+      s->parsed = true;
       if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
       uint64_t done, rows;
 #pragma omp atomic capture
@@ -288,6 +292,7 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
 }
 
 static void free_segment(segment_t *s) {
+  free(s->stream_text);
   free(s->rows);
   free(s->class_map);
   free(s->county_map);
@@ -298,13 +303,80 @@ static void free_segment(segment_t *s) {
   memset(s, 0, sizeof *s);
 }
 
+/* Reads a streamed zstd input front to back, cutting its text at record
+ * boundaries every few MB; each piece is parsed by a task while the next is
+ * decompressed, and its text freed once parsed (kept when it failed, for
+ * the error's line number). */
+static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_error *err) {
+  relief_input *in = &pl->inputs[input];
+  relief_zstd_stream *z = relief_stream_open(in);
+  if (!z) return relief_error_set(err, RELIEF_E_IO, in->path, 0, -1, "out of memory");
+  const size_t piece = 4u << 20;
+  char *pending = NULL;
+  size_t len = 0, pending_cap = 0, offset = 0, want = piece, n_pieces = 0, cap_pieces = 64;
+  segment_t **pieces = malloc(cap_pieces * sizeof *pieces);
+  relief_status st = RELIEF_OK;
+  int eof = 0, in_flight = 0;
+#pragma omp parallel num_threads(pl->n_threads)
+#pragma omp single
+  {
+    while (!st) {
+      st = relief_stream_fill(z, &pending, &len, &pending_cap, want, &eof, err);
+      if (st || (eof && len == 0)) break;
+      size_t cut = eof ? len : relief_last_row_end(pending, len);
+      if (!cut) { /* one record longer than a piece: read on */
+        want = len * 2;
+        continue;
+      }
+      segment_t *s = calloc(1, sizeof *s);
+      s->input = input;
+      s->frame = SEGMENT_STREAMED;
+      s->begin = offset;
+      s->end = offset + cut;
+      s->stream_text = malloc(cut ? cut : 1);
+      memcpy(s->stream_text, pending, cut);
+      memmove(pending, pending + cut, len - cut);
+      len -= cut;
+      offset += cut;
+      want = piece;
+      if (n_pieces == cap_pieces) pieces = realloc(pieces, (cap_pieces *= 2) * sizeof *pieces);
+      pieces[n_pieces++] = s;
+#pragma omp task firstprivate(s)
+      {
+        scratch_t unused = {0};
+        parse_segment(pl, s, &unused);
+        s->parsed = true;
+        if (!s->failed) {
+          free(s->stream_text);
+          s->stream_text = NULL;
+        }
+      }
+      if (++in_flight >= 2 * pl->n_threads) {
+#pragma omp taskwait
+        in_flight = 0;
+      }
+    }
+#pragma omp taskwait
+  }
+  free(pending);
+  relief_stream_close(z);
+  in->size = offset;
+  for (size_t k = 0; k < n_pieces; k++) {
+    segment_t *s = add_segment(&pl->segs, &pl->n_segs, cap);
+    *s = *pieces[k];
+    free(pieces[k]);
+  }
+  free(pieces);
+  return st;
+}
+
 /* The error of the first failed segment of input, with its line number. */
 static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, relief_error *err) {
   segment_t *s = &pl->segs[bad];
   relief_input *in = &pl->inputs[s->input];
   const relief_parse_error *pe = &s->perr;
   long long line = 1;
-  if (pl->segs[first_seg].frame < 0 && pl->segs[first_seg].begin > 0)
+  if (pl->segs[first_seg].frame == SEGMENT_MAPPED && pl->segs[first_seg].begin > 0)
     line += relief_line_of_offset(in->data, pl->segs[first_seg].begin) - 1; /* header */
   for (size_t i = first_seg; i < bad; i++) line += (long long)pl->segs[i].newlines;
   scratch_t buf = {0};
@@ -373,14 +445,20 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   for (int i = 0; i < n; i++) {
     relief_status st = relief_input_open_lazy(&pl->inputs[i], paths[i], err);
     if (st) return st;
-    if (pl->inputs[i].size == 0)
+    if (pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
       return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
     total += pl->inputs[i].size;
   }
   for (int i = 0; i < n; i++) {
     relief_input *in = &pl->inputs[i];
     size_t from = pl->n_segs;
-    if (in->frames) {
+    if (in->streamed) {
+      relief_status st = stream_parse(pl, i, &cap, err);
+      if (st) return st;
+      if (in->size == 0)
+        return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
+      total += in->size;
+    } else if (in->frames) {
       for (size_t k = 0; k < in->n_frames; k++) {
         segment_t *s = add_segment(&pl->segs, &pl->n_segs, &cap);
         s->input = i;

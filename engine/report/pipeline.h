@@ -54,9 +54,14 @@ typedef struct {
 
 /* A piece of one input that parses on its own: a chunk of a mapped text, or
  * one zstd frame decompressed when needed. */
+#define SEGMENT_MAPPED (-1)
+#define SEGMENT_STREAMED (-2)
+
 typedef struct {
   int input;
-  long frame;           /* zstd frame index, or -1 for mapped text */
+  long frame;           /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
+  char *stream_text;    /* SEGMENT_STREAMED: the text while it is being read */
+  bool parsed;
   size_t begin, end;    /* the piece's place in the input's whole text */
   row_rec *rows;
   size_t n_rows, cap_rows;

@@ -102,6 +102,10 @@ typedef void (*relief_release_fn)(void *user, size_t offset, size_t len);
 size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
                          size_t *bounds, relief_release_fn release, void *release_user);
 
+/* Offset just past the last LF of text[0, n) that ends a record (outside
+ * quotes, text starting outside quotes), or 0 when there is none. */
+size_t relief_last_row_end(const char *text, size_t n);
+
 /* 1-based physical line number of byte offset in text. */
 long long relief_line_of_offset(const char *text, size_t offset);
 

@@ -30,6 +30,7 @@ typedef struct {
   size_t n_frames;
   const char *zsrc;          /* lazy zstd: the mapped compressed file */
   size_t zsrc_size;
+  int streamed;              /* lazy zstd without usable frames: read as a stream */
   char path[1024];
 } relief_input;
 
@@ -48,6 +49,19 @@ void relief_input_release(const relief_input *in, size_t offset, size_t len);
  * the frames, and relief_input_frame_text decompresses one on demand, so
  * the whole text never has to be in memory. Other inputs open as usual. */
 relief_status relief_input_open_lazy(relief_input *in, const char *path, relief_error *err);
+
+/* A zstd input read front to back in blocks (single large frames, or frames
+ * that do not record their size). */
+typedef struct relief_zstd_stream relief_zstd_stream;
+
+relief_zstd_stream *relief_stream_open(const relief_input *in);
+void relief_stream_close(relief_zstd_stream *z);
+
+/* Decompresses more of the stream onto *buf (len bytes used of cap, grown
+ * with realloc) until *len >= want or the stream ends (*eof). A corrupt or
+ * truncated stream is an error naming the file and compressed byte offset. */
+relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap,
+                                 size_t want, int *eof, relief_error *err);
 
 /* Decompresses frame i of a lazy input into dst (frames[i].text_size bytes).
  * Thread-safe. A corrupt frame is an error naming the file and byte offset. */

@@ -187,6 +187,31 @@ def county_policies_apply_per_county(env):
     return 3
 
 
+@test
+def streamed_zstd_matches_plain(env):
+    """A single-frame zstd file without a recorded size is read as a stream."""
+    plain = os.path.join(env.plain, "LOS_ANGELES.dat")
+    packed = os.path.join(env.tmp, "LA_stream.dat.zst")
+    sh(["zstd", "-q", "-f", "--no-content-size", plain, "-o", packed])
+    outs = []
+    for inp, threads in ((plain, 2), (packed, 1), (packed, 2)):
+        out = os.path.join(env.tmp, f"stream{len(outs)}")
+        sh([env.relief, "run", f"--input-doj={inp}", "--county=LOS ANGELES", "--compute-at=2019-11-11",
+            f"--eligibility-options={env.options}", f"--outputs={out}", f"--threads={threads}"])
+        outs.append(tree_bytes(out))
+    assert outs[0] == outs[1] == outs[2]
+    truncated = os.path.join(env.tmp, "LA_cut.dat.zst")
+    data = open(packed, "rb").read()
+    open(truncated, "wb").write(data[: len(data) // 2])
+    p = subprocess.run([env.relief, "run", f"--input-doj={truncated}", "--county=LOS ANGELES",
+                        "--compute-at=2019-11-11", f"--eligibility-options={env.options}",
+                        f"--outputs={os.path.join(env.tmp, 'cut')}"], capture_output=True, text=True)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "LA_cut.dat.zst: byte" in p.stderr and "truncated" in p.stderr, p.stderr
+    assert not [n for n in os.listdir(os.path.join(env.tmp, "cut")) if n.endswith(".csv")]
+    return len(outs[0])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--relief", required=True)
