@@ -6,11 +6,60 @@
  */
 #include <omp.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "relief/doj.h"
 
 /* Bytes that end an unquoted field, or make it malformed. */
 static const unsigned char unquoted_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
+
+/* Finding the next stop byte: a bitmask of the stop bytes in a 64-byte
+ * block is computed once and consumed field by field, so short fields cost
+ * a bit scan, not a byte loop. */
+typedef struct {
+  size_t base;   /* offset of the block */
+  uint64_t mask; /* bit i: text[base + i] is a stop byte */
+} stop_block;
+
+static inline uint64_t block_mask(const char *text, size_t base, size_t size) {
+  uint64_t m = 0;
+#if defined(__SSE2__)
+  if (size - base >= 64) {
+    const __m128i comma = _mm_set1_epi8(','), nl = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    for (int k = 0; k < 4; k++) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(text + base + 16 * k));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, nl)),
+                                 _mm_cmpeq_epi8(v, quote));
+      m |= (uint64_t)(uint16_t)_mm_movemask_epi8(hit) << (16 * k);
+    }
+    return m;
+  }
+#endif
+  size_t n = size - base < 64 ? size - base : 64;
+  for (size_t i = 0; i < n; i++) m |= (uint64_t)unquoted_stop[(unsigned char)text[base + i]] << i;
+  return m;
+}
+
+/* Offset of the first stop byte at or after p, or size. */
+static inline size_t next_stop(const char *text, size_t p, size_t size, stop_block *b) {
+  if (p < b->base || p >= b->base + 64) {
+    b->base = p;
+    b->mask = block_mask(text, p, size);
+  }
+  for (;;) {
+    uint64_t m = b->mask & (~0ull << (p - b->base));
+    if (m) return b->base + (size_t)__builtin_ctzll(m);
+    b->base += 64;
+    if (b->base >= size) {
+      b->base = (size_t)-1 / 2; /* force a reload next time */
+      return size;
+    }
+    p = b->base;
+    b->mask = block_mask(text, p, size);
+  }
+}
 
 static inline void put_field(relief_field *fields, int n, const char *p, size_t len,
                              uint32_t flags) {
@@ -39,6 +88,7 @@ int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fi
   }
   *row_start = p;
   int nf = 0;
+  stop_block blk = {(size_t)-1 / 2, 0};
   for (;;) {
     if (p < size && text[p] == '"') {
       size_t start = p + 1, q = start;
@@ -83,8 +133,7 @@ int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fi
       }
       continue;
     }
-    size_t q = p;
-    while (q < size && !unquoted_stop[(unsigned char)text[q]]) q++;
+    size_t q = next_stop(text, p, size, &blk);
     if (q < size && text[q] == '"') {
       perr->code = RELIEF_PARSE_BARE_QUOTE;
       perr->offset = q;

@@ -40,8 +40,9 @@ void relief_buf_free(relief_buf *b) {
 }
 
 /* Go's unicode.IsSpace for the first rune of s. */
-static bool starts_with_space(const unsigned char *s, size_t n) {
+static inline bool starts_with_space(const unsigned char *s, size_t n) {
   unsigned char c = s[0];
+  if (c > ' ' && c < 0x80) return false; /* the common case */
   if (c == ' ' || (c >= '\t' && c <= '\r')) return true;
   if (c < 0x80 || n < 2) return false;
   if (c == 0xC2) return s[1] == 0x85 || s[1] == 0xA0;
@@ -67,8 +68,11 @@ static inline bool needs_quotes(const char *s, size_t n) {
 
 bool relief_csv_needs_quotes(const char *s, size_t n) { return needs_quotes(s, n); }
 
-static inline char *write_field(char *o, const char *s, size_t n) {
-  if (!needs_quotes(s, n)) {
+static inline char *write_field(char *o, const char *s, size_t n, bool simple) {
+  bool quote = simple ? n && ((n == 2 && s[0] == '\\' && s[1] == '.') ||
+                              starts_with_space((const unsigned char *)s, n))
+                      : needs_quotes(s, n);
+  if (!quote) {
     memcpy(o, s, n);
     return o + n;
   }
@@ -82,7 +86,7 @@ static inline char *write_field(char *o, const char *s, size_t n) {
 }
 
 void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
-                              size_t *where) {
+                              size_t *where, const uint8_t *simple) {
   size_t most = (size_t)n;
   for (int i = 0; i < n; i++) most += 2 * lens[i] + 2;
   relief_buf_reserve(b, most);
@@ -90,7 +94,7 @@ void relief_csv_append_fields(relief_buf *b, const char *const *values, const si
   for (int i = 0; i < n; i++) {
     if (i) *o++ = ',';
     where[i] = (size_t)(o - b->data);
-    o = write_field(o, values[i], lens[i]);
+    o = write_field(o, values[i], lens[i], simple && simple[i]);
   }
   where[n] = (size_t)(o - b->data) + 1; /* as if a comma followed */
   b->len = (size_t)(o - b->data);

@@ -55,15 +55,21 @@ static void format_row(const relief_field *f, const char *result, bool trace, em
     st->scratch = malloc(st->scratch_cap);
   }
   char *scratch = st->scratch;
+  /* an unquoted field holds no comma, quote or LF; when the row has no CR
+   * either, only its first character can make it need quotes */
+  const char *row_end = f[RELIEF_NCOLS - 1].ptr + f[RELIEF_NCOLS - 1].len;
+  bool no_cr = !memchr(f[0].ptr, '\r', (size_t)(row_end - f[0].ptr));
+  uint8_t simple[RELIEF_NCOLS];
   for (int i = 0; i < RELIEF_NCOLS; i++) {
     uint32_t n;
     values[i] = relief_field_value(&f[i], scratch, &n);
     lens[i] = n;
     if (f[i].flags & RELIEF_FIELD_ESCAPED) scratch += f[i].len;
+    simple[i] = no_cr && !(f[i].flags & RELIEF_FIELD_QUOTED);
   }
   size_t where[RELIEF_NCOLS + 1];
   st->line.len = 0;
-  relief_csv_append_fields(&st->line, values, lens, RELIEF_NCOLS, where);
+  relief_csv_append_fields(&st->line, values, lens, RELIEF_NCOLS, where, simple);
   condensed_line->len = 0;
   for (int k = 0; k < 20; k++) {
     int col = relief_condensed_columns[k];

@@ -37,9 +37,11 @@ void relief_csv_append(relief_buf *b, const char *s, size_t n);
 
 /* Appends n fields joined by commas, each quoted when needed; where[i]
  * receives the offset in b of field i's text as written (quotes included)
- * so that a caller can copy it again without re-quoting. */
+ * so that a caller can copy it again without re-quoting. simple (may be
+ * NULL) marks values known to hold no comma, quote, CR or LF, whose check
+ * is then only their first character. */
 void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
-                              size_t *where);
+                              size_t *where, const uint8_t *simple);
 
 /* The 18 result column names (eligibility spec §5). */
 extern const char *const relief_result_columns[18];
