@@ -132,21 +132,11 @@ static void build_person(pipeline *pl, const row_ref *refs, size_t n, person_scr
   }
 }
 
-/* (compute − date) in hours / (24 × 365.25), with Go Duration saturation. */
-static double years_between(int32_t from_day, int32_t to_day) {
-  int64_t days = (int64_t)to_day - from_day;
-  double hours;
-  if (days > 106751) hours = 2562047.0 + 2836854775807.0 / 3.6e12;
-  else if (days < -106751) hours = -2562047.0 - 2836854775808.0 / 3.6e12;
-  else hours = (double)(days * 24);
-  return hours / (24 * 365.25);
-}
-
 static void append_years(relief_buf *b, int32_t day, int32_t compute_day) {
   char tmp[64];
   int n = day == RELIEF_DAY_UNKNOWN
               ? snprintf(tmp, sizeof tmp, "-1.0")
-              : snprintf(tmp, sizeof tmp, "%.1f", years_between(day, compute_day));
+              : snprintf(tmp, sizeof tmp, "%.1f", relief_years_between(day, compute_day));
   relief_buf_append(b, tmp, (size_t)n);
 }
 

@@ -140,8 +140,7 @@ static bool has_gang_enhanced_step(const relief_eval_ctx *ctx, const relief_pers
 
 static const __int128 ns_per_day = (__int128)86400 * 1000000000;
 
-/* (to − from) in hours / (24 × 365.25), with Go Duration saturation. */
-static double years_between(int32_t from_day, int32_t to_day) {
+double relief_years_between(int32_t from_day, int32_t to_day) {
   int64_t days = (int64_t)to_day - from_day;
   double hours;
   if (days > 106751) hours = 2562047.0 + 2836854775807.0 / 3.6e12;
@@ -175,7 +174,7 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
   if (flow->years_conviction_free && !recent) f |= RELIEF_F_NO_CONVICTIONS_N_YEARS;
   if (flow->age_threshold && relief_add_years(p->dob_day, flow->age_threshold) <= ctx->compute_day)
     f |= RELIEF_F_AGE_THRESHOLD;
-  if (years_between(p->dob_day, ctx->compute_day) <= 21) f |= RELIEF_F_CURRENT_AGE_21;
+  if (relief_years_between(p->dob_day, ctx->compute_day) <= 21) f |= RELIEF_F_CURRENT_AGE_21;
   if (flow->years_crime_free && relief_person_latest_disposition(p) <
                                     relief_add_years(ctx->compute_day, -flow->years_crime_free))
     f |= RELIEF_F_CRIME_FREE_N_YEARS;

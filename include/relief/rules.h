@@ -259,6 +259,10 @@ static inline bool relief_flow_relevant(const relief_flow *flow, uint64_t featur
   return (features & flow->relevance_mask) == flow->relevance_value;
 }
 
+/* (to − from) in hours / (24 × 365.25), the reference's "years since",
+ * with Go's time.Duration saturation at about ±292 years. */
+double relief_years_between(int32_t from_day, int32_t to_day);
+
 /* Latest disposition date of p's convictions (unknown dates never win);
  * RELIEF_DAY_UNKNOWN when none. */
 int32_t relief_person_latest_disposition(const relief_person *p);
