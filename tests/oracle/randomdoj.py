@@ -234,12 +234,23 @@ class LaPerson:
             self.dob = rng.choice(["", "19870000", "00000000", "19870230"])
         self.name = rng.choice(["SKYWALKER,LUKE S", "ORGANA,LEIA", "SOLO,HAN", "YODA"])
         self.family = rng.choice(LA_FAMILIES)
-        self.only_prop64 = rng.random() < 0.3
+        # old: every date at or just around a conviction-free cut-off, or
+        # long before (check 10's boundary); strikes: several superstrike /
+        # PC 290 convictions, dates often unknown (the "earliest date" reset)
+        self.style = rng.choice(["mixed"] * 6 + ["old", "strikes"])
+        self.only_prop64 = self.style == "mixed" and rng.random() < 0.3
 
     def date(self):
         rng = self.rng
         r = rng.random()
-        if r < 0.06:
+        if self.style == "old":
+            if r < 0.6:
+                day = go.add_years(self.compute, -rng.choice([5, 10])) + rng.choice([-1, 0, 0, 1])
+            else:
+                day = go.days_from_civil(rng.randint(1985, 2008), 1, 1) + rng.randint(0, 365)
+            y, m, d = go.civil_from_days(day)
+            return "%04d%02d%02d" % (y, m, d)
+        if r < (0.25 if self.style == "strikes" else 0.06):
             return rng.choice(["", "00000000", "19870230", "2016110"])
         if r < 0.3:
             day = go.days_from_civil(2016, 11, 9) + rng.choice([-1, 0, 1, -30, -400])
@@ -253,6 +264,8 @@ class LaPerson:
     def section(self):
         rng = self.rng
         r = rng.random()
+        if self.style == "strikes" and r < 0.5:
+            return rng.choice(LA_SUPERSTRIKES + LA_PC290)
         if self.only_prop64 or r < 0.45:
             return rng.choice(self.family) if rng.random() < 0.6 else rng.choice(LA_PROP64)
         if r < 0.58:
