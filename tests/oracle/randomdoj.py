@@ -295,7 +295,11 @@ class LaPerson:
         f[COL["CONV_STAT_DESCR"]] = rng.choice(["FELONY"] * 7 + ["MISDEMEANOR", ""])
         length, unit = rng.choice([("", ""), ("", ""), ("30", "D"), ("2", "Y"), ("5", "Y"),
                                    ("16", "Y"), ("36", "M"), ("120", "M"), ("3650", "D"),
-                                   ("abc", "Y"), ("-2", "Y"), ("4", "X")])
+                                   ("abc", "Y"), ("-2", "Y"), ("4", "X"),
+                                   # int64 nanoseconds overflow (Go wraps):
+                                   # 292 Y, 106752 D and 3500 M are the first
+                                   rng.choice([("291", "Y"), ("292", "Y"), ("999", "Y"),
+                                               ("106752", "D"), ("5000", "M")])])
         f[COL["SENT_LENGTH"]], f[COL["SENT_TIME_CODE"]] = length, unit
         f[COL["END_OF_REC"]] = "#"
         return f
