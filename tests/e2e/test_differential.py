@@ -111,7 +111,8 @@ def main():
         if rc_r != 0:
             problems.append("relief exit %d: %s" % (rc_r, err_r.strip()[-300:]))
         if not problems:
-            cmp = compare.compare_dirs(want, got, max_report=8)
+            # the oracle's files: relief's Hand_Review/Extended have no counterpart
+            cmp = compare.compare_dirs(want, got, max_report=8, files=compare.bundle_files(want))
             total_cells += cmp.cells
             if cmp.differences:
                 problems.append("%d differences (A=oracle, B=relief):\n    %s" % (

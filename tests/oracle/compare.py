@@ -7,7 +7,12 @@ either side is not a midnight-UTC value (the reference prints the wall clock
 when a file has no in-county Prop 64 conviction).  A CSV whose cells all agree
 but whose bytes differ (quoting, line ends) is a difference too.
 
-Usage: compare.py DIR_A DIR_B [--max-report N] [--quiet]
+By default the two folders must hold the same bundle files.  --common
+compares only the files both hold (e.g. the engine's Hand_Review.csv and
+Prop64_Results_Extended.csv, which the oracle does not write); --files
+names the files to compare (each must exist on both sides).
+
+Usage: compare.py DIR_A DIR_B [--common | --files F,F...] [--max-report N] [--quiet]
 Exit status 0 when identical, 1 on any difference, 2 on bad usage.
 """
 
@@ -113,12 +118,25 @@ def bundle_files(folder):
     return sorted(n for n in os.listdir(folder) if n.endswith(BUNDLE_EXTENSIONS))
 
 
-def compare_dirs(dir_a, dir_b, max_report=20):
+def compare_dirs(dir_a, dir_b, max_report=20, common=False, files=None):
+    """files: the names to compare (missing on either side is a
+    difference); common: compare the files both folders hold, and no
+    other; neither: the folders must hold the same files."""
     cmp = Comparison(max_report)
     files_a, files_b = bundle_files(dir_a), bundle_files(dir_b)
-    if files_a != files_b:
-        cmp.differ("file list", files_a, files_b)
-    for name in sorted(set(files_a) & set(files_b)):
+    if files is not None:
+        for name in files:
+            for label, present in (("A", files_a), ("B", files_b)):
+                if name not in present:
+                    cmp.differ("file %s" % name, "missing in %s" % label, "")
+        names = [n for n in files if n in files_a and n in files_b]
+    else:
+        if files_a != files_b and not common:
+            cmp.differ("file list", files_a, files_b)
+        names = sorted(set(files_a) & set(files_b))
+        if common and not names:
+            cmp.differ("file list", files_a, files_b)
+    for name in names:
         pa, pb = os.path.join(dir_a, name), os.path.join(dir_b, name)
         (compare_csv if name.endswith(".csv") else compare_json)(cmp, name, pa, pb)
     return cmp
@@ -130,8 +148,13 @@ def main():
     ap.add_argument("dir_b")
     ap.add_argument("--max-report", type=int, default=20)
     ap.add_argument("--quiet", action="store_true")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--common", action="store_true",
+                       help="compare only the files both folders hold")
+    which.add_argument("--files", help="comma-separated file names to compare")
     args = ap.parse_args()
-    cmp = compare_dirs(args.dir_a, args.dir_b, args.max_report)
+    files = args.files.split(",") if args.files else None
+    cmp = compare_dirs(args.dir_a, args.dir_b, args.max_report, common=args.common, files=files)
     for line in cmp.lines:
         print(line)
     if cmp.differences > cmp.max_report:

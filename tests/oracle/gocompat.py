@@ -72,6 +72,13 @@ def add_years(day_number, years):
 INT64_MAX = (1 << 63) - 1
 INT64_MIN = -(1 << 63)
 NS_PER_HOUR = 3600 * 10**9
+NS_PER_DAY = 24 * NS_PER_HOUR
+
+
+def wrap_int64(value):
+    """Two's-complement int64 wrap, as Go's integer (Duration) arithmetic."""
+    value &= (1 << 64) - 1
+    return value - (1 << 64) if value >= (1 << 63) else value
 
 
 def sub_hours(later_day, earlier_day):
@@ -81,6 +88,11 @@ def sub_hours(later_day, earlier_day):
     hour = abs(ns) // NS_PER_HOUR * (1 if ns >= 0 else -1)  # truncating
     nsec = ns - hour * NS_PER_HOUR
     return float(hour) + float(nsec) / (60 * 60 * 1e9)
+
+
+def years_between(later_day, earlier_day):
+    """Go later.Sub(earlier).Hours() / (24 * 365.25) as a float."""
+    return sub_hours(later_day, earlier_day) / (24 * 365.25)
 
 
 def years_since(compute_day, event_day):

@@ -61,6 +61,9 @@ POSSIBLE_OTHER_COLUMN = 2
 
 DISMISSAL = "Eligible for Dismissal"
 REDUCTION = "Eligible for Reduction"
+NOT_ELIGIBLE = "Not eligible"
+HAND_REVIEW = "Hand Review"
+CITY_ATTORNEYS = "To be reviewed by City Attorneys"
 
 # ---------------------------------------------------------------- classes (§3)
 
@@ -120,6 +123,11 @@ def is_pc290(code_section):
     return any(p.search(code_section) for p in PC290_RES)
 
 
+# §6.2 check 4: a gang enhancement and an enhanceable offense in one step.
+GANG_STEP_RE = re.compile(_GANG + rb" PC")
+ENHANCEABLE_STEP_RE = re.compile(_ENHANCEABLE + rb" PC")
+
+
 def is_related(code_section):
     return RELATED_RE.search(code_section) is not None
 
@@ -152,14 +160,22 @@ class Conviction:
             conv_stat == b"" and fields[COL["OFFENSE_TOC"]] == b"F")
         self.county = fields[COL["STP_ORI_CNTY_NAME"]]
         self.count_order = fields[COL["CNT_ORDER"]]
-        # Sentence end, in hours after the disposition date; the configurable
-        # flow never reads it, it is kept for completeness of §2.
-        self.sentence_hours = sentence_part_hours(fields)
+        # Sentence end = disposition date + the sentence parts, kept as the
+        # nanoseconds added to the disposition date (§1, §2); read by the
+        # Los Angeles flow only.
+        self.sentence_ns = sentence_part_ns(fields)
+
+    def sentence_end_after(self, day):
+        """Is disposition date + sentence parts after midnight UTC of day?"""
+        return self.disposition * go.NS_PER_DAY + self.sentence_ns > day * go.NS_PER_DAY
 
 
-def sentence_part_hours(fields):
+def sentence_part_ns(fields):
+    """One row's sentence part as a Go time.Duration: SENT_LENGTH (Atoi)
+    times the unit, in int64 nanoseconds (wrapping as Go's multiplication
+    does; Time.Add of each part then adds it to the end date)."""
     unit = SENTENCE_UNIT_HOURS.get(fields[COL["SENT_TIME_CODE"]], 0)
-    return go.go_atoi(fields[COL["SENT_LENGTH"]]) * unit
+    return go.wrap_int64(go.go_atoi(fields[COL["SENT_LENGTH"]]) * unit * go.NS_PER_HOUR)
 
 
 class Person:
@@ -176,7 +192,7 @@ class Person:
         count_order = fields[COL["CNT_ORDER"]]
         step_type = fields[COL["STP_TYPE_DESCR"]]
         if convicted and count_order in self.seen_count_orders:
-            self.convictions[-1].sentence_hours += sentence_part_hours(fields)
+            self.convictions[-1].sentence_ns += sentence_part_ns(fields)
         if step_type == b"DECEASED":
             self.deceased = True
         ofn = fields[COL["OFN"]]
@@ -296,6 +312,89 @@ def configurable_decision(opts, person, conv, compute):
     return "", ""
 
 
+class ConfigurableFlow:
+    """§6.1 driven by the options file."""
+
+    def __init__(self, opts):
+        self.opts = opts
+        self.dismiss, self.reduce = opts.dismiss, opts.reduce
+
+    def decide(self, person, conv, compute):
+        return configurable_decision(self.opts, person, conv, compute) + (None,)
+
+
+def earliest_date(convictions):
+    """§6.2 "earliest date", in conviction order: none -> take; unknown ->
+    take (an unknown date resets the running value); else take when earlier.
+    Unknown (the zero day) when there are none."""
+    running = None
+    for c in convictions:
+        if running is None or running == go.ZERO_DAY or c.disposition < running:
+            running = c.disposition
+    return go.ZERO_DAY if running is None else running
+
+
+class LosAngelesFlow:
+    """§6.2, the Los Angeles pilot flow.  decide() returns (determination,
+    reason, rule id); the rule ids are the engine's --trace names."""
+
+    EFFECTIVE = go.days_from_civil(2016, 11, 9)
+
+    def __init__(self, age=50, years_free=10):
+        self.age = age
+        self.years_free = years_free
+        self.dismiss, self.reduce = [], []
+
+    @staticmethod
+    def has_gang_step(person):
+        steps = {}
+        for c in person.convictions:
+            gang, enh = steps.get(c.count_order[0:6], (False, False))
+            steps[c.count_order[0:6]] = (gang or GANG_STEP_RE.search(c.code_section) is not None,
+                                         enh or ENHANCEABLE_STEP_RE.search(c.code_section) is not None)
+        return any(gang and enh for gang, enh in steps.values())
+
+    def decide(self, person, conv, compute):
+        convictions = person.convictions
+        if not conv.felony:
+            return CITY_ATTORNEYS, "Misdemeanor or Infraction", "misdemeanor"
+        if not conv.disposition < self.EFFECTIVE:
+            return NOT_ELIGIBLE, "Occurred after 11/09/2016", "after-nov-9-2016"
+        if conv.section == "11357":
+            if conv.code_section.startswith((b"11357(A)", b"11357(B)")):
+                return DISMISSAL, "11357(a) or 11357(b)", "11357-a-or-b"
+            return HAND_REVIEW, "Other 11357", "other-11357"
+        superstrikes = [c for c in convictions if is_superstrike(c.code_section)]
+        if (superstrikes or self.has_gang_step(person)) and \
+                earliest_date(superstrikes) < conv.disposition:
+            return NOT_ELIGIBLE, "PC 667(e)(2)(c)(iv)", "superstrike"
+        pc290 = [c for c in convictions if is_pc290(c.code_section)]
+        if (pc290 or person.registered) and earliest_date(pc290) < conv.disposition:
+            return NOT_ELIGIBLE, "PC 290", "pc290"
+        prefix = conv.code_section[0:5]
+        priors = [c for c in convictions if c.section and c.disposition < conv.disposition
+                  and c.code_section.startswith(prefix)]
+        if len(priors) >= 2:
+            return NOT_ELIGIBLE, "Two priors", "two-priors"
+        if go.add_years(person.dob, self.age) <= compute:
+            return DISMISSAL, "%d years or older" % self.age, "age"
+        if go.years_between(compute, person.dob) <= 21:
+            return DISMISSAL, "21 years or younger", "21-or-younger"
+        completed = not any(c.sentence_end_after(compute) for c in convictions)
+        if all(c.section for c in convictions) and completed:
+            return (DISMISSAL, "Only has 11357-60 charges and completed sentence",
+                    "only-prop64-completed")
+        cutoff = go.add_years(compute, -self.years_free)
+        if not any(c.disposition > cutoff for c in convictions):
+            return (DISMISSAL, "No convictions in past %d years" % self.years_free,
+                    "conviction-free")
+        if not completed:
+            return HAND_REVIEW, "Currently serving sentence", "serving-sentence"
+        if person.deceased:
+            return DISMISSAL, "Deceased", "deceased"
+        return HAND_REVIEW, "No applicable eligibility criteria", "no-criteria"
+
+
 # ---------------------------------------------------------------- columns
 
 
@@ -375,7 +474,7 @@ def read_doj_file(path):
 class FileResult:
     """Per-file evaluation: row results and the file's summary figures."""
 
-    def __init__(self, rows, county, compute, opts):
+    def __init__(self, rows, county, compute, flow):
         self.rows = rows
         people = {}
         for index, (_, fields) in enumerate(rows):
@@ -385,15 +484,18 @@ class FileResult:
             people[sid].push(index, fields)
         self.people = list(people.values())
         self.results = {}        # row index -> (columns, decision)
+        self.rules = {}          # row index -> rule id (--trace)
         self.dismiss_all = {}    # row index -> decision, "Dismiss all Prop 64"
         for person in self.people:
             for conv in person.convictions:
                 if conv.county != county or not conv.section:
                     continue
-                decision = configurable_decision(opts, person, conv, compute)
+                determination, reason, rule = flow.decide(person, conv, compute)
+                decision = (determination, reason)
+                self.rules[conv.index] = rule
                 self.results[conv.index] = (result_columns(person, conv, compute, decision), decision)
                 self.dismiss_all[conv.index] = (DISMISSAL, "Dismiss all Prop 64 charges")
-        self.summary = self._summary(county, compute, opts)
+        self.summary = self._summary(county, compute, flow)
 
     def _relief_counts(self, decisions, compute):
         seven_years_ago = go.add_years(compute, -7)
@@ -417,7 +519,7 @@ class FileResult:
             "CountSubjectsNoFelony": full_relief(lambda c: c.felony, (DISMISSAL, REDUCTION)),
         }
 
-    def _summary(self, county, compute, opts):
+    def _summary(self, county, compute, flow):
         in_county = [(p, c) for p in self.people for c in p.convictions
                      if c.county == county and c.section]
         decisions = {i: d for i, (_, d) in self.results.items()}
@@ -448,16 +550,17 @@ class FileResult:
                        for c in p.convictions)),
             "convictionDismissalCountByCodeSection": {
                 s: by_reason.get((DISMISSAL, "Dismiss all HS %s convictions" % s), 0)
-                for s in opts.dismiss},
+                for s in flow.dismiss},
             "convictionReductionCountByCodeSection": {
                 s: by_reason.get((REDUCTION, "Reduce all HS %s convictions" % s), 0)
-                for s in opts.reduce},
+                for s in flow.reduce},
             "convictionDismissalCountByAdditionalRelief": additional,
         }
 
-    def write(self, full_path, condensed_path, prop64_path):
-        header_full = [n.encode() for n in DOJ_COLUMNS + RESULT_COLUMNS]
-        header_condensed = [n.encode() for n in CONDENSED_COLUMNS + RESULT_COLUMNS]
+    def write(self, full_path, condensed_path, prop64_path, trace=False):
+        rule_column = [b"Rule"] if trace else []
+        header_full = [n.encode() for n in DOJ_COLUMNS + RESULT_COLUMNS] + rule_column
+        header_condensed = [n.encode() for n in CONDENSED_COLUMNS + RESULT_COLUMNS] + rule_column
         condensed_idx = [COL[n] for n in CONDENSED_COLUMNS]
         full = [go.go_csv_line(header_full)]
         condensed = [go.go_csv_line(header_condensed)]
@@ -466,6 +569,8 @@ class FileResult:
             result = self.results.get(index)
             cols = list(result[0]) if result else [b""] * len(RESULT_COLUMNS)
             cols[POSSIBLE_OTHER_COLUMN] = possible_other_p64(fields)
+            if trace:
+                cols.append((self.rules.get(index) or "").encode())
             full.append(go.go_csv_line(fields + cols))
             condensed.append(go.go_csv_line([fields[i] for i in condensed_idx] + cols))
             if result:
@@ -564,7 +669,15 @@ def main(argv=None):
     ap.add_argument("--input-doj", required=True)
     ap.add_argument("--county", required=True)
     ap.add_argument("--compute-at", required=True)
-    ap.add_argument("--eligibility-options", required=True)
+    ap.add_argument("--eligibility-options",
+                    help="options JSON (§6.1); required by the configurable flow")
+    ap.add_argument("--flow", default="configurable", choices=["configurable", "los-angeles"])
+    ap.add_argument("--individual-age", type=int, default=50,
+                    help="los-angeles flow: age that dismisses")
+    ap.add_argument("--years-conviction-free", type=int, default=10,
+                    help="los-angeles flow: conviction-free years")
+    ap.add_argument("--trace", action="store_true",
+                    help="add a Rule column (rule ids of the los-angeles flow)")
     ap.add_argument("--outputs", required=True)
     ap.add_argument("--file-name-suffix", default="")
     ap.add_argument("--summary-name", default="summary",
@@ -576,12 +689,18 @@ def main(argv=None):
     if compute is None:
         print("invalid --compute-at date: %r" % args.compute_at, file=sys.stderr)
         return 1
-    try:
-        with open(args.eligibility_options, "rb") as f:
-            opts = Options(json.loads(f.read()))
-    except (OSError, ValueError, OptionsError) as e:
-        print("eligibility options: %s" % e, file=sys.stderr)
-        return 1
+    if args.flow == "los-angeles":
+        flow = LosAngelesFlow(args.individual_age, args.years_conviction_free)
+    else:
+        if not args.eligibility_options:
+            print("--eligibility-options is required by the configurable flow", file=sys.stderr)
+            return 1
+        try:
+            with open(args.eligibility_options, "rb") as f:
+                flow = ConfigurableFlow(Options(json.loads(f.read())))
+        except (OSError, ValueError, OptionsError) as e:
+            print("eligibility options: %s" % e, file=sys.stderr)
+            return 1
 
     county = args.county.encode()
     inputs = args.input_doj.split(",")
@@ -595,7 +714,7 @@ def main(argv=None):
         except OSError as e:
             print("%s: %s" % (path, e), file=sys.stderr)
             return 3
-        results.append(FileResult(rows, county, compute, opts))
+        results.append(FileResult(rows, county, compute, flow))
 
     os.makedirs(args.outputs, exist_ok=True)
     run_summary = None
@@ -603,7 +722,8 @@ def main(argv=None):
         def name(base):
             return os.path.join(args.outputs, output_name(base, i, len(inputs),
                                                           args.file_name_suffix) + ".csv")
-        result.write(name("All_Results"), name("All_Results_Condensed"), name("Prop64_Results"))
+        result.write(name("All_Results"), name("All_Results_Condensed"), name("Prop64_Results"),
+                     trace=args.trace)
         run_summary = merge_summaries(run_summary, result.summary)
     summary_path = os.path.join(args.outputs, output_name(
         args.summary_name, 1, 1, args.file_name_suffix) + ".json")

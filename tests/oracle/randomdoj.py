@@ -9,7 +9,16 @@ related patterns and ones that just miss, several sentence parts, repeated
 CNT_ORDERs, COURT ACTION OFNs, out-of-county rows, SEE COMMENT FOR CHARGE.
 The file is always well formed (95 fields a row) so that it is read whole.
 
-Usage: randomdoj.py --seed S --people N --out F [--county C] [--compute-at D]
+With --la the people are drawn for the Los Angeles pilot flow (spec §6.2)
+instead, mostly: felonies dated around 2016-11-09 and the conviction-free
+cut-offs, superstrikes with known and unknown dates, gang enhancements
+(186.22(B)(4) PC) with 246 PC etc. in the same step and in different
+steps, PC 290 convictions and registrations, repeated Prop 64 convictions
+sharing a 5-character prefix, 11357 subsections, sentences still running at
+the compute date (several parts), people about 21, 40 and 50, deceased
+people; a share of the generic people above is mixed in.
+
+Usage: randomdoj.py --seed S --people N --out F [--county C] [--compute-at D] [--la]
 """
 
 import argparse
@@ -176,6 +185,169 @@ class Person:
         return out
 
 
+LA_PROP64 = [
+    "11357(A) HS", "11357(B) HS", "11357(B)HS", "11357(C) HS", "11357(D) HS",
+    "11357 HS", " 11357(A) HS", "11357A HS", "11358 HS", "11358(C) HS", "11358(D) HS",
+    "11359 HS", "11359(B) HS", "11359(C)(3) HS", "11359HS", " 11359 HS",
+    "11360(A) HS", "11360(A)(1) HS", "11360 HS", "11360 11357 HS", "11359 11357(A) HS",
+]
+# Families of sections sharing the first 5 characters (check 6).
+LA_FAMILIES = [
+    ["11359 HS", "11359(B) HS", "11359(C)(3) HS", "11359HS"],
+    ["11358 HS", "11358(C) HS", "11358(D) HS"],
+    ["11360(A) HS", "11360 HS", "11360(A)(1) HS", "11360 11357 HS"],
+    ["11357(A) HS", "11357(C) HS", "11357 HS"],
+]
+LA_SUPERSTRIKES = [
+    "187 PC", "187(A) PC", "664/187 PC", "191.5 PC", "209.5 PC", "245(D)(3) PC",
+    "261(A)(2) PC", "269 PC", "288(A) PC", "653F PC", "11418(B)(2) PC", "1672(A) MV",
+    "136.1 186.22(B)(4) PC", "186.22(B)(4) 246 PC", "186.22(B)(4) X 12022.55 PC",
+]
+# Parts of the step rule: a gang enhancement and the offenses it goes with.
+LA_GANG = ["186.22(B)(4) PC", "186.22(B)(4) PC", "186.22(B)(4)PC", "186.22(B)(1) PC"]
+LA_ENHANCEABLE = ["246 PC", "136.1 PC", "215 PC", "213(A)(1)(A) PC", "519 PC",
+                  "12022.55 PC", "1246 PC", "213(A) PC", "246PC",
+                  "186.22(B)(4) PC 246 PC"]
+LA_PC290 = ["288 PC", "261 PC", "243.4(A) PC", "311.11(A) PC", "647.6(A) PC",
+            "314(1) PC", "266J PC", "289(A) PC", "286.5 PC", "311.2(A) PC"]
+LA_OTHER = ["459 PC", "11364 HS", "11350 HS", "23152(B) VC", "10851 VC", "148 PC",
+            "245(A)(1) PC", "211 PC", "647(F) PC"]
+
+
+class LaPerson:
+    """A person drawn for the Los Angeles flow (see the module text)."""
+
+    def __init__(self, rng, sid, county, others, compute):
+        self.rng = rng
+        self.sid = sid
+        self.county = county
+        self.others = others
+        self.compute = compute
+        years = rng.choice([21, 21, 22, 40, 40, 50, 50, 51, 30, 35, 45, 60, 19])
+        dob_day = go.add_years(compute, -years) + rng.choice(
+            [-1, 0, 1, rng.randint(-200, 200), rng.randint(-3000, 3000)])
+        y, m, d = go.civil_from_days(dob_day)
+        if rng.random() < 0.06:
+            y, m, d = rng.choice([1969, 1970, 1979, 1998, 1999]), 2, 29
+        self.dob = "%04d%02d%02d" % (y, m, d)
+        if rng.random() < 0.06:
+            self.dob = rng.choice(["", "19870000", "00000000", "19870230"])
+        self.name = rng.choice(["SKYWALKER,LUKE S", "ORGANA,LEIA", "SOLO,HAN", "YODA"])
+        self.family = rng.choice(LA_FAMILIES)
+        # old: every date at or just around a conviction-free cut-off, or
+        # long before (check 10's boundary); strikes: several superstrike /
+        # PC 290 convictions, dates often unknown (the "earliest date" reset)
+        self.style = rng.choice(["mixed"] * 6 + ["old", "strikes"])
+        self.only_prop64 = self.style == "mixed" and rng.random() < 0.3
+
+    def date(self):
+        rng = self.rng
+        r = rng.random()
+        if self.style == "old":
+            if r < 0.6:
+                day = go.add_years(self.compute, -rng.choice([5, 10])) + rng.choice([-1, 0, 0, 1])
+            else:
+                day = go.days_from_civil(rng.randint(1985, 2008), 1, 1) + rng.randint(0, 365)
+            y, m, d = go.civil_from_days(day)
+            return "%04d%02d%02d" % (y, m, d)
+        if r < (0.25 if self.style == "strikes" else 0.06):
+            return rng.choice(["", "00000000", "19870230", "2016110"])
+        if r < 0.3:
+            day = go.days_from_civil(2016, 11, 9) + rng.choice([-1, 0, 1, -30, -400])
+        elif r < 0.5:
+            day = go.add_years(self.compute, -rng.choice([5, 10, 40])) + rng.choice([-1, 0, 1, 2])
+        else:
+            day = go.days_from_civil(rng.randint(1985, 2019), 1, 1) + rng.randint(0, 365)
+        y, m, d = go.civil_from_days(day)
+        return "%04d%02d%02d" % (y, m, d)
+
+    def section(self):
+        rng = self.rng
+        r = rng.random()
+        if self.style == "strikes" and r < 0.5:
+            return rng.choice(LA_SUPERSTRIKES + LA_PC290)
+        if self.only_prop64 or r < 0.45:
+            return rng.choice(self.family) if rng.random() < 0.6 else rng.choice(LA_PROP64)
+        if r < 0.58:
+            return rng.choice(LA_SUPERSTRIKES)
+        if r < 0.7:
+            return rng.choice(LA_GANG + LA_ENHANCEABLE)
+        if r < 0.8:
+            return rng.choice(LA_PC290)
+        return rng.choice(LA_OTHER)
+
+    def row(self, co, kind, date, offense):
+        rng = self.rng
+        f = [""] * len(DOJ_COLUMNS)
+        f[COL["RECORD_ID"]] = "x"
+        f[COL["SUBJECT_ID"]] = self.sid
+        f[COL["CII_NUMBER"]] = "A" + self.sid
+        f[COL["PRI_NAME"]] = self.name
+        f[COL["PRI_DOB"]] = self.dob
+        f[COL["CNT_ORDER"]] = co
+        f[COL["STP_TYPE_DESCR"]] = kind
+        f[COL["STP_EVENT_DATE"]] = date
+        f[COL["STP_ORI_CNTY_NAME"]] = self.county if rng.random() < 0.85 else rng.choice(self.others)
+        f[COL["OFN"]] = rng.choice(["", "140189", "140190", "BA123,4"])
+        f[COL["OFFENSE_DESCR"]] = offense + rng.choice(["-POSSESS", "-SELL", "", "-X-Y"])
+        f[COL["OFFENSE_TOC"]] = rng.choice(["F", "F", "M", ""])
+        f[COL["DISP_DESCR"]] = "CONVICTED-JAIL" if kind == "COURT ACTION" else ""
+        f[COL["CONV_STAT_DESCR"]] = rng.choice(["FELONY"] * 7 + ["MISDEMEANOR", ""])
+        length, unit = rng.choice([("", ""), ("", ""), ("30", "D"), ("2", "Y"), ("5", "Y"),
+                                   ("16", "Y"), ("36", "M"), ("120", "M"), ("3650", "D"),
+                                   ("abc", "Y"), ("-2", "Y"), ("4", "X"),
+                                   # int64 nanoseconds overflow (Go wraps):
+                                   # 292 Y, 106752 D and 3500 M are the first
+                                   rng.choice([("291", "Y"), ("292", "Y"), ("999", "Y"),
+                                               ("106752", "D"), ("5000", "M")])])
+        f[COL["SENT_LENGTH"]], f[COL["SENT_TIME_CODE"]] = length, unit
+        f[COL["END_OF_REC"]] = "#"
+        return f
+
+    def rows(self):
+        rng = self.rng
+        out = []
+        cycle = 100 + rng.randint(0, 3)
+        count_orders = []
+        for _ in range(rng.randint(1, 7)):
+            cycle += rng.random() < 0.5
+            step = "%03d%03d" % (cycle, rng.randint(1, 3))
+            date = self.date()
+            r = rng.random()
+            if r < 0.1 and not self.only_prop64:
+                # a gang enhancement and an enhanceable offense in one step
+                parts = [rng.choice(LA_GANG[:3]), rng.choice(LA_ENHANCEABLE)]
+                rng.shuffle(parts)
+                for k, offense in enumerate(parts):
+                    co = "%s%03d000" % (step, k + 1)
+                    count_orders.append(co)
+                    out.append(self.row(co, "COURT ACTION", date, offense))
+                continue
+            if r < 0.18 and count_orders:
+                # a further sentence part of an earlier count
+                co = rng.choice(count_orders)
+                f = self.row(co, "COURT ACTION", self.date(), self.section())
+                f[COL["SENT_LENGTH"]], f[COL["SENT_TIME_CODE"]] = rng.choice(
+                    [("10", "Y"), ("1", "Y"), ("400", "D"), ("24", "M")])
+                out.append(f)
+                continue
+            if r < 0.24:
+                out.append(self.row("%s001000" % step, "ARREST/DETAINED/CITED", date,
+                                    self.section()))
+                continue
+            co = "%s%03d000" % (step, rng.randint(1, 3))
+            count_orders.append(co)
+            out.append(self.row(co, "COURT ACTION", date, self.section()))
+        if rng.random() < 0.08:
+            out.append(self.row("%03d001001000" % (cycle + 1), "REGISTRATION", self.date(),
+                                rng.choice(["290 PC", "290(A) PC", " 290 PC"])))
+        if rng.random() < 0.15:
+            out.append(self.row("%03d001001000" % (cycle + 2), "DECEASED", self.date(), ""))
+        if out:
+            out[rng.randrange(len(out))][COL["SENT_LENGTH"]] = rng.choice(["", "3", "7", "20"])
+        return out
+
+
 def encode_field(rng, field):
     raw = field.encode("utf-8")
     must_quote = any(c in raw for c in b',"\r\n')
@@ -184,7 +356,9 @@ def encode_field(rng, field):
     return raw
 
 
-def generate(seed, people, county, compute):
+def generate(seed, people, county, compute, la=False):
+    """la: people drawn for the Los Angeles flow, with a share of generic
+    ones (the generic file of a seed is unchanged without it)."""
     rng = random.Random(seed)
     others = ["LOS ANGELES", "ALAMEDA", "SAN FRANCISCO"]
     others = [c for c in others if c != county]
@@ -193,7 +367,8 @@ def generate(seed, people, county, compute):
         sid = str(10000000 + rng.randint(0, people * 3))
         if rng.random() < 0.05:
             sid += " "
-        persons.append(Person(rng, sid, county, others, compute).rows())
+        kind = LaPerson if la and rng.random() < 0.8 else Person
+        persons.append(kind(rng, sid, county, others, compute).rows())
     # Mostly each person's rows together; sometimes interleaved.
     rows = []
     queues = [list(p) for p in persons]
@@ -227,9 +402,10 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--county", default="SACRAMENTO")
     ap.add_argument("--compute-at", default="2019-11-11")
+    ap.add_argument("--la", action="store_true", help="people for the Los Angeles flow")
     args = ap.parse_args()
     y, m, d = (int(x) for x in args.compute_at.split("-"))
-    data = generate(args.seed, args.people, args.county, go.days_from_civil(y, m, d))
+    data = generate(args.seed, args.people, args.county, go.days_from_civil(y, m, d), la=args.la)
     with open(args.out, "wb") as f:
         f.write(data)
     return 0

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Differential test of the Los Angeles pilot flow (spec §6.2): random DOJ
+files drawn for that flow (randomdoj.generate(..., la=True)) run through
+`relief run --flow=los-angeles` and through the oracle, the files both write
+compared cell by cell (All_Results*, Prop64_Results, summary.json; the
+engine's Hand_Review.csv and Prop64_Results_Extended.csv have no oracle
+counterpart and are checked in test_flows.py).
+
+Several seeds x parameter sets (defaults, --individual-age=40,
+--years-conviction-free=5, both) x compute dates (2019-11-11, 2020-02-29),
+county LOS ANGELES.  Runs use --trace on both sides, so the Rule column
+(which §6.2 rule decided) is compared too; one run without --trace checks
+the plain layout, one multi-file run checks per-file bundles and the summed
+summary.  Finally every one of the 14 rules must have decided some row.
+
+Usage: test_differential_la.py --relief PATH [--seeds N] [--people N] [--keep]
+Ends with the line `N passed, M failed`; exit status 1 if M > 0.
+"""
+
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORACLE_DIR = os.path.abspath(os.path.join(HERE, "..", "oracle"))
+sys.path.insert(0, ORACLE_DIR)
+import compare  # noqa: E402
+import randomdoj  # noqa: E402
+import gocompat as go  # noqa: E402
+
+COUNTY = "LOS ANGELES"
+COMPUTES = ["2019-11-11", "2020-02-29"]
+PARAMETER_SETS = {
+    "defaults": [],
+    "age40": ["--individual-age=40"],
+    "free5": ["--years-conviction-free=5"],
+    "age40_free5": ["--individual-age=40", "--years-conviction-free=5"],
+}
+RULES = ["misdemeanor", "after-nov-9-2016", "11357-a-or-b", "other-11357", "superstrike",
+         "pc290", "two-priors", "age", "21-or-younger", "only-prop64-completed",
+         "conviction-free", "serving-sentence", "deceased", "no-criteria"]
+
+
+def plan(seeds):
+    """(name, seeds of the input files, compute date, parameter set, trace)"""
+    runs = []
+    for i, params in enumerate(PARAMETER_SETS):
+        for j, compute in enumerate(COMPUTES):
+            for k in range(seeds):
+                seed = 6400 + i * 101 + j * 17 + k
+                runs.append(("%s_%s_s%d" % (params, compute, seed), [seed], compute, params, True))
+    runs.append(("plain_no_trace", [6999], "2019-11-11", "defaults", False))
+    runs.append(("multi_file", [7001, 7002, 7003], "2020-02-29", "age40_free5", True))
+    return runs
+
+
+def run(argv):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def rules_seen(folder, counter):
+    """Counts the Rule column of the oracle's Prop64_Results file(s)."""
+    for name in os.listdir(folder):
+        if not name.startswith("Prop64_Results"):
+            continue
+        _, rows = compare.read_csv(os.path.join(folder, name))
+        if isinstance(rows, go.CsvError) or not rows or rows[0][-1] != b"Rule":
+            continue
+        for r in rows[1:]:
+            counter[r[-1].decode()] += 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--relief", required=True)
+    ap.add_argument("--seeds", type=int, default=2, help="seeds per parameter set and date")
+    ap.add_argument("--people", type=int, default=150)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="relief-diff-la-")
+    passed = failed = total_cells = 0
+    rules = collections.Counter()
+    for name, seeds, compute, params, trace in plan(args.seeds):
+        case = os.path.join(work, name)
+        os.makedirs(case)
+        y, m, d = (int(x) for x in compute.split("-"))
+        inputs = []
+        for seed in seeds:
+            path = os.path.join(case, "doj_%d.csv" % seed)
+            with open(path, "wb") as f:
+                f.write(randomdoj.generate(seed, args.people, COUNTY, go.days_from_civil(y, m, d),
+                                           la=True))
+            inputs.append(path)
+        common = ["--input-doj=" + ",".join(inputs), "--county=" + COUNTY,
+                  "--compute-at=" + compute, "--flow=los-angeles"] + PARAMETER_SETS[params]
+        if trace:
+            common.append("--trace")
+        want, got = os.path.join(case, "oracle"), os.path.join(case, "relief")
+        rc_o, err_o = run([sys.executable, os.path.join(ORACLE_DIR, "oracle.py"), "--outputs=" + want] + common)
+        rc_r, err_r = run([os.path.abspath(args.relief), "run", "--outputs=" + got] + common)
+        problems = []
+        if rc_o != 0:
+            problems.append("oracle exit %d: %s" % (rc_o, err_o.strip()[-300:]))
+        if rc_r != 0:
+            problems.append("relief exit %d: %s" % (rc_r, err_r.strip()[-300:]))
+        if not problems:
+            oracle_files = compare.bundle_files(want)
+            cmp = compare.compare_dirs(want, got, max_report=8, files=oracle_files)
+            total_cells += cmp.cells
+            if cmp.differences:
+                problems.append("%d differences (A=oracle, B=relief):\n    %s" % (
+                    cmp.differences, "\n    ".join(cmp.lines)))
+            if trace:
+                rules_seen(want, rules)
+        if problems:
+            failed += 1
+            print("FAIL %s (compute %s, parameters %s, seeds %s): %s" % (
+                name, compute, " ".join(PARAMETER_SETS[params]) or "defaults", seeds,
+                "; ".join(problems)))
+        else:
+            passed += 1
+            print("PASS %s" % name)
+    missing = [r for r in RULES if not rules[r]]
+    unknown = [r for r in rules if r not in RULES]
+    if missing or unknown:
+        failed += 1
+        print("FAIL rule_coverage: never decided %s; unknown ids %s" % (missing, unknown))
+    else:
+        passed += 1
+        print("PASS rule_coverage (%s)" % ", ".join("%s %d" % (r, rules[r]) for r in RULES))
+    print("%d cells compared" % total_cells)
+    if args.keep or failed:
+        print("work folder: %s" % work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
