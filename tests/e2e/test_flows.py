@@ -75,7 +75,8 @@ def la_args(outputs, inputs=(LA_FIXTURE,), county=LA, compute=COMPUTE, extra=())
 
 
 def relief(args):
-    rc, out, err = run_cmd([RELIEF, "run"] + args)
+    # --review-files: Hand_Review.csv and the extended file are opt-in
+    rc, out, err = run_cmd([RELIEF, "run", "--review-files"] + args)
     OUTPUTS.append((" ".join(a for a in args if not a.startswith("--outputs")), out + err))
     return rc, out, err
 
@@ -431,6 +432,35 @@ def policy_dismiss_unless_earlier_superstrike():
                          (D, "Prop 64 conviction", "dismiss"))
     check_la_rows(read_rows(os.path.join(out, "Prop64_Results.csv")), want)
     check_hand_review(out, want_some=(HR,))
+
+
+@test
+def shipped_example_policy_dismiss_before_2000():
+    """flows/examples/dismiss-before-2000.json, loaded with no rebuild:
+    Prop 64 convictions before 2000 dismissed unless the person has a
+    superstrike; everything else to hand review."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "flows", "examples", "dismiss-before-2000.json")
+    out = fresh_dir("flow_example_2000")
+    check_rc(relief(la_args(out, extra=["--flow=" + path, "--trace"])), 0)
+    rows = read_rows(os.path.join(out, "Prop64_Results.csv"))
+    assert rows, "no Prop 64 rows"
+    seen = set()
+    for r in rows:
+        year = int(r["Date of Conviction"][-4:])
+        rule = r["Rule"]
+        seen.add(rule)
+        if r["SUBJECT_ID"] in ("6005", "6006", "6008"):
+            equal("%s rule" % r["SUBJECT_ID"], rule, "superstrike")
+        elif rule == "before-2000":
+            assert year < 2000, r
+            equal("reason", r["Eligibility Reason"], "Prop 64 conviction before 2000")
+            equal("determination", r["Eligibility Determination"], D)
+        else:
+            assert rule in ("superstrike", "review"), rule
+            if rule == "review":
+                assert year >= 2000, r
+    assert {"before-2000", "review", "superstrike"} <= seen, seen
 
 
 @test
