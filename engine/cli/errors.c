@@ -3,6 +3,7 @@
  * FILE:LINE: what is wrong, and an error file in the output folder (the
  * reference's gogen.err JSON in the drop-in). Returns the exit code.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,13 @@ int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char
              const relief_error *err) {
   char line[3072];
   relief_error_format(err, line, sizeof line);
+  if (env->gogen && err->file[0] && !strncmp(err->message, "cannot open: ", 13)) {
+    /* as Go's os.Open said it: "open PATH: no such file or directory" */
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", err->message + 13);
+    reason[0] = (char)tolower((unsigned char)reason[0]);
+    snprintf(line, sizeof line, "open %s: %s", err->file, reason);
+  }
   fprintf(stderr, "%s: %s\n", env->program, line);
   if (dir && *dir) {
     char path[4096];

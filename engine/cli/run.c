@@ -27,12 +27,15 @@ static char *split_inputs(const char *list, const char ***out, int *n) {
 
 int cli_parse_common(const cli_env *env, const char *compute_at, const char *threads,
                      int32_t *compute_day, int *n_threads, relief_error *err) {
-  (void)env;
   if (compute_at) {
     if (relief_parse_iso_date(compute_at, compute_day) != 0) {
-      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
-                       compute_at);
+      if (env->gogen)
+        relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                         "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
+      else
+        relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                         "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
+                         compute_at);
       return 1;
     }
   } else {
@@ -101,10 +104,15 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   relief_error err = {0};
   bool configurable = !flow_name || !strcmp(flow_name, "configurable");
   if (!outputs || !inputs || !county || (configurable && !options_path)) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "missing required option: --%s (see `%s run --help`)",
-                     !inputs ? "input-doj" : !county ? "county" : !options_path ? "eligibility-options" : "outputs",
-                     env->program);
+    if (env->gogen) { /* the reference's own words, which the BEAR app shows */
+      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "missing required field: Run gogen --help for more info");
+    } else {
+      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "missing required option: --%s (see `%s run --help`)",
+                       !inputs ? "input-doj" : !county ? "county" : !options_path ? "eligibility-options" : "outputs",
+                       env->program);
+    }
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
   relief_run_config cfg = {.county = county, .outputs_dir = outputs, .suffix = suffix,
