@@ -18,7 +18,7 @@ enum { INDEX_ROWS_PER_PAGE = 44 };
 /* The first failure by motion order (all_motions.pdf counts as motion n), so
  * that the error reported does not depend on thread timing. */
 typedef struct {
-  volatile int failed;
+  int failed; /* read and written atomically */
   size_t index;
   relief_error err;
 } first_failure;
@@ -30,6 +30,7 @@ static void note_failure(first_failure *f, size_t index, const relief_error *err
       f->index = index;
       f->err = *err;
     }
+#pragma omp atomic write
     f->failed = 1;
   }
 }
@@ -206,7 +207,10 @@ relief_status relief_forms_write(const char *dir, const relief_motion *motions, 
 #pragma omp for schedule(dynamic, 8) nowait
     for (size_t i = 0; i < n; i++) {
       relief_error e;
-      if (failure.failed) continue;
+      int failed;
+#pragma omp atomic read
+      failed = failure.failed;
+      if (failed) continue; /* stop early; the first failure is reported */
       if (write_one_motion(dir, &motions[i], i + 1, &files[i], &e)) note_failure(&failure, i, &e);
     }
   }
