@@ -251,7 +251,7 @@ static const char *us_date_of(report_model *m, const char *rfc3339) {
 static void conviction_blocks(report_model *m, const json_t *sum, const char *base,
                               const json_t *extra, int level) {
   heading(m, level, "Prop 64 convictions", NULL);
-  report_block *t = add_block(m, REPORT_TABLE, 1 + N_CONVICTION_FIGURES + 2, 2);
+  report_block *t = add_block(m, REPORT_TABLE, 1 + N_CONVICTION_FIGURES + 3, 2);
   label(cell(t, 0, 0), "");
   label(cell(t, 0, 1), "Count");
   int row = 1;
@@ -260,6 +260,8 @@ static void conviction_blocks(report_model *m, const json_t *sum, const char *ba
       label(cell(t, row++, 0), conviction_figures[i].label);
   if (extra && figure(m, cell(t, row, 1), extra, "/extra", "handReview"))
     label(cell(t, row++, 0), "Convictions that need a hand review");
+  if (!extra && figure(m, cell(t, row, 1), sum, base, "lineCount")) /* a county's own rows */
+    label(cell(t, row++, 0), "Input rows read");
   const json_t *earliest = json_object_get(sum, "earliestConviction");
   const json_t *subjects = json_object_get(sum, conviction_figures[0].key);
   if (json_is_string(earliest)) {
