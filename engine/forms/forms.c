@@ -82,7 +82,7 @@ static void draw_index_page(forms_pdf *pdf, HPDF_Page page, int k, int n_index_p
   if (end > n) end = n;
   if (n == 0) forms_text(page, pdf->regular, 9, left + 3, y, "No motions.");
   for (size_t i = begin; i < end; i++, y -= 14) {
-    char number[16], page_no[16];
+    char number[24], page_no[16];
     snprintf(number, sizeof number, "%06zu", i + 1);
     snprintf(page_no, sizeof page_no, "%d", first_page[i]);
     char *cases = forms_winansi(motions[i].case_numbers), *name = forms_winansi(motions[i].name);
