@@ -79,7 +79,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
              *outputs = NULL, *suffix = NULL, *threads = NULL, *flow_name = NULL, *age = NULL,
              *years_free = NULL;
-  bool trace = false, review_files = false;
+  bool trace = false, review_files = false, forms = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
       {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
@@ -92,6 +92,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
       {"individual-age", 0, &age, NULL, "los-angeles flow: age that dismisses (default 50)"},
       {"years-conviction-free", 0, &years_free, NULL, "los-angeles flow: conviction-free years (default 10)"},
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
+      {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
       {"review-files", 0, NULL, &review_files,
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea bargains)"},
   };
@@ -141,6 +142,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   }
   cfg.trace = trace;
   cfg.review_files = review_files;
+  cfg.forms = forms;
+  cfg.report = !env->gogen; /* the drop-in writes exactly the reference's files */
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
                      strerror(errno));

@@ -134,7 +134,7 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
              *policies_path = NULL, *threads = NULL;
-  bool summary_only = false, trace = false;
+  bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL, "a folder of extracts, or files, comma-separated (plain or zstd)"},
       {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
@@ -143,6 +143,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
       {"outputs", 0, &outputs, NULL, "folder for one sub-folder per county and statewide_summary.json"},
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
+      {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
   };
   int parsed = cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
@@ -157,7 +158,8 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
     return cli_fail(env, outputs, NULL, NULL, &err);
   }
   relief_statewide_config cfg = {.outputs_dir = outputs, .summary_only = summary_only,
-                                 .trace = trace, .review_files = true};
+                                 .trace = trace, .review_files = true, .forms = forms,
+                                 .report = true};
   if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   if (relief_options_load(options_path, &cfg.options, &err)) return cli_fail(env, outputs, NULL, NULL, &err);

@@ -54,6 +54,9 @@ typedef struct {
   int n_arrest_cycles;
   uint32_t *pairs; /* statewide: (person, county) pairs decided */
   size_t n_pairs, cap_pairs;
+  uint32_t *motion_pairs; /* --forms: (person, county) pairs with relief */
+  size_t n_motion_pairs, cap_motion_pairs;
+  uint32_t person;        /* the person being decided */
 } person_scratch;
 
 static void reserve_person(person_scratch *ps, size_t n_rows) {
@@ -276,6 +279,19 @@ static void count_relief(const relief_person *p, const relief_determination *det
   out->no_conviction_last7 += recent && recent == recent_dismissed;
 }
 
+static void push_to(uint32_t **list, size_t *n, size_t *cap, uint32_t person, uint32_t county) {
+  if (*n + 2 > *cap) {
+    *cap = *cap ? *cap * 2 : 4096;
+    *list = realloc(*list, *cap * sizeof **list);
+  }
+  (*list)[(*n)++] = person;
+  (*list)[(*n)++] = county;
+}
+
+static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
+  push_to(&ps->pairs, &ps->n_pairs, &ps->cap_pairs, person, county);
+}
+
 /* Decides person p for one county under that county's plan. */
 static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *p, int county,
                               county_plan *plan, person_scratch *ps, relief_summary *sum,
@@ -301,6 +317,10 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
         ps->det_current[i] = rule->determination;
         sum->count_by_flow_row[rule - flow->rows]++;
       }
+      relief_determination det = ps->det_current[i];
+      sum->by_section_outcome[pl->classes[c->class_id].prop64_section][det]++;
+      sum->hand_review += det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
+                          det == RELIEF_DET_CITY_ATTORNEYS;
       if (!formatted_lists) {
         join_sections(pl, p, RELIEF_CS_SUPERSTRIKE, &ps->strikes);
         join_sections(pl, p, RELIEF_CS_PC290, &ps->pc290);
@@ -332,6 +352,21 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
       }
     }
   }
+  if (pl->forms && any_relief) { /* the court filings will need this person's rows */
+    bool any_motion = false;
+    for (int i = 0; i < p->n_convictions; i++) {
+      if (!p->convictions[i].in_county || !relieved(ps->det_current[i])) continue;
+      const row_ref *ref = &refs[p->convictions[i].row];
+      pl->segs[ref->seg].capture[ref->j] |= CAPTURE_COUNT;
+      any_motion = true;
+    }
+    if (any_motion) {
+      for (size_t k = 0; k < pl->first[ps->person + 1] - pl->first[ps->person]; k++)
+        pl->segs[refs[k].seg].capture[refs[k].j] |= CAPTURE_PERSON;
+      push_to(&ps->motion_pairs, &ps->n_motion_pairs, &ps->cap_motion_pairs, ps->person,
+              (uint32_t)county);
+    }
+  }
   int32_t seven_ago = relief_add_years(pl->compute_day, -7);
   count_relief(p, ps->det_current, seven_ago, &sum->current);
   count_relief(p, ps->det_all, seven_ago, &sum->dismiss_all);
@@ -339,13 +374,10 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
   sum->subjects_with_relief += any_relief;
 }
 
-static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
-  if (ps->n_pairs + 2 > ps->cap_pairs) {
-    ps->cap_pairs = ps->cap_pairs ? ps->cap_pairs * 2 : 4096;
-    ps->pairs = realloc(ps->pairs, ps->cap_pairs * sizeof *ps->pairs);
-  }
-  ps->pairs[ps->n_pairs++] = person;
-  ps->pairs[ps->n_pairs++] = county;
+static int cmp_pair(const void *a, const void *b) {
+  const uint32_t *x = a, *y = b;
+  if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+  return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
 void pipeline_evaluate(pipeline *pl) {
@@ -363,6 +395,7 @@ void pipeline_evaluate(pipeline *pl) {
     for (size_t p = 0; p < pl->n_people; p++) {
       const row_ref *refs = pl->order + pl->first[p];
       relief_person person;
+      ps->person = (uint32_t)p;
       build_person(pl, refs, pl->first[p + 1] - pl->first[p], ps, &person);
       if (!person.n_convictions) continue;
       if (!pl->merged) {
@@ -407,9 +440,21 @@ void pipeline_evaluate(pipeline *pl) {
         pl->person_counties[fill[scratch[t].pairs[i]]++] = scratch[t].pairs[i + 1];
     free(fill);
   }
+  if (pl->forms) { /* motions in person order, then county */
+    size_t n = 0;
+    for (int t = 0; t < nt; t++) n += scratch[t].n_motion_pairs;
+    pl->motion_pairs = malloc((n ? n : 1) * sizeof *pl->motion_pairs);
+    for (int t = 0; t < nt; t++) {
+      memcpy(pl->motion_pairs + pl->n_motion_pairs, scratch[t].motion_pairs,
+             scratch[t].n_motion_pairs * sizeof *pl->motion_pairs);
+      pl->n_motion_pairs += scratch[t].n_motion_pairs;
+    }
+    qsort(pl->motion_pairs, pl->n_motion_pairs / 2, 2 * sizeof *pl->motion_pairs, cmp_pair);
+  }
   for (int t = 0; t < nt; t++) {
     person_scratch_free(&scratch[t]);
     free(scratch[t].pairs);
+    free(scratch[t].motion_pairs);
   }
   free(scratch);
   free(partial);
@@ -449,4 +494,148 @@ void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *u
     fn(user, &e);
   }
   person_scratch_free(&ps);
+}
+
+/* The captured text of row j of segment s (rows are captured in order). */
+static const captured_row *captured(const segment_t *s, uint32_t j) {
+  size_t lo = 0, hi = s->n_captured;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->captured[mid].j < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
+}
+
+static char *arena_strdup(arena_block **arena, const char *s, size_t n) {
+  char *out = arena_alloc(arena, n + 1);
+  memcpy(out, s, n);
+  out[n] = 0;
+  return out;
+}
+
+void pipeline_motions(pipeline *pl, int county, motion_list *out) {
+  memset(out, 0, sizeof *out);
+  person_scratch ps = {0};
+  size_t cap_motions = 0, cap_counts = 0, n_counts = 0;
+  size_t *first_count = NULL; /* per motion, index into counts (pointers set last) */
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  const relief_flow *flow = &pl->plans[pl->merged ? county : 0].flow;
+  const char *county_name = pl->plans[pl->merged ? county : 0].name;
+  relief_buf text = {0};
+  int *step_of = NULL;
+  size_t cap_step = 0;
+  for (size_t k = 0; k < pl->n_motion_pairs; k += 2) {
+    if ((int)pl->motion_pairs[k + 1] != county) continue;
+    uint32_t person = pl->motion_pairs[k];
+    const row_ref *refs = pl->order + pl->first[person];
+    size_t n_rows = pl->first[person + 1] - pl->first[person];
+    relief_person p;
+    build_person(pl, refs, n_rows, &ps, &p);
+    for (int i = 0; i < p.n_convictions; i++) p.convictions[i].in_county = p.convictions[i].county == county;
+    relief_person_facts facts = relief_person_features(&ctx, flow, &p);
+    /* the person's first row names them; other spellings are AKAs */
+    const captured_row *who = NULL;
+    text.len = 0;
+    for (size_t r = 0; r < n_rows; r++) {
+      const segment_t *seg = &pl->segs[refs[r].seg];
+      if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
+      const captured_row *c = captured(seg, refs[r].j);
+      if (!c) continue;
+      if (!who) {
+        who = c;
+        continue;
+      }
+      if (!strcmp(c->name, who->name)) continue;
+      bool seen = false;
+      for (const char *a = text.data; a && a < text.data + text.len && !seen; a += strlen(a) + 1)
+        seen = !strcmp(a, c->name);
+      if (!seen) relief_buf_append(&text, c->name, strlen(c->name) + 1);
+    }
+    if (!who) continue;
+    size_t aka_len = text.len;
+    char *akas = arena_alloc(&out->arena, aka_len + 1);
+    size_t o = 0;
+    for (const char *a = text.data; a && a < text.data + aka_len; a += strlen(a) + 1) {
+      if (o) memcpy(akas + o, "; ", 2), o += 2;
+      memcpy(akas + o, a, strlen(a));
+      o += strlen(a);
+    }
+    akas[o] = 0;
+    if ((size_t)p.n_convictions > cap_step) step_of = realloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
+    /* one motion per step with relieved counts, in the order the steps appear */
+    for (int i = 0; i < p.n_convictions; i++) step_of[i] = -1;
+    for (int i = 0; i < p.n_convictions; i++) {
+      if (step_of[i] != -1 || !p.convictions[i].in_county) continue;
+      size_t motion_start = n_counts;
+      for (int m = i; m < p.n_convictions; m++) {
+        const relief_conviction *c = &p.convictions[m];
+        if (!c->in_county || c->step_key != p.convictions[i].step_key) continue;
+        step_of[m] = (int)out->n;
+        uint64_t f = relief_features(&ctx, flow, &p, m, &facts);
+        if (!relief_flow_relevant(flow, f)) continue;
+        const relief_flow_row *rule = relief_flow_decide(flow, f);
+        if (!rule || !relieved(rule->determination)) continue;
+        const row_ref *ref = &refs[c->row];
+        const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
+        if (n_counts == cap_counts) out->counts = realloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) * sizeof *out->counts);
+        out->counts[n_counts++] = (relief_motion_count){
+            .code_section = pl->section_text[c->class_id],
+            .offense = row && row->offense ? row->offense : "",
+            .conviction_day = c->disp_day,
+            .felony = c->felony,
+            .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE) ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
+                      : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
+                                                                  : RELIEF_SOUGHT_REDESIGNATE,
+            .reason = rule->reason,
+        };
+        if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
+          const char *cnt = row && row->cnt ? row->cnt : "";
+          text.len = 0;
+          relief_buf_append(&text, cnt, strlen(cnt) < 6 ? strlen(cnt) : 6);
+        }
+      }
+      if (n_counts == motion_start) continue;
+      char *step = arena_strdup(&out->arena, text.data ? text.data : "", text.len);
+      relief_buf cases = {0};
+      for (int c = 0; c < p.n_case_numbers; c++) {
+        if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
+        if (cases.len) relief_buf_append(&cases, "; ", 2);
+        relief_buf_append(&cases, p.case_numbers[c].ofn, strlen(p.case_numbers[c].ofn));
+      }
+      char *case_numbers = arena_strdup(&out->arena, cases.data ? cases.data : "", cases.len);
+      relief_buf_free(&cases);
+      if (out->n == cap_motions) {
+        cap_motions = cap_motions ? cap_motions * 2 : 256;
+        out->motions = realloc(out->motions, cap_motions * sizeof *out->motions);
+        first_count = realloc(first_count, cap_motions * sizeof *first_count);
+      }
+      first_count[out->n] = motion_start;
+      out->motions[out->n++] = (relief_motion){
+          .county = county_name,
+          .step = step,
+          .case_numbers = case_numbers,
+          .name = who->name,
+          .akas = akas,
+          .dob_day = relief_parse_yyyymmdd(who->dob, strlen(who->dob)),
+          .cii = who->cii,
+          .n_counts = (int)(n_counts - motion_start),
+      };
+    }
+  }
+  for (size_t m = 0; m < out->n; m++) out->motions[m].counts = out->counts + first_count[m];
+  free(first_count);
+  free(step_of);
+  relief_buf_free(&text);
+  person_scratch_free(&ps);
+}
+
+void motion_list_free(motion_list *m) {
+  free(m->motions);
+  free(m->counts);
+  for (arena_block *b = m->arena, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  memset(m, 0, sizeof *m);
 }

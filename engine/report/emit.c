@@ -132,6 +132,29 @@ static void emit_row(bundle_bufs *out, int n_files, const emit_state *st,
   relief_buf_putc(ext, '\n');
 }
 
+static char *dup_value(const relief_field *f) {
+  char *out = malloc(f->len + 1);
+  uint32_t n;
+  const char *v = relief_field_value(f, out, &n);
+  if (v != out) memcpy(out, v, n);
+  out[n] = 0;
+  return out;
+}
+
+/* Keeps what a court filing needs of row j (names, CII, offense text). */
+static void capture_row(segment_t *s, size_t j, const relief_field *f) {
+  if (s->n_captured % 64 == 0)
+    s->captured = realloc(s->captured, (s->n_captured + 64) * sizeof *s->captured);
+  captured_row *c = &s->captured[s->n_captured++];
+  c->j = (uint32_t)j;
+  c->name = dup_value(&f[RELIEF_COL_PRI_NAME]);
+  c->dob = dup_value(&f[RELIEF_COL_PRI_DOB]);
+  c->cii = dup_value(&f[RELIEF_COL_CII_NUMBER]);
+  bool count = s->capture[j] & CAPTURE_COUNT;
+  c->offense = count ? dup_value(&f[RELIEF_COL_OFFENSE_DESCR]) : NULL;
+  c->cnt = count ? dup_value(&f[RELIEF_COL_CNT_ORDER]) : NULL;
+}
+
 static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, relief_buf *text_buf,
                                   relief_buf *condensed_line) {
   const relief_input *in = &pl->inputs[s->input];
@@ -152,6 +175,7 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
   for (size_t j = 0; relief_parse_row(text, size, &pos, f, &start, &perr) == 1; j++) {
     const row_rec *r = &s->rows[j];
     if (r->flags & ROW_DUPLICATE) continue;
+    if (s->capture && s->capture[j]) capture_row(s, j, f);
     const char *result = s->result[j];
     format_row(f, result, pl->trace, st, condensed_line);
     if (!pl->merged) {

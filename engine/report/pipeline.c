@@ -292,6 +292,15 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
 }
 
 static void free_segment(segment_t *s) {
+  for (size_t k = 0; k < s->n_captured; k++) {
+    free(s->captured[k].name);
+    free(s->captured[k].dob);
+    free(s->captured[k].cii);
+    free(s->captured[k].offense);
+    free(s->captured[k].cnt);
+  }
+  free(s->captured);
+  free(s->capture);
   free(s->stream_text);
   free(s->rows);
   free(s->class_map);
@@ -546,6 +555,7 @@ void pipeline_group(pipeline *pl) {
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
     s->result = calloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
+    if (pl->forms) s->capture = calloc(s->n_rows ? s->n_rows : 1, 1);
     for (size_t j = 0; j < s->n_rows; j++)
       pl->order[fill[s->rows[j].person]++] = (row_ref){(uint32_t)i, (uint32_t)j};
   }
@@ -591,5 +601,6 @@ void pipeline_free(pipeline *pl) {
   free(pl->first);
   free(pl->order);
   free(pl->person_counties);
+  free(pl->motion_pairs);
   free(pl->person_county_first);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "relief/doj.h"
+#include "relief/forms.h"
 #include "relief/identity.h"
 #include "relief/io.h"
 #include "relief/report.h"
@@ -30,6 +31,13 @@ enum {
 /* The files of a bundle, in the order they are opened. */
 enum { BUNDLE_ALL, BUNDLE_CONDENSED, BUNDLE_PROP64, BUNDLE_HAND_REVIEW, BUNDLE_EXTENDED, BUNDLE_FILES };
 extern const char *const bundle_names[BUNDLE_FILES];
+
+/* Rows whose text the court filings need (kept during emit). */
+enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
+typedef struct captured_row {
+  uint32_t j;
+  char *name, *dob, *cii, *offense, *cnt;
+} captured_row;
 
 /* A row's result record: flags byte, then "A\0B\0X\0" (A = columns 1-2,
  * B = "," columns 4-18 [+ ",rule"], X = the extended columns). */
@@ -68,6 +76,9 @@ typedef struct {
   relief_intern sections, ofns, counties; /* distinct strings of this piece */
   uint32_t *class_map, *county_map;        /* piece ids → run ids */
   const char **result;  /* per row: "A\0B\0" result text, or NULL */
+  uint8_t *capture;     /* --forms: CAPTURE_* bits per row */
+  struct captured_row *captured; /* --forms: the strings of captured rows, by row */
+  size_t n_captured;
   size_t newlines;      /* LF bytes in the piece */
   bool ends_clean;      /* ends with LF (a zstd frame must, to stand alone) */
   bool failed;
@@ -94,6 +105,9 @@ typedef struct {
   bool merged;                 /* statewide: one population over all inputs */
   bool trace;                  /* a Rule column after the 18 */
   bool review_files;           /* Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;                  /* court filings: capture what motions need */
+  uint32_t *motion_pairs;      /* (person, county) pairs with a motion, sorted */
+  size_t n_motion_pairs;
   const relief_classifier *classifier;
   int32_t compute_day;
   relief_progress_fn progress;
@@ -140,6 +154,27 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err);
 /* Calls fn for each conviction of person (run mode, plans[0]'s flow). */
 void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
                       relief_explain_person *out);
+
+/* The motions of one county (after emit captured the rows' text), in
+ * person then case order. Strings live in *arena until motions_free. */
+typedef struct {
+  relief_motion *motions;
+  size_t n;
+  relief_motion_count *counts;
+  arena_block *arena;
+} motion_list;
+void pipeline_motions(pipeline *pl, int county, motion_list *out);
+void motion_list_free(motion_list *m);
+
+/* Writes county's motions into OUTPUTS/Court_Filings/<COUNTY>[_<index>]/. */
+relief_status pipeline_write_filings(pipeline *pl, int county, const char *outputs_dir, int index,
+                                     int64_t *n_motions, relief_error *err);
+
+/* Writes report.html and report.pdf into outputs_dir from the summary's
+ * JSON text and the extras (relief_report_extra). */
+struct json_t;
+relief_status write_impact_report(const char *outputs_dir, const char *summary_json,
+                                  struct json_t *extra, relief_error *err);
 
 /* Frees the result text (after emitting). */
 void pipeline_free_arenas(pipeline *pl);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "report/pipeline.h"
 
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
@@ -29,11 +31,12 @@ static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
 
 /* One input file through the whole pipeline into files[0..n_files). */
 static relief_status run_file(const relief_run_config *cfg, const relief_classifier *classifier,
-                              const char *path, relief_outfile *files, int n_files,
+                              const char *path, int file_index, relief_outfile *files, int n_files,
                               relief_summary *sum, relief_run_result *res, relief_error *err) {
   pipeline pl = {
       .trace = cfg->trace,
       .review_files = cfg->review_files,
+      .forms = cfg->forms,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = cfg->progress,
@@ -52,6 +55,9 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
     pipeline_group(&pl);
     pipeline_evaluate(&pl);
     st = pipeline_emit(&pl, err);
+    if (!st && cfg->forms)
+      st = pipeline_write_filings(&pl, pl.run_county, cfg->outputs_dir,
+                                  cfg->n_inputs > 1 ? file_index : 0, &res->motions, err);
     plan.summary.line_count = (int64_t)pl.n_rows;
     *sum = plan.summary;
     res->people += (int64_t)pl.n_people;
@@ -84,7 +90,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       st = relief_outfile_open(&mine[k], path, err);
     }
     relief_summary file_sum = {0};
-    if (!st) st = run_file(cfg, classifier, cfg->inputs[i], mine, n_files, &file_sum, res, err);
+    if (!st) st = run_file(cfg, classifier, cfg->inputs[i], i + 1, mine, n_files, &file_sum, res, err);
     for (int k = 0; k < n_files && !st; k++) st = relief_outfile_finish(&mine[k], err);
     if (!st) relief_summary_accumulate(&res->summary, &file_sum);
   }
@@ -101,6 +107,11 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     st = relief_outfile_open(&summary, path, err);
     if (!st) st = relief_outfile_write(&summary, json, strlen(json), err);
     if (!st) st = relief_outfile_finish(&summary, err);
+    if (!st && cfg->report) {
+      json_t *extra = relief_report_extra(&res->summary, res->seconds, res->input_bytes, res->people, false);
+      st = write_impact_report(cfg->outputs_dir, json, extra, err);
+      json_decref(extra);
+    }
     free(json);
     /* commit: bundle files first, the summary last */
     for (size_t k = 0; k < n_outs && !st; k++) st = relief_outfile_commit(&outs[k], err);

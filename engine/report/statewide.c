@@ -16,9 +16,7 @@
 
 #include "report/pipeline.h"
 
-/* A county name as a folder name: letters, digits, '-' and '.' kept, the
- * rest '_' ("LOS ANGELES" → "LOS_ANGELES"). */
-static void folder_name(char *out, size_t cap, const char *county) {
+void relief_folder_name(char *out, size_t cap, const char *county) {
   size_t o = 0;
   for (const char *c = county; *c && o + 1 < cap; c++) {
     char ch = *c;
@@ -70,6 +68,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       .merged = true,
       .trace = cfg->trace,
       .review_files = cfg->review_files,
+      .forms = cfg->forms,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = cfg->progress,
@@ -104,7 +103,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     county_plan *plan = &pl.plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     res->counties++;
-    folder_name(folder, sizeof folder, plan->name);
+    relief_folder_name(folder, sizeof folder, plan->name);
     snprintf(path, sizeof path, "%s/%s", cfg->outputs_dir, folder);
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
       st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create folder: %s", strerror(errno));
@@ -118,7 +117,10 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       st = relief_outfile_open(&plan->files[f], file, err);
     }
   }
-  if (!st && !cfg->summary_only) st = pipeline_emit(&pl, err);
+  if (!st && (!cfg->summary_only || cfg->forms)) st = pipeline_emit(&pl, err);
+  for (size_t k = 0; k < pl.n_plans && !st && cfg->forms; k++)
+    if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+      st = pipeline_write_filings(&pl, (int)k, cfg->outputs_dir, 0, &res->motions, err);
   for (size_t k = 0; k < pl.n_plans && !st; k++)
     for (int f = 0; f < pl.plans[k].n_files && !st; f++)
       st = relief_outfile_finish(&pl.plans[k].files[f], err);
@@ -137,7 +139,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
                                        res->seconds, now);
       json_t *obj = json_loads(text, 0, NULL);
-      folder_name(folder, sizeof folder, plan->name);
+      relief_folder_name(folder, sizeof folder, plan->name);
       snprintf(path, sizeof path, "%s/%s/summary.json", cfg->outputs_dir, folder);
       st = relief_outfile_open(&summaries[k], path, err);
       if (!st) st = relief_outfile_write(&summaries[k], text, strlen(text), err);
@@ -163,6 +165,15 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
         st = relief_outfile_commit(&pl.plans[k].files[f], err);
     for (size_t k = 0; k < pl.n_plans && !st; k++)
       if (summaries[k].temp_path[0]) st = relief_outfile_commit(&summaries[k], err);
+    if (!st && cfg->report) {
+      relief_summary all = {0};
+      for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&all, &pl.plans[k].summary);
+      json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
+      char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      st = write_impact_report(cfg->outputs_dir, text, extra, err);
+      free(text);
+      json_decref(extra);
+    }
     snprintf(path, sizeof path, "%s/statewide_summary.json", cfg->outputs_dir);
     if (!st) st = write_json(path, root, err);
     json_decref(root);

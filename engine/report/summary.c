@@ -27,6 +27,32 @@ static void add_all_counts(relief_summary *a, const relief_summary *b) {
   a->prop64_nonfelony += b->prop64_nonfelony;
   a->subjects_with_relief += b->subjects_with_relief;
   for (int i = 0; i < RELIEF_FLOW_MAX_ROWS; i++) a->count_by_flow_row[i] += b->count_by_flow_row[i];
+  for (int i = 0; i < 5; i++)
+    for (int d = 0; d < RELIEF_DET_COUNT; d++) a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
+  a->hand_review += b->hand_review;
+}
+
+json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
+                            int64_t people, bool statewide) {
+  json_t *extra = json_object(), *by = json_object();
+  for (int i = 0; i < 5; i++) {
+    json_t *outcomes = json_object();
+    for (int d = 0; d < RELIEF_DET_COUNT; d++)
+      if (s->by_section_outcome[i][d])
+        json_object_set_new(outcomes, d ? relief_determination_names[d] : "No determination",
+                            json_integer(s->by_section_outcome[i][d]));
+    if (json_object_size(outcomes))
+      json_object_set_new(by, i ? relief_prop64_sections[i] : "other", outcomes);
+    else
+      json_decref(outcomes);
+  }
+  json_object_set_new(extra, "convictionsBySectionAndOutcome", by);
+  json_object_set_new(extra, "handReview", json_integer(s->hand_review));
+  json_object_set_new(extra, "processingTimeInSeconds", json_real(seconds));
+  json_object_set_new(extra, "inputBytes", json_integer((json_int_t)input_bytes));
+  json_object_set_new(extra, "people", json_integer(people));
+  json_object_set_new(extra, "statewide", json_boolean(statewide));
+  return extra;
 }
 
 void relief_summary_add_partial(relief_summary *a, const relief_summary *b) {

@@ -64,7 +64,17 @@ typedef struct {
   int64_t prop64_felony, prop64_nonfelony;
   int64_t subjects_with_relief;
   int64_t count_by_flow_row[RELIEF_FLOW_MAX_ROWS]; /* in-county Prop 64 results per deciding row */
+  /* for the impact report, not summary.json: results by Prop 64 section
+   * (0 = none) and determination, and those a person must review */
+  int64_t by_section_outcome[5][RELIEF_DET_COUNT];
+  int64_t hand_review;
 } relief_summary;
+
+/* The impact report's "extra" object (see relief/forms.h): outcomes by
+ * section, hand-review count, timing and sizes. Returns a new reference. */
+struct json_t;
+struct json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
+                                   int64_t people, bool statewide);
 
 /* Adds a thread's partial summary of one file into that file's summary:
  * counts add, the earliest date is the minimum, lineCount is left alone. */
@@ -99,6 +109,8 @@ typedef struct {
   const relief_flow *flow; /* the flow to decide with; NULL = configurable from options */
   bool trace;           /* a Rule column after the 18 */
   bool review_files;    /* also Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;           /* court filings under Court_Filings/<COUNTY>[_<index>]/ */
+  bool report;          /* report.html and report.pdf */
   int threads;          /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
@@ -106,6 +118,7 @@ typedef struct {
 
 typedef struct {
   relief_summary summary;
+  int64_t motions;
   double seconds;
   uint64_t input_bytes;
   int64_t people;
@@ -136,13 +149,14 @@ typedef struct {
   const char *outputs_dir;
   bool summary_only;          /* no row files */
   bool trace, review_files;   /* as in relief_run_config */
+  bool forms, report;
   int threads;
   relief_progress_fn progress;
   void *progress_user;
 } relief_statewide_config;
 
 typedef struct {
-  int64_t people, rows, duplicate_rows, counties;
+  int64_t people, rows, duplicate_rows, counties, motions;
   uint64_t input_bytes;
   double seconds;
 } relief_statewide_result;
@@ -188,6 +202,10 @@ typedef void (*relief_explain_fn)(void *user, const relief_explain_conviction *c
 /* Finds the person and calls fn for each of their convictions in order. */
 relief_status relief_explain(const relief_explain_config *cfg, relief_explain_person *person,
                              relief_explain_fn fn, void *user, relief_error *err);
+
+/* A county name as a folder name: letters, digits, '-' and '.' kept, the
+ * rest '_' ("LOS ANGELES" → "LOS_ANGELES"). */
+void relief_folder_name(char *out, size_t cap, const char *county);
 
 /* Output file path for the bundle: dir/base[_index][_suffix].ext. index 0 =
  * no index. */
