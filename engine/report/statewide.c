@@ -169,7 +169,12 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       relief_summary all = {0};
       for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&all, &pl.plans[k].summary);
       json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
-      char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      /* the report's headline figures are the statewide totals */
+      json_t *shown = json_deep_copy(root);
+      json_object_update(shown, json_object_get(root, "totals"));
+      json_object_set_new(shown, "county", json_string("All counties"));
+      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      json_decref(shown);
       st = write_impact_report(cfg->outputs_dir, text, extra, err);
       free(text);
       json_decref(extra);
