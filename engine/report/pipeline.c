@@ -533,33 +533,88 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
 
 /* ---- grouping ---- */
 
+/* Rows are grouped into people partition by partition (by key), in
+ * parallel: within a partition people are numbered in first-seen order and
+ * keep their rows in input order, so the grouping does not depend on the
+ * number of threads. */
+#define GROUP_PARTITIONS 256
+
 void pipeline_group(pipeline *pl) {
   progress(pl, "group", 0, 1, pl->n_rows);
-  relief_key_map people;
-  relief_key_map_init(&people, pl->n_rows / 8 + 16);
-  for (size_t i = 0; i < pl->n_segs; i++)
-    for (size_t j = 0; j < pl->segs[i].n_rows; j++) {
-      row_rec *r = &pl->segs[i].rows[j];
-      r->person = relief_key_map_get(&people, r->key);
-    }
-  pl->n_people = people.n;
-  relief_key_map_free(&people);
-  size_t np = pl->n_people;
-  pl->first = calloc(np + 1, sizeof *pl->first);
-  for (size_t i = 0; i < pl->n_segs; i++)
-    for (size_t j = 0; j < pl->segs[i].n_rows; j++) pl->first[pl->segs[i].rows[j].person + 1]++;
-  for (size_t p = 0; p < np; p++) pl->first[p + 1] += pl->first[p];
-  pl->order = malloc((pl->n_rows ? pl->n_rows : 1) * sizeof *pl->order);
-  size_t *fill = malloc((np ? np : 1) * sizeof *fill);
-  memcpy(fill, pl->first, np * sizeof *fill);
-  for (size_t i = 0; i < pl->n_segs; i++) {
+  size_t n_segs = pl->n_segs, P = GROUP_PARTITIONS;
+  size_t *count = calloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < n_segs; i++) {
     segment_t *s = &pl->segs[i];
     s->result = calloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
     if (pl->forms) s->capture = calloc(s->n_rows ? s->n_rows : 1, 1);
-    for (size_t j = 0; j < s->n_rows; j++)
-      pl->order[fill[s->rows[j].person]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+    for (size_t j = 0; j < s->n_rows; j++) count[i * P + (s->rows[j].key.high64 % P)]++;
   }
-  free(fill);
+  /* where each (partition, segment) run of rows starts in the partition list */
+  size_t *part_first = calloc(P + 1, sizeof *part_first), *at = malloc((n_segs * P + 1) * sizeof *at);
+  size_t pos = 0;
+  for (size_t q = 0; q < P; q++) {
+    part_first[q] = pos;
+    for (size_t i = 0; i < n_segs; i++) {
+      at[i * P + q] = pos;
+      pos += count[i * P + q];
+    }
+  }
+  part_first[P] = pos;
+  row_ref *by_part = malloc((pl->n_rows ? pl->n_rows : 1) * sizeof *by_part);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    for (size_t j = 0; j < s->n_rows; j++)
+      by_part[at[i * P + (s->rows[j].key.high64 % P)]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+  }
+  free(at);
+  free(count);
+  /* people of each partition, then their global numbers */
+  size_t *part_people = calloc(P + 1, sizeof *part_people);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t q = 0; q < P; q++) {
+    size_t n = part_first[q + 1] - part_first[q];
+    relief_key_map people;
+    relief_key_map_init(&people, n / 8 + 16);
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
+      row_rec *r = &pl->segs[by_part[k].seg].rows[by_part[k].j];
+      r->person = relief_key_map_get(&people, r->key);
+    }
+    part_people[q] = people.n;
+    relief_key_map_free(&people);
+  }
+  size_t np = 0;
+  for (size_t q = 0; q < P; q++) {
+    size_t n = part_people[q];
+    part_people[q] = np;
+    np += n;
+  }
+  part_people[P] = np;
+  pl->n_people = np;
+  pl->first = calloc(np + 1, sizeof *pl->first);
+  pl->order = malloc((pl->n_rows ? pl->n_rows : 1) * sizeof *pl->order);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t q = 0; q < P; q++) {
+    size_t base = part_people[q], n_local = part_people[q + 1] - base;
+    size_t *fill = calloc(n_local + 1, sizeof *fill);
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
+      row_rec *r = &pl->segs[by_part[k].seg].rows[by_part[k].j];
+      fill[r->person + 1]++;
+    }
+    for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
+    for (size_t p = 0; p < n_local; p++) pl->first[base + p] = part_first[q] + fill[p];
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
+      row_rec *r = &pl->segs[by_part[k].seg].rows[by_part[k].j];
+      pl->order[part_first[q] + fill[r->person]++] = by_part[k];
+      r->person += (uint32_t)base;
+    }
+    free(fill);
+  }
+  pl->first[np] = pl->n_rows;
+  free(by_part);
+  free(part_first);
+  free(part_people);
   if (!pl->merged) return;
   /* A row whose content appears in several files is kept from the first
    * file that has it; copies are always the same person's rows, so this
