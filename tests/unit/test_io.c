@@ -103,3 +103,28 @@ Test(io, outfile_appears_only_when_committed_mode_0600) {
   cr_assert_eq(stat(path, &st), 0);
   cr_assert_eq(st.st_size, 8);
 }
+
+/* Found by fuzz_zstd_input: a frame header claiming ~3 GB of content made the
+ * frame-parallel path allocate all of it before finding the frame corrupt. */
+Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
+  unsigned char z[64];
+  const char text[] = "RECORD_ID\n";
+  size_t zn = ZSTD_compress(z, sizeof z, text, sizeof text - 1, 1);
+  cr_assert_not(ZSTD_isError(zn));
+  /* rewrite the header: 8-byte content size field claiming 3e9 bytes */
+  unsigned char forged[96];
+  size_t o = 0;
+  forged[o++] = 0x28, forged[o++] = 0xB5, forged[o++] = 0x2F, forged[o++] = 0xFD;
+  forged[o++] = 0xE0; /* FCS 8 bytes, single segment */
+  unsigned long long claim = 3000000000ull;
+  for (int i = 0; i < 8; i++) forged[o++] = (unsigned char)(claim >> (8 * i));
+  forged[o++] = 0x01, forged[o++] = 0x00, forged[o++] = 0x00; /* last raw block, 0 bytes */
+  char path[256];
+  snprintf(path, sizeof path, "%s/claim.zst", dir);
+  write_file(path, forged, o);
+  relief_input in;
+  relief_error err;
+  cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_DATA);
+  cr_assert_eq(err.offset, 0);
+  cr_assert(strstr(err.message, "claims"), "%s", err.message);
+}
