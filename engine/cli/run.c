@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/counties.h"
 
 static char *split_inputs(const char *list, const char ***out, int *n) {
   char *copy = strdup(list);
@@ -77,6 +78,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  cli_check_county(env, county);
   if (relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
     return cli_fail(env, outputs, suffix, NULL, &err);
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
