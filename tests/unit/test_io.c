@@ -128,3 +128,24 @@ Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
   cr_assert_eq(err.offset, 0);
   cr_assert(strstr(err.message, "claims"), "%s", err.message);
 }
+
+/* A run killed by SIGKILL leaves its hidden temporaries; the next commit of
+ * the same name removes them, and leaves other names' files alone. */
+Test(io, commit_removes_stale_temporaries_of_its_name_only) {
+  char path[256], stale[300], other[300], similar[300];
+  snprintf(path, sizeof path, "%s/Stale.csv", dir);
+  snprintf(stale, sizeof stale, "%s/.Stale.csv.Ab12Cd.tmp", dir);
+  snprintf(other, sizeof other, "%s/.Stale_1.csv.Ab12Cd.tmp", dir);
+  snprintf(similar, sizeof similar, "%s/.Stale.csv.Ab12Cd.tmpx", dir);
+  write_file(stale, "partial", 7);
+  write_file(other, "partial", 7);
+  write_file(similar, "keep", 4);
+  relief_error err;
+  cr_assert_eq(relief_write_file_atomic(path, "done", 4, &err), RELIEF_OK);
+  struct stat st;
+  cr_assert_neq(stat(stale, &st), 0, "stale temporary of the same name removed");
+  cr_assert_eq(stat(other, &st), 0, "another name's temporary kept");
+  cr_assert_eq(stat(similar, &st), 0, "a file that only looks similar kept");
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_size, 4);
+}
