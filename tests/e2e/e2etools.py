@@ -7,6 +7,7 @@ each case PASS/FAIL and ends with `N passed, M failed`.  Standard library only.
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -80,6 +81,35 @@ def fixture_rows(name="small_header.csv"):
 def digest(folder):
     return {n: hashlib.sha256(open(os.path.join(folder, n), "rb").read()).hexdigest()
             for n in sorted(os.listdir(folder)) if os.path.isfile(os.path.join(folder, n))}
+
+
+VOLATILE_KEYS = {"processingTimeInSeconds", "timings"}
+
+
+def _without_volatile(obj):
+    if isinstance(obj, dict):
+        return {k: _without_volatile(v) for k, v in obj.items() if k not in VOLATILE_KEYS}
+    if isinstance(obj, list):
+        return [_without_volatile(v) for v in obj]
+    return obj
+
+
+def stable_digest(path):
+    """sha256 of a file; for a .json file, of its content without the
+    timings that differ from run to run (and of files that hash those).
+    A file that is not valid JSON gets a digest of its raw bytes, so a
+    partial JSON file never matches a complete one."""
+    data = open(path, "rb").read()
+    if path.endswith(".json"):
+        try:
+            obj = _without_volatile(json.loads(data))
+            if isinstance(obj, dict) and isinstance(obj.get("outputs"), list):
+                obj["outputs"] = [o for o in obj["outputs"]
+                                  if not str(o.get("path", "")).endswith(".json")]
+            data = json.dumps(obj, sort_keys=True).encode()
+        except ValueError:
+            pass
+    return hashlib.sha256(data).hexdigest()
 
 
 def temp_files(folder):
