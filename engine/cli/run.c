@@ -95,6 +95,11 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  const char **command_line = malloc((size_t)(argc + 1) * sizeof *command_line);
+  command_line[0] = env->program;
+  memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
+  cfg.command_line = command_line;
+  cfg.n_command_line = argc + 1;
   cfg.inputs = files;
   cfg.n_inputs = n_files;
   cli_progress progress;
@@ -118,6 +123,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
             res.seconds > 0 ? (double)res.summary.line_count / res.seconds : 0.0, outputs);
     code = 0;
   }
+  free(command_line);
   free(inputs_copy);
   free(files);
   return code;

@@ -828,10 +828,17 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     if (!st) st = relief_outfile_write(&summary, json, strlen(json), err);
     if (!st) st = relief_outfile_finish(&summary, err);
     free(json);
-    /* commit: bundle files first, the summary last */
+    /* the manifest describes the finished temporaries, and is committed last */
+    relief_outfile manifest = {0};
+    const relief_flow *flows[2] = {&flow, &dismiss_all};
+    if (!st)
+      st = relief_manifest_prepare(cfg, res, flows, 2, outs, n_outs, &summary, &manifest, err);
+    /* commit: bundle files first, the summary, then the manifest */
     for (size_t k = 0; k < n_outs && !st; k++) st = relief_outfile_commit(&outs[k], err);
     if (!st) st = relief_outfile_commit(&summary, err);
+    if (!st) st = relief_outfile_commit(&manifest, err);
     relief_outfile_discard(&summary);
+    relief_outfile_discard(&manifest);
   }
   for (size_t k = 0; k < n_outs; k++) relief_outfile_discard(&outs[k]);
   free(outs);

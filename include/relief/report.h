@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "relief/error.h"
+#include "relief/io.h"
 #include "relief/rules.h"
 
 /* ---- CSV output with the reference's quoting (Go encoding/csv) ---- */
@@ -97,6 +98,8 @@ typedef struct {
   int threads;          /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
+  const char *const *command_line;          /* for the manifest; may be NULL */
+  int n_command_line;
 } relief_run_config;
 
 typedef struct {
@@ -117,5 +120,20 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
  * no index. */
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
                         const char *suffix, const char *ext);
+
+/* ---- Manifest (manifest.json beside the outputs) ---- */
+
+/* Writes the run's manifest to a finished temporary file beside the
+ * outputs, for the caller to commit last: engine version, command line,
+ * options and flows (each with the XXH3-64 of its canonical JSON), each
+ * input's path, size and XXH3-128 (of the bytes as stored), compute date,
+ * threads, timings, and every output in outs[0..n_outs) plus summary with
+ * its size and XXH3-128 (read back from the finished temporary files).
+ * Created mode 0600 like every output. */
+relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief_run_result *res,
+                                      const relief_flow *const *flows, int n_flows,
+                                      const relief_outfile *outs, size_t n_outs,
+                                      const relief_outfile *summary,
+                                      relief_outfile *manifest, relief_error *err);
 
 #endif

@@ -83,7 +83,7 @@ def digest(folder):
             for n in sorted(os.listdir(folder)) if os.path.isfile(os.path.join(folder, n))}
 
 
-VOLATILE_KEYS = {"processingTimeInSeconds", "timings"}
+VOLATILE_KEYS = {"processingTimeInSeconds", "timings", "commandLine"}
 
 
 def _without_volatile(obj):
