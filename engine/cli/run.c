@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/counties.h"
+#include "cli/redaction.h"
 
 static char *split_inputs(const char *list, const char ***out, int *n) {
   char *copy = strdup(list);
@@ -28,7 +29,8 @@ static char *split_inputs(const char *list, const char ***out, int *n) {
 
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
-             *outputs = NULL, *suffix = NULL, *threads = NULL;
+             *outputs = NULL, *suffix = NULL, *threads = NULL, *redact_key = NULL;
+  bool redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
       {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
@@ -37,11 +39,14 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
       {"outputs", 0, &outputs, NULL, "folder for the bundle and summary"},
       {"file-name-suffix", 0, &suffix, NULL, "appended to every output file name as _SUFFIX"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+      {"redact", 0, NULL, &redact, "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers"},
+      {"redact-key", 0, &redact_key, NULL, "with --redact: file whose bytes key the CII hash"},
   };
   int n_opts = (int)(sizeof opts / sizeof *opts);
   int parsed = cli_parse(argc, argv, opts, n_opts,
                          "run --input-doj=F[,F...] --county=NAME --eligibility-options=FILE "
-                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N]",
+                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N] "
+                         "[--redact --redact-key=FILE]",
                          env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
@@ -95,6 +100,14 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  relief_redaction redaction;
+  unsigned char *key = NULL;
+  if (cli_load_redaction(redact, redact_key, &redaction, &key, &err) != RELIEF_OK) {
+    free(inputs_copy);
+    free(files);
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  cfg.redaction = key ? &redaction : NULL;
   const char **command_line = malloc((size_t)(argc + 1) * sizeof *command_line);
   command_line[0] = env->program;
   memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
@@ -124,6 +137,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     code = 0;
   }
   free(command_line);
+  free(key);
   free(inputs_copy);
   free(files);
   return code;

@@ -155,6 +155,7 @@ relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief
   json_t *county = json_string(cfg->county);
   json_object_set_new(root, "county", county ? county : json_string("(not UTF-8)"));
   json_object_set_new(root, "threads", json_integer(omp_get_max_threads()));
+  json_object_set_new(root, "redacted", json_boolean(cfg->redaction != NULL));
   json_object_set_new(root, "options", options_json(&cfg->options));
   json_t *flow_list = json_array();
   for (int i = 0; i < n_flows; i++) json_array_append_new(flow_list, flow_json(flows[i]));

@@ -551,7 +551,13 @@ static void emit_chunk(file_ctx *fc, chunk_t *c, emit_bufs *out) {
       }
     }
     size_t where[RELIEF_NCOLS + 1];
-    relief_csv_append_fields(&out->all, values, lens, RELIEF_NCOLS, where);
+    const char *redacted[RELIEF_NCOLS];
+    size_t redacted_lens[RELIEF_NCOLS];
+    char cii_hex[2][33];
+    if (fc->cfg->redaction)
+      relief_redact_row(fc->cfg->redaction, values, lens, redacted, redacted_lens, cii_hex);
+    relief_csv_append_fields(&out->all, fc->cfg->redaction ? redacted : values,
+                             fc->cfg->redaction ? redacted_lens : lens, RELIEF_NCOLS, where);
     /* the tail: the 18 result columns, shared by all three files */
     relief_buf *t = &out->tail;
     t->len = 0;

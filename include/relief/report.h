@@ -98,6 +98,7 @@ typedef struct {
   int threads;          /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
+  const struct relief_redaction *redaction; /* NULL: the bundle keeps every field */
   const char *const *command_line;          /* for the manifest; may be NULL */
   int n_command_line;
 } relief_run_config;
@@ -120,6 +121,25 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
  * no index. */
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
                         const char *suffix, const char *ext);
+
+/* ---- Redaction (`relief run --redact`) ---- */
+
+/* The key that CII numbers are hashed with; the caller owns the bytes. */
+typedef struct relief_redaction {
+  const unsigned char *key;
+  size_t key_len; /* > 0 */
+} relief_redaction;
+
+/* Columns a redacted bundle leaves empty: names, dates of birth, SSNs,
+ * driver's licence, ID, inmate and FBI numbers. */
+extern const int relief_redacted_columns[11];
+
+/* Copies one row's 95 values into out/out_lens with the redacted columns
+ * emptied and CII_NUMBER, REQ_CII_NUMBER replaced by the 32 hex digits of
+ * XXH3-128(key || value) (an empty value stays empty). The hex text is
+ * written into hex, which must outlive out. Thread-safe. */
+void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
+                       const char **out, size_t *out_lens, char hex[2][33]);
 
 /* ---- Manifest (manifest.json beside the outputs) ---- */
 

@@ -56,6 +56,7 @@ def manifest_matches_the_files():
     assert m["engine"] == "relief" and m["version"], m
     assert m["commandLine"] == ["relief"] + argv[1:], m["commandLine"]
     assert m["computeDate"] == t.COMPUTE and m["county"] == t.COUNTY and m["threads"] == 2, m
+    assert m["redacted"] is False
     want_opts = json.load(open(t.OPTIONS))
     assert m["options"]["baselineEligibility"] == want_opts["baselineEligibility"], m["options"]
     for k, v in want_opts["additionalRelief"].items():
