@@ -83,6 +83,11 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  if (suffix && strchr(suffix, '/')) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  }
   cli_check_county(env, county);
   if (relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
     return cli_fail(env, outputs, suffix, NULL, &err);

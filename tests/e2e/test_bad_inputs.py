@@ -464,6 +464,7 @@ BAD_FLAGS = [
     ("unknown_option", ["--frobnicate=1"], r"unknown option '--frobnicate=1'"),
     ("stray_argument", ["stray"], r"unexpected argument 'stray'"),
     ("value_missing", ["--file-name-suffix"], r"option --file-name-suffix needs a value"),
+    ("suffix_with_slash", ["--file-name-suffix=../elsewhere"], r"invalid --file-name-suffix"),
 ]
 
 
