@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc cmake make pkg-config libzstd-dev libxxhash-dev libjansson-dev
-          libcriterion-dev python3 zstd)
+          libcriterion-dev python3 zstd
+          clang libclang-rt-14-dev libomp-14-dev)  # scripts/fuzz.sh: libFuzzer, clang's OpenMP
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
