@@ -6,11 +6,9 @@ each case PASS/FAIL and ends with `N passed, M failed`.  Standard library only.
 
 import csv
 import hashlib
-import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,7 +125,7 @@ class Harness:
         self.cases.append(fn)
         return fn
 
-    def main(self, ctx_setup, only=None):
+    def main(self, only=None):
         passed = failed = 0
         for fn in self.cases:
             if only and not re.search(only, fn.__name__):

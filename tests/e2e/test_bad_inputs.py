@@ -27,7 +27,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -521,7 +520,7 @@ def main():
     WORK = tempfile.mkdtemp(prefix="relief-bad-")
     os.chmod(WORK, 0o755)
     try:
-        return H.main(None, args.only)
+        return H.main(args.only)
     finally:
         if args.keep:
             print("work folder: %s" % WORK)

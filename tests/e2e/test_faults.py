@@ -17,7 +17,6 @@ Ends with `N passed, M failed`; exit status 1 if M > 0.
 import argparse
 import os
 import random
-import json
 import re
 import shutil
 import signal
@@ -204,7 +203,7 @@ def main():
     A.relief, A.gen = os.path.abspath(A.relief), os.path.abspath(A.gen)
     WORK = tempfile.mkdtemp(prefix="relief-faults-")
     try:
-        return H.main(None)
+        return H.main()
     finally:
         if A.keep:
             print("work folder: %s" % WORK)

@@ -121,7 +121,7 @@ def main():
     A.relief, A.xxh = os.path.abspath(A.relief), os.path.abspath(A.xxh)
     WORK = tempfile.mkdtemp(prefix="relief-manifest-")
     try:
-        return H.main(None)
+        return H.main()
     finally:
         if A.keep:
             print("work folder: %s" % WORK)

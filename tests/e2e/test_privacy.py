@@ -18,7 +18,7 @@ Ends with `N passed, M failed`; exit status 1 if M > 0.
 
 import argparse
 import csv
-import io
+import json
 import os
 import shutil
 import stat
@@ -221,7 +221,6 @@ def redacted_bundle():
                 s = (n.split("_")[-1], r2[idx["SUBJECT_ID"]])
                 assert cii_of_subject.setdefault(s, r2[idx["CII_NUMBER"]]) == r2[idx["CII_NUMBER"]], \
                     "subject %s has two hashed CIIs" % (s,)
-    import json
     s1 = json.load(open(os.path.join(plain, "summary.json")))
     s2 = json.load(open(os.path.join(red, "summary.json")))
     s1.pop("processingTimeInSeconds")
@@ -260,7 +259,7 @@ def main():
     A.relief, A.xxh = os.path.abspath(A.relief), os.path.abspath(A.xxh)
     WORK = tempfile.mkdtemp(prefix="relief-privacy-")
     try:
-        return H.main(None)
+        return H.main()
     finally:
         if A.keep:
             print("work folder: %s" % WORK)
