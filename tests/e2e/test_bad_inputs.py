@@ -451,6 +451,12 @@ def invalid_option_values():
 
 
 @case
+def endless_options_file():
+    fails("endless_options_file", [t.fixture("small_header.csv")], 1,
+          r"/dev/zero: eligibility options file is over", options="/dev/zero")
+
+
+@case
 def missing_options_file():
     fails("missing_options_file", [t.fixture("small_header.csv")], 1,
           r"no_options\.json: cannot read eligibility options", options=path("no_options.json"))
