@@ -4,11 +4,13 @@ byte by byte, digests of output folders and a tiny test harness that prints
 each case PASS/FAIL and ends with `N passed, M failed`.  Standard library only.
 """
 
+import argparse
 import csv
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,17 +117,60 @@ def temp_files(folder):
     return [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
 
 
+def can_mount():
+    """Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN)."""
+    if os.geteuid() != 0:
+        return False
+    d = tempfile.mkdtemp(prefix="relief-mnt-")
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
+                        stderr=subprocess.DEVNULL).returncode == 0
+    if ok:
+        subprocess.run(["umount", d])
+    os.rmdir(d)
+    return ok
+
+
 class Harness:
-    """Registers cases; runs them; prints PASS/FAIL lines and the tally."""
+    """Registers cases; runs them in a fresh work folder; prints PASS/FAIL
+    lines and the tally."""
 
     def __init__(self):
         self.cases = []
+        self.tools = []
 
     def case(self, fn):
         self.cases.append(fn)
         return fn
 
-    def main(self, only=None):
+    def parser(self, doc, tools=("relief",)):
+        """Options every test has: a path per tool (made absolute), --keep
+        and --only."""
+        self.tools = list(tools)
+        ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+        for tool in tools:
+            ap.add_argument("--" + tool, required=True, help="path of %s" % tool)
+        ap.add_argument("--keep", action="store_true", help="keep the work folder")
+        ap.add_argument("--only", help="run only cases whose name matches this regex")
+        return ap
+
+    def main(self, ap, prefix, start):
+        """Parses ap, makes the work folder (0755: cases may run as another
+        user), calls start(args, work), runs the cases; returns the exit status."""
+        args = ap.parse_args()
+        for tool in self.tools:
+            setattr(args, tool, os.path.abspath(getattr(args, tool)))
+        work = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(work, 0o755)
+        try:
+            start(args, work)
+            return self.run_cases(args.only)
+        finally:
+            if args.keep:
+                print("work folder: %s" % work)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+
+    def run_cases(self, only=None):
         passed = failed = 0
         for fn in self.cases:
             if only and not re.search(only, fn.__name__):

@@ -23,7 +23,6 @@ Usage: test_bad_inputs.py --relief PATH [--keep] [--only REGEX]
 Ends with `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -321,18 +320,6 @@ def output_folder_under_a_file():
     assert open(path("plain_file"), "rb").read() == b"x"
 
 
-def can_mount():
-    if os.geteuid() != 0:
-        return False
-    d = tempfile.mkdtemp(prefix="relief-mnt-")
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
-                        stderr=subprocess.DEVNULL).returncode == 0
-    if ok:
-        subprocess.run(["umount", d])
-    os.rmdir(d)
-    return ok
-
-
 def big_input(name, rows):
     """A valid input of about rows × 600 bytes, from the fixture's rows."""
     base = good_rows()
@@ -346,7 +333,7 @@ def big_input(name, rows):
 
 @case
 def read_only_output_folder():
-    if not can_mount():
+    if not t.can_mount():
         wrapper = as_nobody()
         if wrapper is None:
             return "skipped: neither mount nor an unprivileged user is available"
@@ -375,7 +362,7 @@ def read_only_output_folder():
 
 @case
 def disk_full_tmpfs():
-    if not can_mount():
+    if not t.can_mount():
         return "skipped: cannot mount a tmpfs here (disk_full_ulimit covers it)"
     big = big_input("fill.csv", 4000)  # ~2.5 MB in, ~6 MB out
     mnt = path("full")
@@ -515,23 +502,13 @@ def unknown_county_warns_and_runs():
     assert "warning" not in err, err
 
 
-def main():
+def start(args, work):
     global RELIEF, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the work folder")
-    ap.add_argument("--only", help="run only cases whose name matches this regex")
-    args = ap.parse_args()
-    RELIEF = os.path.abspath(args.relief)
-    WORK = tempfile.mkdtemp(prefix="relief-bad-")
-    os.chmod(WORK, 0o755)
-    try:
-        return H.main(args.only)
-    finally:
-        if args.keep:
-            print("work folder: %s" % WORK)
-        else:
-            shutil.rmtree(WORK, ignore_errors=True)
+    RELIEF, WORK = args.relief, work
+
+
+def main():
+    return H.main(H.parser(__doc__), "relief-bad-", start)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Usage: test_faults.py --relief PATH --gen PATH [--people N] [--kills N] [--seed 
 Ends with `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import os
 import random
 import re
@@ -22,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -145,22 +143,10 @@ def stale_temporaries_of_other_names_are_kept():
     assert not os.path.exists(stale), "our own stale temporary was kept"
 
 
-def can_mount():
-    if os.geteuid() != 0:
-        return False
-    d = tempfile.mkdtemp(prefix="relief-mnt-")
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
-                        stderr=subprocess.DEVNULL).returncode == 0
-    if ok:
-        subprocess.run(["umount", d])
-    os.rmdir(d)
-    return ok
-
-
 @case
 def disk_full_midway():
     new_bytes = sum(os.path.getsize(os.path.join(WORK, "new", n)) for n in NEW)
-    if can_mount():
+    if t.can_mount():
         mnt = os.path.join(WORK, "full")
         os.makedirs(mnt)
         size = sum(os.path.getsize(os.path.join(WORK, "old", n)) for n in OLD) + new_bytes // 2
@@ -190,25 +176,17 @@ def disk_full_midway():
     return how
 
 
-def main():
+def start(args, work):
     global A, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--gen", required=True, help="relief-gen")
+    A, WORK = args, work
+
+
+def main():
+    ap = H.parser(__doc__, ("relief", "gen"))
     ap.add_argument("--people", type=int, default=300 if t.SMALL else 1500)
     ap.add_argument("--kills", type=int, default=8)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("RELIEF_FAULT_SEED", "64")))
-    ap.add_argument("--keep", action="store_true")
-    A = ap.parse_args()
-    A.relief, A.gen = os.path.abspath(A.relief), os.path.abspath(A.gen)
-    WORK = tempfile.mkdtemp(prefix="relief-faults-")
-    try:
-        return H.main()
-    finally:
-        if A.keep:
-            print("work folder: %s" % WORK)
-        else:
-            shutil.rmtree(WORK, ignore_errors=True)
+    return H.main(ap, "relief-faults-", start)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,11 @@ Usage: test_manifest.py --relief PATH --xxh PATH [--keep]
 Ends with `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2etools as t  # noqa: E402
@@ -111,22 +108,13 @@ def failed_run_keeps_the_earlier_manifest():
     assert not t.temp_files(out), t.temp_files(out)
 
 
-def main():
+def start(args, work):
     global A, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--xxh", required=True, help="the tests' xxh helper")
-    ap.add_argument("--keep", action="store_true")
-    A = ap.parse_args()
-    A.relief, A.xxh = os.path.abspath(A.relief), os.path.abspath(A.xxh)
-    WORK = tempfile.mkdtemp(prefix="relief-manifest-")
-    try:
-        return H.main()
-    finally:
-        if A.keep:
-            print("work folder: %s" % WORK)
-        else:
-            shutil.rmtree(WORK, ignore_errors=True)
+    A, WORK = args, work
+
+
+def main():
+    return H.main(H.parser(__doc__, ("relief", "xxh")), "relief-manifest-", start)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,12 @@ Usage: test_privacy.py --relief PATH --xxh PATH [--keep]
 Ends with `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import csv
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2etools as t  # noqa: E402
@@ -249,22 +246,13 @@ def redact_key_rules():
     return "5 misuses"
 
 
-def main():
+def start(args, work):
     global A, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--xxh", required=True, help="the tests' xxh helper")
-    ap.add_argument("--keep", action="store_true")
-    A = ap.parse_args()
-    A.relief, A.xxh = os.path.abspath(A.relief), os.path.abspath(A.xxh)
-    WORK = tempfile.mkdtemp(prefix="relief-privacy-")
-    try:
-        return H.main()
-    finally:
-        if A.keep:
-            print("work folder: %s" % WORK)
-        else:
-            shutil.rmtree(WORK, ignore_errors=True)
+    A, WORK = args, work
+
+
+def main():
+    return H.main(H.parser(__doc__, ("relief", "xxh")), "relief-privacy-", start)
 
 
 if __name__ == "__main__":
