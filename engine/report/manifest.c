@@ -16,14 +16,9 @@
 #include <xxhash.h>
 
 #include "relief/doj.h"
+#include "relief/identity.h"
 #include "relief/relief.h"
 #include "relief/report.h"
-
-static void hex128(XXH128_hash_t h, char out[33]) {
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, h);
-  for (int i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
-}
 
 /* Size and XXH3-128 of a file's bytes, read in blocks. */
 static relief_status hash_file(const char *path, const char *name_for_errors, uint64_t *size,
@@ -53,7 +48,7 @@ static relief_status hash_file(const char *path, const char *name_for_errors, ui
     XXH3_128bits_update(state, block, (size_t)got);
     *size += (uint64_t)got;
   }
-  hex128(XXH3_128bits_digest(state), hex);
+  relief_hex128(XXH3_128bits_digest(state), hex);
 done:
   XXH3_freeState(state);
   free(block);

@@ -6,9 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
-
 #include "relief/doj.h"
+#include "relief/identity.h"
 #include "relief/report.h"
 
 const int relief_redacted_columns[11] = {
@@ -35,15 +34,8 @@ static void keyed_hash(const relief_redaction *r, const char *value, size_t len,
   if (!buf) abort(); /* out of memory while formatting: nothing sane to do */
   memcpy(buf, r->key, r->key_len);
   memcpy(buf + r->key_len, value, len);
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, XXH3_128bits(buf, n));
+  relief_hex128(XXH3_128bits(buf, n), hex);
   if (buf != stack) free(buf);
-  static const char digits[] = "0123456789abcdef";
-  for (int i = 0; i < 16; i++) {
-    hex[2 * i] = digits[c.digest[i] >> 4];
-    hex[2 * i + 1] = digits[c.digest[i] & 15];
-  }
-  hex[32] = 0;
 }
 
 void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
