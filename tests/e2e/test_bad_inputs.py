@@ -53,14 +53,15 @@ def write(name, data):
     return p
 
 
-def good_bundle(name, wrapper=(), folder=None):
+def good_bundle(name, wrapper=(), folder=None, relief=None, good=None, options=t.OPTIONS):
     """A folder holding an earlier run's bundle; returns (folder, digests)."""
     out = folder
     if not out:
         out = path(name)
         shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out, exist_ok=True)
-    rc, _, err, _ = t.run(list(wrapper) + t.run_args(RELIEF, [t.fixture("small_header.csv")], out))
+    rc, _, err, _ = t.run(list(wrapper) + t.run_args(relief or RELIEF, [good or t.fixture("small_header.csv")],
+                                                      out, options=options))
     assert rc == 0, "earlier good run failed: %s" % err
     return out, t.digest(out)
 
@@ -75,11 +76,11 @@ def assert_untouched(out, before):
 
 
 def fails(name, inputs, want_rc, message, extra=(), options=t.OPTIONS, compute=t.COMPUTE,
-          county=t.COUNTY, wrapper=(), out=None, before=None):
+          county=t.COUNTY, wrapper=(), out=None, before=None, relief=None):
     """Runs relief into a folder with an earlier bundle; checks a failure."""
     if out is None:
         out, before = good_bundle(name)
-    argv = list(wrapper) + t.run_args(RELIEF, inputs, out, options=options, county=county,
+    argv = list(wrapper) + t.run_args(relief or RELIEF, inputs, out, options=options, county=county,
                                       compute=compute, extra=extra)
     rc, o, err, _ = t.run(argv)
     assert rc == want_rc, "exit status %d, want %d; stderr: %s" % (rc, want_rc, err.strip()[-400:])
@@ -290,18 +291,24 @@ def unreadable_input():
         s.bind(path("socket.csv"))
         fails("unreadable_input", [path("socket.csv")], 3, r"socket\.csv: cannot open")
         return "root without setpriv: a socket stands in for an unreadable file"
+    # everything the unprivileged run needs is copied where it can reach it
     shared = tempfile.mkdtemp(prefix="relief-nobody-")
     os.chmod(shared, 0o777)
     try:
-        f = os.path.join(shared, "secret.csv")
-        shutil.copy(t.fixture("small_header.csv"), f)
+        relief = shutil.copy(RELIEF, os.path.join(shared, "relief"))
+        options = shutil.copy(t.OPTIONS, os.path.join(shared, "options.json"))
+        good = shutil.copy(t.fixture("small_header.csv"), os.path.join(shared, "good.csv"))
+        for p in (options, good):
+            os.chmod(p, 0o644)
+        f = shutil.copy(t.fixture("small_header.csv"), os.path.join(shared, "secret.csv"))
         os.chmod(f, 0)
         out = os.path.join(shared, "out")
         os.makedirs(out)
         os.chmod(out, 0o777)
-        out, before = good_bundle("unreadable", wrapper=wrapper, folder=out)
+        out, before = good_bundle("unreadable", wrapper=wrapper, folder=out, relief=relief, good=good,
+                                  options=options)
         fails("unreadable_input", [f], 3, r"secret\.csv: cannot open: Permission denied",
-              wrapper=wrapper, out=out, before=before)
+              wrapper=wrapper, out=out, before=before, relief=relief, options=options)
     finally:
         shutil.rmtree(shared, ignore_errors=True)
     return "run as uid 65534 via setpriv" if wrapper else ""
@@ -341,7 +348,12 @@ def read_only_output_folder():
         os.chmod(shared, 0o755)
         try:
             out = os.path.join(shared, "out")
-            rc, _, err, _ = t.run(list(wrapper) + t.run_args(RELIEF, [t.fixture("small_header.csv")], out))
+            relief = shutil.copy(RELIEF, os.path.join(shared, "relief"))
+            options = shutil.copy(t.OPTIONS, os.path.join(shared, "options.json"))
+            good = shutil.copy(t.fixture("small_header.csv"), os.path.join(shared, "good.csv"))
+            for p in (options, good):
+                os.chmod(p, 0o644)
+            rc, _, err, _ = t.run(list(wrapper) + t.run_args(relief, [good], out, options=options))
             assert rc == 3 and "cannot create the output folder" in err, (rc, err)
         finally:
             shutil.rmtree(shared, ignore_errors=True)
