@@ -53,6 +53,10 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int n_opts, const c
         fprintf(stderr, "%s: option --%s takes no value\n", env->program, o->name);
         return -1;
       }
+      if (*o->flag) {
+        fprintf(stderr, "%s: option --%s given twice\n", env->program, o->name);
+        return -1;
+      }
       *o->flag = true;
       continue;
     }

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/counties.h"
+#include "cli/redaction.h"
 
 static char *split_inputs(const char *list, const char ***out, int *n) {
   char *copy = strdup(list);
@@ -78,8 +80,8 @@ int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
              *outputs = NULL, *suffix = NULL, *threads = NULL, *flow_name = NULL, *age = NULL,
-             *years_free = NULL;
-  bool trace = false, review_files = false, forms = false;
+             *years_free = NULL, *redact_key = NULL;
+  bool trace = false, review_files = false, forms = false, redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
       {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
@@ -95,11 +97,14 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
       {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
       {"review-files", 0, NULL, &review_files,
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea bargains)"},
+      {"redact", 0, NULL, &redact, "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers"},
+      {"redact-key", 0, &redact_key, NULL, "with --redact: file whose bytes key the CII hash"},
   };
   int n_opts = (int)(sizeof opts / sizeof *opts);
   int parsed = cli_parse(argc, argv, opts, n_opts,
                          "run --input-doj=F[,F...] --county=NAME --eligibility-options=FILE "
-                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N]",
+                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N] "
+                         "[--redact --redact-key=FILE]",
                          env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
@@ -124,6 +129,12 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  if (suffix && strchr(suffix, '/')) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  }
+  cli_check_county(env, county);
   if (options_path && relief_options_load(options_path, &cfg.options, &err) != RELIEF_OK)
     return cli_fail(env, outputs, suffix, NULL, &err);
   relief_flow flow;
@@ -158,6 +169,19 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
+  relief_redaction redaction;
+  unsigned char *key = NULL;
+  if (cli_load_redaction(redact, redact_key, &redaction, &key, &err) != RELIEF_OK) {
+    free(inputs_copy);
+    free(files);
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  cfg.redaction = key ? &redaction : NULL;
+  const char **command_line = malloc((size_t)(argc + 1) * sizeof *command_line);
+  command_line[0] = env->program;
+  memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
+  cfg.command_line = command_line;
+  cfg.n_command_line = argc + 1;
   cfg.inputs = files;
   cfg.n_inputs = n_files;
   cli_progress progress;
@@ -181,6 +205,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
             res.seconds > 0 ? (double)res.summary.line_count / res.seconds : 0.0, outputs);
     code = 0;
   }
+  free(command_line);
+  free(key);
   free(inputs_copy);
   free(files);
   return code;

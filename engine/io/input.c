@@ -18,6 +18,13 @@
 
 static const unsigned char zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
+/* The most a frame of compressed_len bytes can decompress to: each block is
+ * at least 3 bytes and yields at most 128 KiB. A header that claims more is
+ * corrupt, and must not make us allocate what it claims. */
+static unsigned long long frame_content_bound(size_t compressed_len) {
+  return ((unsigned long long)compressed_len / 3 + 1) * (128u << 10);
+}
+
 static relief_status decompress_streaming(relief_input *in, const char *path, const char *src,
                                           size_t n, relief_error *err) {
   ZSTD_DStream *ds = ZSTD_createDStream();
@@ -80,6 +87,12 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
     unsigned long long content = ZSTD_getFrameContentSize(src + pos, fl);
     if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR) {
       status = -1;
+      goto done;
+    }
+    if (content > frame_content_bound(fl) || total + content < total) {
+      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
+                                "corrupt zstd frame: its header claims %llu bytes, more than "
+                                "its %zu compressed bytes can hold", content, fl);
       goto done;
     }
     if (n_frames == cap_frames) {

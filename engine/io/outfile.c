@@ -1,8 +1,11 @@
 /*
  * outfile.c — outputs that are never half-written: each file is written to a
  * hidden temporary name in its folder (mode 0600), flushed and fsynced, and
- * renamed onto its final name only when the whole run has succeeded.
+ * renamed onto its final name only when the whole run has succeeded. A
+ * commit also removes stale temporaries of the same final name, left by a
+ * run that was killed (SIGKILL, power loss) before it could clean up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,11 +59,35 @@ relief_status relief_outfile_finish(relief_outfile *out, relief_error *err) {
   return RELIEF_OK;
 }
 
+/* Removes dir/.NAME.XXXXXX.tmp files of final_path's NAME: the names
+ * relief_outfile_open makes, and nothing else. Best effort. */
+static void remove_stale_temps(const char *final_path) {
+  const char *slash = strrchr(final_path, '/');
+  const char *name = slash ? slash + 1 : final_path;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - final_path) : 1,
+           slash ? final_path : ".");
+  if (!dir[0]) snprintf(dir, sizeof dir, "/");
+  size_t name_len = strlen(name);
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    const char *n = e->d_name;
+    if (strlen(n) != 1 + name_len + 1 + 6 + 4 || n[0] != '.' || strncmp(n + 1, name, name_len) ||
+        n[1 + name_len] != '.' || strcmp(n + 1 + name_len + 1 + 6, ".tmp"))
+      continue;
+    unlinkat(dirfd(d), n, 0);
+  }
+  closedir(d);
+}
+
 relief_status relief_outfile_commit(relief_outfile *out, relief_error *err) {
   if (rename(out->temp_path, out->final_path) != 0)
     return relief_error_set(err, RELIEF_E_IO, out->final_path, 0, -1, "cannot rename output: %s",
                             strerror(errno));
   out->temp_path[0] = 0;
+  remove_stale_temps(out->final_path);
   return RELIEF_OK;
 }
 

@@ -29,6 +29,7 @@ void relief_buf_reserve(relief_buf *b, size_t extra) {
 }
 
 void relief_buf_append(relief_buf *b, const void *p, size_t n) {
+  if (!n) return; /* an empty buffer's data (and an empty value's p) may be NULL */
   relief_buf_reserve(b, n);
   memcpy(b->data + b->len, p, n);
   b->len += n;

@@ -43,7 +43,8 @@ static void append_header(relief_buf *b, const int *pick, int n, bool trace, boo
 
 /* Formats one row: the 95 fields into st->line, the condensed 20 into
  * condensed_line, and both tails (with and without the result). */
-static void format_row(const relief_field *f, const char *result, bool trace, emit_state *st,
+static void format_row(const relief_field *f, const char *result, bool trace,
+                       const relief_redaction *redaction, emit_state *st,
                        relief_buf *condensed_line) {
   const char *values[RELIEF_NCOLS];
   size_t lens[RELIEF_NCOLS], escaped_total = 0;
@@ -69,7 +70,12 @@ static void format_row(const relief_field *f, const char *result, bool trace, em
   }
   size_t where[RELIEF_NCOLS + 1];
   st->line.len = 0;
-  relief_csv_append_fields(&st->line, values, lens, RELIEF_NCOLS, where, simple);
+  const char *redacted[RELIEF_NCOLS];
+  size_t redacted_lens[RELIEF_NCOLS];
+  char cii_hex[2][33];
+  if (redaction) relief_redact_row(redaction, values, lens, redacted, redacted_lens, cii_hex);
+  relief_csv_append_fields(&st->line, redaction ? redacted : values,
+                           redaction ? redacted_lens : lens, RELIEF_NCOLS, where, simple);
   condensed_line->len = 0;
   for (int k = 0; k < 20; k++) {
     int col = relief_condensed_columns[k];
@@ -177,7 +183,7 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
     if (r->flags & ROW_DUPLICATE) continue;
     if (s->capture && s->capture[j]) capture_row(s, j, f);
     const char *result = s->result[j];
-    format_row(f, result, pl->trace, st, condensed_line);
+    format_row(f, result, pl->trace, pl->redaction, st, condensed_line);
     if (!pl->merged) {
       emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
       continue;

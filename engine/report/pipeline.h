@@ -106,6 +106,7 @@ typedef struct {
   bool trace;                  /* a Rule column after the 18 */
   bool review_files;           /* Hand_Review.csv and Prop64_Results_Extended.csv */
   bool forms;                  /* court filings: capture what motions need */
+  const relief_redaction *redaction; /* --redact: the bundle's personal fields */
   uint32_t *motion_pairs;      /* (person, county) pairs with a motion, sorted */
   size_t n_motion_pairs;
   const relief_classifier *classifier;
@@ -170,11 +171,17 @@ void motion_list_free(motion_list *m);
 relief_status pipeline_write_filings(pipeline *pl, int county, const char *outputs_dir, int index,
                                      int64_t *n_motions, relief_error *err);
 
-/* Writes report.html and report.pdf into outputs_dir from the summary's
- * JSON text and the extras (relief_report_extra). */
+/* The impact report, written into a hidden staging folder of outputs_dir
+ * and renamed into place with the rest of the run's outputs. */
+typedef struct {
+  char dir[3072];
+  relief_outfile files[2]; /* report.html, report.pdf: staged → final */
+} staged_report;
 struct json_t;
-relief_status write_impact_report(const char *outputs_dir, const char *summary_json,
-                                  struct json_t *extra, relief_error *err);
+relief_status stage_impact_report(const char *outputs_dir, const char *summary_json,
+                                  struct json_t *extra, staged_report *out, relief_error *err);
+relief_status staged_report_commit(staged_report *r, relief_error *err);
+void staged_report_discard(staged_report *r); /* removes what is left, and the folder */
 
 /* Frees the result text (after emitting). */
 void pipeline_free_arenas(pipeline *pl);

@@ -37,6 +37,7 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
       .trace = cfg->trace,
       .review_files = cfg->review_files,
       .forms = cfg->forms,
+      .redaction = cfg->redaction,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = cfg->progress,
@@ -78,7 +79,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
   if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   int n_files = cfg->review_files ? BUNDLE_FILES : 3;
   size_t n_outs = (size_t)cfg->n_inputs * (size_t)n_files;
-  relief_outfile *outs = calloc(n_outs + 1, sizeof *outs);
+  relief_outfile *outs = calloc(n_outs + 3, sizeof *outs); /* + the report's two files */
   relief_status st = RELIEF_OK;
   for (int i = 0; i < cfg->n_inputs && !st; i++) {
     int index = cfg->n_inputs > 1 ? i + 1 : 0;
@@ -107,16 +108,32 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     st = relief_outfile_open(&summary, path, err);
     if (!st) st = relief_outfile_write(&summary, json, strlen(json), err);
     if (!st) st = relief_outfile_finish(&summary, err);
+    staged_report report = {0};
     if (!st && cfg->report) {
       json_t *extra = relief_report_extra(&res->summary, res->seconds, res->input_bytes, res->people, false);
-      st = write_impact_report(cfg->outputs_dir, json, extra, err);
+      st = stage_impact_report(cfg->outputs_dir, json, extra, &report, err);
       json_decref(extra);
     }
     free(json);
-    /* commit: bundle files first, the summary last */
+    /* the manifest describes the finished temporaries, and is committed last
+     * (not in the gogen drop-in, which writes exactly the reference's files) */
+    relief_outfile manifest = {0};
+    relief_flow dismiss_all;
+    relief_flow_dismiss_all_prop64(&dismiss_all);
+    const relief_flow *flows[2] = {&flow, &dismiss_all};
+    if (report.dir[0]) { /* the report is audited like the bundle */
+      outs[n_outs++] = report.files[0];
+      outs[n_outs++] = report.files[1];
+    }
+    if (!st && !cfg->gogen_naming)
+      st = relief_manifest_prepare(cfg, res, flows, 2, outs, n_outs, &summary, &manifest, err);
+    /* commit: bundle files and report first, the summary, then the manifest */
     for (size_t k = 0; k < n_outs && !st; k++) st = relief_outfile_commit(&outs[k], err);
+    staged_report_discard(&report); /* the staging folder, and anything not committed */
     if (!st) st = relief_outfile_commit(&summary, err);
+    if (!st && manifest.temp_path[0]) st = relief_outfile_commit(&manifest, err);
     relief_outfile_discard(&summary);
+    relief_outfile_discard(&manifest);
   }
   for (size_t k = 0; k < n_outs; k++) relief_outfile_discard(&outs[k]);
   free(outs);

@@ -165,6 +165,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
         st = relief_outfile_commit(&pl.plans[k].files[f], err);
     for (size_t k = 0; k < pl.n_plans && !st; k++)
       if (summaries[k].temp_path[0]) st = relief_outfile_commit(&summaries[k], err);
+    staged_report report = {0};
     if (!st && cfg->report) {
       relief_summary all = {0};
       for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&all, &pl.plans[k].summary);
@@ -175,10 +176,12 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       json_object_set_new(shown, "county", json_string("All counties"));
       char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
       json_decref(shown);
-      st = write_impact_report(cfg->outputs_dir, text, extra, err);
+      st = stage_impact_report(cfg->outputs_dir, text, extra, &report, err);
       free(text);
       json_decref(extra);
     }
+    if (!st) st = staged_report_commit(&report, err);
+    staged_report_discard(&report);
     snprintf(path, sizeof path, "%s/statewide_summary.json", cfg->outputs_dir);
     if (!st) st = write_json(path, root, err);
     json_decref(root);

@@ -130,6 +130,10 @@ done:
   return st;
 }
 
+/* An options file is a few hundred bytes; reading stops well past that, so
+ * that /dev/zero or a huge file by mistake is an error, not a hang. */
+enum { MAX_OPTIONS_BYTES = 1 << 20 };
+
 relief_status relief_options_load(const char *path, relief_options *out, relief_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -150,12 +154,17 @@ relief_status relief_options_load(const char *path, relief_options *out, relief_
     }
     got = fread(buf + len, 1, cap - len, f);
     len += got;
-  } while (got > 0);
+  } while (got > 0 && len <= MAX_OPTIONS_BYTES);
   int failed = ferror(f);
   fclose(f);
   if (failed) {
     free(buf);
     return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read eligibility options");
+  }
+  if (len > MAX_OPTIONS_BYTES) {
+    free(buf);
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "eligibility options file is over %d bytes", MAX_OPTIONS_BYTES);
   }
   relief_status st = relief_options_parse(buf, len, path, out, err);
   free(buf);

@@ -39,6 +39,19 @@ static inline XXH128_hash_t relief_person_key(const char *id, size_t len) {
   return XXH3_128bits(id, len);
 }
 
+/* Writes h as 32 lower-case hex digits in canonical (big-endian) order, as
+ * xxhsum prints it, and a NUL. */
+static inline void relief_hex128(XXH128_hash_t h, char out[33]) {
+  static const char digits[] = "0123456789abcdef";
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, h);
+  for (int i = 0; i < 16; i++) {
+    out[2 * i] = digits[c.digest[i] >> 4];
+    out[2 * i + 1] = digits[c.digest[i] & 15];
+  }
+  out[32] = 0;
+}
+
 /* Maps 128-bit keys to dense indices 0..n-1 in first-seen order. */
 typedef struct {
   XXH128_hash_t *keys;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "relief/error.h"
+#include "relief/io.h"
 #include "relief/rules.h"
 
 /* ---- CSV output with the reference's quoting (Go encoding/csv) ---- */
@@ -114,6 +115,9 @@ typedef struct {
   int threads;          /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
+  const struct relief_redaction *redaction; /* NULL: the bundle keeps every field */
+  const char *const *command_line;          /* for the manifest; may be NULL */
+  int n_command_line;
 } relief_run_config;
 
 typedef struct {
@@ -211,5 +215,39 @@ void relief_folder_name(char *out, size_t cap, const char *county);
  * no index. */
 void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
                         const char *suffix, const char *ext);
+
+/* ---- Redaction (`relief run --redact`) ---- */
+
+/* The key that CII numbers are hashed with; the caller owns the bytes. */
+typedef struct relief_redaction {
+  const unsigned char *key;
+  size_t key_len; /* > 0 */
+} relief_redaction;
+
+/* Columns a redacted bundle leaves empty: names, dates of birth, SSNs,
+ * driver's licence, ID, inmate and FBI numbers. */
+extern const int relief_redacted_columns[11];
+
+/* Copies one row's 95 values into out/out_lens with the redacted columns
+ * emptied and CII_NUMBER, REQ_CII_NUMBER replaced by the 32 hex digits of
+ * XXH3-128(key || value) (an empty value stays empty). The hex text is
+ * written into hex, which must outlive out. Thread-safe. */
+void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
+                       const char **out, size_t *out_lens, char hex[2][33]);
+
+/* ---- Manifest (manifest.json beside the outputs) ---- */
+
+/* Writes the run's manifest to a finished temporary file beside the
+ * outputs, for the caller to commit last: engine version, command line,
+ * options and flows (each with the XXH3-64 of its canonical JSON), each
+ * input's path, size and XXH3-128 (of the bytes as stored), compute date,
+ * threads, timings, and every output in outs[0..n_outs) plus summary with
+ * its size and XXH3-128 (read back from the finished temporary files).
+ * Created mode 0600 like every output. */
+relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief_run_result *res,
+                                      const relief_flow *const *flows, int n_flows,
+                                      const relief_outfile *outs, size_t n_outs,
+                                      const relief_outfile *summary,
+                                      relief_outfile *manifest, relief_error *err);
 
 #endif

@@ -304,7 +304,7 @@ def multi_file_naming_and_sums():
     names = sorted(os.listdir(out))
     want = sorted(["All_Results_1.csv", "All_Results_2.csv", "All_Results_Condensed_1.csv",
                    "All_Results_Condensed_2.csv", "Prop64_Results_1.csv", "Prop64_Results_2.csv",
-                   "summary.json", "report.html", "report.pdf"])
+                   "summary.json", "report.html", "report.pdf", "manifest.json"])
     assert names == want, names
     s = load_summary(os.path.join(out, "summary.json"))
     assert s["lineCount"] == 39, s["lineCount"]
@@ -328,7 +328,7 @@ def suffix_naming():
     out = fresh_dir("suffix")
     check_rc(relief(["small_header.csv"], "spec_options.json", out, suffix="S"), 0)
     want = sorted(["All_Results_S.csv", "All_Results_Condensed_S.csv", "Prop64_Results_S.csv",
-                   "summary_S.json", "report.html", "report.pdf"])
+                   "summary_S.json", "report.html", "report.pdf", "manifest_S.json"])
     assert sorted(os.listdir(out)) == want, sorted(os.listdir(out))
     same_as_oracle(out, ["small_header.csv"], "spec_options.json", suffix="S")
     out = fresh_dir("suffix_multi")
@@ -347,7 +347,7 @@ def thread_counts_give_identical_bytes():
         check_rc(relief(["checks.csv"], "spec_options.json", out,
                         extra=["--threads=%d" % threads]), 0)
         d = digest(out)
-        for timed in ("summary.json", "report.html", "report.pdf"):  # hold the processing time
+        for timed in ("summary.json", "report.html", "report.pdf", "manifest.json"):  # hold timings
             d.pop(timed)
         outs.append(d)
     assert outs[0] == outs[1], "outputs differ between --threads=1 and --threads=4"

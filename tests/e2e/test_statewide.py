@@ -39,7 +39,7 @@ def tree_bytes(root, drop_timing=True):
     out = {}
     for d, _, files in os.walk(root):
         for name in files:
-            if name.startswith("report."):  # the impact report shows timings
+            if name.startswith("report.") or name.startswith("manifest"):  # timings, input paths
                 continue
             path = os.path.join(d, name)
             data = open(path, "rb").read()

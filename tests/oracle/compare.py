@@ -115,7 +115,10 @@ def compare_json(cmp, name, path_a, path_b):
 
 
 def bundle_files(folder):
-    return sorted(n for n in os.listdir(folder) if n.endswith(BUNDLE_EXTENSIONS))
+    """The reference's bundle files; relief's manifest (its own record of the
+    run, with hashes and timings) is not one of them."""
+    return sorted(n for n in os.listdir(folder)
+                  if n.endswith(BUNDLE_EXTENSIONS) and not n.startswith("manifest"))
 
 
 def compare_dirs(dir_a, dir_b, max_report=20, common=False, files=None):

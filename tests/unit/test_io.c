@@ -103,3 +103,49 @@ Test(io, outfile_appears_only_when_committed_mode_0600) {
   cr_assert_eq(stat(path, &st), 0);
   cr_assert_eq(st.st_size, 8);
 }
+
+/* Found by fuzz_zstd_input: a frame header claiming ~3 GB of content made the
+ * frame-parallel path allocate all of it before finding the frame corrupt. */
+Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
+  unsigned char z[64];
+  const char text[] = "RECORD_ID\n";
+  size_t zn = ZSTD_compress(z, sizeof z, text, sizeof text - 1, 1);
+  cr_assert_not(ZSTD_isError(zn));
+  /* rewrite the header: 8-byte content size field claiming 3e9 bytes */
+  unsigned char forged[96];
+  size_t o = 0;
+  forged[o++] = 0x28, forged[o++] = 0xB5, forged[o++] = 0x2F, forged[o++] = 0xFD;
+  forged[o++] = 0xE0; /* FCS 8 bytes, single segment */
+  unsigned long long claim = 3000000000ull;
+  for (int i = 0; i < 8; i++) forged[o++] = (unsigned char)(claim >> (8 * i));
+  forged[o++] = 0x01, forged[o++] = 0x00, forged[o++] = 0x00; /* last raw block, 0 bytes */
+  char path[256];
+  snprintf(path, sizeof path, "%s/claim.zst", dir);
+  write_file(path, forged, o);
+  relief_input in;
+  relief_error err;
+  cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_DATA);
+  cr_assert_eq(err.offset, 0);
+  cr_assert(strstr(err.message, "claims"), "%s", err.message);
+}
+
+/* A run killed by SIGKILL leaves its hidden temporaries; the next commit of
+ * the same name removes them, and leaves other names' files alone. */
+Test(io, commit_removes_stale_temporaries_of_its_name_only) {
+  char path[256], stale[300], other[300], similar[300];
+  snprintf(path, sizeof path, "%s/Stale.csv", dir);
+  snprintf(stale, sizeof stale, "%s/.Stale.csv.Ab12Cd.tmp", dir);
+  snprintf(other, sizeof other, "%s/.Stale_1.csv.Ab12Cd.tmp", dir);
+  snprintf(similar, sizeof similar, "%s/.Stale.csv.Ab12Cd.tmpx", dir);
+  write_file(stale, "partial", 7);
+  write_file(other, "partial", 7);
+  write_file(similar, "keep", 4);
+  relief_error err;
+  cr_assert_eq(relief_write_file_atomic(path, "done", 4, &err), RELIEF_OK);
+  struct stat st;
+  cr_assert_neq(stat(stale, &st), 0, "stale temporary of the same name removed");
+  cr_assert_eq(stat(other, &st), 0, "another name's temporary kept");
+  cr_assert_eq(stat(similar, &st), 0, "a file that only looks similar kept");
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_size, 4);
+}

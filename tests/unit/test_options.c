@@ -78,3 +78,13 @@ Test(options, boundaries_are_accepted) {
                RELIEF_OK);
   cr_assert_eq(parse("{\"additionalRelief\": {\"subjectAgeThreshold\": 65}}", &o, &err), RELIEF_OK);
 }
+
+/* Reading /dev/zero as the options file used to grow a buffer until memory
+ * ran out; an options file is small, so past 1 MiB it is refused. */
+Test(options, endless_file_is_refused_not_read_forever) {
+  relief_options o;
+  relief_error err;
+  cr_assert_eq(relief_options_load("/dev/zero", &o, &err), RELIEF_E_USAGE);
+  cr_assert(strstr(err.message, "over"), "%s", err.message);
+  cr_assert_str_eq(err.file, "/dev/zero");
+}
