@@ -44,8 +44,9 @@ static const char *arena_fmt(report_model *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static const char *arena_fmt(report_model *m, const char *fmt, ...) {
   va_list ap;
+  char probe[1];
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(probe, sizeof probe, fmt, ap);
   va_end(ap);
   char *s = arena_alloc(m, (size_t)n + 1);
   va_start(ap, fmt);
@@ -344,11 +345,11 @@ static void outcome_blocks(report_model *m, const json_t *sum, const char *base,
 /* Dismissals and reductions by the reason that decided them. */
 static void reason_blocks(report_model *m, const json_t *sum, const char *base, int level) {
   static const struct {
-    const char *key, *format;
+    const char *key, *before, *after; /* the label is before + key + after */
   } groups[] = {
-      {"convictionDismissalCountByCodeSection", "Dismissed: all HS %s convictions"},
-      {"convictionReductionCountByCodeSection", "Reduced: all HS %s convictions"},
-      {"convictionDismissalCountByAdditionalRelief", "Dismissed: %s"},
+      {"convictionDismissalCountByCodeSection", "Dismissed: all HS ", " convictions"},
+      {"convictionReductionCountByCodeSection", "Reduced: all HS ", " convictions"},
+      {"convictionDismissalCountByAdditionalRelief", "Dismissed: ", ""},
   };
   int total = 0;
   for (size_t g = 0; g < 3; g++) total += (int)json_object_size(json_object_get(sum, groups[g].key));
@@ -368,7 +369,7 @@ static void reason_blocks(report_model *m, const json_t *sum, const char *base, 
     int n;
     const char **keys = sorted_keys(m, obj, &n);
     for (int k = 0; k < n; k++, row++) {
-      label(cell(t, row, 0), arena_fmt(m, groups[g].format, keys[k]));
+      label(cell(t, row, 0), arena_fmt(m, "%s%s%s", groups[g].before, keys[k], groups[g].after));
       if (!figure(m, cell(t, row, 1), obj, obj_base, keys[k])) absent(cell(t, row, 1));
     }
   }

@@ -14,10 +14,14 @@ static char *make_row(int n_fields, int override_at, const char *override, const
   size_t o = 0;
   for (int i = 0; i < n_fields; i++) {
     if (i) buf[o++] = ',';
-    if (i == override_at) o += (size_t)sprintf(buf + o, "%s", override);
-    else o += (size_t)sprintf(buf + o, "f%d", i);
+    if (i == override_at) {
+      memcpy(buf + o, override, strlen(override));
+      o += strlen(override);
+    } else {
+      o += (size_t)snprintf(buf + o, sizeof buf - o, "f%d", i);
+    }
   }
-  o += (size_t)sprintf(buf + o, "%s", end);
+  memcpy(buf + o, end, strlen(end) + 1);
   return buf;
 }
 
