@@ -445,6 +445,7 @@ void pipeline_evaluate(pipeline *pl) {
     for (int t = 0; t < nt; t++) n += scratch[t].n_motion_pairs;
     pl->motion_pairs = malloc((n ? n : 1) * sizeof *pl->motion_pairs);
     for (int t = 0; t < nt; t++) {
+      if (!scratch[t].n_motion_pairs) continue;
       memcpy(pl->motion_pairs + pl->n_motion_pairs, scratch[t].motion_pairs,
              scratch[t].n_motion_pairs * sizeof *pl->motion_pairs);
       pl->n_motion_pairs += scratch[t].n_motion_pairs;
