@@ -433,7 +433,7 @@ static void county_blocks(report_model *m, const json_t *counties) {
   if (!n) return;
   heading(m, 2, "By county", NULL);
   paragraph(m, "Each county's own figures follow this table; select a county to go to them.");
-  static const struct {
+  const struct { /* automatic: its initialisers read the tables above */
     const char *scenario, *key, *title;
   } cols[] = {
       {scenarios[0].key, relief_counts[0].key, "No longer a felony"},
