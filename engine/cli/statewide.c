@@ -181,6 +181,11 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
     code = cli_fail(env, outputs, NULL, NULL, &err);
     goto done;
   }
+  const char **command_line = malloc((size_t)(argc + 1) * sizeof *command_line);
+  command_line[0] = env->program;
+  memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
+  cfg.command_line = command_line;
+  cfg.n_command_line = argc + 1;
   cfg.inputs = (const char *const *)files.items;
   cfg.n_inputs = files.n;
   cli_progress progress;
@@ -189,6 +194,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   cfg.progress_user = &progress;
   relief_statewide_result res;
   relief_status st = relief_statewide(&cfg, &res, &err);
+  free(command_line);
   cli_progress_finish(&progress);
   if (st) {
     code = cli_fail(env, outputs, NULL, err.file[0] ? err.file : NULL, &err);

@@ -113,13 +113,21 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
-static relief_status output_entry(json_t *list, const relief_outfile *f, relief_error *err) {
+/* The output's path relative to the outputs folder (COUNTY/file statewide). */
+static const char *relative_to(const char *dir, const char *path) {
+  size_t n = strlen(dir);
+  if (!strncmp(path, dir, n) && path[n] == '/') return path + n + 1;
+  return base_name(path);
+}
+
+static relief_status output_entry(json_t *list, const relief_outfile *f, const char *dir,
+                                  relief_error *err) {
   uint64_t size;
   char hex[33];
   relief_status st = hash_file(f->temp_path, f->final_path, &size, hex, err);
   if (st) return st;
   json_t *o = json_object();
-  json_object_set_new(o, "path", json_string(base_name(f->final_path)));
+  json_object_set_new(o, "path", json_string(relative_to(dir, f->final_path)));
   json_object_set_new(o, "size", json_integer((json_int_t)size));
   json_object_set_new(o, "xxh3_128", json_string(hex));
   json_array_append_new(list, o);
@@ -170,8 +178,8 @@ relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief
   }
   json_object_set_new(root, "inputs", inputs);
   json_t *outputs = json_array();
-  for (size_t k = 0; k < n_outs && !st; k++) st = output_entry(outputs, &outs[k], err);
-  if (!st) st = output_entry(outputs, summary, err);
+  for (size_t k = 0; k < n_outs && !st; k++) st = output_entry(outputs, &outs[k], cfg->outputs_dir, err);
+  if (!st) st = output_entry(outputs, summary, cfg->outputs_dir, err);
   json_object_set_new(root, "outputs", outputs);
   json_t *timings = json_object();
   json_object_set_new(timings, "runSeconds", json_real(res->seconds));

@@ -50,13 +50,6 @@ static void json_add(json_t *a, json_t *b) {
   }
 }
 
-static relief_status write_json(const char *path, json_t *root, relief_error *err) {
-  char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-  relief_status st = relief_write_file_atomic(path, text, strlen(text), err);
-  free(text);
-  return st;
-}
-
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
                                relief_error *err) {
   memset(res, 0, sizeof *res);
@@ -160,11 +153,6 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
     json_object_set_new(root, "totals", totals);
     json_object_set_new(root, "counties", counties);
-    for (size_t k = 0; k < pl.n_plans && !st; k++)
-      for (int f = 0; f < pl.plans[k].n_files && !st; f++)
-        st = relief_outfile_commit(&pl.plans[k].files[f], err);
-    for (size_t k = 0; k < pl.n_plans && !st; k++)
-      if (summaries[k].temp_path[0]) st = relief_outfile_commit(&summaries[k], err);
     staged_report report = {0};
     if (!st && cfg->report) {
       relief_summary all = {0};
@@ -180,11 +168,49 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       free(text);
       json_decref(extra);
     }
-    if (!st) st = staged_report_commit(&report, err);
-    staged_report_discard(&report);
+    relief_outfile statewide = {0}, manifest = {0};
     snprintf(path, sizeof path, "%s/statewide_summary.json", cfg->outputs_dir);
-    if (!st) st = write_json(path, root, err);
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    if (!st) st = relief_outfile_open(&statewide, path, err);
+    if (!st) st = relief_outfile_write(&statewide, text, strlen(text), err);
+    if (!st) st = relief_outfile_finish(&statewide, err);
+    free(text);
     json_decref(root);
+    /* every output, in commit order: bundles, county summaries, report */
+    size_t n_outs = 0;
+    relief_outfile *outs = calloc(pl.n_plans * (BUNDLE_FILES + 1) + 3, sizeof *outs);
+    for (size_t k = 0; k < pl.n_plans; k++)
+      for (int f = 0; f < pl.plans[k].n_files; f++) outs[n_outs++] = pl.plans[k].files[f];
+    for (size_t k = 0; k < pl.n_plans; k++)
+      if (summaries[k].temp_path[0]) outs[n_outs++] = summaries[k];
+    if (report.dir[0]) {
+      outs[n_outs++] = report.files[0];
+      outs[n_outs++] = report.files[1];
+    }
+    if (!st) { /* the manifest describes the finished temporaries */
+      const relief_flow **flows = calloc(pl.n_plans + 1, sizeof *flows);
+      int n_flows = 0;
+      for (size_t k = 0; k < pl.n_plans; k++)
+        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY) flows[n_flows++] = &pl.plans[k].flow;
+      flows[n_flows++] = &pl.dismiss_all;
+      relief_run_config as_run = {.inputs = cfg->inputs, .n_inputs = cfg->n_inputs,
+                                  .county = "(all counties)", .compute_day = cfg->compute_day,
+                                  .options = cfg->options, .outputs_dir = cfg->outputs_dir,
+                                  .command_line = cfg->command_line,
+                                  .n_command_line = cfg->n_command_line};
+      relief_run_result as_result = {.people = res->people, .seconds = res->seconds};
+      as_result.summary.line_count = res->rows;
+      st = relief_manifest_prepare(&as_run, &as_result, flows, n_flows, outs, n_outs, &statewide,
+                                   &manifest, err);
+      free(flows);
+    }
+    for (size_t k = 0; k < n_outs && !st; k++) st = relief_outfile_commit(&outs[k], err);
+    if (!st) st = relief_outfile_commit(&statewide, err);
+    if (!st) st = relief_outfile_commit(&manifest, err);
+    free(outs);
+    staged_report_discard(&report);
+    relief_outfile_discard(&statewide);
+    relief_outfile_discard(&manifest);
     for (size_t k = 0; k < pl.n_plans; k++) relief_outfile_discard(&summaries[k]);
     free(summaries);
   }

@@ -154,6 +154,8 @@ typedef struct {
   bool summary_only;          /* no row files */
   bool trace, review_files;   /* as in relief_run_config */
   bool forms, report;
+  const char *const *command_line; /* for the manifest; may be NULL */
+  int n_command_line;
   int threads;
   relief_progress_fn progress;
   void *progress_user;

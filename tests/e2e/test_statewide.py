@@ -214,6 +214,23 @@ def streamed_zstd_matches_plain(env):
     return len(outs[0])
 
 
+@test
+def manifest_lists_every_output(env):
+    out = env.statewide(env.plain, 2)
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    listed = {o["path"]: o["size"] for o in m["outputs"]}
+    on_disk = {}
+    for d, _, files in os.walk(out):
+        for name in files:
+            rel = os.path.relpath(os.path.join(d, name), out)
+            if rel != "manifest.json":
+                on_disk[rel] = os.path.getsize(os.path.join(d, name))
+    assert listed == on_disk, sorted(set(listed) ^ set(on_disk))[:5]
+    assert len(m["inputs"]) == len(input_files(env.plain))
+    assert m["counts"]["rows"] == json.load(open(os.path.join(out, "statewide_summary.json")))["rows"]
+    return len(listed)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--relief", required=True)
