@@ -112,7 +112,7 @@ static void build_person(pipeline *pl, const row_ref *refs, size_t n, person_scr
     if (seen) p->convictions[p->n_convictions - 1].sentence_end_ns += r->sentence_ns;
     if (r->flags & ROW_DECEASED) p->deceased = true;
     if (r->ofn_id) {
-      const char *ofn = relief_intern_str(&seg->ofns, r->ofn_id - 1, NULL);
+      const char *ofn = seg->ofns.data + r->ofn_id - 1;
       int dup = 0;
       for (int i = 0; i < p->n_case_numbers && !dup; i++)
         dup = p->case_numbers[i].step_key == r->step_key && !strcmp(p->case_numbers[i].ofn, ofn);

@@ -167,7 +167,6 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
   relief_field f[RELIEF_NCOLS];
   scratch_t scratch = {0}, scratch2 = {0}, row_buf = {0};
   relief_intern_init(&s->sections);
-  relief_intern_init(&s->ofns);
   relief_intern_init(&s->counties);
   relief_error err;
   const char *text = segment_text(pl, s, text_buf, &err);
@@ -214,7 +213,11 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
     if (court) {
       rec->flags |= ROW_COURT_ACTION;
       v = value_of(&f[RELIEF_COL_OFN], &scratch, &n);
-      if (n) rec->ofn_id = relief_intern_get(&s->ofns, v, n) + 1;
+      if (n) { /* most case numbers are distinct: stored, not interned */
+        rec->ofn_id = (uint32_t)s->ofns.len + 1;
+        relief_buf_append(&s->ofns, v, n);
+        relief_buf_putc(&s->ofns, 0);
+      }
     }
     if (arrest) {
       size_t off_n, com_n, cs_n;
@@ -256,6 +259,13 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
   free(scratch.data);
   free(scratch2.data);
   free(row_buf.data);
+  if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
+    row_rec *fit = realloc(s->rows, (s->n_rows ? s->n_rows : 1) * sizeof *s->rows);
+    if (fit) {
+      s->rows = fit;
+      s->cap_rows = s->n_rows;
+    }
+  }
   if (r < 0) {
     s->failed = true;
     s->perr = perr;
@@ -307,7 +317,7 @@ static void free_segment(segment_t *s) {
   free(s->county_map);
   free(s->result);
   relief_intern_free(&s->sections);
-  relief_intern_free(&s->ofns);
+  relief_buf_free(&s->ofns);
   relief_intern_free(&s->counties);
   memset(s, 0, sizeof *s);
 }

@@ -53,7 +53,7 @@ typedef struct {
   int32_t disp_day;
   int32_t dob_day;
   uint32_t class_id;   /* code-section class (convicted rows) */
-  uint32_t ofn_id;     /* case number id + 1 (COURT ACTION rows), 0 none */
+  uint32_t ofn_id;     /* case number's offset in the piece's ofns + 1, 0 none */
   uint32_t person;
   uint32_t cycle_key;  /* hash of the first 3 characters of CNT_ORDER */
   uint16_t county;     /* county id (convicted rows) */
@@ -73,7 +73,8 @@ typedef struct {
   size_t begin, end;    /* the piece's place in the input's whole text */
   row_rec *rows;
   size_t n_rows, cap_rows;
-  relief_intern sections, ofns, counties; /* distinct strings of this piece */
+  relief_intern sections, counties; /* distinct strings of this piece */
+  relief_buf ofns;      /* case numbers, each NUL-terminated; rows hold offset + 1 */
   uint32_t *class_map, *county_map;        /* piece ids → run ids */
   const char **result;  /* per row: "A\0B\0" result text, or NULL */
   uint8_t *capture;     /* --forms: CAPTURE_* bits per row */
