@@ -59,7 +59,7 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
   memset(person, 0, sizeof *person);
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
-  pipeline pl = {.classifier = classifier, .compute_day = cfg->compute_day};
+  pipeline pl = {.classifier = classifier, .compute_day = cfg->compute_day, .keep_keys = true};
   county_plan plan = {.name = cfg->county, .options = cfg->options};
   if (cfg->flow) plan.flow = *cfg->flow;
   else relief_flow_configurable(&plan.flow, &cfg->options);
@@ -75,7 +75,8 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
     for (size_t s = 0; s < pl.n_segs; s++)
       for (size_t j = 0; j < pl.segs[s].n_rows; j++) {
         const row_rec *r = &pl.segs[s].rows[j];
-        if (r->key.low64 == key.low64 && r->key.high64 == key.high64) {
+        const XXH128_hash_t *k = &pl.segs[s].keys[j];
+        if (k->low64 == key.low64 && k->high64 == key.high64) {
           pipeline_explain(&pl, r->person, fn, user, person);
           goto found;
         }

@@ -185,15 +185,18 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
     if (s->n_rows == s->cap_rows) {
       s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
       s->rows = realloc(s->rows, s->cap_rows * sizeof *s->rows);
+      s->keys = realloc(s->keys, s->cap_rows * sizeof *s->keys);
+      if (pl->merged) s->content = realloc(s->content, s->cap_rows * sizeof *s->content);
     }
-    row_rec *rec = &s->rows[s->n_rows++];
+    size_t row = s->n_rows++;
+    row_rec *rec = &s->rows[row];
     memset(rec, 0, sizeof *rec);
     const char *v = value_of(&f[RELIEF_COL_SUBJECT_ID], &scratch, &n);
     if (pl->merged) {
-      rec->key = merged_key(f, &scratch);
-      rec->content = content_hash(f, &row_buf, &scratch);
+      s->keys[row] = merged_key(f, &scratch);
+      s->content[row] = content_hash(f, &row_buf, &scratch);
     } else {
-      rec->key = relief_person_key(v, n);
+      s->keys[row] = relief_person_key(v, n);
       if (!n) rec->flags |= ROW_SUBJECT_EMPTY;
     }
     v = value_of(&f[RELIEF_COL_PRI_DOB], &scratch, &n);
@@ -260,11 +263,16 @@ static void parse_segment(pipeline *pl, segment_t *s, scratch_t *text_buf) {
   free(scratch2.data);
   free(row_buf.data);
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
-    row_rec *fit = realloc(s->rows, (s->n_rows ? s->n_rows : 1) * sizeof *s->rows);
-    if (fit) {
-      s->rows = fit;
-      s->cap_rows = s->n_rows;
+    size_t keep = s->n_rows ? s->n_rows : 1;
+    row_rec *fit = realloc(s->rows, keep * sizeof *s->rows);
+    XXH128_hash_t *keys = realloc(s->keys, keep * sizeof *s->keys);
+    if (fit) s->rows = fit;
+    if (keys) s->keys = keys;
+    if (s->content) {
+      uint64_t *content = realloc(s->content, keep * sizeof *s->content);
+      if (content) s->content = content;
     }
+    if (fit && keys) s->cap_rows = s->n_rows;
   }
   if (r < 0) {
     s->failed = true;
@@ -311,6 +319,8 @@ static void free_segment(segment_t *s) {
   }
   free(s->captured);
   free(s->capture);
+  free(s->keys);
+  free(s->content);
   free(s->stream_text);
   free(s->rows);
   free(s->class_map);
@@ -558,7 +568,7 @@ void pipeline_group(pipeline *pl) {
     segment_t *s = &pl->segs[i];
     s->result = calloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
     if (pl->forms) s->capture = calloc(s->n_rows ? s->n_rows : 1, 1);
-    for (size_t j = 0; j < s->n_rows; j++) count[i * P + (s->rows[j].key.high64 % P)]++;
+    for (size_t j = 0; j < s->n_rows; j++) count[i * P + (s->keys[j].high64 % P)]++;
   }
   /* where each (partition, segment) run of rows starts in the partition list */
   size_t *part_first = calloc(P + 1, sizeof *part_first), *at = malloc((n_segs * P + 1) * sizeof *at);
@@ -576,7 +586,7 @@ void pipeline_group(pipeline *pl) {
   for (size_t i = 0; i < n_segs; i++) {
     segment_t *s = &pl->segs[i];
     for (size_t j = 0; j < s->n_rows; j++)
-      by_part[at[i * P + (s->rows[j].key.high64 % P)]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+      by_part[at[i * P + (s->keys[j].high64 % P)]++] = (row_ref){(uint32_t)i, (uint32_t)j};
   }
   free(at);
   free(count);
@@ -589,7 +599,7 @@ void pipeline_group(pipeline *pl) {
     relief_key_map_init(&people, n / 8 + 16);
     for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
       row_rec *r = &pl->segs[by_part[k].seg].rows[by_part[k].j];
-      r->person = relief_key_map_get(&people, r->key);
+      r->person = relief_key_map_get(&people, pl->segs[by_part[k].seg].keys[by_part[k].j]);
     }
     part_people[q] = people.n;
     relief_key_map_free(&people);
@@ -625,6 +635,10 @@ void pipeline_group(pipeline *pl) {
   free(by_part);
   free(part_first);
   free(part_people);
+  for (size_t i = 0; i < n_segs && !pl->keep_keys; i++) {
+    free(pl->segs[i].keys);
+    pl->segs[i].keys = NULL;
+  }
   if (!pl->merged) return;
   /* A row whose content appears in several files is kept from the first
    * file that has it; copies are always the same person's rows, so this
@@ -638,11 +652,12 @@ void pipeline_group(pipeline *pl) {
     if (pl->segs[refs[n - 1].seg].input == first_input) continue; /* one file only */
     for (size_t k = 0; k < n; k++) {
       row_rec *r = &pl->segs[refs[k].seg].rows[refs[k].j];
+      uint64_t content = pl->segs[refs[k].seg].content[refs[k].j];
       int input = pl->segs[refs[k].seg].input;
       for (size_t e = 0; e < k; e++) {
         const row_rec *earlier = &pl->segs[refs[e].seg].rows[refs[e].j];
         if (pl->segs[refs[e].seg].input == input) break; /* rows are in input order */
-        if (!(earlier->flags & ROW_DUPLICATE) && earlier->content == r->content) {
+        if (!(earlier->flags & ROW_DUPLICATE) && pl->segs[refs[e].seg].content[refs[e].j] == content) {
           r->flags |= ROW_DUPLICATE;
           dropped++;
           break;
@@ -651,6 +666,10 @@ void pipeline_group(pipeline *pl) {
     }
   }
   pl->duplicate_rows = dropped;
+  for (size_t i = 0; i < n_segs; i++) {
+    free(pl->segs[i].content);
+    pl->segs[i].content = NULL;
+  }
 }
 
 void pipeline_free(pipeline *pl) {

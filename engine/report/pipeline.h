@@ -45,11 +45,9 @@ enum { RESULT_REVIEW = 1, RESULT_PLEA_ONLY = 2 };
 
 /* One input row as the decision needs it, instead of 95 strings. */
 typedef struct {
-  XXH128_hash_t key;   /* person key */
   uint64_t cnt_key;    /* XXH3 of CNT_ORDER */
   uint64_t step_key;   /* XXH3 of its first 6 characters */
   int64_t sentence_ns; /* this row's sentence part */
-  uint64_t content;    /* statewide: XXH3 of all 95 values, for cross-file copies */
   int32_t disp_day;
   int32_t dob_day;
   uint32_t class_id;   /* code-section class (convicted rows) */
@@ -73,6 +71,8 @@ typedef struct {
   size_t begin, end;    /* the piece's place in the input's whole text */
   row_rec *rows;
   size_t n_rows, cap_rows;
+  XXH128_hash_t *keys;  /* per row: the person key (freed once people are grouped) */
+  uint64_t *content;    /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
   relief_intern sections, counties; /* distinct strings of this piece */
   relief_buf ofns;      /* case numbers, each NUL-terminated; rows hold offset + 1 */
   uint32_t *class_map, *county_map;        /* piece ids → run ids */
@@ -104,6 +104,7 @@ typedef struct {
 
 typedef struct {
   bool merged;                 /* statewide: one population over all inputs */
+  bool keep_keys;              /* explain: keep the person keys after grouping */
   bool trace;                  /* a Rule column after the 18 */
   bool review_files;           /* Hand_Review.csv and Prop64_Results_Extended.csv */
   bool forms;                  /* court filings: capture what motions need */
