@@ -298,7 +298,11 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
           bundle_bufs *b = &st.per_plan[k];
           for (int f = 0; f < plan->n_files && !status; f++)
             status = relief_outfile_write(&plan->files[f], b->file[f].data, b->file[f].len, err);
-          for (int f = 0; f < BUNDLE_FILES; f++) b->file[f].len = 0;
+          for (int f = 0; f < BUNDLE_FILES; f++) {
+            b->file[f].len = 0;
+            /* statewide, a thread holds buffers for every county: keep only small ones */
+            if (pl->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
+          }
         }
         written += s->end - s->begin;
         rows_written += s->n_rows;
