@@ -27,6 +27,10 @@ const char *forms_us_date(int day, char *out);
 
 /* ---- PDF documents ---- */
 
+/* Adds a US-letter portrait page to doc and appends it to the page list
+ * *pages (n used of cap, grown as needed). Returns the page. */
+HPDF_Page forms_add_letter_page(HPDF_Doc doc, HPDF_Page **pages, int *n, int *cap);
+
 /* A libharu document and what drawing on it needs. libharu reports errors
  * through a callback; the first one is kept in status/detail. */
 typedef struct {

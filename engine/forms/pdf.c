@@ -146,3 +146,15 @@ void forms_line(HPDF_Page page, float x0, float y0, float x1, float y1, float li
   HPDF_Page_LineTo(page, x1, y1);
   HPDF_Page_Stroke(page);
 }
+
+HPDF_Page forms_add_letter_page(HPDF_Doc doc, HPDF_Page **pages, int *n, int *cap) {
+  HPDF_Page page = HPDF_AddPage(doc);
+  HPDF_Page_SetSize(page, HPDF_PAGE_SIZE_LETTER, HPDF_PAGE_PORTRAIT);
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 8;
+    *pages = realloc(*pages, (size_t)*cap * sizeof **pages);
+    if (!*pages) abort(); /* out of memory: nothing sane to do */
+  }
+  (*pages)[(*n)++] = page;
+  return page;
+}

@@ -21,14 +21,7 @@ typedef struct {
 } pen;
 
 static void start_page(pen *p) {
-  p->page = HPDF_AddPage(p->pdf->doc);
-  HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_LETTER, HPDF_PAGE_PORTRAIT);
-  if (p->n_pages == p->cap_pages) {
-    p->cap_pages = p->cap_pages ? 2 * p->cap_pages : 8;
-    p->pages = realloc(p->pages, (size_t)p->cap_pages * sizeof *p->pages);
-    if (!p->pages) abort(); /* out of memory: nothing sane to do */
-  }
-  p->pages[p->n_pages++] = p->page;
+  p->page = forms_add_letter_page(p->pdf->doc, &p->pages, &p->n_pages, &p->cap_pages);
   p->y = TOP;
 }
 
