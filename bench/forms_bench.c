@@ -13,8 +13,8 @@
 #include "relief/doj.h"
 #include "relief/forms.h"
 
-static const char *const surnames[] = {"GARCIA", "NGUYEN", "SMITH", "O'BRIEN", "MUNOZ-REYES",
-                                       "JOHNSON", "KIM", "WASHINGTON"};
+static const char *const surnames[] = {"GARCIA",      "NGUYEN",  "SMITH", "O'BRIEN",
+                                       "MUNOZ-REYES", "JOHNSON", "KIM",   "WASHINGTON"};
 static const char *const given[] = {"MARIA", "JOSE", "JAMES", "LINH", "DESHAWN", "ANNA"};
 static const struct {
   const char *section, *offense;
@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
   const char *dir = argc > 2 ? argv[2] : "/tmp/relief-forms-bench";
   relief_motion *motions = calloc(n, sizeof *motions);
   relief_motion_count *counts = calloc(n * 3, sizeof *counts);
-  char (*names)[64] = calloc(n, 64), (*ciis)[24] = calloc(n, 24), (*cases)[64] = calloc(n, 64);
+  char(*names)[64] = calloc(n, 64), (*ciis)[24] = calloc(n, 24), (*cases)[64] = calloc(n, 64);
   for (size_t i = 0; i < n; i++) {
     int k = 1 + (int)(i % 3);
     for (int c = 0; c < k; c++) {
@@ -45,12 +45,17 @@ int main(int argc, char **argv) {
     snprintf(names[i], 64, "%s,%s", surnames[i % 8], given[i % 6]);
     snprintf(ciis[i], 24, "%09zu", 100000000 + i * 7);
     snprintf(cases[i], 64, "CR%07zu; MA%06zu", i * 13 % 9999999, i % 999999);
-    motions[i] = (relief_motion){.county = "LOS ANGELES", .step = "001001",
-                                 .case_numbers = cases[i], .name = names[i],
-                                 .akas = i % 5 ? "" : "DOE,JANE; DOE,J",
-                                 .dob_day = i % 11 ? relief_days_from_civil(1960 + (int)(i % 40), 5, 17)
-                                                   : RELIEF_DAY_UNKNOWN,
-                                 .cii = ciis[i], .counts = &counts[i * 3], .n_counts = k};
+    motions[i] =
+        (relief_motion){.county = "LOS ANGELES",
+                        .step = "001001",
+                        .case_numbers = cases[i],
+                        .name = names[i],
+                        .akas = i % 5 ? "" : "DOE,JANE; DOE,J",
+                        .dob_day = i % 11 ? relief_days_from_civil(1960 + (int)(i % 40), 5, 17)
+                                          : RELIEF_DAY_UNKNOWN,
+                        .cii = ciis[i],
+                        .counts = &counts[i * 3],
+                        .n_counts = k};
   }
   relief_error err;
   double t0 = omp_get_wtime();

@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < opt.n_reduce; i++)
     if (opt.reduce[i] < 1 || opt.reduce[i] > 4) abort();
   if (opt.age_threshold && (opt.age_threshold < 40 || opt.age_threshold > 65)) abort();
-  if (opt.years_since_conviction && (opt.years_since_conviction < 1 || opt.years_since_conviction > 15))
+  if (opt.years_since_conviction &&
+      (opt.years_since_conviction < 1 || opt.years_since_conviction > 15))
     abort();
   if (opt.years_crime_free && (opt.years_crime_free < 1 || opt.years_crime_free > 15)) abort();
   relief_flow flow;

@@ -29,7 +29,8 @@ typedef struct {
 } parse_result;
 
 /* Parses text[begin, end) as the run does; every value is unescaped once. */
-static void parse_range(const char *text, size_t begin, size_t end, parse_result *r, char *scratch) {
+static void parse_range(const char *text, size_t begin, size_t end, parse_result *r,
+                        char *scratch) {
   size_t pos = begin, start;
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
@@ -84,9 +85,9 @@ static void check_text(const char *text, size_t size, size_t n_wanted, char *scr
           a->fields[k].flags != b->fields[k].flags)
         abort();
   }
-  if (whole.failed && (whole.perr.code != chunked.perr.code ||
-                       whole.perr.offset != chunked.perr.offset ||
-                       whole.perr.row_offset != chunked.perr.row_offset))
+  if (whole.failed &&
+      (whole.perr.code != chunked.perr.code || whole.perr.offset != chunked.perr.offset ||
+       whole.perr.row_offset != chunked.perr.row_offset))
     abort();
   if (whole.failed) (void)relief_line_of_offset(text, whole.perr.offset);
   free(whole.rows);

@@ -10,38 +10,39 @@
 /* Approximate 2020 census populations; county codes are the 1-based
  * alphabetical positions (LOS ANGELES = 19), as in STP_ORI_CNTY_CODE. */
 static const county_entry california_counties[CALIFORNIA_COUNTY_COUNT] = {
-    {TEXT("ALAMEDA"), 1682353},        {TEXT("ALPINE"), 1204},
-    {TEXT("AMADOR"), 40474},           {TEXT("BUTTE"), 211632},
-    {TEXT("CALAVERAS"), 45292},        {TEXT("COLUSA"), 21839},
-    {TEXT("CONTRA COSTA"), 1165927},   {TEXT("DEL NORTE"), 27743},
-    {TEXT("EL DORADO"), 191185},       {TEXT("FRESNO"), 1008654},
-    {TEXT("GLENN"), 28917},            {TEXT("HUMBOLDT"), 136463},
-    {TEXT("IMPERIAL"), 179702},        {TEXT("INYO"), 19016},
-    {TEXT("KERN"), 909235},            {TEXT("KINGS"), 152486},
-    {TEXT("LAKE"), 68163},             {TEXT("LASSEN"), 32730},
-    {TEXT("LOS ANGELES"), 10014009},   {TEXT("MADERA"), 156255},
-    {TEXT("MARIN"), 262321},           {TEXT("MARIPOSA"), 17131},
-    {TEXT("MENDOCINO"), 91601},        {TEXT("MERCED"), 281202},
-    {TEXT("MODOC"), 8700},             {TEXT("MONO"), 13195},
-    {TEXT("MONTEREY"), 439035},        {TEXT("NAPA"), 138019},
-    {TEXT("NEVADA"), 102241},          {TEXT("ORANGE"), 3186989},
-    {TEXT("PLACER"), 404739},          {TEXT("PLUMAS"), 19790},
-    {TEXT("RIVERSIDE"), 2418185},      {TEXT("SACRAMENTO"), 1585055},
-    {TEXT("SAN BENITO"), 64209},       {TEXT("SAN BERNARDINO"), 2181654},
-    {TEXT("SAN DIEGO"), 3298634},      {TEXT("SAN FRANCISCO"), 873965},
-    {TEXT("SAN JOAQUIN"), 779233},     {TEXT("SAN LUIS OBISPO"), 282424},
-    {TEXT("SAN MATEO"), 764442},       {TEXT("SANTA BARBARA"), 448229},
-    {TEXT("SANTA CLARA"), 1936259},    {TEXT("SANTA CRUZ"), 270861},
-    {TEXT("SHASTA"), 182155},          {TEXT("SIERRA"), 3236},
-    {TEXT("SISKIYOU"), 44076},         {TEXT("SOLANO"), 453491},
-    {TEXT("SONOMA"), 488863},          {TEXT("STANISLAUS"), 552878},
-    {TEXT("SUTTER"), 99633},           {TEXT("TEHAMA"), 65829},
-    {TEXT("TRINITY"), 16112},          {TEXT("TULARE"), 473117},
-    {TEXT("TUOLUMNE"), 55620},         {TEXT("VENTURA"), 843843},
-    {TEXT("YOLO"), 216403},            {TEXT("YUBA"), 81575},
+    {TEXT("ALAMEDA"), 1682353},      {TEXT("ALPINE"), 1204},
+    {TEXT("AMADOR"), 40474},         {TEXT("BUTTE"), 211632},
+    {TEXT("CALAVERAS"), 45292},      {TEXT("COLUSA"), 21839},
+    {TEXT("CONTRA COSTA"), 1165927}, {TEXT("DEL NORTE"), 27743},
+    {TEXT("EL DORADO"), 191185},     {TEXT("FRESNO"), 1008654},
+    {TEXT("GLENN"), 28917},          {TEXT("HUMBOLDT"), 136463},
+    {TEXT("IMPERIAL"), 179702},      {TEXT("INYO"), 19016},
+    {TEXT("KERN"), 909235},          {TEXT("KINGS"), 152486},
+    {TEXT("LAKE"), 68163},           {TEXT("LASSEN"), 32730},
+    {TEXT("LOS ANGELES"), 10014009}, {TEXT("MADERA"), 156255},
+    {TEXT("MARIN"), 262321},         {TEXT("MARIPOSA"), 17131},
+    {TEXT("MENDOCINO"), 91601},      {TEXT("MERCED"), 281202},
+    {TEXT("MODOC"), 8700},           {TEXT("MONO"), 13195},
+    {TEXT("MONTEREY"), 439035},      {TEXT("NAPA"), 138019},
+    {TEXT("NEVADA"), 102241},        {TEXT("ORANGE"), 3186989},
+    {TEXT("PLACER"), 404739},        {TEXT("PLUMAS"), 19790},
+    {TEXT("RIVERSIDE"), 2418185},    {TEXT("SACRAMENTO"), 1585055},
+    {TEXT("SAN BENITO"), 64209},     {TEXT("SAN BERNARDINO"), 2181654},
+    {TEXT("SAN DIEGO"), 3298634},    {TEXT("SAN FRANCISCO"), 873965},
+    {TEXT("SAN JOAQUIN"), 779233},   {TEXT("SAN LUIS OBISPO"), 282424},
+    {TEXT("SAN MATEO"), 764442},     {TEXT("SANTA BARBARA"), 448229},
+    {TEXT("SANTA CLARA"), 1936259},  {TEXT("SANTA CRUZ"), 270861},
+    {TEXT("SHASTA"), 182155},        {TEXT("SIERRA"), 3236},
+    {TEXT("SISKIYOU"), 44076},       {TEXT("SOLANO"), 453491},
+    {TEXT("SONOMA"), 488863},        {TEXT("STANISLAUS"), 552878},
+    {TEXT("SUTTER"), 99633},         {TEXT("TEHAMA"), 65829},
+    {TEXT("TRINITY"), 16112},        {TEXT("TULARE"), 473117},
+    {TEXT("TUOLUMNE"), 55620},       {TEXT("VENTURA"), 843843},
+    {TEXT("YOLO"), 216403},          {TEXT("YUBA"), 81575},
 };
 
-#define OFFENSE(descr, code, toc, cls, weight) { TEXT(descr), TEXT(code), toc, cls, weight }
+#define OFFENSE(descr, code, toc, cls, weight)                                                     \
+  { TEXT(descr), TEXT(code), toc, cls, weight }
 
 static const offense_entry offense_table[] = {
     /* Prop 64: every spelling the extracts use. */
@@ -70,7 +71,8 @@ static const offense_entry offense_table[] = {
     OFFENSE("148.9 PC-FALSE ID TO PEACE OFFICER", "13150", 'M', OFFENSE_RELATED, 20),
     OFFENSE("602 PC-TRESPASSING", "14602", 'M', OFFENSE_RELATED, 40),
     OFFENSE("466 PC-POSSESS BURGLARY TOOLS", "14466", 'M', OFFENSE_RELATED, 10),
-    OFFENSE("4060 BP-POSSESS CONTROLLED SUBSTANCE W/O PRESCRIPTION", "24060", 'M', OFFENSE_RELATED, 15),
+    OFFENSE("4060 BP-POSSESS CONTROLLED SUBSTANCE W/O PRESCRIPTION", "24060", 'M', OFFENSE_RELATED,
+            15),
     OFFENSE("4140 BP-POSSESS HYPODERMIC NEEDLE", "24140", 'M', OFFENSE_RELATED, 8),
     OFFENSE("11550(A) HS-UNDER INFLUENCE CONTROLLED SUBSTANCE", "33550", 'M', OFFENSE_RELATED, 40),
     OFFENSE("40508(A) VC-FAIL TO APPEAR:WRITTEN PROMISE", "54050", 'M', OFFENSE_RELATED, 40),
@@ -80,9 +82,12 @@ static const offense_entry offense_table[] = {
     OFFENSE("664/187 PC-ATTEMPTED MURDER", "10664", 'F', OFFENSE_SUPERSTRIKE, 25),
     OFFENSE("187(A) PC-MURDER:FIRST DEGREE", "10188", 'F', OFFENSE_SUPERSTRIKE, 10),
     OFFENSE("261(A)(2) PC-RAPE BY FORCE/FEAR/ETC", "10261", 'F', OFFENSE_SUPERSTRIKE, 20),
-    OFFENSE("288(A) PC-LEWD OR LASCIV ACTS W/CHILD UNDER 14", "10288", 'F', OFFENSE_SUPERSTRIKE, 20),
-    OFFENSE("220 PC-ASSAULT WITH INTENT TO COMMIT MAYHEM/RAPE", "10220", 'F', OFFENSE_SUPERSTRIKE, 10),
-    OFFENSE("245(D)(3) PC-ASSAULT W/MACHINE GUN ON PEACE OFFICER", "10245", 'F', OFFENSE_SUPERSTRIKE, 3),
+    OFFENSE("288(A) PC-LEWD OR LASCIV ACTS W/CHILD UNDER 14", "10288", 'F', OFFENSE_SUPERSTRIKE,
+            20),
+    OFFENSE("220 PC-ASSAULT WITH INTENT TO COMMIT MAYHEM/RAPE", "10220", 'F', OFFENSE_SUPERSTRIKE,
+            10),
+    OFFENSE("245(D)(3) PC-ASSAULT W/MACHINE GUN ON PEACE OFFICER", "10245", 'F',
+            OFFENSE_SUPERSTRIKE, 3),
     OFFENSE("191.5 PC-GROSS VEH MANSLAUGHTER WHILE INTOX", "10191", 'F', OFFENSE_SUPERSTRIKE, 8),
     OFFENSE("269 PC-AGGRAVATED SEXUAL ASSAULT OF CHILD", "10269", 'F', OFFENSE_SUPERSTRIKE, 4),
     OFFENSE("186.22(B)(4) PC-GANG ENHANCEMENT", "10186", 'F', OFFENSE_SUPERSTRIKE, 3),
@@ -113,7 +118,8 @@ static const offense_entry offense_table[] = {
     OFFENSE("14601.1(A) VC-DRIVE WHILE LIC SUSPENDED/ETC", "54601", 'M', OFFENSE_OTHER, 50),
     OFFENSE("496(A) PC-RECEIVE/ETC KNOWN STOLEN PROPERTY", "14496", 'F', OFFENSE_OTHER, 30),
     OFFENSE("470(A) PC-FORGERY", "14470", 'F', OFFENSE_OTHER, 10),
-    OFFENSE("12020(A) PC-POSSESS/MANUFACTURE/SELL DANGEROUS WEAPON", "12020", 'F', OFFENSE_OTHER, 10),
+    OFFENSE("12020(A) PC-POSSESS/MANUFACTURE/SELL DANGEROUS WEAPON", "12020", 'F', OFFENSE_OTHER,
+            10),
     OFFENSE("415 PC-FIGHT/NOISE/OFFENSIVE WORDS", "14415", 'M', OFFENSE_OTHER, 30),
     OFFENSE("594(A) PC-VANDALISM", "14594", 'M', OFFENSE_OTHER, 30),
     OFFENSE("25850(A) PC-CARRY LOADED FIREARM IN PUBLIC", "25850", 'F', OFFENSE_OTHER, 10),
@@ -135,7 +141,8 @@ static const disposition_entry disposition_table[DISPOSITION_COUNT] = {
     [DISPOSITION_RELEASED] = {TEXT("REL/TOT OTHER JURIS/AUTH"), 0, TEXT(""), TEXT("")},
     [DISPOSITION_DETENTION_ONLY] = {TEXT("DETENTION ONLY"), 0, TEXT(""), TEXT("")},
     [DISPOSITION_CONVICTED_JAIL] = {TEXT("CONVICTED-JAIL"), 1, TEXT("J"), TEXT("JAIL")},
-    [DISPOSITION_CONVICTED_PROBATION] = {TEXT("CONVICTED-PROBATION"), 1, TEXT("P"), TEXT("PROBATION")},
+    [DISPOSITION_CONVICTED_PROBATION] = {TEXT("CONVICTED-PROBATION"), 1, TEXT("P"),
+                                         TEXT("PROBATION")},
     [DISPOSITION_CONVICTED_PRISON] = {TEXT("CONVICTED-PRISON"), 1, TEXT("S"), TEXT("PRISON")},
     [DISPOSITION_CONVICTED_FINE] = {TEXT("CONVICTED-FINE"), 1, TEXT("F"), TEXT("FINE")},
     [DISPOSITION_DISMISSED] = {TEXT("DISMISSED"), 0, TEXT(""), TEXT("")},
@@ -143,46 +150,55 @@ static const disposition_entry disposition_table[DISPOSITION_COUNT] = {
 };
 
 static const text conviction_status_table[CONVICTION_STATUS_COUNT] = {
-    TEXT(""), TEXT("FELONY"), TEXT("MISDEMEANOR"), TEXT("INFRACTION"),
+    TEXT(""),
+    TEXT("FELONY"),
+    TEXT("MISDEMEANOR"),
+    TEXT("INFRACTION"),
 };
 
 static const text sentence_unit_code_table[SENTENCE_UNIT_COUNT] = {
-    TEXT(""), TEXT("D"), TEXT("M"), TEXT("Y"),
+    TEXT(""),
+    TEXT("D"),
+    TEXT("M"),
+    TEXT("Y"),
 };
 
 static const text sentence_unit_name_table[SENTENCE_UNIT_COUNT] = {
-    TEXT(""), TEXT("DAYS"), TEXT("MONTHS"), TEXT("YEARS"),
+    TEXT(""),
+    TEXT("DAYS"),
+    TEXT("MONTHS"),
+    TEXT("YEARS"),
 };
 
 static const text last_name_table[] = {
-    TEXT("GARCIA"), TEXT("HERNANDEZ"), TEXT("LOPEZ"), TEXT("MARTINEZ"), TEXT("GONZALEZ"),
-    TEXT("RODRIGUEZ"), TEXT("SMITH"), TEXT("JOHNSON"), TEXT("WILLIAMS"), TEXT("BROWN"),
-    TEXT("JONES"), TEXT("MILLER"), TEXT("DAVIS"), TEXT("NGUYEN"), TEXT("KIM"),
-    TEXT("PEREZ"), TEXT("SANCHEZ"), TEXT("RAMIREZ"), TEXT("TORRES"), TEXT("FLORES"),
-    TEXT("RIVERA"), TEXT("GOMEZ"), TEXT("DIAZ"), TEXT("REYES"), TEXT("MORALES"),
-    TEXT("CRUZ"), TEXT("ORTIZ"), TEXT("GUTIERREZ"), TEXT("CHAVEZ"), TEXT("RAMOS"),
-    TEXT("WILSON"), TEXT("ANDERSON"), TEXT("TAYLOR"), TEXT("THOMAS"), TEXT("MOORE"),
-    TEXT("JACKSON"), TEXT("MARTIN"), TEXT("LEE"), TEXT("THOMPSON"), TEXT("WHITE"),
-    TEXT("HARRIS"), TEXT("CLARK"), TEXT("LEWIS"), TEXT("ROBINSON"), TEXT("WALKER"),
-    TEXT("YOUNG"), TEXT("ALLEN"), TEXT("KING"), TEXT("WRIGHT"), TEXT("SCOTT"),
-    TEXT("TRAN"), TEXT("PHAM"), TEXT("WONG"), TEXT("CHEN"), TEXT("PATEL"),
-    TEXT("VASQUEZ"), TEXT("CASTILLO"), TEXT("MENDOZA"), TEXT("ALVAREZ"), TEXT("ROMERO"),
-    TEXT("O'BRIEN"), TEXT("MCDONALD"), TEXT("DE LA CRUZ"), TEXT("VAN DYKE"),
+    TEXT("GARCIA"),    TEXT("HERNANDEZ"), TEXT("LOPEZ"),      TEXT("MARTINEZ"), TEXT("GONZALEZ"),
+    TEXT("RODRIGUEZ"), TEXT("SMITH"),     TEXT("JOHNSON"),    TEXT("WILLIAMS"), TEXT("BROWN"),
+    TEXT("JONES"),     TEXT("MILLER"),    TEXT("DAVIS"),      TEXT("NGUYEN"),   TEXT("KIM"),
+    TEXT("PEREZ"),     TEXT("SANCHEZ"),   TEXT("RAMIREZ"),    TEXT("TORRES"),   TEXT("FLORES"),
+    TEXT("RIVERA"),    TEXT("GOMEZ"),     TEXT("DIAZ"),       TEXT("REYES"),    TEXT("MORALES"),
+    TEXT("CRUZ"),      TEXT("ORTIZ"),     TEXT("GUTIERREZ"),  TEXT("CHAVEZ"),   TEXT("RAMOS"),
+    TEXT("WILSON"),    TEXT("ANDERSON"),  TEXT("TAYLOR"),     TEXT("THOMAS"),   TEXT("MOORE"),
+    TEXT("JACKSON"),   TEXT("MARTIN"),    TEXT("LEE"),        TEXT("THOMPSON"), TEXT("WHITE"),
+    TEXT("HARRIS"),    TEXT("CLARK"),     TEXT("LEWIS"),      TEXT("ROBINSON"), TEXT("WALKER"),
+    TEXT("YOUNG"),     TEXT("ALLEN"),     TEXT("KING"),       TEXT("WRIGHT"),   TEXT("SCOTT"),
+    TEXT("TRAN"),      TEXT("PHAM"),      TEXT("WONG"),       TEXT("CHEN"),     TEXT("PATEL"),
+    TEXT("VASQUEZ"),   TEXT("CASTILLO"),  TEXT("MENDOZA"),    TEXT("ALVAREZ"),  TEXT("ROMERO"),
+    TEXT("O'BRIEN"),   TEXT("MCDONALD"),  TEXT("DE LA CRUZ"), TEXT("VAN DYKE"),
 };
 
 static const text first_name_table[] = {
-    TEXT("JOSE"), TEXT("JUAN"), TEXT("MICHAEL"), TEXT("DAVID"), TEXT("JAMES"),
-    TEXT("ROBERT"), TEXT("JOHN"), TEXT("DANIEL"), TEXT("CARLOS"), TEXT("LUIS"),
-    TEXT("CHRISTOPHER"), TEXT("ANTHONY"), TEXT("JESUS"), TEXT("MIGUEL"), TEXT("WILLIAM"),
-    TEXT("RICHARD"), TEXT("JOSEPH"), TEXT("JORGE"), TEXT("MARIO"), TEXT("KEVIN"),
-    TEXT("BRIAN"), TEXT("JASON"), TEXT("ERIC"), TEXT("STEVEN"), TEXT("MARK"),
-    TEXT("FRANCISCO"), TEXT("ANTONIO"), TEXT("RICARDO"), TEXT("EDWARD"), TEXT("THOMAS"),
-    TEXT("MARIA"), TEXT("JENNIFER"), TEXT("JESSICA"), TEXT("ASHLEY"), TEXT("SARAH"),
-    TEXT("MICHELLE"), TEXT("ELIZABETH"), TEXT("PATRICIA"), TEXT("LINDA"), TEXT("ANA"),
-    TEXT("ROSA"), TEXT("MELISSA"), TEXT("STEPHANIE"), TEXT("NICOLE"), TEXT("LAURA"),
-    TEXT("TYRONE"), TEXT("DESHAWN"), TEXT("MALIK"), TEXT("TERRELL"), TEXT("ANDRE"),
-    TEXT("MINH"), TEXT("DUC"), TEXT("WEI"), TEXT("HYUN"), TEXT("RAJ"),
-    TEXT("CODY"), TEXT("DUSTIN"), TEXT("TRAVIS"), TEXT("SHAWN"), TEXT("JUSTIN"),
+    TEXT("JOSE"),        TEXT("JUAN"),      TEXT("MICHAEL"),   TEXT("DAVID"),   TEXT("JAMES"),
+    TEXT("ROBERT"),      TEXT("JOHN"),      TEXT("DANIEL"),    TEXT("CARLOS"),  TEXT("LUIS"),
+    TEXT("CHRISTOPHER"), TEXT("ANTHONY"),   TEXT("JESUS"),     TEXT("MIGUEL"),  TEXT("WILLIAM"),
+    TEXT("RICHARD"),     TEXT("JOSEPH"),    TEXT("JORGE"),     TEXT("MARIO"),   TEXT("KEVIN"),
+    TEXT("BRIAN"),       TEXT("JASON"),     TEXT("ERIC"),      TEXT("STEVEN"),  TEXT("MARK"),
+    TEXT("FRANCISCO"),   TEXT("ANTONIO"),   TEXT("RICARDO"),   TEXT("EDWARD"),  TEXT("THOMAS"),
+    TEXT("MARIA"),       TEXT("JENNIFER"),  TEXT("JESSICA"),   TEXT("ASHLEY"),  TEXT("SARAH"),
+    TEXT("MICHELLE"),    TEXT("ELIZABETH"), TEXT("PATRICIA"),  TEXT("LINDA"),   TEXT("ANA"),
+    TEXT("ROSA"),        TEXT("MELISSA"),   TEXT("STEPHANIE"), TEXT("NICOLE"),  TEXT("LAURA"),
+    TEXT("TYRONE"),      TEXT("DESHAWN"),   TEXT("MALIK"),     TEXT("TERRELL"), TEXT("ANDRE"),
+    TEXT("MINH"),        TEXT("DUC"),       TEXT("WEI"),       TEXT("HYUN"),    TEXT("RAJ"),
+    TEXT("CODY"),        TEXT("DUSTIN"),    TEXT("TRAVIS"),    TEXT("SHAWN"),   TEXT("JUSTIN"),
 };
 
 static const text race_code_table[] = {
@@ -190,8 +206,8 @@ static const text race_code_table[] = {
 };
 
 static const text race_name_table[] = {
-    TEXT("HISPANIC"), TEXT("WHITE"), TEXT("BLACK"), TEXT("OTHER ASIAN"), TEXT("OTHER"),
-    TEXT("AMERICAN INDIAN"), TEXT("FILIPINO"),
+    TEXT("HISPANIC"), TEXT("WHITE"),           TEXT("BLACK"),    TEXT("OTHER ASIAN"),
+    TEXT("OTHER"),    TEXT("AMERICAN INDIAN"), TEXT("FILIPINO"),
 };
 
 /* Free-text comments of the kind clerks type, commas and quotes included. */
@@ -207,87 +223,155 @@ static const text clean_comment_table[] = {
 };
 
 static const char *const doj_column_names[DOJ_COLUMN_COUNT] = {
-    "RECORD_ID", "SUBJECT_STATUS", "SUBJECT_ID", "REQ_SEG_SEP", "REQ_CII_NUMBER",
-    "REQ_NAME", "REQ_GENDER", "REQ_DOB", "REQ_CDL", "REQ_SSN", "PII_SEG_SEP",
-    "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "PRI_SSN", "PRI_CDL", "PRI_IDN",
-    "PRI_INN", "FBI_NUMBER", "PDR_SEG_SEP", "RACE_CODE", "RACE_DESCR",
-    "EYE_COLOR_CODE", "EYE_COLOR_DESCR", "HAIR_COLOR_CODE", "HAIR_COLOR_DESCR",
-    "HEIGHT", "WEIGHT", "SINGLE_SOURCE", "MULTI_SOURCE", "POB_CODE", "POB_NAME",
-    "POB_TYPE", "CITIZENSHIP_LIST", "CYC_SEG_SEP", "CYC_ORDER", "CYC_DATE",
-    "STP_SEG_SEP", "STP_ORDER", "STP_EVENT_DATE", "STP_TYPE_CODE", "STP_TYPE_DESCR",
-    "STP_ORI_TYPE", "STP_ORI_TYPE_DESCR", "STP_ORI_CODE", "STP_ORI_DESCR",
-    "STP_ORI_CNTY_CODE", "STP_ORI_CNTY_NAME", "CNT_SEG_SEP", "CNT_ORDER",
-    "DISP_DATE", "OFN", "OFFENSE_CODE", "OFFENSE_DESCR", "OFFENSE_TOC",
-    "OFFENSE_QUAL_LST", "DISP_OFFENSE_CODE", "DISP_OFFENSE_DESCR",
-    "DISP_OFFENSE_TOC", "DISP_OFFENSE_QUAL_LST", "CONV_OFFENSE_ORDER",
-    "CONV_OFFENSE_CODE", "CONV_OFFENSE_DESCR", "CONV_OFFENSE_TOC",
-    "CONV_OFFENSE_QUAL_LST", "FE_NUM_ORDER", "FE_NUM_ARR_AGY", "FE_NUM_BNCH_WARR",
-    "FE_NUM_CITE", "FE_NUM_DOCKET", "FE_NUM_INCIDENT", "FE_NUM_BOOKING",
-    "FE_NUM_NUMBER", "FE_NUM_REMAND", "FE_NUM_OOS_INN", "FE_NUM_CRT_CASE",
-    "FE_NUM_WARRANT", "DISP_ORDER", "DISP_CODE", "DISP_DESCR", "CONV_STAT_CODE",
-    "CONV_STAT_DESCR", "SENT_SEG_SEP", "SENT_ORDER", "SENT_LOC_CODE",
-    "SENT_LOC_DESCR", "SENT_LENGTH", "SENT_TIME_CODE", "SENT_TIME_DESCR", "CYC_AGE",
-    "CII_TYPE", "CII_TYPE_ALPHA", "COMMENT_TEXT", "END_OF_REC",
+    "RECORD_ID",
+    "SUBJECT_STATUS",
+    "SUBJECT_ID",
+    "REQ_SEG_SEP",
+    "REQ_CII_NUMBER",
+    "REQ_NAME",
+    "REQ_GENDER",
+    "REQ_DOB",
+    "REQ_CDL",
+    "REQ_SSN",
+    "PII_SEG_SEP",
+    "CII_NUMBER",
+    "PRI_NAME",
+    "GENDER",
+    "PRI_DOB",
+    "PRI_SSN",
+    "PRI_CDL",
+    "PRI_IDN",
+    "PRI_INN",
+    "FBI_NUMBER",
+    "PDR_SEG_SEP",
+    "RACE_CODE",
+    "RACE_DESCR",
+    "EYE_COLOR_CODE",
+    "EYE_COLOR_DESCR",
+    "HAIR_COLOR_CODE",
+    "HAIR_COLOR_DESCR",
+    "HEIGHT",
+    "WEIGHT",
+    "SINGLE_SOURCE",
+    "MULTI_SOURCE",
+    "POB_CODE",
+    "POB_NAME",
+    "POB_TYPE",
+    "CITIZENSHIP_LIST",
+    "CYC_SEG_SEP",
+    "CYC_ORDER",
+    "CYC_DATE",
+    "STP_SEG_SEP",
+    "STP_ORDER",
+    "STP_EVENT_DATE",
+    "STP_TYPE_CODE",
+    "STP_TYPE_DESCR",
+    "STP_ORI_TYPE",
+    "STP_ORI_TYPE_DESCR",
+    "STP_ORI_CODE",
+    "STP_ORI_DESCR",
+    "STP_ORI_CNTY_CODE",
+    "STP_ORI_CNTY_NAME",
+    "CNT_SEG_SEP",
+    "CNT_ORDER",
+    "DISP_DATE",
+    "OFN",
+    "OFFENSE_CODE",
+    "OFFENSE_DESCR",
+    "OFFENSE_TOC",
+    "OFFENSE_QUAL_LST",
+    "DISP_OFFENSE_CODE",
+    "DISP_OFFENSE_DESCR",
+    "DISP_OFFENSE_TOC",
+    "DISP_OFFENSE_QUAL_LST",
+    "CONV_OFFENSE_ORDER",
+    "CONV_OFFENSE_CODE",
+    "CONV_OFFENSE_DESCR",
+    "CONV_OFFENSE_TOC",
+    "CONV_OFFENSE_QUAL_LST",
+    "FE_NUM_ORDER",
+    "FE_NUM_ARR_AGY",
+    "FE_NUM_BNCH_WARR",
+    "FE_NUM_CITE",
+    "FE_NUM_DOCKET",
+    "FE_NUM_INCIDENT",
+    "FE_NUM_BOOKING",
+    "FE_NUM_NUMBER",
+    "FE_NUM_REMAND",
+    "FE_NUM_OOS_INN",
+    "FE_NUM_CRT_CASE",
+    "FE_NUM_WARRANT",
+    "DISP_ORDER",
+    "DISP_CODE",
+    "DISP_DESCR",
+    "CONV_STAT_CODE",
+    "CONV_STAT_DESCR",
+    "SENT_SEG_SEP",
+    "SENT_ORDER",
+    "SENT_LOC_CODE",
+    "SENT_LOC_DESCR",
+    "SENT_LENGTH",
+    "SENT_TIME_CODE",
+    "SENT_TIME_DESCR",
+    "CYC_AGE",
+    "CII_TYPE",
+    "CII_TYPE_ALPHA",
+    "COMMENT_TEXT",
+    "END_OF_REC",
 };
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
-void catalog_init(catalog *out)
-{
-    memset(out, 0, sizeof *out);
-    out->counties = california_counties;
-    out->offenses = offense_table;
-    out->offense_count = COUNT_OF(offense_table);
-    for (uint32_t i = 0; i < COUNT_OF(offense_table); i++) {
-        int cls = offense_table[i].offense_class;
-        if (cls == OFFENSE_CLASS_COUNT) {
-            out->registration_offense = i;
-            continue;
-        }
-        out->offenses_by_class[cls][out->class_size[cls]++] = i;
-        out->class_weight_total[cls] += offense_table[i].weight;
+void catalog_init(catalog *out) {
+  memset(out, 0, sizeof *out);
+  out->counties = california_counties;
+  out->offenses = offense_table;
+  out->offense_count = COUNT_OF(offense_table);
+  for (uint32_t i = 0; i < COUNT_OF(offense_table); i++) {
+    int cls = offense_table[i].offense_class;
+    if (cls == OFFENSE_CLASS_COUNT) {
+      out->registration_offense = i;
+      continue;
     }
-    out->step_kinds = step_kind_table;
-    out->dispositions = disposition_table;
-    out->conviction_statuses = conviction_status_table;
-    out->sentence_unit_codes = sentence_unit_code_table;
-    out->sentence_unit_names = sentence_unit_name_table;
-    out->last_names = last_name_table;
-    out->last_name_count = COUNT_OF(last_name_table);
-    out->first_names = first_name_table;
-    out->first_name_count = COUNT_OF(first_name_table);
-    out->race_codes = race_code_table;
-    out->race_names = race_name_table;
-    out->race_count = COUNT_OF(race_code_table);
-    out->clean_comments = clean_comment_table;
-    out->clean_comment_count = COUNT_OF(clean_comment_table);
-    out->column_names = doj_column_names;
+    out->offenses_by_class[cls][out->class_size[cls]++] = i;
+    out->class_weight_total[cls] += offense_table[i].weight;
+  }
+  out->step_kinds = step_kind_table;
+  out->dispositions = disposition_table;
+  out->conviction_statuses = conviction_status_table;
+  out->sentence_unit_codes = sentence_unit_code_table;
+  out->sentence_unit_names = sentence_unit_name_table;
+  out->last_names = last_name_table;
+  out->last_name_count = COUNT_OF(last_name_table);
+  out->first_names = first_name_table;
+  out->first_name_count = COUNT_OF(first_name_table);
+  out->race_codes = race_code_table;
+  out->race_names = race_name_table;
+  out->race_count = COUNT_OF(race_code_table);
+  out->clean_comments = clean_comment_table;
+  out->clean_comment_count = COUNT_OF(clean_comment_table);
+  out->column_names = doj_column_names;
 }
 
-int catalog_find_county(const catalog *cat, const char *name, size_t length)
-{
-    for (int i = 0; i < CALIFORNIA_COUNTY_COUNT; i++) {
-        const text *candidate = &cat->counties[i].name;
-        if (candidate->length != length)
-            continue;
-        size_t k = 0;
-        while (k < length && (candidate->chars[k] == toupper((unsigned char)name[k])
-                              || (candidate->chars[k] == ' ' && name[k] == '_')))
-            k++;
-        if (k == length)
-            return i;
-    }
-    return -1;
+int catalog_find_county(const catalog *cat, const char *name, size_t length) {
+  for (int i = 0; i < CALIFORNIA_COUNTY_COUNT; i++) {
+    const text *candidate = &cat->counties[i].name;
+    if (candidate->length != length) continue;
+    size_t k = 0;
+    while (k < length && (candidate->chars[k] == toupper((unsigned char)name[k]) ||
+                          (candidate->chars[k] == ' ' && name[k] == '_')))
+      k++;
+    if (k == length) return i;
+  }
+  return -1;
 }
 
-uint32_t catalog_draw_offense(const catalog *cat, random_stream *rng, int offense_class)
-{
-    uint32_t ticket = random_below(rng, cat->class_weight_total[offense_class]);
-    const uint32_t *members = cat->offenses_by_class[offense_class];
-    for (uint32_t i = 0;; i++) {
-        uint32_t weight = cat->offenses[members[i]].weight;
-        if (ticket < weight || i + 1 == cat->class_size[offense_class])
-            return members[i];
-        ticket -= weight;
-    }
+uint32_t catalog_draw_offense(const catalog *cat, random_stream *rng, int offense_class) {
+  uint32_t ticket = random_below(rng, cat->class_weight_total[offense_class]);
+  const uint32_t *members = cat->offenses_by_class[offense_class];
+  for (uint32_t i = 0;; i++) {
+    uint32_t weight = cat->offenses[members[i]].weight;
+    if (ticket < weight || i + 1 == cat->class_size[offense_class]) return members[i];
+    ticket -= weight;
+  }
 }

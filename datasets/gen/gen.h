@@ -15,99 +15,110 @@
 
 /* A string with its length known at compile time. */
 typedef struct text {
-    const char *chars;
-    uint32_t length;
+  const char *chars;
+  uint32_t length;
 } text;
-#define TEXT(literal) { literal, sizeof(literal) - 1 }
+#define TEXT(literal)                                                                              \
+  { literal, sizeof(literal) - 1 }
 
 /* ---- catalogue (catalog.c) ---------------------------------------------- */
 
 typedef struct county_entry {
-    text name;            /* as in STP_ORI_CNTY_NAME */
-    uint32_t population;  /* approximate 2020 census count: the draw weight */
+  text name;           /* as in STP_ORI_CNTY_NAME */
+  uint32_t population; /* approximate 2020 census count: the draw weight */
 } county_entry;
 
 enum offense_class {
-    OFFENSE_PROP64,
-    OFFENSE_RELATED,
-    OFFENSE_SUPERSTRIKE,
-    OFFENSE_PC290,
-    OFFENSE_OTHER,
-    OFFENSE_CLASS_COUNT
+  OFFENSE_PROP64,
+  OFFENSE_RELATED,
+  OFFENSE_SUPERSTRIKE,
+  OFFENSE_PC290,
+  OFFENSE_OTHER,
+  OFFENSE_CLASS_COUNT
 };
 
 typedef struct offense_entry {
-    text description;  /* OFFENSE_DESCR: "<code section>-<description>" */
-    text code;         /* OFFENSE_CODE */
-    char type_of_charge;  /* OFFENSE_TOC: F, M or I */
-    uint8_t offense_class;
-    uint16_t weight;   /* draw weight within its class */
+  text description;    /* OFFENSE_DESCR: "<code section>-<description>" */
+  text code;           /* OFFENSE_CODE */
+  char type_of_charge; /* OFFENSE_TOC: F, M or I */
+  uint8_t offense_class;
+  uint16_t weight; /* draw weight within its class */
 } offense_entry;
 
 enum step_kind {
-    STEP_ARREST,
-    STEP_COURT,
-    STEP_REGISTRATION,
-    STEP_DECEASED,
-    STEP_PROBATION,
-    STEP_KIND_COUNT
+  STEP_ARREST,
+  STEP_COURT,
+  STEP_REGISTRATION,
+  STEP_DECEASED,
+  STEP_PROBATION,
+  STEP_KIND_COUNT
 };
 
 typedef struct step_kind_entry {
-    text type_code;
-    text description;  /* STP_TYPE_DESCR */
+  text type_code;
+  text description; /* STP_TYPE_DESCR */
 } step_kind_entry;
 
 /* A disposition; convictions name their sentence location. */
 typedef struct disposition_entry {
-    text description;        /* DISP_DESCR */
-    uint8_t is_conviction;
-    text sentence_location_code;
-    text sentence_location;  /* SENT_LOC_DESCR */
+  text description; /* DISP_DESCR */
+  uint8_t is_conviction;
+  text sentence_location_code;
+  text sentence_location; /* SENT_LOC_DESCR */
 } disposition_entry;
 
 enum disposition_id {
-    DISPOSITION_NONE,
-    DISPOSITION_RELEASED,
-    DISPOSITION_DETENTION_ONLY,
-    DISPOSITION_CONVICTED_JAIL,
-    DISPOSITION_CONVICTED_PROBATION,
-    DISPOSITION_CONVICTED_PRISON,
-    DISPOSITION_CONVICTED_FINE,
-    DISPOSITION_DISMISSED,
-    DISPOSITION_ACQUITTED,
-    DISPOSITION_COUNT
+  DISPOSITION_NONE,
+  DISPOSITION_RELEASED,
+  DISPOSITION_DETENTION_ONLY,
+  DISPOSITION_CONVICTED_JAIL,
+  DISPOSITION_CONVICTED_PROBATION,
+  DISPOSITION_CONVICTED_PRISON,
+  DISPOSITION_CONVICTED_FINE,
+  DISPOSITION_DISMISSED,
+  DISPOSITION_ACQUITTED,
+  DISPOSITION_COUNT
 };
 
-enum conviction_status { CONVICTION_STATUS_NONE, CONVICTION_STATUS_FELONY,
-    CONVICTION_STATUS_MISDEMEANOR, CONVICTION_STATUS_INFRACTION, CONVICTION_STATUS_COUNT };
+enum conviction_status {
+  CONVICTION_STATUS_NONE,
+  CONVICTION_STATUS_FELONY,
+  CONVICTION_STATUS_MISDEMEANOR,
+  CONVICTION_STATUS_INFRACTION,
+  CONVICTION_STATUS_COUNT
+};
 
-enum sentence_unit { SENTENCE_UNIT_NONE, SENTENCE_UNIT_DAYS, SENTENCE_UNIT_MONTHS,
-    SENTENCE_UNIT_YEARS, SENTENCE_UNIT_COUNT };
+enum sentence_unit {
+  SENTENCE_UNIT_NONE,
+  SENTENCE_UNIT_DAYS,
+  SENTENCE_UNIT_MONTHS,
+  SENTENCE_UNIT_YEARS,
+  SENTENCE_UNIT_COUNT
+};
 
 typedef struct catalog {
-    const county_entry *counties;  /* CALIFORNIA_COUNTY_COUNT, alphabetical */
-    const offense_entry *offenses;
-    uint32_t offense_count;
-    uint32_t offenses_by_class[OFFENSE_CLASS_COUNT][64];  /* offense indexes */
-    uint32_t class_size[OFFENSE_CLASS_COUNT];
-    uint32_t class_weight_total[OFFENSE_CLASS_COUNT];
-    const step_kind_entry *step_kinds;
-    const disposition_entry *dispositions;
-    const text *conviction_statuses;  /* FELONY, MISDEMEANOR, ... */
-    const text *sentence_unit_codes;  /* D, M, Y */
-    const text *sentence_unit_names;  /* DAYS, MONTHS, YEARS */
-    const text *last_names;
-    uint32_t last_name_count;
-    const text *first_names;
-    uint32_t first_name_count;
-    const text *race_codes;
-    const text *race_names;
-    uint32_t race_count;
-    const text *clean_comments;       /* free text with commas and quotes */
-    uint32_t clean_comment_count;
-    const char *const *column_names;  /* DOJ_COLUMN_COUNT */
-    uint32_t registration_offense;    /* index of 290 PC-REGISTRATION ... */
+  const county_entry *counties; /* CALIFORNIA_COUNTY_COUNT, alphabetical */
+  const offense_entry *offenses;
+  uint32_t offense_count;
+  uint32_t offenses_by_class[OFFENSE_CLASS_COUNT][64]; /* offense indexes */
+  uint32_t class_size[OFFENSE_CLASS_COUNT];
+  uint32_t class_weight_total[OFFENSE_CLASS_COUNT];
+  const step_kind_entry *step_kinds;
+  const disposition_entry *dispositions;
+  const text *conviction_statuses; /* FELONY, MISDEMEANOR, ... */
+  const text *sentence_unit_codes; /* D, M, Y */
+  const text *sentence_unit_names; /* DAYS, MONTHS, YEARS */
+  const text *last_names;
+  uint32_t last_name_count;
+  const text *first_names;
+  uint32_t first_name_count;
+  const text *race_codes;
+  const text *race_names;
+  uint32_t race_count;
+  const text *clean_comments; /* free text with commas and quotes */
+  uint32_t clean_comment_count;
+  const char *const *column_names; /* DOJ_COLUMN_COUNT */
+  uint32_t registration_offense;   /* index of 290 PC-REGISTRATION ... */
 } catalog;
 
 /* Fills the derived indexes of the built-in catalogue; never fails. */
@@ -122,79 +133,83 @@ uint32_t catalog_draw_offense(const catalog *cat, random_stream *rng, int offens
 /* ---- a person's history (history.c) ------------------------------------- */
 
 enum row_flag {
-    ROW_SEE_COMMENT = 1u << 0,        /* OFFENSE_DESCR says SEE COMMENT FOR CHARGE */
-    ROW_BLANK_OFFENSE = 1u << 1,      /* OFFENSE_DESCR blank, charge in COMMENT_TEXT */
-    ROW_COMMENT_OTHER_PROP64 = 1u << 2,  /* COMMENT_TEXT names another Prop 64 charge */
-    ROW_UNKNOWN_DATE = 1u << 3,       /* STP_EVENT_DATE unparseable (kind in date_defect) */
-    ROW_CRLF = 1u << 4,               /* line ends in CR LF */
-    ROW_FREE_COMMENT = 1u << 5,       /* COMMENT_TEXT is free text with a comma */
-    ROW_AKA_NAME = 1u << 6,           /* PRI_NAME spelled differently */
-    ROW_PADDED_QUALIFIER = 1u << 7,   /* OFFENSE_QUAL_LST holds only spaces */
+  ROW_SEE_COMMENT = 1u << 0,          /* OFFENSE_DESCR says SEE COMMENT FOR CHARGE */
+  ROW_BLANK_OFFENSE = 1u << 1,        /* OFFENSE_DESCR blank, charge in COMMENT_TEXT */
+  ROW_COMMENT_OTHER_PROP64 = 1u << 2, /* COMMENT_TEXT names another Prop 64 charge */
+  ROW_UNKNOWN_DATE = 1u << 3,         /* STP_EVENT_DATE unparseable (kind in date_defect) */
+  ROW_CRLF = 1u << 4,                 /* line ends in CR LF */
+  ROW_FREE_COMMENT = 1u << 5,         /* COMMENT_TEXT is free text with a comma */
+  ROW_AKA_NAME = 1u << 6,             /* PRI_NAME spelled differently */
+  ROW_PADDED_QUALIFIER = 1u << 7,     /* OFFENSE_QUAL_LST holds only spaces */
 };
 
-enum date_defect { DATE_DEFECT_ZERO_MONTH_DAY, DATE_DEFECT_ALL_ZERO, DATE_DEFECT_EMPTY,
-    DATE_DEFECT_COUNT };
+enum date_defect {
+  DATE_DEFECT_ZERO_MONTH_DAY,
+  DATE_DEFECT_ALL_ZERO,
+  DATE_DEFECT_EMPTY,
+  DATE_DEFECT_COUNT
+};
 
 /* One row: one count of one step of one cycle. Text is made only when written. */
 typedef struct history_row {
-    int32_t cycle_day;        /* CYC_DATE, days since 1970-01-01 */
-    int32_t event_day;        /* STP_EVENT_DATE */
-    uint32_t court_case;      /* OFN number, 0 = none */
-    uint16_t cycle_number;    /* first 3 digits of CNT_ORDER */
-    uint16_t offense;         /* catalogue index, also for the charge in a comment */
-    uint16_t comment_offense; /* with ROW_COMMENT_OTHER_PROP64 */
-    uint16_t sentence_length;
-    uint16_t flags;           /* enum row_flag */
-    uint8_t step_number;
-    uint8_t count_number;
-    uint8_t step_kind;
-    uint8_t county;
-    uint8_t agency_kind;      /* 0 police, 1 sheriff, 2 highway patrol; courts ignore it */
-    uint8_t disposition;
-    uint8_t conviction_status;
-    uint8_t sentence_unit;
-    uint8_t sentence_location; /* a disposition whose location the part names */
-    uint8_t sentence_order;   /* 1.. for sentence parts, 0 = none */
-    uint8_t date_defect;
-    uint8_t comment_index;    /* with ROW_FREE_COMMENT */
-    uint8_t age_at_cycle;
-    uint8_t has_offense;      /* 0 for death notices */
+  int32_t cycle_day;        /* CYC_DATE, days since 1970-01-01 */
+  int32_t event_day;        /* STP_EVENT_DATE */
+  uint32_t court_case;      /* OFN number, 0 = none */
+  uint16_t cycle_number;    /* first 3 digits of CNT_ORDER */
+  uint16_t offense;         /* catalogue index, also for the charge in a comment */
+  uint16_t comment_offense; /* with ROW_COMMENT_OTHER_PROP64 */
+  uint16_t sentence_length;
+  uint16_t flags; /* enum row_flag */
+  uint8_t step_number;
+  uint8_t count_number;
+  uint8_t step_kind;
+  uint8_t county;
+  uint8_t agency_kind; /* 0 police, 1 sheriff, 2 highway patrol; courts ignore it */
+  uint8_t disposition;
+  uint8_t conviction_status;
+  uint8_t sentence_unit;
+  uint8_t sentence_location; /* a disposition whose location the part names */
+  uint8_t sentence_order;    /* 1.. for sentence parts, 0 = none */
+  uint8_t date_defect;
+  uint8_t comment_index; /* with ROW_FREE_COMMENT */
+  uint8_t age_at_cycle;
+  uint8_t has_offense; /* 0 for death notices */
 } history_row;
 
 typedef struct person {
-    uint64_t index;
-    uint64_t subject_id;
-    uint64_t cii_number;
-    int32_t birth_day;
-    uint16_t last_name, first_name;
-    char middle_initial;      /* 0 = none */
-    char gender;
-    uint8_t race;
-    uint8_t aka_kind;
-    uint16_t height, weight;
-    uint8_t home_county;
-    uint8_t second_county;    /* NO_COUNTY when none */
-    history_row *rows;
-    size_t row_count, row_capacity;
+  uint64_t index;
+  uint64_t subject_id;
+  uint64_t cii_number;
+  int32_t birth_day;
+  uint16_t last_name, first_name;
+  char middle_initial; /* 0 = none */
+  char gender;
+  uint8_t race;
+  uint8_t aka_kind;
+  uint16_t height, weight;
+  uint8_t home_county;
+  uint8_t second_county; /* NO_COUNTY when none */
+  history_row *rows;
+  size_t row_count, row_capacity;
 } person;
 
 enum data_shape { SHAPE_REALISTIC, SHAPE_REFERENCE };
 
 typedef struct history_options {
-    enum data_shape shape;
-    double dirty_rate;          /* per row, per kind of defect */
-    double second_county_rate;  /* share of people convicted in a second county */
-    uint64_t seed;
-    const uint8_t *counties;    /* selected counties (catalogue indexes) */
-    uint32_t county_count;
-    uint64_t county_weight_total;
-    const uint64_t *county_weight_cumulative;  /* over `counties` */
+  enum data_shape shape;
+  double dirty_rate;         /* per row, per kind of defect */
+  double second_county_rate; /* share of people convicted in a second county */
+  uint64_t seed;
+  const uint8_t *counties; /* selected counties (catalogue indexes) */
+  uint32_t county_count;
+  uint64_t county_weight_total;
+  const uint64_t *county_weight_cumulative; /* over `counties` */
 } history_options;
 
 /* Builds person number `index` from scratch into `out` (rows reused).
  * Returns 0, or -1 when memory runs out. */
-int history_build_person(const catalog *cat, const history_options *options,
-                         uint64_t index, person *out);
+int history_build_person(const catalog *cat, const history_options *options, uint64_t index,
+                         person *out);
 
 /* The set of counties whose extract holds this person: those with a convicted
  * Prop 64 row reported by an agency there. Writes a 58-entry membership map
@@ -205,8 +220,8 @@ int history_extract_counties(const catalog *cat, const person *someone,
 /* ---- text (row_format.c) ------------------------------------------------ */
 
 typedef struct byte_buffer {
-    char *data;
-    size_t length, capacity;
+  char *data;
+  size_t length, capacity;
 } byte_buffer;
 
 /* Makes room for `extra` more bytes; returns 0 or -1 on out-of-memory. */

@@ -30,10 +30,10 @@ int cli_parse_common(const cli_env *env, const char *compute_at, const char *thr
 
 /* One option a subcommand accepts. */
 typedef struct {
-  const char *name;  /* long name without dashes */
-  char short_name;   /* or 0 */
+  const char *name; /* long name without dashes */
+  char short_name;  /* or 0 */
   const char **value;
-  bool *flag;        /* for options without a value */
+  bool *flag; /* for options without a value */
   const char *help;
 } cli_option;
 

@@ -10,18 +10,18 @@
 #include "cli/counties.h"
 
 const char *const cli_county_names[CLI_N_COUNTIES] = {
-    "ALAMEDA",       "ALPINE",          "AMADOR",     "BUTTE",         "CALAVERAS",
-    "COLUSA",        "CONTRA COSTA",    "DEL NORTE",  "EL DORADO",     "FRESNO",
-    "GLENN",         "HUMBOLDT",        "IMPERIAL",   "INYO",          "KERN",
-    "KINGS",         "LAKE",            "LASSEN",     "LOS ANGELES",   "MADERA",
-    "MARIN",         "MARIPOSA",        "MENDOCINO",  "MERCED",        "MODOC",
-    "MONO",          "MONTEREY",        "NAPA",       "NEVADA",        "ORANGE",
-    "PLACER",        "PLUMAS",          "RIVERSIDE",  "SACRAMENTO",    "SAN BENITO",
-    "SAN BERNARDINO", "SAN DIEGO",      "SAN FRANCISCO", "SAN JOAQUIN", "SAN LUIS OBISPO",
-    "SAN MATEO",     "SANTA BARBARA",   "SANTA CLARA", "SANTA CRUZ",   "SHASTA",
-    "SIERRA",        "SISKIYOU",        "SOLANO",     "SONOMA",        "STANISLAUS",
-    "SUTTER",        "TEHAMA",          "TRINITY",    "TULARE",        "TUOLUMNE",
-    "VENTURA",       "YOLO",            "YUBA",
+    "ALAMEDA",        "ALPINE",        "AMADOR",        "BUTTE",       "CALAVERAS",
+    "COLUSA",         "CONTRA COSTA",  "DEL NORTE",     "EL DORADO",   "FRESNO",
+    "GLENN",          "HUMBOLDT",      "IMPERIAL",      "INYO",        "KERN",
+    "KINGS",          "LAKE",          "LASSEN",        "LOS ANGELES", "MADERA",
+    "MARIN",          "MARIPOSA",      "MENDOCINO",     "MERCED",      "MODOC",
+    "MONO",           "MONTEREY",      "NAPA",          "NEVADA",      "ORANGE",
+    "PLACER",         "PLUMAS",        "RIVERSIDE",     "SACRAMENTO",  "SAN BENITO",
+    "SAN BERNARDINO", "SAN DIEGO",     "SAN FRANCISCO", "SAN JOAQUIN", "SAN LUIS OBISPO",
+    "SAN MATEO",      "SANTA BARBARA", "SANTA CLARA",   "SANTA CRUZ",  "SHASTA",
+    "SIERRA",         "SISKIYOU",      "SOLANO",        "SONOMA",      "STANISLAUS",
+    "SUTTER",         "TEHAMA",        "TRINITY",       "TULARE",      "TUOLUMNE",
+    "VENTURA",        "YOLO",          "YUBA",
 };
 
 enum { MAX_COMPARED = 64 }; /* longer input is compared by its first 64 bytes */

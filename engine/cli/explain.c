@@ -36,11 +36,13 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
       {"input-doj", 0, &input, NULL, "the DOJ extract (plain or zstd)"},
       {"subject", 0, &subject, NULL, "the person: SUBJECT_ID or CII number"},
       {"county", 'c', &county, NULL, "the county deciding"},
-      {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today)"},
+      {"compute-at", 0, &compute_at, NULL,
+       "date eligibility is decided at, YYYY-MM-DD (default today)"},
       {"eligibility-options", 0, &options_path, NULL, "options JSON for the configurable flow"},
       {"flow", 0, &flow_name, NULL, "configurable (default), los-angeles, or a flow file"},
       {"individual-age", 0, &age, NULL, "los-angeles flow: age that dismisses (default 50)"},
-      {"years-conviction-free", 0, &years_free, NULL, "los-angeles flow: conviction-free years (default 10)"},
+      {"years-conviction-free", 0, &years_free, NULL,
+       "los-angeles flow: conviction-free years (default 10)"},
       {"show-pii", 0, NULL, &show_pii, "also print the person's name, birth date and CII number"},
   };
   int parsed = cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
@@ -52,7 +54,10 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
   bool configurable = !flow_name || !strcmp(flow_name, "configurable");
   if (!input || !subject || !county || (configurable && !options_path)) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --%s",
-                     !input ? "input-doj" : !subject ? "subject" : !county ? "county" : "eligibility-options");
+                     !input     ? "input-doj"
+                     : !subject ? "subject"
+                     : !county  ? "county"
+                                : "eligibility-options");
     return cli_fail(env, NULL, NULL, NULL, &err);
   }
   relief_explain_config cfg = {.input = input, .subject = subject, .county = county};
@@ -65,7 +70,8 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
   if (!configurable) {
     relief_flow_overrides ov = {-1, -1, -1, -1};
     if (cli_parse_count(age, "individual-age", 1, 150, &ov.age, &err) ||
-        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free, &err) ||
+        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free,
+                        &err) ||
         cli_load_flow(flow_name, &ov, &flow, &err))
       return cli_fail(env, NULL, NULL, NULL, &err);
     cfg.flow = &flow;
@@ -73,19 +79,21 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
     relief_flow_configurable(&flow, &cfg.options);
   }
   const relief_flow *used = cfg.flow ? cfg.flow : &flow;
-  printf("flow %s, county %s, compute date %s\n", used->name, county, compute_at ? compute_at : "today");
+  printf("flow %s, county %s, compute date %s\n", used->name, county,
+         compute_at ? compute_at : "today");
   relief_explain_person person;
   if (relief_explain(&cfg, &person, print_conviction, NULL, &err))
     return cli_fail(env, NULL, NULL, err.file[0] ? err.file : NULL, &err);
   if (!person.found) {
     relief_error_set(&err, RELIEF_E_DATA, input, 0, -1,
-                     "no row has that SUBJECT_ID or CII number%s", show_pii ? "" : " (value not shown)");
+                     "no row has that SUBJECT_ID or CII number%s",
+                     show_pii ? "" : " (value not shown)");
     return cli_fail(env, NULL, NULL, NULL, &err);
   }
   printf("\nperson: %d conviction(s)%s%s\n", person.n_convictions,
          person.deceased ? ", deceased" : "", person.registered ? ", PC 290 registered" : "");
   if (show_pii)
-    printf("name %s, date of birth %s, CII %s, SUBJECT_ID %s\n", person.name, person.dob, person.cii,
-           person.subject_id);
+    printf("name %s, date of birth %s, CII %s, SUBJECT_ID %s\n", person.name, person.dob,
+           person.cii, person.subject_id);
   return 0;
 }

@@ -20,7 +20,8 @@ static const struct {
   const char *summary;
 } commands[] = {
     {"run", cmd_run, "decide one county's convictions from DOJ extracts and write the bundle"},
-    {"statewide", cmd_statewide, "decide all counties at once: every person once across county files"},
+    {"statewide", cmd_statewide,
+     "decide all counties at once: every person once across county files"},
     {"explain", cmd_explain, "show why each conviction of one person was decided as it was"},
     {"version", cmd_version, "print the version"},
 };

@@ -41,7 +41,8 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int n_opts, const c
       for (int k = 0; k < n_opts && !o; k++)
         if (opts[k].short_name == arg[1]) o = &opts[k];
     } else {
-      fprintf(stderr, "%s: unexpected argument '%s' (options are --name=value)\n", env->program, arg);
+      fprintf(stderr, "%s: unexpected argument '%s' (options are --name=value)\n", env->program,
+              arg);
       return -1;
     }
     if (!o) {

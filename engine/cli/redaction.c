@@ -21,8 +21,9 @@ relief_status cli_load_redaction(bool redact, const char *key_path, relief_redac
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
                             "--redact-key is only used with --redact");
   if (!key_path || !*key_path)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--redact needs --redact-key=FILE, the key CII numbers are hashed with");
+    return relief_error_set(
+        err, RELIEF_E_USAGE, NULL, 0, -1,
+        "--redact needs --redact-key=FILE, the key CII numbers are hashed with");
   FILE *f = fopen(key_path, "rb");
   if (!f)
     return relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: cannot read: %s",
@@ -33,9 +34,11 @@ relief_status cli_load_redaction(bool redact, const char *key_path, relief_redac
   fclose(f);
   relief_status st = RELIEF_OK;
   if (failed)
-    st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: cannot read the key");
+    st =
+        relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: cannot read the key");
   else if (n == 0)
-    st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: the key file is empty");
+    st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
+                          "--redact-key: the key file is empty");
   else if (n > MAX_KEY_BYTES)
     st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
                           "--redact-key: the key file is over %d bytes", MAX_KEY_BYTES);

@@ -20,7 +20,8 @@ static char *split_inputs(const char *list, const char ***out, int *n) {
   int cap = 8;
   *out = malloc(cap * sizeof **out);
   *n = 0;
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
     if (*n == cap) *out = realloc(*out, (cap *= 2) * sizeof **out);
     (*out)[(*n)++] = tok;
   }
@@ -32,12 +33,14 @@ int cli_parse_common(const cli_env *env, const char *compute_at, const char *thr
   if (compute_at) {
     if (relief_parse_iso_date(compute_at, compute_day) != 0) {
       if (env->gogen)
-        relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                         "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
+        relief_error_set(
+            err, RELIEF_E_USAGE, NULL, 0, -1,
+            "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
       else
-        relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                         "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
-                         compute_at);
+        relief_error_set(
+            err, RELIEF_E_USAGE, NULL, 0, -1,
+            "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
+            compute_at);
       return 1;
     }
   } else {
@@ -63,8 +66,9 @@ int cli_parse_count(const char *text, const char *option, int lo, int hi, int *o
   char *end;
   long v = strtol(text, &end, 10);
   if (!*text || *end || v < lo || v > hi) {
-    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "invalid --%s '%.20s': must be a whole number from %d to %d",
-                     option, text, lo, hi);
+    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "invalid --%s '%.20s': must be a whole number from %d to %d", option, text, lo,
+                     hi);
     return 1;
   }
   *out = (int)v;
@@ -85,27 +89,34 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
       {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
-      {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
+      {"compute-at", 0, &compute_at, NULL,
+       "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
       {"eligibility-options", 0, &options_path, NULL, "options JSON (eligibility spec 6.1)"},
       {"outputs", 0, &outputs, NULL, "folder for the bundle and summary"},
       {"file-name-suffix", 0, &suffix, NULL, "appended to every output file name as _SUFFIX"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
-      {"flow", 0, &flow_name, NULL, "configurable (default, uses --eligibility-options), los-angeles, or a flow file"},
+      {"flow", 0, &flow_name, NULL,
+       "configurable (default, uses --eligibility-options), los-angeles, or a flow file"},
       {"individual-age", 0, &age, NULL, "los-angeles flow: age that dismisses (default 50)"},
-      {"years-conviction-free", 0, &years_free, NULL, "los-angeles flow: conviction-free years (default 10)"},
+      {"years-conviction-free", 0, &years_free, NULL,
+       "los-angeles flow: conviction-free years (default 10)"},
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
-      {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
+      {"forms", 0, NULL, &forms,
+       "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
       {"review-files", 0, NULL, &review_files,
-       "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea bargains)"},
-      {"redact", 0, NULL, &redact, "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers"},
+       "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea "
+       "bargains)"},
+      {"redact", 0, NULL, &redact,
+       "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers"},
       {"redact-key", 0, &redact_key, NULL, "with --redact: file whose bytes key the CII hash"},
   };
   int n_opts = (int)(sizeof opts / sizeof *opts);
-  int parsed = cli_parse(argc, argv, opts, n_opts,
-                         "run --input-doj=F[,F...] --county=NAME --eligibility-options=FILE "
-                         "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N] "
-                         "[--redact --redact-key=FILE]",
-                         env);
+  int parsed =
+      cli_parse(argc, argv, opts, n_opts,
+                "run --input-doj=F[,F...] --county=NAME --eligibility-options=FILE "
+                "--outputs=DIR [--compute-at=YYYY-MM-DD] [--file-name-suffix=S] [--threads=N] "
+                "[--redact --redact-key=FILE]",
+                env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
   bool configurable = !flow_name || !strcmp(flow_name, "configurable");
@@ -116,13 +127,16 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     } else {
       relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
                        "missing required option: --%s (see `%s run --help`)",
-                       !inputs ? "input-doj" : !county ? "county" : !options_path ? "eligibility-options" : "outputs",
+                       !inputs         ? "input-doj"
+                       : !county       ? "county"
+                       : !options_path ? "eligibility-options"
+                                       : "outputs",
                        env->program);
     }
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
-  relief_run_config cfg = {.county = county, .outputs_dir = outputs, .suffix = suffix,
-                           .gogen_naming = env->gogen};
+  relief_run_config cfg = {
+      .county = county, .outputs_dir = outputs, .suffix = suffix, .gogen_naming = env->gogen};
   if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
     return cli_fail(env, outputs, suffix, NULL, &err);
   if (!*county) {
@@ -141,13 +155,16 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   if (!configurable) {
     relief_flow_overrides ov = {-1, -1, -1, -1};
     if (cli_parse_count(age, "individual-age", 1, 150, &ov.age, &err) ||
-        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free, &err))
+        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free,
+                        &err))
       return cli_fail(env, outputs, suffix, NULL, &err);
-    if (cli_load_flow(flow_name, &ov, &flow, &err)) return cli_fail(env, outputs, suffix, NULL, &err);
+    if (cli_load_flow(flow_name, &ov, &flow, &err))
+      return cli_fail(env, outputs, suffix, NULL, &err);
     cfg.flow = &flow;
   } else if (age || years_free) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "--%s applies to a flow with that parameter (e.g. --flow=los-angeles), not the configurable flow",
+                     "--%s applies to a flow with that parameter (e.g. --flow=los-angeles), not "
+                     "the configurable flow",
                      age ? "individual-age" : "years-conviction-free");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }

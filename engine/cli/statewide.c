@@ -21,7 +21,8 @@ typedef struct {
 } str_list;
 
 static void list_add(str_list *l, const char *s) {
-  if (l->n == l->cap) l->items = realloc(l->items, (size_t)(l->cap = l->cap ? l->cap * 2 : 16) * sizeof *l->items);
+  if (l->n == l->cap)
+    l->items = realloc(l->items, (size_t)(l->cap = l->cap ? l->cap * 2 : 16) * sizeof *l->items);
   l->items[l->n++] = strdup(s);
 }
 
@@ -44,12 +45,14 @@ static bool input_extension(const char *name) {
 static relief_status expand_inputs(const char *spec, str_list *out, relief_error *err) {
   char *copy = strdup(spec);
   relief_status st = RELIEF_OK;
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !st; tok = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !st;
+       tok = strtok_r(NULL, ",", &save)) {
     struct stat sb;
     if (stat(tok, &sb) == 0 && S_ISDIR(sb.st_mode)) {
       DIR *d = opendir(tok);
       if (!d) {
-        st = relief_error_set(err, RELIEF_E_IO, tok, 0, -1, "cannot read folder: %s", strerror(errno));
+        st = relief_error_set(err, RELIEF_E_IO, tok, 0, -1, "cannot read folder: %s",
+                              strerror(errno));
         break;
       }
       str_list names = {0};
@@ -80,7 +83,8 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
   json_error_t jerr;
   json_t *root = json_load_file(path, 0, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s", jerr.text);
+    return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s",
+                            jerr.text);
   if (!json_is_object(root)) {
     json_decref(root);
     return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
@@ -89,8 +93,10 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
-  if (slash) slash[1] = 0;
-  else dir[0] = 0;
+  if (slash)
+    slash[1] = 0;
+  else
+    dir[0] = 0;
   *out = calloc(json_object_size(root) + 1, sizeof **out);
   *flows = calloc(json_object_size(root) + 1, sizeof **flows);
   *n = 0;
@@ -100,7 +106,8 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
   json_object_foreach(root, county, v) {
     if (!json_is_string(v)) {
       st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "county policies: the value for \"%.60s\" must be an options file path", county);
+                            "county policies: the value for \"%.60s\" must be an options file path",
+                            county);
       break;
     }
     const char *file = json_string_value(v);
@@ -136,44 +143,59 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
              *policies_path = NULL, *threads = NULL;
   bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
-      {"inputs", 0, &inputs, NULL, "a folder of extracts, or files, comma-separated (plain or zstd)"},
-      {"compute-at", 0, &compute_at, NULL, "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
-      {"eligibility-options", 0, &options_path, NULL, "options JSON for counties without their own policy"},
+      {"inputs", 0, &inputs, NULL,
+       "a folder of extracts, or files, comma-separated (plain or zstd)"},
+      {"compute-at", 0, &compute_at, NULL,
+       "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
+      {"eligibility-options", 0, &options_path, NULL,
+       "options JSON for counties without their own policy"},
       {"county-policies", 0, &policies_path, NULL, "JSON mapping county names to option files"},
-      {"outputs", 0, &outputs, NULL, "folder for one sub-folder per county and statewide_summary.json"},
+      {"outputs", 0, &outputs, NULL,
+       "folder for one sub-folder per county and statewide_summary.json"},
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
       {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
   };
-  int parsed = cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
-                         "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
-                         "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
-                         env);
+  int parsed =
+      cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
+                "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
+                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
+                env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
   if (!inputs || !outputs || !options_path) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --%s (see `%s statewide --help`)",
-                     !inputs ? "inputs" : !outputs ? "outputs" : "eligibility-options", env->program);
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "missing required option: --%s (see `%s statewide --help`)",
+                     !inputs    ? "inputs"
+                     : !outputs ? "outputs"
+                                : "eligibility-options",
+                     env->program);
     return cli_fail(env, outputs, NULL, NULL, &err);
   }
-  relief_statewide_config cfg = {.outputs_dir = outputs, .summary_only = summary_only,
-                                 .trace = trace, .review_files = true, .forms = forms,
+  relief_statewide_config cfg = {.outputs_dir = outputs,
+                                 .summary_only = summary_only,
+                                 .trace = trace,
+                                 .review_files = true,
+                                 .forms = forms,
                                  .report = true};
   if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
-  if (relief_options_load(options_path, &cfg.options, &err)) return cli_fail(env, outputs, NULL, NULL, &err);
+  if (relief_options_load(options_path, &cfg.options, &err))
+    return cli_fail(env, outputs, NULL, NULL, &err);
   str_list names = {0}, files = {0};
   relief_county_policy *policies = NULL;
   relief_flow *flows = NULL;
   int code = 0;
-  if (policies_path && load_policies(policies_path, &policies, &cfg.n_policies, &flows, &names, &err)) {
+  if (policies_path &&
+      load_policies(policies_path, &policies, &cfg.n_policies, &flows, &names, &err)) {
     code = cli_fail(env, outputs, NULL, NULL, &err);
     goto done;
   }
   cfg.policies = policies;
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
-    relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s", strerror(errno));
+    relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
+                     strerror(errno));
     code = cli_fail(env, NULL, NULL, NULL, &err);
     goto done;
   }
@@ -202,9 +224,11 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
     char path[4096];
     relief_output_path(path, sizeof path, outputs, "errors", 0, NULL, ".json");
     unlink(path);
-    fprintf(stderr, "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
-            env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
-            (long long)res.people, (long long)res.counties, res.seconds, outputs);
+    fprintf(
+        stderr,
+        "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
+        env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
+        (long long)res.people, (long long)res.counties, res.seconds, outputs);
   }
 done:
   free(policies);

@@ -172,8 +172,10 @@ const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *l
   uint32_t o = 0;
   for (uint32_t i = 0; i < f->len; i++) {
     char c = f->ptr[i];
-    if (c == '"') i++; /* a doubled quote: keep one */
-    else if (c == '\r' && i + 1 < f->len && f->ptr[i + 1] == '\n') continue;
+    if (c == '"')
+      i++; /* a doubled quote: keep one */
+    else if (c == '\r' && i + 1 < f->len && f->ptr[i + 1] == '\n')
+      continue;
     scratch[o++] = c;
   }
   *len = o;
@@ -182,11 +184,16 @@ const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *l
 
 const char *relief_parse_code_text(relief_parse_code code) {
   switch (code) {
-  case RELIEF_PARSE_FIELD_COUNT: return "wrong number of fields";
-  case RELIEF_PARSE_BARE_QUOTE: return "bare \" in non-quoted field";
-  case RELIEF_PARSE_QUOTE: return "extraneous or missing \" in quoted field";
-  case RELIEF_PARSE_UNTERMINATED: return "unterminated quoted field";
-  default: return "ok";
+  case RELIEF_PARSE_FIELD_COUNT:
+    return "wrong number of fields";
+  case RELIEF_PARSE_BARE_QUOTE:
+    return "bare \" in non-quoted field";
+  case RELIEF_PARSE_QUOTE:
+    return "extraneous or missing \" in quoted field";
+  case RELIEF_PARSE_UNTERMINATED:
+    return "unterminated quoted field";
+  default:
+    return "ok";
   }
 }
 
@@ -253,8 +260,10 @@ size_t relief_last_row_end(const char *text, size_t n) {
   int inside = 0;
   for (size_t i = 0; i < n; i++) {
     char c = text[i];
-    if (c == '"') inside ^= 1;
-    else if (c == '\n' && !inside) last = i + 1;
+    if (c == '"')
+      inside ^= 1;
+    else if (c == '\n' && !inside)
+      last = i + 1;
   }
   return last;
 }

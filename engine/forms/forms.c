@@ -152,7 +152,7 @@ static void csv_field(relief_buf *b, const char *s, int last) {
 }
 
 static void court_list(relief_buf *b, const relief_motion *motions, size_t n) {
-  static const char *const header[] = {"Motion", "County",   "Case Number", "CII_NUMBER", "PRI_NAME",
+  static const char *const header[] = {"Motion",  "County", "Case Number", "CII_NUMBER", "PRI_NAME",
                                        "PRI_DOB", "Counts", "Relief",      "File"};
   enum { N_FIELDS = sizeof header / sizeof header[0] };
   for (int c = 0; c < N_FIELDS; c++) csv_field(b, header[c], c == N_FIELDS - 1);
@@ -163,8 +163,9 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n) {
     snprintf(counts, sizeof counts, "%d", m->n_counts);
     snprintf(file, sizeof file, "motion_%06zu.pdf", i + 1);
     relief_summary_text(m, relief, sizeof relief);
-    const char *fields[N_FIELDS] = {number, m->county, m->case_numbers, m->cii, m->name,
-                                    forms_us_date(m->dob_day, dob), counts, relief, file};
+    const char *fields[N_FIELDS] = {number, m->county, m->case_numbers,
+                                    m->cii, m->name,   forms_us_date(m->dob_day, dob),
+                                    counts, relief,    file};
     for (int c = 0; c < N_FIELDS; c++) csv_field(b, fields[c], c == N_FIELDS - 1);
   }
 }

@@ -39,9 +39,9 @@ static const struct {
   const char *title;
   float width;
 } columns[N_COLS] = {
-    [COL_SECTION] = {"Code section", 74},   [COL_OFFENSE] = {"Offense", 130},
-    [COL_DATE] = {"Conviction date", 58},   [COL_LEVEL] = {"Felony/misd.", 52},
-    [COL_RELIEF] = {"Relief sought", 112},  [COL_BASIS] = {"Statutory basis", 106},
+    [COL_SECTION] = {"Code section", 74},  [COL_OFFENSE] = {"Offense", 130},
+    [COL_DATE] = {"Conviction date", 58},  [COL_LEVEL] = {"Felony/misd.", 52},
+    [COL_RELIEF] = {"Relief sought", 112}, [COL_BASIS] = {"Statutory basis", 106},
 };
 static const float cell_pad = 3, cell_size = 7.5f, cell_leading = 9;
 static const int cell_max_lines = 12;
@@ -211,12 +211,12 @@ static void table_row(pen *p, const count_row *r) {
   float x = LEFT, base = p->y - cell_pad - cell_size;
   for (int c = 0; c < N_COLS; c++) {
     float inner = columns[c].width - 2 * cell_pad;
-    forms_text_wrapped(p->page, p->pdf->regular, cell_size, x + cell_pad, base, inner,
-                       cell_leading, lines[c], r->cell[c]);
+    forms_text_wrapped(p->page, p->pdf->regular, cell_size, x + cell_pad, base, inner, cell_leading,
+                       lines[c], r->cell[c]);
     if (c == COL_RELIEF && reason_lines)
       forms_text_wrapped(p->page, p->pdf->regular, 6.5f, x + cell_pad,
-                         base - (float)lines[c] * cell_leading, inner, cell_leading,
-                         reason_lines, r->reason);
+                         base - (float)lines[c] * cell_leading, inner, cell_leading, reason_lines,
+                         r->reason);
     forms_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
     x += columns[c].width;
   }

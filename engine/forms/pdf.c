@@ -3,6 +3,7 @@
  * fonts and an error record (libharu reports through a callback), saving it,
  * and the few drawing primitives the motions and the report use.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "forms_internal.h"
@@ -65,8 +66,8 @@ float forms_text_width(HPDF_Font font, float size, const char *text) {
 
 size_t forms_fit(HPDF_Font font, float size, const char *text, size_t len, float width) {
   HPDF_REAL used;
-  size_t fit = HPDF_Font_MeasureText(font, (const HPDF_BYTE *)text, (HPDF_UINT)len, width, size,
-                                     0, 0, HPDF_TRUE, &used);
+  size_t fit = HPDF_Font_MeasureText(font, (const HPDF_BYTE *)text, (HPDF_UINT)len, width, size, 0,
+                                     0, HPDF_TRUE, &used);
   if (fit == 0) /* one word wider than the line: break inside it */
     fit = HPDF_Font_MeasureText(font, (const HPDF_BYTE *)text, (HPDF_UINT)len, width, size, 0, 0,
                                 HPDF_FALSE, &used);
@@ -75,8 +76,7 @@ size_t forms_fit(HPDF_Font font, float size, const char *text, size_t len, float
 
 /* Calls back (or just counts) each line of text wrapped to width. */
 static int wrap(HPDF_Font font, float size, const char *text, float width, int max_lines,
-                void (*line)(void *user, int index, const char *s, size_t n, int cut),
-                void *user) {
+                void (*line)(void *user, int index, const char *s, size_t n, int cut), void *user) {
   size_t len = strlen(text), at = 0;
   int lines = 0;
   while (at < len && text[at] == ' ') at++;
@@ -111,9 +111,9 @@ static void draw_line(void *user, int index, const char *s, size_t n, int cut) {
   memcpy(line, s, n);
   line[n] = 0;
   if (cut) { /* make room for the ellipsis */
-    while (n > 0 && forms_text_width(p->font, p->size, line) +
-                            forms_text_width(p->font, p->size, "...") >
-                        p->width)
+    while (n > 0 &&
+           forms_text_width(p->font, p->size, line) + forms_text_width(p->font, p->size, "...") >
+               p->width)
       line[--n] = 0;
     strcpy(line + n, "...");
   }

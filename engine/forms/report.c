@@ -90,7 +90,9 @@ static void paragraph(report_model *m, const char *text) {
   add_block(m, REPORT_PARAGRAPH, 0, 0)->text = text;
 }
 
-static report_cell *cell(report_block *b, int row, int col) { return &b->cells[row * b->cols + col]; }
+static report_cell *cell(report_block *b, int row, int col) {
+  return &b->cells[row * b->cols + col];
+}
 
 /* ---- Figures from the JSON ---- */
 
@@ -180,7 +182,8 @@ static int outcome_rank(const char *name) {
 
 static int by_outcome(const void *a, const void *b) {
   const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-  int rx = outcome_rank(x[0] ? x : "No determination"), ry = outcome_rank(y[0] ? y : "No determination");
+  int rx = outcome_rank(x[0] ? x : "No determination"),
+      ry = outcome_rank(y[0] ? y : "No determination");
   return rx != ry ? rx - ry : strcmp(x, y);
 }
 
@@ -352,7 +355,8 @@ static void reason_blocks(report_model *m, const json_t *sum, const char *base, 
       {"convictionDismissalCountByAdditionalRelief", "Dismissed: ", ""},
   };
   int total = 0;
-  for (size_t g = 0; g < 3; g++) total += (int)json_object_size(json_object_get(sum, groups[g].key));
+  for (size_t g = 0; g < 3; g++)
+    total += (int)json_object_size(json_object_get(sum, groups[g].key));
   heading(m, level, "Dismissals and reductions by reason", NULL);
   if (!total) {
     paragraph(m, "No conviction was dismissed or reduced under a code-section choice or an "
@@ -420,9 +424,9 @@ static void run_blocks(report_model *m, const json_t *sum, const json_t *extra) 
 static const char *county_anchor(report_model *m, const char *county) {
   const char *a = arena_fmt(m, "county-%s", county);
   for (char *p = (char *)a + 7; *p; p++)
-    *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a')
+    *p = (*p >= 'A' && *p <= 'Z')                                 ? (char)(*p - 'A' + 'a')
          : ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) ? *p
-                                                                   : '-';
+                                                                  : '-';
   return a;
 }
 

@@ -181,17 +181,19 @@ static void chart(relief_buf *b, const report_block *k, int id) {
   esc(b, k->text);
   put(b, "</figcaption>\n<ul class=\"legend\">");
   for (int c = 1; c < k->cols; c++) {
-    putf(b, "<li><i style=\"background:#%06X\"></i>", report_series_color(report_at(k, 0, c)->text, c));
+    putf(b, "<li><i style=\"background:#%06X\"></i>",
+         report_series_color(report_at(k, 0, c)->text, c));
     esc(b, report_at(k, 0, c)->text);
     put(b, "</li>");
   }
-  putf(b, "</ul>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-          "aria-labelledby=\"chart-%d\">\n",
+  putf(b,
+       "</ul>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+       "aria-labelledby=\"chart-%d\">\n",
        W, height, id);
   for (int r = 1; r < k->rows; r++) {
     double y = 5 + (r - 1) * ROW;
-    putf(b, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\" dominant-baseline=\"middle\">",
-         LABEL_W, y + BAR / 2.0);
+    putf(b, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\" dominant-baseline=\"middle\">", LABEL_W,
+         y + BAR / 2.0);
     esc(b, report_at(k, r, 0)->text);
     put(b, "</text>\n");
     putf(b, "<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#eef1f4\"/>\n", BAR_X, y,
@@ -201,15 +203,16 @@ static void chart(relief_buf *b, const report_block *k, int id) {
       const report_cell *v = report_at(k, r, c);
       if (most <= 0 || v->value <= 0) continue;
       double w = v->value / most * BAR_W;
-      putf(b, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"#%06X\"><title>",
-           x, y, w, BAR, report_series_color(report_at(k, 0, c)->text, c));
+      putf(b, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"#%06X\"><title>", x,
+           y, w, BAR, report_series_color(report_at(k, 0, c)->text, c));
       esc(b, report_at(k, 0, c)->text);
       put(b, ": ");
       esc(b, v->text);
       put(b, "</title></rect>\n");
       if (w >= 7.5 * (double)strlen(v->text) + 8) {
-        putf(b, "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
-                "fill=\"#fff\" data-key=\"",
+        putf(b,
+             "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
+             "fill=\"#fff\" data-key=\"",
              x + w / 2, y + BAR / 2.0);
         esc(b, v->key);
         put(b, "\">");
@@ -219,8 +222,9 @@ static void chart(relief_buf *b, const report_block *k, int id) {
       x += w;
     }
     if (most <= 0)
-      putf(b, "<text x=\"%d\" y=\"%.0f\" dominant-baseline=\"middle\" fill=\"#5b6472\">no "
-              "convictions</text>\n",
+      putf(b,
+           "<text x=\"%d\" y=\"%.0f\" dominant-baseline=\"middle\" fill=\"#5b6472\">no "
+           "convictions</text>\n",
            BAR_X + 6, y + BAR / 2.0);
   }
   put(b, "</svg></figure>\n");
@@ -238,15 +242,23 @@ char *report_html(const report_model *m, size_t *len) {
   for (int i = 0; i < m->n_blocks; i++) {
     const report_block *k = &m->blocks[i];
     switch (k->kind) {
-    case REPORT_HEADING: heading(&b, k); break;
+    case REPORT_HEADING:
+      heading(&b, k);
+      break;
     case REPORT_PARAGRAPH:
       put(&b, "<p>");
       esc(&b, k->text);
       put(&b, "</p>\n");
       break;
-    case REPORT_FIGURES: figures(&b, k); break;
-    case REPORT_TABLE: table(&b, k); break;
-    case REPORT_CHART: chart(&b, k, ++charts); break;
+    case REPORT_FIGURES:
+      figures(&b, k);
+      break;
+    case REPORT_TABLE:
+      table(&b, k);
+      break;
+    case REPORT_CHART:
+      chart(&b, k, ++charts);
+      break;
     }
   }
   put(&b, "<footer>Written by relief " RELIEF_VERSION

@@ -13,11 +13,11 @@
 
 /* One cell: a label (key NULL) or a figure taken from the JSON. */
 typedef struct {
-  const char *text;  /* shown, UTF-8 */
-  const char *key;   /* JSON pointer of the source value ("/summary/lineCount"), or NULL */
+  const char *text;   /* shown, UTF-8 */
+  const char *key;    /* JSON pointer of the source value ("/summary/lineCount"), or NULL */
   const char *suffix; /* shown after the figure (" seconds"), or NULL */
   const char *link;   /* id of a heading this label links to, or NULL */
-  double value;      /* the figure, for charts */
+  double value;       /* the figure, for charts */
 } report_cell;
 
 typedef enum {

@@ -109,8 +109,7 @@ static void figures(pen *p, const report_block *k) {
 /* Column widths: the label column wide, the figure columns equal. */
 static void table_widths(const report_block *k, float *widths) {
   float first = k->cols <= 2 ? WIDTH * 0.62f : k->cols <= 4 ? WIDTH * 0.4f : WIDTH * 0.2f;
-  for (int c = 0; c < k->cols; c++)
-    widths[c] = c ? (WIDTH - first) / (float)(k->cols - 1) : first;
+  for (int c = 0; c < k->cols; c++) widths[c] = c ? (WIDTH - first) / (float)(k->cols - 1) : first;
 }
 
 static float table_header(pen *p, const report_block *k, const float *widths, int draw) {
@@ -131,8 +130,8 @@ static float table_header(pen *p, const report_block *k, const float *widths, in
   float x = LEFT;
   for (int c = 0; c < k->cols; c++) {
     char *t = w(report_at(k, 0, c)->text);
-    float top = p->y - 3 - size - (float)(most - forms_line_count(p->pdf->bold, size, t,
-                                                                  widths[c] - 8)) * leading;
+    float top = p->y - 3 - size -
+                (float)(most - forms_line_count(p->pdf->bold, size, t, widths[c] - 8)) * leading;
     if (c == 0 || !t[0])
       forms_text_wrapped(p->page, p->pdf->bold, size, x + 4, top, widths[c] - 8, leading, most, t);
     else /* figure columns: titles right-aligned, line by line */
@@ -240,7 +239,8 @@ static void chart(pen *p, const report_block *k) {
       const report_cell *v = report_at(k, r, c);
       if (v->value <= 0) continue;
       float seg = (float)(v->value / most) * bar_w;
-      forms_fill(p->page, at, p->y - bar, seg, bar, report_series_color(report_at(k, 0, c)->text, c));
+      forms_fill(p->page, at, p->y - bar, seg, bar,
+                 report_series_color(report_at(k, 0, c)->text, c));
       float tw = forms_text_width(p->pdf->regular, 6.5f, v->text);
       if (tw + 4 <= seg) {
         HPDF_Page_SetRGBFill(p->page, 1, 1, 1);
@@ -277,11 +277,21 @@ relief_status report_pdf(const report_model *m, const char *path, relief_error *
   for (int i = 0; i < m->n_blocks && !pdf.status; i++) {
     const report_block *k = &m->blocks[i];
     switch (k->kind) {
-    case REPORT_HEADING: heading(&p, k); break;
-    case REPORT_PARAGRAPH: paragraph(&p, k); break;
-    case REPORT_FIGURES: figures(&p, k); break;
-    case REPORT_TABLE: table(&p, k); break;
-    case REPORT_CHART: chart(&p, k); break;
+    case REPORT_HEADING:
+      heading(&p, k);
+      break;
+    case REPORT_PARAGRAPH:
+      paragraph(&p, k);
+      break;
+    case REPORT_FIGURES:
+      figures(&p, k);
+      break;
+    case REPORT_TABLE:
+      table(&p, k);
+      break;
+    case REPORT_CHART:
+      chart(&p, k);
+      break;
     }
   }
   footers(&p, title);

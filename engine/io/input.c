@@ -78,8 +78,7 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
   while (pos < n) {
     size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
     if (ZSTD_isError(fl)) {
-      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
-                                "%s zstd frame: %s",
+      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos, "%s zstd frame: %s",
                                 n - pos < 18 ? "truncated" : "corrupt or truncated",
                                 ZSTD_getErrorName(fl));
       goto done;
@@ -92,7 +91,8 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
     if (content > frame_content_bound(fl) || total + content < total) {
       status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
                                 "corrupt zstd frame: its header claims %llu bytes, more than "
-                                "its %zu compressed bytes can hold", content, fl);
+                                "its %zu compressed bytes can hold",
+                                content, fl);
       goto done;
     }
     if (n_frames == cap_frames) {
@@ -153,8 +153,8 @@ static int scan_frames(relief_input *in, const char *src, size_t n) {
   size_t count = 0;
   while (frames && pos < n) {
     size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
-    unsigned long long content = ZSTD_isError(fl) ? ZSTD_CONTENTSIZE_ERROR
-                                                  : ZSTD_getFrameContentSize(src + pos, fl);
+    unsigned long long content =
+        ZSTD_isError(fl) ? ZSTD_CONTENTSIZE_ERROR : ZSTD_getFrameContentSize(src + pos, fl);
     if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR) {
       free(frames);
       return -1;
@@ -324,7 +324,8 @@ relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len,
     size_t at = z->in.pos;
     size_t ret = ZSTD_decompressStream(z->ds, &out, &z->in);
     if (ZSTD_isError(ret))
-      return relief_error_set(err, RELIEF_E_DATA, z->path, 0, (long long)(z->in.pos > at ? z->in.pos : at), "corrupt zstd data: %s",
+      return relief_error_set(err, RELIEF_E_DATA, z->path, 0,
+                              (long long)(z->in.pos > at ? z->in.pos : at), "corrupt zstd data: %s",
                               ZSTD_getErrorName(ret));
     z->last_ret = ret;
     *len += out.pos;

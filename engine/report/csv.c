@@ -10,12 +10,24 @@
 #include "relief/report.h"
 
 const char *const relief_result_columns[18] = {
-    "Case Number", "# of convictions on record", "Possible Other P64 Charges",
-    "Occurred after 11/9/2016", "Superstrike Code Section(s)", "PC290 Code Section(s)",
-    "PC290 Registration", "Date of Conviction", "Years Since This Conviction",
-    "Years Since Any Conviction", "# of Prop 64 convictions", "# of HS 11357 convictions",
-    "# of HS 11358 convictions", "# of HS 11359 convictions", "# of HS 11360 convictions",
-    "Deceased", "Eligibility Determination", "Eligibility Reason",
+    "Case Number",
+    "# of convictions on record",
+    "Possible Other P64 Charges",
+    "Occurred after 11/9/2016",
+    "Superstrike Code Section(s)",
+    "PC290 Code Section(s)",
+    "PC290 Registration",
+    "Date of Conviction",
+    "Years Since This Conviction",
+    "Years Since Any Conviction",
+    "# of Prop 64 convictions",
+    "# of HS 11357 convictions",
+    "# of HS 11358 convictions",
+    "# of HS 11359 convictions",
+    "# of HS 11360 convictions",
+    "Deceased",
+    "Eligibility Determination",
+    "Eligibility Reason",
 };
 
 void relief_buf_reserve(relief_buf *b, size_t extra) {
@@ -50,7 +62,8 @@ static inline bool starts_with_space(const unsigned char *s, size_t n) {
   if (n < 3) return false;
   if (c == 0xE1) return s[1] == 0x9A && s[2] == 0x80; /* U+1680 */
   if (c == 0xE2 && s[1] == 0x80)
-    return s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF; /* U+2000-200A, 2028/9, 202F */
+    return s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 ||
+           s[2] == 0xAF;                              /* U+2000-200A, 2028/9, 202F */
   if (c == 0xE2 && s[1] == 0x81) return s[2] == 0x9F; /* U+205F */
   if (c == 0xE3) return s[1] == 0x80 && s[2] == 0x80; /* U+3000 */
   return false;

@@ -56,7 +56,7 @@ typedef struct {
   size_t n_pairs, cap_pairs;
   uint32_t *motion_pairs; /* --forms: (person, county) pairs with relief */
   size_t n_motion_pairs, cap_motion_pairs;
-  uint32_t person;        /* the person being decided */
+  uint32_t person; /* the person being decided */
 } person_scratch;
 
 static void reserve_person(person_scratch *ps, size_t n_rows) {
@@ -169,7 +169,7 @@ static void join_sections(const pipeline *pl, const relief_person *p, uint32_t b
 static void append_extended(relief_buf *b, relief_determination det, bool serving, bool plea) {
   const char *remedy = "", *basis = "";
   if (det == RELIEF_DET_DISMISS || det == RELIEF_DET_REDUCE) {
-    remedy = serving ? "Recall and resentence"
+    remedy = serving                     ? "Recall and resentence"
              : det == RELIEF_DET_DISMISS ? "Dismiss and seal"
                                          : "Redesignate as misdemeanor or infraction";
     basis = serving ? "HS 11361.8(a); HS 11361.9" : "HS 11361.8(e); HS 11361.9";
@@ -192,15 +192,14 @@ static bool prop64_arrest_in_cycle(const person_scratch *ps, const relief_convic
 /* Formats the 17 result columns other than §8's (plus the rule id with
  * --trace, and the extended columns) as a result record in the arena. */
 static const char *format_result(const pipeline *pl, const relief_person *p, int i,
-                                 const relief_flow_row *rule, uint64_t features,
-                                 person_scratch *ps, const int64_t section_counts[5],
-                                 arena_block **arena) {
+                                 const relief_flow_row *rule, uint64_t features, person_scratch *ps,
+                                 const int64_t section_counts[5], arena_block **arena) {
   const relief_conviction *c = &p->convictions[i];
   relief_buf *b = &ps->line, *cases = &ps->cases_text;
   b->len = cases->len = 0;
   relief_determination det = rule ? rule->determination : RELIEF_DET_NONE;
-  bool review = det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
-                det == RELIEF_DET_CITY_ATTORNEYS;
+  bool review =
+      det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW || det == RELIEF_DET_CITY_ATTORNEYS;
   relief_buf_putc(b, (char)(review ? RESULT_REVIEW : 0));
   for (int k = 0; k < p->n_case_numbers; k++) {
     if (p->case_numbers[k].step_key != c->step_key) continue;
@@ -265,8 +264,8 @@ static bool relieved(relief_determination d) {
 }
 
 /* The three "people who will no longer have..." counts of one person. */
-static void count_relief(const relief_person *p, const relief_determination *det,
-                         int32_t seven_ago, relief_relief_counts *out) {
+static void count_relief(const relief_person *p, const relief_determination *det, int32_t seven_ago,
+                         relief_relief_counts *out) {
   int felonies = 0, felonies_relieved = 0, dismissed = 0, recent = 0, recent_dismissed = 0;
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
@@ -296,7 +295,8 @@ static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
 static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *p, int county,
                               county_plan *plan, person_scratch *ps, relief_summary *sum,
                               arena_block **arena) {
-  for (int i = 0; i < p->n_convictions; i++) p->convictions[i].in_county = p->convictions[i].county == county;
+  for (int i = 0; i < p->n_convictions; i++)
+    p->convictions[i].in_county = p->convictions[i].county == county;
   const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
   relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
   relief_person_facts facts = relief_person_features(&ctx, flow, p);
@@ -344,8 +344,10 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
     if (c->in_county && (k->bits & RELIEF_CS_PROP64)) {
       in_county_prop64 = 1;
       sum->prop64_by_section[k->prop64_section]++;
-      if (c->felony) sum->prop64_felony++;
-      else sum->prop64_nonfelony++;
+      if (c->felony)
+        sum->prop64_felony++;
+      else
+        sum->prop64_nonfelony++;
       if (sum->earliest_state != RELIEF_EARLIEST_DAY || c->disp_day < sum->earliest_day) {
         sum->earliest_state = RELIEF_EARLIEST_DAY;
         sum->earliest_day = c->disp_day;
@@ -429,9 +431,11 @@ void pipeline_evaluate(pipeline *pl) {
     size_t total = 0;
     for (int t = 0; t < nt; t++) {
       total += scratch[t].n_pairs / 2;
-      for (size_t i = 0; i < scratch[t].n_pairs; i += 2) pl->person_county_first[scratch[t].pairs[i] + 1]++;
+      for (size_t i = 0; i < scratch[t].n_pairs; i += 2)
+        pl->person_county_first[scratch[t].pairs[i] + 1]++;
     }
-    for (size_t p = 0; p < pl->n_people; p++) pl->person_county_first[p + 1] += pl->person_county_first[p];
+    for (size_t p = 0; p < pl->n_people; p++)
+      pl->person_county_first[p + 1] += pl->person_county_first[p];
     pl->person_counties = malloc((total ? total : 1) * sizeof *pl->person_counties);
     size_t *fill = malloc((pl->n_people ? pl->n_people : 1) * sizeof *fill);
     memcpy(fill, pl->person_county_first, pl->n_people * sizeof *fill);
@@ -502,8 +506,10 @@ static const captured_row *captured(const segment_t *s, uint32_t j) {
   size_t lo = 0, hi = s->n_captured;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (s->captured[mid].j < j) lo = mid + 1;
-    else hi = mid;
+    if (s->captured[mid].j < j)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
 }
@@ -533,7 +539,8 @@ void pipeline_motions(pipeline *pl, int county, motion_list *out) {
     size_t n_rows = pl->first[person + 1] - pl->first[person];
     relief_person p;
     build_person(pl, refs, n_rows, &ps, &p);
-    for (int i = 0; i < p.n_convictions; i++) p.convictions[i].in_county = p.convictions[i].county == county;
+    for (int i = 0; i < p.n_convictions; i++)
+      p.convictions[i].in_county = p.convictions[i].county == county;
     relief_person_facts facts = relief_person_features(&ctx, flow, &p);
     /* the person's first row names them; other spellings are AKAs */
     const captured_row *who = NULL;
@@ -563,7 +570,8 @@ void pipeline_motions(pipeline *pl, int county, motion_list *out) {
       o += strlen(a);
     }
     akas[o] = 0;
-    if ((size_t)p.n_convictions > cap_step) step_of = realloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
+    if ((size_t)p.n_convictions > cap_step)
+      step_of = realloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
     /* one motion per step with relieved counts, in the order the steps appear */
     for (int i = 0; i < p.n_convictions; i++) step_of[i] = -1;
     for (int i = 0; i < p.n_convictions; i++) {
@@ -579,7 +587,9 @@ void pipeline_motions(pipeline *pl, int county, motion_list *out) {
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
         const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
-        if (n_counts == cap_counts) out->counts = realloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) * sizeof *out->counts);
+        if (n_counts == cap_counts)
+          out->counts = realloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
+                                                 sizeof *out->counts);
         out->counts[n_counts++] = (relief_motion_count){
             .code_section = pl->section_text[c->class_id],
             .offense = row && row->offense ? row->offense : "",

@@ -10,9 +10,9 @@
 
 #include "report/pipeline.h"
 
-const char *const bundle_names[BUNDLE_FILES] = {
-    "All_Results", "All_Results_Condensed", "Prop64_Results", "Hand_Review",
-    "Prop64_Results_Extended"};
+const char *const bundle_names[BUNDLE_FILES] = {"All_Results", "All_Results_Condensed",
+                                                "Prop64_Results", "Hand_Review",
+                                                "Prop64_Results_Extended"};
 
 typedef struct {
   relief_buf file[BUNDLE_FILES];
@@ -171,7 +171,8 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
     text = in->data + s->begin;
   } else {
     relief_buf_reserve(text_buf, s->end - s->begin + 1);
-    if (relief_input_frame_text(in, (size_t)s->frame, text_buf->data, &st->err)) return st->err.status;
+    if (relief_input_frame_text(in, (size_t)s->frame, text_buf->data, &st->err))
+      return st->err.status;
     text = text_buf->data;
   }
   size_t size = s->end - s->begin, pos = 0, start;
@@ -188,7 +189,8 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
       emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
       continue;
     }
-    for (size_t k = pl->person_county_first[r->person]; k < pl->person_county_first[r->person + 1]; k++) {
+    for (size_t k = pl->person_county_first[r->person]; k < pl->person_county_first[r->person + 1];
+         k++) {
       uint32_t county = pl->person_counties[k];
       emit_row(&st->per_plan[county], pl->plans[county].n_files, st, condensed_line,
                r->county == county ? result : NULL);
@@ -226,9 +228,11 @@ static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_stat
   while (to < pl->n_segs && pl->segs[to].input == input && to - from < wave) {
     segment_t *s = &pl->segs[to];
     int eof;
-    relief_status st = relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
+    relief_status st =
+        relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
     if (!st && r->len < s->end - r->offset)
-      st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1, "the input changed while it was read");
+      st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
+                            "the input changed while it was read");
     if (st) {
       *status = st;
       return to;
@@ -279,36 +283,37 @@ relief_status pipeline_emit(pipeline *pl, relief_error *err) {
       }
       if (wave_from == wave_to) break;
 #pragma omp for ordered schedule(dynamic, 1)
-    for (size_t i = wave_from; i < wave_to; i++) {
-      segment_t *s = &pl->segs[i];
-      relief_status mine = status ? status : emit_segment(pl, s, &st, &text_buf, &condensed_line);
-      if (s->frame == SEGMENT_MAPPED) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
-      if (s->frame == SEGMENT_STREAMED) {
-        free(s->stream_text);
-        s->stream_text = NULL;
-      }
+      for (size_t i = wave_from; i < wave_to; i++) {
+        segment_t *s = &pl->segs[i];
+        relief_status mine = status ? status : emit_segment(pl, s, &st, &text_buf, &condensed_line);
+        if (s->frame == SEGMENT_MAPPED)
+          relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+        if (s->frame == SEGMENT_STREAMED) {
+          free(s->stream_text);
+          s->stream_text = NULL;
+        }
 #pragma omp ordered
-      {
-        if (mine && !status) {
-          status = mine;
-          *err = st.err;
-        }
-        for (size_t k = 0; k < pl->n_plans; k++) {
-          county_plan *plan = &pl->plans[k];
-          bundle_bufs *b = &st.per_plan[k];
-          for (int f = 0; f < plan->n_files && !status; f++)
-            status = relief_outfile_write(&plan->files[f], b->file[f].data, b->file[f].len, err);
-          for (int f = 0; f < BUNDLE_FILES; f++) {
-            b->file[f].len = 0;
-            /* statewide, a thread holds buffers for every county: keep only small ones */
-            if (pl->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
+        {
+          if (mine && !status) {
+            status = mine;
+            *err = st.err;
           }
+          for (size_t k = 0; k < pl->n_plans; k++) {
+            county_plan *plan = &pl->plans[k];
+            bundle_bufs *b = &st.per_plan[k];
+            for (int f = 0; f < plan->n_files && !status; f++)
+              status = relief_outfile_write(&plan->files[f], b->file[f].data, b->file[f].len, err);
+            for (int f = 0; f < BUNDLE_FILES; f++) {
+              b->file[f].len = 0;
+              /* statewide, a thread holds buffers for every county: keep only small ones */
+              if (pl->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
+            }
+          }
+          written += s->end - s->begin;
+          rows_written += s->n_rows;
+          if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
         }
-        written += s->end - s->begin;
-        rows_written += s->n_rows;
-        if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
       }
-    }
     }
     for (size_t k = 0; k < pl->n_plans; k++)
       for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st.per_plan[k].file[f]);

@@ -58,11 +58,14 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
                              relief_explain_fn fn, void *user, relief_error *err) {
   memset(person, 0, sizeof *person);
   relief_classifier *classifier = relief_classifier_new();
-  if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   pipeline pl = {.classifier = classifier, .compute_day = cfg->compute_day, .keep_keys = true};
   county_plan plan = {.name = cfg->county, .options = cfg->options};
-  if (cfg->flow) plan.flow = *cfg->flow;
-  else relief_flow_configurable(&plan.flow, &cfg->options);
+  if (cfg->flow)
+    plan.flow = *cfg->flow;
+  else
+    relief_flow_configurable(&plan.flow, &cfg->options);
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = pipeline_parse(&pl, &cfg->input, 1, err);
   if (!st) st = find_subject(cfg->input, cfg->subject, person, err);

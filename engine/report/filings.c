@@ -22,11 +22,14 @@ relief_status pipeline_write_filings(pipeline *pl, int county, const char *outpu
   char dir[4096], folder[512];
   snprintf(dir, sizeof dir, "%s/Court_Filings", outputs_dir);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create folder: %s", strerror(errno));
+    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create folder: %s",
+                            strerror(errno));
   const char *name = pl->plans[pl->merged ? county : 0].name;
   relief_folder_name(folder, sizeof folder, name);
-  if (index > 0) snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s_%d", folder, index);
-  else snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s", folder);
+  if (index > 0)
+    snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s_%d", folder, index);
+  else
+    snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s", folder);
   motion_list motions;
   pipeline_motions(pl, county, &motions);
   relief_status st = relief_forms_write(dir, motions.motions, motions.n, err);
@@ -41,13 +44,15 @@ static void remove_stale_stages(const char *outputs_dir) {
   if (!d) return;
   for (struct dirent *e; (e = readdir(d));) {
     size_t n = strlen(e->d_name);
-    if (strncmp(e->d_name, ".report.", 8) || n != 8 + 6 + 4 || strcmp(e->d_name + n - 4, ".tmp")) continue;
+    if (strncmp(e->d_name, ".report.", 8) || n != 8 + 6 + 4 || strcmp(e->d_name + n - 4, ".tmp"))
+      continue;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", outputs_dir, e->d_name);
     DIR *inner = opendir(path);
     if (inner) {
       for (struct dirent *f; (f = readdir(inner));) {
-        if (f->d_name[0] == '.' && (!f->d_name[1] || (f->d_name[1] == '.' && !f->d_name[2]))) continue;
+        if (f->d_name[0] == '.' && (!f->d_name[1] || (f->d_name[1] == '.' && !f->d_name[2])))
+          continue;
         char file[4400];
         snprintf(file, sizeof file, "%s/%s", path, f->d_name);
         unlink(file);
@@ -82,7 +87,8 @@ relief_status stage_impact_report(const char *outputs_dir, const char *summary_j
   static const char *const names[2] = {"report.html", "report.pdf"};
   for (int k = 0; k < 2; k++) {
     snprintf(out->files[k].temp_path, sizeof out->files[k].temp_path, "%s/%s", out->dir, names[k]);
-    snprintf(out->files[k].final_path, sizeof out->files[k].final_path, "%s/%s", outputs_dir, names[k]);
+    snprintf(out->files[k].final_path, sizeof out->files[k].final_path, "%s/%s", outputs_dir,
+             names[k]);
   }
   json_t *root = json_object();
   json_t *summary = json_loads(summary_json, 0, NULL);

@@ -58,7 +58,8 @@ done:
 
 static json_t *sections_list(const uint8_t *list, int n) {
   json_t *a = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(a, json_string(relief_prop64_sections[list[i]]));
+  for (int i = 0; i < n; i++)
+    json_array_append_new(a, json_string(relief_prop64_sections[list[i]]));
   return a;
 }
 
@@ -71,7 +72,8 @@ static json_t *options_json(const relief_options *o) {
   json_object_set_new(extra, "subjectHasOnlyProp64Charges", json_boolean(o->only_prop64));
   json_object_set_new(extra, "subjectIsDeceased", json_boolean(o->deceased));
   json_object_set_new(extra, "subjectAgeThreshold", json_integer(o->age_threshold));
-  json_object_set_new(extra, "yearsSinceConvictionThreshold", json_integer(o->years_since_conviction));
+  json_object_set_new(extra, "yearsSinceConvictionThreshold",
+                      json_integer(o->years_since_conviction));
   json_object_set_new(extra, "yearsCrimeFreeThreshold", json_integer(o->years_crime_free));
   json_object_set_new(root, "baselineEligibility", base);
   json_object_set_new(root, "additionalRelief", extra);
@@ -101,8 +103,9 @@ static json_t *flow_json(const relief_flow *f) {
   json_object_set_new(o, "rows", rows);
   char *canonical = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   char hex[17] = "";
-  if (canonical) snprintf(hex, sizeof hex, "%016llx",
-                          (unsigned long long)XXH3_64bits(canonical, strlen(canonical)));
+  if (canonical)
+    snprintf(hex, sizeof hex, "%016llx",
+             (unsigned long long)XXH3_64bits(canonical, strlen(canonical)));
   free(canonical);
   json_object_set_new(o, "hash", json_string(hex));
   return o;
@@ -178,7 +181,8 @@ relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief
   }
   json_object_set_new(root, "inputs", inputs);
   json_t *outputs = json_array();
-  for (size_t k = 0; k < n_outs && !st; k++) st = output_entry(outputs, &outs[k], cfg->outputs_dir, err);
+  for (size_t k = 0; k < n_outs && !st; k++)
+    st = output_entry(outputs, &outs[k], cfg->outputs_dir, err);
   if (!st) st = output_entry(outputs, summary, cfg->outputs_dir, err);
   json_object_set_new(root, "outputs", outputs);
   json_t *timings = json_object();

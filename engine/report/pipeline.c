@@ -97,8 +97,10 @@ static int64_t atoi_like_go(const char *s, size_t n) {
   int overflow = 0;
   for (; i < n; i++) {
     if (s[i] < '0' || s[i] > '9') return 0;
-    if (v > (UINT64_MAX - 9) / 10) overflow = 1;
-    else v = v * 10 + (uint64_t)(s[i] - '0');
+    if (v > (UINT64_MAX - 9) / 10)
+      overflow = 1;
+    else
+      v = v * 10 + (uint64_t)(s[i] - '0');
   }
   if (neg) return overflow || v > (uint64_t)INT64_MAX + 1 ? INT64_MIN : (int64_t)(0 - v);
   return overflow || v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
@@ -107,9 +109,12 @@ static int64_t atoi_like_go(const char *s, size_t n) {
 static int64_t sentence_part_ns(const char *len_s, size_t len_n, const char *code, size_t code_n) {
   const int64_t hour = 3600LL * 1000000000LL;
   int64_t unit = 0;
-  if (equals(code, code_n, "D")) unit = 24 * hour;
-  else if (equals(code, code_n, "M")) unit = 732 * hour;
-  else if (equals(code, code_n, "Y")) unit = 8784 * hour;
+  if (equals(code, code_n, "D"))
+    unit = 24 * hour;
+  else if (equals(code, code_n, "M"))
+    unit = 732 * hour;
+  else if (equals(code, code_n, "Y"))
+    unit = 8784 * hour;
   if (!unit) return 0;
   /* Go's Duration multiplication wraps around */
   return (int64_t)((uint64_t)atoi_like_go(len_s, len_n) * (uint64_t)unit);
@@ -475,7 +480,8 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     relief_status st = relief_input_open_lazy(&pl->inputs[i], paths[i], err);
     if (st) return st;
     if (pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
-      return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
+      return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
+                              "empty file: no header and no rows");
     total += pl->inputs[i].size;
   }
   for (int i = 0; i < n; i++) {
@@ -485,7 +491,8 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
       relief_status st = stream_parse(pl, i, &cap, err);
       if (st) return st;
       if (in->size == 0)
-        return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
+        return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
+                                "empty file: no header and no rows");
       total += in->size;
     } else if (in->frames) {
       for (size_t k = 0; k < in->n_frames; k++) {
@@ -571,7 +578,8 @@ void pipeline_group(pipeline *pl) {
     for (size_t j = 0; j < s->n_rows; j++) count[i * P + (s->keys[j].high64 % P)]++;
   }
   /* where each (partition, segment) run of rows starts in the partition list */
-  size_t *part_first = calloc(P + 1, sizeof *part_first), *at = malloc((n_segs * P + 1) * sizeof *at);
+  size_t *part_first = calloc(P + 1, sizeof *part_first),
+         *at = malloc((n_segs * P + 1) * sizeof *at);
   size_t pos = 0;
   for (size_t q = 0; q < P; q++) {
     part_first[q] = pos;
@@ -657,7 +665,8 @@ void pipeline_group(pipeline *pl) {
       for (size_t e = 0; e < k; e++) {
         const row_rec *earlier = &pl->segs[refs[e].seg].rows[refs[e].j];
         if (pl->segs[refs[e].seg].input == input) break; /* rows are in input order */
-        if (!(earlier->flags & ROW_DUPLICATE) && pl->segs[refs[e].seg].content[refs[e].j] == content) {
+        if (!(earlier->flags & ROW_DUPLICATE) &&
+            pl->segs[refs[e].seg].content[refs[e].j] == content) {
           r->flags |= ROW_DUPLICATE;
           dropped++;
           break;

@@ -23,13 +23,20 @@ enum {
   ROW_COURT_ACTION = 4,
   ROW_REGISTRATION = 8,
   ROW_DECEASED = 16,
-  ROW_SUBJECT_EMPTY = 32, /* run mode: SUBJECT_ID is empty (reference oddity) */
-  ROW_DUPLICATE = 64,     /* statewide: a copy of a row kept from an earlier file */
-  ROW_ARREST_PROP64 = 128,/* an arrest step charging a Prop 64 section */
+  ROW_SUBJECT_EMPTY = 32,  /* run mode: SUBJECT_ID is empty (reference oddity) */
+  ROW_DUPLICATE = 64,      /* statewide: a copy of a row kept from an earlier file */
+  ROW_ARREST_PROP64 = 128, /* an arrest step charging a Prop 64 section */
 };
 
 /* The files of a bundle, in the order they are opened. */
-enum { BUNDLE_ALL, BUNDLE_CONDENSED, BUNDLE_PROP64, BUNDLE_HAND_REVIEW, BUNDLE_EXTENDED, BUNDLE_FILES };
+enum {
+  BUNDLE_ALL,
+  BUNDLE_CONDENSED,
+  BUNDLE_PROP64,
+  BUNDLE_HAND_REVIEW,
+  BUNDLE_EXTENDED,
+  BUNDLE_FILES
+};
 extern const char *const bundle_names[BUNDLE_FILES];
 
 /* Rows whose text the court filings need (kept during emit). */
@@ -50,11 +57,11 @@ typedef struct {
   int64_t sentence_ns; /* this row's sentence part */
   int32_t disp_day;
   int32_t dob_day;
-  uint32_t class_id;   /* code-section class (convicted rows) */
-  uint32_t ofn_id;     /* case number's offset in the piece's ofns + 1, 0 none */
+  uint32_t class_id; /* code-section class (convicted rows) */
+  uint32_t ofn_id;   /* case number's offset in the piece's ofns + 1, 0 none */
   uint32_t person;
-  uint32_t cycle_key;  /* hash of the first 3 characters of CNT_ORDER */
-  uint16_t county;     /* county id (convicted rows) */
+  uint32_t cycle_key; /* hash of the first 3 characters of CNT_ORDER */
+  uint16_t county;    /* county id (convicted rows) */
   uint16_t flags;
 } row_rec;
 
@@ -65,23 +72,23 @@ typedef struct {
 
 typedef struct {
   int input;
-  long frame;           /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
-  char *stream_text;    /* SEGMENT_STREAMED: the text while it is being read */
+  long frame;        /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
+  char *stream_text; /* SEGMENT_STREAMED: the text while it is being read */
   bool parsed;
-  size_t begin, end;    /* the piece's place in the input's whole text */
+  size_t begin, end; /* the piece's place in the input's whole text */
   row_rec *rows;
   size_t n_rows, cap_rows;
-  XXH128_hash_t *keys;  /* per row: the person key (freed once people are grouped) */
-  uint64_t *content;    /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
+  XXH128_hash_t *keys; /* per row: the person key (freed once people are grouped) */
+  uint64_t *content;   /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
   relief_intern sections, counties; /* distinct strings of this piece */
-  relief_buf ofns;      /* case numbers, each NUL-terminated; rows hold offset + 1 */
-  uint32_t *class_map, *county_map;        /* piece ids → run ids */
-  const char **result;  /* per row: "A\0B\0" result text, or NULL */
-  uint8_t *capture;     /* --forms: CAPTURE_* bits per row */
-  struct captured_row *captured; /* --forms: the strings of captured rows, by row */
+  relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
+  uint32_t *class_map, *county_map; /* piece ids → run ids */
+  const char **result;              /* per row: "A\0B\0" result text, or NULL */
+  uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
+  struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
   size_t n_captured;
-  size_t newlines;      /* LF bytes in the piece */
-  bool ends_clean;      /* ends with LF (a zstd frame must, to stand alone) */
+  size_t newlines; /* LF bytes in the piece */
+  bool ends_clean; /* ends with LF (a zstd frame must, to stand alone) */
   bool failed;
   relief_parse_error perr; /* offsets relative to the piece */
 } segment_t;
@@ -99,17 +106,17 @@ typedef struct {
   relief_options options;
   relief_summary summary;
   relief_outfile files[BUNDLE_FILES];
-  int n_files;             /* 0 none, 3 the spec's bundle, 5 with the review files */
+  int n_files; /* 0 none, 3 the spec's bundle, 5 with the review files */
 } county_plan;
 
 typedef struct {
-  bool merged;                 /* statewide: one population over all inputs */
-  bool keep_keys;              /* explain: keep the person keys after grouping */
-  bool trace;                  /* a Rule column after the 18 */
-  bool review_files;           /* Hand_Review.csv and Prop64_Results_Extended.csv */
-  bool forms;                  /* court filings: capture what motions need */
+  bool merged;                       /* statewide: one population over all inputs */
+  bool keep_keys;                    /* explain: keep the person keys after grouping */
+  bool trace;                        /* a Rule column after the 18 */
+  bool review_files;                 /* Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;                        /* court filings: capture what motions need */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
-  uint32_t *motion_pairs;      /* (person, county) pairs with a motion, sorted */
+  uint32_t *motion_pairs;            /* (person, county) pairs with a motion, sorted */
   size_t n_motion_pairs;
   const relief_classifier *classifier;
   int32_t compute_day;
@@ -119,23 +126,23 @@ typedef struct {
   int n_inputs;
   segment_t *segs;
   size_t n_segs;
-  relief_intern sections;      /* run-wide distinct code sections */
+  relief_intern sections; /* run-wide distinct code sections */
   relief_code_class *classes;
   size_t n_classes, cap_classes;
-  const char **section_text;   /* code-section string of each class */
+  const char **section_text; /* code-section string of each class */
   size_t *section_len;
-  relief_intern counties;      /* run-wide county names of convicted rows */
+  relief_intern counties; /* run-wide county names of convicted rows */
   /* grouping */
   size_t n_rows, n_people;
-  size_t *first;               /* person p's rows are order[first[p] .. first[p+1]) */
+  size_t *first; /* person p's rows are order[first[p] .. first[p+1]) */
   row_ref *order;
   uint32_t *person_counties;   /* statewide: person p's decided counties ... */
   size_t *person_county_first; /* ... are person_counties[pcf[p] .. pcf[p+1]) */
   int64_t duplicate_rows;
   /* deciding */
-  county_plan *plans;          /* by county id; run mode: one plan, id 0 */
+  county_plan *plans; /* by county id; run mode: one plan, id 0 */
   size_t n_plans;
-  int run_county;              /* run mode: the county id decided, or -1 */
+  int run_county; /* run mode: the county id decided, or -1 */
   relief_flow dismiss_all;
   arena_block **arenas;
   int n_threads;

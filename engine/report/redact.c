@@ -11,10 +11,10 @@
 #include "relief/report.h"
 
 const int relief_redacted_columns[11] = {
-    5,  /* REQ_NAME */
-    7,  /* REQ_DOB */
-    8,  /* REQ_CDL */
-    9,  /* REQ_SSN */
+    5, /* REQ_NAME */
+    7, /* REQ_DOB */
+    8, /* REQ_CDL */
+    9, /* REQ_SSN */
     RELIEF_COL_PRI_NAME,
     RELIEF_COL_PRI_DOB,
     RELIEF_COL_PRI_SSN,

@@ -25,8 +25,10 @@ void relief_output_path(char *out, size_t cap, const char *dir, const char *base
 
 /* The flow `run` decides with: the given one, else the configurable flow. */
 static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
-  if (cfg->flow) *flow = *cfg->flow;
-  else relief_flow_configurable(flow, &cfg->options);
+  if (cfg->flow)
+    *flow = *cfg->flow;
+  else
+    relief_flow_configurable(flow, &cfg->options);
 }
 
 /* One input file through the whole pipeline into files[0..n_files). */
@@ -76,7 +78,8 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
   if (cfg->threads > 0) omp_set_num_threads(cfg->threads);
   double t0 = omp_get_wtime();
   relief_classifier *classifier = relief_classifier_new();
-  if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   int n_files = cfg->review_files ? BUNDLE_FILES : 3;
   size_t n_outs = (size_t)cfg->n_inputs * (size_t)n_files;
   relief_outfile *outs = calloc(n_outs + 3, sizeof *outs); /* + the report's two files */
@@ -91,7 +94,8 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       st = relief_outfile_open(&mine[k], path, err);
     }
     relief_summary file_sum = {0};
-    if (!st) st = run_file(cfg, classifier, cfg->inputs[i], i + 1, mine, n_files, &file_sum, res, err);
+    if (!st)
+      st = run_file(cfg, classifier, cfg->inputs[i], i + 1, mine, n_files, &file_sum, res, err);
     for (int k = 0; k < n_files && !st; k++) st = relief_outfile_finish(&mine[k], err);
     if (!st) relief_summary_accumulate(&res->summary, &file_sum);
   }
@@ -99,8 +103,8 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
   if (!st) {
     relief_flow flow;
     run_flow(cfg, &flow);
-    char *json = relief_summary_json(&res->summary, cfg->county, &flow, &cfg->options,
-                                     res->seconds, (int64_t)time(NULL));
+    char *json = relief_summary_json(&res->summary, cfg->county, &flow, &cfg->options, res->seconds,
+                                     (int64_t)time(NULL));
     char path[4096];
     relief_output_path(path, sizeof path, cfg->outputs_dir, cfg->gogen_naming ? "gogen" : "summary",
                        0, cfg->suffix, ".json");
@@ -110,7 +114,8 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     if (!st) st = relief_outfile_finish(&summary, err);
     staged_report report = {0};
     if (!st && cfg->report) {
-      json_t *extra = relief_report_extra(&res->summary, res->seconds, res->input_bytes, res->people, false);
+      json_t *extra =
+          relief_report_extra(&res->summary, res->seconds, res->input_bytes, res->people, false);
       st = stage_impact_report(cfg->outputs_dir, json, extra, &report, err);
       json_decref(extra);
     }

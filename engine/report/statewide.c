@@ -56,7 +56,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   if (cfg->threads > 0) omp_set_num_threads(cfg->threads);
   double t0 = omp_get_wtime();
   relief_classifier *classifier = relief_classifier_new();
-  if (!classifier) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   pipeline pl = {
       .merged = true,
       .trace = cfg->trace,
@@ -86,8 +87,10 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
         plan->options = cfg->policies[p].options;
         own = cfg->policies[p].flow;
       }
-    if (own) plan->flow = *own;
-    else relief_flow_configurable(&plan->flow, &plan->options);
+    if (own)
+      plan->flow = *own;
+    else
+      relief_flow_configurable(&plan->flow, &plan->options);
   }
   pipeline_evaluate(&pl);
   /* counties with Prop 64 convictions get a folder */
@@ -99,7 +102,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     relief_folder_name(folder, sizeof folder, plan->name);
     snprintf(path, sizeof path, "%s/%s", cfg->outputs_dir, folder);
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-      st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create folder: %s", strerror(errno));
+      st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create folder: %s",
+                            strerror(errno));
       break;
     }
     if (cfg->summary_only) continue;
@@ -156,7 +160,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     staged_report report = {0};
     if (!st && cfg->report) {
       relief_summary all = {0};
-      for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&all, &pl.plans[k].summary);
+      for (size_t k = 0; k < pl.n_plans; k++)
+        relief_summary_add_partial(&all, &pl.plans[k].summary);
       json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
       /* the report's headline figures are the statewide totals */
       json_t *shown = json_deep_copy(root);
@@ -191,11 +196,15 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       const relief_flow **flows = calloc(pl.n_plans + 1, sizeof *flows);
       int n_flows = 0;
       for (size_t k = 0; k < pl.n_plans; k++)
-        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY) flows[n_flows++] = &pl.plans[k].flow;
+        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+          flows[n_flows++] = &pl.plans[k].flow;
       flows[n_flows++] = &pl.dismiss_all;
-      relief_run_config as_run = {.inputs = cfg->inputs, .n_inputs = cfg->n_inputs,
-                                  .county = "(all counties)", .compute_day = cfg->compute_day,
-                                  .options = cfg->options, .outputs_dir = cfg->outputs_dir,
+      relief_run_config as_run = {.inputs = cfg->inputs,
+                                  .n_inputs = cfg->n_inputs,
+                                  .county = "(all counties)",
+                                  .compute_day = cfg->compute_day,
+                                  .options = cfg->options,
+                                  .outputs_dir = cfg->outputs_dir,
                                   .command_line = cfg->command_line,
                                   .n_command_line = cfg->n_command_line};
       relief_run_result as_result = {.people = res->people, .seconds = res->seconds};

@@ -28,7 +28,8 @@ static void add_all_counts(relief_summary *a, const relief_summary *b) {
   a->subjects_with_relief += b->subjects_with_relief;
   for (int i = 0; i < RELIEF_FLOW_MAX_ROWS; i++) a->count_by_flow_row[i] += b->count_by_flow_row[i];
   for (int i = 0; i < 5; i++)
-    for (int d = 0; d < RELIEF_DET_COUNT; d++) a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
+    for (int d = 0; d < RELIEF_DET_COUNT; d++)
+      a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
   a->hand_review += b->hand_review;
 }
 
@@ -97,9 +98,8 @@ static int64_t count_reason(const relief_summary *s, const relief_flow *flow,
 }
 
 /* An object of section → count for the listed sections, keys sorted. */
-static json_t *sections_json(const relief_summary *s, const relief_flow *flow,
-                             const uint8_t *list, int n, relief_determination det,
-                             const char *verb) {
+static json_t *sections_json(const relief_summary *s, const relief_flow *flow, const uint8_t *list,
+                             int n, relief_determination det, const char *verb) {
   json_t *o = json_object();
   for (int section = 1; section <= 4; section++) {
     int listed = 0;
@@ -173,12 +173,12 @@ char *relief_summary_json(const relief_summary *s, const char *county, const rel
   json_object_set_new(root, "prop64NonFelonyConvictionsCountInCounty",
                       json_integer(s->prop64_nonfelony));
   json_object_set_new(root, "subjectsWithSomeReliefCount", json_integer(s->subjects_with_relief));
-  json_object_set_new(root, "convictionDismissalCountByCodeSection",
-                      sections_json(s, flow, opt->dismiss, opt->n_dismiss, RELIEF_DET_DISMISS,
-                                    "Dismiss"));
-  json_object_set_new(root, "convictionReductionCountByCodeSection",
-                      sections_json(s, flow, opt->reduce, opt->n_reduce, RELIEF_DET_REDUCE,
-                                    "Reduce"));
+  json_object_set_new(
+      root, "convictionDismissalCountByCodeSection",
+      sections_json(s, flow, opt->dismiss, opt->n_dismiss, RELIEF_DET_DISMISS, "Dismiss"));
+  json_object_set_new(
+      root, "convictionReductionCountByCodeSection",
+      sections_json(s, flow, opt->reduce, opt->n_reduce, RELIEF_DET_REDUCE, "Reduce"));
   json_object_set_new(root, "convictionDismissalCountByAdditionalRelief",
                       additional_relief_json(s, flow));
   char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));

@@ -20,35 +20,83 @@ const char *const relief_prop64_sections[5] = {"", "11357", "11358", "11359", "1
 #define GANG "186\\.22\\(B\\)\\(4\\)"
 
 static const char *const superstrike_patterns[] = {
-    "37 PC", "128 PC",
-    ENHANCEABLE ANY "*" GANG " PC", GANG ANY "*" ENHANCEABLE " PC",
-    "187 PC", "188 PC", "189(\\.[15])? PC", "190(\\.[0-9]{1,2})?(\\(" ANY "*\\))? PC",
-    "191(\\.5)? PC", "205 PC", "207 PC", "209(\\.5)? PC", "217\\.1 PC", "218 PC", "219 PC",
-    "220 PC", "245\\(D\\)\\(3\\) PC", "261(\\(" ANY "*\\))? PC", "262(\\(" ANY "*\\))? PC",
-    "264\\.1 PC", "269 PC", "273AB(\\(" ANY "*\\))? PC",
-    "286((\\(C\\)\\([123]\\)(\\([ABC]\\))?)|(\\(D\\)\\([123]\\)))? PC", "287 PC",
+    "37 PC",
+    "128 PC",
+    ENHANCEABLE ANY "*" GANG " PC",
+    GANG ANY "*" ENHANCEABLE " PC",
+    "187 PC",
+    "188 PC",
+    "189(\\.[15])? PC",
+    "190(\\.[0-9]{1,2})?(\\(" ANY "*\\))? PC",
+    "191(\\.5)? PC",
+    "205 PC",
+    "207 PC",
+    "209(\\.5)? PC",
+    "217\\.1 PC",
+    "218 PC",
+    "219 PC",
+    "220 PC",
+    "245\\(D\\)\\(3\\) PC",
+    "261(\\(" ANY "*\\))? PC",
+    "262(\\(" ANY "*\\))? PC",
+    "264\\.1 PC",
+    "269 PC",
+    "273AB(\\(" ANY "*\\))? PC",
+    "286((\\(C\\)\\([123]\\)(\\([ABC]\\))?)|(\\(D\\)\\([123]\\)))? PC",
+    "287 PC",
     "288((\\(A\\))|(\\(B\\)\\([12]\\)))? PC",
-    "288A((\\(D\\))|(\\(C\\)\\(1\\))|(\\(C\\)\\(2\\)\\([ABC]\\)))? PC", "288\\.5(\\(A\\))? PC",
-    "289((\\(J\\))|(\\(A\\)\\(1\\)\\([ABC]\\))|(\\(A\\)\\(2\\)\\(C\\)))? PC", "451\\.5 PC",
-    "653F PC", "667\\.(61|7|71) PC", "4500 PC", "11418((\\(A\\)\\(1\\))|(\\(B\\)\\([12]\\))) PC",
-    "12308 PC", "12310 PC", "18745 PC", "18755 PC", "1672\\(A\\) MV",
+    "288A((\\(D\\))|(\\(C\\)\\(1\\))|(\\(C\\)\\(2\\)\\([ABC]\\)))? PC",
+    "288\\.5(\\(A\\))? PC",
+    "289((\\(J\\))|(\\(A\\)\\(1\\)\\([ABC]\\))|(\\(A\\)\\(2\\)\\(C\\)))? PC",
+    "451\\.5 PC",
+    "653F PC",
+    "667\\.(61|7|71) PC",
+    "4500 PC",
+    "11418((\\(A\\)\\(1\\))|(\\(B\\)\\([12]\\))) PC",
+    "12308 PC",
+    "12310 PC",
+    "18745 PC",
+    "18755 PC",
+    "1672\\(A\\) MV",
 };
 
 static const char *const pc290_patterns[] = {
-    "236\\.1\\([BC]\\)(" ANY "*) PC", "243\\.4(" ANY "*) PC", "261 PC",
-    "261(\\(|\\.|[a-zA-Z])+(" ANY "*) PC", "262\\(A\\)(\\(1\\))? PC", "264\\.1(\\((" ANY "*))? PC",
-    "266 PC", "266C PC", "266H\\(B\\)(" ANY "*) PC", "266I\\(B\\)(" ANY "*) PC", "266J PC",
-    "267 PC", "269 PC", "269(\\(|\\.|[a-zA-Z])+(" ANY "*) PC", "272 PC", "285 PC", "287 PC",
-    "286([^.]*) PC", "288 PC", "288A(" ANY "*) PC", "288\\.[23457](" ANY "*) PC",
-    "289([^.]*) PC", "311\\.1(" ANY "*) PC", "311\\.2\\([BCD]\\) PC",
-    "311\\.([34]|10|11)(" ANY "*) PC", "314\\([12]\\) PC", "451\\.5 PC", "647\\.6(" ANY "*) PC",
-    "647A(" ANY "*) PC", "653F\\([BC]\\) PC",
+    "236\\.1\\([BC]\\)(" ANY "*) PC",
+    "243\\.4(" ANY "*) PC",
+    "261 PC",
+    "261(\\(|\\.|[a-zA-Z])+(" ANY "*) PC",
+    "262\\(A\\)(\\(1\\))? PC",
+    "264\\.1(\\((" ANY "*))? PC",
+    "266 PC",
+    "266C PC",
+    "266H\\(B\\)(" ANY "*) PC",
+    "266I\\(B\\)(" ANY "*) PC",
+    "266J PC",
+    "267 PC",
+    "269 PC",
+    "269(\\(|\\.|[a-zA-Z])+(" ANY "*) PC",
+    "272 PC",
+    "285 PC",
+    "287 PC",
+    "286([^.]*) PC",
+    "288 PC",
+    "288A(" ANY "*) PC",
+    "288\\.[23457](" ANY "*) PC",
+    "289([^.]*) PC",
+    "311\\.1(" ANY "*) PC",
+    "311\\.2\\([BCD]\\) PC",
+    "311\\.([34]|10|11)(" ANY "*) PC",
+    "314\\([12]\\) PC",
+    "451\\.5 PC",
+    "647\\.6(" ANY "*) PC",
+    "647A(" ANY "*) PC",
+    "653F\\([BC]\\) PC",
 };
 
 #define WS "[ \t\n\f\r]*"
 static const char *const related_pattern =
-    "647\\(f\\)" WS "PC|602" WS "PC|466" WS "PC|148\\.9" WS "PC|148" WS "PC|11364" WS
-    "HS|11550" WS "HS|4140" WS "BP|4149" WS "BP|4060" WS "BP|40508" WS "VC|1320[^0-9.][^.]*PC";
+    "647\\(f\\)" WS "PC|602" WS "PC|466" WS "PC|148\\.9" WS "PC|148" WS "PC|11364" WS "HS|11550" WS
+    "HS|4140" WS "BP|4149" WS "BP|4060" WS "BP|40508" WS "VC|1320[^0-9.][^.]*PC";
 
 #define N_SUPERSTRIKE (sizeof superstrike_patterns / sizeof *superstrike_patterns)
 #define N_PC290 (sizeof pc290_patterns / sizeof *pc290_patterns)
@@ -71,7 +119,8 @@ relief_classifier *relief_classifier_new(void) {
   relief_classifier *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   int bad = 0;
-  for (size_t i = 0; i < N_SUPERSTRIKE; i++) bad |= compile(c, &c->superstrike[i], superstrike_patterns[i]);
+  for (size_t i = 0; i < N_SUPERSTRIKE; i++)
+    bad |= compile(c, &c->superstrike[i], superstrike_patterns[i]);
   for (size_t i = 0; i < N_PC290; i++) bad |= compile(c, &c->pc290[i], pc290_patterns[i]);
   bad |= compile(c, &c->related, related_pattern);
   bad |= compile(c, &c->gang, GANG " PC");
@@ -148,7 +197,8 @@ static size_t space_at_start(const unsigned char *s, size_t n) {
   if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2;
   if (n < 3) return 0;
   if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3; /* U+1680 */
-  if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF))
+  if (s[0] == 0xE2 && s[1] == 0x80 &&
+      (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF))
     return 3; /* U+2000-200A, U+2028, U+2029, U+202F */
   if (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) return 3; /* U+205F */
   if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3; /* U+3000 */

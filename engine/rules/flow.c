@@ -12,18 +12,45 @@
 #include "relief/rules.h"
 
 const char *const relief_determination_names[RELIEF_DET_COUNT] = {
-    "", "Eligible for Dismissal", "Eligible for Reduction", "Not eligible", "Hand Review",
+    "",
+    "Eligible for Dismissal",
+    "Eligible for Reduction",
+    "Not eligible",
+    "Hand Review",
     "To be reviewed by City Attorneys",
 };
 
 const char *const relief_feature_names[RELIEF_F_COUNT_BITS] = {
-    "in_county", "prop64", "related", "felony", "has_11357", "has_11358", "has_11359",
-    "has_11360", "under_21_at_conviction", "age_threshold", "conviction_n_years_ago",
-    "crime_free_n_years", "only_prop64", "deceased", "pc290_registered", "superstrike", "pc290",
-    "prop64_or_related", "after_nov_9_2016", "section_11357", "begins_11357_ab",
-    "earlier_superstrike", "earlier_pc290", "two_priors", "current_age_21",
-    "sentences_completed", "no_convictions_n_years", "serving_this_sentence",
-    "person_has_superstrike", "disposition_before_year",
+    "in_county",
+    "prop64",
+    "related",
+    "felony",
+    "has_11357",
+    "has_11358",
+    "has_11359",
+    "has_11360",
+    "under_21_at_conviction",
+    "age_threshold",
+    "conviction_n_years_ago",
+    "crime_free_n_years",
+    "only_prop64",
+    "deceased",
+    "pc290_registered",
+    "superstrike",
+    "pc290",
+    "prop64_or_related",
+    "after_nov_9_2016",
+    "section_11357",
+    "begins_11357_ab",
+    "earlier_superstrike",
+    "earlier_pc290",
+    "two_priors",
+    "current_age_21",
+    "sentences_completed",
+    "no_convictions_n_years",
+    "serving_this_sentence",
+    "person_has_superstrike",
+    "disposition_before_year",
 };
 
 int relief_feature_index(const char *name) {
@@ -69,21 +96,24 @@ void relief_flow_configurable(relief_flow *flow, const relief_options *opt) {
             relief_prop64_sections[opt->dismiss[i]]);
   }
   if (opt->under21_at_conviction)
-    add_row(flow, "under-21", RELIEF_F_UNDER_21_AT_CONVICTION, RELIEF_F_UNDER_21_AT_CONVICTION, dismiss,
-            "21 years or younger");
+    add_row(flow, "under-21", RELIEF_F_UNDER_21_AT_CONVICTION, RELIEF_F_UNDER_21_AT_CONVICTION,
+            dismiss, "21 years or younger");
   if (opt->age_threshold)
-    add_row(flow, "age", RELIEF_F_AGE_THRESHOLD, RELIEF_F_AGE_THRESHOLD, dismiss, "%d years or older",
-            opt->age_threshold);
+    add_row(flow, "age", RELIEF_F_AGE_THRESHOLD, RELIEF_F_AGE_THRESHOLD, dismiss,
+            "%d years or older", opt->age_threshold);
   if (opt->years_since_conviction)
-    add_row(flow, "years-since-conviction", RELIEF_F_CONVICTION_N_YEARS_AGO, RELIEF_F_CONVICTION_N_YEARS_AGO, dismiss,
-            "Conviction occurred %d or more years ago", opt->years_since_conviction);
+    add_row(flow, "years-since-conviction", RELIEF_F_CONVICTION_N_YEARS_AGO,
+            RELIEF_F_CONVICTION_N_YEARS_AGO, dismiss, "Conviction occurred %d or more years ago",
+            opt->years_since_conviction);
   if (opt->years_crime_free)
     add_row(flow, "crime-free", RELIEF_F_CRIME_FREE_N_YEARS, RELIEF_F_CRIME_FREE_N_YEARS, dismiss,
             "No convictions in the past %d years", opt->years_crime_free);
   if (opt->only_prop64)
-    add_row(flow, "only-prop64", RELIEF_F_ONLY_PROP64, RELIEF_F_ONLY_PROP64, dismiss, "Only has 11357-60 charges");
+    add_row(flow, "only-prop64", RELIEF_F_ONLY_PROP64, RELIEF_F_ONLY_PROP64, dismiss,
+            "Only has 11357-60 charges");
   if (opt->deceased)
-    add_row(flow, "deceased", RELIEF_F_DECEASED, RELIEF_F_DECEASED, dismiss, "Individual is deceased");
+    add_row(flow, "deceased", RELIEF_F_DECEASED, RELIEF_F_DECEASED, dismiss,
+            "Individual is deceased");
   for (int i = 0; i < opt->n_reduce; i++) {
     uint64_t bit = has_section_bit(opt->reduce[i]);
     char id[32];
@@ -104,7 +134,8 @@ void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow) {
   memset(flow, 0, sizeof *flow);
   snprintf(flow->name, sizeof flow->name, "dismiss-all-prop64-and-related");
   flow->relevance_mask = flow->relevance_value = RELIEF_F_IN_COUNTY | RELIEF_F_PROP64_OR_RELATED;
-  add_row(flow, "dismiss-all-related", 0, 0, RELIEF_DET_DISMISS, "Dismiss all Prop 64 and related charges");
+  add_row(flow, "dismiss-all-related", 0, 0, RELIEF_DET_DISMISS,
+          "Dismiss all Prop 64 and related charges");
 }
 
 int32_t relief_person_latest_disposition(const relief_person *p) {
@@ -143,9 +174,12 @@ static const __int128 ns_per_day = (__int128)86400 * 1000000000;
 double relief_years_between(int32_t from_day, int32_t to_day) {
   int64_t days = (int64_t)to_day - from_day;
   double hours;
-  if (days > 106751) hours = 2562047.0 + 2836854775807.0 / 3.6e12;
-  else if (days < -106751) hours = -2562047.0 - 2836854775808.0 / 3.6e12;
-  else hours = (double)(days * 24);
+  if (days > 106751)
+    hours = 2562047.0 + 2836854775807.0 / 3.6e12;
+  else if (days < -106751)
+    hours = -2562047.0 - 2836854775808.0 / 3.6e12;
+  else
+    hours = (double)(days * 24);
   return hours / (24 * 365.25);
 }
 
@@ -159,7 +193,8 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
   bool completed = true, recent = false;
   __int128 compute_ns = ctx->compute_day * ns_per_day;
   int32_t conviction_free_since =
-      flow->years_conviction_free ? relief_add_years(ctx->compute_day, -flow->years_conviction_free) : 0;
+      flow->years_conviction_free ? relief_add_years(ctx->compute_day, -flow->years_conviction_free)
+                                  : 0;
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
     uint32_t bits = ctx->classes[c->class_id].bits;
@@ -208,8 +243,10 @@ static bool two_priors(const relief_eval_ctx *ctx, const relief_person *p, int i
   int priors = 0;
   for (int k = 0; k < p->n_convictions; k++) {
     const relief_conviction *o = &p->convictions[k];
-    if (!(ctx->classes[o->class_id].bits & RELIEF_CS_PROP64) || !(o->disp_day < c->disp_day)) continue;
-    if (ctx->section_len[o->class_id] >= prefix && !memcmp(ctx->section_text[o->class_id], s, prefix))
+    if (!(ctx->classes[o->class_id].bits & RELIEF_CS_PROP64) || !(o->disp_day < c->disp_day))
+      continue;
+    if (ctx->section_len[o->class_id] >= prefix &&
+        !memcmp(ctx->section_text[o->class_id], s, prefix))
       priors++;
   }
   return priors >= 2;

@@ -70,19 +70,24 @@ static relief_status read_conditions(json_t *when, const char *where, const char
     json_t *v;
     json_array_foreach(when, i, v) {
       int bit = json_is_string(v) ? relief_feature_index(json_string_value(v)) : -1;
-      if (bit < 0) return fail(err, source, "%s: unknown feature %s", where, json_is_string(v) ? json_string_value(v) : "(not a string)");
+      if (bit < 0)
+        return fail(err, source, "%s: unknown feature %s", where,
+                    json_is_string(v) ? json_string_value(v) : "(not a string)");
       *mask |= 1ull << bit;
       *value |= 1ull << bit;
     }
     return RELIEF_OK;
   }
-  if (!json_is_object(when)) return fail(err, source, "%s: %s must be an object of feature: true/false", where, "\"when\"");
+  if (!json_is_object(when))
+    return fail(err, source, "%s: %s must be an object of feature: true/false", where, "\"when\"");
   const char *name;
   json_t *v;
   json_object_foreach(when, name, v) {
     int bit = relief_feature_index(name);
-    if (bit < 0) return fail(err, source, "%s: unknown feature \"%.60s\" (see docs/flows.md)", where, name);
-    if (!json_is_boolean(v)) return fail(err, source, "%s: feature %s must be true or false", where, name);
+    if (bit < 0)
+      return fail(err, source, "%s: unknown feature \"%.60s\" (see docs/flows.md)", where, name);
+    if (!json_is_boolean(v))
+      return fail(err, source, "%s: feature %s must be true or false", where, name);
     *mask |= 1ull << bit;
     if (json_is_true(v)) *value |= 1ull << bit;
   }
@@ -122,12 +127,13 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
   json_error_t jerr;
   json_t *root = json_loadb(json, len, 0, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1, "flow file is not valid JSON: %s",
-                            jerr.text);
+    return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1,
+                            "flow file is not valid JSON: %s", jerr.text);
   relief_status st = RELIEF_OK;
   char where[96];
   json_t *name = json_object_get(root, "name"), *rows = json_object_get(root, "rows");
-  json_t *relevance = json_object_get(root, "relevance"), *params = json_object_get(root, "parameters");
+  json_t *relevance = json_object_get(root, "relevance"),
+         *params = json_object_get(root, "parameters");
   if (!json_is_object(root) || !json_is_string(name)) {
     st = fail(err, source, "flow: %s must be a string%s", "\"name\"", "");
     goto done;
@@ -143,25 +149,33 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
     json_object_foreach(params, key, v) {
       int *slot = param_slot(flow, key);
       if (!slot) {
-        st = fail(err, source, "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, yearsSinceConviction, yearsCrimeFree, beforeYear)%s", key, "");
+        st = fail(err, source,
+                  "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, "
+                  "yearsSinceConviction, yearsCrimeFree, beforeYear)%s",
+                  key, "");
         goto done;
       }
       json_int_t hi = !strcmp(key, "beforeYear") ? 9999 : 150;
       if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
-        st = fail(err, source, "flow: parameter %s must be a positive whole number in range%s", key, "");
+        st = fail(err, source, "flow: parameter %s must be a positive whole number in range%s", key,
+                  "");
         goto done;
       }
       *slot = (int)json_integer_value(v);
     }
   }
   if (ov) { /* command-line values replace the file's */
-    const int given[] = {ov->age, ov->years_conviction_free, ov->years_since_conviction, ov->years_crime_free, 0};
+    const int given[] = {ov->age, ov->years_conviction_free, ov->years_since_conviction,
+                         ov->years_crime_free, 0};
     for (size_t i = 0; i < N_PARAMETERS; i++)
       if (given[i] > 0) *(int *)((char *)flow + parameters[i].offset) = given[i];
   }
-  if (!relevance) relevance = json_pack("[ss]", "in_county", "prop64");
-  else json_incref(relevance);
-  st = read_conditions(relevance, "flow relevance", source, &flow->relevance_mask, &flow->relevance_value, err);
+  if (!relevance)
+    relevance = json_pack("[ss]", "in_county", "prop64");
+  else
+    json_incref(relevance);
+  st = read_conditions(relevance, "flow relevance", source, &flow->relevance_mask,
+                       &flow->relevance_value, err);
   json_decref(relevance);
   if (st) goto done;
   if (!json_is_array(rows) || json_array_size(rows) == 0) {
@@ -169,7 +183,8 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
     goto done;
   }
   if (json_array_size(rows) > RELIEF_FLOW_MAX_ROWS) {
-    st = relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows", RELIEF_FLOW_MAX_ROWS);
+    st = relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows",
+                          RELIEF_FLOW_MAX_ROWS);
     goto done;
   }
   size_t i;
@@ -180,23 +195,46 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
            *decide = json_object_get(row, "decide"), *reason = json_object_get(row, "reason");
     snprintf(where, sizeof where, "flow row %zu%s%.40s", i + 1, json_is_string(id) ? " " : "",
              json_is_string(id) ? json_string_value(id) : "");
-    if (!json_is_object(row)) { st = fail(err, source, "%s: must be an object%s", where, ""); goto done; }
-    if (!json_is_string(id) || !*json_string_value(id)) { st = fail(err, source, "%s: field %s must be a non-empty string", where, "\"id\""); goto done; }
+    if (!json_is_object(row)) {
+      st = fail(err, source, "%s: must be an object%s", where, "");
+      goto done;
+    }
+    if (!json_is_string(id) || !*json_string_value(id)) {
+      st = fail(err, source, "%s: field %s must be a non-empty string", where, "\"id\"");
+      goto done;
+    }
     snprintf(r->id, sizeof r->id, "%s", json_string_value(id));
-    if (!when) { st = fail(err, source, "%s: field %s is missing", where, "\"when\""); goto done; }
+    if (!when) {
+      st = fail(err, source, "%s: field %s is missing", where, "\"when\"");
+      goto done;
+    }
     if ((st = read_conditions(when, where, source, &r->mask, &r->value, err))) goto done;
-    if (!json_is_string(decide)) { st = fail(err, source, "%s: field %s must be a determination", where, "\"decide\""); goto done; }
+    if (!json_is_string(decide)) {
+      st = fail(err, source, "%s: field %s must be a determination", where, "\"decide\"");
+      goto done;
+    }
     int found = -1;
     for (size_t d = 0; d < sizeof determinations / sizeof *determinations; d++)
-      if (!strcmp(json_string_value(decide), determinations[d].name) || !strcmp(json_string_value(decide), determinations[d].alias))
+      if (!strcmp(json_string_value(decide), determinations[d].name) ||
+          !strcmp(json_string_value(decide), determinations[d].alias))
         found = (int)d;
-    if (found < 0) { st = fail(err, source, "%s: field \"decide\": unknown determination \"%.60s\"", where, json_string_value(decide)); goto done; }
+    if (found < 0) {
+      st = fail(err, source, "%s: field \"decide\": unknown determination \"%.60s\"", where,
+                json_string_value(decide));
+      goto done;
+    }
     r->determination = determinations[found].det;
-    if (reason && !json_is_string(reason)) { st = fail(err, source, "%s: field %s must be a string", where, "\"reason\""); goto done; }
-    if ((st = expand_reason(reason ? json_string_value(reason) : "", flow, r->reason, sizeof r->reason, where, source, err))) goto done;
+    if (reason && !json_is_string(reason)) {
+      st = fail(err, source, "%s: field %s must be a string", where, "\"reason\"");
+      goto done;
+    }
+    if ((st = expand_reason(reason ? json_string_value(reason) : "", flow, r->reason,
+                            sizeof r->reason, where, source, err)))
+      goto done;
     for (size_t k = 0; k < sizeof needs / sizeof *needs; k++)
       if ((r->mask & needs[k].feature) && !*param_slot(flow, needs[k].parameter)) {
-        st = fail(err, source, "%s: its condition needs parameter %s, which the flow does not set", where, needs[k].parameter);
+        st = fail(err, source, "%s: its condition needs parameter %s, which the flow does not set",
+                  where, needs[k].parameter);
         goto done;
       }
     flow->n_rows++;
@@ -209,7 +247,9 @@ done:
 relief_status relief_flow_load(const char *path, const relief_flow_overrides *ov, relief_flow *flow,
                                relief_error *err) {
   FILE *f = fopen(path, "rb");
-  if (!f) return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read flow file: %s", strerror(errno));
+  if (!f)
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read flow file: %s",
+                            strerror(errno));
   char *buf = NULL;
   size_t len = 0, got;
   char chunk[65536];

@@ -30,8 +30,7 @@ static relief_status bad(relief_error *err, const char *source, const char *opti
 }
 
 static relief_status read_sections(json_t *obj, const char *key, const char *name,
-                                   const char *source, uint8_t *out, int *n,
-                                   relief_error *err) {
+                                   const char *source, uint8_t *out, int *n, relief_error *err) {
   *n = 0;
   json_t *list = obj ? member(obj, key) : NULL;
   if (!list || json_is_null(list)) return RELIEF_OK;
@@ -122,8 +121,7 @@ relief_status relief_options_parse(const char *json, size_t len, const char *sou
       (st = read_int(extra, "subjectAgeThreshold", 40, 65, source, &out->age_threshold, err)) ||
       (st = read_int(extra, "yearsSinceConvictionThreshold", 1, 15, source,
                      &out->years_since_conviction, err)) ||
-      (st = read_int(extra, "yearsCrimeFreeThreshold", 1, 15, source, &out->years_crime_free,
-                     err)))
+      (st = read_int(extra, "yearsCrimeFreeThreshold", 1, 15, source, &out->years_crime_free, err)))
     goto done;
 done:
   json_decref(root);
@@ -137,8 +135,8 @@ enum { MAX_OPTIONS_BYTES = 1 << 20 };
 relief_status relief_options_load(const char *path, relief_options *out, relief_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "cannot read eligibility options: %s", strerror(errno));
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read eligibility options: %s",
+                            strerror(errno));
   char *buf = NULL;
   size_t len = 0, cap = 0, got;
   do {

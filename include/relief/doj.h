@@ -61,17 +61,17 @@ typedef struct {
 /* Why a row failed to parse. */
 typedef enum {
   RELIEF_PARSE_OK = 0,
-  RELIEF_PARSE_FIELD_COUNT,   /* not 95 fields */
-  RELIEF_PARSE_BARE_QUOTE,    /* '"' inside an unquoted field */
-  RELIEF_PARSE_QUOTE,         /* text after a closing quote */
-  RELIEF_PARSE_UNTERMINATED,  /* quoted field runs to the end of the input */
+  RELIEF_PARSE_FIELD_COUNT,  /* not 95 fields */
+  RELIEF_PARSE_BARE_QUOTE,   /* '"' inside an unquoted field */
+  RELIEF_PARSE_QUOTE,        /* text after a closing quote */
+  RELIEF_PARSE_UNTERMINATED, /* quoted field runs to the end of the input */
 } relief_parse_code;
 
 typedef struct {
   relief_parse_code code;
-  size_t offset;      /* byte offset of the problem */
-  size_t row_offset;  /* byte offset where the row began */
-  int field_count;    /* fields found, for RELIEF_PARSE_FIELD_COUNT */
+  size_t offset;     /* byte offset of the problem */
+  size_t row_offset; /* byte offset where the row began */
+  int field_count;   /* fields found, for RELIEF_PARSE_FIELD_COUNT */
 } relief_parse_error;
 
 /* Parses the record that starts at *pos (skipping empty lines, as Go's

@@ -15,10 +15,10 @@ typedef struct {
   uint64_t *slot_hash;
   uint32_t *slot_id; /* id + 1; 0 = empty slot */
   size_t n_slots;
-  size_t n;          /* strings stored */
-  size_t *offset;    /* offset of string id in text; n + 1 entries used */
+  size_t n;       /* strings stored */
+  size_t *offset; /* offset of string id in text; n + 1 entries used */
   size_t offset_cap;
-  char *text;        /* the strings, each followed by a NUL */
+  char *text; /* the strings, each followed by a NUL */
   size_t text_len, text_cap;
 } relief_intern;
 

@@ -28,9 +28,9 @@ typedef struct {
   size_t map_size;
   relief_zstd_frame *frames; /* lazy zstd: the frames, text not yet decompressed */
   size_t n_frames;
-  const char *zsrc;          /* lazy zstd: the mapped compressed file */
+  const char *zsrc; /* lazy zstd: the mapped compressed file */
   size_t zsrc_size;
-  int streamed;              /* lazy zstd without usable frames: read as a stream */
+  int streamed; /* lazy zstd without usable frames: read as a stream */
   char path[1024];
 } relief_input;
 

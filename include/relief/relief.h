@@ -9,8 +9,10 @@
 #include "relief/error.h"
 #include "relief/io.h"
 #include "relief/doj.h"
+#include "relief/identity.h"
 #include "relief/rules.h"
 #include "relief/report.h"
+#include "relief/forms.h"
 
 /* The engine's version string, e.g. "0.1.0". */
 const char *relief_version(void);

@@ -56,7 +56,7 @@ typedef struct {
 enum { RELIEF_EARLIEST_UNSET = 0, RELIEF_EARLIEST_DAY, RELIEF_EARLIEST_NONE };
 
 typedef struct {
-  int earliest_state;  /* RELIEF_EARLIEST_*; NONE = no in-county Prop 64 conviction */
+  int earliest_state; /* RELIEF_EARLIEST_*; NONE = no in-county Prop 64 conviction */
   int32_t earliest_day;
   int64_t line_count;
   relief_relief_counts current, dismiss_all;
@@ -105,14 +105,14 @@ typedef struct {
   int32_t compute_day;
   relief_options options;
   const char *outputs_dir;
-  const char *suffix;   /* file-name suffix, or NULL */
-  bool gogen_naming;    /* summary gogen.json instead of summary.json */
+  const char *suffix;      /* file-name suffix, or NULL */
+  bool gogen_naming;       /* summary gogen.json instead of summary.json */
   const relief_flow *flow; /* the flow to decide with; NULL = configurable from options */
-  bool trace;           /* a Rule column after the 18 */
-  bool review_files;    /* also Hand_Review.csv and Prop64_Results_Extended.csv */
-  bool forms;           /* court filings under Court_Filings/<COUNTY>[_<index>]/ */
-  bool report;          /* report.html and report.pdf */
-  int threads;          /* 0 = all cores */
+  bool trace;              /* a Rule column after the 18 */
+  bool review_files;       /* also Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;              /* court filings under Court_Filings/<COUNTY>[_<index>]/ */
+  bool report;             /* report.html and report.pdf */
+  int threads;             /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
   const struct relief_redaction *redaction; /* NULL: the bundle keeps every field */
@@ -138,21 +138,21 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
 /* ---- Statewide: all inputs as one population ---- */
 
 typedef struct {
-  const char *county;         /* county name as in STP_ORI_CNTY_NAME */
+  const char *county; /* county name as in STP_ORI_CNTY_NAME */
   relief_options options;
-  const relief_flow *flow;    /* or NULL: configurable from options */
+  const relief_flow *flow; /* or NULL: configurable from options */
 } relief_county_policy;
 
 typedef struct {
   const char *const *inputs; /* files (folders are expanded by the caller) */
   int n_inputs;
   int32_t compute_day;
-  relief_options options;     /* for counties without a policy of their own */
+  relief_options options; /* for counties without a policy of their own */
   const relief_county_policy *policies;
   int n_policies;
   const char *outputs_dir;
-  bool summary_only;          /* no row files */
-  bool trace, review_files;   /* as in relief_run_config */
+  bool summary_only;        /* no row files */
+  bool trace, review_files; /* as in relief_run_config */
   bool forms, report;
   const char *const *command_line; /* for the manifest; may be NULL */
   int n_command_line;
@@ -178,8 +178,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
 /* ---- Explain: why each conviction of one person was decided so ---- */
 
 typedef struct {
-  const char *input;      /* one DOJ extract */
-  const char *subject;    /* SUBJECT_ID or CII number */
+  const char *input;   /* one DOJ extract */
+  const char *subject; /* SUBJECT_ID or CII number */
   const char *county;
   int32_t compute_day;
   const relief_flow *flow; /* NULL = configurable from options */
@@ -194,8 +194,8 @@ typedef struct {
 } relief_explain_person;
 
 typedef struct {
-  int index;             /* 1-based, in conviction order */
-  size_t row;            /* 1-based data row in the file */
+  int index;  /* 1-based, in conviction order */
+  size_t row; /* 1-based data row in the file */
   const char *code_section, *county;
   int32_t disposition_day;
   bool felony, relevant; /* relevant: gets a result under the flow */
@@ -249,7 +249,7 @@ void relief_redact_row(const relief_redaction *r, const char *const *values, con
 relief_status relief_manifest_prepare(const relief_run_config *cfg, const relief_run_result *res,
                                       const relief_flow *const *flows, int n_flows,
                                       const relief_outfile *outs, size_t n_outs,
-                                      const relief_outfile *summary,
-                                      relief_outfile *manifest, relief_error *err);
+                                      const relief_outfile *summary, relief_outfile *manifest,
+                                      relief_error *err);
 
 #endif

@@ -15,14 +15,14 @@
 /* ---- Code-section classes (eligibility spec §3) ---- */
 
 enum {
-  RELIEF_CS_PROP64 = 1u << 0,      /* contains 11357, 11358, 11359 or 11360 */
-  RELIEF_CS_HAS_11357 = 1u << 1,   /* contains the section anywhere */
+  RELIEF_CS_PROP64 = 1u << 0,    /* contains 11357, 11358, 11359 or 11360 */
+  RELIEF_CS_HAS_11357 = 1u << 1, /* contains the section anywhere */
   RELIEF_CS_HAS_11358 = 1u << 2,
   RELIEF_CS_HAS_11359 = 1u << 3,
   RELIEF_CS_HAS_11360 = 1u << 4,
-  RELIEF_CS_RELATED = 1u << 5,     /* a related charge */
-  RELIEF_CS_SUPERSTRIKE = 1u << 6, /* PC 667(e)(2)(C)(iv) list */
-  RELIEF_CS_PC290 = 1u << 7,       /* sex-offender registration offense */
+  RELIEF_CS_RELATED = 1u << 5,          /* a related charge */
+  RELIEF_CS_SUPERSTRIKE = 1u << 6,      /* PC 667(e)(2)(C)(iv) list */
+  RELIEF_CS_PC290 = 1u << 7,            /* sex-offender registration offense */
   RELIEF_CS_GANG_ENHANCEMENT = 1u << 8, /* 186.22(B)(4) PC (Los Angeles flow) */
   RELIEF_CS_ENHANCEABLE = 1u << 9,      /* 136.1|215|213(A)(1)(A)|246|519|12022.55 PC */
   RELIEF_CS_BEGINS_11357_AB = 1u << 10, /* starts with 11357(A) or 11357(B) */
@@ -103,15 +103,15 @@ extern const char *const relief_determination_names[RELIEF_DET_COUNT];
 /* ---- People and convictions (eligibility spec §2) ---- */
 
 typedef struct {
-  int32_t disp_day;        /* disposition date; RELIEF_DAY_UNKNOWN if unknown */
-  int32_t class_id;        /* index into the run's code-section class table */
-  uint64_t step_key;       /* hash of the first 6 characters of CNT_ORDER */
-  uint32_t cycle_key;      /* hash of the first 3 (the cycle) */
-  __int128 sentence_end_ns;/* ns since 1970-01-01 (sentence parts added) */
-  uint32_t row;            /* the row's position among the person's rows */
-  int32_t county;          /* the run's id of STP_ORI_CNTY_NAME */
+  int32_t disp_day;         /* disposition date; RELIEF_DAY_UNKNOWN if unknown */
+  int32_t class_id;         /* index into the run's code-section class table */
+  uint64_t step_key;        /* hash of the first 6 characters of CNT_ORDER */
+  uint32_t cycle_key;       /* hash of the first 3 (the cycle) */
+  __int128 sentence_end_ns; /* ns since 1970-01-01 (sentence parts added) */
+  uint32_t row;             /* the row's position among the person's rows */
+  int32_t county;           /* the run's id of STP_ORI_CNTY_NAME */
   uint8_t felony;
-  uint8_t in_county;       /* county == the county being decided */
+  uint8_t in_county; /* county == the county being decided */
 } relief_conviction;
 
 typedef struct {
@@ -141,28 +141,29 @@ enum {
   RELIEF_F_HAS_11358 = 1ull << 5,
   RELIEF_F_HAS_11359 = 1ull << 6,
   RELIEF_F_HAS_11360 = 1ull << 7,
-  RELIEF_F_UNDER_21_AT_CONVICTION = 1ull << 8, /* birth + 21y after disposition */
-  RELIEF_F_AGE_THRESHOLD = 1ull << 9,          /* birth + N y on/before compute */
-  RELIEF_F_CONVICTION_N_YEARS_AGO = 1ull << 10,/* disposition <= compute - N y */
-  RELIEF_F_CRIME_FREE_N_YEARS = 1ull << 11,    /* latest disposition < compute - N y */
-  RELIEF_F_ONLY_PROP64 = 1ull << 12,           /* every conviction is Prop 64 */
+  RELIEF_F_UNDER_21_AT_CONVICTION = 1ull << 8,  /* birth + 21y after disposition */
+  RELIEF_F_AGE_THRESHOLD = 1ull << 9,           /* birth + N y on/before compute */
+  RELIEF_F_CONVICTION_N_YEARS_AGO = 1ull << 10, /* disposition <= compute - N y */
+  RELIEF_F_CRIME_FREE_N_YEARS = 1ull << 11,     /* latest disposition < compute - N y */
+  RELIEF_F_ONLY_PROP64 = 1ull << 12,            /* every conviction is Prop 64 */
   RELIEF_F_DECEASED = 1ull << 13,
   RELIEF_F_PC290_REGISTERED = 1ull << 14,
-  RELIEF_F_SUPERSTRIKE = 1ull << 15,           /* this conviction is a superstrike */
-  RELIEF_F_PC290 = 1ull << 16,                 /* this conviction is a PC 290 offense */
+  RELIEF_F_SUPERSTRIKE = 1ull << 15, /* this conviction is a superstrike */
+  RELIEF_F_PC290 = 1ull << 16,       /* this conviction is a PC 290 offense */
   RELIEF_F_PROP64_OR_RELATED = 1ull << 17,
-  RELIEF_F_AFTER_NOV_9_2016 = 1ull << 18,      /* disposition on/after 2016-11-09 */
-  RELIEF_F_SECTION_11357 = 1ull << 19,         /* its Prop 64 section is 11357 */
-  RELIEF_F_BEGINS_11357_AB = 1ull << 20,       /* code section starts 11357(A)/(B) */
-  RELIEF_F_EARLIER_SUPERSTRIKE = 1ull << 21,   /* §6.2 check 4 */
-  RELIEF_F_EARLIER_PC290 = 1ull << 22,         /* §6.2 check 5 */
-  RELIEF_F_TWO_PRIORS = 1ull << 23,            /* §6.2 check 6 */
-  RELIEF_F_CURRENT_AGE_21 = 1ull << 24,        /* current age <= 21 */
-  RELIEF_F_SENTENCES_COMPLETED = 1ull << 25,   /* no sentence ends after compute */
-  RELIEF_F_NO_CONVICTIONS_N_YEARS = 1ull << 26,/* none after compute - N years */
-  RELIEF_F_SERVING_THIS_SENTENCE = 1ull << 27, /* this sentence ends after compute */
-  RELIEF_F_PERSON_HAS_SUPERSTRIKE = 1ull << 28,/* any superstrike (or gang-enhanced step) */
-  RELIEF_F_DISPOSITION_BEFORE_YEAR = 1ull << 29,/* disposition before Jan 1 of parameter beforeYear */
+  RELIEF_F_AFTER_NOV_9_2016 = 1ull << 18,       /* disposition on/after 2016-11-09 */
+  RELIEF_F_SECTION_11357 = 1ull << 19,          /* its Prop 64 section is 11357 */
+  RELIEF_F_BEGINS_11357_AB = 1ull << 20,        /* code section starts 11357(A)/(B) */
+  RELIEF_F_EARLIER_SUPERSTRIKE = 1ull << 21,    /* §6.2 check 4 */
+  RELIEF_F_EARLIER_PC290 = 1ull << 22,          /* §6.2 check 5 */
+  RELIEF_F_TWO_PRIORS = 1ull << 23,             /* §6.2 check 6 */
+  RELIEF_F_CURRENT_AGE_21 = 1ull << 24,         /* current age <= 21 */
+  RELIEF_F_SENTENCES_COMPLETED = 1ull << 25,    /* no sentence ends after compute */
+  RELIEF_F_NO_CONVICTIONS_N_YEARS = 1ull << 26, /* none after compute - N years */
+  RELIEF_F_SERVING_THIS_SENTENCE = 1ull << 27,  /* this sentence ends after compute */
+  RELIEF_F_PERSON_HAS_SUPERSTRIKE = 1ull << 28, /* any superstrike (or gang-enhanced step) */
+  RELIEF_F_DISPOSITION_BEFORE_YEAR = 1ull
+                                     << 29, /* disposition before Jan 1 of parameter beforeYear */
   RELIEF_F_COUNT_BITS = 30
 };
 
@@ -176,7 +177,7 @@ typedef struct {
   uint64_t mask, value; /* the row holds when (features & mask) == value */
   relief_determination determination;
   char reason[RELIEF_REASON_MAX];
-  char id[32];          /* the rule's name, for --trace and explain */
+  char id[32]; /* the rule's name, for --trace and explain */
 } relief_flow_row;
 
 typedef struct {
@@ -226,7 +227,7 @@ void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow);
 typedef struct {
   const relief_code_class *classes; /* the run's class table */
   int32_t compute_day;
-  const char *const *section_text;  /* code-section string of each class */
+  const char *const *section_text; /* code-section string of each class */
   const size_t *section_len;
 } relief_eval_ctx;
 

@@ -10,13 +10,17 @@
 static int hash_stream(FILE *f, int bits64) {
   XXH3_state_t *s = XXH3_createState();
   if (!s) return 1;
-  if (bits64) XXH3_64bits_reset(s);
-  else XXH3_128bits_reset(s);
+  if (bits64)
+    XXH3_64bits_reset(s);
+  else
+    XXH3_128bits_reset(s);
   char block[1 << 16];
   size_t n;
   while ((n = fread(block, 1, sizeof block, f)) > 0) {
-    if (bits64) XXH3_64bits_update(s, block, n);
-    else XXH3_128bits_update(s, block, n);
+    if (bits64)
+      XXH3_64bits_update(s, block, n);
+    else
+      XXH3_128bits_update(s, block, n);
   }
   int bad = ferror(f);
   if (bits64) {

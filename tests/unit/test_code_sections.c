@@ -31,9 +31,9 @@ Test(code_sections, prop64_is_the_leftmost_section) {
 }
 
 Test(code_sections, related_charges) {
-  const char *yes[] = {"647(f) PC", "602 PC", "466   PC", "148.9 PC", "148 PC", "11364 HS",
-                       "11550 HS", "4140 BP", "4149 BP", "4060 BP", "40508 VC", "1320(A) PC",
-                       "1320 PC"};
+  const char *yes[] = {"647(f) PC", "602 PC",     "466   PC", "148.9 PC", "148 PC",
+                       "11364 HS",  "11550 HS",   "4140 BP",  "4149 BP",  "4060 BP",
+                       "40508 VC",  "1320(A) PC", "1320 PC"};
   for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
     cr_assert(classify(yes[i]).bits & RELIEF_CS_RELATED, "%s", yes[i]);
   const char *no[] = {"647(F) PC", "1320.5 PC", "13205 PC", "11364 PC", "459 PC"};
@@ -42,9 +42,18 @@ Test(code_sections, related_charges) {
 }
 
 Test(code_sections, superstrikes) {
-  const char *yes[] = {"187 PC", "664/187 PC", "190.05(A) PC", "261(A)(2) PC", "288(A) PC",
-                       "288A(C)(2)(B) PC", "667.61 PC", "1672(A) MV", "246 186.22(B)(4) PC",
-                       "186.22(B)(4) 136.1 PC", "11418(B)(2) PC", "289(J) PC"};
+  const char *yes[] = {"187 PC",
+                       "664/187 PC",
+                       "190.05(A) PC",
+                       "261(A)(2) PC",
+                       "288(A) PC",
+                       "288A(C)(2)(B) PC",
+                       "667.61 PC",
+                       "1672(A) MV",
+                       "246 186.22(B)(4) PC",
+                       "186.22(B)(4) 136.1 PC",
+                       "11418(B)(2) PC",
+                       "289(J) PC"};
   for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
     cr_assert(classify(yes[i]).bits & RELIEF_CS_SUPERSTRIKE, "%s", yes[i]);
   const char *no[] = {"459 PC", "186.22(B)(4) PC", "11418 PC", "288(C) PC", "187PC"};
@@ -53,8 +62,8 @@ Test(code_sections, superstrikes) {
 }
 
 Test(code_sections, pc290_offenses) {
-  const char *yes[] = {"243.4(A) PC", "261 PC", "261.5(C) PC", "288 PC", "311.11(A) PC",
-                       "647.6(A) PC", "286(C) PC", "314(1) PC", "653F(B) PC"};
+  const char *yes[] = {"243.4(A) PC", "261 PC",    "261.5(C) PC", "288 PC",    "311.11(A) PC",
+                       "647.6(A) PC", "286(C) PC", "314(1) PC",   "653F(B) PC"};
   for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
     cr_assert(classify(yes[i]).bits & RELIEF_CS_PC290, "%s", yes[i]);
   const char *no[] = {"286.5 PC", "311.2(A) PC", "459 PC", "647(F) PC"};
@@ -76,8 +85,8 @@ Test(code_sections, gang_enhancement_bits_for_los_angeles) {
 static const char *section_of(const char *offense, const char *comment, bool *from_comment) {
   static char out[256];
   size_t n;
-  const char *s = relief_code_section(offense, strlen(offense), comment, strlen(comment), &n,
-                                      from_comment);
+  const char *s =
+      relief_code_section(offense, strlen(offense), comment, strlen(comment), &n, from_comment);
   memcpy(out, s, n);
   out[n] = 0;
   return out;

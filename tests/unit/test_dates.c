@@ -18,8 +18,8 @@ Test(dates, valid_dates) {
 }
 
 Test(dates, impossible_dates_are_unknown) {
-  const char *bad[] = {"19870000", "00000000", "", "19870230", "19000229", "2019010", "201901011",
-                       "2019O101", " 2019010", "20190101 ", "20191301", "20190132"};
+  const char *bad[] = {"19870000",  "00000000", "",         "19870230",  "19000229", "2019010",
+                       "201901011", "2019O101", " 2019010", "20190101 ", "20191301", "20190132"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     cr_assert_eq(parse(bad[i]), RELIEF_DAY_UNKNOWN, "%s", bad[i]);
 }

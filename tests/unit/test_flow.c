@@ -22,9 +22,15 @@ static void teardown(void) { relief_classifier_free(cls); }
 TestSuite(flow, .init = setup, .fini = teardown);
 
 static relief_options example(void) {
-  relief_options o = {.dismiss = {1, 2}, .n_dismiss = 2, .reduce = {3, 4}, .n_reduce = 2,
-                      .under21_at_conviction = true, .only_prop64 = true, .deceased = true,
-                      .age_threshold = 57, .years_since_conviction = 10};
+  relief_options o = {.dismiss = {1, 2},
+                      .n_dismiss = 2,
+                      .reduce = {3, 4},
+                      .n_reduce = 2,
+                      .under21_at_conviction = true,
+                      .only_prop64 = true,
+                      .deceased = true,
+                      .age_threshold = 57,
+                      .years_since_conviction = 10};
   return o;
 }
 
@@ -43,11 +49,16 @@ Test(flow, configurable_rows_follow_the_spec_order) {
   relief_options o = example();
   relief_flow flow;
   relief_flow_configurable(&flow, &o);
-  const char *reasons[] = {"Misdemeanor or Infraction", "Dismiss all HS 11357 convictions",
-                           "Dismiss all HS 11358 convictions", "21 years or younger",
-                           "57 years or older", "Conviction occurred 10 or more years ago",
-                           "Only has 11357-60 charges", "Individual is deceased",
-                           "Reduce all HS 11359 convictions", "Reduce all HS 11360 convictions"};
+  const char *reasons[] = {"Misdemeanor or Infraction",
+                           "Dismiss all HS 11357 convictions",
+                           "Dismiss all HS 11358 convictions",
+                           "21 years or younger",
+                           "57 years or older",
+                           "Conviction occurred 10 or more years ago",
+                           "Only has 11357-60 charges",
+                           "Individual is deceased",
+                           "Reduce all HS 11359 convictions",
+                           "Reduce all HS 11360 convictions"};
   cr_assert_eq(flow.n_rows, 10);
   for (int i = 0; i < 10; i++) cr_assert_str_eq(flow.rows[i].reason, reasons[i]);
   cr_assert_eq(flow.rows[8].determination, RELIEF_DET_REDUCE);
@@ -85,7 +96,8 @@ Test(flow, unknown_birth_date_always_meets_the_age_threshold) {
   relief_options o = {.age_threshold = 65, .reduce = {3}, .n_reduce = 1};
   relief_flow flow;
   relief_flow_configurable(&flow, &o);
-  relief_conviction conv = {.disp_day = day(2018, 1, 1), .class_id = 1, .felony = 1, .in_county = 1};
+  relief_conviction conv = {
+      .disp_day = day(2018, 1, 1), .class_id = 1, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = RELIEF_DAY_UNKNOWN, .convictions = &conv, .n_convictions = 1};
   cr_assert_str_eq(decide(&p, &flow)->reason, "65 years or older");
 }
@@ -111,17 +123,20 @@ Test(flow, out_of_county_or_not_prop64_gets_no_result) {
   relief_conviction conv = {.disp_day = day(2015, 1, 1), .class_id = 1, .felony = 1};
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
-  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
+  cr_assert_not(
+      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
   conv.in_county = 1;
   conv.class_id = 2;
-  cr_assert_not(relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
+  cr_assert_not(
+      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
 }
 
 Test(flow, impact_flows) {
   relief_flow all, related;
   relief_flow_dismiss_all_prop64(&all);
   relief_flow_dismiss_all_prop64_and_related(&related);
-  relief_conviction conv = {.disp_day = day(2015, 1, 1), .class_id = 3, .felony = 1, .in_county = 1};
+  relief_conviction conv = {
+      .disp_day = day(2015, 1, 1), .class_id = 3, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
   cr_assert_null(decide(&p, &all));
   cr_assert_str_eq(decide(&p, &related)->reason, "Dismiss all Prop 64 and related charges");
@@ -133,7 +148,8 @@ Test(flow, under_21_with_unknown_dates) {
   relief_options o = {.under21_at_conviction = true};
   relief_flow flow;
   relief_flow_configurable(&flow, &o);
-  relief_conviction conv = {.disp_day = RELIEF_DAY_UNKNOWN, .class_id = 1, .felony = 1, .in_county = 1};
+  relief_conviction conv = {
+      .disp_day = RELIEF_DAY_UNKNOWN, .class_id = 1, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = RELIEF_DAY_UNKNOWN, .convictions = &conv, .n_convictions = 1};
   cr_assert_str_eq(decide(&p, &flow)->reason, "21 years or younger");
   conv.disp_day = day(1990, 1, 1);

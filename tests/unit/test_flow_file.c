@@ -34,20 +34,24 @@ Test(flow_file, los_angeles_builtin) {
 Test(flow_file, county_policy_decides) {
   const char *policy =
       "{\"name\": \"p\", \"parameters\": {\"beforeYear\": 2000}, \"rows\": ["
-      "{\"id\": \"strike\", \"when\": {\"person_has_superstrike\": true}, \"decide\": \"hand-review\", \"reason\": \"strike\"},"
-      "{\"id\": \"old\", \"when\": [\"disposition_before_year\"], \"decide\": \"dismiss\", \"reason\": \"before {beforeYear}\"},"
+      "{\"id\": \"strike\", \"when\": {\"person_has_superstrike\": true}, \"decide\": "
+      "\"hand-review\", \"reason\": \"strike\"},"
+      "{\"id\": \"old\", \"when\": [\"disposition_before_year\"], \"decide\": \"dismiss\", "
+      "\"reason\": \"before {beforeYear}\"},"
       "{\"id\": \"rest\", \"when\": {}, \"decide\": \"Hand Review\", \"reason\": \"other\"}]}";
   relief_flow flow;
   relief_error err;
   cr_assert_eq(parse(policy, &flow, &err), RELIEF_OK, "%s", err.message);
   relief_classifier *cls = relief_classifier_new();
-  relief_code_class classes[2] = {relief_classify(cls, "11359 HS", 8), relief_classify(cls, "187 PC", 6)};
+  relief_code_class classes[2] = {relief_classify(cls, "11359 HS", 8),
+                                  relief_classify(cls, "187 PC", 6)};
   relief_classifier_free(cls);
   relief_conviction conv[2] = {
       {.disp_day = relief_days_from_civil(1995, 1, 1), .class_id = 0, .felony = 1, .in_county = 1},
       {.disp_day = relief_days_from_civil(1990, 1, 1), .class_id = 1, .felony = 1, .in_county = 1},
   };
-  relief_person p = {.dob_day = relief_days_from_civil(1970, 1, 1), .convictions = conv, .n_convictions = 1};
+  relief_person p = {
+      .dob_day = relief_days_from_civil(1970, 1, 1), .convictions = conv, .n_convictions = 1};
   relief_eval_ctx ctx = {.classes = classes, .compute_day = relief_days_from_civil(2019, 11, 11)};
   relief_person_facts facts = relief_person_features(&ctx, &flow, &p);
   const relief_flow_row *r = relief_flow_decide(&flow, relief_features(&ctx, &flow, &p, 0, &facts));
@@ -68,14 +72,25 @@ Test(flow_file, errors_name_row_and_field) {
   struct {
     const char *json, *expect;
   } cases[] = {
-      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {\"no_such\": true}, \"decide\": \"dismiss\"}]}", "row 1 a: unknown feature"},
-      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {}, \"decide\": \"dismiss\"}, {\"id\": \"b\", \"when\": {}, \"decide\": \"maybe\"}]}", "row 2 b: field \"decide\""},
-      {"{\"name\": \"x\", \"rows\": [{\"when\": {}, \"decide\": \"dismiss\"}]}", "row 1: field \"id\""},
-      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {\"age_threshold\": true}, \"decide\": \"dismiss\"}]}", "needs parameter age"},
-      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {}, \"decide\": \"dismiss\", \"reason\": \"{nope}\"}]}", "unknown parameter {nope}"},
+      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {\"no_such\": true}, \"decide\": "
+       "\"dismiss\"}]}",
+       "row 1 a: unknown feature"},
+      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {}, \"decide\": \"dismiss\"}, "
+       "{\"id\": \"b\", \"when\": {}, \"decide\": \"maybe\"}]}",
+       "row 2 b: field \"decide\""},
+      {"{\"name\": \"x\", \"rows\": [{\"when\": {}, \"decide\": \"dismiss\"}]}",
+       "row 1: field \"id\""},
+      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {\"age_threshold\": true}, "
+       "\"decide\": \"dismiss\"}]}",
+       "needs parameter age"},
+      {"{\"name\": \"x\", \"rows\": [{\"id\": \"a\", \"when\": {}, \"decide\": \"dismiss\", "
+       "\"reason\": \"{nope}\"}]}",
+       "unknown parameter {nope}"},
       {"{\"name\": \"x\", \"rows\": []}", "\"rows\""},
       {"{\"rows\": []}", "\"name\""},
-      {"{\"name\": \"x\", \"parameters\": {\"age\": 0}, \"rows\": [{\"id\": \"a\", \"when\": {}, \"decide\": \"none\"}]}", "parameter age"},
+      {"{\"name\": \"x\", \"parameters\": {\"age\": 0}, \"rows\": [{\"id\": \"a\", \"when\": {}, "
+       "\"decide\": \"none\"}]}",
+       "parameter age"},
       {"not json", "not valid JSON"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -70,7 +70,8 @@ static const relief_motion_count counts_b[] = {
 static relief_motion_count counts_long[40];
 
 /* five people; surnames, CII and case numbers all distinct */
-static const char *const surnames[] = {"GARCIA", "MU\xc3\x91OZ", "OKONKWO", "LINDQVIST", "BAPTISTE"};
+static const char *const surnames[] = {"GARCIA", "MU\xc3\x91OZ", "OKONKWO", "LINDQVIST",
+                                       "BAPTISTE"};
 static const char *const names[] = {"GARCIA,MARIA", "MU\xc3\x91OZ,JOS\xc3\x89", "OKONKWO,ADA",
                                     "LINDQVIST,ERIK", "BAPTISTE,JEAN \"JJ\""};
 static const char *const ciis[] = {"A12345678", "087654321", "112233445", "998877665", "556677889"};
@@ -78,18 +79,24 @@ static const char *const cases[] = {"BA123456", "LA998877; MA112233", "SF445566"
 
 static void make_motions(relief_motion *m) {
   for (int i = 0; i < 40; i++)
-    counts_long[i] = (relief_motion_count){"11358 HS", "11358 HS-CULTIVATE MARIJUANA",
-                                           8000 + i, i % 2, (relief_sought)(i % 3),
-                                           "Dismiss all HS 11358 convictions"};
+    counts_long[i] = (relief_motion_count){
+        "11358 HS", "11358 HS-CULTIVATE MARIJUANA", 8000 + i,
+        i % 2,      (relief_sought)(i % 3),         "Dismiss all HS 11358 convictions"};
   for (int i = 0; i < 5; i++)
-    m[i] = (relief_motion){.county = "Los Angeles", .step = "001002",
-                           .case_numbers = cases[i], .name = names[i],
+    m[i] = (relief_motion){.county = "Los Angeles",
+                           .step = "001002",
+                           .case_numbers = cases[i],
+                           .name = names[i],
                            .akas = i == 1 ? "MUNOZ,JOSE; MUNOS,J" : "",
-                           .dob_day = i == 2 ? RELIEF_DAY_UNKNOWN
-                                             : relief_days_from_civil(1970 + i, 3, 9),
+                           .dob_day =
+                               i == 2 ? RELIEF_DAY_UNKNOWN : relief_days_from_civil(1970 + i, 3, 9),
                            .cii = ciis[i],
-                           .counts = i == 3 ? counts_long : i == 1 ? counts_b : counts_a,
-                           .n_counts = i == 3 ? 40 : i == 1 ? 1 : 2};
+                           .counts = i == 3   ? counts_long
+                                     : i == 1 ? counts_b
+                                              : counts_a,
+                           .n_counts = i == 3   ? 40
+                                       : i == 1 ? 1
+                                                : 2};
 }
 
 static void write_motions(const char *out, relief_motion *m, size_t n) {
@@ -243,9 +250,10 @@ Test(forms, same_motions_give_the_same_bytes) {
   snprintf(b, sizeof b, "%s/b", dir);
   write_motions(a, m, 5);
   write_motions(b, m, 5);
-  snprintf(cmd, sizeof cmd, "cmp '%s/court_list.csv' '%s/court_list.csv' && "
-                            "cmp '%s/motion_000004.pdf' '%s/motion_000004.pdf' && "
-                            "cmp '%s/all_motions.pdf' '%s/all_motions.pdf'",
+  snprintf(cmd, sizeof cmd,
+           "cmp '%s/court_list.csv' '%s/court_list.csv' && "
+           "cmp '%s/motion_000004.pdf' '%s/motion_000004.pdf' && "
+           "cmp '%s/all_motions.pdf' '%s/all_motions.pdf'",
            a, b, a, b, a, b);
   free(capture(cmd));
 }
@@ -255,7 +263,8 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
   char path[512];
   snprintf(path, sizeof path, "%s/court_list.csv", dir);
   char *csv = read_all(path);
-  cr_expect_str_eq(csv, "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File\n");
+  cr_expect_str_eq(csv,
+                   "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
   char *text = pdf_text(path);

@@ -15,13 +15,14 @@ static relief_status parse(const char *json, relief_options *o, relief_error *er
 Test(options, spec_example) {
   relief_options o;
   relief_error err;
-  cr_assert_eq(parse("{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": "
-                     "[\"11359\", \"11360\"]}, \"additionalRelief\": {\"subjectUnder21AtConviction\": "
-                     "true, \"subjectAgeThreshold\": 57, \"yearsSinceConvictionThreshold\": 10, "
-                     "\"yearsCrimeFreeThreshold\": 0, \"subjectIsDeceased\": true, "
-                     "\"subjectHasOnlyProp64Charges\": true}}",
-                     &o, &err),
-               RELIEF_OK);
+  cr_assert_eq(
+      parse("{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": "
+            "[\"11359\", \"11360\"]}, \"additionalRelief\": {\"subjectUnder21AtConviction\": "
+            "true, \"subjectAgeThreshold\": 57, \"yearsSinceConvictionThreshold\": 10, "
+            "\"yearsCrimeFreeThreshold\": 0, \"subjectIsDeceased\": true, "
+            "\"subjectHasOnlyProp64Charges\": true}}",
+            &o, &err),
+      RELIEF_OK);
   cr_assert_eq(o.n_dismiss, 2);
   cr_assert_eq(o.dismiss[0], 1);
   cr_assert_eq(o.dismiss[1], 2);
@@ -53,7 +54,8 @@ Test(options, invalid_values_name_the_option) {
   } cases[] = {
       {"{\"additionalRelief\": {\"subjectAgeThreshold\": 30}}", "subjectAgeThreshold"},
       {"{\"additionalRelief\": {\"subjectAgeThreshold\": 66}}", "subjectAgeThreshold"},
-      {"{\"additionalRelief\": {\"yearsSinceConvictionThreshold\": 16}}", "yearsSinceConvictionThreshold"},
+      {"{\"additionalRelief\": {\"yearsSinceConvictionThreshold\": 16}}",
+       "yearsSinceConvictionThreshold"},
       {"{\"additionalRelief\": {\"yearsCrimeFreeThreshold\": -1}}", "yearsCrimeFreeThreshold"},
       {"{\"additionalRelief\": {\"subjectIsDeceased\": \"yes\"}}", "subjectIsDeceased"},
       {"{\"additionalRelief\": {\"subjectAgeThreshold\": 50.5}}", "subjectAgeThreshold"},

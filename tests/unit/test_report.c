@@ -223,9 +223,9 @@ static void expect_all_shown(json_t *v, const char *base, const char *seen) {
 }
 
 static void expect_self_contained(const char *html) {
-  static const char *const banned[] = {"http://", "https://", "src=", "url(", "@import",
-                                       "<script", "<link",    "<img", "<iframe", "<object",
-                                       "<embed", "srcset", "ftp://", "//cdn", "<base"};
+  static const char *const banned[] = {"http://", "https://", "src=",   "url(",    "@import",
+                                       "<script", "<link",    "<img",   "<iframe", "<object",
+                                       "<embed",  "srcset",   "ftp://", "//cdn",   "<base"};
   for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
     cr_expect_null(strcasestr(html, banned[i]), "report.html holds %s", banned[i]);
   for (const char *p = html; (p = strstr(p, "href=\"")); p++)
@@ -241,8 +241,9 @@ Test(report, county_html_is_self_contained_and_every_figure_is_the_summarys) {
   json_t *root = json_loads(county_json, 0, NULL);
   char *seen = check_figures(html, root);
   expect_all_shown(json_object_get(root, "summary"), "/summary", seen);
-  expect_all_shown(json_object_get(json_object_get(root, "extra"), "convictionsBySectionAndOutcome"),
-                   "/extra/convictionsBySectionAndOutcome", seen);
+  expect_all_shown(
+      json_object_get(json_object_get(root, "extra"), "convictionsBySectionAndOutcome"),
+      "/extra/convictionsBySectionAndOutcome", seen);
   cr_expect(strstr(seen, "\n/extra/handReview\n"));
   cr_expect(strstr(seen, "\n/extra/inputBytes\n"));
   cr_expect(strstr(seen, "\n/extra/processingTimeInSeconds\n"));
@@ -302,7 +303,8 @@ Test(report, text_from_the_json_is_escaped) {
   cr_expect(strstr(html, "&lt;b&gt;Z&amp;Z&#39;s &quot;county&quot;&lt;/b&gt;"));
   cr_expect(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
   char *seen = check_figures(html, root);
-  cr_expect(strstr(seen, "/convictionDismissalCountByAdditionalRelief/<script>alert(1)<~1script>\n"));
+  cr_expect(
+      strstr(seen, "/convictionDismissalCountByAdditionalRelief/<script>alert(1)<~1script>\n"));
   free(seen);
   free(html);
   free(json);
@@ -339,9 +341,9 @@ Test(report, pdf_carries_the_headline_figures) {
   char cmd[700];
   snprintf(cmd, sizeof cmd, "pdftotext -layout '%s/report.pdf' -", dir);
   char *text = capture(cmd);
-  static const char *const figures[] = {"301", "225", "129", "790", "307", "231", "135",
-                                        "794", "543", "668", "69",  "544", "10482",
-                                        "14213456", "06/01/1979", "1.23 seconds"};
+  static const char *const figures[] = {
+      "301", "225", "129", "790", "307",   "231",      "135",        "794",
+      "543", "668", "69",  "544", "10482", "14213456", "06/01/1979", "1.23 seconds"};
   for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
     char *hit = text;
     int whole = 0; /* as a word, not inside a longer number */
@@ -390,7 +392,8 @@ static const char *const png_probe =
     "        elif f == 4:\n"
     "            p = a + b - c\n"
     "            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)\n"
-    "            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255\n"
+    "            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & "
+    "255\n"
     "        else: break\n"
     "    rows.append(bytes(line))\n"
     "    prev = line\n"

@@ -56,7 +56,8 @@ Test(row_parser, quoted_comma_quote_and_newline) {
   relief_field f[RELIEF_NCOLS];
   relief_parse_error pe;
   size_t pos;
-  cr_assert_eq(parse_one(make_row(95, 12, "\"SKYWALKER,LUKE \"\"S\"\"\nJR\"", "\n"), f, &pe, &pos), 1);
+  cr_assert_eq(parse_one(make_row(95, 12, "\"SKYWALKER,LUKE \"\"S\"\"\nJR\"", "\n"), f, &pe, &pos),
+               1);
   cr_assert_str_eq(value(&f[12]), "SKYWALKER,LUKE \"S\"\nJR");
   cr_assert(f[12].flags & RELIEF_FIELD_QUOTED);
 }

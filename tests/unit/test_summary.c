@@ -10,12 +10,13 @@
 #include "relief/report.h"
 
 Test(summary, key_order_and_maps) {
-  relief_options o = {.dismiss = {2, 1}, .n_dismiss = 2, .reduce = {3}, .n_reduce = 1,
-                      .deceased = true};
+  relief_options o = {
+      .dismiss = {2, 1}, .n_dismiss = 2, .reduce = {3}, .n_reduce = 1, .deceased = true};
   relief_flow flow;
   relief_flow_configurable(&flow, &o);
   relief_summary s = {.earliest_state = RELIEF_EARLIEST_DAY,
-                      .earliest_day = relief_days_from_civil(1979, 6, 1), .line_count = 38};
+                      .earliest_day = relief_days_from_civil(1979, 6, 1),
+                      .line_count = 38};
   s.prop64_by_section[2] = 7;
   s.prop64_by_section[1] = 3;
   s.count_by_flow_row[1] = 6; /* Dismiss all HS 11358 */
@@ -25,7 +26,8 @@ Test(summary, key_order_and_maps) {
       "{\"county\":\"SACRAMENTO\",\"earliestConviction\":\"1979-06-01T00:00:00Z\",\"lineCount\":38,"
       "\"processingTimeInSeconds\":0.5,\"reliefWithCurrentEligibilityChoices\":{"
       "\"CountSubjectsNoConviction\":0,\"CountSubjectsNoConvictionLast7Years\":0,"
-      "\"CountSubjectsNoFelony\":0},\"reliefWithDismissAllProp64\":{\"CountSubjectsNoConviction\":0,"
+      "\"CountSubjectsNoFelony\":0},\"reliefWithDismissAllProp64\":{\"CountSubjectsNoConviction\":"
+      "0,"
       "\"CountSubjectsNoConvictionLast7Years\":0,\"CountSubjectsNoFelony\":0},"
       "\"prop64ConvictionsCountInCountyByCodeSection\":{\"11357\":3,\"11358\":7},"
       "\"subjectsWithProp64ConvictionCountInCounty\":0,\"prop64FelonyConvictionsCountInCounty\":0,"
