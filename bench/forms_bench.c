@@ -1,5 +1,5 @@
 /*
- * forms_bench.c — times relief_forms_write on fabricated motions (default
+ * forms_bench.c — times filings_write on fabricated motions (default
  * 60,000, one to three counts each) and prints seconds and output sizes.
  * Usage: forms-bench [motions] [out-dir]. Not part of CI.
  */
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "relief/doj.h"
-#include "relief/forms.h"
+#include "doj/doj.h"
+#include "filings/filings.h"
 
 static const char *const surnames[] = {"GARCIA",      "NGUYEN",  "SMITH", "O'BRIEN",
                                        "MUNOZ-REYES", "JOHNSON", "KIM",   "WASHINGTON"};
@@ -59,7 +59,13 @@ int main(int argc, char **argv) {
   }
   relief_error err;
   double t0 = omp_get_wtime();
-  relief_status st = relief_forms_write(dir, motions, n, &err);
+  publication *pub;
+  relief_status st = publication_begin(dir, &pub, &err);
+  if (!st) st = filings_write(pub, "motions", motions, n, omp_get_max_threads(), &err);
+  if (!st)
+    st = publication_commit(pub, NULL, 0, &err);
+  else
+    publication_abort(pub);
   double t1 = omp_get_wtime();
   if (st) {
     fprintf(stderr, "forms-bench: %s\n", err.message);
@@ -67,10 +73,12 @@ int main(int argc, char **argv) {
   }
   unsigned long long total = 0, files = 0;
   struct stat sb;
-  DIR *d = opendir(dir);
+  char motions_dir[4096];
+  snprintf(motions_dir, sizeof motions_dir, "%s/motions", dir);
+  DIR *d = opendir(motions_dir);
   for (struct dirent *e; d && (e = readdir(d));) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    snprintf(path, sizeof path, "%s/%s", motions_dir, e->d_name);
     if (strncmp(e->d_name, "motion_", 7) == 0 && stat(path, &sb) == 0) {
       total += (unsigned long long)sb.st_size;
       files++;
@@ -78,7 +86,7 @@ int main(int argc, char **argv) {
   }
   if (d) closedir(d);
   char all[4096];
-  snprintf(all, sizeof all, "%s/all_motions.pdf", dir);
+  snprintf(all, sizeof all, "%s/all_motions.pdf", motions_dir);
   long long all_size = stat(all, &sb) == 0 ? (long long)sb.st_size : -1;
   printf("motions %zu threads %d seconds %.2f motion_pdfs %llu bytes %llu (avg %.0f) "
          "all_motions.pdf %lld\n",

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relief/rules.h"
+#include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   relief_options opt;
   relief_error err;
-  relief_status st = relief_options_parse((const char *)data, size, "fuzz.json", &opt, &err);
+  relief_status st = relief_options_parse((const char *)data, size, "fuzz.json", size % 2, &opt, &err);
   if (st != RELIEF_OK) {
     if (st != RELIEF_E_USAGE && st != RELIEF_E_IO) abort();
     if (!memchr(err.message, 0, sizeof err.message)) abort();

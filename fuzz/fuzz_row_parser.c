@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
@@ -67,7 +67,7 @@ static void check_text(const char *text, size_t size, size_t n_wanted, char *scr
   parse_result whole = {0};
   parse_range(text, header, size, &whole, scratch);
   size_t *bounds = malloc((n_wanted + 2) * sizeof *bounds);
-  size_t n = relief_chunk_text(text, header, size, n_wanted, bounds, NULL, NULL);
+  size_t n = relief_chunk_text(text, header, size, n_wanted, bounds, NULL, NULL, 2);
   if (n < 1 || n > n_wanted || bounds[0] != header || bounds[n] != size) abort();
   parse_result chunked = {0};
   for (size_t c = 0; c < n && !chunked.failed; c++) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "gen.h"
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 /* Approximate 2020 census populations; county codes are the 1-based
  * alphabetical positions (LOS ANGELES = 19), as in STP_ORI_CNTY_CODE. */

@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "relief/relief.h"
+#include "common/error.h"
+#include "common/paths.h"
+#include "doj/doj.h"
+#include "rules/rules.h"
 
 /* How the program was invoked: as `relief`, or as the drop-in `gogen`. */
 typedef struct {

@@ -2,7 +2,7 @@
  * columns.c — the 95 column names of the DOJ research format and the
  * columns that All_Results_Condensed.csv keeps.
  */
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 const char *const relief_column_names[RELIEF_NCOLS] = {
     "RECORD_ID",

@@ -3,7 +3,7 @@
  * Gregorian), parsed as strictly as the reference's Go time.Parse, and the
  * calendar-year arithmetic of Go's AddDate.
  */
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 int32_t relief_days_from_civil(int64_t y, int m, int d) {
   /* roll months into years first, then count days from March 1 of year 0 */

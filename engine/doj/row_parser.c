@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 /* Bytes that end an unquoted field, or make it malformed. */
 static const unsigned char unquoted_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
@@ -210,7 +210,8 @@ static size_t count_quotes(const char *p, size_t n) {
 }
 
 size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
-                         size_t *bounds, relief_release_fn release, void *release_user) {
+                         size_t *bounds, relief_release_fn release, void *release_user,
+                         int threads) {
   size_t span = size - begin;
   if (n_wanted < 1) n_wanted = 1;
   if (span < n_wanted * 4096) n_wanted = span / 4096 + 1;
@@ -223,7 +224,7 @@ size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_w
   /* quotes before each candidate, counted in parallel: their parity says
    * whether the candidate sits inside a quoted field */
   size_t parity[n_wanted];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : 1)
   for (size_t i = 0; i < n_wanted; i++) {
     size_t a = begin + i * seg, b = i + 1 == n_wanted ? size : begin + (i + 1) * seg;
     parity[i] = count_quotes(text + a, b - a) & 1;

@@ -14,7 +14,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "relief/io.h"
+#include "common/alloc.h"
+#include "io/input.h"
 
 static const unsigned char zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
@@ -30,13 +31,13 @@ static relief_status decompress_streaming(relief_input *in, const char *path, co
   ZSTD_DStream *ds = ZSTD_createDStream();
   if (!ds) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
   size_t cap = n * 4 + (1 << 20), len = 0;
-  char *out = malloc(cap);
+  char *out = xmalloc(cap);
   ZSTD_inBuffer ib = {src, n, 0};
   size_t ret = 1;
   while (out && ib.pos < ib.size) {
     if (cap - len < ZSTD_DStreamOutSize()) {
       cap *= 2;
-      char *grown = realloc(out, cap);
+      char *grown = xrealloc(out, cap);
       if (!grown) break;
       out = grown;
     }
@@ -70,9 +71,9 @@ static relief_status decompress_streaming(relief_input *in, const char *path, co
 static int decompress_frames(relief_input *in, const char *path, const char *src, size_t n,
                              relief_error *err) {
   size_t n_frames = 0, cap_frames = 16;
-  size_t *frame_off = malloc(cap_frames * sizeof *frame_off);
-  size_t *frame_len = malloc(cap_frames * sizeof *frame_len);
-  size_t *out_off = malloc(cap_frames * sizeof *out_off);
+  size_t *frame_off = xmalloc(cap_frames * sizeof *frame_off);
+  size_t *frame_len = xmalloc(cap_frames * sizeof *frame_len);
+  size_t *out_off = xmalloc(cap_frames * sizeof *out_off);
   size_t total = 0, pos = 0;
   int status = RELIEF_OK;
   while (pos < n) {
@@ -97,9 +98,9 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
     }
     if (n_frames == cap_frames) {
       cap_frames *= 2;
-      frame_off = realloc(frame_off, cap_frames * sizeof *frame_off);
-      frame_len = realloc(frame_len, cap_frames * sizeof *frame_len);
-      out_off = realloc(out_off, cap_frames * sizeof *out_off);
+      frame_off = xrealloc(frame_off, cap_frames * sizeof *frame_off);
+      frame_len = xrealloc(frame_len, cap_frames * sizeof *frame_len);
+      out_off = xrealloc(out_off, cap_frames * sizeof *out_off);
     }
     frame_off[n_frames] = pos;
     frame_len[n_frames] = fl;
@@ -108,14 +109,14 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
     total += (size_t)content;
     pos += fl;
   }
-  char *out = malloc(total ? total : 1);
+  char *out = xmalloc(total ? total : 1);
   if (!out) {
     status = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory (%zu bytes)", total);
     goto done;
   }
   long long bad_frame = -1;
   const char *bad_text = NULL;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(in->threads > 0 ? in->threads : 1)
   for (size_t i = 0; i < n_frames; i++) {
     size_t want = (i + 1 < n_frames ? out_off[i + 1] : total) - out_off[i];
     size_t got = ZSTD_decompress(out + out_off[i], want, src + frame_off[i], frame_len[i]);
@@ -149,7 +150,7 @@ done:
  * that the eager path reports the problem. */
 static int scan_frames(relief_input *in, const char *src, size_t n) {
   size_t cap = 64, pos = 0, text = 0;
-  relief_zstd_frame *frames = malloc(cap * sizeof *frames);
+  relief_zstd_frame *frames = xmalloc(cap * sizeof *frames);
   size_t count = 0;
   while (frames && pos < n) {
     size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
@@ -159,7 +160,7 @@ static int scan_frames(relief_input *in, const char *src, size_t n) {
       free(frames);
       return -1;
     }
-    if (count == cap) frames = realloc(frames, (cap *= 2) * sizeof *frames);
+    if (count == cap) frames = xrealloc(frames, (cap *= 2) * sizeof *frames);
     frames[count++] = (relief_zstd_frame){pos, fl, text, (size_t)content};
     text += (size_t)content;
     pos += fl;
@@ -284,7 +285,7 @@ struct relief_zstd_stream {
 };
 
 relief_zstd_stream *relief_stream_open(const relief_input *in) {
-  relief_zstd_stream *z = calloc(1, sizeof *z);
+  relief_zstd_stream *z = xcalloc(1, sizeof *z);
   if (!z || !(z->ds = ZSTD_createDStream())) {
     free(z);
     return NULL;
@@ -315,7 +316,7 @@ relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len,
     if (*cap - *len < ZSTD_DStreamOutSize()) {
       size_t grown_cap = *cap ? *cap * 2 : (8u << 20);
       while (grown_cap - *len < ZSTD_DStreamOutSize()) grown_cap *= 2;
-      char *grown = realloc(*buf, grown_cap);
+      char *grown = xrealloc(*buf, grown_cap);
       if (!grown) return relief_error_set(err, RELIEF_E_IO, z->path, 0, -1, "out of memory");
       *buf = grown;
       *cap = grown_cap;

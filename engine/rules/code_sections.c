@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relief/rules.h"
+#include "common/alloc.h"
+#include "rules/rules.h"
 
 const char *const relief_prop64_sections[5] = {"", "11357", "11358", "11359", "11360"};
 
@@ -116,7 +117,7 @@ static int compile(relief_classifier *c, regex_t *re, const char *pattern) {
 }
 
 relief_classifier *relief_classifier_new(void) {
-  relief_classifier *c = calloc(1, sizeof *c);
+  relief_classifier *c = xcalloc(1, sizeof *c);
   if (!c) return NULL;
   int bad = 0;
   for (size_t i = 0; i < N_SUPERSTRIKE; i++)
@@ -176,7 +177,7 @@ relief_code_class relief_classify(const relief_classifier *c, const char *s, siz
     k.bits |= RELIEF_CS_BEGINS_11357_AB;
   /* regexec wants a C string; a NUL inside the field ends the match there,
    * which only matters for fields that are not code sections at all */
-  char small[256], *z = len < sizeof small ? small : malloc(len + 1);
+  char small[256], *z = len < sizeof small ? small : xmalloc(len + 1);
   if (!z) return k;
   memcpy(z, s, len);
   z[len] = 0;

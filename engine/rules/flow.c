@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relief/doj.h"
-#include "relief/rules.h"
+#include "doj/doj.h"
+#include "rules/rules.h"
 
 const char *const relief_determination_names[RELIEF_DET_COUNT] = {
     "",

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relief/rules.h"
+#include "common/alloc.h"
+#include "rules/rules.h"
 
 static const struct {
   const char *name;
@@ -254,7 +255,7 @@ relief_status relief_flow_load(const char *path, const relief_flow_overrides *ov
   size_t len = 0, got;
   char chunk[65536];
   while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    buf = realloc(buf, len + got);
+    buf = xrealloc(buf, len + got);
     memcpy(buf + len, chunk, got);
     len += got;
   }

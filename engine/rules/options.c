@@ -11,7 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "relief/rules.h"
+#include "common/alloc.h"
+#include "rules/rules.h"
 
 /* The member of obj named key, matched as Go does (exact, else ignoring case). */
 static json_t *member(json_t *obj, const char *key) {
@@ -84,7 +85,38 @@ static relief_status read_int(json_t *obj, const char *key, int lo, int hi, cons
   return RELIEF_OK;
 }
 
-relief_status relief_options_parse(const char *json, size_t len, const char *source,
+/* Strict mode (relief's own): every key must be one the options know, so a
+ * misspelt key is an error instead of a silently ignored choice. */
+static relief_status check_keys(json_t *obj, const char *const *known, int n, const char *prefix,
+                                const char *source, relief_error *err) {
+  const char *key;
+  json_t *value;
+  json_object_foreach(obj, key, value) {
+    (void)value;
+    bool ok = false;
+    for (int i = 0; i < n && !ok; i++) ok = strcasecmp(key, known[i]) == 0;
+    if (ok) continue;
+    char name[256];
+    snprintf(name, sizeof name, "%s%.200s", prefix, key);
+    return bad(err, source, name, "is not an eligibility option (misspelt?)");
+  }
+  return RELIEF_OK;
+}
+
+static relief_status check_all_keys(json_t *root, json_t *base, json_t *extra, const char *source,
+                                    relief_error *err) {
+  static const char *const top[] = {"baselineEligibility", "additionalRelief"};
+  static const char *const base_keys[] = {"dismiss", "reduce"};
+  static const char *const extra_keys[] = {
+      "subjectUnder21AtConviction", "subjectHasOnlyProp64Charges",   "subjectIsDeceased",
+      "subjectAgeThreshold",        "yearsSinceConvictionThreshold", "yearsCrimeFreeThreshold"};
+  relief_status st = check_keys(root, top, 2, "", source, err);
+  if (!st && base) st = check_keys(base, base_keys, 2, "baselineEligibility.", source, err);
+  if (!st && extra) st = check_keys(extra, extra_keys, 6, "additionalRelief.", source, err);
+  return st;
+}
+
+relief_status relief_options_parse(const char *json, size_t len, const char *source, bool strict,
                                    relief_options *out, relief_error *err) {
   memset(out, 0, sizeof *out);
   json_error_t jerr;
@@ -110,6 +142,7 @@ relief_status relief_options_parse(const char *json, size_t len, const char *sou
     st = bad(err, source, "additionalRelief", "must be an object");
     goto done;
   }
+  if (strict && (st = check_all_keys(root, base, extra, source, err))) goto done;
   if ((st = read_sections(base, "dismiss", "baselineEligibility.dismiss", source, out->dismiss,
                           &out->n_dismiss, err)) ||
       (st = read_sections(base, "reduce", "baselineEligibility.reduce", source, out->reduce,
@@ -132,7 +165,8 @@ done:
  * that /dev/zero or a huge file by mistake is an error, not a hang. */
 enum { MAX_OPTIONS_BYTES = 1 << 20 };
 
-relief_status relief_options_load(const char *path, relief_options *out, relief_error *err) {
+relief_status relief_options_load(const char *path, bool strict, relief_options *out,
+                                  relief_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read eligibility options: %s",
@@ -142,7 +176,7 @@ relief_status relief_options_load(const char *path, relief_options *out, relief_
   do {
     if (cap - len < 4096) {
       cap = cap ? cap * 2 : 8192;
-      char *grown = realloc(buf, cap);
+      char *grown = xrealloc(buf, cap);
       if (!grown) {
         free(buf);
         fclose(f);
@@ -164,7 +198,7 @@ relief_status relief_options_load(const char *path, relief_options *out, relief_
     return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
                             "eligibility options file is over %d bytes", MAX_OPTIONS_BYTES);
   }
-  relief_status st = relief_options_parse(buf, len, path, out, err);
+  relief_status st = relief_options_parse(buf, len, path, strict, out, err);
   free(buf);
   return st;
 }

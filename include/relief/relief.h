@@ -1,20 +1,228 @@
 /*
- * relief/relief.h — the whole public API of the relief engine in one include.
- * Stages, top to bottom: io (bytes in/out), doj (the format), rules (the
- * decision core), report (bundle, summary, run).
+ * relief/relief.h — the stable public API of the relief engine: run one
+ * county, run all counties at once, explain one person; errors and the
+ * version. Nothing internal is exported: options and flows are opaque
+ * handles, and every struct here is plain data the caller owns.
+ *
+ * Threads are a parameter of each call (0 = all cores); the library never
+ * changes process-wide state such as the OpenMP thread count. The library
+ * never prints and never exits, with one exception: running out of memory
+ * calls the handler set by relief_set_oom_handler (default: a message on
+ * stderr and exit status 3), since no caller can recover mid-run.
  */
 #ifndef RELIEF_RELIEF_H
 #define RELIEF_RELIEF_H
 
-#include "relief/error.h"
-#include "relief/io.h"
-#include "relief/doj.h"
-#include "relief/identity.h"
-#include "relief/rules.h"
-#include "relief/report.h"
-#include "relief/forms.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-/* The engine's version string, e.g. "0.1.0". */
-const char *relief_version(void);
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RELIEF_API __attribute__((visibility("default")))
+#else
+#define RELIEF_API
+#endif
+
+/* ---- Errors ---- */
+
+/* Exit-code compatible status values: 0 done, 1 usage/options, 2 bad input
+ * data, 3 I/O failure (out of memory included). */
+typedef enum {
+  RELIEF_OK = 0,
+  RELIEF_E_USAGE = 1,
+  RELIEF_E_DATA = 2,
+  RELIEF_E_IO = 3,
+} relief_status;
+
+/* What went wrong. Messages never carry personal data: they name files,
+ * lines, byte offsets and options, never field values. */
+typedef struct relief_error {
+  relief_status status;
+  char file[1024];    /* input or option file concerned; "" if none */
+  long long line;     /* 1-based physical line in file; 0 if not known */
+  long long offset;   /* byte offset in file (decompressed for zstd); -1 if none */
+  char message[1024]; /* what is wrong, without the file/line prefix */
+} relief_error;
+
+/* Formats err as "FILE:LINE: message" (or "FILE: byte N: message", or just
+ * the message) into buf (cap bytes). Returns buf. */
+RELIEF_API const char *relief_error_format(const relief_error *err, char *buf, size_t cap);
+
+/* "PARSING" for bad input data, "OTHER" for everything else: the reference
+ * tool's error kinds, as its gogen.err shows them. */
+RELIEF_API const char *relief_error_kind(const relief_error *err);
+
+/* Called when an allocation fails, with the bytes asked for. It must not
+ * return (it may clean up, report and _exit). NULL restores the default. */
+typedef void (*relief_oom_handler)(size_t size);
+RELIEF_API void relief_set_oom_handler(relief_oom_handler handler);
+
+/* The engine's version string, e.g. "0.1.0". Static storage. */
+RELIEF_API const char *relief_version(void);
+
+/* ---- Options, flows, dates ---- */
+
+/* Eligibility options (eligibility spec §6.1) and flows (docs/flows.md):
+ * opaque, created by the calls below, freed by their _free. */
+typedef struct relief_options relief_options;
+typedef struct relief_flow relief_flow;
+
+/* Reads and validates an options JSON file. strict (relief mode) refuses
+ * unknown keys; not strict reads as the reference did (unknown keys
+ * ignored). Errors name the option (RELIEF_E_USAGE). */
+RELIEF_API relief_status relief_options_read(const char *path, bool strict, relief_options **out,
+                                             relief_error *err);
+RELIEF_API void relief_options_free(relief_options *options);
+
+/* A flow by name: "los-angeles" (built in, with its default parameters) or
+ * a flow file's path. "configurable" is not a file: pass flow = NULL in a
+ * config to decide with the configurable flow built from the options. */
+RELIEF_API relief_status relief_flow_read(const char *name, relief_flow **out, relief_error *err);
+RELIEF_API void relief_flow_free(relief_flow *flow);
+
+/* Parses YYYY-MM-DD into a day number (days since 1970-01-01). */
+RELIEF_API relief_status relief_date_parse(const char *text, int32_t *day, relief_error *err);
+
+/* ---- Running ---- */
+
+/* Progress: done of total in a phase ("parse", "group", "evaluate",
+ * "write"), and rows seen so far. Called from one thread at a time. */
+typedef void (*relief_progress_fn)(void *user, const char *phase, uint64_t done, uint64_t total,
+                                   uint64_t rows);
+
+/* The key CII numbers are hashed with under redaction; the caller owns it. */
+typedef struct relief_redaction {
+  const unsigned char *key;
+  size_t key_len; /* > 0 */
+} relief_redaction;
+
+typedef struct {
+  const char *const *inputs; /* input paths: DOJ extracts, plain or zstd */
+  int n_inputs;
+  const char *county;
+  int32_t compute_day;
+  const relief_options *options; /* required */
+  const char *outputs_dir;
+  const char *suffix;      /* file-name suffix, or NULL */
+  bool gogen_naming;       /* summary gogen.json instead of summary.json */
+  const relief_flow *flow; /* the flow to decide with; NULL = configurable from options */
+  bool trace;              /* a Rule column after the 18 */
+  bool review_files;       /* also Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;              /* court filings under Court_Filings/<COUNTY>[_<index>]/ */
+  bool report;             /* report.html and report.pdf */
+  int threads;             /* 0 = all cores */
+  relief_progress_fn progress;
+  void *progress_user;
+  const relief_redaction *redaction; /* NULL: the bundle keeps every field */
+  const char *const *command_line;   /* for the manifest; may be NULL */
+  int n_command_line;
+} relief_run_config;
+
+typedef struct {
+  int64_t rows; /* data rows read, all inputs */
+  int64_t people;
+  int64_t convictions;
+  int64_t motions;
+  uint64_t input_bytes;
+  double seconds;
+} relief_run_result;
+
+/* The reference-compatible run: each input on its own (people grouped by
+ * SUBJECT_ID within the file), one county decided, the bundle of eligibility
+ * spec §7 per input and one summary, all published together only when every
+ * input succeeded. On failure outputs_dir is left as it was (plus nothing:
+ * the caller writes its error file). */
+RELIEF_API relief_status relief_run(const relief_run_config *cfg, relief_run_result *res,
+                                    relief_error *err);
+
+/* A county's own policy in a statewide run. */
+typedef struct {
+  const char *county;            /* county name as in STP_ORI_CNTY_NAME */
+  const relief_options *options; /* required */
+  const relief_flow *flow;       /* or NULL: configurable from options */
+} relief_county_policy;
+
+typedef struct {
+  const char *const *inputs; /* files (folders are expanded by the caller) */
+  int n_inputs;
+  int32_t compute_day;
+  const relief_options *options; /* for counties without a policy of their own */
+  const relief_county_policy *policies;
+  int n_policies;
+  const char *outputs_dir;
+  bool summary_only;        /* no row files */
+  bool trace, review_files; /* as in relief_run_config */
+  bool forms, report;
+  const char *const *command_line; /* for the manifest; may be NULL */
+  int n_command_line;
+  int threads; /* 0 = all cores */
+  relief_progress_fn progress;
+  void *progress_user;
+} relief_statewide_config;
+
+typedef struct {
+  int64_t people, rows, duplicate_rows, counties, motions;
+  uint64_t input_bytes;
+  double seconds;
+} relief_statewide_result;
+
+/* Every input is one population: a person is recognised by CII_NUMBER
+ * (else SUBJECT_ID, else name + birth date) across files, a row whose 95
+ * fields appear in several files is kept from the first file only, and each
+ * county with Prop 64 convictions gets a folder with its bundle and summary;
+ * statewide_summary.json counts the whole population. */
+RELIEF_API relief_status relief_statewide(const relief_statewide_config *cfg,
+                                          relief_statewide_result *res, relief_error *err);
+
+/* ---- Explain: why each conviction of one person was decided so ---- */
+
+typedef struct {
+  const char *input;   /* one DOJ extract */
+  const char *subject; /* SUBJECT_ID or CII number */
+  const char *county;
+  int32_t compute_day;
+  const relief_flow *flow;       /* NULL = configurable from options */
+  const relief_options *options; /* required when flow is NULL */
+  int threads;                   /* 0 = all cores */
+} relief_explain_config;
+
+typedef struct {
+  bool found;
+  char name[256], dob[32], cii[64], subject_id[128]; /* from the person's first row */
+  int n_convictions;
+  bool deceased, registered;
+  char flow_name[64]; /* the flow that decided */
+} relief_explain_person;
+
+typedef struct {
+  int index;  /* 1-based, in conviction order */
+  size_t row; /* 1-based data row in the file */
+  const char *code_section, *county;
+  int32_t disposition_day; /* day number; see relief_explain_unknown_day */
+  bool disposition_known;
+  int disposition_year, disposition_month, disposition_mday;
+  bool felony, relevant;                        /* relevant: gets a result under the flow */
+  uint64_t features;                            /* bit i set: feature relief_feature_name(i) held */
+  bool decided;                                 /* a rule decided (only when relevant) */
+  const char *rule_id, *determination, *reason; /* when decided */
+} relief_explain_conviction;
+
+typedef void (*relief_explain_fn)(void *user, const relief_explain_conviction *c);
+
+/* Finds the person and calls fn for each of their convictions in order. */
+RELIEF_API relief_status relief_explain(const relief_explain_config *cfg,
+                                        relief_explain_person *person, relief_explain_fn fn,
+                                        void *user, relief_error *err);
+
+/* The name of feature bit i (docs/flows.md), or NULL past the last. */
+RELIEF_API const char *relief_feature_name(int i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -112,9 +112,14 @@ def stable_digest(path):
     return hashlib.sha256(data).hexdigest()
 
 
+RELIEF_LEFTOVER = re.compile(r"^(\.relief-stage\.[0-9a-f]{12}|\.relief\.lock|\..+\.tmp)$")
+
+
 def temp_files(folder):
-    """Hidden temporaries (.NAME.XXXXXX.tmp) in folder."""
-    return [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(".tmp")]
+    """What relief keeps while it runs and a SIGKILL can leave behind: its
+    staging folder (.relief-stage.XXXXXXXXXXXX), its lock (.relief.lock), a
+    single file's temporary (.NAME....tmp)."""
+    return [n for n in os.listdir(folder) if RELIEF_LEFTOVER.match(n)]
 
 
 def can_mount():

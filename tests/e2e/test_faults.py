@@ -3,8 +3,9 @@
 disk.  DESIGN.md promises that outputs are never half-written: a killed run
 leaves each final file either as the complete earlier version, as the
 complete new version, or absent (if it was absent before) — never partial.
-Only hidden temporaries (.NAME.XXXXXX.tmp) may be left by a SIGKILL; the
-next successful run removes those of its own names.
+Only relief's staging folder (.relief-stage.XXXXXXXXXXXX, which holds the
+run's unpublished files) and its lock may be left by a SIGKILL; the next run
+into the folder removes them, and nothing that is not relief's.
 
 Input: relief-gen's reference shape for LOS ANGELES (--people, default 1500;
 RELIEF_TEST_SCALE=small uses 300), killed --kills times (default 8) at
@@ -34,7 +35,7 @@ COUNTY = "LOS ANGELES"
 BIG = SMALL_INPUT = None
 OLD = NEW = None  # digests of the complete earlier and new bundles
 FULL_SECONDS = None
-TEMP_NAME = re.compile(r"^\.[A-Za-z0-9_.]+\.[A-Za-z0-9]{6}\.tmp$")
+TEMP_NAME = t.RELIEF_LEFTOVER
 
 
 def gen(people, seed, name):
@@ -144,12 +145,13 @@ def stale_temporaries_of_other_names_are_kept():
     out = folder_with_old("stale")
     keep = os.path.join(out, ".notes.txt.AbCdEf.tmp")
     open(keep, "w").write("not ours")
-    stale = os.path.join(out, ".All_Results.csv.Zz9Yy8.tmp")
-    open(stale, "w").write("partial")
+    stale = os.path.join(out, ".relief-stage.0123456789ab")
+    os.makedirs(os.path.join(stale, "Court_Filings", "LOS_ANGELES"))
+    open(os.path.join(stale, "Court_Filings", "LOS_ANGELES", "motion_000001.pdf"), "w").write("x")
     rc, _, err, _ = t.run(argv(SMALL_INPUT, out))
     assert rc == 0, err
-    assert os.path.exists(keep), "another name's temporary was removed"
-    assert not os.path.exists(stale), "our own stale temporary was kept"
+    assert os.path.exists(keep), "a file relief did not make was removed"
+    assert not os.path.exists(stale), "a killed run's staging folder was kept"
 
 
 @case

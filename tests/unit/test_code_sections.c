@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/rules.h"
+#include "rules/rules.h"
 
 static relief_classifier *cls;
 static void setup(void) { cls = relief_classifier_new(); }

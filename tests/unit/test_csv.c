@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/report.h"
+#include "output/output.h"
 
 static const char *q(const char *s) {
   static relief_buf b;

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 static int32_t parse(const char *s) { return relief_parse_yyyymmdd(s, strlen(s)); }
 

@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/doj.h"
-#include "relief/rules.h"
+#include "doj/doj.h"
+#include "rules/rules.h"
 
 static relief_code_class classes[4];
 static relief_classifier *cls;

@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/doj.h"
-#include "relief/rules.h"
+#include "doj/doj.h"
+#include "rules/rules.h"
 
 static relief_status parse(const char *json, relief_flow *flow, relief_error *err) {
   return relief_flow_parse(json, strlen(json), "policy.json", NULL, flow, err);

@@ -1,6 +1,6 @@
 /*
- * test_io.c — mapped and zstd input (multi-frame, truncated, corrupt) and
- * outputs that appear under their final name only when committed.
+ * test_io.c — mapped and zstd input: multi-frame, truncated, corrupt, and
+ * frames that claim more than they hold.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "relief/io.h"
+#include "io/input.h"
 
 static char dir[] = "/tmp/relief-io-XXXXXX";
 static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
@@ -77,33 +77,6 @@ Test(io, missing_and_folder_inputs_are_errors) {
   cr_assert_eq(relief_input_open(&in, dir, &err), RELIEF_E_IO);
 }
 
-Test(io, outfile_appears_only_when_committed_mode_0600) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/out.csv", dir);
-  write_file(path, "old", 3);
-  relief_outfile f;
-  relief_error err;
-  cr_assert_eq(relief_outfile_open(&f, path, &err), RELIEF_OK);
-  cr_assert_eq(relief_outfile_write(&f, "new data", 8, &err), RELIEF_OK);
-  cr_assert_eq(relief_outfile_finish(&f, &err), RELIEF_OK);
-  struct stat st;
-  cr_assert_eq(stat(path, &st), 0);
-  cr_assert_eq(st.st_size, 3, "final name untouched before commit");
-  cr_assert_eq(stat(f.temp_path, &st), 0);
-  cr_assert_eq(st.st_mode & 0777, 0600);
-  cr_assert_eq(relief_outfile_commit(&f, &err), RELIEF_OK);
-  cr_assert_eq(stat(path, &st), 0);
-  cr_assert_eq(st.st_size, 8);
-  /* a discarded file leaves nothing behind */
-  cr_assert_eq(relief_outfile_open(&f, path, &err), RELIEF_OK);
-  char temp[4096];
-  snprintf(temp, sizeof temp, "%s", f.temp_path);
-  relief_outfile_discard(&f);
-  cr_assert_neq(stat(temp, &st), 0);
-  cr_assert_eq(stat(path, &st), 0);
-  cr_assert_eq(st.st_size, 8);
-}
-
 /* Found by fuzz_zstd_input: a frame header claiming ~3 GB of content made the
  * frame-parallel path allocate all of it before finding the frame corrupt. */
 Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
@@ -127,25 +100,4 @@ Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
   cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_DATA);
   cr_assert_eq(err.offset, 0);
   cr_assert(strstr(err.message, "claims"), "%s", err.message);
-}
-
-/* A run killed by SIGKILL leaves its hidden temporaries; the next commit of
- * the same name removes them, and leaves other names' files alone. */
-Test(io, commit_removes_stale_temporaries_of_its_name_only) {
-  char path[256], stale[300], other[300], similar[300];
-  snprintf(path, sizeof path, "%s/Stale.csv", dir);
-  snprintf(stale, sizeof stale, "%s/.Stale.csv.Ab12Cd.tmp", dir);
-  snprintf(other, sizeof other, "%s/.Stale_1.csv.Ab12Cd.tmp", dir);
-  snprintf(similar, sizeof similar, "%s/.Stale.csv.Ab12Cd.tmpx", dir);
-  write_file(stale, "partial", 7);
-  write_file(other, "partial", 7);
-  write_file(similar, "keep", 4);
-  relief_error err;
-  cr_assert_eq(relief_write_file_atomic(path, "done", 4, &err), RELIEF_OK);
-  struct stat st;
-  cr_assert_neq(stat(stale, &st), 0, "stale temporary of the same name removed");
-  cr_assert_eq(stat(other, &st), 0, "another name's temporary kept");
-  cr_assert_eq(stat(similar, &st), 0, "a file that only looks similar kept");
-  cr_assert_eq(stat(path, &st), 0);
-  cr_assert_eq(st.st_size, 4);
 }

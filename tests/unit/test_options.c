@@ -6,10 +6,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "relief/rules.h"
+#include "rules/rules.h"
 
 static relief_status parse(const char *json, relief_options *o, relief_error *err) {
-  return relief_options_parse(json, strlen(json), "opts.json", o, err);
+  return relief_options_parse(json, strlen(json), "opts.json", false, o, err);
 }
 
 Test(options, spec_example) {
@@ -86,7 +86,7 @@ Test(options, boundaries_are_accepted) {
 Test(options, endless_file_is_refused_not_read_forever) {
   relief_options o;
   relief_error err;
-  cr_assert_eq(relief_options_load("/dev/zero", &o, &err), RELIEF_E_USAGE);
+  cr_assert_eq(relief_options_load("/dev/zero", false, &o, &err), RELIEF_E_USAGE);
   cr_assert(strstr(err.message, "over"), "%s", err.message);
   cr_assert_str_eq(err.file, "/dev/zero");
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relief/doj.h"
+#include "doj/doj.h"
 
 /* A row of 95 fields: field i is "f<i>" unless overridden. */
 static char *make_row(int n_fields, int override_at, const char *override, const char *end) {
@@ -135,7 +135,7 @@ Test(row_parser, chunks_end_on_row_boundaries_outside_quotes) {
     rows++;
   }
   size_t bounds[65];
-  size_t n = relief_chunk_text(text, 0, o, 64, bounds, NULL, NULL);
+  size_t n = relief_chunk_text(text, 0, o, 64, bounds, NULL, NULL, 2);
   cr_assert_gt(n, 8);
   int counted = 0;
   for (size_t c = 0; c < n; c++) {

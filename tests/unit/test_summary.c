@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relief/doj.h"
-#include "relief/report.h"
+#include "doj/doj.h"
+#include "output/output.h"
 
 Test(summary, key_order_and_maps) {
   relief_options o = {

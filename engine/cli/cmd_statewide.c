@@ -1,0 +1,246 @@
+/*
+ * cmd_statewide.c — `relief statewide`: all inputs (files, or the .dat/.csv/.zst
+ * files of a folder) as one population, each person once across county
+ * files, every county with Prop 64 convictions decided under its own policy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "cli/cli.h"
+#include "io/publish.h"
+
+typedef struct {
+  char **items;
+  int n, cap;
+} str_list;
+
+static void list_add(str_list *l, const char *s) {
+  if (l->n == l->cap)
+    l->items = xrealloc(l->items, (size_t)(l->cap = l->cap ? l->cap * 2 : 16) * sizeof *l->items);
+  l->items[l->n++] = xstrdup(s);
+}
+
+static void list_free(str_list *l) {
+  for (int i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool input_extension(const char *name) {
+  size_t n = strlen(name);
+  return (n > 4 && (!strcmp(name + n - 4, ".dat") || !strcmp(name + n - 4, ".csv") ||
+                    !strcmp(name + n - 4, ".zst")));
+}
+
+/* Expands --inputs: a folder gives its .dat/.csv/.zst files, sorted. */
+static relief_status expand_inputs(const char *spec, str_list *out, relief_error *err) {
+  char *copy = xstrdup(spec);
+  relief_status st = RELIEF_OK;
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !st;
+       tok = strtok_r(NULL, ",", &save)) {
+    struct stat sb;
+    if (stat(tok, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+      DIR *d = opendir(tok);
+      if (!d) {
+        st = relief_error_set(err, RELIEF_E_IO, tok, 0, -1, "cannot read folder: %s",
+                              strerror(errno));
+        break;
+      }
+      str_list names = {0};
+      for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.' && input_extension(e->d_name)) list_add(&names, e->d_name);
+      closedir(d);
+      qsort(names.items, (size_t)names.n, sizeof *names.items, cmp_str);
+      for (int i = 0; i < names.n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", tok, names.items[i]);
+        list_add(out, path);
+      }
+      list_free(&names);
+    } else {
+      list_add(out, tok); /* a missing file is reported when it is opened */
+    }
+  }
+  free(copy);
+  if (!st && out->n == 0) st = relief_error_set(err, RELIEF_E_USAGE, spec, 0, -1, "no input files");
+  return st;
+}
+
+/* --county-policies: {"COUNTY": "options.json" | "flow.json" | "los-angeles"},
+ * paths relative to the policies file's folder; a file with "rows" is a flow
+ * file, any other an eligibility-options file. */
+static relief_status load_policies(const char *path, relief_county_policy **out, int *n,
+                                   relief_flow **flows, relief_options **options, str_list *names,
+                                   relief_error *err) {
+  json_error_t jerr;
+  json_t *root = json_load_file(path, 0, &jerr);
+  if (!root)
+    return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s",
+                            jerr.text);
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "county policies must map county names to option files");
+  }
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    slash[1] = 0;
+  else
+    dir[0] = 0;
+  *out = xcalloc(json_object_size(root) + 1, sizeof **out);
+  *flows = xcalloc(json_object_size(root) + 1, sizeof **flows);
+  *options = xcalloc(json_object_size(root) + 1, sizeof **options);
+  *n = 0;
+  const char *county;
+  json_t *v;
+  relief_status st = RELIEF_OK;
+  json_object_foreach(root, county, v) {
+    if (!json_is_string(v)) {
+      st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "county policies: the value for \"%.60s\" must be an options file path",
+                            county);
+      break;
+    }
+    const char *file = json_string_value(v);
+    char full[8192];
+    snprintf(full, sizeof full, "%s%s", file[0] == '/' ? "" : dir, file);
+    list_add(names, county);
+    relief_county_policy *pol = &(*out)[*n];
+    pol->county = names->items[names->n - 1];
+    pol->options = &(*options)[*n]; /* zero for a flow: the flow decides */
+    relief_flow_overrides keep = {-1, -1, -1, -1};
+    if (!strcmp(file, "los-angeles")) {
+      st = relief_flow_los_angeles(&keep, &(*flows)[*n], err);
+      pol->flow = &(*flows)[*n];
+    } else {
+      json_t *doc = json_load_file(full, 0, &jerr);
+      bool is_flow = doc && json_is_object(doc) && json_object_get(doc, "rows");
+      json_decref(doc);
+      if (is_flow) {
+        st = relief_flow_load(full, &keep, &(*flows)[*n], err);
+        pol->flow = &(*flows)[*n];
+      } else {
+        st = relief_options_load(full, true, &(*options)[*n], err);
+      }
+    }
+    if (st) break;
+    (*n)++;
+  }
+  json_decref(root);
+  return st;
+}
+
+int cmd_statewide(int argc, char **argv, const cli_env *env) {
+  const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
+             *policies_path = NULL, *threads = NULL;
+  bool summary_only = false, trace = false, forms = false;
+  const cli_option opts[] = {
+      {"inputs", 0, &inputs, NULL,
+       "a folder of extracts, or files, comma-separated (plain or zstd)"},
+      {"compute-at", 0, &compute_at, NULL,
+       "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
+      {"eligibility-options", 0, &options_path, NULL,
+       "options JSON for counties without their own policy"},
+      {"county-policies", 0, &policies_path, NULL, "JSON mapping county names to option files"},
+      {"outputs", 0, &outputs, NULL,
+       "folder for one sub-folder per county and statewide_summary.json"},
+      {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
+      {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
+      {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
+      {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+  };
+  int parsed =
+      cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
+                "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
+                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
+                env);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  relief_error err = {0};
+  if (!inputs || !outputs || !options_path) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "missing required option: --%s (see `%s statewide --help`)",
+                     !inputs    ? "inputs"
+                     : !outputs ? "outputs"
+                                : "eligibility-options",
+                     env->program);
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  }
+  relief_statewide_config cfg = {.outputs_dir = outputs,
+                                 .summary_only = summary_only,
+                                 .trace = trace,
+                                 .review_files = true,
+                                 .forms = forms,
+                                 .report = true};
+  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  relief_options options;
+  if (relief_options_load(options_path, true, &options, &err))
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  cfg.options = &options;
+  str_list names = {0}, files = {0};
+  relief_county_policy *policies = NULL;
+  relief_flow *flows = NULL;
+  relief_options *policy_options = NULL;
+  int code = 0;
+  if (policies_path && load_policies(policies_path, &policies, &cfg.n_policies, &flows,
+                                     &policy_options, &names, &err)) {
+    code = cli_fail(env, outputs, NULL, NULL, &err);
+    goto done;
+  }
+  cfg.policies = policies;
+  if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
+    relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
+                     strerror(errno));
+    code = cli_fail(env, NULL, NULL, NULL, &err);
+    goto done;
+  }
+  if (expand_inputs(inputs, &files, &err)) {
+    code = cli_fail(env, outputs, NULL, NULL, &err);
+    goto done;
+  }
+  const char **command_line = xmalloc((size_t)(argc + 1) * sizeof *command_line);
+  command_line[0] = env->program;
+  memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
+  cfg.command_line = command_line;
+  cfg.n_command_line = argc + 1;
+  cfg.inputs = (const char *const *)files.items;
+  cfg.n_inputs = files.n;
+  cli_progress progress;
+  cli_progress_init(&progress);
+  cfg.progress = cli_progress_update;
+  cfg.progress_user = &progress;
+  relief_statewide_result res;
+  relief_status st = relief_statewide(&cfg, &res, &err);
+  free(command_line);
+  cli_progress_finish(&progress);
+  if (st) {
+    code = cli_fail(env, outputs, NULL, err.file[0] ? err.file : NULL, &err);
+  } else {
+    publish_remove_own_file(outputs, "errors.json");
+    fprintf(
+        stderr,
+        "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
+        env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
+        (long long)res.people, (long long)res.counties, res.seconds, outputs);
+  }
+done:
+  free(policies);
+  free(flows);
+  free(policy_options);
+  list_free(&names);
+  list_free(&files);
+  return code;
+}

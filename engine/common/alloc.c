@@ -1,0 +1,83 @@
+/*
+ * alloc.c — xmalloc and friends, and the one out-of-memory handler (after
+ * git's wrapper.c and Redis's zmalloc). Libraries the engine uses (jansson,
+ * zstd, libharu) are given these allocators too, so that running out of
+ * memory anywhere ends the run the same way: exit 3, never a signal.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "relief/relief.h"
+
+static void default_oom(size_t size) {
+  (void)size;
+  static const char msg[] = "relief: out of memory\n";
+  ssize_t ignored = write(2, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(RELIEF_E_IO);
+}
+
+static _Atomic(relief_oom_handler) oom_handler = default_oom;
+
+void relief_set_oom_handler(relief_oom_handler handler) {
+  atomic_store(&oom_handler, handler ? handler : default_oom);
+}
+
+void relief_out_of_memory(size_t size) {
+  atomic_load (&oom_handler)(size);
+  _exit(RELIEF_E_IO); /* a handler that returns is not allowed to */
+}
+
+/* RELIEF_FAIL_ALLOC_AFTER: -2 not read yet, -1 off, else allocations left. */
+static _Atomic long long fail_after = -2;
+
+static int injected_failure(void) {
+  long long left = atomic_load_explicit(&fail_after, memory_order_relaxed);
+  if (left == -1) return 0;
+  if (left == -2) {
+    const char *env = getenv("RELIEF_FAIL_ALLOC_AFTER");
+    long long n = env && *env ? atoll(env) : -1;
+    long long expected = -2;
+    atomic_compare_exchange_strong(&fail_after, &expected, n < 0 ? -1 : n);
+    if (n < 0) return 0;
+  }
+  return atomic_fetch_sub(&fail_after, 1) <= 0;
+}
+
+void *xmalloc(size_t size) {
+  void *p = injected_failure() ? NULL : malloc(size ? size : 1);
+  if (!p) relief_out_of_memory(size);
+  return p;
+}
+
+void *xcalloc(size_t n, size_t size) {
+  if (!n || !size) n = size = 1;
+  void *p = injected_failure() ? NULL : calloc(n, size);
+  if (!p) relief_out_of_memory(n * size);
+  return p;
+}
+
+void *xrealloc(void *old, size_t size) {
+  void *p = injected_failure() ? NULL : realloc(old, size ? size : 1);
+  if (!p) relief_out_of_memory(size);
+  return p;
+}
+
+void *xreallocarray(void *old, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) relief_out_of_memory(SIZE_MAX);
+  return xrealloc(old, n * size);
+}
+
+char *xstrndup(const char *s, size_t n) {
+  size_t len = strnlen(s, n);
+  char *p = xmalloc(len + 1);
+  memcpy(p, s, len);
+  p[len] = 0;
+  return p;
+}
+
+char *xstrdup(const char *s) { return xstrndup(s, SIZE_MAX); }

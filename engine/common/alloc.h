@@ -1,0 +1,27 @@
+/*
+ * common/alloc.h — the one allocation policy: allocation never returns NULL
+ * to its caller. When memory runs out the process-wide handler runs (set by
+ * relief_set_oom_handler; the CLI's writes errors.json, removes its
+ * temporaries and exits 3), so no caller checks and no path crashes on NULL.
+ */
+#ifndef RELIEF_COMMON_ALLOC_H
+#define RELIEF_COMMON_ALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size) __attribute__((malloc, returns_nonnull));
+void *xcalloc(size_t n, size_t size) __attribute__((malloc, returns_nonnull));
+void *xrealloc(void *p, size_t size) __attribute__((returns_nonnull));
+/* realloc of n elements of size bytes, with the product checked. */
+void *xreallocarray(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
+char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
+char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
+
+/* Runs the out-of-memory handler for a request of size bytes; never returns. */
+void relief_out_of_memory(size_t size) __attribute__((noreturn));
+
+/* Test hook: when RELIEF_FAIL_ALLOC_AFTER=N is set in the environment, the
+ * allocation after the first N made through this module fails, so tests can
+ * drive the out-of-memory path deterministically. */
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * common/buf.h — the one growable byte buffer. A zeroed relief_buf is
+ * empty and valid; data may be NULL until something is appended.
+ */
+#ifndef RELIEF_COMMON_BUF_H
+#define RELIEF_COMMON_BUF_H
+
+#include <stddef.h>
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+} relief_buf;
+
+/* Makes room for extra more bytes. */
+void relief_buf_reserve(relief_buf *b, size_t extra);
+void relief_buf_append(relief_buf *b, const void *p, size_t n);
+void relief_buf_free(relief_buf *b);
+static inline void relief_buf_putc(relief_buf *b, char c) {
+  if (b->len == b->cap) relief_buf_reserve(b, 1);
+  b->data[b->len++] = c;
+}
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * doj/row_facts.h — one DOJ row as the decision needs it: a compact record
+ * (dates as day numbers, hashes of CNT_ORDER, flags for convicted, felony,
+ * court action, registration, death notice, sentence length) instead of 95
+ * strings, plus the few strings the caller interns or stores.
+ */
+#ifndef RELIEF_DOJ_ROW_FACTS_H
+#define RELIEF_DOJ_ROW_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "doj/doj.h"
+
+enum {
+  ROW_CONVICTED = 1,
+  ROW_FELONY = 2,
+  ROW_COURT_ACTION = 4,
+  ROW_REGISTRATION = 8,
+  ROW_DECEASED = 16,
+  ROW_SUBJECT_EMPTY = 32,  /* run mode: SUBJECT_ID is empty (reference oddity) */
+  ROW_DUPLICATE = 64,      /* statewide: a copy of a row kept from an earlier file */
+  ROW_ARREST_PROP64 = 128, /* an arrest step charging a Prop 64 section */
+};
+
+/* One input row as the decision needs it. */
+typedef struct {
+  uint64_t cnt_key;    /* XXH3 of CNT_ORDER */
+  uint64_t step_key;   /* XXH3 of its first 6 characters */
+  int64_t sentence_ns; /* this row's sentence part */
+  int32_t disp_day;
+  int32_t dob_day;
+  uint32_t class_id; /* code-section class (convicted rows) */
+  uint32_t ofn_id;   /* case number's offset in the piece's ofns + 1, 0 none */
+  uint32_t person;
+  uint32_t cycle_key; /* hash of the first 3 characters of CNT_ORDER */
+  uint16_t county;    /* county id (convicted rows) */
+  uint16_t flags;
+} row_rec;
+
+/* Room for unescaping field values (quoted fields with "" or CRLF). */
+typedef struct {
+  char *data;
+  size_t cap;
+} field_scratch;
+
+void field_scratch_reserve(field_scratch *s, size_t n);
+void field_scratch_free(field_scratch *s);
+
+/* The value of a field: a view into the text, or unescaped into s. */
+const char *field_value(const relief_field *f, field_scratch *s, size_t *len);
+
+/* The strings of a row the caller keeps: its code section and county
+ * (convicted rows) and case number (court actions); len 0 = none. */
+typedef struct {
+  const char *section, *county, *ofn;
+  size_t section_len, county_len, ofn_len;
+} row_strings;
+
+/* Fills rec (person, class and county ids left 0) and out from the fields
+ * of one parsed row. s holds four scratch buffers, so that every string in
+ * out stays valid until the next call with the same s. */
+void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
+               row_strings *out);
+
+/* Go strconv.Atoi as the reference used it: sign, digits, saturating on
+ * overflow; anything else is 0. */
+int64_t atoi_like_go(const char *s, size_t n);
+
+/* One row's sentence in nanoseconds: SENT_LENGTH × the unit of
+ * SENT_TIME_CODE (D, M = 732 h, Y = 8784 h), wrapping as Go's Duration. */
+int64_t sentence_part_ns(const char *len_s, size_t len_n, const char *code, size_t code_n);
+
+#endif

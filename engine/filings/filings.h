@@ -1,0 +1,71 @@
+/*
+ * filings/filings.h — what a prosecutor's office files with the court: one
+ * motion per person per court case (PDF), a court list CSV and all motions
+ * in one PDF. Motions are built from the run's decisions (motions.c) as
+ * plain structs; the PDF and CSV writers only format them.
+ */
+#ifndef RELIEF_FILINGS_H
+#define RELIEF_FILINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/error.h"
+#include "io/publish.h"
+#include "pipeline/pipeline.h"
+
+/* Relief sought for one count (HS 11361.8). */
+typedef enum {
+  RELIEF_SOUGHT_DISMISS_AND_SEAL = 0,     /* sentence completed, eligible for dismissal */
+  RELIEF_SOUGHT_REDESIGNATE = 1,          /* sentence completed, eligible for reduction */
+  RELIEF_SOUGHT_RECALL_AND_RESENTENCE = 2 /* still serving the sentence */
+} relief_sought;
+
+typedef struct {
+  const char *code_section; /* e.g. "11359(B) HS" */
+  const char *offense;      /* OFFENSE_DESCR text (may be "") */
+  int32_t conviction_day;   /* day number; RELIEF_DAY_UNKNOWN if unknown */
+  int felony;               /* 1 felony, 0 misdemeanor/infraction */
+  relief_sought relief;
+  const char *reason; /* the deciding rule's reason */
+} relief_motion_count;
+
+/* One motion: one person, one court case (a conviction step). */
+typedef struct {
+  const char *county;       /* county the motion is filed in */
+  const char *step;         /* first 6 characters of CNT_ORDER */
+  const char *case_numbers; /* the step's case numbers joined by "; " (may be "") */
+  const char *name;         /* PRI_NAME of the person's first row */
+  const char *akas;         /* other PRI_NAME spellings seen, joined by "; " (may be "") */
+  int32_t dob_day;          /* RELIEF_DAY_UNKNOWN if unknown */
+  const char *cii;          /* CII_NUMBER */
+  const relief_motion_count *counts;
+  int n_counts;
+} relief_motion;
+
+/* The motions of one county (after emit captured the rows' text), in
+ * person then case order. Strings live in the arena until motion_list_free. */
+typedef struct {
+  relief_motion *motions;
+  size_t n;
+  relief_motion_count *counts;
+  arena_block *arena;
+} motion_list;
+void filings_motions(pipeline *pl, int county, motion_list *out);
+void motion_list_free(motion_list *m);
+
+/* Writes motions into the publication under folder/ (relative to the
+ * output folder; "" = the folder itself): one PDF per motion named by motion number only (no
+ * personal data in file names), court_list.csv (columns Motion, County,
+ * Case Number, CII_NUMBER, PRI_NAME, PRI_DOB, Counts, Relief, File) and
+ * all_motions.pdf with an index page. Motions are drawn in parallel on
+ * threads and written in the given order. */
+relief_status filings_write(publication *pub, const char *folder, const relief_motion *motions,
+                            size_t n, int threads, relief_error *err);
+
+/* A county's motions written under Court_Filings/<COUNTY>[_<index>]/. */
+relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
+                                   int64_t *n_motions, relief_error *err);
+
+#endif

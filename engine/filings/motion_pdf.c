@@ -1,0 +1,334 @@
+/*
+ * motion_pdf.c — one court motion drawn onto a libharu document: a caption in
+ * the substance of Judicial Council forms CR-400/CR-401 (HS 11361.8), the
+ * table of counts with the relief sought and its statutory basis, the
+ * prosecutor's signature block and the order with the judge's. Used for the
+ * one-motion PDFs and for the all-motions PDF alike.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filings/motion_pdf.h"
+
+enum { LEFT = 40, RIGHT = 572, TOP = 752, BOTTOM = 58, WIDTH = RIGHT - LEFT };
+
+/* What each kind of relief is called and which subdivisions ground it. */
+static const struct {
+  const char *label;
+  const char *basis;
+} relief_texts[] = {
+    [RELIEF_SOUGHT_DISMISS_AND_SEAL] = {"Dismiss and seal", "HS 11361.8(e)-(f); HS 11361.9"},
+    [RELIEF_SOUGHT_REDESIGNATE] = {"Redesignate as misdemeanor or infraction",
+                                   "HS 11361.8(e)-(f); HS 11361.9"},
+    [RELIEF_SOUGHT_RECALL_AND_RESENTENCE] = {"Recall and resentence",
+                                             "HS 11361.8(a)-(b); HS 11361.9"},
+};
+
+const char *forms_relief_label(relief_sought r) {
+  return forms_relief_valid(r) ? relief_texts[r].label : "";
+}
+
+int forms_relief_valid(relief_sought r) {
+  return (int)r >= 0 && (size_t)r < sizeof relief_texts / sizeof relief_texts[0];
+}
+
+/* The table of counts: its columns, left to right. */
+enum { COL_SECTION, COL_OFFENSE, COL_DATE, COL_LEVEL, COL_RELIEF, COL_BASIS, N_COLS };
+static const struct {
+  const char *title;
+  float width;
+} columns[N_COLS] = {
+    [COL_SECTION] = {"Code section", 74},  [COL_OFFENSE] = {"Offense", 130},
+    [COL_DATE] = {"Conviction date", 58},  [COL_LEVEL] = {"Felony/misd.", 52},
+    [COL_RELIEF] = {"Relief sought", 112}, [COL_BASIS] = {"Statutory basis", 106},
+};
+static const float cell_pad = 3, cell_size = 7.5f, cell_leading = 9;
+static const int cell_max_lines = 12;
+
+static const char *const petition_text =
+    "1. The People of the State of California, through the prosecuting agency named above, ask "
+    "the court to grant the relief stated below for each listed count. Under Health and Safety "
+    "Code section 11361.9 the prosecution has reviewed the defendant's record and identified "
+    "these convictions as eligible for relief under section 11361.8. The prosecution does not "
+    "challenge the relief sought.";
+static const char *const counts_text = "2. Convictions for which relief is sought:";
+static const char *const basis_text =
+    "3. For a count whose sentence has been completed, the People ask that the conviction be "
+    "dismissed and sealed as legally invalid, or redesignated as a misdemeanor or infraction "
+    "(HS 11361.8(e)-(f)). For a count whose sentence is still being served, the People ask that "
+    "the sentence be recalled and the defendant resentenced (HS 11361.8(a)-(b)).";
+static const char *const order_checks[] = {
+    "GRANTED. Each count listed above is dismissed and sealed, redesignated as a misdemeanor or "
+    "infraction, or recalled and resentenced, as stated under relief sought (HS 11361.8, "
+    "11361.9).",
+    "GRANTED IN PART, as to the counts the court has initialed above; denied as to the others.",
+    "DENIED. Reasons are stated on the record.",
+    "Set for hearing on (date): ____________________   Dept.: ________",
+};
+static const char *const footer_note =
+    "Prepared in the substance of Judicial Council forms CR-400 and CR-401 (Health and Safety "
+    "Code section 11361.8). Not an official Judicial Council form.";
+
+/* Where the drawing is: the document, the current page and the pen height. */
+typedef struct {
+  forms_pdf *pdf;
+  HPDF_Page page;
+  float y;
+  HPDF_Page *pages;
+  int n_pages, cap_pages;
+  const char *number;  /* "000001" */
+  const char *caption; /* short caption for continuation pages (WinAnsi) */
+} pen;
+
+static void start_page(pen *p) {
+  p->page = forms_add_letter_page(p->pdf->doc, &p->pages, &p->n_pages, &p->cap_pages);
+  p->y = TOP;
+  if (p->n_pages > 1) {
+    char head[96];
+    snprintf(head, sizeof head, "Motion %s (continued)", p->number);
+    forms_text(p->page, p->pdf->bold, 8, LEFT, p->y, head);
+    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 110, p->y, WIDTH - 110, 10, 1,
+                       p->caption);
+    p->y -= 18;
+  }
+}
+
+static void need(pen *p, float height) {
+  if (p->y - height < BOTTOM) start_page(p);
+}
+
+/* A wrapped paragraph at the pen, then a gap. */
+static void paragraph(pen *p, HPDF_Font font, float size, const char *text) {
+  float leading = size * 1.25f;
+  int lines = forms_line_count(font, size, text, WIDTH);
+  need(p, (float)lines * leading);
+  forms_text_wrapped(p->page, font, size, LEFT, p->y - size, WIDTH, leading, lines, text);
+  p->y -= (float)lines * leading + 6;
+}
+
+/* The caption: counsel and court-use boxes, court, parties, title, case. */
+static void caption(pen *p, const relief_motion *m, const char *county, const char *name,
+                    const char *akas, const char *cii, const char *cases) {
+  HPDF_Page pg = p->page;
+  HPDF_Font reg = p->pdf->regular, bold = p->pdf->bold;
+  const float split = 392, counsel_h = 62, court_h = 22, party_h = 70, title_h = 58;
+  float y = TOP + 8;
+  char line[512], dob[16];
+
+  forms_box(pg, LEFT, y - counsel_h, split - LEFT, counsel_h, 0.8f);
+  forms_text(pg, reg, 6.5f, LEFT + 3, y - 8,
+             "ATTORNEY FOR THE PEOPLE (name, State Bar number and address):");
+  forms_text(pg, reg, 8, LEFT + 6, y - 22,
+             "Name: ______________________________   State Bar No.: ____________");
+  snprintf(line, sizeof line, "OFFICE OF THE DISTRICT ATTORNEY, COUNTY OF %s", county);
+  forms_text_wrapped(pg, reg, 8, LEFT + 6, y - 36, split - LEFT - 12, 10, 1, line);
+  forms_text(pg, reg, 8, LEFT + 6, y - 50, "ATTORNEY FOR: The People of the State of California");
+  forms_box(pg, split, y - counsel_h - court_h - party_h, RIGHT - split,
+            counsel_h + court_h + party_h, 0.8f);
+  forms_text(pg, reg, 6.5f, split + 3, y - 8, "FOR COURT USE ONLY");
+  y -= counsel_h;
+
+  forms_box(pg, LEFT, y - court_h, split - LEFT, court_h, 0.8f);
+  snprintf(line, sizeof line, "SUPERIOR COURT OF CALIFORNIA, COUNTY OF %s", county);
+  forms_text_wrapped(pg, bold, 8.5f, LEFT + 6, y - 14, split - LEFT - 12, 10, 1, line);
+  y -= court_h;
+
+  forms_box(pg, LEFT, y - party_h, split - LEFT, party_h, 0.8f);
+  forms_text(pg, reg, 8, LEFT + 6, y - 11, "PEOPLE OF THE STATE OF CALIFORNIA, Plaintiff,");
+  forms_text(pg, reg, 8, LEFT + 6, y - 21, "v.");
+  snprintf(line, sizeof line, "DEFENDANT: %s", name);
+  forms_text_wrapped(pg, bold, 8.5f, LEFT + 6, y - 32, split - LEFT - 12, 10, 1, line);
+  snprintf(line, sizeof line, "AKA: %s", akas[0] ? akas : "none");
+  forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 43, split - LEFT - 12, 9, 2, line);
+  snprintf(line, sizeof line, "DATE OF BIRTH: %s      CII NUMBER: %s",
+           forms_us_date(m->dob_day, dob), cii);
+  forms_text_wrapped(pg, reg, 8, LEFT + 6, y - 64, split - LEFT - 12, 10, 1, line);
+  y -= party_h;
+
+  forms_box(pg, LEFT, y - title_h, split - LEFT, title_h, 1.2f);
+  forms_text_wrapped(pg, bold, 9, LEFT + 6, y - 13, split - LEFT - 12, 11, 2,
+                     "PETITION/APPLICATION AND ORDER FOR DISMISSAL, REDESIGNATION OR "
+                     "RESENTENCING");
+  char *sub = forms_winansi("HEALTH AND SAFETY CODE \xc2\xa7 11361.8 (Prop 64) \xe2\x80\x94 "
+                            "prosecutor-initiated under \xc2\xa7 11361.9");
+  forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 40, split - LEFT - 12, 9, 2, sub);
+  free(sub);
+  forms_box(pg, split, y - title_h, RIGHT - split, title_h, 1.2f);
+  forms_text(pg, reg, 6.5f, split + 3, y - 8, "CASE NUMBER(S):");
+  forms_text_wrapped(pg, bold, 8.5f, split + 6, y - 21, RIGHT - split - 12, 10, 4,
+                     cases[0] ? cases : "(none in the record)");
+  p->y = y - title_h - 12;
+}
+
+/* One row of the table: texts per column (WinAnsi); the relief column adds
+ * the deciding rule's reason under the relief in smaller type. */
+typedef struct {
+  const char *cell[N_COLS];
+  const char *reason;
+} count_row;
+
+static float row_height(const pen *p, const count_row *r, int *lines, int *reason_lines) {
+  int most = 1;
+  for (int c = 0; c < N_COLS; c++) {
+    HPDF_Font font = p->pdf->regular;
+    lines[c] = forms_line_count(font, cell_size, r->cell[c], columns[c].width - 2 * cell_pad);
+    if (lines[c] > cell_max_lines) lines[c] = cell_max_lines;
+  }
+  *reason_lines = 0;
+  if (r->reason && r->reason[0]) {
+    *reason_lines = forms_line_count(p->pdf->regular, 6.5f, r->reason,
+                                     columns[COL_RELIEF].width - 2 * cell_pad);
+    if (*reason_lines > 4) *reason_lines = 4;
+  }
+  for (int c = 0; c < N_COLS; c++) {
+    int n = lines[c] + (c == COL_RELIEF ? *reason_lines : 0);
+    if (n > most) most = n;
+  }
+  return (float)most * cell_leading + 2 * cell_pad;
+}
+
+static void table_header(pen *p) {
+  const float h = 14;
+  need(p, h + 2 * cell_leading);
+  forms_fill(p->page, LEFT, p->y - h, WIDTH, h, 0xE6E6E6);
+  float x = LEFT;
+  for (int c = 0; c < N_COLS; c++) {
+    forms_text(p->page, p->pdf->bold, 7, x + cell_pad, p->y - 10, columns[c].title);
+    forms_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
+    x += columns[c].width;
+  }
+  p->y -= h;
+}
+
+static void table_row(pen *p, const count_row *r) {
+  int lines[N_COLS], reason_lines;
+  float h = row_height(p, r, lines, &reason_lines);
+  if (p->y - h < BOTTOM) {
+    start_page(p);
+    table_header(p);
+  }
+  float x = LEFT, base = p->y - cell_pad - cell_size;
+  for (int c = 0; c < N_COLS; c++) {
+    float inner = columns[c].width - 2 * cell_pad;
+    forms_text_wrapped(p->page, p->pdf->regular, cell_size, x + cell_pad, base, inner, cell_leading,
+                       lines[c], r->cell[c]);
+    if (c == COL_RELIEF && reason_lines)
+      forms_text_wrapped(p->page, p->pdf->regular, 6.5f, x + cell_pad,
+                         base - (float)lines[c] * cell_leading, inner, cell_leading, reason_lines,
+                         r->reason);
+    forms_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
+    x += columns[c].width;
+  }
+  p->y -= h;
+}
+
+static void counts_table(pen *p, const relief_motion *m) {
+  table_header(p);
+  for (int i = 0; i < m->n_counts; i++) {
+    const relief_motion_count *c = &m->counts[i];
+    char date[16], reason[600];
+    char *section = forms_winansi(c->code_section), *offense = forms_winansi(c->offense);
+    char *why = forms_winansi(c->reason);
+    snprintf(reason, sizeof reason, "Reason: %s", why);
+    count_row row = {
+        .cell = {[COL_SECTION] = section,
+                 [COL_OFFENSE] = offense[0] ? offense : "-",
+                 [COL_DATE] = forms_us_date(c->conviction_day, date),
+                 [COL_LEVEL] = c->felony ? "Felony" : "Misdemeanor",
+                 [COL_RELIEF] = relief_texts[c->relief].label,
+                 [COL_BASIS] = relief_texts[c->relief].basis},
+        .reason = why[0] ? reason : NULL,
+    };
+    table_row(p, &row);
+    free(section);
+    free(offense);
+    free(why);
+  }
+  p->y -= 10;
+}
+
+/* A signature line with its caption under it. */
+static void signature_line(pen *p, float x, float w, float y, const char *under) {
+  forms_line(p->page, x, y, x + w, y, 0.6f);
+  forms_text(p->page, p->pdf->regular, 6.5f, x, y - 8, under);
+}
+
+static void prosecutor_block(pen *p) {
+  need(p, 52);
+  float y = p->y - 14;
+  forms_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
+  forms_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
+  y -= 26;
+  signature_line(p, LEFT, 200, y, "(TYPE OR PRINT NAME OF PROSECUTOR)");
+  signature_line(p, LEFT + 215, 90, y, "(STATE BAR NUMBER)");
+  signature_line(p, LEFT + 320, WIDTH - 320, y, "(SIGNATURE OF PROSECUTOR)");
+  p->y = y - 22;
+}
+
+static void order_block(pen *p) {
+  float text_w = WIDTH - 16;
+  float height = 60;
+  for (size_t i = 0; i < sizeof order_checks / sizeof order_checks[0]; i++)
+    height += (float)forms_line_count(p->pdf->regular, 8, order_checks[i], text_w) * 10 + 6;
+  need(p, height + 50);
+  forms_line(p->page, LEFT, p->y, RIGHT, p->y, 1.5f);
+  float title_w = forms_text_width(p->pdf->bold, 11, "ORDER");
+  forms_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 15, "ORDER");
+  forms_text(p->page, p->pdf->regular, 8, LEFT, p->y - 30,
+             "The court has read and considered the petition/application above and ORDERS:");
+  float y = p->y - 44;
+  for (size_t i = 0; i < sizeof order_checks / sizeof order_checks[0]; i++) {
+    forms_box(p->page, LEFT, y - 1, 8, 8, 0.6f);
+    int lines = forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 16, y, text_w, 10, 8,
+                                   order_checks[i]);
+    y -= (float)lines * 10 + 6;
+  }
+  y -= 20;
+  forms_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
+  forms_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
+  signature_line(p, LEFT + 260, WIDTH - 260, y, "JUDICIAL OFFICER OF THE SUPERIOR COURT");
+  p->y = y - 20;
+}
+
+static void footers(pen *p) {
+  for (int i = 0; i < p->n_pages; i++) {
+    char text[64];
+    snprintf(text, sizeof text, "Motion %s", p->number);
+    forms_text(p->pages[i], p->pdf->bold, 7.5f, LEFT, 40, text);
+    snprintf(text, sizeof text, "Page %d of %d", i + 1, p->n_pages);
+    forms_text(p->pages[i], p->pdf->regular, 7.5f,
+               RIGHT - forms_text_width(p->pdf->regular, 7.5f, text), 40, text);
+    forms_text_wrapped(p->pages[i], p->pdf->regular, 6, LEFT, 30, WIDTH, 7.5f, 2, footer_note);
+  }
+}
+
+int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number) {
+  char num[32], short_caption[400];
+  snprintf(num, sizeof num, "%06zu", number);
+  char *county = forms_winansi(m->county), *name = forms_winansi(m->name);
+  char *akas = forms_winansi(m->akas), *cii = forms_winansi(m->cii);
+  char *cases = forms_winansi(m->case_numbers);
+  for (char *c = county; *c; c++)
+    if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+  snprintf(short_caption, sizeof short_caption, "People v. %s; case number(s): %s", name,
+           cases[0] ? cases : "none in the record");
+  pen p = {.pdf = pdf, .number = num, .caption = short_caption};
+  start_page(&p);
+  caption(&p, m, county, name, akas, cii, cases);
+  paragraph(&p, pdf->regular, 8.5f, petition_text);
+  paragraph(&p, pdf->bold, 8.5f, counts_text);
+  counts_table(&p, m);
+  paragraph(&p, pdf->regular, 8.5f, basis_text);
+  prosecutor_block(&p);
+  order_block(&p);
+  footers(&p);
+  int pages = p.n_pages;
+  free(p.pages);
+  free(county);
+  free(name);
+  free(akas);
+  free(cii);
+  free(cases);
+  return pages;
+}

@@ -1,0 +1,21 @@
+/*
+ * filings/motion_pdf.h — one motion drawn onto a PDF document.
+ */
+#ifndef RELIEF_FILINGS_MOTION_PDF_H
+#define RELIEF_FILINGS_MOTION_PDF_H
+
+#include "filings/filings.h"
+#include "pdf/pdf.h"
+
+/* Whether r is a relief_sought value the forms know. */
+int forms_relief_valid(relief_sought r);
+
+/* What relief r is called on the forms and in court_list.csv. */
+const char *forms_relief_label(relief_sought r);
+
+/* Draws motion m (numbered number, shown as 6 digits) onto new pages at the
+ * end of pdf's document. Every count's relief must be valid. Returns the
+ * number of pages drawn. */
+int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number);
+
+#endif

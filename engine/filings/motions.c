@@ -1,0 +1,156 @@
+/*
+ * motions.c — a county's motions from the run's decisions: one per person
+ * per court case (step) with relieved counts, in person then case order,
+ * with the text emit captured for those rows (name, birth date, CII,
+ * offense) and the person's other name spellings as AKAs.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "filings/filings.h"
+
+static bool relieved(relief_determination d) {
+  return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
+}
+
+/* The captured text of row j of segment s (rows are captured in order). */
+static const captured_row *captured(const segment_t *s, uint32_t j) {
+  size_t lo = 0, hi = s->n_captured;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->captured[mid].j < j)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
+}
+
+void filings_motions(pipeline *pl, int county, motion_list *out) {
+  memset(out, 0, sizeof *out);
+  person_history ps = {0};
+  size_t cap_motions = 0, cap_counts = 0, n_counts = 0;
+  size_t *first_count = NULL; /* per motion, index into counts (pointers set last) */
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  const relief_flow *flow = &pl->plans[pl->merged ? county : 0].flow;
+  const char *county_name = pl->plans[pl->merged ? county : 0].name;
+  relief_buf text = {0};
+  int *step_of = NULL;
+  size_t cap_step = 0;
+  for (size_t k = 0; k < pl->n_motion_pairs; k += 2) {
+    if ((int)pl->motion_pairs[k + 1] != county) continue;
+    uint32_t person = pl->motion_pairs[k];
+    const row_ref *refs = pl->order + pl->first[person];
+    size_t n_rows = pl->first[person + 1] - pl->first[person];
+    relief_person p;
+    person_build(&pl->table, refs, n_rows, &ps, &p);
+    for (int i = 0; i < p.n_convictions; i++)
+      p.convictions[i].in_county = p.convictions[i].county == county;
+    relief_person_facts facts = relief_person_features(&ctx, flow, &p);
+    /* the person's first row names them; other spellings are AKAs */
+    const captured_row *who = NULL;
+    text.len = 0;
+    for (size_t r = 0; r < n_rows; r++) {
+      const segment_t *seg = &pl->segs[refs[r].seg];
+      if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
+      const captured_row *c = captured(seg, refs[r].j);
+      if (!c) continue;
+      if (!who) {
+        who = c;
+        continue;
+      }
+      if (!strcmp(c->name, who->name)) continue;
+      bool seen = false;
+      for (const char *a = text.data; a && a < text.data + text.len && !seen; a += strlen(a) + 1)
+        seen = !strcmp(a, c->name);
+      if (!seen) relief_buf_append(&text, c->name, strlen(c->name) + 1);
+    }
+    if (!who) continue;
+    size_t aka_len = text.len;
+    char *akas = arena_alloc(&out->arena, aka_len + 1);
+    size_t o = 0;
+    for (const char *a = text.data; a && a < text.data + aka_len; a += strlen(a) + 1) {
+      if (o) memcpy(akas + o, "; ", 2), o += 2;
+      memcpy(akas + o, a, strlen(a));
+      o += strlen(a);
+    }
+    akas[o] = 0;
+    if ((size_t)p.n_convictions > cap_step)
+      step_of = xrealloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
+    /* one motion per step with relieved counts, in the order the steps appear */
+    for (int i = 0; i < p.n_convictions; i++) step_of[i] = -1;
+    for (int i = 0; i < p.n_convictions; i++) {
+      if (step_of[i] != -1 || !p.convictions[i].in_county) continue;
+      size_t motion_start = n_counts;
+      for (int m = i; m < p.n_convictions; m++) {
+        const relief_conviction *c = &p.convictions[m];
+        if (!c->in_county || c->step_key != p.convictions[i].step_key) continue;
+        step_of[m] = (int)out->n;
+        uint64_t f = relief_features(&ctx, flow, &p, m, &facts);
+        if (!relief_flow_relevant(flow, f)) continue;
+        const relief_flow_row *rule = relief_flow_decide(flow, f);
+        if (!rule || !relieved(rule->determination)) continue;
+        const row_ref *ref = &refs[c->row];
+        const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
+        if (n_counts == cap_counts)
+          out->counts = xrealloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
+                                                  sizeof *out->counts);
+        out->counts[n_counts++] = (relief_motion_count){
+            .code_section = pl->section_text[c->class_id],
+            .offense = row && row->offense ? row->offense : "",
+            .conviction_day = c->disp_day,
+            .felony = c->felony,
+            .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE) ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
+                      : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
+                                                                  : RELIEF_SOUGHT_REDESIGNATE,
+            .reason = rule->reason,
+        };
+        if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
+          const char *cnt = row && row->cnt ? row->cnt : "";
+          text.len = 0;
+          relief_buf_append(&text, cnt, strlen(cnt) < 6 ? strlen(cnt) : 6);
+        }
+      }
+      if (n_counts == motion_start) continue;
+      char *step = arena_strndup(&out->arena, text.data ? text.data : "", text.len);
+      relief_buf cases = {0};
+      for (int c = 0; c < p.n_case_numbers; c++) {
+        if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
+        if (cases.len) relief_buf_append(&cases, "; ", 2);
+        relief_buf_append(&cases, p.case_numbers[c].ofn, strlen(p.case_numbers[c].ofn));
+      }
+      char *case_numbers = arena_strndup(&out->arena, cases.data ? cases.data : "", cases.len);
+      relief_buf_free(&cases);
+      if (out->n == cap_motions) {
+        cap_motions = cap_motions ? cap_motions * 2 : 256;
+        out->motions = xrealloc(out->motions, cap_motions * sizeof *out->motions);
+        first_count = xrealloc(first_count, cap_motions * sizeof *first_count);
+      }
+      first_count[out->n] = motion_start;
+      out->motions[out->n++] = (relief_motion){
+          .county = county_name,
+          .step = step,
+          .case_numbers = case_numbers,
+          .name = who->name,
+          .akas = akas,
+          .dob_day = relief_parse_yyyymmdd(who->dob, strlen(who->dob)),
+          .cii = who->cii,
+          .n_counts = (int)(n_counts - motion_start),
+      };
+    }
+  }
+  for (size_t m = 0; m < out->n; m++) out->motions[m].counts = out->counts + first_count[m];
+  free(first_count);
+  free(step_of);
+  relief_buf_free(&text);
+  person_history_free(&ps);
+}
+
+void motion_list_free(motion_list *m) {
+  free(m->motions);
+  free(m->counts);
+  arena_free(&m->arena);
+  memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,15 @@
+/*
+ * job/job.h — what the three jobs (run, statewide, explain) share. The job
+ * layer drives the stages below it (pipeline, output, filings, impact) and
+ * publishes their files as one bundle; it implements relief/relief.h.
+ */
+#ifndef RELIEF_JOB_H
+#define RELIEF_JOB_H
+
+#include "common/error.h"
+#include "pipeline/pipeline.h"
+
+/* The thread count a job runs with: requested when > 0, else the cores. */
+int job_threads(int requested);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * job_api.c — the small pieces of the public API that are not jobs: the
+ * version, opaque options and flows, dates, feature names, and the thread
+ * count every job passes down (the process-wide OpenMP setting is never
+ * touched).
+ */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "doj/doj.h"
+#include "job/job.h"
+#include "rules/rules.h"
+
+const char *relief_version(void) { return RELIEF_VERSION; }
+
+int job_threads(int requested) {
+  if (requested > 0) return requested;
+  int n = omp_get_num_procs();
+  return n > 0 ? n : 1;
+}
+
+relief_status relief_options_read(const char *path, bool strict, relief_options **out,
+                                  relief_error *err) {
+  *out = NULL;
+  relief_options *o = xcalloc(1, sizeof *o);
+  relief_status st = relief_options_load(path, strict, o, err);
+  if (st) {
+    free(o);
+    return st;
+  }
+  *out = o;
+  return RELIEF_OK;
+}
+
+void relief_options_free(relief_options *options) { free(options); }
+
+relief_status relief_flow_read(const char *name, relief_flow **out, relief_error *err) {
+  *out = NULL;
+  relief_flow *f = xcalloc(1, sizeof *f);
+  relief_flow_overrides ov = {-1, -1, -1, -1};
+  relief_status st = !strcmp(name, "los-angeles") ? relief_flow_los_angeles(&ov, f, err)
+                                                  : relief_flow_load(name, &ov, f, err);
+  if (st) {
+    free(f);
+    return st;
+  }
+  *out = f;
+  return RELIEF_OK;
+}
+
+void relief_flow_free(relief_flow *flow) { free(flow); }
+
+relief_status relief_date_parse(const char *text, int32_t *day, relief_error *err) {
+  if (!text || relief_parse_iso_date(text, day) != 0)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "not a date in the form YYYY-MM-DD");
+  return RELIEF_OK;
+}
+
+const char *relief_feature_name(int i) {
+  return i >= 0 && i < RELIEF_F_COUNT_BITS ? relief_feature_names[i] : NULL;
+}

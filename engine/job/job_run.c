@@ -1,0 +1,148 @@
+/*
+ * job_run.c — relief_run, the reference-compatible run: each input file on
+ * its own (people grouped by SUBJECT_ID within the file), one county
+ * decided, the bundle of eligibility spec §7 per file, one summary, and the
+ * filings, report and manifest, all in one publication committed only when
+ * every input succeeded.
+ */
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/paths.h"
+#include "filings/filings.h"
+#include "impact/impact.h"
+#include "job/job.h"
+#include "output/output.h"
+
+/* The flow `run` decides with: the given one, else the configurable flow. */
+static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
+  if (cfg->flow)
+    *flow = *cfg->flow;
+  else
+    relief_flow_configurable(flow, cfg->options);
+}
+
+/* One input file through the whole pipeline into its bundle files. */
+static relief_status run_file(const relief_run_config *cfg, const relief_classifier *classifier,
+                              publication *pub, int index, relief_summary *sum,
+                              relief_run_result *res, relief_error *err) {
+  const char *path = cfg->inputs[index];
+  pipeline pl = {
+      .trace = cfg->trace,
+      .review_files = cfg->review_files,
+      .forms = cfg->forms,
+      .redaction = cfg->redaction,
+      .classifier = classifier,
+      .compute_day = cfg->compute_day,
+      .progress = cfg->progress,
+      .progress_user = cfg->progress_user,
+      .format_result = output_result_formatter,
+      .n_threads = job_threads(cfg->threads),
+  };
+  int numbered = cfg->n_inputs > 1 ? index + 1 : 0;
+  county_plan plan = {.name = cfg->county,
+                      .options = *cfg->options,
+                      .n_files = cfg->review_files ? BUNDLE_FILES : 3};
+  run_flow(cfg, &plan.flow);
+  relief_status st = RELIEF_OK;
+  for (int k = 0; k < plan.n_files && !st; k++) {
+    char name[1024];
+    relief_output_path(name, sizeof name, "", bundle_names[k], numbered, cfg->suffix, ".csv");
+    st = publication_create(pub, name + 1, &plan.files[k], err); /* past the leading '/' */
+  }
+  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
+  if (!st) st = pipeline_parse(&pl, &path, 1, err);
+  for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
+  if (!st) {
+    pl.run_county = (int)relief_intern_get(&pl.counties, cfg->county, strlen(cfg->county));
+    pl.plans = &plan;
+    pl.n_plans = 1;
+    pipeline_group(&pl);
+    pipeline_evaluate(&pl);
+    st = output_emit(&pl, err);
+    if (!st && cfg->forms)
+      st = filings_write_county(&pl, pl.run_county, pub, numbered, &res->motions, err);
+    plan.summary.line_count = (int64_t)pl.n_rows;
+    *sum = plan.summary;
+    res->people += (int64_t)pl.n_people;
+    res->rows += (int64_t)pl.n_rows;
+  }
+  for (int k = 0; k < plan.n_files; k++) {
+    relief_status closed = pub_file_close(plan.files[k], st ? NULL : err);
+    if (!st) st = closed;
+  }
+  pipeline_free_arenas(&pl);
+  pipeline_free(&pl);
+  return st;
+}
+
+relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err) {
+  memset(res, 0, sizeof *res);
+  if (!cfg->options)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "run: no options given");
+  double t0 = omp_get_wtime();
+  relief_classifier *classifier = relief_classifier_new();
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  publication *pub;
+  relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
+  relief_summary total = {0};
+  for (int i = 0; i < cfg->n_inputs && !st; i++) {
+    relief_summary file_sum = {0};
+    st = run_file(cfg, classifier, pub, i, &file_sum, res, err);
+    if (!st) relief_summary_accumulate(&total, &file_sum);
+  }
+  res->seconds = omp_get_wtime() - t0;
+  if (!st) {
+    relief_flow flow;
+    run_flow(cfg, &flow);
+    char *json = relief_summary_json(&total, cfg->county, &flow, cfg->options, res->seconds,
+                                     (int64_t)time(NULL));
+    char name[1024];
+    relief_output_path(name, sizeof name, "", cfg->gogen_naming ? "gogen" : "summary", 0,
+                       cfg->suffix, ".json");
+    if (cfg->report) {
+      json_t *extra =
+          relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
+      st = impact_write(pub, "report.html", "report.pdf", json, extra, err);
+      json_decref(extra);
+    }
+    if (!st) st = publication_write_file(pub, name + 1, json, strlen(json), err);
+    free(json);
+    /* the manifest describes every file of the publication, and is written
+     * last (not in the gogen drop-in, which writes exactly the reference's
+     * files) */
+    if (!st && !cfg->gogen_naming) {
+      relief_flow dismiss_all;
+      relief_flow_dismiss_all_prop64(&dismiss_all);
+      const relief_flow *flows[2] = {&flow, &dismiss_all};
+      manifest_info info = {.command_line = cfg->command_line,
+                            .n_command_line = cfg->n_command_line,
+                            .compute_day = cfg->compute_day,
+                            .county = cfg->county,
+                            .threads = job_threads(cfg->threads),
+                            .redacted = cfg->redaction != NULL,
+                            .options = cfg->options,
+                            .flows = flows,
+                            .n_flows = 2,
+                            .inputs = cfg->inputs,
+                            .n_inputs = cfg->n_inputs,
+                            .run_seconds = res->seconds,
+                            .rows = res->rows,
+                            .people = res->people};
+      relief_output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
+      st = manifest_write(&info, pub, name + 1, err);
+    }
+  }
+  if (!st) {
+    st = publication_commit(pub, NULL, 0, err);
+    pub = NULL;
+  }
+  publication_abort(pub);
+  relief_classifier_free(classifier);
+  return st;
+}

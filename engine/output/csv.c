@@ -1,0 +1,109 @@
+/*
+ * csv.c — growable buffers and CSV output with the quoting rule of Go's
+ * encoding/csv writer, which produced the reference's files: a field is
+ * quoted when it is `\.`, holds a comma, quote, CR or LF, or starts with a
+ * Unicode space.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/output.h"
+
+const char *const relief_result_columns[18] = {
+    "Case Number",
+    "# of convictions on record",
+    "Possible Other P64 Charges",
+    "Occurred after 11/9/2016",
+    "Superstrike Code Section(s)",
+    "PC290 Code Section(s)",
+    "PC290 Registration",
+    "Date of Conviction",
+    "Years Since This Conviction",
+    "Years Since Any Conviction",
+    "# of Prop 64 convictions",
+    "# of HS 11357 convictions",
+    "# of HS 11358 convictions",
+    "# of HS 11359 convictions",
+    "# of HS 11360 convictions",
+    "Deceased",
+    "Eligibility Determination",
+    "Eligibility Reason",
+};
+
+/* Go's unicode.IsSpace for the first rune of s. */
+static inline bool starts_with_space(const unsigned char *s, size_t n) {
+  unsigned char c = s[0];
+  if (c > ' ' && c < 0x80) return false; /* the common case */
+  if (c == ' ' || (c >= '\t' && c <= '\r')) return true;
+  if (c < 0x80 || n < 2) return false;
+  if (c == 0xC2) return s[1] == 0x85 || s[1] == 0xA0;
+  if (n < 3) return false;
+  if (c == 0xE1) return s[1] == 0x9A && s[2] == 0x80; /* U+1680 */
+  if (c == 0xE2 && s[1] == 0x80)
+    return s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 ||
+           s[2] == 0xAF;                              /* U+2000-200A, 2028/9, 202F */
+  if (c == 0xE2 && s[1] == 0x81) return s[2] == 0x9F; /* U+205F */
+  if (c == 0xE3) return s[1] == 0x80 && s[2] == 0x80; /* U+3000 */
+  return false;
+}
+
+static const unsigned char needs_quote_byte[256] = {[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1};
+
+static inline bool needs_quotes(const char *s, size_t n) {
+  if (n == 0) return false;
+  if (n == 2 && s[0] == '\\' && s[1] == '.') return true;
+  if (starts_with_space((const unsigned char *)s, n)) return true;
+  for (size_t i = 0; i < n; i++)
+    if (needs_quote_byte[(unsigned char)s[i]]) return true;
+  return false;
+}
+
+bool relief_csv_needs_quotes(const char *s, size_t n) { return needs_quotes(s, n); }
+
+static inline char *write_field(char *o, const char *s, size_t n, bool simple) {
+  bool quote = simple ? n && ((n == 2 && s[0] == '\\' && s[1] == '.') ||
+                              starts_with_space((const unsigned char *)s, n))
+                      : needs_quotes(s, n);
+  if (!quote) {
+    memcpy(o, s, n);
+    return o + n;
+  }
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') *o++ = '"';
+    *o++ = s[i];
+  }
+  *o++ = '"';
+  return o;
+}
+
+void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                              size_t *where, const uint8_t *simple) {
+  size_t most = (size_t)n;
+  for (int i = 0; i < n; i++) most += 2 * lens[i] + 2;
+  relief_buf_reserve(b, most);
+  char *o = b->data + b->len;
+  for (int i = 0; i < n; i++) {
+    if (i) *o++ = ',';
+    where[i] = (size_t)(o - b->data);
+    o = write_field(o, values[i], lens[i], simple && simple[i]);
+  }
+  where[n] = (size_t)(o - b->data) + 1; /* as if a comma followed */
+  b->len = (size_t)(o - b->data);
+}
+
+void relief_csv_append(relief_buf *b, const char *s, size_t n) {
+  if (!needs_quotes(s, n)) {
+    relief_buf_append(b, s, n);
+    return;
+  }
+  relief_buf_reserve(b, 2 * n + 2);
+  char *o = b->data + b->len;
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') *o++ = '"';
+    *o++ = s[i];
+  }
+  *o++ = '"';
+  b->len = (size_t)(o - b->data);
+}

@@ -1,0 +1,184 @@
+/*
+ * manifest.c — manifest.json, the record of how a bundle was made: engine
+ * version, command line, options and flow tables (with a hash of each
+ * flow's canonical JSON), inputs and outputs with sizes and XXH3-128 hashes,
+ * compute date, threads and timings. It is written last, from the finished
+ * temporary files, so that it describes exactly the bytes being committed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "common/alloc.h"
+#include "common/hashtab.h"
+#include "doj/doj.h"
+#include "output/output.h"
+
+/* Size and XXH3-128 of a file's bytes, read in blocks. */
+static relief_status hash_file(const char *path, const char *name_for_errors, uint64_t *size,
+                               char hex[33], relief_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1,
+                            "cannot read for the manifest: %s", strerror(errno));
+  XXH3_state_t *state = XXH3_createState();
+  char *block = xmalloc(1 << 20);
+  relief_status st = RELIEF_OK;
+  if (!state || !block) {
+    st = relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1, "out of memory");
+    goto done;
+  }
+  XXH3_128bits_reset(state);
+  *size = 0;
+  for (;;) {
+    ssize_t got = read(fd, block, 1 << 20);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      st = relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1,
+                            "cannot read for the manifest: %s", strerror(errno));
+      goto done;
+    }
+    if (got == 0) break;
+    XXH3_128bits_update(state, block, (size_t)got);
+    *size += (uint64_t)got;
+  }
+  relief_hex128(XXH3_128bits_digest(state), hex);
+done:
+  XXH3_freeState(state);
+  free(block);
+  close(fd);
+  return st;
+}
+
+static json_t *sections_list(const uint8_t *list, int n) {
+  json_t *a = json_array();
+  for (int i = 0; i < n; i++)
+    json_array_append_new(a, json_string(relief_prop64_sections[list[i]]));
+  return a;
+}
+
+/* The options as the engine understood them, in the file's vocabulary. */
+static json_t *options_json(const relief_options *o) {
+  json_t *base = json_object(), *extra = json_object(), *root = json_object();
+  json_object_set_new(base, "dismiss", sections_list(o->dismiss, o->n_dismiss));
+  json_object_set_new(base, "reduce", sections_list(o->reduce, o->n_reduce));
+  json_object_set_new(extra, "subjectUnder21AtConviction", json_boolean(o->under21_at_conviction));
+  json_object_set_new(extra, "subjectHasOnlyProp64Charges", json_boolean(o->only_prop64));
+  json_object_set_new(extra, "subjectIsDeceased", json_boolean(o->deceased));
+  json_object_set_new(extra, "subjectAgeThreshold", json_integer(o->age_threshold));
+  json_object_set_new(extra, "yearsSinceConvictionThreshold",
+                      json_integer(o->years_since_conviction));
+  json_object_set_new(extra, "yearsCrimeFreeThreshold", json_integer(o->years_crime_free));
+  json_object_set_new(root, "baselineEligibility", base);
+  json_object_set_new(root, "additionalRelief", extra);
+  return root;
+}
+
+/* A flow table and "hash": XXH3-64 (16 hex digits) of the table's canonical
+ * serialisation, its JSON without "hash" dumped compact with sorted keys. */
+static json_t *flow_json(const relief_flow *f) {
+  json_t *o = json_object(), *rows = json_array();
+  json_object_set_new(o, "name", json_string(f->name));
+  json_object_set_new(o, "relevanceMask", json_integer((json_int_t)f->relevance_mask));
+  json_object_set_new(o, "relevanceValue", json_integer((json_int_t)f->relevance_value));
+  json_object_set_new(o, "ageThreshold", json_integer(f->age_threshold));
+  json_object_set_new(o, "yearsSinceConviction", json_integer(f->years_since_conviction));
+  json_object_set_new(o, "yearsCrimeFree", json_integer(f->years_crime_free));
+  for (int i = 0; i < f->n_rows; i++) {
+    const relief_flow_row *r = &f->rows[i];
+    json_t *row = json_object();
+    json_object_set_new(row, "mask", json_integer((json_int_t)r->mask));
+    json_object_set_new(row, "value", json_integer((json_int_t)r->value));
+    json_object_set_new(row, "determination",
+                        json_string(relief_determination_names[r->determination]));
+    json_object_set_new(row, "reason", json_string(r->reason));
+    json_array_append_new(rows, row);
+  }
+  json_object_set_new(o, "rows", rows);
+  char *canonical = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+  char hex[17] = "";
+  if (canonical)
+    snprintf(hex, sizeof hex, "%016llx",
+             (unsigned long long)XXH3_64bits(canonical, strlen(canonical)));
+  free(canonical);
+  json_object_set_new(o, "hash", json_string(hex));
+  return o;
+}
+
+relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
+                             relief_error *err) {
+  double t0 = omp_get_wtime();
+  relief_status st = RELIEF_OK;
+  json_t *root = json_object();
+  json_object_set_new(root, "engine", json_string("relief"));
+  json_object_set_new(root, "version", json_string(relief_version()));
+  json_t *argv = json_array();
+  for (int i = 0; i < info->n_command_line; i++) {
+    json_t *arg = json_string(info->command_line[i]);
+    json_array_append_new(argv, arg ? arg : json_string("(not UTF-8)"));
+  }
+  json_object_set_new(root, "commandLine", argv);
+  int y, m, d;
+  relief_civil_from_days(info->compute_day, &y, &m, &d);
+  char date[32];
+  snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+  json_object_set_new(root, "computeDate", date[0] ? json_string(date) : json_null());
+  json_t *county = json_string(info->county);
+  json_object_set_new(root, "county", county ? county : json_string("(not UTF-8)"));
+  json_object_set_new(root, "threads", json_integer(info->threads));
+  json_object_set_new(root, "redacted", json_boolean(info->redacted));
+  json_object_set_new(root, "options", options_json(info->options));
+  json_t *flow_list = json_array();
+  for (int i = 0; i < info->n_flows; i++)
+    json_array_append_new(flow_list, flow_json(info->flows[i]));
+  json_object_set_new(root, "flows", flow_list);
+
+  json_t *inputs = json_array();
+  for (int i = 0; i < info->n_inputs && !st; i++) {
+    uint64_t size = 0;
+    char hex[33];
+    st = hash_file(info->inputs[i], info->inputs[i], &size, hex, err);
+    if (st) break;
+    json_t *o = json_object(), *p = json_string(info->inputs[i]);
+    json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
+    json_object_set_new(o, "size", json_integer((json_int_t)size));
+    json_object_set_new(o, "xxh3_128", json_string(hex));
+    json_array_append_new(inputs, o);
+  }
+  json_object_set_new(root, "inputs", inputs);
+  json_t *outputs = json_array();
+  for (size_t k = 0; k < publication_count(pub); k++) {
+    pub_entry e;
+    publication_entry(pub, k, &e);
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(e.relpath));
+    json_object_set_new(o, "size", json_integer((json_int_t)e.size));
+    json_object_set_new(o, "xxh3_128", json_string(e.xxh3_128));
+    json_array_append_new(outputs, o);
+  }
+  json_object_set_new(root, "outputs", outputs);
+  json_t *timings = json_object();
+  json_object_set_new(timings, "runSeconds", json_real(info->run_seconds));
+  json_object_set_new(timings, "manifestSeconds", json_real(omp_get_wtime() - t0));
+  json_object_set_new(root, "timings", timings);
+  json_t *counts = json_object();
+  json_object_set_new(counts, "rows", json_integer(info->rows));
+  json_object_set_new(counts, "people", json_integer(info->people));
+  json_object_set_new(root, "counts", counts);
+
+  char *text = st ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(root);
+  if (st) return st;
+  if (!text) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot format the manifest");
+  size_t len = strlen(text);
+  text[len] = '\n'; /* json_dumps leaves room for its NUL; the file ends in a newline */
+  st = publication_write_file(pub, name, text, len + 1, err);
+  free(text);
+  return st;
+}

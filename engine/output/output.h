@@ -1,0 +1,104 @@
+/*
+ * output/output.h — what a run writes about its decisions: CSV with the
+ * reference's quoting (Go encoding/csv), the row bundle (All_Results,
+ * All_Results_Condensed, Prop64_Results and the review files), the summary
+ * JSON of eligibility spec §7, redaction and manifest.json.
+ */
+#ifndef RELIEF_OUTPUT_H
+#define RELIEF_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "io/publish.h"
+#include "pipeline/pipeline.h"
+#include "rules/rules.h"
+
+/* ---- CSV output with the reference's quoting (Go encoding/csv) ---- */
+
+/* Whether Go's csv writer would quote this field. */
+bool relief_csv_needs_quotes(const char *s, size_t n);
+
+/* Appends one field, quoted when needed, doubling quotes inside. */
+void relief_csv_append(relief_buf *b, const char *s, size_t n);
+
+/* Appends n fields joined by commas, each quoted when needed; where[i]
+ * receives the offset in b of field i's text as written (quotes included)
+ * so that a caller can copy it again without re-quoting. simple (may be
+ * NULL) marks values known to hold no comma, quote, CR or LF, whose check
+ * is then only their first character. */
+void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                              size_t *where, const uint8_t *simple);
+
+/* The 18 result column names (eligibility spec §5). */
+extern const char *const relief_result_columns[18];
+
+/* ---- the row bundle ---- */
+
+/* The bundle's file base names, by BUNDLE_* (pipeline.h). */
+extern const char *const bundle_names[BUNDLE_FILES];
+
+/* The result record of each decided conviction, formatted once by
+ * evaluate through this formatter (see pipeline.h's result_formatter). */
+extern const result_formatter output_result_formatter;
+
+/* Streams the inputs again and writes each plan's bundle in input order. */
+relief_status output_emit(pipeline *pl, relief_error *err);
+
+/* ---- Summary (eligibility spec §7) ---- */
+
+/* The impact report's "extra" object (see impact/impact.h): outcomes by
+ * section, hand-review count, timing and sizes. Returns a new reference. */
+struct json_t;
+struct json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
+                                   int64_t people, bool statewide);
+
+/* Renders the summary JSON (key order and formatting of the reference).
+ * now_unix is printed as earliestConviction when there is no conviction.
+ * Returns a malloc'd NUL-terminated string. */
+char *relief_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
+                          const relief_options *opt, double seconds, int64_t now_unix);
+
+/* ---- Redaction (`relief run --redact`) ---- */
+
+/* Columns a redacted bundle leaves empty: names, dates of birth, SSNs,
+ * driver's licence, ID, inmate and FBI numbers. */
+extern const int relief_redacted_columns[11];
+
+/* Copies one row's 95 values into out/out_lens with the redacted columns
+ * emptied and CII_NUMBER, REQ_CII_NUMBER replaced by the 32 hex digits of
+ * XXH3-128(key || value) (an empty value stays empty). The hex text is
+ * written into hex, which must outlive out. Thread-safe. */
+void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
+                       const char **out, size_t *out_lens, char hex[2][33]);
+
+/* ---- Manifest (manifest.json beside the outputs) ---- */
+
+typedef struct {
+  const char *const *command_line;
+  int n_command_line;
+  int32_t compute_day;
+  const char *county; /* or "(all counties)" */
+  int threads;
+  bool redacted;
+  const relief_options *options;
+  const relief_flow *const *flows;
+  int n_flows;
+  const char *const *inputs;
+  int n_inputs;
+  double run_seconds;
+  int64_t rows, people;
+} manifest_info;
+
+/* Adds the run's manifest to pub as file name, last: engine version,
+ * command line, options and flows (each with the XXH3-64 of its canonical
+ * JSON), each input's path, size and XXH3-128, compute date, threads,
+ * timings, and every file of the publication so far with its size and
+ * XXH3-128 (of the bytes written). */
+relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
+                             relief_error *err);
+
+#endif

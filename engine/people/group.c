@@ -1,0 +1,123 @@
+/*
+ * group.c — rows into people. Rows are spread over many more partitions
+ * (by key) than threads; each partition numbers its people in first-seen
+ * order and keeps their rows in input order, so grouping is parallel and
+ * its result does not depend on the thread count. Statewide, a row copied
+ * into several county files is then kept from the first file only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/hashtab.h"
+#include "people/people.h"
+
+#define GROUP_PARTITIONS 256
+
+static inline row_rec *rec_of(const row_table *t, row_ref r) { return &t->rows[r.seg][r.j]; }
+
+void people_group(const row_table *t, int threads, people_groups *out) {
+  memset(out, 0, sizeof *out);
+  size_t n_segs = t->n_segs, P = GROUP_PARTITIONS, n_rows = 0;
+  for (size_t i = 0; i < n_segs; i++) n_rows += t->n_rows[i];
+  out->n_rows = n_rows;
+  size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t i = 0; i < n_segs; i++)
+    for (size_t j = 0; j < t->n_rows[i]; j++) count[i * P + (t->keys[i][j].high64 % P)]++;
+  /* where each (partition, segment) run of rows starts in the partition list */
+  size_t *part_first = xcalloc(P + 1, sizeof *part_first),
+         *at = xmalloc((n_segs * P + 1) * sizeof *at);
+  size_t pos = 0;
+  for (size_t q = 0; q < P; q++) {
+    part_first[q] = pos;
+    for (size_t i = 0; i < n_segs; i++) {
+      at[i * P + q] = pos;
+      pos += count[i * P + q];
+    }
+  }
+  part_first[P] = pos;
+  row_ref *by_part = xmalloc((n_rows ? n_rows : 1) * sizeof *by_part);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t i = 0; i < n_segs; i++)
+    for (size_t j = 0; j < t->n_rows[i]; j++)
+      by_part[at[i * P + (t->keys[i][j].high64 % P)]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+  free(at);
+  free(count);
+  /* people of each partition, then their global numbers */
+  size_t *part_people = xcalloc(P + 1, sizeof *part_people);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t q = 0; q < P; q++) {
+    size_t n = part_first[q + 1] - part_first[q];
+    relief_key_map people;
+    relief_key_map_init(&people, n / 8 + 16);
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++)
+      rec_of(t, by_part[k])->person =
+          relief_key_map_get(&people, t->keys[by_part[k].seg][by_part[k].j]);
+    part_people[q] = people.n;
+    relief_key_map_free(&people);
+  }
+  size_t np = 0;
+  for (size_t q = 0; q < P; q++) {
+    size_t n = part_people[q];
+    part_people[q] = np;
+    np += n;
+  }
+  part_people[P] = np;
+  out->n_people = np;
+  out->first = xcalloc(np + 1, sizeof *out->first);
+  out->order = xmalloc((n_rows ? n_rows : 1) * sizeof *out->order);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t q = 0; q < P; q++) {
+    size_t base = part_people[q], n_local = part_people[q + 1] - base;
+    size_t *fill = xcalloc(n_local + 1, sizeof *fill);
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++)
+      fill[rec_of(t, by_part[k])->person + 1]++;
+    for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
+    for (size_t p = 0; p < n_local; p++) out->first[base + p] = part_first[q] + fill[p];
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
+      row_rec *r = rec_of(t, by_part[k]);
+      out->order[part_first[q] + fill[r->person]++] = by_part[k];
+      r->person += (uint32_t)base;
+    }
+    free(fill);
+  }
+  out->first[np] = n_rows;
+  free(by_part);
+  free(part_first);
+  free(part_people);
+}
+
+int64_t people_drop_copies(const row_table *t, const people_groups *g, int threads) {
+  /* copies are always the same person's rows, so this is decided person
+   * by person */
+  int64_t dropped = 0;
+#pragma omp parallel for schedule(dynamic, 256) reduction(+ : dropped) num_threads(threads)
+  for (size_t p = 0; p < g->n_people; p++) {
+    const row_ref *refs = g->order + g->first[p];
+    size_t n = g->first[p + 1] - g->first[p];
+    int first_input = t->input_of_seg[refs[0].seg];
+    if (t->input_of_seg[refs[n - 1].seg] == first_input) continue; /* one file only */
+    for (size_t k = 0; k < n; k++) {
+      row_rec *r = rec_of(t, refs[k]);
+      uint64_t content = t->content[refs[k].seg][refs[k].j];
+      int input = t->input_of_seg[refs[k].seg];
+      for (size_t e = 0; e < k; e++) {
+        const row_rec *earlier = rec_of(t, refs[e]);
+        if (t->input_of_seg[refs[e].seg] == input) break; /* rows are in input order */
+        if (!(earlier->flags & ROW_DUPLICATE) && t->content[refs[e].seg][refs[e].j] == content) {
+          r->flags |= ROW_DUPLICATE;
+          dropped++;
+          break;
+        }
+      }
+    }
+  }
+  return dropped;
+}
+
+void people_groups_free(people_groups *g) {
+  free(g->first);
+  free(g->order);
+  memset(g, 0, sizeof *g);
+}

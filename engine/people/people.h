@@ -1,0 +1,102 @@
+/*
+ * people/people.h — recognising people: person keys (XXH3-128 of the CII
+ * number, else SUBJECT_ID, else name + birth date), grouping rows into
+ * people independent of the thread count, dropping rows copied into several
+ * county files, and building one person's history (eligibility spec §2)
+ * from their rows.
+ */
+#ifndef RELIEF_PEOPLE_H
+#define RELIEF_PEOPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xxhash.h>
+
+#include "doj/row_facts.h"
+#include "rules/rules.h"
+
+/* ---- keys ---- */
+
+/* An identifier with blanks (spaces, tabs) cut from both ends. The one trim
+ * used wherever an identifier is compared. */
+size_t person_id_trim(const char **s, size_t n);
+
+/* Run mode (the reference's grouping): XXH3-128 of SUBJECT_ID as it is. */
+static inline XXH128_hash_t person_key_subject(const char *id, size_t len) {
+  return XXH3_128bits(id, len);
+}
+
+/* Statewide key: CII number, else SUBJECT_ID, else the name's letters and
+ * the birth date; seeded apart so the kinds never collide. */
+XXH128_hash_t person_key_merged(const relief_field f[RELIEF_NCOLS], field_scratch *scratch);
+
+/* XXH3 of the 95 values, each length-prefixed: equal rows hash equal
+ * whatever their quoting or line ends. buf and scratch are reused. */
+uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf,
+                          field_scratch *scratch);
+
+/* ---- grouping ---- */
+
+/* A row: its segment and its index in the segment. */
+typedef struct {
+  uint32_t seg, j;
+} row_ref;
+
+/* The rows of a run as grouping sees them: per segment, its rows, the
+ * person key of each row, and (statewide) the content hash of each row and
+ * the input file the segment belongs to. */
+typedef struct {
+  size_t n_segs;
+  row_rec **rows;          /* [seg][j] */
+  const size_t *n_rows;    /* [seg] */
+  XXH128_hash_t **keys;    /* [seg][j] */
+  uint64_t **content;      /* [seg][j], statewide only (else NULL) */
+  const int *input_of_seg; /* [seg] */
+  const char *const *ofns; /* [seg]: case-number text that row_rec.ofn_id points into */
+} row_table;
+
+/* People as groups of rows: person p's rows are order[first[p] ..
+ * first[p+1]), in input order; each row's row_rec.person is set. */
+typedef struct {
+  size_t n_rows, n_people;
+  size_t *first;
+  row_ref *order;
+} people_groups;
+
+/* Groups rows into people partition by partition (by key), in parallel on
+ * threads: within a partition people are numbered in first-seen order, so
+ * the result does not depend on the thread count. */
+void people_group(const row_table *t, int threads, people_groups *out);
+
+/* Statewide: marks ROW_DUPLICATE on each row whose content appears in an
+ * earlier file's row of the same person. Returns the rows marked. */
+int64_t people_drop_copies(const row_table *t, const people_groups *g, int threads);
+
+void people_groups_free(people_groups *g);
+
+/* ---- a person's history ---- */
+
+/* Reusable room for building people (one per thread). */
+typedef struct {
+  relief_conviction *conv;
+  uint64_t *seen; /* CNT_ORDER keys already taken as convictions */
+  relief_case_number *cases;
+  uint32_t *arrest_cycles; /* cycles with a Prop 64 charge at arrest */
+  int n_arrest_cycles;
+  size_t cap;
+} person_history;
+
+/* Builds the person of eligibility spec §2 from their n rows refs (in input
+ * order): convictions (one per count, further sentence parts added to the
+ * most recent), case numbers, registration, death notice. p points into h
+ * until the next build. */
+void person_build(const row_table *t, const row_ref *refs, size_t n, person_history *h,
+                  relief_person *p);
+
+/* Whether a Prop 64 charge was made at arrest in conviction c's cycle. */
+bool person_prop64_arrest_in_cycle(const person_history *h, const relief_conviction *c);
+
+void person_history_free(person_history *h);
+
+#endif

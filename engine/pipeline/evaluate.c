@@ -1,0 +1,257 @@
+/*
+ * evaluate.c — each person once: their rows (in input order) become the
+ * person of eligibility spec §2, each decided county's flow table gives
+ * every conviction its determination, the output layer's formatter turns
+ * each decision into the row's result, and per-thread summaries count what
+ * the office reads.
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "pipeline/pipeline.h"
+
+/* What one thread keeps while deciding people. */
+typedef struct {
+  person_history history;
+  relief_determination *det_current, *det_all;
+  size_t cap_det;
+  format_scratch format;
+  uint32_t *pairs; /* statewide: (person, county) pairs decided */
+  size_t n_pairs, cap_pairs;
+  uint32_t *motion_pairs; /* --forms: (person, county) pairs with relief */
+  size_t n_motion_pairs, cap_motion_pairs;
+  uint32_t person; /* the person being decided */
+} person_scratch;
+
+static void reserve_dets(person_scratch *ps, int n) {
+  if ((size_t)n <= ps->cap_det) return;
+  ps->cap_det = (size_t)n * 2;
+  ps->det_current = xreallocarray(ps->det_current, ps->cap_det, sizeof *ps->det_current);
+  ps->det_all = xreallocarray(ps->det_all, ps->cap_det, sizeof *ps->det_all);
+}
+
+static void person_scratch_free(person_scratch *ps) {
+  person_history_free(&ps->history);
+  free(ps->det_current);
+  free(ps->det_all);
+  relief_buf_free(&ps->format.line);
+  relief_buf_free(&ps->format.cases_text);
+  relief_buf_free(&ps->format.strikes);
+  relief_buf_free(&ps->format.pc290);
+  free(ps->pairs);
+  free(ps->motion_pairs);
+}
+
+static void build(pipeline *pl, const row_ref *refs, size_t n, person_scratch *ps,
+                  relief_person *p) {
+  person_build(&pl->table, refs, n, &ps->history, p);
+  reserve_dets(ps, p->n_convictions);
+}
+
+static bool relieved(relief_determination d) {
+  return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
+}
+
+/* The three "people who will no longer have..." counts of one person. */
+static void count_relief(const relief_person *p, const relief_determination *det, int32_t seven_ago,
+                         relief_relief_counts *out) {
+  int felonies = 0, felonies_relieved = 0, dismissed = 0, recent = 0, recent_dismissed = 0;
+  for (int i = 0; i < p->n_convictions; i++) {
+    const relief_conviction *c = &p->convictions[i];
+    if (c->felony) felonies++, felonies_relieved += relieved(det[i]);
+    dismissed += det[i] == RELIEF_DET_DISMISS;
+    if (c->disp_day > seven_ago) recent++, recent_dismissed += det[i] == RELIEF_DET_DISMISS;
+  }
+  out->no_felony += felonies && felonies == felonies_relieved;
+  out->no_conviction += p->n_convictions && p->n_convictions == dismissed;
+  out->no_conviction_last7 += recent && recent == recent_dismissed;
+}
+
+static void push_to(uint32_t **list, size_t *n, size_t *cap, uint32_t person, uint32_t county) {
+  if (*n + 2 > *cap) {
+    *cap = *cap ? *cap * 2 : 4096;
+    *list = xrealloc(*list, *cap * sizeof **list);
+  }
+  (*list)[(*n)++] = person;
+  (*list)[(*n)++] = county;
+}
+
+static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
+  push_to(&ps->pairs, &ps->n_pairs, &ps->cap_pairs, person, county);
+}
+
+/* Decides person p for one county under that county's plan. */
+static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *p, int county,
+                              county_plan *plan, person_scratch *ps, relief_summary *sum,
+                              arena_block **arena) {
+  for (int i = 0; i < p->n_convictions; i++)
+    p->convictions[i].in_county = p->convictions[i].county == county;
+  const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  relief_person_facts facts = relief_person_features(&ctx, flow, p);
+  relief_person_facts facts_all = relief_person_features(&ctx, all, p);
+  int64_t section_counts[5] = {0};
+  int in_county_prop64 = 0, any_relief = 0, formatted_lists = 0;
+  for (int i = 0; i < p->n_convictions; i++) {
+    int section = pl->classes[p->convictions[i].class_id].prop64_section;
+    if (section) section_counts[0]++, section_counts[section]++;
+  }
+  for (int i = 0; i < p->n_convictions; i++) {
+    const relief_conviction *c = &p->convictions[i];
+    uint64_t f = relief_features(&ctx, flow, p, i, &facts);
+    ps->det_current[i] = ps->det_all[i] = RELIEF_DET_NONE;
+    if (relief_flow_relevant(flow, f)) {
+      const relief_flow_row *rule = relief_flow_decide(flow, f);
+      if (rule) {
+        ps->det_current[i] = rule->determination;
+        sum->count_by_flow_row[rule - flow->rows]++;
+      }
+      relief_determination det = ps->det_current[i];
+      sum->by_section_outcome[pl->classes[c->class_id].prop64_section][det]++;
+      sum->hand_review += det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
+                          det == RELIEF_DET_CITY_ATTORNEYS;
+      decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};
+      formatted_lists = 1;
+      const row_ref *ref = &refs[c->row];
+      pl->segs[ref->seg].result[ref->j] = pl->format_result(&d, &ps->format, arena);
+    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) &&
+               person_prop64_arrest_in_cycle(&ps->history, c)) {
+      decision d = {pl, p, &ps->history, i, NULL, f, section_counts, false, true};
+      const row_ref *ref = &refs[c->row];
+      pl->segs[ref->seg].result[ref->j] = pl->format_result(&d, &ps->format, arena);
+    }
+    uint64_t fa = relief_features(&ctx, all, p, i, &facts_all);
+    if (relief_flow_relevant(all, fa)) {
+      const relief_flow_row *rule = relief_flow_decide(all, fa);
+      if (rule) ps->det_all[i] = rule->determination;
+    }
+    any_relief |= relieved(ps->det_current[i]);
+    const relief_code_class *k = &pl->classes[c->class_id];
+    if (c->in_county && (k->bits & RELIEF_CS_PROP64)) {
+      in_county_prop64 = 1;
+      sum->prop64_by_section[k->prop64_section]++;
+      if (c->felony)
+        sum->prop64_felony++;
+      else
+        sum->prop64_nonfelony++;
+      if (sum->earliest_state != RELIEF_EARLIEST_DAY || c->disp_day < sum->earliest_day) {
+        sum->earliest_state = RELIEF_EARLIEST_DAY;
+        sum->earliest_day = c->disp_day;
+      }
+    }
+  }
+  if (pl->forms && any_relief) { /* the court filings will need this person's rows */
+    bool any_motion = false;
+    for (int i = 0; i < p->n_convictions; i++) {
+      if (!p->convictions[i].in_county || !relieved(ps->det_current[i])) continue;
+      const row_ref *ref = &refs[p->convictions[i].row];
+      pl->segs[ref->seg].capture[ref->j] |= CAPTURE_COUNT;
+      any_motion = true;
+    }
+    if (any_motion) {
+      for (size_t k = 0; k < pl->first[ps->person + 1] - pl->first[ps->person]; k++)
+        pl->segs[refs[k].seg].capture[refs[k].j] |= CAPTURE_PERSON;
+      push_to(&ps->motion_pairs, &ps->n_motion_pairs, &ps->cap_motion_pairs, ps->person,
+              (uint32_t)county);
+    }
+  }
+  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
+  count_relief(p, ps->det_current, seven_ago, &sum->current);
+  count_relief(p, ps->det_all, seven_ago, &sum->dismiss_all);
+  sum->subjects_with_prop64_in_county += in_county_prop64;
+  sum->subjects_with_relief += any_relief;
+}
+
+void pipeline_free_arenas(pipeline *pl) {
+  for (int t = 0; pl->arenas && t < pl->n_threads; t++) arena_free(&pl->arenas[t]);
+  free(pl->arenas);
+  pl->arenas = NULL;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  const uint32_t *x = a, *y = b;
+  if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+  return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+void pipeline_evaluate(pipeline *pl) {
+  if (pl->progress) pl->progress(pl->progress_user, "evaluate", 0, 1, pl->n_rows);
+  int nt = pl->n_threads;
+  pl->arenas = xcalloc((size_t)nt, sizeof *pl->arenas);
+  relief_summary *partial = xcalloc((size_t)nt * pl->n_plans, sizeof *partial);
+  person_scratch *scratch = xcalloc((size_t)nt, sizeof *scratch);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num();
+    person_scratch *ps = &scratch[t];
+    relief_summary *sums = partial + (size_t)t * pl->n_plans;
+#pragma omp for schedule(dynamic, 256)
+    for (size_t p = 0; p < pl->n_people; p++) {
+      const row_ref *refs = pl->order + pl->first[p];
+      relief_person person;
+      ps->person = (uint32_t)p;
+      build(pl, refs, pl->first[p + 1] - pl->first[p], ps, &person);
+      if (!person.n_convictions) continue;
+      if (!pl->merged) {
+        decide_for_county(pl, refs, &person, pl->run_county, &pl->plans[0], ps, &sums[0],
+                          &pl->arenas[t]);
+        continue;
+      }
+      /* statewide: each county where the person has a Prop 64 conviction */
+      for (int i = 0; i < person.n_convictions; i++) {
+        int county = person.convictions[i].county;
+        if (!(pl->classes[person.convictions[i].class_id].bits & RELIEF_CS_PROP64)) continue;
+        int done = 0;
+        for (int k = 0; k < i && !done; k++)
+          done = person.convictions[k].county == county &&
+                 (pl->classes[person.convictions[k].class_id].bits & RELIEF_CS_PROP64);
+        if (done) continue;
+        decide_for_county(pl, refs, &person, county, &pl->plans[county], ps, &sums[county],
+                          &pl->arenas[t]);
+        push_pair(ps, (uint32_t)p, (uint32_t)county);
+      }
+    }
+  }
+  for (int t = 0; t < nt; t++)
+    for (size_t k = 0; k < pl->n_plans; k++)
+      relief_summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);
+  for (size_t k = 0; k < pl->n_plans; k++)
+    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
+      pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
+  if (pl->merged) { /* person → decided counties, as compressed rows */
+    pl->person_county_first = xcalloc(pl->n_people + 1, sizeof *pl->person_county_first);
+    size_t total = 0;
+    for (int t = 0; t < nt; t++) {
+      total += scratch[t].n_pairs / 2;
+      for (size_t i = 0; i < scratch[t].n_pairs; i += 2)
+        pl->person_county_first[scratch[t].pairs[i] + 1]++;
+    }
+    for (size_t p = 0; p < pl->n_people; p++)
+      pl->person_county_first[p + 1] += pl->person_county_first[p];
+    pl->person_counties = xmalloc((total ? total : 1) * sizeof *pl->person_counties);
+    size_t *fill = xmalloc((pl->n_people ? pl->n_people : 1) * sizeof *fill);
+    memcpy(fill, pl->person_county_first, pl->n_people * sizeof *fill);
+    for (int t = 0; t < nt; t++)
+      for (size_t i = 0; i < scratch[t].n_pairs; i += 2)
+        pl->person_counties[fill[scratch[t].pairs[i]]++] = scratch[t].pairs[i + 1];
+    free(fill);
+  }
+  if (pl->forms) { /* motions in person order, then county */
+    size_t n = 0;
+    for (int t = 0; t < nt; t++) n += scratch[t].n_motion_pairs;
+    pl->motion_pairs = xmalloc((n ? n : 1) * sizeof *pl->motion_pairs);
+    for (int t = 0; t < nt; t++) {
+      if (!scratch[t].n_motion_pairs) continue;
+      memcpy(pl->motion_pairs + pl->n_motion_pairs, scratch[t].motion_pairs,
+             scratch[t].n_motion_pairs * sizeof *pl->motion_pairs);
+      pl->n_motion_pairs += scratch[t].n_motion_pairs;
+    }
+    qsort(pl->motion_pairs, pl->n_motion_pairs / 2, 2 * sizeof *pl->motion_pairs, cmp_pair);
+  }
+  for (int t = 0; t < nt; t++) person_scratch_free(&scratch[t]);
+  free(scratch);
+  free(partial);
+}

@@ -1,0 +1,467 @@
+/*
+ * pipeline.c — reading for `run` and `statewide`: inputs cut into segments
+ * (chunks of a mapped text at row boundaries, or zstd frames decompressed on
+ * demand), every row parsed in parallel into a compact record, distinct code
+ * sections classified once, and rows grouped into people.
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "pipeline/pipeline.h"
+
+/* ---- segments ---- */
+
+/* The text of segment s: mapped memory, or frame decompressed into buf. */
+const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_scratch *buf,
+                                  relief_error *err) {
+  const relief_input *in = &pl->inputs[s->input];
+  if (s->frame == SEGMENT_STREAMED) return s->stream_text;
+  if (s->frame == SEGMENT_MAPPED) return in->data + s->begin;
+  field_scratch_reserve(buf, s->end - s->begin + 1);
+  if (relief_input_frame_text(in, (size_t)s->frame, buf->data, err) != RELIEF_OK) return NULL;
+  return buf->data;
+}
+
+static void release_input(void *input, size_t offset, size_t len) {
+  relief_input_release(input, offset, len);
+}
+
+static segment_t *add_segment(segment_t **segs, size_t *n, size_t *cap) {
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 64;
+    *segs = xrealloc(*segs, *cap * sizeof **segs);
+  }
+  segment_t *s = &(*segs)[(*n)++];
+  memset(s, 0, sizeof *s);
+  return s;
+}
+
+/* Cuts a materialised text into chunks at row boundaries (after its header). */
+static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n, size_t *cap) {
+  relief_input *in = &pl->inputs[input];
+  size_t header = relief_header_length(in->data, in->size);
+  size_t wanted = in->size / (4u << 20) + 1, threads = (size_t)pl->n_threads;
+  if (wanted < threads * 4 && in->size > (threads << 20)) wanted = threads * 4;
+  size_t *bounds = xmalloc((wanted + 2) * sizeof *bounds);
+  size_t count = relief_chunk_text(in->data, header, in->size, wanted, bounds,
+                                   in->map_size ? release_input : NULL, in, pl->n_threads);
+  for (size_t c = 0; c < count; c++) {
+    segment_t *s = add_segment(segs, n, cap);
+    s->input = input;
+    s->frame = -1;
+    s->begin = bounds[c];
+    s->end = bounds[c + 1];
+  }
+  free(bounds);
+}
+
+/* ---- parsing ---- */
+
+static void parse_segment(pipeline *pl, segment_t *s, field_scratch *text_buf) {
+  relief_field f[RELIEF_NCOLS];
+  field_scratch scratch[4] = {{0}}, key_scratch = {0}, row_buf = {0};
+  relief_intern_init(&s->sections);
+  relief_intern_init(&s->counties);
+  relief_error err;
+  const char *text = pipeline_segment_text(pl, s, text_buf, &err);
+  size_t size = s->end - s->begin, pos = 0, start, n;
+  if (!text) { /* a frame that does not decompress */
+    s->failed = true;
+    s->perr.code = RELIEF_PARSE_OK;
+    return;
+  }
+  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
+  for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + size - p))); p++) s->newlines++;
+  s->ends_clean = size == 0 || text[size - 1] == '\n';
+  relief_parse_error perr;
+  int r;
+  while ((r = relief_parse_row(text, size, &pos, f, &start, &perr)) == 1) {
+    if (s->n_rows == s->cap_rows) {
+      s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
+      s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
+      s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
+      if (pl->merged) s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
+    }
+    size_t row = s->n_rows++;
+    row_rec *rec = &s->rows[row];
+    row_strings strings;
+    row_facts(f, scratch, rec, &strings);
+    if (pl->merged) {
+      s->keys[row] = person_key_merged(f, &key_scratch);
+      s->content[row] = row_content_hash(f, &row_buf, &key_scratch);
+    } else {
+      const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &key_scratch, &n);
+      s->keys[row] = person_key_subject(v, n);
+      if (!n) rec->flags |= ROW_SUBJECT_EMPTY;
+    }
+    if (strings.ofn_len) { /* most case numbers are distinct: stored, not interned */
+      rec->ofn_id = (uint32_t)s->ofns.len + 1;
+      relief_buf_append(&s->ofns, strings.ofn, strings.ofn_len);
+      relief_buf_putc(&s->ofns, 0);
+    }
+    if (!(rec->flags & ROW_CONVICTED)) continue;
+    rec->county = (uint16_t)relief_intern_get(&s->counties, strings.county, strings.county_len);
+    rec->class_id = relief_intern_get(&s->sections, strings.section, strings.section_len);
+  }
+  for (int k = 0; k < 4; k++) field_scratch_free(&scratch[k]);
+  field_scratch_free(&key_scratch);
+  field_scratch_free(&row_buf);
+  if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
+    size_t keep = s->n_rows ? s->n_rows : 1;
+    s->rows = xreallocarray(s->rows, keep, sizeof *s->rows);
+    s->keys = xreallocarray(s->keys, keep, sizeof *s->keys);
+    if (s->content) s->content = xreallocarray(s->content, keep, sizeof *s->content);
+    s->cap_rows = s->n_rows;
+  }
+  if (r < 0) {
+    s->failed = true;
+    s->perr = perr;
+  }
+}
+
+static void progress(const pipeline *pl, const char *phase, uint64_t done, uint64_t total,
+                     uint64_t rows) {
+  if (pl->progress) pl->progress(pl->progress_user, phase, done, total, rows);
+}
+
+/* Parses segments [from, to) in parallel. */
+static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_bytes) {
+  uint64_t parsed = 0, rows_seen = 0;
+#pragma omp parallel num_threads(pl->n_threads)
+  {
+    field_scratch text_buf = {0};
+#pragma omp for schedule(dynamic, 1)
+    for (size_t i = from; i < to; i++) {
+      segment_t *s = &pl->segs[i];
+      if (s->parsed) continue;
+      parse_segment(pl, s, &text_buf);
+      s->parsed = true;
+      if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      uint64_t done, rows;
+#pragma omp atomic capture
+      done = parsed += s->end - s->begin;
+#pragma omp atomic capture
+      rows = rows_seen += s->n_rows;
+      if (omp_get_thread_num() == 0) progress(pl, "parse", done, total_bytes, rows);
+    }
+    free(text_buf.data);
+  }
+}
+
+static void free_segment(segment_t *s) {
+  for (size_t k = 0; k < s->n_captured; k++) {
+    free(s->captured[k].name);
+    free(s->captured[k].dob);
+    free(s->captured[k].cii);
+    free(s->captured[k].offense);
+    free(s->captured[k].cnt);
+  }
+  free(s->captured);
+  free(s->capture);
+  free(s->keys);
+  free(s->content);
+  free(s->stream_text);
+  free(s->rows);
+  free(s->class_map);
+  free(s->county_map);
+  free(s->result);
+  relief_intern_free(&s->sections);
+  relief_buf_free(&s->ofns);
+  relief_intern_free(&s->counties);
+  memset(s, 0, sizeof *s);
+}
+
+/* Reads a streamed zstd input front to back, cutting its text at record
+ * boundaries every few MB; each piece is parsed by a task while the next is
+ * decompressed, and its text freed once parsed (kept when it failed, for
+ * the error's line number). */
+static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_error *err) {
+  relief_input *in = &pl->inputs[input];
+  relief_zstd_stream *z = relief_stream_open(in);
+  if (!z) return relief_error_set(err, RELIEF_E_IO, in->path, 0, -1, "out of memory");
+  const size_t piece = 4u << 20;
+  char *pending = NULL;
+  size_t len = 0, pending_cap = 0, offset = 0, want = piece, n_pieces = 0, cap_pieces = 64;
+  segment_t **pieces = xmalloc(cap_pieces * sizeof *pieces);
+  relief_status st = RELIEF_OK;
+  int eof = 0, in_flight = 0;
+#pragma omp parallel num_threads(pl->n_threads)
+#pragma omp single
+  {
+    while (!st) {
+      st = relief_stream_fill(z, &pending, &len, &pending_cap, want, &eof, err);
+      if (st || (eof && len == 0)) break;
+      size_t cut = eof ? len : relief_last_row_end(pending, len);
+      if (!cut) { /* one record longer than a piece: read on */
+        want = len * 2;
+        continue;
+      }
+      segment_t *s = xcalloc(1, sizeof *s);
+      s->input = input;
+      s->frame = SEGMENT_STREAMED;
+      s->begin = offset;
+      s->end = offset + cut;
+      s->stream_text = xmalloc(cut ? cut : 1);
+      memcpy(s->stream_text, pending, cut);
+      memmove(pending, pending + cut, len - cut);
+      len -= cut;
+      offset += cut;
+      want = piece;
+      if (n_pieces == cap_pieces) pieces = xrealloc(pieces, (cap_pieces *= 2) * sizeof *pieces);
+      pieces[n_pieces++] = s;
+#pragma omp task firstprivate(s)
+      {
+        field_scratch unused = {0};
+        parse_segment(pl, s, &unused);
+        s->parsed = true;
+        if (!s->failed) {
+          free(s->stream_text);
+          s->stream_text = NULL;
+        }
+      }
+      if (++in_flight >= 2 * pl->n_threads) {
+#pragma omp taskwait
+        in_flight = 0;
+      }
+    }
+#pragma omp taskwait
+  }
+  free(pending);
+  relief_stream_close(z);
+  in->size = offset;
+  for (size_t k = 0; k < n_pieces; k++) {
+    segment_t *s = add_segment(&pl->segs, &pl->n_segs, cap);
+    *s = *pieces[k];
+    free(pieces[k]);
+  }
+  free(pieces);
+  return st;
+}
+
+/* The error of the first failed segment of input, with its line number. */
+static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, relief_error *err) {
+  segment_t *s = &pl->segs[bad];
+  relief_input *in = &pl->inputs[s->input];
+  const relief_parse_error *pe = &s->perr;
+  long long line = 1;
+  if (pl->segs[first_seg].frame == SEGMENT_MAPPED && pl->segs[first_seg].begin > 0)
+    line += relief_line_of_offset(in->data, pl->segs[first_seg].begin) - 1; /* header */
+  for (size_t i = first_seg; i < bad; i++) line += (long long)pl->segs[i].newlines;
+  field_scratch buf = {0};
+  const char *text = pipeline_segment_text(pl, s, &buf, err);
+  if (!text) {
+    free(buf.data);
+    return RELIEF_E_DATA; /* err names the frame's byte offset */
+  }
+  size_t at = pe->code == RELIEF_PARSE_FIELD_COUNT ? pe->row_offset : pe->offset;
+  line += relief_line_of_offset(text, at) - 1;
+  free(buf.data);
+  long long offset = (long long)(s->begin + at);
+  if (pe->code == RELIEF_PARSE_FIELD_COUNT)
+    return relief_error_set(err, RELIEF_E_DATA, in->path, line, offset,
+                            "wrong number of fields (expected %d, found %d)", RELIEF_NCOLS,
+                            pe->field_count);
+  return relief_error_set(err, RELIEF_E_DATA, in->path, line, offset, "%s",
+                          relief_parse_code_text(pe->code));
+}
+
+/* Merges each segment's distinct strings into the run tables; the only
+ * place a pattern list is run. */
+static void merge_tables(pipeline *pl) {
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    s->class_map = xmalloc((s->sections.n + 1) * sizeof *s->class_map);
+    for (size_t id = 0; id < s->sections.n; id++) {
+      size_t len;
+      const char *str = relief_intern_str(&s->sections, (uint32_t)id, &len);
+      uint32_t gid = relief_intern_get(&pl->sections, str, len);
+      if (gid == pl->n_classes) {
+        if (pl->n_classes == pl->cap_classes) {
+          pl->cap_classes = pl->cap_classes ? pl->cap_classes * 2 : 256;
+          pl->classes = xrealloc(pl->classes, pl->cap_classes * sizeof *pl->classes);
+        }
+        pl->classes[pl->n_classes++] = relief_classify(pl->classifier, str, len);
+      }
+      s->class_map[id] = gid;
+    }
+    s->county_map = xmalloc((s->counties.n + 1) * sizeof *s->county_map);
+    for (size_t id = 0; id < s->counties.n; id++) {
+      size_t len;
+      const char *str = relief_intern_str(&s->counties, (uint32_t)id, &len);
+      s->county_map[id] = relief_intern_get(&pl->counties, str, len);
+    }
+  }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    for (size_t j = 0; j < s->n_rows; j++)
+      if (s->rows[j].flags & ROW_CONVICTED) {
+        s->rows[j].class_id = s->class_map[s->rows[j].class_id];
+        s->rows[j].county = (uint16_t)s->county_map[s->rows[j].county];
+      }
+  }
+}
+
+relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err) {
+  pl->inputs = xcalloc((size_t)n, sizeof *pl->inputs);
+  pl->n_inputs = n;
+  relief_intern_init(&pl->sections);
+  relief_intern_init(&pl->counties);
+  size_t cap = 0;
+  uint64_t total = 0;
+  for (int i = 0; i < n; i++) {
+    relief_status st = relief_input_open_lazy(&pl->inputs[i], paths[i], err);
+    pl->inputs[i].threads = pl->n_threads;
+    if (st) return st;
+    if (pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
+      return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
+                              "empty file: no header and no rows");
+    total += pl->inputs[i].size;
+  }
+  for (int i = 0; i < n; i++) {
+    relief_input *in = &pl->inputs[i];
+    size_t from = pl->n_segs;
+    if (in->streamed) {
+      relief_status st = stream_parse(pl, i, &cap, err);
+      if (st) return st;
+      if (in->size == 0)
+        return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
+                                "empty file: no header and no rows");
+      total += in->size;
+    } else if (in->frames) {
+      for (size_t k = 0; k < in->n_frames; k++) {
+        segment_t *s = add_segment(&pl->segs, &pl->n_segs, &cap);
+        s->input = i;
+        s->frame = (long)k;
+        s->begin = in->frames[k].text_offset;
+        s->end = s->begin + in->frames[k].text_size;
+      }
+    } else {
+      segment_mapped(pl, i, &pl->segs, &pl->n_segs, &cap);
+    }
+    (void)from;
+  }
+  progress(pl, "parse", 0, total, 0);
+  parse_segments(pl, 0, pl->n_segs, total);
+  /* A zstd input whose frames do not each end on a row boundary cannot be
+   * parsed frame by frame: decompress it whole and parse it again. */
+  for (int i = 0; i < n; i++) {
+    relief_input *in = &pl->inputs[i];
+    if (!in->frames) continue;
+    bool clean = true;
+    for (size_t k = 0; k < pl->n_segs; k++) {
+      segment_t *s = &pl->segs[k];
+      if (s->input == i && (s->failed || (!s->ends_clean && s->end != in->size))) clean = false;
+    }
+    if (clean) continue;
+    relief_status st = relief_input_materialize(in, err);
+    if (st) return st;
+    segment_t *old = pl->segs;
+    size_t n_old = pl->n_segs, n_new = 0, cap_new = 0;
+    segment_t *fresh = NULL;
+    for (size_t k = 0; k < n_old; k++) {
+      if (old[k].input != i) {
+        *add_segment(&fresh, &n_new, &cap_new) = old[k];
+        continue;
+      }
+      free_segment(&old[k]);
+      if (k == 0 || old[k - 1].input != i) {
+        size_t before = n_new;
+        segment_mapped(pl, i, &fresh, &n_new, &cap_new);
+        pl->segs = fresh;
+        pl->n_segs = n_new;
+        parse_segments(pl, before, n_new, total);
+      }
+    }
+    free(old);
+    pl->segs = fresh;
+    pl->n_segs = n_new;
+  }
+  for (size_t k = 0; k < pl->n_segs; k++) {
+    if (!pl->segs[k].failed) continue;
+    size_t first = k;
+    while (first > 0 && pl->segs[first - 1].input == pl->segs[k].input) first--;
+    return segment_error(pl, first, k, err);
+  }
+  for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
+  merge_tables(pl);
+  pl->section_text = xmalloc((pl->n_classes + 1) * sizeof *pl->section_text);
+  pl->section_len = xmalloc((pl->n_classes + 1) * sizeof *pl->section_len);
+  for (size_t k = 0; k < pl->n_classes; k++)
+    pl->section_text[k] = relief_intern_str(&pl->sections, (uint32_t)k, &pl->section_len[k]);
+  return RELIEF_OK;
+}
+
+/* ---- grouping ---- */
+
+void pipeline_group(pipeline *pl) {
+  progress(pl, "group", 0, 1, pl->n_rows);
+  size_t n_segs = pl->n_segs;
+  pl->seg_rows = xcalloc(n_segs + 1, sizeof *pl->seg_rows);
+  pl->seg_n_rows = xcalloc(n_segs + 1, sizeof *pl->seg_n_rows);
+  pl->seg_keys = xcalloc(n_segs + 1, sizeof *pl->seg_keys);
+  pl->seg_content = xcalloc(n_segs + 1, sizeof *pl->seg_content);
+  pl->seg_input = xcalloc(n_segs + 1, sizeof *pl->seg_input);
+  pl->seg_ofns = xcalloc(n_segs + 1, sizeof *pl->seg_ofns);
+  for (size_t i = 0; i < n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    pl->seg_rows[i] = s->rows;
+    pl->seg_n_rows[i] = s->n_rows;
+    pl->seg_keys[i] = s->keys;
+    pl->seg_content[i] = s->content;
+    pl->seg_input[i] = s->input;
+    pl->seg_ofns[i] = s->ofns.data;
+  }
+  pl->table = (row_table){.n_segs = n_segs,
+                          .rows = pl->seg_rows,
+                          .n_rows = pl->seg_n_rows,
+                          .keys = pl->seg_keys,
+                          .content = pl->seg_content,
+                          .input_of_seg = pl->seg_input,
+                          .ofns = (const char *const *)pl->seg_ofns};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+  for (size_t i = 0; i < n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    s->result = xcalloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
+    if (pl->forms) s->capture = xcalloc(s->n_rows ? s->n_rows : 1, 1);
+  }
+  people_group(&pl->table, pl->n_threads, &pl->groups);
+  pl->n_people = pl->groups.n_people;
+  pl->first = pl->groups.first;
+  pl->order = pl->groups.order;
+  for (size_t i = 0; i < n_segs && !pl->keep_keys; i++) {
+    free(pl->segs[i].keys);
+    pl->segs[i].keys = pl->seg_keys[i] = NULL;
+  }
+  if (!pl->merged) return;
+  pl->duplicate_rows = people_drop_copies(&pl->table, &pl->groups, pl->n_threads);
+  for (size_t i = 0; i < n_segs; i++) {
+    free(pl->segs[i].content);
+    pl->segs[i].content = pl->seg_content[i] = NULL;
+  }
+}
+
+void pipeline_free(pipeline *pl) {
+  for (size_t i = 0; i < pl->n_segs; i++) free_segment(&pl->segs[i]);
+  free(pl->segs);
+  for (int i = 0; i < pl->n_inputs; i++) relief_input_close(&pl->inputs[i]);
+  free(pl->inputs);
+  relief_intern_free(&pl->sections);
+  relief_intern_free(&pl->counties);
+  free(pl->classes);
+  free(pl->section_text);
+  free(pl->section_len);
+  people_groups_free(&pl->groups);
+  free(pl->seg_rows);
+  free(pl->seg_n_rows);
+  free(pl->seg_keys);
+  free(pl->seg_content);
+  free(pl->seg_input);
+  free(pl->seg_ofns);
+  free(pl->person_counties);
+  free(pl->motion_pairs);
+  free(pl->person_county_first);
+}

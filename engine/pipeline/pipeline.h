@@ -1,0 +1,214 @@
+/*
+ * pipeline/pipeline.h — segments -> parse -> group -> evaluate: inputs cut
+ * into segments (mapped chunks or zstd frames), rows parsed into compact
+ * records, people grouped and decided county by county; and the explain
+ * step. `run` drives it once per file, `statewide` once for all files. The
+ * layers above read its tables to emit the bundle and build motions.
+ */
+#ifndef RELIEF_PIPELINE_H
+#define RELIEF_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/hashtab.h"
+#include "doj/doj.h"
+#include "doj/row_facts.h"
+#include "io/input.h"
+#include "io/publish.h"
+#include "relief/relief.h"
+#include "people/people.h"
+#include "rules/rules.h"
+
+/* The files of a bundle, in the order they are opened. */
+enum {
+  BUNDLE_ALL,
+  BUNDLE_CONDENSED,
+  BUNDLE_PROP64,
+  BUNDLE_HAND_REVIEW,
+  BUNDLE_EXTENDED,
+  BUNDLE_FILES
+};
+
+/* Rows whose text the court filings need (kept during emit). */
+enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
+typedef struct captured_row {
+  uint32_t j;
+  char *name, *dob, *cii, *offense, *cnt;
+} captured_row;
+
+/* A decided conviction's result record: built by the output layer's
+ * formatter (output/result_row.h), opaque here. */
+struct row_result;
+
+/* A piece of one input that parses on its own: a chunk of a mapped text, or
+ * one zstd frame decompressed when needed. */
+#define SEGMENT_MAPPED (-1)
+#define SEGMENT_STREAMED (-2)
+
+typedef struct {
+  int input;
+  long frame;        /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
+  char *stream_text; /* SEGMENT_STREAMED: the text while it is being read */
+  bool parsed;
+  size_t begin, end; /* the piece's place in the input's whole text */
+  row_rec *rows;
+  size_t n_rows, cap_rows;
+  XXH128_hash_t *keys; /* per row: the person key (freed once people are grouped) */
+  uint64_t *content;   /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
+  relief_intern sections, counties; /* distinct strings of this piece */
+  relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
+  uint32_t *class_map, *county_map; /* piece ids → run ids */
+  const struct row_result **result; /* per row: its result record, or NULL */
+  uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
+  struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
+  size_t n_captured;
+  size_t newlines; /* LF bytes in the piece */
+  bool ends_clean; /* ends with LF (a zstd frame must, to stand alone) */
+  bool failed;
+  relief_parse_error perr; /* offsets relative to the piece */
+} segment_t;
+
+/* What a county's decisions add up to (eligibility spec §7), tallied by
+ * evaluate per thread and merged; output/summary.c renders it. */
+typedef struct {
+  int64_t no_felony, no_conviction, no_conviction_last7;
+} relief_relief_counts;
+
+enum { RELIEF_EARLIEST_UNSET = 0, RELIEF_EARLIEST_DAY, RELIEF_EARLIEST_NONE };
+
+typedef struct {
+  int earliest_state; /* RELIEF_EARLIEST_*; NONE = no in-county Prop 64 conviction */
+  int32_t earliest_day;
+  int64_t line_count;
+  relief_relief_counts current, dismiss_all;
+  int64_t prop64_by_section[5]; /* index 1..4; key shown when > 0 */
+  int64_t subjects_with_prop64_in_county;
+  int64_t prop64_felony, prop64_nonfelony;
+  int64_t subjects_with_relief;
+  int64_t count_by_flow_row[RELIEF_FLOW_MAX_ROWS]; /* in-county Prop 64 results per deciding row */
+  /* for the impact report, not summary.json: results by Prop 64 section
+   * (0 = none) and determination, and those a person must review */
+  int64_t by_section_outcome[5][RELIEF_DET_COUNT];
+  int64_t hand_review;
+} relief_summary;
+
+/* Adds a thread's partial summary of one file into that file's summary:
+ * counts add, the earliest date is the minimum, lineCount is left alone. */
+void relief_summary_add_partial(relief_summary *a, const relief_summary *b);
+
+/* Adds file summary b into running summary a (the reference's per-file
+ * accumulation, earliest date included). */
+void relief_summary_accumulate(relief_summary *a, const relief_summary *b);
+
+/* A county's decision: its flow, its summary, its output files. */
+typedef struct {
+  const char *name;
+  relief_flow flow;
+  relief_options options;
+  relief_summary summary;
+  pub_file *files[BUNDLE_FILES]; /* open while emitting */
+  int n_files;                   /* 0 none, 3 the spec's bundle, 5 with the review files */
+} county_plan;
+
+typedef struct pipeline pipeline;
+
+/* What evaluate knows when it decides one conviction, handed to the
+ * result formatter. */
+typedef struct {
+  const pipeline *pl;
+  const relief_person *person;
+  const person_history *history;
+  int index;                     /* the conviction's index in person */
+  const relief_flow_row *rule;   /* NULL: relevant, but no rule decided */
+  uint64_t features;             /* its feature bits under the county's flow */
+  const int64_t *section_counts; /* [5]: Prop 64 convictions, then by section */
+  bool first_of_person;          /* first result of this person for this county */
+  bool plea_only;                /* no result; only a possible plea bargain */
+} decision;
+
+/* A thread's reusable formatting buffers. */
+typedef struct {
+  relief_buf line, cases_text, strikes, pc290;
+} format_scratch;
+
+/* Formats one decision into a result record allocated in *arena. */
+typedef const struct row_result *(*result_formatter)(const decision *d, format_scratch *s,
+                                                     arena_block **arena);
+
+struct pipeline {
+  bool merged;                       /* statewide: one population over all inputs */
+  bool keep_keys;                    /* explain: keep the person keys after grouping */
+  bool trace;                        /* a Rule column after the 18 */
+  bool review_files;                 /* Hand_Review.csv and Prop64_Results_Extended.csv */
+  bool forms;                        /* court filings: capture what motions need */
+  const relief_redaction *redaction; /* --redact: the bundle's personal fields */
+  uint32_t *motion_pairs;            /* (person, county) pairs with a motion, sorted */
+  size_t n_motion_pairs;
+  const relief_classifier *classifier;
+  int32_t compute_day;
+  relief_progress_fn progress;
+  void *progress_user;
+  relief_input *inputs;
+  int n_inputs;
+  segment_t *segs;
+  size_t n_segs;
+  relief_intern sections; /* run-wide distinct code sections */
+  relief_code_class *classes;
+  size_t n_classes, cap_classes;
+  const char **section_text; /* code-section string of each class */
+  size_t *section_len;
+  relief_intern counties; /* run-wide county names of convicted rows */
+  /* grouping */
+  row_table table; /* the rows as people/ sees them (views of the segments) */
+  row_rec **seg_rows;
+  size_t *seg_n_rows;
+  XXH128_hash_t **seg_keys;
+  uint64_t **seg_content;
+  int *seg_input;
+  char **seg_ofns;
+  people_groups groups;
+  size_t n_rows, n_people;
+  size_t *first; /* person p's rows are order[first[p] .. first[p+1]) */
+  row_ref *order;
+  uint32_t *person_counties;   /* statewide: person p's decided counties ... */
+  size_t *person_county_first; /* ... are person_counties[pcf[p] .. pcf[p+1]) */
+  int64_t duplicate_rows;
+  /* deciding */
+  county_plan *plans; /* by county id; run mode: one plan, id 0 */
+  size_t n_plans;
+  int run_county; /* run mode: the county id decided, or -1 */
+  relief_flow dismiss_all;
+  result_formatter format_result;
+  arena_block **arenas; /* per thread: result records */
+  int n_threads;        /* > 0: every parallel region uses exactly this many */
+};
+
+/* Opens inputs (lazy zstd), cuts them into segments and parses every row in
+ * parallel, then interns and classifies code sections and counties. */
+relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err);
+
+/* Groups rows into people (statewide: and drops cross-file copies). */
+void pipeline_group(pipeline *pl);
+
+/* Builds and decides every person, filling results and county summaries. */
+void pipeline_evaluate(pipeline *pl);
+
+/* The text of segment s: mapped memory, or its frame decompressed into
+ * buf; NULL (err set) when the frame does not decompress. */
+const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_scratch *buf,
+                                  relief_error *err);
+
+/* Calls fn for each conviction of person (run mode, plans[0]'s flow). */
+void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
+                      relief_explain_person *out);
+
+/* Frees the result text (after emitting). */
+void pipeline_free_arenas(pipeline *pl);
+
+/* Frees everything the pipeline holds. */
+void pipeline_free(pipeline *pl);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * tally.c — adding up summaries: a thread's partial counts into its file's
+ * summary, and file summaries into a run's, the earliest date included the
+ * way the reference accumulated it file after file.
+ */
+#include "pipeline/pipeline.h"
+
+static void add_counts(relief_relief_counts *a, const relief_relief_counts *b) {
+  a->no_felony += b->no_felony;
+  a->no_conviction += b->no_conviction;
+  a->no_conviction_last7 += b->no_conviction_last7;
+}
+
+static void add_all_counts(relief_summary *a, const relief_summary *b) {
+  add_counts(&a->current, &b->current);
+  add_counts(&a->dismiss_all, &b->dismiss_all);
+  for (int i = 0; i < 5; i++) a->prop64_by_section[i] += b->prop64_by_section[i];
+  a->subjects_with_prop64_in_county += b->subjects_with_prop64_in_county;
+  a->prop64_felony += b->prop64_felony;
+  a->prop64_nonfelony += b->prop64_nonfelony;
+  a->subjects_with_relief += b->subjects_with_relief;
+  for (int i = 0; i < RELIEF_FLOW_MAX_ROWS; i++) a->count_by_flow_row[i] += b->count_by_flow_row[i];
+  for (int i = 0; i < 5; i++)
+    for (int d = 0; d < RELIEF_DET_COUNT; d++)
+      a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
+  a->hand_review += b->hand_review;
+}
+
+void relief_summary_add_partial(relief_summary *a, const relief_summary *b) {
+  if (b->earliest_state == RELIEF_EARLIEST_DAY &&
+      (a->earliest_state != RELIEF_EARLIEST_DAY || b->earliest_day < a->earliest_day)) {
+    a->earliest_state = RELIEF_EARLIEST_DAY;
+    a->earliest_day = b->earliest_day;
+  }
+  add_all_counts(a, b);
+}
+
+void relief_summary_accumulate(relief_summary *a, const relief_summary *b) {
+  /* the running date stays only if it is a real date earlier than the file's
+   * (the reference kept it when non-zero and before; zero = 0001-01-01) */
+  bool keep = a->earliest_state == RELIEF_EARLIEST_DAY && a->earliest_day != RELIEF_DAY_UNKNOWN &&
+              (b->earliest_state == RELIEF_EARLIEST_NONE || a->earliest_day < b->earliest_day);
+  if (!keep) {
+    a->earliest_state = b->earliest_state;
+    a->earliest_day = b->earliest_day;
+  }
+  a->line_count += b->line_count;
+  add_all_counts(a, b);
+}
