@@ -71,4 +71,11 @@ int cli_parse_count(const char *text, const char *option, int lo, int hi, int *o
 int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
                   relief_error *err);
 
+/* Makes descriptors 0-2 safe (open on /dev/null when closed), sets the
+ * out-of-memory handler and the SIGINT/SIGTERM/SIGHUP cleanup. Called first. */
+void cli_install_handlers(void);
+
+/* Where the out-of-memory handler writes the error file of this command. */
+void cli_prepare_error_file(const cli_env *env, const char *dir, const char *suffix);
+
 #endif

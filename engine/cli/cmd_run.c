@@ -206,6 +206,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   cfg.inputs = files;
   cfg.n_inputs = n_files;
   cli_progress progress;
+  cli_prepare_error_file(env, outputs, suffix);
   cli_progress_init(&progress);
   cfg.progress = cli_progress_update;
   cfg.progress_user = &progress;

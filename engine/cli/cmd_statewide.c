@@ -219,6 +219,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   cfg.inputs = (const char *const *)files.items;
   cfg.n_inputs = files.n;
   cli_progress progress;
+  cli_prepare_error_file(env, outputs, NULL);
   cli_progress_init(&progress);
   cfg.progress = cli_progress_update;
   cfg.progress_user = &progress;

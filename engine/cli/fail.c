@@ -4,6 +4,9 @@
  * reference's gogen.err JSON in the drop-in). Returns the exit code.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,4 +46,92 @@ int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char
     free(text);
   }
   return err->status ? (int)err->status : 1;
+}
+
+/* ---- out of memory and signals ---- */
+
+/* Where the error file goes, prepared before the run so that the handler
+ * needs no allocation. */
+static char oom_dir[4096], oom_name[1024], oom_program[16];
+static bool oom_gogen;
+
+void cli_prepare_error_file(const cli_env *env, const char *dir, const char *suffix) {
+  snprintf(oom_program, sizeof oom_program, "%s", env->program);
+  oom_gogen = env->gogen;
+  if (!dir || !*dir) return;
+  char name[1024];
+  relief_output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, suffix,
+                     env->gogen ? ".err" : ".json");
+  snprintf(oom_dir, sizeof oom_dir, "%s", dir);
+  snprintf(oom_name, sizeof oom_name, "%s", name + 1);
+}
+
+static void put(const char *s) {
+  ssize_t ignored = write(2, s, strlen(s));
+  (void)ignored;
+}
+
+/* Runs on any thread when an allocation fails: the run's staging folder
+ * goes, the error file is written with plain system calls (no allocation),
+ * and the process ends with exit status 3. */
+static void on_out_of_memory(size_t size) {
+  (void)size;
+  publication_abort_all();
+  put(oom_program[0] ? oom_program : "relief");
+  put(": out of memory\n");
+  if (oom_dir[0]) {
+    static char text[512];
+    snprintf(text, sizeof text,
+             "{\"\":{\"errorType\":\"OTHER\",\"errorMessage\":\"out of memory\"}}");
+    mkdir(oom_dir, 0700); /* the run may not have made it yet */
+    int dir_fd = open(oom_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir_fd >= 0) {
+      static char temp[1100];
+      snprintf(temp, sizeof temp, ".%s.oom.tmp", oom_name);
+      int fd = openat(dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        ssize_t w = write(fd, text, strlen(text));
+        close(fd);
+        struct stat st;
+        bool replaceable = fstatat(dir_fd, oom_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                           S_ISREG(st.st_mode);
+        if (w > 0 && replaceable)
+          renameat(dir_fd, temp, dir_fd, oom_name);
+        else
+          unlinkat(dir_fd, temp, 0);
+      }
+      close(dir_fd);
+    }
+  }
+  _exit(RELIEF_E_IO);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: nothing half-made stays behind, then the signal
+ * takes its usual course. */
+static void on_stop_signal(int sig) {
+  publication_abort_all();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void cli_install_handlers(void) {
+  /* descriptors 0-2 are made safe first: if one is closed, the next file
+   * relief opens would get its number and progress lines would land in it */
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl(fd, F_GETFD) < 0) {
+      int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {
+        dup2(null, fd);
+        close(null);
+      }
+    }
+  relief_set_oom_handler(on_out_of_memory);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, exit 3 */
 }

@@ -37,6 +37,7 @@ static void usage(FILE *out, const cli_env *env) {
 }
 
 int main(int argc, char **argv) {
+  cli_install_handlers();
   const char *base = strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];
   cli_env env = {"relief", false};

@@ -4,6 +4,7 @@
  * count every job passes down (the process-wide OpenMP setting is never
  * touched).
  */
+#include <jansson.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,12 @@
 #include "rules/rules.h"
 
 const char *relief_version(void) { return RELIEF_VERSION; }
+
+/* jansson allocates through the engine's policy too, so that running out
+ * of memory inside a JSON call ends the run like anywhere else. */
+static void *json_alloc(size_t n) { return xmalloc(n); }
+
+void job_begin(void) { json_set_alloc_funcs(json_alloc, free); }
 
 int job_threads(int requested) {
   if (requested > 0) return requested;

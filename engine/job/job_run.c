@@ -81,6 +81,7 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
 }
 
 relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err) {
+  job_begin();
   memset(res, 0, sizeof *res);
   if (!cfg->options)
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "run: no options given");

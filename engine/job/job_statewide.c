@@ -44,6 +44,7 @@ static void json_add(json_t *a, json_t *b) {
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
                                relief_error *err) {
   memset(res, 0, sizeof *res);
+  job_begin();
   if (!cfg->options)
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
   double t0 = omp_get_wtime();
