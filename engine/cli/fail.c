@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "io/publish.h"
+#include "job/job.h"
 
 int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char *input,
              const relief_error *err) {
@@ -126,6 +127,7 @@ void cli_install_handlers(void) {
       }
     }
   relief_set_oom_handler(on_out_of_memory);
+  job_begin(); /* JSON read by the commands allocates through the policy too */
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop_signal;
