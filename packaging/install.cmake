@@ -7,12 +7,16 @@ include(GNUInstallDirs)
 
 # librelief.so for programs that use the API: the static engine's sources,
 # built a second time as position-independent code, linked like the engine.
+# Only what relief/relief.h marks RELIEF_API is exported; the internals stay
+# hidden, so the ABI is the public header and nothing more.
 add_library(relief_shared SHARED ${RELIEF_ENGINE_SOURCES})
 set_target_properties(relief_shared PROPERTIES
   OUTPUT_NAME relief
   VERSION ${PROJECT_VERSION}
   SOVERSION 0
-  POSITION_INDEPENDENT_CODE ON)
+  POSITION_INDEPENDENT_CODE ON
+  C_VISIBILITY_PRESET hidden)
+target_link_libraries(relief_shared PRIVATE relief_flags)
 target_include_directories(relief_shared
   PUBLIC ${PROJECT_SOURCE_DIR}/include
   PRIVATE ${PROJECT_SOURCE_DIR}/engine ${HPDF_INCLUDE_DIR})
@@ -31,9 +35,9 @@ endif()
 install(FILES ${CMAKE_BINARY_DIR}/gogen DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS relief_shared
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})  # librelief.so.0.x, .so.0 and the .so namelink
-# relief.h is the umbrella: the headers it includes go with it.
-file(GLOB RELIEF_PUBLIC_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/relief/*.h)
-install(FILES ${RELIEF_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/relief)
+# relief.h is the whole public API and stands alone.
+install(FILES ${PROJECT_SOURCE_DIR}/include/relief/relief.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/relief)
 
 # relief.pc finds its prefix from where it lies (${pcfiledir}), so the same
 # file is right after `cmake --install --prefix ANY`, under DESTDIR and in the

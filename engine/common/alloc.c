@@ -80,4 +80,9 @@ char *xstrndup(const char *s, size_t n) {
   return p;
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, SIZE_MAX); }
+char *xstrdup(const char *s) {
+  size_t len = strlen(s);
+  char *p = xmalloc(len + 1);
+  memcpy(p, s, len + 1);
+  return p;
+}
