@@ -22,6 +22,7 @@
 #ifndef RELIEF_DOJ_SCAN_H
 #define RELIEF_DOJ_SCAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -43,6 +44,9 @@ int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
 #define SCAN_INLINE static inline __attribute__((always_inline))
 
 /* One row in progress. */
+_Static_assert(offsetof(relief_field, flags) == offsetof(relief_field, len) + 4,
+               "len and flags are written as one 64-bit store");
+
 typedef struct {
   const char *text;
   size_t size;
@@ -143,8 +147,27 @@ SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uin
   }
   if (bad & lim) return SCAN_FALLBACK;
   if (!nl && base + 64 >= size) return SCAN_FALLBACK; /* no LF before the end */
-  uint64_t esc = (q | r) & in;
-  for (uint64_t m = sep & lim; m; m &= m - 1) scan_emit(st, base + (size_t)__builtin_ctzll(m), esc);
+  uint64_t esc = (q | r) & in, m = sep & lim;
+  uint64_t commas = m & ~nl;
+  if (!(q & lim) && text[st->s] != '"' && st->nf + __builtin_popcountll(commas) <= RELIEF_NCOLS) {
+    /* the common block: no quotes, so the fields its commas end are
+     * unquoted (and keep any CR), and there is room for all of them; the
+     * row's last field, if here, takes scan_emit */
+    relief_field *f = st->fields + st->nf;
+    size_t fs = st->s;
+    for (; commas; commas &= commas - 1) {
+      size_t e = base + (size_t)__builtin_ctzll(commas);
+      f->ptr = text + fs;
+      uint64_t len_flags = e - fs; /* len, and flags 0 */
+      memcpy(&f->len, &len_flags, sizeof len_flags);
+      f++;
+      fs = e + 1;
+    }
+    st->nf = (int)(f - st->fields);
+    st->s = fs;
+    m &= nl;
+  }
+  for (; m; m &= m - 1) scan_emit(st, base + (size_t)__builtin_ctzll(m), esc);
   if (nl) {
     st->end = base + (size_t)__builtin_ctzll(nl);
     return SCAN_DONE;

@@ -1,16 +1,16 @@
 /*
  * scan_avx2.c — the row scanner on AVX2: two 32-byte compares per class make
  * a block's masks, and the in-quotes mask is one carry-less multiply of the
- * quote mask by all ones (PCLMUL), the prefix-XOR. Only these functions are
- * compiled for AVX2; scan_dispatch.c calls them when the CPU has it. See
- * scan.h for how masks become fields.
+ * quote mask by all ones (PCLMUL), the prefix-XOR; BMI1 for the bit loops.
+ * Only these functions are compiled for AVX2; scan_dispatch.c calls them
+ * when the CPU has all three. See scan.h for how masks become fields.
  */
 #include "doj/scan.h"
 
 #if defined(RELIEF_SCAN_X86)
 #include <immintrin.h>
 
-#define SCAN_AVX2 __attribute__((target("avx2,pclmul")))
+#define SCAN_AVX2 __attribute__((target("avx2,pclmul,bmi")))
 
 /* Bit i of the result: parity of the set bits of x at or below i. */
 SCAN_AVX2 static inline uint64_t prefix_xor_clmul(uint64_t x) {

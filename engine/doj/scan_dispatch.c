@@ -16,7 +16,8 @@ relief_parse_row_fn relief_row_parser(const char *name) {
   if (strcmp(name, "sse2") == 0) return relief_parse_row_sse2;
   if (strcmp(name, "avx2") == 0) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") &&
+        __builtin_cpu_supports("bmi"))
       return relief_parse_row_avx2;
   }
 #endif
