@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
   snprintf(motions_dir, sizeof motions_dir, "%s/motions", dir);
   DIR *d = opendir(motions_dir);
   for (struct dirent *e; d && (e = readdir(d));) {
-    char path[4096];
+    char path[4400];
     snprintf(path, sizeof path, "%s/%s", motions_dir, e->d_name);
     if (strncmp(e->d_name, "motion_", 7) == 0 && stat(path, &sb) == 0) {
       total += (unsigned long long)sb.st_size;
@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
     }
   }
   if (d) closedir(d);
-  char all[4096];
+  char all[4200];
   snprintf(all, sizeof all, "%s/all_motions.pdf", motions_dir);
   long long all_size = stat(all, &sb) == 0 ? (long long)sb.st_size : -1;
   printf("motions %zu threads %d seconds %.2f motion_pdfs %llu bytes %llu (avg %.0f) "

@@ -3,13 +3,13 @@
 # each for SECONDS (default 20), starting from the seeds in fuzz/corpus/<name>
 # plus what earlier runs here found (build-fuzz/corpus/<name>). A crash leaves
 # its input in build-fuzz/artifacts/ and fails the script.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: row_parser zstd_input options)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: row_parser zstd_input options scanner_diff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(row_parser zstd_input options)
+[ ${#targets[@]} -gt 0 ] || targets=(row_parser zstd_input options scanner_diff)
 
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELIEF_FUZZ=ON \
   -DRELIEF_TESTS=OFF -DRELIEF_WERROR=ON >/dev/null

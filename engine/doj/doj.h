@@ -81,6 +81,18 @@ typedef struct {
 int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
                      size_t *row_start, relief_parse_error *perr);
 
+/* relief_parse_row's implementations, each with its exact contract and
+ * results: "scalar" (portable) and the 64-byte bitmask scanners "sse2" and
+ * "avx2" (AVX2 + PCLMUL). relief_row_parser returns NULL for an unknown name
+ * or one this CPU cannot run. relief_parse_row uses the fastest this CPU
+ * runs, or the one the environment variable RELIEF_SCANNER names, chosen on
+ * first use; relief_row_parser_name says which. */
+typedef int (*relief_parse_row_fn)(const char *text, size_t size, size_t *pos,
+                                   relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                   relief_parse_error *perr);
+relief_parse_row_fn relief_row_parser(const char *name);
+const char *relief_row_parser_name(void);
+
 /* The field's value: ptr itself when it needs no unescaping, else the value
  * written into scratch (which must hold f->len bytes). Sets *len. */
 const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *len);

@@ -11,6 +11,7 @@
 #endif
 
 #include "doj/doj.h"
+#include "doj/scan.h"
 
 /* Bytes that end an unquoted field, or make it malformed. */
 static const unsigned char unquoted_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
@@ -70,8 +71,11 @@ static inline void put_field(relief_field *fields, int n, const char *p, size_t 
   }
 }
 
-int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
-                     size_t *row_start, relief_parse_error *perr) {
+/* The portable parser: the reference the bitmask scanners (scan_*.c) must
+ * match exactly, and their fallback for rows they do not finish. */
+int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
+                            relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                            relief_parse_error *perr) {
   size_t p = *pos;
   for (;;) { /* empty lines are not records */
     if (p >= size) {

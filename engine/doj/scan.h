@@ -1,0 +1,197 @@
+/*
+ * scan.h — the row scanner's shared part. The SIMD drivers (scan_sse2.c,
+ * scan_avx2.c) classify 64 bytes of a row at a time into four bitmasks
+ * (quote, comma, LF, CR) and the in-quotes mask (prefix-XOR of the quote
+ * mask, carried across blocks); scan_block turns them into field boundaries.
+ *
+ * Why the masks are enough. Blocks start at the row's first byte, outside
+ * quotes, so bit i of `in` is the parity of the quotes in [row start, i]:
+ * an opening quote and the bytes it quotes have it set, a closing quote and
+ * unquoted bytes have it clear. Commas and LFs with it clear separate fields.
+ * That reading matches relief_parse_row_scalar exactly as long as
+ *   - every opening quote starts a field or directly follows a closing quote
+ *     (a doubled quote inside a quoted field), and
+ *   - every closing quote is followed by a quote, a comma, an LF or CR LF,
+ * up to the row's LF. A row that breaks either rule (a bare or stray quote)
+ * or runs to the end of the text without an LF goes back to the scalar
+ * parser, which then gives the exact error. Fields a driver wrote before
+ * giving up are a prefix of the ones the scalar parser writes for the same
+ * row (the first broken rule sits in or after the field the scalar parser
+ * stops at), so results stay identical, fields included.
+ */
+#ifndef RELIEF_DOJ_SCAN_H
+#define RELIEF_DOJ_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "doj/doj.h"
+
+int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
+                            relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                            relief_parse_error *perr);
+#if defined(__x86_64__) || defined(__i386__)
+#define RELIEF_SCAN_X86 1
+int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr);
+int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr);
+#endif
+
+#define SCAN_INLINE static inline __attribute__((always_inline))
+
+/* One row in progress. */
+_Static_assert(offsetof(relief_field, flags) == offsetof(relief_field, len) + 4,
+               "len and flags are written as one 64-bit store");
+
+typedef struct {
+  const char *text;
+  size_t size;
+  relief_field *fields;
+  size_t base;          /* offset of the current block */
+  size_t s;             /* start of the field being read */
+  size_t end;           /* when done: offset of the row's LF */
+  int nf;               /* fields seen so far */
+  int esc_pending;      /* the open field holds a quote or CR in earlier blocks */
+  uint64_t in_carry;    /* all ones when the block starts inside quotes */
+  uint64_t sep_carry;   /* 1 when a field starts at the block's first byte */
+  uint64_t close_carry; /* 1 when the byte before the block is a closing quote */
+} scan_row;
+
+enum { SCAN_MORE, SCAN_DONE, SCAN_FALLBACK };
+
+/* Skips empty lines from *p as the scalar parser does; 0 at the end. */
+SCAN_INLINE int scan_skip_empty(const char *text, size_t size, size_t *p) {
+  size_t q = *p;
+  for (;;) {
+    if (q >= size) {
+      *p = q;
+      return 0;
+    }
+    if (text[q] == '\n') {
+      q++;
+    } else if (text[q] == '\r' && (q + 1 == size || text[q + 1] == '\n')) {
+      q += q + 1 == size ? 1 : 2;
+    } else {
+      *p = q;
+      return 1;
+    }
+  }
+}
+
+SCAN_INLINE void scan_start(scan_row *st, const char *text, size_t size, relief_field *fields,
+                            size_t row_start) {
+  st->text = text;
+  st->size = size;
+  st->fields = fields;
+  st->base = row_start;
+  st->s = row_start;
+  st->end = 0;
+  st->nf = 0;
+  st->esc_pending = 0;
+  st->in_carry = 0;
+  st->sep_carry = 1;
+  st->close_carry = 0;
+}
+
+/* Writes the field [st->s, e) that the separator at e ends. esc: the block's
+ * quotes and CRs inside quotes (a doubled quote's second half, a quoted CR). */
+SCAN_INLINE void scan_emit(scan_row *st, size_t e, uint64_t esc) {
+  const char *text = st->text;
+  size_t s = st->s;
+  if (st->nf < RELIEF_NCOLS) {
+    relief_field *f = &st->fields[st->nf];
+    if (text[s] == '"') {
+      /* the closing quote sits just before e, or before a CR before the LF */
+      size_t cq = e - 1 - (text[e - 1] == '\r');
+      size_t lo = s + 1 > st->base ? s + 1 - st->base : 0, hi = e - st->base;
+      uint64_t m = (esc >> lo) & ((1ull << (hi - lo)) - 1);
+      f->ptr = text + s + 1;
+      f->len = (uint32_t)(cq - s - 1);
+      f->flags = RELIEF_FIELD_QUOTED | ((st->esc_pending | (m != 0)) ? RELIEF_FIELD_ESCAPED : 0);
+    } else {
+      size_t len = e - s;
+      if (text[e] == '\n' && len && text[e - 1] == '\r') len--;
+      f->ptr = text + s;
+      f->len = (uint32_t)len;
+      f->flags = 0;
+    }
+  }
+  st->nf++;
+  st->s = e + 1;
+  st->esc_pending = 0;
+}
+
+/* Consumes the block at st->base: q/c/n/r are its quote, comma, LF and CR
+ * masks (0 past the end of the text), in its in-quotes mask. */
+SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
+                           uint64_t in) {
+  const char *text = st->text;
+  size_t base = st->base, size = st->size;
+  uint64_t sep = (c | n) & ~in, nl = n & ~in;
+  uint64_t lim = nl ? nl ^ (nl - 1) : ~0ull; /* bits up to the row's LF */
+  uint64_t opener = q & in, closer = q & ~in;
+  uint64_t starts = (sep << 1) | st->sep_carry; /* first bytes of fields */
+  uint64_t after_close = (closer << 1) | st->close_carry;
+  uint64_t nl_next = base + 64 < size && text[base + 64] == '\n';
+  uint64_t follow = q | c | n | (r & ((n >> 1) | (nl_next << 63)));
+  uint64_t bad = (opener & ~starts & ~after_close) | (closer & ~(follow >> 1) & ~(1ull << 63));
+  if ((closer & lim) >> 63) { /* the byte after it is in the next block */
+    size_t a = base + 64;
+    int ok = a < size && (text[a] == '"' || text[a] == ',' || text[a] == '\n' ||
+                          (text[a] == '\r' && a + 1 < size && text[a + 1] == '\n'));
+    if (!ok) return SCAN_FALLBACK;
+  }
+  if (bad & lim) return SCAN_FALLBACK;
+  if (!nl && base + 64 >= size) return SCAN_FALLBACK; /* no LF before the end */
+  uint64_t esc = (q | r) & in, m = sep & lim;
+  uint64_t commas = m & ~nl;
+  if (!(q & lim) && text[st->s] != '"' && st->nf + __builtin_popcountll(commas) <= RELIEF_NCOLS) {
+    /* the common block: no quotes, so the fields its commas end are
+     * unquoted (and keep any CR), and there is room for all of them; the
+     * row's last field, if here, takes scan_emit */
+    relief_field *f = st->fields + st->nf;
+    size_t fs = st->s;
+    for (; commas; commas &= commas - 1) {
+      size_t e = base + (size_t)__builtin_ctzll(commas);
+      f->ptr = text + fs;
+      uint64_t len_flags = e - fs; /* len, and flags 0 */
+      memcpy(&f->len, &len_flags, sizeof len_flags);
+      f++;
+      fs = e + 1;
+    }
+    st->nf = (int)(f - st->fields);
+    st->s = fs;
+    m &= nl;
+  }
+  for (; m; m &= m - 1) scan_emit(st, base + (size_t)__builtin_ctzll(m), esc);
+  if (nl) {
+    st->end = base + (size_t)__builtin_ctzll(nl);
+    return SCAN_DONE;
+  }
+  size_t lo = st->s + 1 > base ? st->s + 1 - base : 0;
+  if (lo < 64 && (esc >> lo)) st->esc_pending = 1;
+  st->in_carry = (uint64_t)((int64_t)in >> 63);
+  st->sep_carry = sep >> 63;
+  st->close_carry = closer >> 63;
+  st->base = base + 64;
+  return SCAN_MORE;
+}
+
+/* The row's result once scan_block said SCAN_DONE. */
+SCAN_INLINE int scan_finish(scan_row *st, size_t row_start, size_t *pos, relief_parse_error *perr) {
+  *pos = st->end + 1;
+  if (st->nf != RELIEF_NCOLS) {
+    perr->code = RELIEF_PARSE_FIELD_COUNT;
+    perr->offset = row_start;
+    perr->row_offset = row_start;
+    perr->field_count = st->nf;
+    return -1;
+  }
+  return 1;
+}
+
+#endif
