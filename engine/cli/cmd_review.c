@@ -25,8 +25,8 @@ static int review_init_cmd(int argc, char **argv, const cli_env *env) {
       {"routing", 0, &routing, NULL, "routing JSON: which agency reviews which item"},
       {"force", 0, NULL, &force, "replace a store that already has decisions"},
   };
-  int parsed = cli_parse(argc, argv, opts, 3, "review init --outputs=DIR [--routing=FILE] [--force]",
-                         env);
+  int parsed =
+      cli_parse(argc, argv, opts, 3, "review init --outputs=DIR [--routing=FILE] [--force]", env);
   if (parsed) return parsed > 0 ? 0 : 1;
   if (!outputs) return usage_error(env, "missing required option: --%s", "outputs");
   relief_error err = {0};
@@ -86,9 +86,9 @@ static int review_import_cmd(int argc, char **argv, const cli_env *env) {
       {"reviewer", 0, &reviewer, NULL, "who decided (recorded with each decision)"},
   };
   int rc = 0;
-  int parsed = cli_parse(n_opt, opt_argv, opts, 2,
-                         "review import --outputs=DIR --reviewer=NAME SHEET.csv|SHEET.xlsx...",
-                         env);
+  int parsed =
+      cli_parse(n_opt, opt_argv, opts, 2,
+                "review import --outputs=DIR --reviewer=NAME SHEET.csv|SHEET.xlsx...", env);
   if (parsed) {
     rc = parsed > 0 ? 0 : 1;
   } else if (!outputs || !reviewer || !*reviewer) {

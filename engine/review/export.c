@@ -23,10 +23,10 @@
 #include "relief/report.h"
 #include "review/review.h"
 
-#define ITEM_QUERY                                                                              \
-  "SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason,"      \
-  " (SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1),"                \
-  " (SELECT notes FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"                    \
+#define ITEM_QUERY                                                                                 \
+  "SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason,"          \
+  " (SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1),"                    \
+  " (SELECT notes FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"                        \
   " FROM items i WHERE agency=?1 ORDER BY seq"
 
 static const char *cell(sqlite3_stmt *q, int col) {
@@ -73,8 +73,8 @@ static relief_status write_csv(sqlite3 *db, const char *agency, const char *path
   return st;
 }
 
-static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir,
-                                const char *path, relief_error *err) {
+static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir, const char *path,
+                                relief_error *err) {
   /* libxlsxwriter writes by file name: give it a private (0700) folder of
    * our own beside the destination, then rename the finished file out. */
   char priv[4096], inner[4200];
@@ -146,11 +146,12 @@ relief_status review_export(const char *outputs_dir, const char *to_dir, const c
                             const char *agency, int *n_sheets, relief_error *err) {
   *n_sheets = 0;
   bool xlsx;
-  if (!strcmp(format, "csv")) xlsx = false;
-  else if (!strcmp(format, "xlsx")) xlsx = true;
+  if (!strcmp(format, "csv"))
+    xlsx = false;
+  else if (!strcmp(format, "xlsx"))
+    xlsx = true;
   else
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--format must be csv or xlsx");
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--format must be csv or xlsx");
   if (mkdir(to_dir, 0700) != 0 && errno != EEXIST)
     return relief_error_set(err, RELIEF_E_IO, to_dir, 0, -1, "cannot create the folder: %s",
                             strerror(errno));

@@ -41,8 +41,8 @@ static relief_status import_sheet(sqlite3 *db, const char *path, const char *rev
                                   long long *n_recorded, relief_error *err) {
   review_sheet sh;
   bool csv = !ends_with(path, ".xlsx");
-  relief_status st = csv ? review_sheet_read_csv(path, &sh, err)
-                         : review_sheet_read_xlsx(path, &sh, err);
+  relief_status st =
+      csv ? review_sheet_read_csv(path, &sh, err) : review_sheet_read_xlsx(path, &sh, err);
   if (st) return st;
   const char *label = sheet_label(path);
   int col[RV_COL_COUNT];
@@ -55,8 +55,8 @@ static relief_status import_sheet(sqlite3 *db, const char *path, const char *rev
   for (int i = 0; i < hdr->n; i++)
     for (int c = 0; c < RV_COL_COUNT; c++)
       if (!strcmp(hdr->cells[i] ? hdr->cells[i] : "", review_sheet_columns[c])) col[c] = i;
-  static const int required[] = {RV_COL_ITEM,  RV_COL_AGENCY, RV_COL_NAME,    RV_COL_DOB,
-                                 RV_COL_CII,   RV_COL_CASE,   RV_COL_DECISION};
+  static const int required[] = {RV_COL_ITEM, RV_COL_AGENCY, RV_COL_NAME,    RV_COL_DOB,
+                                 RV_COL_CII,  RV_COL_CASE,   RV_COL_DECISION};
   for (size_t k = 0; k < sizeof required / sizeof *required; k++)
     if (col[required[k]] < 0) {
       review_sheet_free(&sh);
@@ -126,10 +126,14 @@ static relief_status import_sheet(sqlite3 *db, const char *path, const char *rev
     sqlite3_bind_text(add, 1, item, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(add, 2, decision, -1, SQLITE_STATIC);
     sqlite3_bind_text(add, 3, notes, -1, SQLITE_TRANSIENT);
-    if (prev) sqlite3_bind_text(add, 4, prev, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(add, 4);
-    if (prev) sqlite3_bind_text(add, 5, prev_notes ? prev_notes : "", -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(add, 5);
+    if (prev)
+      sqlite3_bind_text(add, 4, prev, -1, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(add, 4);
+    if (prev)
+      sqlite3_bind_text(add, 5, prev_notes ? prev_notes : "", -1, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(add, 5);
     sqlite3_bind_text(add, 6, reviewer, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(add, 7, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(add, 8, label, -1, SQLITE_TRANSIENT);

@@ -24,15 +24,15 @@
 typedef struct {
   const char *data;
   size_t size, pos;
-  long long line;       /* physical line the next record starts on (1-based) */
-  long long rec_line;   /* line the current record started on */
-  char *buf;            /* the current record's fields, each NUL-terminated */
+  long long line;     /* physical line the next record starts on (1-based) */
+  long long rec_line; /* line the current record started on */
+  char *buf;          /* the current record's fields, each NUL-terminated */
   size_t buf_len, buf_cap;
-  size_t *offs;         /* offsets of the fields in buf */
-  char **fields;        /* the current record */
+  size_t *offs;  /* offsets of the fields in buf */
+  char **fields; /* the current record */
   int n_fields, cap_fields;
-  int want_fields;      /* fields of the first record (0 until read) */
-  const char *name;     /* for messages */
+  int want_fields;  /* fields of the first record (0 until read) */
+  const char *name; /* for messages */
 } review_csv_reader;
 
 void review_csv_init(review_csv_reader *r, const char *data, size_t size, const char *name);
@@ -116,8 +116,7 @@ relief_status review_export(const char *outputs_dir, const char *to_dir, const c
 relief_status review_import(const char *outputs_dir, const char *reviewer, char **sheets,
                             int n_sheets, long long *n_recorded, relief_error *err);
 
-relief_status review_status(const char *outputs_dir, review_status_report *out,
-                            relief_error *err);
+relief_status review_status(const char *outputs_dir, review_status_report *out, relief_error *err);
 void review_status_free(review_status_report *r);
 
 /* For filings: whether OUTPUTS/review.sqlite exists. */

@@ -80,8 +80,9 @@ relief_status review_routing_parse(const char *text, const char *name, review_ro
           st = bad(err, name, "'%s' must be a non-empty string", key, idx);
           goto done;
         }
-        char **slot = key[0] == 'a' ? &route->agency : key[0] == 'c' ? &route->court
-                                                                      : &route->section;
+        char **slot = key[0] == 'a'   ? &route->agency
+                      : key[0] == 'c' ? &route->court
+                                      : &route->section;
         *slot = dup_text(v);
       } else if (!strcmp(key, "felony")) {
         if (!json_is_boolean(v)) {
@@ -90,8 +91,7 @@ relief_status review_routing_parse(const char *text, const char *name, review_ro
         }
         route->felony = json_is_true(v);
       } else {
-        st = bad(err, name, "unknown key '%s' (allowed: agency, court, felony, section)", key,
-                 idx);
+        st = bad(err, name, "unknown key '%s' (allowed: agency, court, felony, section)", key, idx);
         goto done;
       }
     }

@@ -136,7 +136,8 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
       break;
     }
   }
-  if (!r->want_fields) r->want_fields = r->n_fields;
+  if (!r->want_fields)
+    r->want_fields = r->n_fields;
   else if (r->n_fields != r->want_fields) {
     relief_error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1,
                      "wrong number of fields: %d, expected %d", r->n_fields, r->want_fields);

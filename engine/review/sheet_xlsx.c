@@ -75,16 +75,21 @@ static void XMLCALL sst_start(void *u, const XML_Char *name, const XML_Char **at
   (void)atts;
   sst_ctx *x = u;
   name = local(name);
-  if (!strcmp(name, "si")) x->in_si = 1, x->text.len = 0;
-  else if (!strcmp(name, "rPh")) x->in_rph = 1;
-  else if (!strcmp(name, "t") && x->in_si && !x->in_rph) x->in_t = 1;
+  if (!strcmp(name, "si"))
+    x->in_si = 1, x->text.len = 0;
+  else if (!strcmp(name, "rPh"))
+    x->in_rph = 1;
+  else if (!strcmp(name, "t") && x->in_si && !x->in_rph)
+    x->in_t = 1;
 }
 
 static void XMLCALL sst_end(void *u, const XML_Char *name) {
   sst_ctx *x = u;
   name = local(name);
-  if (!strcmp(name, "t")) x->in_t = 0;
-  else if (!strcmp(name, "rPh")) x->in_rph = 0;
+  if (!strcmp(name, "t"))
+    x->in_t = 0;
+  else if (!strcmp(name, "rPh"))
+    x->in_rph = 0;
   else if (!strcmp(name, "si")) {
     if (x->n == x->cap) {
       x->cap = x->cap ? x->cap * 2 : 256;
@@ -107,12 +112,12 @@ typedef struct {
   review_sheet *sheet;
   sst_ctx *sst;
   int row_cap;
-  long long row_num;   /* current <row r=...> */
-  int col;             /* current cell's column (0-based) */
-  char type[16];       /* t attribute */
+  long long row_num; /* current <row r=...> */
+  int col;           /* current cell's column (0-based) */
+  char type[16];     /* t attribute */
   int in_v, in_t, in_is, in_rph, in_cell;
   relief_buf text;
-  int bad;             /* a shared-string index out of range */
+  int bad; /* a shared-string index out of range */
 } ws_ctx;
 
 static int column_of(const char *ref) {
@@ -187,10 +192,14 @@ static void set_cell(ws_ctx *x, char *value) {
 static void XMLCALL ws_end(void *u, const XML_Char *name) {
   ws_ctx *x = u;
   name = local(name);
-  if (!strcmp(name, "v")) x->in_v = 0;
-  else if (!strcmp(name, "t")) x->in_t = 0;
-  else if (!strcmp(name, "rPh")) x->in_rph = 0;
-  else if (!strcmp(name, "is")) x->in_is = 0;
+  if (!strcmp(name, "v"))
+    x->in_v = 0;
+  else if (!strcmp(name, "t"))
+    x->in_t = 0;
+  else if (!strcmp(name, "rPh"))
+    x->in_rph = 0;
+  else if (!strcmp(name, "is"))
+    x->in_is = 0;
   else if (!strcmp(name, "c") && x->in_cell) {
     x->in_cell = 0;
     char *v = strndup(x->text.data ? x->text.data : "", x->text.len);
@@ -227,7 +236,8 @@ static int parse_xml(const char *text, size_t len, void *ctx, XML_StartElementHa
 relief_status review_sheet_read_xlsx(const char *path, review_sheet *sheet, relief_error *err) {
   memset(sheet, 0, sizeof *sheet);
   unzFile z = unzOpen64(path);
-  if (!z) return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "not a readable XLSX (zip) file");
+  if (!z)
+    return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "not a readable XLSX (zip) file");
   char *sst_xml = NULL, *ws_xml = NULL;
   size_t sst_len = 0, ws_len = 0;
   relief_status st = RELIEF_OK;

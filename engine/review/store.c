@@ -20,8 +20,8 @@
 #include "review/review.h"
 
 const char *const review_sheet_columns[RV_COL_COUNT] = {
-    "Item",   "Agency",          "Name",   "Date of Birth", "CII",      "Subject ID",
-    "Case Number", "Counts", "Proposed Relief", "Reason", "Decision", "Notes",
+    "Item",   "Agency",          "Name",   "Date of Birth", "CII",   "Subject ID", "Case Number",
+    "Counts", "Proposed Relief", "Reason", "Decision",      "Notes",
 };
 
 bool review_column_free_text(int col) {
@@ -106,18 +106,23 @@ static relief_status header_cols(review_csv_reader *r, const char *path, bundle_
   struct {
     int *slot;
     const char *name;
-  } want[] = {{&c->subject, "SUBJECT_ID"},        {&c->cii, "CII_NUMBER"},
-              {&c->name, "PRI_NAME"},             {&c->dob, "PRI_DOB"},
-              {&c->cnt_order, "CNT_ORDER"},       {&c->ori, "STP_ORI_DESCR"},
-              {&c->offense, "OFFENSE_DESCR"},     {&c->comment, "COMMENT_TEXT"},
-              {&c->conv_stat, "CONV_STAT_DESCR"}, {&c->toc, "OFFENSE_TOC"},
-              {&c->case_number, "Case Number"},   {&c->determination, "Eligibility Determination"},
+  } want[] = {{&c->subject, "SUBJECT_ID"},
+              {&c->cii, "CII_NUMBER"},
+              {&c->name, "PRI_NAME"},
+              {&c->dob, "PRI_DOB"},
+              {&c->cnt_order, "CNT_ORDER"},
+              {&c->ori, "STP_ORI_DESCR"},
+              {&c->offense, "OFFENSE_DESCR"},
+              {&c->comment, "COMMENT_TEXT"},
+              {&c->conv_stat, "CONV_STAT_DESCR"},
+              {&c->toc, "OFFENSE_TOC"},
+              {&c->case_number, "Case Number"},
+              {&c->determination, "Eligibility Determination"},
               {&c->reason, "Eligibility Reason"}};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     *want[i].slot = col_index(r, want[i].name);
     if (*want[i].slot < 0)
-      return relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'",
-                              want[i].name);
+      return relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", want[i].name);
   }
   return RELIEF_OK;
 }
@@ -160,7 +165,8 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   while (sl && section[sl - 1] == ' ') section[--sl] = 0;
   char *sec = section;
   while (*sec == ' ') sec++;
-  bool felony = !strcmp(f[c->conv_stat], "FELONY") || (!*f[c->conv_stat] && !strcmp(f[c->toc], "F"));
+  bool felony =
+      !strcmp(f[c->conv_stat], "FELONY") || (!*f[c->conv_stat] && !strcmp(f[c->toc], "F"));
   int rc;
   if (!strcmp(kind, "relief")) {
     sqlite3_reset(x->find);
@@ -192,10 +198,10 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   snprintf(id, sizeof id, "I%06lld", ++x->seq);
   sqlite3_stmt *s = x->insert;
   sqlite3_reset(s);
-  const char *vals[] = {id,          kind,        person,     case_key,
-                        agency,      f[c->name],  f[c->dob],  cii,
-                        subject,     f[c->case_number], sec,  f[c->determination],
-                        f[c->reason], f[c->ori],  sec};
+  const char *vals[] = {
+      id,           kind,      person,  case_key,          agency, f[c->name],
+      f[c->dob],    cii,       subject, f[c->case_number], sec,    f[c->determination],
+      f[c->reason], f[c->ori], sec};
   for (int i = 0; i < 15; i++) sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 16, x->seq);
   sqlite3_bind_int(s, 17, felony);
@@ -318,8 +324,10 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
     if (!st) st = read_bundle_file(&x, hand, true, err);
     if (!st) {
       sqlite3_stmt *m = NULL;
-      sqlite3_prepare_v2(x.db, "INSERT INTO meta VALUES('format','relief-review 1'),"
-                               "('routing', ?1)", -1, &m, NULL);
+      sqlite3_prepare_v2(x.db,
+                         "INSERT INTO meta VALUES('format','relief-review 1'),"
+                         "('routing', ?1)",
+                         -1, &m, NULL);
       sqlite3_bind_text(m, 1, routing_path ? routing_path : "", -1, SQLITE_TRANSIENT);
       if (sqlite3_step(m) != SQLITE_DONE) st = review_sql_error(x.db, path, err);
       sqlite3_finalize(m);
@@ -338,8 +346,10 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
       st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot rename the review store: %s",
                             strerror(errno));
   }
-  if (st) unlink(tmp);
-  else *n_items = x.seq;
+  if (st)
+    unlink(tmp);
+  else
+    *n_items = x.seq;
   return st;
 }
 
@@ -347,17 +357,19 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
 
 static void count_into(review_counts *c, const char *decision) {
   c->items++;
-  if (!decision) c->pending++;
-  else if (!strcmp(decision, "Approve")) c->approved++;
-  else if (!strcmp(decision, "Deny")) c->denied++;
-  else if (!strcmp(decision, "Hold")) c->held++;
+  if (!decision)
+    c->pending++;
+  else if (!strcmp(decision, "Approve"))
+    c->approved++;
+  else if (!strcmp(decision, "Deny"))
+    c->denied++;
+  else if (!strcmp(decision, "Hold"))
+    c->held++;
 }
 
-#define LATEST_DECISION \
-  "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
+#define LATEST_DECISION "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
 
-relief_status review_status(const char *outputs_dir, review_status_report *out,
-                            relief_error *err) {
+relief_status review_status(const char *outputs_dir, review_status_report *out, relief_error *err) {
   memset(out, 0, sizeof *out);
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
@@ -374,8 +386,7 @@ relief_status review_status(const char *outputs_dir, review_status_report *out,
     const char *agency = (const char *)sqlite3_column_text(q, 0);
     const char *decision = (const char *)sqlite3_column_text(q, 1);
     if (!out->n_agencies || strcmp(out->by_agency[out->n_agencies - 1].agency, agency)) {
-      review_agency_counts *a =
-          realloc(out->by_agency, (size_t)(out->n_agencies + 1) * sizeof *a);
+      review_agency_counts *a = realloc(out->by_agency, (size_t)(out->n_agencies + 1) * sizeof *a);
       if (!a) abort();
       out->by_agency = a;
       memset(&a[out->n_agencies], 0, sizeof *a);
