@@ -238,6 +238,28 @@ static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_r
   return st;
 }
 
+static relief_status reroute(init_ctx *x, const char *path, relief_error *err) {
+  sqlite3_stmt *q = NULL, *u = NULL;
+  relief_status st = RELIEF_OK;
+  if (sqlite3_prepare_v2(x->db, "SELECT id, court, felony, section FROM items", -1, &q, NULL) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(x->db, "UPDATE items SET agency=?1 WHERE id=?2", -1, &u, NULL) !=
+          SQLITE_OK)
+    st = review_sql_error(x->db, path, err);
+  while (!st && sqlite3_step(q) == SQLITE_ROW) {
+    const char *agency =
+        review_route_match(x->rt, (const char *)sqlite3_column_text(q, 1),
+                           sqlite3_column_int(q, 2) != 0, (const char *)sqlite3_column_text(q, 3));
+    sqlite3_reset(u);
+    sqlite3_bind_text(u, 1, agency, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(u, 2, (const char *)sqlite3_column_text(q, 0), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(u) != SQLITE_DONE) st = review_sql_error(x->db, path, err);
+  }
+  sqlite3_finalize(q);
+  sqlite3_finalize(u);
+  return st;
+}
+
 static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
 
 relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
@@ -321,6 +343,8 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
     st = review_sql_error(x.db, path, err);
   } else {
     st = read_bundle_file(&x, results, false, err);
+    /* a case's route is decided on all its counts (felony if any is) */
+    if (!st) st = reroute(&x, path, err);
     if (!st) st = read_bundle_file(&x, hand, true, err);
     if (!st) {
       sqlite3_stmt *m = NULL;
