@@ -22,7 +22,8 @@ target_include_directories(relief_shared
   PRIVATE ${PROJECT_SOURCE_DIR}/engine ${HPDF_INCLUDE_DIR})
 target_compile_definitions(relief_shared PRIVATE RELIEF_VERSION="${PROJECT_VERSION}")
 target_link_libraries(relief_shared PRIVATE OpenMP::OpenMP_C PkgConfig::ZSTD
-  PkgConfig::XXHASH PkgConfig::JANSSON m ${HPDF_LIB})
+  PkgConfig::XXHASH PkgConfig::JANSSON PkgConfig::SQLITE3 PkgConfig::XLSXWRITER
+  PkgConfig::MINIZIP PkgConfig::EXPAT m ${HPDF_LIB})
 
 # --- what `cmake --install` puts where --------------------------------------
 install(TARGETS relief RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

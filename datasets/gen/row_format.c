@@ -237,6 +237,29 @@ static const text birth_places[] = {TEXT("CALIFORNIA"), TEXT("MEXICO"),   TEXT("
                                     TEXT("CALIFORNIA"), TEXT("NEW YORK"), TEXT("CALIFORNIA")};
 
 #define AGENCY_TEXT_LENGTH 40
+#define MAX_COURTHOUSES 6
+
+/* Courthouses of the larger counties, as STP_ORI_DESCR names a court
+ * action's court ("CASC " + courthouse); other counties get the county seat
+ * and two branches. A court case is heard in one of them, by its number. */
+static const struct {
+  const char *county;
+  const char *courthouses[MAX_COURTHOUSES];
+} courthouses[] = {
+    {"LOS ANGELES",
+     {"LOS ANGELES METRO", "PASADENA", "LONG BEACH", "VAN NUYS", "COMPTON", "AIRPORT"}},
+    {"SAN DIEGO",
+     {"SAN DIEGO CENTRAL", "VISTA NORTH COUNTY", "CHULA VISTA SOUTH", "EL CAJON EAST"}},
+    {"ORANGE",
+     {"SANTA ANA CENTRAL", "FULLERTON NORTH", "WESTMINSTER WEST", "NEWPORT BEACH HARBOR"}},
+    {"ALAMEDA",
+     {"OAKLAND WILEY MANUEL", "HAYWARD HALL OF JUSTICE", "FREMONT", "DUBLIN EAST COUNTY"}},
+    {"SAN FRANCISCO", {"SAN FRANCISCO HALL OF JUSTICE"}},
+    {"RIVERSIDE", {"RIVERSIDE HALL OF JUSTICE", "INDIO LARSON", "MURRIETA SOUTHWEST", "BANNING"}},
+    {"SAN BERNARDINO",
+     {"SAN BERNARDINO JUSTICE CENTER", "RANCHO CUCAMONGA", "VICTORVILLE", "JOSHUA TREE"}},
+    {"SACRAMENTO", {"SACRAMENTO GORDON SCHABER", "SACRAMENTO CAROL MILLER"}},
+};
 
 struct row_formatter {
   const catalog *cat;
@@ -246,6 +269,9 @@ struct row_formatter {
   text blank_offense;          /* OFFENSE_DESCR of a charge moved to the comment */
   char agency_name[CALIFORNIA_COUNTY_COUNT][AGENCY_KIND_COUNT][AGENCY_TEXT_LENGTH];
   uint8_t agency_name_length[CALIFORNIA_COUNTY_COUNT][AGENCY_KIND_COUNT];
+  char court_name[CALIFORNIA_COUNTY_COUNT][MAX_COURTHOUSES][AGENCY_TEXT_LENGTH];
+  uint8_t court_name_length[CALIFORNIA_COUNTY_COUNT][MAX_COURTHOUSES];
+  uint8_t court_count[CALIFORNIA_COUNTY_COUNT];
   char county_code[CALIFORNIA_COUNTY_COUNT][2];
   int32_t cached_day; /* the last date formatted, and its text */
   char cached_date[8];
@@ -515,6 +541,11 @@ static char *put_row_column(row_formatter *formatter, char *cursor, int source,
     cursor = put_chars(cursor, formatter->county_code[row->county], 2);
     return put_text(cursor, agency_kinds[agency_of(row)].ori_suffix);
   case SRC_AGENCY_NAME:
+    if (row->step_kind == STEP_COURT) {
+      unsigned k = row->court_case % formatter->court_count[row->county];
+      return put_chars(cursor, formatter->court_name[row->county][k],
+                       formatter->court_name_length[row->county][k]);
+    }
     return put_chars(cursor, formatter->agency_name[row->county][agency_of(row)],
                      formatter->agency_name_length[row->county][agency_of(row)]);
   case SRC_COUNTY_CODE:
@@ -667,6 +698,32 @@ row_formatter *row_formatter_create(const catalog *cat, enum data_shape shape) {
       cursor = put_text(cursor, cat->counties[county].name);
       formatter->agency_name_length[county][kind] = (uint8_t)(cursor - start);
     }
+    text name = cat->counties[county].name;
+    int n = 0;
+    for (size_t c = 0; c < sizeof courthouses / sizeof *courthouses && !n; c++) {
+      if (strlen(courthouses[c].county) != name.length ||
+          memcmp(courthouses[c].county, name.chars, name.length))
+        continue;
+      for (; n < MAX_COURTHOUSES && courthouses[c].courthouses[n]; n++) {
+        char *start = formatter->court_name[county][n];
+        char *cursor = put_text(start, agency_kinds[AGENCY_COURT].prefix);
+        cursor =
+            put_chars(cursor, courthouses[c].courthouses[n], strlen(courthouses[c].courthouses[n]));
+        formatter->court_name_length[county][n] = (uint8_t)(cursor - start);
+      }
+    }
+    static const char *const branches[] = {"", " NORTH BRANCH", " SOUTH BRANCH"};
+    if (!n) {
+      for (int b = 0; b < 3; b++) {
+        char *start = formatter->court_name[county][b];
+        char *cursor = put_text(start, agency_kinds[AGENCY_COURT].prefix);
+        cursor = put_text(cursor, name);
+        cursor = put_chars(cursor, branches[b], strlen(branches[b]));
+        formatter->court_name_length[county][b] = (uint8_t)(cursor - start);
+      }
+      n = 3;
+    }
+    formatter->court_count[county] = (uint8_t)n;
   }
   return formatter;
 }

@@ -23,6 +23,7 @@ static const struct {
     {"statewide", cmd_statewide,
      "decide all counties at once: every person once across county files"},
     {"explain", cmd_explain, "show why each conviction of one person was decided as it was"},
+    {"review", cmd_review, "review proposed relief by agency: init, export, import, status"},
     {"version", cmd_version, "print the version"},
 };
 

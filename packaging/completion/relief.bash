@@ -75,6 +75,9 @@ _relief_options() {
   explain)
     echo "--input-doj= --subject= --county= --compute-at= --eligibility-options= --flow=
           --individual-age= --years-conviction-free= --show-pii --help" ;;
+  review)
+    echo "init export import status --outputs= --routing= --force --to= --format= --agency=
+          --reviewer= --json --help" ;;
   version) echo "--help" ;;
   esac
 }
@@ -113,7 +116,7 @@ _relief() {
   fi
 
   if ((cword == 1)); then
-    COMPREPLY=($(compgen -W "run statewide explain version help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run statewide explain review version help --help --version" -- "$cur"))
     return
   fi
   case $prev in

@@ -1,1 +1,167 @@
+/*
+ * test_alloc.c — the one allocation policy: x* allocators return usable
+ * memory and never NULL; an impossible request and an injected failure
+ * (RELIEF_FAIL_ALLOC_AFTER) run the out-of-memory handler, which ends the
+ * process. Criterion runs each test in its own process, so each test's
+ * environment is read afresh by the first allocation it makes.
+ */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "relief/relief.h"
+
+static void exit_42(size_t size) {
+  (void)size;
+  _exit(42);
+}
+
+static size_t wanted_size;
+static void exit_42_if_size_matches(size_t size) { _exit(size == wanted_size ? 42 : 43); }
+
+static void returns(size_t size) { (void)size; }
+
+Test(alloc, returns_usable_memory) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  unsigned char *p = xmalloc(4096);
+  memset(p, 0xAB, 4096);
+  cr_assert_eq(p[4095], 0xAB);
+  p = xrealloc(p, 1 << 20);
+  cr_assert_eq(p[0], 0xAB, "realloc keeps the contents");
+  cr_assert_eq(p[4095], 0xAB);
+  p[(1 << 20) - 1] = 1;
+  free(p);
+  int *z = xcalloc(1000, sizeof *z);
+  for (int i = 0; i < 1000; i++) cr_assert_eq(z[i], 0);
+  z = xreallocarray(z, 2000, sizeof *z);
+  z[1999] = 7;
+  cr_assert_eq(z[999], 0);
+  free(z);
+  char *s = xstrdup("relief");
+  cr_assert_str_eq(s, "relief");
+  free(s);
+  s = xstrndup("relief engine", 6);
+  cr_assert_str_eq(s, "relief");
+  free(s);
+  s = xstrndup("ab", 10);
+  cr_assert_str_eq(s, "ab");
+  free(s);
+}
+
+Test(alloc, zero_sizes_still_give_memory) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  void *a = xmalloc(0), *b = xcalloc(0, 8), *c = xcalloc(8, 0);
+  cr_assert_not_null(a);
+  cr_assert_not_null(b);
+  cr_assert_not_null(c);
+  a = xrealloc(a, 0);
+  cr_assert_not_null(a);
+  free(a);
+  free(b);
+  free(c);
+}
+
+Test(alloc, reallocarray_overflow_runs_the_handler, .exit_code = 42) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  relief_set_oom_handler(exit_42_if_size_matches);
+  wanted_size = SIZE_MAX;
+  void *p = xmalloc(16);
+  p = xreallocarray(p, SIZE_MAX / 8 + 1, 8);
+  cr_assert_fail("xreallocarray returned %p for an overflowing size", p);
+}
+
+Test(alloc, reallocarray_at_the_limit_is_not_an_overflow) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  relief_set_oom_handler(exit_42);
+  void *p = xreallocarray(NULL, 0, SIZE_MAX);
+  cr_assert_not_null(p);
+  p = xreallocarray(p, 16, 16);
+  memset(p, 0, 256);
+  free(p);
+}
+
+Test(alloc, fail_after_zero_fails_the_first_allocation, .exit_code = 42) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "0", 1);
+  relief_set_oom_handler(exit_42_if_size_matches);
+  wanted_size = 1234;
+  void *p = xmalloc(1234);
+  cr_assert_fail("xmalloc returned %p with RELIEF_FAIL_ALLOC_AFTER=0", p);
+}
+
+static volatile int allocations_made;
+
+static void exit_with_count(size_t size) {
+  (void)size;
+  _exit(allocations_made == 3 ? 42 : 50 + allocations_made);
+}
+
+Test(alloc, fail_after_n_lets_n_allocations_through, .exit_code = 42) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "3", 1);
+  relief_set_oom_handler(exit_with_count);
+  void *a = xmalloc(8);
+  allocations_made++;
+  void *b = xcalloc(2, 8);
+  allocations_made++;
+  char *c = xstrdup("x"); /* one allocation */
+  allocations_made++;
+  (void)a, (void)b, (void)c;
+  void *d = xrealloc(NULL, 8); /* the fourth fails */
+  allocations_made++;
+  cr_assert_fail("the fourth allocation returned %p", d);
+}
+
+Test(alloc, fail_after_counts_calloc_and_realloc, .exit_code = 42) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "1", 1);
+  relief_set_oom_handler(exit_42);
+  void *a = xcalloc(4, 4);
+  a = xrealloc(a, 64);
+  cr_assert_fail("xrealloc returned %p after the one allowed allocation", a);
+}
+
+Test(alloc, a_negative_fail_after_is_off) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "-1", 1);
+  relief_set_oom_handler(exit_42);
+  for (int i = 0; i < 1000; i++) free(xmalloc(32));
+}
+
+Test(alloc, an_empty_fail_after_is_off) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "", 1);
+  relief_set_oom_handler(exit_42);
+  for (int i = 0; i < 100; i++) free(xmalloc(32));
+}
+
+Test(alloc, the_environment_is_read_once) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  relief_set_oom_handler(exit_42);
+  free(xmalloc(8));
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "0", 1); /* too late: the hook is off */
+  for (int i = 0; i < 10; i++) free(xmalloc(8));
+}
+
+Test(alloc, a_handler_that_returns_still_ends_with_status_3, .exit_code = 3) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "0", 1);
+  relief_set_oom_handler(returns);
+  void *p = xmalloc(8);
+  cr_assert_fail("xmalloc returned %p", p);
+}
+
+Test(alloc, the_default_handler_ends_with_status_3, .exit_code = 3) {
+  setenv("RELIEF_FAIL_ALLOC_AFTER", "0", 1);
+  relief_set_oom_handler(exit_42);
+  relief_set_oom_handler(NULL); /* back to the default */
+  int null = open("/dev/null", 1);
+  if (null >= 0) dup2(null, 2); /* its message is not this test's output */
+  void *p = xmalloc(8);
+  cr_assert_fail("xmalloc returned %p", p);
+}
+
+Test(alloc, relief_out_of_memory_never_returns, .exit_code = 42) {
+  unsetenv("RELIEF_FAIL_ALLOC_AFTER");
+  relief_set_oom_handler(exit_42_if_size_matches);
+  wanted_size = 77;
+  relief_out_of_memory(77);
+}

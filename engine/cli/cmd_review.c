@@ -1,0 +1,178 @@
+/*
+ * cmd_review.c — `relief review init|export|import|status`: the human
+ * review of a bundle's proposed relief in OUTPUTS/review.sqlite (see
+ * engine/review/review.h). Prints counts only, never personal data.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "review/review.h"
+
+static int usage_error(const cli_env *env, const char *fmt, const char *what) {
+  relief_error err = {0};
+  relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
+  return cli_fail(env, NULL, NULL, NULL, &err);
+}
+
+static int review_init_cmd(int argc, char **argv, const cli_env *env) {
+  const char *outputs = NULL, *routing = NULL;
+  bool force = false;
+  const cli_option opts[] = {
+      {"outputs", 'o', &outputs, NULL, "the bundle's folder (made with --review-files)"},
+      {"routing", 0, &routing, NULL, "routing JSON: which agency reviews which item"},
+      {"force", 0, NULL, &force, "replace a store that already has decisions"},
+  };
+  int parsed =
+      cli_parse(argc, argv, opts, 3, "review init --outputs=DIR [--routing=FILE] [--force]", env);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  if (!outputs) return usage_error(env, "missing required option: --%s", "outputs");
+  relief_error err = {0};
+  long long n;
+  if (review_init(outputs, routing, force, &n, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  printf("review store: %lld items\n", n);
+  return 0;
+}
+
+static int review_export_cmd(int argc, char **argv, const cli_env *env) {
+  const char *outputs = NULL, *to = NULL, *format = NULL, *agency = NULL;
+  const cli_option opts[] = {
+      {"outputs", 'o', &outputs, NULL, "the bundle's folder with review.sqlite"},
+      {"to", 0, &to, NULL, "folder for the sheets (created if missing)"},
+      {"format", 0, &format, NULL, "csv or xlsx (default csv)"},
+      {"agency", 0, &agency, NULL, "only this agency's sheet"},
+  };
+  int parsed = cli_parse(argc, argv, opts, 4,
+                         "review export --outputs=DIR --to=DIR [--format=csv|xlsx] "
+                         "[--agency=NAME]",
+                         env);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  if (!outputs || !to)
+    return usage_error(env, "missing required option: --%s", !outputs ? "outputs" : "to");
+  relief_error err = {0};
+  int n;
+  if (review_export(outputs, to, format ? format : "csv", agency, &n, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  printf("exported %d sheet(s)\n", n);
+  return 0;
+}
+
+static bool option_takes_value(const char *arg) {
+  static const char *const with_value[] = {"--outputs", "-o", "--reviewer"};
+  for (size_t i = 0; i < 3; i++)
+    if (!strcmp(arg, with_value[i])) return true;
+  return false;
+}
+
+static int review_import_cmd(int argc, char **argv, const cli_env *env) {
+  /* options go to cli_parse, the other arguments are sheets */
+  char **opt_argv = calloc((size_t)argc + 1, sizeof *opt_argv);
+  char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
+  int n_opt = 1, n_sheets = 0;
+  opt_argv[0] = argv[0];
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1]) {
+      opt_argv[n_opt++] = argv[i];
+      if (option_takes_value(argv[i]) && i + 1 < argc) opt_argv[n_opt++] = argv[++i];
+    } else {
+      sheets[n_sheets++] = argv[i];
+    }
+  }
+  const char *outputs = NULL, *reviewer = NULL;
+  const cli_option opts[] = {
+      {"outputs", 'o', &outputs, NULL, "the bundle's folder with review.sqlite"},
+      {"reviewer", 0, &reviewer, NULL, "who decided (recorded with each decision)"},
+  };
+  int rc = 0;
+  int parsed =
+      cli_parse(n_opt, opt_argv, opts, 2,
+                "review import --outputs=DIR --reviewer=NAME SHEET.csv|SHEET.xlsx...", env);
+  if (parsed) {
+    rc = parsed > 0 ? 0 : 1;
+  } else if (!outputs || !reviewer || !*reviewer) {
+    rc = usage_error(env, "missing required option: --%s", !outputs ? "outputs" : "reviewer");
+  } else if (!n_sheets) {
+    rc = usage_error(env, "%s", "no sheets to import");
+  } else {
+    relief_error err = {0};
+    long long n;
+    if (review_import(outputs, reviewer, sheets, n_sheets, &n, &err))
+      rc = cli_fail(env, NULL, NULL, NULL, &err);
+    else
+      printf("recorded %lld decision(s) from %d sheet(s)\n", n, n_sheets);
+  }
+  free(opt_argv);
+  free(sheets);
+  return rc;
+}
+
+static json_t *counts_json(const review_counts *c) {
+  return json_pack("{sI sI sI sI sI}", "items", (json_int_t)c->items, "pending",
+                   (json_int_t)c->pending, "approved", (json_int_t)c->approved, "denied",
+                   (json_int_t)c->denied, "held", (json_int_t)c->held);
+}
+
+static int review_status_cmd(int argc, char **argv, const cli_env *env) {
+  const char *outputs = NULL;
+  bool as_json = false;
+  const cli_option opts[] = {
+      {"outputs", 'o', &outputs, NULL, "the bundle's folder with review.sqlite"},
+      {"json", 0, NULL, &as_json, "print JSON"},
+  };
+  int parsed = cli_parse(argc, argv, opts, 2, "review status --outputs=DIR [--json]", env);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  if (!outputs) return usage_error(env, "missing required option: --%s", "outputs");
+  relief_error err = {0};
+  review_status_report r;
+  if (review_status(outputs, &r, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  if (as_json) {
+    json_t *root = counts_json(&r.total), *by = json_object();
+    for (int i = 0; i < r.n_agencies; i++)
+      json_object_set_new(by, r.by_agency[i].agency, counts_json(&r.by_agency[i].c));
+    json_object_set_new(root, "byAgency", by);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text);
+    free(text);
+    json_decref(root);
+  } else {
+    printf("%-32s %8s %8s %8s %8s %8s\n", "agency", "items", "pending", "approved", "denied",
+           "held");
+    for (int i = 0; i < r.n_agencies; i++) {
+      const review_counts *c = &r.by_agency[i].c;
+      printf("%-32s %8lld %8lld %8lld %8lld %8lld\n", r.by_agency[i].agency, c->items, c->pending,
+             c->approved, c->denied, c->held);
+    }
+    const review_counts *c = &r.total;
+    printf("%-32s %8lld %8lld %8lld %8lld %8lld\n", "total", c->items, c->pending, c->approved,
+           c->denied, c->held);
+  }
+  review_status_free(&r);
+  return 0;
+}
+
+int cmd_review(int argc, char **argv, const cli_env *env) {
+  static const char usage[] =
+      "usage: %s review <init|export|import|status> [options]\n\n"
+      "  init    build OUTPUTS/review.sqlite from a bundle made with --review-files\n"
+      "  export  write one review sheet (CSV or XLSX) per agency\n"
+      "  import  record the decisions of edited sheets (all or nothing)\n"
+      "  status  items, pending, approved, denied and held, by agency\n";
+  if (argc < 2) {
+    fprintf(stderr, usage, env->program);
+    return 1;
+  }
+  const char *sub = argv[1];
+  if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+    printf(usage, env->program);
+    return 0;
+  }
+  if (!strcmp(sub, "init")) return review_init_cmd(argc - 1, argv + 1, env);
+  if (!strcmp(sub, "export")) return review_export_cmd(argc - 1, argv + 1, env);
+  if (!strcmp(sub, "import")) return review_import_cmd(argc - 1, argv + 1, env);
+  if (!strcmp(sub, "status")) return review_status_cmd(argc - 1, argv + 1, env);
+  fprintf(stderr, "%s: unknown review command '%s'\n", env->program, sub);
+  fprintf(stderr, usage, env->program);
+  return 1;
+}

@@ -1,0 +1,173 @@
+/*
+ * review/review.h — the human review of a bundle's proposed relief: items
+ * (one per person per court case with relief, one per Hand_Review.csv row),
+ * routed to agencies, exported as sheets, decided, imported back into a
+ * SQLite store (OUTPUTS/review.sqlite) that keeps every decision with its
+ * reviewer, time and previous value. Like the rest of the library this
+ * never prints; messages name files, sheets, rows and columns, never values.
+ */
+#ifndef RELIEF_REVIEW_H
+#define RELIEF_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* ---- a general CSV reader (RFC 4180 with Go encoding/csv semantics) ---- */
+
+/* Reads records from an in-memory text: fields separated by commas, quoted
+ * fields with "" for a quote (and commas, CR, LF inside), CRLF read as LF,
+ * a CR or LF inside quotes kept (CRLF in quotes as LF), blank lines skipped,
+ * a bare quote in an unquoted field or text after a closing quote refused,
+ * every record the same number of fields as the first. */
+typedef struct {
+  const char *data;
+  size_t size, pos;
+  long long line;     /* physical line the next record starts on (1-based) */
+  long long rec_line; /* line the current record started on */
+  char *buf;          /* the current record's fields, each NUL-terminated */
+  size_t buf_len, buf_cap;
+  size_t *offs;  /* offsets of the fields in buf */
+  char **fields; /* the current record */
+  int n_fields, cap_fields;
+  int want_fields;  /* fields of the first record (0 until read) */
+  const char *name; /* for messages */
+} review_csv_reader;
+
+void review_csv_init(review_csv_reader *r, const char *data, size_t size, const char *name);
+/* 1: a record in r->fields/r->n_fields; 0: end of text; -1: err set (status
+ * RELIEF_E_DATA, naming the file and line). */
+int review_csv_next(review_csv_reader *r, relief_error *err);
+void review_csv_free(review_csv_reader *r);
+
+/* ---- a sheet: all rows of a CSV or XLSX file, as text ---- */
+typedef struct {
+  int n;
+  char **cells;
+  long long line; /* CSV: line; XLSX: spreadsheet row number */
+} review_row;
+
+typedef struct {
+  review_row *rows;
+  int n_rows;
+} review_sheet;
+
+relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relief_error *err);
+relief_status review_sheet_read_xlsx(const char *path, review_sheet *sheet, relief_error *err);
+void review_sheet_free(review_sheet *sheet);
+
+/* ---- routing ---- */
+typedef struct {
+  char *agency;
+  char *court;   /* substring of STP_ORI_DESCR; NULL = any */
+  int felony;    /* -1 any, 0 misdemeanor, 1 felony */
+  char *section; /* code-section prefix; NULL = any */
+} review_route;
+
+typedef struct {
+  char *default_agency;
+  review_route *routes;
+  int n_routes;
+} review_routing;
+
+/* Loads and strictly validates a routing file; path NULL gives the default
+ * ("District Attorney", no routes). Errors are RELIEF_E_USAGE naming the key. */
+relief_status review_routing_load(const char *path, review_routing *rt, relief_error *err);
+/* Same from JSON text (for tests); name is used in messages. */
+relief_status review_routing_parse(const char *json, const char *name, review_routing *rt,
+                                   relief_error *err);
+/* The agency of an item: the first route that matches, else the default. */
+const char *review_route_match(const review_routing *rt, const char *court, bool felony,
+                               const char *section);
+void review_routing_free(review_routing *rt);
+
+/* ---- the store ---- */
+#define REVIEW_STORE_NAME "review.sqlite"
+
+typedef struct {
+  long long items, pending, approved, denied, held;
+} review_counts;
+
+typedef struct {
+  char agency[256];
+  review_counts c;
+} review_agency_counts;
+
+typedef struct {
+  review_counts total;
+  review_agency_counts *by_agency;
+  int n_agencies;
+} review_status_report;
+
+/* Builds OUTPUTS/review.sqlite from the bundle in outputs_dir. An existing
+ * store with decisions is refused (RELIEF_E_USAGE) unless force. *n_items
+ * gets the number of items made. */
+relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
+                          long long *n_items, relief_error *err);
+
+/* Writes one sheet per agency (or only `agency`) into to_dir: CSV (format
+ * "csv") or XLSX ("xlsx"). *n_sheets gets the number written. */
+relief_status review_export(const char *outputs_dir, const char *to_dir, const char *format,
+                            const char *agency, int *n_sheets, relief_error *err);
+
+/* Imports edited sheets (CSV or XLSX, by extension) in one transaction:
+ * any refused sheet records nothing. *n_recorded gets the decisions added. */
+relief_status review_import(const char *outputs_dir, const char *reviewer, char **sheets,
+                            int n_sheets, long long *n_recorded, relief_error *err);
+
+relief_status review_status(const char *outputs_dir, review_status_report *out, relief_error *err);
+void review_status_free(review_status_report *r);
+
+/* For filings: whether OUTPUTS/review.sqlite exists. */
+bool review_store_exists(const char *outputs_dir);
+
+/* One approved item: the person (CII_NUMBER, else SUBJECT_ID) and court case
+ * (first 6 characters of CNT_ORDER). */
+typedef struct {
+  char person[64];
+  char court_case[16];
+  char item[16];
+} review_approved;
+
+/* Lists the items whose latest decision is Approve, in item order. *items is
+ * malloc'ed (free it); *n gets the count. */
+relief_status review_approved_items(const char *outputs_dir, review_approved **items, size_t *n,
+                                    relief_error *err);
+
+/* The file name for an agency's sheet: letters, digits, '-' and '_' kept,
+ * everything else '_' (never empty). */
+void review_sanitize_name(const char *agency, char *out, size_t cap);
+
+/* Formula-injection guard for free-text CSV cells: whether a cell starting
+ * with = + - @ TAB or CR gets a leading apostrophe. */
+bool review_cell_needs_guard(const char *s);
+
+/* ---- internal to engine/review ---- */
+#ifdef RELIEF_REVIEW_INTERNAL
+#include <sqlite3.h>
+/* The columns of an exported sheet, in order. */
+enum {
+  RV_COL_ITEM,
+  RV_COL_AGENCY,
+  RV_COL_NAME,
+  RV_COL_DOB,
+  RV_COL_CII,
+  RV_COL_SUBJECT,
+  RV_COL_CASE,
+  RV_COL_COUNTS,
+  RV_COL_PROPOSED,
+  RV_COL_REASON,
+  RV_COL_DECISION,
+  RV_COL_NOTES,
+  RV_COL_COUNT
+};
+extern const char *const review_sheet_columns[RV_COL_COUNT];
+/* Whether a column holds free text (guarded against formulas in CSV). */
+bool review_column_free_text(int col);
+/* Opens OUTPUTS/review.sqlite read-write (never following a symlink). */
+relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_error *err);
+relief_status review_sql_error(sqlite3 *db, const char *path, relief_error *err);
+#endif
+
+#endif

@@ -1,0 +1,475 @@
+/*
+ * store.c — OUTPUTS/review.sqlite: items built from a bundle and an
+ * append-only decisions table (each row: item, decision, notes, the
+ * previous decision and notes, reviewer, UTC time, sheet). An item's
+ * current decision is its latest row; nothing is updated or deleted.
+ * The store is made under a temporary name (mode 0600) and renamed into
+ * place; it is opened without following symlinks.
+ */
+#define RELIEF_REVIEW_INTERNAL
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/input.h"
+#include "rules/rules.h"
+#include "common/alloc.h"
+#include "review/review.h"
+
+const char *const review_sheet_columns[RV_COL_COUNT] = {
+    "Item",   "Agency",          "Name",   "Date of Birth", "CII",   "Subject ID", "Case Number",
+    "Counts", "Proposed Relief", "Reason", "Decision",      "Notes",
+};
+
+bool review_column_free_text(int col) {
+  return col == RV_COL_AGENCY || col == RV_COL_NAME || col == RV_COL_COUNTS ||
+         col == RV_COL_PROPOSED || col == RV_COL_REASON || col == RV_COL_NOTES;
+}
+
+static const char schema[] =
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE items(id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL CHECK(kind IN ('relief','hand_review')),"
+    " person TEXT NOT NULL, case_key TEXT NOT NULL, agency TEXT NOT NULL,"
+    " name TEXT NOT NULL, dob TEXT NOT NULL, cii TEXT NOT NULL, subject_id TEXT NOT NULL,"
+    " case_number TEXT NOT NULL, counts TEXT NOT NULL, proposed TEXT NOT NULL,"
+    " reason TEXT NOT NULL, court TEXT NOT NULL, felony INTEGER NOT NULL, section TEXT NOT NULL);"
+    "CREATE INDEX items_case ON items(kind, person, case_key);"
+    "CREATE TABLE decisions(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " item TEXT NOT NULL REFERENCES items(id),"
+    " decision TEXT NOT NULL CHECK(decision IN ('Approve','Deny','Hold')),"
+    " notes TEXT NOT NULL, previous_decision TEXT, previous_notes TEXT,"
+    " reviewer TEXT NOT NULL, decided_at TEXT NOT NULL, sheet TEXT NOT NULL);"
+    "CREATE INDEX decisions_item ON decisions(item, id);"
+    /* the audit trail is append-only */
+    "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions"
+    " BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;"
+    "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions"
+    " BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;";
+
+relief_status review_sql_error(sqlite3 *db, const char *path, relief_error *err) {
+  return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store: %s",
+                          db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static void store_path(const char *dir, char *out, size_t cap) {
+  snprintf(out, cap, "%s/%s", dir, REVIEW_STORE_NAME);
+}
+
+bool review_store_exists(const char *outputs_dir) {
+  char path[4096];
+  store_path(outputs_dir, path, sizeof path);
+  struct stat st;
+  return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_error *err) {
+  char path[4096];
+  store_path(outputs_dir, path, sizeof path);
+  *db = NULL;
+  struct stat st;
+  if (lstat(path, &st) != 0)
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "no review store: run `relief review init` first");
+  if (!S_ISREG(st.st_mode))
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
+  if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+    relief_status s = review_sql_error(*db, path, err);
+    sqlite3_close(*db);
+    *db = NULL;
+    return s;
+  }
+  sqlite3_busy_timeout(*db, 5000);
+  sqlite3_exec(*db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+  return RELIEF_OK;
+}
+
+/* ---- init ---- */
+
+typedef struct {
+  int subject, cii, name, dob, cnt_order, ori, offense, comment, conv_stat, toc, case_number,
+      determination, reason;
+} bundle_cols;
+
+static int col_index(review_csv_reader *r, const char *name) {
+  for (int i = 0; i < r->n_fields; i++)
+    if (!strcmp(r->fields[i], name)) return i;
+  return -1;
+}
+
+static relief_status header_cols(review_csv_reader *r, const char *path, bundle_cols *c,
+                                 relief_error *err) {
+  struct {
+    int *slot;
+    const char *name;
+  } want[] = {{&c->subject, "SUBJECT_ID"},
+              {&c->cii, "CII_NUMBER"},
+              {&c->name, "PRI_NAME"},
+              {&c->dob, "PRI_DOB"},
+              {&c->cnt_order, "CNT_ORDER"},
+              {&c->ori, "STP_ORI_DESCR"},
+              {&c->offense, "OFFENSE_DESCR"},
+              {&c->comment, "COMMENT_TEXT"},
+              {&c->conv_stat, "CONV_STAT_DESCR"},
+              {&c->toc, "OFFENSE_TOC"},
+              {&c->case_number, "Case Number"},
+              {&c->determination, "Eligibility Determination"},
+              {&c->reason, "Eligibility Reason"}};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    *want[i].slot = col_index(r, want[i].name);
+    if (*want[i].slot < 0)
+      return relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", want[i].name);
+  }
+  return RELIEF_OK;
+}
+
+typedef struct {
+  sqlite3 *db;
+  sqlite3_stmt *find, *insert, *update;
+  const review_routing *rt;
+  long long seq;
+} init_ctx;
+
+/* Appends `add` to a "; "-joined list unless already there. */
+static char *join_unique(const char *list, const char *add) {
+  if (!*add) return xstrdup(list);
+  if (!*list) return xstrdup(add);
+  size_t n = strlen(add);
+  for (const char *p = list; (p = strstr(p, add)); p++)
+    if ((p == list || (p >= list + 2 && p[-2] == ';')) && (p[n] == 0 || p[n] == ';'))
+      return xstrdup(list);
+  char *out = xmalloc(strlen(list) + n + 3);
+  sprintf(out, "%s; %s", list, add);
+  return out;
+}
+
+static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_cols *c,
+                             const char *kind, const char *path, relief_error *err) {
+  char **f = r->fields;
+  const char *cii = f[c->cii], *subject = f[c->subject];
+  const char *person = *cii ? cii : subject;
+  char case_key[8];
+  snprintf(case_key, sizeof case_key, "%.6s", f[c->cnt_order]);
+  size_t cs_n;
+  bool from_comment;
+  const char *cs = relief_code_section(f[c->offense], strlen(f[c->offense]), f[c->comment],
+                                       strlen(f[c->comment]), &cs_n, &from_comment);
+  char section[256];
+  snprintf(section, sizeof section, "%.*s", (int)(cs_n < 255 ? cs_n : 255), cs ? cs : "");
+  /* trim */
+  size_t sl = strlen(section);
+  while (sl && section[sl - 1] == ' ') section[--sl] = 0;
+  char *sec = section;
+  while (*sec == ' ') sec++;
+  bool felony =
+      !strcmp(f[c->conv_stat], "FELONY") || (!*f[c->conv_stat] && !strcmp(f[c->toc], "F"));
+  int rc;
+  if (!strcmp(kind, "relief")) {
+    sqlite3_reset(x->find);
+    sqlite3_bind_text(x->find, 1, person, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(x->find, 2, case_key, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(x->find);
+    if (rc == SQLITE_ROW) { /* another count of the same case */
+      char *counts = join_unique((const char *)sqlite3_column_text(x->find, 1), sec);
+      char *proposed =
+          join_unique((const char *)sqlite3_column_text(x->find, 2), f[c->determination]);
+      char *reason = join_unique((const char *)sqlite3_column_text(x->find, 3), f[c->reason]);
+      char *cases = join_unique((const char *)sqlite3_column_text(x->find, 4), f[c->case_number]);
+      int fel = sqlite3_column_int(x->find, 5) || felony;
+      sqlite3_reset(x->update);
+      sqlite3_bind_text(x->update, 1, counts, -1, free);
+      sqlite3_bind_text(x->update, 2, proposed, -1, free);
+      sqlite3_bind_text(x->update, 3, reason, -1, free);
+      sqlite3_bind_text(x->update, 4, cases, -1, free);
+      sqlite3_bind_int(x->update, 5, fel);
+      sqlite3_bind_text(x->update, 6, (const char *)sqlite3_column_text(x->find, 0), -1,
+                        SQLITE_TRANSIENT);
+      if (sqlite3_step(x->update) != SQLITE_DONE) return review_sql_error(x->db, path, err);
+      return RELIEF_OK;
+    }
+    if (rc != SQLITE_DONE) return review_sql_error(x->db, path, err);
+  }
+  const char *agency = review_route_match(x->rt, f[c->ori], felony, sec);
+  char id[32];
+  snprintf(id, sizeof id, "I%06lld", ++x->seq);
+  sqlite3_stmt *s = x->insert;
+  sqlite3_reset(s);
+  const char *vals[] = {
+      id,           kind,      person,  case_key,          agency, f[c->name],
+      f[c->dob],    cii,       subject, f[c->case_number], sec,    f[c->determination],
+      f[c->reason], f[c->ori], sec};
+  for (int i = 0; i < 15; i++) sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 16, x->seq);
+  sqlite3_bind_int(s, 17, felony);
+  if (sqlite3_step(s) != SQLITE_DONE) return review_sql_error(x->db, path, err);
+  return RELIEF_OK;
+}
+
+static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_review,
+                                      relief_error *err) {
+  relief_input in = {0};
+  relief_status st = relief_input_open(&in, path, err);
+  if (st) return st == RELIEF_E_IO ? RELIEF_E_DATA : st;
+  review_csv_reader r;
+  review_csv_init(&r, in.data, in.size, path);
+  int got = review_csv_next(&r, err);
+  bundle_cols c;
+  if (got == 0) {
+    /* an empty file: no header, no rows */
+  } else if (got < 0 || (st = header_cols(&r, path, &c, err))) {
+    st = RELIEF_E_DATA;
+  } else {
+    while ((got = review_csv_next(&r, err)) == 1) {
+      const char *det = r.fields[c.determination];
+      if (hand_review)
+        st = add_row(x, &r, &c, "hand_review", path, err);
+      else if (!strcmp(det, "Eligible for Dismissal") || !strcmp(det, "Eligible for Reduction"))
+        st = add_row(x, &r, &c, "relief", path, err);
+      if (st) break;
+    }
+    if (got < 0) st = RELIEF_E_DATA;
+  }
+  review_csv_free(&r);
+  relief_input_close(&in);
+  return st;
+}
+
+static relief_status reroute(init_ctx *x, const char *path, relief_error *err) {
+  sqlite3_stmt *q = NULL, *u = NULL;
+  relief_status st = RELIEF_OK;
+  if (sqlite3_prepare_v2(x->db, "SELECT id, court, felony, section FROM items", -1, &q, NULL) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(x->db, "UPDATE items SET agency=?1 WHERE id=?2", -1, &u, NULL) !=
+          SQLITE_OK)
+    st = review_sql_error(x->db, path, err);
+  while (!st && sqlite3_step(q) == SQLITE_ROW) {
+    const char *agency =
+        review_route_match(x->rt, (const char *)sqlite3_column_text(q, 1),
+                           sqlite3_column_int(q, 2) != 0, (const char *)sqlite3_column_text(q, 3));
+    sqlite3_reset(u);
+    sqlite3_bind_text(u, 1, agency, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(u, 2, (const char *)sqlite3_column_text(q, 0), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(u) != SQLITE_DONE) st = review_sql_error(x->db, path, err);
+  }
+  sqlite3_finalize(q);
+  sqlite3_finalize(u);
+  return st;
+}
+
+static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
+                          long long *n_items, relief_error *err) {
+  *n_items = 0;
+  char path[4096], results[4096], hand[4096];
+  store_path(outputs_dir, path, sizeof path);
+  snprintf(results, sizeof results, "%s/Prop64_Results.csv", outputs_dir);
+  if (!file_exists(results)) {
+    snprintf(results, sizeof results, "%s/All_Results.csv", outputs_dir);
+    if (!file_exists(results)) {
+      snprintf(results, sizeof results, "%s/Prop64_Results.csv", outputs_dir);
+      return relief_error_set(err, RELIEF_E_DATA, results, 0, -1,
+                              "bundle file missing (neither Prop64_Results.csv nor "
+                              "All_Results.csv in the outputs folder)");
+    }
+  }
+  snprintf(hand, sizeof hand, "%s/Hand_Review.csv", outputs_dir);
+  if (!file_exists(hand))
+    return relief_error_set(err, RELIEF_E_DATA, hand, 0, -1,
+                            "bundle file missing: make the bundle with --review-files");
+  review_routing rt;
+  relief_status st = review_routing_load(routing_path, &rt, err);
+  if (st) return st;
+
+  struct stat sb;
+  if (lstat(path, &sb) == 0) {
+    if (!S_ISREG(sb.st_mode)) {
+      review_routing_free(&rt);
+      return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
+    }
+    if (!force) {
+      sqlite3 *old = NULL;
+      long long decided = -1;
+      if (sqlite3_open_v2(path, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
+          SQLITE_OK) {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(old, "SELECT COUNT(*) FROM decisions", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+          decided = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+      }
+      sqlite3_close(old);
+      if (decided != 0) {
+        review_routing_free(&rt);
+        return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                                "review store already has decisions; --force replaces it "
+                                "(its decisions are lost)");
+      }
+    }
+  }
+
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX.tmp", outputs_dir, REVIEW_STORE_NAME);
+  int fd = mkstemps(tmp, 4); /* mode 0600, O_EXCL */
+  if (fd < 0) {
+    review_routing_free(&rt);
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s",
+                            strerror(errno));
+  }
+  close(fd);
+  init_ctx x = {.rt = &rt};
+  if (sqlite3_open_v2(tmp, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+          SQLITE_OK ||
+      sqlite3_exec(x.db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec(x.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(x.db,
+                         "SELECT id, counts, proposed, reason, case_number, felony FROM items"
+                         " WHERE kind='relief' AND person=?1 AND case_key=?2",
+                         -1, &x.find, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(x.db,
+                         "INSERT INTO items(id, kind, person, case_key, agency, name, dob, cii,"
+                         " subject_id, case_number, counts, proposed, reason, court, section,"
+                         " seq, felony) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                         "?15,?16,?17)",
+                         -1, &x.insert, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(x.db,
+                         "UPDATE items SET counts=?1, proposed=?2, reason=?3, case_number=?4,"
+                         " felony=?5 WHERE id=?6",
+                         -1, &x.update, NULL) != SQLITE_OK) {
+    st = review_sql_error(x.db, path, err);
+  } else {
+    st = read_bundle_file(&x, results, false, err);
+    /* a case's route is decided on all its counts (felony if any is) */
+    if (!st) st = reroute(&x, path, err);
+    if (!st) st = read_bundle_file(&x, hand, true, err);
+    if (!st) {
+      sqlite3_stmt *m = NULL;
+      sqlite3_prepare_v2(x.db,
+                         "INSERT INTO meta VALUES('format','relief-review 1'),"
+                         "('routing', ?1)",
+                         -1, &m, NULL);
+      sqlite3_bind_text(m, 1, routing_path ? routing_path : "", -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(m) != SQLITE_DONE) st = review_sql_error(x.db, path, err);
+      sqlite3_finalize(m);
+    }
+    if (!st && sqlite3_exec(x.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+      st = review_sql_error(x.db, path, err);
+  }
+  sqlite3_finalize(x.find);
+  sqlite3_finalize(x.insert);
+  sqlite3_finalize(x.update);
+  if (sqlite3_close(x.db) != SQLITE_OK && !st) st = review_sql_error(NULL, path, err);
+  review_routing_free(&rt);
+  if (!st) {
+    chmod(tmp, 0600);
+    if (rename(tmp, path) != 0)
+      st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot rename the review store: %s",
+                            strerror(errno));
+  }
+  if (st)
+    unlink(tmp);
+  else
+    *n_items = x.seq;
+  return st;
+}
+
+/* ---- status and approved items ---- */
+
+static void count_into(review_counts *c, const char *decision) {
+  c->items++;
+  if (!decision)
+    c->pending++;
+  else if (!strcmp(decision, "Approve"))
+    c->approved++;
+  else if (!strcmp(decision, "Deny"))
+    c->denied++;
+  else if (!strcmp(decision, "Hold"))
+    c->held++;
+}
+
+#define LATEST_DECISION "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
+
+relief_status review_status(const char *outputs_dir, review_status_report *out, relief_error *err) {
+  memset(out, 0, sizeof *out);
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT agency, " LATEST_DECISION " FROM items i ORDER BY agency, seq",
+                         -1, &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    sqlite3_close(db);
+    return st;
+  }
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *agency = (const char *)sqlite3_column_text(q, 0);
+    const char *decision = (const char *)sqlite3_column_text(q, 1);
+    if (!out->n_agencies || strcmp(out->by_agency[out->n_agencies - 1].agency, agency)) {
+      review_agency_counts *a = xrealloc(out->by_agency, (size_t)(out->n_agencies + 1) * sizeof *a);
+      if (!a) abort();
+      out->by_agency = a;
+      memset(&a[out->n_agencies], 0, sizeof *a);
+      snprintf(a[out->n_agencies].agency, sizeof a->agency, "%s", agency);
+      out->n_agencies++;
+    }
+    count_into(&out->by_agency[out->n_agencies - 1].c, decision);
+    count_into(&out->total, decision);
+  }
+  if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  if (st) review_status_free(out);
+  return st;
+}
+
+void review_status_free(review_status_report *r) {
+  free(r->by_agency);
+  memset(r, 0, sizeof *r);
+}
+
+relief_status review_approved_items(const char *outputs_dir, review_approved **items, size_t *n,
+                                    relief_error *err) {
+  *items = NULL;
+  *n = 0;
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, person, case_key FROM items i WHERE " LATEST_DECISION
+                         " = 'Approve' ORDER BY seq",
+                         -1, &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    sqlite3_close(db);
+    return st;
+  }
+  size_t cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 64;
+      review_approved *a = xrealloc(*items, cap * sizeof *a);
+      if (!a) abort();
+      *items = a;
+    }
+    review_approved *a = &(*items)[(*n)++];
+    snprintf(a->item, sizeof a->item, "%s", (const char *)sqlite3_column_text(q, 0));
+    snprintf(a->person, sizeof a->person, "%s", (const char *)sqlite3_column_text(q, 1));
+    snprintf(a->court_case, sizeof a->court_case, "%s", (const char *)sqlite3_column_text(q, 2));
+  }
+  if (rc != SQLITE_DONE) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    free(*items);
+    *items = NULL;
+    *n = 0;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `relief review`: a Los Angeles set from relief-gen,
+a run with --review-files, routing by felony to two agencies, init, export
+as CSV and XLSX, import of edited sheets (CSV, XLSX with inline and shared
+strings), exact status counts, refused tampered sheets that record nothing,
+the audit trail's previous values, the store's integrity and privacy of
+messages.  Standard library only."""
+import csv
+import io
+import json
+import os
+import re
+import sqlite3
+import sys
+import zipfile
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
+
+csv.field_size_limit(1 << 30)
+H = e2etools.Harness()
+S = {}  # state shared by the cases, in order
+
+COLUMNS = ["Item", "Agency", "Name", "Date of Birth", "CII", "Subject ID", "Case Number", "Counts",
+           "Proposed Relief", "Reason", "Decision", "Notes"]
+
+
+def relief(*args):
+    rc, out, err, _ = e2etools.run([S["relief"], "review", *args])
+    return rc, out, err
+
+
+def ok(*args):
+    rc, out, err = relief(*args)
+    assert rc == 0, f"review {args[0]} exited {rc}: {err[-800:]}"
+    return out
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def col_letter(i):
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def write_xlsx(path, rows, shared):
+    """A minimal workbook: inline strings, or shared strings when shared."""
+    strings, index = [], {}
+    body = []
+    for r, row in enumerate(rows, 1):
+        cells = []
+        for c, v in enumerate(row):
+            if v == "":
+                continue
+            ref = f"{col_letter(c)}{r}"
+            if shared:
+                if v not in index:
+                    index[v] = len(strings)
+                    strings.append(v)
+                cells.append(f'<c r="{ref}" t="s"><v>{index[v]}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(v)}</t></is></c>')
+        body.append(f'<row r="{r}">{"".join(cells)}</row>')
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", f"<workbook {ns}><sheets/></workbook>")
+        z.writestr("xl/worksheets/sheet1.xml",
+                   f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'
+                   + "".join(body) + "</sheetData></worksheet>")
+        if shared:
+            z.writestr("xl/sharedStrings.xml",
+                       f'<sst {ns} count="{len(strings)}">'
+                       + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings) + "</sst>")
+
+
+def db():
+    return sqlite3.connect(os.path.join(S["out"], "review.sqlite"))
+
+
+def n_decisions():
+    with db() as c:
+        return c.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+
+
+def status():
+    return json.loads(ok("status", "--outputs=" + S["out"], "--json"))
+
+
+def is_felony(r):
+    stat = r["CONV_STAT_DESCR"]
+    return stat == "FELONY" or (stat == "" and r["OFFENSE_TOC"] == "F")
+
+
+def start(args, work):
+    S["relief"], S["work"] = args.relief, work
+    data = os.path.join(work, "data")
+    rc, _, err, _ = e2etools.run([args.gen, "--people", "600", "--seed", "11", "--counties",
+                                  "LOS ANGELES", "--out", data])
+    assert rc == 0, err
+    S["input"] = os.path.join(data, "LOS_ANGELES.dat")
+    S["options"] = os.path.join(work, "options.json")
+    json.dump({"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
+               "additionalRelief": {"subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
+                                    "yearsSinceConvictionThreshold": 10}}, open(S["options"], "w"))
+    S["out"] = os.path.join(work, "out")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(args.relief, [S["input"]], S["out"], S["options"],
+                                                   "LOS ANGELES", extra=["--review-files"]))
+    assert rc == 0, err
+    S["routing"] = os.path.join(work, "routing.json")
+    json.dump({"default": "Misdemeanor Unit", "routes": [{"agency": "Felony Unit", "felony": True}]},
+              open(S["routing"], "w"))
+
+
+@H.case
+def init_refuses_a_bundle_without_hand_review_and_bad_routing():
+    plain = os.path.join(S["work"], "plain")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], plain, S["options"],
+                                                   "LOS ANGELES"))
+    assert rc == 0, err
+    rc, _, err = relief("init", "--outputs=" + plain)
+    assert rc == 2 and "Hand_Review.csv" in err, (rc, err)
+    assert not os.path.exists(os.path.join(plain, "review.sqlite"))
+    for bad, key in ((
+            {"default": "X", "routes": [{"agency": "A", "courts": "P"}]}, "courts"),
+            ({"routes": [{"felony": True}]}, "agency"),
+            ({"routes": [{"agency": "A", "felony": "yes"}]}, "felony"),
+            ({"default": ["X"]}, "default")):
+        path = os.path.join(S["work"], "bad_routing.json")
+        json.dump(bad, open(path, "w"))
+        rc, _, err = relief("init", "--outputs=" + S["out"], "--routing=" + path)
+        assert rc == 1 and key in err, (bad, rc, err)
+    assert not os.path.exists(os.path.join(S["out"], "review.sqlite"))
+
+
+@H.case
+def init_makes_one_item_per_case_and_hand_review_row_routed_by_felony():
+    ok("init", "--outputs=" + S["out"], "--routing=" + S["routing"])
+    store = os.path.join(S["out"], "review.sqlite")
+    assert os.stat(store).st_mode & 0o777 == 0o600
+    with open(os.path.join(S["out"], "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    groups = {}
+    for r in rows:
+        if r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction"):
+            key = (r["CII_NUMBER"] or r["SUBJECT_ID"], r["CNT_ORDER"][:6])
+            groups[key] = groups.get(key, False) or is_felony(r)
+    with open(os.path.join(S["out"], "Hand_Review.csv"), newline="", encoding="utf-8") as f:
+        hand = list(csv.DictReader(f))
+    felonies = sum(groups.values()) + sum(is_felony(r) for r in hand)
+    total = len(groups) + len(hand)
+    s = status()
+    assert list(s.keys()) == ["items", "pending", "approved", "denied", "held", "byAgency"], s.keys()
+    assert s["items"] == s["pending"] == total, (s, total)
+    assert s["approved"] == s["denied"] == s["held"] == 0
+    assert s["byAgency"]["Felony Unit"]["items"] == felonies, (s, felonies)
+    assert s["byAgency"]["Misdemeanor Unit"]["items"] == total - felonies
+    assert felonies > 3 and total - felonies > 3, (felonies, total)
+    with db() as c:
+        ids = [r[0] for r in c.execute("SELECT id FROM items ORDER BY seq")]
+    assert ids == ["I%06d" % i for i in range(1, total + 1)]
+    S["total"], S["felonies"] = total, felonies
+    return f"{total} items, {felonies} felony"
+
+
+@H.case
+def export_csv_one_sheet_per_agency():
+    to = os.path.join(S["work"], "sheets")
+    ok("export", "--outputs=" + S["out"], "--to=" + to, "--format=csv")
+    assert sorted(os.listdir(to)) == ["Felony_Unit.csv", "Misdemeanor_Unit.csv"], os.listdir(to)
+    for name, agency in (("Felony_Unit.csv", "Felony Unit"), ("Misdemeanor_Unit.csv", "Misdemeanor Unit")):
+        path = os.path.join(to, name)
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        rows = read_csv(path)
+        assert rows[0] == COLUMNS, rows[0]
+        assert all(r[1] == agency and r[10] == "" for r in rows[1:])
+        assert all(re.fullmatch(r"I\d{6}", r[0]) for r in rows[1:])
+    S["fel"] = read_csv(os.path.join(to, "Felony_Unit.csv"))
+    S["mis"] = read_csv(os.path.join(to, "Misdemeanor_Unit.csv"))
+    assert len(S["fel"]) - 1 == S["felonies"] and len(S["mis"]) - 1 == S["total"] - S["felonies"]
+    only = os.path.join(S["work"], "only")
+    ok("export", "--outputs=" + S["out"], "--to=" + only, "--format=csv", "--agency=Felony Unit")
+    assert os.listdir(only) == ["Felony_Unit.csv"]
+
+
+@H.case
+def export_xlsx_is_a_workbook_with_text_ids():
+    to = os.path.join(S["work"], "xlsx")
+    ok("export", "--outputs=" + S["out"], "--to=" + to, "--format=xlsx")
+    assert sorted(os.listdir(to)) == ["Felony_Unit.xlsx", "Misdemeanor_Unit.xlsx"]
+    path = os.path.join(to, "Felony_Unit.xlsx")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        assert "xl/workbook.xml" in names and "xl/worksheets/sheet1.xml" in names
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<pane" in sheet and 'state="frozen"' in sheet, "header row not frozen"
+    assert "<autoFilter" in sheet
+    cii_cells = re.findall(r'<c r="E(\d+)"([^>]*)>', sheet)
+    assert len(cii_cells) >= 2
+    for row, attrs in cii_cells:
+        assert 't="s"' in attrs or 't="inlineStr"' in attrs, (row, attrs)
+    # the workbook reads back (through import) as the CSV sheet: nothing to record
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=xlsx-check", path)
+    assert "recorded 0 decision" in out, out
+    assert n_decisions() == 0
+
+
+def decide(rows, plan):
+    """A copy of rows with Decision/Notes set: plan maps data-row index to
+    (decision, notes)."""
+    rows = [list(r) for r in rows]
+    for i, (d, n) in plan.items():
+        rows[i + 1][10], rows[i + 1][11] = d, n
+    return rows
+
+
+@H.case
+def import_edited_sheets_and_status_counts_exactly():
+    fel = decide(S["fel"], {0: ("Approve", "ok"), 1: ("approve", ""), 2: ("DENY", "prior record"),
+                            3: ("Hold", "=HYPERLINK(\"http://x\")")})
+    mis = decide(S["mis"], {0: ("Approve", ""), 1: ("Deny", ""), 2: (" hold ", "check DOB")})
+    a = os.path.join(S["work"], "fel_edit.csv")
+    write_csv(a, fel)
+    b = os.path.join(S["work"], "mis_edit.xlsx")
+    write_xlsx(b, mis, shared=False)
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=alice", a, b)
+    assert "recorded 7 decision" in out, out
+    s = status()
+    want = {"items": S["total"], "pending": S["total"] - 7, "approved": 3, "denied": 2, "held": 2}
+    assert {k: s[k] for k in want} == want, s
+    assert s["byAgency"]["Felony Unit"] == {"items": S["felonies"], "pending": S["felonies"] - 4,
+                                            "approved": 2, "denied": 1, "held": 1}, s
+    assert s["byAgency"]["Misdemeanor Unit"]["approved"] == 1
+    assert s["byAgency"]["Misdemeanor Unit"]["held"] == 1
+    # the same sheets again add nothing
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=alice", a, b)
+    assert "recorded 0 decision" in out and n_decisions() == 7, out
+    with db() as c:
+        rows = c.execute("SELECT decision, reviewer, decided_at, previous_decision FROM decisions").fetchall()
+    assert all(r[1] == "alice" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r[2]) and r[3] is None
+               for r in rows), rows
+    S["fel_edit"] = fel
+
+
+@H.case
+def formula_cells_are_neutralised_in_csv_and_round_trip():
+    to = os.path.join(S["work"], "sheets2")
+    ok("export", "--outputs=" + S["out"], "--to=" + to, "--format=csv", "--agency=Felony Unit")
+    rows = read_csv(os.path.join(to, "Felony_Unit.csv"))
+    assert rows[4][11] == "'=HYPERLINK(\"http://x\")", rows[4]
+    assert rows[1][10] == "Approve" and rows[3][10] == "Deny" and rows[4][10] == "Hold"
+    assert all(not r[4].startswith("'") for r in rows[1:])  # ids never prefixed
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=bob", os.path.join(to, "Felony_Unit.csv"))
+    assert "recorded 0 decision" in out, out
+
+
+@H.case
+def changes_keep_previous_values():
+    fel = decide(S["fel_edit"], {0: ("Deny", "changed my mind"), 2: ("", "")})
+    path = os.path.join(S["work"], "fel_change.xlsx")
+    write_xlsx(path, fel, shared=True)
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=carol", path)
+    assert "recorded 1 decision" in out, out  # a blank Decision records nothing
+    item = fel[1][0]
+    with db() as c:
+        trail = c.execute("SELECT decision, notes, previous_decision, previous_notes, reviewer"
+                          " FROM decisions WHERE item=? ORDER BY id", (item,)).fetchall()
+    assert trail == [("Approve", "ok", None, None, "alice"),
+                     ("Deny", "changed my mind", "Approve", "ok", "carol")], trail
+    s = status()
+    assert (s["approved"], s["denied"], s["held"]) == (2, 3, 2), s
+
+
+@H.case
+def tampered_sheets_are_refused_whole():
+    before = n_decisions()
+    good = decide(S["fel"], {5: ("Approve", "")})
+    cases = []
+    t = decide(good, {6: ("Approve", "")})
+    t[7][2] = "SOMEONE,ELSE"
+    cases.append(("changed_name.csv", t, "Name", 8))
+    t = decide(good, {6: ("Hold", "")})
+    t[7][6] = "999"
+    cases.append(("changed_case.csv", t, "Case Number", 8))
+    t = decide(good, {})
+    t[3][0] = "I999999"
+    cases.append(("unknown_item.csv", t, "Item", 4))
+    t = decide(good, {6: ("Maybe", "")})
+    cases.append(("bad_decision.csv", t, "Decision", 8))
+    t = decide(good, {})
+    t[2][4] = "1"
+    cases.append(("changed_cii.csv", t, "CII", 3))
+    good_path = os.path.join(S["work"], "good.csv")
+    write_csv(good_path, good)
+    names = {r[2] for r in S["fel"][1:] + S["mis"][1:]}
+    for name, rows, column, line in cases:
+        path = os.path.join(S["work"], name)
+        write_csv(path, rows)
+        # a good sheet first: the bad one still refuses everything
+        rc, out, err = relief("import", "--outputs=" + S["out"], "--reviewer=mallory", good_path, path)
+        assert rc == 2, (name, rc, err)
+        assert name in err and f"row {line}" in err and column in err, (name, err)
+        assert not any(n and n in err + out for n in names), "a name was printed"
+        assert n_decisions() == before, name
+    xl = os.path.join(S["work"], "changed_name.xlsx")
+    write_xlsx(xl, cases[0][1], shared=True)
+    rc, _, err = relief("import", "--outputs=" + S["out"], "--reviewer=mallory", xl)
+    assert rc == 2 and "changed_name.xlsx" in err and "row 8" in err, err
+    assert n_decisions() == before
+    return f"{len(cases) + 1} sheets refused"
+
+
+@H.case
+def store_integrity_and_reinit_rules():
+    with db() as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        try:
+            c.execute("UPDATE decisions SET decision='Approve'")
+            raise AssertionError("decisions were updatable")
+        except sqlite3.DatabaseError:
+            pass
+    rc, _, err = relief("init", "--outputs=" + S["out"], "--routing=" + S["routing"])
+    assert rc == 1 and "--force" in err, (rc, err)
+    assert n_decisions() > 0
+    ok("init", "--outputs=" + S["out"], "--force")
+    s = status()
+    assert s["items"] == s["pending"] == S["total"] and list(s["byAgency"]) == ["District Attorney"], s
+    assert os.stat(os.path.join(S["out"], "review.sqlite")).st_mode & 0o777 == 0o600
+
+
+@H.case
+def missing_store_and_usage():
+    rc, _, err = relief("status", "--outputs=" + os.path.join(S["work"], "nowhere"))
+    assert rc == 1 and "review init" in err, (rc, err)
+    rc, _, _ = relief("export", "--outputs=" + S["out"], "--to=" + S["work"], "--format=ods")
+    assert rc == 1
+    rc, _, _ = relief("import", "--outputs=" + S["out"], "--reviewer=x")
+    assert rc == 1
+    rc, _, _ = relief("frobnicate")
+    assert rc == 1
+
+
+def main():
+    ap = H.parser(__doc__, tools=("relief", "gen"))
+    return H.main(ap, "relief-review-", start)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
