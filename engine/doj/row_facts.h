@@ -1,8 +1,8 @@
 /*
- * doj/row_facts.h — one DOJ row as the decision needs it: a compact record
+ * doj/row_facts.h — one DOJ row as the decision needs it: the compact record
  * (dates as day numbers, hashes of CNT_ORDER, flags for convicted, felony,
  * court action, registration, death notice, sentence length) instead of 95
- * strings, plus the few strings the caller interns or stores.
+ * strings, and the helpers that read field values as the reference did.
  */
 #ifndef RELIEF_DOJ_ROW_FACTS_H
 #define RELIEF_DOJ_ROW_FACTS_H
@@ -49,19 +49,6 @@ void field_scratch_free(field_scratch *s);
 
 /* The value of a field: a view into the text, or unescaped into s. */
 const char *field_value(const relief_field *f, field_scratch *s, size_t *len);
-
-/* The strings of a row the caller keeps: its code section and county
- * (convicted rows) and case number (court actions); len 0 = none. */
-typedef struct {
-  const char *section, *county, *ofn;
-  size_t section_len, county_len, ofn_len;
-} row_strings;
-
-/* Fills rec (person, class and county ids left 0) and out from the fields
- * of one parsed row. s holds four scratch buffers, so that every string in
- * out stays valid until the next call with the same s. */
-void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
-               row_strings *out);
 
 /* Go strconv.Atoi as the reference used it: sign, digits, saturating on
  * overflow; anything else is 0. */

@@ -43,6 +43,21 @@ typedef struct captured_row {
  * formatter (output/result_row.h), opaque here. */
 struct row_result;
 
+/* ---- a row's record (row_record.c) ---- */
+
+/* The strings of a row the caller keeps: its code section and county
+ * (convicted rows) and case number (court actions); len 0 = none. */
+typedef struct {
+  const char *section, *county, *ofn;
+  size_t section_len, county_len, ofn_len;
+} row_strings;
+
+/* Fills rec (person, class and county ids left 0) and out from the fields
+ * of one parsed row. s holds four scratch buffers, so that every string in
+ * out stays valid until the next call with the same s. */
+void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
+               row_strings *out);
+
 /* A piece of one input that parses on its own: a chunk of a mapped text, or
  * one zstd frame decompressed when needed. */
 #define SEGMENT_MAPPED (-1)
