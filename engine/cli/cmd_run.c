@@ -120,6 +120,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                 "[--redact --redact-key=FILE]",
                 env);
   if (parsed) return parsed > 0 ? 0 : 1;
+  cli_prepare_error_file(env, outputs, suffix); /* before anything else allocates */
   relief_error err = {0};
   bool configurable = !flow_name || !strcmp(flow_name, "configurable");
   if (!outputs || !inputs || !county || (configurable && !options_path)) {
@@ -206,7 +207,6 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   cfg.inputs = files;
   cfg.n_inputs = n_files;
   cli_progress progress;
-  cli_prepare_error_file(env, outputs, suffix);
   cli_progress_init(&progress);
   cfg.progress = cli_progress_update;
   cfg.progress_user = &progress;

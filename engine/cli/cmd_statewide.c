@@ -168,6 +168,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
                 "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
                 env);
   if (parsed) return parsed > 0 ? 0 : 1;
+  cli_prepare_error_file(env, outputs, NULL); /* before anything else allocates */
   relief_error err = {0};
   if (!inputs || !outputs || !options_path) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
@@ -219,7 +220,6 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   cfg.inputs = (const char *const *)files.items;
   cfg.n_inputs = files.n;
   cli_progress progress;
-  cli_prepare_error_file(env, outputs, NULL);
   cli_progress_init(&progress);
   cfg.progress = cli_progress_update;
   cfg.progress_user = &progress;

@@ -4,6 +4,7 @@
  * reference's gogen.err JSON in the drop-in). Returns the exit code.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -72,18 +73,22 @@ static void put(const char *s) {
   (void)ignored;
 }
 
-/* Runs on any thread when an allocation fails: the run's staging folder
- * goes, the error file is written with plain system calls (no allocation),
- * and the process ends with exit status 3. */
-static void on_out_of_memory(size_t size) {
-  (void)size;
+/* Ends the run with exit status 3 after removing its staging folder and
+ * writing the error file with plain system calls (no allocation). Only the
+ * first thread to get here does it; others wait for the exit. */
+static void fail_hard(const char *message) {
+  static atomic_flag busy = ATOMIC_FLAG_INIT;
+  if (atomic_flag_test_and_set(&busy))
+    for (;;) pause();
   publication_abort_all();
   put(oom_program[0] ? oom_program : "relief");
-  put(": out of memory\n");
+  put(": ");
+  put(message);
+  put("\n");
   if (oom_dir[0]) {
     static char text[512];
-    snprintf(text, sizeof text,
-             "{\"\":{\"errorType\":\"OTHER\",\"errorMessage\":\"out of memory\"}}");
+    snprintf(text, sizeof text, "{\"\":{\"errorType\":\"OTHER\",\"errorMessage\":\"%s\"}}",
+             message);
     mkdir(oom_dir, 0700); /* the run may not have made it yet */
     int dir_fd = open(oom_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd >= 0) {
@@ -107,6 +112,18 @@ static void on_out_of_memory(size_t size) {
   _exit(RELIEF_E_IO);
 }
 
+static void on_out_of_memory(size_t size) {
+  (void)size;
+  fail_hard("out of memory");
+}
+
+/* A library that ends the process itself (libgomp exits 1 when it cannot
+ * start a thread) does so in the middle of a run: it is a resource failure,
+ * exit 3, and the run's staging folder goes like on any other failure. */
+static void on_exit_during_run(void) {
+  if (publication_any_live()) fail_hard("out of memory or threads: a library ended the run");
+}
+
 /* SIGINT, SIGTERM, SIGHUP: nothing half-made stays behind, then the signal
  * takes its usual course. */
 static void on_stop_signal(int sig) {
@@ -127,6 +144,7 @@ void cli_install_handlers(void) {
       }
     }
   relief_set_oom_handler(on_out_of_memory);
+  atexit(on_exit_during_run);
   job_begin(); /* JSON read by the commands allocates through the policy too */
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

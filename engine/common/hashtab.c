@@ -47,6 +47,18 @@ static void intern_grow(relief_intern *t) {
   t->n_slots = n_slots;
 }
 
+uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len) {
+  uint64_t h = XXH3_64bits(s, len);
+  size_t mask = t->n_slots - 1, j = h & mask;
+  for (; t->slot_id[j]; j = (j + 1) & mask) {
+    if (t->slot_hash[j] != h) continue;
+    size_t id_len;
+    const char *other = relief_intern_str(t, t->slot_id[j] - 1, &id_len);
+    if (id_len == len && memcmp(other, s, len) == 0) return t->slot_id[j] - 1;
+  }
+  return UINT32_MAX;
+}
+
 uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len) {
   uint64_t h = XXH3_64bits(s, len);
   size_t mask = t->n_slots - 1, j = h & mask;

@@ -28,6 +28,9 @@ void relief_intern_free(relief_intern *t);
 /* The id of s (added if new). */
 uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len);
 
+/* The id of s, or UINT32_MAX when it is not there (never allocates). */
+uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len);
+
 /* The string of id (NUL-terminated) and its length. */
 static inline const char *relief_intern_str(const relief_intern *t, uint32_t id, size_t *len) {
   if (len) *len = t->offset[id + 1] - t->offset[id] - 1;

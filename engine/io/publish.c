@@ -102,6 +102,16 @@ static void remove_tree_at(int dir_fd, const char *name, int depth) {
   unlinkat(dir_fd, name, AT_REMOVEDIR);
 }
 
+/* A staging folder other threads may still be writing into (out of memory,
+ * a signal): removed again until it is gone. */
+static void remove_stage(int dir_fd, const char *name) {
+  for (int attempt = 0; attempt < 8; attempt++) {
+    remove_tree_at(dir_fd, name, 0);
+    struct stat st;
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  }
+}
+
 static bool is_real_dir_at(int dir_fd, const char *name) {
   struct stat st;
   return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
@@ -397,12 +407,18 @@ void publication_abort(publication *p) {
   if (p) publication_free(p);
 }
 
+bool publication_any_live(void) {
+  for (int i = 0; i < MAX_PUBLICATIONS; i++)
+    if (live[i]) return true;
+  return false;
+}
+
 void publication_abort_all(void) {
   for (int i = 0; i < MAX_PUBLICATIONS; i++) {
     publication *p = live[i];
     if (!p) continue;
     live[i] = NULL;
-    if (p->stage_name[0]) remove_tree_at(p->dir_fd, p->stage_name, 0);
+    if (p->stage_name[0]) remove_stage(p->dir_fd, p->stage_name);
     if (p->lock_fd >= 0) unlinkat(p->dir_fd, LOCK_NAME, 0);
   }
 }
@@ -425,6 +441,15 @@ static int final_kind(publication *p, const char *relpath) {
 relief_status publication_commit(publication *p, const char *const *previous, size_t n_previous,
                                  relief_error *err) {
   relief_status st = RELIEF_OK;
+  /* everything that allocates happens before the first rename, so running
+   * out of memory can never leave a half-published bundle: a hash set of
+   * the new names keeps removing the old bundle linear in files */
+  relief_intern names = {0};
+  if (n_previous) {
+    relief_intern_init(&names);
+    for (size_t i = 0; i < p->n; i++)
+      relief_intern_get(&names, p->entries[i].relpath, strlen(p->entries[i].relpath));
+  }
   if (syncfs(p->stage_fd) != 0)
     st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot flush outputs: %s",
                           strerror(errno));
@@ -447,15 +472,10 @@ relief_status publication_commit(publication *p, const char *const *previous, si
       close(to);
     }
   }
-  /* the previous bundle's files that this one does not replace (a hash set
-   * of the new names keeps this linear in the number of files) */
-  relief_intern names;
-  relief_intern_init(&names);
-  for (size_t i = 0; i < p->n && n_previous; i++)
-    relief_intern_get(&names, p->entries[i].relpath, strlen(p->entries[i].relpath));
+  /* the previous bundle's files that this one does not replace */
   for (size_t k = 0; k < n_previous && !st; k++) {
     if (!valid_relpath(previous[k])) continue;
-    bool kept = relief_intern_get(&names, previous[k], strlen(previous[k])) < p->n;
+    bool kept = relief_intern_find(&names, previous[k], strlen(previous[k])) != UINT32_MAX;
     if (kept || final_kind(p, previous[k]) != 1) continue;
     const char *leaf;
     int parent = open_parent(p->dir_fd, previous[k], false, &leaf);
@@ -473,7 +493,7 @@ relief_status publication_commit(publication *p, const char *const *previous, si
       if (unlinkat(p->dir_fd, path, AT_REMOVEDIR) != 0) break;
     }
   }
-  relief_intern_free(&names);
+  if (n_previous) relief_intern_free(&names);
   if (!st && fsync(p->dir_fd) != 0)
     st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot sync output folder: %s",
                           strerror(errno));

@@ -11,6 +11,7 @@
 #ifndef RELIEF_IO_PUBLISH_H
 #define RELIEF_IO_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,9 @@ relief_status publication_commit(publication *p, const char *const *previous, si
 /* Removes the staging folder and the lock; the folder is as it was. p is
  * freed. Safe with NULL. */
 void publication_abort(publication *p);
+
+/* Whether a publication is open (begun, neither committed nor aborted). */
+bool publication_any_live(void);
 
 /* Aborts every publication of the process: for the out-of-memory and
  * signal handlers. Uses only async-signal-safe calls. */
