@@ -3,6 +3,7 @@
  * hash tables on XXH3. A run classifies each distinct code-section string
  * once and groups rows into people through these tables.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,27 +48,33 @@ static void intern_grow(relief_intern *t) {
   t->n_slots = n_slots;
 }
 
-uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len) {
-  uint64_t h = XXH3_64bits(s, len);
+/* The slot of s: where it is (*found) or where it would go. */
+static size_t probe(const relief_intern *t, const char *s, size_t len, uint64_t h, bool *found) {
   size_t mask = t->n_slots - 1, j = h & mask;
   for (; t->slot_id[j]; j = (j + 1) & mask) {
     if (t->slot_hash[j] != h) continue;
     size_t id_len;
     const char *other = relief_intern_str(t, t->slot_id[j] - 1, &id_len);
-    if (id_len == len && memcmp(other, s, len) == 0) return t->slot_id[j] - 1;
+    if (id_len == len && memcmp(other, s, len) == 0) {
+      *found = true;
+      return j;
+    }
   }
-  return UINT32_MAX;
+  *found = false;
+  return j;
+}
+
+uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len) {
+  bool found;
+  size_t j = probe(t, s, len, XXH3_64bits(s, len), &found);
+  return found ? t->slot_id[j] - 1 : UINT32_MAX;
 }
 
 uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len) {
   uint64_t h = XXH3_64bits(s, len);
-  size_t mask = t->n_slots - 1, j = h & mask;
-  for (; t->slot_id[j]; j = (j + 1) & mask) {
-    if (t->slot_hash[j] != h) continue;
-    size_t id_len;
-    const char *other = relief_intern_str(t, t->slot_id[j] - 1, &id_len);
-    if (id_len == len && memcmp(other, s, len) == 0) return t->slot_id[j] - 1;
-  }
+  bool found;
+  size_t j = probe(t, s, len, h, &found);
+  if (found) return t->slot_id[j] - 1;
   uint32_t id = (uint32_t)t->n++;
   if (t->text_len + len + 1 > t->text_cap) {
     while (t->text_len + len + 1 > t->text_cap) t->text_cap *= 2;

@@ -27,6 +27,16 @@
 #define LOCK_NAME ".relief.lock"
 #define MAX_PUBLICATIONS 16
 
+/* What getdents64 returns: used instead of readdir because the cleanup
+ * paths must not allocate (they run from the out-of-memory handler). */
+struct linux_dirent64 {
+  unsigned long long ino;
+  long long off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[];
+};
+
 typedef struct {
   char *relpath;
   uint64_t size;
@@ -83,13 +93,7 @@ static void remove_tree_at(int dir_fd, const char *name, int depth) {
     long n;
     while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
       for (long off = 0; off < n;) {
-        struct {
-          unsigned long long ino;
-          long long off;
-          unsigned short reclen;
-          unsigned char type;
-          char name[];
-        } *d = (void *)(buf + off);
+        const struct linux_dirent64 *d = (const void *)(buf + off);
         off += d->reclen;
         if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2]))) continue;
         found = true;
@@ -168,13 +172,7 @@ static void remove_stale_stages(publication *p) {
   long n;
   while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0 && n_names < 64)
     for (long off = 0; off < n && n_names < 64;) {
-      struct {
-        unsigned long long ino;
-        long long off;
-        unsigned short reclen;
-        unsigned char type;
-        char name[];
-      } *d = (void *)(buf + off);
+      const struct linux_dirent64 *d = (const void *)(buf + off);
       off += d->reclen;
       if (!strncmp(d->name, STAGE_PREFIX, strlen(STAGE_PREFIX)) && strlen(d->name) < 64)
         snprintf(names[n_names++], sizeof names[0], "%s", d->name);
