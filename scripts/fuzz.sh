@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(row_parser zstd_input options scanner_diff)
+[ ${#targets[@]} -gt 0 ] || targets=(row_parser zstd_input options scanner_diff review_sheet)
 
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELIEF_FUZZ=ON \
   -DRELIEF_TESTS=OFF -DRELIEF_WERROR=ON >/dev/null
