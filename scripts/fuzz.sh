@@ -3,7 +3,7 @@
 # each for SECONDS (default 20), starting from the seeds in fuzz/corpus/<name>
 # plus what earlier runs here found (build-fuzz/corpus/<name>). A crash leaves
 # its input in build-fuzz/artifacts/ and fails the script.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: row_parser zstd_input options scanner_diff)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: row_parser zstd_input options scanner_diff review_sheet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
