@@ -1,0 +1,382 @@
+/*
+ * job_mpi.c — relief_statewide across MPI ranks: each rank parses its share
+ * of the segments, decides the people of its partitions and writes its
+ * contiguous share of every county file; rank 0 appends the other ranks'
+ * shares in rank order (so the files are those of one process), writes the
+ * summaries from the reduced counts and alone holds the publication.
+ */
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/paths.h"
+#include "impact/impact.h"
+#include "job/job.h"
+#include "job/job_mpi.h"
+#include "output/output.h"
+#include "pipeline/exchange.h"
+
+/* Adds JSON b into a: numbers add, objects merge, the earliest date wins
+ * (as job_statewide.c does). */
+static void json_add(json_t *a, json_t *b) {
+  const char *key;
+  json_t *bv;
+  json_object_foreach(b, key, bv) {
+    json_t *av = json_object_get(a, key);
+    if (!av) {
+      json_object_set(a, key, bv);
+    } else if (json_is_integer(av) && json_is_integer(bv)) {
+      json_object_set_new(a, key, json_integer(json_integer_value(av) + json_integer_value(bv)));
+    } else if (json_is_real(av) || json_is_real(bv)) {
+      json_object_set_new(a, key, json_real(json_number_value(av) + json_number_value(bv)));
+    } else if (json_is_object(av) && json_is_object(bv)) {
+      json_t *copy = json_deep_copy(av);
+      json_add(copy, bv);
+      json_object_set_new(a, key, copy);
+    } else if (json_is_string(av) && json_is_string(bv) && !strcmp(key, "earliestConviction")) {
+      if (strcmp(json_string_value(bv), json_string_value(av)) < 0) json_object_set(a, key, bv);
+    }
+  }
+}
+
+/* Whether every rank is still fine; a rank that is fine learns of another's
+ * failure here. */
+static relief_status agree(const mpi_job *m, relief_status st, relief_error *err) {
+  int mine = st != RELIEF_OK, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, m->comm);
+  if (any && !st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "another rank failed");
+  return st;
+}
+
+/* Phase timings (seconds) kept for RELIEF_MPI_STATS. */
+enum { PH_PARSE, PH_ROWS, PH_DECIDE, PH_RESULTS, PH_EMIT, PH_GATHER, PH_TOTAL, PH_N };
+static const char *const phase_names[PH_N] = {"parse",       "exchange_rows", "group+decide",
+                                              "exchange_results", "emit", "gather", "total"};
+
+static void report_stats(const mpi_job *m, int threads, const double *ph, int64_t people,
+                         int64_t rows) {
+  double max[PH_N];
+  MPI_Reduce(ph, max, PH_N, MPI_DOUBLE, MPI_MAX, 0, m->comm);
+  uint64_t bytes[2] = {m->bytes_rows, m->bytes_results}, sum[2];
+  MPI_Reduce(bytes, sum, 2, MPI_UINT64_T, MPI_SUM, 0, m->comm);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  long rss = ru.ru_maxrss, max_rss = 0;
+  MPI_Reduce(&rss, &max_rss, 1, MPI_LONG, MPI_MAX, 0, m->comm);
+  if (m->rank) return;
+  fprintf(stderr, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
+          threads, (long long)people, (long long)rows);
+  for (int i = 0; i < PH_N; i++)
+    fprintf(stderr, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
+  fprintf(stderr, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
+          (unsigned long long)sum[0], (unsigned long long)sum[1]);
+  fprintf(stderr, "relief-mpi stats: peak RSS per rank (max) %ld KiB\n", max_rss);
+}
+
+/* A non-root rank's share of the county files, kept in memory without
+ * their header lines (rank 0 wrote those). */
+typedef struct {
+  relief_buf *file; /* [plan * BUNDLE_FILES + f] */
+  bool *headed;
+} parts;
+
+static relief_status keep_part(void *user, size_t plan, int file, const void *data, size_t len,
+                               relief_error *err) {
+  (void)err;
+  parts *p = user;
+  size_t i = plan * BUNDLE_FILES + (size_t)file;
+  if (!p->headed[i]) { /* output_emit's first write to a file is its header */
+    p->headed[i] = true;
+    return RELIEF_OK;
+  }
+  relief_buf_append(&p->file[i], data, len);
+  return RELIEF_OK;
+}
+
+#define CHUNK (1u << 30)
+
+static void send_part(const mpi_job *m, const relief_buf *p) {
+  uint64_t len = p->len;
+  MPI_Send(&len, 1, MPI_UINT64_T, 0, 1, m->comm);
+  for (size_t o = 0; o < p->len; o += CHUNK) {
+    size_t n = p->len - o < CHUNK ? p->len - o : CHUNK;
+    MPI_Send(p->data + o, (int)n, MPI_BYTE, 0, 2, m->comm);
+  }
+}
+
+static relief_status recv_part(const mpi_job *m, int from, pub_file *f, relief_status st,
+                               relief_error *err, char **buf, size_t *cap) {
+  uint64_t len;
+  MPI_Recv(&len, 1, MPI_UINT64_T, from, 1, m->comm, MPI_STATUS_IGNORE);
+  for (size_t o = 0; o < len; o += CHUNK) {
+    size_t n = len - o < CHUNK ? len - o : CHUNK;
+    if (n > *cap) *buf = xrealloc(*buf, *cap = n);
+    MPI_Recv(*buf, (int)n, MPI_BYTE, from, 2, m->comm, MPI_STATUS_IGNORE);
+    if (!st) st = pub_file_write(f, *buf, n, err);
+  }
+  return st;
+}
+
+relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
+                                   relief_error *err, bool *local) {
+  memset(res, 0, sizeof *res);
+  *local = false;
+  job_begin();
+  mpi_job m = {.comm = MPI_COMM_WORLD};
+  MPI_Comm_rank(m.comm, &m.rank);
+  MPI_Comm_size(m.comm, &m.size);
+  if (!cfg->options)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+  if (cfg->forms)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "relief-mpi: --forms is not supported yet; run `relief statewide "
+                            "--forms` on one machine");
+  double ph[PH_N] = {0}, t0 = MPI_Wtime(), t = t0;
+  relief_classifier *classifier = relief_classifier_new();
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  pipeline pl = {
+      .merged = true,
+      .trace = cfg->trace,
+      .review_files = cfg->review_files,
+      .classifier = classifier,
+      .compute_day = cfg->compute_day,
+      .progress = m.rank == 0 ? cfg->progress : NULL,
+      .progress_user = cfg->progress_user,
+      .run_county = -1,
+      .format_result = output_result_formatter,
+      .n_threads = job_threads(cfg->threads),
+  };
+  pipeline dp = {0}, ep = {0};
+  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
+  exchange_install(&pl, &m);
+  publication *pub = NULL; /* rank 0 only */
+  relief_status st = RELIEF_OK;
+  if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
+  *local = st != RELIEF_OK;
+  st = agree(&m, st, err);
+  if (st) goto done;
+  st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
+  for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
+  *local = st != RELIEF_OK;
+  st = agree(&m, st, err);
+  if (st) goto done;
+  exchange_after_parse(&pl, &m);
+  int64_t counts[3] = {(int64_t)pl.n_rows, 0, 0};
+  ph[PH_PARSE] = MPI_Wtime() - t, t = MPI_Wtime();
+  exchange_rows(&pl, &m, &dp);
+  ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
+  pipeline_group(&dp);
+  pl.n_plans = pl.counties.n;
+  pl.plans = xcalloc(pl.n_plans ? pl.n_plans : 1, sizeof *pl.plans);
+  for (size_t k = 0; k < pl.n_plans; k++) {
+    county_plan *plan = &pl.plans[k];
+    plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
+    plan->options = *cfg->options;
+    const relief_flow *flow = NULL;
+    for (int p = 0; p < cfg->n_policies; p++)
+      if (!strcmp(cfg->policies[p].county, plan->name)) {
+        plan->options = *cfg->policies[p].options;
+        flow = cfg->policies[p].flow;
+      }
+    if (flow)
+      plan->flow = *flow;
+    else
+      relief_flow_configurable(&plan->flow, &plan->options);
+  }
+  dp.plans = pl.plans;
+  dp.n_plans = pl.n_plans;
+  pipeline_evaluate(&dp);
+  ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
+  const char *fail = getenv("RELIEF_MPI_FAIL_RANK"); /* tests: this rank fails mid-run */
+  if (fail && atoi(fail) == m.rank)
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                          "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m.rank);
+  *local = st != RELIEF_OK;
+  st = agree(&m, st, err);
+  if (st) goto done;
+  /* summaries: every rank folds every rank's partial counts in rank order */
+  size_t sum_bytes = pl.n_plans * sizeof(relief_summary);
+  relief_summary *all = xmalloc((sum_bytes ? sum_bytes : 1) * (size_t)m.size);
+  {
+    relief_summary *mine = xmalloc(sum_bytes ? sum_bytes : 1);
+    for (size_t k = 0; k < pl.n_plans; k++) mine[k] = pl.plans[k].summary;
+    MPI_Allgather(mine, (int)sum_bytes, MPI_BYTE, all, (int)sum_bytes, MPI_BYTE, m.comm);
+    free(mine);
+  }
+  for (size_t k = 0; k < pl.n_plans; k++) {
+    memset(&pl.plans[k].summary, 0, sizeof pl.plans[k].summary);
+    for (int r = 0; r < m.size; r++)
+      relief_summary_add_partial(&pl.plans[k].summary, &all[(size_t)r * pl.n_plans + k]);
+    if (pl.plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
+      pl.plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
+  }
+  free(all);
+  counts[1] = (int64_t)dp.n_people;
+  counts[2] = dp.duplicate_rows;
+  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m.comm);
+  res->rows = counts[0];
+  res->people = counts[1];
+  res->duplicate_rows = counts[2];
+  exchange_results(&pl, &dp, &m, &ep);
+  exchange_free_decider(&dp);
+  ph[PH_RESULTS] = MPI_Wtime() - t, t = MPI_Wtime();
+  /* county files: rank 0 writes its share into the publication; the others
+   * keep theirs in memory and send it to rank 0, which appends it in rank
+   * order (each rank's segments follow the previous rank's) */
+  char path[4096 + 600], folder[512];
+  parts kept = {xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(relief_buf)),
+                xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(bool))};
+  for (size_t k = 0; k < pl.n_plans && !st; k++) {
+    county_plan *plan = &pl.plans[k];
+    if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    res->counties++;
+    if (cfg->summary_only) continue;
+    relief_folder_name(folder, sizeof folder, plan->name);
+    plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
+    for (int f = 0; f < plan->n_files && !st && m.rank == 0; f++) {
+      snprintf(path, sizeof path, "%s/%s.csv", folder, bundle_names[f]);
+      st = publication_create(pub, path, &plan->files[f], err);
+    }
+  }
+  ep.plans = pl.plans;
+  ep.n_plans = pl.n_plans;
+  if (m.rank) {
+    ep.emit_write = keep_part;
+    ep.emit_user = &kept;
+  }
+  if (!st && !cfg->summary_only) st = output_emit(&ep, err);
+  exchange_free_view(&ep);
+  ph[PH_EMIT] = MPI_Wtime() - t, t = MPI_Wtime();
+  *local = st != RELIEF_OK;
+  st = agree(&m, st, err);
+  if (!st && !cfg->summary_only) {
+    if (m.rank) {
+      for (size_t k = 0; k < pl.n_plans; k++)
+        for (int f = 0; f < pl.plans[k].n_files; f++)
+          send_part(&m, &kept.file[k * BUNDLE_FILES + (size_t)f]);
+    } else {
+      char *buf = NULL;
+      size_t cap = 0;
+      for (int r = 1; r < m.size; r++)
+        for (size_t k = 0; k < pl.n_plans; k++)
+          for (int f = 0; f < pl.plans[k].n_files; f++)
+            st = recv_part(&m, r, pl.plans[k].files[f], st, err, &buf, &cap);
+      free(buf);
+    }
+  }
+  for (size_t i = 0; i < pl.n_plans * BUNDLE_FILES; i++) relief_buf_free(&kept.file[i]);
+  free(kept.file);
+  free(kept.headed);
+  if (m.rank == 0)
+    for (size_t k = 0; k < pl.n_plans; k++)
+      for (int f = 0; f < pl.plans[k].n_files; f++) {
+        relief_status closed = pub_file_close(pl.plans[k].files[f], st ? NULL : err);
+        pl.plans[k].files[f] = NULL;
+        if (!st) st = closed;
+      }
+  ph[PH_GATHER] = MPI_Wtime() - t, t = MPI_Wtime();
+  res->seconds = MPI_Wtime() - t0;
+  MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m.comm);
+  if (!st && m.rank == 0) {
+    /* summaries: per county folder, then the statewide one */
+    int64_t now = (int64_t)time(NULL);
+    json_t *counties = json_object(), *totals = json_object();
+    for (size_t k = 0; k < pl.n_plans && !st; k++) {
+      county_plan *plan = &pl.plans[k];
+      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
+                                       res->seconds, now);
+      json_t *obj = json_loads(text, 0, NULL);
+      relief_folder_name(folder, sizeof folder, plan->name);
+      snprintf(path, sizeof path, "%s/summary.json", folder);
+      st = publication_write_file(pub, path, text, strlen(text), err);
+      free(text);
+      json_object_set(counties, plan->name, obj);
+      json_add(totals, obj);
+      json_decref(obj);
+    }
+    json_object_del(totals, "county");
+    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(totals, "lineCount", json_integer(res->rows - res->duplicate_rows));
+    json_t *root = json_object();
+    json_object_set_new(root, "people", json_integer(res->people));
+    json_object_set_new(root, "rows", json_integer(res->rows));
+    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
+    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(root, "totals", totals);
+    json_object_set_new(root, "counties", counties);
+    if (!st && cfg->report) {
+      relief_summary sum = {0};
+      for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&sum, &pl.plans[k].summary);
+      json_t *extra = relief_report_extra(&sum, res->seconds, res->input_bytes, res->people, true);
+      json_t *shown = json_deep_copy(root);
+      json_object_update(shown, json_object_get(root, "totals"));
+      json_object_set_new(shown, "county", json_string("All counties"));
+      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      json_decref(shown);
+      st = impact_write(pub, "report.html", "report.pdf", text, extra, err);
+      free(text);
+      json_decref(extra);
+    }
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
+    free(text);
+    json_decref(root);
+    if (!st) {
+      const relief_flow **flows = xcalloc(pl.n_plans + 1, sizeof *flows);
+      int n_flows = 0;
+      for (size_t k = 0; k < pl.n_plans; k++)
+        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+          flows[n_flows++] = &pl.plans[k].flow;
+      flows[n_flows++] = &pl.dismiss_all;
+      manifest_info info = {.command_line = cfg->command_line,
+                            .n_command_line = cfg->n_command_line,
+                            .compute_day = cfg->compute_day,
+                            .county = "(all counties)",
+                            .threads = pl.n_threads,
+                            .options = cfg->options,
+                            .flows = flows,
+                            .n_flows = n_flows,
+                            .inputs = cfg->inputs,
+                            .n_inputs = cfg->n_inputs,
+                            .run_seconds = res->seconds,
+                            .rows = res->rows,
+                            .people = res->people};
+      st = manifest_write(&info, pub, "manifest.json", err);
+      free(flows);
+    }
+  }
+  /* nothing is published unless every rank got here */
+  *local = st != RELIEF_OK;
+  st = agree(&m, st, err);
+  if (!st && m.rank == 0) {
+    st = publication_commit(pub, NULL, 0, err);
+    pub = NULL;
+    *local = st != RELIEF_OK;
+  }
+  {
+    int code = st;
+    MPI_Bcast(&code, 1, MPI_INT, 0, m.comm);
+    if (code && !st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+  }
+  ph[PH_TOTAL] = MPI_Wtime() - t0;
+  if (getenv("RELIEF_MPI_STATS")) report_stats(&m, pl.n_threads, ph, res->people, res->rows);
+done:
+  for (size_t k = 0; k < pl.n_plans; k++)
+    for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl.plans[k].files[f], NULL);
+  publication_abort(pub);
+  if (dp.segs) exchange_free_decider(&dp);
+  exchange_free_view(&ep);
+  free(m.results_buf);
+  free(m.seg_rows);
+  free(pl.plans);
+  pipeline_free(&pl);
+  relief_classifier_free(classifier);
+  return st;
+}
