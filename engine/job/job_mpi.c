@@ -6,12 +6,15 @@
  * summaries from the reduced counts and alone holds the publication.
  */
 #include <jansson.h>
+#include <limits.h>
+#include <signal.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/paths.h"
@@ -44,13 +47,25 @@ static void json_add(json_t *a, json_t *b) {
   }
 }
 
-/* Whether every rank is still fine; a rank that is fine learns of another's
- * failure here. */
+/* Whether every rank is still fine; a rank that is fine learns which rank
+ * failed first, and why. */
 static relief_status agree(const mpi_job *m, relief_status st, relief_error *err) {
-  int mine = st != RELIEF_OK, any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, m->comm);
-  if (any && !st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "another rank failed");
+  int mine = st != RELIEF_OK ? m->rank : INT_MAX, first = INT_MAX;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
+  if (first == INT_MAX) return st;
+  char line[1024] = "";
+  if (m->rank == first) relief_error_format(err, line, sizeof line);
+  MPI_Bcast(line, sizeof line, MPI_CHAR, first, m->comm);
+  if (!st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
   return st;
+}
+
+/* The manifest's thread count: as requested, else the machine's processors
+ * (relief statewide's default, which a rank's binding may narrow). */
+static int manifest_threads(int requested) {
+  if (requested > 0) return requested;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
 }
 
 /* Phase timings (seconds) kept for RELIEF_MPI_STATS. */
@@ -152,6 +167,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       .format_result = output_result_formatter,
       .n_threads = job_threads(cfg->threads),
   };
+  /* segmenting depends on the thread count: every rank must use the same */
+  MPI_Allreduce(MPI_IN_PLACE, &pl.n_threads, 1, MPI_INT, MPI_MIN, m.comm);
   pipeline dp = {0}, ep = {0};
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   exchange_install(&pl, &m);
@@ -193,7 +210,10 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   dp.n_plans = pl.n_plans;
   pipeline_evaluate(&dp);
   ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
-  const char *fail = getenv("RELIEF_MPI_FAIL_RANK"); /* tests: this rank fails mid-run */
+  /* tests: this rank fails mid-run, or dies as from kill -9 */
+  const char *kill_rank = getenv("RELIEF_MPI_KILL_RANK");
+  if (kill_rank && atoi(kill_rank) == m.rank) raise(SIGKILL);
+  const char *fail = getenv("RELIEF_MPI_FAIL_RANK");
   if (fail && atoi(fail) == m.rank)
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
                           "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m.rank);
@@ -339,7 +359,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
                             .n_command_line = cfg->n_command_line,
                             .compute_day = cfg->compute_day,
                             .county = "(all counties)",
-                            .threads = pl.n_threads,
+                            /* what one process would use: under mpirun a
+                             * rank's cores may be fewer (binding) */
+                            .threads = manifest_threads(cfg->threads),
                             .options = cfg->options,
                             .flows = flows,
                             .n_flows = n_flows,
