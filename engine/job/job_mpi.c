@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/paths.h"
+#include "filings/filings.h"
 #include "impact/impact.h"
 #include "job/job.h"
 #include "job/job_mpi.h"
@@ -49,14 +50,17 @@ static void json_add(json_t *a, json_t *b) {
 
 /* Whether every rank is still fine; a rank that is fine learns which rank
  * failed first, and why. */
-static relief_status agree(const mpi_job *m, relief_status st, relief_error *err) {
+static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   int mine = st != RELIEF_OK ? m->rank : INT_MAX, first = INT_MAX;
   MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
   if (first == INT_MAX) return st;
   char line[1024] = "";
   if (m->rank == first) relief_error_format(err, line, sizeof line);
   MPI_Bcast(line, sizeof line, MPI_CHAR, first, m->comm);
-  if (!st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
+  if (!st) {
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
+    m->told = true;
+  }
   return st;
 }
 
@@ -69,9 +73,10 @@ static int manifest_threads(int requested) {
 }
 
 /* Phase timings (seconds) kept for RELIEF_MPI_STATS. */
-enum { PH_PARSE, PH_ROWS, PH_DECIDE, PH_RESULTS, PH_EMIT, PH_GATHER, PH_TOTAL, PH_N };
-static const char *const phase_names[PH_N] = {"parse",       "exchange_rows", "group+decide",
-                                              "exchange_results", "emit", "gather", "total"};
+enum { PH_PARSE, PH_ROWS, PH_DECIDE, PH_RESULTS, PH_EMIT, PH_GATHER, PH_SUMMARIES, PH_TOTAL, PH_N };
+static const char *const phase_names[PH_N] = {
+    "parse", "exchange_rows", "group+decide", "exchange_results",
+    "emit",  "gather",        "summaries",    "total"};
 
 static void report_stats(const mpi_job *m, int threads, const double *ph, int64_t people,
                          int64_t rows) {
@@ -137,6 +142,171 @@ static relief_status recv_part(const mpi_job *m, int from, pub_file *f, relief_s
   return st;
 }
 
+
+/* ---- --forms: motions built where people were decided, written by rank 0 ---- */
+
+static void put_u32(relief_buf *b, uint32_t v) { relief_buf_append(b, &v, 4); }
+static void put_str(relief_buf *b, const char *str) {
+  relief_buf_append(b, str ? str : "", strlen(str ? str : "") + 1);
+}
+static uint32_t get_u32(const char **p) {
+  uint32_t v;
+  memcpy(&v, *p, 4);
+  *p += 4;
+  return v;
+}
+static const char *get_str(const char **p) {
+  const char *str = *p;
+  *p += strlen(str) + 1;
+  return str;
+}
+
+typedef struct {
+  uint32_t county, partition;
+  size_t seq;
+  const char *at;
+} motion_ref;
+
+static int cmp_motion(const void *a, const void *b) {
+  const motion_ref *x = a, *y = b;
+  if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each rank builds the motions of its people, partition by partition (one
+ * process numbers people partition by partition, so motions in partition
+ * order are in its person order); rank 0 gathers them, puts each county's
+ * in partition order and writes the filings as relief statewide does. */
+static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m, publication *pub,
+                                   int64_t *n_motions, relief_error *err) {
+  relief_buf mine = {0};
+  uint32_t *pairs = dp->motion_pairs;
+  size_t n_pairs = dp->n_motion_pairs;
+  for (size_t k = 0; k < pl->n_plans; k++) {
+    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    for (size_t a = 0; a < n_pairs;) {
+      uint32_t person = pairs[a];
+      const row_ref *first = &dp->order[dp->first[person]];
+      uint32_t part = (uint32_t)(dp->segs[first->seg].keys[first->j].high64 % 256);
+      size_t b = a;
+      while (b < n_pairs) {
+        const row_ref *f = &dp->order[dp->first[pairs[b]]];
+        if ((uint32_t)(dp->segs[f->seg].keys[f->j].high64 % 256) != part) break;
+        b += 2;
+      }
+      dp->motion_pairs = pairs + a;
+      dp->n_motion_pairs = b - a;
+      motion_list list;
+      filings_motions(dp, (int)k, &list);
+      for (size_t i = 0; i < list.n; i++) {
+        const relief_motion *mo = &list.motions[i];
+        put_u32(&mine, (uint32_t)k);
+        put_u32(&mine, part);
+        put_u32(&mine, (uint32_t)mo->dob_day);
+        put_u32(&mine, (uint32_t)mo->n_counts);
+        put_str(&mine, mo->step), put_str(&mine, mo->case_numbers), put_str(&mine, mo->name);
+        put_str(&mine, mo->akas), put_str(&mine, mo->cii);
+        for (int c = 0; c < mo->n_counts; c++) {
+          const relief_motion_count *mc = &mo->counts[c];
+          put_u32(&mine, (uint32_t)mc->conviction_day);
+          put_u32(&mine, (uint32_t)mc->felony);
+          put_u32(&mine, (uint32_t)mc->relief);
+          put_str(&mine, mc->code_section), put_str(&mine, mc->offense);
+          put_str(&mine, mc->reason);
+        }
+      }
+      motion_list_free(&list);
+      a = b;
+    }
+  }
+  dp->motion_pairs = pairs;
+  dp->n_motion_pairs = n_pairs;
+  int len = (int)mine.len, *counts = NULL, *disp = NULL;
+  if (mine.len > INT_MAX) {
+    fprintf(stderr, "relief-mpi: a rank's motions are over 2 GiB\n");
+    MPI_Abort(m->comm, 3);
+  }
+  if (m->rank == 0) {
+    counts = xcalloc((size_t)m->size, sizeof *counts);
+    disp = xcalloc((size_t)m->size, sizeof *disp);
+  }
+  MPI_Gather(&len, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm);
+  size_t total = 0;
+  for (int r = 0; m->rank == 0 && r < m->size; r++) {
+    disp[r] = (int)total;
+    total += (size_t)counts[r];
+  }
+  char *all = m->rank == 0 ? xmalloc(total + 1) : NULL;
+  MPI_Gatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE, 0,
+              m->comm);
+  relief_buf_free(&mine);
+  relief_status st = RELIEF_OK;
+  if (m->rank == 0) {
+    size_t n_refs = 0, cap_refs = 0;
+    motion_ref *refs = NULL;
+    for (const char *p = all; p < all + total;) {
+      if (n_refs == cap_refs) refs = xrealloc(refs, (cap_refs = cap_refs ? cap_refs * 2 : 256) * sizeof *refs);
+      motion_ref *r = &refs[n_refs];
+      r->at = p;
+      r->seq = n_refs++;
+      r->county = get_u32(&p);
+      r->partition = get_u32(&p);
+      p += 4;
+      uint32_t nc = get_u32(&p);
+      for (int i = 0; i < 5; i++) get_str(&p);
+      for (uint32_t c = 0; c < nc; c++) {
+        p += 12;
+        for (int i = 0; i < 3; i++) get_str(&p);
+      }
+    }
+    motion_ref *sel = xmalloc((n_refs + 1) * sizeof *sel);
+    char dir[1024], folder[512];
+    for (size_t k = 0; k < pl->n_plans && !st; k++) {
+      if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      size_t n = 0, n_counts = 0;
+      for (size_t i = 0; i < n_refs; i++)
+        if (refs[i].county == k) sel[n++] = refs[i];
+      qsort(sel, n, sizeof *sel, cmp_motion);
+      relief_motion *motions = xcalloc(n + 1, sizeof *motions);
+      for (size_t i = 0; i < n; i++) {
+        const char *p = sel[i].at + 12;
+        n_counts += get_u32(&p);
+      }
+      relief_motion_count *mc = xcalloc(n_counts + 1, sizeof *mc);
+      size_t at = 0;
+      for (size_t i = 0; i < n; i++) {
+        const char *p = sel[i].at + 8;
+        relief_motion *mo = &motions[i];
+        mo->county = pl->plans[k].name;
+        mo->dob_day = (int32_t)get_u32(&p);
+        mo->n_counts = (int)get_u32(&p);
+        mo->step = get_str(&p), mo->case_numbers = get_str(&p), mo->name = get_str(&p);
+        mo->akas = get_str(&p), mo->cii = get_str(&p);
+        mo->counts = mc + at;
+        for (int c = 0; c < mo->n_counts; c++, at++) {
+          mc[at].conviction_day = (int32_t)get_u32(&p);
+          mc[at].felony = (int)get_u32(&p);
+          mc[at].relief = (relief_sought)get_u32(&p);
+          mc[at].code_section = get_str(&p), mc[at].offense = get_str(&p);
+          mc[at].reason = get_str(&p);
+        }
+      }
+      relief_folder_name(folder, sizeof folder, pl->plans[k].name);
+      snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
+      st = filings_write(pub, dir, motions, n, pl->n_threads, err);
+      *n_motions += (int64_t)n;
+      free(motions);
+      free(mc);
+    }
+    free(sel);
+    free(refs);
+  }
+  free(all);
+  free(counts);
+  free(disp);
+  return st;
+}
+
 relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
                                    relief_error *err, bool *local) {
   memset(res, 0, sizeof *res);
@@ -147,10 +317,6 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   MPI_Comm_size(m.comm, &m.size);
   if (!cfg->options)
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
-  if (cfg->forms)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "relief-mpi: --forms is not supported yet; run `relief statewide "
-                            "--forms` on one machine");
   double ph[PH_N] = {0}, t0 = MPI_Wtime(), t = t0;
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier)
@@ -159,6 +325,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       .merged = true,
       .trace = cfg->trace,
       .review_files = cfg->review_files,
+      .forms = cfg->forms,
       .classifier = classifier,
       .compute_day = cfg->compute_day,
       .progress = m.rank == 0 ? cfg->progress : NULL,
@@ -175,12 +342,10 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   publication *pub = NULL; /* rank 0 only */
   relief_status st = RELIEF_OK;
   if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
-  *local = st != RELIEF_OK;
   st = agree(&m, st, err);
   if (st) goto done;
   st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
   for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
-  *local = st != RELIEF_OK;
   st = agree(&m, st, err);
   if (st) goto done;
   exchange_after_parse(&pl, &m);
@@ -217,7 +382,6 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (fail && atoi(fail) == m.rank)
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
                           "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m.rank);
-  *local = st != RELIEF_OK;
   st = agree(&m, st, err);
   if (st) goto done;
   /* summaries: every rank folds every rank's partial counts in rank order */
@@ -244,7 +408,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   res->people = counts[1];
   res->duplicate_rows = counts[2];
   exchange_results(&pl, &dp, &m, &ep);
-  exchange_free_decider(&dp);
+  pipeline_free_arenas(&dp); /* the results travelled as bytes */
+  if (!cfg->forms) exchange_free_decider(&dp);
   ph[PH_RESULTS] = MPI_Wtime() - t, t = MPI_Wtime();
   /* county files: rank 0 writes its share into the publication; the others
    * keep theirs in memory and send it to rank 0, which appends it in rank
@@ -270,10 +435,11 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     ep.emit_write = keep_part;
     ep.emit_user = &kept;
   }
-  if (!st && !cfg->summary_only) st = output_emit(&ep, err);
+  if (!st && (!cfg->summary_only || cfg->forms)) st = output_emit(&ep, err);
+  st = agree(&m, st, err);
+  if (!st && cfg->forms) exchange_captured(&ep, &dp, &m);
   exchange_free_view(&ep);
   ph[PH_EMIT] = MPI_Wtime() - t, t = MPI_Wtime();
-  *local = st != RELIEF_OK;
   st = agree(&m, st, err);
   if (!st && !cfg->summary_only) {
     if (m.rank) {
@@ -300,6 +466,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
         pl.plans[k].files[f] = NULL;
         if (!st) st = closed;
       }
+  st = agree(&m, st, err);
+  if (!st && cfg->forms) st = write_motions(&pl, &dp, &m, pub, &res->motions, err);
+  if (dp.segs) exchange_free_decider(&dp);
   ph[PH_GATHER] = MPI_Wtime() - t, t = MPI_Wtime();
   res->seconds = MPI_Wtime() - t0;
   MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m.comm);
@@ -375,21 +544,24 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     }
   }
   /* nothing is published unless every rank got here */
-  *local = st != RELIEF_OK;
   st = agree(&m, st, err);
   if (!st && m.rank == 0) {
     st = publication_commit(pub, NULL, 0, err);
     pub = NULL;
-    *local = st != RELIEF_OK;
-  }
+    }
   {
     int code = st;
     MPI_Bcast(&code, 1, MPI_INT, 0, m.comm);
-    if (code && !st) st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+    if (code && !st) {
+      st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+      m.told = true;
+    }
   }
+  ph[PH_SUMMARIES] = MPI_Wtime() - t;
   ph[PH_TOTAL] = MPI_Wtime() - t0;
   if (getenv("RELIEF_MPI_STATS")) report_stats(&m, pl.n_threads, ph, res->people, res->rows);
 done:
+  *local = st != RELIEF_OK && !m.told;
   for (size_t k = 0; k < pl.n_plans; k++)
     for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl.plans[k].files[f], NULL);
   publication_abort(pub);
@@ -397,6 +569,8 @@ done:
   exchange_free_view(&ep);
   free(m.results_buf);
   free(m.seg_rows);
+  free(m.first_row);
+  free(m.capture_rank);
   free(pl.plans);
   pipeline_free(&pl);
   relief_classifier_free(classifier);

@@ -274,7 +274,8 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
   free(in);
   free(from);
   free(count);
-  dp->forms = false;
+  dp->forms = pl->forms; /* --forms: the decider marks rows to capture ... */
+  dp->keep_keys = pl->forms; /* ... and motions go out by person partition */
   dp->person_counties = NULL;
   dp->person_county_first = NULL;
   dp->motion_pairs = NULL;
@@ -321,6 +322,7 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
       put_u32(b, orig[k]);
       put_u32(b, r->flags);
       put_u32(b, r->county);
+      put_u32(b, s->capture ? s->capture[k] : 0);
       put_u32(b, (uint32_t)(c1 - c0));
       put_u32(b, (uint32_t)rlen);
       put(b, dp->person_counties + c0, (c1 - c0) * sizeof *dp->person_counties);
@@ -360,17 +362,21 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
   }
   ep->n_people = base;
   ep->person_county_first = xcalloc(base + 1, sizeof *ep->person_county_first);
+  if (pl->forms) {
+    for (size_t i = 0; i < nseg; i++) ep->segs[i].capture = xcalloc(ep->segs[i].n_rows + 1, 1);
+    m->capture_rank = xcalloc(base + 1, sizeof *m->capture_rank);
+  }
   size_t total = 0;
   for (int pass = 0; pass < 2; pass++) {
+    int src = 0;
     for (const char *p = in; p < in + from[n];) {
       const char *head = p;
       uint32_t seg = get_u32(&p), j = get_u32(&p), flags = get_u32(&p), county = get_u32(&p);
-      uint32_t nc = get_u32(&p), rlen = get_u32(&p);
+      uint32_t capture = get_u32(&p), nc = get_u32(&p), rlen = get_u32(&p);
       const uint32_t *counties = (const uint32_t *)(const void *)p;
       p = align8(in, p + nc * 4);
       const char *res = rlen ? p : NULL;
       p = align8(in, p + rlen);
-      (void)head;
       size_t i = seg - m->emit_from, row = first_row[i] + j;
       segment_t *s = &ep->segs[i];
       if (pass == 0) {
@@ -379,6 +385,11 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
         s->rows[j].flags = (uint16_t)flags;
         s->rows[j].county = (uint16_t)county;
         s->result[j] = (const row_result *)(const void *)res;
+        if (capture && s->capture) {
+          s->capture[j] = (uint8_t)capture;
+          while (src + 1 < n && (size_t)(head - in) >= from[src + 1]) src++;
+          m->capture_rank[row] = src; /* the decider wants the text back */
+        }
       } else {
         memcpy(ep->person_counties + ep->person_county_first[row], counties, nc * 4);
       }
@@ -388,15 +399,28 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
       ep->person_counties = xmalloc((total ? total : 1) * sizeof *ep->person_counties);
     }
   }
-  free(first_row);
+  m->first_row = first_row;
   free(from);
   m->results_buf = in;
   m->t_results += MPI_Wtime() - t0;
 }
 
+static void free_captured(segment_t *s) {
+  for (size_t k = 0; k < s->n_captured; k++) {
+    captured_row *c = &s->captured[k];
+    free(c->name), free(c->dob), free(c->cii), free(c->offense), free(c->cnt);
+  }
+  free(s->captured);
+  free(s->capture);
+  s->captured = NULL;
+  s->capture = NULL;
+  s->n_captured = 0;
+}
+
 void exchange_free_decider(pipeline *dp) {
   for (size_t i = 0; i < dp->n_segs; i++) {
     segment_t *s = &dp->segs[i];
+    free_captured(s);
     free(s->rows), free(s->keys), free(s->content), free(s->result), free(s->class_map);
     relief_buf_free(&s->ofns);
   }
@@ -412,8 +436,72 @@ void exchange_free_decider(pipeline *dp) {
 void exchange_free_view(pipeline *ep) {
   for (size_t i = 0; i < ep->n_segs; i++) {
     free(ep->segs[i].rows), free(ep->segs[i].result), free(ep->segs[i].stream_text);
+    free_captured(&ep->segs[i]);
   }
   free(ep->segs);
   free(ep->person_counties), free(ep->person_county_first);
   memset(ep, 0, sizeof *ep);
+}
+
+/* ---- --forms: captured text back to the decider ---- */
+
+static void put_str(relief_buf *b, const char *str) {
+  uint32_t len = str ? (uint32_t)strlen(str) : UINT32_MAX;
+  put_u32(b, len);
+  if (str) put(b, str, len);
+}
+
+static char *get_str(const char **p) {
+  uint32_t len = get_u32(p);
+  if (len == UINT32_MAX) return NULL;
+  char *out = xmalloc((size_t)len + 1);
+  memcpy(out, *p, len);
+  out[len] = 0;
+  *p += len;
+  return out;
+}
+
+void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
+  double t0 = MPI_Wtime();
+  int n = m->size;
+  relief_buf *out = xcalloc((size_t)n, sizeof *out);
+  for (size_t i = 0; i < ep->n_segs; i++) {
+    segment_t *s = &ep->segs[i];
+    for (size_t k = 0; k < s->n_captured; k++) {
+      const captured_row *c = &s->captured[k];
+      relief_buf *b = &out[m->capture_rank[m->first_row[i] + c->j]];
+      put_u32(b, (uint32_t)(m->emit_from + i));
+      put_u32(b, c->j);
+      put_str(b, c->name), put_str(b, c->dob), put_str(b, c->cii);
+      put_str(b, c->offense), put_str(b, c->cnt);
+    }
+    free_captured(s);
+  }
+  size_t *from = xcalloc((size_t)n + 1, sizeof *from);
+  char *in = alltoallv(m, out, from, &m->bytes_results);
+  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  free(out);
+  /* rows arrive in segment order from each writer, in row order within a
+   * segment: captured stays sorted by the decider's row index */
+  for (const char *p = in; p < in + from[n];) {
+    uint32_t seg = get_u32(&p), j = get_u32(&p);
+    segment_t *s = &dp->segs[seg];
+    size_t lo = 0, hi = s->n_rows; /* class_map: each decider row's index in the segment */
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (s->class_map[mid] < j)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (s->n_captured % 64 == 0)
+      s->captured = xrealloc(s->captured, (s->n_captured + 64) * sizeof *s->captured);
+    captured_row *c = &s->captured[s->n_captured++];
+    c->j = (uint32_t)lo;
+    c->name = get_str(&p), c->dob = get_str(&p), c->cii = get_str(&p);
+    c->offense = get_str(&p), c->cnt = get_str(&p);
+  }
+  free(in);
+  free(from);
+  m->t_results += MPI_Wtime() - t0;
 }

@@ -17,8 +17,11 @@ typedef struct {
   size_t *seg_rows;        /* per segment: its rows over all ranks (after parse) */
   size_t emit_from, emit_to; /* this rank's contiguous segments to write */
   char *results_buf;       /* result records received for emit (kept until written) */
+  size_t *first_row;       /* per written segment: its first row's number here */
+  int *capture_rank;       /* --forms, per row written here: the rank that decided it */
   uint64_t bytes_rows, bytes_results; /* sent by this rank */
   double t_rows, t_results; /* seconds in each exchange */
+  bool told;               /* this rank's failure came from another rank */
 } mpi_job;
 
 /* Installs the hooks: segment i is parsed by rank i % size. */
@@ -37,6 +40,10 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp);
  * to, its result record) to the rank writing its segment, and builds there
  * the pipeline view ep that output_emit writes from. */
 void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep);
+
+/* --forms, after output_emit: sends the text emit captured to the ranks
+ * that decided the rows, so that they can build the motions. */
+void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m);
 
 /* Frees what exchange_rows and exchange_results built. */
 void exchange_free_decider(pipeline *dp);
