@@ -44,36 +44,40 @@ static const char *align8(const char *base, const char *p) {
 
 static int as_count(size_t n) {
   if (n > INT_MAX) { /* MPI counts are int: a rank pair's share must stay under 2 GiB */
-    fprintf(stderr, "relief-mpi: exchange of %zu bytes between two ranks is over 2 GiB\n", n);
+    fprintf(stderr, "relief-mpi: an exchange of %zu units is over MPI's int counts\n", n);
     MPI_Abort(MPI_COMM_WORLD, 3);
   }
   return (int)n;
 }
 
 /* Sends out[r] to rank r; returns what every rank sent here, back to back
- * (from[r] is where rank r's part starts; from[size] the end). */
+ * (from[r] is where rank r's part starts; from[size] the end). Every part
+ * is a multiple of 8 bytes and travels as 8-byte units, so a rank's share
+ * of one exchange may reach 16 GiB. */
 static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent) {
   int n = m->size;
   int *scount = xcalloc((size_t)n, sizeof *scount), *sdisp = xcalloc((size_t)n, sizeof *sdisp);
   int *rcount = xcalloc((size_t)n, sizeof *rcount), *rdisp = xcalloc((size_t)n, sizeof *rdisp);
   relief_buf all = {0};
   for (int r = 0; r < n; r++) {
-    sdisp[r] = as_count(all.len);
-    scount[r] = as_count(out[r].len);
+    pad8(&out[r]);
+    sdisp[r] = as_count(all.len / 8);
+    scount[r] = as_count(out[r].len / 8);
     if (out[r].len) put(&all, out[r].data, out[r].len);
     if (r != m->rank) *sent += out[r].len;
   }
   MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
   size_t total = 0;
   for (int r = 0; r < n; r++) {
-    from[r] = total;
+    from[r] = total * 8;
     rdisp[r] = as_count(total);
     total += (size_t)rcount[r];
   }
-  from[n] = total;
-  char *in = xmalloc(total ? total : 1);
-  MPI_Alltoallv(all.data ? all.data : (char *)"", scount, sdisp, MPI_BYTE, in, rcount, rdisp,
-                MPI_BYTE, m->comm);
+  from[n] = total * 8;
+  char *in = xmalloc(total ? total * 8 : 8);
+  uint64_t none = 0;
+  MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
+                rdisp, MPI_UINT64_T, m->comm);
   relief_buf_free(&all);
   free(scount), free(sdisp), free(rcount), free(rdisp);
   return in;
@@ -474,6 +478,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
       put_u32(b, c->j);
       put_str(b, c->name), put_str(b, c->dob), put_str(b, c->cii);
       put_str(b, c->offense), put_str(b, c->cnt);
+      pad8(b);
     }
     free_captured(s);
   }
@@ -500,6 +505,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
     c->j = (uint32_t)lo;
     c->name = get_str(&p), c->dob = get_str(&p), c->cii = get_str(&p);
     c->offense = get_str(&p), c->cnt = get_str(&p);
+    p = align8(in, p);
   }
   free(in);
   free(from);
