@@ -5,6 +5,7 @@
  * shares in rank order (so the files are those of one process), writes the
  * summaries from the reduced counts and alone holds the publication.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -49,10 +50,13 @@ static void json_add(json_t *a, json_t *b) {
 }
 
 /* Whether every rank is still fine; a rank that is fine learns which rank
- * failed first, and why. */
+ * failed first, and why. When every rank failed (a parse error every rank
+ * sees), rank 0 alone reports it. */
 static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   int mine = st != RELIEF_OK ? m->rank : INT_MAX, first = INT_MAX;
+  int failed = st != RELIEF_OK, n_failed = 0;
   MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
+  MPI_Allreduce(&failed, &n_failed, 1, MPI_INT, MPI_SUM, m->comm);
   if (first == INT_MAX) return st;
   char line[1024] = "";
   if (m->rank == first) relief_error_format(err, line, sizeof line);
@@ -60,8 +64,21 @@ static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   if (!st) {
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
     m->told = true;
+  } else if (n_failed == m->size && m->rank) {
+    m->told = true;
   }
   return st;
+}
+
+/* Every rank opens every input: one that a rank cannot read (a node
+ * without the file system) is reported before the ranks start parsing
+ * together. */
+static relief_status inputs_readable(const relief_statewide_config *cfg, relief_error *err) {
+  for (int i = 0; i < cfg->n_inputs; i++)
+    if (access(cfg->inputs[i], R_OK) != 0)
+      return relief_error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s",
+                              strerror(errno));
+  return RELIEF_OK;
 }
 
 /* The manifest's thread count: as requested, else the machine's processors
@@ -342,6 +359,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   publication *pub = NULL; /* rank 0 only */
   relief_status st = RELIEF_OK;
   if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
+  if (!st) st = inputs_readable(cfg, err);
   st = agree(&m, st, err);
   if (st) goto done;
   st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);

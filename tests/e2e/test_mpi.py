@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """End-to-end tests of `relief-mpi statewide` under `mpirun --oversubscribe`
 on localhost: 2 and 3 ranks write the same files as one `relief statewide`
-process, byte for byte (timing fields, the command line and PDFs aside), on
-plain and zstd relief-gen sets, with --forms (motion PDFs byte for byte too),
---summary-only and --trace, and with more ranks than segments; a rank that fails, or is killed as by kill -9,
+process, byte for byte (timing fields, the command line and the report PDF
+aside), on plain and zstd relief-gen sets, with --forms (motion PDFs byte
+for byte too), --summary-only and --trace, and with more ranks than
+segments; a bad or missing input fails as in one process (same
+errors.json, reported once); a rank that fails, or is killed as by kill -9,
 makes every rank exit non-zero and publishes nothing."""
 import argparse
 import json
@@ -205,6 +207,27 @@ def fresh_folder_stays_empty(env):
     assert p.returncode != 0
     assert not os.path.exists(out) or not [n for n in os.listdir(out) if n != "errors.json"], os.listdir(out)
     return 1
+
+
+@test
+def bad_inputs_fail_as_one_process(env):
+    bad = os.path.join(env.tmp, "bad")
+    shutil.copytree(env.plain, bad)
+    with open(os.path.join(bad, "YUBA.dat"), "a") as f:
+        f.write("a,b,c\n")
+    n = 0
+    for inputs in (bad, os.path.join(bad, "YUBA.dat") + "," + os.path.join(bad, "NOPE.dat")):
+        one = env.folder()
+        p1 = run([env.relief, "statewide", f"--inputs={inputs}", COMPUTE,
+                  f"--eligibility-options={env.options}", f"--outputs={one}"])
+        out, p = env.ranks(3, inputs)
+        assert p1.returncode != 0 and p.returncode != 0, (p1.returncode, p.returncode)
+        want = open(os.path.join(one, "errors.json")).read()
+        assert open(os.path.join(out, "errors.json")).read() == want
+        assert sorted(os.listdir(out)) == ["errors.json"], os.listdir(out)
+        assert p.stderr.count(json.loads(want).popitem()[1]["errorMessage"]) == 1, p.stderr[-1500:]
+        n += 1
+    return n
 
 
 @test
