@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "job/job.h"
 #include "job/job_mpi.h"
 #include "output/output.h"
+#include "output/result_row.h"
 #include "pipeline/exchange.h"
 
 /* Adds JSON b into a: numbers add, objects merge, the earliest date wins
@@ -79,6 +81,10 @@ static relief_status inputs_readable(const relief_statewide_config *cfg, relief_
       return relief_error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s",
                               strerror(errno));
   return RELIEF_OK;
+}
+
+static size_t result_bytes(const struct row_result *r) {
+  return offsetof(row_result, text) + r->head_len + r->tail_len + r->extended_len;
 }
 
 /* The manifest's thread count: as requested, else the machine's processors
@@ -329,7 +335,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   memset(res, 0, sizeof *res);
   *local = false;
   job_begin();
-  mpi_job m = {.comm = MPI_COMM_WORLD};
+  mpi_job m = {.comm = MPI_COMM_WORLD, .result_bytes = result_bytes};
   MPI_Comm_rank(m.comm, &m.rank);
   MPI_Comm_size(m.comm, &m.size);
   if (!cfg->options)

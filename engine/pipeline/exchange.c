@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "output/result_row.h"
 #include "pipeline/exchange.h"
 
 #define PARTITIONS 256 /* people/group.c's partitions: key.high64 % 256 */
@@ -318,10 +317,8 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
       const row_rec *r = &s->rows[k];
       size_t c0 = dp->person_county_first[r->person], c1 = dp->person_county_first[r->person + 1];
       if (c0 == c1) continue; /* written to no county */
-      const row_result *res = s->result[k];
-      size_t rlen = res ? offsetof(row_result, text) + res->head_len + res->tail_len +
-                              res->extended_len
-                        : 0;
+      const struct row_result *res = s->result[k];
+      size_t rlen = res ? m->result_bytes(res) : 0;
       put_u32(b, (uint32_t)i);
       put_u32(b, orig[k]);
       put_u32(b, r->flags);
@@ -388,7 +385,7 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
         total += nc;
         s->rows[j].flags = (uint16_t)flags;
         s->rows[j].county = (uint16_t)county;
-        s->result[j] = (const row_result *)(const void *)res;
+        s->result[j] = (const struct row_result *)(const void *)res;
         if (capture && s->capture) {
           s->capture[j] = (uint8_t)capture;
           while (src + 1 < n && (size_t)(head - in) >= from[src + 1]) src++;

@@ -22,6 +22,9 @@ typedef struct {
   uint64_t bytes_rows, bytes_results; /* sent by this rank */
   double t_rows, t_results; /* seconds in each exchange */
   bool told;               /* this rank's failure came from another rank */
+  /* a result record's bytes (output/ formats them; this layer only moves
+   * them, 8-byte aligned) */
+  size_t (*result_bytes)(const struct row_result *r);
 } mpi_job;
 
 /* Installs the hooks: segment i is parsed by rank i % size. */
