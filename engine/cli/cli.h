@@ -24,6 +24,10 @@ typedef int (*cli_command_fn)(int argc, char **argv, const cli_env *env);
 
 int cmd_run(int argc, char **argv, const cli_env *env);
 int cmd_statewide(int argc, char **argv, const cli_env *env);
+/* The function cmd_statewide runs the job with (relief-mpi replaces it). */
+typedef relief_status (*cli_statewide_fn)(const relief_statewide_config *cfg,
+                                          relief_statewide_result *res, relief_error *err);
+extern cli_statewide_fn cli_statewide_runner;
 int cmd_explain(int argc, char **argv, const cli_env *env);
 int cmd_review(int argc, char **argv, const cli_env *env);
 

@@ -143,6 +143,9 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
   return st;
 }
 
+/* What runs the job: relief_statewide, or relief-mpi's runner. */
+cli_statewide_fn cli_statewide_runner = relief_statewide;
+
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
              *policies_path = NULL, *threads = NULL;
@@ -224,7 +227,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   cfg.progress = cli_progress_update;
   cfg.progress_user = &progress;
   relief_statewide_result res;
-  relief_status st = relief_statewide(&cfg, &res, &err);
+  relief_status st = cli_statewide_runner(&cfg, &res, &err);
   free(command_line);
   cli_progress_finish(&progress);
   if (st) {

@@ -218,9 +218,25 @@ static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_stat
     r->len = r->offset = 0;
   }
   size_t wave = 2 * (size_t)pl->n_threads;
+  const size_t piece = 4u << 20;
   while (to < pl->n_segs && pl->segs[to].input == input && to - from < wave) {
     segment_t *s = &pl->segs[to];
     int eof;
+    while (r->offset < s->begin) { /* relief-mpi: this process writes a later share */
+      size_t gap = s->begin - r->offset, want = gap < piece ? gap : piece;
+      relief_status st = relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, want, &eof, err);
+      if (!st && r->len == 0)
+        st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
+                              "the input changed while it was read");
+      if (st) {
+        *status = st;
+        return to;
+      }
+      size_t drop = r->len < gap ? r->len : gap;
+      memmove(r->pending, r->pending + drop, r->len - drop);
+      r->len -= drop;
+      r->offset += drop;
+    }
     relief_status st =
         relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
     if (!st && r->len < s->end - r->offset)
@@ -241,6 +257,13 @@ static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_stat
   return to;
 }
 
+/* Appends to plan k's file f (or where pl->emit_write sends it). */
+static relief_status write_file(pipeline *pl, size_t k, int f, const void *data, size_t len,
+                                relief_error *err) {
+  if (pl->emit_write) return pl->emit_write(pl->emit_user, k, f, data, len, err);
+  return pub_file_write(pl->plans[k].files[f], data, len, err);
+}
+
 relief_status output_emit(pipeline *pl, relief_error *err) {
   relief_buf heads[BUNDLE_FILES] = {0};
   append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, pl->trace, false);
@@ -251,7 +274,7 @@ relief_status output_emit(pipeline *pl, relief_error *err) {
   relief_status status = RELIEF_OK;
   for (size_t k = 0; k < pl->n_plans && !status; k++)
     for (int f = 0; f < pl->plans[k].n_files && !status; f++)
-      status = pub_file_write(pl->plans[k].files[f], heads[f].data, heads[f].len, err);
+      status = write_file(pl, k, f, heads[f].data, heads[f].len, err);
   for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&heads[f]);
   uint64_t total = 0, written = 0, rows_written = 0;
   for (size_t i = 0; i < pl->n_segs; i++) total += pl->segs[i].end - pl->segs[i].begin;
@@ -295,7 +318,7 @@ relief_status output_emit(pipeline *pl, relief_error *err) {
             county_plan *plan = &pl->plans[k];
             bundle_bufs *b = &st.per_plan[k];
             for (int f = 0; f < plan->n_files && !status; f++)
-              status = pub_file_write(plan->files[f], b->file[f].data, b->file[f].len, err);
+              status = write_file(pl, k, f, b->file[f].data, b->file[f].len, err);
             for (int f = 0; f < BUNDLE_FILES; f++) {
               b->file[f].len = 0;
               /* statewide, a thread holds buffers for every county: keep only small ones */

@@ -137,6 +137,13 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
     for (size_t i = from; i < to; i++) {
       segment_t *s = &pl->segs[i];
       if (s->parsed) continue;
+      if (pl->owns_segment && !pl->owns_segment(pl, i)) { /* another process parses it */
+        relief_intern_init(&s->sections);
+        relief_intern_init(&s->counties);
+        s->parsed = true;
+        if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+        continue;
+      }
       parse_segment(pl, s, &text_buf);
       s->parsed = true;
       if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
@@ -212,6 +219,14 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       want = piece;
       if (n_pieces == cap_pieces) pieces = xrealloc(pieces, (cap_pieces *= 2) * sizeof *pieces);
       pieces[n_pieces++] = s;
+      if (pl->owns_segment && !pl->owns_segment(pl, pl->n_segs + n_pieces - 1)) {
+        relief_intern_init(&s->sections); /* another process parses it */
+        relief_intern_init(&s->counties);
+        s->parsed = true;
+        free(s->stream_text);
+        s->stream_text = NULL;
+        continue;
+      }
 #pragma omp task firstprivate(s)
       {
         field_scratch unused = {0};
@@ -346,6 +361,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   }
   progress(pl, "parse", 0, total, 0);
   parse_segments(pl, 0, pl->n_segs, total);
+  if (pl->share_segments) pl->share_segments(pl, 0, pl->n_segs);
   /* A zstd input whose frames do not each end on a row boundary cannot be
    * parsed frame by frame: decompress it whole and parse it again. */
   for (int i = 0; i < n; i++) {
@@ -374,6 +390,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
         pl->segs = fresh;
         pl->n_segs = n_new;
         parse_segments(pl, before, n_new, total);
+        if (pl->share_segments) pl->share_segments(pl, before, n_new);
       }
     }
     free(old);

@@ -199,6 +199,17 @@ struct pipeline {
   result_formatter format_result;
   arena_block **arenas; /* per thread: result records */
   int n_threads;        /* > 0: every parallel region uses exactly this many */
+  /* several processes (relief-mpi): parse only the segments owns_segment
+   * accepts (NULL: all); share_segments is called after each parse wave
+   * [from, to) so every process sees the same segment facts and strings */
+  bool (*owns_segment)(const pipeline *pl, size_t seg);
+  void (*share_segments)(pipeline *pl, size_t from, size_t to);
+  void *share_user;
+  /* relief-mpi: where output_emit's bytes for plan k's file f go instead of
+   * plans[k].files[f] (NULL: the files) */
+  relief_status (*emit_write)(void *user, size_t plan, int file, const void *data, size_t len,
+                              relief_error *err);
+  void *emit_user;
 };
 
 /* Opens inputs (lazy zstd), cuts them into segments and parses every row in

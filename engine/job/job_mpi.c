@@ -1,0 +1,602 @@
+/*
+ * job_mpi.c — relief_statewide across MPI ranks: each rank parses its share
+ * of the segments, decides the people of its partitions and writes its
+ * contiguous share of every county file; rank 0 appends the other ranks'
+ * shares in rank order (so the files are those of one process), writes the
+ * summaries from the reduced counts and alone holds the publication.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <omp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/paths.h"
+#include "filings/filings.h"
+#include "impact/impact.h"
+#include "job/job.h"
+#include "job/job_mpi.h"
+#include "output/output.h"
+#include "output/result_row.h"
+#include "pipeline/exchange.h"
+
+/* Adds JSON b into a: numbers add, objects merge, the earliest date wins
+ * (as job_statewide.c does). */
+static void json_add(json_t *a, json_t *b) {
+  const char *key;
+  json_t *bv;
+  json_object_foreach(b, key, bv) {
+    json_t *av = json_object_get(a, key);
+    if (!av) {
+      json_object_set(a, key, bv);
+    } else if (json_is_integer(av) && json_is_integer(bv)) {
+      json_object_set_new(a, key, json_integer(json_integer_value(av) + json_integer_value(bv)));
+    } else if (json_is_real(av) || json_is_real(bv)) {
+      json_object_set_new(a, key, json_real(json_number_value(av) + json_number_value(bv)));
+    } else if (json_is_object(av) && json_is_object(bv)) {
+      json_t *copy = json_deep_copy(av);
+      json_add(copy, bv);
+      json_object_set_new(a, key, copy);
+    } else if (json_is_string(av) && json_is_string(bv) && !strcmp(key, "earliestConviction")) {
+      if (strcmp(json_string_value(bv), json_string_value(av)) < 0) json_object_set(a, key, bv);
+    }
+  }
+}
+
+/* Whether every rank is still fine; a rank that is fine learns which rank
+ * failed first, and why. When every rank failed (a parse error every rank
+ * sees), rank 0 alone reports it. */
+static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
+  int mine = st != RELIEF_OK ? m->rank : INT_MAX, first = INT_MAX;
+  int failed = st != RELIEF_OK, n_failed = 0;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
+  MPI_Allreduce(&failed, &n_failed, 1, MPI_INT, MPI_SUM, m->comm);
+  if (first == INT_MAX) return st;
+  char line[1024] = "";
+  if (m->rank == first) relief_error_format(err, line, sizeof line);
+  MPI_Bcast(line, sizeof line, MPI_CHAR, first, m->comm);
+  if (!st) {
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
+    m->told = true;
+  } else if (n_failed == m->size && m->rank) {
+    m->told = true;
+  }
+  return st;
+}
+
+/* Every rank opens every input: one that a rank cannot read (a node
+ * without the file system) is reported before the ranks start parsing
+ * together. */
+static relief_status inputs_readable(const relief_statewide_config *cfg, relief_error *err) {
+  for (int i = 0; i < cfg->n_inputs; i++)
+    if (access(cfg->inputs[i], R_OK) != 0)
+      return relief_error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s",
+                              strerror(errno));
+  return RELIEF_OK;
+}
+
+static size_t result_bytes(const struct row_result *r) {
+  return offsetof(row_result, text) + r->head_len + r->tail_len + r->extended_len;
+}
+
+/* The manifest's thread count: as requested, else the machine's processors
+ * (relief statewide's default, which a rank's binding may narrow). */
+static int manifest_threads(int requested) {
+  if (requested > 0) return requested;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+/* Phase timings (seconds) kept for RELIEF_MPI_STATS. */
+enum { PH_PARSE, PH_ROWS, PH_DECIDE, PH_RESULTS, PH_EMIT, PH_GATHER, PH_SUMMARIES, PH_TOTAL, PH_N };
+static const char *const phase_names[PH_N] = {
+    "parse", "exchange_rows", "group+decide", "exchange_results",
+    "emit",  "gather",        "summaries",    "total"};
+
+static void report_stats(const mpi_job *m, int threads, const double *ph, int64_t people,
+                         int64_t rows) {
+  double max[PH_N];
+  MPI_Reduce(ph, max, PH_N, MPI_DOUBLE, MPI_MAX, 0, m->comm);
+  uint64_t bytes[2] = {m->bytes_rows, m->bytes_results}, sum[2];
+  MPI_Reduce(bytes, sum, 2, MPI_UINT64_T, MPI_SUM, 0, m->comm);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  long rss = ru.ru_maxrss, max_rss = 0;
+  MPI_Reduce(&rss, &max_rss, 1, MPI_LONG, MPI_MAX, 0, m->comm);
+  if (m->rank) return;
+  fprintf(stderr, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
+          threads, (long long)people, (long long)rows);
+  for (int i = 0; i < PH_N; i++)
+    fprintf(stderr, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
+  fprintf(stderr, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
+          (unsigned long long)sum[0], (unsigned long long)sum[1]);
+  fprintf(stderr, "relief-mpi stats: peak RSS per rank (max) %ld KiB\n", max_rss);
+}
+
+/* A non-root rank's share of the county files, kept in memory without
+ * their header lines (rank 0 wrote those). */
+typedef struct {
+  relief_buf *file; /* [plan * BUNDLE_FILES + f] */
+  bool *headed;
+} parts;
+
+static relief_status keep_part(void *user, size_t plan, int file, const void *data, size_t len,
+                               relief_error *err) {
+  (void)err;
+  parts *p = user;
+  size_t i = plan * BUNDLE_FILES + (size_t)file;
+  if (!p->headed[i]) { /* output_emit's first write to a file is its header */
+    p->headed[i] = true;
+    return RELIEF_OK;
+  }
+  relief_buf_append(&p->file[i], data, len);
+  return RELIEF_OK;
+}
+
+#define CHUNK (1u << 30)
+
+static void send_part(const mpi_job *m, const relief_buf *p) {
+  uint64_t len = p->len;
+  MPI_Send(&len, 1, MPI_UINT64_T, 0, 1, m->comm);
+  for (size_t o = 0; o < p->len; o += CHUNK) {
+    size_t n = p->len - o < CHUNK ? p->len - o : CHUNK;
+    MPI_Send(p->data + o, (int)n, MPI_BYTE, 0, 2, m->comm);
+  }
+}
+
+static relief_status recv_part(const mpi_job *m, int from, pub_file *f, relief_status st,
+                               relief_error *err, char **buf, size_t *cap) {
+  uint64_t len;
+  MPI_Recv(&len, 1, MPI_UINT64_T, from, 1, m->comm, MPI_STATUS_IGNORE);
+  for (size_t o = 0; o < len; o += CHUNK) {
+    size_t n = len - o < CHUNK ? len - o : CHUNK;
+    if (n > *cap) *buf = xrealloc(*buf, *cap = n);
+    MPI_Recv(*buf, (int)n, MPI_BYTE, from, 2, m->comm, MPI_STATUS_IGNORE);
+    if (!st) st = pub_file_write(f, *buf, n, err);
+  }
+  return st;
+}
+
+
+/* ---- --forms: motions built where people were decided, written by rank 0 ---- */
+
+static void put_u32(relief_buf *b, uint32_t v) { relief_buf_append(b, &v, 4); }
+static void put_str(relief_buf *b, const char *str) {
+  relief_buf_append(b, str ? str : "", strlen(str ? str : "") + 1);
+}
+static uint32_t get_u32(const char **p) {
+  uint32_t v;
+  memcpy(&v, *p, 4);
+  *p += 4;
+  return v;
+}
+static const char *get_str(const char **p) {
+  const char *str = *p;
+  *p += strlen(str) + 1;
+  return str;
+}
+
+typedef struct {
+  uint32_t county, partition;
+  size_t seq;
+  const char *at;
+} motion_ref;
+
+static int cmp_motion(const void *a, const void *b) {
+  const motion_ref *x = a, *y = b;
+  if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each rank builds the motions of its people, partition by partition (one
+ * process numbers people partition by partition, so motions in partition
+ * order are in its person order); rank 0 gathers them, puts each county's
+ * in partition order and writes the filings as relief statewide does. */
+static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m, publication *pub,
+                                   int64_t *n_motions, relief_error *err) {
+  relief_buf mine = {0};
+  uint32_t *pairs = dp->motion_pairs;
+  size_t n_pairs = dp->n_motion_pairs;
+  for (size_t k = 0; k < pl->n_plans; k++) {
+    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    for (size_t a = 0; a < n_pairs;) {
+      uint32_t person = pairs[a];
+      const row_ref *first = &dp->order[dp->first[person]];
+      uint32_t part = (uint32_t)(dp->segs[first->seg].keys[first->j].high64 % 256);
+      size_t b = a;
+      while (b < n_pairs) {
+        const row_ref *f = &dp->order[dp->first[pairs[b]]];
+        if ((uint32_t)(dp->segs[f->seg].keys[f->j].high64 % 256) != part) break;
+        b += 2;
+      }
+      dp->motion_pairs = pairs + a;
+      dp->n_motion_pairs = b - a;
+      motion_list list;
+      filings_motions(dp, (int)k, &list);
+      for (size_t i = 0; i < list.n; i++) {
+        const relief_motion *mo = &list.motions[i];
+        put_u32(&mine, (uint32_t)k);
+        put_u32(&mine, part);
+        put_u32(&mine, (uint32_t)mo->dob_day);
+        put_u32(&mine, (uint32_t)mo->n_counts);
+        put_str(&mine, mo->step), put_str(&mine, mo->case_numbers), put_str(&mine, mo->name);
+        put_str(&mine, mo->akas), put_str(&mine, mo->cii);
+        for (int c = 0; c < mo->n_counts; c++) {
+          const relief_motion_count *mc = &mo->counts[c];
+          put_u32(&mine, (uint32_t)mc->conviction_day);
+          put_u32(&mine, (uint32_t)mc->felony);
+          put_u32(&mine, (uint32_t)mc->relief);
+          put_str(&mine, mc->code_section), put_str(&mine, mc->offense);
+          put_str(&mine, mc->reason);
+        }
+      }
+      motion_list_free(&list);
+      a = b;
+    }
+  }
+  dp->motion_pairs = pairs;
+  dp->n_motion_pairs = n_pairs;
+  int len = (int)mine.len, *counts = NULL, *disp = NULL;
+  if (mine.len > INT_MAX) {
+    fprintf(stderr, "relief-mpi: a rank's motions are over 2 GiB\n");
+    MPI_Abort(m->comm, 3);
+  }
+  if (m->rank == 0) {
+    counts = xcalloc((size_t)m->size, sizeof *counts);
+    disp = xcalloc((size_t)m->size, sizeof *disp);
+  }
+  MPI_Gather(&len, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm);
+  size_t total = 0;
+  for (int r = 0; m->rank == 0 && r < m->size; r++) {
+    disp[r] = (int)total;
+    total += (size_t)counts[r];
+  }
+  char *all = m->rank == 0 ? xmalloc(total + 1) : NULL;
+  MPI_Gatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE, 0,
+              m->comm);
+  relief_buf_free(&mine);
+  relief_status st = RELIEF_OK;
+  if (m->rank == 0) {
+    size_t n_refs = 0, cap_refs = 0;
+    motion_ref *refs = NULL;
+    for (const char *p = all; p < all + total;) {
+      if (n_refs == cap_refs) refs = xrealloc(refs, (cap_refs = cap_refs ? cap_refs * 2 : 256) * sizeof *refs);
+      motion_ref *r = &refs[n_refs];
+      r->at = p;
+      r->seq = n_refs++;
+      r->county = get_u32(&p);
+      r->partition = get_u32(&p);
+      p += 4;
+      uint32_t nc = get_u32(&p);
+      for (int i = 0; i < 5; i++) get_str(&p);
+      for (uint32_t c = 0; c < nc; c++) {
+        p += 12;
+        for (int i = 0; i < 3; i++) get_str(&p);
+      }
+    }
+    motion_ref *sel = xmalloc((n_refs + 1) * sizeof *sel);
+    char dir[1024], folder[512];
+    for (size_t k = 0; k < pl->n_plans && !st; k++) {
+      if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      size_t n = 0, n_counts = 0;
+      for (size_t i = 0; i < n_refs; i++)
+        if (refs[i].county == k) sel[n++] = refs[i];
+      qsort(sel, n, sizeof *sel, cmp_motion);
+      relief_motion *motions = xcalloc(n + 1, sizeof *motions);
+      for (size_t i = 0; i < n; i++) {
+        const char *p = sel[i].at + 12;
+        n_counts += get_u32(&p);
+      }
+      relief_motion_count *mc = xcalloc(n_counts + 1, sizeof *mc);
+      size_t at = 0;
+      for (size_t i = 0; i < n; i++) {
+        const char *p = sel[i].at + 8;
+        relief_motion *mo = &motions[i];
+        mo->county = pl->plans[k].name;
+        mo->dob_day = (int32_t)get_u32(&p);
+        mo->n_counts = (int)get_u32(&p);
+        mo->step = get_str(&p), mo->case_numbers = get_str(&p), mo->name = get_str(&p);
+        mo->akas = get_str(&p), mo->cii = get_str(&p);
+        mo->counts = mc + at;
+        for (int c = 0; c < mo->n_counts; c++, at++) {
+          mc[at].conviction_day = (int32_t)get_u32(&p);
+          mc[at].felony = (int)get_u32(&p);
+          mc[at].relief = (relief_sought)get_u32(&p);
+          mc[at].code_section = get_str(&p), mc[at].offense = get_str(&p);
+          mc[at].reason = get_str(&p);
+        }
+      }
+      relief_folder_name(folder, sizeof folder, pl->plans[k].name);
+      snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
+      st = filings_write(pub, dir, motions, n, pl->n_threads, err);
+      *n_motions += (int64_t)n;
+      free(motions);
+      free(mc);
+    }
+    free(sel);
+    free(refs);
+  }
+  free(all);
+  free(counts);
+  free(disp);
+  return st;
+}
+
+relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
+                                   relief_error *err, bool *local) {
+  memset(res, 0, sizeof *res);
+  *local = false;
+  job_begin();
+  mpi_job m = {.comm = MPI_COMM_WORLD, .result_bytes = result_bytes};
+  MPI_Comm_rank(m.comm, &m.rank);
+  MPI_Comm_size(m.comm, &m.size);
+  if (!cfg->options)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+  double ph[PH_N] = {0}, t0 = MPI_Wtime(), t = t0;
+  relief_classifier *classifier = relief_classifier_new();
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  pipeline pl = {
+      .merged = true,
+      .trace = cfg->trace,
+      .review_files = cfg->review_files,
+      .forms = cfg->forms,
+      .classifier = classifier,
+      .compute_day = cfg->compute_day,
+      .progress = m.rank == 0 ? cfg->progress : NULL,
+      .progress_user = cfg->progress_user,
+      .run_county = -1,
+      .format_result = output_result_formatter,
+      .n_threads = job_threads(cfg->threads),
+  };
+  /* segmenting depends on the thread count: every rank must use the same */
+  MPI_Allreduce(MPI_IN_PLACE, &pl.n_threads, 1, MPI_INT, MPI_MIN, m.comm);
+  pipeline dp = {0}, ep = {0};
+  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
+  exchange_install(&pl, &m);
+  publication *pub = NULL; /* rank 0 only */
+  relief_status st = RELIEF_OK;
+  if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
+  if (!st) st = inputs_readable(cfg, err);
+  st = agree(&m, st, err);
+  if (st) goto done;
+  st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
+  for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
+  st = agree(&m, st, err);
+  if (st) goto done;
+  exchange_after_parse(&pl, &m);
+  int64_t counts[3] = {(int64_t)pl.n_rows, 0, 0};
+  ph[PH_PARSE] = MPI_Wtime() - t, t = MPI_Wtime();
+  exchange_rows(&pl, &m, &dp);
+  ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
+  pipeline_group(&dp);
+  pl.n_plans = pl.counties.n;
+  pl.plans = xcalloc(pl.n_plans ? pl.n_plans : 1, sizeof *pl.plans);
+  for (size_t k = 0; k < pl.n_plans; k++) {
+    county_plan *plan = &pl.plans[k];
+    plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
+    plan->options = *cfg->options;
+    const relief_flow *flow = NULL;
+    for (int p = 0; p < cfg->n_policies; p++)
+      if (!strcmp(cfg->policies[p].county, plan->name)) {
+        plan->options = *cfg->policies[p].options;
+        flow = cfg->policies[p].flow;
+      }
+    if (flow)
+      plan->flow = *flow;
+    else
+      relief_flow_configurable(&plan->flow, &plan->options);
+  }
+  dp.plans = pl.plans;
+  dp.n_plans = pl.n_plans;
+  pipeline_evaluate(&dp);
+  ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
+  /* tests: this rank fails mid-run, or dies as from kill -9 */
+  const char *kill_rank = getenv("RELIEF_MPI_KILL_RANK");
+  if (kill_rank && atoi(kill_rank) == m.rank) raise(SIGKILL);
+  const char *fail = getenv("RELIEF_MPI_FAIL_RANK");
+  if (fail && atoi(fail) == m.rank)
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                          "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m.rank);
+  st = agree(&m, st, err);
+  if (st) goto done;
+  /* summaries: every rank folds every rank's partial counts in rank order */
+  size_t sum_bytes = pl.n_plans * sizeof(relief_summary);
+  relief_summary *all = xmalloc((sum_bytes ? sum_bytes : 1) * (size_t)m.size);
+  {
+    relief_summary *mine = xmalloc(sum_bytes ? sum_bytes : 1);
+    for (size_t k = 0; k < pl.n_plans; k++) mine[k] = pl.plans[k].summary;
+    MPI_Allgather(mine, (int)sum_bytes, MPI_BYTE, all, (int)sum_bytes, MPI_BYTE, m.comm);
+    free(mine);
+  }
+  for (size_t k = 0; k < pl.n_plans; k++) {
+    memset(&pl.plans[k].summary, 0, sizeof pl.plans[k].summary);
+    for (int r = 0; r < m.size; r++)
+      relief_summary_add_partial(&pl.plans[k].summary, &all[(size_t)r * pl.n_plans + k]);
+    if (pl.plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
+      pl.plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
+  }
+  free(all);
+  counts[1] = (int64_t)dp.n_people;
+  counts[2] = dp.duplicate_rows;
+  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m.comm);
+  res->rows = counts[0];
+  res->people = counts[1];
+  res->duplicate_rows = counts[2];
+  exchange_results(&pl, &dp, &m, &ep);
+  pipeline_free_arenas(&dp); /* the results travelled as bytes */
+  if (!cfg->forms) exchange_free_decider(&dp);
+  ph[PH_RESULTS] = MPI_Wtime() - t, t = MPI_Wtime();
+  /* county files: rank 0 writes its share into the publication; the others
+   * keep theirs in memory and send it to rank 0, which appends it in rank
+   * order (each rank's segments follow the previous rank's) */
+  char path[4096 + 600], folder[512];
+  parts kept = {xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(relief_buf)),
+                xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(bool))};
+  for (size_t k = 0; k < pl.n_plans && !st; k++) {
+    county_plan *plan = &pl.plans[k];
+    if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    res->counties++;
+    if (cfg->summary_only) continue;
+    relief_folder_name(folder, sizeof folder, plan->name);
+    plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
+    for (int f = 0; f < plan->n_files && !st && m.rank == 0; f++) {
+      snprintf(path, sizeof path, "%s/%s.csv", folder, bundle_names[f]);
+      st = publication_create(pub, path, &plan->files[f], err);
+    }
+  }
+  ep.plans = pl.plans;
+  ep.n_plans = pl.n_plans;
+  if (m.rank) {
+    ep.emit_write = keep_part;
+    ep.emit_user = &kept;
+  }
+  if (!st && (!cfg->summary_only || cfg->forms)) st = output_emit(&ep, err);
+  st = agree(&m, st, err);
+  if (!st && cfg->forms) exchange_captured(&ep, &dp, &m);
+  exchange_free_view(&ep);
+  ph[PH_EMIT] = MPI_Wtime() - t, t = MPI_Wtime();
+  st = agree(&m, st, err);
+  if (!st && !cfg->summary_only) {
+    if (m.rank) {
+      for (size_t k = 0; k < pl.n_plans; k++)
+        for (int f = 0; f < pl.plans[k].n_files; f++)
+          send_part(&m, &kept.file[k * BUNDLE_FILES + (size_t)f]);
+    } else {
+      char *buf = NULL;
+      size_t cap = 0;
+      for (int r = 1; r < m.size; r++)
+        for (size_t k = 0; k < pl.n_plans; k++)
+          for (int f = 0; f < pl.plans[k].n_files; f++)
+            st = recv_part(&m, r, pl.plans[k].files[f], st, err, &buf, &cap);
+      free(buf);
+    }
+  }
+  for (size_t i = 0; i < pl.n_plans * BUNDLE_FILES; i++) relief_buf_free(&kept.file[i]);
+  free(kept.file);
+  free(kept.headed);
+  if (m.rank == 0)
+    for (size_t k = 0; k < pl.n_plans; k++)
+      for (int f = 0; f < pl.plans[k].n_files; f++) {
+        relief_status closed = pub_file_close(pl.plans[k].files[f], st ? NULL : err);
+        pl.plans[k].files[f] = NULL;
+        if (!st) st = closed;
+      }
+  st = agree(&m, st, err);
+  if (!st && cfg->forms) st = write_motions(&pl, &dp, &m, pub, &res->motions, err);
+  if (dp.segs) exchange_free_decider(&dp);
+  ph[PH_GATHER] = MPI_Wtime() - t, t = MPI_Wtime();
+  res->seconds = MPI_Wtime() - t0;
+  MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m.comm);
+  if (!st && m.rank == 0) {
+    /* summaries: per county folder, then the statewide one */
+    int64_t now = (int64_t)time(NULL);
+    json_t *counties = json_object(), *totals = json_object();
+    for (size_t k = 0; k < pl.n_plans && !st; k++) {
+      county_plan *plan = &pl.plans[k];
+      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
+                                       res->seconds, now);
+      json_t *obj = json_loads(text, 0, NULL);
+      relief_folder_name(folder, sizeof folder, plan->name);
+      snprintf(path, sizeof path, "%s/summary.json", folder);
+      st = publication_write_file(pub, path, text, strlen(text), err);
+      free(text);
+      json_object_set(counties, plan->name, obj);
+      json_add(totals, obj);
+      json_decref(obj);
+    }
+    json_object_del(totals, "county");
+    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(totals, "lineCount", json_integer(res->rows - res->duplicate_rows));
+    json_t *root = json_object();
+    json_object_set_new(root, "people", json_integer(res->people));
+    json_object_set_new(root, "rows", json_integer(res->rows));
+    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
+    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(root, "totals", totals);
+    json_object_set_new(root, "counties", counties);
+    if (!st && cfg->report) {
+      relief_summary sum = {0};
+      for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&sum, &pl.plans[k].summary);
+      json_t *extra = relief_report_extra(&sum, res->seconds, res->input_bytes, res->people, true);
+      json_t *shown = json_deep_copy(root);
+      json_object_update(shown, json_object_get(root, "totals"));
+      json_object_set_new(shown, "county", json_string("All counties"));
+      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      json_decref(shown);
+      st = impact_write(pub, "report.html", "report.pdf", text, extra, err);
+      free(text);
+      json_decref(extra);
+    }
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
+    free(text);
+    json_decref(root);
+    if (!st) {
+      const relief_flow **flows = xcalloc(pl.n_plans + 1, sizeof *flows);
+      int n_flows = 0;
+      for (size_t k = 0; k < pl.n_plans; k++)
+        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+          flows[n_flows++] = &pl.plans[k].flow;
+      flows[n_flows++] = &pl.dismiss_all;
+      manifest_info info = {.command_line = cfg->command_line,
+                            .n_command_line = cfg->n_command_line,
+                            .compute_day = cfg->compute_day,
+                            .county = "(all counties)",
+                            /* what one process would use: under mpirun a
+                             * rank's cores may be fewer (binding) */
+                            .threads = manifest_threads(cfg->threads),
+                            .options = cfg->options,
+                            .flows = flows,
+                            .n_flows = n_flows,
+                            .inputs = cfg->inputs,
+                            .n_inputs = cfg->n_inputs,
+                            .run_seconds = res->seconds,
+                            .rows = res->rows,
+                            .people = res->people};
+      st = manifest_write(&info, pub, "manifest.json", err);
+      free(flows);
+    }
+  }
+  /* nothing is published unless every rank got here */
+  st = agree(&m, st, err);
+  if (!st && m.rank == 0) {
+    st = publication_commit(pub, NULL, 0, err);
+    pub = NULL;
+    }
+  {
+    int code = st;
+    MPI_Bcast(&code, 1, MPI_INT, 0, m.comm);
+    if (code && !st) {
+      st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+      m.told = true;
+    }
+  }
+  ph[PH_SUMMARIES] = MPI_Wtime() - t;
+  ph[PH_TOTAL] = MPI_Wtime() - t0;
+  if (getenv("RELIEF_MPI_STATS")) report_stats(&m, pl.n_threads, ph, res->people, res->rows);
+done:
+  *local = st != RELIEF_OK && !m.told;
+  for (size_t k = 0; k < pl.n_plans; k++)
+    for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl.plans[k].files[f], NULL);
+  publication_abort(pub);
+  if (dp.segs) exchange_free_decider(&dp);
+  exchange_free_view(&ep);
+  free(m.results_buf);
+  free(m.seg_rows);
+  free(m.first_row);
+  free(m.capture_rank);
+  free(pl.plans);
+  pipeline_free(&pl);
+  relief_classifier_free(classifier);
+  return st;
+}

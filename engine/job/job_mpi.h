@@ -1,0 +1,19 @@
+/*
+ * job/job_mpi.h — relief_statewide_mpi: the statewide job across the ranks
+ * of MPI_COMM_WORLD (relief-mpi only). Same configuration, same outputs.
+ */
+#ifndef RELIEF_JOB_MPI_H
+#define RELIEF_JOB_MPI_H
+
+#include <stdbool.h>
+
+#include "relief/relief.h"
+
+/* Every rank calls it with the same configuration; rank 0 publishes. All
+ * ranks return the same success or failure; err holds this rank's error
+ * (or "another rank failed"). *local is set when the failure was this
+ * rank's own. */
+relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
+                                   relief_error *err, bool *local);
+
+#endif

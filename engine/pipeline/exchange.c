@@ -1,0 +1,510 @@
+/*
+ * exchange.c — the statewide pipeline's data across MPI ranks: segment facts
+ * and distinct strings shared after parsing (so every rank builds the same
+ * tables), rows sent by person partition (MPI_Alltoallv) to the rank that
+ * groups and decides them, and decided rows sent back to the segment's writer.
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "pipeline/exchange.h"
+
+#define PARTITIONS 256 /* people/group.c's partitions: key.high64 % 256 */
+
+static mpi_job *job_of(const pipeline *pl) { return pl->share_user; }
+
+static bool owns_segment(const pipeline *pl, size_t seg) {
+  const mpi_job *m = job_of(pl);
+  return (int)(seg % (size_t)m->size) == m->rank;
+}
+
+/* ---- byte buffers ---- */
+
+static void put(relief_buf *b, const void *p, size_t n) { relief_buf_append(b, p, n); }
+static void put_u32(relief_buf *b, uint32_t v) { put(b, &v, 4); }
+static void pad8(relief_buf *b) {
+  static const char zero[8];
+  if (b->len % 8) put(b, zero, 8 - b->len % 8);
+}
+static uint32_t get_u32(const char **p) {
+  uint32_t v;
+  memcpy(&v, *p, 4);
+  *p += 4;
+  return v;
+}
+static const char *align8(const char *base, const char *p) {
+  size_t off = (size_t)(p - base);
+  return base + (off + 7) / 8 * 8;
+}
+
+static int as_count(size_t n) {
+  if (n > INT_MAX) { /* MPI counts are int: a rank pair's share must stay under 2 GiB */
+    fprintf(stderr, "relief-mpi: an exchange of %zu units is over MPI's int counts\n", n);
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  }
+  return (int)n;
+}
+
+/* Sends out[r] to rank r; returns what every rank sent here, back to back
+ * (from[r] is where rank r's part starts; from[size] the end). Every part
+ * is a multiple of 8 bytes and travels as 8-byte units, so a rank's share
+ * of one exchange may reach 16 GiB. */
+static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent) {
+  int n = m->size;
+  int *scount = xcalloc((size_t)n, sizeof *scount), *sdisp = xcalloc((size_t)n, sizeof *sdisp);
+  int *rcount = xcalloc((size_t)n, sizeof *rcount), *rdisp = xcalloc((size_t)n, sizeof *rdisp);
+  relief_buf all = {0};
+  for (int r = 0; r < n; r++) {
+    pad8(&out[r]);
+    sdisp[r] = as_count(all.len / 8);
+    scount[r] = as_count(out[r].len / 8);
+    if (out[r].len) put(&all, out[r].data, out[r].len);
+    if (r != m->rank) *sent += out[r].len;
+  }
+  MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
+  size_t total = 0;
+  for (int r = 0; r < n; r++) {
+    from[r] = total * 8;
+    rdisp[r] = as_count(total);
+    total += (size_t)rcount[r];
+  }
+  from[n] = total * 8;
+  char *in = xmalloc(total ? total * 8 : 8);
+  uint64_t none = 0;
+  MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
+                rdisp, MPI_UINT64_T, m->comm);
+  relief_buf_free(&all);
+  free(scount), free(sdisp), free(rcount), free(rdisp);
+  return in;
+}
+
+/* ---- after each parse wave: segment facts and strings ---- */
+
+typedef struct {
+  uint64_t newlines;
+  uint8_t ends_clean, failed;
+  relief_parse_error perr;
+} seg_facts;
+
+static void share_segments(pipeline *pl, size_t from, size_t to) {
+  mpi_job *m = job_of(pl);
+  size_t n = to - from;
+  /* facts: only the owner's are non-zero, so a bitwise OR gives them to all */
+  seg_facts *facts = xcalloc(n ? n : 1, sizeof *facts);
+  for (size_t i = from; i < to; i++) {
+    if (!owns_segment(pl, i)) continue;
+    segment_t *s = &pl->segs[i];
+    facts[i - from].newlines = s->newlines;
+    facts[i - from].ends_clean = s->ends_clean;
+    facts[i - from].failed = s->failed;
+    facts[i - from].perr = s->perr;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, facts, as_count(n * sizeof *facts), MPI_UNSIGNED_CHAR, MPI_BOR,
+                m->comm);
+  for (size_t i = from; i < to; i++) {
+    if (owns_segment(pl, i)) continue;
+    segment_t *s = &pl->segs[i];
+    s->newlines = facts[i - from].newlines;
+    s->ends_clean = facts[i - from].ends_clean;
+    s->failed = facts[i - from].failed;
+    s->perr = facts[i - from].perr;
+  }
+  free(facts);
+  /* strings: each owner's distinct sections and counties, in id order */
+  relief_buf mine = {0};
+  for (size_t i = from; i < to; i++) {
+    if (!owns_segment(pl, i)) continue;
+    segment_t *s = &pl->segs[i];
+    put_u32(&mine, (uint32_t)i);
+    put_u32(&mine, (uint32_t)s->sections.n);
+    put_u32(&mine, (uint32_t)s->counties.n);
+    for (int t = 0; t < 2; t++) {
+      relief_intern *tab = t ? &s->counties : &s->sections;
+      for (size_t id = 0; id < tab->n; id++) {
+        size_t len;
+        const char *str = relief_intern_str(tab, (uint32_t)id, &len);
+        put_u32(&mine, (uint32_t)len);
+        put(&mine, str, len);
+      }
+    }
+  }
+  int *counts = xcalloc((size_t)m->size, sizeof *counts), *disp = xcalloc((size_t)m->size, sizeof *disp);
+  int len = as_count(mine.len);
+  MPI_Allgather(&len, 1, MPI_INT, counts, 1, MPI_INT, m->comm);
+  size_t total = 0;
+  for (int r = 0; r < m->size; r++) {
+    disp[r] = as_count(total);
+    total += (size_t)counts[r];
+  }
+  char *all = xmalloc(total ? total : 1);
+  MPI_Allgatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE,
+                 m->comm);
+  for (int r = 0; r < m->size; r++) {
+    if (r == m->rank) continue;
+    const char *p = all + disp[r], *end = p + counts[r];
+    while (p < end) {
+      segment_t *s = &pl->segs[get_u32(&p)];
+      uint32_t n_sec = get_u32(&p), n_cty = get_u32(&p);
+      for (uint32_t k = 0; k < n_sec + n_cty; k++) {
+        uint32_t l = get_u32(&p);
+        relief_intern_get(k < n_sec ? &s->sections : &s->counties, p, l);
+        p += l;
+      }
+    }
+  }
+  free(all);
+  free(counts);
+  free(disp);
+  relief_buf_free(&mine);
+}
+
+void exchange_install(pipeline *pl, mpi_job *m) {
+  pl->owns_segment = owns_segment;
+  pl->share_segments = share_segments;
+  pl->share_user = m;
+}
+
+void exchange_after_parse(pipeline *pl, mpi_job *m) {
+  size_t n = pl->n_segs;
+  m->seg_rows = xcalloc(n + 1, sizeof *m->seg_rows);
+  uint64_t *rows = xcalloc(n + 1, sizeof *rows);
+  for (size_t i = 0; i < n; i++) rows[i] = pl->segs[i].n_rows; /* 0 where another rank parsed */
+  MPI_Allreduce(MPI_IN_PLACE, rows, as_count(n), MPI_UINT64_T, MPI_SUM, m->comm);
+  for (size_t i = 0; i < n; i++) m->seg_rows[i] = rows[i];
+  free(rows);
+  /* rank r writes the segments whose text starts in its share of the bytes */
+  uint64_t total = 0, at = 0;
+  for (size_t i = 0; i < n; i++) total += pl->segs[i].end - pl->segs[i].begin;
+  m->emit_from = m->emit_to = 0;
+  bool started = false;
+  for (size_t i = 0; i < n; i++) {
+    int owner = total ? (int)((unsigned __int128)at * (unsigned)m->size / total) : 0;
+    if (owner >= m->size) owner = m->size - 1;
+    if (owner == m->rank && !started) m->emit_from = i, started = true;
+    if (owner <= m->rank) m->emit_to = i + 1;
+    at += pl->segs[i].end - pl->segs[i].begin;
+  }
+  if (!started) m->emit_from = m->emit_to;
+}
+
+/* ---- rows to the rank of their person partition ---- */
+
+void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
+  double t0 = MPI_Wtime();
+  int n = m->size;
+  relief_buf *out = xcalloc((size_t)n, sizeof *out);
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    for (size_t j = 0; j < s->n_rows; j++) {
+      relief_buf *b = &out[(s->keys[j].high64 % PARTITIONS) % (uint64_t)n];
+      const char *ofn = s->rows[j].ofn_id ? s->ofns.data + s->rows[j].ofn_id - 1 : "";
+      uint32_t ofn_len = (uint32_t)strlen(ofn);
+      put_u32(b, (uint32_t)i);
+      put_u32(b, (uint32_t)j);
+      put(b, &s->rows[j], sizeof s->rows[j]);
+      put(b, &s->keys[j], sizeof s->keys[j]);
+      put(b, &s->content[j], sizeof s->content[j]);
+      put_u32(b, ofn_len);
+      put(b, ofn, ofn_len);
+      pad8(b);
+    }
+    /* this rank no longer needs the parsed rows: the decider has them */
+    free(s->rows), free(s->keys), free(s->content);
+    s->rows = NULL, s->keys = NULL, s->content = NULL;
+    relief_buf_free(&s->ofns);
+    s->n_rows = 0;
+  }
+  pl->n_rows = 0;
+  size_t *from = xcalloc((size_t)n + 1, sizeof *from);
+  char *in = alltoallv(m, out, from, &m->bytes_rows);
+  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  free(out);
+  /* the decider: every segment, holding the rows of this rank's partitions
+   * in their input order (a segment's rows all come from its one parser) */
+  *dp = *pl;
+  dp->owns_segment = NULL;
+  dp->share_segments = NULL;
+  dp->progress = NULL;
+  dp->segs = xcalloc(pl->n_segs + 1, sizeof *dp->segs);
+  size_t *count = xcalloc(pl->n_segs + 1, sizeof *count);
+  const size_t fixed = 8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 4;
+  for (const char *p = in; p < in + from[n];) {
+    const char *q = p;
+    uint32_t seg = get_u32(&q);
+    count[seg]++;
+    q = p + fixed - 4;
+    uint32_t ofn_len = get_u32(&q);
+    p = align8(in, q + ofn_len);
+  }
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    segment_t *s = &dp->segs[i];
+    s->input = pl->segs[i].input;
+    s->frame = pl->segs[i].frame;
+    s->begin = pl->segs[i].begin;
+    s->end = pl->segs[i].end;
+    s->parsed = true;
+    size_t c = count[i] ? count[i] : 1;
+    s->rows = xmalloc(c * sizeof *s->rows);
+    s->keys = xmalloc(c * sizeof *s->keys);
+    s->content = xmalloc(c * sizeof *s->content);
+    s->class_map = xmalloc(c * sizeof *s->class_map); /* here: each row's index in its segment */
+  }
+  dp->n_rows = 0;
+  for (const char *p = in; p < in + from[n];) {
+    uint32_t seg = get_u32(&p), j = get_u32(&p);
+    segment_t *s = &dp->segs[seg];
+    size_t k = s->n_rows++;
+    memcpy(&s->rows[k], p, sizeof(row_rec));
+    p += sizeof(row_rec);
+    memcpy(&s->keys[k], p, sizeof(XXH128_hash_t));
+    p += sizeof(XXH128_hash_t);
+    memcpy(&s->content[k], p, 8);
+    p += 8;
+    uint32_t ofn_len = get_u32(&p);
+    if (s->rows[k].ofn_id) {
+      s->rows[k].ofn_id = (uint32_t)s->ofns.len + 1;
+      relief_buf_append(&s->ofns, p, ofn_len);
+      relief_buf_putc(&s->ofns, 0);
+    }
+    s->class_map[k] = j;
+    p = align8(in, p + ofn_len);
+    dp->n_rows++;
+  }
+  free(in);
+  free(from);
+  free(count);
+  dp->forms = pl->forms; /* --forms: the decider marks rows to capture ... */
+  dp->keep_keys = pl->forms; /* ... and motions go out by person partition */
+  dp->person_counties = NULL;
+  dp->person_county_first = NULL;
+  dp->motion_pairs = NULL;
+  dp->n_motion_pairs = 0;
+  dp->arenas = NULL;
+  memset(&dp->groups, 0, sizeof dp->groups);
+  m->t_rows += MPI_Wtime() - t0;
+}
+
+/* ---- decided rows back to the rank writing their segment ---- */
+
+static int writer_of(const mpi_job *m, const size_t *emit_from, size_t seg) {
+  int r = 0;
+  while (r + 1 < m->size && seg >= emit_from[r + 1]) r++;
+  return r;
+}
+
+void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
+  double t0 = MPI_Wtime();
+  int n = m->size;
+  uint64_t mine[2] = {m->emit_from, m->emit_to};
+  uint64_t *ranges = xcalloc(2 * (size_t)n, sizeof *ranges);
+  MPI_Allgather(mine, 2, MPI_UINT64_T, ranges, 2, MPI_UINT64_T, m->comm);
+  size_t *emit_from = xcalloc((size_t)n + 1, sizeof *emit_from);
+  for (int r = 0; r < n; r++) emit_from[r] = ranges[2 * r];
+  for (int r = 1; r < n; r++) /* a rank without segments starts where the next does */
+    if (ranges[2 * r] == ranges[2 * r + 1] && emit_from[r] < emit_from[r - 1])
+      emit_from[r] = emit_from[r - 1];
+  free(ranges);
+  relief_buf *out = xcalloc((size_t)n, sizeof *out);
+  for (size_t i = 0; i < dp->n_segs; i++) {
+    segment_t *s = &dp->segs[i];
+    const uint32_t *orig = s->class_map;
+    relief_buf *b = &out[writer_of(m, emit_from, i)];
+    for (size_t k = 0; k < s->n_rows; k++) {
+      const row_rec *r = &s->rows[k];
+      size_t c0 = dp->person_county_first[r->person], c1 = dp->person_county_first[r->person + 1];
+      if (c0 == c1) continue; /* written to no county */
+      const struct row_result *res = s->result[k];
+      size_t rlen = res ? m->result_bytes(res) : 0;
+      put_u32(b, (uint32_t)i);
+      put_u32(b, orig[k]);
+      put_u32(b, r->flags);
+      put_u32(b, r->county);
+      put_u32(b, s->capture ? s->capture[k] : 0);
+      put_u32(b, (uint32_t)(c1 - c0));
+      put_u32(b, (uint32_t)rlen);
+      put(b, dp->person_counties + c0, (c1 - c0) * sizeof *dp->person_counties);
+      pad8(b);
+      if (rlen) put(b, res, rlen);
+      pad8(b);
+    }
+  }
+  size_t *from = xcalloc((size_t)n + 1, sizeof *from);
+  char *in = alltoallv(m, out, from, &m->bytes_results);
+  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  free(out);
+  free(emit_from);
+  /* the writer's view: its segments, each row its own "person" whose
+   * counties are the ones its person was decided in */
+  *ep = *pl;
+  ep->owns_segment = NULL;
+  ep->share_segments = NULL;
+  size_t nseg = m->emit_to - m->emit_from, base = 0;
+  ep->segs = xcalloc(nseg + 1, sizeof *ep->segs);
+  ep->n_segs = nseg;
+  size_t *first_row = xcalloc(nseg + 1, sizeof *first_row);
+  for (size_t i = 0; i < nseg; i++) {
+    const segment_t *src = &pl->segs[m->emit_from + i];
+    segment_t *s = &ep->segs[i];
+    s->input = src->input;
+    s->frame = src->frame;
+    s->begin = src->begin;
+    s->end = src->end;
+    s->parsed = true;
+    s->n_rows = m->seg_rows[m->emit_from + i];
+    s->rows = xcalloc(s->n_rows + 1, sizeof *s->rows);
+    s->result = xcalloc(s->n_rows + 1, sizeof *s->result);
+    first_row[i] = base;
+    for (size_t j = 0; j < s->n_rows; j++) s->rows[j].person = (uint32_t)(base + j);
+    base += s->n_rows;
+  }
+  ep->n_people = base;
+  ep->person_county_first = xcalloc(base + 1, sizeof *ep->person_county_first);
+  if (pl->forms) {
+    for (size_t i = 0; i < nseg; i++) ep->segs[i].capture = xcalloc(ep->segs[i].n_rows + 1, 1);
+    m->capture_rank = xcalloc(base + 1, sizeof *m->capture_rank);
+  }
+  size_t total = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    int src = 0;
+    for (const char *p = in; p < in + from[n];) {
+      const char *head = p;
+      uint32_t seg = get_u32(&p), j = get_u32(&p), flags = get_u32(&p), county = get_u32(&p);
+      uint32_t capture = get_u32(&p), nc = get_u32(&p), rlen = get_u32(&p);
+      const uint32_t *counties = (const uint32_t *)(const void *)p;
+      p = align8(in, p + nc * 4);
+      const char *res = rlen ? p : NULL;
+      p = align8(in, p + rlen);
+      size_t i = seg - m->emit_from, row = first_row[i] + j;
+      segment_t *s = &ep->segs[i];
+      if (pass == 0) {
+        ep->person_county_first[row + 1] = nc;
+        total += nc;
+        s->rows[j].flags = (uint16_t)flags;
+        s->rows[j].county = (uint16_t)county;
+        s->result[j] = (const struct row_result *)(const void *)res;
+        if (capture && s->capture) {
+          s->capture[j] = (uint8_t)capture;
+          while (src + 1 < n && (size_t)(head - in) >= from[src + 1]) src++;
+          m->capture_rank[row] = src; /* the decider wants the text back */
+        }
+      } else {
+        memcpy(ep->person_counties + ep->person_county_first[row], counties, nc * 4);
+      }
+    }
+    if (pass == 0) {
+      for (size_t r = 0; r < base; r++) ep->person_county_first[r + 1] += ep->person_county_first[r];
+      ep->person_counties = xmalloc((total ? total : 1) * sizeof *ep->person_counties);
+    }
+  }
+  m->first_row = first_row;
+  free(from);
+  m->results_buf = in;
+  m->t_results += MPI_Wtime() - t0;
+}
+
+static void free_captured(segment_t *s) {
+  for (size_t k = 0; k < s->n_captured; k++) {
+    captured_row *c = &s->captured[k];
+    free(c->name), free(c->dob), free(c->cii), free(c->offense), free(c->cnt);
+  }
+  free(s->captured);
+  free(s->capture);
+  s->captured = NULL;
+  s->capture = NULL;
+  s->n_captured = 0;
+}
+
+void exchange_free_decider(pipeline *dp) {
+  for (size_t i = 0; i < dp->n_segs; i++) {
+    segment_t *s = &dp->segs[i];
+    free_captured(s);
+    free(s->rows), free(s->keys), free(s->content), free(s->result), free(s->class_map);
+    relief_buf_free(&s->ofns);
+  }
+  free(dp->segs);
+  pipeline_free_arenas(dp);
+  people_groups_free(&dp->groups);
+  free(dp->seg_rows), free(dp->seg_n_rows), free(dp->seg_keys), free(dp->seg_content);
+  free(dp->seg_input), free(dp->seg_ofns);
+  free(dp->person_counties), free(dp->person_county_first), free(dp->motion_pairs);
+  memset(dp, 0, sizeof *dp);
+}
+
+void exchange_free_view(pipeline *ep) {
+  for (size_t i = 0; i < ep->n_segs; i++) {
+    free(ep->segs[i].rows), free(ep->segs[i].result), free(ep->segs[i].stream_text);
+    free_captured(&ep->segs[i]);
+  }
+  free(ep->segs);
+  free(ep->person_counties), free(ep->person_county_first);
+  memset(ep, 0, sizeof *ep);
+}
+
+/* ---- --forms: captured text back to the decider ---- */
+
+static void put_str(relief_buf *b, const char *str) {
+  uint32_t len = str ? (uint32_t)strlen(str) : UINT32_MAX;
+  put_u32(b, len);
+  if (str) put(b, str, len);
+}
+
+static char *get_str(const char **p) {
+  uint32_t len = get_u32(p);
+  if (len == UINT32_MAX) return NULL;
+  char *out = xmalloc((size_t)len + 1);
+  memcpy(out, *p, len);
+  out[len] = 0;
+  *p += len;
+  return out;
+}
+
+void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
+  double t0 = MPI_Wtime();
+  int n = m->size;
+  relief_buf *out = xcalloc((size_t)n, sizeof *out);
+  for (size_t i = 0; i < ep->n_segs; i++) {
+    segment_t *s = &ep->segs[i];
+    for (size_t k = 0; k < s->n_captured; k++) {
+      const captured_row *c = &s->captured[k];
+      relief_buf *b = &out[m->capture_rank[m->first_row[i] + c->j]];
+      put_u32(b, (uint32_t)(m->emit_from + i));
+      put_u32(b, c->j);
+      put_str(b, c->name), put_str(b, c->dob), put_str(b, c->cii);
+      put_str(b, c->offense), put_str(b, c->cnt);
+      pad8(b);
+    }
+    free_captured(s);
+  }
+  size_t *from = xcalloc((size_t)n + 1, sizeof *from);
+  char *in = alltoallv(m, out, from, &m->bytes_results);
+  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  free(out);
+  /* rows arrive in segment order from each writer, in row order within a
+   * segment: captured stays sorted by the decider's row index */
+  for (const char *p = in; p < in + from[n];) {
+    uint32_t seg = get_u32(&p), j = get_u32(&p);
+    segment_t *s = &dp->segs[seg];
+    size_t lo = 0, hi = s->n_rows; /* class_map: each decider row's index in the segment */
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (s->class_map[mid] < j)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (s->n_captured % 64 == 0)
+      s->captured = xrealloc(s->captured, (s->n_captured + 64) * sizeof *s->captured);
+    captured_row *c = &s->captured[s->n_captured++];
+    c->j = (uint32_t)lo;
+    c->name = get_str(&p), c->dob = get_str(&p), c->cii = get_str(&p);
+    c->offense = get_str(&p), c->cnt = get_str(&p);
+    p = align8(in, p);
+  }
+  free(in);
+  free(from);
+  m->t_results += MPI_Wtime() - t0;
+}

@@ -1,0 +1,55 @@
+/*
+ * pipeline/exchange.h — the statewide pipeline across MPI ranks (relief-mpi
+ * only): segments parsed round robin, their facts and strings shared, rows
+ * sent to the rank owning their person partition, decided rows sent back to
+ * the rank that writes their segment.
+ */
+#ifndef RELIEF_PIPELINE_EXCHANGE_H
+#define RELIEF_PIPELINE_EXCHANGE_H
+
+#include <mpi.h>
+
+#include "pipeline/pipeline.h"
+
+typedef struct {
+  MPI_Comm comm;
+  int rank, size;
+  size_t *seg_rows;        /* per segment: its rows over all ranks (after parse) */
+  size_t emit_from, emit_to; /* this rank's contiguous segments to write */
+  char *results_buf;       /* result records received for emit (kept until written) */
+  size_t *first_row;       /* per written segment: its first row's number here */
+  int *capture_rank;       /* --forms, per row written here: the rank that decided it */
+  uint64_t bytes_rows, bytes_results; /* sent by this rank */
+  double t_rows, t_results; /* seconds in each exchange */
+  bool told;               /* this rank's failure came from another rank */
+  /* a result record's bytes (output/ formats them; this layer only moves
+   * them, 8-byte aligned) */
+  size_t (*result_bytes)(const struct row_result *r);
+} mpi_job;
+
+/* Installs the hooks: segment i is parsed by rank i % size. */
+void exchange_install(pipeline *pl, mpi_job *m);
+
+/* After pipeline_parse: every segment's row count over all ranks, and the
+ * contiguous segments (by bytes) each rank writes. */
+void exchange_after_parse(pipeline *pl, mpi_job *m);
+
+/* Sends every parsed row to the rank of its person partition and builds
+ * there the pipeline dp that groups and decides them (sharing pl's tables,
+ * plans and inputs). */
+void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp);
+
+/* Sends each decided row (its flags, county, the counties it is written
+ * to, its result record) to the rank writing its segment, and builds there
+ * the pipeline view ep that output_emit writes from. */
+void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep);
+
+/* --forms, after output_emit: sends the text emit captured to the ranks
+ * that decided the rows, so that they can build the motions. */
+void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m);
+
+/* Frees what exchange_rows and exchange_results built. */
+void exchange_free_decider(pipeline *dp);
+void exchange_free_view(pipeline *ep);
+
+#endif

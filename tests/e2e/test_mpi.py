@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `relief-mpi statewide` under `mpirun --oversubscribe`
+on localhost: 2 and 3 ranks write the same files as one `relief statewide`
+process, byte for byte (timing fields, the command line and the report PDF
+aside), on plain and zstd relief-gen sets, with --forms (motion PDFs byte
+for byte too), --summary-only and --trace, and with more ranks than
+segments; a bad or missing input fails as in one process (same
+errors.json, reported once); a rank that fails, or is killed as by kill -9,
+makes every rank exit non-zero and publishes nothing."""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+RESULTS = []
+COMPUTE = "--compute-at=2019-11-11"
+
+
+def test(fn):
+    RESULTS.append(fn)
+    return fn
+
+
+def run(args, env=None, timeout=300):
+    full = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                OMPI_MCA_rmaps_base_oversubscribe="1")
+    full.update(env or {})
+    return subprocess.run(args, capture_output=True, text=True, env=full, timeout=timeout)
+
+
+def scrub(o):
+    if isinstance(o, dict):
+        for k in ("processingTimeInSeconds", "timings", "commandLine"):
+            o.pop(k, None)
+        for v in o.values():
+            scrub(v)
+    elif isinstance(o, list):
+        for v in o:
+            scrub(v)
+    return o
+
+
+def tree(root):
+    """Every file under root → its bytes; JSON without timing fields, the
+    manifest without the command line and the hashes of timed files, the
+    report without its processing time, PDFs by name only."""
+    out = {}
+    for d, dirs, files in os.walk(root):
+        # a killed run may leave its hidden staging folder: never published,
+        # removed by the next run into the folder
+        dirs[:] = [n for n in dirs if not n.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = os.path.join(d, name)
+            rel = os.path.relpath(path, root)
+            data = open(path, "rb").read()
+            if name == "report.pdf":  # shows the processing time
+                data = b"pdf"
+            elif name == "manifest.json":
+                m = json.loads(data)
+                m["outputs"] = [e if e["path"].endswith(".csv") else e["path"] for e in m["outputs"]]
+                data = json.dumps(scrub(m), sort_keys=True).encode()
+            elif name.endswith(".json"):
+                data = json.dumps(scrub(json.loads(data)), sort_keys=True).encode()
+            elif name.endswith(".html"):
+                data = re.sub(rb'processingTimeInSeconds">[0-9.]+<', b"", data)
+            out[rel] = data
+    return out
+
+
+def same(a, b):
+    ta, tb = tree(a), tree(b)
+    bad = sorted(k for k in set(ta) | set(tb) if ta.get(k) != tb.get(k))
+    assert not bad, f"{len(bad)} of {len(ta)} files differ: {bad[:5]}"
+    assert any(k.endswith("All_Results.csv") for k in ta), "no bundle written"
+    return len(ta)
+
+
+class Env:
+    def __init__(self, args, tmp):
+        self.relief, self.mpi, self.mpirun, self.tmp = args.relief, args.relief_mpi, args.mpirun, tmp
+        self.options = os.path.join(tmp, "options.json")
+        with open(self.options, "w") as f:
+            json.dump({"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
+                       "additionalRelief": {"subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
+                                            "yearsSinceConvictionThreshold": 10, "subjectIsDeceased": True,
+                                            "subjectHasOnlyProp64Charges": True}}, f)
+        self.plain = os.path.join(tmp, "plain")
+        self.zstd = os.path.join(tmp, "zstd")
+        for out, extra in ((self.plain, []), (self.zstd, ["--zstd", "--frame-size=16K"])):
+            p = run([args.gen, "--people", "400", "--seed", "15", "--out", out, "--dirty-rate", "0.02", *extra])
+            assert p.returncode == 0, p.stderr
+        self.n = 0
+
+    def folder(self):
+        self.n += 1
+        return os.path.join(self.tmp, f"out{self.n}")
+
+    def single(self, inputs, extra=()):
+        out = self.folder()
+        p = run([self.relief, "statewide", f"--inputs={inputs}", COMPUTE,
+                 f"--eligibility-options={self.options}", f"--outputs={out}", *extra])
+        assert p.returncode == 0, p.stderr[-2000:]
+        return out
+
+    def ranks(self, np, inputs, extra=(), env=None, out=None):
+        out = out or self.folder()
+        p = run([self.mpirun, "--oversubscribe", "-np", str(np), self.mpi, "statewide",
+                 f"--inputs={inputs}", COMPUTE, f"--eligibility-options={self.options}",
+                 f"--outputs={out}", *extra], env=env)
+        return out, p
+
+
+def ok(p):
+    assert p.returncode == 0, f"exit {p.returncode}: {p.stderr[-2000:]}"
+
+
+@test
+def two_ranks_plain(env):
+    out, p = env.ranks(2, env.plain)
+    ok(p)
+    return same(env.single(env.plain), out)
+
+
+@test
+def three_ranks_plain(env):
+    out, p = env.ranks(3, env.plain, ["--threads=1"])
+    ok(p)
+    return same(env.single(env.plain, ["--threads=1"]), out)
+
+
+@test
+def two_and_three_ranks_zstd(env):
+    single = env.single(env.zstd)
+    n = 0
+    for np in (2, 3):
+        out, p = env.ranks(np, env.zstd)
+        ok(p)
+        n += same(single, out)
+    return n
+
+
+@test
+def summary_only_and_trace(env):
+    n = 0
+    for extra in (["--summary-only"], ["--trace"]):
+        out, p = env.ranks(3, env.plain, extra)
+        ok(p)
+        if extra == ["--summary-only"]:
+            ta, tb = tree(env.single(env.plain, extra)), tree(out)
+            assert ta == tb, sorted(k for k in set(ta) | set(tb) if ta.get(k) != tb.get(k))[:5]
+            n += len(ta)
+        else:
+            n += same(env.single(env.plain, extra), out)
+    return n
+
+
+@test
+def more_ranks_than_segments(env):
+    one = os.path.join(env.plain, "LOS_ANGELES.dat")
+    out, p = env.ranks(3, one)
+    ok(p)
+    return same(env.single(one), out)
+
+
+def unchanged_after(env, np, hook):
+    """A run into a folder holding a good bundle, with one rank failing:
+    every rank exits non-zero and the folder keeps its bundle, no staging."""
+    out, p = env.ranks(2, env.plain)
+    ok(p)
+    before = tree(out)
+    listing = sorted(os.listdir(out))
+    _, p = env.ranks(np, env.plain, env=hook, out=out)
+    assert p.returncode != 0, "a failed rank still exited 0"
+    after = tree(out)
+    after.pop("errors.json", None)  # a failed run says why, as `relief statewide` does
+    assert after == before, "the bundle changed"
+    visible = lambda: sorted(n for n in os.listdir(out) if n != "errors.json" and not n.startswith("."))
+    assert visible() == [n for n in listing if not n.startswith(".")], "files left behind"
+    _, again = env.ranks(2, env.plain, out=out)  # the next run clears what the failed one left
+    ok(again)
+    assert tree(out) == before and not [n for n in os.listdir(out) if n.startswith(".relief-stage")]
+    return p
+
+
+@test
+def failing_rank_publishes_nothing(env):
+    p = unchanged_after(env, 3, {"RELIEF_MPI_FAIL_RANK": "1"})
+    assert "rank 1 failed" in p.stderr, p.stderr[-2000:]
+    return 1
+
+
+@test
+def killed_rank_publishes_nothing(env):
+    unchanged_after(env, 3, {"RELIEF_MPI_KILL_RANK": "2"})
+    return 1
+
+
+@test
+def fresh_folder_stays_empty(env):
+    out, p = env.ranks(2, env.plain, env={"RELIEF_MPI_KILL_RANK": "1"})
+    assert p.returncode != 0
+    assert not os.path.exists(out) or not [n for n in os.listdir(out) if n != "errors.json"], os.listdir(out)
+    return 1
+
+
+@test
+def bad_inputs_fail_as_one_process(env):
+    bad = os.path.join(env.tmp, "bad")
+    shutil.copytree(env.plain, bad)
+    with open(os.path.join(bad, "YUBA.dat"), "a") as f:
+        f.write("a,b,c\n")
+    n = 0
+    for inputs in (bad, os.path.join(bad, "YUBA.dat") + "," + os.path.join(bad, "NOPE.dat")):
+        one = env.folder()
+        p1 = run([env.relief, "statewide", f"--inputs={inputs}", COMPUTE,
+                  f"--eligibility-options={env.options}", f"--outputs={one}"])
+        out, p = env.ranks(3, inputs)
+        assert p1.returncode != 0 and p.returncode != 0, (p1.returncode, p.returncode)
+        want = open(os.path.join(one, "errors.json")).read()
+        assert open(os.path.join(out, "errors.json")).read() == want
+        assert sorted(os.listdir(out)) == ["errors.json"], os.listdir(out)
+        assert p.stderr.count(json.loads(want).popitem()[1]["errorMessage"]) == 1, p.stderr[-1500:]
+        n += 1
+    return n
+
+
+@test
+def forms_two_and_three_ranks(env):
+    # one thread: with more, even one process lists the motion PDFs in its
+    # manifest in the order threads happen to create them
+    single = env.single(env.plain, ["--forms", "--threads=1"])
+    n = 0
+    for np in (2, 3):
+        out, p = env.ranks(np, env.plain, ["--forms", "--threads=1"])
+        ok(p)
+        n += same(single, out)
+        assert any(k.startswith("Court_Filings/") and k.endswith(".pdf") for k in tree(out)), "no motions"
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--relief", required=True)
+    ap.add_argument("--relief-mpi", required=True)
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--mpirun", default=shutil.which("mpirun"))
+    args = ap.parse_args()
+    passed = failed = cells = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        env = Env(args, tmp)
+        for fn in RESULTS:
+            try:
+                cells += fn(env) or 0
+                print(f"PASS {fn.__name__}")
+                passed += 1
+            except Exception as e:  # report and go on
+                print(f"FAIL {fn.__name__}: {e}")
+                failed += 1
+    print(f"{cells} files checked")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
