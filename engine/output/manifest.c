@@ -111,6 +111,10 @@ static json_t *flow_json(const relief_flow *f) {
   return o;
 }
 
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const pub_entry *)a)->relpath, ((const pub_entry *)b)->relpath);
+}
+
 relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
                              relief_error *err) {
   double t0 = omp_get_wtime();
@@ -152,16 +156,21 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
     json_array_append_new(inputs, o);
   }
   json_object_set_new(root, "inputs", inputs);
+  /* by path: threads create filings in any order, the manifest is the same */
+  size_t n_out = publication_count(pub);
+  pub_entry *entries = xmalloc((n_out ? n_out : 1) * sizeof *entries);
+  for (size_t k = 0; k < n_out; k++) publication_entry(pub, k, &entries[k]);
+  qsort(entries, n_out, sizeof *entries, by_path);
   json_t *outputs = json_array();
-  for (size_t k = 0; k < publication_count(pub); k++) {
-    pub_entry e;
-    publication_entry(pub, k, &e);
+  for (size_t k = 0; k < n_out; k++) {
+    pub_entry e = entries[k];
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(e.relpath));
     json_object_set_new(o, "size", json_integer((json_int_t)e.size));
     json_object_set_new(o, "xxh3_128", json_string(e.xxh3_128));
     json_array_append_new(outputs, o);
   }
+  free(entries);
   json_object_set_new(root, "outputs", outputs);
   json_t *timings = json_object();
   json_object_set_new(timings, "runSeconds", json_real(info->run_seconds));
