@@ -26,6 +26,7 @@ int cmd_run(int argc, char **argv, const cli_env *env);
 int cmd_statewide(int argc, char **argv, const cli_env *env);
 int cmd_explain(int argc, char **argv, const cli_env *env);
 int cmd_review(int argc, char **argv, const cli_env *env);
+int cmd_serve(int argc, char **argv, const cli_env *env);
 
 /* Parses --compute-at (default: today, UTC) and --threads (default 0 = all
  * cores); either may be NULL. Returns non-zero with err set when invalid. */
