@@ -89,7 +89,7 @@ int cmd_serve(int argc, char **argv, const cli_env *env) {
   int sig = 0;
   sigwait(&stop, &sig);
   fprintf(stderr, "relief serve: stopping (signal %d)\n", sig);
-  bool clean = serve_stop(server, 4.0);
+  bool clean = serve_stop(server, 2.5);
   free(data_dirs);
   if (!clean) { /* a run is still going: roll its publication back */
     publication_abort_all();
