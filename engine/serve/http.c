@@ -105,14 +105,17 @@ static enum MHD_Result send_reply(serve_server *s, struct MHD_Connection *c, ser
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-  MHD_add_response_header(r, "X-Frame-Options", "DENY");
+  MHD_add_response_header(r, "X-Frame-Options", "SAMEORIGIN");
   MHD_add_response_header(r, "Content-Security-Policy",
                           "default-src 'self'; script-src 'unsafe-inline'; style-src "
-                          "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+                          "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'");
   if (s->tls) MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
   if (rep->fd >= 0 && rep->filename[0]) {
     char disp[320];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", rep->filename);
+    /* the report shows inside the page; every other file downloads */
+    bool inline_view = rep->type && !strncmp(rep->type, "text/html", 9);
+    snprintf(disp, sizeof disp, "%s; filename=\"%s\"", inline_view ? "inline" : "attachment",
+             rep->filename);
     MHD_add_response_header(r, "Content-Disposition", disp);
   }
   enum MHD_Result ok = MHD_queue_response(c, (unsigned)rep->status, r);

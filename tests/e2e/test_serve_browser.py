@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The page of `relief serve` in headless Chromium (python3-selenium and
+chromium-driver from Debian): the county list and code-section choices are
+there; choose a file and a county, toggle an option, run with the progress
+bar, read the numbers and check them against the API; change a choice and
+read the what-if beside them.  Screenshots go to --artifacts.  Skips (and
+says why) when chromedriver or selenium is missing."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
+from serve_client import Server  # noqa: E402
+
+H = e2etools.Harness()
+S = {}
+
+
+def find_driver():
+    for p in ("/usr/bin/chromedriver", shutil.which("chromedriver") or ""):
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def start(args, work):
+    S["relief"], S["work"] = args.relief, work
+    S["artifacts"] = args.artifacts or os.path.join(work, "artifacts")
+    os.makedirs(S["artifacts"], exist_ok=True)
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    rc, _, err, _ = e2etools.run([args.gen, "--people", "200", "--seed", "21", "--out", data,
+                                  "--counties", "SACRAMENTO", "--shape", "reference"])
+    assert rc == 0, err
+    S["data"] = data
+    S["server"] = Server(args.relief, [data], os.path.join(work, "ws"), os.path.join(work, "log"))
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-dev-shm-usage", "--window-size=1400,1800",
+              "--user-data-dir=" + tempfile.mkdtemp(prefix="chromium-", dir=work)):
+        opts.add_argument(a)
+    for b in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(b):
+            opts.binary_location = b
+            break
+    S["driver"] = webdriver.Chrome(service=Service(find_driver()), options=opts)
+    S["driver"].set_page_load_timeout(30)
+
+
+def wait_for(fn, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception:  # element not there yet
+            pass
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def shot(name):
+    path = os.path.join(S["artifacts"], "serve_" + name + ".png")
+    S["driver"].save_screenshot(path)
+    return path
+
+
+def cell(key, column):
+    d = S["driver"]
+    from selenium.webdriver.common.by import By
+    row = d.find_element(By.CSS_SELECTOR, 'tr[data-key="%s"]' % key)
+    return row.find_elements(By.TAG_NAME, "td")[column].text
+
+
+@H.case
+def page_lists_counties_and_sections():
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+    counties = [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#county option")]
+    assert len(counties) == 58 and "LOS ANGELES" in counties and "SACRAMENTO" in counties, counties
+    for s in ("11357", "11358", "11359", "11360"):
+        for v in ("dismiss", "reduce"):
+            assert d.find_element(By.ID, "s%s-%s" % (s, v)), (s, v)
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".input-file"), what="the input list")
+    shot("page")
+    return "%d counties" % len(counties)
+
+
+@H.case
+def run_from_the_page():
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, srv = S["driver"], S["server"]
+    boxes = [b for b in d.find_elements(By.CSS_SELECTOR, ".input-file")
+             if b.get_attribute("value").endswith(".dat")]
+    boxes[0].click()
+    Select(d.find_element(By.ID, "county")).select_by_value("SACRAMENTO")
+    d.execute_script("document.getElementById('computeAt').value = '2019-11-11'")
+    d.find_element(By.ID, "s11359-dismiss").click()  # toggle an option
+    d.find_element(By.ID, "under21").click()
+    d.find_element(By.ID, "run").click()
+    wait_for(lambda: "done" in d.find_element(By.ID, "status").text, 300, "the run to finish")
+    assert float(d.find_element(By.ID, "progress").get_attribute("value")) == 1.0
+    runs = srv.json("GET", "/api/runs")
+    summary = runs[-1]["summary"]
+    got = int(cell("subjectsWithSomeReliefCount", 1))
+    assert got == summary["subjectsWithSomeReliefCount"], (got, summary)
+    got = int(cell("convictionDismissalCountByCodeSection › 11359", 1))
+    assert got == summary["convictionDismissalCountByCodeSection"]["11359"], got
+    assert "21 years or younger" in json.dumps(summary)
+    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#files a.file")]
+    assert "All_Results.csv" in links and "report.pdf" in links, links
+    frame = wait_for(lambda: d.find_element(By.ID, "reportFrame"), what="the report")
+    d.switch_to.frame(frame)
+    body = wait_for(lambda: d.find_element(By.TAG_NAME, "body").text, 30, "the report's text")
+    d.switch_to.default_content()
+    assert "SACRAMENTO" in body.upper(), body[:200]
+    S["run"] = runs[-1]["id"]
+    shot("run")
+    return "%d people with relief" % summary["subjectsWithSomeReliefCount"]
+
+
+@H.case
+def whatif_beside_the_run():
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    d.find_element(By.ID, "s11358-none").click()
+    wait_for(lambda: "what-if computed" in d.find_element(By.ID, "whatifNote").text, 30, "what-if")
+    opts = {"baselineEligibility": {"dismiss": ["11357", "11359"], "reduce": ["11360"]},
+            "additionalRelief": {"subjectUnder21AtConviction": True,
+                                 "subjectHasOnlyProp64Charges": False, "subjectIsDeceased": False}}
+    want = srv.json("POST", "/api/runs/%d/whatif" % S["run"], {"options": opts})["summary"]
+    got = int(cell("subjectsWithSomeReliefCount", 2))
+    assert got == want["subjectsWithSomeReliefCount"], (got, want)
+    cnt = cell("convictionDismissalCountByCodeSection › 11357", 2)
+    assert int(cnt) == want["convictionDismissalCountByCodeSection"]["11357"], cnt
+    shot("whatif")
+    return d.find_element(By.ID, "whatifNote").text
+
+
+def main():
+    ap = H.parser(__doc__, tools=("relief", "gen"))
+    ap.add_argument("--artifacts", help="folder for the screenshots")
+    if not find_driver():
+        print("SKIP: chromedriver is not installed (scripts/setup.sh installs chromium-driver)")
+        print("0 passed, 0 failed")
+        return 0
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        # Debian's python3-selenium is in the system Python; CMake may have
+        # found another interpreter first (pyenv, a venv)
+        system = "/usr/bin/python3"
+        if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system) \
+                and not os.environ.get("RELIEF_REEXEC"):
+            os.environ["RELIEF_REEXEC"] = "1"
+            os.execv(system, [system] + sys.argv)
+        print("SKIP: python3-selenium is not installed (scripts/setup.sh installs it)")
+        print("0 passed, 0 failed")
+        return 0
+    try:
+        return H.main(ap, "relief-serve-browser-", start)
+    finally:
+        if "driver" in S:
+            S["driver"].quit()
+        if "server" in S:
+            S["server"].stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
