@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import time
 
@@ -25,12 +26,16 @@ class Server:
         if not m:
             self.proc.kill()
             raise AssertionError("unexpected first line %r" % self.line)
-        self.port, self.token = int(m.group(2)), m.group(3)
-        self.origin = "http://127.0.0.1:%d" % self.port
+        self.scheme, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
+        self.origin = "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
     def request(self, method, path, body=None, token=True, headers=None, raw=None):
         """(status, bytes) of one request; body is JSON-encoded."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        if self.scheme == "https":  # the tests' self-signed certificate
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=120,
+                                            context=ssl._create_unverified_context())
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         h = dict(headers or {})
         if token is True:
             h["Authorization"] = "Bearer " + self.token

@@ -290,6 +290,30 @@ def sigterm_mid_run():
 
 
 @H.case
+def tls_serves_https():
+    import shutil
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = os.path.join(S["work"], "cert.pem"), os.path.join(S["work"], "key.pem")
+    rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                  "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                  "/CN=127.0.0.1"])
+    assert rc == 0, err
+    srv = Server(S["relief"], [S["data"]], S["ws"] + "-tls", S["log"] + ".tls",
+                 extra=["--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        assert srv.line.startswith("relief serve: https://"), srv.line
+        status, _ = srv.request("GET", "/api/inputs", token=False)
+        assert status == 401, status
+        assert len(srv.json("GET", "/api/inputs")) >= 2
+        status, _ = srv.request("POST", "/api/runs", {}, headers={"Origin": "http://127.0.0.1:%d" % srv.port})
+        assert status == 403, "an http:// origin on an https server got %d" % status
+    finally:
+        seconds, rc = srv.stop()
+    assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+@H.case
 def big_whatif_timed():
     if not S["big"]:
         return "skipped: no --big folder"
