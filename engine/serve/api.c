@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "review/review.h"
 #include "serve/serve_int.h"
 
 static const char *const status_names[] = {"queued", "running", "done", "failed"};
@@ -211,6 +212,9 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
       snprintf(r->flow_name, sizeof r->flow_name, "file");
     }
   }
+  json_t *review = json_object_get(root, "reviewFiles");
+  if (!why[0] && review && !json_is_boolean(review)) snprintf(why, sizeof why, "reviewFiles must be true or false");
+  r->review_files = json_is_true(review);
   json_decref(root);
   if (why[0]) {
     free_run(r);
@@ -353,6 +357,77 @@ static void post_whatif(serve_server *s, serve_run *r, const serve_request *req,
   reply_json(rep, 200, o);
 }
 
+/* ---- the review queue (engine/review's store in the run folder) ---- */
+
+static void add_item(void *user, const review_queue_item *it) {
+  json_t *o = json_object();
+  json_object_set_new(o, "item", json_string(it->item));
+  json_object_set_new(o, "agency", json_string(it->agency));
+  json_object_set_new(o, "kind", json_string(it->kind));
+  json_object_set_new(o, "name", json_string(it->name));
+  json_object_set_new(o, "dob", json_string(it->dob));
+  json_object_set_new(o, "cii", json_string(it->cii));
+  json_object_set_new(o, "caseNumber", json_string(it->case_number));
+  json_object_set_new(o, "counts", json_string(it->counts));
+  json_object_set_new(o, "proposed", json_string(it->proposed));
+  json_object_set_new(o, "reason", json_string(it->reason));
+  json_object_set_new(o, "decision", json_string(it->decision));
+  json_object_set_new(o, "notes", json_string(it->notes));
+  json_object_set_new(o, "reviewer", json_string(it->reviewer));
+  json_array_append_new(user, o);
+}
+
+static void review_reply(serve_reply *rep, relief_status st, const relief_error *err) {
+  char why[2200];
+  relief_error_format(err, why, sizeof why);
+  serve_reply_error(rep, st == RELIEF_E_USAGE ? 404 : st == RELIEF_E_DATA ? 409 : 500, why);
+}
+
+static void review_endpoint(serve_server *s, serve_run *r, const serve_request *req, const char *rest,
+                         serve_reply *rep) {
+  (void)s;
+  bool post = !strcmp(req->method, "POST");
+  relief_error err = {0};
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (!*rest && post) { /* start the review of this run's bundle */
+    long long n = 0;
+    relief_status st = review_init(r->dir, NULL, false, &n, &err);
+    if (st) return review_reply(rep, st, &err);
+    log_run(s, "run %d review store made: %lld items", r->id, n);
+    json_t *o = json_object();
+    json_object_set_new(o, "items", json_integer(n));
+    return reply_json(rep, 200, o);
+  }
+  if (!*rest) {
+    json_t *list = json_array();
+    relief_status st = review_queue_list(r->dir, NULL, add_item, list, &err);
+    if (st) {
+      json_decref(list);
+      return review_reply(rep, st, &err);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "items", list);
+    return reply_json(rep, 200, o);
+  }
+  if (*rest != '/' || !post) return serve_reply_error(rep, 405, "method not allowed");
+  json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
+  json_t *decision = json_object_get(root, "decision"), *notes = json_object_get(root, "notes");
+  const char *d = json_is_string(decision) ? json_string_value(decision) : "";
+  if ((strcmp(d, "Approve") && strcmp(d, "Deny") && strcmp(d, "Hold")) ||
+      (notes && (!json_is_string(notes) || json_string_length(notes) > 4000))) {
+    json_decref(root);
+    return serve_reply_error(rep, 400, "the body must be {decision: Approve|Deny|Hold, notes}");
+  }
+  relief_status st = review_decide(r->dir, rest + 1, NULL, json_string_value(decision),
+                                   notes ? json_string_value(notes) : "", "web", &err);
+  json_decref(root);
+  if (st) return review_reply(rep, st, &err);
+  log_run(s, "run %d review decision recorded", r->id);
+  json_t *o = json_object();
+  json_object_set_new(o, "ok", json_true());
+  reply_json(rep, 200, o);
+}
+
 static void get_config(serve_server *s, serve_reply *rep) {
   json_t *o = json_object(), *c = json_array();
   for (int i = 0; i < s->cfg.n_counties; i++)
@@ -404,6 +479,8 @@ void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
     }
     if (!strncmp(rest, "/files/", 7) && get) return get_file(s, r, rest + 7, rep);
     if (!strcmp(rest, "/whatif") && post) return post_whatif(s, r, req, rep);
+    if (!strncmp(rest, "/review", 7) && (!rest[7] || rest[7] == '/'))
+      return review_endpoint(s, r, req, rest + 7, rep);
     return serve_reply_error(rep, 405, "method not allowed");
   }
   serve_reply_error(rep, 404, "not found");
@@ -470,6 +547,7 @@ static void execute(serve_server *s, serve_run *r) {
                            .outputs_dir = dir,
                            .flow = r->fixed_flow ? &r->flow : NULL,
                            .report = true,
+                           .review_files = r->review_files,
                            .threads = s->cfg.threads,
                            .progress = on_progress,
                            .progress_user = &pc,

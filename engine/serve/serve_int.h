@@ -32,6 +32,7 @@ typedef struct serve_run {
   int32_t compute_day;
   relief_options options;
   bool fixed_flow;           /* else the configurable flow from options */
+  bool review_files;         /* Hand_Review.csv too: the bundle can be reviewed */
   relief_flow flow;
   char flow_name[64];
   char *dir;                 /* workspace/runs/<id> */

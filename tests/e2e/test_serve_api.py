@@ -211,6 +211,44 @@ def whatif_matches_cli():
 
 
 @H.case
+def review_queue():
+    srv = S["server"]
+    sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+    st = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                  "options": OPTION_SETS[0], "reviewFiles": True})
+    assert st["status"] == "done", st
+    rid = st["id"]
+    run_dir = os.path.join(S["ws"], "runs", str(rid))
+    status, _ = srv.request("GET", "/api/runs/%d/review" % rid)
+    assert status in (404, 409, 500) and status != 200, status  # no store yet
+    made = srv.json("POST", "/api/runs/%d/review" % rid, {})["items"]
+    items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+    assert made == len(items) > 2, (made, len(items))
+    assert all(i["decision"] == "" for i in items)
+    first, second = items[0]["item"], items[1]["item"]
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Approve", "notes": "ok"})
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Hold", "notes": "ask"})
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Deny", "notes": ""})
+    status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Maybe"})
+    assert status == 400, status
+    status, _ = srv.request("POST", "/api/runs/%d/review/NOSUCH" % rid, {"decision": "Hold"})
+    assert status == 404, status
+    status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Hold"},
+                            headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    by = {i["item"]: i for i in srv.json("GET", "/api/runs/%d/review" % rid)["items"]}
+    assert by[first]["decision"] == "Approve" and by[first]["notes"] == "ok", by[first]
+    assert by[second]["decision"] == "Deny", by[second]
+    # the same store `relief review` reads
+    rc, out, err, _ = e2etools.run([S["relief"], "review", "status", "--outputs=" + run_dir, "--json"])
+    assert rc == 0, err
+    total = json.loads(out)
+    text = json.dumps(total)
+    assert '"approved": 1' in text and '"denied": 1' in text, text
+    return "%d items" % len(items)
+
+
+@H.case
 def files_stay_in_the_bundle():
     srv = S["server"]
     names = {f["name"] for f in srv.json("GET", "/api/runs/%d/files" % S["run"])}

@@ -147,6 +147,31 @@ def whatif_beside_the_run():
     return d.find_element(By.ID, "whatifNote").text
 
 
+@H.case
+def review_from_the_page():
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    d.find_element(By.ID, "reviewFiles").click()
+    before = len(srv.json("GET", "/api/runs"))
+    d.find_element(By.ID, "run").click()
+    wait_for(lambda: "Run %d: done" % (before + 1) in d.find_element(By.ID, "status").text, 300,
+             "the review run")
+    wait_for(lambda: d.find_element(By.ID, "reviewStart").is_displayed(), 30, "Start the review")
+    d.find_element(By.ID, "reviewStart").click()
+    rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.review-item"), 30, "the queue")
+    item = rows[0].get_attribute("data-item")
+    rows[0].find_element(By.CSS_SELECTOR, "input.notes").send_keys("checked in court index")
+    rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
+    sel = 'tr.review-item[data-item="%s"] td.decision' % item
+    wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "the decision")
+    items = srv.json("GET", "/api/runs/%d/review" % (before + 1))["items"]
+    got = [i for i in items if i["item"] == item][0]
+    assert got["decision"] == "Approve" and got["notes"] == "checked in court index", got
+    assert "1 approved" in d.find_element(By.ID, "reviewCounts").text
+    shot("review")
+    return "%d items" % len(items)
+
+
 def main():
     ap = H.parser(__doc__, tools=("relief", "gen"))
     ap.add_argument("--artifacts", help="folder for the screenshots")
