@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "io/publish.h"
 #include "review/review.h"
 #include "serve/serve_int.h"
 
@@ -390,8 +391,27 @@ static void review_endpoint(serve_server *s, serve_run *r, const serve_request *
   relief_error err = {0};
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!*rest && post) { /* start the review of this run's bundle */
+    if (!req->admin) return serve_reply_error(rep, 403, "only the office administrator starts a review");
+    /* optional {"routing": {...}}: the routing file's JSON (which agency reviews what) */
+    json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
+    json_t *routing = json_object_get(root, "routing");
+    char routing_path[4200] = "";
+    relief_status st = RELIEF_OK;
+    if (routing && json_is_object(routing)) {
+      char *text = json_dumps(routing, JSON_COMPACT);
+      char name[64];
+      snprintf(name, sizeof name, "routing-%d.json", r->id);
+      snprintf(routing_path, sizeof routing_path, "%s/%s", s->workspace, name);
+      st = publish_single_file(s->workspace, name, text, strlen(text), &err);
+      free(text);
+    } else if (routing && !json_is_null(routing)) {
+      json_decref(root);
+      return serve_reply_error(rep, 400, "routing must be an object (a routing file's JSON)");
+    }
+    json_decref(root);
     long long n = 0;
-    relief_status st = review_init(r->dir, NULL, false, &n, &err);
+    if (!st) st = review_init(r->dir, routing_path[0] ? routing_path : NULL, false, &n, &err);
+    if (st == RELIEF_E_USAGE) return serve_reply_error(rep, 400, err.message);
     if (st) return review_reply(rep, st, &err);
     log_run(s, "run %d review store made: %lld items", r->id, n);
     json_t *o = json_object();
@@ -400,7 +420,8 @@ static void review_endpoint(serve_server *s, serve_run *r, const serve_request *
   }
   if (!*rest) {
     json_t *list = json_array();
-    relief_status st = review_queue_list(r->dir, NULL, add_item, list, &err);
+    relief_status st =
+        review_queue_list(r->dir, req->who ? req->who->agency : NULL, add_item, list, &err);
     if (st) {
       json_decref(list);
       return review_reply(rep, st, &err);
@@ -418,8 +439,10 @@ static void review_endpoint(serve_server *s, serve_run *r, const serve_request *
     json_decref(root);
     return serve_reply_error(rep, 400, "the body must be {decision: Approve|Deny|Hold, notes}");
   }
-  relief_status st = review_decide(r->dir, rest + 1, NULL, json_string_value(decision),
-                                   notes ? json_string_value(notes) : "", "web", &err);
+  /* an account decides only its agency's items, and is recorded as the reviewer */
+  relief_status st = review_decide(r->dir, rest + 1, req->who ? req->who->agency : NULL, d,
+                                   notes ? json_string_value(notes) : "",
+                                   req->who ? req->who->name : "local", &err);
   json_decref(root);
   if (st) return review_reply(rep, st, &err);
   log_run(s, "run %d review decision recorded", r->id);
@@ -437,10 +460,62 @@ static void get_config(serve_server *s, serve_reply *rep) {
   reply_json(rep, 200, o);
 }
 
+static void post_login(serve_server *s, const serve_request *req, serve_reply *rep) {
+  json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
+  json_t *name = json_object_get(root, "name"), *password = json_object_get(root, "password");
+  char sid[65];
+  bool ok = json_is_string(name) && json_is_string(password) &&
+            accounts_login(&s->book, json_string_value(name), json_string_value(password), sid);
+  json_decref(root);
+  log_run(s, "login %s", ok ? "accepted" : "refused"); /* never the name tried */
+  if (!ok) return serve_reply_error(rep, 401, "wrong name or password");
+  const account *a = accounts_session(&s->book, sid);
+  snprintf(rep->cookie, sizeof rep->cookie,
+           "relief_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800", sid);
+  json_t *o = json_object();
+  json_object_set_new(o, "name", json_string(a->name));
+  json_object_set_new(o, "agency", json_string(a->agency));
+  reply_json(rep, 200, o);
+}
+
+/* What an account (office mode, not the token) may ask for: its agency's
+ * review queue and the runs' status, never bundle files or new runs. */
+static bool account_may(const serve_request *req) {
+  const char *p = req->path;
+  bool get = !strcmp(req->method, "GET");
+  if (!strcmp(p, "/api/config") || !strcmp(p, "/api/me") || !strcmp(p, "/api/logout")) return true;
+  if (!strcmp(p, "/api/runs")) return get;
+  if (strncmp(p, "/api/runs/", 10)) return false;
+  const char *rest = p + 10 + strspn(p + 10, "0123456789");
+  if (!*rest) return get;
+  if (!strcmp(rest, "/review")) return get;
+  return !strncmp(rest, "/review/", 8) && !strcmp(req->method, "POST");
+}
+
 void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
   const char *p = req->path;
   bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
   bool post = !strcmp(req->method, "POST");
+  if (!strcmp(p, "/api/login") && post) return post_login(s, req, rep);
+  bool page = !strcmp(p, "/") || !strcmp(p, "/index.html");
+  if (!req->admin && !page) {
+    if (!req->who) return serve_reply_error(rep, 401, "sign in first");
+    if (!account_may(req)) return serve_reply_error(rep, 403, "not open to this account");
+  }
+  if (!strcmp(p, "/api/me") && get) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", req->who ? json_string(req->who->name) : json_null());
+    json_object_set_new(o, "agency", req->who ? json_string(req->who->agency) : json_null());
+    json_object_set_new(o, "admin", json_boolean(req->admin));
+    json_object_set_new(o, "office", json_boolean(s->cfg.office));
+    return reply_json(rep, 200, o);
+  }
+  if (!strcmp(p, "/api/logout") && post) {
+    accounts_logout(&s->book, req->session);
+    snprintf(rep->cookie, sizeof rep->cookie,
+             "relief_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    return reply_json(rep, 200, json_object());
+  }
   if (!strcmp(p, "/") || !strcmp(p, "/index.html")) {
     if (!get) return serve_reply_error(rep, 405, "method not allowed");
     rep->status = 200;

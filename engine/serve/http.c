@@ -61,7 +61,8 @@ static bool token_ok(const serve_server *s, const char *given) {
   return diff == 0;
 }
 
-static bool authorized(const serve_server *s, struct MHD_Connection *c, const char *method) {
+static bool token_authorized(const serve_server *s, struct MHD_Connection *c,
+                             const char *method) {
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   if (auth && !strncmp(auth, "Bearer ", 7)) return token_ok(s, auth + 7);
   /* GET only: the page's own address and download links carry ?token= */
@@ -110,6 +111,7 @@ static enum MHD_Result send_reply(serve_server *s, struct MHD_Connection *c, ser
                           "default-src 'self'; script-src 'unsafe-inline'; style-src "
                           "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'");
   if (s->tls) MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+  if (rep->cookie[0]) MHD_add_response_header(r, "Set-Cookie", rep->cookie);
   if (rep->fd >= 0 && rep->filename[0]) {
     char disp[320];
     /* the report shows inside the page; every other file downloads */
@@ -150,14 +152,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     serve_reply_error(&rep, 403, "unexpected Host header");
   else if (!safe && !origin_ok(s, origin, host))
     serve_reply_error(&rep, 403, "cross-origin request refused");
-  else if (!authorized(s, c, method))
-    serve_reply_error(&rep, 401, "missing or wrong token");
-  else if (ctx->too_big)
-    serve_reply_error(&rep, 413, "request body too large");
   else {
-    relief_buf_putc(&ctx->body, '\0');
-    serve_request req = {method, url, ctx->body.data, ctx->body.len - 1};
-    api_handle(s, &req, &rep);
+    bool token = token_authorized(s, c, method);
+    const char *sid = s->cfg.office
+                          ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session")
+                          : NULL;
+    const account *who = token ? NULL : accounts_session(&s->book, sid);
+    /* office mode: the page and the login answer anyone; the rest needs an account */
+    bool open_route = s->cfg.office && ((safe && (!strcmp(url, "/") || !strcmp(url, "/index.html"))) ||
+                                        (!strcmp(method, "POST") && !strcmp(url, "/api/login")));
+    if (!token && !who && !open_route)
+      serve_reply_error(&rep, 401, "missing or wrong token");
+    else if (ctx->too_big)
+      serve_reply_error(&rep, 413, "request body too large");
+    else {
+      relief_buf_putc(&ctx->body, '\0');
+      serve_request req = {method, url, who, who ? sid : NULL, token, ctx->body.data,
+                           ctx->body.len - 1};
+      api_handle(s, &req, &rep);
+    }
   }
   /* the path names API routes, run ids and bundle files: no personal data */
   log_line(s, "relief serve: %s %.200s -> %d", method, url, rep.status);
@@ -250,6 +263,7 @@ static void free_server(serve_server *s) {
   free(s->tls_key_pem);
   if (s->listen_fd >= 0) close(s->listen_fd);
   api_free_runs(s);
+  accounts_free(&s->book);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->wake);
   free(s);
@@ -300,6 +314,13 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
                               strerror(errno));
     }
   }
+  if (!st && cfg->office && !s->tls)
+    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                          "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
+  if (!st) st = accounts_load(s->workspace ? s->workspace : ".", &s->book, err);
+  if (!st && cfg->office && !s->book.n_accounts)
+    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                          "--office: no accounts yet (relief serve users add NAME --agency=A)");
   if (!st) st = make_token(s, err);
   if (!st) st = bind_listen(s, cfg->listen, err);
   if (st) {

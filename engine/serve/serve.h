@@ -21,6 +21,7 @@ typedef struct {
   const char *const *counties;   /* the list the page offers */
   int n_counties;
   int threads;                   /* for runs; 0 = all cores */
+  bool office;                   /* named accounts (workspace/users) log in; needs TLS */
   FILE *log;                     /* one line per request and run; no personal data */
 } serve_config;
 

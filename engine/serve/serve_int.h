@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "serve/accounts.h"
 #include "rules/rules.h"
 #include "serve/serve.h"
 #include "serve/whatif.h"
@@ -64,11 +65,15 @@ struct serve_server {
   bool stopping, busy;
   pthread_t worker;
   bool worker_started;
+  account_book book; /* office mode */
 };
 
 typedef struct {
   const char *method;
   const char *path; /* without the query */
+  const account *who; /* office mode: the account logged in; NULL with the token */
+  const char *session; /* its session id */
+  bool admin;          /* the token: everything; else an account's view, or signed out */
   const char *body;
   size_t body_len;
 } serve_request;
@@ -80,6 +85,7 @@ typedef struct {
   int fd;            /* >= 0: send this file instead of body */
   uint64_t fd_size;
   char filename[256]; /* for Content-Disposition when fd >= 0 */
+  char cookie[256];   /* Set-Cookie, when not empty */
 } serve_reply;
 
 /* Answers one authorized request. */

@@ -79,7 +79,8 @@ _relief_options() {
     echo "init export import status --outputs= --routing= --force --to= --format= --agency=
           --reviewer= --json --help" ;;
   serve)
-    echo "--listen= --data= --workspace= --tls-cert= --tls-key= --threads= --help" ;;
+    echo "users add --listen= --data= --workspace= --tls-cert= --tls-key= --threads= --office
+          --agency= --help" ;;
   version) echo "--help" ;;
   esac
 }

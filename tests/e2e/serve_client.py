@@ -46,6 +46,7 @@ class Server:
             h["Content-Type"] = "application/json"
         c.request(method, path, body=data, headers=h)
         r = c.getresponse()
+        self.last_headers = r.getheaders()
         out = r.read()
         c.close()
         return r.status, out

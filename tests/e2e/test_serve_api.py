@@ -332,11 +332,7 @@ def tls_serves_https():
     import shutil
     if not shutil.which("openssl"):
         return "skipped: no openssl to make a certificate"
-    cert, key = os.path.join(S["work"], "cert.pem"), os.path.join(S["work"], "key.pem")
-    rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                                  "-keyout", key, "-out", cert, "-days", "1", "-subj",
-                                  "/CN=127.0.0.1"])
-    assert rc == 0, err
+    cert, key = make_cert()
     srv = Server(S["relief"], [S["data"]], S["ws"] + "-tls", S["log"] + ".tls",
                  extra=["--tls-cert=" + cert, "--tls-key=" + key])
     try:
@@ -349,6 +345,111 @@ def tls_serves_https():
     finally:
         seconds, rc = srv.stop()
     assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+def make_cert():
+    cert, key = os.path.join(S["work"], "cert.pem"), os.path.join(S["work"], "key.pem")
+    if not os.path.exists(cert):
+        rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                      "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                      "/CN=127.0.0.1"])
+        assert rc == 0, err
+    return cert, key
+
+
+def add_user(ws, name, agency, password):
+    p = subprocess.run([S["relief"], "serve", "users", "add", name, "--agency=" + agency,
+                        "--workspace=" + ws], input=password.encode() + b"\n",
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert password.encode() not in p.stderr + p.stdout
+
+
+@H.case
+def office_mode_separates_agencies():
+    import shutil
+    import sqlite3
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-office")
+    rc, _, err, _ = e2etools.run([S["relief"], "serve", "--listen=127.0.0.1:0", "--office",
+                                  "--workspace=" + ws], timeout=20)
+    assert rc == 1 and "TLS" in err, (rc, err)
+    add_user(ws, "alice", "Felony Unit", "correct horse 1")
+    add_user(ws, "bob", "Misdemeanor Unit", "battery staple 2")
+    users = open(os.path.join(ws, "users")).read()
+    assert "$y$" in users and "correct horse" not in users, "passwords are stored as yescrypt hashes"
+    assert os.stat(os.path.join(ws, "users")).st_mode & 0o777 == 0o600
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+        st = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0], "reviewFiles": True})
+        rid = st["id"]
+        routing = {"default": "Misdemeanor Unit", "routes": [{"agency": "Felony Unit", "felony": True}]}
+        srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
+        status, page = srv.request("GET", "/", token=False)
+        assert status == 200 and b"loginForm" in page, status
+        status, _ = srv.request("POST", "/api/login", {"name": "alice", "password": "wrong"},
+                                token=False)
+        assert status == 401, status
+        status, _ = srv.request("POST", "/api/login", {"name": "nobody", "password": "x" * 10},
+                                token=False)
+        assert status == 401, status
+        cookies = {}
+        for name, password in (("alice", "correct horse 1"), ("bob", "battery staple 2")):
+            status, _ = srv.request("POST", "/api/login", {"name": name, "password": password},
+                                    token=False, headers={"Origin": srv.origin})
+            assert status == 200, status
+            set_cookie = [v for k, v in srv.last_headers if k.lower() == "set-cookie"][0]
+            for attr in ("HttpOnly", "Secure", "SameSite=Strict"):
+                assert attr in set_cookie, set_cookie
+            cookies[name] = set_cookie.split(";")[0]
+
+        def as_user(name, method, path, body=None):
+            status, out = srv.request(method, path, body, token=False,
+                                      headers={"Cookie": cookies[name]})
+            return status, (json.loads(out) if out[:1] in (b"{", b"[") else out)
+
+        status, alice = as_user("alice", "GET", "/api/runs/%d/review" % rid)
+        assert status == 200, status
+        status, bob = as_user("bob", "GET", "/api/runs/%d/review" % rid)
+        assert status == 200, status
+        a_items = {i["item"] for i in alice["items"]}
+        b_items = {i["item"] for i in bob["items"]}
+        assert a_items and b_items and not (a_items & b_items), (len(a_items), len(b_items))
+        assert all(i["agency"] == "Felony Unit" for i in alice["items"])
+        assert all(i["agency"] == "Misdemeanor Unit" for i in bob["items"])
+        a_names = {i["name"] for i in alice["items"]} - {i["name"] for i in bob["items"]}
+        assert not any(n in json.dumps(bob) for n in a_names if len(n) > 5), "bob sees alice's people"
+        first = sorted(a_items)[0]
+        status, _ = as_user("bob", "POST", "/api/runs/%d/review/%s" % (rid, first),
+                            {"decision": "Deny"})
+        assert status == 404, "bob decided another agency's item: %d" % status
+        status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
+                            {"decision": "Approve", "notes": "seen"})
+        assert status == 200, status
+        for path, method in (("/api/inputs", "GET"), ("/api/runs", "POST"),
+                             ("/api/runs/%d/files/All_Results.csv" % rid, "GET"),
+                             ("/api/runs/%d/whatif" % rid, "POST"), ("/api/runs/%d/review" % rid, "POST")):
+            status, _ = as_user("alice", method, path, {} if method == "POST" else None)
+            assert status == 403, (path, status)
+        status, _ = srv.request("GET", "/api/runs/%d/review" % rid, token=False,
+                                headers={"Cookie": "relief_session=" + "0" * 64})
+        assert status == 401, status
+        as_user("alice", "POST", "/api/logout", {})
+        status, _ = as_user("alice", "GET", "/api/runs/%d/review" % rid)
+        assert status == 401, status
+        db = sqlite3.connect(os.path.join(ws, "runs", str(rid), "review.sqlite"))
+        who = db.execute("SELECT reviewer FROM decisions WHERE item=?", (first,)).fetchall()
+        assert who == [("alice",)], who
+    finally:
+        srv.stop()
+    log = open(S["log"] + ".office", encoding="utf-8", errors="replace").read()
+    assert "alice" not in log and "correct horse" not in log, "the log names accounts or passwords"
+    return "%d and %d items" % (len(a_items), len(b_items))
 
 
 @H.case
