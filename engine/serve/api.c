@@ -331,6 +331,30 @@ static void get_file(serve_server *s, serve_run *r, const char *name, serve_repl
   snprintf(rep->filename, sizeof rep->filename, "%s", base);
 }
 
+static void get_zip(serve_server *s, serve_run *r, serve_reply *rep) {
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  char name[64], path[4200];
+  snprintf(name, sizeof name, "bundle-%d.zip", r->id);
+  snprintf(path, sizeof path, "%s/runs/%s", s->workspace, name);
+  relief_error err = {0};
+  char runs[4200];
+  snprintf(runs, sizeof runs, "%s/runs", s->workspace);
+  pthread_mutex_lock(&s->zip_lock); /* one zip at a time: they are built in memory */
+  relief_status st = bundle_zip(r->dir, runs, name, &err);
+  int fd = st ? -1 : open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  pthread_mutex_unlock(&s->zip_lock);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb) != 0) {
+    if (fd >= 0) close(fd);
+    return serve_reply_error(rep, 500, "cannot make the bundle's zip");
+  }
+  rep->status = 200;
+  rep->type = "application/zip";
+  rep->fd = fd;
+  rep->fd_size = (uint64_t)sb.st_size;
+  snprintf(rep->filename, sizeof rep->filename, "relief-run-%d.zip", r->id);
+}
+
 static void post_whatif(serve_server *s, serve_run *r, const serve_request *req,
                         serve_reply *rep) {
   if (r->status != RUN_DONE || !r->whatif)
@@ -553,6 +577,7 @@ void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
       return reply_json(rep, 200, list);
     }
     if (!strncmp(rest, "/files/", 7) && get) return get_file(s, r, rest + 7, rep);
+    if (!strcmp(rest, "/bundle.zip") && get) return get_zip(s, r, rep);
     if (!strcmp(rest, "/whatif") && post) return post_whatif(s, r, req, rep);
     if (!strncmp(rest, "/review", 7) && (!rest[7] || rest[7] == '/'))
       return review_endpoint(s, r, req, rest + 7, rep);

@@ -265,6 +265,7 @@ static void free_server(serve_server *s) {
   api_free_runs(s);
   accounts_free(&s->book);
   pthread_mutex_destroy(&s->lock);
+  pthread_mutex_destroy(&s->zip_lock);
   pthread_cond_destroy(&s->wake);
   free(s);
 }
@@ -275,6 +276,7 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
   s->cfg = *cfg;
   s->listen_fd = -1;
   pthread_mutex_init(&s->lock, NULL);
+  pthread_mutex_init(&s->zip_lock, NULL);
   pthread_cond_init(&s->wake, NULL);
   relief_status st = RELIEF_OK;
   if (!cfg->tls_cert != !cfg->tls_key)

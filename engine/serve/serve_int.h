@@ -66,6 +66,7 @@ struct serve_server {
   pthread_t worker;
   bool worker_started;
   account_book book; /* office mode */
+  pthread_mutex_t zip_lock;
 };
 
 typedef struct {
@@ -99,6 +100,10 @@ void api_free_runs(serve_server *s);
 
 /* The page, with the county list filled in, into out. */
 void page_render(const serve_server *s, relief_buf *out);
+
+/* Zips every file of run_dir (hidden ones aside) into out_dir/name. */
+relief_status bundle_zip(const char *run_dir, const char *out_dir, const char *name,
+                         relief_error *err);
 
 /* Sets rep to a JSON error {"error": message}. */
 void serve_reply_error(serve_reply *rep, int status, const char *message);

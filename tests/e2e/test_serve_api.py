@@ -262,6 +262,15 @@ def files_stay_in_the_bundle():
     status, _ = srv.request("GET", "/api/runs/%d/files/summary.json?token=%s" % (S["run"], srv.token),
                             token=False)
     assert status == 200, status
+    import io
+    import zipfile
+    status, data = srv.request("GET", "/api/runs/%d/bundle.zip" % S["run"])
+    assert status == 200, status
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert set(z.namelist()) == names, (z.namelist(), names)
+    for n in names:
+        assert z.read(n) == open(os.path.join(S["run_dir"], n), "rb").read(), n
+    assert os.stat(os.path.join(S["ws"], "runs", "bundle-%d.zip" % S["run"])).st_mode & 0o777 == 0o600
 
 
 @H.case
