@@ -331,6 +331,149 @@ static void get_file(serve_server *s, serve_run *r, const char *name, serve_repl
   snprintf(rep->filename, sizeof rep->filename, "%s", base);
 }
 
+/* ---- people: search the Prop 64 results, explain one person ---- */
+
+static bool contains_ci(const char *hay, const char *needle) {
+  return strcasestr(hay, needle) != NULL;
+}
+
+static int column(const review_csv_reader *r, const char *name) {
+  for (int i = 0; i < r->n_fields; i++)
+    if (!strcmp(r->fields[i], name)) return i;
+  return -1;
+}
+
+static void search_file(const char *path, const char *q, json_t *people, int limit) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return;
+  relief_buf b = {0};
+  char chunk[1 << 16];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) relief_buf_append(&b, chunk, n);
+  fclose(f);
+  review_csv_reader r;
+  relief_error err = {0};
+  review_csv_init(&r, b.data, b.len, "Prop64_Results.csv");
+  if (review_csv_next(&r, &err) == 1) {
+    int subject = column(&r, "SUBJECT_ID"), cii = column(&r, "CII_NUMBER");
+    int name = column(&r, "PRI_NAME"), dob = column(&r, "PRI_DOB");
+    int det = column(&r, "Eligibility Determination");
+    while (subject >= 0 && cii >= 0 && name >= 0 && dob >= 0 && det >= 0 &&
+           review_csv_next(&r, &err) == 1) {
+      if (!contains_ci(r.fields[name], q) && strcmp(r.fields[cii], q) && strcmp(r.fields[subject], q))
+        continue;
+      json_t *found = NULL;
+      size_t i;
+      json_t *p;
+      json_array_foreach(people, i, p) {
+        if (!strcmp(json_string_value(json_object_get(p, "subjectId")), r.fields[subject])) found = p;
+      }
+      if (!found) {
+        if ((int)json_array_size(people) >= limit) continue;
+        found = json_object();
+        json_object_set_new(found, "subjectId", json_string(r.fields[subject]));
+        json_object_set_new(found, "cii", json_string(r.fields[cii]));
+        json_object_set_new(found, "name", json_string(r.fields[name]));
+        json_object_set_new(found, "dob", json_string(r.fields[dob]));
+        json_object_set_new(found, "determinations", json_object());
+        json_array_append_new(people, found);
+      }
+      json_t *dets = json_object_get(found, "determinations");
+      const char *d = r.fields[det][0] ? r.fields[det] : "(none)";
+      json_object_set_new(dets, d, json_integer(json_integer_value(json_object_get(dets, d)) + 1));
+    }
+  }
+  review_csv_free(&r);
+  relief_buf_free(&b);
+}
+
+static void get_people(serve_run *r, const serve_request *req, serve_reply *rep) {
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (!req->q || strlen(req->q) < 2 || strlen(req->q) > 200)
+    return serve_reply_error(rep, 400, "q must be 2 to 200 characters of a name, CII or subject id");
+  json_t *people = json_array();
+  DIR *d = opendir(r->dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (strncmp(e->d_name, "Prop64_Results", 14) || strstr(e->d_name, "Extended") ||
+        !strstr(e->d_name, ".csv"))
+      continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
+    search_file(path, req->q, people, 50);
+  }
+  if (d) closedir(d);
+  json_t *o = json_object();
+  json_object_set_new(o, "people", people);
+  reply_json(rep, 200, o);
+}
+
+static void add_conviction(void *user, const relief_explain_conviction *c) {
+  json_t *o = json_object();
+  json_object_set_new(o, "index", json_integer(c->index));
+  json_object_set_new(o, "row", json_integer((json_int_t)c->row));
+  json_object_set_new(o, "codeSection", json_string(c->code_section));
+  json_object_set_new(o, "county", json_string(c->county));
+  char date[16] = "";
+  if (c->disposition_known)
+    snprintf(date, sizeof date, "%04d-%02d-%02d", c->disposition_year, c->disposition_month,
+             c->disposition_mday);
+  json_object_set_new(o, "disposition", json_string(date));
+  json_object_set_new(o, "felony", json_boolean(c->felony));
+  json_object_set_new(o, "relevant", json_boolean(c->relevant));
+  json_t *features = json_array();
+  for (int i = 0; relief_feature_name(i); i++)
+    if (c->features & (1ull << i)) json_array_append_new(features, json_string(relief_feature_name(i)));
+  json_object_set_new(o, "features", features);
+  if (c->decided) {
+    json_object_set_new(o, "rule", json_string(c->rule_id));
+    json_object_set_new(o, "determination", json_string(c->determination));
+    json_object_set_new(o, "reason", json_string(c->reason));
+  }
+  json_array_append_new(user, o);
+}
+
+static void get_explain(serve_server *s, serve_run *r, const serve_request *req,
+                        serve_reply *rep) {
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (!req->subject || !*req->subject || strlen(req->subject) > 120)
+    return serve_reply_error(rep, 400, "subject must be a SUBJECT_ID or CII number");
+  for (int i = 0; i < r->n_inputs; i++) {
+    relief_explain_config cfg = {.input = r->inputs[i],
+                                 .subject = req->subject,
+                                 .county = r->county,
+                                 .compute_day = r->compute_day,
+                                 .flow = r->fixed_flow ? &r->flow : NULL,
+                                 .options = &r->options,
+                                 .threads = s->cfg.threads};
+    relief_explain_person person = {0};
+    json_t *list = json_array();
+    relief_error err = {0};
+    relief_status st = relief_explain(&cfg, &person, add_conviction, list, &err);
+    if (st) {
+      json_decref(list);
+      char why[2200];
+      relief_error_format(&err, why, sizeof why);
+      return serve_reply_error(rep, 500, why);
+    }
+    if (!person.found) {
+      json_decref(list);
+      continue;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(person.name));
+    json_object_set_new(o, "dob", json_string(person.dob));
+    json_object_set_new(o, "cii", json_string(person.cii));
+    json_object_set_new(o, "subjectId", json_string(person.subject_id));
+    json_object_set_new(o, "deceased", json_boolean(person.deceased));
+    json_object_set_new(o, "registered", json_boolean(person.registered));
+    json_object_set_new(o, "flow", json_string(person.flow_name));
+    json_object_set_new(o, "convictions", list);
+    return reply_json(rep, 200, o);
+  }
+  serve_reply_error(rep, 404, "no such person in this run's inputs");
+}
+
 static void get_zip(serve_server *s, serve_run *r, serve_reply *rep) {
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   char name[64], path[4200];
@@ -578,6 +721,8 @@ void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
     }
     if (!strncmp(rest, "/files/", 7) && get) return get_file(s, r, rest + 7, rep);
     if (!strcmp(rest, "/bundle.zip") && get) return get_zip(s, r, rep);
+    if (!strcmp(rest, "/people") && get) return get_people(r, req, rep);
+    if (!strcmp(rest, "/explain") && get) return get_explain(s, r, req, rep);
     if (!strcmp(rest, "/whatif") && post) return post_whatif(s, r, req, rep);
     if (!strncmp(rest, "/review", 7) && (!rest[7] || rest[7] == '/'))
       return review_endpoint(s, r, req, rest + 7, rep);

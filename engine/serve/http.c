@@ -167,7 +167,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       serve_reply_error(&rep, 413, "request body too large");
     else {
       relief_buf_putc(&ctx->body, '\0');
-      serve_request req = {method, url, who, who ? sid : NULL, token, ctx->body.data,
+      serve_request req = {method,
+                           url,
+                           who,
+                           who ? sid : NULL,
+                           token,
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
+                           ctx->body.data,
                            ctx->body.len - 1};
       api_handle(s, &req, &rep);
     }

@@ -75,6 +75,7 @@ typedef struct {
   const account *who; /* office mode: the account logged in; NULL with the token */
   const char *session; /* its session id */
   bool admin;          /* the token: everything; else an account's view, or signed out */
+  const char *q, *subject; /* ?q= (people search) and ?subject= (explain); never logged */
   const char *body;
   size_t body_len;
 } serve_request;

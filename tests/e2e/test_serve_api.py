@@ -47,6 +47,13 @@ def cli_run(inputs, county, options, flow=None, tag="cli"):
     return out
 
 
+def cli_options_file(options):
+    path = os.path.join(S["work"], "options-%d.json" % abs(hash(json.dumps(options, sort_keys=True))))
+    with open(path, "w") as f:
+        json.dump(options, f)
+    return path
+
+
 def summary_of(path_or_obj):
     d = json.load(open(path_or_obj)) if isinstance(path_or_obj, str) else dict(path_or_obj)
     d.pop("processingTimeInSeconds", None)
@@ -246,6 +253,35 @@ def review_queue():
     text = json.dumps(total)
     assert '"approved": 1' in text and '"denied": 1' in text, text
     return "%d items" % len(items)
+
+
+@H.case
+def people_search_and_explain():
+    srv = S["server"]
+    with open(os.path.join(S["run_dir"], [n for n in os.listdir(S["run_dir"])
+                                          if n.startswith("Prop64_Results")][0]),
+              newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    who = rows[0]
+    last = who["PRI_NAME"].split(",")[0]
+    got = srv.json("GET", "/api/runs/%d/people?q=%s" % (S["run"], last.lower()))["people"]
+    assert any(p["subjectId"] == who["SUBJECT_ID"] for p in got), (last, len(got))
+    status, _ = srv.request("GET", "/api/runs/%d/people?q=x" % S["run"])
+    assert status == 400, status
+    ex = srv.json("GET", "/api/runs/%d/explain?subject=%s" % (S["run"], who["SUBJECT_ID"]))
+    assert ex["subjectId"] == who["SUBJECT_ID"] and ex["convictions"], ex
+    rc, out, err, _ = e2etools.run([S["relief"], "explain", "--input-doj=" + S["inputs"][-1],
+                                    "--subject=" + who["SUBJECT_ID"], "--county=SACRAMENTO",
+                                    "--compute-at=" + COMPUTE, "--eligibility-options=" +
+                                    cli_options_file(OPTION_SETS[0])])
+    dets = [c.get("determination") for c in ex["convictions"] if c.get("determination")]
+    for d in dets:
+        assert d in out, (d, out[-400:])
+    status, _ = srv.request("GET", "/api/runs/%d/explain?subject=NOSUCHPERSON" % S["run"])
+    assert status == 404, status
+    log = open(S["log"], encoding="utf-8", errors="replace").read()
+    assert last not in log and who["SUBJECT_ID"] not in log, "a search term reached the log"
+    return "%d convictions explained" % len(ex["convictions"])
 
 
 @H.case

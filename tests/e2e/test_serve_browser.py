@@ -148,6 +148,24 @@ def whatif_beside_the_run():
 
 
 @H.case
+def search_and_explain_from_the_page():
+    from selenium.webdriver.common.by import By
+    import csv
+    d = S["driver"]
+    run_dir = os.path.join(S["work"], "ws", "runs", str(S["run"]))
+    with open(os.path.join(run_dir, "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
+        who = next(csv.DictReader(f))
+    d.find_element(By.ID, "searchBox").send_keys(who["CII_NUMBER"])
+    d.find_element(By.ID, "searchButton").click()
+    rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.person"), 30, "search results")
+    rows[0].find_element(By.CSS_SELECTOR, "button.explain").click()
+    table = wait_for(lambda: d.find_element(By.ID, "explainTable"), 60, "the explain view")
+    assert who["CII_NUMBER"] in rows[0].text
+    assert len(table.find_elements(By.TAG_NAME, "tr")) > 1
+    shot("explain")
+
+
+@H.case
 def review_from_the_page():
     from selenium.webdriver.common.by import By
     d, srv = S["driver"], S["server"]
