@@ -50,6 +50,10 @@ static void log_run(const serve_server *s, const char *fmt, ...) {
 
 static bool hidden(const char *name) { return name[0] == '.'; }
 
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void list_folder(const char *dir, json_t *list, int depth) {
   DIR *d = opendir(dir);
   if (!d || depth > 8) {
@@ -65,7 +69,7 @@ static void list_folder(const char *dir, json_t *list, int depth) {
     names[n++] = xstrdup(e->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp);
+  qsort(names, n, sizeof *names, cmp_names);
   for (size_t i = 0; i < n; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "io/publish.h"
 #include "serve/serve_int.h"
 
 void serve_reply_error(serve_reply *rep, int status, const char *message) {
@@ -33,11 +34,35 @@ void serve_reply_error(serve_reply *rep, int status, const char *message) {
   relief_buf_append(&rep->body, "\"}", 2);
 }
 
-/* Per request: the body as it arrives. */
+/* Per request: the body as it arrives, or an upload streamed into the
+ * workspace's uploads folder through a publication. */
 typedef struct {
   relief_buf body;
   bool too_big;
+  publication *upload;
+  pub_file *file;
+  uint64_t uploaded;
+  bool upload_failed;
+  char upload_name[160];
 } request_ctx;
+
+/* An upload's file name: letters, digits, '.', '_', '-'; not hidden. */
+static bool upload_name_ok(const char *name) {
+  size_t n = strlen(name);
+  if (!n || n > 128 || name[0] == '.') return false;
+  for (const char *p = name; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '.' || *p == '_' || *p == '-'))
+      return false;
+  return true;
+}
+
+static void upload_abort(request_ctx *ctx) {
+  if (ctx->file) pub_file_close(ctx->file, NULL);
+  ctx->file = NULL;
+  publication_abort(ctx->upload);
+  ctx->upload = NULL;
+}
 
 static void log_line(const serve_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -132,9 +157,82 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   (void)version;
   serve_server *s = cls;
   request_ctx *ctx = *con_cls;
+  bool is_upload = !strcmp(method, "PUT") && !strncmp(url, "/api/uploads/", 13);
   if (!ctx) {
-    *con_cls = xcalloc(1, sizeof *ctx);
-    return MHD_YES;
+    *con_cls = ctx = xcalloc(1, sizeof *ctx);
+    if (!is_upload) return MHD_YES;
+    /* an upload is checked before its body is read, then streamed to disk */
+    serve_reply rep = {.status = 200, .fd = -1};
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    relief_error err = {0};
+    if (!host_ok(s, host) || !origin_ok(s, origin, host))
+      serve_reply_error(&rep, 403, "cross-origin request refused");
+    else if (!token_authorized(s, c, method))
+      serve_reply_error(&rep, 401, "missing or wrong token");
+    else if (!upload_name_ok(url + 13))
+      serve_reply_error(&rep, 400, "an upload's name is letters, digits, '.', '_' or '-'");
+    else if (length && strtoull(length, NULL, 10) > SERVE_MAX_UPLOAD)
+      serve_reply_error(&rep, 413, "upload too large");
+    else if (publication_begin(s->uploads, &ctx->upload, &err) != RELIEF_OK)
+      serve_reply_error(&rep, 409, "another upload is in progress");
+    else if (publication_create(ctx->upload, url + 13, &ctx->file, &err) != RELIEF_OK) {
+      upload_abort(ctx);
+      serve_reply_error(&rep, 500, "cannot store the upload");
+    } else {
+      snprintf(ctx->upload_name, sizeof ctx->upload_name, "%s", url + 13);
+      return MHD_YES;
+    }
+    log_line(s, "relief serve: %s /api/uploads -> %d", method, rep.status);
+    return send_reply(s, c, &rep);
+  }
+  if (ctx->file) { /* an upload's bytes */
+    if (*upload_data_size) {
+      ctx->uploaded += *upload_data_size;
+      relief_error err = {0};
+      if (ctx->uploaded > SERVE_MAX_UPLOAD ||
+          pub_file_write(ctx->file, upload_data, *upload_data_size, &err) != RELIEF_OK)
+        ctx->upload_failed = true;
+      *upload_data_size = 0;
+      if (ctx->upload_failed) upload_abort(ctx);
+      return MHD_YES;
+    }
+    serve_reply rep = {.status = 201, .fd = -1};
+    relief_error err = {0};
+    pub_file *f = ctx->file;
+    ctx->file = NULL;
+    relief_status st = pub_file_close(f, &err);
+    if (!st) st = publication_commit(ctx->upload, NULL, 0, &err);
+    else publication_abort(ctx->upload);
+    ctx->upload = NULL;
+    if (st) {
+      serve_reply_error(&rep, 500, "cannot store the upload");
+    } else {
+      char path[4400];
+      snprintf(path, sizeof path, "%s/%s", s->uploads, ctx->upload_name);
+      rep.type = "application/json";
+      relief_buf_append(&rep.body, "{\"path\":\"", 9);
+      relief_buf_append(&rep.body, path, strlen(path)); /* names are [A-Za-z0-9._-] */
+      char tail[64];
+      snprintf(tail, sizeof tail, "\",\"size\":%llu}", (unsigned long long)ctx->uploaded);
+      relief_buf_append(&rep.body, tail, strlen(tail));
+    }
+    log_line(s, "relief serve: %s /api/uploads -> %d (%llu bytes)", method, rep.status,
+             (unsigned long long)ctx->uploaded);
+    return send_reply(s, c, &rep);
+  }
+  if (is_upload) { /* it failed part way: the publication is already gone */
+    if (*upload_data_size) {
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    serve_reply rep = {.fd = -1};
+    serve_reply_error(&rep, ctx->uploaded > SERVE_MAX_UPLOAD ? 413 : 500,
+                      ctx->uploaded > SERVE_MAX_UPLOAD ? "upload too large"
+                                                       : "cannot store the upload");
+    log_line(s, "relief serve: %s /api/uploads -> %d", method, rep.status);
+    return send_reply(s, c, &rep);
   }
   if (*upload_data_size) {
     if (ctx->body.len + *upload_data_size > SERVE_MAX_BODY)
@@ -189,6 +287,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   (void)cls, (void)c, (void)code;
   request_ctx *ctx = *con_cls;
   if (!ctx) return;
+  upload_abort(ctx); /* a client that went away mid-upload leaves nothing */
   relief_buf_free(&ctx->body);
   free(ctx);
   *con_cls = NULL;
@@ -266,6 +365,7 @@ static void free_server(serve_server *s) {
   for (int i = 0; i < s->n_data_dirs; i++) free(s->data_dirs[i]);
   free(s->data_dirs);
   free(s->workspace);
+  free(s->uploads);
   free(s->tls_cert_pem);
   free(s->tls_key_pem);
   if (s->listen_fd >= 0) close(s->listen_fd);
@@ -295,7 +395,7 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
     s->tls_key_pem = s->tls_cert_pem ? read_small_file(cfg->tls_key, err) : NULL;
     if (!s->tls_key_pem) st = RELIEF_E_IO;
   }
-  s->data_dirs = xcalloc((size_t)cfg->n_data_dirs + 1, sizeof *s->data_dirs);
+  s->data_dirs = xcalloc((size_t)cfg->n_data_dirs + 2, sizeof *s->data_dirs);
   for (int i = 0; i < cfg->n_data_dirs && !st; i++) {
     char *real = realpath(cfg->data_dirs[i], NULL);
     struct stat sb;
@@ -321,6 +421,14 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
       if (mkdir(runs, 0700) != 0 && errno != EEXIST)
         st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s",
                               strerror(errno));
+      snprintf(runs, sizeof runs, "%s/uploads", s->workspace);
+      if (!st && mkdir(runs, 0700) != 0 && errno != EEXIST)
+        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s",
+                              strerror(errno));
+      if (!st) { /* uploaded files are inputs like those under --data */
+        s->uploads = xstrdup(runs);
+        s->data_dirs[s->n_data_dirs++] = xstrdup(runs);
+      }
     }
   }
   if (!st && cfg->office && !s->tls)

@@ -19,6 +19,8 @@
 
 /* A JSON request body is a few hundred bytes; this is far past that. */
 enum { SERVE_MAX_BODY = 1 << 20, SERVE_MAX_INPUTS = 64 };
+/* An upload (a DOJ extract) may be large, but not without end. */
+#define SERVE_MAX_UPLOAD (16ull << 30)
 
 typedef enum { RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED } run_status;
 
@@ -48,6 +50,7 @@ struct serve_server {
   char **data_dirs; /* realpaths */
   int n_data_dirs;
   char *workspace;  /* realpath */
+  char *uploads;    /* workspace/uploads: an input root like the --data folders */
   char token[65];
   char url[256];
   char host_ip[64];

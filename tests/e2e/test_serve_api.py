@@ -285,6 +285,33 @@ def people_search_and_explain():
 
 
 @H.case
+def uploads_become_inputs():
+    srv = S["server"]
+    data = open(S["inputs"][0], "rb").read()
+    # refused before the body is read (a small body: the server closes early)
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=b"x", token=False)
+    assert status == 401, status
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=b"x",
+                              headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    for bad in ("..", ".hidden", "a%2fb", "x%20y", "a/b"):
+        status, _ = srv.request("PUT", "/api/uploads/" + bad, raw=b"x")
+        assert status in (400, 404), (bad, status)
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=data)
+    assert status == 201, (status, out)
+    info = json.loads(out)
+    assert info["size"] == len(data), info
+    assert os.stat(info["path"]).st_mode & 0o777 == 0o600
+    assert open(info["path"], "rb").read() == data
+    listed = {i["path"] for i in srv.json("GET", "/api/inputs")}
+    assert info["path"] in listed, listed
+    st = srv.run({"inputs": [info["path"]], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                  "options": OPTION_SETS[0]})
+    assert st["status"] == "done", st
+    return "%d bytes" % len(data)
+
+
+@H.case
 def files_stay_in_the_bundle():
     srv = S["server"]
     names = {f["name"] for f in srv.json("GET", "/api/runs/%d/files" % S["run"])}

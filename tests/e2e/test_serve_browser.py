@@ -91,6 +91,12 @@ def page_lists_counties_and_sections():
         for v in ("dismiss", "reduce"):
             assert d.find_element(By.ID, "s%s-%s" % (s, v)), (s, v)
     wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".input-file"), what="the input list")
+    # upload an extract into the workspace: it joins the list
+    src = os.path.join(S["data"], "SACRAMENTO.dat")
+    d.find_element(By.ID, "upload").send_keys(src)
+    wait_for(lambda: "uploaded" in d.find_element(By.ID, "uploadStatus").text, 60, "the upload")
+    values = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, ".input-file")]
+    assert any("/uploads/SACRAMENTO.dat" in v for v in values), values
     shot("page")
     return "%d counties" % len(counties)
 
