@@ -44,6 +44,7 @@ def start(args, work):
     for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
               "--disable-dev-shm-usage", "--window-size=1400,1800",
+              "--ignore-certificate-errors",  # the office case's self-signed certificate
               "--user-data-dir=" + tempfile.mkdtemp(prefix="chromium-", dir=work)):
         opts.add_argument(a)
     for b in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
@@ -194,6 +195,60 @@ def review_from_the_page():
     assert "1 approved" in d.find_element(By.ID, "reviewCounts").text
     shot("review")
     return "%d items" % len(items)
+
+
+@H.case
+def office_accounts_in_the_browser():
+    import subprocess
+    from selenium.webdriver.common.by import By
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    work, d = S["work"], S["driver"]
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                  "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"])
+    assert rc == 0, err
+    ws = os.path.join(work, "ws-office")
+    for name, agency in (("alice", "Felony Unit"), ("bob", "Misdemeanor Unit")):
+        p = subprocess.run([S["relief"], "serve", "users", "add", name, "--agency=" + agency,
+                            "--workspace=" + ws], input=b"password-" + name.encode() + b"\n",
+                           capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+    srv = Server(S["relief"], [S["data"]], ws, os.path.join(work, "log-office"),
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        st = srv.run({"inputs": [os.path.join(S["data"], "SACRAMENTO.dat")], "county": "SACRAMENTO",
+                      "computeAt": "2019-11-11", "reviewFiles": True,
+                      "options": {"baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359"]}}})
+        srv.json("POST", "/api/runs/%d/review" % st["id"],
+                 {"routing": {"default": "Misdemeanor Unit",
+                              "routes": [{"agency": "Felony Unit", "felony": True}]}})
+        seen = {}
+        for name in ("alice", "bob"):
+            d.get("https://127.0.0.1:%d/" % srv.port)
+            wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "sign-in")
+            d.find_element(By.ID, "loginName").send_keys(name)
+            d.find_element(By.ID, "loginPassword").send_keys("password-" + name)
+            d.find_element(By.ID, "loginButton").click()
+            rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.review-item"), 60,
+                            name + "'s queue")
+            agencies = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+            seen[name] = {r.get_attribute("data-item") for r in rows}
+            assert agencies == {"Felony Unit" if name == "alice" else "Misdemeanor Unit"}, agencies
+            assert not d.find_element(By.ID, "run").is_displayed(), "an account sees the run form"
+            assert "session" not in d.execute_script("return document.cookie"), "cookie not HttpOnly"
+            if name == "alice":
+                item = rows[0].get_attribute("data-item")
+                rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
+                sel = 'tr.review-item[data-item="%s"] td.decision' % item
+                wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
+                shot("office_alice")
+            d.find_element(By.ID, "logout").click()
+            wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "signed out")
+        assert seen["alice"] and seen["bob"] and not (seen["alice"] & seen["bob"])
+        return "%d and %d items" % (len(seen["alice"]), len(seen["bob"]))
+    finally:
+        srv.stop()
 
 
 def main():
