@@ -30,6 +30,7 @@ typedef relief_status (*cli_statewide_fn)(const relief_statewide_config *cfg,
 extern cli_statewide_fn cli_statewide_runner;
 int cmd_explain(int argc, char **argv, const cli_env *env);
 int cmd_review(int argc, char **argv, const cli_env *env);
+int cmd_serve(int argc, char **argv, const cli_env *env);
 
 /* Parses --compute-at (default: today, UTC) and --threads (default 0 = all
  * cores); either may be NULL. Returns non-zero with err set when invalid. */

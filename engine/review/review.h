@@ -135,6 +135,27 @@ typedef struct {
 relief_status review_approved_items(const char *outputs_dir, review_approved **items, size_t *n,
                                     relief_error *err);
 
+/* ---- the queue, one item at a time (relief serve) ---- */
+
+/* One item with its latest decision ("" when pending). The strings hold
+ * personal data (name, birth date, CII): shown to reviewers, never logged. */
+typedef struct {
+  const char *item, *agency, *kind, *name, *dob, *cii, *case_number, *counts, *proposed, *reason;
+  const char *decision, *notes, *reviewer;
+} review_queue_item;
+typedef void (*review_item_fn)(void *user, const review_queue_item *item);
+
+/* Calls fn for each item of agency (NULL: every agency), in item order. */
+relief_status review_queue_list(const char *outputs_dir, const char *agency, review_item_fn fn,
+                                void *user, relief_error *err);
+
+/* Records decision (Approve, Deny or Hold) with notes by reviewer on item,
+ * keeping the previous value, as an import does. With agency given, an item
+ * of another agency is "no such review item" (RELIEF_E_USAGE). */
+relief_status review_decide(const char *outputs_dir, const char *item, const char *agency,
+                            const char *decision, const char *notes, const char *reviewer,
+                            relief_error *err);
+
 /* The file name for an agency's sheet: letters, digits, '-' and '_' kept,
  * everything else '_' (never empty). */
 void review_sanitize_name(const char *agency, char *out, size_t cap);

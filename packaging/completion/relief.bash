@@ -78,6 +78,9 @@ _relief_options() {
   review)
     echo "init export import status --outputs= --routing= --force --to= --format= --agency=
           --reviewer= --json --help" ;;
+  serve)
+    echo "users add --listen= --data= --workspace= --tls-cert= --tls-key= --threads= --office
+          --agency= --help" ;;
   version) echo "--help" ;;
   esac
 }
@@ -116,13 +119,13 @@ _relief() {
   fi
 
   if ((cword == 1)); then
-    COMPREPLY=($(compgen -W "run statewide explain review version help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run statewide explain review serve version help --help --version" -- "$cur"))
     return
   fi
   case $prev in
-  --input-doj | --eligibility-options | --county-policies | --redact-key)
+  --input-doj | --eligibility-options | --county-policies | --redact-key | --tls-cert | --tls-key)
     _relief_files -f ;;
-  --outputs)
+  --outputs | --data | --workspace)
     _relief_files -d ;;
   --inputs) # a folder of extracts, or files
     _relief_files -f ;;
@@ -131,7 +134,7 @@ _relief() {
   --flow)
     _relief_words $'configurable\nlos-angeles'
     _relief_files -f ;;
-  --compute-at | --threads | --file-name-suffix | --individual-age | --years-conviction-free | --subject)
+  --compute-at | --threads | --file-name-suffix | --individual-age | --years-conviction-free | --subject | --listen)
     ;; # free values
   *)
     local options

@@ -1,0 +1,106 @@
+/*
+ * queue.c — the review queue one item at a time, for `relief serve`: list
+ * the items (of one agency, or all) with their latest decision, and record
+ * a decision with notes and the reviewer, appended to the same audit trail
+ * the sheet import writes (sheet "web").
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define RELIEF_REVIEW_INTERNAL
+#include "review/review.h"
+
+static const char *text(sqlite3_stmt *q, int col) {
+  const char *s = (const char *)sqlite3_column_text(q, col);
+  return s ? s : "";
+}
+
+relief_status review_queue_list(const char *outputs_dir, const char *agency, review_item_fn fn,
+                                void *user, relief_error *err) {
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT i.id, i.agency, i.kind, i.name, i.dob, i.cii, i.case_number,"
+                         " i.counts, i.proposed, i.reason, d.decision, d.notes, d.reviewer"
+                         " FROM items i LEFT JOIN decisions d ON d.id ="
+                         " (SELECT MAX(id) FROM decisions WHERE item=i.id)"
+                         " WHERE ?1 IS NULL OR i.agency=?1 ORDER BY i.seq",
+                         -1, &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    sqlite3_close(db);
+    return st;
+  }
+  if (agency) sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    review_queue_item it = {text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4),
+                            text(q, 5), text(q, 6), text(q, 7), text(q, 8), text(q, 9),
+                            text(q, 10), text(q, 11), text(q, 12)};
+    fn(user, &it);
+  }
+  if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}
+
+relief_status review_decide(const char *outputs_dir, const char *item, const char *agency,
+                            const char *decision, const char *notes, const char *reviewer,
+                            relief_error *err) {
+  if (strcmp(decision, "Approve") && strcmp(decision, "Deny") && strcmp(decision, "Hold"))
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "decision must be Approve, Deny or Hold");
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  char now[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  sqlite3_stmt *get = NULL, *add = NULL;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "SELECT i.agency, d.decision, d.notes FROM items i LEFT JOIN decisions d"
+                         " ON d.id = (SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE i.id=?1",
+                         -1, &get, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO decisions(item, decision, notes, previous_decision,"
+                         " previous_notes, reviewer, decided_at, sheet)"
+                         " VALUES(?1,?2,?3,?4,?5,?6,?7,'web')",
+                         -1, &add, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  } else {
+    sqlite3_bind_text(get, 1, item, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(get);
+    if (rc == SQLITE_ROW && (!agency || !strcmp(text(get, 0), agency))) {
+      sqlite3_bind_text(add, 1, item, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(add, 2, decision, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(add, 3, notes ? notes : "", -1, SQLITE_TRANSIENT);
+      if (sqlite3_column_type(get, 1) == SQLITE_NULL) {
+        sqlite3_bind_null(add, 4);
+        sqlite3_bind_null(add, 5);
+      } else {
+        sqlite3_bind_text(add, 4, text(get, 1), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 5, text(get, 2), -1, SQLITE_TRANSIENT);
+      }
+      sqlite3_bind_text(add, 6, reviewer, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(add, 7, now, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(add) != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* another agency's item is not shown */
+      st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no such review item");
+    } else {
+      st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    }
+  }
+  sqlite3_finalize(get);
+  sqlite3_finalize(add);
+  if (!st && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  if (st) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(db);
+  return st;
+}

@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `relief serve`'s JSON API: the printed line, the
+token (401), foreign origins (403), inputs outside --data, body limits,
+refusing a non-loopback address without TLS, a county run through the API
+compared byte for byte with the CLI, what-if summaries compared with CLI
+runs of those options (and timed), bundle files without path traversal,
+workspace modes, and SIGTERM (idle and mid-run) with a log free of names.
+Standard library only.  --big DIR (or RELIEF_SERVE_BIG) adds the timed
+Los Angeles what-if on the extracts in DIR."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
+from serve_client import Server, options_json  # noqa: E402
+
+csv.field_size_limit(1 << 30)
+H = e2etools.Harness()
+S = {}
+COMPUTE = "2019-11-11"
+OPTION_SETS = [
+    options_json(["11357", "11358"], ["11359", "11360"], subjectUnder21AtConviction=True,
+                 subjectAgeThreshold=57, yearsSinceConvictionThreshold=10,
+                 subjectIsDeceased=True, subjectHasOnlyProp64Charges=True),
+    options_json(["11359"], ["11357"], subjectAgeThreshold=45, yearsCrimeFreeThreshold=3,
+                 subjectHasOnlyProp64Charges=True),
+    options_json([], [], yearsSinceConvictionThreshold=1, yearsCrimeFreeThreshold=15),
+    options_json(["11360", "11357", "11358", "11359"], []),
+    options_json([], ["11358"], subjectAgeThreshold=65, subjectIsDeceased=True),
+]
+
+
+def cli_run(inputs, county, options, flow=None, tag="cli"):
+    out = os.path.join(S["work"], "%s-%d" % (tag, len(os.listdir(S["work"]))))
+    opt = out + ".options.json"
+    with open(opt, "w") as f:
+        json.dump(options, f)
+    extra = ["--flow=" + flow] if flow else []
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], inputs, out, options=opt,
+                                                   county=county, compute=COMPUTE, extra=extra))
+    assert rc == 0, err[-500:]
+    return out
+
+
+def cli_options_file(options):
+    path = os.path.join(S["work"], "options-%d.json" % abs(hash(json.dumps(options, sort_keys=True))))
+    with open(path, "w") as f:
+        json.dump(options, f)
+    return path
+
+
+def summary_of(path_or_obj):
+    d = json.load(open(path_or_obj)) if isinstance(path_or_obj, str) else dict(path_or_obj)
+    d.pop("processingTimeInSeconds", None)
+    if not d.get("earliestConviction", "").endswith("T00:00:00Z"):  # none: the time of the run
+        d["earliestConviction"] = "(now)"
+    return d
+
+
+def start(args, work):
+    S["relief"], S["work"] = args.relief, work
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    for county, seed in (("SACRAMENTO", "14"), ("LOS ANGELES", "15")):
+        rc, _, err, _ = e2etools.run([args.gen, "--people", "300", "--seed", seed, "--out", data,
+                                      "--counties", county, "--shape", "reference"])
+        assert rc == 0, err
+    S["data"] = data
+    S["inputs"] = sorted(os.path.join(data, n) for n in os.listdir(data) if n.endswith(".dat"))
+    os.symlink("/etc/passwd", os.path.join(data, "escape.dat"))
+    outside = os.path.join(work, "outside")
+    os.makedirs(outside)
+    with open(os.path.join(outside, "secret.csv"), "w") as f:
+        f.write("x\n")
+    S["outside"] = os.path.join(outside, "secret.csv")
+    S["ws"] = os.path.join(work, "ws")
+    S["log"] = os.path.join(work, "serve.log")
+    S["big"] = args.big or os.environ.get("RELIEF_SERVE_BIG")
+
+
+@H.case
+def printed_line_and_page():
+    S["server"] = srv = Server(S["relief"], [S["data"]], S["ws"], S["log"])
+    assert len(srv.token) >= 32, "token under 128 bits"
+    status, page = srv.request("GET", "/", token=False)
+    assert status == 401, status
+    status, page = srv.request("GET", "/?token=" + srv.token, token=False)
+    assert status == 200, status
+    text = page.decode()
+    for needle in ("LOS ANGELES", "SACRAMENTO", "YUBA", "11357", "11358", "11359", "11360"):
+        assert needle in text, needle
+    return "port %d" % srv.port
+
+
+@H.case
+def no_token_is_401():
+    srv = S["server"]
+    for method, path in (("GET", "/api/inputs"), ("GET", "/api/runs"), ("POST", "/api/runs"),
+                         ("GET", "/api/runs/1/files/summary.json")):
+        status, _ = srv.request(method, path, body={} if method == "POST" else None, token=False)
+        assert status == 401, (method, path, status)
+        status, _ = srv.request(method, path, body={} if method == "POST" else None,
+                                token="0" * len(srv.token))
+        assert status == 401, (method, path, status)
+
+
+@H.case
+def foreign_origin_is_403():
+    srv = S["server"]
+    body = {"inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+            "options": OPTION_SETS[0]}
+    status, _ = srv.request("POST", "/api/runs", body, headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    status, _ = srv.request("POST", "/api/runs", body,
+                            headers={"Origin": "http://127.0.0.1:%d" % (srv.port + 1)})
+    assert status == 403, status
+    status, _ = srv.request("GET", "/api/inputs", headers={"Host": "evil.example:%d" % srv.port})
+    assert status == 403, "a foreign Host header (DNS rebinding) got %d" % status
+
+
+@H.case
+def inputs_under_data_only():
+    srv = S["server"]
+    listed = srv.json("GET", "/api/inputs")
+    paths = {i["path"] for i in listed}
+    for p in S["inputs"]:
+        assert p in paths, p
+    assert all(os.path.realpath(p).startswith(os.path.realpath(S["data"]) + "/") for p in paths)
+    for bad in ("/etc/passwd", S["outside"], os.path.join(S["data"], "escape.dat"),
+                os.path.join(S["data"], "..", "outside", "secret.csv"), S["data"]):
+        status, out = srv.request("POST", "/api/runs", {"inputs": [bad], "county": "SACRAMENTO",
+                                                       "options": {}})
+        assert 400 <= status < 500, (bad, status, out)
+    status, _ = srv.request("POST", "/api/runs", {"inputs": S["inputs"][:1], "county": "SACRAMENTO",
+                                                 "options": {}, "flow": "/etc/passwd"})
+    assert 400 <= status < 500, status
+
+
+@H.case
+def bad_requests_refused():
+    srv = S["server"]
+    status, _ = srv.request("POST", "/api/runs", raw=b"{" + b" " * (2 << 20) + b"}")
+    assert status == 413, status
+    status, _ = srv.request("POST", "/api/runs", raw=b"not json")
+    assert status == 400, status
+    status, out = srv.request("POST", "/api/runs", {"inputs": S["inputs"][:1], "county": "SACRAMENTO",
+                                                   "options": {"additionalRelief": {"subjectAgeThreshold": 30}}})
+    assert status == 400 and b"subjectAgeThreshold" in out, (status, out)
+    status, _ = srv.request("GET", "/api/runs/999")
+    assert status == 404, status
+
+
+@H.case
+def non_loopback_needs_tls():
+    rc, out, err, _ = e2etools.run([S["relief"], "serve", "--listen=0.0.0.0:0",
+                                    "--workspace=" + os.path.join(S["work"], "ws2")], timeout=20)
+    assert rc == 1, (rc, err)
+    assert "TLS" in err or "tls" in err, err
+    assert "token" not in out
+
+
+def compare_run(county, options, flow=None):
+    srv = S["server"]
+    body = {"inputs": S["inputs"], "county": county, "computeAt": COMPUTE, "options": options}
+    if flow:
+        body["flow"] = flow
+    st = srv.run(body)
+    assert st["status"] == "done", st
+    cli = cli_run(S["inputs"], county, options, flow)
+    run_dir = os.path.join(S["ws"], "runs", str(st["id"]))
+    for name in ("All_Results.csv", "All_Results_Condensed.csv", "Prop64_Results.csv"):
+        for n in sorted(os.listdir(cli)):
+            if n.startswith(name[:-4]) and n.endswith(".csv"):
+                status, got = srv.request("GET", "/api/runs/%d/files/%s" % (st["id"], n))
+                assert status == 200, (n, status)
+                assert got == open(os.path.join(cli, n), "rb").read(), "%s differs from the CLI's" % n
+    assert summary_of(st["summary"]) == summary_of(os.path.join(cli, "summary.json"))
+    status, got = srv.request("GET", "/api/runs/%d/files/summary.json" % st["id"])
+    assert summary_of(json.loads(got)) == summary_of(os.path.join(cli, "summary.json"))
+    return st, run_dir
+
+
+@H.case
+def run_matches_cli():
+    st, run_dir = compare_run("SACRAMENTO", OPTION_SETS[0])
+    S["run"] = st["id"]
+    S["run_dir"] = run_dir
+    return "%d inputs" % len(S["inputs"])
+
+
+@H.case
+def los_angeles_flow_matches_cli():
+    st, _ = compare_run("LOS ANGELES", OPTION_SETS[1], flow="los-angeles")
+    S["la_run"] = st["id"]
+
+
+@H.case
+def whatif_matches_cli():
+    srv = S["server"]
+    worst = 0
+    for opt in OPTION_SETS:
+        t0 = time.monotonic()
+        got = srv.json("POST", "/api/runs/%d/whatif" % S["run"], {"options": opt})
+        worst = max(worst, time.monotonic() - t0)
+        cli = cli_run(S["inputs"], "SACRAMENTO", opt)
+        assert summary_of(got["summary"]) == summary_of(os.path.join(cli, "summary.json")), opt
+    for opt in OPTION_SETS[:2]:  # a fixed flow: only the section lists follow the options
+        got = srv.json("POST", "/api/runs/%d/whatif" % S["la_run"], {"options": opt})
+        cli = cli_run(S["inputs"], "LOS ANGELES", opt, flow="los-angeles")
+        assert summary_of(got["summary"]) == summary_of(os.path.join(cli, "summary.json")), opt
+    assert worst < 1.0, worst
+    return "slowest %.1f ms" % (worst * 1e3)
+
+
+@H.case
+def review_queue():
+    srv = S["server"]
+    sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+    st = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                  "options": OPTION_SETS[0], "reviewFiles": True})
+    assert st["status"] == "done", st
+    rid = st["id"]
+    run_dir = os.path.join(S["ws"], "runs", str(rid))
+    status, _ = srv.request("GET", "/api/runs/%d/review" % rid)
+    assert status in (404, 409, 500) and status != 200, status  # no store yet
+    made = srv.json("POST", "/api/runs/%d/review" % rid, {})["items"]
+    items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+    assert made == len(items) > 2, (made, len(items))
+    assert all(i["decision"] == "" for i in items)
+    first, second = items[0]["item"], items[1]["item"]
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Approve", "notes": "ok"})
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Hold", "notes": "ask"})
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Deny", "notes": ""})
+    status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Maybe"})
+    assert status == 400, status
+    status, _ = srv.request("POST", "/api/runs/%d/review/NOSUCH" % rid, {"decision": "Hold"})
+    assert status == 404, status
+    status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Hold"},
+                            headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    by = {i["item"]: i for i in srv.json("GET", "/api/runs/%d/review" % rid)["items"]}
+    assert by[first]["decision"] == "Approve" and by[first]["notes"] == "ok", by[first]
+    assert by[second]["decision"] == "Deny", by[second]
+    # the same store `relief review` reads
+    rc, out, err, _ = e2etools.run([S["relief"], "review", "status", "--outputs=" + run_dir, "--json"])
+    assert rc == 0, err
+    total = json.loads(out)
+    text = json.dumps(total)
+    assert '"approved": 1' in text and '"denied": 1' in text, text
+    return "%d items" % len(items)
+
+
+@H.case
+def people_search_and_explain():
+    srv = S["server"]
+    with open(os.path.join(S["run_dir"], [n for n in os.listdir(S["run_dir"])
+                                          if n.startswith("Prop64_Results")][0]),
+              newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    who = rows[0]
+    last = who["PRI_NAME"].split(",")[0]
+    got = srv.json("GET", "/api/runs/%d/people?q=%s" % (S["run"], last.lower()))["people"]
+    assert any(p["subjectId"] == who["SUBJECT_ID"] for p in got), (last, len(got))
+    status, _ = srv.request("GET", "/api/runs/%d/people?q=x" % S["run"])
+    assert status == 400, status
+    ex = srv.json("GET", "/api/runs/%d/explain?subject=%s" % (S["run"], who["SUBJECT_ID"]))
+    assert ex["subjectId"] == who["SUBJECT_ID"] and ex["convictions"], ex
+    rc, out, err, _ = e2etools.run([S["relief"], "explain", "--input-doj=" + S["inputs"][-1],
+                                    "--subject=" + who["SUBJECT_ID"], "--county=SACRAMENTO",
+                                    "--compute-at=" + COMPUTE, "--eligibility-options=" +
+                                    cli_options_file(OPTION_SETS[0])])
+    dets = [c.get("determination") for c in ex["convictions"] if c.get("determination")]
+    for d in dets:
+        assert d in out, (d, out[-400:])
+    status, _ = srv.request("GET", "/api/runs/%d/explain?subject=NOSUCHPERSON" % S["run"])
+    assert status == 404, status
+    log = open(S["log"], encoding="utf-8", errors="replace").read()
+    assert last not in log and who["SUBJECT_ID"] not in log, "a search term reached the log"
+    return "%d convictions explained" % len(ex["convictions"])
+
+
+@H.case
+def uploads_become_inputs():
+    srv = S["server"]
+    data = open(S["inputs"][0], "rb").read()
+    # refused before the body is read (a small body: the server closes early)
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=b"x", token=False)
+    assert status == 401, status
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=b"x",
+                              headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    for bad in ("..", ".hidden", "a%2fb", "x%20y", "a/b"):
+        status, _ = srv.request("PUT", "/api/uploads/" + bad, raw=b"x")
+        assert status in (400, 404), (bad, status)
+    status, out = srv.request("PUT", "/api/uploads/extract.csv", raw=data)
+    assert status == 201, (status, out)
+    info = json.loads(out)
+    assert info["size"] == len(data), info
+    assert os.stat(info["path"]).st_mode & 0o777 == 0o600
+    assert open(info["path"], "rb").read() == data
+    listed = {i["path"] for i in srv.json("GET", "/api/inputs")}
+    assert info["path"] in listed, listed
+    st = srv.run({"inputs": [info["path"]], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                  "options": OPTION_SETS[0]})
+    assert st["status"] == "done", st
+    return "%d bytes" % len(data)
+
+
+@H.case
+def files_stay_in_the_bundle():
+    srv = S["server"]
+    names = {f["name"] for f in srv.json("GET", "/api/runs/%d/files" % S["run"])}
+    for n in ("summary.json", "manifest.json", "report.html"):
+        assert n in names, n
+    assert any(n.startswith("All_Results") for n in names), names
+    for bad in ("../../../../etc/passwd", "..%2f..%2fetc%2fpasswd", "%2e%2e/1/summary.json",
+                ".relief.lock", "/etc/passwd", "nonexistent.csv", "a//b"):
+        status, _ = srv.request("GET", "/api/runs/%d/files/%s" % (S["run"], bad))
+        assert status in (400, 403, 404), (bad, status)
+    status, _ = srv.request("GET", "/api/runs/%d/files/summary.json?token=%s" % (S["run"], srv.token),
+                            token=False)
+    assert status == 200, status
+    import io
+    import zipfile
+    status, data = srv.request("GET", "/api/runs/%d/bundle.zip" % S["run"])
+    assert status == 200, status
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert set(z.namelist()) == names, (z.namelist(), names)
+    for n in names:
+        assert z.read(n) == open(os.path.join(S["run_dir"], n), "rb").read(), n
+    assert os.stat(os.path.join(S["ws"], "runs", "bundle-%d.zip" % S["run"])).st_mode & 0o777 == 0o600
+
+
+@H.case
+def workspace_is_private():
+    for root, dirs, files in os.walk(S["ws"]):
+        for d in dirs:
+            mode = os.stat(os.path.join(root, d)).st_mode & 0o777
+            assert mode == 0o700, (d, oct(mode))
+        for f in files:
+            mode = os.stat(os.path.join(root, f)).st_mode & 0o777
+            assert mode == 0o600, (f, oct(mode))
+
+
+def personal_values():
+    """Names, birth dates and CII numbers of the inputs (a sample)."""
+    values = set()
+    for path in S["inputs"]:
+        with open(path, newline="", encoding="utf-8") as f:
+            r = csv.reader(f)
+            head = next(r)
+            cols = [head.index(c) for c in ("PRI_NAME", "PRI_DOB", "CII_NUMBER")]
+            for i, row in enumerate(r):
+                if i > 20000:
+                    break
+                for c in cols:
+                    if len(row[c]) >= 6:
+                        values.add(row[c])
+    return values
+
+
+@H.case
+def sigterm_idle_and_log_clean():
+    srv = S["server"]
+    seconds, rc = srv.stop()
+    assert seconds < 5, seconds
+    assert rc == 0, rc
+    log = open(S["log"], encoding="utf-8", errors="replace").read()
+    assert "stopped" in log, log[-300:]
+    leaks = [v for v in personal_values() if v in log]
+    assert not leaks, "the log carries %d personal values" % len(leaks)
+    assert srv.token not in log, "the log carries the token"
+    return "%.2f s, %d log lines" % (seconds, log.count("\n"))
+
+
+@H.case
+def sigterm_mid_run():
+    srv = Server(S["relief"], [S["data"]], S["ws"] + "-mid", S["log"] + ".mid")
+    try:
+        rid = srv.json("POST", "/api/runs", {"inputs": S["inputs"] * 8, "county": "SACRAMENTO",
+                                             "computeAt": COMPUTE, "options": OPTION_SETS[0]},
+                       expect=202)["id"]
+        time.sleep(0.3)
+        seconds, rc = srv.stop()
+    finally:
+        srv.kill()
+    assert seconds < 5, seconds
+    run_dir = os.path.join(S["ws"] + "-mid", "runs", str(rid))
+    if os.path.isdir(run_dir):
+        left = e2etools.temp_files(run_dir)
+        assert not left, left
+        names = os.listdir(run_dir)
+        assert not names or "summary.json" in names, names  # all or nothing
+    return "%.2f s, exit %d" % (seconds, rc)
+
+
+@H.case
+def tls_serves_https():
+    import shutil
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    srv = Server(S["relief"], [S["data"]], S["ws"] + "-tls", S["log"] + ".tls",
+                 extra=["--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        assert srv.line.startswith("relief serve: https://"), srv.line
+        status, _ = srv.request("GET", "/api/inputs", token=False)
+        assert status == 401, status
+        assert len(srv.json("GET", "/api/inputs")) >= 2
+        status, _ = srv.request("POST", "/api/runs", {}, headers={"Origin": "http://127.0.0.1:%d" % srv.port})
+        assert status == 403, "an http:// origin on an https server got %d" % status
+    finally:
+        seconds, rc = srv.stop()
+    assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+def make_cert():
+    cert, key = os.path.join(S["work"], "cert.pem"), os.path.join(S["work"], "key.pem")
+    if not os.path.exists(cert):
+        rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                      "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                      "/CN=127.0.0.1"])
+        assert rc == 0, err
+    return cert, key
+
+
+def add_user(ws, name, agency, password):
+    p = subprocess.run([S["relief"], "serve", "users", "add", name, "--agency=" + agency,
+                        "--workspace=" + ws], input=password.encode() + b"\n",
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert password.encode() not in p.stderr + p.stdout
+
+
+@H.case
+def office_mode_separates_agencies():
+    import shutil
+    import sqlite3
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-office")
+    rc, _, err, _ = e2etools.run([S["relief"], "serve", "--listen=127.0.0.1:0", "--office",
+                                  "--workspace=" + ws], timeout=20)
+    assert rc == 1 and "TLS" in err, (rc, err)
+    add_user(ws, "alice", "Felony Unit", "correct horse 1")
+    add_user(ws, "bob", "Misdemeanor Unit", "battery staple 2")
+    users = open(os.path.join(ws, "users")).read()
+    assert "$y$" in users and "correct horse" not in users, "passwords are stored as yescrypt hashes"
+    assert os.stat(os.path.join(ws, "users")).st_mode & 0o777 == 0o600
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+        st = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0], "reviewFiles": True})
+        rid = st["id"]
+        routing = {"default": "Misdemeanor Unit", "routes": [{"agency": "Felony Unit", "felony": True}]}
+        srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
+        status, page = srv.request("GET", "/", token=False)
+        assert status == 200 and b"loginForm" in page, status
+        status, _ = srv.request("POST", "/api/login", {"name": "alice", "password": "wrong"},
+                                token=False)
+        assert status == 401, status
+        status, _ = srv.request("POST", "/api/login", {"name": "nobody", "password": "x" * 10},
+                                token=False)
+        assert status == 401, status
+        cookies = {}
+        for name, password in (("alice", "correct horse 1"), ("bob", "battery staple 2")):
+            status, _ = srv.request("POST", "/api/login", {"name": name, "password": password},
+                                    token=False, headers={"Origin": srv.origin})
+            assert status == 200, status
+            set_cookie = [v for k, v in srv.last_headers if k.lower() == "set-cookie"][0]
+            for attr in ("HttpOnly", "Secure", "SameSite=Strict"):
+                assert attr in set_cookie, set_cookie
+            cookies[name] = set_cookie.split(";")[0]
+
+        def as_user(name, method, path, body=None):
+            status, out = srv.request(method, path, body, token=False,
+                                      headers={"Cookie": cookies[name]})
+            return status, (json.loads(out) if out[:1] in (b"{", b"[") else out)
+
+        status, alice = as_user("alice", "GET", "/api/runs/%d/review" % rid)
+        assert status == 200, status
+        status, bob = as_user("bob", "GET", "/api/runs/%d/review" % rid)
+        assert status == 200, status
+        a_items = {i["item"] for i in alice["items"]}
+        b_items = {i["item"] for i in bob["items"]}
+        assert a_items and b_items and not (a_items & b_items), (len(a_items), len(b_items))
+        assert all(i["agency"] == "Felony Unit" for i in alice["items"])
+        assert all(i["agency"] == "Misdemeanor Unit" for i in bob["items"])
+        a_names = {i["name"] for i in alice["items"]} - {i["name"] for i in bob["items"]}
+        assert not any(n in json.dumps(bob) for n in a_names if len(n) > 5), "bob sees alice's people"
+        first = sorted(a_items)[0]
+        status, _ = as_user("bob", "POST", "/api/runs/%d/review/%s" % (rid, first),
+                            {"decision": "Deny"})
+        assert status == 404, "bob decided another agency's item: %d" % status
+        status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
+                            {"decision": "Approve", "notes": "seen"})
+        assert status == 200, status
+        for path, method in (("/api/inputs", "GET"), ("/api/runs", "POST"),
+                             ("/api/runs/%d/files/All_Results.csv" % rid, "GET"),
+                             ("/api/runs/%d/whatif" % rid, "POST"), ("/api/runs/%d/review" % rid, "POST")):
+            status, _ = as_user("alice", method, path, {} if method == "POST" else None)
+            assert status == 403, (path, status)
+        status, _ = srv.request("GET", "/api/runs/%d/review" % rid, token=False,
+                                headers={"Cookie": "relief_session=" + "0" * 64})
+        assert status == 401, status
+        as_user("alice", "POST", "/api/logout", {})
+        status, _ = as_user("alice", "GET", "/api/runs/%d/review" % rid)
+        assert status == 401, status
+        db = sqlite3.connect(os.path.join(ws, "runs", str(rid), "review.sqlite"))
+        who = db.execute("SELECT reviewer FROM decisions WHERE item=?", (first,)).fetchall()
+        assert who == [("alice",)], who
+    finally:
+        srv.stop()
+    log = open(S["log"] + ".office", encoding="utf-8", errors="replace").read()
+    assert "alice" not in log and "correct horse" not in log, "the log names accounts or passwords"
+    return "%d and %d items" % (len(a_items), len(b_items))
+
+
+@H.case
+def big_whatif_timed():
+    if not S["big"]:
+        return "skipped: no --big folder"
+    srv = Server(S["relief"], [S["big"]], os.path.join(S["work"], "ws-big"), S["log"] + ".big")
+    try:
+        inputs = sorted(i["path"] for i in srv.json("GET", "/api/inputs")
+                        if ".dat" in i["path"])
+        t0 = time.monotonic()
+        st = srv.run({"inputs": inputs, "county": "LOS ANGELES", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0]}, timeout=1800)
+        run_s = time.monotonic() - t0
+        assert st["status"] == "done", st
+        worst = 0
+        for opt in OPTION_SETS[1:3]:
+            t0 = time.monotonic()
+            got = srv.json("POST", "/api/runs/%d/whatif" % st["id"], {"options": opt})
+            worst = max(worst, time.monotonic() - t0)
+            cli = cli_run(inputs, "LOS ANGELES", opt, tag="big")
+            assert summary_of(got["summary"]) == summary_of(os.path.join(cli, "summary.json"))
+        assert worst < 1.0, worst
+        return "%d lines, run %.1f s, slowest what-if %.1f ms" % (
+            st["summary"]["lineCount"], run_s, worst * 1e3)
+    finally:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    ap = H.parser(__doc__, tools=("relief", "gen"))
+    ap.add_argument("--big", help="a folder of large extracts for the timed what-if")
+    try:
+        sys.exit(H.main(ap, "relief-serve-api-", start))
+    finally:
+        if "server" in S:
+            S["server"].kill()
