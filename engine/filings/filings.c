@@ -140,9 +140,10 @@ static void relief_summary_text(const relief_motion *m, char *out, size_t cap) {
   }
 }
 
+/* court_list.csv is relief's own file: formula-leading cells are guarded. */
 static void csv_field(relief_buf *b, const char *s, int last) {
   if (!s) s = "";
-  relief_csv_append(b, s, strlen(s));
+  relief_csv_append_safe(b, s, strlen(s));
   relief_buf_putc(b, last ? '\n' : ',');
 }
 

@@ -25,6 +25,20 @@ bool relief_csv_needs_quotes(const char *s, size_t n);
 /* Appends one field, quoted when needed, doubling quotes inside. */
 void relief_csv_append(relief_buf *b, const char *s, size_t n);
 
+/* relief's own CSVs (court_list.csv, Hand_Review.csv,
+ * Prop64_Results_Extended.csv, review sheets) neutralise spreadsheet
+ * formulas: a cell starting with = + - @ TAB or CR gets a leading '. The
+ * reference-format files never do (they must match the reference). */
+bool relief_csv_formula_leading(const char *s, size_t n);
+
+/* relief_csv_append with that rule. */
+void relief_csv_append_safe(relief_buf *b, const char *s, size_t n);
+
+/* Applies that rule to each cell of the line b->data[start..len) (no
+ * newline; written with relief_csv_append's quoting), rewriting it in
+ * place; a line with no such cell, checked cheaply first, is left as is. */
+void relief_csv_guard_line(relief_buf *b, size_t start);
+
 /* Appends n fields joined by commas, each quoted when needed; where[i]
  * receives the offset in b of field i's text as written (quotes included)
  * so that a caller can copy it again without re-quoting. simple (may be
