@@ -226,8 +226,11 @@ relief_status filings_write(publication *pub, const char *dir, const relief_moti
 relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
                                    int64_t *n_motions, relief_error *err) {
   char dir[1024], folder[512];
-  const char *name = pl->plans[pl->merged ? county : 0].name;
-  relief_folder_name(folder, sizeof folder, name);
+  const county_plan *plan = &pl->plans[pl->merged ? county : 0];
+  if (plan->folder)
+    snprintf(folder, sizeof folder, "%s", plan->folder);
+  else
+    relief_folder_name(folder, sizeof folder, plan->name);
   if (index > 0)
     snprintf(dir, sizeof dir, "Court_Filings/%s_%d", folder, index);
   else

@@ -143,7 +143,18 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     }
   }
   if (!st) {
-    st = publication_commit(pub, NULL, 0, err);
+    /* the folder's previous bundle (as its manifest listed it) goes, but for
+     * what this one replaces; the drop-in writes no manifest and keeps the
+     * reference's behaviour */
+    char **previous = NULL;
+    size_t n_previous = 0;
+    if (!cfg->gogen_naming) {
+      char name[1024];
+      relief_output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
+      manifest_read_outputs(cfg->outputs_dir, name + 1, &previous, &n_previous, NULL);
+    }
+    st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+    manifest_outputs_free(previous, n_previous);
     pub = NULL;
   }
   publication_abort(pub);

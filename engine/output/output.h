@@ -105,6 +105,9 @@ typedef struct {
   int n_inputs;
   double run_seconds;
   int64_t rows, people;
+  /* statewide: each county's folder ("folders": county -> folder) */
+  const char *const *folder_counties, *const *folders;
+  size_t n_folders;
 } manifest_info;
 
 /* Adds the run's manifest to pub as file name, last: engine version,
@@ -114,5 +117,17 @@ typedef struct {
  * XXH3-128 (of the bytes written). */
 relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
                              relief_error *err);
+
+/* The outputs a previous run's manifest (dir/name) lists, for
+ * publication_commit to remove those the new bundle does not replace:
+ * *list (NULL-terminated too) and *n, paths relative to dir without "." or
+ * ".." components, malloc'd; free with manifest_outputs_free. No manifest
+ * is an empty list. A manifest that is not a regular file (never followed
+ * through a link or opened as a FIFO), over MANIFEST_MAX_BYTES, or not the
+ * JSON relief writes is refused (RELIEF_E_IO) with an empty list. */
+#define MANIFEST_MAX_BYTES (256u << 20)
+relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
+                                    relief_error *err);
+void manifest_outputs_free(char **list, size_t n);
 
 #endif
