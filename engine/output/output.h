@@ -27,7 +27,8 @@ void relief_csv_append(relief_buf *b, const char *s, size_t n);
 
 /* relief's own CSVs (court_list.csv, Hand_Review.csv,
  * Prop64_Results_Extended.csv, review sheets) neutralise spreadsheet
- * formulas: a cell starting with = + - @ TAB or CR gets a leading '. The
+ * formulas: a cell starting with = + - @ TAB or CR gets a leading ' (the
+ * result columns' "-" and negative years too: one rule, no exceptions). The
  * reference-format files never do (they must match the reference). */
 bool relief_csv_formula_leading(const char *s, size_t n);
 

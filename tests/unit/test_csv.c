@@ -55,6 +55,7 @@ Test(csv, formula_leading_cells_are_guarded) {
   cr_assert_str_eq(safe("\tx"), "'\tx");
   cr_assert_str_eq(safe("\rx"), "\"'\rx\"");
   cr_assert_str_eq(safe("a=b"), "a=b");
+  cr_assert_str_eq(safe("-"), "'-"); /* the result columns' "none" too */
   cr_assert_str_eq(safe(""), "");
 }
 
@@ -64,5 +65,6 @@ Test(csv, guard_line_rewrites_only_dangerous_cells) {
   cr_assert_str_eq(guard("=1,b,\"=c,d\",-2,"), "KEEP\n'=1,b,\"'=c,d\",'-2,");
   cr_assert_str_eq(guard("a,\"=say \"\"hi\"\"\",@x"), "KEEP\na,\"'=say \"\"hi\"\"\",'@x");
   cr_assert_str_eq(guard("+"), "KEEP\n'+");
+  cr_assert_str_eq(guard("-,a,-1.0"), "KEEP\n'-,a,'-1.0");
   cr_assert_str_eq(guard(""), "KEEP\n");
 }
