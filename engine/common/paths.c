@@ -47,8 +47,8 @@ static bool take_name(relief_intern *taken, const char *name) {
   return taken->n > before;
 }
 
-void relief_folder_names_unique(const char *const *counties, size_t n,
-                                const char *const *reserved, size_t n_reserved, char **out) {
+void relief_folder_names_unique(const char *const *counties, size_t n, const char *const *reserved,
+                                size_t n_reserved, char **out) {
   relief_intern taken;
   relief_intern_init(&taken);
   for (size_t i = 0; i < n_reserved; i++) take_name(&taken, reserved[i]);

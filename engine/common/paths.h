@@ -16,8 +16,8 @@ void relief_folder_name(char *out, size_t cap, const char *county);
  * any file system) or equal to one of reserved[0..n_reserved) (the
  * top-level outputs) gets the first free of _2, _3, ... out[i] is
  * malloc'd. */
-void relief_folder_names_unique(const char *const *counties, size_t n,
-                                const char *const *reserved, size_t n_reserved, char **out);
+void relief_folder_names_unique(const char *const *counties, size_t n, const char *const *reserved,
+                                size_t n_reserved, char **out);
 
 /* Output file path for the bundle: dir/base[_index][_suffix].ext. index 0 =
  * no index. */

@@ -44,7 +44,7 @@ static void json_add(json_t *a, json_t *b) {
 /* The names statewide writes at the top of its folder, which no county
  * folder may take. */
 static const char *const top_level_names[] = {
-    "statewide_summary.json", "manifest.json", "report.html", "report.pdf",
+    "statewide_summary.json", "manifest.json", "report.html",  "report.pdf",
     "Court_Filings",          "errors.json",   "review.sqlite"};
 
 static int cmp_names(const void *a, const void *b) {

@@ -108,8 +108,8 @@ void relief_csv_append(relief_buf *b, const char *s, size_t n) {
   b->len = (size_t)(o - b->data);
 }
 
-static const unsigned char formula_byte[256] = {['='] = 1, ['+'] = 1, ['-'] = 1,
-                                               ['@'] = 1, ['\t'] = 1, ['\r'] = 1};
+static const unsigned char formula_byte[256] = {
+    ['='] = 1, ['+'] = 1, ['-'] = 1, ['@'] = 1, ['\t'] = 1, ['\r'] = 1};
 
 bool relief_csv_formula_leading(const char *s, size_t n) {
   return n && formula_byte[(unsigned char)s[0]];

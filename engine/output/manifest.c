@@ -222,8 +222,7 @@ relief_status manifest_read_outputs(const char *dir, const char *name, char ***l
   close(dir_fd);
   if (fd < 0 && saved == ENOENT) return RELIEF_OK;
   if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1,
-                            "cannot read the previous manifest: %s",
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the previous manifest: %s",
                             saved == ELOOP ? "it is a symbolic link" : strerror(saved));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX_BYTES) {
