@@ -109,7 +109,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea "
        "bargains)"},
       {"redact", 0, NULL, &redact,
-       "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers"},
+       "blank names, birth dates, SSNs, licence and ID numbers; hash CII numbers (not with "
+       "--forms: court motions must name the person)"},
       {"redact-key", 0, &redact_key, NULL, "with --redact: file whose bytes key the CII hash"},
   };
   int n_opts = (int)(sizeof opts / sizeof *opts);
@@ -171,6 +172,12 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                      "--%s applies to a flow with that parameter (e.g. --flow=los-angeles), not "
                      "the configurable flow",
                      age ? "individual-age" : "years-conviction-free");
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  if (redact && forms) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--redact cannot be combined with --forms: court motions must name the "
+                     "person");
     return cli_fail(env, outputs, suffix, NULL, &err);
   }
   cfg.trace = trace;

@@ -140,9 +140,10 @@ static void relief_summary_text(const relief_motion *m, char *out, size_t cap) {
   }
 }
 
+/* court_list.csv is relief's own file: formula-leading cells are guarded. */
 static void csv_field(relief_buf *b, const char *s, int last) {
   if (!s) s = "";
-  relief_csv_append(b, s, strlen(s));
+  relief_csv_append_safe(b, s, strlen(s));
   relief_buf_putc(b, last ? '\n' : ',');
 }
 
@@ -225,8 +226,11 @@ relief_status filings_write(publication *pub, const char *dir, const relief_moti
 relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
                                    int64_t *n_motions, relief_error *err) {
   char dir[1024], folder[512];
-  const char *name = pl->plans[pl->merged ? county : 0].name;
-  relief_folder_name(folder, sizeof folder, name);
+  const county_plan *plan = &pl->plans[pl->merged ? county : 0];
+  if (plan->folder)
+    snprintf(folder, sizeof folder, "%s", plan->folder);
+  else
+    relief_folder_name(folder, sizeof folder, plan->name);
   if (index > 0)
     snprintf(dir, sizeof dir, "Court_Filings/%s_%d", folder, index);
   else

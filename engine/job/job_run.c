@@ -106,10 +106,13 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     char name[1024];
     relief_output_path(name, sizeof name, "", cfg->gogen_naming ? "gogen" : "summary", 0,
                        cfg->suffix, ".json");
-    if (cfg->report) {
+    if (cfg->report) { /* one report for all inputs, named with the suffix like the rest */
+      char html[1024], pdf[1024];
+      relief_output_path(html, sizeof html, "", "report", 0, cfg->suffix, ".html");
+      relief_output_path(pdf, sizeof pdf, "", "report", 0, cfg->suffix, ".pdf");
       json_t *extra =
           relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
-      st = impact_write(pub, "report.html", "report.pdf", json, extra, err);
+      st = impact_write(pub, html + 1, pdf + 1, json, extra, err);
       json_decref(extra);
     }
     if (!st) st = publication_write_file(pub, name + 1, json, strlen(json), err);
@@ -140,7 +143,18 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     }
   }
   if (!st) {
-    st = publication_commit(pub, NULL, 0, err);
+    /* the folder's previous bundle (as its manifest listed it) goes, but for
+     * what this one replaces; the drop-in writes no manifest and keeps the
+     * reference's behaviour */
+    char **previous = NULL;
+    size_t n_previous = 0;
+    if (!cfg->gogen_naming) {
+      char name[1024];
+      relief_output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
+      manifest_read_outputs(cfg->outputs_dir, name + 1, &previous, &n_previous, NULL);
+    }
+    st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+    manifest_outputs_free(previous, n_previous);
     pub = NULL;
   }
   publication_abort(pub);

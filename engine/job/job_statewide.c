@@ -41,6 +41,57 @@ static void json_add(json_t *a, json_t *b) {
   }
 }
 
+/* The names statewide writes at the top of its folder, which no county
+ * folder may take. */
+static const char *const top_level_names[] = {
+    "statewide_summary.json", "manifest.json", "report.html",  "report.pdf",
+    "Court_Filings",          "errors.json",   "review.sqlite"};
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Gives each county with Prop 64 convictions its folder: the counties by
+ * name (byte order, so that the names do not depend on input order), each
+ * relief_folder_name'd, a name already taken or a top-level output's name
+ * getting _2, _3, ... Returns how many; the lists are in that order. */
+static size_t assign_folders(pipeline *pl, const char ***counties, char ***folders) {
+  size_t n = 0;
+  *counties = xcalloc(pl->n_plans + 1, sizeof **counties);
+  for (size_t k = 0; k < pl->n_plans; k++)
+    if (pl->plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+      (*counties)[n++] = pl->plans[k].name;
+  qsort(*counties, n, sizeof **counties, cmp_names);
+  *folders = xcalloc(n + 1, sizeof **folders);
+  relief_folder_names_unique(*counties, n, top_level_names,
+                             sizeof top_level_names / sizeof *top_level_names, *folders);
+  for (size_t k = 0; k < pl->n_plans; k++) {
+    county_plan *plan = &pl->plans[k];
+    if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+    const char **at = bsearch(&plan->name, *counties, n, sizeof **counties, cmp_names);
+    plan->folder = (*folders)[at - *counties];
+  }
+  return n;
+}
+
+/* The person counts of the totals, each person once across counties (the
+ * county summaries count a person in every county they were decided in). */
+static void person_totals(json_t *totals, const relief_summary *s) {
+  json_t *counts[2] = {json_object(), json_object()};
+  const relief_relief_counts *c[2] = {&s->current, &s->dismiss_all};
+  for (int i = 0; i < 2; i++) {
+    json_object_set_new(counts[i], "CountSubjectsNoConviction", json_integer(c[i]->no_conviction));
+    json_object_set_new(counts[i], "CountSubjectsNoConvictionLast7Years",
+                        json_integer(c[i]->no_conviction_last7));
+    json_object_set_new(counts[i], "CountSubjectsNoFelony", json_integer(c[i]->no_felony));
+  }
+  json_object_set_new(totals, "reliefWithCurrentEligibilityChoices", counts[0]);
+  json_object_set_new(totals, "reliefWithDismissAllProp64", counts[1]);
+  json_object_set_new(totals, "subjectsWithProp64ConvictionCountInCounty",
+                      json_integer(s->subjects_with_prop64_in_county));
+  json_object_set_new(totals, "subjectsWithSomeReliefCount", json_integer(s->subjects_with_relief));
+}
+
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
                                relief_error *err) {
   memset(res, 0, sizeof *res);
@@ -65,6 +116,9 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       .n_threads = job_threads(cfg->threads),
   };
   publication *pub = NULL;
+  const char **folder_counties = NULL;
+  char **folders = NULL;
+  size_t n_folders = 0;
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
   if (!st) st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
@@ -90,17 +144,17 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       relief_flow_configurable(&plan->flow, &plan->options);
   }
   pipeline_evaluate(&pl);
-  /* counties with Prop 64 convictions get a folder */
-  char path[4096], folder[512];
+  /* counties with Prop 64 convictions get a folder, each a distinct name */
+  n_folders = assign_folders(&pl, &folder_counties, &folders);
+  char path[4096];
   for (size_t k = 0; k < pl.n_plans && !st; k++) {
     county_plan *plan = &pl.plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     res->counties++;
     if (cfg->summary_only) continue;
-    relief_folder_name(folder, sizeof folder, plan->name);
     plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
     for (int f = 0; f < plan->n_files && !st; f++) {
-      snprintf(path, sizeof path, "%s/%s.csv", folder, bundle_names[f]);
+      snprintf(path, sizeof path, "%s/%s.csv", plan->folder, bundle_names[f]);
       st = publication_create(pub, path, &plan->files[f], err);
     }
   }
@@ -128,8 +182,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
                                        res->seconds, now);
       json_t *obj = json_loads(text, 0, NULL);
-      relief_folder_name(folder, sizeof folder, plan->name);
-      snprintf(path, sizeof path, "%s/summary.json", folder);
+      snprintf(path, sizeof path, "%s/summary.json", plan->folder);
       st = publication_write_file(pub, path, text, strlen(text), err);
       free(text);
       json_object_set(counties, plan->name, obj);
@@ -137,6 +190,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       json_decref(obj);
     }
     json_object_del(totals, "county");
+    person_totals(totals, &pl.statewide);
     json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
     int64_t lines = (int64_t)pl.n_rows - pl.duplicate_rows;
     json_object_set_new(totals, "lineCount", json_integer(lines));
@@ -147,6 +201,10 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
     json_object_set_new(root, "totals", totals);
     json_object_set_new(root, "counties", counties);
+    json_t *folder_map = json_object();
+    for (size_t k = 0; k < n_folders; k++)
+      json_object_set_new(folder_map, folder_counties[k], json_string(folders[k]));
+    json_object_set_new(root, "folders", folder_map);
     if (!st && cfg->report) {
       relief_summary all = {0};
       for (size_t k = 0; k < pl.n_plans; k++)
@@ -185,16 +243,26 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
                             .n_inputs = cfg->n_inputs,
                             .run_seconds = res->seconds,
                             .rows = res->rows,
-                            .people = res->people};
+                            .people = res->people,
+                            .folder_counties = folder_counties,
+                            .folders = (const char *const *)folders,
+                            .n_folders = n_folders};
       st = manifest_write(&info, pub, "manifest.json", err);
       free(flows);
     }
   }
-  if (!st) {
-    st = publication_commit(pub, NULL, 0, err);
+  if (!st) { /* the folder's previous bundle goes, but for what this one replaces */
+    char **previous = NULL;
+    size_t n_previous = 0;
+    manifest_read_outputs(cfg->outputs_dir, "manifest.json", &previous, &n_previous, NULL);
+    st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+    manifest_outputs_free(previous, n_previous);
     pub = NULL;
   }
 done:
+  for (size_t k = 0; k < n_folders; k++) free(folders[k]);
+  free(folders);
+  free(folder_counties);
   for (size_t k = 0; k < pl.n_plans; k++)
     for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl.plans[k].files[f], NULL);
   publication_abort(pub);

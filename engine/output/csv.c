@@ -2,7 +2,7 @@
  * csv.c — growable buffers and CSV output with the quoting rule of Go's
  * encoding/csv writer, which produced the reference's files: a field is
  * quoted when it is `\.`, holds a comma, quote, CR or LF, or starts with a
- * Unicode space.
+ * Unicode space. relief's own CSVs also neutralise formula-leading cells.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +106,72 @@ void relief_csv_append(relief_buf *b, const char *s, size_t n) {
   }
   *o++ = '"';
   b->len = (size_t)(o - b->data);
+}
+
+static const unsigned char formula_byte[256] = {
+    ['='] = 1, ['+'] = 1, ['-'] = 1, ['@'] = 1, ['\t'] = 1, ['\r'] = 1};
+
+bool relief_csv_formula_leading(const char *s, size_t n) {
+  return n && formula_byte[(unsigned char)s[0]];
+}
+
+void relief_csv_append_safe(relief_buf *b, const char *s, size_t n) {
+  if (!relief_csv_formula_leading(s, n)) {
+    relief_csv_append(b, s, n);
+    return;
+  }
+  relief_buf guarded = {0};
+  relief_buf_putc(&guarded, '\'');
+  relief_buf_append(&guarded, s, n);
+  relief_csv_append(b, guarded.data, guarded.len);
+  relief_buf_free(&guarded);
+}
+
+/* Whether some cell of the line may start with a formula byte: the line's
+ * first byte, or one after a comma (or after a comma and an opening
+ * quote). A comma inside a quoted cell may give a false alarm, which only
+ * costs the careful path. */
+static bool line_may_need_guard(const char *line, size_t n) {
+  for (const char *c = line, *end = line + n; c < end;) {
+    const char *first = *c == '"' ? c + 1 : c;
+    if (first < end && formula_byte[(unsigned char)*first]) return true;
+    const char *comma = memchr(c, ',', (size_t)(end - c));
+    if (!comma) return false;
+    c = comma + 1;
+  }
+  return false;
+}
+
+void relief_csv_guard_line(relief_buf *b, size_t start) {
+  const char *line = b->data + start;
+  size_t n = b->len - start;
+  if (!line_may_need_guard(line, n)) return;
+  relief_buf copy = {0}, cell = {0};
+  relief_buf_append(&copy, line, n);
+  line = copy.data;
+  b->len = start;
+  for (size_t i = 0;;) {
+    cell.len = 0;
+    if (i < n && line[i] == '"') { /* quoted: "" is a quote; ends at a lone quote */
+      for (i++; i < n; i++) {
+        if (line[i] == '"' && (i + 1 >= n || line[i + 1] != '"')) {
+          i++;
+          break;
+        }
+        if (line[i] == '"') i++;
+        relief_buf_putc(&cell, line[i]);
+      }
+    } else {
+      const char *comma = memchr(line + i, ',', n - i);
+      size_t end = comma ? (size_t)(comma - line) : n;
+      relief_buf_append(&cell, line + i, end - i);
+      i = end;
+    }
+    relief_csv_append_safe(b, cell.len ? cell.data : "", cell.len);
+    if (i >= n) break;
+    relief_buf_putc(b, ','); /* line[i] is the comma after the cell */
+    i++;
+  }
+  relief_buf_free(&copy);
+  relief_buf_free(&cell);
 }

@@ -123,11 +123,19 @@ static void emit_row(bundle_bufs *out, int n_files, const emit_state *st,
   relief_buf_putc(condensed, '\n');
   if (has_result) relief_buf_append(&out->file[BUNDLE_PROP64], all->data + start, end - start + 1);
   if (n_files <= BUNDLE_HAND_REVIEW || !result) return;
-  if (has_result && (result->flags & RESULT_REVIEW))
-    relief_buf_append(&out->file[BUNDLE_HAND_REVIEW], all->data + start, end - start + 1);
+  /* the review files are relief's own: formula-leading cells are guarded */
+  if (has_result && (result->flags & RESULT_REVIEW)) {
+    relief_buf *review = &out->file[BUNDLE_HAND_REVIEW];
+    size_t line = review->len;
+    relief_buf_append(review, all->data + start, end - start);
+    relief_csv_guard_line(review, line);
+    relief_buf_putc(review, '\n');
+  }
   relief_buf *ext = &out->file[BUNDLE_EXTENDED];
+  size_t line = ext->len;
   relief_buf_append(ext, all->data + start, end - start);
   relief_buf_append(ext, row_result_extended(result), result->extended_len);
+  relief_csv_guard_line(ext, line);
   relief_buf_putc(ext, '\n');
 }
 

@@ -3,7 +3,9 @@
  * version, command line, options and flow tables (with a hash of each
  * flow's canonical JSON), inputs and outputs with sizes and XXH3-128 hashes,
  * compute date, threads and timings. It is written last, from the finished
- * temporary files, so that it describes exactly the bytes being committed.
+ * temporary files, so that it describes exactly the bytes being committed;
+ * the next run into the folder reads its list of outputs back to remove
+ * those its own bundle does not replace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -172,6 +175,14 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   }
   free(entries);
   json_object_set_new(root, "outputs", outputs);
+  if (info->n_folders) {
+    json_t *folders = json_object();
+    for (size_t k = 0; k < info->n_folders; k++) {
+      json_t *f = json_string(info->folders[k]);
+      json_object_set_new(folders, info->folder_counties[k], f ? f : json_string(""));
+    }
+    json_object_set_new(root, "folders", folders);
+  }
   json_t *timings = json_object();
   json_object_set_new(timings, "runSeconds", json_real(info->run_seconds));
   json_object_set_new(timings, "manifestSeconds", json_real(omp_get_wtime() - t0));
@@ -190,4 +201,73 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   st = publication_write_file(pub, name, text, len + 1, err);
   free(text);
   return st;
+}
+
+/* A path the previous bundle may name: relative, no "." or ".." part. */
+static bool plain_relpath(const char *path) {
+  if (!*path || *path == '/') return false;
+  for (const char *c = path; *c;) {
+    size_t n = strcspn(c, "/");
+    if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return false;
+    c += n;
+    if (*c == '/' && !*++c) return false;
+  }
+  return true;
+}
+
+void manifest_outputs_free(char **list, size_t n) {
+  for (size_t i = 0; list && i < n; i++) free(list[i]);
+  free(list);
+}
+
+relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
+                                    relief_error *err) {
+  *list = NULL;
+  *n = 0;
+  int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) return RELIEF_OK; /* no folder, no previous bundle */
+  int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  int saved = errno;
+  close(dir_fd);
+  if (fd < 0 && saved == ENOENT) return RELIEF_OK;
+  if (fd < 0)
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the previous manifest: %s",
+                            saved == ELOOP ? "it is a symbolic link" : strerror(saved));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX_BYTES) {
+    bool big = S_ISREG(st.st_mode);
+    close(fd);
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the previous manifest %s",
+                            big ? "is too large" : "is not a regular file");
+  }
+  size_t size = (size_t)st.st_size, got = 0;
+  char *text = xmalloc(size + 1);
+  while (got < size) {
+    ssize_t r = read(fd, text + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break; /* it shrank: parse what is there */
+    got += (size_t)r;
+  }
+  close(fd);
+  json_t *root = json_loadb(text, got, 0, NULL);
+  free(text);
+  json_t *outputs = json_object_get(root, "outputs");
+  if (!json_is_array(outputs)) {
+    json_decref(root);
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1,
+                            "the previous manifest has no list of outputs");
+  }
+  size_t cap = json_array_size(outputs);
+  char **out = xcalloc(cap + 1, sizeof *out);
+  size_t k = 0;
+  json_t *o;
+  size_t i;
+  json_array_foreach(outputs, i, o) {
+    const char *path = json_string_value(json_object_get(o, "path"));
+    if (path && plain_relpath(path)) out[k++] = xstrdup(path);
+  }
+  json_decref(root);
+  *list = out;
+  *n = k;
+  return RELIEF_OK;
 }

@@ -25,6 +25,21 @@ bool relief_csv_needs_quotes(const char *s, size_t n);
 /* Appends one field, quoted when needed, doubling quotes inside. */
 void relief_csv_append(relief_buf *b, const char *s, size_t n);
 
+/* relief's own CSVs (court_list.csv, Hand_Review.csv,
+ * Prop64_Results_Extended.csv, review sheets) neutralise spreadsheet
+ * formulas: a cell starting with = + - @ TAB or CR gets a leading ' (the
+ * result columns' "-" and negative years too: one rule, no exceptions). The
+ * reference-format files never do (they must match the reference). */
+bool relief_csv_formula_leading(const char *s, size_t n);
+
+/* relief_csv_append with that rule. */
+void relief_csv_append_safe(relief_buf *b, const char *s, size_t n);
+
+/* Applies that rule to each cell of the line b->data[start..len) (no
+ * newline; written with relief_csv_append's quoting), rewriting it in
+ * place; a line with no such cell, checked cheaply first, is left as is. */
+void relief_csv_guard_line(relief_buf *b, size_t start);
+
 /* Appends n fields joined by commas, each quoted when needed; where[i]
  * receives the offset in b of field i's text as written (quotes included)
  * so that a caller can copy it again without re-quoting. simple (may be
@@ -91,6 +106,9 @@ typedef struct {
   int n_inputs;
   double run_seconds;
   int64_t rows, people;
+  /* statewide: each county's folder ("folders": county -> folder) */
+  const char *const *folder_counties, *const *folders;
+  size_t n_folders;
 } manifest_info;
 
 /* Adds the run's manifest to pub as file name, last: engine version,
@@ -100,5 +118,17 @@ typedef struct {
  * XXH3-128 (of the bytes written). */
 relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
                              relief_error *err);
+
+/* The outputs a previous run's manifest (dir/name) lists, for
+ * publication_commit to remove those the new bundle does not replace:
+ * *list (NULL-terminated too) and *n, paths relative to dir without "." or
+ * ".." components, malloc'd; free with manifest_outputs_free. No manifest
+ * is an empty list. A manifest that is not a regular file (never followed
+ * through a link or opened as a FIFO), over MANIFEST_MAX_BYTES, or not the
+ * JSON relief writes is refused (RELIEF_E_IO) with an empty list. */
+#define MANIFEST_MAX_BYTES (256u << 20)
+relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
+                                    relief_error *err);
+void manifest_outputs_free(char **list, size_t n);
 
 #endif

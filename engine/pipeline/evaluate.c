@@ -17,6 +17,7 @@
 typedef struct {
   person_history history;
   relief_determination *det_current, *det_all;
+  relief_determination *person_current, *person_all; /* statewide: over all counties */
   size_t cap_det;
   format_scratch format;
   uint32_t *pairs; /* statewide: (person, county) pairs decided */
@@ -31,12 +32,16 @@ static void reserve_dets(person_scratch *ps, int n) {
   ps->cap_det = (size_t)n * 2;
   ps->det_current = xreallocarray(ps->det_current, ps->cap_det, sizeof *ps->det_current);
   ps->det_all = xreallocarray(ps->det_all, ps->cap_det, sizeof *ps->det_all);
+  ps->person_current = xreallocarray(ps->person_current, ps->cap_det, sizeof *ps->person_current);
+  ps->person_all = xreallocarray(ps->person_all, ps->cap_det, sizeof *ps->person_all);
 }
 
 static void person_scratch_free(person_scratch *ps) {
   person_history_free(&ps->history);
   free(ps->det_current);
   free(ps->det_all);
+  free(ps->person_current);
+  free(ps->person_all);
   relief_buf_free(&ps->format.line);
   relief_buf_free(&ps->format.cases_text);
   relief_buf_free(&ps->format.strikes);
@@ -165,6 +170,18 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
   sum->subjects_with_relief += any_relief;
 }
 
+/* Statewide, once per person after every county decided: the person counts
+ * with each conviction's own county's determination. */
+static void count_person(const relief_person *p, const person_scratch *ps, int32_t seven_ago,
+                         relief_summary *sum) {
+  bool any_relief = false;
+  for (int i = 0; i < p->n_convictions; i++) any_relief |= relieved(ps->person_current[i]);
+  sum->subjects_with_prop64_in_county++;
+  sum->subjects_with_relief += any_relief;
+  count_relief(p, ps->person_current, seven_ago, &sum->current);
+  count_relief(p, ps->person_all, seven_ago, &sum->dismiss_all);
+}
+
 void pipeline_free_arenas(pipeline *pl) {
   for (int t = 0; pl->arenas && t < pl->n_threads; t++) arena_free(&pl->arenas[t]);
   free(pl->arenas);
@@ -182,6 +199,8 @@ void pipeline_evaluate(pipeline *pl) {
   int nt = pl->n_threads;
   pl->arenas = xcalloc((size_t)nt, sizeof *pl->arenas);
   relief_summary *partial = xcalloc((size_t)nt * pl->n_plans, sizeof *partial);
+  relief_summary *person_partial = xcalloc((size_t)nt, sizeof *person_partial);
+  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
   person_scratch *scratch = xcalloc((size_t)nt, sizeof *scratch);
 #pragma omp parallel num_threads(nt)
   {
@@ -200,7 +219,11 @@ void pipeline_evaluate(pipeline *pl) {
                           &pl->arenas[t]);
         continue;
       }
-      /* statewide: each county where the person has a Prop 64 conviction */
+      /* statewide: each county where the person has a Prop 64 conviction;
+       * each conviction keeps its own county's determination */
+      for (int i = 0; i < person.n_convictions; i++)
+        ps->person_current[i] = ps->person_all[i] = RELIEF_DET_NONE;
+      bool decided = false;
       for (int i = 0; i < person.n_convictions; i++) {
         int county = person.convictions[i].county;
         if (!(pl->classes[person.convictions[i].class_id].bits & RELIEF_CS_PROP64)) continue;
@@ -212,9 +235,18 @@ void pipeline_evaluate(pipeline *pl) {
         decide_for_county(pl, refs, &person, county, &pl->plans[county], ps, &sums[county],
                           &pl->arenas[t]);
         push_pair(ps, (uint32_t)p, (uint32_t)county);
+        for (int k = 0; k < person.n_convictions; k++)
+          if (person.convictions[k].county == county) {
+            ps->person_current[k] = ps->det_current[k];
+            ps->person_all[k] = ps->det_all[k];
+          }
+        decided = true;
       }
+      if (decided) count_person(&person, ps, seven_ago, &person_partial[t]);
     }
   }
+  for (int t = 0; t < nt; t++) relief_summary_add_partial(&pl->statewide, &person_partial[t]);
+  free(person_partial);
   for (int t = 0; t < nt; t++)
     for (size_t k = 0; k < pl->n_plans; k++)
       relief_summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);

@@ -121,6 +121,7 @@ void relief_summary_accumulate(relief_summary *a, const relief_summary *b);
 /* A county's decision: its flow, its summary, its output files. */
 typedef struct {
   const char *name;
+  const char *folder; /* statewide: its distinct folder name; NULL: from name */
   relief_flow flow;
   relief_options options;
   relief_summary summary;
@@ -193,6 +194,10 @@ struct pipeline {
   int64_t duplicate_rows;
   /* deciding */
   county_plan *plans; /* by county id; run mode: one plan, id 0 */
+  /* statewide: the person counts over all counties, each person once (a
+   * conviction keeps its own county's determination): subjects with a
+   * Prop 64 conviction, with some relief, and the relief counts */
+  relief_summary statewide;
   size_t n_plans;
   int run_county; /* run mode: the county id decided, or -1 */
   relief_flow dismiss_all;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "output/output.h"
 #include "review/review.h"
 
 #define DEFAULT_AGENCY "District Attorney"
@@ -173,5 +174,5 @@ void review_sanitize_name(const char *agency, char *out, size_t cap) {
 }
 
 bool review_cell_needs_guard(const char *s) {
-  return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+  return relief_csv_formula_leading(s, strlen(s)); /* one rule for relief's CSVs */
 }

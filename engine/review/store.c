@@ -225,6 +225,9 @@ static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_r
     st = RELIEF_E_DATA;
   } else {
     while ((got = review_csv_next(&r, err)) == 1) {
+      if (hand_review) /* relief's own file: its formula guards come off */
+        for (int i = 0; i < r.n_fields; i++)
+          if (r.fields[i][0] == '\'' && review_cell_needs_guard(r.fields[i] + 1)) r.fields[i]++;
       const char *det = r.fields[c.determination];
       if (hand_review)
         st = add_row(x, &r, &c, "hand_review", path, err);

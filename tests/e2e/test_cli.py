@@ -328,14 +328,16 @@ def suffix_naming():
     out = fresh_dir("suffix")
     check_rc(relief(["small_header.csv"], "spec_options.json", out, suffix="S"), 0)
     want = sorted(["All_Results_S.csv", "All_Results_Condensed_S.csv", "Prop64_Results_S.csv",
-                   "summary_S.json", "report.html", "report.pdf", "manifest_S.json"])
+                   "summary_S.json", "report_S.html", "report_S.pdf", "manifest_S.json"])
     assert sorted(os.listdir(out)) == want, sorted(os.listdir(out))
     same_as_oracle(out, ["small_header.csv"], "spec_options.json", suffix="S")
     out = fresh_dir("suffix_multi")
     check_rc(relief(["small_header.csv", "no_prop64.csv"], "spec_options.json", out, suffix="S"), 0)
     names = sorted(os.listdir(out))
-    for n in ("All_Results_1_S.csv", "All_Results_2_S.csv", "Prop64_Results_2_S.csv", "summary_S.json"):
+    for n in ("All_Results_1_S.csv", "All_Results_2_S.csv", "Prop64_Results_2_S.csv", "summary_S.json",
+              "report_S.html", "report_S.pdf"):
         assert n in names, (n, names)
+    assert not [n for n in names if n.startswith("report") and "_S." not in n], names  # one report
     same_as_oracle(out, ["small_header.csv", "no_prop64.csv"], "spec_options.json", suffix="S")
 
 

@@ -4,8 +4,9 @@ disk.  DESIGN.md promises that outputs are never half-written: a killed run
 leaves each final file either as the complete earlier version, as the
 complete new version, or absent (if it was absent before) — never partial.
 Only relief's staging folder (.relief-stage.XXXXXXXXXXXX, which holds the
-run's unpublished files) and its lock may be left by a SIGKILL; the next run
-into the folder removes them, and nothing that is not relief's.
+run's unpublished files, court motions with personal data included) and its
+lock may be left by a SIGKILL; the next run into the folder, even a failed
+one, removes them, and nothing that is not relief's.
 
 Input: relief-gen's reference shape for LOS ANGELES (--people, default 1500;
 RELIEF_TEST_SCALE=small uses 300), killed --kills times (default 8) at
@@ -138,6 +139,57 @@ def sigkill_at_random_moments():
     assert final_files(out) == NEW, "the run after the kills did not give the new bundle"
     assert not t.temp_files(out), "stale temporaries remain: %s" % t.temp_files(out)
     return "full run %.2fs; kills %s" % (FULL_SECONDS, " ".join(notes))
+
+
+def bundle_tree(folder):
+    """Relative path -> sha256 of every file under folder but hidden ones."""
+    out = {}
+    for d, dirs, files in os.walk(folder):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        for n in files:
+            if not n.startswith("."):
+                path = os.path.join(d, n)
+                out[os.path.relpath(path, folder)] = t.stable_digest(path)
+    return out
+
+
+@case
+def sigkill_while_motions_are_staged():
+    """Motions hold names and CII numbers: killed while they are staged, the
+    run leaves them only in its staging folder, and the next run into the
+    folder, even one that fails, removes it."""
+    out = os.path.join(WORK, "killed_forms")
+    shutil.rmtree(out, ignore_errors=True)
+    rc, _, err, _ = t.run(argv(SMALL_INPUT, out) + ["--forms"])
+    assert rc == 0, err
+    old = bundle_tree(out)
+    assert [n for n in old if "/motion_" in n], "the earlier bundle should have motions"
+    p = subprocess.Popen(argv(BIG, out) + ["--forms"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    staged, deadline = [], time.monotonic() + 600
+    while not staged and p.poll() is None and time.monotonic() < deadline:
+        for stage in [n for n in os.listdir(out) if n.startswith(".relief-stage.")]:
+            filings = os.path.join(out, stage, "Court_Filings", "LOS_ANGELES")
+            staged = os.path.isdir(filings) and [n for n in os.listdir(filings) if n.startswith("motion_")]
+            if staged:
+                break
+        time.sleep(0.002)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert staged, "the run ended before a motion was staged"
+    hidden = [n for n in os.listdir(out) if n.startswith(".")]
+    assert hidden and all(re.match(r"^(\.relief-stage\.[0-9a-f]{12}|\.relief\.lock)$", n) for n in hidden), hidden
+    assert bundle_tree(out) == old, "the killed run changed the earlier bundle"
+    # a later run that fails on its input still clears the killed run's staging
+    bad = os.path.join(t.FIXTURES, "bad_quote.csv")
+    rc, _, err, _ = t.run(t.run_args(A.relief, [bad], out, county=COUNTY, extra=["--forms"]))
+    assert rc == 2, "exit %d, want 2: %s" % (rc, err[-300:])
+    hidden = [n for n in os.listdir(out) if n.startswith(".")]
+    assert not hidden, "left after a later run: %s" % hidden
+    after = bundle_tree(out)
+    assert set(after) == set(old) | {"errors.json"}, sorted(set(after) ^ set(old))[:5]
+    assert {n: h for n, h in after.items() if n in old} == old
+    return "%d motions staged when killed" % len(staged)
 
 
 @case

@@ -100,6 +100,22 @@ def read_table(path):
             [[c.decode() for c in r] for r in records[1:]])
 
 
+FORMULA_LEADING = ("=", "+", "-", "@", "\t", "\r")
+
+
+def read_own_table(path):
+    """read_table of one of relief's own CSVs (Hand_Review.csv, the extended
+    file), whose formula-leading cells carry a leading ' (README): every
+    such cell must, and the rows are returned without it."""
+    header, rows = read_table(path)
+    for r in rows:
+        for i, c in enumerate(r):
+            assert not c.startswith(FORMULA_LEADING), "%s: unguarded cell %r" % (path, c[:12])
+            if c.startswith("'") and c[1:2] and c[1] in FORMULA_LEADING:
+                r[i] = c[1:]
+    return header, rows
+
+
 def read_rows(path):
     header, rows = read_table(path)
     return [dict(zip(header, r)) for r in rows]
@@ -306,7 +322,7 @@ def check_hand_review(out, want_some=(HR, CA)):
     result whose determination is Hand Review, City Attorneys or empty."""
     header_all, _ = read_table(os.path.join(out, "All_Results.csv"))
     header_p64, p64 = read_table(os.path.join(out, "Prop64_Results.csv"))
-    header_hr, hr = read_table(os.path.join(out, "Hand_Review.csv"))
+    header_hr, hr = read_own_table(os.path.join(out, "Hand_Review.csv"))
     equal("Hand_Review header", header_hr, header_all)
     equal("Prop64_Results header", header_p64, header_all)
     det = header_all.index("Eligibility Determination")
@@ -327,7 +343,7 @@ def hand_review_holds_empty_determinations():
 
 
 def extended_rows(out):
-    header, rows = read_table(os.path.join(out, "Prop64_Results_Extended.csv"))
+    header, rows = read_own_table(os.path.join(out, "Prop64_Results_Extended.csv"))
     return header, [dict(zip(header, r)) for r in rows], rows
 
 

@@ -28,3 +28,43 @@ Test(csv, quoting_rule) {
   cr_assert_str_eq(q("\xc2\xa0nbsp"), "\"\xc2\xa0nbsp\"");
   cr_assert_str_eq(q("#"), "#");
 }
+
+static const char *safe(const char *s) {
+  static relief_buf b;
+  b.len = 0;
+  relief_csv_append_safe(&b, s, strlen(s));
+  relief_buf_putc(&b, 0);
+  return b.data;
+}
+
+static const char *guard(const char *line) {
+  static relief_buf b;
+  b.len = 0;
+  relief_buf_append(&b, "KEEP\n", 5); /* only the line from start is rewritten */
+  relief_buf_append(&b, line, strlen(line));
+  relief_csv_guard_line(&b, 5);
+  relief_buf_putc(&b, 0);
+  return b.data;
+}
+
+Test(csv, formula_leading_cells_are_guarded) {
+  cr_assert_str_eq(safe("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  cr_assert_str_eq(safe("+1"), "'+1");
+  cr_assert_str_eq(safe("-2"), "'-2");
+  cr_assert_str_eq(safe("@SUM(A1)"), "'@SUM(A1)");
+  cr_assert_str_eq(safe("\tx"), "'\tx");
+  cr_assert_str_eq(safe("\rx"), "\"'\rx\"");
+  cr_assert_str_eq(safe("a=b"), "a=b");
+  cr_assert_str_eq(safe("-"), "'-"); /* the result columns' "none" too */
+  cr_assert_str_eq(safe(""), "");
+}
+
+Test(csv, guard_line_rewrites_only_dangerous_cells) {
+  cr_assert_str_eq(guard("a,b,,c"), "KEEP\na,b,,c");
+  cr_assert_str_eq(guard("\"x,=y\",b"), "KEEP\n\"x,=y\",b"); /* a comma inside a cell */
+  cr_assert_str_eq(guard("=1,b,\"=c,d\",-2,"), "KEEP\n'=1,b,\"'=c,d\",'-2,");
+  cr_assert_str_eq(guard("a,\"=say \"\"hi\"\"\",@x"), "KEEP\na,\"'=say \"\"hi\"\"\",'@x");
+  cr_assert_str_eq(guard("+"), "KEEP\n'+");
+  cr_assert_str_eq(guard("-,a,-1.0"), "KEEP\n'-,a,'-1.0");
+  cr_assert_str_eq(guard(""), "KEEP\n");
+}

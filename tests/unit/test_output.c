@@ -565,3 +565,68 @@ Test(manifest, an_unreadable_input_fails_the_manifest, .init = manifest_setup,
               "left behind: %s", e->d_name);
   closedir(d);
 }
+
+/* ---- reading back a previous manifest's outputs ---- */
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static char *manifest_dir(void) {
+  static char dir[] = "/tmp/relief-manifest-read-XXXXXX";
+  strcpy(dir, "/tmp/relief-manifest-read-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  return dir;
+}
+
+static void put_file(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+Test(manifest_read, lists_plain_relative_paths_only) {
+  char *dir = manifest_dir();
+  put_file(dir, "manifest.json",
+           "{\"outputs\": [{\"path\": \"All_Results.csv\"}, {\"path\": \"Court_Filings/X/a.pdf\"},"
+           " {\"path\": \"../escape\"}, {\"path\": \"/etc/passwd\"}, {\"path\": \"a/./b\"},"
+           " {\"path\": \"a//b\"}, {\"path\": \"dir/\"}, {\"path\": 7}, {\"size\": 1}]}");
+  char **list;
+  size_t n;
+  cr_assert_eq(manifest_read_outputs(dir, "manifest.json", &list, &n, NULL), RELIEF_OK);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(list[0], "All_Results.csv");
+  cr_assert_str_eq(list[1], "Court_Filings/X/a.pdf");
+  manifest_outputs_free(list, n);
+  cr_assert_eq(manifest_read_outputs(dir, "manifest_S.json", &list, &n, NULL), RELIEF_OK);
+  cr_assert_eq(n, 0, "no manifest: nothing to remove");
+  manifest_outputs_free(list, n);
+}
+
+Test(manifest_read, refuses_links_fifos_big_files_and_bad_json) {
+  char *dir = manifest_dir();
+  char path[512], target[512];
+  put_file(dir, "real.json", "{\"outputs\": [{\"path\": \"x.csv\"}]}");
+  snprintf(target, sizeof target, "%s/real.json", dir);
+  snprintf(path, sizeof path, "%s/link.json", dir);
+  cr_assert_eq(symlink(target, path), 0);
+  snprintf(path, sizeof path, "%s/fifo.json", dir);
+  cr_assert_eq(mkfifo(path, 0600), 0); /* would block a plain open for ever */
+  snprintf(path, sizeof path, "%s/big.json", dir);
+  int fd = open(path, O_WRONLY | O_CREAT, 0600);
+  cr_assert_eq(ftruncate(fd, (off_t)MANIFEST_MAX_BYTES + 1), 0); /* sparse */
+  close(fd);
+  put_file(dir, "bad.json", "{\"outputs\": ");
+  const char *refused[] = {"link.json", "fifo.json", "big.json", "bad.json"};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    char **list = (char **)1;
+    size_t n = 99;
+    relief_error err = {0};
+    cr_assert_eq(manifest_read_outputs(dir, refused[i], &list, &n, &err), RELIEF_E_IO, "%s",
+                 refused[i]);
+    cr_assert_null(list);
+    cr_assert_eq(n, 0);
+  }
+}
