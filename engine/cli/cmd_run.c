@@ -151,7 +151,12 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                      "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
     return cli_fail(env, outputs, NULL, NULL, &err);
   }
-  cli_check_county(env, county);
+  if (env->gogen) {
+    cli_check_county(env, county);
+  } else { /* relief decides for the canonical name: "Los Angeles" is LOS ANGELES */
+    if (cli_resolve_county("--county", county, &cfg.county, &err))
+      return cli_fail(env, outputs, suffix, NULL, &err);
+  }
   relief_options options = {0};
   cfg.options = &options;
   if (options_path && relief_options_load(options_path, !env->gogen, &options, &err) != RELIEF_OK)
@@ -172,6 +177,11 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                      "the configurable flow",
                      age ? "individual-age" : "years-conviction-free");
     return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  if (configurable && !env->gogen) { /* the drop-in says what the reference said */
+    char warnings[4][192];
+    int n = relief_options_warnings(&options, "options: ", warnings);
+    for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
   }
   cfg.trace = trace;
   cfg.review_files = review_files;
