@@ -90,7 +90,9 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   bool trace = false, review_files = false, forms = false, redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
-      {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
+      {"county", 'c', &county, NULL,
+       "the county to decide for, one of the 58 as in STP_ORI_CNTY_NAME (any case; gogen: "
+       "exactly)"},
       {"compute-at", 0, &compute_at, NULL,
        "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
       {"eligibility-options", 0, &options_path, NULL, "options JSON (eligibility spec 6.1)"},

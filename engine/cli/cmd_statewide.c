@@ -223,7 +223,9 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
        "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
       {"eligibility-options", 0, &options_path, NULL,
        "options JSON for counties without their own policy"},
-      {"county-policies", 0, &policies_path, NULL, "JSON mapping county names to option files"},
+      {"county-policies", 0, &policies_path, NULL,
+       "JSON mapping county names (any case; an unknown one is an error) to option or flow "
+       "files"},
       {"outputs", 0, &outputs, NULL,
        "folder for one sub-folder per county and statewide_summary.json"},
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},

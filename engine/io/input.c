@@ -30,12 +30,19 @@ static bool starts_zstd(const unsigned char *p, size_t n) {
   return (p[0] & 0xF0) == 0x50 && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18;
 }
 
-/* A test hook: RELIEF_TEST_SHRINK_AFTER_MAP=1 truncates each input to 0
- * bytes right after it is mapped, so that reading it raises SIGBUS as a file
- * shrinking under the run would (the CLI's handler must turn it into exit 3). */
-static void test_shrink_hook(const char *path) {
-  const char *v = getenv("RELIEF_TEST_SHRINK_AFTER_MAP");
-  if (v && !strcmp(v, "1") && truncate(path, 0) != 0) perror("RELIEF_TEST_SHRINK_AFTER_MAP");
+/* A test hook for what another program may do to an input while relief
+ * reads it: RELIEF_TEST_AFTER_MAP=shrink truncates each input to 0 bytes
+ * right after it is mapped (reading it then raises SIGBUS, which the CLI
+ * must turn into exit 3); =touch changes its modification time (the end of
+ * the run must notice). Unset, it does nothing. */
+static void test_after_map_hook(const char *path) {
+  const char *v = getenv("RELIEF_TEST_AFTER_MAP");
+  if (!v) return;
+  if (!strcmp(v, "shrink") && truncate(path, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+  if (!strcmp(v, "touch")) {
+    const struct timespec long_ago[2] = {{1, 0}, {1, 0}};
+    if (utimensat(AT_FDCWD, path, long_ago, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+  }
 }
 
 static void hash_bytes(const void *data, size_t n, char hex[33]) {
@@ -232,7 +239,7 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   close(fd);
   if (map == MAP_FAILED)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
-  test_shrink_hook(path);
+  test_after_map_hook(path);
   hash_bytes(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
   if (starts_zstd(map, n)) {
     madvise(map, n, MADV_SEQUENTIAL);
