@@ -49,6 +49,26 @@ static void hash_bytes(const void *data, size_t n, char hex[33]) {
   relief_hex128(XXH3_128bits(data, n), hex);
 }
 
+/* XXH3-128 of a whole mapping, block by block, each block's pages given
+ * back once hashed: a large input must not become resident just to be
+ * hashed (parsing faults the pages in again from the page cache). */
+static void hash_mapping(const char *map, size_t n, char hex[33]) {
+  XXH3_state_t *state = XXH3_createState();
+  if (!state) { /* cannot allocate a state: hash in one go */
+    hash_bytes(map, n, hex);
+    return;
+  }
+  XXH3_128bits_reset(state);
+  const size_t block = 8u << 20; /* a multiple of the page size: blocks stay aligned */
+  for (size_t at = 0; at < n; at += block) {
+    size_t len = n - at < block ? n - at : block;
+    XXH3_128bits_update(state, map + at, len);
+    madvise((char *)map + at, len, MADV_DONTNEED);
+  }
+  relief_hex128(XXH3_128bits_digest(state), hex);
+  XXH3_freeState(state);
+}
+
 /* The most a frame of compressed_len bytes can decompress to: each block is
  * at least 3 bytes and yields at most 128 KiB. A header that claims more is
  * corrupt, and must not make us allocate what it claims. */
@@ -240,7 +260,8 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   if (map == MAP_FAILED)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
   test_after_map_hook(path);
-  hash_bytes(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
+  madvise(map, n, MADV_SEQUENTIAL); /* read ahead while hashing */
+  hash_mapping(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
   if (starts_zstd(map, n)) {
     madvise(map, n, MADV_SEQUENTIAL);
     in->compressed = 1;
