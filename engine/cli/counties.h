@@ -25,9 +25,9 @@ const char *cli_county_canonical(const char *name);
 relief_status cli_resolve_county(const char *what, const char *county, const char **canonical,
                                  relief_error *err);
 
-/* The gogen drop-in (exact comparison, as the reference): warns on stderr when county is not exactly one of the 58 names,
- * suggesting the nearest. Never fails: the run proceeds. Returns 1 if it
- * warned, else 0. */
+/* The gogen drop-in (exact comparison, as the reference): warns on stderr
+ * when county is not exactly one of the 58 names, suggesting the nearest.
+ * Never fails: the run proceeds. Returns 1 if it warned, else 0. */
 int cli_check_county(const cli_env *env, const char *county);
 
 #endif

@@ -99,8 +99,8 @@ static void fail_hard(const char *message) {
         ssize_t w = write(fd, text, strlen(text));
         close(fd);
         struct stat st;
-        bool replaceable = fstatat(dir_fd, oom_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-                           S_ISREG(st.st_mode);
+        bool replaceable =
+            fstatat(dir_fd, oom_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode);
         if (w > 0 && replaceable)
           renameat(dir_fd, temp, dir_fd, oom_name);
         else

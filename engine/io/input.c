@@ -260,7 +260,7 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   if (map == MAP_FAILED)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
   test_after_map_hook(path);
-  madvise(map, n, MADV_SEQUENTIAL); /* read ahead while hashing */
+  madvise(map, n, MADV_SEQUENTIAL);   /* read ahead while hashing */
   hash_mapping(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
   if (starts_zstd(map, n)) {
     madvise(map, n, MADV_SEQUENTIAL);

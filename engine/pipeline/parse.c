@@ -44,9 +44,8 @@ static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n,
   relief_input *in = &pl->inputs[input];
   /* a CR-only file keeps its "header" in the first segment, whose parse
    * then reports the line endings (else it would read as a header alone) */
-  size_t header = relief_cr_only_line_ends(in->data, in->size)
-                      ? 0
-                      : relief_header_length(in->data, in->size);
+  size_t header =
+      relief_cr_only_line_ends(in->data, in->size) ? 0 : relief_header_length(in->data, in->size);
   size_t wanted = in->size / (4u << 20) + 1, threads = (size_t)pl->n_threads;
   if (wanted < threads * 4 && in->size > (threads << 20)) wanted = threads * 4;
   size_t *bounds = xmalloc((wanted + 2) * sizeof *bounds);

@@ -117,8 +117,8 @@ relief_status review_routing_load(const char *path, review_routing *rt, relief_e
   }
   char *text;
   size_t len;
-  relief_status read = relief_read_small_file(path, 1 << 20, "routing file", RELIEF_E_USAGE, &text,
-                                              &len, err);
+  relief_status read =
+      relief_read_small_file(path, 1 << 20, "routing file", RELIEF_E_USAGE, &text, &len, err);
   if (read) return read;
   relief_status st = review_routing_parse(text, path, rt, err);
   free(text);

@@ -130,8 +130,8 @@ Test(io, skippable_frames_anywhere_are_skipped) {
   relief_error err;
   for (int lazy = 0; lazy < 2; lazy++) {
     relief_input in;
-    relief_status st = lazy ? relief_input_open_lazy(&in, packed, &err)
-                            : relief_input_open(&in, packed, &err);
+    relief_status st =
+        lazy ? relief_input_open_lazy(&in, packed, &err) : relief_input_open(&in, packed, &err);
     cr_assert_eq(st, RELIEF_OK, "%s", err.message);
     cr_assert(in.compressed, "a file led by a skippable frame is zstd");
     cr_assert_eq(relief_input_materialize(&in, &err), RELIEF_OK, "%s", err.message);
@@ -210,9 +210,9 @@ Test(io, small_files_are_regular_and_capped, .timeout = 10) {
   cr_assert_eq(relief_read_small_file(fifo, 1 << 20, "routing file", RELIEF_E_IO, &buf, &len, &err),
                RELIEF_E_IO);
   cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
-  cr_assert_eq(relief_read_small_file("/dev/zero", 1 << 20, "options", RELIEF_E_USAGE, &buf, &len,
-                                      &err),
-               RELIEF_E_USAGE);
+  cr_assert_eq(
+      relief_read_small_file("/dev/zero", 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
+      RELIEF_E_USAGE);
   cr_assert_eq(relief_read_small_file(dir, 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
                RELIEF_E_USAGE);
 }
