@@ -78,7 +78,9 @@ int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow
                   relief_error *err);
 
 /* Makes descriptors 0-2 safe (open on /dev/null when closed), sets the
- * out-of-memory handler and the SIGINT/SIGTERM/SIGHUP cleanup. Called first. */
+ * out-of-memory handler, the SIGBUS handler (a mapped input that shrank:
+ * exit 3 with the error file, never a signal) and the SIGINT/SIGTERM/SIGHUP
+ * cleanup. Called first. */
 void cli_install_handlers(void);
 
 /* Where the out-of-memory handler writes the error file of this command. */

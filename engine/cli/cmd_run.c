@@ -90,7 +90,9 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   bool trace = false, review_files = false, forms = false, redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
-      {"county", 'c', &county, NULL, "the county to decide for, as in STP_ORI_CNTY_NAME"},
+      {"county", 'c', &county, NULL,
+       "the county to decide for, one of the 58 as in STP_ORI_CNTY_NAME (any case; gogen: "
+       "exactly)"},
       {"compute-at", 0, &compute_at, NULL,
        "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
       {"eligibility-options", 0, &options_path, NULL, "options JSON (eligibility spec 6.1)"},
@@ -152,7 +154,12 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                      "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
     return cli_fail(env, outputs, NULL, NULL, &err);
   }
-  cli_check_county(env, county);
+  if (env->gogen) {
+    cli_check_county(env, county);
+  } else { /* relief decides for the canonical name: "Los Angeles" is LOS ANGELES */
+    if (cli_resolve_county("--county", county, &cfg.county, &err))
+      return cli_fail(env, outputs, suffix, NULL, &err);
+  }
   relief_options options = {0};
   cfg.options = &options;
   if (options_path && relief_options_load(options_path, !env->gogen, &options, &err) != RELIEF_OK)
@@ -179,6 +186,11 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
                      "--redact cannot be combined with --forms: court motions must name the "
                      "person");
     return cli_fail(env, outputs, suffix, NULL, &err);
+  }
+  if (configurable && !env->gogen) { /* the drop-in says what the reference said */
+    char warnings[4][192];
+    int n = relief_options_warnings(&options, "options: ", warnings);
+    for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
   }
   cfg.trace = trace;
   cfg.review_files = review_files;

@@ -4,18 +4,22 @@
  * files, every county with Prop 64 convictions decided under its own policy.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "cli/cli.h"
+#include "cli/counties.h"
 #include "io/publish.h"
+#include "io/read_small.h"
 
 typedef struct {
   char **items;
@@ -37,14 +41,27 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool input_extension(const char *name) {
+/* The rule for a folder given to --inputs: a regular file (not a link,
+ * not hidden) whose name ends in .dat, .csv or .zst, in any case (so also
+ * .dat.zst, .CSV.ZST). Returns NULL when it is taken, else why not. */
+static const char *not_taken_reason(int dir_fd, const char *name) {
+  if (name[0] == '.') return "hidden file";
+  struct stat sb;
+  if (fstatat(dir_fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) return "cannot be examined";
+  if (S_ISLNK(sb.st_mode)) return "symbolic link";
+  if (S_ISDIR(sb.st_mode)) return "a folder: folders are not searched";
+  if (!S_ISREG(sb.st_mode)) return "not a regular file";
   size_t n = strlen(name);
-  return (n > 4 && (!strcmp(name + n - 4, ".dat") || !strcmp(name + n - 4, ".csv") ||
-                    !strcmp(name + n - 4, ".zst")));
+  if (n > 4 && (!strcasecmp(name + n - 4, ".dat") || !strcasecmp(name + n - 4, ".csv") ||
+                !strcasecmp(name + n - 4, ".zst")))
+    return NULL;
+  return "name does not end in .dat, .csv or .zst";
 }
 
-/* Expands --inputs: a folder gives its .dat/.csv/.zst files, sorted. */
-static relief_status expand_inputs(const char *spec, str_list *out, relief_error *err) {
+/* Expands --inputs: a folder gives the files the rule above takes, sorted;
+ * what it does not take goes to not_taken as "PATH\tREASON". */
+static relief_status expand_inputs(const char *spec, str_list *out, str_list *not_taken,
+                                   relief_error *err) {
   char *copy = xstrdup(spec);
   relief_status st = RELIEF_OK;
   for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !st;
@@ -57,19 +74,34 @@ static relief_status expand_inputs(const char *spec, str_list *out, relief_error
                               strerror(errno));
         break;
       }
-      str_list names = {0};
-      for (struct dirent *e; (e = readdir(d));)
-        if (e->d_name[0] != '.' && input_extension(e->d_name)) list_add(&names, e->d_name);
+      str_list names = {0}, skipped = {0};
+      for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        const char *reason = not_taken_reason(dirfd(d), e->d_name);
+        if (!reason) {
+          list_add(&names, e->d_name);
+        } else {
+          char entry[4400];
+          snprintf(entry, sizeof entry, "%s\t%s", e->d_name, reason);
+          list_add(&skipped, entry);
+        }
+      }
       closedir(d);
       qsort(names.items, (size_t)names.n, sizeof *names.items, cmp_str);
+      qsort(skipped.items, (size_t)skipped.n, sizeof *skipped.items, cmp_str);
+      char path[4096];
       for (int i = 0; i < names.n; i++) {
-        char path[4096];
         snprintf(path, sizeof path, "%s/%s", tok, names.items[i]);
         list_add(out, path);
       }
+      for (int i = 0; i < skipped.n; i++) {
+        snprintf(path, sizeof path, "%s/%s", tok, skipped.items[i]);
+        list_add(not_taken, path);
+      }
       list_free(&names);
+      list_free(&skipped);
     } else {
-      list_add(out, tok); /* a missing file is reported when it is opened */
+      list_add(out, tok); /* a missing or special file is reported when it is opened */
     }
   }
   free(copy);
@@ -84,7 +116,12 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
                                    relief_flow **flows, relief_options **options, str_list *names,
                                    relief_error *err) {
   json_error_t jerr;
-  json_t *root = json_load_file(path, 0, &jerr);
+  char *text;
+  size_t len;
+  if (relief_read_small_file(path, 1 << 20, "county policies", RELIEF_E_USAGE, &text, &len, err))
+    return RELIEF_E_USAGE;
+  json_t *root = json_loadb(text, len, 0, &jerr);
+  free(text);
   if (!root)
     return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s",
                             jerr.text);
@@ -114,10 +151,27 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
                             county);
       break;
     }
+    /* a key names a county regardless of case and spaces, or the run stops:
+     * a policy that matches no county would silently decide nothing */
+    const char *canonical = cli_county_canonical(county);
+    if (!canonical) {
+      int distance;
+      st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "county policies: \"%.64s\" is not one of California's 58 counties; "
+                            "did you mean '%s'?",
+                            county, cli_nearest_county(county, &distance));
+      break;
+    }
+    for (int k = 0; k < *n; k++)
+      if (!strcmp((*out)[k].county, canonical))
+        st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                              "county policies: \"%.64s\" names %s, which has a policy already",
+                              county, canonical);
+    if (st) break;
     const char *file = json_string_value(v);
     char full[8192];
     snprintf(full, sizeof full, "%s%s", file[0] == '/' ? "" : dir, file);
-    list_add(names, county);
+    list_add(names, canonical);
     relief_county_policy *pol = &(*out)[*n];
     pol->county = names->items[names->n - 1];
     pol->options = &(*options)[*n]; /* zero for a flow: the flow decides */
@@ -126,7 +180,16 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
       st = relief_flow_los_angeles(&keep, &(*flows)[*n], err);
       pol->flow = &(*flows)[*n];
     } else {
-      json_t *doc = json_load_file(full, 0, &jerr);
+      /* a flow file has "rows"; what cannot be read is reported by the loader */
+      char *policy_text;
+      size_t policy_len;
+      relief_error ignored;
+      json_t *doc = NULL;
+      if (!relief_read_small_file(full, 1 << 20, "county policy", RELIEF_E_USAGE, &policy_text,
+                                  &policy_len, &ignored)) {
+        doc = json_loadb(policy_text, policy_len, 0, &jerr);
+        free(policy_text);
+      }
       bool is_flow = doc && json_is_object(doc) && json_object_get(doc, "rows");
       json_decref(doc);
       if (is_flow) {
@@ -152,12 +215,17 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL,
-       "a folder of extracts, or files, comma-separated (plain or zstd)"},
+       "a folder of extracts, or files, comma-separated (plain or zstd); of a folder, the "
+       "regular files named *.dat, *.csv, *.zst (any case) are taken, and everything else "
+       "(other names, hidden files, links, sub-folders, FIFOs) is named on stderr and in "
+       "statewide_summary.json as not taken"},
       {"compute-at", 0, &compute_at, NULL,
        "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
       {"eligibility-options", 0, &options_path, NULL,
        "options JSON for counties without their own policy"},
-      {"county-policies", 0, &policies_path, NULL, "JSON mapping county names to option files"},
+      {"county-policies", 0, &policies_path, NULL,
+       "JSON mapping county names (any case; an unknown one is an error) to option or flow "
+       "files"},
       {"outputs", 0, &outputs, NULL,
        "folder for one sub-folder per county and statewide_summary.json"},
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
@@ -194,7 +262,8 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   if (relief_options_load(options_path, true, &options, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   cfg.options = &options;
-  str_list names = {0}, files = {0};
+  str_list names = {0}, files = {0}, skipped = {0};
+  relief_not_taken *not_taken = NULL;
   relief_county_policy *policies = NULL;
   relief_flow *flows = NULL;
   relief_options *policy_options = NULL;
@@ -205,13 +274,35 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
     goto done;
   }
   cfg.policies = policies;
+  { /* options that leave a Prop 64 section without a determination */
+    char warnings[4][192], prefix[128];
+    int n = relief_options_warnings(&options, "options: ", warnings);
+    for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
+    for (int p = 0; p < cfg.n_policies; p++) {
+      if (policies[p].flow) continue;
+      snprintf(prefix, sizeof prefix, "options for %.64s: ", policies[p].county);
+      n = relief_options_warnings(policies[p].options, prefix, warnings);
+      for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
+    }
+  }
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
                      strerror(errno));
     code = cli_fail(env, NULL, NULL, NULL, &err);
     goto done;
   }
-  if (expand_inputs(inputs, &files, &err)) {
+  bool expanded = expand_inputs(inputs, &files, &skipped, &err) == RELIEF_OK;
+  /* every file a folder held is accounted for: taken, or named here */
+  not_taken = xcalloc((size_t)skipped.n + 1, sizeof *not_taken);
+  for (int i = 0; i < skipped.n; i++) {
+    char *tab = strrchr(skipped.items[i], '\t');
+    *tab = 0;
+    not_taken[i] = (relief_not_taken){skipped.items[i], tab + 1};
+    fprintf(stderr, "statewide: not taken: %s (%s)\n", not_taken[i].path, not_taken[i].reason);
+  }
+  cfg.not_taken = not_taken;
+  cfg.n_not_taken = skipped.n;
+  if (!expanded) {
     code = cli_fail(env, outputs, NULL, NULL, &err);
     goto done;
   }
@@ -246,5 +337,7 @@ done:
   free(policy_options);
   list_free(&names);
   list_free(&files);
+  list_free(&skipped);
+  free(not_taken);
   return code;
 }

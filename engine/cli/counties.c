@@ -1,7 +1,9 @@
 /*
  * counties.c — California's 58 counties, upper case as in the DOJ extracts'
- * STP_ORI_CNTY_NAME, and a warning with the nearest name (Levenshtein
- * distance) when --county matches none of them.
+ * STP_ORI_CNTY_NAME; a county given by the user is matched to one of them
+ * regardless of case and surrounding spaces, else the run stops naming the
+ * nearest (Levenshtein distance). The gogen drop-in only warns, as the
+ * reference compared exactly.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -58,6 +60,20 @@ const char *cli_nearest_county(const char *name, int *distance) {
   return best;
 }
 
+const char *cli_county_canonical(const char *name) {
+  while (*name == ' ' || *name == '\t') name++;
+  size_t n = strlen(name);
+  while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) n--;
+  for (int i = 0; i < CLI_N_COUNTIES; i++) {
+    const char *c = cli_county_names[i];
+    if (strlen(c) != n) continue;
+    size_t k = 0;
+    while (k < n && toupper((unsigned char)name[k]) == c[k]) k++;
+    if (k == n) return c;
+  }
+  return NULL;
+}
+
 int cli_check_county(const cli_env *env, const char *county) {
   for (int i = 0; i < CLI_N_COUNTIES; i++)
     if (!strcmp(county, cli_county_names[i])) return 0;
@@ -69,4 +85,15 @@ int cli_check_county(const cli_env *env, const char *county) {
           "STP_ORI_CNTY_NAME is exactly '%.64s'.\n",
           env->program, county, nearest, county);
   return 1;
+}
+
+relief_status cli_resolve_county(const char *what, const char *county, const char **canonical,
+                                 relief_error *err) {
+  *canonical = cli_county_canonical(county);
+  if (*canonical) return RELIEF_OK;
+  int d;
+  const char *nearest = cli_nearest_county(county, &d);
+  return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                          "%s '%.64s' is not one of California's 58 counties; did you mean '%s'?",
+                          what, county, nearest);
 }

@@ -99,8 +99,8 @@ static void fail_hard(const char *message) {
         ssize_t w = write(fd, text, strlen(text));
         close(fd);
         struct stat st;
-        bool replaceable = fstatat(dir_fd, oom_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-                           S_ISREG(st.st_mode);
+        bool replaceable =
+            fstatat(dir_fd, oom_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode);
         if (w > 0 && replaceable)
           renameat(dir_fd, temp, dir_fd, oom_name);
         else
@@ -122,6 +122,13 @@ static void on_out_of_memory(size_t size) {
  * exit 3, and the run's staging folder goes like on any other failure. */
 static void on_exit_during_run(void) {
   if (publication_any_live()) fail_hard("out of memory or threads: a library ended the run");
+}
+
+/* SIGBUS: a mapped input shrank under the run (another program truncated
+ * or rewrote it), so its pages past the new end cannot be read. */
+static void on_bus_error(int sig) {
+  (void)sig;
+  fail_hard("input changed while it was read (it shrank)");
 }
 
 /* SIGINT, SIGTERM, SIGHUP: nothing half-made stays behind, then the signal
@@ -153,5 +160,10 @@ void cli_install_handlers(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  struct sigaction bus;
+  memset(&bus, 0, sizeof bus);
+  bus.sa_handler = on_bus_error;
+  sigfillset(&bus.sa_mask); /* nothing else runs while the run is taken down */
+  sigaction(SIGBUS, &bus, NULL);
   signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, exit 3 */
 }

@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "cli/redact_key.h"
 #include "common/error.h"
+#include "io/read_small.h"
 
 enum { MAX_KEY_BYTES = 1 << 20 };
 
@@ -26,30 +27,18 @@ relief_status cli_load_redaction(bool redact, const char *key_path, relief_redac
     return relief_error_set(
         err, RELIEF_E_USAGE, NULL, 0, -1,
         "--redact needs --redact-key=FILE, the key CII numbers are hashed with");
-  FILE *f = fopen(key_path, "rb");
-  if (!f)
-    return relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: cannot read: %s",
-                            strerror(errno));
-  unsigned char *key = xmalloc(MAX_KEY_BYTES + 1);
-  size_t n = key ? fread(key, 1, MAX_KEY_BYTES + 1, f) : 0;
-  int failed = !key || ferror(f);
-  fclose(f);
-  relief_status st = RELIEF_OK;
-  if (failed)
-    st =
-        relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: cannot read the key");
-  else if (n == 0)
-    st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
-                          "--redact-key: the key file is empty");
-  else if (n > MAX_KEY_BYTES)
-    st = relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
-                          "--redact-key: the key file is over %d bytes", MAX_KEY_BYTES);
-  if (st) {
+  char *key;
+  size_t n;
+  relief_status st = relief_read_small_file(key_path, MAX_KEY_BYTES, "--redact-key", RELIEF_E_USAGE,
+                                            &key, &n, err);
+  if (st) return st;
+  if (n == 0) {
     free(key);
-    return st;
+    return relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
+                            "--redact-key: the key file is empty");
   }
-  *owned = key;
-  out->key = key;
+  *owned = (unsigned char *)key;
+  out->key = *owned;
   out->key_len = n;
   return RELIEF_OK;
 }

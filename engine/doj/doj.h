@@ -65,6 +65,7 @@ typedef enum {
   RELIEF_PARSE_BARE_QUOTE,   /* '"' inside an unquoted field */
   RELIEF_PARSE_QUOTE,        /* text after a closing quote */
   RELIEF_PARSE_UNTERMINATED, /* quoted field runs to the end of the input */
+  RELIEF_PARSE_CR_ONLY,      /* old Mac line endings: CR without LF */
 } relief_parse_code;
 
 typedef struct {
@@ -99,6 +100,11 @@ const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *l
 
 /* Human words for a parse error code. */
 const char *relief_parse_code_text(relief_parse_code code);
+
+/* Whether text, the start of a file, has CR-only line endings (old Mac):
+ * its first line holds a CR that is not followed by LF before any '"'.
+ * Such a file would otherwise read as one header line and no rows. */
+bool relief_cr_only_line_ends(const char *text, size_t size);
 
 /* Length of the header line to skip (through its LF) when the text starts
  * with RECORD_ID, else 0. */

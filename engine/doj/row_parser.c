@@ -196,9 +196,18 @@ const char *relief_parse_code_text(relief_parse_code code) {
     return "extraneous or missing \" in quoted field";
   case RELIEF_PARSE_UNTERMINATED:
     return "unterminated quoted field";
+  case RELIEF_PARSE_CR_ONLY:
+    return "line endings are CR-only (old Mac format): convert the file to LF or CRLF line "
+           "endings";
   default:
     return "ok";
   }
+}
+
+bool relief_cr_only_line_ends(const char *text, size_t size) {
+  for (size_t i = 0; i < size && text[i] != '\n' && text[i] != '"'; i++)
+    if (text[i] == '\r' && i + 1 < size && text[i + 1] != '\n') return true;
+  return false;
 }
 
 size_t relief_header_length(const char *text, size_t size) {

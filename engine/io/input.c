@@ -5,6 +5,7 @@
  * buffer, otherwise the stream is decompressed in order.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <omp.h>
 #include <stdio.h>
@@ -16,9 +17,57 @@
 #include <zstd.h>
 
 #include "common/alloc.h"
+#include "common/hashtab.h"
 #include "io/input.h"
 
 static const unsigned char zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+/* A zstd file starts with a frame: a zstd frame, or a skippable one
+ * (magic 0x184D2A50..0x184D2A5F, little-endian), as pzstd writes first. */
+static bool starts_zstd(const unsigned char *p, size_t n) {
+  if (n < 4) return false;
+  if (memcmp(p, zstd_magic, 4) == 0) return true;
+  return (p[0] & 0xF0) == 0x50 && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18;
+}
+
+/* A test hook for what another program may do to an input while relief
+ * reads it: RELIEF_TEST_AFTER_MAP=shrink truncates each input to 0 bytes
+ * right after it is mapped (reading it then raises SIGBUS, which the CLI
+ * must turn into exit 3); =touch changes its modification time (the end of
+ * the run must notice). Unset, it does nothing. */
+static void test_after_map_hook(const char *path) {
+  const char *v = getenv("RELIEF_TEST_AFTER_MAP");
+  if (!v) return;
+  if (!strcmp(v, "shrink") && truncate(path, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+  if (!strcmp(v, "touch")) {
+    const struct timespec long_ago[2] = {{1, 0}, {1, 0}};
+    if (utimensat(AT_FDCWD, path, long_ago, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+  }
+}
+
+static void hash_bytes(const void *data, size_t n, char hex[33]) {
+  relief_hex128(XXH3_128bits(data, n), hex);
+}
+
+/* XXH3-128 of a whole mapping, block by block, each block's pages given
+ * back once hashed: a large input must not become resident just to be
+ * hashed (parsing faults the pages in again from the page cache). */
+static void hash_mapping(const char *map, size_t n, char hex[33]) {
+  XXH3_state_t *state = XXH3_createState();
+  if (!state) { /* cannot allocate a state: hash in one go */
+    hash_bytes(map, n, hex);
+    return;
+  }
+  XXH3_128bits_reset(state);
+  const size_t block = 8u << 20; /* a multiple of the page size: blocks stay aligned */
+  for (size_t at = 0; at < n; at += block) {
+    size_t len = n - at < block ? n - at : block;
+    XXH3_128bits_update(state, map + at, len);
+    madvise((char *)map + at, len, MADV_DONTNEED);
+  }
+  relief_hex128(XXH3_128bits_digest(state), hex);
+  XXH3_freeState(state);
+}
 
 /* The most a frame of compressed_len bytes can decompress to: each block is
  * at least 3 bytes and yields at most 128 KiB. A header that claims more is
@@ -161,6 +210,10 @@ static int scan_frames(relief_input *in, const char *src, size_t n) {
       free(frames);
       return -1;
     }
+    if (content == 0) { /* a skippable frame (or an empty one): no text */
+      pos += fl;
+      continue;
+    }
     if (count == cap) frames = xrealloc(frames, (cap *= 2) * sizeof *frames);
     frames[count++] = (relief_zstd_frame){pos, fl, text, (size_t)content};
     text += (size_t)content;
@@ -176,26 +229,40 @@ static int scan_frames(relief_input *in, const char *src, size_t n) {
 static relief_status open_input(relief_input *in, const char *path, int lazy, relief_error *err) {
   memset(in, 0, sizeof *in);
   snprintf(in->path, sizeof in->path, "%s", path);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* non-blocking, so that a FIFO cannot hang the run before it is refused */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open: %s", strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "not a regular file");
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1,
+                            "not a regular file (a FIFO, device or socket is not read)");
   }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  in->opened_dev = (unsigned long long)st.st_dev;
+  in->opened_ino = (unsigned long long)st.st_ino;
+  in->opened_size = (long long)st.st_size;
+  in->opened_mtime_sec = (long long)st.st_mtim.tv_sec;
+  in->opened_mtime_nsec = (long long)st.st_mtim.tv_nsec;
   size_t n = (size_t)st.st_size;
   in->stored_size = n;
   if (n == 0) {
     close(fd);
+    hash_bytes("", 0, in->xxh3_128);
     in->data = "";
     return RELIEF_OK;
   }
   void *map = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+  /* the descriptor is not kept: statewide may open thousands of inputs */
   close(fd);
   if (map == MAP_FAILED)
     return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
-  if (n >= 4 && memcmp(map, zstd_magic, 4) == 0) {
+  test_after_map_hook(path);
+  madvise(map, n, MADV_SEQUENTIAL);   /* read ahead while hashing */
+  hash_mapping(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
+  if (starts_zstd(map, n)) {
     madvise(map, n, MADV_SEQUENTIAL);
     in->compressed = 1;
     if (lazy) {
@@ -256,6 +323,19 @@ relief_status relief_input_materialize(relief_input *in, relief_error *err) {
   free(in->frames);
   in->frames = NULL;
   in->n_frames = 0;
+  return RELIEF_OK;
+}
+
+relief_status relief_input_check_unchanged(const relief_input *in, relief_error *err) {
+  struct stat st;
+  if (!in->path[0]) return RELIEF_OK;
+  if (stat(in->path, &st) != 0 || (unsigned long long)st.st_dev != in->opened_dev ||
+      (unsigned long long)st.st_ino != in->opened_ino || (long long)st.st_size != in->opened_size ||
+      (long long)st.st_mtim.tv_sec != in->opened_mtime_sec ||
+      (long long)st.st_mtim.tv_nsec != in->opened_mtime_nsec)
+    return relief_error_set(err, RELIEF_E_IO, in->path, 0, -1,
+                            "input changed while it was read (its size, modification time or "
+                            "identity differs from when it was opened)");
   return RELIEF_OK;
 }
 

@@ -31,11 +31,22 @@ typedef struct {
   int streamed; /* lazy zstd without usable frames: read as a stream */
   int threads;  /* decompression threads (set by the opener; 0 = 1) */
   char path[1024];
+  /* what was read: XXH3-128 (32 hex digits) of the file's bytes as mapped
+   * at open (compressed bytes for zstd), and the file's identity, size and
+   * modification time then, to tell whether it changed since (descriptors
+   * are not kept: a statewide run may have thousands of inputs) */
+  char xxh3_128[33];
+  unsigned long long opened_dev, opened_ino;
+  long long opened_size;
+  long long opened_mtime_sec, opened_mtime_nsec;
 } relief_input;
 
-/* Opens path: maps it, or decompresses it when it starts with the zstd magic.
- * A missing/unreadable path, a folder, or a corrupt/truncated zstd stream is
- * an error naming the file (and byte offset for zstd). */
+/* Opens path: maps it, or decompresses it when it starts with a zstd frame
+ * (skippable frames, as pzstd writes them, are skipped wherever they are).
+ * A missing/unreadable path, anything but a regular file (a FIFO is opened
+ * without blocking and refused), or a corrupt/truncated zstd stream is an
+ * error naming the file (and byte offset for zstd). Records the XXH3-128 of
+ * the bytes as opened in in->xxh3_128. */
 relief_status relief_input_open(relief_input *in, const char *path, relief_error *err);
 
 /* Tells the kernel the pages of [offset, offset+len) are done with for now,
@@ -69,6 +80,11 @@ relief_status relief_input_frame_text(const relief_input *in, size_t i, char *ds
 
 /* Turns a lazy input into a decompressed one (in->data set). */
 relief_status relief_input_materialize(relief_input *in, relief_error *err);
+
+/* RELIEF_E_IO naming the file when it changed since it was opened (its
+ * path now names another file, or its size or modification time differs):
+ * the bytes decided may not be the bytes the path holds now. */
+relief_status relief_input_check_unchanged(const relief_input *in, relief_error *err);
 
 /* Releases what relief_input_open took. Safe on a zeroed struct. */
 void relief_input_close(relief_input *in);

@@ -363,6 +363,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   exchange_install(&pl, &m);
   publication *pub = NULL; /* rank 0 only */
+  int64_t *input_rows = NULL;
   relief_status st = RELIEF_OK;
   if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
   if (!st) st = inputs_readable(cfg, err);
@@ -406,6 +407,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (fail && atoi(fail) == m.rank)
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
                           "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m.rank);
+  /* the bytes decided must still be the files': else nothing is published */
+  if (!st) st = pipeline_check_inputs(&pl, err);
   st = agree(&m, st, err);
   if (st) goto done;
   /* summaries: every rank folds every rank's partial counts in rank order */
@@ -428,6 +431,12 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   counts[1] = (int64_t)dp.n_people;
   counts[2] = dp.duplicate_rows;
   MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m.comm);
+  /* each input's rows, read and refused as copies: each row is decided by
+   * exactly one rank, so the ranks' counts add up */
+  input_rows = xcalloc(2 * (size_t)pl.n_inputs + 2, sizeof *input_rows);
+  for (int i = 0; i < pl.n_inputs; i++)
+    pipeline_input_rows(&dp, i, &input_rows[2 * i], &input_rows[2 * i + 1]);
+  MPI_Allreduce(MPI_IN_PLACE, input_rows, 2 * pl.n_inputs, MPI_INT64_T, MPI_SUM, m.comm);
   res->rows = counts[0];
   res->people = counts[1];
   res->duplicate_rows = counts[2];
@@ -524,6 +533,14 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
     json_object_set_new(root, "totals", totals);
     json_object_set_new(root, "counties", counties);
+    json_t *not_taken = json_array(); /* as relief_statewide writes it */
+    for (int i = 0; i < cfg->n_not_taken; i++) {
+      json_t *o = json_object(), *p = json_string(cfg->not_taken[i].path);
+      json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
+      json_object_set_new(o, "reason", json_string(cfg->not_taken[i].reason));
+      json_array_append_new(not_taken, o);
+    }
+    json_object_set_new(root, "notTaken", not_taken);
     if (!st && cfg->report) {
       relief_summary sum = {0};
       for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&sum, &pl.plans[k].summary);
@@ -548,6 +565,17 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
         if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
           flows[n_flows++] = &pl.plans[k].flow;
       flows[n_flows++] = &pl.dismiss_all;
+      /* inputs as rank 0 read them, every row accounted for */
+      manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
+      for (int i = 0; i < pl.n_inputs; i++) {
+        manifest_input *d = &described[i];
+        *d = (manifest_input){.path = cfg->inputs[i],
+                              .size = pl.inputs[i].stored_size,
+                              .rows_read = input_rows[2 * i],
+                              .rows_duplicate = input_rows[2 * i + 1]};
+        memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
+        d->rows_decided = d->rows_read - d->rows_duplicate;
+      }
       manifest_info info = {.command_line = cfg->command_line,
                             .n_command_line = cfg->n_command_line,
                             .compute_day = cfg->compute_day,
@@ -558,13 +586,14 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
                             .options = cfg->options,
                             .flows = flows,
                             .n_flows = n_flows,
-                            .inputs = cfg->inputs,
-                            .n_inputs = cfg->n_inputs,
+                            .inputs = described,
+                            .n_inputs = pl.n_inputs,
                             .run_seconds = res->seconds,
                             .rows = res->rows,
                             .people = res->people};
       st = manifest_write(&info, pub, "manifest.json", err);
       free(flows);
+      free(described);
     }
   }
   /* nothing is published unless every rank got here */
@@ -585,6 +614,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   ph[PH_TOTAL] = MPI_Wtime() - t0;
   if (getenv("RELIEF_MPI_STATS")) report_stats(&m, pl.n_threads, ph, res->people, res->rows);
 done:
+  free(input_rows);
   *local = st != RELIEF_OK && !m.told;
   for (size_t k = 0; k < pl.n_plans; k++)
     for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl.plans[k].files[f], NULL);

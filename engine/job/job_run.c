@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/alloc.h"
 #include "common/paths.h"
 #include "filings/filings.h"
 #include "impact/impact.h"
@@ -29,7 +30,8 @@ static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
 /* One input file through the whole pipeline into its bundle files. */
 static relief_status run_file(const relief_run_config *cfg, const relief_classifier *classifier,
                               publication *pub, int index, relief_summary *sum,
-                              relief_run_result *res, relief_error *err) {
+                              manifest_input *described, relief_run_result *res,
+                              relief_error *err) {
   const char *path = cfg->inputs[index];
   pipeline pl = {
       .trace = cfg->trace,
@@ -66,6 +68,14 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
     st = output_emit(&pl, err);
     if (!st && cfg->forms)
       st = filings_write_county(&pl, pl.run_county, pub, numbered, &res->motions, err);
+    /* the bytes decided must still be the file's: else nothing is published */
+    if (!st) st = pipeline_check_inputs(&pl, err);
+    /* the manifest describes the bytes read, hashed as they were mapped */
+    const relief_input *in = &pl.inputs[0];
+    *described = (manifest_input){.path = path, .size = in->stored_size};
+    memcpy(described->xxh3_128, in->xxh3_128, sizeof described->xxh3_128);
+    pipeline_input_rows(&pl, 0, &described->rows_read, &described->rows_duplicate);
+    described->rows_decided = described->rows_read - described->rows_duplicate;
     plan.summary.line_count = (int64_t)pl.n_rows;
     *sum = plan.summary;
     res->people += (int64_t)pl.n_people;
@@ -92,9 +102,10 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
   publication *pub;
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
   relief_summary total = {0};
+  manifest_input *described = xcalloc((size_t)cfg->n_inputs + 1, sizeof *described);
   for (int i = 0; i < cfg->n_inputs && !st; i++) {
     relief_summary file_sum = {0};
-    st = run_file(cfg, classifier, pub, i, &file_sum, res, err);
+    st = run_file(cfg, classifier, pub, i, &file_sum, &described[i], res, err);
     if (!st) relief_summary_accumulate(&total, &file_sum);
   }
   res->seconds = omp_get_wtime() - t0;
@@ -124,6 +135,11 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       relief_flow dismiss_all;
       relief_flow_dismiss_all_prop64(&dismiss_all);
       const relief_flow *flows[2] = {&flow, &dismiss_all};
+      char warning_text[4][192];
+      const char *warnings[4];
+      int n_warnings =
+          cfg->flow ? 0 : relief_options_warnings(cfg->options, "options: ", warning_text);
+      for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
       manifest_info info = {.command_line = cfg->command_line,
                             .n_command_line = cfg->n_command_line,
                             .compute_day = cfg->compute_day,
@@ -133,8 +149,10 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
                             .options = cfg->options,
                             .flows = flows,
                             .n_flows = 2,
-                            .inputs = cfg->inputs,
+                            .inputs = described,
                             .n_inputs = cfg->n_inputs,
+                            .warnings = warnings,
+                            .n_warnings = n_warnings,
                             .run_seconds = res->seconds,
                             .rows = res->rows,
                             .people = res->people};
@@ -158,6 +176,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     pub = NULL;
   }
   publication_abort(pub);
+  free(described);
   relief_classifier_free(classifier);
   return st;
 }

@@ -144,6 +144,9 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       relief_flow_configurable(&plan->flow, &plan->options);
   }
   pipeline_evaluate(&pl);
+  /* the bytes decided must still be the files': else nothing is published */
+  st = pipeline_check_inputs(&pl, err);
+  if (st) goto done;
   /* counties with Prop 64 convictions get a folder, each a distinct name */
   n_folders = assign_folders(&pl, &folder_counties, &folders);
   char path[4096];
@@ -205,6 +208,15 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     for (size_t k = 0; k < n_folders; k++)
       json_object_set_new(folder_map, folder_counties[k], json_string(folders[k]));
     json_object_set_new(root, "folders", folder_map);
+    /* every file of the caller's folders is accounted for: taken, or here */
+    json_t *not_taken = json_array();
+    for (int i = 0; i < cfg->n_not_taken; i++) {
+      json_t *o = json_object(), *p = json_string(cfg->not_taken[i].path);
+      json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
+      json_object_set_new(o, "reason", json_string(cfg->not_taken[i].reason));
+      json_array_append_new(not_taken, o);
+    }
+    json_object_set_new(root, "notTaken", not_taken);
     if (!st && cfg->report) {
       relief_summary all = {0};
       for (size_t k = 0; k < pl.n_plans; k++)
@@ -231,6 +243,28 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
         if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
           flows[n_flows++] = &pl.plans[k].flow;
       flows[n_flows++] = &pl.dismiss_all;
+      /* inputs as read, every row accounted for */
+      manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
+      for (int i = 0; i < pl.n_inputs; i++) {
+        manifest_input *d = &described[i];
+        *d = (manifest_input){.path = cfg->inputs[i], .size = pl.inputs[i].stored_size};
+        memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
+        pipeline_input_rows(&pl, i, &d->rows_read, &d->rows_duplicate);
+        d->rows_decided = d->rows_read - d->rows_duplicate;
+      }
+      /* options that leave a section undecided: the default's, and each
+       * county's own that decides with the configurable flow */
+      char(*warning_text)[192] = xcalloc((size_t)cfg->n_policies * 4 + 4, 192);
+      const char **warnings = xcalloc((size_t)cfg->n_policies * 4 + 4, sizeof *warnings);
+      int n_warnings = relief_options_warnings(cfg->options, "options: ", warning_text);
+      for (int p = 0; p < cfg->n_policies; p++) {
+        if (cfg->policies[p].flow) continue;
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "options for %.64s: ", cfg->policies[p].county);
+        n_warnings +=
+            relief_options_warnings(cfg->policies[p].options, prefix, warning_text + n_warnings);
+      }
+      for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
       manifest_info info = {.command_line = cfg->command_line,
                             .n_command_line = cfg->n_command_line,
                             .compute_day = cfg->compute_day,
@@ -239,8 +273,10 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
                             .options = cfg->options,
                             .flows = flows,
                             .n_flows = n_flows,
-                            .inputs = cfg->inputs,
-                            .n_inputs = cfg->n_inputs,
+                            .inputs = described,
+                            .n_inputs = pl.n_inputs,
+                            .warnings = warnings,
+                            .n_warnings = n_warnings,
                             .run_seconds = res->seconds,
                             .rows = res->rows,
                             .people = res->people,
@@ -249,6 +285,9 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
                             .n_folders = n_folders};
       st = manifest_write(&info, pub, "manifest.json", err);
       free(flows);
+      free(described);
+      free(warning_text);
+      free(warnings);
     }
   }
   if (!st) { /* the folder's previous bundle goes, but for what this one replaces */

@@ -1,7 +1,8 @@
 /*
  * manifest.c — manifest.json, the record of how a bundle was made: engine
  * version, command line, options and flow tables (with a hash of each
- * flow's canonical JSON), inputs and outputs with sizes and XXH3-128 hashes,
+ * flow's canonical JSON), inputs (hashed as they were read) with their rows
+ * accounted for, outputs with sizes and XXH3-128 hashes, warnings,
  * compute date, threads and timings. It is written last, from the finished
  * temporary files, so that it describes exactly the bytes being committed;
  * the next run into the folder reads its list of outputs back to remove
@@ -22,42 +23,6 @@
 #include "common/hashtab.h"
 #include "doj/doj.h"
 #include "output/output.h"
-
-/* Size and XXH3-128 of a file's bytes, read in blocks. */
-static relief_status hash_file(const char *path, const char *name_for_errors, uint64_t *size,
-                               char hex[33], relief_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1,
-                            "cannot read for the manifest: %s", strerror(errno));
-  XXH3_state_t *state = XXH3_createState();
-  char *block = xmalloc(1 << 20);
-  relief_status st = RELIEF_OK;
-  if (!state || !block) {
-    st = relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1, "out of memory");
-    goto done;
-  }
-  XXH3_128bits_reset(state);
-  *size = 0;
-  for (;;) {
-    ssize_t got = read(fd, block, 1 << 20);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      st = relief_error_set(err, RELIEF_E_IO, name_for_errors, 0, -1,
-                            "cannot read for the manifest: %s", strerror(errno));
-      goto done;
-    }
-    if (got == 0) break;
-    XXH3_128bits_update(state, block, (size_t)got);
-    *size += (uint64_t)got;
-  }
-  relief_hex128(XXH3_128bits_digest(state), hex);
-done:
-  XXH3_freeState(state);
-  free(block);
-  close(fd);
-  return st;
-}
 
 static json_t *sections_list(const uint8_t *list, int n) {
   json_t *a = json_array();
@@ -147,15 +112,21 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   json_object_set_new(root, "flows", flow_list);
 
   json_t *inputs = json_array();
-  for (int i = 0; i < info->n_inputs && !st; i++) {
-    uint64_t size = 0;
-    char hex[33];
-    st = hash_file(info->inputs[i], info->inputs[i], &size, hex, err);
-    if (st) break;
-    json_t *o = json_object(), *p = json_string(info->inputs[i]);
+  for (int i = 0; i < info->n_inputs; i++) {
+    const manifest_input *in = &info->inputs[i];
+    json_t *o = json_object(), *p = json_string(in->path);
     json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
-    json_object_set_new(o, "size", json_integer((json_int_t)size));
-    json_object_set_new(o, "xxh3_128", json_string(hex));
+    json_object_set_new(o, "size", json_integer((json_int_t)in->size));
+    json_object_set_new(o, "xxh3_128", json_string(in->xxh3_128));
+    /* every row is accounted for: read = decided + the refused, by reason */
+    json_t *rows = json_object(), *refused = json_object();
+    json_object_set_new(rows, "read", json_integer(in->rows_read));
+    json_object_set_new(rows, "decided", json_integer(in->rows_decided));
+    if (in->rows_duplicate)
+      json_object_set_new(refused, "duplicate of an earlier file's row",
+                          json_integer(in->rows_duplicate));
+    json_object_set_new(rows, "refused", refused);
+    json_object_set_new(o, "rows", rows);
     json_array_append_new(inputs, o);
   }
   json_object_set_new(root, "inputs", inputs);
@@ -183,6 +154,12 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
     }
     json_object_set_new(root, "folders", folders);
   }
+  json_t *warnings = json_array();
+  for (int i = 0; i < info->n_warnings; i++) {
+    json_t *w = json_string(info->warnings[i]);
+    json_array_append_new(warnings, w ? w : json_string("(not UTF-8)"));
+  }
+  json_object_set_new(root, "warnings", warnings);
   json_t *timings = json_object();
   json_object_set_new(timings, "runSeconds", json_real(info->run_seconds));
   json_object_set_new(timings, "manifestSeconds", json_real(omp_get_wtime() - t0));

@@ -92,6 +92,17 @@ void relief_redact_row(const relief_redaction *r, const char *const *values, con
 
 /* ---- Manifest (manifest.json beside the outputs) ---- */
 
+/* One input as the manifest describes it: the bytes decided (hashed as they
+ * were read, not by reopening the path) and where each of its rows went. */
+typedef struct {
+  const char *path;
+  uint64_t size;
+  char xxh3_128[33];
+  int64_t rows_read;      /* data rows parsed */
+  int64_t rows_decided;   /* rows in the results */
+  int64_t rows_duplicate; /* statewide: copies of an earlier file's row, refused */
+} manifest_input;
+
 typedef struct {
   const char *const *command_line;
   int n_command_line;
@@ -102,8 +113,10 @@ typedef struct {
   const relief_options *options;
   const relief_flow *const *flows;
   int n_flows;
-  const char *const *inputs;
+  const manifest_input *inputs;
   int n_inputs;
+  const char *const *warnings; /* what the run warned about, e.g. undecided sections */
+  int n_warnings;
   double run_seconds;
   int64_t rows, people;
   /* statewide: each county's folder ("folders": county -> folder) */
@@ -113,7 +126,8 @@ typedef struct {
 
 /* Adds the run's manifest to pub as file name, last: engine version,
  * command line, options and flows (each with the XXH3-64 of its canonical
- * JSON), each input's path, size and XXH3-128, compute date, threads,
+ * JSON), each input's path, size, XXH3-128 and rows (read = decided +
+ * refused by reason), warnings, compute date, threads,
  * timings, and every file of the publication so far with its size and
  * XXH3-128 (of the bytes written). */
 relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,

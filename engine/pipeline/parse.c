@@ -42,7 +42,10 @@ static segment_t *add_segment(segment_t **segs, size_t *n, size_t *cap) {
 /* Cuts a materialised text into chunks at row boundaries (after its header). */
 static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n, size_t *cap) {
   relief_input *in = &pl->inputs[input];
-  size_t header = relief_header_length(in->data, in->size);
+  /* a CR-only file keeps its "header" in the first segment, whose parse
+   * then reports the line endings (else it would read as a header alone) */
+  size_t header =
+      relief_cr_only_line_ends(in->data, in->size) ? 0 : relief_header_length(in->data, in->size);
   size_t wanted = in->size / (4u << 20) + 1, threads = (size_t)pl->n_threads;
   if (wanted < threads * 4 && in->size > (threads << 20)) wanted = threads * 4;
   size_t *bounds = xmalloc((wanted + 2) * sizeof *bounds);
@@ -71,6 +74,11 @@ static void parse_segment(pipeline *pl, segment_t *s, field_scratch *text_buf) {
   if (!text) { /* a frame that does not decompress */
     s->failed = true;
     s->perr.code = RELIEF_PARSE_OK;
+    return;
+  }
+  if (s->begin == 0 && relief_cr_only_line_ends(text, size)) {
+    s->failed = true;
+    s->perr = (relief_parse_error){.code = RELIEF_PARSE_CR_ONLY};
     return;
   }
   if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
@@ -459,6 +467,25 @@ void pipeline_group(pipeline *pl) {
     free(pl->segs[i].content);
     pl->segs[i].content = pl->seg_content[i] = NULL;
   }
+}
+
+void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates) {
+  *read = *duplicates = 0;
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    const segment_t *s = &pl->segs[i];
+    if (s->input != input) continue;
+    *read += (int64_t)s->n_rows;
+    if (pl->merged)
+      for (size_t j = 0; j < s->n_rows; j++) *duplicates += (s->rows[j].flags & ROW_DUPLICATE) != 0;
+  }
+}
+
+relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err) {
+  for (int i = 0; i < pl->n_inputs; i++) {
+    relief_status st = relief_input_check_unchanged(&pl->inputs[i], err);
+    if (st) return st;
+  }
+  return RELIEF_OK;
 }
 
 void pipeline_free(pipeline *pl) {

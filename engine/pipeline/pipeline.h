@@ -221,6 +221,13 @@ struct pipeline {
  * parallel, then interns and classifies code sections and counties. */
 relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err);
 
+/* Rows of input i: *read parsed, *duplicates of them refused as copies of
+ * an earlier file's row (statewide, after pipeline_group; else 0). */
+void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates);
+
+/* RELIEF_E_IO naming the first input that changed since it was opened. */
+relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err);
+
 /* Groups rows into people (statewide: and drops cross-file copies). */
 void pipeline_group(pipeline *pl);
 

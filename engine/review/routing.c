@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "output/output.h"
+#include "io/read_small.h"
 #include "review/review.h"
 
 #define DEFAULT_AGENCY "District Attorney"
@@ -115,24 +116,11 @@ relief_status review_routing_load(const char *path, review_routing *rt, relief_e
     rt->routes = xcalloc(1, sizeof *rt->routes);
     return RELIEF_OK;
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot open routing file");
-  char *text = NULL;
-  size_t len = 0, cap = 0, got;
-  char chunk[8192];
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (len + got + 1 > cap) {
-      cap = (len + got + 1) * 2;
-      char *t = xrealloc(text, cap);
-      if (!t) abort();
-      text = t;
-    }
-    memcpy(text + len, chunk, got);
-    len += got;
-  }
-  fclose(f);
-  if (!text) text = xcalloc(1, 1);
-  text[len] = 0;
+  char *text;
+  size_t len;
+  relief_status read =
+      relief_read_small_file(path, 1 << 20, "routing file", RELIEF_E_USAGE, &text, &len, err);
+  if (read) return read;
   relief_status st = review_routing_parse(text, path, rt, err);
   free(text);
   return st;

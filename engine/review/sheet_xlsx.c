@@ -6,9 +6,13 @@
  * (their <v> text as written). Phonetic runs (<rPh>) are skipped.
  */
 #include <expat.h>
+#include <fcntl.h>
 #include <minizip/unzip.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "output/output.h"
@@ -237,6 +241,14 @@ static int parse_xml(const char *text, size_t len, void *ctx, XML_StartElementHa
 
 relief_status review_sheet_read_xlsx(const char *path, review_sheet *sheet, relief_error *err) {
   memset(sheet, 0, sizeof *sheet);
+  /* a FIFO or device would block or never end inside the zip reader */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat sb;
+  bool regular = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+  if (fd >= 0) close(fd);
+  if (!regular)
+    return relief_error_set(err, RELIEF_E_DATA, path, 0, -1,
+                            "not a regular file (a FIFO, device or folder is not read)");
   unzFile z = unzOpen64(path);
   if (!z)
     return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "not a readable XLSX (zip) file");

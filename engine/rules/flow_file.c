@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "io/read_small.h"
 #include "rules/rules.h"
 
 static const struct {
@@ -245,22 +246,17 @@ done:
   return st;
 }
 
+/* A flow file is a few kilobytes; the cap makes a huge file an error. */
+enum { MAX_FLOW_BYTES = 1 << 20 };
+
 relief_status relief_flow_load(const char *path, const relief_flow_overrides *ov, relief_flow *flow,
                                relief_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read flow file: %s",
-                            strerror(errno));
-  char *buf = NULL;
-  size_t len = 0, got;
-  char chunk[65536];
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    buf = xrealloc(buf, len + got);
-    memcpy(buf + len, chunk, got);
-    len += got;
-  }
-  fclose(f);
-  relief_status st = relief_flow_parse(buf ? buf : "", len, path, ov, flow, err);
+  char *buf;
+  size_t len;
+  relief_status st =
+      relief_read_small_file(path, MAX_FLOW_BYTES, "flow file", RELIEF_E_USAGE, &buf, &len, err);
+  if (st) return st;
+  st = relief_flow_parse(buf, len, path, ov, flow, err);
   free(buf);
   return st;
 }

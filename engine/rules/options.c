@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "io/read_small.h"
 #include "rules/rules.h"
 
 /* The member of obj named key, matched as Go does (exact, else ignoring case). */
@@ -161,44 +162,33 @@ done:
   return st;
 }
 
+int relief_options_warnings(const relief_options *o, const char *prefix, char out[4][192]) {
+  int n = 0;
+  for (int section = 1; section <= 4; section++) {
+    bool decided = false;
+    for (int k = 0; k < o->n_dismiss; k++) decided |= o->dismiss[k] == section;
+    for (int k = 0; k < o->n_reduce; k++) decided |= o->reduce[k] == section;
+    if (!decided)
+      snprintf(out[n++], 192,
+               "%s%s is neither dismissed nor reduced; its felony convictions that no other "
+               "option dismisses get no determination",
+               prefix, relief_prop64_sections[section]);
+  }
+  return n;
+}
+
 /* An options file is a few hundred bytes; reading stops well past that, so
  * that /dev/zero or a huge file by mistake is an error, not a hang. */
 enum { MAX_OPTIONS_BYTES = 1 << 20 };
 
 relief_status relief_options_load(const char *path, bool strict, relief_options *out,
                                   relief_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read eligibility options: %s",
-                            strerror(errno));
-  char *buf = NULL;
-  size_t len = 0, cap = 0, got;
-  do {
-    if (cap - len < 4096) {
-      cap = cap ? cap * 2 : 8192;
-      char *grown = xrealloc(buf, cap);
-      if (!grown) {
-        free(buf);
-        fclose(f);
-        return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
-      }
-      buf = grown;
-    }
-    got = fread(buf + len, 1, cap - len, f);
-    len += got;
-  } while (got > 0 && len <= MAX_OPTIONS_BYTES);
-  int failed = ferror(f);
-  fclose(f);
-  if (failed) {
-    free(buf);
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1, "cannot read eligibility options");
-  }
-  if (len > MAX_OPTIONS_BYTES) {
-    free(buf);
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "eligibility options file is over %d bytes", MAX_OPTIONS_BYTES);
-  }
-  relief_status st = relief_options_parse(buf, len, path, strict, out, err);
+  char *buf;
+  size_t len;
+  relief_status st = relief_read_small_file(path, MAX_OPTIONS_BYTES, "eligibility options",
+                                            RELIEF_E_USAGE, &buf, &len, err);
+  if (st) return st;
+  st = relief_options_parse(buf, len, path, strict, out, err);
   free(buf);
   return st;
 }

@@ -84,7 +84,14 @@ typedef struct relief_options {
 relief_status relief_options_parse(const char *json, size_t len, const char *source, bool strict,
                                    relief_options *out, relief_error *err);
 
-/* Reads path and parses it. */
+/* Warnings about options that decide nothing for a section: for each Prop
+ * 64 section (11357..11360) neither dismissed nor reduced, a line
+ * "PREFIX11360 is neither dismissed nor reduced; its felony convictions
+ * that no other option dismisses get no determination" into out[k].
+ * Returns how many (0..4). */
+int relief_options_warnings(const relief_options *o, const char *prefix, char out[4][192]);
+
+/* Reads path (a regular file of at most 1 MiB) and parses it. */
 relief_status relief_options_load(const char *path, bool strict, relief_options *out,
                                   relief_error *err);
 

@@ -146,9 +146,16 @@ typedef struct {
   const relief_flow *flow;       /* or NULL: configurable from options */
 } relief_county_policy;
 
+/* A file of an --inputs folder that statewide did not take, and why. */
+typedef struct {
+  const char *path, *reason;
+} relief_not_taken;
+
 typedef struct {
   const char *const *inputs; /* files (folders are expanded by the caller) */
   int n_inputs;
+  const relief_not_taken *not_taken; /* what the caller's folders held but it did not take: */
+  int n_not_taken;                   /* listed in statewide_summary.json as "notTaken" */
   int32_t compute_day;
   const relief_options *options; /* for counties without a policy of their own */
   const relief_county_policy *policies;

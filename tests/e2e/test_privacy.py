@@ -238,7 +238,7 @@ def redact_key_rules():
     for extra, message in ((["--redact"], "--redact needs --redact-key"),
                            (["--redact", "--redact-key=" + empty], "--redact-key: the key file is empty"),
                            (["--redact", "--redact-key=" + os.path.join(WORK, "nokey")],
-                            "--redact-key: cannot read"),
+                            "cannot read --redact-key"),
                            (["--redact-key=" + empty], "--redact-key is only used with --redact"),
                            (["--redact", "--redact", "--redact-key=" + empty], "--redact given twice")):
         rc, _, err, _ = run((inputs, out), extra=extra)

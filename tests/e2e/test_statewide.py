@@ -49,6 +49,8 @@ def tree_bytes(root, drop_timing=True):
                 def scrub(o):
                     if isinstance(o, dict):
                         o.pop("processingTimeInSeconds", None)
+                        for e in o.get("notTaken", []):  # named under each run's own folder
+                            e["path"] = os.path.basename(e["path"])
                         for v in o.values():
                             scrub(v)
                 scrub(obj)

@@ -1,6 +1,7 @@
 /*
- * test_io.c — mapped and zstd input: multi-frame, truncated, corrupt, and
- * frames that claim more than they hold.
+ * test_io.c — mapped and zstd input: multi-frame, truncated, corrupt,
+ * frames that claim more than they hold, skippable frames, FIFOs, the hash
+ * of what was read; and the capped reader of small files.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "common/hashtab.h"
 #include "io/input.h"
+#include "io/read_small.h"
 
 static char dir[] = "/tmp/relief-io-XXXXXX";
 static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
@@ -100,4 +103,116 @@ Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
   cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_DATA);
   cr_assert_eq(err.offset, 0);
   cr_assert(strstr(err.message, "claims"), "%s", err.message);
+}
+
+/* pzstd leads with a skippable frame (magic 0x184D2A50..5F) before each
+ * frame; such a file used to be refused as not zstd (it was read as text). */
+static size_t put_skippable(char *out, unsigned magic_low, const char *payload, size_t n) {
+  unsigned magic = 0x184D2A50u | (magic_low & 0xF);
+  for (int i = 0; i < 4; i++) out[i] = (char)(magic >> (8 * i));
+  for (int i = 0; i < 4; i++) out[4 + i] = (char)((unsigned)n >> (8 * i));
+  memcpy(out + 8, payload, n);
+  return 8 + n;
+}
+
+Test(io, skippable_frames_anywhere_are_skipped) {
+  size_t n = 100000;
+  char *text = malloc(n), *z = malloc(n * 2 + 64);
+  for (size_t i = 0; i < n; i++) text[i] = "abc,def\n"[i % 8];
+  size_t zn = put_skippable(z, 0, "\x10\x00\x00\x00", 4);
+  zn += compress_frames(text, n / 2, 20000, z + zn, n * 2 - zn);
+  zn += put_skippable(z + zn, 0xF, "pzstd", 5);
+  zn += compress_frames(text + n / 2, n - n / 2, 20000, z + zn, n * 2 - zn);
+  zn += put_skippable(z + zn, 7, "", 0);
+  char packed[256];
+  snprintf(packed, sizeof packed, "%s/skip.dat.zst", dir);
+  write_file(packed, z, zn);
+  relief_error err;
+  for (int lazy = 0; lazy < 2; lazy++) {
+    relief_input in;
+    relief_status st =
+        lazy ? relief_input_open_lazy(&in, packed, &err) : relief_input_open(&in, packed, &err);
+    cr_assert_eq(st, RELIEF_OK, "%s", err.message);
+    cr_assert(in.compressed, "a file led by a skippable frame is zstd");
+    cr_assert_eq(relief_input_materialize(&in, &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(in.size, n, "lazy=%d: %zu bytes of text", lazy, in.size);
+    cr_assert_eq(memcmp(in.data, text, n), 0);
+    relief_input_close(&in);
+  }
+  free(text);
+  free(z);
+}
+
+/* The manifest describes the bytes as they were read: the input records
+ * XXH3-128 of its bytes at open (the compressed bytes for zstd), and tells
+ * when the file changed since. */
+Test(io, input_records_the_hash_of_what_it_read_and_notices_a_change) {
+  char plain[256];
+  snprintf(plain, sizeof plain, "%s/h.csv", dir);
+  write_file(plain, "RECORD_ID\n", 10);
+  relief_input in;
+  relief_error err;
+  cr_assert_eq(relief_input_open_lazy(&in, plain, &err), RELIEF_OK);
+  char want[33];
+  relief_hex128(XXH3_128bits("RECORD_ID\n", 10), want);
+  cr_assert_str_eq(in.xxh3_128, want);
+  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_OK);
+  write_file(plain, "RECORD_ID,X\n", 12); /* rewritten in place: another size */
+  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_E_IO);
+  cr_assert(strstr(err.message, "changed while it was read"), "%s", err.message);
+  cr_assert_str_eq(err.file, plain);
+  relief_input_close(&in);
+  /* replaced by another file of the same size */
+  write_file(plain, "RECORD_ID\n", 10);
+  cr_assert_eq(relief_input_open(&in, plain, &err), RELIEF_OK);
+  char other[256];
+  snprintf(other, sizeof other, "%s/h2.csv", dir);
+  write_file(other, "RECORD_IX\n", 10);
+  cr_assert_eq(rename(other, plain), 0);
+  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_E_IO);
+  relief_input_close(&in);
+}
+
+/* A FIFO as input used to block the run forever in open(). */
+Test(io, a_fifo_input_is_refused_without_blocking, .timeout = 10) {
+  char fifo[256];
+  snprintf(fifo, sizeof fifo, "%s/pipe.csv", dir);
+  cr_assert_eq(mkfifo(fifo, 0600), 0);
+  relief_input in;
+  relief_error err;
+  cr_assert_eq(relief_input_open_lazy(&in, fifo, &err), RELIEF_E_IO);
+  cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
+  cr_assert_str_eq(err.file, fifo);
+}
+
+/* Every file read whole goes through one reader: regular files only (a
+ * FIFO does not block), capped in size. */
+Test(io, small_files_are_regular_and_capped, .timeout = 10) {
+  char path[256], fifo[256];
+  snprintf(path, sizeof path, "%s/small.json", dir);
+  snprintf(fifo, sizeof fifo, "%s/small.fifo", dir);
+  write_file(path, "{\"a\": 1}", 8);
+  char *buf;
+  size_t len;
+  relief_error err;
+  cr_assert_eq(relief_read_small_file(path, 8, "flow file", RELIEF_E_USAGE, &buf, &len, &err),
+               RELIEF_OK);
+  cr_assert_eq(len, 8);
+  cr_assert_str_eq(buf, "{\"a\": 1}");
+  free(buf);
+  cr_assert_eq(relief_read_small_file(path, 7, "flow file", RELIEF_E_USAGE, &buf, &len, &err),
+               RELIEF_E_USAGE);
+  cr_assert(strstr(err.message, "flow file file is over 7 bytes") ||
+                strstr(err.message, "over 7 bytes"),
+            "%s", err.message);
+  cr_assert_null(buf);
+  cr_assert_eq(mkfifo(fifo, 0600), 0);
+  cr_assert_eq(relief_read_small_file(fifo, 1 << 20, "routing file", RELIEF_E_IO, &buf, &len, &err),
+               RELIEF_E_IO);
+  cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
+  cr_assert_eq(
+      relief_read_small_file("/dev/zero", 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
+      RELIEF_E_USAGE);
+  cr_assert_eq(relief_read_small_file(dir, 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
+               RELIEF_E_USAGE);
 }

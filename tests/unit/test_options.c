@@ -4,7 +4,9 @@
  * that name the option.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rules/rules.h"
 
@@ -82,11 +84,39 @@ Test(options, boundaries_are_accepted) {
 }
 
 /* Reading /dev/zero as the options file used to grow a buffer until memory
- * ran out; an options file is small, so past 1 MiB it is refused. */
+ * ran out: only a regular file is read, and past 1 MiB it is refused. */
 Test(options, endless_file_is_refused_not_read_forever) {
   relief_options o;
   relief_error err;
   cr_assert_eq(relief_options_load("/dev/zero", false, &o, &err), RELIEF_E_USAGE);
-  cr_assert(strstr(err.message, "over"), "%s", err.message);
+  cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
   cr_assert_str_eq(err.file, "/dev/zero");
+  char big[] = "/tmp/relief-options-big-XXXXXX";
+  int fd = mkstemp(big);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(ftruncate(fd, (1 << 20) + 1), 0);
+  close(fd);
+  cr_assert_eq(relief_options_load(big, false, &o, &err), RELIEF_E_USAGE);
+  cr_assert(strstr(err.message, "is over 1048576 bytes"), "%s", err.message);
+  unlink(big);
+}
+
+/* A section neither dismissed nor reduced used to leave blank
+ * determinations without a word: each one is named. */
+Test(options, undecided_sections_are_named) {
+  relief_options o;
+  relief_error err;
+  cr_assert_eq(parse("{\"baselineEligibility\": {\"dismiss\": [\"11357\"], \"reduce\": "
+                     "[\"11359\"]}}",
+                     &o, &err),
+               RELIEF_OK);
+  char out[4][192];
+  cr_assert_eq(relief_options_warnings(&o, "options: ", out), 2);
+  cr_assert(!strncmp(out[0], "options: 11358 is neither dismissed nor reduced", 47), "%s", out[0]);
+  cr_assert(!strncmp(out[1], "options: 11360 is neither dismissed nor reduced", 47), "%s", out[1]);
+  cr_assert_eq(parse("{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], "
+                     "\"reduce\": [\"11359\", \"11360\"]}}",
+                     &o, &err),
+               RELIEF_OK);
+  cr_assert_eq(relief_options_warnings(&o, "", out), 0);
 }

@@ -360,3 +360,17 @@ Test(row_parser, default_scanner_is_the_fastest_available) {
   else
     cr_assert_str_eq(name, "scalar");
 }
+
+/* A CR-only file (old Mac) used to read as one header line and no rows. */
+Test(row_parser, cr_only_line_ends_are_recognised) {
+  cr_assert(relief_cr_only_line_ends("RECORD_ID,A\r1,2\r", 16));
+  cr_assert(relief_cr_only_line_ends("1,2\r3,4", 7), "headerless too");
+  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\r\n1,2\r\n", 18), "CRLF is fine");
+  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\n1,\r2\n", 17), "a CR after line 1");
+  cr_assert_not(relief_cr_only_line_ends("1,\"a\rb\"\n", 8), "a CR in a quoted field");
+  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\r", 12), "a CR that may precede LF");
+  cr_assert_not(relief_cr_only_line_ends("", 0));
+  cr_assert_str_eq(relief_parse_code_text(RELIEF_PARSE_CR_ONLY),
+                   "line endings are CR-only (old Mac format): convert the file to LF or CRLF "
+                   "line endings");
+}
