@@ -7,6 +7,7 @@
 #define RELIEF_JOB_H
 
 #include "common/error.h"
+#include "filings/filings.h"
 #include "pipeline/pipeline.h"
 
 /* What every job does first: libraries allocate through the engine. */
@@ -14,5 +15,13 @@ void job_begin(void);
 
 /* The thread count a job runs with: requested when > 0, else the cores. */
 int job_threads(int requested);
+
+/* The filing options of a run: its filer (may be NULL), prepared today. */
+filings_options job_filings_options(const relief_filer *filer);
+
+/* The regular files under OUTPUTS/Court_Filings/ (paths relative to the
+ * folder), which a filings-only publication replaces. */
+void job_previous_filings(const char *outputs_dir, char ***paths, size_t *n);
+void job_free_paths(char **paths, size_t n);
 
 #endif

@@ -96,7 +96,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     county_plan *plan = &pl.plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     res->counties++;
-    if (cfg->summary_only) continue;
+    if (cfg->summary_only || cfg->filings_only) continue;
     relief_folder_name(folder, sizeof folder, plan->name);
     plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
     for (int f = 0; f < plan->n_files && !st; f++) {
@@ -111,13 +111,23 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       pl.plans[k].files[f] = NULL;
       if (!st) st = closed;
     }
+  filings_options fo = job_filings_options(cfg->filer);
   for (size_t k = 0; k < pl.n_plans && !st && cfg->forms; k++)
     if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
-      st = filings_write_county(&pl, (int)k, pub, 0, &res->motions, err);
+      st = filings_write_county(&pl, (int)k, pub, 0, &fo, cfg->filter, &res->motions, err);
   res->people = (int64_t)pl.n_people;
   res->rows = (int64_t)pl.n_rows;
   res->duplicate_rows = pl.duplicate_rows;
   res->seconds = omp_get_wtime() - t0;
+  if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
+    char **previous;
+    size_t n_previous;
+    job_previous_filings(cfg->outputs_dir, &previous, &n_previous);
+    st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+    pub = NULL;
+    job_free_paths(previous, n_previous);
+    goto done;
+  }
   if (!st) {
     /* summaries: per county folder, then the statewide one */
     int64_t now = (int64_t)time(NULL);

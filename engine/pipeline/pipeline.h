@@ -36,7 +36,8 @@ enum {
 enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
 typedef struct captured_row {
   uint32_t j;
-  char *name, *dob, *cii, *offense, *cnt;
+  char *name, *dob, *cii, *subject; /* every captured row */
+  char *offense, *cnt, *court;       /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
 } captured_row;
 
 /* A decided conviction's result record: built by the output layer's

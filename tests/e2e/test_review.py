@@ -6,6 +6,7 @@ strings), exact status counts, refused tampered sheets that record nothing,
 the audit trail's previous values, the store's integrity and privacy of
 messages.  Standard library only."""
 import csv
+import datetime
 import io
 import json
 import os
@@ -104,6 +105,20 @@ def is_felony(r):
     return stat == "FELONY" or (stat == "" and r["OFFENSE_TOC"] == "F")
 
 
+def charge_or_date_unknown(r):
+    """What never reaches a motion: OFFENSE_DESCR blank, "-" or SEE COMMENT
+    FOR CHARGE, or a DISP_DATE that is not a date."""
+    offense = r["OFFENSE_DESCR"].strip()
+    if offense in ("", "-", "SEE COMMENT FOR CHARGE"):
+        return True
+    d = r["DISP_DATE"]
+    try:
+        datetime.datetime.strptime(d, "%Y%m%d")
+        return not (len(d) == 8 and d.isdigit())
+    except ValueError:
+        return True
+
+
 def start(args, work):
     S["relief"], S["work"] = args.relief, work
     data = os.path.join(work, "data")
@@ -153,12 +168,16 @@ def init_makes_one_item_per_case_and_hand_review_row_routed_by_felony():
     with open(os.path.join(S["out"], "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     groups = {}
+    withheld = []  # relief a motion cannot carry (charge or date unknown): reviewed by hand
     for r in rows:
         if r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction"):
+            if charge_or_date_unknown(r):
+                withheld.append(r)
+                continue
             key = (r["CII_NUMBER"] or r["SUBJECT_ID"], r["CNT_ORDER"][:6])
             groups[key] = groups.get(key, False) or is_felony(r)
     with open(os.path.join(S["out"], "Hand_Review.csv"), newline="", encoding="utf-8") as f:
-        hand = list(csv.DictReader(f))
+        hand = list(csv.DictReader(f)) + withheld
     felonies = sum(groups.values()) + sum(is_felony(r) for r in hand)
     total = len(groups) + len(hand)
     s = status()
