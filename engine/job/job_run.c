@@ -151,7 +151,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       st = manifest_write(&info, pub, name + 1, err);
     }
   }
-  if (!st) {
+  if (!st && pub) {
     st = publication_commit(pub, NULL, 0, err);
     pub = NULL;
   }

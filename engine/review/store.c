@@ -121,7 +121,7 @@ static relief_status header_cols(review_csv_reader *r, const char *path, bundle_
               {&c->case_number, "Case Number"},
               {&c->determination, "Eligibility Determination"},
               {&c->reason, "Eligibility Reason"},
-              {&c->disp_date, "DISP_DATE"}};
+              {&c->disp_date, "STP_EVENT_DATE"}};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     *want[i].slot = col_index(r, want[i].name);
     if (*want[i].slot < 0)
@@ -175,7 +175,7 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
    * such, never filed: review it as a hand-review item saying why */
   const char *reason = f[c->reason];
   if (!strcmp(kind, "relief")) {
-    const char *date = f[c->disp_date];
+    const char *date = f[c->disp_date]; /* the conviction date motions show */
     const char *withheld =
         filings_withhold_reason(f[c->offense], relief_parse_yyyymmdd(date, strlen(date)));
     if (withheld) kind = "hand_review", reason = withheld;
