@@ -24,4 +24,10 @@ filings_options job_filings_options(const relief_filer *filer);
 void job_previous_filings(const char *outputs_dir, char ***paths, size_t *n);
 void job_free_paths(char **paths, size_t n);
 
+/* Adds to a report's extra JSON what a board reads first: runDate,
+ * computeDate, office (from the filer, when given) and optionsInWords. */
+struct json_t;
+void job_report_context(struct json_t *extra, int32_t compute_day, const relief_options *opt,
+                        const relief_flow *flow, const relief_filer *filer);
+
 #endif

@@ -121,6 +121,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     if (cfg->report) {
       json_t *extra =
           relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
+      job_report_context(extra, cfg->compute_day, cfg->options, &flow, cfg->filer);
       st = impact_write(pub, "report.html", "report.pdf", json, extra, err);
       json_decref(extra);
     }

@@ -141,6 +141,17 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       relief_folder_name(folder, sizeof folder, plan->name);
       snprintf(path, sizeof path, "%s/summary.json", folder);
       st = publication_write_file(pub, path, text, strlen(text), err);
+      if (!st && cfg->report) { /* each county's own report, in its folder */
+        json_t *extra = relief_report_extra(&plan->summary, res->seconds, 0, 0, false);
+        json_object_del(extra, "people");
+        json_object_del(extra, "inputBytes");
+        job_report_context(extra, cfg->compute_day, &plan->options, &plan->flow, cfg->filer);
+        char html[4200], pdf[4200];
+        snprintf(html, sizeof html, "%s/report.html", folder);
+        snprintf(pdf, sizeof pdf, "%s/report.pdf", folder);
+        st = impact_write(pub, html, pdf, text, extra, err);
+        json_decref(extra);
+      }
       free(text);
       json_object_set(counties, plan->name, obj);
       json_add(totals, obj);
@@ -162,6 +173,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       for (size_t k = 0; k < pl.n_plans; k++)
         relief_summary_add_partial(&all, &pl.plans[k].summary);
       json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
+      job_report_context(extra, cfg->compute_day, cfg->options, NULL, cfg->filer);
       /* the report's headline figures are the statewide totals */
       json_t *shown = json_deep_copy(root);
       json_object_update(shown, json_object_get(root, "totals"));

@@ -94,6 +94,8 @@ typedef struct {
    * (0 = none) and determination, and those a person must review */
   int64_t by_section_outcome[5][RELIEF_DET_COUNT];
   int64_t hand_review;
+  int32_t earliest_known_day; /* the earliest in-county Prop 64 conviction with a known date */
+  bool has_earliest_known;
 } relief_summary;
 
 /* Adds a thread's partial summary of one file into that file's summary:

@@ -74,7 +74,7 @@ def check_filings(folder, prop64_rows, sample=5):
     assert os.path.exists(os.path.join(folder, "all_motions.pdf"))
     for name in os.listdir(folder):
         assert os.stat(os.path.join(folder, name)).st_mode & 0o777 == 0o600, name
-        assert re.fullmatch(r"[A-Za-z0-9-]+(_\d+)?(-x)*\.pdf|court_list\.csv|court_counts\.csv", name), name
+        assert re.fullmatch(r"[A-Za-z0-9-]+(_\d+)?(-x)*\.pdf|all_motions\.pdf|court_list\.csv|court_counts\.csv", name), name
     step = max(1, len(court) // sample)
     checked = 0
     for row in court[::step][:sample]:
