@@ -165,7 +165,8 @@ static void start_page(pen *p) {
     char head[96];
     snprintf(head, sizeof head, "Motion %s (continued)", p->number);
     forms_text(p->page, p->pdf->bold, 8, LEFT, p->y, head);
-    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 110, p->y, WIDTH - 110, 10, 1,
+    float indent = forms_text_width(p->pdf->bold, 8, head) + 10;
+    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + indent, p->y, WIDTH - indent, 10, 1,
                        p->caption);
     p->y -= 18;
   }
