@@ -238,7 +238,9 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
 
   forms_box(pg, LEFT, y - court_h, split - LEFT, court_h, 0.8f);
   snprintf(line, sizeof line, "SUPERIOR COURT OF CALIFORNIA, %s", county_t);
-  forms_text_wrapped(pg, bold, 8.5f, LEFT + 6, y - 14, inner, 10, 1, line);
+  float court_size = 8.5f; /* "CITY AND COUNTY OF SAN FRANCISCO" needs a smaller size */
+  while (court_size > 6.5f && forms_text_width(bold, court_size, line) > inner) court_size -= 0.5f;
+  forms_text_wrapped(pg, bold, court_size, LEFT + 6, y - 14, inner, 10, 1, line);
   y -= court_h;
 
   forms_box(pg, LEFT, y - party_h, split - LEFT, party_h, 0.8f);

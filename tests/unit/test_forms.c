@@ -382,7 +382,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
     cr_expect(strstr(text, "(415) 555-0199"));
     cr_expect(strstr(text, "/s/ Robin O. Vega"));
     cr_expect(strstr(text, "05/06/2024"), "the date the motion was prepared");
-    cr_expect(strstr(text, "CITY AND COUNTY OF SAN FRANCISCO"));
+    cr_expect(strstr(text, "SUPERIOR COURT OF CALIFORNIA, CITY AND COUNTY OF SAN FRANCISCO"));
     free(text);
   }
   char cmd[700];
