@@ -70,7 +70,7 @@ def check_filings(folder, prop64_rows, sample=5):
     assert len(court) == len(want), (len(court), len(want))
     pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf") and n != "all_motions.pdf")
     assert pdfs == sorted(r["File"] for r in court), "one PDF per motion, each named once"
-    assert [r["Case Number"] for r in court] == sorted(r["Case Number"] for r in court)
+    assert [r["Case Number"] for r in court] == sorted(r["Case Number"] for r in court), "not by case number"
     assert os.path.exists(os.path.join(folder, "all_motions.pdf"))
     for name in os.listdir(folder):
         assert os.stat(os.path.join(folder, name)).st_mode & 0o777 == 0o600, name
@@ -106,10 +106,10 @@ def check_report(folder, summary):
             assert text.strip().replace(",", "") == str(value), (pointer, text, value)
             checked += 1
     for key in ("CountSubjectsNoFelony", "CountSubjectsNoConviction", "CountSubjectsNoConvictionLast7Years"):
-        assert str(summary["reliefWithCurrentEligibilityChoices"][key]) in html
+        assert f'{summary["reliefWithCurrentEligibilityChoices"][key]:,}' in html, key
     assert checked >= 5, checked
     text = sh(["pdftotext", os.path.join(folder, "report.pdf"), "-"]).stdout
-    assert str(summary["subjectsWithSomeReliefCount"]) in text
+    assert f'{summary["subjectsWithSomeReliefCount"]:,}' in text, "headline figure not in report.pdf"
     return checked
 
 
@@ -143,12 +143,14 @@ def statewide_filings_and_report(env):
     for county in ("LOS_ANGELES", "ALAMEDA", "SAN_DIEGO"):
         n += check_filings(os.path.join(out, "Court_Filings", county),
                            rows(os.path.join(out, county, "Prop64_Results.csv")), sample=2)
+        # each county has its own report, with its own figures
+        n += check_report(os.path.join(out, county), json.load(open(os.path.join(out, county, "summary.json"))))
     s = json.load(open(os.path.join(out, "statewide_summary.json")))
     s.update(s["totals"])  # the report's headline figures are the statewide totals
     html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     for county, cs in list(s["counties"].items())[:10]:
         assert county.replace("&", "&amp;") in html, county
-        assert str(cs["subjectsWithProp64ConvictionCountInCounty"]) in html
+        assert f'{cs["subjectsWithProp64ConvictionCountInCounty"]:,}' in html, county  # 1,234
     return n + check_report(out, s)
 
 
