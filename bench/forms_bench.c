@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
   double t0 = omp_get_wtime();
   publication *pub;
   relief_status st = publication_begin(dir, &pub, &err);
-  if (!st) st = filings_write(pub, "motions", motions, n, omp_get_max_threads(), &err);
+  if (!st) st = filings_write(pub, "motions", motions, n, omp_get_max_threads(), NULL, &err);
   if (!st)
     st = publication_commit(pub, NULL, 0, &err);
   else

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(gcc cmake make pkg-config libzstd-dev libxxhash-dev libjansson-dev
           libcriterion-dev python3 zstd
-          libhpdf-dev poppler-utils chromium  # PDFs; reading them back, rendering the report
+          libhpdf-dev fonts-dejavu-core poppler-utils chromium  # PDFs; reading them back, rendering the report
           libmicrohttpd-dev libcrypt-dev chromium-driver python3-selenium  # relief serve, its browser tests
           clang libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer, clang's OpenMP
           dpkg-dev groff-base  # tests/install: cpack's dpkg-shlibdeps, man page rendering

@@ -86,7 +86,7 @@ int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
              *outputs = NULL, *suffix = NULL, *threads = NULL, *flow_name = NULL, *age = NULL,
-             *years_free = NULL, *redact_key = NULL;
+             *years_free = NULL, *redact_key = NULL, *filer_path = NULL;
   bool trace = false, review_files = false, forms = false, redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
@@ -107,6 +107,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
       {"forms", 0, NULL, &forms,
        "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
+      {"filer", 0, &filer_path, NULL,
+       "with --forms: filer profile JSON (office, attorney, bar number, address...)"},
       {"review-files", 0, NULL, &review_files,
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea "
        "bargains)"},
@@ -196,6 +198,17 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   cfg.review_files = review_files;
   cfg.forms = forms;
   cfg.report = !env->gogen; /* the drop-in writes exactly the reference's files */
+  relief_filer filer;
+  bool have_filer = false;
+  if (cli_load_filer(filer_path, &filer, &have_filer, &err))
+    return cli_fail(env, outputs, suffix, NULL, &err);
+  if (have_filer) cfg.filer = &filer;
+  if (cli_filings_mode) {
+    cfg.forms = cfg.filings_only = true;
+    cfg.report = false;
+    cfg.filer = cli_filings_mode->filer;
+    cfg.filter = cli_filings_mode->filter;
+  }
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
                      strerror(errno));
@@ -244,9 +257,11 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
     fprintf(stderr, "%s: %lld rows, %lld people, %.2f s (%.0f rows/s) -> %s\n", env->program,
             (long long)res.rows, (long long)res.people, res.seconds,
             res.seconds > 0 ? (double)res.rows / res.seconds : 0.0, outputs);
+    if (cfg.forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
     code = 0;
   }
   free(command_line);
+  if (have_filer) relief_filer_free(&filer);
   free(key);
   free(inputs_copy);
   free(files);

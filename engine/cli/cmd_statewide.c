@@ -211,7 +211,7 @@ cli_statewide_fn cli_statewide_runner = relief_statewide;
 
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
-             *policies_path = NULL, *threads = NULL;
+             *policies_path = NULL, *threads = NULL, *filer_path = NULL;
   bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL,
@@ -231,6 +231,7 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
       {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
       {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
+      {"filer", 0, &filer_path, NULL, "with --forms: filer profile JSON"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
   };
   int parsed =
@@ -258,9 +259,22 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
                                  .report = true};
   if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
-  relief_options options;
-  if (relief_options_load(options_path, true, &options, &err))
+  relief_filer filer;
+  bool have_filer = false;
+  if (cli_load_filer(filer_path, &filer, &have_filer, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
+  if (have_filer) cfg.filer = &filer;
+  if (cli_filings_mode) {
+    cfg.forms = cfg.filings_only = true;
+    cfg.report = false;
+    cfg.filer = cli_filings_mode->filer;
+    cfg.filter = cli_filings_mode->filter;
+  }
+  relief_options options;
+  if (relief_options_load(options_path, true, &options, &err)) {
+    if (have_filer) relief_filer_free(&filer);
+    return cli_fail(env, outputs, NULL, NULL, &err);
+  }
   cfg.options = &options;
   str_list names = {0}, files = {0}, skipped = {0};
   relief_not_taken *not_taken = NULL;
@@ -330,8 +344,10 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
         "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
         env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
         (long long)res.people, (long long)res.counties, res.seconds, outputs);
+    if (cfg.forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
   }
 done:
+  if (have_filer) relief_filer_free(&filer);
   free(policies);
   free(flows);
   free(policy_options);

@@ -29,6 +29,8 @@ typedef struct {
   int felony;               /* 1 felony, 0 misdemeanor/infraction */
   relief_sought relief;
   const char *reason; /* the deciding rule's reason */
+  relief_determination determination; /* reduce: redesignate; otherwise dismissal */
+  int discretionary; /* 1: relief beyond the statute (the county's added categories) */
 } relief_motion_count;
 
 /* One motion: one person, one court case (a conviction step). */
@@ -40,19 +42,48 @@ typedef struct {
   const char *akas;         /* other PRI_NAME spellings seen, joined by "; " (may be "") */
   int32_t dob_day;          /* RELIEF_DAY_UNKNOWN if unknown */
   const char *cii;          /* CII_NUMBER */
+  const char *person;       /* CII_NUMBER, else SUBJECT_ID: the review store's person */
+  const char *court;        /* STP_ORI_DESCR of the case's first count (may be "") */
   const relief_motion_count *counts;
   int n_counts;
 } relief_motion;
 
-/* The motions of one county (after emit captured the rows' text), in
- * person then case order. Strings live in the arena until motion_list_free. */
+/* The motions of one county (after emit captured the rows' text), sorted by
+ * case number (then name and court case). Only the relieved cannabis counts
+ * of a case are listed; a count whose charge or date is unknown is withheld
+ * (it goes to review instead), and a case left without counts has no
+ * motion. With a filter, only the cases it accepts. Strings live in the
+ * arena until motion_list_free. */
 typedef struct {
   relief_motion *motions;
   size_t n;
   relief_motion_count *counts;
   arena_block *arena;
+  int64_t withheld_counts; /* counts withheld for an unknown charge or date */
 } motion_list;
-void filings_motions(pipeline *pl, int county, motion_list *out);
+void filings_motions(pipeline *pl, int county, const relief_filing_filter *filter,
+                     motion_list *out);
+
+/* Puts motions in filing order: by case number, then name, person, step
+ * (relief-mpi gathers them from several ranks and sorts them the same). */
+void filings_sort_motions(relief_motion *motions, size_t n);
+
+/* Why a relieved count must not reach a motion, or NULL when it may: its
+ * charge is unknown (OFFENSE_DESCR blank, "-" or SEE COMMENT FOR CHARGE) or
+ * its conviction date is. Review init files such counts as review items. */
+const char *filings_withhold_reason(const char *offense, int32_t conviction_day);
+
+/* Whether a rule's relief goes beyond what HS 11361.8 mandates (an added
+ * category such as age or years since conviction), so that it is asked for
+ * in the interest of justice (PC 1385) rather than as legally invalid. */
+int filings_rule_discretionary(const char *rule_id);
+
+/* How a county's filings are made: who files (NULL: blank lines to fill in)
+ * and the day the filings are prepared. */
+typedef struct {
+  const relief_filer *filer;
+  int32_t prepared_day;
+} filings_options;
 void motion_list_free(motion_list *m);
 
 /* Writes motions into the publication under folder/ (relative to the
@@ -62,10 +93,11 @@ void motion_list_free(motion_list *m);
  * all_motions.pdf with an index page. Motions are drawn in parallel on
  * threads and written in the given order. */
 relief_status filings_write(publication *pub, const char *folder, const relief_motion *motions,
-                            size_t n, int threads, relief_error *err);
+                            size_t n, int threads, const filings_options *opt, relief_error *err);
 
 /* A county's motions written under Court_Filings/<COUNTY>[_<index>]/. */
 relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
+                                   const filings_options *opt, const relief_filing_filter *filter,
                                    int64_t *n_motions, relief_error *err);
 
 #endif

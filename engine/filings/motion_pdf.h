@@ -16,6 +16,14 @@ const char *forms_relief_label(relief_sought r);
 /* Draws motion m (numbered number, shown as 6 digits) onto new pages at the
  * end of pdf's document. Every count's relief must be valid. Returns the
  * number of pages drawn. */
-int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number);
+int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number,
+                      const filings_options *opt);
+
+/* A count's outcome in words ("Redesignate as a misdemeanor", "Recall the
+ * sentence and dismiss, in the interest of justice", ...). */
+const char *forms_count_outcome(const relief_motion_count *c);
+
+/* The legal basis cited for a count (PC 1385 for discretionary dismissals). */
+const char *forms_count_basis(const relief_motion_count *c);
 
 #endif

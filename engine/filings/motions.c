@@ -1,8 +1,9 @@
 /*
  * motions.c — a county's motions from the run's decisions: one per person
- * per court case (step) with relieved counts, in person then case order,
- * with the text emit captured for those rows (name, birth date, CII,
- * offense) and the person's other name spellings as AKAs.
+ * per court case (step) with relieved counts, sorted by case number, with
+ * the text emit captured for those rows (name, birth date, CII, offense,
+ * court) and the person's other name spellings as AKAs. Counts whose charge
+ * or date is unknown are withheld (review takes them).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,6 +11,35 @@
 
 #include "common/alloc.h"
 #include "filings/filings.h"
+
+const char *filings_withhold_reason(const char *offense, int32_t conviction_day) {
+  size_t n = offense ? strlen(offense) : 0, len;
+  bool from_comment;
+  relief_code_section(offense ? offense : "", n, "", 0, &len, &from_comment);
+  const char *s = offense ? offense : "";
+  while (*s == ' ') s++;
+  size_t t = strlen(s);
+  while (t && s[t - 1] == ' ') t--;
+  if (from_comment || (t == 1 && s[0] == '-'))
+    return "Charge unknown (SEE COMMENT FOR CHARGE, '-' or blank): check the charge before "
+           "filing";
+  if (conviction_day == RELIEF_DAY_UNKNOWN)
+    return "Conviction date unknown: check the date before filing";
+  return NULL;
+}
+
+int filings_rule_discretionary(const char *rule_id) {
+  /* the categories a county adds beyond HS 11361.8 (configurable and Los
+   * Angeles flows): the person's age, years since, crime-free years, only
+   * cannabis charges, death */
+  static const char *const added[] = {"under-21",     "21-or-younger",         "age",
+                                      "crime-free",   "years-since-conviction", "conviction-free",
+                                      "only-prop64",  "only-prop64-completed", "deceased"};
+  if (!rule_id) return 0;
+  for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
+    if (!strcmp(rule_id, added[i])) return 1;
+  return 0;
+}
 
 static bool relieved(relief_determination d) {
   return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
@@ -28,7 +58,22 @@ static const captured_row *captured(const segment_t *s, uint32_t j) {
   return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
 }
 
-void filings_motions(pipeline *pl, int county, motion_list *out) {
+/* Case number, then name, then court case: the order motions are filed in. */
+static int cmp_motion(const void *a, const void *b) {
+  const relief_motion *x = a, *y = b;
+  int c = strcmp(x->case_numbers, y->case_numbers);
+  if (!c) c = strcmp(x->name, y->name);
+  if (!c) c = strcmp(x->person, y->person);
+  if (!c) c = strcmp(x->step, y->step);
+  return c;
+}
+
+void filings_sort_motions(relief_motion *motions, size_t n) {
+  if (n) qsort(motions, n, sizeof *motions, cmp_motion);
+}
+
+void filings_motions(pipeline *pl, int county, const relief_filing_filter *filter,
+                     motion_list *out) {
   memset(out, 0, sizeof *out);
   person_history ps = {0};
   size_t cap_motions = 0, cap_counts = 0, n_counts = 0;
@@ -37,6 +82,7 @@ void filings_motions(pipeline *pl, int county, motion_list *out) {
   const relief_flow *flow = &pl->plans[pl->merged ? county : 0].flow;
   const char *county_name = pl->plans[pl->merged ? county : 0].name;
   relief_buf text = {0};
+  const char *court = "";
   int *step_of = NULL;
   size_t cap_step = 0;
   for (size_t k = 0; k < pl->n_motion_pairs; k += 2) {
@@ -94,6 +140,10 @@ void filings_motions(pipeline *pl, int county, motion_list *out) {
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
         const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
+        if (filings_withhold_reason(row ? row->offense : "", c->disp_day)) {
+          out->withheld_counts++;
+          continue;
+        }
         if (n_counts == cap_counts)
           out->counts = xrealloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
                                                   sizeof *out->counts);
@@ -105,16 +155,24 @@ void filings_motions(pipeline *pl, int county, motion_list *out) {
             .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE) ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
                       : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
                                                                   : RELIEF_SOUGHT_REDESIGNATE,
+            .determination = rule->determination,
+            .discretionary = filings_rule_discretionary(rule->id),
             .reason = rule->reason,
         };
         if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
           const char *cnt = row && row->cnt ? row->cnt : "";
           text.len = 0;
           relief_buf_append(&text, cnt, strlen(cnt) < 6 ? strlen(cnt) : 6);
+          court = row && row->court ? row->court : "";
         }
       }
       if (n_counts == motion_start) continue;
       char *step = arena_strndup(&out->arena, text.data ? text.data : "", text.len);
+      const char *person = who->cii[0] ? who->cii : who->subject;
+      if (filter && !filter->accept(filter->user, person, step)) {
+        n_counts = motion_start;
+        continue;
+      }
       relief_buf cases = {0};
       for (int c = 0; c < p.n_case_numbers; c++) {
         if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
@@ -137,11 +195,14 @@ void filings_motions(pipeline *pl, int county, motion_list *out) {
           .akas = akas,
           .dob_day = relief_parse_yyyymmdd(who->dob, strlen(who->dob)),
           .cii = who->cii,
+          .person = person,
+          .court = court,
           .n_counts = (int)(n_counts - motion_start),
       };
     }
   }
   for (size_t m = 0; m < out->n; m++) out->motions[m].counts = out->counts + first_count[m];
+  filings_sort_motions(out->motions, out->n);
   free(first_count);
   free(step_of);
   relief_buf_free(&text);

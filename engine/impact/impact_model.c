@@ -6,6 +6,7 @@
  */
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +112,26 @@ static const char *pointer(report_model *m, const char *base, const char *key) {
   return p;
 }
 
+/* A whole number with thousands separators: 1,234,567. */
+static const char *thousands(report_model *m, long long v) {
+  char digits[32], out[48];
+  snprintf(digits, sizeof digits, "%lld", v < 0 ? -v : v);
+  size_t n = strlen(digits), o = 0;
+  if (v < 0) out[o++] = '-';
+  for (size_t i = 0; i < n; i++) {
+    if (i && (n - i) % 3 == 0) out[o++] = ',';
+    out[o++] = digits[i];
+  }
+  out[o] = 0;
+  return arena_fmt(m, "%s", out);
+}
+
 /* The number at parent[key] as a cell, or 0 when it is not a number. */
 static int figure(report_model *m, report_cell *c, const json_t *parent, const char *base,
                   const char *key) {
   const json_t *v = json_object_get(parent, key);
   if (json_is_integer(v)) {
-    c->text = arena_fmt(m, "%lld", (long long)json_integer_value(v));
+    c->text = thousands(m, (long long)json_integer_value(v));
   } else if (json_is_real(v)) {
     c->text = arena_fmt(m, "%.2f", json_real_value(v));
   } else {
@@ -252,7 +267,9 @@ static const char *us_date_of(report_model *m, const char *rfc3339) {
 static void conviction_blocks(report_model *m, const json_t *sum, const char *base,
                               const json_t *extra, int level) {
   heading(m, level, "Prop 64 convictions", NULL);
-  report_block *t = add_block(m, REPORT_TABLE, 1 + N_CONVICTION_FIGURES + 3, 2);
+  report_block *t = add_block(m, REPORT_TABLE, 1 + N_CONVICTION_FIGURES + 4, 2);
+  t->text = "People and Prop 64 convictions in the county: felonies, misdemeanors and "
+            "infractions";
   label(cell(t, 0, 0), "");
   label(cell(t, 0, 1), "Count");
   int row = 1;
@@ -268,8 +285,21 @@ static void conviction_blocks(report_model *m, const json_t *sum, const char *ba
   if (json_is_string(earliest)) {
     report_cell *c = cell(t, row, 1);
     label(cell(t, row++, 0), "Earliest Prop 64 conviction");
+    const json_t *known = json_object_get(extra, "earliestKnownConviction");
+    int y, mo, d;
+    bool unknown = sscanf(json_string_value(earliest), "%d-%d-%d", &y, &mo, &d) == 3 && y == 1 &&
+                   mo == 1 && d == 1;
     if (json_is_integer(subjects) && json_integer_value(subjects) == 0) {
       c->text = "none"; /* the summary then holds the run's clock, not a conviction */
+    } else if (unknown && json_is_string(known)) {
+      /* 01/01/0001 stands for a conviction without a date: show the earliest
+       * known one, and say that some dates are unknown */
+      c->text = us_date_of(m, json_string_value(known));
+      c->key = "/extra/earliestKnownConviction";
+      label(cell(t, row, 0), "Convictions without a known date");
+      label(cell(t, row++, 1), "some (not shown as a date)");
+    } else if (unknown) {
+      c->text = "unknown (no conviction has a known date)";
     } else {
       c->text = us_date_of(m, json_string_value(earliest));
       c->key = pointer(m, base, "earliestConviction");
@@ -318,6 +348,8 @@ static void outcome_blocks(report_model *m, const json_t *sum, const char *base,
   add_block(m, REPORT_TABLE, 1 + n_sections, 2 + n_dets);
   add_block(m, REPORT_CHART, 1 + n_sections, 1 + n_dets);
   report_block *t = &m->blocks[m->n_blocks - 2], *chart = &m->blocks[m->n_blocks - 1];
+  t->text = "Every Prop 64 conviction in the county (felonies, misdemeanors and infractions), by "
+            "code section and outcome";
   chart->text = "Convictions by code section, by outcome";
   label(cell(t, 0, 0), "Code section");
   label(cell(chart, 0, 0), "Code section");
@@ -361,6 +393,8 @@ static void reason_blocks(report_model *m, const json_t *sum, const char *base, 
     return;
   }
   report_block *t = add_block(m, REPORT_TABLE, 1 + total, 2);
+  t->text = "Felony convictions only, by the choice that decided them (every misdemeanor and "
+            "infraction is dismissed as such and is counted in the tables above)";
   label(cell(t, 0, 0), "Reason");
   label(cell(t, 0, 1), "Convictions");
   int row = 1;
@@ -379,6 +413,7 @@ static void reason_blocks(report_model *m, const json_t *sum, const char *base, 
 static void run_blocks(report_model *m, const json_t *sum, const json_t *extra) {
   heading(m, 2, "About this run", NULL);
   report_block *t = add_block(m, REPORT_TABLE, 8, 2);
+  t->text = "The input read and the time it took";
   label(cell(t, 0, 0), "");
   label(cell(t, 0, 1), "");
   int row = 1;
@@ -481,6 +516,41 @@ static void county_blocks(report_model *m, const json_t *counties) {
   }
 }
 
+/* "2024-01-31" as "January 31, 2024". */
+static const char *long_date(report_model *m, const char *iso) {
+  static const char *const months[] = {"January", "February", "March",     "April",
+                                       "May",     "June",     "July",      "August",
+                                       "September", "October", "November", "December"};
+  int y, mo, d;
+  if (!iso || sscanf(iso, "%d-%d-%d", &y, &mo, &d) != 3 || mo < 1 || mo > 12) return iso;
+  return arena_fmt(m, "%s %d, %d", months[mo - 1], d, y);
+}
+
+/* Who prepared the report, when, as of which date, with which choices. */
+static void context_blocks(report_model *m, const json_t *extra, int statewide) {
+  const char *office = json_string_value(json_object_get(extra, "office"));
+  const char *run = json_string_value(json_object_get(extra, "runDate"));
+  const char *compute = json_string_value(json_object_get(extra, "computeDate"));
+  if (office) paragraph(m, arena_fmt(m, "Prepared by %s.", office));
+  if (run || compute)
+    paragraph(m, arena_fmt(m, "Run on %s. Eligibility decided as of %s.",
+                           run ? long_date(m, run) : "an unrecorded date",
+                           compute ? long_date(m, compute) : "an unrecorded date"));
+  const json_t *words = json_object_get(extra, "optionsInWords");
+  if (json_array_size(words)) {
+    report_block *t = add_block(m, REPORT_TABLE, 1 + (int)json_array_size(words), 1);
+    t->text = statewide ? "The choices for counties without a policy of their own"
+                        : "The county's choices, in plain words";
+    label(cell(t, 0, 0), "Choice");
+    for (size_t i = 0; i < json_array_size(words); i++)
+      label(cell(t, (int)i + 1, 0), json_string_value(json_array_get(words, i)));
+  }
+  if (statewide)
+    paragraph(m, "Statewide figures about people add up the counties: a person with convictions "
+                 "in several counties is counted in each of them. The number of distinct people "
+                 "in the input is under \"About this run\".");
+}
+
 relief_status impact_build_model(report_model *m, const json_t *root, relief_error *err) {
   const json_t *sum = json_object_get(root, "summary"), *extra = json_object_get(root, "extra");
   if (!json_is_object(sum))
@@ -496,6 +566,7 @@ relief_status impact_build_model(report_model *m, const json_t *root, relief_err
     paragraph(m, "Statewide: every county in the input.");
   else
     paragraph(m, arena_fmt(m, "%s County.", county && county[0] ? county : "Unnamed"));
+  context_blocks(m, extra, statewide);
   paragraph(m, "What the eligibility run found, in figures taken from its summary. \"Current "
                "choices\" applies the county's eligibility options; \"every Prop 64 conviction "
                "dismissed\" shows what dismissing all of them would do.");

@@ -7,6 +7,8 @@
 #define RELIEF_JOB_H
 
 #include "common/error.h"
+#include "filings/filings.h"
+#include "output/output.h"
 #include "pipeline/pipeline.h"
 
 /* What every job does first: libraries allocate through the engine. */
@@ -14,5 +16,46 @@ void job_begin(void);
 
 /* The thread count a job runs with: requested when > 0, else the cores. */
 int job_threads(int requested);
+
+/* The filing options of a run: its filer (may be NULL), prepared today. */
+filings_options job_filings_options(const relief_filer *filer);
+
+/* The regular files under OUTPUTS/Court_Filings/ (paths relative to the
+ * folder), which a filings-only publication replaces. */
+void job_previous_filings(const char *outputs_dir, char ***paths, size_t *n);
+void job_free_paths(char **paths, size_t n);
+
+/* Adds to a report's extra JSON what a board reads first: runDate,
+ * computeDate, office (from the filer, when given) and optionsInWords. */
+struct json_t;
+void job_report_context(struct json_t *extra, int32_t compute_day, const relief_options *opt,
+                        const relief_flow *flow, const relief_filer *filer);
+
+/* Gives each county with Prop 64 convictions a distinct folder name
+ * (plan->folder): by county name, sanitised, _2, _3... for a name taken or
+ * a top-level output's. Returns how many; the lists are in name order. */
+size_t job_assign_folders(pipeline *pl, const char ***counties, char ***folders);
+
+/* What the statewide bundle's summaries and manifest need beyond the plans. */
+typedef struct {
+  const relief_summary *persons; /* person-level totals, each person once */
+  const char **folder_counties;
+  const char *const *folders;
+  size_t n_folders;
+  const manifest_input *inputs; /* as read, rows accounted */
+  int n_inputs;
+  int threads; /* as recorded in the manifest */
+} statewide_bundle;
+
+/* County summaries and reports, the statewide summary and report, and the
+ * manifest, written into pub (not committed). */
+relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline *pl,
+                                    const statewide_bundle *bundle, publication *pub,
+                                    relief_statewide_result *res, relief_error *err);
+
+/* Commits pub, replacing the folder's previous statewide bundle (as its
+ * manifest listed it). pub is freed whatever the result. */
+relief_status job_statewide_commit(const relief_statewide_config *cfg, publication *pub,
+                                   relief_error *err);
 
 #endif

@@ -28,28 +28,6 @@
 #include "output/result_row.h"
 #include "pipeline/exchange.h"
 
-/* Adds JSON b into a: numbers add, objects merge, the earliest date wins
- * (as job_statewide.c does). */
-static void json_add(json_t *a, json_t *b) {
-  const char *key;
-  json_t *bv;
-  json_object_foreach(b, key, bv) {
-    json_t *av = json_object_get(a, key);
-    if (!av) {
-      json_object_set(a, key, bv);
-    } else if (json_is_integer(av) && json_is_integer(bv)) {
-      json_object_set_new(a, key, json_integer(json_integer_value(av) + json_integer_value(bv)));
-    } else if (json_is_real(av) || json_is_real(bv)) {
-      json_object_set_new(a, key, json_real(json_number_value(av) + json_number_value(bv)));
-    } else if (json_is_object(av) && json_is_object(bv)) {
-      json_t *copy = json_deep_copy(av);
-      json_add(copy, bv);
-      json_object_set_new(a, key, copy);
-    } else if (json_is_string(av) && json_is_string(bv) && !strcmp(key, "earliestConviction")) {
-      if (strcmp(json_string_value(bv), json_string_value(av)) < 0) json_object_set(a, key, bv);
-    }
-  }
-}
 
 /* Whether every rank is still fine; a rank that is fine learns which rank
  * failed first, and why. When every rank failed (a parse error every rank
@@ -201,7 +179,9 @@ static int cmp_motion(const void *a, const void *b) {
  * order are in its person order); rank 0 gathers them, puts each county's
  * in partition order and writes the filings as relief statewide does. */
 static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m, publication *pub,
-                                   int64_t *n_motions, relief_error *err) {
+                                   const filings_options *opt,
+                                   const relief_filing_filter *filter, int64_t *n_motions,
+                                   relief_error *err) {
   relief_buf mine = {0};
   uint32_t *pairs = dp->motion_pairs;
   size_t n_pairs = dp->n_motion_pairs;
@@ -220,7 +200,7 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
       dp->motion_pairs = pairs + a;
       dp->n_motion_pairs = b - a;
       motion_list list;
-      filings_motions(dp, (int)k, &list);
+      filings_motions(dp, (int)k, filter, &list);
       for (size_t i = 0; i < list.n; i++) {
         const relief_motion *mo = &list.motions[i];
         put_u32(&mine, (uint32_t)k);
@@ -229,11 +209,14 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
         put_u32(&mine, (uint32_t)mo->n_counts);
         put_str(&mine, mo->step), put_str(&mine, mo->case_numbers), put_str(&mine, mo->name);
         put_str(&mine, mo->akas), put_str(&mine, mo->cii);
+        put_str(&mine, mo->person), put_str(&mine, mo->court);
         for (int c = 0; c < mo->n_counts; c++) {
           const relief_motion_count *mc = &mo->counts[c];
           put_u32(&mine, (uint32_t)mc->conviction_day);
           put_u32(&mine, (uint32_t)mc->felony);
           put_u32(&mine, (uint32_t)mc->relief);
+          put_u32(&mine, (uint32_t)mc->determination);
+          put_u32(&mine, (uint32_t)mc->discretionary);
           put_str(&mine, mc->code_section), put_str(&mine, mc->offense);
           put_str(&mine, mc->reason);
         }
@@ -276,14 +259,14 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
       r->partition = get_u32(&p);
       p += 4;
       uint32_t nc = get_u32(&p);
-      for (int i = 0; i < 5; i++) get_str(&p);
+      for (int i = 0; i < 7; i++) get_str(&p);
       for (uint32_t c = 0; c < nc; c++) {
-        p += 12;
+        p += 20;
         for (int i = 0; i < 3; i++) get_str(&p);
       }
     }
     motion_ref *sel = xmalloc((n_refs + 1) * sizeof *sel);
-    char dir[1024], folder[512];
+    char dir[1024];
     for (size_t k = 0; k < pl->n_plans && !st; k++) {
       if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
       size_t n = 0, n_counts = 0;
@@ -305,18 +288,21 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
         mo->n_counts = (int)get_u32(&p);
         mo->step = get_str(&p), mo->case_numbers = get_str(&p), mo->name = get_str(&p);
         mo->akas = get_str(&p), mo->cii = get_str(&p);
+        mo->person = get_str(&p), mo->court = get_str(&p);
         mo->counts = mc + at;
         for (int c = 0; c < mo->n_counts; c++, at++) {
           mc[at].conviction_day = (int32_t)get_u32(&p);
           mc[at].felony = (int)get_u32(&p);
           mc[at].relief = (relief_sought)get_u32(&p);
+          mc[at].determination = (relief_determination)get_u32(&p);
+          mc[at].discretionary = (int)get_u32(&p);
           mc[at].code_section = get_str(&p), mc[at].offense = get_str(&p);
           mc[at].reason = get_str(&p);
         }
       }
-      relief_folder_name(folder, sizeof folder, pl->plans[k].name);
-      snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
-      st = filings_write(pub, dir, motions, n, pl->n_threads, err);
+      filings_sort_motions(motions, n);
+      snprintf(dir, sizeof dir, "Court_Filings/%s", pl->plans[k].folder);
+      st = filings_write(pub, dir, motions, n, pl->n_threads, opt, err);
       *n_motions += (int64_t)n;
       free(motions);
       free(mc);
@@ -360,6 +346,10 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   /* segmenting depends on the thread count: every rank must use the same */
   MPI_Allreduce(MPI_IN_PLACE, &pl.n_threads, 1, MPI_INT, MPI_MIN, m.comm);
   pipeline dp = {0}, ep = {0};
+  relief_summary persons = {0};
+  const char **folder_counties = NULL;
+  char **folders = NULL;
+  size_t n_folders = 0;
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   exchange_install(&pl, &m);
   publication *pub = NULL; /* rank 0 only */
@@ -428,6 +418,15 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       pl.plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
   }
   free(all);
+  /* person totals: each person is decided on one rank, so the partial
+   * counts add up to each person once */
+  {
+    relief_summary *ranks = xmalloc(sizeof *ranks * (size_t)m.size);
+    MPI_Allgather(&dp.statewide, (int)sizeof dp.statewide, MPI_BYTE, ranks,
+                  (int)sizeof dp.statewide, MPI_BYTE, m.comm);
+    for (int r = 0; r < m.size; r++) relief_summary_add_partial(&persons, &ranks[r]);
+    free(ranks);
+  }
   counts[1] = (int64_t)dp.n_people;
   counts[2] = dp.duplicate_rows;
   MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m.comm);
@@ -447,7 +446,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   /* county files: rank 0 writes its share into the publication; the others
    * keep theirs in memory and send it to rank 0, which appends it in rank
    * order (each rank's segments follow the previous rank's) */
-  char path[4096 + 600], folder[512];
+  n_folders = job_assign_folders(&pl, &folder_counties, &folders);
+  char path[4096 + 600];
   parts kept = {xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(relief_buf)),
                 xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(bool))};
   for (size_t k = 0; k < pl.n_plans && !st; k++) {
@@ -455,10 +455,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     res->counties++;
     if (cfg->summary_only) continue;
-    relief_folder_name(folder, sizeof folder, plan->name);
     plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
     for (int f = 0; f < plan->n_files && !st && m.rank == 0; f++) {
-      snprintf(path, sizeof path, "%s/%s.csv", folder, bundle_names[f]);
+      snprintf(path, sizeof path, "%s/%s.csv", plan->folder, bundle_names[f]);
       st = publication_create(pub, path, &plan->files[f], err);
     }
   }
@@ -500,108 +499,41 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
         if (!st) st = closed;
       }
   st = agree(&m, st, err);
-  if (!st && cfg->forms) st = write_motions(&pl, &dp, &m, pub, &res->motions, err);
+  filings_options fo = job_filings_options(cfg->filer);
+  if (!st && cfg->forms) st = write_motions(&pl, &dp, &m, pub, &fo, cfg->filter, &res->motions, err);
   if (dp.segs) exchange_free_decider(&dp);
   ph[PH_GATHER] = MPI_Wtime() - t, t = MPI_Wtime();
   res->seconds = MPI_Wtime() - t0;
   MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m.comm);
-  if (!st && m.rank == 0) {
-    /* summaries: per county folder, then the statewide one */
-    int64_t now = (int64_t)time(NULL);
-    json_t *counties = json_object(), *totals = json_object();
-    for (size_t k = 0; k < pl.n_plans && !st; k++) {
-      county_plan *plan = &pl.plans[k];
-      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
-      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
-                                       res->seconds, now);
-      json_t *obj = json_loads(text, 0, NULL);
-      relief_folder_name(folder, sizeof folder, plan->name);
-      snprintf(path, sizeof path, "%s/summary.json", folder);
-      st = publication_write_file(pub, path, text, strlen(text), err);
-      free(text);
-      json_object_set(counties, plan->name, obj);
-      json_add(totals, obj);
-      json_decref(obj);
+  if (!st && m.rank == 0) { /* what one process writes after its bundles, the same bytes */
+    manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
+    for (int i = 0; i < pl.n_inputs; i++) {
+      manifest_input *d = &described[i];
+      *d = (manifest_input){.path = cfg->inputs[i],
+                            .size = pl.inputs[i].stored_size,
+                            .rows_read = input_rows[2 * i],
+                            .rows_duplicate = input_rows[2 * i + 1]};
+      memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
+      d->rows_decided = d->rows_read - d->rows_duplicate;
     }
-    json_object_del(totals, "county");
-    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
-    json_object_set_new(totals, "lineCount", json_integer(res->rows - res->duplicate_rows));
-    json_t *root = json_object();
-    json_object_set_new(root, "people", json_integer(res->people));
-    json_object_set_new(root, "rows", json_integer(res->rows));
-    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
-    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
-    json_object_set_new(root, "totals", totals);
-    json_object_set_new(root, "counties", counties);
-    json_t *not_taken = json_array(); /* as relief_statewide writes it */
-    for (int i = 0; i < cfg->n_not_taken; i++) {
-      json_t *o = json_object(), *p = json_string(cfg->not_taken[i].path);
-      json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
-      json_object_set_new(o, "reason", json_string(cfg->not_taken[i].reason));
-      json_array_append_new(not_taken, o);
-    }
-    json_object_set_new(root, "notTaken", not_taken);
-    if (!st && cfg->report) {
-      relief_summary sum = {0};
-      for (size_t k = 0; k < pl.n_plans; k++) relief_summary_add_partial(&sum, &pl.plans[k].summary);
-      json_t *extra = relief_report_extra(&sum, res->seconds, res->input_bytes, res->people, true);
-      json_t *shown = json_deep_copy(root);
-      json_object_update(shown, json_object_get(root, "totals"));
-      json_object_set_new(shown, "county", json_string("All counties"));
-      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
-      json_decref(shown);
-      st = impact_write(pub, "report.html", "report.pdf", text, extra, err);
-      free(text);
-      json_decref(extra);
-    }
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-    if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
-    free(text);
-    json_decref(root);
-    if (!st) {
-      const relief_flow **flows = xcalloc(pl.n_plans + 1, sizeof *flows);
-      int n_flows = 0;
-      for (size_t k = 0; k < pl.n_plans; k++)
-        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
-          flows[n_flows++] = &pl.plans[k].flow;
-      flows[n_flows++] = &pl.dismiss_all;
-      /* inputs as rank 0 read them, every row accounted for */
-      manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
-      for (int i = 0; i < pl.n_inputs; i++) {
-        manifest_input *d = &described[i];
-        *d = (manifest_input){.path = cfg->inputs[i],
-                              .size = pl.inputs[i].stored_size,
-                              .rows_read = input_rows[2 * i],
-                              .rows_duplicate = input_rows[2 * i + 1]};
-        memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
-        d->rows_decided = d->rows_read - d->rows_duplicate;
-      }
-      manifest_info info = {.command_line = cfg->command_line,
-                            .n_command_line = cfg->n_command_line,
-                            .compute_day = cfg->compute_day,
-                            .county = "(all counties)",
-                            /* what one process would use: under mpirun a
-                             * rank's cores may be fewer (binding) */
-                            .threads = manifest_threads(cfg->threads),
-                            .options = cfg->options,
-                            .flows = flows,
-                            .n_flows = n_flows,
-                            .inputs = described,
-                            .n_inputs = pl.n_inputs,
-                            .run_seconds = res->seconds,
-                            .rows = res->rows,
-                            .people = res->people};
-      st = manifest_write(&info, pub, "manifest.json", err);
-      free(flows);
-      free(described);
-    }
+    statewide_bundle bundle = {.persons = &persons,
+                               .folder_counties = folder_counties,
+                               .folders = (const char *const *)folders,
+                               .n_folders = n_folders,
+                               .inputs = described,
+                               .n_inputs = pl.n_inputs,
+                               /* what one process would use: under mpirun a
+                                * rank's cores may be fewer (binding) */
+                               .threads = manifest_threads(cfg->threads)};
+    st = job_statewide_publish(cfg, &pl, &bundle, pub, res, err);
+    free(described);
   }
   /* nothing is published unless every rank got here */
   st = agree(&m, st, err);
   if (!st && m.rank == 0) {
-    st = publication_commit(pub, NULL, 0, err);
+    st = job_statewide_commit(cfg, pub, err);
     pub = NULL;
-    }
+  }
   {
     int code = st;
     MPI_Bcast(&code, 1, MPI_INT, 0, m.comm);
@@ -614,6 +546,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   ph[PH_TOTAL] = MPI_Wtime() - t0;
   if (getenv("RELIEF_MPI_STATS")) report_stats(&m, pl.n_threads, ph, res->people, res->rows);
 done:
+  for (size_t k = 0; k < n_folders; k++) free(folders[k]);
+  free(folders);
+  free(folder_counties);
   free(input_rows);
   *local = st != RELIEF_OK && !m.told;
   for (size_t k = 0; k < pl.n_plans; k++)

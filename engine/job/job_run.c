@@ -48,7 +48,9 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
   int numbered = cfg->n_inputs > 1 ? index + 1 : 0;
   county_plan plan = {.name = cfg->county,
                       .options = *cfg->options,
-                      .n_files = cfg->review_files ? BUNDLE_FILES : 3};
+                      .n_files = cfg->filings_only  ? 0
+                                 : cfg->review_files ? BUNDLE_FILES
+                                                     : 3};
   run_flow(cfg, &plan.flow);
   relief_status st = RELIEF_OK;
   for (int k = 0; k < plan.n_files && !st; k++) {
@@ -66,8 +68,11 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
     pipeline_group(&pl);
     pipeline_evaluate(&pl);
     st = output_emit(&pl, err);
-    if (!st && cfg->forms)
-      st = filings_write_county(&pl, pl.run_county, pub, numbered, &res->motions, err);
+    if (!st && cfg->forms) {
+      filings_options fo = job_filings_options(cfg->filer);
+      st = filings_write_county(&pl, pl.run_county, pub, numbered, &fo, cfg->filter,
+                                &res->motions, err);
+    }
     /* the bytes decided must still be the file's: else nothing is published */
     if (!st) st = pipeline_check_inputs(&pl, err);
     /* the manifest describes the bytes read, hashed as they were mapped */
@@ -109,7 +114,14 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
     if (!st) relief_summary_accumulate(&total, &file_sum);
   }
   res->seconds = omp_get_wtime() - t0;
-  if (!st) {
+  if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
+    char **previous;
+    size_t n_previous;
+    job_previous_filings(cfg->outputs_dir, &previous, &n_previous);
+    st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+    pub = NULL;
+    job_free_paths(previous, n_previous);
+  } else if (!st) {
     relief_flow flow;
     run_flow(cfg, &flow);
     char *json = relief_summary_json(&total, cfg->county, &flow, cfg->options, res->seconds,
@@ -123,6 +135,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       relief_output_path(pdf, sizeof pdf, "", "report", 0, cfg->suffix, ".pdf");
       json_t *extra =
           relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
+      job_report_context(extra, cfg->compute_day, cfg->options, &flow, cfg->filer);
       st = impact_write(pub, html + 1, pdf + 1, json, extra, err);
       json_decref(extra);
     }
@@ -160,7 +173,7 @@ relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, r
       st = manifest_write(&info, pub, name + 1, err);
     }
   }
-  if (!st) {
+  if (!st && pub) {
     /* the folder's previous bundle (as its manifest listed it) goes, but for
      * what this one replaces; the drop-in writes no manifest and keeps the
      * reference's behaviour */

@@ -55,7 +55,7 @@ static int cmp_names(const void *a, const void *b) {
  * name (byte order, so that the names do not depend on input order), each
  * relief_folder_name'd, a name already taken or a top-level output's name
  * getting _2, _3, ... Returns how many; the lists are in that order. */
-static size_t assign_folders(pipeline *pl, const char ***counties, char ***folders) {
+size_t job_assign_folders(pipeline *pl, const char ***counties, char ***folders) {
   size_t n = 0;
   *counties = xcalloc(pl->n_plans + 1, sizeof **counties);
   for (size_t k = 0; k < pl->n_plans; k++)
@@ -90,6 +90,148 @@ static void person_totals(json_t *totals, const relief_summary *s) {
   json_object_set_new(totals, "subjectsWithProp64ConvictionCountInCounty",
                       json_integer(s->subjects_with_prop64_in_county));
   json_object_set_new(totals, "subjectsWithSomeReliefCount", json_integer(s->subjects_with_relief));
+}
+
+/* Everything after the county bundles and filings: each county's summary
+ * (and report), the statewide summary and report, the manifest, and the
+ * commit that replaces the folder's previous bundle. Shared by the
+ * single-process job and relief-mpi's rank 0, so that both publish the same
+ * bytes. The caller commits (job_statewide_commit) or aborts pub. */
+relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline *pl,
+                                    const statewide_bundle *bundle, publication *pub,
+                                    relief_statewide_result *res, relief_error *err) {
+  relief_status st = RELIEF_OK;
+  char path[4096];
+  if (!st) {
+    /* summaries: per county folder, then the statewide one */
+    int64_t now = (int64_t)time(NULL);
+    json_t *counties = json_object(), *totals = json_object();
+    for (size_t k = 0; k < pl->n_plans && !st; k++) {
+      county_plan *plan = &pl->plans[k];
+      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
+                                       res->seconds, now);
+      json_t *obj = json_loads(text, 0, NULL);
+      snprintf(path, sizeof path, "%s/summary.json", plan->folder);
+      st = publication_write_file(pub, path, text, strlen(text), err);
+      if (!st && cfg->report) { /* each county's own report, in its folder */
+        json_t *extra = relief_report_extra(&plan->summary, res->seconds, 0, 0, false);
+        json_object_del(extra, "people");
+        json_object_del(extra, "inputBytes");
+        job_report_context(extra, cfg->compute_day, &plan->options, &plan->flow, cfg->filer);
+        char html[4200], pdf[4200];
+        snprintf(html, sizeof html, "%s/report.html", plan->folder);
+        snprintf(pdf, sizeof pdf, "%s/report.pdf", plan->folder);
+        st = impact_write(pub, html, pdf, text, extra, err);
+        json_decref(extra);
+      }
+      free(text);
+      json_object_set(counties, plan->name, obj);
+      json_add(totals, obj);
+      json_decref(obj);
+    }
+    json_object_del(totals, "county");
+    person_totals(totals, bundle->persons);
+    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
+    int64_t lines = res->rows - res->duplicate_rows;
+    json_object_set_new(totals, "lineCount", json_integer(lines));
+    json_t *root = json_object();
+    json_object_set_new(root, "people", json_integer(res->people));
+    json_object_set_new(root, "rows", json_integer(res->rows));
+    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
+    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
+    json_object_set_new(root, "totals", totals);
+    json_object_set_new(root, "counties", counties);
+    json_t *folder_map = json_object();
+    for (size_t k = 0; k < bundle->n_folders; k++)
+      json_object_set_new(folder_map, bundle->folder_counties[k],
+                          json_string(bundle->folders[k]));
+    json_object_set_new(root, "folders", folder_map);
+    /* every file of the caller's folders is accounted for: taken, or here */
+    json_t *not_taken = json_array();
+    for (int i = 0; i < cfg->n_not_taken; i++) {
+      json_t *o = json_object(), *p = json_string(cfg->not_taken[i].path);
+      json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
+      json_object_set_new(o, "reason", json_string(cfg->not_taken[i].reason));
+      json_array_append_new(not_taken, o);
+    }
+    json_object_set_new(root, "notTaken", not_taken);
+    if (!st && cfg->report) {
+      relief_summary all = {0};
+      for (size_t k = 0; k < pl->n_plans; k++)
+        relief_summary_add_partial(&all, &pl->plans[k].summary);
+      json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
+      job_report_context(extra, cfg->compute_day, cfg->options, NULL, cfg->filer);
+      /* the report's headline figures are the statewide totals */
+      json_t *shown = json_deep_copy(root);
+      json_object_update(shown, json_object_get(root, "totals"));
+      json_object_set_new(shown, "county", json_string("All counties"));
+      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+      json_decref(shown);
+      st = impact_write(pub, "report.html", "report.pdf", text, extra, err);
+      free(text);
+      json_decref(extra);
+    }
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
+    free(text);
+    json_decref(root);
+    if (!st) { /* the manifest describes every file of the publication, last */
+      const relief_flow **flows = xcalloc(pl->n_plans + 1, sizeof *flows);
+      int n_flows = 0;
+      for (size_t k = 0; k < pl->n_plans; k++)
+        if (pl->plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
+          flows[n_flows++] = &pl->plans[k].flow;
+      flows[n_flows++] = &pl->dismiss_all;
+      /* options that leave a section undecided: the default's, and each
+       * county's own that decides with the configurable flow */
+      char(*warning_text)[192] = xcalloc((size_t)cfg->n_policies * 4 + 4, 192);
+      const char **warnings = xcalloc((size_t)cfg->n_policies * 4 + 4, sizeof *warnings);
+      int n_warnings = relief_options_warnings(cfg->options, "options: ", warning_text);
+      for (int p = 0; p < cfg->n_policies; p++) {
+        if (cfg->policies[p].flow) continue;
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "options for %.64s: ", cfg->policies[p].county);
+        n_warnings +=
+            relief_options_warnings(cfg->policies[p].options, prefix, warning_text + n_warnings);
+      }
+      for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
+      manifest_info info = {.command_line = cfg->command_line,
+                            .n_command_line = cfg->n_command_line,
+                            .compute_day = cfg->compute_day,
+                            .county = "(all counties)",
+                            .threads = bundle->threads,
+                            .options = cfg->options,
+                            .flows = flows,
+                            .n_flows = n_flows,
+                            .inputs = bundle->inputs,
+                            .n_inputs = bundle->n_inputs,
+                            .warnings = warnings,
+                            .n_warnings = n_warnings,
+                            .run_seconds = res->seconds,
+                            .rows = res->rows,
+                            .people = res->people,
+                            .folder_counties = bundle->folder_counties,
+                            .folders = bundle->folders,
+                            .n_folders = bundle->n_folders};
+      st = manifest_write(&info, pub, "manifest.json", err);
+      free(flows);
+      free(warning_text);
+      free(warnings);
+    }
+  }
+  return st;
+}
+
+relief_status job_statewide_commit(const relief_statewide_config *cfg, publication *pub,
+                                   relief_error *err) {
+  /* the folder's previous bundle goes, but for what this one replaces */
+  char **previous = NULL;
+  size_t n_previous = 0;
+  manifest_read_outputs(cfg->outputs_dir, "manifest.json", &previous, &n_previous, NULL);
+  relief_status st = publication_commit(pub, (const char *const *)previous, n_previous, err);
+  manifest_outputs_free(previous, n_previous);
+  return st;
 }
 
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
@@ -148,13 +290,13 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   st = pipeline_check_inputs(&pl, err);
   if (st) goto done;
   /* counties with Prop 64 convictions get a folder, each a distinct name */
-  n_folders = assign_folders(&pl, &folder_counties, &folders);
+  n_folders = job_assign_folders(&pl, &folder_counties, &folders);
   char path[4096];
   for (size_t k = 0; k < pl.n_plans && !st; k++) {
     county_plan *plan = &pl.plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     res->counties++;
-    if (cfg->summary_only) continue;
+    if (cfg->summary_only || cfg->filings_only) continue;
     plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
     for (int f = 0; f < plan->n_files && !st; f++) {
       snprintf(path, sizeof path, "%s/%s.csv", plan->folder, bundle_names[f]);
@@ -168,135 +310,46 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       pl.plans[k].files[f] = NULL;
       if (!st) st = closed;
     }
+  filings_options fo = job_filings_options(cfg->filer);
   for (size_t k = 0; k < pl.n_plans && !st && cfg->forms; k++)
     if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
-      st = filings_write_county(&pl, (int)k, pub, 0, &res->motions, err);
+      st = filings_write_county(&pl, (int)k, pub, 0, &fo, cfg->filter, &res->motions, err);
   res->people = (int64_t)pl.n_people;
   res->rows = (int64_t)pl.n_rows;
   res->duplicate_rows = pl.duplicate_rows;
   res->seconds = omp_get_wtime() - t0;
-  if (!st) {
-    /* summaries: per county folder, then the statewide one */
-    int64_t now = (int64_t)time(NULL);
-    json_t *counties = json_object(), *totals = json_object();
-    for (size_t k = 0; k < pl.n_plans && !st; k++) {
-      county_plan *plan = &pl.plans[k];
-      if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
-      char *text = relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options,
-                                       res->seconds, now);
-      json_t *obj = json_loads(text, 0, NULL);
-      snprintf(path, sizeof path, "%s/summary.json", plan->folder);
-      st = publication_write_file(pub, path, text, strlen(text), err);
-      free(text);
-      json_object_set(counties, plan->name, obj);
-      json_add(totals, obj);
-      json_decref(obj);
-    }
-    json_object_del(totals, "county");
-    person_totals(totals, &pl.statewide);
-    json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
-    int64_t lines = (int64_t)pl.n_rows - pl.duplicate_rows;
-    json_object_set_new(totals, "lineCount", json_integer(lines));
-    json_t *root = json_object();
-    json_object_set_new(root, "people", json_integer(res->people));
-    json_object_set_new(root, "rows", json_integer(res->rows));
-    json_object_set_new(root, "duplicateRows", json_integer(res->duplicate_rows));
-    json_object_set_new(root, "processingTimeInSeconds", json_real(res->seconds));
-    json_object_set_new(root, "totals", totals);
-    json_object_set_new(root, "counties", counties);
-    json_t *folder_map = json_object();
-    for (size_t k = 0; k < n_folders; k++)
-      json_object_set_new(folder_map, folder_counties[k], json_string(folders[k]));
-    json_object_set_new(root, "folders", folder_map);
-    /* every file of the caller's folders is accounted for: taken, or here */
-    json_t *not_taken = json_array();
-    for (int i = 0; i < cfg->n_not_taken; i++) {
-      json_t *o = json_object(), *p = json_string(cfg->not_taken[i].path);
-      json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
-      json_object_set_new(o, "reason", json_string(cfg->not_taken[i].reason));
-      json_array_append_new(not_taken, o);
-    }
-    json_object_set_new(root, "notTaken", not_taken);
-    if (!st && cfg->report) {
-      relief_summary all = {0};
-      for (size_t k = 0; k < pl.n_plans; k++)
-        relief_summary_add_partial(&all, &pl.plans[k].summary);
-      json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
-      /* the report's headline figures are the statewide totals */
-      json_t *shown = json_deep_copy(root);
-      json_object_update(shown, json_object_get(root, "totals"));
-      json_object_set_new(shown, "county", json_string("All counties"));
-      char *text = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
-      json_decref(shown);
-      st = impact_write(pub, "report.html", "report.pdf", text, extra, err);
-      free(text);
-      json_decref(extra);
-    }
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-    if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
-    free(text);
-    json_decref(root);
-    if (!st) { /* the manifest describes every file of the publication, last */
-      const relief_flow **flows = xcalloc(pl.n_plans + 1, sizeof *flows);
-      int n_flows = 0;
-      for (size_t k = 0; k < pl.n_plans; k++)
-        if (pl.plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
-          flows[n_flows++] = &pl.plans[k].flow;
-      flows[n_flows++] = &pl.dismiss_all;
-      /* inputs as read, every row accounted for */
-      manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
-      for (int i = 0; i < pl.n_inputs; i++) {
-        manifest_input *d = &described[i];
-        *d = (manifest_input){.path = cfg->inputs[i], .size = pl.inputs[i].stored_size};
-        memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
-        pipeline_input_rows(&pl, i, &d->rows_read, &d->rows_duplicate);
-        d->rows_decided = d->rows_read - d->rows_duplicate;
-      }
-      /* options that leave a section undecided: the default's, and each
-       * county's own that decides with the configurable flow */
-      char(*warning_text)[192] = xcalloc((size_t)cfg->n_policies * 4 + 4, 192);
-      const char **warnings = xcalloc((size_t)cfg->n_policies * 4 + 4, sizeof *warnings);
-      int n_warnings = relief_options_warnings(cfg->options, "options: ", warning_text);
-      for (int p = 0; p < cfg->n_policies; p++) {
-        if (cfg->policies[p].flow) continue;
-        char prefix[128];
-        snprintf(prefix, sizeof prefix, "options for %.64s: ", cfg->policies[p].county);
-        n_warnings +=
-            relief_options_warnings(cfg->policies[p].options, prefix, warning_text + n_warnings);
-      }
-      for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
-      manifest_info info = {.command_line = cfg->command_line,
-                            .n_command_line = cfg->n_command_line,
-                            .compute_day = cfg->compute_day,
-                            .county = "(all counties)",
-                            .threads = pl.n_threads,
-                            .options = cfg->options,
-                            .flows = flows,
-                            .n_flows = n_flows,
-                            .inputs = described,
-                            .n_inputs = pl.n_inputs,
-                            .warnings = warnings,
-                            .n_warnings = n_warnings,
-                            .run_seconds = res->seconds,
-                            .rows = res->rows,
-                            .people = res->people,
-                            .folder_counties = folder_counties,
-                            .folders = (const char *const *)folders,
-                            .n_folders = n_folders};
-      st = manifest_write(&info, pub, "manifest.json", err);
-      free(flows);
-      free(described);
-      free(warning_text);
-      free(warnings);
-    }
-  }
-  if (!st) { /* the folder's previous bundle goes, but for what this one replaces */
-    char **previous = NULL;
-    size_t n_previous = 0;
-    manifest_read_outputs(cfg->outputs_dir, "manifest.json", &previous, &n_previous, NULL);
+  if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
+    char **previous;
+    size_t n_previous;
+    job_previous_filings(cfg->outputs_dir, &previous, &n_previous);
     st = publication_commit(pub, (const char *const *)previous, n_previous, err);
-    manifest_outputs_free(previous, n_previous);
     pub = NULL;
+    job_free_paths(previous, n_previous);
+    goto done;
+  }
+  if (!st) {
+    /* inputs as read, every row accounted for */
+    manifest_input *described = xcalloc((size_t)pl.n_inputs + 1, sizeof *described);
+    for (int i = 0; i < pl.n_inputs; i++) {
+      manifest_input *d = &described[i];
+      *d = (manifest_input){.path = cfg->inputs[i], .size = pl.inputs[i].stored_size};
+      memcpy(d->xxh3_128, pl.inputs[i].xxh3_128, sizeof d->xxh3_128);
+      pipeline_input_rows(&pl, i, &d->rows_read, &d->rows_duplicate);
+      d->rows_decided = d->rows_read - d->rows_duplicate;
+    }
+    statewide_bundle bundle = {.persons = &pl.statewide,
+                               .folder_counties = folder_counties,
+                               .folders = (const char *const *)folders,
+                               .n_folders = n_folders,
+                               .inputs = described,
+                               .n_inputs = pl.n_inputs,
+                               .threads = pl.n_threads};
+    st = job_statewide_publish(cfg, &pl, &bundle, pub, res, err);
+    free(described);
+    if (!st) {
+      st = job_statewide_commit(cfg, pub, err);
+      pub = NULL; /* committed, or freed by the failed commit */
+    }
   }
 done:
   for (size_t k = 0; k < n_folders; k++) free(folders[k]);

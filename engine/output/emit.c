@@ -157,7 +157,9 @@ static void capture_row(segment_t *s, size_t j, const relief_field *f) {
   c->name = dup_value(&f[RELIEF_COL_PRI_NAME]);
   c->dob = dup_value(&f[RELIEF_COL_PRI_DOB]);
   c->cii = dup_value(&f[RELIEF_COL_CII_NUMBER]);
+  c->subject = dup_value(&f[RELIEF_COL_SUBJECT_ID]);
   bool count = s->capture[j] & CAPTURE_COUNT;
+  c->court = count ? dup_value(&f[RELIEF_COL_STP_ORI_DESCR]) : NULL;
   c->offense = count ? dup_value(&f[RELIEF_COL_OFFENSE_DESCR]) : NULL;
   c->cnt = count ? dup_value(&f[RELIEF_COL_CNT_ORDER]) : NULL;
 }

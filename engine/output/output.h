@@ -94,7 +94,7 @@ void relief_redact_row(const relief_redaction *r, const char *const *values, con
 
 /* One input as the manifest describes it: the bytes decided (hashed as they
  * were read, not by reopening the path) and where each of its rows went. */
-typedef struct {
+typedef struct manifest_input {
   const char *path;
   uint64_t size;
   char xxh3_128[33];

@@ -32,6 +32,13 @@ json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t in
   json_object_set_new(extra, "inputBytes", json_integer((json_int_t)input_bytes));
   json_object_set_new(extra, "people", json_integer(people));
   json_object_set_new(extra, "statewide", json_boolean(statewide));
+  if (s->has_earliest_known) {
+    int y, m, d;
+    relief_civil_from_days(s->earliest_known_day, &y, &m, &d);
+    char date[32];
+    snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+    json_object_set_new(extra, "earliestKnownConviction", json_string(date));
+  }
   return extra;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "pdf/pdf.h"
@@ -40,8 +41,19 @@ relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *er
    * and without encryption it writes no /ID, so the bytes are reproducible */
   HPDF_SetInfoAttr(pdf->doc, HPDF_INFO_CREATOR, "relief " RELIEF_VERSION);
   HPDF_SetInfoAttr(pdf->doc, HPDF_INFO_TITLE, title);
-  pdf->regular = HPDF_GetFont(pdf->doc, "Helvetica", "WinAnsiEncoding");
-  pdf->bold = HPDF_GetFont(pdf->doc, "Helvetica-Bold", "WinAnsiEncoding");
+  /* fonts are embedded (a court's e-filing portal refuses PDFs that are
+   * not): DejaVu Serif from Debian's fonts-dejavu-core */
+  const char *files[2] = {FORMS_FONT_REGULAR, FORMS_FONT_BOLD};
+  HPDF_Font *slots[2] = {&pdf->regular, &pdf->bold};
+  for (int i = 0; i < 2; i++) {
+    if (access(files[i], R_OK) != 0) {
+      forms_pdf_close(pdf);
+      return relief_error_set(err, RELIEF_E_IO, files[i], 0, -1,
+                              "cannot read the PDF font (Debian package fonts-dejavu-core)");
+    }
+    const char *name = HPDF_LoadTTFontFromFile(pdf->doc, files[i], HPDF_TRUE);
+    if (name) *slots[i] = HPDF_GetFont(pdf->doc, name, "WinAnsiEncoding");
+  }
   relief_status st = forms_pdf_check(pdf, NULL, err);
   if (st) forms_pdf_close(pdf);
   return st;

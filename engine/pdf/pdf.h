@@ -39,7 +39,11 @@ typedef struct {
   HPDF_STATUS status, detail;
 } forms_pdf;
 
-/* Starts a document: compression on, built-in Helvetica (WinAnsi), no dates
+/* The embedded fonts (Debian fonts-dejavu-core). */
+#define FORMS_FONT_REGULAR "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+#define FORMS_FONT_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+
+/* Starts a document: compression on, DejaVu Serif embedded (WinAnsi), no dates
  * in the info dictionary (so the same input gives the same bytes), title
  * title (WinAnsi). */
 relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *err);

@@ -142,6 +142,11 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
         sum->prop64_felony++;
       else
         sum->prop64_nonfelony++;
+      if (c->disp_day != RELIEF_DAY_UNKNOWN &&
+          (!sum->has_earliest_known || c->disp_day < sum->earliest_known_day)) {
+        sum->has_earliest_known = true;
+        sum->earliest_known_day = c->disp_day;
+      }
       if (sum->earliest_state != RELIEF_EARLIEST_DAY || c->disp_day < sum->earliest_day) {
         sum->earliest_state = RELIEF_EARLIEST_DAY;
         sum->earliest_day = c->disp_day;

@@ -410,6 +410,7 @@ static void free_captured(segment_t *s) {
   for (size_t k = 0; k < s->n_captured; k++) {
     captured_row *c = &s->captured[k];
     free(c->name), free(c->dob), free(c->cii), free(c->offense), free(c->cnt);
+    free(c->subject), free(c->court);
   }
   free(s->captured);
   free(s->capture);
@@ -475,6 +476,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
       put_u32(b, c->j);
       put_str(b, c->name), put_str(b, c->dob), put_str(b, c->cii);
       put_str(b, c->offense), put_str(b, c->cnt);
+      put_str(b, c->subject), put_str(b, c->court);
       pad8(b);
     }
     free_captured(s);
@@ -502,6 +504,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
     c->j = (uint32_t)lo;
     c->name = get_str(&p), c->dob = get_str(&p), c->cii = get_str(&p);
     c->offense = get_str(&p), c->cnt = get_str(&p);
+    c->subject = get_str(&p), c->court = get_str(&p);
     p = align8(in, p);
   }
   free(in);

@@ -173,6 +173,8 @@ static void free_segment(segment_t *s) {
     free(s->captured[k].cii);
     free(s->captured[k].offense);
     free(s->captured[k].cnt);
+    free(s->captured[k].subject);
+    free(s->captured[k].court);
   }
   free(s->captured);
   free(s->capture);

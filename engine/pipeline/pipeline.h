@@ -36,7 +36,8 @@ enum {
 enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
 typedef struct captured_row {
   uint32_t j;
-  char *name, *dob, *cii, *offense, *cnt;
+  char *name, *dob, *cii, *subject; /* every captured row */
+  char *offense, *cnt, *court;       /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
 } captured_row;
 
 /* A decided conviction's result record: built by the output layer's
@@ -108,6 +109,8 @@ typedef struct {
    * (0 = none) and determination, and those a person must review */
   int64_t by_section_outcome[5][RELIEF_DET_COUNT];
   int64_t hand_review;
+  int32_t earliest_known_day; /* the earliest in-county Prop 64 conviction with a known date */
+  bool has_earliest_known;
 } relief_summary;
 
 /* Adds a thread's partial summary of one file into that file's summary:

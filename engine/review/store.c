@@ -18,6 +18,7 @@
 #include "io/input.h"
 #include "rules/rules.h"
 #include "common/alloc.h"
+#include "filings/filings.h"
 #include "review/review.h"
 
 const char *const review_sheet_columns[RV_COL_COUNT] = {
@@ -93,7 +94,7 @@ relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_er
 
 typedef struct {
   int subject, cii, name, dob, cnt_order, ori, offense, comment, conv_stat, toc, case_number,
-      determination, reason;
+      determination, reason, disp_date;
 } bundle_cols;
 
 static int col_index(review_csv_reader *r, const char *name) {
@@ -119,7 +120,8 @@ static relief_status header_cols(review_csv_reader *r, const char *path, bundle_
               {&c->toc, "OFFENSE_TOC"},
               {&c->case_number, "Case Number"},
               {&c->determination, "Eligibility Determination"},
-              {&c->reason, "Eligibility Reason"}};
+              {&c->reason, "Eligibility Reason"},
+              {&c->disp_date, "STP_EVENT_DATE"}};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     *want[i].slot = col_index(r, want[i].name);
     if (*want[i].slot < 0)
@@ -169,6 +171,15 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   bool felony =
       !strcmp(f[c->conv_stat], "FELONY") || (!*f[c->conv_stat] && !strcmp(f[c->toc], "F"));
   int rc;
+  /* a count a motion cannot carry (charge or date unknown) is reviewed as
+   * such, never filed: review it as a hand-review item saying why */
+  const char *reason = f[c->reason];
+  if (!strcmp(kind, "relief")) {
+    const char *date = f[c->disp_date]; /* the conviction date motions show */
+    const char *withheld =
+        filings_withhold_reason(f[c->offense], relief_parse_yyyymmdd(date, strlen(date)));
+    if (withheld) kind = "hand_review", reason = withheld;
+  }
   if (!strcmp(kind, "relief")) {
     sqlite3_reset(x->find);
     sqlite3_bind_text(x->find, 1, person, -1, SQLITE_TRANSIENT);
@@ -202,7 +213,7 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   const char *vals[] = {
       id,           kind,      person,  case_key,          agency, f[c->name],
       f[c->dob],    cii,       subject, f[c->case_number], sec,    f[c->determination],
-      f[c->reason], f[c->ori], sec};
+      reason,       f[c->ori], sec};
   for (int i = 0; i < 15; i++) sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 16, x->seq);
   sqlite3_bind_int(s, 17, felony);

@@ -100,6 +100,48 @@ typedef struct relief_redaction {
   size_t key_len; /* > 0 */
 } relief_redaction;
 
+/* Who files the court motions: the prosecuting office and its attorney. A
+ * filer profile is JSON with exactly these keys (all required; email and
+ * signature may be ""):
+ *   office     the office's name, e.g. "Pasadena City Prosecutor"
+ *   agency     "district-attorney", "city-attorney" or "city-prosecutor"
+ *   attorney   the attorney's name; barNumber their State Bar number (digits)
+ *   address    a list of 1 to 6 lines; phone, email
+ *   signature  a conformed signature, "/s/ NAME"
+ * Strings are UTF-8 without control characters. */
+typedef enum {
+  RELIEF_FILER_DISTRICT_ATTORNEY = 0,
+  RELIEF_FILER_CITY_ATTORNEY = 1,
+  RELIEF_FILER_CITY_PROSECUTOR = 2
+} relief_filer_agency;
+
+#define RELIEF_FILER_MAX_ADDRESS 6
+typedef struct {
+  char *office;
+  relief_filer_agency agency;
+  char *attorney, *bar_number;
+  char *address[RELIEF_FILER_MAX_ADDRESS];
+  int n_address;
+  char *phone, *email, *signature;
+} relief_filer;
+
+/* Loads and strictly validates a filer profile (RELIEF_E_USAGE naming the
+ * key on any problem: unknown or missing key, wrong type, bad value). */
+RELIEF_API relief_status relief_filer_load(const char *path, relief_filer *filer,
+                                           relief_error *err);
+/* The same from JSON text; name is used in messages. */
+RELIEF_API relief_status relief_filer_parse(const char *json, const char *name,
+                                            relief_filer *filer, relief_error *err);
+RELIEF_API void relief_filer_free(relief_filer *filer);
+
+/* Which motions are filed: only the (person, court case) pairs the callback
+ * accepts. person is CII_NUMBER, else SUBJECT_ID; court_case the first six
+ * characters of CNT_ORDER. */
+typedef struct {
+  bool (*accept)(void *user, const char *person, const char *court_case);
+  void *user;
+} relief_filing_filter;
+
 typedef struct {
   const char *const *inputs; /* input paths: DOJ extracts, plain or zstd */
   int n_inputs;
@@ -120,6 +162,9 @@ typedef struct {
   const relief_redaction *redaction; /* NULL: the bundle keeps every field */
   const char *const *command_line;   /* for the manifest; may be NULL */
   int n_command_line;
+  const relief_filer *filer;          /* forms: who files; NULL leaves the lines blank */
+  const relief_filing_filter *filter; /* forms: NULL files every motion */
+  bool filings_only;                  /* write Court_Filings/ only (relief filings) */
 } relief_run_config;
 
 typedef struct {
@@ -169,6 +214,9 @@ typedef struct {
   int threads; /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
+  const relief_filer *filer;          /* as in relief_run_config */
+  const relief_filing_filter *filter; /* as in relief_run_config */
+  bool filings_only;                  /* as in relief_run_config */
 } relief_statewide_config;
 
 typedef struct {

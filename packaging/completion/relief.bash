@@ -68,10 +68,12 @@ _relief_options() {
   run)
     echo "--input-doj= --county= --compute-at= --eligibility-options= --outputs=
           --file-name-suffix= --threads= --flow= --individual-age= --years-conviction-free=
-          --trace --forms --review-files --redact --redact-key= --help" ;;
+          --trace --forms --filer= --review-files --redact --redact-key= --help" ;;
   statewide)
     echo "--inputs= --compute-at= --eligibility-options= --county-policies= --outputs=
-          --summary-only --trace --forms --threads= --help" ;;
+          --summary-only --trace --forms --filer= --threads= --help" ;;
+  filings)
+    echo "--outputs= --filer= --help" ;;
   explain)
     echo "--input-doj= --subject= --county= --compute-at= --eligibility-options= --flow=
           --individual-age= --years-conviction-free= --show-pii --help" ;;
@@ -119,11 +121,11 @@ _relief() {
   fi
 
   if ((cword == 1)); then
-    COMPREPLY=($(compgen -W "run statewide explain review serve version help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run statewide explain review filings serve version help --help --version" -- "$cur"))
     return
   fi
   case $prev in
-  --input-doj | --eligibility-options | --county-policies | --redact-key | --tls-cert | --tls-key)
+  --input-doj | --eligibility-options | --county-policies | --redact-key | --tls-cert | --tls-key | --filer)
     _relief_files -f ;;
   --outputs | --data | --workspace)
     _relief_files -d ;;

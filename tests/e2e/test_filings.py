@@ -6,6 +6,7 @@ number, CII number and surname, and every number in report.html equal to the
 summary's."""
 import argparse
 import csv
+import datetime
 import json
 import os
 import re
@@ -34,11 +35,26 @@ def rows(path):
     return r
 
 
+def charge_or_date_unknown(r):
+    """A count no motion carries: OFFENSE_DESCR blank, "-" or SEE COMMENT FOR
+    CHARGE, or a conviction date (STP_EVENT_DATE) that is not a date."""
+    if r["OFFENSE_DESCR"].strip() in ("", "-", "SEE COMMENT FOR CHARGE"):
+        return True
+    d = r["STP_EVENT_DATE"]
+    try:
+        datetime.datetime.strptime(d, "%Y%m%d")
+        return not (len(d) == 8 and d.isdigit())
+    except ValueError:
+        return True
+
+
 def expected_motions(prop64_rows):
-    """(CII, step) pairs with a conviction eligible for dismissal or reduction."""
+    """(CII, step) pairs with a conviction eligible for dismissal or reduction
+    whose charge and date are known."""
     keys = []
     for r in prop64_rows:
-        if r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction"):
+        if (r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction")
+                and not charge_or_date_unknown(r)):
             key = (r["CII_NUMBER"], r["SUBJECT_ID"], r["CNT_ORDER"][:6])
             if key not in keys:
                 keys.append(key)
@@ -48,15 +64,17 @@ def expected_motions(prop64_rows):
 def check_filings(folder, prop64_rows, sample=5):
     court = rows(os.path.join(folder, "court_list.csv"))
     assert list(court[0].keys()) == ["Motion", "County", "Case Number", "CII_NUMBER", "PRI_NAME",
-                                     "PRI_DOB", "Counts", "Relief", "File"], court[0].keys()
+                                     "PRI_DOB", "Counts", "Relief", "File", "Court", "Sections",
+                                     "Conviction Dates", "Filed", "Granted", "Reported to DOJ"], court[0].keys()
     want = expected_motions(prop64_rows)
     assert len(court) == len(want), (len(court), len(want))
-    pdfs = sorted(n for n in os.listdir(folder) if n.startswith("motion_") and n.endswith(".pdf"))
-    assert len(pdfs) == len(court), (len(pdfs), len(court))
+    pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf") and n != "all_motions.pdf")
+    assert pdfs == sorted(r["File"] for r in court), "one PDF per motion, each named once"
+    assert [r["Case Number"] for r in court] == sorted(r["Case Number"] for r in court), "not by case number"
     assert os.path.exists(os.path.join(folder, "all_motions.pdf"))
     for name in os.listdir(folder):
         assert os.stat(os.path.join(folder, name)).st_mode & 0o777 == 0o600, name
-        assert re.fullmatch(r"motion_\d{6}\.pdf|court_list\.csv|all_motions\.pdf", name), name
+        assert re.fullmatch(r"[A-Za-z0-9-]+(_\d+)?(-x)*\.pdf|all_motions\.pdf|court_list\.csv|court_counts\.csv", name), name
     step = max(1, len(court) // sample)
     checked = 0
     for row in court[::step][:sample]:
@@ -88,10 +106,10 @@ def check_report(folder, summary):
             assert text.strip().replace(",", "") == str(value), (pointer, text, value)
             checked += 1
     for key in ("CountSubjectsNoFelony", "CountSubjectsNoConviction", "CountSubjectsNoConvictionLast7Years"):
-        assert str(summary["reliefWithCurrentEligibilityChoices"][key]) in html
+        assert f'{summary["reliefWithCurrentEligibilityChoices"][key]:,}' in html, key
     assert checked >= 5, checked
     text = sh(["pdftotext", os.path.join(folder, "report.pdf"), "-"]).stdout
-    assert str(summary["subjectsWithSomeReliefCount"]) in text
+    assert f'{summary["subjectsWithSomeReliefCount"]:,}' in text, "headline figure not in report.pdf"
     return checked
 
 
@@ -125,12 +143,14 @@ def statewide_filings_and_report(env):
     for county in ("LOS_ANGELES", "ALAMEDA", "SAN_DIEGO"):
         n += check_filings(os.path.join(out, "Court_Filings", county),
                            rows(os.path.join(out, county, "Prop64_Results.csv")), sample=2)
+        # each county has its own report, with its own figures
+        n += check_report(os.path.join(out, county), json.load(open(os.path.join(out, county, "summary.json"))))
     s = json.load(open(os.path.join(out, "statewide_summary.json")))
     s.update(s["totals"])  # the report's headline figures are the statewide totals
     html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     for county, cs in list(s["counties"].items())[:10]:
         assert county.replace("&", "&amp;") in html, county
-        assert str(cs["subjectsWithProp64ConvictionCountInCounty"]) in html
+        assert f'{cs["subjectsWithProp64ConvictionCountInCounty"]:,}' in html, county  # 1,234
     return n + check_report(out, s)
 
 

@@ -6,11 +6,13 @@ strings), exact status counts, refused tampered sheets that record nothing,
 the audit trail's previous values, the store's integrity and privacy of
 messages.  Standard library only."""
 import csv
+import datetime
 import io
 import json
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import zipfile
 from xml.sax.saxutils import escape
@@ -104,6 +106,20 @@ def is_felony(r):
     return stat == "FELONY" or (stat == "" and r["OFFENSE_TOC"] == "F")
 
 
+def charge_or_date_unknown(r):
+    """What never reaches a motion: OFFENSE_DESCR blank, "-" or SEE COMMENT
+    FOR CHARGE, or a conviction date (STP_EVENT_DATE) that is not a date."""
+    offense = r["OFFENSE_DESCR"].strip()
+    if offense in ("", "-", "SEE COMMENT FOR CHARGE"):
+        return True
+    d = r["STP_EVENT_DATE"]
+    try:
+        datetime.datetime.strptime(d, "%Y%m%d")
+        return not (len(d) == 8 and d.isdigit())
+    except ValueError:
+        return True
+
+
 def start(args, work):
     S["relief"], S["work"] = args.relief, work
     data = os.path.join(work, "data")
@@ -153,12 +169,16 @@ def init_makes_one_item_per_case_and_hand_review_row_routed_by_felony():
     with open(os.path.join(S["out"], "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     groups = {}
+    withheld = []  # relief a motion cannot carry (charge or date unknown): reviewed by hand
     for r in rows:
         if r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction"):
+            if charge_or_date_unknown(r):
+                withheld.append(r)
+                continue
             key = (r["CII_NUMBER"] or r["SUBJECT_ID"], r["CNT_ORDER"][:6])
             groups[key] = groups.get(key, False) or is_felony(r)
     with open(os.path.join(S["out"], "Hand_Review.csv"), newline="", encoding="utf-8") as f:
-        hand = list(csv.DictReader(f))
+        hand = list(csv.DictReader(f)) + withheld
     felonies = sum(groups.values()) + sum(is_felony(r) for r in hand)
     total = len(groups) + len(hand)
     s = status()
@@ -321,6 +341,127 @@ def tampered_sheets_are_refused_whole():
     assert rc == 2 and "changed_name.xlsx" in err and "row 8" in err, err
     assert n_decisions() == before
     return f"{len(cases) + 1} sheets refused"
+
+
+FILER = {"office": "Pasadena City Prosecutor", "agency": "city-prosecutor", "attorney": "Dana Q. Reyes",
+         "barNumber": "123456", "address": ["100 N. Garfield Ave.", "Pasadena, CA 91101"],
+         "phone": "(626) 555-0100", "email": "prosecutor@example.gov", "signature": "/s/ Dana Q. Reyes"}
+
+
+def latest_relief_decisions():
+    """{item: (decision, cii, case numbers)} for relief items, latest decision."""
+    with db() as c:
+        rows = c.execute("SELECT i.id, d.decision, i.cii, i.case_number FROM items i JOIN decisions d"
+                         " ON d.item = i.id WHERE i.kind = 'relief' AND d.id = (SELECT MAX(id) FROM"
+                         " decisions WHERE item = i.id)").fetchall()
+    return {r[0]: (r[1], r[2], tuple(sorted(x for x in r[3].split("; ") if x))) for r in rows}
+
+
+def filings(out, filer_path):
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + out, "--filer=" + filer_path])
+    return rc, err
+
+
+def court_cases(folder):
+    with open(os.path.join(folder, "court_list.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return rows, {(r["CII_NUMBER"], tuple(sorted(x for x in r["Case Number"].split("; ") if x))) for r in rows}
+
+
+@H.case
+def filings_file_only_approved_cases_signed_by_the_filer():
+    # more decisions: approve and deny relief items of the misdemeanor sheet
+    relief_rows = [i for i, r in enumerate(S["mis"][1:]) if r[8]][4:16]
+    plan = {i: ("Approve" if k % 2 == 0 else "Deny", "") for k, i in enumerate(relief_rows)}
+    path = os.path.join(S["work"], "mis_more.csv")
+    write_csv(path, decide(S["mis"], plan))
+    ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
+    latest = latest_relief_decisions()
+    approved = {(c, k) for d, c, k in latest.values() if d == "Approve"}
+    denied = {(c, k) for d, c, k in latest.values() if d == "Deny"}
+    assert len(approved) >= 4 and len(denied) >= 4, (len(approved), len(denied))
+    filer = os.path.join(S["work"], "filer.json")
+    json.dump(FILER, open(filer, "w"))
+    rc, err = filings(S["out"], filer)
+    assert rc == 0, err
+    folder = os.path.join(S["out"], "Court_Filings", "LOS_ANGELES")
+    rows, cases = court_cases(folder)
+    assert cases == approved, (sorted(cases ^ approved))
+    assert not cases & denied
+    assert [r["Case Number"] for r in rows] == sorted(r["Case Number"] for r in rows), "not by case number"
+    for r in rows:
+        assert re.fullmatch(r"[A-Za-z0-9-]+(_\d+)?(-x)*\.pdf", r["File"]), r["File"]
+        assert r["CII_NUMBER"] not in r["File"] or r["CII_NUMBER"] in r["Case Number"]
+        text = subprocess.run(["pdftotext", "-layout", os.path.join(folder, r["File"]), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "Dana Q. Reyes, State Bar No. 123456" in text, r["File"]
+        assert "Pasadena City Prosecutor" in text and "(626) 555-0100" in text
+        assert "NOTICE TO THE PUBLIC DEFENDER" in text and "Department of" in text
+    assert {"Court", "Sections", "Conviction Dates", "Filed", "Granted", "Reported to DOJ"} <= set(rows[0])
+    with open(os.path.join(folder, "court_counts.csv"), newline="", encoding="utf-8") as f:
+        counts = list(csv.DictReader(f))
+    assert sum(int(r["Counts"]) for r in rows) == len(counts)
+    for c in counts:  # an unknown charge or date never reaches a motion
+        assert c["Offense"].strip() not in ("", "-", "SEE COMMENT FOR CHARGE"), c["Motion"]
+        assert c["Conviction Date"] != "unknown", c["Motion"]
+    combined = os.path.join(folder, "all_motions.pdf")
+    assert b"/Outlines" in open(combined, "rb").read(), "no bookmarks"
+    fonts = subprocess.run(["pdffonts", combined], capture_output=True, text=True, check=True).stdout
+    emb = [line.split()[-5] for line in fonts.splitlines()[2:]]
+    assert emb and all(e == "yes" for e in emb), fonts
+    # a decision changed to Deny: its motion is gone on the next filing
+    item = next(i for i, (d, c, k) in latest.items() if d == "Approve")
+    gone = latest[item][1:]
+    sheet = [COLUMNS, [""] * len(COLUMNS)]
+    with db() as c:
+        row = c.execute("SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason"
+                        " FROM items WHERE id=?", (item,)).fetchone()
+    agency_sheet = S["fel"] if row[1] == "Felony Unit" else S["mis"]
+    sheet = [r for r in agency_sheet if r[0] in ("Item", item)]
+    sheet[1] = list(sheet[1])
+    sheet[1][10] = "Deny"
+    path = os.path.join(S["work"], "deny_one.csv")
+    write_csv(path, sheet)
+    ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
+    before = set(os.listdir(folder))
+    rc, err = filings(S["out"], filer)
+    assert rc == 0, err
+    rows2, cases2 = court_cases(folder)
+    assert cases2 == approved - {gone}, "the denied case is still filed"
+    assert set(os.listdir(folder)) == {r["File"] for r in rows2} | {"court_list.csv", "court_counts.csv",
+                                                                     "all_motions.pdf"}, before
+    # the store's unknown-charge rows are review items saying why, never relief
+    with db() as c:
+        kinds = {k for (k,) in c.execute("SELECT kind FROM items WHERE reason LIKE 'Charge unknown%'"
+                                         " OR reason LIKE 'Conviction date unknown%'")}
+    assert kinds <= {"hand_review"}, kinds
+    return f"{len(rows)} motions filed, {len(denied)} denied cases not filed"
+
+
+@H.case
+def filings_without_a_store_and_a_strict_filer():
+    plain = os.path.join(S["work"], "plain")
+    filer = os.path.join(S["work"], "filer_bad.json")
+    json.dump(dict(FILER, barNumbr="1"), open(filer, "w"))
+    rc, err = filings(plain, filer)
+    assert rc == 1 and "barNumbr" in err, (rc, err)
+    assert not os.path.exists(os.path.join(plain, "Court_Filings"))
+    good = os.path.join(S["work"], "filer.json")
+    rc, err = filings(plain, good)
+    assert rc == 0 and "no review store" in err, err
+    with open(os.path.join(plain, "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
+        results = list(csv.DictReader(f))
+    want = {(r["CII_NUMBER"] or r["SUBJECT_ID"], r["CNT_ORDER"][:6]) for r in results
+            if r["Eligibility Determination"] in ("Eligible for Dismissal", "Eligible for Reduction")
+            and not charge_or_date_unknown(r)}
+    rows, _ = court_cases(os.path.join(plain, "Court_Filings", "LOS_ANGELES"))
+    assert len(rows) == len(want) > 0, (len(rows), len(want))
+    FILER_NAMES = {r["PRI_NAME"] for r in results}
+    assert not any(n and n in err for n in FILER_NAMES), "a name was printed"
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + os.path.join(S["work"], "nowhere"),
+                                  "--filer=" + good])
+    assert rc == 1 and "manifest.json" in err, (rc, err)
+    return f"{len(rows)} motions"
 
 
 @H.case

@@ -22,7 +22,7 @@ static relief_status relief_forms_write(const char *out, const relief_motion *m,
   publication *pub;
   relief_status st = publication_begin(out, &pub, err);
   if (st) return st;
-  st = filings_write(pub, "", m, n, 2, err);
+  st = filings_write(pub, "", m, n, 2, NULL, err);
   if (st) {
     publication_abort(pub);
     return st;
@@ -75,12 +75,13 @@ static char *read_all(const char *path) {
 
 static const relief_motion_count counts_a[] = {
     {"11357(B) HS", "11357(B) HS-POSSESS MARIJUANA", 7000, 0, RELIEF_SOUGHT_DISMISS_AND_SEAL,
-     "Misdemeanor or Infraction"},
+     "Misdemeanor or Infraction", RELIEF_DET_DISMISS, 0},
     {"11359 HS", "11359 HS-POSSESS MARIJUANA FOR SALE", 7100, 1, RELIEF_SOUGHT_REDESIGNATE,
-     "Reduce all HS 11359 convictions"},
+     "Reduce all HS 11359 convictions", RELIEF_DET_REDUCE, 0},
 };
 static const relief_motion_count counts_b[] = {
-    {"11360(A) HS", "", RELIEF_DAY_UNKNOWN, 1, RELIEF_SOUGHT_RECALL_AND_RESENTENCE, ""},
+    {"11360(A) HS", "", RELIEF_DAY_UNKNOWN, 1, RELIEF_SOUGHT_RECALL_AND_RESENTENCE, "",
+     RELIEF_DET_REDUCE, 0},
 };
 static relief_motion_count counts_long[40];
 
@@ -91,12 +92,16 @@ static const char *const names[] = {"GARCIA,MARIA", "MU\xc3\x91OZ,JOS\xc3\x89", 
                                     "LINDQVIST,ERIK", "BAPTISTE,JEAN \"JJ\""};
 static const char *const ciis[] = {"A12345678", "087654321", "112233445", "998877665", "556677889"};
 static const char *const cases[] = {"BA123456", "LA998877; MA112233", "SF445566", "", "KC777001"};
+/* motions are named by their first case number (sanitised) */
+static const char *const files[] = {"BA123456.pdf", "LA998877.pdf", "SF445566.pdf",
+                                    "no-case-number.pdf", "KC777001.pdf"};
 
 static void make_motions(relief_motion *m) {
   for (int i = 0; i < 40; i++)
     counts_long[i] = (relief_motion_count){
         "11358 HS", "11358 HS-CULTIVATE MARIJUANA", 8000 + i,
-        i % 2,      (relief_sought)(i % 3),         "Dismiss all HS 11358 convictions"};
+        i % 2,      (relief_sought)(i % 3),         "Dismiss all HS 11358 convictions",
+        RELIEF_DET_DISMISS, i % 4 == 0};
   for (int i = 0; i < 5; i++)
     m[i] = (relief_motion){.county = "Los Angeles",
                            .step = "001002",
@@ -126,7 +131,7 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   write_motions(dir, m, 5);
   for (int i = 0; i < 5; i++) {
     char path[512];
-    snprintf(path, sizeof path, "%s/motion_%06d.pdf", dir, i + 1);
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
     char *text = pdf_text(path);
     cr_expect(strstr(text, ciis[i]), "motion %d lacks its CII", i + 1);
     cr_expect(strstr(text, surnames[i]), "motion %d lacks its surname", i + 1);
@@ -143,18 +148,25 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
     free(text);
   }
   char path[512];
-  snprintf(path, sizeof path, "%s/motion_000002.pdf", dir);
+  snprintf(path, sizeof path, "%s/LA998877.pdf", dir);
   char *text = pdf_text(path);
   cr_expect(strstr(text, "MUNOZ,JOSE; MUNOS,J"), "AKAs shown");
-  cr_expect(strstr(text, "Recall and resentence"));
+  cr_expect(strstr(text, "Recall the sentence"));
+  cr_expect(strstr(text, "as a misdemeanor"), "the outcome of the resentencing is stated");
   cr_expect(strstr(text, "HS 11361.8(a)-(b)"));
   free(text);
-  snprintf(path, sizeof path, "%s/motion_000003.pdf", dir);
+  snprintf(path, sizeof path, "%s/SF445566.pdf", dir);
   text = pdf_text(path);
   cr_expect(strstr(text, "DATE OF BIRTH: unknown"));
   free(text);
-  snprintf(path, sizeof path, "%s/motion_000001.pdf", dir);
+  snprintf(path, sizeof path, "%s/BA123456.pdf", dir);
   text = pdf_text(path);
+  cr_expect(strstr(text, "Redesignate as a"), "a felony is redesignated as a misdemeanor");
+  cr_expect(strstr(text, "NOTICE TO THE PUBLIC DEFENDER"));
+  cr_expect(strstr(text, "PROOF OF SERVICE"));
+  cr_expect(strstr(text, "Department of"), "the clerk reports to DOJ");
+  cr_expect(strstr(text, "Court: G / D"), "a ruling column per count");
+  cr_expect_null(strstr(text, "in the interest of justice"), "no discretionary count here");
   cr_expect(strstr(text, "DATE OF BIRTH: 03/09/1970"));
   cr_expect(strstr(text, "Dismiss and seal"));
   cr_expect(strstr(text, "HS 11361.8(e)-(f)"));
@@ -166,19 +178,26 @@ Test(forms, a_long_motion_runs_onto_more_pages_and_the_index_finds_it) {
   make_motions(m);
   write_motions(dir, m, 5);
   char path[512], cmd[700];
-  snprintf(path, sizeof path, "%s/motion_000004.pdf", dir);
+  snprintf(path, sizeof path, "%s/no-case-number.pdf", dir);
   char *text = pdf_text(path);
   cr_expect(strstr(text, "Page 2 of"), "40 counts need a second page");
   cr_expect(strstr(text, "Motion 000004 (continued)"));
+  cr_expect(strstr(text, "PC 1385"), "discretionary dismissals cite the interest of justice");
+  cr_expect(strstr(text, "in the interest of justice"));
   free(text);
-  snprintf(cmd, sizeof cmd, "pdfinfo '%s' | grep -o 'Pages: *[0-9]*' | tr -dc 0-9", path);
-  char *long_pages = capture(cmd);
+  int pages = 0;
+  for (int i = 0; i < 5; i++) {
+    snprintf(cmd, sizeof cmd, "pdfinfo '%s/%s' | grep -o 'Pages: *[0-9]*' | tr -dc 0-9", dir,
+             files[i]);
+    char *n = capture(cmd);
+    pages += atoi(n);
+    free(n);
+  }
   snprintf(cmd, sizeof cmd, "pdfinfo '%s/all_motions.pdf' | grep -o 'Pages: *[0-9]*' | tr -dc 0-9",
            dir);
   char *all_pages = capture(cmd);
-  /* one index page, four one-page motions and the long one */
-  cr_expect_eq(atoi(all_pages), 1 + 4 + atoi(long_pages));
-  free(long_pages);
+  /* one index page, then every motion's pages */
+  cr_expect_eq(atoi(all_pages), 1 + pages);
   free(all_pages);
 }
 
@@ -212,18 +231,27 @@ Test(forms, court_list_csv_is_exact) {
   snprintf(path, sizeof path, "%s/court_list.csv", dir);
   char *csv = read_all(path);
   const char *expected =
-      "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File\n"
+      "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,Court,Sections,"
+      "Conviction Dates,Filed,Granted,Reported to DOJ\n"
       "000001,Los Angeles,BA123456,A12345678,\"GARCIA,MARIA\",03/09/1970,2,"
-      "Dismiss and seal; Redesignate as misdemeanor or infraction,motion_000001.pdf\n"
+      "Dismiss and seal; Redesignate as misdemeanor or infraction,BA123456.pdf,,"
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n"
       "000002,Los Angeles,LA998877; MA112233,087654321,\"MU\xc3\x91OZ,JOS\xc3\x89\",03/09/1971,1,"
-      "Recall and resentence,motion_000002.pdf\n"
+      "Recall and resentence,LA998877.pdf,,11360(A) HS,unknown,,,\n"
       "000003,Los Angeles,SF445566,112233445,\"OKONKWO,ADA\",unknown,2,"
-      "Dismiss and seal; Redesignate as misdemeanor or infraction,motion_000003.pdf\n"
+      "Dismiss and seal; Redesignate as misdemeanor or infraction,SF445566.pdf,,"
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n"
       "000004,Los Angeles,,998877665,\"LINDQVIST,ERIK\",03/09/1973,40,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction; Recall and resentence,"
-      "motion_000004.pdf\n"
+      "no-case-number.pdf,,11358 HS,11/27/1991; 11/28/1991; 11/29/1991; 11/30/1991; 12/01/1991; 12/02/1991; 12/03/19"
+      "91; 12/04/1991; 12/05/1991; 12/06/1991; 12/07/1991; 12/08/1991; 12/09/1991; 12/1"
+      "0/1991; 12/11/1991; 12/12/1991; 12/13/1991; 12/14/1991; 12/15/1991; 12/16/1991; "
+      "12/17/1991; 12/18/1991; 12/19/1991; 12/20/1991; 12/21/1991; 12/22/1991; 12/23/19"
+      "91; 12/24/1991; 12/25/1991; 12/26/1991; 12/27/1991; 12/28/1991; 12/29/1991; 12/3"
+      "0/1991; 12/31/1991; 01/01/1992; 01/02/1992; 01/03/1992; 01/04/1992; 01/05/1992,,,\n"
       "000005,Los Angeles,KC777001,556677889,\"BAPTISTE,JEAN \"\"JJ\"\"\",03/09/1974,2,"
-      "Dismiss and seal; Redesignate as misdemeanor or infraction,motion_000005.pdf\n";
+      "Dismiss and seal; Redesignate as misdemeanor or infraction,KC777001.pdf,,"
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n";
   cr_expect_str_eq(csv, expected);
   free(csv);
 }
@@ -234,14 +262,14 @@ Test(forms, file_names_hold_no_personal_data_and_files_are_private) {
   write_motions(dir, m, 5);
   DIR *d = opendir(dir);
   cr_assert_not_null(d);
-  int files = 0;
+  int n_files = 0;
   for (struct dirent *e; (e = readdir(d));) {
     if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, ".."))) continue;
-    files++;
-    int motion = strlen(e->d_name) == 17 && !strncmp(e->d_name, "motion_", 7) &&
-                 strspn(e->d_name + 7, "0123456789") == 6 && !strcmp(e->d_name + 13, ".pdf");
+    n_files++;
+    int motion = 0;
+    for (int i = 0; i < 5; i++) motion |= !strcmp(e->d_name, files[i]);
     cr_expect(motion || !strcmp(e->d_name, "all_motions.pdf") ||
-                  !strcmp(e->d_name, "court_list.csv"),
+                  !strcmp(e->d_name, "court_list.csv") || !strcmp(e->d_name, "court_counts.csv"),
               "unexpected file %s (a temporary left behind?)", e->d_name);
     for (int i = 0; i < 5; i++) {
       cr_expect_null(strstr(e->d_name, ciis[i]));
@@ -254,7 +282,7 @@ Test(forms, file_names_hold_no_personal_data_and_files_are_private) {
     cr_expect_eq(st.st_mode & 0777, 0600, "%s has mode %o", e->d_name, st.st_mode & 0777);
   }
   closedir(d);
-  cr_expect_eq(files, 5 + 2);
+  cr_expect_eq(n_files, 5 + 3);
 }
 
 Test(forms, same_motions_give_the_same_bytes) {
@@ -267,7 +295,7 @@ Test(forms, same_motions_give_the_same_bytes) {
   write_motions(b, m, 5);
   snprintf(cmd, sizeof cmd,
            "cmp '%s/court_list.csv' '%s/court_list.csv' && "
-           "cmp '%s/motion_000004.pdf' '%s/motion_000004.pdf' && "
+           "cmp '%s/no-case-number.pdf' '%s/no-case-number.pdf' && "
            "cmp '%s/all_motions.pdf' '%s/all_motions.pdf'",
            a, b, a, b, a, b);
   free(capture(cmd));
@@ -279,7 +307,8 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
   snprintf(path, sizeof path, "%s/court_list.csv", dir);
   char *csv = read_all(path);
   cr_expect_str_eq(csv,
-                   "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File\n");
+                   "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,"
+                   "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
   char *text = pdf_text(path);
@@ -323,4 +352,53 @@ Test(forms, an_unwritable_folder_is_an_io_error) {
   }
   cr_expect_eq(relief_forms_write(out, m, 5, &err), RELIEF_E_IO);
   cr_expect(err.message[0]);
+}
+
+Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embedded_fonts) {
+  relief_motion m[5];
+  make_motions(m);
+  for (int i = 0; i < 5; i++) m[i].county = "SAN FRANCISCO";
+  relief_filer filer = {.office = "San Francisco City Attorney",
+                        .agency = RELIEF_FILER_CITY_ATTORNEY,
+                        .attorney = "Robin O. Vega",
+                        .bar_number = "765432",
+                        .address = {"1 Dr. Carlton B. Goodlett Pl.", "San Francisco, CA 94102"},
+                        .n_address = 2,
+                        .phone = "(415) 555-0199",
+                        .email = "filings@example.gov",
+                        .signature = "/s/ Robin O. Vega"};
+  filings_options opt = {.filer = &filer, .prepared_day = relief_days_from_civil(2024, 5, 6)};
+  publication *pub;
+  relief_error err;
+  cr_assert_eq(publication_begin(dir, &pub, &err), RELIEF_OK);
+  cr_assert_eq(filings_write(pub, "", m, 5, 2, &opt, &err), RELIEF_OK, "%s", err.message);
+  cr_assert_eq(publication_commit(pub, NULL, 0, &err), RELIEF_OK);
+  for (int i = 0; i < 5; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    char *text = pdf_text(path);
+    cr_expect(strstr(text, "Robin O. Vega, State Bar No. 765432"), "motion %d: filer", i + 1);
+    cr_expect(strstr(text, "San Francisco City Attorney"));
+    cr_expect(strstr(text, "(415) 555-0199"));
+    cr_expect(strstr(text, "/s/ Robin O. Vega"));
+    cr_expect(strstr(text, "05/06/2024"), "the date the motion was prepared");
+    cr_expect(strstr(text, "SUPERIOR COURT OF CALIFORNIA, CITY AND COUNTY OF SAN FRANCISCO"));
+    free(text);
+  }
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "pdffonts '%s/all_motions.pdf' | tail -n +3 | awk '{print $(NF-4)}'",
+           dir);
+  char *emb = capture(cmd);
+  cr_expect(strstr(emb, "yes") && !strstr(emb, "no"), "fonts embedded: %s", emb);
+  free(emb);
+  char path[512];
+  snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
+  char *raw = read_all(path);
+  cr_expect(strstr(raw, "/Outlines"), "all_motions.pdf has bookmarks");
+  free(raw);
+  /* the index is alphabetical by name: BAPTISTE before GARCIA before LINDQVIST */
+  char *text = pdf_text(path);
+  char *b = strstr(text, "BAPTISTE"), *g = strstr(text, "GARCIA"), *l = strstr(text, "LINDQVIST");
+  cr_expect(b && g && l && b < g && g < l, "index not alphabetical");
+  free(text);
 }
