@@ -145,7 +145,7 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
 
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
-             *policies_path = NULL, *threads = NULL;
+             *policies_path = NULL, *threads = NULL, *memory_limit = NULL;
   bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL,
@@ -161,11 +161,15 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
       {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
       {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+      {"memory-limit", 0, &memory_limit, NULL,
+       "memory to stay under, e.g. 600M or 4G (default: 60% of RAM); rows spill to "
+       "compressed files in the output folder's staging area"},
   };
   int parsed =
       cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
                 "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
-                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
+                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N] "
+                "[--memory-limit=SIZE]",
                 env);
   if (parsed) return parsed > 0 ? 0 : 1;
   relief_error err = {0};
@@ -184,7 +188,8 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
                                  .review_files = true,
                                  .forms = forms,
                                  .report = true};
-  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
+  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err) ||
+      cli_parse_size(memory_limit, "memory-limit", &cfg.memory_limit, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   relief_options options;
   if (relief_options_load(options_path, true, &options, &err))
@@ -236,6 +241,9 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
         "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
         env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
         (long long)res.people, (long long)res.counties, res.seconds, outputs);
+    if (res.spilled_partitions)
+      fprintf(stderr, "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
+              env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
   }
 done:
   free(policies);

@@ -15,4 +15,8 @@ void job_begin(void);
 /* The thread count a job runs with: requested when > 0, else the cores. */
 int job_threads(int requested);
 
+/* The memory limit of a job that names none: 60 % of physical memory
+ * (from sysconf), safely below it; 0 when that is unknown. */
+uint64_t job_default_memory_limit(void);
+
 #endif

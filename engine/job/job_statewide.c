@@ -63,10 +63,13 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       .run_county = -1,
       .format_result = output_result_formatter,
       .n_threads = job_threads(cfg->threads),
+      .no_results = cfg->summary_only && !cfg->forms,
+      .memory_limit = cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit(),
   };
   publication *pub = NULL;
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
+  pl.scratch_pub = pub;
   if (!st) st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
   for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
   if (st) goto done;
@@ -89,7 +92,13 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     else
       relief_flow_configurable(&plan->flow, &plan->options);
   }
-  pipeline_evaluate(&pl);
+  if (pl.spill) {
+    st = spill_evaluate(&pl, err);
+    spill_stats(&pl, &res->spilled_partitions, &res->spill_bytes);
+    if (st) goto done;
+  } else {
+    pipeline_evaluate(&pl);
+  }
   /* counties with Prop 64 convictions get a folder */
   char path[4096], folder[512];
   for (size_t k = 0; k < pl.n_plans && !st; k++) {

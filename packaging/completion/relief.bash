@@ -71,7 +71,7 @@ _relief_options() {
           --trace --forms --review-files --redact --redact-key= --help" ;;
   statewide)
     echo "--inputs= --compute-at= --eligibility-options= --county-policies= --outputs=
-          --summary-only --trace --forms --threads= --help" ;;
+          --summary-only --trace --forms --threads= --memory-limit= --help" ;;
   explain)
     echo "--input-doj= --subject= --county= --compute-at= --eligibility-options= --flow=
           --individual-age= --years-conviction-free= --show-pii --help" ;;
