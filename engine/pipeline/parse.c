@@ -223,9 +223,11 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       s->frame = SEGMENT_STREAMED;
       s->begin = offset;
       s->end = offset + cut;
-      s->stream_text = xmalloc(cut ? cut : 1);
-      memcpy(s->stream_text, pending, cut);
-      memmove(pending, pending + cut, len - cut);
+      /* the piece keeps the buffer it was read into; only the partial row
+       * after the cut is copied into a fresh one */
+      s->stream_text = pending;
+      pending = xmalloc(pending_cap ? pending_cap : 1);
+      memcpy(pending, s->stream_text + cut, len - cut);
       len -= cut;
       offset += cut;
       want = piece;
