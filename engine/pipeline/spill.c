@@ -167,6 +167,8 @@ void spill_segment(pipeline *pl, segment_t *s) {
 
 relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   struct spill *sp = pl->spill;
+  for (size_t k = 0; k < pl->n_segs; k++) /* any segment kept back goes now */
+    if (!pl->segs[k].spilled) spill_segment(pl, &pl->segs[k]);
   for (int t = 0; t < sp->n_threads; t++) {
     flush_thread(pl, t);
     for (int q = 0; q < SPILL_PARTS; q++) relief_buf_free(&sp->threads[t].part[q]);
