@@ -83,9 +83,12 @@ int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_e
   errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
   int shift = 0;
-  if (*end == 'K' || *end == 'k') shift = 10, end++;
-  else if (*end == 'M' || *end == 'm') shift = 20, end++;
-  else if (*end == 'G' || *end == 'g') shift = 30, end++;
+  if (*end == 'K' || *end == 'k')
+    shift = 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    shift = 20, end++;
+  else if (*end == 'G' || *end == 'g')
+    shift = 30, end++;
   if (!*text || *text == '-' || *end || errno || v > (UINT64_MAX >> shift) ||
       (v << shift) < (1u << 20)) {
     relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,

@@ -242,7 +242,8 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
         env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
         (long long)res.people, (long long)res.counties, res.seconds, outputs);
     if (res.spilled_partitions)
-      fprintf(stderr, "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
+      fprintf(stderr,
+              "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
               env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
   }
 done:

@@ -188,8 +188,7 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
       emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
       continue;
     }
-    for (size_t k = pl->person_county_first[person]; k < pl->person_county_first[person + 1];
-         k++) {
+    for (size_t k = pl->person_county_first[person]; k < pl->person_county_first[person + 1]; k++) {
       uint32_t decided = pl->person_counties[k];
       emit_row(&st->per_plan[decided], pl->plans[decided].n_files, st, condensed_line,
                county == decided ? result : NULL);

@@ -93,9 +93,8 @@ static const struct row_result **result_slot(pipeline *pl, const row_ref *ref) {
 }
 
 static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, relief_person *p,
-                              int county,
-                              county_plan *plan, person_scratch *ps, relief_summary *sum,
-                              arena_block **arena) {
+                              int county, county_plan *plan, person_scratch *ps,
+                              relief_summary *sum, arena_block **arena) {
   for (int i = 0; i < p->n_convictions; i++)
     p->convictions[i].in_county = p->convictions[i].county == county;
   const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
@@ -128,8 +127,8 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
         *slot = pl->format_result(&d, &ps->format, arena);
       }
       formatted_lists = 1;
-    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) &&
-               !pl->no_results && person_prop64_arrest_in_cycle(&ps->history, c)) {
+    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) && !pl->no_results &&
+               person_prop64_arrest_in_cycle(&ps->history, c)) {
       decision d = {pl, p, &ps->history, i, NULL, f, section_counts, false, true};
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) *slot = pl->format_result(&d, &ps->format, arena);
@@ -233,8 +232,8 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
           done = person.convictions[k].county == county &&
                  (pl->classes[person.convictions[k].class_id].bits & RELIEF_CS_PROP64);
         if (done) continue;
-        decide_for_county(pl, refs, n_refs, &person, county, &pl->plans[county], ps,
-                          &sums[county], &pl->arenas[t]);
+        decide_for_county(pl, refs, n_refs, &person, county, &pl->plans[county], ps, &sums[county],
+                          &pl->arenas[t]);
         push_pair(ps, (uint32_t)(base + p), (uint32_t)county);
       }
     }

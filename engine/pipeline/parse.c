@@ -155,8 +155,10 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
       if (s->parsed) continue;
       parse_segment(pl, s, &ps);
       s->parsed = true;
-      if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
-      else relief_input_release_frame(&pl->inputs[s->input], (size_t)s->frame);
+      if (s->frame < 0)
+        relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      else
+        relief_input_release_frame(&pl->inputs[s->input], (size_t)s->frame);
       if (spillable(pl, s)) spill_segment(pl, s);
       uint64_t done, rows;
 #pragma omp atomic capture

@@ -201,7 +201,8 @@ struct pipeline {
   result_formatter format_result;
   arena_block **arenas; /* per thread: result records */
   int n_threads;        /* > 0: every parallel region uses exactly this many */
-  struct evaluate_state *eval; /* between pipeline_evaluate_begin and _end */
+  /* between pipeline_evaluate_begin and _end: per-thread summaries, scratch */
+  struct evaluate_state *eval;
 };
 
 /* Opens inputs (lazy zstd), cuts them into segments and parses every row in

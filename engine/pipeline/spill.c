@@ -200,8 +200,7 @@ typedef struct {
 
 /* Reads and decompresses chunk c into raw; false (err set) on failure. */
 static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
-                       relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status,
-                       relief_error *err) {
+                       relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
   zin->len = raw->len = 0;
   relief_buf_reserve(zin, c->csize);
   relief_buf_reserve(raw, c->rsize);
