@@ -40,6 +40,7 @@ def main(tsv_path, json_path, revision):
             "rows_per_s": rows / wall if wall else None,
             "input_mb_per_s": input_bytes / 1e6 / wall if wall else None,
             "peak_rss_mb": rss / 1024 if rss else None,
+            "rss_pct_of_text": rss * 1024 / input_bytes * 100 if rss and input_bytes else None,
             "read_floor_s": read_floor,
             "write_floor_s": write_floor if wall else None,
             "floor_s": floor if wall else read_floor,
@@ -51,12 +52,13 @@ def main(tsv_path, json_path, revision):
         return "-" if value is None else form.format(value)
 
     columns = ("set", "mode", "thr", "wall s", "people/min", "rows/s", "input MB/s",
-               "peak RSS MB", "floor s", "x floor", "note")
+               "peak RSS MB", "RSS % text", "floor s", "x floor", "note")
     lines = []
     for r in results:
         lines.append((r["set"], r["mode"], str(r["threads"]), cell(r["wall_s"], "{:.2f}"),
                       cell(r["people_per_min"], "{:,.0f}"), cell(r["rows_per_s"], "{:,.0f}"),
                       cell(r["input_mb_per_s"], "{:.0f}"), cell(r["peak_rss_mb"], "{:.0f}"),
+                      cell(r["rss_pct_of_text"], "{:.1f}"),
                       cell(r["floor_s"], "{:.2f}"), cell(r["ratio_to_floor"], "{:.2f}"), r["note"]))
     widths = [max(len(columns[i]), *(len(line[i]) for line in lines)) if lines else len(columns[i])
               for i in range(len(columns))]

@@ -11,6 +11,8 @@ SETS=${BENCH_SETS:-S M L R}
 ALL_THREADS=${BENCH_THREADS:-$(nproc)}
 COMPUTE_AT=${BENCH_COMPUTE_AT:-2019-11-11}
 OPTIONS=${BENCH_OPTIONS:-$ROOT/datasets/samples/options.json}
+MEMORY_LIMIT=${BENCH_MEMORY_LIMIT:-600M}      # the bounded statewide run of set L
+BOUNDED_SETS=${BENCH_BOUNDED_SETS:-L}
 RUN_COUNTY="LOS ANGELES"
 RUN_FILE_STEM=LOS_ANGELES
 
@@ -118,13 +120,36 @@ read_floor() {  # files... -> seconds to read (and decompress) them
   elapsed "$start" "$end"
 }
 
-write_floor() {  # bytes -> seconds to write that many bytes to the cache's disk
+write_floor() {  # bytes -> seconds to write and fsync that many bytes on the cache's disk
   local bytes=$1 target=$CACHE/write-floor.tmp start end
   start=$(now)
   head -c "$bytes" /dev/zero > "$target"
+  sync "$target"
   end=$(now)
   rm -f "$target"
   elapsed "$start" "$end"
+}
+
+# Whether two statewide outputs have the same summaries (timing fields aside).
+same_summaries() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+def summaries(root):
+    out = {}
+    for d, _, files in os.walk(root):
+        for n in files:
+            if n.endswith("summary.json"):
+                o = json.load(open(os.path.join(d, n)))
+                def scrub(x):
+                    if isinstance(x, dict):
+                        x.pop("processingTimeInSeconds", None)
+                        [scrub(v) for v in x.values()]
+                scrub(o)
+                out[os.path.relpath(os.path.join(d, n), root)] = o
+    return out
+a, b = summaries(sys.argv[1]), summaries(sys.argv[2])
+print("summaries identical" if a == b and a else "summaries DIFFER")
+PY
 }
 
 run_engine() {  # set mode threads dir people rows bytes read_floor input...
@@ -132,7 +157,12 @@ run_engine() {  # set mode threads dir people rows bytes read_floor input...
   local out=$CACHE/out/$set-$mode-t$threads log=$CACHE/out/$set-$mode-t$threads.log
   rm -rf "$out"; mkdir -p "$out"
   local -a command
-  if [[ $mode == run ]]; then
+  local note=""
+  if [[ $mode == bounded ]]; then  # statewide under --memory-limit, same flags otherwise
+    command=("$ENGINE" statewide "--inputs=$dir" "--compute-at=$COMPUTE_AT" "--outputs=$out"
+             "--eligibility-options=$OPTIONS" "--threads=$threads" "--memory-limit=$MEMORY_LIMIT")
+    if [[ $set == L && -z ${BENCH_FULL_STATEWIDE:-} ]]; then command+=(--summary-only); fi
+  elif [[ $mode == run ]]; then
     command=("$ENGINE" run "--input-doj=$9" "--county=$RUN_COUNTY" "--compute-at=$COMPUTE_AT"
              "--eligibility-options=$OPTIONS" "--outputs=$out" "--threads=$threads")
   else
@@ -155,8 +185,18 @@ run_engine() {  # set mode threads dir people rows bytes read_floor input...
   local out_bytes wfloor
   out_bytes=$(du -sb "$out" | cut -f1)
   wfloor=$(write_floor "$out_bytes")
-  record "$set" "$mode" "$threads" "$WALL" "$people" "$rows" "$bytes" "$RSS_KB" "$rfloor" "$wfloor" "$out_bytes" ""
-  [[ -n ${BENCH_KEEP_OUTPUTS:-} ]] || rm -rf "$out"
+  if [[ $mode == bounded ]]; then
+    note="limit $MEMORY_LIMIT; $(grep -o 'spilled [0-9]* partitions' "$log" || echo 'no spill')"
+    local free=$CACHE/out/$set-statewide-t$threads
+    [[ -d $free ]] && note="$note; $(same_summaries "$free" "$out")"
+  fi
+  record "$set" "$mode" "$threads" "$WALL" "$people" "$rows" "$bytes" "$RSS_KB" "$rfloor" "$wfloor" "$out_bytes" "$note"
+  # the unbounded statewide output is kept until the bounded run compares with it
+  if [[ -z ${BENCH_KEEP_OUTPUTS:-} && ( $mode != statewide || " $BOUNDED_SETS " != *" $set "* ) ]]; then
+    rm -rf "$out"
+  fi
+  [[ $mode == bounded && -z ${BENCH_KEEP_OUTPUTS:-} ]] && rm -rf "$CACHE/out/$set-statewide-t$threads"
+  return 0
 }
 
 thread_counts="1"
@@ -180,6 +220,9 @@ for set in $SETS; do
   rfloor=$(read_floor "${all_files[@]}")
   for threads in $thread_counts; do
     run_engine "$set" statewide "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor"
+    if [[ " $BOUNDED_SETS " == *" $set "* && $threads == "$ALL_THREADS" ]]; then
+      run_engine "$set" bounded "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor"
+    fi
   done
 done
 

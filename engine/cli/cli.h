@@ -86,6 +86,10 @@ int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char
 int cli_parse_count(const char *text, const char *option, int lo, int hi, int *out,
                     relief_error *err);
 
+/* Parses an optional size ("600M", "2G", "512K", bytes without a suffix)
+ * into *out; at least 1M. */
+int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_error *err);
+
 /* Loads a flow by name: "los-angeles" (built in) or a flow file's path. */
 int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
                   relief_error *err);

@@ -77,6 +77,29 @@ int cli_parse_count(const char *text, const char *option, int lo, int hi, int *o
   return 0;
 }
 
+int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_error *err) {
+  if (!text) return 0;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  int shift = 0;
+  if (*end == 'K' || *end == 'k')
+    shift = 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    shift = 20, end++;
+  else if (*end == 'G' || *end == 'g')
+    shift = 30, end++;
+  if (!*text || *text == '-' || *end || errno || v > (UINT64_MAX >> shift) ||
+      (v << shift) < (1u << 20)) {
+    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "invalid --%s '%.20s': must be a size of at least 1M (K, M or G suffix)",
+                     option, text);
+    return 1;
+  }
+  *out = (uint64_t)v << shift;
+  return 0;
+}
+
 int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
                   relief_error *err) {
   if (!strcmp(name, "los-angeles")) return relief_flow_los_angeles(ov, flow, err) != RELIEF_OK;

@@ -211,7 +211,7 @@ cli_statewide_fn cli_statewide_runner = relief_statewide;
 
 int cmd_statewide(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
-             *policies_path = NULL, *threads = NULL, *filer_path = NULL;
+             *policies_path = NULL, *threads = NULL, *filer_path = NULL, *memory_limit = NULL;
   bool summary_only = false, trace = false, forms = false;
   const cli_option opts[] = {
       {"inputs", 0, &inputs, NULL,
@@ -233,11 +233,15 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
       {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
       {"filer", 0, &filer_path, NULL, "with --forms: filer profile JSON"},
       {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
+      {"memory-limit", 0, &memory_limit, NULL,
+       "memory to stay under, e.g. 600M or 4G (default: 60% of RAM); rows spill to "
+       "compressed files in the output folder's staging area"},
   };
   int parsed =
       cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
                 "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
-                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N]",
+                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N] "
+                "[--memory-limit=SIZE]",
                 env);
   if (parsed) return parsed > 0 ? 0 : 1;
   cli_prepare_error_file(env, outputs, NULL); /* before anything else allocates */
@@ -257,7 +261,8 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
                                  .review_files = true,
                                  .forms = forms,
                                  .report = true};
-  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err))
+  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err) ||
+      cli_parse_size(memory_limit, "memory-limit", &cfg.memory_limit, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   relief_filer filer;
   bool have_filer = false;
@@ -345,6 +350,10 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
         env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
         (long long)res.people, (long long)res.counties, res.seconds, outputs);
     if (cfg.forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
+    if (res.spilled_partitions)
+      fprintf(stderr,
+              "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
+              env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
   }
 done:
   if (have_filer) relief_filer_free(&filer);

@@ -358,6 +358,15 @@ void relief_input_release(const relief_input *in, size_t offset, size_t len) {
   if (end > begin) madvise((char *)in->map_base + begin, end - begin, MADV_DONTNEED);
 }
 
+void relief_input_release_frame(const relief_input *in, size_t i) {
+  if (!in->zsrc || i >= in->n_frames) return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const relief_zstd_frame *f = &in->frames[i];
+  size_t begin = (f->src_offset + page - 1) / page * page,
+         end = (f->src_offset + f->src_size) / page * page;
+  if (end > begin) madvise((char *)in->zsrc + begin, end - begin, MADV_DONTNEED);
+}
+
 struct relief_zstd_stream {
   ZSTD_DStream *ds;
   ZSTD_inBuffer in;

@@ -54,6 +54,10 @@ relief_status relief_input_open(relief_input *in, const char *path, relief_error
  * them from the page cache. No effect on a decompressed (owned) buffer. */
 void relief_input_release(const relief_input *in, size_t offset, size_t len);
 
+/* The same for the compressed bytes of frame i of a lazy zstd input, once
+ * its text has been read. */
+void relief_input_release_frame(const relief_input *in, size_t i);
+
 /* Like relief_input_open, but a zstd file whose frames all record their
  * content size is left compressed: in->data stays NULL, in->frames lists
  * the frames, and relief_input_frame_text decompresses one on demand, so

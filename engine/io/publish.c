@@ -237,6 +237,18 @@ relief_status publication_begin(const char *dir, publication **out, relief_error
   return RELIEF_OK;
 }
 
+relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err) {
+  *fd = -1;
+  if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+    return relief_error_set(err, RELIEF_E_USAGE, p->dir, 0, -1, "bad scratch file name");
+  int f = openat(p->stage_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (f < 0)
+    return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create scratch file %s: %s",
+                            name, strerror(errno));
+  *fd = f;
+  return RELIEF_OK;
+}
+
 /* Errors name the output as OUT/relpath, the path the user will look for. */
 static relief_status file_error(const publication *p, const char *relpath, relief_error *err,
                                 const char *what, int errnum) {

@@ -32,6 +32,13 @@ relief_status publication_begin(const char *dir, publication **out, relief_error
 relief_status publication_create(publication *p, const char *relpath, pub_file **out,
                                  relief_error *err);
 
+/* Creates a scratch file "name" (a plain name, no slash) in the staging
+ * folder, mode 0600, O_EXCL and O_NOFOLLOW, open for reading and writing;
+ * it is never published and goes with the staging folder on every exit
+ * path (commit, abort, out of memory, signals). Thread-safe. The caller
+ * closes *fd. */
+relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err);
+
 /* Appends len bytes (the file's XXH3-128 is kept as it is written). */
 relief_status pub_file_write(pub_file *f, const void *buf, size_t len, relief_error *err);
 

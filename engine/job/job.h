@@ -58,4 +58,8 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
 relief_status job_statewide_commit(const relief_statewide_config *cfg, publication *pub,
                                    relief_error *err);
 
+/* The memory limit of a job that names none: 60 % of physical memory
+ * (from sysconf), safely below it; 0 when that is unknown. */
+uint64_t job_default_memory_limit(void);
+
 #endif

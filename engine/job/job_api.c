@@ -8,6 +8,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "doj/doj.h"
@@ -26,6 +27,12 @@ int job_threads(int requested) {
   if (requested > 0) return requested;
   int n = omp_get_num_procs();
   return n > 0 ? n : 1;
+}
+
+uint64_t job_default_memory_limit(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 0;
+  return (uint64_t)pages * (uint64_t)page / 10 * 6;
 }
 
 relief_status relief_options_read(const char *path, bool strict, relief_options **out,

@@ -256,6 +256,8 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       .run_county = -1,
       .format_result = output_result_formatter,
       .n_threads = job_threads(cfg->threads),
+      .no_results = cfg->summary_only && !cfg->forms,
+      .memory_limit = cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit(),
   };
   publication *pub = NULL;
   const char **folder_counties = NULL;
@@ -263,6 +265,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   size_t n_folders = 0;
   relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
+  pl.scratch_pub = pub;
   if (!st) st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);
   for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
   if (st) goto done;
@@ -285,7 +288,13 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
     else
       relief_flow_configurable(&plan->flow, &plan->options);
   }
-  pipeline_evaluate(&pl);
+  if (pl.spill) {
+    st = spill_evaluate(&pl, err);
+    spill_stats(&pl, &res->spilled_partitions, &res->spill_bytes);
+    if (st) goto done;
+  } else {
+    pipeline_evaluate(&pl);
+  }
   /* the bytes decided must still be the files': else nothing is published */
   st = pipeline_check_inputs(&pl, err);
   if (st) goto done;

@@ -183,8 +183,14 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
   for (size_t j = 0; relief_parse_row(text, size, &pos, f, &start, &perr) == 1; j++) {
-    const row_rec *r = &s->rows[j];
-    if (r->flags & ROW_DUPLICATE) continue;
+    uint32_t person;
+    uint16_t county, flags;
+    if (s->emit) { /* the row_rec was spilled */
+      person = s->emit[j].person, county = s->emit[j].county, flags = s->emit[j].flags;
+    } else {
+      person = s->rows[j].person, county = s->rows[j].county, flags = s->rows[j].flags;
+    }
+    if (flags & ROW_DUPLICATE) continue;
     if (s->capture && s->capture[j]) capture_row(s, j, f);
     const row_result *result = s->result[j];
     format_row(f, result, pl->trace, pl->redaction, st, condensed_line);
@@ -192,11 +198,10 @@ static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, re
       emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
       continue;
     }
-    for (size_t k = pl->person_county_first[r->person]; k < pl->person_county_first[r->person + 1];
-         k++) {
-      uint32_t county = pl->person_counties[k];
-      emit_row(&st->per_plan[county], pl->plans[county].n_files, st, condensed_line,
-               r->county == county ? result : NULL);
+    for (size_t k = pl->person_county_first[person]; k < pl->person_county_first[person + 1]; k++) {
+      uint32_t decided = pl->person_counties[k];
+      emit_row(&st->per_plan[decided], pl->plans[decided].n_files, st, condensed_line,
+               county == decided ? result : NULL);
     }
   }
   return RELIEF_OK;

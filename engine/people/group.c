@@ -66,24 +66,29 @@ void people_group(const row_table *t, int threads, people_groups *out) {
   part_people[P] = np;
   out->n_people = np;
   out->first = xcalloc(np + 1, sizeof *out->first);
-  out->order = xmalloc((n_rows ? n_rows : 1) * sizeof *out->order);
+  /* a partition's people take the same places in order as its rows in
+   * by_part: each partition is reordered in place, through a copy of its
+   * own rows only, so the whole list is never held twice */
+  out->order = by_part;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t q = 0; q < P; q++) {
     size_t base = part_people[q], n_local = part_people[q + 1] - base;
+    size_t from = part_first[q], n = part_first[q + 1] - from;
     size_t *fill = xcalloc(n_local + 1, sizeof *fill);
-    for (size_t k = part_first[q]; k < part_first[q + 1]; k++)
-      fill[rec_of(t, by_part[k])->person + 1]++;
+    row_ref *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    memcpy(rows, by_part + from, n * sizeof *rows);
+    for (size_t k = 0; k < n; k++) fill[rec_of(t, rows[k])->person + 1]++;
     for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
-    for (size_t p = 0; p < n_local; p++) out->first[base + p] = part_first[q] + fill[p];
-    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
-      row_rec *r = rec_of(t, by_part[k]);
-      out->order[part_first[q] + fill[r->person]++] = by_part[k];
+    for (size_t p = 0; p < n_local; p++) out->first[base + p] = from + fill[p];
+    for (size_t k = 0; k < n; k++) {
+      row_rec *r = rec_of(t, rows[k]);
+      out->order[from + fill[r->person]++] = rows[k];
       r->person += (uint32_t)base;
     }
+    free(rows);
     free(fill);
   }
   out->first[np] = n_rows;
-  free(by_part);
   free(part_first);
   free(part_people);
 }

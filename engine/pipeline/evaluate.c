@@ -89,9 +89,17 @@ static void push_pair(person_scratch *ps, uint32_t person, uint32_t county) {
 }
 
 /* Decides person p for one county under that county's plan. */
-static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *p, int county,
-                              county_plan *plan, person_scratch *ps, relief_summary *sum,
-                              arena_block **arena) {
+/* Where row ref's result goes: its segment's result slot, or NULL when
+ * nothing is emitted. */
+static const struct row_result **result_slot(pipeline *pl, const row_ref *ref) {
+  segment_t *s = &pl->segs[ref->seg];
+  if (!s->result) return NULL;
+  return &s->result[pl->batch_j ? pl->batch_j[ref->seg][ref->j] : ref->j];
+}
+
+static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, relief_person *p,
+                              int county, county_plan *plan, person_scratch *ps,
+                              relief_summary *sum, arena_block **arena) {
   for (int i = 0; i < p->n_convictions; i++)
     p->convictions[i].in_county = p->convictions[i].county == county;
   const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
@@ -118,15 +126,17 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
       sum->by_section_outcome[pl->classes[c->class_id].prop64_section][det]++;
       sum->hand_review += det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
                           det == RELIEF_DET_CITY_ATTORNEYS;
-      decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};
+      const struct row_result **slot = result_slot(pl, &refs[c->row]);
+      if (slot) {
+        decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};
+        *slot = pl->format_result(&d, &ps->format, arena);
+      }
       formatted_lists = 1;
-      const row_ref *ref = &refs[c->row];
-      pl->segs[ref->seg].result[ref->j] = pl->format_result(&d, &ps->format, arena);
-    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) &&
+    } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) && !pl->no_results &&
                person_prop64_arrest_in_cycle(&ps->history, c)) {
       decision d = {pl, p, &ps->history, i, NULL, f, section_counts, false, true};
-      const row_ref *ref = &refs[c->row];
-      pl->segs[ref->seg].result[ref->j] = pl->format_result(&d, &ps->format, arena);
+      const struct row_result **slot = result_slot(pl, &refs[c->row]);
+      if (slot) *slot = pl->format_result(&d, &ps->format, arena);
     }
     uint64_t fa = relief_features(&ctx, all, p, i, &facts_all);
     if (relief_flow_relevant(all, fa)) {
@@ -162,7 +172,7 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, relief_person *
       any_motion = true;
     }
     if (any_motion) {
-      for (size_t k = 0; k < pl->first[ps->person + 1] - pl->first[ps->person]; k++)
+      for (size_t k = 0; k < n_refs; k++)
         pl->segs[refs[k].seg].capture[refs[k].j] |= CAPTURE_PERSON;
       push_to(&ps->motion_pairs, &ps->n_motion_pairs, &ps->cap_motion_pairs, ps->person,
               (uint32_t)county);
@@ -199,28 +209,42 @@ static int cmp_pair(const void *a, const void *b) {
   return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
-void pipeline_evaluate(pipeline *pl) {
+struct evaluate_state {
+  relief_summary *partial;        /* [thread][plan] */
+  relief_summary *person_partial; /* [thread]: statewide person totals */
+  person_scratch *scratch;        /* [thread] */
+};
+
+void pipeline_evaluate_begin(pipeline *pl) {
   if (pl->progress) pl->progress(pl->progress_user, "evaluate", 0, 1, pl->n_rows);
   int nt = pl->n_threads;
   pl->arenas = xcalloc((size_t)nt, sizeof *pl->arenas);
-  relief_summary *partial = xcalloc((size_t)nt * pl->n_plans, sizeof *partial);
-  relief_summary *person_partial = xcalloc((size_t)nt, sizeof *person_partial);
+  pl->eval = xcalloc(1, sizeof *pl->eval);
+  pl->eval->partial = xcalloc((size_t)nt * pl->n_plans + 1, sizeof *pl->eval->partial);
+  pl->eval->person_partial = xcalloc((size_t)nt, sizeof *pl->eval->person_partial);
+  pl->eval->scratch = xcalloc((size_t)nt, sizeof *pl->eval->scratch);
+}
+
+void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base) {
+  int nt = pl->n_threads;
+  relief_summary *partial = pl->eval->partial, *person_partial = pl->eval->person_partial;
+  person_scratch *scratch = pl->eval->scratch;
   int32_t seven_ago = relief_add_years(pl->compute_day, -7);
-  person_scratch *scratch = xcalloc((size_t)nt, sizeof *scratch);
 #pragma omp parallel num_threads(nt)
   {
     int t = omp_get_thread_num();
     person_scratch *ps = &scratch[t];
     relief_summary *sums = partial + (size_t)t * pl->n_plans;
 #pragma omp for schedule(dynamic, 256)
-    for (size_t p = 0; p < pl->n_people; p++) {
-      const row_ref *refs = pl->order + pl->first[p];
+    for (size_t p = 0; p < g->n_people; p++) {
+      const row_ref *refs = g->order + g->first[p];
+      size_t n_refs = g->first[p + 1] - g->first[p];
       relief_person person;
-      ps->person = (uint32_t)p;
-      build(pl, refs, pl->first[p + 1] - pl->first[p], ps, &person);
+      ps->person = (uint32_t)(base + p);
+      build(pl, refs, n_refs, ps, &person);
       if (!person.n_convictions) continue;
       if (!pl->merged) {
-        decide_for_county(pl, refs, &person, pl->run_county, &pl->plans[0], ps, &sums[0],
+        decide_for_county(pl, refs, n_refs, &person, pl->run_county, &pl->plans[0], ps, &sums[0],
                           &pl->arenas[t]);
         continue;
       }
@@ -237,9 +261,9 @@ void pipeline_evaluate(pipeline *pl) {
           done = person.convictions[k].county == county &&
                  (pl->classes[person.convictions[k].class_id].bits & RELIEF_CS_PROP64);
         if (done) continue;
-        decide_for_county(pl, refs, &person, county, &pl->plans[county], ps, &sums[county],
+        decide_for_county(pl, refs, n_refs, &person, county, &pl->plans[county], ps, &sums[county],
                           &pl->arenas[t]);
-        push_pair(ps, (uint32_t)p, (uint32_t)county);
+        push_pair(ps, (uint32_t)(base + p), (uint32_t)county);
         for (int k = 0; k < person.n_convictions; k++)
           if (person.convictions[k].county == county) {
             ps->person_current[k] = ps->det_current[k];
@@ -250,8 +274,21 @@ void pipeline_evaluate(pipeline *pl) {
       if (decided) count_person(&person, ps, seven_ago, &person_partial[t]);
     }
   }
-  for (int t = 0; t < nt; t++) relief_summary_add_partial(&pl->statewide, &person_partial[t]);
-  free(person_partial);
+}
+
+void pipeline_evaluate(pipeline *pl) {
+  pipeline_evaluate_begin(pl);
+  pipeline_evaluate_people(pl, &pl->groups, 0);
+  pipeline_evaluate_end(pl);
+}
+
+void pipeline_evaluate_end(pipeline *pl) {
+  int nt = pl->n_threads;
+  relief_summary *partial = pl->eval->partial;
+  person_scratch *scratch = pl->eval->scratch;
+  for (int t = 0; t < nt; t++)
+    relief_summary_add_partial(&pl->statewide, &pl->eval->person_partial[t]);
+  free(pl->eval->person_partial);
   for (int t = 0; t < nt; t++)
     for (size_t k = 0; k < pl->n_plans; k++)
       relief_summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);
@@ -291,4 +328,6 @@ void pipeline_evaluate(pipeline *pl) {
   for (int t = 0; t < nt; t++) person_scratch_free(&scratch[t]);
   free(scratch);
   free(partial);
+  free(pl->eval);
+  pl->eval = NULL;
 }

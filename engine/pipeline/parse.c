@@ -63,9 +63,28 @@ static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n,
 
 /* ---- parsing ---- */
 
-static void parse_segment(pipeline *pl, segment_t *s, field_scratch *text_buf) {
+/* A thread's buffers, reused from one segment to the next. */
+typedef struct {
+  field_scratch text, values[4], key, row;
+} parse_scratch;
+
+static void parse_scratch_free(parse_scratch *ps) {
+  field_scratch_free(&ps->text);
+  for (int k = 0; k < 4; k++) field_scratch_free(&ps->values[k]);
+  field_scratch_free(&ps->key);
+  field_scratch_free(&ps->row);
+}
+
+/* Whether a parsed segment's rows may leave memory: it will not be parsed
+ * again (only a framed input whose frames do not end on rows is). */
+static bool spillable(const pipeline *pl, const segment_t *s) {
+  if (!pl->spill || s->failed) return false;
+  return s->frame < 0 || s->ends_clean || s->end == pl->inputs[s->input].size;
+}
+
+static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   relief_field f[RELIEF_NCOLS];
-  field_scratch scratch[4] = {{0}}, key_scratch = {0}, row_buf = {0};
+  field_scratch *scratch = ps->values, *text_buf = &ps->text;
   relief_intern_init(&s->sections);
   relief_intern_init(&s->counties);
   relief_error err;
@@ -98,10 +117,10 @@ static void parse_segment(pipeline *pl, segment_t *s, field_scratch *text_buf) {
     row_strings strings;
     row_facts(f, scratch, rec, &strings);
     if (pl->merged) {
-      s->keys[row] = person_key_merged(f, &key_scratch);
-      s->content[row] = row_content_hash(f, &row_buf, &key_scratch);
+      s->keys[row] = person_key_merged(f, &ps->key);
+      s->content[row] = row_content_hash(f, &ps->row, &ps->key);
     } else {
-      const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &key_scratch, &n);
+      const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &ps->key, &n);
       s->keys[row] = person_key_subject(v, n);
       if (!n) rec->flags |= ROW_SUBJECT_EMPTY;
     }
@@ -114,9 +133,6 @@ static void parse_segment(pipeline *pl, segment_t *s, field_scratch *text_buf) {
     rec->county = (uint16_t)relief_intern_get(&s->counties, strings.county, strings.county_len);
     rec->class_id = relief_intern_get(&s->sections, strings.section, strings.section_len);
   }
-  for (int k = 0; k < 4; k++) field_scratch_free(&scratch[k]);
-  field_scratch_free(&key_scratch);
-  field_scratch_free(&row_buf);
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
     size_t keep = s->n_rows ? s->n_rows : 1;
     s->rows = xreallocarray(s->rows, keep, sizeof *s->rows);
@@ -140,7 +156,7 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
   uint64_t parsed = 0, rows_seen = 0;
 #pragma omp parallel num_threads(pl->n_threads)
   {
-    field_scratch text_buf = {0};
+    parse_scratch ps = {0};
 #pragma omp for schedule(dynamic, 1)
     for (size_t i = from; i < to; i++) {
       segment_t *s = &pl->segs[i];
@@ -152,9 +168,13 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
         if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
         continue;
       }
-      parse_segment(pl, s, &text_buf);
+      parse_segment(pl, s, &ps);
       s->parsed = true;
-      if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      if (s->frame < 0)
+        relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+      else
+        relief_input_release_frame(&pl->inputs[s->input], (size_t)s->frame);
+      if (spillable(pl, s)) spill_segment(pl, s);
       uint64_t done, rows;
 #pragma omp atomic capture
       done = parsed += s->end - s->begin;
@@ -162,7 +182,7 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
       rows = rows_seen += s->n_rows;
       if (omp_get_thread_num() == 0) progress(pl, "parse", done, total_bytes, rows);
     }
-    free(text_buf.data);
+    parse_scratch_free(&ps);
   }
 }
 
@@ -185,6 +205,7 @@ static void free_segment(segment_t *s) {
   free(s->class_map);
   free(s->county_map);
   free(s->result);
+  free(s->emit);
   relief_intern_free(&s->sections);
   relief_buf_free(&s->ofns);
   relief_intern_free(&s->counties);
@@ -221,9 +242,11 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       s->frame = SEGMENT_STREAMED;
       s->begin = offset;
       s->end = offset + cut;
-      s->stream_text = xmalloc(cut ? cut : 1);
-      memcpy(s->stream_text, pending, cut);
-      memmove(pending, pending + cut, len - cut);
+      /* the piece keeps the buffer it was read into; only the partial row
+       * after the cut is copied into a fresh one */
+      s->stream_text = pending;
+      pending = xmalloc(pending_cap ? pending_cap : 1);
+      memcpy(pending, s->stream_text + cut, len - cut);
       len -= cut;
       offset += cut;
       want = piece;
@@ -239,13 +262,15 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       }
 #pragma omp task firstprivate(s)
       {
-        field_scratch unused = {0};
-        parse_segment(pl, s, &unused);
+        parse_scratch ps = {0};
+        parse_segment(pl, s, &ps);
+        parse_scratch_free(&ps);
         s->parsed = true;
         if (!s->failed) {
           free(s->stream_text);
           s->stream_text = NULL;
         }
+        if (spillable(pl, s)) spill_segment(pl, s);
       }
       if (++in_flight >= 2 * pl->n_threads) {
 #pragma omp taskwait
@@ -322,6 +347,7 @@ static void merge_tables(pipeline *pl) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
+    if (s->spilled) continue; /* its rows are mapped as they are read back */
     for (size_t j = 0; j < s->n_rows; j++)
       if (s->rows[j].flags & ROW_CONVICTED) {
         s->rows[j].class_id = s->class_map[s->rows[j].class_id];
@@ -346,6 +372,11 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
                               "empty file: no header and no rows");
     total += pl->inputs[i].size;
   }
+  uint64_t text_estimate = 0; /* a streamed input's text: about 6 times its bytes */
+  for (int i = 0; i < n; i++)
+    text_estimate += pl->inputs[i].streamed ? pl->inputs[i].stored_size * 6 : pl->inputs[i].size;
+  relief_status spill_st = spill_begin(pl, text_estimate, err);
+  if (spill_st) return spill_st;
   for (int i = 0; i < n; i++) {
     relief_input *in = &pl->inputs[i];
     size_t from = pl->n_segs;
@@ -413,6 +444,10 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     while (first > 0 && pl->segs[first - 1].input == pl->segs[k].input) first--;
     return segment_error(pl, first, k, err);
   }
+  if (pl->spill) {
+    relief_status st = spill_end_parse(pl, err);
+    if (st) return st;
+  }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
   pl->section_text = xmalloc((pl->n_classes + 1) * sizeof *pl->section_text);
@@ -452,9 +487,11 @@ void pipeline_group(pipeline *pl) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (size_t i = 0; i < n_segs; i++) {
     segment_t *s = &pl->segs[i];
-    s->result = xcalloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
+    if (!pl->no_results) s->result = xcalloc(s->n_rows ? s->n_rows : 1, sizeof *s->result);
+    if (pl->spill && !pl->no_results) s->emit = xcalloc(s->n_rows ? s->n_rows : 1, sizeof *s->emit);
     if (pl->forms) s->capture = xcalloc(s->n_rows ? s->n_rows : 1, 1);
   }
+  if (pl->spill) return; /* grouped batch by batch in spill_evaluate */
   people_group(&pl->table, pl->n_threads, &pl->groups);
   pl->n_people = pl->groups.n_people;
   pl->first = pl->groups.first;
@@ -477,8 +514,12 @@ void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *
     const segment_t *s = &pl->segs[i];
     if (s->input != input) continue;
     *read += (int64_t)s->n_rows;
-    if (pl->merged)
+    if (!pl->merged) continue;
+    /* a spilled segment keeps only what emit needs of each row */
+    if (s->rows)
       for (size_t j = 0; j < s->n_rows; j++) *duplicates += (s->rows[j].flags & ROW_DUPLICATE) != 0;
+    else if (s->emit)
+      for (size_t j = 0; j < s->n_rows; j++) *duplicates += (s->emit[j].flags & ROW_DUPLICATE) != 0;
   }
 }
 
@@ -491,6 +532,7 @@ relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err) {
 }
 
 void pipeline_free(pipeline *pl) {
+  spill_free(pl);
   for (size_t i = 0; i < pl->n_segs; i++) free_segment(&pl->segs[i]);
   free(pl->segs);
   for (int i = 0; i < pl->n_inputs; i++) relief_input_close(&pl->inputs[i]);

@@ -40,6 +40,15 @@ typedef struct captured_row {
   char *offense, *cnt, *court;       /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
 } captured_row;
 
+/* What emit needs of a row whose row_rec was spilled. */
+typedef struct row_emit {
+  uint32_t person;
+  uint16_t county, flags;
+} row_emit;
+
+/* The spill store of a bounded run (pipeline/spill.c). */
+struct spill;
+
 /* A decided conviction's result record: built by the output layer's
  * formatter (output/result_row.h), opaque here. */
 struct row_result;
@@ -78,6 +87,9 @@ typedef struct {
   relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
   uint32_t *class_map, *county_map; /* piece ids → run ids */
   const struct row_result **result; /* per row: its result record, or NULL */
+  uint32_t spill_id;                /* spilled: the id its rows carry in the spill files */
+  bool spilled;                     /* rows, keys, content and ofns are in the spill files */
+  struct row_emit *emit;            /* spilled: what emit needs of each row */
   uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
   struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
   size_t n_captured;
@@ -163,6 +175,11 @@ struct pipeline {
   bool trace;                        /* a Rule column after the 18 */
   bool review_files;                 /* Hand_Review.csv and Prop64_Results_Extended.csv */
   bool forms;                        /* court filings: capture what motions need */
+  bool no_results;                   /* nothing is emitted: decide, count, format nothing */
+  uint64_t memory_limit;             /* bytes the run should stay under; 0 = no limit */
+  publication *scratch_pub;          /* where spill files go (its staging folder) */
+  struct spill *spill;               /* non-NULL: rows are spilled by partition */
+  uint32_t **batch_j;                /* spilled: per segment, a batch row's index in it */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
   uint32_t *motion_pairs;            /* (person, county) pairs with a motion, sorted */
   size_t n_motion_pairs;
@@ -218,6 +235,8 @@ struct pipeline {
   relief_status (*emit_write)(void *user, size_t plan, int file, const void *data, size_t len,
                               relief_error *err);
   void *emit_user;
+  /* between pipeline_evaluate_begin and _end: per-thread summaries, scratch */
+  struct evaluate_state *eval;
 };
 
 /* Opens inputs (lazy zstd), cuts them into segments and parses every row in
@@ -245,6 +264,32 @@ const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_
 /* Calls fn for each conviction of person (run mode, plans[0]'s flow). */
 void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
                       relief_explain_person *out);
+
+/* Spilling (pipeline/spill.c). Decides from the inputs' text size and
+ * memory_limit whether rows are spilled; if so, creates the store. */
+relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err);
+
+/* Moves a parsed segment's rows into the spill store (thread-safe per
+ * OpenMP thread). */
+void spill_segment(pipeline *pl, segment_t *s);
+
+/* Writes what is still buffered once every segment is parsed. */
+relief_status spill_end_parse(pipeline *pl, relief_error *err);
+
+/* Groups and decides the spilled rows one batch of partitions after
+ * another (pipeline_group and pipeline_evaluate call it). */
+relief_status spill_evaluate(pipeline *pl, relief_error *err);
+
+/* Partitions written to spill files, and their compressed bytes. */
+void spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes);
+
+void spill_free(pipeline *pl);
+
+/* Evaluation in pieces, for spill_evaluate: begin, then people of groups g
+ * (their global numbers start at base) any number of times, then end. */
+void pipeline_evaluate_begin(pipeline *pl);
+void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base);
+void pipeline_evaluate_end(pipeline *pl);
 
 /* Frees the result text (after emitting). */
 void pipeline_free_arenas(pipeline *pl);

@@ -217,12 +217,18 @@ typedef struct {
   const relief_filer *filer;          /* as in relief_run_config */
   const relief_filing_filter *filter; /* as in relief_run_config */
   bool filings_only;                  /* as in relief_run_config */
+  /* bytes the run should stay under (rows spill to compressed files in the
+   * output folder's staging area when the input would not fit); 0 = 60 %
+   * of physical memory */
+  uint64_t memory_limit;
 } relief_statewide_config;
 
 typedef struct {
   int64_t people, rows, duplicate_rows, counties, motions;
   uint64_t input_bytes;
   double seconds;
+  int64_t spilled_partitions; /* partitions written to spill files (0: none) */
+  uint64_t spill_bytes;       /* their compressed size */
 } relief_statewide_result;
 
 /* Every input is one population: a person is recognised by CII_NUMBER

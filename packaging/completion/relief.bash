@@ -71,7 +71,7 @@ _relief_options() {
           --trace --forms --filer= --review-files --redact --redact-key= --help" ;;
   statewide)
     echo "--inputs= --compute-at= --eligibility-options= --county-policies= --outputs=
-          --summary-only --trace --forms --filer= --threads= --help" ;;
+          --summary-only --trace --forms --filer= --threads= --memory-limit= --help" ;;
   filings)
     echo "--outputs= --filer= --help" ;;
   explain)

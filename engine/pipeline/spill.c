@@ -1,0 +1,430 @@
+/*
+ * spill.c — statewide in bounded memory: once a segment is parsed, its rows
+ * (record, person key, content hash, case number) go by person-key
+ * partition into per-thread buffers, written zstd-compressed to scratch
+ * files in the publication's staging folder; then partitions are read back
+ * in batches that fit the limit, grouped and decided one batch after
+ * another, in the same partition order as an unbounded run.
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "common/alloc.h"
+#include "pipeline/pipeline.h"
+
+#define SPILL_PARTS 256 /* the partitions of people_group: key.high64 % 256 */
+
+/* One compressed run of a partition's records in a thread's file. */
+typedef struct {
+  int thread;
+  uint64_t offset;
+  size_t csize, rsize;
+} spill_chunk;
+
+typedef struct {
+  relief_buf part[SPILL_PARTS];
+  size_t buffered;
+  ZSTD_CCtx *cctx;
+  int fd;
+  uint64_t file_size;
+  relief_buf zbuf;
+  relief_status status;
+  relief_error err;
+} spill_thread;
+
+struct spill {
+  spill_thread *threads;
+  int n_threads;
+  size_t flush_at;
+  spill_chunk *chunks[SPILL_PARTS];
+  size_t n_chunks[SPILL_PARTS], cap_chunks[SPILL_PARTS];
+  uint64_t rows[SPILL_PARTS]; /* records written per partition */
+  uint32_t next_id;
+  long *seg_of_id; /* spill id -> segment index, -1 for a segment re-parsed */
+  omp_lock_t lock;
+};
+
+/* A record: u32 spill id, u32 j, row_rec, key, content, u16 case-number
+ * length, then its bytes. */
+#define RECORD_FIXED (8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 2)
+
+relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) {
+  (void)err;
+  /* an unbounded run holds about 40 % of the text: spill when that would
+   * not fit; court filings and run mode need the rows whole */
+  if (!pl->memory_limit || !pl->merged || pl->forms || !pl->scratch_pub) return RELIEF_OK;
+  if (text_bytes / 20 * 9 <= pl->memory_limit) return RELIEF_OK;
+  struct spill *sp = xcalloc(1, sizeof *sp);
+  sp->n_threads = pl->n_threads;
+  sp->threads = xcalloc((size_t)sp->n_threads, sizeof *sp->threads);
+  for (int t = 0; t < sp->n_threads; t++) sp->threads[t].fd = -1;
+  sp->flush_at = pl->memory_limit / 8 / (size_t)sp->n_threads;
+  if (sp->flush_at < (256u << 10)) sp->flush_at = 256u << 10;
+  omp_init_lock(&sp->lock);
+  pl->spill = sp;
+  return RELIEF_OK;
+}
+
+/* Compresses and writes thread t's buffered partitions. */
+static void flush_thread(pipeline *pl, int t) {
+  struct spill *sp = pl->spill;
+  spill_thread *th = &sp->threads[t];
+  if (!th->buffered || th->status) return;
+  if (th->fd < 0) {
+    char name[32];
+    snprintf(name, sizeof name, "spill-%d", t);
+    th->status = publication_scratch(pl->scratch_pub, name, &th->fd, &th->err);
+    if (th->status) return;
+  }
+  if (!th->cctx) th->cctx = ZSTD_createCCtx();
+  if (!th->cctx) relief_out_of_memory(0);
+  for (int q = 0; q < SPILL_PARTS; q++) {
+    relief_buf *b = &th->part[q];
+    if (!b->len) continue;
+    size_t bound = ZSTD_compressBound(b->len);
+    th->zbuf.len = 0;
+    relief_buf_reserve(&th->zbuf, bound);
+    size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, 1);
+    if (ZSTD_isError(c)) {
+      th->status = relief_error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
+                                    ZSTD_getErrorName(c));
+      return;
+    }
+    for (size_t done = 0; done < c;) {
+      ssize_t w = pwrite(th->fd, th->zbuf.data + done, c - done, (off_t)(th->file_size + done));
+      if (w <= 0) {
+        th->status = relief_error_set(&th->err, RELIEF_E_IO, publication_dir(pl->scratch_pub), 0,
+                                      -1, "cannot write a spill file (disk full?)");
+        return;
+      }
+      done += (size_t)w;
+    }
+    omp_set_lock(&sp->lock);
+    if (sp->n_chunks[q] == sp->cap_chunks[q]) {
+      sp->cap_chunks[q] = sp->cap_chunks[q] ? sp->cap_chunks[q] * 2 : 16;
+      sp->chunks[q] = xreallocarray(sp->chunks[q], sp->cap_chunks[q], sizeof *sp->chunks[q]);
+    }
+    sp->chunks[q][sp->n_chunks[q]++] = (spill_chunk){t, th->file_size, c, b->len};
+    omp_unset_lock(&sp->lock);
+    th->file_size += c;
+    b->len = 0;
+  }
+  th->buffered = 0;
+}
+
+void spill_segment(pipeline *pl, segment_t *s) {
+  struct spill *sp = pl->spill;
+  int t = omp_get_thread_num();
+  spill_thread *th = &sp->threads[t];
+  uint32_t id;
+#pragma omp atomic capture
+  id = sp->next_id++;
+  s->spill_id = id;
+  uint64_t local[SPILL_PARTS] = {0};
+  for (size_t j = 0; j < s->n_rows; j++) {
+    const row_rec *r = &s->rows[j];
+    unsigned q = (unsigned)(s->keys[j].high64 % SPILL_PARTS);
+    const char *ofn = r->ofn_id ? s->ofns.data + r->ofn_id - 1 : "";
+    size_t len = strlen(ofn);
+    if (len > UINT16_MAX) len = UINT16_MAX; /* case numbers are short; never reached */
+    relief_buf *b = &th->part[q];
+    relief_buf_reserve(b, RECORD_FIXED + len);
+    char *w = b->data + b->len;
+    uint32_t jj = (uint32_t)j;
+    uint16_t l16 = (uint16_t)len;
+    uint64_t content = s->content ? s->content[j] : 0;
+    memcpy(w, &id, 4), w += 4;
+    memcpy(w, &jj, 4), w += 4;
+    memcpy(w, r, sizeof *r), w += sizeof *r;
+    memcpy(w, &s->keys[j], sizeof s->keys[j]), w += sizeof s->keys[j];
+    memcpy(w, &content, 8), w += 8;
+    memcpy(w, &l16, 2), w += 2;
+    memcpy(w, ofn, len);
+    b->len += RECORD_FIXED + len;
+    th->buffered += RECORD_FIXED + len;
+    local[q]++;
+  }
+  for (int q = 0; q < SPILL_PARTS; q++)
+    if (local[q]) {
+#pragma omp atomic
+      sp->rows[q] += local[q];
+    }
+  free(s->rows);
+  free(s->keys);
+  free(s->content);
+  relief_buf_free(&s->ofns);
+  s->rows = NULL;
+  s->keys = NULL;
+  s->content = NULL;
+  s->cap_rows = 0;
+  s->spilled = true;
+  if (th->buffered >= sp->flush_at) flush_thread(pl, t);
+}
+
+relief_status spill_end_parse(pipeline *pl, relief_error *err) {
+  struct spill *sp = pl->spill;
+  for (size_t k = 0; k < pl->n_segs; k++) /* any segment kept back goes now */
+    if (!pl->segs[k].spilled) spill_segment(pl, &pl->segs[k]);
+  for (int t = 0; t < sp->n_threads; t++) {
+    flush_thread(pl, t);
+    for (int q = 0; q < SPILL_PARTS; q++) relief_buf_free(&sp->threads[t].part[q]);
+    relief_buf_free(&sp->threads[t].zbuf);
+    ZSTD_freeCCtx(sp->threads[t].cctx);
+    sp->threads[t].cctx = NULL;
+    if (sp->threads[t].status) {
+      *err = sp->threads[t].err;
+      return sp->threads[t].status;
+    }
+  }
+  sp->seg_of_id = xmalloc((sp->next_id + 1) * sizeof *sp->seg_of_id);
+  for (uint32_t i = 0; i < sp->next_id; i++) sp->seg_of_id[i] = -1;
+  for (size_t k = 0; k < pl->n_segs; k++)
+    if (pl->segs[k].spilled) sp->seg_of_id[pl->segs[k].spill_id] = (long)k;
+  return RELIEF_OK;
+}
+
+/* The rows of one batch of partitions, segment by segment (within a
+ * segment: partition by partition, each in input order). */
+typedef struct {
+  row_rec **rows;
+  size_t *n_rows;
+  XXH128_hash_t **keys;
+  uint64_t **content;
+  uint32_t **j;
+  char **ofns;
+} batch_t;
+
+/* Reads and decompresses chunk c into raw; false (err set) on failure. */
+static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
+                       relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
+  zin->len = raw->len = 0;
+  relief_buf_reserve(zin, c->csize);
+  relief_buf_reserve(raw, c->rsize);
+  int fd = sp->threads[c->thread].fd;
+  for (size_t done = 0; done < c->csize;) {
+    ssize_t r = pread(fd, zin->data + done, c->csize - done, (off_t)(c->offset + done));
+    if (r <= 0) {
+      *status = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
+      return false;
+    }
+    done += (size_t)r;
+  }
+  size_t got = ZSTD_decompressDCtx(dctx, raw->data, c->rsize, zin->data, c->csize);
+  if (ZSTD_isError(got) || got != c->rsize) {
+    *status = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
+    return false;
+  }
+  raw->len = got;
+  return true;
+}
+
+/* Loads partitions [q0, q1): counts per (partition, segment) first, then
+ * fills each segment's arrays at their places, partitions in parallel. */
+static relief_status load_batch(pipeline *pl, int q0, int q1, batch_t *b, relief_error *err) {
+  struct spill *sp = pl->spill;
+  size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0);
+  size_t *cnt = xcalloc(nq * n_segs + 1, sizeof *cnt), *ob = xcalloc(nq * n_segs + 1, sizeof *ob);
+  relief_status status = RELIEF_OK;
+  for (int pass = 0; pass < 2 && !status; pass++) {
+    if (pass == 1) { /* counts -> places */
+      for (size_t s = 0; s < n_segs; s++) {
+        size_t rows = 0, bytes = 0;
+        for (size_t q = 0; q < nq; q++) {
+          size_t c = cnt[q * n_segs + s], o = ob[q * n_segs + s];
+          cnt[q * n_segs + s] = rows;
+          ob[q * n_segs + s] = bytes;
+          rows += c;
+          bytes += o;
+        }
+        b->n_rows[s] = rows;
+        if (!rows) continue;
+        b->rows[s] = xmalloc(rows * sizeof **b->rows);
+        b->keys[s] = xmalloc(rows * sizeof **b->keys);
+        if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
+        b->j[s] = xmalloc(rows * sizeof **b->j);
+        b->ofns[s] = xmalloc(bytes + 1);
+      }
+    }
+#pragma omp parallel num_threads(pl->n_threads)
+    {
+      relief_buf zin = {0}, raw = {0};
+      ZSTD_DCtx *dctx = ZSTD_createDCtx();
+      if (!dctx) relief_out_of_memory(0);
+      relief_error my_err;
+      relief_status my_status = RELIEF_OK;
+#pragma omp for schedule(dynamic, 1)
+      for (size_t qi = 0; qi < nq; qi++) {
+        int q = q0 + (int)qi;
+        size_t *c_at = cnt + qi * n_segs, *o_at = ob + qi * n_segs;
+        for (size_t k = 0; k < sp->n_chunks[q] && !my_status; k++) {
+          if (!read_chunk(sp, &sp->chunks[q][k], &zin, &raw, dctx, &my_status, &my_err)) break;
+          for (const char *p = raw.data, *end = raw.data + raw.len; p < end;) {
+            uint32_t id, j;
+            uint16_t len;
+            memcpy(&id, p, 4);
+            memcpy(&j, p + 4, 4);
+            memcpy(&len, p + RECORD_FIXED - 2, 2);
+            const char *rec = p;
+            p += RECORD_FIXED + len;
+            long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
+            if (s < 0) continue; /* a segment parsed again (an input read whole) */
+            if (pass == 0) {
+              c_at[s]++;
+              if (len) o_at[s] += (size_t)len + 1;
+              continue;
+            }
+            size_t at = c_at[s]++;
+            row_rec *r = &b->rows[s][at];
+            const segment_t *seg = &pl->segs[s];
+            memcpy(r, rec + 8, sizeof *r);
+            memcpy(&b->keys[s][at], rec + 8 + sizeof *r, sizeof **b->keys);
+            if (b->content[s])
+              memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
+            b->j[s][at] = j;
+            if (r->flags & ROW_CONVICTED) {
+              r->class_id = seg->class_map[r->class_id];
+              r->county = (uint16_t)seg->county_map[r->county];
+            }
+            r->ofn_id = 0;
+            if (len) {
+              size_t o = o_at[s];
+              memcpy(b->ofns[s] + o, rec + RECORD_FIXED, len);
+              b->ofns[s][o + len] = 0;
+              r->ofn_id = (uint32_t)o + 1;
+              o_at[s] = o + len + 1;
+            }
+          }
+        }
+      }
+#pragma omp critical(spill_load_error)
+      if (my_status && !status) {
+        status = my_status;
+        *err = my_err;
+      }
+      relief_buf_free(&zin);
+      relief_buf_free(&raw);
+      ZSTD_freeDCtx(dctx);
+    }
+  }
+  free(cnt);
+  free(ob);
+  return status;
+}
+
+static void free_batch(batch_t *b, size_t n_segs) {
+  for (size_t s = 0; s < n_segs; s++) {
+    free(b->rows[s]);
+    free(b->keys[s]);
+    free(b->content[s]);
+    free(b->j[s]);
+    free(b->ofns[s]);
+    b->rows[s] = NULL;
+    b->keys[s] = NULL;
+    b->content[s] = NULL;
+    b->j[s] = NULL;
+    b->ofns[s] = NULL;
+    b->n_rows[s] = 0;
+  }
+}
+
+relief_status spill_evaluate(pipeline *pl, relief_error *err) {
+  struct spill *sp = pl->spill;
+  size_t n_segs = pl->n_segs;
+  batch_t b = {
+      .rows = xcalloc(n_segs + 1, sizeof *b.rows),
+      .n_rows = xcalloc(n_segs + 1, sizeof *b.n_rows),
+      .keys = xcalloc(n_segs + 1, sizeof *b.keys),
+      .content = xcalloc(n_segs + 1, sizeof *b.content),
+      .j = xcalloc(n_segs + 1, sizeof *b.j),
+      .ofns = xcalloc(n_segs + 1, sizeof *b.ofns),
+  };
+  int *input_of_seg = xcalloc(n_segs + 1, sizeof *input_of_seg);
+  for (size_t s = 0; s < n_segs; s++) input_of_seg[s] = pl->segs[s].input;
+  /* a batch row costs its record, key, hash, index and case number, and
+   * grouping's lists: about 160 bytes; batches take a third of the limit */
+  uint64_t batch_rows = pl->memory_limit / 3 / 160;
+  if (batch_rows < 1) batch_rows = 1;
+  pipeline_evaluate_begin(pl);
+  size_t base = 0;
+  relief_status st = RELIEF_OK;
+  for (int q0 = 0; q0 < SPILL_PARTS && !st;) {
+    int q1 = q0 + 1;
+    uint64_t rows = sp->rows[q0];
+    while (q1 < SPILL_PARTS && rows + sp->rows[q1] <= batch_rows) rows += sp->rows[q1++];
+    st = load_batch(pl, q0, q1, &b, err);
+    if (!st) {
+      row_table t = {.n_segs = n_segs,
+                     .rows = b.rows,
+                     .n_rows = b.n_rows,
+                     .keys = b.keys,
+                     .content = pl->merged ? b.content : NULL,
+                     .input_of_seg = input_of_seg,
+                     .ofns = (const char *const *)b.ofns};
+      people_groups g;
+      people_group(&t, pl->n_threads, &g);
+      if (pl->merged) pl->duplicate_rows += people_drop_copies(&t, &g, pl->n_threads);
+      pl->table = t;
+      pl->batch_j = b.j;
+      pipeline_evaluate_people(pl, &g, base);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+      for (size_t s = 0; s < n_segs; s++) {
+        row_emit *e = pl->segs[s].emit;
+        if (!e) continue;
+        for (size_t k = 0; k < b.n_rows[s]; k++) {
+          const row_rec *r = &b.rows[s][k];
+          e[b.j[s][k]] = (row_emit){(uint32_t)(base + r->person), r->county, r->flags};
+        }
+      }
+      base += g.n_people;
+      people_groups_free(&g);
+      pl->batch_j = NULL;
+      memset(&pl->table, 0, sizeof pl->table);
+    }
+    free_batch(&b, n_segs);
+    if (pl->progress) pl->progress(pl->progress_user, "evaluate", (uint64_t)q1, SPILL_PARTS, 0);
+    q0 = q1;
+  }
+  pl->n_people = base;
+  pipeline_evaluate_end(pl);
+  free(b.rows);
+  free(b.n_rows);
+  free(b.keys);
+  free(b.content);
+  free(b.j);
+  free(b.ofns);
+  free(input_of_seg);
+  return st;
+}
+
+void spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes) {
+  *partitions = 0;
+  *bytes = 0;
+  const struct spill *sp = pl->spill;
+  if (!sp) return;
+  for (int q = 0; q < SPILL_PARTS; q++) {
+    *partitions += sp->n_chunks[q] > 0;
+    for (size_t k = 0; k < sp->n_chunks[q]; k++) *bytes += sp->chunks[q][k].csize;
+  }
+}
+
+void spill_free(pipeline *pl) {
+  struct spill *sp = pl->spill;
+  if (!sp) return;
+  for (int t = 0; t < sp->n_threads; t++) {
+    spill_thread *th = &sp->threads[t];
+    for (int q = 0; q < SPILL_PARTS; q++) relief_buf_free(&th->part[q]);
+    relief_buf_free(&th->zbuf);
+    ZSTD_freeCCtx(th->cctx);
+    if (th->fd >= 0) close(th->fd);
+  }
+  for (int q = 0; q < SPILL_PARTS; q++) free(sp->chunks[q]);
+  free(sp->threads);
+  free(sp->seg_of_id);
+  omp_destroy_lock(&sp->lock);
+  free(sp);
+  pl->spill = NULL;
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `relief statewide --memory-limit`: a limit far below
+what the input needs makes the run spill its rows to scratch files (it says
+"spilled N partitions"), and every output byte is the same as an unbounded
+run's (timing fields aside), full bundle and --summary-only, 1 and 2
+threads, plain and zstd inputs; no scratch file survives the run, scratch
+files are mode 0600 while they exist, and a run stopped by a signal leaves
+the folder clean."""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_statewide import tree_bytes  # noqa: E402  (same comparison as test_statewide)
+
+RESULTS = []
+
+
+def test(fn):
+    RESULTS.append(fn)
+    return fn
+
+
+class Env:
+    def __init__(self, relief, gen, tmp):
+        self.relief, self.tmp = relief, tmp
+        self.plain = os.path.join(tmp, "plain")
+        self.packed = os.path.join(tmp, "zst")
+        for out, extra in ((self.plain, []), (self.packed, ["--zstd", "--frame-size", "64K"])):
+            p = subprocess.run([gen, "--people", "3000", "--seed", "23", "--out", out,
+                                "--dirty-rate", "0.02", *extra], capture_output=True, text=True)
+            assert p.returncode == 0, p.stderr
+        self.options = os.path.join(tmp, "options.json")
+        with open(self.options, "w") as f:
+            f.write('{"baselineEligibility": {"dismiss": ["11357", "11358"],'
+                    ' "reduce": ["11359", "11360"]}}')
+        self.n = 0
+
+    def args(self, inputs, out, extra):
+        return [self.relief, "statewide", f"--inputs={inputs}", "--compute-at=2019-11-11",
+                f"--eligibility-options={self.options}", f"--outputs={out}", *extra]
+
+    def statewide(self, inputs, *extra):
+        """Runs statewide; returns (output folder, partitions spilled)."""
+        self.n += 1
+        out = os.path.join(self.tmp, f"out{self.n}")
+        p = subprocess.run(self.args(inputs, out, extra), capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError(f"relief exited {p.returncode}: {p.stderr[-2000:]}")
+        m = re.search(r"spilled (\d+) partitions", p.stderr)
+        return out, int(m.group(1)) if m else 0
+
+
+def leftovers(root):
+    """Staging folders or scratch files left anywhere under root."""
+    found = []
+    for d, dirs, files in os.walk(root):
+        for name in dirs + files:
+            if name.startswith(".relief-stage") or name.startswith("spill-") or name == ".relief.lock":
+                found.append(os.path.relpath(os.path.join(d, name), root))
+    return found
+
+
+def same_outputs(a, b):
+    x, y = tree_bytes(a), tree_bytes(b)
+    assert sorted(x) == sorted(y), sorted(set(x) ^ set(y))[:5]
+    for name in x:
+        assert x[name] == y[name], f"{name} differs between the bounded and the unbounded run"
+    return len(x)
+
+
+@test
+def bounded_full_bundle_is_byte_identical(env):
+    checked = 0
+    for inputs in (env.plain, env.packed):
+        free, spilled = env.statewide(inputs, "--threads=2")
+        assert spilled == 0, "a run without a small limit should not spill"
+        for threads in ("--threads=1", "--threads=2"):
+            bounded, spilled = env.statewide(inputs, threads, "--memory-limit=1M")
+            assert spilled > 0, "a 1M limit should make the run spill"
+            checked += same_outputs(free, bounded)
+            assert not leftovers(bounded), leftovers(bounded)
+    return checked
+
+
+@test
+def bounded_summary_only_is_byte_identical(env):
+    free, _ = env.statewide(env.packed, "--summary-only")
+    bounded, spilled = env.statewide(env.packed, "--summary-only", "--memory-limit=1M")
+    assert spilled > 0
+    assert not leftovers(bounded), leftovers(bounded)
+    return same_outputs(free, bounded)
+
+
+@test
+def scratch_files_are_private_and_go_with_a_signal(env):
+    out = os.path.join(env.tmp, "killed")
+    p = subprocess.Popen(env.args(env.plain, out, ["--threads=1", "--memory-limit=1M"]),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = None
+    deadline = time.time() + 60
+    while p.poll() is None and time.time() < deadline and not seen:
+        for d, _, files in os.walk(out):
+            for name in files:
+                if name.startswith("spill-"):
+                    try:
+                        seen = os.stat(os.path.join(d, name)).st_mode & 0o777
+                    except FileNotFoundError:
+                        pass
+        time.sleep(0.002)
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    p.wait(timeout=60)
+    assert seen is not None, "no spill file was seen while the run went on"
+    assert seen == 0o600, oct(seen)
+    assert not leftovers(out), leftovers(out)
+    return 2
+
+
+@test
+def bad_sizes_are_refused(env):
+    for bad in ("abc", "12X", "-5M", "100K", ""):
+        out = os.path.join(env.tmp, "bad")
+        p = subprocess.run(env.args(env.plain, out, [f"--memory-limit={bad}"]),
+                           capture_output=True, text=True)
+        assert p.returncode != 0, bad
+        assert "memory-limit" in p.stderr, p.stderr
+    return 5
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--relief", required=True)
+    ap.add_argument("--gen", required=True)
+    args = ap.parse_args()
+    passed = failed = cells = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        env = Env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
+        for fn in RESULTS:
+            try:
+                cells += fn(env) or 0
+                print(f"PASS {fn.__name__}")
+                passed += 1
+            except Exception as e:  # report and go on
+                print(f"FAIL {fn.__name__}: {e}")
+                failed += 1
+    print(f"{cells} files/values checked")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
