@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +53,14 @@ struct pub_file {
   XXH3_state_t *state;
 };
 
+/* A publication's state, changed only by compare-and-swap, so that a
+ * commit and an abort from another thread or a signal handler never both
+ * act: an abort that wins leaves the commit nothing to rename; a commit that
+ * wins makes the abort wait until every file is in place. */
+enum { PUB_OPEN, PUB_COMMITTING, PUB_ABORTED, PUB_DONE };
+
 struct publication {
+  _Atomic int state;
   char *dir;
   int dir_fd, stage_fd, lock_fd;
   char stage_name[64];
@@ -427,6 +436,16 @@ void publication_abort_all(void) {
   for (int i = 0; i < MAX_PUBLICATIONS; i++) {
     publication *p = live[i];
     if (!p) continue;
+    int open = PUB_OPEN;
+    if (!atomic_compare_exchange_strong(&p->state, &open, PUB_ABORTED)) {
+      /* being committed: let the renames finish (a few ms; at most 10 s).
+       * The commit clears the slot before it frees p. */
+      for (int wait = 0; wait < 10000 && live[i] == p; wait++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+      }
+      continue;
+    }
     live[i] = NULL;
     if (p->stage_name[0]) remove_stage(p->dir_fd, p->stage_name);
     if (p->lock_fd >= 0) unlinkat(p->dir_fd, LOCK_NAME, 0);
@@ -451,6 +470,12 @@ static int final_kind(publication *p, const char *relpath) {
 relief_status publication_commit(publication *p, const char *const *previous, size_t n_previous,
                                  relief_error *err) {
   relief_status st = RELIEF_OK;
+  int open = PUB_OPEN;
+  if (!atomic_compare_exchange_strong(&p->state, &open, PUB_COMMITTING)) {
+    /* aborted from a signal handler or another thread: nothing moves */
+    publication_free(p);
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run was stopped");
+  }
   /* everything that allocates happens before the first rename, so running
    * out of memory can never leave a half-published bundle: a hash set of
    * the new names keeps removing the old bundle linear in files */
