@@ -87,8 +87,8 @@ static relief_status expand_inputs(const char *spec, str_list *out, str_list *no
         }
       }
       closedir(d);
-      qsort(names.items, (size_t)names.n, sizeof *names.items, cmp_str);
-      qsort(skipped.items, (size_t)skipped.n, sizeof *skipped.items, cmp_str);
+      if (names.n) qsort(names.items, (size_t)names.n, sizeof *names.items, cmp_str);
+      if (skipped.n) qsort(skipped.items, (size_t)skipped.n, sizeof *skipped.items, cmp_str);
       char path[4096];
       for (int i = 0; i < names.n; i++) {
         snprintf(path, sizeof path, "%s/%s", tok, names.items[i]);
