@@ -410,11 +410,13 @@ void publication_entry(const publication *p, size_t i, pub_entry *out) {
 const char *publication_dir(const publication *p) { return p->dir; }
 
 static void publication_free(publication *p) {
-  track(p, false);
   if (p->stage_fd >= 0) close(p->stage_fd);
   if (p->stage_name[0]) remove_tree_at(p->dir_fd, p->stage_name, 0);
   release_lock(p);
   if (p->dir_fd >= 0) close(p->dir_fd);
+  /* last: an abort waiting for this commit may exit once the slot clears,
+   * and by then the staging folder and the lock are gone */
+  track(p, false);
   for (size_t i = 0; i < p->n; i++) free(p->entries[i].relpath);
   free(p->entries);
   free(p->dir);
