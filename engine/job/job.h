@@ -31,6 +31,10 @@ struct json_t;
 void job_report_context(struct json_t *extra, int32_t compute_day, const relief_options *opt,
                         const relief_flow *flow, const relief_filer *filer);
 
+/* One plan per county seen on a conviction (pl->counties): its policy's
+ * options and flow, else the default options' configurable flow. */
+void job_statewide_plans(pipeline *pl, const relief_statewide_config *cfg);
+
 /* Gives each county with Prop 64 convictions a distinct folder name
  * (plan->folder): by county name, sanitised, _2, _3... for a name taken or
  * a top-level output's. Returns how many; the lists are in name order. */

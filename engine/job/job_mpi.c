@@ -369,23 +369,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   exchange_rows(&pl, &m, &dp);
   ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
   pipeline_group(&dp);
-  pl.n_plans = pl.counties.n;
-  pl.plans = xcalloc(pl.n_plans ? pl.n_plans : 1, sizeof *pl.plans);
-  for (size_t k = 0; k < pl.n_plans; k++) {
-    county_plan *plan = &pl.plans[k];
-    plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
-    plan->options = *cfg->options;
-    const relief_flow *flow = NULL;
-    for (int p = 0; p < cfg->n_policies; p++)
-      if (!strcmp(cfg->policies[p].county, plan->name)) {
-        plan->options = *cfg->policies[p].options;
-        flow = cfg->policies[p].flow;
-      }
-    if (flow)
-      plan->flow = *flow;
-    else
-      relief_flow_configurable(&plan->flow, &plan->options);
-  }
+  job_statewide_plans(&pl, cfg);
   dp.plans = pl.plans;
   dp.n_plans = pl.n_plans;
   pipeline_evaluate(&dp);

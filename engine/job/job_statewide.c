@@ -234,6 +234,27 @@ relief_status job_statewide_commit(const relief_statewide_config *cfg, publicati
   return st;
 }
 
+/* One plan per county seen on a conviction: its policy, else the default. */
+void job_statewide_plans(pipeline *pl, const relief_statewide_config *cfg) {
+  pl->n_plans = pl->counties.n;
+  pl->plans = xcalloc(pl->n_plans ? pl->n_plans : 1, sizeof *pl->plans);
+  for (size_t k = 0; k < pl->n_plans; k++) {
+    county_plan *plan = &pl->plans[k];
+    plan->name = relief_intern_str(&pl->counties, (uint32_t)k, NULL);
+    plan->options = *cfg->options;
+    const relief_flow *own = NULL;
+    for (int p = 0; p < cfg->n_policies; p++)
+      if (!strcmp(cfg->policies[p].county, plan->name)) {
+        plan->options = *cfg->policies[p].options;
+        own = cfg->policies[p].flow;
+      }
+    if (own)
+      plan->flow = *own;
+    else
+      relief_flow_configurable(&plan->flow, &plan->options);
+  }
+}
+
 relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
                                relief_error *err) {
   memset(res, 0, sizeof *res);
@@ -270,24 +291,7 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
   for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
   if (st) goto done;
   pipeline_group(&pl);
-  /* one plan per county seen on a conviction: its policy, else the default */
-  pl.n_plans = pl.counties.n;
-  pl.plans = xcalloc(pl.n_plans ? pl.n_plans : 1, sizeof *pl.plans);
-  for (size_t k = 0; k < pl.n_plans; k++) {
-    county_plan *plan = &pl.plans[k];
-    plan->name = relief_intern_str(&pl.counties, (uint32_t)k, NULL);
-    plan->options = *cfg->options;
-    const relief_flow *own = NULL;
-    for (int p = 0; p < cfg->n_policies; p++)
-      if (!strcmp(cfg->policies[p].county, plan->name)) {
-        plan->options = *cfg->policies[p].options;
-        own = cfg->policies[p].flow;
-      }
-    if (own)
-      plan->flow = *own;
-    else
-      relief_flow_configurable(&plan->flow, &plan->options);
-  }
+  job_statewide_plans(&pl, cfg);
   if (pl.spill) {
     st = spill_evaluate(&pl, err);
     spill_stats(&pl, &res->spilled_partitions, &res->spill_bytes);
