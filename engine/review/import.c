@@ -156,10 +156,7 @@ relief_status review_import(const char *outputs_dir, const char *reviewer, char 
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;
   char now[32];
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  review_now(now);
   sqlite3_stmt *get = NULL, *add = NULL;
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
@@ -168,9 +165,7 @@ relief_status review_import(const char *outputs_dir, const char *reviewer, char 
                          " (SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE i.id=?1",
                          -1, &get, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
-                         "INSERT INTO decisions(item, decision, notes, previous_decision,"
-                         " previous_notes, reviewer, decided_at, sheet)"
-                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                         REVIEW_INSERT_DECISION,
                          -1, &add, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {

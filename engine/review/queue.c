@@ -57,10 +57,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;
   char now[32];
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  review_now(now);
   sqlite3_stmt *get = NULL, *add = NULL;
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
@@ -68,9 +65,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
                          " ON d.id = (SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE i.id=?1",
                          -1, &get, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
-                         "INSERT INTO decisions(item, decision, notes, previous_decision,"
-                         " previous_notes, reviewer, decided_at, sheet)"
-                         " VALUES(?1,?2,?3,?4,?5,?6,?7,'web')",
+                         REVIEW_INSERT_DECISION,
                          -1, &add, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
@@ -89,6 +84,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
       }
       sqlite3_bind_text(add, 6, reviewer, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(add, 7, now, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(add, 8, "web", -1, SQLITE_STATIC); /* decided on the page */
       if (sqlite3_step(add) != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
     } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* another agency's item is not shown */
       st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no such review item");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,13 @@ bool review_store_exists(const char *outputs_dir) {
   store_path(outputs_dir, path, sizeof path);
   struct stat st;
   return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void review_now(char out[32]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_error *err) {
