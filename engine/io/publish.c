@@ -266,7 +266,7 @@ static relief_status file_error(const publication *p, const char *relpath, relie
   return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "%s: %s", what, strerror(errnum));
 }
 
-static bool valid_relpath(const char *path) {
+bool publication_relpath_ok(const char *path) {
   if (!*path || *path == '/') return false;
   for (const char *c = path; *c;) {
     const char *end = strchr(c, '/');
@@ -313,7 +313,7 @@ fail:
 relief_status publication_create(publication *p, const char *relpath, pub_file **out,
                                  relief_error *err) {
   *out = NULL;
-  if (!valid_relpath(relpath))
+  if (!publication_relpath_ok(relpath))
     return relief_error_set(err, RELIEF_E_IO, relpath, 0, -1, "not a valid output name");
   pthread_mutex_lock(&p->lock);
   const char *leaf;
@@ -511,7 +511,7 @@ relief_status publication_commit(publication *p, const char *const *previous, si
   }
   /* the previous bundle's files that this one does not replace */
   for (size_t k = 0; k < n_previous && !st; k++) {
-    if (!valid_relpath(previous[k])) continue;
+    if (!publication_relpath_ok(previous[k])) continue;
     bool kept = relief_intern_find(&names, previous[k], strlen(previous[k])) != UINT32_MAX;
     if (kept || final_kind(p, previous[k]) != 1) continue;
     const char *leaf;

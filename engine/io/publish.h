@@ -39,6 +39,9 @@ relief_status publication_create(publication *p, const char *relpath, pub_file *
  * closes *fd. */
 relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err);
 
+/* Whether path can name an output: relative, no empty, "." or ".." part. */
+bool publication_relpath_ok(const char *path);
+
 /* Appends len bytes (the file's XXH3-128 is kept as it is written). */
 relief_status pub_file_write(pub_file *f, const void *buf, size_t len, relief_error *err);
 

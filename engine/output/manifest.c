@@ -180,41 +180,27 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   return st;
 }
 
-/* A path the previous bundle may name: relative, no "." or ".." part. */
-static bool plain_relpath(const char *path) {
-  if (!*path || *path == '/') return false;
-  for (const char *c = path; *c;) {
-    size_t n = strcspn(c, "/");
-    if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return false;
-    c += n;
-    if (*c == '/' && !*++c) return false;
-  }
-  return true;
-}
-
 void manifest_outputs_free(char **list, size_t n) {
   for (size_t i = 0; list && i < n; i++) free(list[i]);
   free(list);
 }
 
-relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
-                                    relief_error *err) {
-  *list = NULL;
-  *n = 0;
+relief_status manifest_load(const char *dir, const char *name, json_t **root, relief_error *err) {
+  *root = NULL;
   int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dir_fd < 0) return RELIEF_OK; /* no folder, no previous bundle */
+  if (dir_fd < 0) return RELIEF_OK; /* no folder, no bundle */
   int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   int saved = errno;
   close(dir_fd);
   if (fd < 0 && saved == ENOENT) return RELIEF_OK;
   if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the previous manifest: %s",
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the manifest: %s",
                             saved == ELOOP ? "it is a symbolic link" : strerror(saved));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX_BYTES) {
     bool big = S_ISREG(st.st_mode);
     close(fd);
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the previous manifest %s",
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest %s",
                             big ? "is too large" : "is not a regular file");
   }
   size_t size = (size_t)st.st_size, got = 0;
@@ -226,8 +212,23 @@ relief_status manifest_read_outputs(const char *dir, const char *name, char ***l
     got += (size_t)r;
   }
   close(fd);
-  json_t *root = json_loadb(text, got, 0, NULL);
+  *root = json_loadb(text, got, 0, NULL);
   free(text);
+  if (!json_is_object(*root)) {
+    json_decref(*root);
+    *root = NULL;
+    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest is not a JSON object");
+  }
+  return RELIEF_OK;
+}
+
+relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
+                                    relief_error *err) {
+  *list = NULL;
+  *n = 0;
+  json_t *root;
+  relief_status st = manifest_load(dir, name, &root, err);
+  if (st || !root) return st;
   json_t *outputs = json_object_get(root, "outputs");
   if (!json_is_array(outputs)) {
     json_decref(root);
@@ -241,7 +242,7 @@ relief_status manifest_read_outputs(const char *dir, const char *name, char ***l
   size_t i;
   json_array_foreach(outputs, i, o) {
     const char *path = json_string_value(json_object_get(o, "path"));
-    if (path && plain_relpath(path)) out[k++] = xstrdup(path);
+    if (path && publication_relpath_ok(path)) out[k++] = xstrdup(path);
   }
   json_decref(root);
   *list = out;

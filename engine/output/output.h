@@ -141,6 +141,12 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
  * through a link or opened as a FIFO), over MANIFEST_MAX_BYTES, or not the
  * JSON relief writes is refused (RELIEF_E_IO) with an empty list. */
 #define MANIFEST_MAX_BYTES (256u << 20)
+/* Reads dir/name (a bundle's manifest) without following a link or
+ * blocking on a FIFO, capped in size. *root is NULL when there is none. */
+struct json_t;
+relief_status manifest_load(const char *dir, const char *name, struct json_t **root,
+                            relief_error *err);
+
 relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
                                     relief_error *err);
 void manifest_outputs_free(char **list, size_t n);
