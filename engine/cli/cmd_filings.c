@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/read_small.h"
+#include "output/output.h"
 #include "common/alloc.h"
 #include "review/review.h"
 
@@ -93,8 +95,11 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   /* the recorded command */
   char manifest_path[4096];
   snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", outputs);
-  json_error_t jerr;
-  json_t *manifest = json_load_file(manifest_path, 0, &jerr);
+  json_t *manifest = NULL;
+  if (manifest_load(outputs, "manifest.json", &manifest, &err)) {
+    relief_filer_free(&filer);
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  }
   json_t *cl = manifest ? json_object_get(manifest, "commandLine") : NULL;
   int code = 0;
   approved_set approved = {0};
@@ -106,6 +111,27 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
                 "no bundle here: manifest.json with the run's commandLine is needed (make the "
                 "bundle with `relief run` or `relief statewide`)");
     goto done;
+  }
+  /* a motion names a person: the inputs decided again must be the bytes
+   * the bundle was decided from, or the filings could name someone else */
+  json_t *inputs = json_object_get(manifest, "inputs"), *in;
+  size_t i_in;
+  json_array_foreach(inputs, i_in, in) {
+    const char *path = json_string_value(json_object_get(in, "path"));
+    const char *want = json_string_value(json_object_get(in, "xxh3_128"));
+    uint64_t size;
+    char hex[33];
+    if (!path || !want) continue;
+    if (relief_hash_file(path, &size, hex, &err)) {
+      code = cli_fail(env, NULL, NULL, NULL, &err);
+      goto done;
+    }
+    if (strcmp(hex, want)) {
+      code = fail(env, RELIEF_E_DATA, path, "%s",
+                  "changed since the bundle was made (its bytes differ from those manifest.json "
+                  "records): make the bundle again, then file");
+      goto done;
+    }
   }
   const char *command = json_string_value(json_array_get(cl, 1));
   cli_command_fn fn = !strcmp(command, "run")         ? cmd_run

@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "common/alloc.h"
+#include "common/hashtab.h"
 #include "io/read_small.h"
 
 relief_status relief_read_small_file(const char *path, size_t max_bytes, const char *what,
@@ -68,5 +71,37 @@ relief_status relief_read_small_file(const char *path, size_t max_bytes, const c
   data[got] = 0;
   *buf = data;
   *len = got;
+  return RELIEF_OK;
+}
+
+relief_status relief_hash_file(const char *path, uint64_t *size, char hex[33], relief_error *err) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "not a regular file");
+  }
+  XXH3_state_t *state = XXH3_createState();
+  if (!state) relief_out_of_memory(sizeof(void *));
+  XXH3_128bits_reset(state);
+  char *block = xmalloc(1 << 20);
+  uint64_t total = 0;
+  ssize_t n;
+  while ((n = read(fd, block, 1 << 20)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    XXH3_128bits_update(state, block, (size_t)n);
+    total += (uint64_t)n;
+  }
+  int failed = n < 0, saved = errno;
+  close(fd);
+  free(block);
+  relief_hex128(XXH3_128bits_digest(state), hex);
+  XXH3_freeState(state);
+  *size = total;
+  if (failed)
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read: %s", strerror(saved));
   return RELIEF_OK;
 }

@@ -10,6 +10,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import re
 import sqlite3
 import subprocess
@@ -462,6 +463,28 @@ def filings_without_a_store_and_a_strict_filer():
                                   "--filer=" + good])
     assert rc == 1 and "manifest.json" in err, (rc, err)
     return f"{len(rows)} motions"
+
+
+@H.case
+def filings_refuse_an_input_changed_since_the_bundle():
+    """A motion names a person: re-deciding from a file that is no longer the
+    one the bundle was made from could file for someone else."""
+    work = os.path.join(S["work"], "changed")
+    os.makedirs(work, exist_ok=True)
+    copy = os.path.join(work, "LOS_ANGELES.dat")
+    shutil.copyfile(S["input"], copy)
+    out = os.path.join(work, "out")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [copy], out, S["options"],
+                                                   "LOS ANGELES"))
+    assert rc == 0, err
+    with open(copy, "r+b") as f:  # the same size, one byte different
+        f.seek(-2, os.SEEK_END)
+        last = f.read(1)
+        f.seek(-2, os.SEEK_END)
+        f.write(b"X" if last != b"X" else b"Y")
+    rc, err = filings(out, os.path.join(S["work"], "filer.json"))
+    assert rc == 2 and "changed since the bundle was made" in err, (rc, err)
+    assert not os.path.exists(os.path.join(out, "Court_Filings")), "nothing is filed"
 
 
 @H.case
