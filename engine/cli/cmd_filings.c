@@ -90,7 +90,8 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   relief_error err = {0};
   relief_filer filer;
   bool loaded;
-  if (cli_load_filer(filer_path, &filer, &loaded, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  if (cli_load_filer(filer_path, &filer, &loaded, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
 
   /* the recorded command */
   char manifest_path[4096];
@@ -138,8 +139,8 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
                       : !strcmp(command, "statewide") ? cmd_statewide
                                                       : NULL;
   if (!fn) {
-    code = fail(env, RELIEF_E_USAGE, manifest_path, "the bundle was made by '%s', not run or statewide",
-                command);
+    code = fail(env, RELIEF_E_USAGE, manifest_path,
+                "the bundle was made by '%s', not run or statewide", command);
     goto done;
   }
   size_t n_cl = json_array_size(cl);
@@ -182,7 +183,8 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
       goto done;
     }
     approved.keys = xcalloc(n ? n : 1, sizeof *approved.keys);
-    for (size_t i = 0; i < n; i++) approved.keys[i] = pair_key(items[i].person, items[i].court_case);
+    for (size_t i = 0; i < n; i++)
+      approved.keys[i] = pair_key(items[i].person, items[i].court_case);
     approved.n = n;
     if (n) qsort(approved.keys, n, sizeof *approved.keys, cmp_str);
     free(items);

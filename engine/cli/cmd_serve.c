@@ -47,8 +47,10 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
   };
   relief_error err = {0};
   if (argc < 3 || strcmp(argv[1], "add")) {
-    fprintf(stderr, "usage: %s serve users add NAME --agency=AGENCY [--workspace=DIR] "
-            "(password on stdin)\n", env->program);
+    fprintf(stderr,
+            "usage: %s serve users add NAME --agency=AGENCY [--workspace=DIR] "
+            "(password on stdin)\n",
+            env->program);
     return 1;
   }
   const char *name = argv[2];

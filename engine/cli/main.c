@@ -24,7 +24,8 @@ static const struct {
      "decide all counties at once: every person once across county files"},
     {"explain", cmd_explain, "show why each conviction of one person was decided as it was"},
     {"review", cmd_review, "review proposed relief by agency: init, export, import, status"},
-    {"filings", cmd_filings, "write court motions from a bundle: only approved items when reviewed"},
+    {"filings", cmd_filings,
+     "write court motions from a bundle: only approved items when reviewed"},
     {"serve", cmd_serve, "the web UI and JSON API: runs, what-if summaries, bundle downloads"},
     {"version", cmd_version, "print the version"},
 };

@@ -35,7 +35,8 @@ int main(int argc, char **argv) {
   cli_install_handlers();
   if (argc < 2 || strcmp(argv[1], "statewide")) {
     if (rank == 0)
-      fprintf(stderr, "usage: mpirun -np N relief-mpi statewide <the options of relief statewide>\n");
+      fprintf(stderr,
+              "usage: mpirun -np N relief-mpi statewide <the options of relief statewide>\n");
     MPI_Finalize();
     return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 1;
   }

@@ -18,8 +18,8 @@ static const char *const agency_names[] = {
     [RELIEF_FILER_CITY_PROSECUTOR] = "city-prosecutor",
 };
 
-static const char *const keys[] = {"office", "agency",    "attorney", "barNumber",
-                                   "address", "phone", "email",    "signature"};
+static const char *const keys[] = {"office",  "agency", "attorney", "barNumber",
+                                   "address", "phone",  "email",    "signature"};
 enum { N_KEYS = sizeof keys / sizeof keys[0] };
 
 static relief_status bad(relief_error *err, const char *name, const char *fmt, const char *key) {
@@ -114,8 +114,9 @@ relief_status relief_filer_parse(const char *text, const char *name, relief_file
   for (size_t i = 0; i < json_array_size(v); i++) {
     json_t *line = json_array_get(v, i);
     if (!text_ok(line, false)) {
-      st = bad(err, name, "every line of '%s' must be a non-empty string without control characters",
-               "address");
+      st =
+          bad(err, name, "every line of '%s' must be a non-empty string without control characters",
+              "address");
       goto done;
     }
     f->address[f->n_address++] = xstrdup(json_string_value(line));

@@ -40,8 +40,8 @@ static void note_failure(first_failure *f, size_t index, const relief_error *err
 }
 
 static relief_status write_one_motion(publication *pub, const char *dir, const relief_motion *m,
-                                      size_t number, const char *file,
-                                      const filings_options *opt, relief_error *err) {
+                                      size_t number, const char *file, const filings_options *opt,
+                                      relief_error *err) {
   char path[4096], title[32];
   snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", file);
   snprintf(title, sizeof title, "Motion %06zu", number);
@@ -79,7 +79,7 @@ static char **motion_file_names(const relief_motion *motions, size_t n) {
     base[o] = 0;
     bases[i] = xstrdup(o ? base : "no-case-number");
   }
-    /* uniqueness: count earlier uses of each base (names sorted by case number
+  /* uniqueness: count earlier uses of each base (names sorted by case number
    * make equal bases neighbours in the common case; a linear probe over a
    * small open-addressed table handles the rest) */
   size_t cap = 16;
@@ -137,7 +137,8 @@ static const relief_motion *sort_base;
 static int cmp_index(const void *a, const void *b) {
   const relief_motion *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
   int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
-  if (!c) c = strcmp(x->case_numbers ? x->case_numbers : "", y->case_numbers ? y->case_numbers : "");
+  if (!c)
+    c = strcmp(x->case_numbers ? x->case_numbers : "", y->case_numbers ? y->case_numbers : "");
   if (!c) c = *(const size_t *)a < *(const size_t *)b ? -1 : 1;
   return c;
 }
@@ -237,8 +238,8 @@ static relief_status write_all_motions(publication *pub, const char *dir,
       HPDF_Destination d = HPDF_Page_CreateDestination(index_pages[0]);
       if (d) HPDF_Outline_SetDestination(root, d);
     }
-    HPDF_Outline all = n ? HPDF_CreateOutline(pdf.doc, NULL, "Motions (by case number)", NULL)
-                         : NULL;
+    HPDF_Outline all =
+        n ? HPDF_CreateOutline(pdf.doc, NULL, "Motions (by case number)", NULL) : NULL;
     if (all) HPDF_Outline_SetOpened(all, HPDF_TRUE);
     for (size_t i = 0; i < n && all; i++) {
       char title[400];
@@ -286,15 +287,15 @@ static void joined(const relief_motion *m, bool dates, relief_buf *out) {
   out->len = 0;
   for (int i = 0; i < m->n_counts; i++) {
     char date[16];
-    const char *v = dates ? forms_us_date(m->counts[i].conviction_day, date)
-                          : m->counts[i].code_section ? m->counts[i].code_section
-                                                      : "";
+    const char *v = dates                       ? forms_us_date(m->counts[i].conviction_day, date)
+                    : m->counts[i].code_section ? m->counts[i].code_section
+                                                : "";
     bool seen = false;
     for (int j = 0; j < i && !seen; j++) {
       char other[16];
       const char *w = dates ? forms_us_date(m->counts[j].conviction_day, other)
-                            : m->counts[j].code_section ? m->counts[j].code_section
-                                                        : "";
+                      : m->counts[j].code_section ? m->counts[j].code_section
+                                                  : "";
       seen = !strcmp(v, w);
     }
     if (seen) continue;
@@ -305,10 +306,10 @@ static void joined(const relief_motion *m, bool dates, relief_buf *out) {
 }
 
 static void court_list(relief_buf *b, const relief_motion *motions, size_t n, char **files) {
-  static const char *const header[] = {
-      "Motion",   "County",    "Case Number",     "CII_NUMBER", "PRI_NAME",
-      "PRI_DOB",  "Counts",    "Relief",          "File",       "Court",
-      "Sections", "Conviction Dates", "Filed", "Granted",    "Reported to DOJ"};
+  static const char *const header[] = {"Motion",   "County",  "Case Number",    "CII_NUMBER",
+                                       "PRI_NAME", "PRI_DOB", "Counts",         "Relief",
+                                       "File",     "Court",   "Sections",       "Conviction Dates",
+                                       "Filed",    "Granted", "Reported to DOJ"};
   enum { N_FIELDS = sizeof header / sizeof header[0] };
   for (int c = 0; c < N_FIELDS; c++) csv_field(b, header[c], c == N_FIELDS - 1);
   relief_buf sections = {0}, dates = {0};
@@ -320,11 +321,21 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n, ch
     relief_summary_text(m, relief, sizeof relief);
     joined(m, false, &sections);
     joined(m, true, &dates);
-    const char *fields[N_FIELDS] = {number,  m->county,      m->case_numbers,
-                                    m->cii,  m->name,        forms_us_date(m->dob_day, dob),
-                                    counts,  relief,         files[i],
-                                    m->court, sections.data, dates.data,
-                                    "",      "",             ""};
+    const char *fields[N_FIELDS] = {number,
+                                    m->county,
+                                    m->case_numbers,
+                                    m->cii,
+                                    m->name,
+                                    forms_us_date(m->dob_day, dob),
+                                    counts,
+                                    relief,
+                                    files[i],
+                                    m->court,
+                                    sections.data,
+                                    dates.data,
+                                    "",
+                                    "",
+                                    ""};
     for (int c = 0; c < N_FIELDS; c++) csv_field(b, fields[c], c == N_FIELDS - 1);
   }
   relief_buf_free(&sections);
@@ -334,10 +345,11 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n, ch
 /* court_counts.csv: one row per count of every motion, with a column for
  * the court's ruling on it. */
 static void court_counts(relief_buf *b, const relief_motion *motions, size_t n, char **files) {
-  static const char *const header[] = {
-      "Motion",  "Count",        "County",          "Court",  "Case Number", "CII_NUMBER",
-      "PRI_NAME", "Code Section", "Offense",        "Conviction Date", "Level",
-      "Relief",  "Outcome",      "Basis",           "Reason", "File",        "Granted"};
+  static const char *const header[] = {"Motion",      "Count",           "County",   "Court",
+                                       "Case Number", "CII_NUMBER",      "PRI_NAME", "Code Section",
+                                       "Offense",     "Conviction Date", "Level",    "Relief",
+                                       "Outcome",     "Basis",           "Reason",   "File",
+                                       "Granted"};
   enum { N_FIELDS = sizeof header / sizeof header[0] };
   for (int c = 0; c < N_FIELDS; c++) csv_field(b, header[c], c == N_FIELDS - 1);
   for (size_t i = 0; i < n; i++) {
@@ -453,8 +465,7 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
     snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
   motion_list motions;
   filings_motions(pl, county, filter, &motions);
-  relief_status st =
-      filings_write(pub, dir, motions.motions, motions.n, pl->n_threads, opt, err);
+  relief_status st = filings_write(pub, dir, motions.motions, motions.n, pl->n_threads, opt, err);
   *n_motions += (int64_t)motions.n;
   motion_list_free(&motions);
   return st;

@@ -28,7 +28,7 @@ typedef struct {
   int32_t conviction_day;   /* day number; RELIEF_DAY_UNKNOWN if unknown */
   int felony;               /* 1 felony, 0 misdemeanor/infraction */
   relief_sought relief;
-  const char *reason; /* the deciding rule's reason */
+  const char *reason;                 /* the deciding rule's reason */
   relief_determination determination; /* reduce: redesignate; otherwise dismissal */
   int discretionary; /* 1: relief beyond the statute (the county's added categories) */
 } relief_motion_count;

@@ -70,22 +70,13 @@ int forms_relief_valid(relief_sought r) {
 }
 
 /* The table of counts: its columns, left to right. */
-enum {
-  COL_SECTION,
-  COL_OFFENSE,
-  COL_DATE,
-  COL_LEVEL,
-  COL_RELIEF,
-  COL_BASIS,
-  COL_RULING,
-  N_COLS
-};
+enum { COL_SECTION, COL_OFFENSE, COL_DATE, COL_LEVEL, COL_RELIEF, COL_BASIS, COL_RULING, N_COLS };
 static const struct {
   const char *title;
   float width;
 } columns[N_COLS] = {
-    [COL_SECTION] = {"Code section", 60}, [COL_OFFENSE] = {"Offense", 100},
-    [COL_DATE] = {"Conv. date", 50},      [COL_LEVEL] = {"Level", 44},
+    [COL_SECTION] = {"Code section", 60},  [COL_OFFENSE] = {"Offense", 100},
+    [COL_DATE] = {"Conv. date", 50},       [COL_LEVEL] = {"Level", 44},
     [COL_RELIEF] = {"Relief sought", 126}, [COL_BASIS] = {"Basis", 90},
     [COL_RULING] = {"Court: G / D", 62},
 };
@@ -152,8 +143,7 @@ static void county_title(const char *county, char *out, size_t cap) {
 /* The filer's office as the caption names it (WinAnsi, malloc'd). */
 static char *office_line(const relief_filer *f, const char *county_t) {
   char line[512];
-  if (f && f->office && f->office[0])
-    return forms_winansi(f->office);
+  if (f && f->office && f->office[0]) return forms_winansi(f->office);
   snprintf(line, sizeof line, "OFFICE OF THE DISTRICT ATTORNEY, %s", county_t);
   return forms_winansi(line);
 }
@@ -216,8 +206,8 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
     size_t o = 0;
     line[0] = 0;
     for (int i = 0; i < f->n_address; i++)
-      o += (size_t)snprintf(line + o, o < sizeof line ? sizeof line - o : 0, "%s%s",
-                            i ? ", " : "", f->address[i]);
+      o += (size_t)snprintf(line + o, o < sizeof line ? sizeof line - o : 0, "%s%s", i ? ", " : "",
+                            f->address[i]);
     char *w = forms_winansi(line);
     forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 42, inner, 9, 2, w);
     free(w);
@@ -443,8 +433,8 @@ static void notice_page(pen *p, const char *county, const char *name, const char
             "I am over 18 years of age and not a party to this action. I served a copy of the "
             "petition/application above, with this notice, on the Office of the Public Defender "
             "named above by:");
-  static const char *const ways[] = {"personal delivery", "electronic service (address):",
-                                     "first-class mail (address):"};
+  static const char *const ways[] = {
+      "personal delivery", "electronic service (address):", "first-class mail (address):"};
   for (int i = 0; i < 3; i++) {
     need(p, 14);
     forms_box(p->page, LEFT + 8, p->y - 9, 8, 8, 0.6f);

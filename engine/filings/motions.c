@@ -32,9 +32,9 @@ int filings_rule_discretionary(const char *rule_id) {
   /* the categories a county adds beyond HS 11361.8 (configurable and Los
    * Angeles flows): the person's age, years since, crime-free years, only
    * cannabis charges, death */
-  static const char *const added[] = {"under-21",     "21-or-younger",         "age",
-                                      "crime-free",   "years-since-conviction", "conviction-free",
-                                      "only-prop64",  "only-prop64-completed", "deceased"};
+  static const char *const added[] = {"under-21",    "21-or-younger",          "age",
+                                      "crime-free",  "years-since-conviction", "conviction-free",
+                                      "only-prop64", "only-prop64-completed",  "deceased"};
   if (!rule_id) return 0;
   for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
     if (!strcmp(rule_id, added[i])) return 1;

@@ -518,9 +518,9 @@ static void county_blocks(report_model *m, const json_t *counties) {
 
 /* "2024-01-31" as "January 31, 2024". */
 static const char *long_date(report_model *m, const char *iso) {
-  static const char *const months[] = {"January", "February", "March",     "April",
-                                       "May",     "June",     "July",      "August",
-                                       "September", "October", "November", "December"};
+  static const char *const months[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
   int y, mo, d;
   if (!iso || sscanf(iso, "%d-%d-%d", &y, &mo, &d) != 3 || mo < 1 || mo > 12) return iso;
   return arena_fmt(m, "%s %d, %d", months[mo - 1], d, y);

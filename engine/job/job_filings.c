@@ -92,8 +92,8 @@ void job_report_context(json_t *extra, int32_t compute_day, const relief_options
     snprintf(line, sizeof line, "Decided with the %s flow%s", flow->name,
              flow->age_threshold ? "" : ".");
     if (flow->age_threshold)
-      snprintf(line + strlen(line), sizeof line - strlen(line),
-               ": dismissal at age %d or older%s.", flow->age_threshold,
+      snprintf(line + strlen(line), sizeof line - strlen(line), ": dismissal at age %d or older%s.",
+               flow->age_threshold,
                flow->years_conviction_free ? " or after years free of convictions" : "");
     json_array_append_new(words, json_string(line));
     if (flow->years_conviction_free) {

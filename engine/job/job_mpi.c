@@ -28,7 +28,6 @@
 #include "output/result_row.h"
 #include "pipeline/exchange.h"
 
-
 /* Whether every rank is still fine; a rank that is fine learns which rank
  * failed first, and why. When every rank failed (a parse error every rank
  * sees), rank 0 alone reports it. */
@@ -90,8 +89,8 @@ static void report_stats(const mpi_job *m, int threads, const double *ph, int64_
   long rss = ru.ru_maxrss, max_rss = 0;
   MPI_Reduce(&rss, &max_rss, 1, MPI_LONG, MPI_MAX, 0, m->comm);
   if (m->rank) return;
-  fprintf(stderr, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
-          threads, (long long)people, (long long)rows);
+  fprintf(stderr, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size, threads,
+          (long long)people, (long long)rows);
   for (int i = 0; i < PH_N; i++)
     fprintf(stderr, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
   fprintf(stderr, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
@@ -143,7 +142,6 @@ static relief_status recv_part(const mpi_job *m, int from, pub_file *f, relief_s
   return st;
 }
 
-
 /* ---- --forms: motions built where people were decided, written by rank 0 ---- */
 
 static void put_u32(relief_buf *b, uint32_t v) { relief_buf_append(b, &v, 4); }
@@ -179,9 +177,8 @@ static int cmp_motion(const void *a, const void *b) {
  * order are in its person order); rank 0 gathers them, puts each county's
  * in partition order and writes the filings as relief statewide does. */
 static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m, publication *pub,
-                                   const filings_options *opt,
-                                   const relief_filing_filter *filter, int64_t *n_motions,
-                                   relief_error *err) {
+                                   const filings_options *opt, const relief_filing_filter *filter,
+                                   int64_t *n_motions, relief_error *err) {
   relief_buf mine = {0};
   uint32_t *pairs = dp->motion_pairs;
   size_t n_pairs = dp->n_motion_pairs;
@@ -251,7 +248,8 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
     size_t n_refs = 0, cap_refs = 0;
     motion_ref *refs = NULL;
     for (const char *p = all; p < all + total;) {
-      if (n_refs == cap_refs) refs = xrealloc(refs, (cap_refs = cap_refs ? cap_refs * 2 : 256) * sizeof *refs);
+      if (n_refs == cap_refs)
+        refs = xrealloc(refs, (cap_refs = cap_refs ? cap_refs * 2 : 256) * sizeof *refs);
       motion_ref *r = &refs[n_refs];
       r->at = p;
       r->seq = n_refs++;
@@ -484,7 +482,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       }
   st = agree(&m, st, err);
   filings_options fo = job_filings_options(cfg->filer);
-  if (!st && cfg->forms) st = write_motions(&pl, &dp, &m, pub, &fo, cfg->filter, &res->motions, err);
+  if (!st && cfg->forms)
+    st = write_motions(&pl, &dp, &m, pub, &fo, cfg->filter, &res->motions, err);
   if (dp.segs) exchange_free_decider(&dp);
   ph[PH_GATHER] = MPI_Wtime() - t, t = MPI_Wtime();
   res->seconds = MPI_Wtime() - t0;

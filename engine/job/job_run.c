@@ -48,7 +48,7 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
   int numbered = cfg->n_inputs > 1 ? index + 1 : 0;
   county_plan plan = {.name = cfg->county,
                       .options = *cfg->options,
-                      .n_files = cfg->filings_only  ? 0
+                      .n_files = cfg->filings_only   ? 0
                                  : cfg->review_files ? BUNDLE_FILES
                                                      : 3};
   run_flow(cfg, &plan.flow);
@@ -70,8 +70,8 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
     st = output_emit(&pl, err);
     if (!st && cfg->forms) {
       filings_options fo = job_filings_options(cfg->filer);
-      st = filings_write_county(&pl, pl.run_county, pub, numbered, &fo, cfg->filter,
-                                &res->motions, err);
+      st = filings_write_county(&pl, pl.run_county, pub, numbered, &fo, cfg->filter, &res->motions,
+                                err);
     }
     /* the bytes decided must still be the file's: else nothing is published */
     if (!st) st = pipeline_check_inputs(&pl, err);

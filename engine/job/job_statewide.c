@@ -144,8 +144,7 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
     json_object_set_new(root, "counties", counties);
     json_t *folder_map = json_object();
     for (size_t k = 0; k < bundle->n_folders; k++)
-      json_object_set_new(folder_map, bundle->folder_counties[k],
-                          json_string(bundle->folders[k]));
+      json_object_set_new(folder_map, bundle->folder_counties[k], json_string(bundle->folders[k]));
     json_object_set_new(root, "folders", folder_map);
     /* every file of the caller's folders is accounted for: taken, or here */
     json_t *not_taken = json_array();

@@ -75,8 +75,8 @@ static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent
   from[n] = total * 8;
   char *in = xmalloc(total ? total * 8 : 8);
   uint64_t none = 0;
-  MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
-                rdisp, MPI_UINT64_T, m->comm);
+  MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount, rdisp,
+                MPI_UINT64_T, m->comm);
   relief_buf_free(&all);
   free(scount), free(sdisp), free(rcount), free(rdisp);
   return in;
@@ -132,7 +132,8 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
       }
     }
   }
-  int *counts = xcalloc((size_t)m->size, sizeof *counts), *disp = xcalloc((size_t)m->size, sizeof *disp);
+  int *counts = xcalloc((size_t)m->size, sizeof *counts),
+      *disp = xcalloc((size_t)m->size, sizeof *disp);
   int len = as_count(mine.len);
   MPI_Allgather(&len, 1, MPI_INT, counts, 1, MPI_INT, m->comm);
   size_t total = 0;
@@ -277,7 +278,7 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
   free(in);
   free(from);
   free(count);
-  dp->forms = pl->forms; /* --forms: the decider marks rows to capture ... */
+  dp->forms = pl->forms;     /* --forms: the decider marks rows to capture ... */
   dp->keep_keys = pl->forms; /* ... and motions go out by person partition */
   dp->person_counties = NULL;
   dp->person_county_first = NULL;
@@ -396,7 +397,8 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
       }
     }
     if (pass == 0) {
-      for (size_t r = 0; r < base; r++) ep->person_county_first[r + 1] += ep->person_county_first[r];
+      for (size_t r = 0; r < base; r++)
+        ep->person_county_first[r + 1] += ep->person_county_first[r];
       ep->person_counties = xmalloc((total ? total : 1) * sizeof *ep->person_counties);
     }
   }

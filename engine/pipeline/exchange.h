@@ -14,14 +14,14 @@
 typedef struct {
   MPI_Comm comm;
   int rank, size;
-  size_t *seg_rows;        /* per segment: its rows over all ranks (after parse) */
-  size_t emit_from, emit_to; /* this rank's contiguous segments to write */
-  char *results_buf;       /* result records received for emit (kept until written) */
-  size_t *first_row;       /* per written segment: its first row's number here */
-  int *capture_rank;       /* --forms, per row written here: the rank that decided it */
+  size_t *seg_rows;                   /* per segment: its rows over all ranks (after parse) */
+  size_t emit_from, emit_to;          /* this rank's contiguous segments to write */
+  char *results_buf;                  /* result records received for emit (kept until written) */
+  size_t *first_row;                  /* per written segment: its first row's number here */
+  int *capture_rank;                  /* --forms, per row written here: the rank that decided it */
   uint64_t bytes_rows, bytes_results; /* sent by this rank */
-  double t_rows, t_results; /* seconds in each exchange */
-  bool told;               /* this rank's failure came from another rank */
+  double t_rows, t_results;           /* seconds in each exchange */
+  bool told;                          /* this rank's failure came from another rank */
   /* a result record's bytes (output/ formats them; this layer only moves
    * them, 8-byte aligned) */
   size_t (*result_bytes)(const struct row_result *r);

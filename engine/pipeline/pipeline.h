@@ -37,7 +37,7 @@ enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
 typedef struct captured_row {
   uint32_t j;
   char *name, *dob, *cii, *subject; /* every captured row */
-  char *offense, *cnt, *court;       /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
+  char *offense, *cnt, *court;      /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
 } captured_row;
 
 /* What emit needs of a row whose row_rec was spilled. */

@@ -35,8 +35,8 @@ static const char *cell(sqlite3_stmt *q, int col) {
   return v ? v : "";
 }
 
-static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub,
-                               const char *name, relief_error *err) {
+static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub, const char *name,
+                               relief_error *err) {
   relief_buf b = {0};
   for (int c = 0; c < RV_COL_COUNT; c++) {
     if (c) relief_buf_putc(&b, ',');
@@ -91,8 +91,8 @@ static relief_status read_own_file(const char *path, relief_buf *out, relief_err
   return RELIEF_OK;
 }
 
-static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir,
-                                publication *pub, const char *path, relief_error *err) {
+static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir, publication *pub,
+                                const char *path, relief_error *err) {
   /* libxlsxwriter writes only by file name: give it a private (0700) folder
    * of our own beside the destination, then publish its bytes like every
    * other output. */

@@ -164,9 +164,7 @@ relief_status review_import(const char *outputs_dir, const char *reviewer, char 
                          " d.notes FROM items i LEFT JOIN decisions d ON d.id ="
                          " (SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE i.id=?1",
                          -1, &get, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db,
-                         REVIEW_INSERT_DECISION,
-                         -1, &add, NULL) != SQLITE_OK) {
+      sqlite3_prepare_v2(db, REVIEW_INSERT_DECISION, -1, &add, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
     for (int i = 0; i < n_sheets && !st; i++)

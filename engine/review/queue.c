@@ -36,8 +36,8 @@ relief_status review_queue_list(const char *outputs_dir, const char *agency, rev
   if (agency) sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    review_queue_item it = {text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4),
-                            text(q, 5), text(q, 6), text(q, 7), text(q, 8), text(q, 9),
+    review_queue_item it = {text(q, 0),  text(q, 1),  text(q, 2), text(q, 3), text(q, 4),
+                            text(q, 5),  text(q, 6),  text(q, 7), text(q, 8), text(q, 9),
                             text(q, 10), text(q, 11), text(q, 12)};
     fn(user, &it);
   }
@@ -64,9 +64,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
                          "SELECT i.agency, d.decision, d.notes FROM items i LEFT JOIN decisions d"
                          " ON d.id = (SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE i.id=?1",
                          -1, &get, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db,
-                         REVIEW_INSERT_DECISION,
-                         -1, &add, NULL) != SQLITE_OK) {
+      sqlite3_prepare_v2(db, REVIEW_INSERT_DECISION, -1, &add, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
     sqlite3_bind_text(get, 1, item, -1, SQLITE_TRANSIENT);

@@ -189,8 +189,8 @@ bool review_column_free_text(int col);
 /* Opens OUTPUTS/review.sqlite read-write (never following a symlink). */
 /* Appends one decision to the trail: item, decision, notes, previous
  * decision, previous notes, reviewer, time, source sheet (?1..?8). */
-#define REVIEW_INSERT_DECISION                                                                  \
-  "INSERT INTO decisions(item, decision, notes, previous_decision, previous_notes, reviewer,"   \
+#define REVIEW_INSERT_DECISION                                                                     \
+  "INSERT INTO decisions(item, decision, notes, previous_decision, previous_notes, reviewer,"      \
   " decided_at, sheet) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"
 
 /* The time a decision is recorded at: UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ). */

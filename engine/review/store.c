@@ -219,9 +219,9 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   sqlite3_stmt *s = x->insert;
   sqlite3_reset(s);
   const char *vals[] = {
-      id,           kind,      person,  case_key,          agency, f[c->name],
-      f[c->dob],    cii,       subject, f[c->case_number], sec,    f[c->determination],
-      reason,       f[c->ori], sec};
+      id,        kind,      person,  case_key,          agency, f[c->name],
+      f[c->dob], cii,       subject, f[c->case_number], sec,    f[c->determination],
+      reason,    f[c->ori], sec};
   for (int i = 0; i < 15; i++) sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 16, x->seq);
   sqlite3_bind_int(s, 17, felony);

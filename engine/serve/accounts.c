@@ -73,8 +73,8 @@ relief_status accounts_load(const char *workspace, account_book *book, relief_er
       return relief_error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
     }
     *tab1 = *tab2 = '\0';
-    book->accounts = xreallocarray(book->accounts, (size_t)book->n_accounts + 1,
-                                   sizeof *book->accounts);
+    book->accounts =
+        xreallocarray(book->accounts, (size_t)book->n_accounts + 1, sizeof *book->accounts);
     account *a = &book->accounts[book->n_accounts++];
     snprintf(a->name, sizeof a->name, "%.64s", line);
     snprintf(a->agency, sizeof a->agency, "%.256s", tab1 + 1);
@@ -100,7 +100,8 @@ relief_status accounts_add(const char *workspace, const char *name, const char *
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
                             "--agency must be 1-256 characters without control characters");
   if (strlen(password) < 8)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "a password has 8 characters or more");
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "a password has 8 characters or more");
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
   if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt))
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot make a yescrypt salt");
@@ -131,7 +132,8 @@ relief_status accounts_add(const char *workspace, const char *name, const char *
     for (int k = 0; k < 6; k++) relief_buf_append(&out, parts[k], strlen(parts[k]));
   }
   accounts_free(&book);
-  if (cd) explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
+  if (cd)
+    explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
   free(cd);
   st = publish_single_file(workspace, ACCOUNTS_FILE, out.data, out.len, err);
   relief_buf_free(&out);
@@ -149,7 +151,8 @@ bool accounts_login(account_book *book, const char *name, const char *password, 
   const char *hash = crypt_r(password, setting, cd);
   bool ok = found && hash && hash[0] != '*' && strlen(hash) == strlen(found->hash) &&
             !memcmp(hash, found->hash, strlen(hash));
-  if (cd) explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
+  if (cd)
+    explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
   free(cd);
   if (!ok) return false;
   unsigned char raw[32];
@@ -166,9 +169,9 @@ bool accounts_login(account_book *book, const char *name, const char *password, 
     book->n_sessions--;
   }
   if (book->n_sessions == book->cap_sessions)
-    book->sessions = xreallocarray(book->sessions,
-                                   (size_t)(book->cap_sessions = book->cap_sessions * 2 + 16),
-                                   sizeof *book->sessions);
+    book->sessions =
+        xreallocarray(book->sessions, (size_t)(book->cap_sessions = book->cap_sessions * 2 + 16),
+                      sizeof *book->sessions);
   session *s = &book->sessions[book->n_sessions++];
   snprintf(s->id, sizeof s->id, "%s", sid);
   s->account = index;

@@ -21,7 +21,7 @@ typedef struct {
 
 typedef struct {
   char id[65];
-  int account; /* index into accounts */
+  int account;    /* index into accounts */
   double expires; /* CLOCK_MONOTONIC seconds */
 } session;
 

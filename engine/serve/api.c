@@ -218,7 +218,8 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
     }
   }
   json_t *review = json_object_get(root, "reviewFiles");
-  if (!why[0] && review && !json_is_boolean(review)) snprintf(why, sizeof why, "reviewFiles must be true or false");
+  if (!why[0] && review && !json_is_boolean(review))
+    snprintf(why, sizeof why, "reviewFiles must be true or false");
   r->review_files = json_is_true(review);
   json_decref(root);
   if (why[0]) {
@@ -323,12 +324,12 @@ static void get_file(serve_server *s, serve_run *r, const char *name, serve_repl
   const char *base = strrchr(name, '/');
   base = base ? base + 1 : name;
   const char *dot = strrchr(base, '.');
-  rep->type = !dot                      ? "application/octet-stream"
-              : !strcmp(dot, ".csv")    ? "text/csv; charset=utf-8"
-              : !strcmp(dot, ".json")   ? "application/json"
-              : !strcmp(dot, ".html")   ? "text/html; charset=utf-8"
-              : !strcmp(dot, ".pdf")    ? "application/pdf"
-                                        : "application/octet-stream";
+  rep->type = !dot                    ? "application/octet-stream"
+              : !strcmp(dot, ".csv")  ? "text/csv; charset=utf-8"
+              : !strcmp(dot, ".json") ? "application/json"
+              : !strcmp(dot, ".html") ? "text/html; charset=utf-8"
+              : !strcmp(dot, ".pdf")  ? "application/pdf"
+                                      : "application/octet-stream";
   rep->status = 200;
   rep->fd = fd;
   rep->fd_size = (uint64_t)st.st_size;
@@ -364,13 +365,15 @@ static void search_file(const char *path, const char *q, json_t *people, int lim
     int det = column(&r, "Eligibility Determination");
     while (subject >= 0 && cii >= 0 && name >= 0 && dob >= 0 && det >= 0 &&
            review_csv_next(&r, &err) == 1) {
-      if (!contains_ci(r.fields[name], q) && strcmp(r.fields[cii], q) && strcmp(r.fields[subject], q))
+      if (!contains_ci(r.fields[name], q) && strcmp(r.fields[cii], q) &&
+          strcmp(r.fields[subject], q))
         continue;
       json_t *found = NULL;
       size_t i;
       json_t *p;
       json_array_foreach(people, i, p) {
-        if (!strcmp(json_string_value(json_object_get(p, "subjectId")), r.fields[subject])) found = p;
+        if (!strcmp(json_string_value(json_object_get(p, "subjectId")), r.fields[subject]))
+          found = p;
       }
       if (!found) {
         if ((int)json_array_size(people) >= limit) continue;
@@ -394,7 +397,8 @@ static void search_file(const char *path, const char *q, json_t *people, int lim
 static void get_people(serve_run *r, const serve_request *req, serve_reply *rep) {
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!req->q || strlen(req->q) < 2 || strlen(req->q) > 200)
-    return serve_reply_error(rep, 400, "q must be 2 to 200 characters of a name, CII or subject id");
+    return serve_reply_error(rep, 400,
+                             "q must be 2 to 200 characters of a name, CII or subject id");
   json_t *people = json_array();
   DIR *d = opendir(r->dir);
   struct dirent *e;
@@ -427,7 +431,8 @@ static void add_conviction(void *user, const relief_explain_conviction *c) {
   json_object_set_new(o, "relevant", json_boolean(c->relevant));
   json_t *features = json_array();
   for (int i = 0; relief_feature_name(i); i++)
-    if (c->features & (1ull << i)) json_array_append_new(features, json_string(relief_feature_name(i)));
+    if (c->features & (1ull << i))
+      json_array_append_new(features, json_string(relief_feature_name(i)));
   json_object_set_new(o, "features", features);
   if (c->decided) {
     json_object_set_new(o, "rule", json_string(c->rule_id));
@@ -437,8 +442,7 @@ static void add_conviction(void *user, const relief_explain_conviction *c) {
   json_array_append_new(user, o);
 }
 
-static void get_explain(serve_server *s, serve_run *r, const serve_request *req,
-                        serve_reply *rep) {
+static void get_explain(serve_server *s, serve_run *r, const serve_request *req, serve_reply *rep) {
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!req->subject || !*req->subject || strlen(req->subject) > 120)
     return serve_reply_error(rep, 400, "subject must be a SUBJECT_ID or CII number");
@@ -502,8 +506,7 @@ static void get_zip(serve_server *s, serve_run *r, serve_reply *rep) {
   snprintf(rep->filename, sizeof rep->filename, "relief-run-%d.zip", r->id);
 }
 
-static void post_whatif(serve_server *s, serve_run *r, const serve_request *req,
-                        serve_reply *rep) {
+static void post_whatif(serve_server *s, serve_run *r, const serve_request *req, serve_reply *rep) {
   if (r->status != RUN_DONE || !r->whatif)
     return serve_reply_error(rep, 409, "the run has not finished");
   json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
@@ -555,14 +558,15 @@ static void review_reply(serve_reply *rep, relief_status st, const relief_error 
   serve_reply_error(rep, st == RELIEF_E_USAGE ? 404 : st == RELIEF_E_DATA ? 409 : 500, why);
 }
 
-static void review_endpoint(serve_server *s, serve_run *r, const serve_request *req, const char *rest,
-                         serve_reply *rep) {
+static void review_endpoint(serve_server *s, serve_run *r, const serve_request *req,
+                            const char *rest, serve_reply *rep) {
   (void)s;
   bool post = !strcmp(req->method, "POST");
   relief_error err = {0};
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!*rest && post) { /* start the review of this run's bundle */
-    if (!req->admin) return serve_reply_error(rep, 403, "only the office administrator starts a review");
+    if (!req->admin)
+      return serve_reply_error(rep, 403, "only the office administrator starts a review");
     /* optional {"routing": {...}}: the routing file's JSON (which agency reviews what) */
     json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
     json_t *routing = json_object_get(root, "routing");
@@ -750,8 +754,8 @@ static void on_progress(void *user, const char *phase, uint64_t done, uint64_t t
   static const struct {
     const char *name;
     double from, to;
-  } phases[] = {{"parse", 0.0, 0.45}, {"group", 0.45, 0.55}, {"evaluate", 0.55, 0.65},
-                {"write", 0.65, 0.8}};
+  } phases[] = {
+      {"parse", 0.0, 0.45}, {"group", 0.45, 0.55}, {"evaluate", 0.55, 0.65}, {"write", 0.65, 0.8}};
   for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
     if (strcmp(phase, phases[i].name)) continue;
     double f = total ? (double)done / (double)total : 0;
@@ -846,9 +850,10 @@ static void execute(serve_server *s, serve_run *r) {
   } else {
     size_t people, conv, bytes;
     whatif_stats(wi, &people, &conv, &bytes);
-    log_run(s, "run %d done: %lld rows, %lld people, %.2f s; what-if table %zu people, %zu "
-            "convictions, %zu bytes", r->id, (long long)res.rows, (long long)res.people, seconds,
-            people, conv, bytes);
+    log_run(s,
+            "run %d done: %lld rows, %lld people, %.2f s; what-if table %zu people, %zu "
+            "convictions, %zu bytes",
+            r->id, (long long)res.rows, (long long)res.people, seconds, people, conv, bytes);
   }
 }
 

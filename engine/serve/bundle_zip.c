@@ -48,7 +48,7 @@ static ZPOS64_T ZCALLBACK mem_tell(voidpf opaque, voidpf stream) {
 static long ZCALLBACK mem_seek(voidpf opaque, voidpf stream, ZPOS64_T offset, int origin) {
   (void)opaque;
   mem_stream *m = stream;
-  size_t base = origin == ZLIB_FILEFUNC_SEEK_SET ? 0
+  size_t base = origin == ZLIB_FILEFUNC_SEEK_SET   ? 0
                 : origin == ZLIB_FILEFUNC_SEEK_CUR ? m->pos
                                                    : m->b.len;
   if (base + offset > m->b.len) return -1;
@@ -88,7 +88,7 @@ static bool add_folder(zipFile z, const char *root, const char *rel, int depth) 
     zip_fileinfo info = {0};
     struct tm tm;
     gmtime_r(&st.st_mtime, &tm);
-    info.tmz_date = (tm_zip){(uInt)tm.tm_sec, (uInt)tm.tm_min, (uInt)tm.tm_hour,
+    info.tmz_date = (tm_zip){(uInt)tm.tm_sec,  (uInt)tm.tm_min, (uInt)tm.tm_hour,
                              (uInt)tm.tm_mday, (uInt)tm.tm_mon, (uInt)tm.tm_year + 1900};
     ok = zipOpenNewFileInZip64(z, name, &info, NULL, 0, NULL, 0, NULL, Z_DEFLATED, 6, 1) == ZIP_OK;
     char *chunk = xmalloc(1 << 20);
@@ -106,15 +106,15 @@ static bool add_folder(zipFile z, const char *root, const char *rel, int depth) 
 relief_status bundle_zip(const char *run_dir, const char *out_dir, const char *name,
                          relief_error *err) {
   mem_stream m = {0};
-  zlib_filefunc64_def io = {mem_open, mem_read, mem_write, mem_tell, mem_seek,
-                            mem_close, mem_error, &m};
+  zlib_filefunc64_def io = {mem_open, mem_read,  mem_write, mem_tell,
+                            mem_seek, mem_close, mem_error, &m};
   zipFile z = zipOpen2_64("bundle.zip", APPEND_STATUS_CREATE, NULL, &io);
   if (!z) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the zip");
   bool ok = add_folder(z, run_dir, "", 0);
   if (zipClose(z, NULL) != ZIP_OK) ok = false;
-  relief_status st = ok ? publish_single_file(out_dir, name, m.b.data, m.b.len, err)
-                        : relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                                           "cannot write the bundle's zip");
+  relief_status st =
+      ok ? publish_single_file(out_dir, name, m.b.data, m.b.len, err)
+         : relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot write the bundle's zip");
   relief_buf_free(&m.b);
   return st;
 }

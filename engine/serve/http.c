@@ -86,8 +86,7 @@ static bool token_ok(const serve_server *s, const char *given) {
   return diff == 0;
 }
 
-static bool token_authorized(const serve_server *s, struct MHD_Connection *c,
-                             const char *method) {
+static bool token_authorized(const serve_server *s, struct MHD_Connection *c, const char *method) {
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   if (auth && !strncmp(auth, "Bearer ", 7)) return token_ok(s, auth + 7);
   /* GET only: the page's own address and download links carry ?token= */
@@ -151,9 +150,8 @@ static enum MHD_Result send_reply(serve_server *s, struct MHD_Connection *c, ser
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
   (void)version;
   serve_server *s = cls;
   request_ctx *ctx = *con_cls;
@@ -203,8 +201,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     pub_file *f = ctx->file;
     ctx->file = NULL;
     relief_status st = pub_file_close(f, &err);
-    if (!st) st = publication_commit(ctx->upload, NULL, 0, &err);
-    else publication_abort(ctx->upload);
+    if (!st)
+      st = publication_commit(ctx->upload, NULL, 0, &err);
+    else
+      publication_abort(ctx->upload);
     ctx->upload = NULL;
     if (st) {
       serve_reply_error(&rep, 500, "cannot store the upload");
@@ -252,13 +252,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     serve_reply_error(&rep, 403, "cross-origin request refused");
   else {
     bool token = token_authorized(s, c, method);
-    const char *sid = s->cfg.office
-                          ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session")
-                          : NULL;
+    const char *sid =
+        s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
     const account *who = token ? NULL : accounts_session(&s->book, sid);
     /* office mode: the page and the login answer anyone; the rest needs an account */
-    bool open_route = s->cfg.office && ((safe && (!strcmp(url, "/") || !strcmp(url, "/index.html"))) ||
-                                        (!strcmp(method, "POST") && !strcmp(url, "/api/login")));
+    bool open_route =
+        s->cfg.office && ((safe && (!strcmp(url, "/") || !strcmp(url, "/index.html"))) ||
+                          (!strcmp(method, "POST") && !strcmp(url, "/api/login")));
     if (!token && !who && !open_route)
       serve_reply_error(&rep, 401, "missing or wrong token");
     else if (ctx->too_big)
@@ -387,8 +387,7 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
   pthread_cond_init(&s->wake, NULL);
   relief_status st = RELIEF_OK;
   if (!cfg->tls_cert != !cfg->tls_key)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--tls-cert and --tls-key go together");
+    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--tls-cert and --tls-key go together");
   s->tls = cfg->tls_cert != NULL;
   if (!st && s->tls) {
     s->tls_cert_pem = read_small_file(cfg->tls_cert, err);
@@ -419,12 +418,10 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
       char runs[4096];
       snprintf(runs, sizeof runs, "%s/runs", s->workspace);
       if (mkdir(runs, 0700) != 0 && errno != EEXIST)
-        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s",
-                              strerror(errno));
+        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
       snprintf(runs, sizeof runs, "%s/uploads", s->workspace);
       if (!st && mkdir(runs, 0700) != 0 && errno != EEXIST)
-        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s",
-                              strerror(errno));
+        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
       if (!st) { /* uploaded files are inputs like those under --data */
         s->uploads = xstrdup(runs);
         s->data_dirs[s->n_data_dirs++] = xstrdup(runs);
@@ -432,8 +429,9 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
     }
   }
   if (!st && cfg->office && !s->tls)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
+    st = relief_error_set(
+        err, RELIEF_E_USAGE, NULL, 0, -1,
+        "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
   if (!st) st = accounts_load(s->workspace ? s->workspace : ".", &s->book, err);
   if (!st && cfg->office && !s->book.n_accounts)
     st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
@@ -446,14 +444,14 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
   }
   snprintf(s->url, sizeof s->url, "%s://%s:%d/?token=%s", s->tls ? "https" : "http", s->host_ip,
            s->port, s->token);
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                   (s->tls ? MHD_USE_TLS : 0);
+  unsigned flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | (s->tls ? MHD_USE_TLS : 0);
   if (s->tls)
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-        MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem,
-        MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert_pem, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
+                                 s->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+                                 64u, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem,
+                                 MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert_pem, MHD_OPTION_END);
   else
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
                                  s->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -461,8 +459,7 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
                                  64u, MHD_OPTION_END);
   if (!s->daemon) {
     free_server(s);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                            "cannot start the HTTP server%s",
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
                             s->tls ? " (check the TLS certificate and key)" : "");
   }
   s->listen_fd = -1; /* the daemon owns it now */

@@ -12,11 +12,20 @@ extern const char relief_serve_page_html[];
 static void append_escaped(relief_buf *out, const char *s) {
   for (; *s; s++) {
     switch (*s) {
-      case '&': relief_buf_append(out, "&amp;", 5); break;
-      case '<': relief_buf_append(out, "&lt;", 4); break;
-      case '>': relief_buf_append(out, "&gt;", 4); break;
-      case '"': relief_buf_append(out, "&quot;", 6); break;
-      default: relief_buf_putc(out, *s);
+    case '&':
+      relief_buf_append(out, "&amp;", 5);
+      break;
+    case '<':
+      relief_buf_append(out, "&lt;", 4);
+      break;
+    case '>':
+      relief_buf_append(out, "&gt;", 4);
+      break;
+    case '"':
+      relief_buf_append(out, "&quot;", 6);
+      break;
+    default:
+      relief_buf_putc(out, *s);
     }
   }
 }

@@ -27,20 +27,20 @@ typedef enum { RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED } run_status;
 typedef struct serve_run {
   int id;
   run_status status;
-  double progress;           /* 0..1 */
+  double progress; /* 0..1 */
   char phase[16];
-  char **inputs;             /* resolved paths under a --data folder */
+  char **inputs; /* resolved paths under a --data folder */
   int n_inputs;
   char county[128];
   int32_t compute_day;
   relief_options options;
-  bool fixed_flow;           /* else the configurable flow from options */
-  bool review_files;         /* Hand_Review.csv too: the bundle can be reviewed */
+  bool fixed_flow;   /* else the configurable flow from options */
+  bool review_files; /* Hand_Review.csv too: the bundle can be reviewed */
   relief_flow flow;
   char flow_name[64];
-  char *dir;                 /* workspace/runs/<id> */
-  char *summary;             /* summary.json's text once done */
-  char *error;               /* why it failed (no personal data) */
+  char *dir;     /* workspace/runs/<id> */
+  char *summary; /* summary.json's text once done */
+  char *error;   /* why it failed (no personal data) */
   whatif_table *whatif;
   double seconds;
 } serve_run;
@@ -49,8 +49,8 @@ struct serve_server {
   serve_config cfg;
   char **data_dirs; /* realpaths */
   int n_data_dirs;
-  char *workspace;  /* realpath */
-  char *uploads;    /* workspace/uploads: an input root like the --data folders */
+  char *workspace; /* realpath */
+  char *uploads;   /* workspace/uploads: an input root like the --data folders */
   char token[65];
   char url[256];
   char host_ip[64];
@@ -74,10 +74,10 @@ struct serve_server {
 
 typedef struct {
   const char *method;
-  const char *path; /* without the query */
-  const account *who; /* office mode: the account logged in; NULL with the token */
-  const char *session; /* its session id */
-  bool admin;          /* the token: everything; else an account's view, or signed out */
+  const char *path;        /* without the query */
+  const account *who;      /* office mode: the account logged in; NULL with the token */
+  const char *session;     /* its session id */
+  bool admin;              /* the token: everything; else an account's view, or signed out */
   const char *q, *subject; /* ?q= (people search) and ?subject= (explain); never logged */
   const char *body;
   size_t body_len;
@@ -85,9 +85,9 @@ typedef struct {
 
 typedef struct {
   int status;
-  const char *type;  /* Content-Type */
+  const char *type; /* Content-Type */
   relief_buf body;
-  int fd;            /* >= 0: send this file instead of body */
+  int fd; /* >= 0: send this file instead of body */
   uint64_t fd_size;
   char filename[256]; /* for Content-Disposition when fd >= 0 */
   char cookie[256];   /* Set-Cookie, when not empty */

@@ -17,14 +17,14 @@
 enum { AGE_MIN = 40, AGE_MAX = 65, YEARS_MAX = 15 };
 
 typedef struct {
-  uint32_t features; /* with the threshold bits left out (configurable flow) */
+  uint32_t features;  /* with the threshold bits left out (configurable flow) */
   uint16_t years_ago; /* bit N: conviction_n_years_ago holds with N years */
   uint8_t recent;     /* disposition within 7 years of the compute date */
 } wi_conviction;
 
 typedef struct {
-  uint32_t first, n;  /* its relevant convictions in the table */
-  uint32_t age;       /* bit N-40: age_threshold holds at age N */
+  uint32_t first, n;   /* its relevant convictions in the table */
+  uint32_t age;        /* bit N-40: age_threshold holds at age N */
   uint16_t crime_free; /* bit N: crime_free_n_years holds with N years */
   /* the person's other convictions, always undecided */
   uint32_t n_convictions, other_felonies, other_recent;
@@ -33,7 +33,7 @@ typedef struct {
 struct whatif_table {
   char *county;
   bool configurable;
-  relief_flow flow; /* the fixed flow, when not configurable */
+  relief_flow flow;    /* the fixed flow, when not configurable */
   relief_summary base; /* what no option changes */
   wi_person *people;
   size_t n_people, cap_people;

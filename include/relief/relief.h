@@ -130,8 +130,8 @@ typedef struct {
 RELIEF_API relief_status relief_filer_load(const char *path, relief_filer *filer,
                                            relief_error *err);
 /* The same from JSON text; name is used in messages. */
-RELIEF_API relief_status relief_filer_parse(const char *json, const char *name,
-                                            relief_filer *filer, relief_error *err);
+RELIEF_API relief_status relief_filer_parse(const char *json, const char *name, relief_filer *filer,
+                                            relief_error *err);
 RELIEF_API void relief_filer_free(relief_filer *filer);
 
 /* Which motions are filed: only the (person, court case) pairs the callback
