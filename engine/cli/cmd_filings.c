@@ -26,33 +26,6 @@ int cli_load_filer(const char *path, relief_filer *filer, bool *loaded, relief_e
   return 0;
 }
 
-/* The approved (person, court case) pairs, sorted, for the filter. */
-typedef struct {
-  char **keys;
-  size_t n;
-} approved_set;
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *pair_key(const char *person, const char *court_case) {
-  size_t a = strlen(person), b = strlen(court_case);
-  char *k = xmalloc(a + b + 2);
-  memcpy(k, person, a);
-  k[a] = '\x1f';
-  memcpy(k + a + 1, court_case, b + 1);
-  return k;
-}
-
-static bool accept_approved(void *user, const char *person, const char *court_case) {
-  const approved_set *s = user;
-  char *k = pair_key(person, court_case);
-  bool found = s->n && bsearch(&k, s->keys, s->n, sizeof *s->keys, cmp_str);
-  free(k);
-  return found;
-}
-
 /* Options of the recorded command that `filings` replaces or drops. */
 static int skip_recorded(char **argv, int i, int argc) {
   static const char *const with_value[] = {"--outputs", "--filer"};
@@ -103,7 +76,7 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   }
   json_t *cl = manifest ? json_object_get(manifest, "commandLine") : NULL;
   int code = 0;
-  approved_set approved = {0};
+  review_filter *approved = NULL;
   char **args = NULL;
   int n_args = 0;
   if (!manifest || !json_is_array(cl) || json_array_size(cl) < 2 ||
@@ -173,21 +146,15 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   args[n_args++] = xstrdup(out_opt);
 
   /* what to file: approved items when the bundle was reviewed */
-  relief_filing_filter filter = {accept_approved, &approved};
+  relief_filing_filter filter;
   cli_filings_request request = {&filer, NULL};
   if (review_store_exists(outputs)) {
-    review_approved *items = NULL;
     size_t n = 0;
-    if (review_approved_items(outputs, &items, &n, &err)) {
+    if (review_filter_load(outputs, &approved, &n, &err)) {
       code = cli_fail(env, NULL, NULL, NULL, &err);
       goto done;
     }
-    approved.keys = xcalloc(n ? n : 1, sizeof *approved.keys);
-    for (size_t i = 0; i < n; i++)
-      approved.keys[i] = pair_key(items[i].person, items[i].court_case);
-    approved.n = n;
-    if (n) qsort(approved.keys, n, sizeof *approved.keys, cmp_str);
-    free(items);
+    filter = review_filter_of(approved);
     request.filter = &filter;
     fprintf(stderr, "%s: filing the %zu approved item(s) of the review\n", env->program, n);
   } else {
@@ -199,8 +166,7 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
 done:
   for (int i = 0; i < n_args; i++) free(args[i]);
   free(args);
-  for (size_t i = 0; i < approved.n; i++) free(approved.keys[i]);
-  free(approved.keys);
+  review_filter_free(approved);
   json_decref(manifest);
   relief_filer_free(&filer);
   return code;

@@ -135,6 +135,16 @@ typedef struct {
 relief_status review_approved_items(const char *outputs_dir, review_approved **items, size_t *n,
                                     relief_error *err);
 
+/* What `relief filings` and the serve page file from a reviewed bundle: a
+ * filter accepting exactly the approved (person, court case) pairs. */
+typedef struct review_filter review_filter;
+relief_status review_filter_load(const char *outputs_dir, review_filter **out, size_t *n_approved,
+                                 relief_error *err);
+/* The filter for relief_run_config / relief_statewide_config (valid while
+ * f lives). */
+relief_filing_filter review_filter_of(review_filter *f);
+void review_filter_free(review_filter *f);
+
 /* ---- the queue, one item at a time (relief serve) ---- */
 
 /* One item with its latest decision ("" when pending). The strings hold

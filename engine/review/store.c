@@ -495,3 +495,62 @@ relief_status review_approved_items(const char *outputs_dir, review_approved **i
   sqlite3_close(db);
   return st;
 }
+
+/* ---- the filings filter ---- */
+
+struct review_filter {
+  char **keys; /* "person\x1fcourt case", sorted */
+  size_t n;
+};
+
+static int cmp_key(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *pair_key(const char *person, const char *court_case) {
+  size_t a = strlen(person), b = strlen(court_case);
+  char *k = xmalloc(a + b + 2);
+  memcpy(k, person, a);
+  k[a] = '\x1f';
+  memcpy(k + a + 1, court_case, b + 1);
+  return k;
+}
+
+static bool accept_approved(void *user, const char *person, const char *court_case) {
+  const review_filter *f = user;
+  if (!f->n) return false;
+  char *k = pair_key(person, court_case);
+  bool found = bsearch(&k, f->keys, f->n, sizeof *f->keys, cmp_key) != NULL;
+  free(k);
+  return found;
+}
+
+relief_status review_filter_load(const char *outputs_dir, review_filter **out, size_t *n_approved,
+                                 relief_error *err) {
+  *out = NULL;
+  *n_approved = 0;
+  review_approved *items = NULL;
+  size_t n = 0;
+  relief_status st = review_approved_items(outputs_dir, &items, &n, err);
+  if (st) return st;
+  review_filter *f = xcalloc(1, sizeof *f);
+  f->keys = xcalloc(n ? n : 1, sizeof *f->keys);
+  for (size_t i = 0; i < n; i++) f->keys[i] = pair_key(items[i].person, items[i].court_case);
+  f->n = n;
+  if (n) qsort(f->keys, n, sizeof *f->keys, cmp_key);
+  free(items);
+  *out = f;
+  *n_approved = n;
+  return RELIEF_OK;
+}
+
+relief_filing_filter review_filter_of(review_filter *f) {
+  return (relief_filing_filter){accept_approved, f};
+}
+
+void review_filter_free(review_filter *f) {
+  if (!f) return;
+  for (size_t i = 0; i < f->n; i++) free(f->keys[i]);
+  free(f->keys);
+  free(f);
+}

@@ -127,6 +127,8 @@ static void free_run(serve_run *r) {
   free(r->dir);
   free(r->summary);
   free(r->error);
+  free(r->filer_json);
+  free(r->filings_error);
   whatif_free(r->whatif);
   free(r);
 }
@@ -256,6 +258,16 @@ static json_t *run_json(serve_server *s, serve_run *r) {
     json_object_set_new(o, "seconds", json_real(r->seconds));
   }
   if (r->error) json_object_set_new(o, "error", json_string(r->error));
+  if (r->filings_asked) {
+    json_t *f = json_object();
+    json_object_set_new(f, "status", json_string(status_names[r->filings]));
+    if (r->filings == RUN_DONE) {
+      json_object_set_new(f, "motions", json_integer(r->motions));
+      json_object_set_new(f, "approved", json_integer(r->approved));
+    }
+    if (r->filings_error) json_object_set_new(f, "error", json_string(r->filings_error));
+    json_object_set_new(o, "filings", f);
+  }
   pthread_mutex_unlock(&s->lock);
   return o;
 }
@@ -626,6 +638,57 @@ static void review_endpoint(serve_server *s, serve_run *r, const serve_request *
   reply_json(rep, 200, o);
 }
 
+/* POST /api/runs/{id}/filings {filer?}: motions for the review's approved
+ * items, made by the worker as `relief filings` makes them (the run's
+ * Court_Filings/ is replaced). The filer profile is checked here, so a bad
+ * one is a 400 naming its key. */
+static void post_filings(serve_server *s, serve_run *r, const serve_request *req,
+                         serve_reply *rep) {
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (!review_store_exists(r->dir))
+    return serve_reply_error(rep, 409, "no review yet: start the review and approve items first");
+  json_t *root = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
+  }
+  json_t *filer = json_object_get(root, "filer");
+  char *filer_json = NULL;
+  if (filer && !json_is_null(filer)) {
+    filer_json = json_dumps(filer, JSON_COMPACT | JSON_ENCODE_ANY);
+    relief_filer check;
+    relief_error err = {0};
+    if (!filer_json || relief_filer_parse(filer_json, "filer", &check, &err)) {
+      json_decref(root);
+      free(filer_json);
+      char why[1200];
+      relief_error_format(&err, why, sizeof why);
+      return serve_reply_error(rep, 400, why);
+    }
+    relief_filer_free(&check);
+  }
+  json_decref(root);
+  pthread_mutex_lock(&s->lock);
+  bool busy = r->filings_asked && (r->filings == RUN_QUEUED || r->filings == RUN_RUNNING);
+  if (!busy) {
+    r->filings_asked = true;
+    r->filings = RUN_QUEUED;
+    free(r->filer_json);
+    r->filer_json = filer_json;
+    filer_json = NULL;
+    free(r->filings_error);
+    r->filings_error = NULL;
+    pthread_cond_broadcast(&s->wake);
+  }
+  pthread_mutex_unlock(&s->lock);
+  free(filer_json);
+  if (busy) return serve_reply_error(rep, 409, "motions are being made for this run already");
+  log_run(s, "run %d filings queued", r->id);
+  json_t *o = json_object();
+  json_object_set_new(o, "status", json_string("queued"));
+  reply_json(rep, 202, o);
+}
+
 static void get_config(serve_server *s, serve_reply *rep) {
   json_t *o = json_object(), *c = json_array();
   for (int i = 0; i < s->cfg.n_counties; i++)
@@ -732,6 +795,10 @@ void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
     if (!strcmp(rest, "/people") && get) return get_people(r, req, rep);
     if (!strcmp(rest, "/explain") && get) return get_explain(s, r, req, rep);
     if (!strcmp(rest, "/whatif") && post) return post_whatif(s, r, req, rep);
+    if (!strcmp(rest, "/filings") && post) {
+      if (!req->admin) return serve_reply_error(rep, 403, "not open to this account");
+      return post_filings(s, r, req, rep);
+    }
     if (!strncmp(rest, "/review", 7) && (!rest[7] || rest[7] == '/'))
       return review_endpoint(s, r, req, rest + 7, rep);
     return serve_reply_error(rep, 405, "method not allowed");
@@ -779,6 +846,68 @@ static char *read_whole(const char *path) {
   return b.data;
 }
 
+static const char *const serve_command_line[] = {"relief", "serve"};
+
+/* The library configuration of run r, as its POST asked for it. */
+static void run_config(const serve_server *s, const serve_run *r, relief_run_config *cfg) {
+  *cfg = (relief_run_config){.inputs = (const char *const *)r->inputs,
+                             .n_inputs = r->n_inputs,
+                             .county = r->county,
+                             .compute_day = r->compute_day,
+                             .options = &r->options,
+                             .outputs_dir = r->dir,
+                             .flow = r->fixed_flow ? &r->flow : NULL,
+                             .report = true,
+                             .review_files = r->review_files,
+                             .threads = s->cfg.threads,
+                             .command_line = serve_command_line,
+                             .n_command_line = 2};
+}
+
+/* The motions of r's approved review items: the run decided again from the
+ * same inputs (refused if they changed), only Court_Filings/ replaced. */
+static void execute_filings(serve_server *s, serve_run *r) {
+  relief_error err = {0};
+  review_filter *approved = NULL;
+  size_t n_approved = 0;
+  relief_filer filer;
+  bool have_filer = false;
+  pthread_mutex_lock(&s->lock);
+  char *filer_json = r->filer_json ? xstrdup(r->filer_json) : NULL;
+  pthread_mutex_unlock(&s->lock);
+  relief_status st = review_filter_load(r->dir, &approved, &n_approved, &err);
+  if (!st && filer_json) {
+    st = relief_filer_parse(filer_json, "filer", &filer, &err);
+    have_filer = !st;
+  }
+  free(filer_json);
+  relief_filing_filter filter = approved ? review_filter_of(approved) : (relief_filing_filter){0};
+  relief_run_config cfg;
+  run_config(s, r, &cfg);
+  cfg.forms = true;
+  cfg.filings_only = true;
+  cfg.report = false;
+  cfg.filter = &filter;
+  cfg.filer = have_filer ? &filer : NULL;
+  relief_run_result res = {0};
+  if (!st) st = relief_run(&cfg, &res, &err);
+  char why[2200] = "";
+  if (st) relief_error_format(&err, why, sizeof why);
+  pthread_mutex_lock(&s->lock);
+  r->filings = st ? RUN_FAILED : RUN_DONE;
+  r->motions = res.motions;
+  r->approved = (long long)n_approved;
+  if (st) r->filings_error = xstrdup(why);
+  pthread_mutex_unlock(&s->lock);
+  if (have_filer) relief_filer_free(&filer);
+  review_filter_free(approved);
+  if (st)
+    log_run(s, "run %d filings failed (status %d)", r->id, (int)st);
+  else
+    log_run(s, "run %d filings done: %lld motions from %zu approved items", r->id,
+            (long long)res.motions, n_approved);
+}
+
 static void execute(serve_server *s, serve_run *r) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/runs/%d", s->workspace, r->id);
@@ -791,21 +920,10 @@ static void execute(serve_server *s, serve_run *r) {
     st = relief_error_set(&err, RELIEF_E_IO, NULL, 0, -1, "cannot create the run folder: %s",
                           strerror(errno));
   progress_ctx pc = {s, r};
-  const char *command_line[] = {"relief", "serve"};
-  relief_run_config cfg = {.inputs = (const char *const *)r->inputs,
-                           .n_inputs = r->n_inputs,
-                           .county = r->county,
-                           .compute_day = r->compute_day,
-                           .options = &r->options,
-                           .outputs_dir = dir,
-                           .flow = r->fixed_flow ? &r->flow : NULL,
-                           .report = true,
-                           .review_files = r->review_files,
-                           .threads = s->cfg.threads,
-                           .progress = on_progress,
-                           .progress_user = &pc,
-                           .command_line = command_line,
-                           .n_command_line = 2};
+  relief_run_config cfg;
+  run_config(s, r, &cfg);
+  cfg.progress = on_progress;
+  cfg.progress_user = &pc;
   relief_run_result res;
   if (!st) st = relief_run(&cfg, &res, &err);
   char *summary = NULL;
@@ -862,18 +980,29 @@ void *api_worker(void *server) {
   pthread_mutex_lock(&s->lock);
   for (;;) {
     serve_run *next = NULL;
-    for (int i = 0; i < s->n_runs && !next; i++)
-      if (s->runs[i]->status == RUN_QUEUED) next = s->runs[i];
+    bool filings = false;
+    for (int i = 0; i < s->n_runs && !next; i++) {
+      serve_run *r = s->runs[i];
+      if (r->status == RUN_QUEUED) next = r;
+      if (r->filings_asked && r->filings == RUN_QUEUED) next = r, filings = true;
+    }
     if (s->stopping) break;
     if (!next) {
       pthread_cond_wait(&s->wake, &s->lock);
       continue;
     }
-    next->status = RUN_RUNNING;
-    snprintf(next->phase, sizeof next->phase, "starting");
+    if (filings) {
+      next->filings = RUN_RUNNING;
+    } else {
+      next->status = RUN_RUNNING;
+      snprintf(next->phase, sizeof next->phase, "starting");
+    }
     s->busy = true;
     pthread_mutex_unlock(&s->lock);
-    execute(s, next);
+    if (filings)
+      execute_filings(s, next);
+    else
+      execute(s, next);
     pthread_mutex_lock(&s->lock);
     s->busy = false;
   }

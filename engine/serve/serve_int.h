@@ -43,6 +43,14 @@ typedef struct serve_run {
   char *error;   /* why it failed (no personal data) */
   whatif_table *whatif;
   double seconds;
+  /* motions for the approved review items (POST .../filings): queued for
+   * the worker like a run, which replaces the folder's Court_Filings/ */
+  run_status filings;  /* RUN_DONE with filings_asked false: never asked */
+  bool filings_asked;
+  char *filer_json;    /* the filer profile's JSON, or NULL (blank lines) */
+  long long motions;   /* written by the last filing */
+  long long approved;  /* approved items it filed from */
+  char *filings_error; /* why it failed (no personal data) */
 } serve_run;
 
 struct serve_server {

@@ -255,6 +255,95 @@ def review_queue():
     return "%d items" % len(items)
 
 
+FILER = {"office": "Sacramento County District Attorney", "agency": "district-attorney",
+         "attorney": "Dana Q. Reyes", "barNumber": "123456",
+         "address": ["901 G Street", "Sacramento, CA 95814"], "phone": "(916) 555-0100",
+         "email": "", "signature": "/s/ Dana Q. Reyes"}
+
+
+def filings_done(srv, rid, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = srv.json("GET", "/api/runs/%d" % rid).get("filings", {})
+        if f.get("status") in ("done", "failed"):
+            return f
+        time.sleep(0.1)
+    raise AssertionError("filings did not finish")
+
+
+def court_list(folder):
+    with open(os.path.join(folder, "court_list.csv"), newline="", encoding="utf-8") as f:
+        return f.read()
+
+
+@H.case
+def motions_for_approved_items():
+    """The review queue's approved items become motions (as `relief
+    filings` makes them from the same store); a denial removes its motion."""
+    srv = S["server"]
+    sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+    body = {"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+            "options": OPTION_SETS[0], "reviewFiles": True}
+    st = srv.run(body)
+    rid = st["id"]
+    status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {})
+    assert status == 409, status  # no review yet
+    srv.json("POST", "/api/runs/%d/review" % rid, {})
+    items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+    relief = [i for i in items if i["proposed"] not in ("", "-")] or items
+    for it in relief[:6]:
+        srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Approve"})
+    bad = dict(FILER, barNumber="12x")
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": bad})
+    assert status == 400 and b"barNumber" in reply, (status, reply)
+    status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER},
+                            headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER}, token=False)
+    assert status == 401, status
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER})
+    assert status == 202, (status, reply)
+    f = filings_done(srv, rid)
+    assert f["status"] == "done" and f["approved"] == len(relief[:6]), f
+    assert f["motions"] >= 1, f
+    run_dir = os.path.join(S["ws"], "runs", str(rid))
+    folder = os.path.join(run_dir, "Court_Filings", "SACRAMENTO")
+    served = court_list(folder)
+    assert len(served.splitlines()) == f["motions"] + 1, served
+    names = {x["name"] for x in srv.json("GET", "/api/runs/%d/files" % rid)}
+    assert "Court_Filings/SACRAMENTO/court_list.csv" in names, sorted(names)
+    # the CLI: the same bundle, the same store, `relief filings`
+    cli = cli_run(sac, "SACRAMENTO", OPTION_SETS[0], tag="filings")
+    rc, _, err, _ = e2etools.run([S["relief"], "run", "--input-doj=" + ",".join(sac),
+                                  "--county=SACRAMENTO", "--compute-at=" + COMPUTE,
+                                  "--eligibility-options=" + cli + ".options.json",
+                                  "--review-files", "--outputs=" + cli])
+    assert rc == 0, err
+    with open(os.path.join(run_dir, "review.sqlite"), "rb") as a, \
+            open(os.path.join(cli, "review.sqlite"), "wb") as b:
+        b.write(a.read())
+    filer = os.path.join(S["work"], "serve-filer.json")
+    with open(filer, "w") as fh:
+        json.dump(FILER, fh)
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli, "--filer=" + filer])
+    assert rc == 0, err
+    assert court_list(os.path.join(cli, "Court_Filings", "SACRAMENTO")) == served
+    pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf"))
+    assert pdfs == sorted(n for n in os.listdir(os.path.join(cli, "Court_Filings", "SACRAMENTO"))
+                          if n.endswith(".pdf"))
+    # every approval denied: the next filing leaves no motion behind
+    for it in relief[:6]:
+        srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Deny"})
+    srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+    f = filings_done(srv, rid)
+    assert f["status"] == "done" and f["motions"] == 0 and f["approved"] == 0, f
+    left = os.listdir(folder) if os.path.isdir(folder) else []
+    assert not [n for n in left if n.endswith(".pdf") and n != "all_motions.pdf"], left
+    assert len(court_list(folder).splitlines()) == 1
+    return "%d motions from %d approved items, same as relief filings" % (
+        len(served.splitlines()) - 1, len(relief[:6]))
+
+
 @H.case
 def people_search_and_explain():
     srv = S["server"]

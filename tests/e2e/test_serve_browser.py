@@ -194,7 +194,24 @@ def review_from_the_page():
     assert got["decision"] == "Approve" and got["notes"] == "checked in court index", got
     assert "1 approved" in d.find_element(By.ID, "reviewCounts").text
     shot("review")
-    return "%d items" % len(items)
+    # motions for the approved item, filed by the office named on the page
+    d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
+    for field, value in (("filerOffice", "Sacramento County District Attorney"),
+                         ("filerAttorney", "Dana Q. Reyes"), ("filerBar", "123456"),
+                         ("filerAddress", "901 G Street\nSacramento, CA 95814"),
+                         ("filerPhone", "(916) 555-0100"), ("filerSignature", "/s/ Dana Q. Reyes")):
+        d.find_element(By.ID, field).send_keys(value)
+    d.find_element(By.ID, "fileMotions").click()
+    wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text, 120,
+             "the motions")
+    note = d.find_element(By.ID, "motionsStatus").text
+    assert note.startswith(("0 motion", "1 motion")) and "from 1 approved" in note, note
+    run = srv.json("GET", "/api/runs/%d" % (before + 1))
+    assert run["filings"]["status"] == "done", run
+    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#files a.file")]
+    assert any(t.startswith("Court_Filings/") and t.endswith("court_list.csv") for t in links), links
+    shot("motions")
+    return "%d items, %s" % (len(items), note)
 
 
 @H.case
