@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "io/read_small.h"
 #include "output/output.h"
 #include "common/alloc.h"
 #include "review/review.h"
@@ -88,24 +87,9 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   }
   /* a motion names a person: the inputs decided again must be the bytes
    * the bundle was decided from, or the filings could name someone else */
-  json_t *inputs = json_object_get(manifest, "inputs"), *in;
-  size_t i_in;
-  json_array_foreach(inputs, i_in, in) {
-    const char *path = json_string_value(json_object_get(in, "path"));
-    const char *want = json_string_value(json_object_get(in, "xxh3_128"));
-    uint64_t size;
-    char hex[33];
-    if (!path || !want) continue;
-    if (relief_hash_file(path, &size, hex, &err)) {
-      code = cli_fail(env, NULL, NULL, NULL, &err);
-      goto done;
-    }
-    if (strcmp(hex, want)) {
-      code = fail(env, RELIEF_E_DATA, path, "%s",
-                  "changed since the bundle was made (its bytes differ from those manifest.json "
-                  "records): make the bundle again, then file");
-      goto done;
-    }
+  if (manifest_check_inputs(manifest, &err)) {
+    code = cli_fail(env, NULL, NULL, NULL, &err);
+    goto done;
   }
   const char *command = json_string_value(json_array_get(cl, 1));
   cli_command_fn fn = !strcmp(command, "run")         ? cmd_run

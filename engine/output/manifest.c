@@ -22,6 +22,7 @@
 #include "common/alloc.h"
 #include "common/hashtab.h"
 #include "doj/doj.h"
+#include "io/read_small.h"
 #include "output/output.h"
 
 static json_t *sections_list(const uint8_t *list, int n) {
@@ -247,5 +248,24 @@ relief_status manifest_read_outputs(const char *dir, const char *name, char ***l
   json_decref(root);
   *list = out;
   *n = k;
+  return RELIEF_OK;
+}
+
+relief_status manifest_check_inputs(const json_t *root, relief_error *err) {
+  json_t *inputs = json_object_get(root, "inputs"), *in;
+  size_t i;
+  json_array_foreach(inputs, i, in) {
+    const char *path = json_string_value(json_object_get(in, "path"));
+    const char *want = json_string_value(json_object_get(in, "xxh3_128"));
+    uint64_t size;
+    char hex[33];
+    if (!path || !want) continue;
+    relief_status st = relief_hash_file(path, &size, hex, err);
+    if (st) return st;
+    if (strcmp(hex, want))
+      return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "%s",
+                              "changed since the bundle was made (its bytes differ from those "
+                              "manifest.json records): make the bundle again");
+  }
   return RELIEF_OK;
 }

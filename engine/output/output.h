@@ -147,6 +147,13 @@ struct json_t;
 relief_status manifest_load(const char *dir, const char *name, struct json_t **root,
                             relief_error *err);
 
+/* RELIEF_E_DATA naming the first input of manifest root whose bytes are no
+ * longer those the bundle was decided from (its XXH3-128 differs), or the
+ * reader's error; RELIEF_OK when every input is unchanged. Before anything
+ * is decided again from them (filings, the serve what-if after a restart):
+ * a swapped file could put another person's name on a motion. */
+relief_status manifest_check_inputs(const struct json_t *root, relief_error *err);
+
 relief_status manifest_read_outputs(const char *dir, const char *name, char ***list, size_t *n,
                                     relief_error *err);
 void manifest_outputs_free(char **list, size_t n);

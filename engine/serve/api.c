@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "io/publish.h"
+#include "output/output.h"
 #include "review/review.h"
 #include "serve/serve_int.h"
 
@@ -121,7 +122,7 @@ static serve_run *find_run(serve_server *s, const char *id_text, const char **re
   return found;
 }
 
-static void free_run(serve_run *r) {
+void api_free_run(serve_run *r) {
   for (int i = 0; i < r->n_inputs; i++) free(r->inputs[i]);
   free(r->inputs);
   free(r->dir);
@@ -129,19 +130,22 @@ static void free_run(serve_run *r) {
   free(r->error);
   free(r->filer_json);
   free(r->filings_error);
+  free(r->options_json);
+  free(r->flow_path);
+  free(r->whatif_error);
   whatif_free(r->whatif);
   free(r);
 }
 
 void api_free_runs(serve_server *s) {
-  for (int i = 0; i < s->n_runs; i++) free_run(s->runs[i]);
+  for (int i = 0; i < s->n_runs; i++) api_free_run(s->runs[i]);
   free(s->runs);
   s->runs = NULL;
   s->n_runs = 0;
 }
 
 /* Options from a JSON object, as an options file would give them. */
-static bool parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
+bool api_parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
   relief_error err = {0};
   char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("{}");
   relief_status st = relief_options_parse(text, strlen(text), "options", true, opt, &err);
@@ -192,7 +196,11 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
       r->compute_day = (int32_t)(time(NULL) / 86400);
     }
   }
-  if (!why[0]) parse_options(json_object_get(root, "options"), &r->options, why, sizeof why);
+  if (!why[0]) {
+    json_t *options = json_object_get(root, "options");
+    if (api_parse_options(options, &r->options, why, sizeof why))
+      r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
+  }
   if (!why[0]) {
     const char *name = json_is_string(flow) ? json_string_value(flow) : "configurable";
     relief_error err = {0};
@@ -214,6 +222,9 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
         snprintf(why, sizeof why, "flow is not configurable, los-angeles or a file under --data");
       } else if (relief_flow_load(real, &ov, &r->flow, &err)) {
         snprintf(why, sizeof why, "the flow file is not valid: %s", err.message);
+      } else {
+        r->flow_path = real;
+        real = NULL;
       }
       free(real);
       snprintf(r->flow_name, sizeof r->flow_name, "file");
@@ -225,11 +236,11 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
   r->review_files = json_is_true(review);
   json_decref(root);
   if (why[0]) {
-    free_run(r);
+    api_free_run(r);
     return serve_reply_error(rep, status, why);
   }
   pthread_mutex_lock(&s->lock);
-  r->id = s->n_runs + 1;
+  r->id = s->next_id++;
   if (s->n_runs == s->cap_runs)
     s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
                             sizeof *s->runs);
@@ -519,8 +530,16 @@ static void get_zip(serve_server *s, serve_run *r, serve_reply *rep) {
 }
 
 static void post_whatif(serve_server *s, serve_run *r, const serve_request *req, serve_reply *rep) {
-  if (r->status != RUN_DONE || !r->whatif)
-    return serve_reply_error(rep, 409, "the run has not finished");
+  pthread_mutex_lock(&s->lock);
+  bool pending = r->whatif_pending;
+  char why_not[2300] = "";
+  if (r->whatif_error) snprintf(why_not, sizeof why_not, "no what-if: %s", r->whatif_error);
+  pthread_mutex_unlock(&s->lock);
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (pending)
+    return serve_reply_error(rep, 409, "the what-if table is being rebuilt after a restart");
+  if (why_not[0] || !r->whatif)
+    return serve_reply_error(rep, 409, why_not[0] ? why_not : "no what-if for this run");
   json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
   if (!json_is_object(root)) {
     json_decref(root);
@@ -528,7 +547,7 @@ static void post_whatif(serve_server *s, serve_run *r, const serve_request *req,
   }
   relief_options opt;
   char why[1200] = "";
-  parse_options(json_object_get(root, "options"), &opt, why, sizeof why);
+  api_parse_options(json_object_get(root, "options"), &opt, why, sizeof why);
   json_decref(root);
   if (why[0]) return serve_reply_error(rep, 400, why);
   struct timespec t0, t1;
@@ -875,7 +894,15 @@ static void execute_filings(serve_server *s, serve_run *r) {
   pthread_mutex_lock(&s->lock);
   char *filer_json = r->filer_json ? xstrdup(r->filer_json) : NULL;
   pthread_mutex_unlock(&s->lock);
-  relief_status st = review_filter_load(r->dir, &approved, &n_approved, &err);
+  /* a motion names a person: decide again only from the bytes the bundle
+   * was decided from */
+  json_t *manifest = NULL;
+  relief_status st = manifest_load(r->dir, "manifest.json", &manifest, &err);
+  if (!st && !manifest)
+    st = relief_error_set(&err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
+  if (!st) st = manifest_check_inputs(manifest, &err);
+  json_decref(manifest);
+  if (!st) st = review_filter_load(r->dir, &approved, &n_approved, &err);
   if (!st && filer_json) {
     st = relief_filer_parse(filer_json, "filer", &filer, &err);
     have_filer = !st;
@@ -963,6 +990,9 @@ static void execute(serve_server *s, serve_run *r) {
   }
   pthread_mutex_unlock(&s->lock);
   free(summary);
+  relief_error rec_err = {0};
+  if (run_record_save(r, &rec_err)) /* the run stands; it is not listed after a restart */
+    log_run(s, "run %d: its record was not kept (status %d)", r->id, (int)rec_err.status);
   if (st) {
     log_run(s, "run %d failed (status %d) after %.2f s", r->id, (int)st, seconds);
   } else {
@@ -987,6 +1017,21 @@ void *api_worker(void *server) {
       if (r->filings_asked && r->filings == RUN_QUEUED) next = r, filings = true;
     }
     if (s->stopping) break;
+    serve_run *rebuild = NULL;
+    for (int i = 0; i < s->n_runs && !next && !rebuild; i++)
+      if (s->runs[i]->whatif_pending) rebuild = s->runs[i];
+    if (rebuild) { /* a run listed again after a restart: its what-if table */
+      s->busy = true;
+      pthread_mutex_unlock(&s->lock);
+      relief_error err = {0};
+      char why[2200] = "";
+      if (!run_record_rebuild_whatif(s, rebuild, &err)) relief_error_format(&err, why, sizeof why);
+      pthread_mutex_lock(&s->lock);
+      s->busy = false;
+      rebuild->whatif_pending = false;
+      if (why[0]) rebuild->whatif_error = xstrdup(why);
+      continue;
+    }
     if (!next) {
       pthread_cond_wait(&s->wake, &s->lock);
       continue;

@@ -462,7 +462,8 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
                             s->tls ? " (check the TLS certificate and key)" : "");
   }
-  s->listen_fd = -1; /* the daemon owns it now */
+  s->listen_fd = -1;      /* the daemon owns it now */
+  run_record_load_all(s); /* runs of an earlier server on this workspace */
   if (pthread_create(&s->worker, NULL, api_worker, s) != 0) {
     MHD_stop_daemon(s->daemon);
     free_server(s);

@@ -17,6 +17,8 @@
 #include "serve/serve.h"
 #include "serve/whatif.h"
 
+struct json_t;
+
 /* A JSON request body is a few hundred bytes; this is far past that. */
 enum { SERVE_MAX_BODY = 1 << 20, SERVE_MAX_INPUTS = 64 };
 /* An upload (a DOJ extract) may be large, but not without end. */
@@ -45,12 +47,18 @@ typedef struct serve_run {
   double seconds;
   /* motions for the approved review items (POST .../filings): queued for
    * the worker like a run, which replaces the folder's Court_Filings/ */
-  run_status filings;  /* RUN_DONE with filings_asked false: never asked */
+  run_status filings; /* RUN_DONE with filings_asked false: never asked */
   bool filings_asked;
   char *filer_json;    /* the filer profile's JSON, or NULL (blank lines) */
   long long motions;   /* written by the last filing */
   long long approved;  /* approved items it filed from */
   char *filings_error; /* why it failed (no personal data) */
+  /* kept in the run's record (run_record.c) */
+  char *options_json; /* the options object as posted */
+  char *flow_path;    /* flow "file": its resolved path */
+  /* listed again after a restart: the worker rebuilds the what-if table */
+  bool whatif_pending;
+  char *whatif_error; /* why it could not (inputs changed) */
 } serve_run;
 
 struct serve_server {
@@ -73,6 +81,7 @@ struct serve_server {
   pthread_cond_t wake;
   serve_run **runs;
   int n_runs, cap_runs;
+  int next_id; /* after every numbered folder under runs/ */
   bool stopping, busy;
   pthread_t worker;
   bool worker_started;
@@ -109,6 +118,19 @@ void *api_worker(void *server);
 
 /* Frees every run. */
 void api_free_runs(serve_server *s);
+void api_free_run(serve_run *r);
+
+/* Options from a JSON object, as an options file would give them; false
+ * with why set when they are not valid. */
+bool api_parse_options(struct json_t *o, relief_options *opt, char *why, size_t cap);
+
+/* Runs kept across restarts (run_record.c): the record of a finished run,
+ * the runs of the workspace listed again at start (and next_id), and the
+ * what-if table of one listed again (false, err set, when its inputs
+ * changed or cannot be read). */
+relief_status run_record_save(const serve_run *r, relief_error *err);
+void run_record_load_all(serve_server *s);
+bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err);
 
 /* The page, with the county list filled in, into out. */
 void page_render(const serve_server *s, relief_buf *out);

@@ -10,6 +10,7 @@ Los Angeles what-if on the extracts in DIR."""
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -465,6 +466,82 @@ def sigterm_idle_and_log_clean():
     assert not leaks, "the log carries %d personal values" % len(leaks)
     assert srv.token not in log, "the log carries the token"
     return "%.2f s, %d log lines" % (seconds, log.count("\n"))
+
+
+@H.case
+def runs_listed_after_restart():
+    """A server started again on the same workspace lists the earlier runs
+    (summaries, files, review queue, what-if rebuilt in the background),
+    numbers new runs after them, and refuses a what-if or filing from an
+    input whose bytes changed since."""
+    old = S["server"]
+    assert old.proc.poll() is not None, "sigterm_idle_and_log_clean stops the first server"
+    srv = Server(S["relief"], [S["data"]], S["ws"], S["log"] + ".restart")
+    try:
+        runs = srv.json("GET", "/api/runs")
+        done = [r for r in runs if r["status"] == "done"]
+        assert len(done) >= 2, [(r["id"], r["status"]) for r in runs]
+        ids = [r["id"] for r in runs]
+        assert ids == sorted(ids), ids
+        for r in done:
+            cli_summary = os.path.join(S["ws"], "runs", str(r["id"]), "summary.json")
+            assert summary_of(r["summary"]) == summary_of(cli_summary), r["id"]
+        first = S["run"]  # run_matches_cli: every input, SACRAMENTO, configurable
+        status, body = srv.request("GET", "/api/runs/%d/files/All_Results_1.csv" % first)
+        assert status == 200 and body == open(os.path.join(S["run_dir"], "All_Results_1.csv"),
+                                              "rb").read(), status
+        reviewed = [r["id"] for r in done
+                    if os.path.exists(os.path.join(S["ws"], "runs", str(r["id"]), "review.sqlite"))]
+        assert reviewed, "no reviewed run"
+        assert srv.json("GET", "/api/runs/%d/review" % reviewed[0])["items"]
+        # the what-if table comes back once the worker has rebuilt it
+        deadline = time.monotonic() + 120
+        while True:
+            status, out = srv.request("POST", "/api/runs/%d/whatif" % first,
+                                      {"options": OPTION_SETS[1]})
+            if status == 200 or time.monotonic() > deadline:
+                break
+            assert status == 409 and b"rebuilt" in out, (status, out)
+            time.sleep(0.2)
+        assert status == 200, (status, out)
+        cli = cli_run(S["inputs"], "SACRAMENTO", OPTION_SETS[1])
+        assert summary_of(json.loads(out)["summary"]) == summary_of(os.path.join(cli, "summary.json"))
+        # a new run is numbered after every earlier folder
+        new = srv.run({"inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                       "options": OPTION_SETS[0]})
+        assert new["status"] == "done" and new["id"] == max(ids) + 1, (new["id"], ids)
+    finally:
+        srv.stop()
+    # an input changed while the server was down: no what-if, no motions from it
+    work = os.path.join(S["work"], "changed")
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    shutil.copy(S["inputs"][0], os.path.join(data, "in.dat"))
+    srv = Server(S["relief"], [data], os.path.join(work, "ws"), S["log"] + ".changed")
+    try:
+        rid = srv.run({"inputs": [os.path.join(data, "in.dat")], "county": "SACRAMENTO",
+                       "computeAt": COMPUTE, "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+        srv.json("POST", "/api/runs/%d/review" % rid, {})
+    finally:
+        srv.stop()
+    with open(os.path.join(data, "in.dat"), "r+b") as f:
+        f.seek(-3, os.SEEK_END)
+        f.write(b"X\n\n"[:3])
+    srv = Server(S["relief"], [data], os.path.join(work, "ws"), S["log"] + ".changed2")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            status, out = srv.request("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]})
+            if b"rebuilt" not in out or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert status == 409 and b"changed since the bundle was made" in out, (status, out)
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "failed" and "changed since" in f["error"], f
+    finally:
+        srv.stop()
+    return "%d runs listed again; new run %d" % (len(runs), new["id"])
 
 
 @H.case

@@ -215,6 +215,25 @@ def review_from_the_page():
 
 
 @H.case
+def earlier_runs_on_reload():
+    """A reloaded page (or a restarted server) opens an earlier run."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, srv = S["driver"], S["server"]
+    d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+    wait_for(lambda: d.find_element(By.ID, "pastRunsLabel").is_displayed(), 30, "the run list")
+    Select(d.find_element(By.ID, "pastRuns")).select_by_value(str(S["run"]))
+    wait_for(lambda: "Run %d: done" % S["run"] in d.find_element(By.ID, "status").text, 30,
+             "the earlier run")
+    summary = srv.json("GET", "/api/runs/%d" % S["run"])["summary"]
+    got = int(cell("subjectsWithSomeReliefCount", 1))
+    assert got == summary["subjectsWithSomeReliefCount"], (got, summary)
+    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#files a.file")]
+    assert "All_Results.csv" in links, links
+    return "run %d reopened" % S["run"]
+
+
+@H.case
 def office_accounts_in_the_browser():
     import subprocess
     from selenium.webdriver.common.by import By

@@ -1,0 +1,178 @@
+/*
+ * run_record.c — a finished run outlives the server: its request and status
+ * are kept beside its bundle (runs/<id>/.serve-run.json, hidden like the
+ * staging folders, so it is never a bundle file), and a server started on
+ * the same workspace lists those runs again, numbers new runs after them
+ * (a new run never lands in an old run's folder with its review store), and
+ * rebuilds their what-if tables in the background, only from inputs whose
+ * bytes are still those the bundle was decided from.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "io/publish.h"
+#include "io/read_small.h"
+#include "output/output.h"
+#include "serve/serve_int.h"
+
+#define RECORD_NAME ".serve-run.json"
+#define RECORD_MAX (1u << 20)
+
+relief_status run_record_save(const serve_run *r, relief_error *err) {
+  json_t *o = json_object(), *inputs = json_array();
+  json_object_set_new(o, "id", json_integer(r->id));
+  json_object_set_new(o, "status", json_string(r->status == RUN_DONE ? "done" : "failed"));
+  json_object_set_new(o, "county", json_string(r->county));
+  json_object_set_new(o, "computeDay", json_integer(r->compute_day));
+  for (int i = 0; i < r->n_inputs; i++) json_array_append_new(inputs, json_string(r->inputs[i]));
+  json_object_set_new(o, "inputs", inputs);
+  json_object_set_new(o, "options", json_loads(r->options_json ? r->options_json : "{}", 0, NULL));
+  json_object_set_new(o, "flow", json_string(r->flow_name));
+  if (r->flow_path) json_object_set_new(o, "flowPath", json_string(r->flow_path));
+  json_object_set_new(o, "reviewFiles", json_boolean(r->review_files));
+  json_object_set_new(o, "seconds", json_real(r->seconds));
+  if (r->error) json_object_set_new(o, "error", json_string(r->error));
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  relief_status st = publish_single_file(r->dir, RECORD_NAME, text, strlen(text), err);
+  free(text);
+  return st;
+}
+
+/* The run of folder runs/<id>, or NULL when its record is missing or not
+ * what run_record_save writes. */
+static serve_run *load_one(serve_server *s, const char *dir, long id) {
+  char path[4600], *text = NULL;
+  size_t len;
+  relief_error err = {0};
+  snprintf(path, sizeof path, "%s/%s", dir, RECORD_NAME);
+  if (relief_read_small_file(path, RECORD_MAX, "run record", RELIEF_E_IO, &text, &len, &err))
+    return NULL;
+  json_t *o = json_loadb(text, len, 0, NULL);
+  free(text);
+  json_t *inputs = json_object_get(o, "inputs");
+  const char *status = json_string_value(json_object_get(o, "status"));
+  const char *county = json_string_value(json_object_get(o, "county"));
+  const char *flow = json_string_value(json_object_get(o, "flow"));
+  json_t *day = json_object_get(o, "computeDay");
+  if (!json_is_object(o) || json_integer_value(json_object_get(o, "id")) != id || !status ||
+      !county || strlen(county) >= sizeof((serve_run *)0)->county || !flow ||
+      strlen(flow) >= sizeof((serve_run *)0)->flow_name || !json_is_integer(day) ||
+      !json_is_array(inputs) || !json_array_size(inputs) ||
+      json_array_size(inputs) > SERVE_MAX_INPUTS) {
+    json_decref(o);
+    return NULL;
+  }
+  serve_run *r = xcalloc(1, sizeof *r);
+  r->id = (int)id;
+  r->dir = xstrdup(dir);
+  snprintf(r->county, sizeof r->county, "%s", county);
+  snprintf(r->flow_name, sizeof r->flow_name, "%s", flow);
+  r->compute_day = (int32_t)json_integer_value(day);
+  r->review_files = json_is_true(json_object_get(o, "reviewFiles"));
+  r->seconds = json_real_value(json_object_get(o, "seconds"));
+  r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
+  bool ok = true;
+  for (size_t i = 0; i < json_array_size(inputs) && ok; i++) {
+    const char *p = json_string_value(json_array_get(inputs, i));
+    ok = p != NULL;
+    if (ok) r->inputs[r->n_inputs++] = xstrdup(p);
+  }
+  json_t *options = json_object_get(o, "options");
+  char why[1200] = "";
+  if (ok) {
+    r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
+    ok = api_parse_options(options, &r->options, why, sizeof why);
+  }
+  relief_flow_overrides ov = {-1, -1, -1, -1};
+  const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
+  if (ok && !strcmp(flow, "los-angeles")) {
+    r->fixed_flow = true;
+    ok = relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
+  } else if (ok && !strcmp(flow, "file")) {
+    r->fixed_flow = true;
+    ok = flow_path && relief_flow_load(flow_path, &ov, &r->flow, &err) == RELIEF_OK;
+    if (ok) r->flow_path = xstrdup(flow_path);
+  } else if (ok && strcmp(flow, "configurable")) {
+    ok = false;
+  }
+  if (ok && !strcmp(status, "done")) {
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    ok = !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
+    r->status = RUN_DONE;
+    r->progress = 1;
+    snprintf(r->phase, sizeof r->phase, "done");
+    r->whatif_pending = true; /* the worker rebuilds it */
+  } else if (ok) {
+    const char *e = json_string_value(json_object_get(o, "error"));
+    r->status = RUN_FAILED;
+    r->error = xstrdup(e ? e : "failed");
+    snprintf(r->phase, sizeof r->phase, "failed");
+  }
+  json_decref(o);
+  if (!ok) {
+    api_free_run(r);
+    return NULL;
+  }
+  (void)s;
+  return r;
+}
+
+static int cmp_runs(const void *a, const void *b) {
+  const serve_run *x = *(serve_run *const *)a, *y = *(serve_run *const *)b;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+void run_record_load_all(serve_server *s) {
+  char runs[4200];
+  snprintf(runs, sizeof runs, "%s/runs", s->workspace);
+  s->next_id = 1;
+  int fd = open(runs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  for (struct dirent *e; (e = readdir(d));) {
+    char *end;
+    errno = 0;
+    long id = strtol(e->d_name, &end, 10);
+    if (*end || end == e->d_name || id <= 0 || id >= 1000000000 || errno) continue;
+    /* any numbered folder, even one without a record (a run killed midway),
+     * keeps its number from being used again */
+    if (id >= s->next_id) s->next_id = (int)id + 1;
+    struct stat st;
+    if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) continue;
+    char dir[4500];
+    snprintf(dir, sizeof dir, "%s/%s", runs, e->d_name);
+    serve_run *r = load_one(s, dir, id);
+    if (!r) continue;
+    if (s->n_runs == s->cap_runs)
+      s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
+                              sizeof *s->runs);
+    s->runs[s->n_runs++] = r;
+  }
+  closedir(d);
+  if (s->n_runs) qsort(s->runs, (size_t)s->n_runs, sizeof *s->runs, cmp_runs);
+}
+
+bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err) {
+  json_t *manifest = NULL;
+  relief_status st = manifest_load(r->dir, "manifest.json", &manifest, err);
+  if (!st && !manifest)
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
+  if (!st) st = manifest_check_inputs(manifest, err);
+  json_decref(manifest);
+  if (st) return false;
+  r->whatif = whatif_build((const char *const *)r->inputs, r->n_inputs, r->county, r->compute_day,
+                           r->fixed_flow ? &r->flow : NULL, s->cfg.threads, err);
+  return r->whatif != NULL;
+}
