@@ -258,6 +258,32 @@ relief_status publication_scratch(publication *p, const char *name, int *fd, rel
   return RELIEF_OK;
 }
 
+relief_status scratch_anonymous(const char *dir, int *fd, relief_error *err) {
+  *fd = -1;
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open the scratch folder: %s",
+                            strerror(errno));
+  int f = openat(dfd, ".", O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+  for (int attempt = 0; f < 0 && attempt < 100; attempt++) { /* no O_TMPFILE here */
+    char name[64];
+    snprintf(name, sizeof name, ".relief-scratch.%d.%d", (int)getpid(), attempt);
+    f = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f >= 0) {
+      unlinkat(dfd, name, 0);
+      break;
+    }
+    if (errno != EEXIST) break;
+  }
+  int saved = errno;
+  close(dfd);
+  if (f < 0)
+    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create a scratch file: %s",
+                            strerror(saved));
+  *fd = f;
+  return RELIEF_OK;
+}
+
 /* Errors name the output as OUT/relpath, the path the user will look for. */
 static relief_status file_error(const publication *p, const char *relpath, relief_error *err,
                                 const char *what, int errnum) {

@@ -39,6 +39,12 @@ relief_status publication_create(publication *p, const char *relpath, pub_file *
  * closes *fd. */
 relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err);
 
+/* An unnamed scratch file (mode 0600) in dir, for a process that holds no
+ * publication (a relief-mpi rank other than 0, spilling on its own node):
+ * O_TMPFILE, else a file created O_EXCL and unlinked at once, so that it
+ * is gone on every exit, kill -9 included. */
+relief_status scratch_anonymous(const char *dir, int *fd, relief_error *err);
+
 /* Whether path can name an output: relative, no empty, "." or ".." part. */
 bool publication_relpath_ok(const char *path);
 

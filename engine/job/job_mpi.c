@@ -314,6 +314,79 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
   return st;
 }
 
+/* --summary-only under a memory limit: every rank spilled the rows it
+ * parsed; batches of partitions (the same on every rank, from the global
+ * partition sizes) are read back, sent to the partitions' ranks, grouped
+ * and decided one after another. Counts are sums, so the summaries are
+ * those of one pass. */
+typedef struct {
+  relief_summary persons; /* this rank's person totals */
+  int64_t people, duplicate_rows;
+  int64_t *input_rows; /* [2 * input]: read, refused as copies */
+} decided_counts;
+
+static relief_status decide_spilled(pipeline *pl, mpi_job *m, decided_counts *dc,
+                                    relief_error *err) {
+  uint64_t rows[SPILL_PARTS];
+  spill_partition_rows(pl, rows);
+  MPI_Allreduce(MPI_IN_PLACE, rows, SPILL_PARTS, MPI_UINT64_T, MPI_SUM, m->comm);
+  /* a rank holds its share of a batch about twice over (read back, sent,
+   * received) plus grouping's lists, about 160 bytes a row each time: a
+   * batch takes a sixth of each rank's limit */
+  uint64_t batch_rows = pl->memory_limit / 6 / 160 * (uint64_t)m->size;
+  if (batch_rows < 1) batch_rows = 1;
+  spill_batch b;
+  spill_batch_init(pl, &b);
+  relief_status st = RELIEF_OK;
+  for (int q0 = 0; q0 < SPILL_PARTS && !st;) {
+    int q1 = q0 + 1;
+    uint64_t n = rows[q0];
+    while (q1 < SPILL_PARTS && n + rows[q1] <= batch_rows) n += rows[q1++];
+    st = agree(m, spill_load(pl, q0, q1, &b, err), err);
+    if (st) break;
+    for (size_t i = 0; i < pl->n_segs; i++) { /* the batch becomes the segments' rows */
+      segment_t *seg = &pl->segs[i];
+      seg->rows = b.rows[i], seg->keys = b.keys[i], seg->content = b.content[i];
+      seg->ofns = (relief_buf){b.ofns[i], 0, 0};
+      seg->n_rows = b.n_rows[i];
+      b.rows[i] = NULL, b.keys[i] = NULL, b.content[i] = NULL, b.ofns[i] = NULL;
+    }
+    pipeline dp;
+    exchange_rows(pl, m, &dp, b.j);
+    spill_batch_clear(&b, pl->n_segs);
+    pipeline_group(&dp);
+    dp.plans = pl->plans;
+    dp.n_plans = pl->n_plans;
+    pipeline_evaluate(&dp);
+    relief_summary_add_partial(&dc->persons, &dp.statewide);
+    dc->people += (int64_t)dp.n_people;
+    dc->duplicate_rows += dp.duplicate_rows;
+    for (int i = 0; i < pl->n_inputs; i++) {
+      int64_t read, dup;
+      pipeline_input_rows(&dp, i, &read, &dup);
+      dc->input_rows[2 * i] += read;
+      dc->input_rows[2 * i + 1] += dup;
+    }
+    exchange_free_decider(&dp);
+    if (pl->progress) pl->progress(pl->progress_user, "evaluate", (uint64_t)q1, SPILL_PARTS, 0);
+    q0 = q1;
+  }
+  spill_batch_free(&b, pl->n_segs);
+  return st;
+}
+
+/* Ranks sharing this rank's node (its memory). */
+static int ranks_on_node(const mpi_job *m) {
+  MPI_Comm node;
+  int n = 1;
+  if (MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) ==
+      MPI_SUCCESS) {
+    MPI_Comm_size(node, &n);
+    MPI_Comm_free(&node);
+  }
+  return n > 0 ? n : 1;
+}
+
 relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
                                    relief_error *err, bool *local) {
   memset(res, 0, sizeof *res);
@@ -340,7 +413,19 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       .run_county = -1,
       .format_result = output_result_formatter,
       .n_threads = job_threads(cfg->threads),
+      .no_results = cfg->summary_only && !cfg->forms,
   };
+  /* each rank stays under the limit; by default the ranks of a node share
+   * what relief statewide would take of its memory */
+  int per_node = ranks_on_node(&m);
+  uint64_t limit =
+      cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit() / (uint64_t)per_node;
+  if (pl.no_results) { /* rows spill by partition when a rank's share would not fit */
+    pl.memory_limit = limit;
+    pl.spill_ways = m.size;
+    const char *tmp = getenv("TMPDIR");
+    pl.scratch_dir = tmp && *tmp ? tmp : "/tmp"; /* ranks > 0: on their own node */
+  }
   /* segmenting depends on the thread count: every rank must use the same */
   MPI_Allreduce(MPI_IN_PLACE, &pl.n_threads, 1, MPI_INT, MPI_MIN, m.comm);
   pipeline dp = {0}, ep = {0};
@@ -354,6 +439,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   int64_t *input_rows = NULL;
   relief_status st = RELIEF_OK;
   if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &pub, err);
+  pl.scratch_pub = pub; /* rank 0 spills into the staging folder */
   if (!st) st = inputs_readable(cfg, err);
   st = agree(&m, st, err);
   if (st) goto done;
@@ -363,15 +449,50 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (st) goto done;
   exchange_after_parse(&pl, &m);
   int64_t counts[3] = {(int64_t)pl.n_rows, 0, 0};
+  decided_counts dc = {.input_rows = xcalloc(2 * (size_t)pl.n_inputs + 2, sizeof(int64_t))};
+  input_rows = dc.input_rows;
   ph[PH_PARSE] = MPI_Wtime() - t, t = MPI_Wtime();
-  exchange_rows(&pl, &m, &dp);
-  ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
-  pipeline_group(&dp);
-  job_statewide_plans(&pl, cfg);
-  dp.plans = pl.plans;
-  dp.n_plans = pl.n_plans;
-  pipeline_evaluate(&dp);
-  ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
+  if (!pl.no_results && cfg->memory_limit) {
+    /* a bundle's rows stay in memory: the limit must hold them */
+    uint64_t text = 0;
+    for (int i = 0; i < pl.n_inputs; i++) text += pl.inputs[i].size;
+    uint64_t need = text / (uint64_t)m.size / 5 * 6; /* as spill_begin estimates a rank */
+    if (need > cfg->memory_limit)
+      st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "--memory-limit: a bundle's rows stay in memory, about %llu MB per "
+                            "rank here; give more ranks, a higher limit, or --summary-only (whose "
+                            "rows spill by partition)",
+                            (unsigned long long)(need >> 20));
+    st = agree(&m, st, err);
+    if (st) goto done;
+  }
+  if (pl.spill) {
+    job_statewide_plans(&pl, cfg);
+    st = decide_spilled(&pl, &m, &dc, err);
+    int64_t spilled[2];
+    uint64_t bytes;
+    spill_stats(&pl, &spilled[0], &bytes);
+    spilled[1] = (int64_t)bytes;
+    MPI_Allreduce(MPI_IN_PLACE, spilled, 2, MPI_INT64_T, MPI_SUM, m.comm);
+    res->spilled_partitions = spilled[0];
+    res->spill_bytes = (uint64_t)spilled[1];
+    ph[PH_ROWS] = m.t_rows;
+    ph[PH_DECIDE] = MPI_Wtime() - t - m.t_rows, t = MPI_Wtime();
+  } else {
+    exchange_rows(&pl, &m, &dp, NULL);
+    ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
+    pipeline_group(&dp);
+    job_statewide_plans(&pl, cfg);
+    dp.plans = pl.plans;
+    dp.n_plans = pl.n_plans;
+    pipeline_evaluate(&dp);
+    dc.persons = dp.statewide;
+    dc.people = (int64_t)dp.n_people;
+    dc.duplicate_rows = dp.duplicate_rows;
+    for (int i = 0; i < pl.n_inputs; i++)
+      pipeline_input_rows(&dp, i, &input_rows[2 * i], &input_rows[2 * i + 1]);
+    ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
+  }
   /* tests: this rank fails mid-run, or dies as from kill -9 */
   const char *kill_rank = getenv("RELIEF_MPI_KILL_RANK");
   if (kill_rank && atoi(kill_rank) == m.rank) raise(SIGKILL);
@@ -404,25 +525,22 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
    * counts add up to each person once */
   {
     relief_summary *ranks = xmalloc(sizeof *ranks * (size_t)m.size);
-    MPI_Allgather(&dp.statewide, (int)sizeof dp.statewide, MPI_BYTE, ranks,
-                  (int)sizeof dp.statewide, MPI_BYTE, m.comm);
+    MPI_Allgather(&dc.persons, (int)sizeof dc.persons, MPI_BYTE, ranks, (int)sizeof dc.persons,
+                  MPI_BYTE, m.comm);
     for (int r = 0; r < m.size; r++) relief_summary_add_partial(&persons, &ranks[r]);
     free(ranks);
   }
-  counts[1] = (int64_t)dp.n_people;
-  counts[2] = dp.duplicate_rows;
+  counts[1] = dc.people;
+  counts[2] = dc.duplicate_rows;
   MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m.comm);
   /* each input's rows, read and refused as copies: each row is decided by
    * exactly one rank, so the ranks' counts add up */
-  input_rows = xcalloc(2 * (size_t)pl.n_inputs + 2, sizeof *input_rows);
-  for (int i = 0; i < pl.n_inputs; i++)
-    pipeline_input_rows(&dp, i, &input_rows[2 * i], &input_rows[2 * i + 1]);
   MPI_Allreduce(MPI_IN_PLACE, input_rows, 2 * pl.n_inputs, MPI_INT64_T, MPI_SUM, m.comm);
   res->rows = counts[0];
   res->people = counts[1];
   res->duplicate_rows = counts[2];
-  exchange_results(&pl, &dp, &m, &ep);
-  pipeline_free_arenas(&dp); /* the results travelled as bytes */
+  if (!pl.no_results) exchange_results(&pl, &dp, &m, &ep); /* --summary-only: no rows to write */
+  pipeline_free_arenas(&dp);                               /* the results travelled as bytes */
   if (!cfg->forms) exchange_free_decider(&dp);
   ph[PH_RESULTS] = MPI_Wtime() - t, t = MPI_Wtime();
   /* county files: rank 0 writes its share into the publication; the others

@@ -194,7 +194,7 @@ void exchange_after_parse(pipeline *pl, mpi_job *m) {
 
 /* ---- rows to the rank of their person partition ---- */
 
-void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
+void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig_j) {
   double t0 = MPI_Wtime();
   int n = m->size;
   relief_buf *out = xcalloc((size_t)n, sizeof *out);
@@ -205,7 +205,7 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
       const char *ofn = s->rows[j].ofn_id ? s->ofns.data + s->rows[j].ofn_id - 1 : "";
       uint32_t ofn_len = (uint32_t)strlen(ofn);
       put_u32(b, (uint32_t)i);
-      put_u32(b, (uint32_t)j);
+      put_u32(b, orig_j ? orig_j[i][j] : (uint32_t)j);
       put(b, &s->rows[j], sizeof s->rows[j]);
       put(b, &s->keys[j], sizeof s->keys[j]);
       put(b, &s->content[j], sizeof s->content[j]);
@@ -230,6 +230,8 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp) {
   dp->owns_segment = NULL;
   dp->share_segments = NULL;
   dp->progress = NULL;
+  dp->spill = NULL; /* the decider groups what it holds, in memory */
+  dp->batch_j = NULL;
   dp->segs = xcalloc(pl->n_segs + 1, sizeof *dp->segs);
   size_t *count = xcalloc(pl->n_segs + 1, sizeof *count);
   const size_t fixed = 8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 4;

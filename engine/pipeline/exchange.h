@@ -36,8 +36,10 @@ void exchange_after_parse(pipeline *pl, mpi_job *m);
 
 /* Sends every parsed row to the rank of its person partition and builds
  * there the pipeline dp that groups and decides them (sharing pl's tables,
- * plans and inputs). */
-void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp);
+ * plans and inputs). The rows leave pl (freed). orig_j: per segment, each
+ * row's index in its segment when pl holds a batch read back from spill
+ * files (NULL: the rows are the segment's, in order). */
+void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig_j);
 
 /* Sends each decided row (its flags, county, the counties it is written
  * to, its result record) to the rank writing its segment, and builds there

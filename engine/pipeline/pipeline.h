@@ -178,6 +178,8 @@ struct pipeline {
   bool no_results;                   /* nothing is emitted: decide, count, format nothing */
   uint64_t memory_limit;             /* bytes the run should stay under; 0 = no limit */
   publication *scratch_pub;          /* where spill files go (its staging folder) */
+  const char *scratch_dir;           /* else: unnamed spill files here (relief-mpi ranks > 0) */
+  int spill_ways;                    /* > 1: this process holds 1/spill_ways of the rows */
   struct spill *spill;               /* non-NULL: rows are spilled by partition */
   uint32_t **batch_j;                /* spilled: per segment, a batch row's index in it */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
@@ -279,6 +281,31 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err);
 /* Groups and decides the spilled rows one batch of partitions after
  * another (pipeline_group and pipeline_evaluate call it). */
 relief_status spill_evaluate(pipeline *pl, relief_error *err);
+
+/* One batch of spilled partitions as read back: per segment, its rows of
+ * those partitions (partition by partition, each in input order) with
+ * their keys, content hashes, indices in the segment and case numbers. */
+typedef struct {
+  row_rec **rows;
+  size_t *n_rows;
+  XXH128_hash_t **keys;
+  uint64_t **content;
+  uint32_t **j;
+  char **ofns;
+} spill_batch;
+
+#define SPILL_PARTS 256 /* the partitions of people_group: key.high64 % 256 */
+
+void spill_batch_init(const pipeline *pl, spill_batch *b);
+/* Frees the per-segment arrays still held (those handed on are NULL). */
+void spill_batch_clear(spill_batch *b, size_t n_segs);
+void spill_batch_free(spill_batch *b, size_t n_segs);
+
+/* Reads partitions [q0, q1) back into b (after spill_end_parse). */
+relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err);
+
+/* Records spilled per partition (this process's). */
+void spill_partition_rows(const pipeline *pl, uint64_t rows[SPILL_PARTS]);
 
 /* Partitions written to spill files, and their compressed bytes. */
 void spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes);

@@ -16,8 +16,6 @@
 #include "common/alloc.h"
 #include "pipeline/pipeline.h"
 
-#define SPILL_PARTS 256 /* the partitions of people_group: key.high64 % 256 */
-
 /* One compressed run of a partition's records in a thread's file. */
 typedef struct {
   int thread;
@@ -56,8 +54,14 @@ relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) 
   (void)err;
   /* an unbounded run holds about 40 % of the text: spill when that would
    * not fit; court filings and run mode need the rows whole */
-  if (!pl->memory_limit || !pl->merged || pl->forms || !pl->scratch_pub) return RELIEF_OK;
-  if (text_bytes / 20 * 9 <= pl->memory_limit) return RELIEF_OK;
+  if (!pl->memory_limit || !pl->merged || pl->forms || (!pl->scratch_pub && !pl->scratch_dir))
+    return RELIEF_OK;
+  /* a relief-mpi rank holds its share of the rows and, while they are
+   * exchanged, their packed copies sent and received: about 1.2 times its
+   * share of the text (measured at 2 and 3 ranks) */
+  uint64_t need = text_bytes / 20 * 9;
+  if (pl->spill_ways > 1) need = text_bytes / (uint64_t)pl->spill_ways / 5 * 6;
+  if (need <= pl->memory_limit) return RELIEF_OK;
   struct spill *sp = xcalloc(1, sizeof *sp);
   sp->n_threads = pl->n_threads;
   sp->threads = xcalloc((size_t)sp->n_threads, sizeof *sp->threads);
@@ -77,7 +81,8 @@ static void flush_thread(pipeline *pl, int t) {
   if (th->fd < 0) {
     char name[32];
     snprintf(name, sizeof name, "spill-%d", t);
-    th->status = publication_scratch(pl->scratch_pub, name, &th->fd, &th->err);
+    th->status = pl->scratch_pub ? publication_scratch(pl->scratch_pub, name, &th->fd, &th->err)
+                                 : scratch_anonymous(pl->scratch_dir, &th->fd, &th->err);
     if (th->status) return;
   }
   if (!th->cctx) th->cctx = ZSTD_createCCtx();
@@ -97,8 +102,10 @@ static void flush_thread(pipeline *pl, int t) {
     for (size_t done = 0; done < c;) {
       ssize_t w = pwrite(th->fd, th->zbuf.data + done, c - done, (off_t)(th->file_size + done));
       if (w <= 0) {
-        th->status = relief_error_set(&th->err, RELIEF_E_IO, publication_dir(pl->scratch_pub), 0,
-                                      -1, "cannot write a spill file (disk full?)");
+        th->status =
+            relief_error_set(&th->err, RELIEF_E_IO,
+                             pl->scratch_pub ? publication_dir(pl->scratch_pub) : pl->scratch_dir,
+                             0, -1, "cannot write a spill file (disk full?)");
         return;
       }
       done += (size_t)w;
@@ -187,17 +194,6 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   return RELIEF_OK;
 }
 
-/* The rows of one batch of partitions, segment by segment (within a
- * segment: partition by partition, each in input order). */
-typedef struct {
-  row_rec **rows;
-  size_t *n_rows;
-  XXH128_hash_t **keys;
-  uint64_t **content;
-  uint32_t **j;
-  char **ofns;
-} batch_t;
-
 /* Reads and decompresses chunk c into raw; false (err set) on failure. */
 static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
                        relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
@@ -224,7 +220,7 @@ static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf 
 
 /* Loads partitions [q0, q1): counts per (partition, segment) first, then
  * fills each segment's arrays at their places, partitions in parallel. */
-static relief_status load_batch(pipeline *pl, int q0, int q1, batch_t *b, relief_error *err) {
+relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err) {
   struct spill *sp = pl->spill;
   size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0);
   size_t *cnt = xcalloc(nq * n_segs + 1, sizeof *cnt), *ob = xcalloc(nq * n_segs + 1, sizeof *ob);
@@ -315,7 +311,32 @@ static relief_status load_batch(pipeline *pl, int q0, int q1, batch_t *b, relief
   return status;
 }
 
-static void free_batch(batch_t *b, size_t n_segs) {
+void spill_batch_init(const pipeline *pl, spill_batch *b) {
+  size_t n = pl->n_segs + 1;
+  *b = (spill_batch){.rows = xcalloc(n, sizeof *b->rows),
+                     .n_rows = xcalloc(n, sizeof *b->n_rows),
+                     .keys = xcalloc(n, sizeof *b->keys),
+                     .content = xcalloc(n, sizeof *b->content),
+                     .j = xcalloc(n, sizeof *b->j),
+                     .ofns = xcalloc(n, sizeof *b->ofns)};
+}
+
+void spill_batch_free(spill_batch *b, size_t n_segs) {
+  spill_batch_clear(b, n_segs);
+  free(b->rows);
+  free(b->n_rows);
+  free(b->keys);
+  free(b->content);
+  free(b->j);
+  free(b->ofns);
+  memset(b, 0, sizeof *b);
+}
+
+void spill_partition_rows(const pipeline *pl, uint64_t rows[SPILL_PARTS]) {
+  for (int q = 0; q < SPILL_PARTS; q++) rows[q] = pl->spill ? pl->spill->rows[q] : 0;
+}
+
+void spill_batch_clear(spill_batch *b, size_t n_segs) {
   for (size_t s = 0; s < n_segs; s++) {
     free(b->rows[s]);
     free(b->keys[s]);
@@ -334,14 +355,8 @@ static void free_batch(batch_t *b, size_t n_segs) {
 relief_status spill_evaluate(pipeline *pl, relief_error *err) {
   struct spill *sp = pl->spill;
   size_t n_segs = pl->n_segs;
-  batch_t b = {
-      .rows = xcalloc(n_segs + 1, sizeof *b.rows),
-      .n_rows = xcalloc(n_segs + 1, sizeof *b.n_rows),
-      .keys = xcalloc(n_segs + 1, sizeof *b.keys),
-      .content = xcalloc(n_segs + 1, sizeof *b.content),
-      .j = xcalloc(n_segs + 1, sizeof *b.j),
-      .ofns = xcalloc(n_segs + 1, sizeof *b.ofns),
-  };
+  spill_batch b;
+  spill_batch_init(pl, &b);
   int *input_of_seg = xcalloc(n_segs + 1, sizeof *input_of_seg);
   for (size_t s = 0; s < n_segs; s++) input_of_seg[s] = pl->segs[s].input;
   /* a batch row costs its record, key, hash, index and case number, and
@@ -355,7 +370,7 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
     int q1 = q0 + 1;
     uint64_t rows = sp->rows[q0];
     while (q1 < SPILL_PARTS && rows + sp->rows[q1] <= batch_rows) rows += sp->rows[q1++];
-    st = load_batch(pl, q0, q1, &b, err);
+    st = spill_load(pl, q0, q1, &b, err);
     if (!st) {
       row_table t = {.n_segs = n_segs,
                      .rows = b.rows,
@@ -384,18 +399,13 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
       pl->batch_j = NULL;
       memset(&pl->table, 0, sizeof pl->table);
     }
-    free_batch(&b, n_segs);
+    spill_batch_clear(&b, n_segs);
     if (pl->progress) pl->progress(pl->progress_user, "evaluate", (uint64_t)q1, SPILL_PARTS, 0);
     q0 = q1;
   }
   pl->n_people = base;
   pipeline_evaluate_end(pl);
-  free(b.rows);
-  free(b.n_rows);
-  free(b.keys);
-  free(b.content);
-  free(b.j);
-  free(b.ofns);
+  spill_batch_free(&b, n_segs);
   free(input_of_seg);
   return st;
 }

@@ -84,6 +84,7 @@ def same(a, b):
 class Env:
     def __init__(self, args, tmp):
         self.relief, self.mpi, self.mpirun, self.tmp = args.relief, args.relief_mpi, args.mpirun, tmp
+        self.gen = args.gen
         self.options = os.path.join(tmp, "options.json")
         with open(self.options, "w") as f:
             json.dump({"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
@@ -227,6 +228,38 @@ def bad_inputs_fail_as_one_process(env):
         assert sorted(os.listdir(out)) == ["errors.json"], os.listdir(out)
         assert p.stderr.count(json.loads(want).popitem()[1]["errorMessage"]) == 1, p.stderr[-1500:]
         n += 1
+    return n
+
+
+@test
+def memory_limit_per_rank(env):
+    """--summary-only under a limit each rank's share exceeds: every rank
+    spills its rows (rank 0 into the staging folder, the others into
+    TMPDIR, unnamed) and decides batch after batch; the summaries are those
+    of the unbounded single process, and nothing is left behind."""
+    big = os.path.join(env.tmp, "big")  # a rank's share must be over the 1M smallest limit
+    p = run([env.gen, "--people", "3000", "--seed", "16", "--out", big, "--dirty-rate", "0.02",
+             "--zstd", "--frame-size=64K"])
+    assert p.returncode == 0, p.stderr
+    single = tree(env.single(big, ["--summary-only"]))
+    scratch = os.path.join(env.tmp, "rank-tmp")
+    os.makedirs(scratch, exist_ok=True)
+    n = 0
+    for np in (2, 3):
+        out, p = env.ranks(np, big, ["--summary-only", "--memory-limit=1M"],
+                           env={"TMPDIR": scratch, "RELIEF_MPI_STATS": "1"})
+        ok(p)
+        m = re.search(r"spilled (\d+) partitions", p.stderr)
+        assert m and int(m.group(1)) > 0, p.stderr[-1500:]
+        got = tree(out)
+        assert got == single, sorted(k for k in set(got) | set(single) if got.get(k) != single.get(k))[:5]
+        assert not os.listdir(scratch), os.listdir(scratch)
+        assert not [x for x in os.listdir(out) if x.startswith(".")], os.listdir(out)
+        n += len(got)
+    # a bundle's rows stay in memory: a limit they cannot fit is named, not ignored
+    out, p = env.ranks(2, big, ["--memory-limit=1M"])
+    assert p.returncode == 1 and "--memory-limit" in p.stderr, (p.returncode, p.stderr[-800:])
+    assert sorted(os.listdir(out)) == ["errors.json"], os.listdir(out)
     return n
 
 
