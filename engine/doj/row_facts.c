@@ -24,8 +24,8 @@ void field_scratch_free(field_scratch *s) {
   s->cap = 0;
 }
 
-const char *field_value(const relief_field *f, field_scratch *s, size_t *len) {
-  if (f->flags & RELIEF_FIELD_ESCAPED) field_scratch_reserve(s, f->len);
+const char *field_value_escaped(const relief_field *f, field_scratch *s, size_t *len) {
+  field_scratch_reserve(s, f->len);
   uint32_t n;
   const char *v = relief_field_value(f, s->data, &n);
   *len = n;

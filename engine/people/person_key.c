@@ -4,6 +4,7 @@
  * it is missing); a row copied into several files is recognised by the hash
  * of its 95 values.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "people/people.h"
@@ -38,10 +39,29 @@ XXH128_hash_t person_key_merged(const relief_field f[RELIEF_NCOLS], field_scratc
 
 uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf,
                           field_scratch *scratch) {
+  /* equal values, equal hash, however they were quoted: the values joined
+   * by commas when none holds a comma (an unquoted row's own bytes, hashed
+   * where they lie), else each value after its length, under another seed */
+  uint32_t any = 0;
+  for (int i = 0; i < RELIEF_NCOLS; i++) any |= f[i].flags;
+  const relief_field *last = &f[RELIEF_NCOLS - 1];
+  if (!(any & RELIEF_FIELD_QUOTED))
+    return XXH3_64bits(f[0].ptr, (size_t)(last->ptr + last->len - f[0].ptr));
   size_t total = 0;
   for (int i = 0; i < RELIEF_NCOLS; i++) total += f[i].len + 4;
   field_scratch_reserve(buf, total);
   size_t o = 0;
+  bool comma = false;
+  for (int i = 0; i < RELIEF_NCOLS; i++) {
+    size_t n;
+    const char *v = field_value(&f[i], scratch, &n);
+    comma = comma || memchr(v, ',', n);
+    memcpy(buf->data + o, v, n);
+    o += n;
+    buf->data[o++] = ',';
+  }
+  if (!comma) return XXH3_64bits(buf->data, o - 1);
+  o = 0;
   for (int i = 0; i < RELIEF_NCOLS; i++) {
     size_t n;
     const char *v = field_value(&f[i], scratch, &n);
@@ -50,5 +70,5 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
     memcpy(buf->data + o + 4, v, n);
     o += n + 4;
   }
-  return XXH3_64bits(buf->data, o);
+  return XXH3_64bits_withSeed(buf->data, o, 1);
 }

@@ -95,14 +95,14 @@ Test(person_id_trim, keeps_other_whitespace) {
 }
 
 Test(person_key_merged, uses_the_cii_number_first) {
-  XXH128_hash_t k = merged_key(csv_line(RELIEF_COL_CII_NUMBER, " A100 ", RELIEF_COL_SUBJECT_ID,
-                                        "S1", RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"",
-                                        RELIEF_COL_PRI_DOB, "19600101", -1));
+  XXH128_hash_t k =
+      merged_key(csv_line(RELIEF_COL_CII_NUMBER, " A100 ", RELIEF_COL_SUBJECT_ID, "S1",
+                          RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", RELIEF_COL_PRI_DOB, "19600101", -1));
   XXH128_hash_t want = XXH3_128bits_withSeed("A100", 4, 1);
   cr_assert(XXH128_isEqual(k, want), "the CII number (trimmed) with seed 1");
   /* another SUBJECT_ID, same CII: same person */
-  XXH128_hash_t k2 = merged_key(csv_line(RELIEF_COL_CII_NUMBER, "A100", RELIEF_COL_SUBJECT_ID,
-                                         "S2", -1));
+  XXH128_hash_t k2 =
+      merged_key(csv_line(RELIEF_COL_CII_NUMBER, "A100", RELIEF_COL_SUBJECT_ID, "S2", -1));
   cr_assert(XXH128_isEqual(k, k2));
 }
 
@@ -113,16 +113,16 @@ Test(person_key_merged, falls_back_to_subject_id_when_the_cii_is_blank) {
 }
 
 Test(person_key_merged, falls_back_to_name_letters_and_birth_date) {
-  XXH128_hash_t k = merged_key(csv_line(RELIEF_COL_PRI_NAME, "\"Doe, John 3rd.\"",
-                                        RELIEF_COL_PRI_DOB, " 19600101 ", -1));
+  XXH128_hash_t k = merged_key(
+      csv_line(RELIEF_COL_PRI_NAME, "\"Doe, John 3rd.\"", RELIEF_COL_PRI_DOB, " 19600101 ", -1));
   /* letters upper-cased and commas kept; spaces, digits and dots dropped */
   const char *want = "DOE,JOHNRD|19600101";
   cr_assert(XXH128_isEqual(k, XXH3_128bits_withSeed(want, strlen(want), 3)));
-  XXH128_hash_t same = merged_key(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN RD\"",
-                                           RELIEF_COL_PRI_DOB, "19600101", -1));
+  XXH128_hash_t same = merged_key(
+      csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN RD\"", RELIEF_COL_PRI_DOB, "19600101", -1));
   cr_assert(XXH128_isEqual(k, same), "spelling variants of one name are one person");
-  XXH128_hash_t other_dob = merged_key(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN RD\"",
-                                                RELIEF_COL_PRI_DOB, "19600102", -1));
+  XXH128_hash_t other_dob = merged_key(
+      csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN RD\"", RELIEF_COL_PRI_DOB, "19600102", -1));
   cr_assert_not(XXH128_isEqual(k, other_dob));
 }
 
@@ -156,11 +156,34 @@ Test(row_content_hash, equal_for_equal_values_however_quoted) {
   cr_assert_eq(content_hash(crlf), a);
 }
 
+Test(row_content_hash, an_unquoted_row_hashed_in_place_equals_its_quoted_copy) {
+  /* the fast path hashes an unquoted row's bytes where they lie; a copy
+   * with quoted fields (and no comma in any value) must give the same */
+  char plain[4096];
+  snprintf(plain, sizeof plain, "%s",
+           csv_line(0, "1", RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_PRI_NAME, "DOE JOHN", -1));
+  uint64_t a = content_hash(plain);
+  uint64_t b = content_hash(
+      csv_line(0, "1", RELIEF_COL_SUBJECT_ID, "\"S1\"", RELIEF_COL_PRI_NAME, "\"DOE JOHN\"", -1));
+  cr_assert_eq(a, b);
+  uint64_t c = content_hash(
+      csv_line(0, "1", RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_PRI_NAME, "DOE JOHNN", -1));
+  cr_assert_neq(a, c);
+}
+
+Test(row_content_hash, commas_inside_values_keep_the_values_apart) {
+  uint64_t a = content_hash(csv_line(3, "\"A,B\"", 4, "C", -1));
+  uint64_t b = content_hash(csv_line(3, "A", 4, "\"B,C\"", -1));
+  uint64_t c = content_hash(csv_line(3, "\"A,B\"", 4, "\"C\"", -1));
+  cr_assert_neq(a, b);
+  cr_assert_eq(a, c);
+}
+
 Test(row_content_hash, differs_when_one_value_differs) {
-  uint64_t a = content_hash(csv_line(RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_CNT_ORDER,
-                                     "101001001000", -1));
-  uint64_t b = content_hash(csv_line(RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_CNT_ORDER,
-                                     "101001002000", -1));
+  uint64_t a =
+      content_hash(csv_line(RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_CNT_ORDER, "101001001000", -1));
+  uint64_t b =
+      content_hash(csv_line(RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_CNT_ORDER, "101001002000", -1));
   cr_assert_neq(a, b);
   /* length prefixes: moving a character from one field to the next changes it */
   uint64_t c = content_hash(csv_line(3, "AB", 4, "C", -1));
