@@ -793,7 +793,7 @@ void api_handle(serve_server *s, const serve_request *req, serve_reply *rep) {
     pthread_mutex_lock(&s->lock);
     int n = s->n_runs;
     serve_run **copy = xcalloc((size_t)n + 1, sizeof *copy);
-    memcpy(copy, s->runs, (size_t)n * sizeof *copy);
+    if (n) memcpy(copy, s->runs, (size_t)n * sizeof *copy);
     pthread_mutex_unlock(&s->lock);
     for (int i = 0; i < n; i++) json_array_append_new(list, run_json(s, copy[i]));
     free(copy);
