@@ -268,7 +268,7 @@ relief_status report_pdf(const report_model *m, publication *pub, const char *pa
                          relief_error *err) {
   forms_pdf pdf;
   char *title = w(m->title);
-  relief_status st = forms_pdf_open(&pdf, title, err);
+  relief_status st = forms_pdf_open_standard(&pdf, title, err);
   if (st) {
     free(title);
     return st;

@@ -106,6 +106,7 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
     /* summaries: per county folder, then the statewide one */
     int64_t now = (int64_t)time(NULL);
     json_t *counties = json_object(), *totals = json_object();
+    char **texts = xcalloc(pl->n_plans + 1, sizeof *texts);
     for (size_t k = 0; k < pl->n_plans && !st; k++) {
       county_plan *plan = &pl->plans[k];
       if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
@@ -114,7 +115,20 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
       json_t *obj = json_loads(text, 0, NULL);
       snprintf(path, sizeof path, "%s/summary.json", plan->folder);
       st = publication_write_file(pub, path, text, strlen(text), err);
-      if (!st && cfg->report) { /* each county's own report, in its folder */
+      texts[k] = text;
+      json_object_set(counties, plan->name, obj);
+      json_add(totals, obj);
+      json_decref(obj);
+    }
+    if (!st && cfg->report) {
+      /* each county's own report, in its folder: documents of their own,
+       * drawn in parallel; the first failure in county order is reported */
+      relief_status *sts = xcalloc(pl->n_plans + 1, sizeof *sts);
+      relief_error *errs = xcalloc(pl->n_plans + 1, sizeof *errs);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+      for (size_t k = 0; k < pl->n_plans; k++) {
+        county_plan *plan = &pl->plans[k];
+        if (!texts[k]) continue;
         json_t *extra = relief_report_extra(&plan->summary, res->seconds, 0, 0, false);
         json_object_del(extra, "people");
         json_object_del(extra, "inputBytes");
@@ -122,14 +136,19 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
         char html[4200], pdf[4200];
         snprintf(html, sizeof html, "%s/report.html", plan->folder);
         snprintf(pdf, sizeof pdf, "%s/report.pdf", plan->folder);
-        st = impact_write(pub, html, pdf, text, extra, err);
+        sts[k] = impact_write(pub, html, pdf, texts[k], extra, &errs[k]);
         json_decref(extra);
       }
-      free(text);
-      json_object_set(counties, plan->name, obj);
-      json_add(totals, obj);
-      json_decref(obj);
+      for (size_t k = 0; k < pl->n_plans && !st; k++)
+        if (sts[k]) {
+          st = sts[k];
+          *err = errs[k];
+        }
+      free(sts);
+      free(errs);
     }
+    for (size_t k = 0; k < pl->n_plans; k++) free(texts[k]);
+    free(texts);
     json_object_del(totals, "county");
     person_totals(totals, bundle->persons);
     json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));

@@ -4,6 +4,7 @@
  * reports through a callback), publishing it, and the few drawing
  * primitives the motions and the report use.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ relief_status forms_pdf_check(const forms_pdf *pdf, const char *file, relief_err
 static void *pdf_alloc(HPDF_UINT size) { return xmalloc(size); }
 static void pdf_free(void *p) { free(p); }
 
-relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *err) {
+static relief_status open_doc(forms_pdf *pdf, const char *title, bool embed, relief_error *err) {
   memset(pdf, 0, sizeof *pdf);
   pdf->doc = HPDF_NewEx(on_pdf_error, pdf_alloc, pdf_free, 0, pdf);
   if (!pdf->doc)
@@ -41,6 +42,13 @@ relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *er
    * and without encryption it writes no /ID, so the bytes are reproducible */
   HPDF_SetInfoAttr(pdf->doc, HPDF_INFO_CREATOR, "relief " RELIEF_VERSION);
   HPDF_SetInfoAttr(pdf->doc, HPDF_INFO_TITLE, title);
+  if (!embed) {
+    pdf->regular = HPDF_GetFont(pdf->doc, "Times-Roman", "WinAnsiEncoding");
+    pdf->bold = HPDF_GetFont(pdf->doc, "Times-Bold", "WinAnsiEncoding");
+    relief_status st = forms_pdf_check(pdf, NULL, err);
+    if (st) forms_pdf_close(pdf);
+    return st;
+  }
   /* fonts are embedded (a court's e-filing portal refuses PDFs that are
    * not): DejaVu Serif from Debian's fonts-dejavu-core */
   const char *files[2] = {FORMS_FONT_REGULAR, FORMS_FONT_BOLD};
@@ -57,6 +65,14 @@ relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *er
   relief_status st = forms_pdf_check(pdf, NULL, err);
   if (st) forms_pdf_close(pdf);
   return st;
+}
+
+relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *err) {
+  return open_doc(pdf, title, true, err);
+}
+
+relief_status forms_pdf_open_standard(forms_pdf *pdf, const char *title, relief_error *err) {
+  return open_doc(pdf, title, false, err);
 }
 
 relief_status forms_pdf_publish(forms_pdf *pdf, publication *pub, const char *relpath,

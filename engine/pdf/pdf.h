@@ -48,6 +48,13 @@ typedef struct {
  * title (WinAnsi). */
 relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *err);
 
+/* The same with the PDF standard Times fonts, which every viewer has and no
+ * document embeds: for the impact report (a statewide run draws one per
+ * county, and reading and compressing two embedded fonts was most of each
+ * one's cost). Court filings keep DejaVu embedded: e-filing portals refuse
+ * PDFs whose fonts are not. */
+relief_status forms_pdf_open_standard(forms_pdf *pdf, const char *title, relief_error *err);
+
 /* Renders the document and writes it into pub as relpath. */
 relief_status forms_pdf_publish(forms_pdf *pdf, publication *pub, const char *relpath,
                                 relief_error *err);

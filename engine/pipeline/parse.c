@@ -124,7 +124,9 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
       s->keys[row] = person_key_subject(v, n);
       if (!n) rec->flags |= ROW_SUBJECT_EMPTY;
     }
-    if (strings.ofn_len) { /* most case numbers are distinct: stored, not interned */
+    /* most case numbers are distinct: stored, not interned; only result
+     * rows and motions show them, so a run that formats none keeps none */
+    if (strings.ofn_len && !pl->no_results) {
       rec->ofn_id = (uint32_t)s->ofns.len + 1;
       relief_buf_append(&s->ofns, strings.ofn, strings.ofn_len);
       relief_buf_putc(&s->ofns, 0);

@@ -179,6 +179,22 @@ Test(row_content_hash, commas_inside_values_keep_the_values_apart) {
   cr_assert_eq(a, c);
 }
 
+Test(row_content_hash, a_quoted_value_with_a_comma_hashed_in_place_equals_its_escaped_copy) {
+  /* "DOE,JOHN" is hashed where it lies; the same value with a doubled
+   * quote elsewhere in the row (the slow path) must give the same hash */
+  uint64_t a = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", -1));
+  uint64_t b = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", 91,
+                                     "\"\"", -1));
+  uint64_t c = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", -1));
+  cr_assert_eq(a, b);
+  cr_assert_eq(a, c);
+  uint64_t d = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", -1));
+  uint64_t e = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 91, "\"\"", -1));
+  cr_assert_eq(d, e, "an empty quoted value is an empty value");
+  uint64_t g = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHNN\"", -1));
+  cr_assert_neq(d, g);
+}
+
 Test(row_content_hash, differs_when_one_value_differs) {
   uint64_t a =
       content_hash(csv_line(RELIEF_COL_SUBJECT_ID, "S1", RELIEF_COL_CNT_ORDER, "101001001000", -1));
