@@ -6,6 +6,7 @@
 #ifndef RELIEF_DOJ_H
 #define RELIEF_DOJ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,6 +94,36 @@ typedef int (*relief_parse_row_fn)(const char *text, size_t size, size_t *pos,
                                    relief_parse_error *perr);
 relief_parse_row_fn relief_row_parser(const char *name);
 const char *relief_row_parser_name(void);
+
+/* The decision pass reads about 20 of the 95 columns: the lean parse fills
+ * only the fields of the columns in want (bit c of bits[c / 64]; the others
+ * may hold anything) and tells where the row's text ends and whether it is
+ * its canonical text (every quoted field must be quoted, a comma inside, and
+ * holds no escape): then [row_start, end) is what the statewide content
+ * hash reads in place. Same rows, errors and positions as relief_parse_row. */
+typedef struct {
+  uint64_t bits[2];
+} relief_columns;
+
+typedef struct {
+  size_t end;     /* just past the row's last value as written (its closing quote) */
+  bool canonical; /* [row_start, end) is the row's canonical text */
+} relief_row_extent;
+
+typedef int (*relief_parse_lean_fn)(const char *text, size_t size, size_t *pos,
+                                    relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                    relief_parse_error *perr, const relief_columns *want,
+                                    relief_row_extent *ext);
+int relief_parse_row_lean(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr, const relief_columns *want,
+                          relief_row_extent *ext);
+/* The lean parser by name, as relief_row_parser. */
+relief_parse_lean_fn relief_row_parser_lean(const char *name);
+
+/* The extent of a row from all of its fields (the scalar parser's). */
+void relief_row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
+                          relief_row_extent *ext);
 
 /* The field's value: ptr itself when it needs no unescaping, else the value
  * written into scratch (which must hold f->len bytes). Sets *len. */

@@ -281,3 +281,25 @@ size_t relief_last_row_end(const char *text, size_t n) {
   }
   return last;
 }
+
+void relief_row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
+                          relief_row_extent *ext) {
+  bool canonical = true;
+  for (int i = 0; i < RELIEF_NCOLS && canonical; i++)
+    if (fields[i].flags & RELIEF_FIELD_QUOTED)
+      canonical = !(fields[i].flags & RELIEF_FIELD_ESCAPED) &&
+                  memchr(fields[i].ptr, ',', fields[i].len) != NULL;
+  const relief_field *last = &fields[RELIEF_NCOLS - 1];
+  ext->end = (size_t)(last->ptr - text) + last->len + (last->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
+  ext->canonical = canonical;
+}
+
+int relief_parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
+                                 relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                 relief_parse_error *perr, const relief_columns *want,
+                                 relief_row_extent *ext) {
+  (void)want; /* fills every field */
+  int r = relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
+  if (r == 1 && ext) relief_row_extent_of(text, fields, ext);
+  return r;
+}

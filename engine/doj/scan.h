@@ -39,7 +39,19 @@ int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
                           relief_field fields[RELIEF_NCOLS], size_t *row_start,
                           relief_parse_error *perr);
+int relief_parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
+                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                               relief_parse_error *perr, const relief_columns *want,
+                               relief_row_extent *ext);
+int relief_parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
+                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                               relief_parse_error *perr, const relief_columns *want,
+                               relief_row_extent *ext);
 #endif
+int relief_parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
+                                 relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                 relief_parse_error *perr, const relief_columns *want,
+                                 relief_row_extent *ext);
 
 #define SCAN_INLINE static inline __attribute__((always_inline))
 
@@ -51,14 +63,17 @@ typedef struct {
   const char *text;
   size_t size;
   relief_field *fields;
-  size_t base;          /* offset of the current block */
-  size_t s;             /* start of the field being read */
-  size_t end;           /* when done: offset of the row's LF */
-  int nf;               /* fields seen so far */
-  int esc_pending;      /* the open field holds a quote or CR in earlier blocks */
-  uint64_t in_carry;    /* all ones when the block starts inside quotes */
-  uint64_t sep_carry;   /* 1 when a field starts at the block's first byte */
-  uint64_t close_carry; /* 1 when the byte before the block is a closing quote */
+  size_t base;                /* offset of the current block */
+  size_t s;                   /* start of the field being read */
+  size_t end;                 /* when done: offset of the row's LF */
+  int nf;                     /* fields seen so far */
+  int esc_pending;            /* the open field holds a quote or CR in earlier blocks */
+  uint64_t in_carry;          /* all ones when the block starts inside quotes */
+  uint64_t sep_carry;         /* 1 when a field starts at the block's first byte */
+  uint64_t close_carry;       /* 1 when the byte before the block is a closing quote */
+  const relief_columns *want; /* lean: the columns to fill (NULL: all) */
+  int canonical;              /* lean: every quoted field so far holds a comma, no escape */
+  size_t value_end;           /* just past the last field's value as written */
 } scan_row;
 
 enum { SCAN_MORE, SCAN_DONE, SCAN_FALLBACK };
@@ -95,6 +110,16 @@ SCAN_INLINE void scan_start(scan_row *st, const char *text, size_t size, relief_
   st->in_carry = 0;
   st->sep_carry = 1;
   st->close_carry = 0;
+  st->want = NULL;
+  st->canonical = 1;
+  st->value_end = row_start;
+}
+
+/* Whether want has a column in [a, b) (b <= RELIEF_NCOLS < 128). */
+SCAN_INLINE int scan_wants(const relief_columns *want, int a, int b) {
+  unsigned __int128 w = (unsigned __int128)want->bits[1] << 64 | want->bits[0];
+  unsigned __int128 range = (((unsigned __int128)1 << (b - a)) - 1) << a;
+  return (w & range) != 0;
 }
 
 /* Writes the field [st->s, e) that the separator at e ends. esc: the block's
@@ -109,15 +134,21 @@ SCAN_INLINE void scan_emit(scan_row *st, size_t e, uint64_t esc) {
       size_t cq = e - 1 - (text[e - 1] == '\r');
       size_t lo = s + 1 > st->base ? s + 1 - st->base : 0, hi = e - st->base;
       uint64_t m = (esc >> lo) & ((1ull << (hi - lo)) - 1);
+      int escaped = st->esc_pending | (m != 0);
       f->ptr = text + s + 1;
       f->len = (uint32_t)(cq - s - 1);
-      f->flags = RELIEF_FIELD_QUOTED | ((st->esc_pending | (m != 0)) ? RELIEF_FIELD_ESCAPED : 0);
+      f->flags = RELIEF_FIELD_QUOTED | (escaped ? RELIEF_FIELD_ESCAPED : 0);
+      if (st->want) {
+        st->canonical &= !escaped && memchr(f->ptr, ',', f->len) != NULL;
+        st->value_end = cq + 1;
+      }
     } else {
       size_t len = e - s;
       if (text[e] == '\n' && len && text[e - 1] == '\r') len--;
       f->ptr = text + s;
       f->len = (uint32_t)len;
       f->flags = 0;
+      st->value_end = s + len;
     }
   }
   st->nf++;
@@ -153,6 +184,13 @@ SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uin
     /* the common block: no quotes, so the fields its commas end are
      * unquoted (and keep any CR), and there is room for all of them; the
      * row's last field, if here, takes scan_emit */
+    if (st->want && commas &&
+        !scan_wants(st->want, st->nf, st->nf + __builtin_popcountll(commas))) {
+      /* lean: none of them is read; only the count and the next start */
+      st->nf += __builtin_popcountll(commas);
+      st->s = base + (size_t)(63 - __builtin_clzll(commas)) + 1;
+      commas = 0;
+    }
     relief_field *f = st->fields + st->nf;
     size_t fs = st->s;
     for (; commas; commas &= commas - 1) {

@@ -24,9 +24,10 @@ SCAN_AVX2 static inline uint64_t eq_mask(__m256i lo, __m256i hi, __m256i v) {
   return (uint64_t)a | (uint64_t)b << 32;
 }
 
-SCAN_AVX2 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
-                                    relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                                    relief_parse_error *perr) {
+SCAN_AVX2 static inline __attribute__((always_inline)) int
+parse_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+           size_t *row_start, relief_parse_error *perr, const relief_columns *want,
+           relief_row_extent *ext) {
   size_t p = *pos;
   if (!scan_skip_empty(text, size, &p)) {
     *pos = p;
@@ -35,6 +36,7 @@ SCAN_AVX2 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
   *row_start = p;
   scan_row st;
   scan_start(&st, text, size, fields, p);
+  st.want = want;
   const __m256i vq = _mm256_set1_epi8('"'), vc = _mm256_set1_epi8(','), vn = _mm256_set1_epi8('\n'),
                 vr = _mm256_set1_epi8('\r');
   for (;;) {
@@ -52,8 +54,26 @@ SCAN_AVX2 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
     uint64_t in = prefix_xor_clmul(q) ^ st.in_carry;
     int k = scan_block(&st, q, c, n, r, in);
     if (k == SCAN_MORE) continue;
-    if (k == SCAN_DONE) return scan_finish(&st, p, pos, perr);
+    if (k == SCAN_DONE) {
+      if (ext) ext->end = st.value_end, ext->canonical = st.canonical;
+      return scan_finish(&st, p, pos, perr);
+    }
+    if (want)
+      return relief_parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
     return relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
   }
+}
+
+SCAN_AVX2 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
+                                    relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                    relief_parse_error *perr) {
+  return parse_avx2(text, size, pos, fields, row_start, perr, NULL, NULL);
+}
+
+SCAN_AVX2 int relief_parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
+                                         relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                         relief_parse_error *perr, const relief_columns *want,
+                                         relief_row_extent *ext) {
+  return parse_avx2(text, size, pos, fields, row_start, perr, want, ext);
 }
 #endif

@@ -51,3 +51,26 @@ int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fi
                      size_t *row_start, relief_parse_error *perr) {
   return choose()(text, size, pos, fields, row_start, perr);
 }
+
+relief_parse_lean_fn relief_row_parser_lean(const char *name) {
+  relief_parse_row_fn full = relief_row_parser(name); /* the same CPU checks */
+  if (!full) return NULL;
+#if defined(RELIEF_SCAN_X86)
+  if (full == relief_parse_row_avx2) return relief_parse_row_avx2_lean;
+  if (full == relief_parse_row_sse2) return relief_parse_row_sse2_lean;
+#endif
+  return relief_parse_row_scalar_lean;
+}
+
+int relief_parse_row_lean(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr, const relief_columns *want,
+                          relief_row_extent *ext) {
+  static relief_parse_lean_fn lean; /* set once; races write the same value */
+  relief_parse_lean_fn fn = __atomic_load_n(&lean, __ATOMIC_ACQUIRE);
+  if (!fn) {
+    fn = relief_row_parser_lean(relief_row_parser_name());
+    __atomic_store_n(&lean, fn, __ATOMIC_RELEASE);
+  }
+  return fn(text, size, pos, fields, row_start, perr, want, ext);
+}

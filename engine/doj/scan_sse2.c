@@ -19,9 +19,10 @@ static inline uint64_t prefix_xor_shifts(uint64_t x) {
   return x;
 }
 
-int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
-                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                          relief_parse_error *perr) {
+static inline __attribute__((always_inline)) int
+parse_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+           size_t *row_start, relief_parse_error *perr, const relief_columns *want,
+           relief_row_extent *ext) {
   size_t p = *pos;
   if (!scan_skip_empty(text, size, &p)) {
     *pos = p;
@@ -30,6 +31,7 @@ int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
   *row_start = p;
   scan_row st;
   scan_start(&st, text, size, fields, p);
+  st.want = want;
   const __m128i vq = _mm_set1_epi8('"'), vc = _mm_set1_epi8(','), vn = _mm_set1_epi8('\n'),
                 vr = _mm_set1_epi8('\r');
   for (;;) {
@@ -51,8 +53,26 @@ int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
     uint64_t in = prefix_xor_shifts(q) ^ st.in_carry;
     int k = scan_block(&st, q, c, n, r, in);
     if (k == SCAN_MORE) continue;
-    if (k == SCAN_DONE) return scan_finish(&st, p, pos, perr);
+    if (k == SCAN_DONE) {
+      if (ext) ext->end = st.value_end, ext->canonical = st.canonical;
+      return scan_finish(&st, p, pos, perr);
+    }
+    if (want)
+      return relief_parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
     return relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
   }
+}
+
+int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr) {
+  return parse_sse2(text, size, pos, fields, row_start, perr, NULL, NULL);
+}
+
+int relief_parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
+                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                               relief_parse_error *perr, const relief_columns *want,
+                               relief_row_extent *ext) {
+  return parse_sse2(text, size, pos, fields, row_start, perr, want, ext);
 }
 #endif

@@ -35,6 +35,9 @@ XXH128_hash_t person_key_merged(const relief_field f[RELIEF_NCOLS], field_scratc
  * whatever their quoting or line ends. buf and scratch are reused. */
 uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf,
                           field_scratch *scratch);
+/* The same hash of a row's canonical text (relief_row_extent.canonical:
+ * the row's own bytes), for the lean parse. */
+uint64_t row_content_hash_canonical(const char *text, size_t len);
 
 /* ---- grouping ---- */
 

@@ -73,7 +73,7 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
   if (in_place) {
     const char *from = first->ptr - (first->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
     const char *to = last->ptr + last->len + (last->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
-    return XXH3_64bits(from, (size_t)(to - from));
+    return row_content_hash_canonical(from, (size_t)(to - from));
   }
   size_t total = 0;
   for (int i = 0; i < RELIEF_NCOLS; i++) total += 2 * (size_t)f[i].len + 3;
@@ -85,5 +85,7 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
     if (i) buf->data[o++] = ',';
     o += canonical_value(v, n, buf->data + o);
   }
-  return XXH3_64bits(buf->data, o);
+  return row_content_hash_canonical(buf->data, o);
 }
+
+uint64_t row_content_hash_canonical(const char *text, size_t len) { return XXH3_64bits(text, len); }

@@ -82,7 +82,22 @@ static bool spillable(const pipeline *pl, const segment_t *s) {
   return s->frame < 0 || s->ends_clean || s->end == pl->inputs[s->input].size;
 }
 
+relief_columns pipeline_decision_columns(void) {
+  static const int cols[] = {
+      RELIEF_COL_SUBJECT_ID,        RELIEF_COL_CII_NUMBER,     RELIEF_COL_PRI_NAME,
+      RELIEF_COL_PRI_DOB,           RELIEF_COL_STP_EVENT_DATE, RELIEF_COL_STP_TYPE_DESCR,
+      RELIEF_COL_STP_ORI_CNTY_NAME, RELIEF_COL_CNT_ORDER,      RELIEF_COL_OFN,
+      RELIEF_COL_OFFENSE_DESCR,     RELIEF_COL_OFFENSE_TOC,    RELIEF_COL_DISP_DESCR,
+      RELIEF_COL_CONV_STAT_DESCR,   RELIEF_COL_SENT_LENGTH,    RELIEF_COL_SENT_TIME_CODE,
+      RELIEF_COL_COMMENT_TEXT};
+  relief_columns c = {{0, 0}};
+  for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+    c.bits[cols[i] / 64] |= 1ull << (cols[i] % 64);
+  return c;
+}
+
 static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
+  const relief_columns decision_columns = pipeline_decision_columns();
   relief_field f[RELIEF_NCOLS];
   field_scratch *scratch = ps->values, *text_buf = &ps->text;
   relief_intern_init(&s->sections);
@@ -104,8 +119,10 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + size - p))); p++) s->newlines++;
   s->ends_clean = size == 0 || text[size - 1] == '\n';
   relief_parse_error perr;
+  relief_row_extent ext;
   int r;
-  while ((r = relief_parse_row(text, size, &pos, f, &start, &perr)) == 1) {
+  while ((r = relief_parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)) ==
+         1) {
     if (s->n_rows == s->cap_rows) {
       s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
       s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
@@ -118,7 +135,15 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     row_facts(f, scratch, rec, &strings);
     if (pl->merged) {
       s->keys[row] = person_key_merged(f, &ps->key);
-      s->content[row] = row_content_hash(f, &ps->row, &ps->key);
+      if (ext.canonical) {
+        s->content[row] = row_content_hash_canonical(text + start, ext.end - start);
+      } else { /* quoting to undo: every value is read, so the row again in full */
+        relief_field all[RELIEF_NCOLS];
+        size_t again = start, again_start;
+        relief_parse_error again_err;
+        relief_parse_row(text, size, &again, all, &again_start, &again_err);
+        s->content[row] = row_content_hash(all, &ps->row, &ps->key);
+      }
     } else {
       const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &ps->key, &n);
       s->keys[row] = person_key_subject(v, n);

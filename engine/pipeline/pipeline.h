@@ -241,6 +241,10 @@ struct pipeline {
   struct evaluate_state *eval;
 };
 
+/* The columns the decision pass reads (row_facts, the person keys): the
+ * parse fills only these (relief_parse_row_lean). */
+relief_columns pipeline_decision_columns(void);
+
 /* Opens inputs (lazy zstd), cuts them into segments and parses every row in
  * parallel, then interns and classifies code sections and counties. */
 relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err);

@@ -89,11 +89,10 @@ static void row(text *t, int first_col, ...) {
 static void court(text *t, const char *subject, const char *cnt, const char *date,
                   const char *county, const char *offense, const char *disp, const char *stat,
                   const char *ofn, const char *dob) {
-  row(t, 0, "x", RELIEF_COL_SUBJECT_ID, subject, RELIEF_COL_PRI_DOB, dob,
-      RELIEF_COL_STP_EVENT_DATE, date, RELIEF_COL_STP_TYPE_DESCR, "COURT ACTION",
-      RELIEF_COL_STP_ORI_CNTY_NAME, county, RELIEF_COL_CNT_ORDER, cnt, RELIEF_COL_OFN, ofn,
-      RELIEF_COL_OFFENSE_DESCR, offense, RELIEF_COL_DISP_DESCR, disp,
-      RELIEF_COL_CONV_STAT_DESCR, stat, -1);
+  row(t, 0, "x", RELIEF_COL_SUBJECT_ID, subject, RELIEF_COL_PRI_DOB, dob, RELIEF_COL_STP_EVENT_DATE,
+      date, RELIEF_COL_STP_TYPE_DESCR, "COURT ACTION", RELIEF_COL_STP_ORI_CNTY_NAME, county,
+      RELIEF_COL_CNT_ORDER, cnt, RELIEF_COL_OFN, ofn, RELIEF_COL_OFFENSE_DESCR, offense,
+      RELIEF_COL_DISP_DESCR, disp, RELIEF_COL_CONV_STAT_DESCR, stat, -1);
 }
 
 static char *write_file(const char *name, const text *t) {
@@ -133,8 +132,8 @@ static text small_input(void) {
         "FELONY", "555", "19800101");
   court(&t, "3004", "102001001000", "20170201", "SACRAMENTO", "459 PC-BURGLARY", "CONVICTED",
         "FELONY", "556", "19800101");
-  court(&t, "3005", "101001001000", "20170201", "SACRAMENTO", "11357 HS", "DISMISSED", "",
-        "557", "19800101");
+  court(&t, "3005", "101001001000", "20170201", "SACRAMENTO", "11357 HS", "DISMISSED", "", "557",
+        "19800101");
   return t;
 }
 
@@ -151,9 +150,8 @@ static relief_status run_start(run *r, const char *path, int threads, relief_err
   r->classifier = relief_classifier_new();
   cr_assert_not_null(r->classifier);
   relief_options opt;
-  cr_assert_eq(
-      relief_options_parse(spec_options, strlen(spec_options), "spec", true, &opt, err),
-      RELIEF_OK);
+  cr_assert_eq(relief_options_parse(spec_options, strlen(spec_options), "spec", true, &opt, err),
+               RELIEF_OK);
   r->plan = (county_plan){.name = "SACRAMENTO", .options = opt, .n_files = 0};
   relief_flow_configurable(&r->plan.flow, &opt);
   r->pl = (pipeline){.classifier = r->classifier,
@@ -272,8 +270,8 @@ Test(pipeline, tallies_the_county_summary) {
 Test(pipeline, a_county_without_prop64_convictions_has_no_earliest_date) {
   text t = {0};
   header(&t);
-  court(&t, "1", "101001001000", "20100101", "SACRAMENTO", "459 PC-BURGLARY", "CONVICTED",
-        "FELONY", "1", "19700101");
+  court(&t, "1", "101001001000", "20100101", "SACRAMENTO", "459 PC-BURGLARY", "CONVICTED", "FELONY",
+        "1", "19700101");
   const char *path = write_file("none.csv", &t);
   run r;
   relief_error err;
@@ -330,8 +328,7 @@ Test(pipeline, one_and_two_threads_group_and_decide_identically) {
   run_decide(&r1);
   cr_assert_eq(run_start(&r2, path, 2, &err), RELIEF_OK, "%s", err.message);
   run_decide(&r2);
-  cr_assert_neq(r1.pl.n_segs, r2.pl.n_segs, "the segmentations should differ (%zu)",
-                r1.pl.n_segs);
+  cr_assert_neq(r1.pl.n_segs, r2.pl.n_segs, "the segmentations should differ (%zu)", r1.pl.n_segs);
   cr_assert_eq(r1.pl.n_rows, N);
   cr_assert_eq(r2.pl.n_rows, N);
   cr_assert_eq(r1.pl.n_people, PEOPLE);
@@ -623,4 +620,89 @@ Test(tally, accumulate_after_a_file_without_prop64_takes_the_next_date) {
   relief_summary_accumulate(&run, &f);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(run.earliest_day, d1990);
+}
+
+/* ---- the lean parse reads every column the decision needs ---- */
+
+/* A 95-field line: the (column, raw text) pairs given, ended by -1. */
+static const char *lean_line(char *out, int first_col, ...) {
+  const char *cells[RELIEF_NCOLS] = {0};
+  va_list ap;
+  va_start(ap, first_col);
+  for (int col = first_col; col >= 0; col = va_arg(ap, int)) cells[col] = va_arg(ap, const char *);
+  va_end(ap);
+  size_t o = 0;
+  for (int i = 0; i < RELIEF_NCOLS; i++) {
+    if (i) out[o++] = ',';
+    const char *c = cells[i] ? cells[i] : "X";
+    memcpy(out + o, c, strlen(c));
+    o += strlen(c);
+  }
+  memcpy(out + o, "\n", 2);
+  return out;
+}
+
+/* The record, strings and keys of a row from the full parse and from the
+ * lean one whose other fields are poison (a read of one would crash). */
+static void same_facts(const char *line) {
+  relief_field full[RELIEF_NCOLS], lean[RELIEF_NCOLS];
+  size_t pos = 0, start, n = strlen(line);
+  relief_parse_error perr;
+  cr_assert_eq(relief_parse_row(line, n, &pos, full, &start, &perr), 1);
+  memset(lean, 0xa5, sizeof lean);
+  relief_columns want = pipeline_decision_columns();
+  relief_row_extent ext;
+  pos = 0;
+  cr_assert_eq(relief_parse_row_lean(line, n, &pos, lean, &start, &perr, &want, &ext), 1);
+  for (int c = 0; c < RELIEF_NCOLS; c++)
+    if (!(want.bits[c / 64] >> (c % 64) & 1)) lean[c].ptr = (const char *)16; /* unmapped */
+  field_scratch a[4] = {0}, b[4] = {0}, k = {0};
+  row_rec ra, rb;
+  row_strings sa, sb;
+  row_facts(full, a, &ra, &sa);
+  row_facts(lean, b, &rb, &sb);
+  cr_assert_eq(memcmp(&ra, &rb, sizeof ra), 0, "%s", line);
+  cr_assert_eq(sa.section_len, sb.section_len);
+  cr_assert_eq(sa.county_len, sb.county_len);
+  cr_assert_eq(sa.ofn_len, sb.ofn_len);
+  XXH128_hash_t ka = person_key_merged(full, &k), kb = person_key_merged(lean, &k);
+  cr_assert(XXH128_isEqual(ka, kb));
+  for (int i = 0; i < 4; i++) field_scratch_free(&a[i]), field_scratch_free(&b[i]);
+  field_scratch_free(&k);
+}
+
+Test(lean_parse, reads_every_column_the_decision_needs) {
+  char buf[4][8192];
+  same_facts(lean_line(
+      buf[0], RELIEF_COL_CII_NUMBER, "", RELIEF_COL_SUBJECT_ID, "", RELIEF_COL_PRI_NAME,
+      "\"DOE,JOHN\"", RELIEF_COL_PRI_DOB, "19700101", RELIEF_COL_STP_TYPE_DESCR, "COURT ACTION",
+      RELIEF_COL_DISP_DESCR, "CONVICTED", RELIEF_COL_CONV_STAT_DESCR, "", RELIEF_COL_OFFENSE_TOC,
+      "F", RELIEF_COL_OFN, "A123", RELIEF_COL_OFFENSE_DESCR, "11359 HS-POSSESS",
+      RELIEF_COL_COMMENT_TEXT, "\"SEE, 11360\"", RELIEF_COL_SENT_LENGTH, "3",
+      RELIEF_COL_SENT_TIME_CODE, "Y", RELIEF_COL_STP_EVENT_DATE, "20100101",
+      RELIEF_COL_STP_ORI_CNTY_NAME, "ALAMEDA", RELIEF_COL_CNT_ORDER, "101002001000", -1));
+  same_facts(lean_line(buf[1], RELIEF_COL_CII_NUMBER, "A1", RELIEF_COL_STP_TYPE_DESCR,
+                       "ARREST/DETAINED", RELIEF_COL_OFFENSE_DESCR, "11357(A) HS", -1));
+  same_facts(lean_line(buf[2], RELIEF_COL_SUBJECT_ID, "S9", RELIEF_COL_STP_TYPE_DESCR,
+                       "REGISTRATION", RELIEF_COL_OFFENSE_DESCR, "290 PC", -1));
+  same_facts(lean_line(buf[3], RELIEF_COL_CII_NUMBER, "\"B2\"", RELIEF_COL_STP_TYPE_DESCR,
+                       "DECEASED", -1));
+}
+
+Test(lean_parse, the_extent_is_the_rows_canonical_text_or_says_not) {
+  char buf[2][8192];
+  relief_columns want = pipeline_decision_columns();
+  relief_field f[RELIEF_NCOLS];
+  relief_parse_error perr;
+  relief_row_extent ext;
+  size_t pos = 0, start;
+  const char *a = lean_line(buf[0], RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 94, "\"Z,\"", -1);
+  cr_assert_eq(relief_parse_row_lean(a, strlen(a), &pos, f, &start, &perr, &want, &ext), 1);
+  cr_assert(ext.canonical);
+  cr_assert_eq(ext.end, strlen(a) - 1, "through the last closing quote");
+  pos = 0;
+  const char *b = lean_line(buf[1], RELIEF_COL_PRI_NAME, "\"DOE\"", -1);
+  cr_assert_eq(relief_parse_row_lean(b, strlen(b), &pos, f, &start, &perr, &want, &ext), 1);
+  cr_assert_not(ext.canonical,
+                "a quoted value without a comma is written bare in the canonical text");
 }
