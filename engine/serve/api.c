@@ -91,7 +91,7 @@ static void list_folder(const char *dir, json_t *list, int depth) {
 }
 
 /* realpath(path) when it is a regular file under a --data folder, else NULL. */
-static char *resolve_input(const serve_server *s, const char *path) {
+char *api_resolve_input(const serve_server *s, const char *path) {
   char *real = realpath(path, NULL);
   struct stat st;
   if (!real || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -177,7 +177,7 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
     r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
     for (size_t i = 0; i < json_array_size(inputs) && !why[0]; i++) {
       json_t *p = json_array_get(inputs, i);
-      char *real = json_is_string(p) ? resolve_input(s, json_string_value(p)) : NULL;
+      char *real = json_is_string(p) ? api_resolve_input(s, json_string_value(p)) : NULL;
       if (!real) {
         status = 403;
         snprintf(why, sizeof why, "input %zu is not a file under a --data folder", i + 1);
@@ -214,7 +214,7 @@ static void post_run(serve_server *s, const serve_request *req, serve_reply *rep
       if (relief_flow_los_angeles(&ov, &r->flow, &err)) relief_error_format(&err, why, sizeof why);
       snprintf(r->flow_name, sizeof r->flow_name, "los-angeles");
     } else { /* a flow file, under --data like the inputs */
-      char *real = resolve_input(s, name);
+      char *real = api_resolve_input(s, name);
       relief_flow_overrides ov = {-1, -1, -1, -1};
       r->fixed_flow = true;
       if (!real) {
@@ -895,9 +895,17 @@ static void execute_filings(serve_server *s, serve_run *r) {
   char *filer_json = r->filer_json ? xstrdup(r->filer_json) : NULL;
   pthread_mutex_unlock(&s->lock);
   /* a motion names a person: decide again only from the bytes the bundle
-   * was decided from */
+   * was decided from, and only from files under a --data folder */
   json_t *manifest = NULL;
-  relief_status st = manifest_load(r->dir, "manifest.json", &manifest, &err);
+  relief_status st = RELIEF_OK;
+  for (int i = 0; i < r->n_inputs && !st; i++) {
+    char *real = api_resolve_input(s, r->inputs[i]);
+    if (!real || strcmp(real, r->inputs[i]))
+      st = relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "input %d is no longer a file under a --data folder", i + 1);
+    free(real);
+  }
+  if (!st) st = manifest_load(r->dir, "manifest.json", &manifest, &err);
   if (!st && !manifest)
     st = relief_error_set(&err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
   if (!st) st = manifest_check_inputs(manifest, &err);

@@ -99,7 +99,9 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
     ok = relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
   } else if (ok && !strcmp(flow, "file")) {
     r->fixed_flow = true;
-    ok = flow_path && relief_flow_load(flow_path, &ov, &r->flow, &err) == RELIEF_OK;
+    char *real = flow_path ? api_resolve_input(s, flow_path) : NULL;
+    ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
+    free(real);
     if (ok) r->flow_path = xstrdup(flow_path);
   } else if (ok && strcmp(flow, "configurable")) {
     ok = false;
@@ -122,7 +124,6 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
     api_free_run(r);
     return NULL;
   }
-  (void)s;
   return r;
 }
 
@@ -165,6 +166,18 @@ void run_record_load_all(serve_server *s) {
 }
 
 bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err) {
+  /* a record is the workspace's, but what it names is read only where a
+   * new run could read it: under this server's --data folders */
+  for (int i = 0; i < r->n_inputs; i++) {
+    char *real = api_resolve_input(s, r->inputs[i]);
+    bool ok = real && !strcmp(real, r->inputs[i]);
+    free(real);
+    if (!ok) {
+      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "input %d is no longer a file under a --data folder", i + 1);
+      return false;
+    }
+  }
   json_t *manifest = NULL;
   relief_status st = manifest_load(r->dir, "manifest.json", &manifest, err);
   if (!st && !manifest)

@@ -120,6 +120,10 @@ void *api_worker(void *server);
 void api_free_runs(serve_server *s);
 void api_free_run(serve_run *r);
 
+/* realpath(path) when it is a regular file under a --data folder (the
+ * uploads folder included), else NULL. */
+char *api_resolve_input(const serve_server *s, const char *path);
+
 /* Options from a JSON object, as an options file would give them; false
  * with why set when they are not valid. */
 bool api_parse_options(struct json_t *o, relief_options *opt, char *why, size_t cap);

@@ -541,6 +541,23 @@ def runs_listed_after_restart():
         assert f["status"] == "failed" and "changed since" in f["error"], f
     finally:
         srv.stop()
+    # started on other --data folders: the run's inputs are read no more
+    elsewhere = os.path.join(work, "elsewhere")
+    os.makedirs(elsewhere)
+    srv = Server(S["relief"], [elsewhere], os.path.join(work, "ws"), S["log"] + ".elsewhere")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            status, out = srv.request("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]})
+            if b"rebuilt" not in out or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert status == 409 and b"no longer a file under a --data folder" in out, (status, out)
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "failed" and "--data" in f["error"], f
+    finally:
+        srv.stop()
     return "%d runs listed again; new run %d" % (len(runs), new["id"])
 
 
