@@ -4,7 +4,6 @@
  * it is missing); a row copied into several files is recognised by the hash
  * of its 95 values.
  */
-#include <stdbool.h>
 #include <string.h>
 
 #include "people/people.h"
@@ -63,18 +62,10 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
    * those 95 values. Most rows already are that text where they lie: bare
    * fields, and quoted ones that must be (a comma inside) without escapes;
    * they are hashed in place. */
-  uint32_t any = 0; /* one pass without branches; quoted fields are few */
-  for (int i = 0; i < RELIEF_NCOLS; i++) any |= f[i].flags;
-  bool in_place = true;
-  for (int i = 0; i < RELIEF_NCOLS && (any & RELIEF_FIELD_QUOTED) && in_place; i++)
-    if (f[i].flags & RELIEF_FIELD_QUOTED)
-      in_place = !(f[i].flags & RELIEF_FIELD_ESCAPED) && memchr(f[i].ptr, ',', f[i].len);
-  const relief_field *first = &f[0], *last = &f[RELIEF_NCOLS - 1];
-  if (in_place) {
-    const char *from = first->ptr - (first->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
-    const char *to = last->ptr + last->len + (last->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
-    return row_content_hash_canonical(from, (size_t)(to - from));
-  }
+  const char *from = f[0].ptr - (f[0].flags & RELIEF_FIELD_QUOTED ? 1 : 0);
+  relief_row_extent ext; /* the scanner's own test of that, from the fields */
+  relief_row_extent_of(from, f, &ext);
+  if (ext.canonical) return row_content_hash_canonical(from, ext.end);
   size_t total = 0;
   for (int i = 0; i < RELIEF_NCOLS; i++) total += 2 * (size_t)f[i].len + 3;
   field_scratch_reserve(buf, total);
