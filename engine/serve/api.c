@@ -18,7 +18,6 @@
 
 #include "common/alloc.h"
 #include "io/publish.h"
-#include "output/output.h"
 #include "review/review.h"
 #include "serve/serve_int.h"
 
@@ -896,20 +895,7 @@ static void execute_filings(serve_server *s, serve_run *r) {
   pthread_mutex_unlock(&s->lock);
   /* a motion names a person: decide again only from the bytes the bundle
    * was decided from, and only from files under a --data folder */
-  json_t *manifest = NULL;
-  relief_status st = RELIEF_OK;
-  for (int i = 0; i < r->n_inputs && !st; i++) {
-    char *real = api_resolve_input(s, r->inputs[i]);
-    if (!real || strcmp(real, r->inputs[i]))
-      st = relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "input %d is no longer a file under a --data folder", i + 1);
-    free(real);
-  }
-  if (!st) st = manifest_load(r->dir, "manifest.json", &manifest, &err);
-  if (!st && !manifest)
-    st = relief_error_set(&err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
-  if (!st) st = manifest_check_inputs(manifest, &err);
-  json_decref(manifest);
+  relief_status st = run_inputs_unchanged(s, r, &err);
   if (!st) st = review_filter_load(r->dir, &approved, &n_approved, &err);
   if (!st && filer_json) {
     st = relief_filer_parse(filer_json, "filer", &filer, &err);

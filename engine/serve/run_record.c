@@ -165,18 +165,16 @@ void run_record_load_all(serve_server *s) {
   if (s->n_runs) qsort(s->runs, (size_t)s->n_runs, sizeof *s->runs, cmp_runs);
 }
 
-bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err) {
+relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, relief_error *err) {
   /* a record is the workspace's, but what it names is read only where a
    * new run could read it: under this server's --data folders */
   for (int i = 0; i < r->n_inputs; i++) {
     char *real = api_resolve_input(s, r->inputs[i]);
     bool ok = real && !strcmp(real, r->inputs[i]);
     free(real);
-    if (!ok) {
-      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "input %d is no longer a file under a --data folder", i + 1);
-      return false;
-    }
+    if (!ok)
+      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                              "input %d is no longer a file under a --data folder", i + 1);
   }
   json_t *manifest = NULL;
   relief_status st = manifest_load(r->dir, "manifest.json", &manifest, err);
@@ -184,7 +182,11 @@ bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err)
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
   if (!st) st = manifest_check_inputs(manifest, err);
   json_decref(manifest);
-  if (st) return false;
+  return st;
+}
+
+bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err) {
+  if (run_inputs_unchanged(s, r, err)) return false;
   r->whatif = whatif_build((const char *const *)r->inputs, r->n_inputs, r->county, r->compute_day,
                            r->fixed_flow ? &r->flow : NULL, s->cfg.threads, err);
   return r->whatif != NULL;

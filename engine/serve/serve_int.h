@@ -133,6 +133,9 @@ bool api_parse_options(struct json_t *o, relief_options *opt, char *why, size_t 
  * what-if table of one listed again (false, err set, when its inputs
  * changed or cannot be read). */
 relief_status run_record_save(const serve_run *r, relief_error *err);
+/* Whether run r may be decided again: each input still a file under a
+ * --data folder, with the bytes its manifest recorded (else the error). */
+relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, relief_error *err);
 void run_record_load_all(serve_server *s);
 bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err);
 
