@@ -31,6 +31,12 @@ struct json_t;
 void job_report_context(struct json_t *extra, int32_t compute_day, const relief_options *opt,
                         const relief_flow *flow, const relief_filer *filer);
 
+/* The statewide pipeline of cfg (one population, the dismiss-all flow
+ * ready), before its memory limit: relief statewide and relief-mpi build
+ * the same one, so that they decide and write the same. */
+pipeline job_statewide_pipeline(const relief_statewide_config *cfg,
+                                const relief_classifier *classifier);
+
 /* One plan per county seen on a conviction (pl->counties): its policy's
  * options and flow, else the default options' configurable flow. */
 void job_statewide_plans(pipeline *pl, const relief_statewide_config *cfg);

@@ -401,20 +401,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier)
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
-  pipeline pl = {
-      .merged = true,
-      .trace = cfg->trace,
-      .review_files = cfg->review_files,
-      .forms = cfg->forms,
-      .classifier = classifier,
-      .compute_day = cfg->compute_day,
-      .progress = m.rank == 0 ? cfg->progress : NULL,
-      .progress_user = cfg->progress_user,
-      .run_county = -1,
-      .format_result = output_result_formatter,
-      .n_threads = job_threads(cfg->threads),
-      .no_results = cfg->summary_only && !cfg->forms,
-  };
+  pipeline pl = job_statewide_pipeline(cfg, classifier);
+  if (m.rank) pl.progress = NULL; /* rank 0 reports */
   /* each rank stays under the limit; by default the ranks of a node share
    * what relief statewide would take of its memory */
   int per_node = ranks_on_node(&m);
@@ -433,7 +421,6 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   const char **folder_counties = NULL;
   char **folders = NULL;
   size_t n_folders = 0;
-  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   exchange_install(&pl, &m);
   publication *pub = NULL; /* rank 0 only */
   int64_t *input_rows = NULL;
@@ -456,7 +443,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     /* a bundle's rows stay in memory: the limit must hold them */
     uint64_t text = 0;
     for (int i = 0; i < pl.n_inputs; i++) text += pl.inputs[i].size;
-    uint64_t need = text / (uint64_t)m.size / 5 * 6; /* as spill_begin estimates a rank */
+    uint64_t need = spill_need(text, m.size);
     if (need > cfg->memory_limit)
       st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
                             "--memory-limit: a bundle's rows stay in memory, about %llu MB per "

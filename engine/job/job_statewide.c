@@ -273,16 +273,8 @@ void job_statewide_plans(pipeline *pl, const relief_statewide_config *cfg) {
   }
 }
 
-relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
-                               relief_error *err) {
-  memset(res, 0, sizeof *res);
-  job_begin();
-  if (!cfg->options)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
-  double t0 = omp_get_wtime();
-  relief_classifier *classifier = relief_classifier_new();
-  if (!classifier)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+pipeline job_statewide_pipeline(const relief_statewide_config *cfg,
+                                const relief_classifier *classifier) {
   pipeline pl = {
       .merged = true,
       .trace = cfg->trace,
@@ -296,13 +288,27 @@ relief_status relief_statewide(const relief_statewide_config *cfg, relief_statew
       .format_result = output_result_formatter,
       .n_threads = job_threads(cfg->threads),
       .no_results = cfg->summary_only && !cfg->forms,
-      .memory_limit = cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit(),
   };
+  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
+  return pl;
+}
+
+relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
+                               relief_error *err) {
+  memset(res, 0, sizeof *res);
+  job_begin();
+  if (!cfg->options)
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+  double t0 = omp_get_wtime();
+  relief_classifier *classifier = relief_classifier_new();
+  if (!classifier)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  pipeline pl = job_statewide_pipeline(cfg, classifier);
+  pl.memory_limit = cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit();
   publication *pub = NULL;
   const char **folder_counties = NULL;
   char **folders = NULL;
   size_t n_folders = 0;
-  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
   pl.scratch_pub = pub;
   if (!st) st = pipeline_parse(&pl, cfg->inputs, cfg->n_inputs, err);

@@ -275,6 +275,10 @@ void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *u
  * memory_limit whether rows are spilled; if so, creates the store. */
 relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err);
 
+/* What holding text_bytes of input in memory takes, in one process (ways
+ * <= 1) or in each of ways relief-mpi ranks. */
+uint64_t spill_need(uint64_t text_bytes, int ways);
+
 /* Moves a parsed segment's rows into the spill store (thread-safe per
  * OpenMP thread). */
 void spill_segment(pipeline *pl, segment_t *s);

@@ -50,18 +50,21 @@ struct spill {
  * length, then its bytes. */
 #define RECORD_FIXED (8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 2)
 
+uint64_t spill_need(uint64_t text_bytes, int ways) {
+  /* one process holds about 45 % of the text; a relief-mpi rank holds its
+   * share of the rows and, while they are exchanged, their packed copies
+   * sent and received: about 1.2 times its share (measured at 2 and 3) */
+  if (ways > 1) return text_bytes / (uint64_t)ways / 5 * 6;
+  return text_bytes / 20 * 9;
+}
+
 relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) {
   (void)err;
-  /* an unbounded run holds about 40 % of the text: spill when that would
-   * not fit; court filings and run mode need the rows whole */
+  /* spill when the rows would not fit (spill_need); court filings and run
+   * mode need the rows whole */
   if (!pl->memory_limit || !pl->merged || pl->forms || (!pl->scratch_pub && !pl->scratch_dir))
     return RELIEF_OK;
-  /* a relief-mpi rank holds its share of the rows and, while they are
-   * exchanged, their packed copies sent and received: about 1.2 times its
-   * share of the text (measured at 2 and 3 ranks) */
-  uint64_t need = text_bytes / 20 * 9;
-  if (pl->spill_ways > 1) need = text_bytes / (uint64_t)pl->spill_ways / 5 * 6;
-  if (need <= pl->memory_limit) return RELIEF_OK;
+  if (spill_need(text_bytes, pl->spill_ways) <= pl->memory_limit) return RELIEF_OK;
   struct spill *sp = xcalloc(1, sizeof *sp);
   sp->n_threads = pl->n_threads;
   sp->threads = xcalloc((size_t)sp->n_threads, sizeof *sp->threads);
