@@ -190,3 +190,21 @@ class Harness:
             sys.stdout.flush()
         print("%d passed, %d failed" % (passed, failed))
         return 1 if failed else 0
+
+
+def run_env_cases(cases, env, what="files"):
+    """Runs cases that each take env and return how many things they
+    checked; prints a PASS or FAIL line per case, the count and the tally.
+    Returns the exit status."""
+    passed = failed = checked = 0
+    for fn in cases:
+        try:
+            checked += fn(env) or 0
+            print(f"PASS {fn.__name__}")
+            passed += 1
+        except Exception as e:  # report and go on
+            print(f"FAIL {fn.__name__}: {e}")
+            failed += 1
+    print(f"{checked} {what} checked")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0

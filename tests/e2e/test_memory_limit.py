@@ -16,6 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
 from test_statewide import tree_bytes  # noqa: E402  (same comparison as test_statewide)
 
 RESULTS = []
@@ -138,20 +139,9 @@ def main():
     ap.add_argument("--relief", required=True)
     ap.add_argument("--gen", required=True)
     args = ap.parse_args()
-    passed = failed = cells = 0
     with tempfile.TemporaryDirectory() as tmp:
         env = Env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
-        for fn in RESULTS:
-            try:
-                cells += fn(env) or 0
-                print(f"PASS {fn.__name__}")
-                passed += 1
-            except Exception as e:  # report and go on
-                print(f"FAIL {fn.__name__}: {e}")
-                failed += 1
-    print(f"{cells} files/values checked")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        sys.exit(e2etools.run_env_cases(RESULTS, env, "files/values"))
 
 
 if __name__ == "__main__":

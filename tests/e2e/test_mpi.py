@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
+
 RESULTS = []
 COMPUTE = "--compute-at=2019-11-11"
 
@@ -284,20 +287,9 @@ def main():
     ap.add_argument("--gen", required=True)
     ap.add_argument("--mpirun", default=shutil.which("mpirun"))
     args = ap.parse_args()
-    passed = failed = cells = 0
     with tempfile.TemporaryDirectory() as tmp:
         env = Env(args, tmp)
-        for fn in RESULTS:
-            try:
-                cells += fn(env) or 0
-                print(f"PASS {fn.__name__}")
-                passed += 1
-            except Exception as e:  # report and go on
-                print(f"FAIL {fn.__name__}: {e}")
-                failed += 1
-    print(f"{cells} files checked")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        sys.exit(e2etools.run_env_cases(RESULTS, env, "files"))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
+
 csv.field_size_limit(1 << 30)
 RESULTS = []
 
@@ -238,20 +241,9 @@ def main():
     ap.add_argument("--relief", required=True)
     ap.add_argument("--gen", required=True)
     args = ap.parse_args()
-    passed = failed = cells = 0
     with tempfile.TemporaryDirectory() as tmp:
         env = Env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
-        for fn in RESULTS:
-            try:
-                cells += fn(env) or 0
-                print(f"PASS {fn.__name__}")
-                passed += 1
-            except Exception as e:  # report and go on
-                print(f"FAIL {fn.__name__}: {e}")
-                failed += 1
-    print(f"{cells} files/cells/values checked")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        sys.exit(e2etools.run_env_cases(RESULTS, env, "files/cells/values"))
 
 
 if __name__ == "__main__":
