@@ -120,9 +120,15 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   s->ends_clean = size == 0 || text[size - 1] == '\n';
   relief_parse_error perr;
   relief_row_extent ext;
+  /* lean until a row's quoting must be undone: a file that quotes values
+   * needing no quotes does so on most rows, which would each be parsed
+   * twice (lean, then in full for the content hash), so the rest of the
+   * segment is parsed in full once */
+  bool lean = true;
   int r;
-  while ((r = relief_parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)) ==
-         1) {
+  while (
+      (r = lean ? relief_parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
+                : relief_parse_row(text, size, &pos, f, &start, &perr)) == 1) {
     if (s->n_rows == s->cap_rows) {
       s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
       s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
@@ -135,7 +141,9 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     row_facts(f, scratch, rec, &strings);
     if (pl->merged) {
       s->keys[row] = person_key_merged(f, &ps->key);
-      if (ext.canonical) {
+      if (!lean) {
+        s->content[row] = row_content_hash(f, &ps->row, &ps->key);
+      } else if (ext.canonical) {
         s->content[row] = row_content_hash_canonical(text + start, ext.end - start);
       } else { /* quoting to undo: every value is read, so the row again in full */
         relief_field all[RELIEF_NCOLS];
@@ -143,6 +151,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
         relief_parse_error again_err;
         relief_parse_row(text, size, &again, all, &again_start, &again_err);
         s->content[row] = row_content_hash(all, &ps->row, &ps->key);
+        lean = false;
       }
     } else {
       const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &ps->key, &n);
