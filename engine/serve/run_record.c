@@ -155,7 +155,13 @@ void run_record_load_all(serve_server *s) {
     char dir[4500];
     snprintf(dir, sizeof dir, "%s/%s", runs, e->d_name);
     serve_run *r = load_one(s, dir, id);
-    if (!r) continue;
+    if (!r) { /* killed before its record: what its publication staged goes
+               * (publication_begin removes it, under the folder's lock) */
+      publication *p;
+      relief_error ignored;
+      if (publication_begin(dir, &p, &ignored) == RELIEF_OK) publication_abort(p);
+      continue;
+    }
     if (s->n_runs == s->cap_runs)
       s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
                               sizeof *s->runs);

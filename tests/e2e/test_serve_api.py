@@ -562,6 +562,29 @@ def runs_listed_after_restart():
 
 
 @H.case
+def killed_run_leaves_nothing_after_restart():
+    """A run killed as by kill -9 left its staging folder and no record:
+    the next server on the workspace removes the staging folder, lists no
+    such run and numbers new runs after it."""
+    ws = os.path.join(S["work"], "ws-killed")
+    stage = os.path.join(ws, "runs", "3", ".relief-stage.AbCdEf123456")
+    os.makedirs(stage)
+    with open(os.path.join(stage, "All_Results.csv"), "w") as f:
+        f.write("half written\n")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".killed")
+    try:
+        assert srv.json("GET", "/api/runs") == []
+        left = os.listdir(os.path.join(ws, "runs", "3"))
+        assert left == [], left
+        st = srv.run({"inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0]})
+        assert st["status"] == "done" and st["id"] == 4, st
+    finally:
+        srv.stop()
+    return "staging folder removed; next run 4"
+
+
+@H.case
 def sigterm_mid_run():
     srv = Server(S["relief"], [S["data"]], S["ws"] + "-mid", S["log"] + ".mid")
     try:
