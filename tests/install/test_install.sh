@@ -40,7 +40,10 @@ step "cmake --install into $prefix"
 [[ $(readlink "$bin/gogen") == relief ]] || fail "gogen links to '$(readlink "$bin/gogen")', not relief"
 version=$("$bin/relief" version) || fail "installed relief version failed"
 [[ $version == "${arg[version]}" ]] || fail "relief version says '$version', the project is ${arg[version]}"
-"$bin/gogen" --help | grep -q '^usage: gogen ' || fail "bin/gogen does not run as the gogen drop-in"
+# (each command's output is taken whole before grep: with pipefail, a grep -q
+# that stops reading early can fail the pipeline through the writer's SIGPIPE)
+usage=$("$bin/gogen" --help) && grep -q '^usage: gogen ' <<<"$usage" ||
+  fail "bin/gogen does not run as the gogen drop-in"
 
 # documentation and completion
 man1=$prefix/${arg[mandir]}/man1
@@ -84,8 +87,9 @@ C
 # shellcheck disable=SC2086  # the flags are words
 "${arg[cc]}" -o "$tmp/print_version" "$tmp/print_version.c" $flags 2>"$tmp/cc.err" ||
   fail "compiling against the installed header and library failed: $(cat "$tmp/cc.err")"
-LD_LIBRARY_PATH=$lib ldd "$tmp/print_version" | grep -qF "librelief.so.0 => $lib/librelief.so.0" ||
-  fail "the program does not load the installed librelief.so.0: $(LD_LIBRARY_PATH=$lib ldd "$tmp/print_version")"
+loads=$(LD_LIBRARY_PATH=$lib ldd "$tmp/print_version" 2>&1) &&
+  grep -qF "librelief.so.0 => $lib/librelief.so.0" <<<"$loads" ||
+  fail "the program does not load the installed librelief.so.0: $loads"
 lib_version=$(LD_LIBRARY_PATH=$lib "$tmp/print_version") || fail "the program linked to librelief failed"
 [[ $lib_version == "$version" ]] ||
   fail "librelief's relief_version() says '$lib_version', bin/relief version says '$version'"
@@ -121,6 +125,6 @@ extra=$(grep -E '^\./usr/bin/[^ ]' "$tmp/contents" | grep -vE '^\./usr/bin/(reli
 ! grep -qiE '(^|/)(test_|tests/|forms-bench|xxh$)' "$tmp/contents" ||
   fail "the .deb holds test files: $(grep -iE '(^|/)(test_|tests/|forms-bench|xxh$)' "$tmp/contents")"
 # librelief is declared for dpkg-shlibdeps of packages that link it
-dpkg-deb -I "$deb" shlibs 2>/dev/null | grep -q '^librelief 0 relief' ||
+shlibs=$(dpkg-deb -I "$deb" shlibs 2>/dev/null) && grep -q '^librelief 0 relief' <<<"$shlibs" ||
   fail "the .deb has no shlibs entry for librelief 0"
 step "ok"
