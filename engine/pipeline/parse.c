@@ -120,11 +120,14 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   s->ends_clean = size == 0 || text[size - 1] == '\n';
   relief_parse_error perr;
   relief_row_extent ext;
-  /* lean until a row's quoting must be undone: a file that quotes values
-   * needing no quotes does so on most rows, which would each be parsed
-   * twice (lean, then in full for the content hash), so the rest of the
-   * segment is parsed in full once */
+  /* lean while rows whose quoting must be undone are rare: each such row is
+   * parsed twice (lean, then in full for the content hash). A file that
+   * quotes values needing no quotes does so on most rows, so once they
+   * are more than 1 in 16 of the rows so far (32 at least), the rest of the
+   * segment is parsed in full, once. A stray escaped comment on 1 row in
+   * 1,000 keeps the segment lean. */
   bool lean = true;
+  size_t redone = 0;
   int r;
   while (
       (r = lean ? relief_parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
@@ -151,7 +154,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
         relief_parse_error again_err;
         relief_parse_row(text, size, &again, all, &again_start, &again_err);
         s->content[row] = row_content_hash(all, &ps->row, &ps->key);
-        lean = false;
+        redone++;
+        if (redone >= 32 && redone * 16 > s->n_rows) lean = false;
       }
     } else {
       const char *v = field_value(&f[RELIEF_COL_SUBJECT_ID], &ps->key, &n);
