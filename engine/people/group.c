@@ -10,11 +10,53 @@
 
 #include "common/alloc.h"
 #include "common/hashtab.h"
-#include "people/people.h"
-
-#define GROUP_PARTITIONS 256
+#include "people/group_parts.h"
 
 static inline row_rec *rec_of(const row_table *t, row_ref r) { return &t->rows[r.seg][r.j]; }
+
+void group_offsets(const size_t *count, size_t n_segs, size_t *part_first, size_t *at) {
+  size_t pos = 0, P = GROUP_PARTITIONS;
+  for (size_t q = 0; q < P; q++) {
+    part_first[q] = pos;
+    for (size_t i = 0; i < n_segs; i++) {
+      at[i * P + q] = pos;
+      pos += count[i * P + q];
+    }
+  }
+  part_first[P] = pos;
+}
+
+void group_order_people(const row_table *t, int threads, row_ref *by_part,
+                        const size_t *part_first, const size_t *part_people, bool add_base,
+                        people_groups *out) {
+  size_t P = GROUP_PARTITIONS, np = part_people[P], n_rows = part_first[P];
+  out->n_people = np;
+  out->first = xcalloc(np + 1, sizeof *out->first);
+  /* a partition's people take the same places in order as its rows in
+   * by_part: each partition is reordered in place, through a copy of its
+   * own rows only, so the whole list is never held twice */
+  out->order = by_part;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t q = 0; q < P; q++) {
+    size_t base = part_people[q], n_local = part_people[q + 1] - base;
+    size_t from = part_first[q], n = part_first[q + 1] - from;
+    size_t *fill = xcalloc(n_local + 1, sizeof *fill);
+    row_ref *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    memcpy(rows, by_part + from, n * sizeof *rows);
+    size_t local = add_base ? 0 : base; /* what a row's number has above its local one */
+    for (size_t k = 0; k < n; k++) fill[rec_of(t, rows[k])->person - local + 1]++;
+    for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
+    for (size_t p = 0; p < n_local; p++) out->first[base + p] = from + fill[p];
+    for (size_t k = 0; k < n; k++) {
+      row_rec *r = rec_of(t, rows[k]);
+      out->order[from + fill[r->person - local]++] = rows[k];
+      if (add_base) r->person += (uint32_t)base;
+    }
+    free(rows);
+    free(fill);
+  }
+  out->first[np] = n_rows;
+}
 
 void people_group(const row_table *t, int threads, people_groups *out) {
   memset(out, 0, sizeof *out);
@@ -25,18 +67,9 @@ void people_group(const row_table *t, int threads, people_groups *out) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t i = 0; i < n_segs; i++)
     for (size_t j = 0; j < t->n_rows[i]; j++) count[i * P + (t->keys[i][j].high64 % P)]++;
-  /* where each (partition, segment) run of rows starts in the partition list */
   size_t *part_first = xcalloc(P + 1, sizeof *part_first),
          *at = xmalloc((n_segs * P + 1) * sizeof *at);
-  size_t pos = 0;
-  for (size_t q = 0; q < P; q++) {
-    part_first[q] = pos;
-    for (size_t i = 0; i < n_segs; i++) {
-      at[i * P + q] = pos;
-      pos += count[i * P + q];
-    }
-  }
-  part_first[P] = pos;
+  group_offsets(count, n_segs, part_first, at);
   row_ref *by_part = xmalloc((n_rows ? n_rows : 1) * sizeof *by_part);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t i = 0; i < n_segs; i++)
@@ -64,31 +97,7 @@ void people_group(const row_table *t, int threads, people_groups *out) {
     np += n;
   }
   part_people[P] = np;
-  out->n_people = np;
-  out->first = xcalloc(np + 1, sizeof *out->first);
-  /* a partition's people take the same places in order as its rows in
-   * by_part: each partition is reordered in place, through a copy of its
-   * own rows only, so the whole list is never held twice */
-  out->order = by_part;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (size_t q = 0; q < P; q++) {
-    size_t base = part_people[q], n_local = part_people[q + 1] - base;
-    size_t from = part_first[q], n = part_first[q + 1] - from;
-    size_t *fill = xcalloc(n_local + 1, sizeof *fill);
-    row_ref *rows = xmalloc((n ? n : 1) * sizeof *rows);
-    memcpy(rows, by_part + from, n * sizeof *rows);
-    for (size_t k = 0; k < n; k++) fill[rec_of(t, rows[k])->person + 1]++;
-    for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
-    for (size_t p = 0; p < n_local; p++) out->first[base + p] = from + fill[p];
-    for (size_t k = 0; k < n; k++) {
-      row_rec *r = rec_of(t, rows[k]);
-      out->order[from + fill[r->person]++] = rows[k];
-      r->person += (uint32_t)base;
-    }
-    free(rows);
-    free(fill);
-  }
-  out->first[np] = n_rows;
+  group_order_people(t, threads, by_part, part_first, part_people, true, out);
   free(part_first);
   free(part_people);
 }

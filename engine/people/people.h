@@ -78,6 +78,30 @@ int64_t people_drop_copies(const row_table *t, const people_groups *g, int threa
 
 void people_groups_free(people_groups *g);
 
+/* ---- people known while parsing ---- */
+
+/* Keys handed over segment by segment as they are parsed (thread-safe), so
+ * that the run never holds a key per row: each row's person takes a
+ * provisional number (its key's partition and index), and
+ * people_group_assigned then numbers people exactly as people_group would
+ * have from the same rows and keys. */
+typedef struct people_assigner people_assigner;
+
+people_assigner *people_assigner_new(void);
+
+/* Sets rows[j].person from keys[j] for a segment's n rows. False when a
+ * partition would pass 2^24 keys (16.7 million; about 4 billion people
+ * in all), which people_assigner_full then reports. */
+bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n);
+bool people_assigner_full(const people_assigner *a);
+
+/* people_group for rows whose keys went through people_assign (t->keys is
+ * not read); keys whose rows are all gone take no number. */
+void people_group_assigned(const row_table *t, people_assigner *a, int threads,
+                           people_groups *out);
+
+void people_assigner_free(people_assigner *a);
+
 /* ---- a person's history ---- */
 
 /* Reusable room for building people (one per thread). */

@@ -75,11 +75,24 @@ static void parse_scratch_free(parse_scratch *ps) {
   field_scratch_free(&ps->row);
 }
 
-/* Whether a parsed segment's rows may leave memory: it will not be parsed
- * again (only a framed input whose frames do not end on rows is). */
-static bool spillable(const pipeline *pl, const segment_t *s) {
-  if (!pl->spill || s->failed) return false;
+/* Whether a parsed segment is final: it will not be parsed again (only a
+ * framed input whose frames do not end on rows is). */
+static bool segment_final(const pipeline *pl, const segment_t *s) {
+  if (s->failed) return false;
   return s->frame < 0 || s->ends_clean || s->end == pl->inputs[s->input].size;
+}
+
+/* Whether a parsed segment's rows may leave memory. */
+static bool spillable(const pipeline *pl, const segment_t *s) {
+  return pl->spill && segment_final(pl, s);
+}
+
+/* Hands a final segment's keys to the assigner and frees them. */
+static void assign_people(pipeline *pl, segment_t *s) {
+  if (!pl->assigner || !s->keys) return;
+  people_assign(pl->assigner, s->keys, s->rows, s->n_rows);
+  free(s->keys);
+  s->keys = NULL;
 }
 
 relief_columns pipeline_decision_columns(void) {
@@ -176,7 +189,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
     size_t keep = s->n_rows ? s->n_rows : 1;
     s->rows = xreallocarray(s->rows, keep, sizeof *s->rows);
-    s->keys = xreallocarray(s->keys, keep, sizeof *s->keys);
+    if (!pl->assigner || !segment_final(pl, s))
+      s->keys = xreallocarray(s->keys, keep, sizeof *s->keys);
     if (s->content) s->content = xreallocarray(s->content, keep, sizeof *s->content);
     s->cap_rows = s->n_rows;
   }
@@ -184,6 +198,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     s->failed = true;
     s->perr = perr;
   }
+  if (segment_final(pl, s)) assign_people(pl, s);
 }
 
 static void progress(const pipeline *pl, const char *phase, uint64_t done, uint64_t total,
@@ -417,6 +432,11 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     text_estimate += pl->inputs[i].streamed ? pl->inputs[i].stored_size * 6 : pl->inputs[i].size;
   relief_status spill_st = spill_begin(pl, text_estimate, err);
   if (spill_st) return spill_st;
+  /* one process holding every row: people are numbered as segments are
+   * parsed, so no key per row is held (a spilled run writes its keys out,
+   * relief-mpi sends them between ranks, explain looks people up by key) */
+  if (!pl->spill && !pl->keep_keys && !pl->owns_segment && !pl->share_segments)
+    pl->assigner = people_assigner_new();
   for (int i = 0; i < n; i++) {
     relief_input *in = &pl->inputs[i];
     size_t from = pl->n_segs;
@@ -488,6 +508,14 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     relief_status st = spill_end_parse(pl, err);
     if (st) return st;
   }
+  if (pl->assigner) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+    for (size_t k = 0; k < pl->n_segs; k++) assign_people(pl, &pl->segs[k]); /* any left */
+    if (people_assigner_full(pl->assigner))
+      return relief_error_set(err, RELIEF_E_DATA, NULL, 0, -1,
+                              "too many people for one run: more than 16,777,216 in one of "
+                              "256 key partitions; split the inputs");
+  }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
   pl->section_text = xmalloc((pl->n_classes + 1) * sizeof *pl->section_text);
@@ -532,7 +560,13 @@ void pipeline_group(pipeline *pl) {
     if (pl->forms) s->capture = xcalloc(s->n_rows ? s->n_rows : 1, 1);
   }
   if (pl->spill) return; /* grouped batch by batch in spill_evaluate */
-  people_group(&pl->table, pl->n_threads, &pl->groups);
+  if (pl->assigner) {
+    people_group_assigned(&pl->table, pl->assigner, pl->n_threads, &pl->groups);
+    people_assigner_free(pl->assigner);
+    pl->assigner = NULL;
+  } else {
+    people_group(&pl->table, pl->n_threads, &pl->groups);
+  }
   pl->n_people = pl->groups.n_people;
   pl->first = pl->groups.first;
   pl->order = pl->groups.order;
@@ -573,6 +607,7 @@ relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err) {
 
 void pipeline_free(pipeline *pl) {
   spill_free(pl);
+  people_assigner_free(pl->assigner);
   for (size_t i = 0; i < pl->n_segs; i++) free_segment(&pl->segs[i]);
   free(pl->segs);
   for (int i = 0; i < pl->n_inputs; i++) relief_input_close(&pl->inputs[i]);

@@ -181,6 +181,7 @@ struct pipeline {
   const char *scratch_dir;           /* else: unnamed spill files here (relief-mpi ranks > 0) */
   int spill_ways;                    /* > 1: this process holds 1/spill_ways of the rows */
   struct spill *spill;               /* non-NULL: rows are spilled by partition */
+  people_assigner *assigner;         /* non-NULL: people numbered as segments are parsed */
   uint32_t **batch_j;                /* spilled: per segment, a batch row's index in it */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
   uint32_t *motion_pairs;            /* (person, county) pairs with a motion, sorted */

@@ -366,6 +366,55 @@ Test(people_group, numbers_people_the_same_however_rows_are_split_and_threaded) 
     }
 }
 
+Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
+  /* people_group_assigned must give people_group's numbers and lists, in
+   * whatever order the segments' keys were handed over, and keys whose rows
+   * were all thrown away (a segment parsed again) must take no number */
+  enum { N = 900 };
+  char names[N][16];
+  const char *ids[N];
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "P%d", (i * 13) % 307);
+    ids[i] = names[i];
+  }
+  size_t sizes[] = {120, 0, 1, 379, 400};
+  int threads[] = {1, 2, 4};
+  for (int th = 0; th < 3; th++) {
+    table want, got;
+    table_make(&want, ids, NULL, N, sizes, 5, NULL);
+    table_make(&got, ids, NULL, N, sizes, 5, NULL);
+    people_groups gw, gg;
+    people_group(&want.t, threads[th], &gw);
+    people_assigner *a = people_assigner_new();
+    /* a thrown-away segment: keys of people seen nowhere else, and of one
+     * who is, whose rows must not count as that person's first */
+    const char *ghost_ids[] = {"GHOST1", "GHOST2", "P0", "GHOST3"};
+    row_rec ghost[4];
+    XXH128_hash_t ghost_keys[4];
+    for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
+    cr_assert(people_assign(a, ghost_keys, ghost, 4));
+    for (int s = 4; s >= 0; s--) /* last segment first */
+      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s]));
+    cr_assert_not(people_assigner_full(a));
+    people_group_assigned(&got.t, a, threads[th], &gg);
+    people_assigner_free(a);
+    cr_assert_eq(gg.n_people, gw.n_people);
+    cr_assert_eq(gg.n_people, 307);
+    size_t ow[N], og[N];
+    check_groups(&want, &gw, N, ow);
+    check_groups(&got, &gg, N, og);
+    for (size_t k = 0; k < N; k++)
+      cr_assert_eq(person_of_row(&got, k), person_of_row(&want, k), "row %zu, %d threads", k,
+                   threads[th]);
+    cr_assert_arr_eq(og, ow, sizeof ow);
+    cr_assert_arr_eq(gg.first, gw.first, (gw.n_people + 1) * sizeof *gw.first);
+    people_groups_free(&gw);
+    people_groups_free(&gg);
+    table_free(&want);
+    table_free(&got);
+  }
+}
+
 Test(people_group, an_empty_table_has_no_people) {
   table tb;
   size_t sizes[] = {0, 0};

@@ -1,0 +1,177 @@
+/*
+ * assign.c — people known while rows are parsed. Each parsed segment hands
+ * its person keys to one of 256 locked maps (the key's partition, as in
+ * people_group) and its rows take a provisional number: the partition and
+ * the key's index in that map. Its keys are then freed, so the 16 bytes a
+ * row the keys take are never held for the whole run.
+ *
+ * Grouping then numbers people exactly as people_group does, whatever order
+ * the threads parsed the segments in: within a partition, people in the
+ * order of their first row (segment, then row), partitions one after
+ * another. A key whose rows were all thrown away (a framed input parsed
+ * again whole) has no first row and takes no number.
+ */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/hashtab.h"
+#include "people/group_parts.h"
+
+#define PARTS GROUP_PARTITIONS
+#define LOCAL_BITS 24
+#define LOCAL_MASK ((1u << LOCAL_BITS) - 1)
+#define NO_ROW UINT64_MAX
+
+typedef struct {
+  omp_lock_t lock;
+  relief_key_map map;
+  uint64_t *first; /* [index]: (segment << 32 | row) of its first row, while grouping */
+  uint32_t *number; /* [index]: its number within the partition, while grouping */
+} part_map;
+
+struct people_assigner {
+  part_map part[PARTS];
+  int full; /* a partition reached 2^24 keys */
+};
+
+people_assigner *people_assigner_new(void) {
+  people_assigner *a = xcalloc(1, sizeof *a);
+  for (int q = 0; q < PARTS; q++) {
+    omp_init_lock(&a->part[q].lock);
+    relief_key_map_init(&a->part[q].map, 0);
+  }
+  return a;
+}
+
+bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n) {
+  /* the segment's rows by partition, so each lock is taken once */
+  size_t count[PARTS + 1] = {0};
+  for (size_t j = 0; j < n; j++) count[keys[j].high64 % PARTS + 1]++;
+  for (int q = 0; q < PARTS; q++) count[q + 1] += count[q];
+  size_t at[PARTS];
+  memcpy(at, count, sizeof at);
+  uint32_t *by_part = xmalloc((n ? n : 1) * sizeof *by_part);
+  for (size_t j = 0; j < n; j++) by_part[at[keys[j].high64 % PARTS]++] = (uint32_t)j;
+  bool ok = true;
+  for (int q = 0; q < PARTS; q++) {
+    if (count[q] == count[q + 1]) continue;
+    part_map *pm = &a->part[q];
+    omp_set_lock(&pm->lock);
+    for (size_t k = count[q]; k < count[q + 1]; k++) {
+      uint32_t j = by_part[k];
+      uint32_t index = relief_key_map_get(&pm->map, keys[j]);
+      if (index > LOCAL_MASK) {
+        ok = false;
+        index = 0;
+      }
+      rows[j].person = (uint32_t)q << LOCAL_BITS | index;
+    }
+    omp_unset_lock(&pm->lock);
+  }
+  free(by_part);
+  if (!ok) __atomic_store_n(&a->full, 1, __ATOMIC_RELAXED);
+  return ok;
+}
+
+bool people_assigner_full(const people_assigner *a) {
+  return __atomic_load_n(&a->full, __ATOMIC_RELAXED) != 0;
+}
+
+static int cmp_first(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return (a > b) - (a < b);
+}
+
+static void number_people(people_assigner *a, const row_table *t, int threads, size_t *count,
+                            size_t part_people[PARTS + 1]) {
+  size_t n_segs = t->n_segs;
+  for (int q = 0; q < PARTS; q++) { /* the keys are done with; their first rows are not */
+    part_map *pm = &a->part[q];
+    size_t n = pm->map.n;
+    relief_key_map_free(&pm->map);
+    pm->map.n = n;
+    pm->first = xmalloc((n ? n : 1) * sizeof *pm->first);
+    for (size_t k = 0; k < n; k++) pm->first[k] = NO_ROW;
+  }
+  /* each key's first row (segment, row), and the rows of each (segment,
+   * partition) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t i = 0; i < n_segs; i++)
+    for (size_t j = 0; j < t->n_rows[i]; j++) {
+      uint32_t person = t->rows[i][j].person, q = person >> LOCAL_BITS;
+      count[i * PARTS + q]++;
+      uint64_t *first = &a->part[q].first[person & LOCAL_MASK], mine = (uint64_t)i << 32 | j;
+      uint64_t seen = __atomic_load_n(first, __ATOMIC_RELAXED);
+      while (mine < seen && !__atomic_compare_exchange_n(first, &seen, mine, true,
+                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+      }
+    }
+  /* within a partition, keys that have rows numbered by their first row */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int q = 0; q < PARTS; q++) {
+    part_map *pm = &a->part[q];
+    size_t n = pm->map.n, live = 0;
+    uint64_t(*by_first)[2] = xmalloc((n ? n : 1) * sizeof *by_first);
+    for (size_t k = 0; k < n; k++)
+      if (pm->first[k] != NO_ROW) by_first[live][0] = pm->first[k], by_first[live++][1] = k;
+    qsort(by_first, live, sizeof *by_first, cmp_first);
+    pm->number = xmalloc((n ? n : 1) * sizeof *pm->number);
+    for (size_t r = 0; r < live; r++) pm->number[by_first[r][1]] = (uint32_t)r;
+    free(by_first);
+    free(pm->first);
+    pm->first = NULL;
+    part_people[q] = live;
+  }
+  size_t np = 0;
+  for (int q = 0; q < PARTS; q++) {
+    size_t n = part_people[q];
+    part_people[q] = np;
+    np += n;
+  }
+  part_people[PARTS] = np;
+}
+
+void people_group_assigned(const row_table *t, people_assigner *a, int threads,
+                           people_groups *out) {
+  memset(out, 0, sizeof *out);
+  size_t n_segs = t->n_segs, P = PARTS;
+  size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
+  size_t *part_people = xcalloc(P + 1, sizeof *part_people);
+  number_people(a, t, threads, count, part_people);
+  size_t *part_first = xcalloc(P + 1, sizeof *part_first),
+         *at = xmalloc((n_segs * P + 1) * sizeof *at);
+  group_offsets(count, n_segs, part_first, at);
+  free(count);
+  out->n_rows = part_first[P];
+  row_ref *by_part = xmalloc((out->n_rows ? out->n_rows : 1) * sizeof *by_part);
+  /* each row takes its person's number and its place in its partition */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t i = 0; i < n_segs; i++)
+    for (size_t j = 0; j < t->n_rows[i]; j++) {
+      row_rec *r = &t->rows[i][j];
+      uint32_t q = r->person >> LOCAL_BITS;
+      r->person = (uint32_t)part_people[q] + a->part[q].number[r->person & LOCAL_MASK];
+      by_part[at[i * P + q]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+    }
+  free(at);
+  for (size_t q = 0; q < P; q++) {
+    free(a->part[q].number);
+    a->part[q].number = NULL;
+  }
+  group_order_people(t, threads, by_part, part_first, part_people, false, out);
+  free(part_first);
+  free(part_people);
+}
+
+void people_assigner_free(people_assigner *a) {
+  if (!a) return;
+  for (int q = 0; q < PARTS; q++) {
+    omp_destroy_lock(&a->part[q].lock);
+    relief_key_map_free(&a->part[q].map);
+    free(a->part[q].first);
+    free(a->part[q].number);
+  }
+  free(a);
+}
