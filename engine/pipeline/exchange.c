@@ -109,6 +109,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     if (owns_segment(pl, i)) continue;
     segment_t *s = &pl->segs[i];
     s->newlines = facts[i - from].newlines;
+    s->newlines_counted = true;
     s->ends_clean = facts[i - from].ends_clean;
     s->failed = facts[i - from].failed;
     s->perr = facts[i - from].perr;

@@ -129,7 +129,13 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     return;
   }
   if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
-  for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + size - p))); p++) s->newlines++;
+  /* a streamed piece's text is gone after the parse, and a relief-mpi rank
+   * does not read the pieces other ranks parse: they count their lines now;
+   * any other piece is read again if an error's line number needs them */
+  if (s->frame == SEGMENT_STREAMED || pl->share_segments) {
+    s->newlines = (size_t)relief_line_of_offset(text, size) - 1;
+    s->newlines_counted = true;
+  }
   s->ends_clean = size == 0 || text[size - 1] == '\n';
   relief_parse_error perr;
   relief_row_extent ext;
@@ -354,8 +360,20 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
   long long line = 1;
   if (pl->segs[first_seg].frame == SEGMENT_MAPPED && pl->segs[first_seg].begin > 0)
     line += relief_line_of_offset(in->data, pl->segs[first_seg].begin) - 1; /* header */
-  for (size_t i = first_seg; i < bad; i++) line += (long long)pl->segs[i].newlines;
   field_scratch buf = {0};
+  for (size_t i = first_seg; i < bad; i++) {
+    segment_t *e = &pl->segs[i];
+    if (!e->newlines_counted) {
+      const char *t = pipeline_segment_text(pl, e, &buf, err);
+      if (!t) {
+        free(buf.data);
+        return RELIEF_E_DATA; /* err names the frame's byte offset */
+      }
+      e->newlines = (size_t)relief_line_of_offset(t, e->end - e->begin) - 1;
+      e->newlines_counted = true;
+    }
+    line += (long long)e->newlines;
+  }
   const char *text = pipeline_segment_text(pl, s, &buf, err);
   if (!text) {
     free(buf.data);

@@ -93,7 +93,9 @@ typedef struct {
   uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
   struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
   size_t n_captured;
-  size_t newlines; /* LF bytes in the piece */
+  size_t newlines;       /* LF bytes in the piece, once counted */
+  bool newlines_counted; /* streamed and relief-mpi pieces are counted as parsed; others
+                            only when an error's line number needs them */
   bool ends_clean; /* ends with LF (a zstd frame must, to stand alone) */
   bool failed;
   relief_parse_error perr; /* offsets relative to the piece */

@@ -252,6 +252,41 @@ def bad_row_inside_zstd():
 
 
 @case
+def bad_row_in_a_later_piece_names_its_line():
+    # about 12 MB, so that the input is cut into many pieces (mapped chunks,
+    # zstd frames, streamed pieces) parsed in parallel; the line number of
+    # a bad row near the end counts every line of the pieces before it,
+    # the header and quoted line breaks included
+    head, rows = t.fixture_rows()
+    body = [t.row_bytes(r) for r in rows]
+    quoted_lf = list(rows[0])
+    quoted_lf[-1] = b"two\nlines"
+    lines, k = [t.row_bytes(quoted_lf)], 0
+    while sum(map(len, lines)) < 12 << 20:
+        lines.append(body[k % len(body)])
+        k += 1
+    bad = len(lines) - 3
+    lines[bad] = t.row_bytes(rows[0][:-1])
+    data = t.row_bytes(head) + b"".join(lines)
+    want = 1 + bad + 1 + 1  # the header, the rows before, the quoted line break
+    plain = write("later.csv", data)
+    fails("bad_row_in_a_later_piece_names_its_line", [plain], 2,
+          r"later\.csv:%d: wrong number of fields" % want, extra=["--threads=2"])
+    cuts = [0] + [data.index(b"\n", len(data) * q // 4) + 1 for q in (1, 2, 3)] + [len(data)]
+    frames = b""
+    for a, b in zip(cuts, cuts[1:]):
+        part = write("part.csv", data[a:b])
+        frames += subprocess.run(["zstd", "-q", "-c", part], stdout=subprocess.PIPE,
+                                 check=True).stdout
+    framed = write("later_frames.csv.zst", frames)
+    fails("bad_row_in_a_later_piece_names_its_line", [framed], 2,
+          r"later_frames\.csv\.zst:%d: wrong number of fields" % want, extra=["--threads=2"])
+    streamed = write("later_stream.csv.zst", zstd_bytes(data))  # no content size
+    fails("bad_row_in_a_later_piece_names_its_line", [streamed], 2,
+          r"later_stream\.csv\.zst:%d: wrong number of fields" % want, extra=["--threads=2"])
+
+
+@case
 def second_input_bad_writes_nothing():
     f = rows_file("fields94b.csv", [r[:-1] for r in good_rows()])
     fails("second_input_bad_writes_nothing", [t.fixture("small_header.csv"), f], 2,
