@@ -50,11 +50,24 @@ static int digits(const char *s, int n) {
   return v;
 }
 
+/* relief_days_from_civil for a valid date of years 0..9999 (every row has
+ * two): the year counted from 400 so that every division is of a positive
+ * number by a constant, then the days of the months before. */
+static int32_t day_of_valid_date(int y, int m, int d) {
+  static const int before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  unsigned Y = (unsigned)y + 399; /* years before y, counted from year -400 */
+  int32_t years = (int32_t)(365 * Y + Y / 4 - Y / 100 + Y / 400);
+  int leap = m > 2 && is_leap(y);
+  /* years is the day number of y-01-01 counted from year -400 less 366;
+   * 1970-01-01 (day 0) is 865,625 days after -400-01-01 */
+  return years - (865625 - 366) + before_month[m] + leap + d - 1;
+}
+
 int32_t relief_parse_yyyymmdd(const char *s, size_t len) {
   if (len != 8) return RELIEF_DAY_UNKNOWN;
   int y = digits(s, 4), m = digits(s + 4, 2), d = digits(s + 6, 2);
   if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return RELIEF_DAY_UNKNOWN;
-  return relief_days_from_civil(y, m, d);
+  return day_of_valid_date(y, m, d);
 }
 
 int relief_parse_iso_date(const char *s, int32_t *day) {

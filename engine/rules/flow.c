@@ -214,6 +214,10 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
                                     relief_add_years(ctx->compute_day, -flow->years_crime_free))
     f |= RELIEF_F_CRIME_FREE_N_YEARS;
   facts.bits = f;
+  facts.turns_21 = relief_add_years(p->dob_day, 21);
+  if (flow->years_since_conviction)
+    facts.conviction_n_years = relief_add_years(ctx->compute_day, -flow->years_since_conviction);
+  if (flow->before_year) facts.before_year = relief_days_from_civil(flow->before_year, 1, 1);
   facts.has_superstrike = superstrikes > 0 || has_gang_enhanced_step(ctx, p);
   if (facts.has_superstrike) facts.bits |= RELIEF_F_PERSON_HAS_SUPERSTRIKE;
   facts.earliest_superstrike = relief_earliest_date(ctx, p, RELIEF_CS_SUPERSTRIKE);
@@ -267,9 +271,8 @@ uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
   if (k->prop64_section == 1) f |= RELIEF_F_SECTION_11357;
   /* RELIEF_CS_HAS_11357..11360 are bits 1..4; the features are bits 4..7 */
   f |= (uint64_t)((k->bits >> 1) & 0xF) << 4;
-  if (relief_add_years(p->dob_day, 21) > c->disp_day) f |= RELIEF_F_UNDER_21_AT_CONVICTION;
-  if (flow->years_since_conviction &&
-      c->disp_day <= relief_add_years(ctx->compute_day, -flow->years_since_conviction))
+  if (facts->turns_21 > c->disp_day) f |= RELIEF_F_UNDER_21_AT_CONVICTION;
+  if (flow->years_since_conviction && c->disp_day <= facts->conviction_n_years)
     f |= RELIEF_F_CONVICTION_N_YEARS_AGO;
   static const int32_t nov_9_2016 = 17114;
   if (c->disp_day >= nov_9_2016) f |= RELIEF_F_AFTER_NOV_9_2016;
@@ -277,7 +280,7 @@ uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
     f |= RELIEF_F_EARLIER_SUPERSTRIKE;
   if (facts->has_pc290 && facts->earliest_pc290 < c->disp_day) f |= RELIEF_F_EARLIER_PC290;
   if (c->sentence_end_ns > ctx->compute_day * ns_per_day) f |= RELIEF_F_SERVING_THIS_SENTENCE;
-  if (flow->before_year && c->disp_day < relief_days_from_civil(flow->before_year, 1, 1))
+  if (flow->before_year && c->disp_day < facts->before_year)
     f |= RELIEF_F_DISPOSITION_BEFORE_YEAR;
   if (two_priors(ctx, p, i)) f |= RELIEF_F_TWO_PRIORS;
   return f;

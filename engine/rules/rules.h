@@ -248,13 +248,18 @@ typedef struct {
   bool has_pc290;               /* a PC 290 conviction or registration */
   int32_t earliest_superstrike; /* §6.2 "earliest date" over superstrike convictions */
   int32_t earliest_pc290;       /* the same over PC 290 convictions */
+  /* dates each conviction is compared with, worked out once per person */
+  int32_t turns_21;            /* birth date + 21 years */
+  int32_t conviction_n_years;  /* compute date - flow's years since conviction */
+  int32_t before_year;         /* January 1 of the flow's beforeYear */
 } relief_person_facts;
 
 /* The person-level facts of p under flow's parameters. */
 relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
                                            const relief_person *p);
 
-/* Feature bits of conviction i of p: the person's bits plus its own. */
+/* Feature bits of conviction i of p: the person's bits plus its own; facts are
+ * relief_person_features of p under the same flow. */
 uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
                          const relief_person *p, int i, const relief_person_facts *facts);
 

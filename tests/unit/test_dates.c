@@ -3,6 +3,7 @@
  * arithmetic, and AddDate's Feb 29 rule.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "doj/doj.h"
@@ -48,4 +49,25 @@ Test(dates, iso_compute_date) {
   cr_assert_eq(relief_parse_iso_date("2019-02-30", &d), -1);
   cr_assert_eq(relief_parse_iso_date("2019-1-11", &d), -1);
   cr_assert_eq(relief_parse_iso_date("11/11/2019", &d), -1);
+}
+
+Test(dates, every_valid_date_of_years_0_to_9999_parses_to_its_day) {
+  /* the parse's own day arithmetic against relief_days_from_civil */
+  char text[16];
+  int32_t prev = 0;
+  for (int y = 0; y <= 9999; y++)
+    for (int m = 1; m <= 12; m++)
+      for (int d = 1; d <= 31; d++) {
+        snprintf(text, sizeof text, "%04d%02d%02d", y, m, d);
+        int32_t got = parse(text), want = relief_days_from_civil(y, m, d);
+        int yy, mm, dd;
+        relief_civil_from_days(want, &yy, &mm, &dd);
+        if (yy != y || mm != m || dd != d) { /* February 30 and the like */
+          cr_assert_eq(got, RELIEF_DAY_UNKNOWN, "%s is no date", text);
+          continue;
+        }
+        cr_assert_eq(got, want, "%s: %d, want %d", text, got, want);
+        if (y || m > 1 || d > 1) cr_assert_eq(got, prev + 1, "%s does not follow", text);
+        prev = got;
+      }
 }

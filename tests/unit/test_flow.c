@@ -124,11 +124,11 @@ Test(flow, out_of_county_or_not_prop64_gets_no_result) {
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
   cr_assert_not(
-      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
+      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
   conv.in_county = 1;
   conv.class_id = 2;
   cr_assert_not(
-      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){0})));
+      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
 }
 
 Test(flow, impact_flows) {
