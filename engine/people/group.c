@@ -43,15 +43,20 @@ void group_order_people(const row_table *t, int threads, row_ref *by_part,
     size_t *fill = xcalloc(n_local + 1, sizeof *fill);
     row_ref *rows = xmalloc((n ? n : 1) * sizeof *rows);
     memcpy(rows, by_part + from, n * sizeof *rows);
-    size_t local = add_base ? 0 : base; /* what a row's number has above its local one */
-    for (size_t k = 0; k < n; k++) fill[rec_of(t, rows[k])->person - local + 1]++;
+    /* each row's local number, read once: the rows are all over memory */
+    uint32_t *local = xmalloc((n ? n : 1) * sizeof *local);
+    uint32_t above = add_base ? 0 : (uint32_t)base; /* what a row's number has above it */
+    for (size_t k = 0; k < n; k++) {
+      if (k + 8 < n) __builtin_prefetch(rec_of(t, rows[k + 8]), add_base);
+      row_rec *r = rec_of(t, rows[k]);
+      local[k] = r->person - above;
+      if (add_base) r->person += (uint32_t)base;
+      fill[local[k] + 1]++;
+    }
     for (size_t p = 0; p < n_local; p++) fill[p + 1] += fill[p];
     for (size_t p = 0; p < n_local; p++) out->first[base + p] = from + fill[p];
-    for (size_t k = 0; k < n; k++) {
-      row_rec *r = rec_of(t, rows[k]);
-      out->order[from + fill[r->person - local]++] = rows[k];
-      if (add_base) r->person += (uint32_t)base;
-    }
+    for (size_t k = 0; k < n; k++) out->order[from + fill[local[k]]++] = rows[k];
+    free(local);
     free(rows);
     free(fill);
   }
