@@ -241,6 +241,9 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
       size_t n_refs = g->first[p + 1] - g->first[p];
       relief_person person;
       ps->person = (uint32_t)(base + p);
+      if (p + 2 < g->n_people) /* the rows of the person after next lie elsewhere in memory */
+        for (size_t k = g->first[p + 2]; k < g->first[p + 3]; k++)
+          __builtin_prefetch(&pl->table.rows[g->order[k].seg][g->order[k].j]);
       build(pl, refs, n_refs, ps, &person);
       if (!person.n_convictions) continue;
       if (!pl->merged) {
