@@ -72,6 +72,10 @@ typedef struct {
   uint64_t sep_carry;         /* 1 when a field starts at the block's first byte */
   uint64_t close_carry;       /* 1 when the byte before the block is a closing quote */
   const relief_columns *want; /* lean: the columns to fill (NULL: all) */
+  uint32_t *sep_at;   /* lean: the row's separators so far (nf), from its start; room for
+                         RELIEF_NCOLS + 8 (a flattener writes up to 8 past the last) */
+  uint32_t *quote_at; /* lean: where its quoted fields start, from its start */
+  int n_quoted;
   int canonical;              /* lean: every quoted field so far holds a comma, no escape */
   size_t value_end;           /* just past the last field's value as written */
 } scan_row;
@@ -111,6 +115,8 @@ SCAN_INLINE void scan_start(scan_row *st, const char *text, size_t size, relief_
   st->sep_carry = 1;
   st->close_carry = 0;
   st->want = NULL;
+  st->sep_at = st->quote_at = NULL;
+  st->n_quoted = 0;
   st->canonical = 1;
   st->value_end = row_start;
 }
@@ -158,8 +164,13 @@ SCAN_INLINE void scan_emit(scan_row *st, size_t e, uint64_t esc) {
 
 /* Consumes the block at st->base: q/c/n/r are its quote, comma, LF and CR
  * masks (0 past the end of the text), in its in-quotes mask. */
-SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
-                           uint64_t in) {
+/* A block's separators under the rules of the header above: 0 when the
+ * block breaks one (the scalar parser takes the row), else 1 with sep
+ * (commas and LFs outside quotes), nl (the row's LF, if here), lim (the bits
+ * up to it), starts (the first bytes of fields) and closer (closing quotes). */
+SCAN_INLINE int scan_check(const scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
+                           uint64_t in, uint64_t *sep_out, uint64_t *nl_out, uint64_t *lim_out,
+                           uint64_t *starts_out, uint64_t *closer_out) {
   const char *text = st->text;
   size_t base = st->base, size = st->size;
   uint64_t sep = (c | n) & ~in, nl = n & ~in;
@@ -174,10 +185,28 @@ SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uin
     size_t a = base + 64;
     int ok = a < size && (text[a] == '"' || text[a] == ',' || text[a] == '\n' ||
                           (text[a] == '\r' && a + 1 < size && text[a + 1] == '\n'));
-    if (!ok) return SCAN_FALLBACK;
+    if (!ok) return 0;
   }
-  if (bad & lim) return SCAN_FALLBACK;
-  if (!nl && base + 64 >= size) return SCAN_FALLBACK; /* no LF before the end */
+  if (bad & lim) return 0;
+  if (!nl && base + 64 >= size) return 0; /* no LF before the end */
+  *sep_out = sep, *nl_out = nl, *lim_out = lim, *starts_out = starts, *closer_out = closer;
+  return 1;
+}
+
+/* Moves to the next block, carrying what it needs of this one. */
+SCAN_INLINE void scan_next_block(scan_row *st, uint64_t in, uint64_t sep, uint64_t closer) {
+  st->in_carry = (uint64_t)((int64_t)in >> 63);
+  st->sep_carry = sep >> 63;
+  st->close_carry = closer >> 63;
+  st->base += 64;
+}
+
+SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
+                           uint64_t in) {
+  const char *text = st->text;
+  size_t base = st->base;
+  uint64_t sep, nl, lim, starts, closer;
+  if (!scan_check(st, q, c, n, r, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
   uint64_t esc = (q | r) & in, m = sep & lim;
   uint64_t commas = m & ~nl;
   if (!(q & lim) && text[st->s] != '"' && st->nf + __builtin_popcountll(commas) <= RELIEF_NCOLS) {
@@ -212,10 +241,7 @@ SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uin
   }
   size_t lo = st->s + 1 > base ? st->s + 1 - base : 0;
   if (lo < 64 && (esc >> lo)) st->esc_pending = 1;
-  st->in_carry = (uint64_t)((int64_t)in >> 63);
-  st->sep_carry = sep >> 63;
-  st->close_carry = closer >> 63;
-  st->base = base + 64;
+  scan_next_block(st, in, sep, closer);
   return SCAN_MORE;
 }
 
@@ -229,6 +255,93 @@ SCAN_INLINE int scan_finish(scan_row *st, size_t row_start, size_t *pos, relief_
     perr->field_count = st->nf;
     return -1;
   }
+  return 1;
+}
+
+/* ---- the lean scan: only the columns a caller reads ----
+ *
+ * The blocks of a row are checked as above, but their separators are only
+ * noted, flattened into st->sep_at as offsets from the row's start, with
+ * where quoted fields start; once the row is done, the wanted fields are
+ * cut from consecutive separators. A row of more than RELIEF_NCOLS fields,
+ * or longer than 4 GB, goes to the scalar parser, which names the error. */
+
+/* Writes the offsets base + i of m's set bits, in order, to out; may write
+ * up to 8 entries past the last (a driver's own flattener may use them). */
+typedef void (*scan_flatten_fn)(uint32_t *out, uint64_t m, uint32_t base);
+
+SCAN_INLINE void scan_flatten_bits(uint32_t *out, uint64_t m, uint32_t base) {
+  for (; m; m &= m - 1) *out++ = base + (uint32_t)__builtin_ctzll(m);
+}
+
+SCAN_INLINE int scan_block_lean(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
+                                uint64_t in, size_t row_start, scan_flatten_fn flatten) {
+  size_t base = st->base;
+  uint64_t sep, nl, lim, starts, closer;
+  if (!scan_check(st, q, c, n, r, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
+  uint64_t m = sep & lim;
+  int count = __builtin_popcountll(m);
+  if (st->nf + count > RELIEF_NCOLS || base - row_start > UINT32_MAX - 64) return SCAN_FALLBACK;
+  uint32_t off = (uint32_t)(base - row_start);
+  flatten(st->sep_at + st->nf, m, off);
+  st->nf += count;
+  for (uint64_t x = q & starts & lim; x; x &= x - 1) /* a quote that starts a field */
+    st->quote_at[st->n_quoted++] = off + (uint32_t)__builtin_ctzll(x);
+  if (nl) {
+    st->end = base + (size_t)__builtin_ctzll(nl);
+    return SCAN_DONE;
+  }
+  scan_next_block(st, in, sep, closer);
+  return SCAN_MORE;
+}
+
+/* Field [s, e) of a row the checks passed, e its separator; returns just
+ * past its value as written (the closing quote of a quoted one). */
+SCAN_INLINE size_t scan_cut(const char *text, size_t s, size_t e, relief_field *f) {
+  if (text[s] == '"') {
+    /* the closing quote sits just before e, or before a CR before the LF;
+     * a quote between the quotes (half of a doubled one) or a CR means the
+     * value must be unescaped, as scan_emit marks it */
+    size_t cq = e - 1 - (text[e - 1] == '\r'), len = cq - s - 1;
+    f->ptr = text + s + 1;
+    f->len = (uint32_t)len;
+    int escaped = memchr(f->ptr, '"', len) != NULL || memchr(f->ptr, '\r', len) != NULL;
+    f->flags = RELIEF_FIELD_QUOTED | (escaped ? RELIEF_FIELD_ESCAPED : 0);
+    return cq + 1;
+  }
+  size_t len = e - s;
+  if (text[e] == '\n' && len && text[e - 1] == '\r') len--;
+  f->ptr = text + s;
+  uint64_t len_flags = len; /* len, and flags 0 */
+  memcpy(&f->len, &len_flags, sizeof len_flags);
+  return s + len;
+}
+
+/* The lean row's result once scan_block_lean said SCAN_DONE: the wanted
+ * fields, and the row's extent and whether it is its own canonical text
+ * (every quoted field holds a comma and needs no unescaping). */
+SCAN_INLINE int scan_finish_lean(scan_row *st, size_t row_start, size_t *pos,
+                                 relief_parse_error *perr, relief_row_extent *ext) {
+  if (scan_finish(st, row_start, pos, perr) < 0) return -1;
+  const char *text = st->text;
+  const uint32_t *at = st->sep_at;
+  for (int w = 0; w < 2; w++)
+    for (uint64_t bits = st->want->bits[w]; bits; bits &= bits - 1) {
+      int k = w * 64 + __builtin_ctzll(bits);
+      if (k >= RELIEF_NCOLS) break;
+      scan_cut(text, k ? row_start + at[k - 1] + 1 : row_start, row_start + at[k], &st->fields[k]);
+    }
+  if (!ext) return 1;
+  relief_field f;
+  ext->end = scan_cut(text, row_start + at[RELIEF_NCOLS - 2] + 1,
+                      row_start + at[RELIEF_NCOLS - 1], &f);
+  int canonical = 1;
+  for (int i = 0, k = 0; i < st->n_quoted && canonical; i++) {
+    while (at[k] < st->quote_at[i]) k++; /* the separator that ends the field */
+    scan_cut(text, row_start + st->quote_at[i], row_start + at[k], &f);
+    canonical = !(f.flags & RELIEF_FIELD_ESCAPED) && memchr(f.ptr, ',', f.len) != NULL;
+  }
+  ext->canonical = canonical;
   return 1;
 }
 

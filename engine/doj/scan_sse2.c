@@ -32,6 +32,9 @@ parse_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
   scan_row st;
   scan_start(&st, text, size, fields, p);
   st.want = want;
+  uint32_t sep_at[RELIEF_NCOLS + 8], quote_at[RELIEF_NCOLS + 1];
+  st.sep_at = sep_at;
+  st.quote_at = quote_at;
   const __m128i vq = _mm_set1_epi8('"'), vc = _mm_set1_epi8(','), vn = _mm_set1_epi8('\n'),
                 vr = _mm_set1_epi8('\r');
   for (;;) {
@@ -51,12 +54,11 @@ parse_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
       r |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vr)) << (16 * k);
     }
     uint64_t in = prefix_xor_shifts(q) ^ st.in_carry;
-    int k = scan_block(&st, q, c, n, r, in);
+    int k = want ? scan_block_lean(&st, q, c, n, r, in, p, scan_flatten_bits)
+                 : scan_block(&st, q, c, n, r, in);
     if (k == SCAN_MORE) continue;
-    if (k == SCAN_DONE) {
-      if (ext) ext->end = st.value_end, ext->canonical = st.canonical;
-      return scan_finish(&st, p, pos, perr);
-    }
+    if (k == SCAN_DONE)
+      return want ? scan_finish_lean(&st, p, pos, perr, ext) : scan_finish(&st, p, pos, perr);
     if (want)
       return relief_parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
     return relief_parse_row_scalar(text, size, pos, fields, row_start, perr);

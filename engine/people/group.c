@@ -47,7 +47,7 @@ void group_order_people(const row_table *t, int threads, row_ref *by_part,
     uint32_t *local = xmalloc((n ? n : 1) * sizeof *local);
     uint32_t above = add_base ? 0 : (uint32_t)base; /* what a row's number has above it */
     for (size_t k = 0; k < n; k++) {
-      if (k + 8 < n) __builtin_prefetch(rec_of(t, rows[k + 8]), add_base);
+      if (k + 8 < n) __builtin_prefetch(rec_of(t, rows[k + 8]));
       row_rec *r = rec_of(t, rows[k]);
       local[k] = r->person - above;
       if (add_base) r->person += (uint32_t)base;
