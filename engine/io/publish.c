@@ -50,8 +50,14 @@ struct pub_file {
   int fd;
   size_t index;
   uint64_t size;
+  uint64_t flushing; /* bytes whose writeback has been started */
   XXH3_state_t *state;
 };
+
+/* A file's writeback is started every this many bytes while the run goes
+ * on: a machine with much memory would otherwise hold a whole bundle dirty
+ * until the commit's syncfs, and only then write it out. */
+#define PUB_WRITEBACK_STEP (32u << 20)
 
 /* A publication's state, changed only by compare-and-swap, so that a
  * commit and an abort from another thread or a signal handler never both
@@ -389,6 +395,14 @@ relief_status pub_file_write(pub_file *f, const void *buf, size_t len, relief_er
     c += w;
     len -= (size_t)w;
   }
+#ifdef SYNC_FILE_RANGE_WRITE
+  if (f->size - f->flushing >= PUB_WRITEBACK_STEP) {
+    /* only a hint: a write that fails is reported by the commit's syncfs */
+    (void)sync_file_range(f->fd, (off_t)f->flushing, (off_t)(f->size - f->flushing),
+                          SYNC_FILE_RANGE_WRITE);
+    f->flushing = f->size;
+  }
+#endif
   return RELIEF_OK;
 }
 
