@@ -286,7 +286,10 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
     munmap(map, n);
     return (relief_status)st2;
   }
-  madvise(map, n, MADV_SEQUENTIAL | MADV_WILLNEED);
+  /* segments are parsed in parallel from here: keep the pages coming (the
+   * advice values are not flags: MADV_SEQUENTIAL | MADV_WILLNEED was
+   * MADV_WILLNEED alone) */
+  madvise(map, n, MADV_WILLNEED);
   in->data = map;
   in->size = n;
   in->map_base = map;
