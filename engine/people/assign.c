@@ -45,14 +45,15 @@ people_assigner *people_assigner_new(void) {
   return a;
 }
 
-bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n) {
+bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
+                   uint32_t *scratch) {
   /* the segment's rows by partition, so each lock is taken once */
   size_t count[PARTS + 1] = {0};
   for (size_t j = 0; j < n; j++) count[keys[j].high64 % PARTS + 1]++;
   for (int q = 0; q < PARTS; q++) count[q + 1] += count[q];
   size_t at[PARTS];
   memcpy(at, count, sizeof at);
-  uint32_t *by_part = xmalloc((n ? n : 1) * sizeof *by_part);
+  uint32_t *by_part = scratch ? scratch : xmalloc((n ? n : 1) * sizeof *by_part);
   for (size_t j = 0; j < n; j++) by_part[at[keys[j].high64 % PARTS]++] = (uint32_t)j;
   bool ok = true;
   for (int q = 0; q < PARTS; q++) {
@@ -70,7 +71,7 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
     }
     omp_unset_lock(&pm->lock);
   }
-  free(by_part);
+  if (by_part != scratch) free(by_part);
   if (!ok) __atomic_store_n(&a->full, 1, __ATOMIC_RELAXED);
   return ok;
 }

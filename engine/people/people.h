@@ -89,10 +89,12 @@ typedef struct people_assigner people_assigner;
 
 people_assigner *people_assigner_new(void);
 
-/* Sets rows[j].person from keys[j] for a segment's n rows. False when a
- * partition would pass 2^24 keys (16.7 million; about 4 billion people
- * in all), which people_assigner_full then reports. */
-bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n);
+/* Sets rows[j].person from keys[j] for a segment's n rows; scratch holds n
+ * entries (a thread's buffer, reused), or is NULL. False when a partition
+ * would pass 2^24 keys (16.7 million; about 4 billion people in all), which
+ * people_assigner_full then reports. */
+bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
+                   uint32_t *scratch);
 bool people_assigner_full(const people_assigner *a);
 
 /* people_group for rows whose keys went through people_assign (t->keys is

@@ -65,7 +65,7 @@ static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n,
 
 /* A thread's buffers, reused from one segment to the next. */
 typedef struct {
-  field_scratch text, values[4], key, row;
+  field_scratch text, values[4], key, row, order;
 } parse_scratch;
 
 static void parse_scratch_free(parse_scratch *ps) {
@@ -73,6 +73,7 @@ static void parse_scratch_free(parse_scratch *ps) {
   for (int k = 0; k < 4; k++) field_scratch_free(&ps->values[k]);
   field_scratch_free(&ps->key);
   field_scratch_free(&ps->row);
+  field_scratch_free(&ps->order);
 }
 
 /* Whether a parsed segment is final: it will not be parsed again (only a
@@ -87,10 +88,16 @@ static bool spillable(const pipeline *pl, const segment_t *s) {
   return pl->spill && segment_final(pl, s);
 }
 
-/* Hands a final segment's keys to the assigner and frees them. */
-static void assign_people(pipeline *pl, segment_t *s) {
+/* Hands a final segment's keys to the assigner and frees them; buf is the
+ * thread's (NULL: none). */
+static void assign_people(pipeline *pl, segment_t *s, field_scratch *buf) {
   if (!pl->assigner || !s->keys) return;
-  people_assign(pl->assigner, s->keys, s->rows, s->n_rows);
+  uint32_t *scratch = NULL;
+  if (buf) {
+    field_scratch_reserve(buf, (s->n_rows + 1) * sizeof *scratch);
+    scratch = (uint32_t *)(void *)buf->data;
+  }
+  people_assign(pl->assigner, s->keys, s->rows, s->n_rows, scratch);
   free(s->keys);
   s->keys = NULL;
 }
@@ -204,7 +211,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     s->failed = true;
     s->perr = perr;
   }
-  if (segment_final(pl, s)) assign_people(pl, s);
+  if (segment_final(pl, s)) assign_people(pl, s, &ps->order);
 }
 
 static void progress(const pipeline *pl, const char *phase, uint64_t done, uint64_t total,
@@ -528,7 +535,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   }
   if (pl->assigner) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
-    for (size_t k = 0; k < pl->n_segs; k++) assign_people(pl, &pl->segs[k]); /* any left */
+    for (size_t k = 0; k < pl->n_segs; k++) assign_people(pl, &pl->segs[k], NULL); /* any left */
     if (people_assigner_full(pl->assigner))
       return relief_error_set(err, RELIEF_E_DATA, NULL, 0, -1,
                               "too many people for one run: more than 16,777,216 in one of "

@@ -392,9 +392,12 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
     row_rec ghost[4];
     XXH128_hash_t ghost_keys[4];
     for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
-    cr_assert(people_assign(a, ghost_keys, ghost, 4));
+    cr_assert(people_assign(a, ghost_keys, ghost, 4, NULL));
     for (int s = 4; s >= 0; s--) /* last segment first */
-      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s]));
+      {
+      uint32_t scratch[400];
+      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], scratch));
+    }
     cr_assert_not(people_assigner_full(a));
     people_group_assigned(&got.t, a, threads[th], &gg);
     people_assigner_free(a);
