@@ -504,13 +504,16 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     segment_t *old = pl->segs;
     size_t n_old = pl->n_segs, n_new = 0, cap_new = 0;
     segment_t *fresh = NULL;
+    bool cut_again = false; /* the input's text is cut and parsed once, where its first
+                               piece was (free_segment clears old[k], input included) */
     for (size_t k = 0; k < n_old; k++) {
       if (old[k].input != i) {
         *add_segment(&fresh, &n_new, &cap_new) = old[k];
         continue;
       }
       free_segment(&old[k]);
-      if (k == 0 || old[k - 1].input != i) {
+      if (!cut_again) {
+        cut_again = true;
         size_t before = n_new;
         segment_mapped(pl, i, &fresh, &n_new, &cap_new);
         pl->segs = fresh;
