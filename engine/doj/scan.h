@@ -71,13 +71,11 @@ typedef struct {
   uint64_t in_carry;          /* all ones when the block starts inside quotes */
   uint64_t sep_carry;         /* 1 when a field starts at the block's first byte */
   uint64_t close_carry;       /* 1 when the byte before the block is a closing quote */
-  const relief_columns *want; /* lean: the columns to fill (NULL: all) */
+  const relief_columns *want; /* lean: the columns scan_finish_lean cuts */
   uint32_t *sep_at;   /* lean: the row's separators so far (nf), from its start; room for
                          RELIEF_NCOLS + 8 (a flattener writes up to 8 past the last) */
   uint32_t *quote_at; /* lean: where its quoted fields start, from its start */
   int n_quoted;
-  int canonical;              /* lean: every quoted field so far holds a comma, no escape */
-  size_t value_end;           /* just past the last field's value as written */
 } scan_row;
 
 enum { SCAN_MORE, SCAN_DONE, SCAN_FALLBACK };
@@ -117,15 +115,6 @@ SCAN_INLINE void scan_start(scan_row *st, const char *text, size_t size, relief_
   st->want = NULL;
   st->sep_at = st->quote_at = NULL;
   st->n_quoted = 0;
-  st->canonical = 1;
-  st->value_end = row_start;
-}
-
-/* Whether want has a column in [a, b) (b <= RELIEF_NCOLS < 128). */
-SCAN_INLINE int scan_wants(const relief_columns *want, int a, int b) {
-  unsigned __int128 w = (unsigned __int128)want->bits[1] << 64 | want->bits[0];
-  unsigned __int128 range = (((unsigned __int128)1 << (b - a)) - 1) << a;
-  return (w & range) != 0;
 }
 
 /* Writes the field [st->s, e) that the separator at e ends. esc: the block's
@@ -144,17 +133,12 @@ SCAN_INLINE void scan_emit(scan_row *st, size_t e, uint64_t esc) {
       f->ptr = text + s + 1;
       f->len = (uint32_t)(cq - s - 1);
       f->flags = RELIEF_FIELD_QUOTED | (escaped ? RELIEF_FIELD_ESCAPED : 0);
-      if (st->want) {
-        st->canonical &= !escaped && memchr(f->ptr, ',', f->len) != NULL;
-        st->value_end = cq + 1;
-      }
     } else {
       size_t len = e - s;
       if (text[e] == '\n' && len && text[e - 1] == '\r') len--;
       f->ptr = text + s;
       f->len = (uint32_t)len;
       f->flags = 0;
-      st->value_end = s + len;
     }
   }
   st->nf++;
@@ -213,13 +197,6 @@ SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uin
     /* the common block: no quotes, so the fields its commas end are
      * unquoted (and keep any CR), and there is room for all of them; the
      * row's last field, if here, takes scan_emit */
-    if (st->want && commas &&
-        !scan_wants(st->want, st->nf, st->nf + __builtin_popcountll(commas))) {
-      /* lean: none of them is read; only the count and the next start */
-      st->nf += __builtin_popcountll(commas);
-      st->s = base + (size_t)(63 - __builtin_clzll(commas)) + 1;
-      commas = 0;
-    }
     relief_field *f = st->fields + st->nf;
     size_t fs = st->s;
     for (; commas; commas &= commas - 1) {
