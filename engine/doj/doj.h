@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/error.h"
 
@@ -109,6 +110,13 @@ typedef struct {
   size_t end;     /* just past the row's last value as written (its closing quote) */
   bool canonical; /* [row_start, end) is the row's canonical text */
 } relief_row_extent;
+
+/* Whether a quoted field is as the canonical text writes it: it must be
+ * quoted (a comma inside) and holds no escape. The one test of
+ * relief_row_extent_of and the lean scanners. */
+static inline bool relief_quoted_field_canonical(const relief_field *f) {
+  return !(f->flags & RELIEF_FIELD_ESCAPED) && memchr(f->ptr, ',', f->len) != NULL;
+}
 
 typedef int (*relief_parse_lean_fn)(const char *text, size_t size, size_t *pos,
                                     relief_field fields[RELIEF_NCOLS], size_t *row_start,

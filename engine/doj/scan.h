@@ -316,7 +316,7 @@ SCAN_INLINE int scan_finish_lean(scan_row *st, size_t row_start, size_t *pos,
   for (int i = 0, k = 0; i < st->n_quoted && canonical; i++) {
     while (at[k] < st->quote_at[i]) k++; /* the separator that ends the field */
     scan_cut(text, row_start + st->quote_at[i], row_start + at[k], &f);
-    canonical = !(f.flags & RELIEF_FIELD_ESCAPED) && memchr(f.ptr, ',', f.len) != NULL;
+    canonical = relief_quoted_field_canonical(&f);
   }
   ext->canonical = canonical;
   return 1;
