@@ -286,7 +286,8 @@ void relief_row_extent_of(const char *text, const relief_field fields[RELIEF_NCO
                           relief_row_extent *ext) {
   bool canonical = true;
   for (int i = 0; i < RELIEF_NCOLS && canonical; i++)
-    if (fields[i].flags & RELIEF_FIELD_QUOTED) canonical = relief_quoted_field_canonical(&fields[i]);
+    if (fields[i].flags & RELIEF_FIELD_QUOTED)
+      canonical = relief_quoted_field_canonical(&fields[i]);
   const relief_field *last = &fields[RELIEF_NCOLS - 1];
   ext->end = (size_t)(last->ptr - text) + last->len + (last->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
   ext->canonical = canonical;

@@ -72,9 +72,9 @@ typedef struct {
   uint64_t sep_carry;         /* 1 when a field starts at the block's first byte */
   uint64_t close_carry;       /* 1 when the byte before the block is a closing quote */
   const relief_columns *want; /* lean: the columns scan_finish_lean cuts */
-  uint32_t *sep_at;   /* lean: the row's separators so far (nf), from its start; room for
-                         RELIEF_NCOLS + 8 (a flattener writes up to 8 past the last) */
-  uint32_t *quote_at; /* lean: where its quoted fields start, from its start */
+  uint32_t *sep_at;           /* lean: the row's separators so far (nf), from its start; room for
+                                 RELIEF_NCOLS + 8 (a flattener writes up to 8 past the last) */
+  uint32_t *quote_at;         /* lean: where its quoted fields start, from its start */
   int n_quoted;
 } scan_row;
 
@@ -310,8 +310,8 @@ SCAN_INLINE int scan_finish_lean(scan_row *st, size_t row_start, size_t *pos,
     }
   if (!ext) return 1;
   relief_field f;
-  ext->end = scan_cut(text, row_start + at[RELIEF_NCOLS - 2] + 1,
-                      row_start + at[RELIEF_NCOLS - 1], &f);
+  ext->end =
+      scan_cut(text, row_start + at[RELIEF_NCOLS - 2] + 1, row_start + at[RELIEF_NCOLS - 1], &f);
   int canonical = 1;
   for (int i = 0, k = 0; i < st->n_quoted && canonical; i++) {
     while (at[k] < st->quote_at[i]) k++; /* the separator that ends the field */
