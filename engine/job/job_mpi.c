@@ -187,11 +187,11 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, const mpi_job *m,
     for (size_t a = 0; a < n_pairs;) {
       uint32_t person = pairs[a];
       const row_ref *first = &dp->order[dp->first[person]];
-      uint32_t part = (uint32_t)(dp->segs[first->seg].keys[first->j].high64 % 256);
+      uint32_t part = people_partition(dp->segs[first->seg].keys[first->j]);
       size_t b = a;
       while (b < n_pairs) {
         const row_ref *f = &dp->order[dp->first[pairs[b]]];
-        if ((uint32_t)(dp->segs[f->seg].keys[f->j].high64 % 256) != part) break;
+        if (people_partition(dp->segs[f->seg].keys[f->j]) != part) break;
         b += 2;
       }
       dp->motion_pairs = pairs + a;

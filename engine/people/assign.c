@@ -19,7 +19,6 @@
 #include "common/hashtab.h"
 #include "people/group_parts.h"
 
-#define PARTS GROUP_PARTITIONS
 #define LOCAL_BITS 24
 #define LOCAL_MASK ((1u << LOCAL_BITS) - 1)
 #define NO_ROW UINT64_MAX
@@ -27,18 +26,18 @@
 typedef struct {
   omp_lock_t lock;
   relief_key_map map;
-  uint64_t *first; /* [index]: (segment << 32 | row) of its first row, while grouping */
+  uint64_t *first;  /* [index]: (segment << 32 | row) of its first row, while grouping */
   uint32_t *number; /* [index]: its number within the partition, while grouping */
 } part_map;
 
 struct people_assigner {
-  part_map part[PARTS];
+  part_map part[PEOPLE_PARTITIONS];
   int full; /* a partition reached 2^24 keys */
 };
 
 people_assigner *people_assigner_new(void) {
   people_assigner *a = xcalloc(1, sizeof *a);
-  for (int q = 0; q < PARTS; q++) {
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     omp_init_lock(&a->part[q].lock);
     relief_key_map_init(&a->part[q].map, 0);
   }
@@ -48,15 +47,15 @@ people_assigner *people_assigner_new(void) {
 bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
                    uint32_t *scratch) {
   /* the segment's rows by partition, so each lock is taken once */
-  size_t count[PARTS + 1] = {0};
-  for (size_t j = 0; j < n; j++) count[keys[j].high64 % PARTS + 1]++;
-  for (int q = 0; q < PARTS; q++) count[q + 1] += count[q];
-  size_t at[PARTS];
+  size_t count[PEOPLE_PARTITIONS + 1] = {0};
+  for (size_t j = 0; j < n; j++) count[people_partition(keys[j]) + 1]++;
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) count[q + 1] += count[q];
+  size_t at[PEOPLE_PARTITIONS];
   memcpy(at, count, sizeof at);
   uint32_t *by_part = scratch ? scratch : xmalloc((n ? n : 1) * sizeof *by_part);
-  for (size_t j = 0; j < n; j++) by_part[at[keys[j].high64 % PARTS]++] = (uint32_t)j;
+  for (size_t j = 0; j < n; j++) by_part[at[people_partition(keys[j])]++] = (uint32_t)j;
   bool ok = true;
-  for (int q = 0; q < PARTS; q++) {
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     if (count[q] == count[q + 1]) continue;
     part_map *pm = &a->part[q];
     omp_set_lock(&pm->lock);
@@ -86,9 +85,10 @@ static int cmp_first(const void *x, const void *y) {
 }
 
 static void number_people(people_assigner *a, const row_table *t, int threads, size_t *count,
-                            size_t part_people[PARTS + 1]) {
+                          size_t part_people[PEOPLE_PARTITIONS + 1]) {
   size_t n_segs = t->n_segs;
-  for (int q = 0; q < PARTS; q++) { /* the keys are done with; their first rows are not */
+  for (int q = 0; q < PEOPLE_PARTITIONS;
+       q++) { /* the keys are done with; their first rows are not */
     part_map *pm = &a->part[q];
     size_t n = pm->map.n;
     relief_key_map_free(&pm->map);
@@ -102,16 +102,16 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
   for (size_t i = 0; i < n_segs; i++)
     for (size_t j = 0; j < t->n_rows[i]; j++) {
       uint32_t person = t->rows[i][j].person, q = person >> LOCAL_BITS;
-      count[i * PARTS + q]++;
+      count[i * PEOPLE_PARTITIONS + q]++;
       uint64_t *first = &a->part[q].first[person & LOCAL_MASK], mine = (uint64_t)i << 32 | j;
       uint64_t seen = __atomic_load_n(first, __ATOMIC_RELAXED);
-      while (mine < seen && !__atomic_compare_exchange_n(first, &seen, mine, true,
-                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+      while (mine < seen && !__atomic_compare_exchange_n(first, &seen, mine, true, __ATOMIC_RELAXED,
+                                                         __ATOMIC_RELAXED)) {
       }
     }
-  /* within a partition, keys that have rows numbered by their first row */
+    /* within a partition, keys that have rows numbered by their first row */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int q = 0; q < PARTS; q++) {
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     part_map *pm = &a->part[q];
     size_t n = pm->map.n, live = 0;
     uint64_t(*by_first)[2] = xmalloc((n ? n : 1) * sizeof *by_first);
@@ -125,19 +125,13 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
     pm->first = NULL;
     part_people[q] = live;
   }
-  size_t np = 0;
-  for (int q = 0; q < PARTS; q++) {
-    size_t n = part_people[q];
-    part_people[q] = np;
-    np += n;
-  }
-  part_people[PARTS] = np;
+  group_starts(part_people, PEOPLE_PARTITIONS);
 }
 
 void people_group_assigned(const row_table *t, people_assigner *a, int threads,
                            people_groups *out) {
   memset(out, 0, sizeof *out);
-  size_t n_segs = t->n_segs, P = PARTS;
+  size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS;
   size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
   number_people(a, t, threads, count, part_people);
@@ -168,7 +162,7 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
 
 void people_assigner_free(people_assigner *a) {
   if (!a) return;
-  for (int q = 0; q < PARTS; q++) {
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     omp_destroy_lock(&a->part[q].lock);
     relief_key_map_free(&a->part[q].map);
     free(a->part[q].first);

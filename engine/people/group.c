@@ -14,8 +14,18 @@
 
 static inline row_rec *rec_of(const row_table *t, row_ref r) { return &t->rows[r.seg][r.j]; }
 
+void group_starts(size_t *n, size_t k) {
+  size_t total = 0;
+  for (size_t i = 0; i < k; i++) {
+    size_t c = n[i];
+    n[i] = total;
+    total += c;
+  }
+  n[k] = total;
+}
+
 void group_offsets(const size_t *count, size_t n_segs, size_t *part_first, size_t *at) {
-  size_t pos = 0, P = GROUP_PARTITIONS;
+  size_t pos = 0, P = PEOPLE_PARTITIONS;
   for (size_t q = 0; q < P; q++) {
     part_first[q] = pos;
     for (size_t i = 0; i < n_segs; i++) {
@@ -26,10 +36,9 @@ void group_offsets(const size_t *count, size_t n_segs, size_t *part_first, size_
   part_first[P] = pos;
 }
 
-void group_order_people(const row_table *t, int threads, row_ref *by_part,
-                        const size_t *part_first, const size_t *part_people, bool add_base,
-                        people_groups *out) {
-  size_t P = GROUP_PARTITIONS, np = part_people[P], n_rows = part_first[P];
+void group_order_people(const row_table *t, int threads, row_ref *by_part, const size_t *part_first,
+                        const size_t *part_people, bool add_base, people_groups *out) {
+  size_t P = PEOPLE_PARTITIONS, np = part_people[P], n_rows = part_first[P];
   out->n_people = np;
   out->first = xcalloc(np + 1, sizeof *out->first);
   /* a partition's people take the same places in order as its rows in
@@ -65,13 +74,13 @@ void group_order_people(const row_table *t, int threads, row_ref *by_part,
 
 void people_group(const row_table *t, int threads, people_groups *out) {
   memset(out, 0, sizeof *out);
-  size_t n_segs = t->n_segs, P = GROUP_PARTITIONS, n_rows = 0;
+  size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS, n_rows = 0;
   for (size_t i = 0; i < n_segs; i++) n_rows += t->n_rows[i];
   out->n_rows = n_rows;
   size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t i = 0; i < n_segs; i++)
-    for (size_t j = 0; j < t->n_rows[i]; j++) count[i * P + (t->keys[i][j].high64 % P)]++;
+    for (size_t j = 0; j < t->n_rows[i]; j++) count[i * P + people_partition(t->keys[i][j])]++;
   size_t *part_first = xcalloc(P + 1, sizeof *part_first),
          *at = xmalloc((n_segs * P + 1) * sizeof *at);
   group_offsets(count, n_segs, part_first, at);
@@ -79,7 +88,7 @@ void people_group(const row_table *t, int threads, people_groups *out) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t i = 0; i < n_segs; i++)
     for (size_t j = 0; j < t->n_rows[i]; j++)
-      by_part[at[i * P + (t->keys[i][j].high64 % P)]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+      by_part[at[i * P + people_partition(t->keys[i][j])]++] = (row_ref){(uint32_t)i, (uint32_t)j};
   free(at);
   free(count);
   /* people of each partition, then their global numbers */
@@ -95,13 +104,7 @@ void people_group(const row_table *t, int threads, people_groups *out) {
     part_people[q] = people.n;
     relief_key_map_free(&people);
   }
-  size_t np = 0;
-  for (size_t q = 0; q < P; q++) {
-    size_t n = part_people[q];
-    part_people[q] = np;
-    np += n;
-  }
-  part_people[P] = np;
+  group_starts(part_people, P);
   group_order_people(t, threads, by_part, part_first, part_people, true, out);
   free(part_first);
   free(part_people);

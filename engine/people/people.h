@@ -41,6 +41,14 @@ uint64_t row_content_hash_canonical(const char *text, size_t len);
 
 /* ---- grouping ---- */
 
+/* People are grouped in partitions of their key, each on its own: the one
+ * partitioning that grouping, spill files and relief-mpi's exchange share. */
+#define PEOPLE_PARTITIONS 256
+
+static inline uint32_t people_partition(XXH128_hash_t key) {
+  return (uint32_t)(key.high64 % PEOPLE_PARTITIONS);
+}
+
 /* A row: its segment and its index in the segment. */
 typedef struct {
   uint32_t seg, j;
@@ -99,8 +107,7 @@ bool people_assigner_full(const people_assigner *a);
 
 /* people_group for rows whose keys went through people_assign (t->keys is
  * not read); keys whose rows are all gone take no number. */
-void people_group_assigned(const row_table *t, people_assigner *a, int threads,
-                           people_groups *out);
+void people_group_assigned(const row_table *t, people_assigner *a, int threads, people_groups *out);
 
 void people_assigner_free(people_assigner *a);
 

@@ -13,8 +13,6 @@
 #include "common/alloc.h"
 #include "pipeline/exchange.h"
 
-#define PARTITIONS 256 /* people/group.c's partitions: key.high64 % 256 */
-
 static mpi_job *job_of(const pipeline *pl) { return pl->share_user; }
 
 static bool owns_segment(const pipeline *pl, size_t seg) {
@@ -202,7 +200,7 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
     for (size_t j = 0; j < s->n_rows; j++) {
-      relief_buf *b = &out[(s->keys[j].high64 % PARTITIONS) % (uint64_t)n];
+      relief_buf *b = &out[people_partition(s->keys[j]) % (uint64_t)n];
       const char *ofn = s->rows[j].ofn_id ? s->ofns.data + s->rows[j].ofn_id - 1 : "";
       uint32_t ofn_len = (uint32_t)strlen(ofn);
       put_u32(b, (uint32_t)i);

@@ -96,7 +96,7 @@ typedef struct {
   size_t newlines;       /* LF bytes in the piece, once counted */
   bool newlines_counted; /* streamed and relief-mpi pieces are counted as parsed; others
                             only when an error's line number needs them */
-  bool ends_clean; /* ends with LF (a zstd frame must, to stand alone) */
+  bool ends_clean;       /* ends with LF (a zstd frame must, to stand alone) */
   bool failed;
   relief_parse_error perr; /* offsets relative to the piece */
 } segment_t;
@@ -305,7 +305,7 @@ typedef struct {
   char **ofns;
 } spill_batch;
 
-#define SPILL_PARTS 256 /* the partitions of people_group: key.high64 % 256 */
+#define SPILL_PARTS PEOPLE_PARTITIONS /* a partition is spilled whole */
 
 void spill_batch_init(const pipeline *pl, spill_batch *b);
 /* Frees the per-segment arrays still held (those handed on are NULL). */

@@ -137,7 +137,7 @@ void spill_segment(pipeline *pl, segment_t *s) {
   uint64_t local[SPILL_PARTS] = {0};
   for (size_t j = 0; j < s->n_rows; j++) {
     const row_rec *r = &s->rows[j];
-    unsigned q = (unsigned)(s->keys[j].high64 % SPILL_PARTS);
+    unsigned q = people_partition(s->keys[j]);
     const char *ofn = r->ofn_id ? s->ofns.data + r->ofn_id - 1 : "";
     size_t len = strlen(ofn);
     if (len > UINT16_MAX) len = UINT16_MAX; /* case numbers are short; never reached */
