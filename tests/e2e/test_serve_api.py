@@ -272,6 +272,17 @@ def filings_done(srv, rid, timeout=120):
     raise AssertionError("filings did not finish")
 
 
+def whatif_after_rebuild(srv, rid, timeout=60):
+    """A what-if on run rid once the table is no longer being rebuilt (or
+    the time is up): its status and body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, out = srv.request("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]})
+        if b"rebuilt" not in out or time.monotonic() > deadline:
+            return status, out
+        time.sleep(0.2)
+
+
 def court_list(folder):
     with open(os.path.join(folder, "court_list.csv"), newline="", encoding="utf-8") as f:
         return f.read()
@@ -529,12 +540,7 @@ def runs_listed_after_restart():
         f.write(b"X\n\n"[:3])
     srv = Server(S["relief"], [data], os.path.join(work, "ws"), S["log"] + ".changed2")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            status, out = srv.request("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]})
-            if b"rebuilt" not in out or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        status, out = whatif_after_rebuild(srv, rid)
         assert status == 409 and b"changed since the bundle was made" in out, (status, out)
         srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
         f = filings_done(srv, rid)
@@ -546,12 +552,7 @@ def runs_listed_after_restart():
     os.makedirs(elsewhere)
     srv = Server(S["relief"], [elsewhere], os.path.join(work, "ws"), S["log"] + ".elsewhere")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            status, out = srv.request("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]})
-            if b"rebuilt" not in out or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        status, out = whatif_after_rebuild(srv, rid)
         assert status == 409 and b"no longer a file under a --data folder" in out, (status, out)
         srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
         f = filings_done(srv, rid)
