@@ -1,5 +1,5 @@
 /*
- * run_record.c — a finished run outlives the server: its request and status
+ * serve/run_record.c — a finished run outlives the server: its request and status
  * are kept beside its bundle (runs/<id>/.serve-run.json, hidden like the
  * staging folders, so it is never a bundle file), and a server started on
  * the same workspace lists those runs again, numbers new runs after them
@@ -21,7 +21,8 @@
 #include "io/publish.h"
 #include "io/read_small.h"
 #include "output/output.h"
-#include "serve/serve_int.h"
+#include "serve/inputs.h"
+#include "serve/run_record.h"
 
 #define RECORD_NAME ".serve-run.json"
 #define RECORD_MAX (1u << 20)
@@ -90,7 +91,7 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   char why[1200] = "";
   if (ok) {
     r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
-    ok = api_parse_options(options, &r->options, why, sizeof why);
+    ok = run_parse_options(options, &r->options, why, sizeof why);
   }
   relief_flow_overrides ov = {-1, -1, -1, -1};
   const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
@@ -99,7 +100,7 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
     ok = relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
   } else if (ok && !strcmp(flow, "file")) {
     r->fixed_flow = true;
-    char *real = flow_path ? api_resolve_input(s, flow_path) : NULL;
+    char *real = flow_path ? inputs_resolve(s, flow_path) : NULL;
     ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
     free(real);
     if (ok) r->flow_path = xstrdup(flow_path);
@@ -121,7 +122,7 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   }
   json_decref(o);
   if (!ok) {
-    api_free_run(r);
+    run_free(r);
     return NULL;
   }
   return r;
@@ -162,10 +163,7 @@ void run_record_load_all(serve_server *s) {
       if (publication_begin(dir, &p, &ignored) == RELIEF_OK) publication_abort(p);
       continue;
     }
-    if (s->n_runs == s->cap_runs)
-      s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
-                              sizeof *s->runs);
-    s->runs[s->n_runs++] = r;
+    runs_append(s, r);
   }
   closedir(d);
   if (s->n_runs) qsort(s->runs, (size_t)s->n_runs, sizeof *s->runs, cmp_runs);
@@ -175,7 +173,7 @@ relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, re
   /* a record is the workspace's, but what it names is read only where a
    * new run could read it: under this server's --data folders */
   for (int i = 0; i < r->n_inputs; i++) {
-    char *real = api_resolve_input(s, r->inputs[i]);
+    char *real = inputs_resolve(s, r->inputs[i]);
     bool ok = real && !strcmp(real, r->inputs[i]);
     free(real);
     if (!ok)
