@@ -105,7 +105,7 @@ static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) 
   if (!why->text[0]) {
     json_t *options = json_object_get(root, "options");
     if (run_parse_options(options, &r->options, why->text, sizeof why->text))
-      r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
+      r->options_json = run_options_text(options);
   }
   if (!why->text[0]) take_flow(s, root, r, why);
   json_t *review = json_object_get(root, "reviewFiles");
@@ -213,10 +213,12 @@ void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep)
   if (!review_store_exists(r->dir))
     return serve_reply_error(rep, 409, "no review yet: start the review and approve items first");
   json_t *root = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
+  }
   char *filer_json = NULL;
-  bool ok = json_is_object(root) && take_filer(root, &filer_json, rep);
-  if (!json_is_object(root))
-    serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
+  bool ok = take_filer(root, &filer_json, rep);
   json_decref(root);
   if (!ok) return;
   pthread_mutex_lock(&s->lock);

@@ -83,3 +83,7 @@ bool run_parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
   if (st) relief_error_format(&err, why, cap);
   return st == RELIEF_OK;
 }
+
+char *run_options_text(json_t *options) {
+  return json_is_object(options) ? json_dumps(options, JSON_COMPACT) : xstrdup("{}");
+}

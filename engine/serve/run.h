@@ -80,4 +80,8 @@ serve_run **runs_snapshot(serve_server *s, int *n);
  * with why set when they are not valid. */
 bool run_parse_options(struct json_t *o, relief_options *opt, char *why, size_t cap);
 
+/* The options object's compact text as a run's record keeps it ("{}" when
+ * options is absent or not an object; malloc'd). */
+char *run_options_text(struct json_t *options);
+
 #endif

@@ -48,6 +48,45 @@ relief_status run_record_save(const serve_run *r, relief_error *err) {
   return st;
 }
 
+/* The record's flow, as the run was decided with it (a flow file only if
+ * it is still under a --data folder). */
+static bool load_flow(serve_server *s, json_t *o, serve_run *r) {
+  relief_flow_overrides ov = {-1, -1, -1, -1};
+  relief_error err = {0};
+  const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
+  if (!strcmp(r->flow_name, "configurable")) return true;
+  r->fixed_flow = true;
+  if (!strcmp(r->flow_name, "los-angeles"))
+    return relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
+  if (strcmp(r->flow_name, "file")) return false;
+  char *real = flow_path ? inputs_resolve(s, flow_path) : NULL;
+  bool ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
+  free(real);
+  if (ok) r->flow_path = xstrdup(flow_path);
+  return ok;
+}
+
+/* Done (with its summary.json, the what-if table to rebuild) or failed. */
+static bool load_outcome(json_t *o, serve_run *r) {
+  const char *status = json_string_value(json_object_get(o, "status"));
+  if (strcmp(status, "done")) {
+    const char *e = json_string_value(json_object_get(o, "error"));
+    r->status = RUN_FAILED;
+    r->error = xstrdup(e ? e : "failed");
+    snprintf(r->phase, sizeof r->phase, "failed");
+    return true;
+  }
+  char path[4600];
+  size_t len;
+  relief_error err = {0};
+  snprintf(path, sizeof path, "%s/summary.json", r->dir);
+  r->status = RUN_DONE;
+  r->progress = 1;
+  snprintf(r->phase, sizeof r->phase, "done");
+  r->whatif_pending = true; /* the worker rebuilds it */
+  return !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
+}
+
 /* The run of folder runs/<id>, or NULL when its record is missing or not
  * what run_record_save writes. */
 static serve_run *load_one(serve_server *s, const char *dir, long id) {
@@ -90,36 +129,11 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   json_t *options = json_object_get(o, "options");
   char why[1200] = "";
   if (ok) {
-    r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
+    r->options_json = run_options_text(options);
     ok = run_parse_options(options, &r->options, why, sizeof why);
   }
-  relief_flow_overrides ov = {-1, -1, -1, -1};
-  const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
-  if (ok && !strcmp(flow, "los-angeles")) {
-    r->fixed_flow = true;
-    ok = relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
-  } else if (ok && !strcmp(flow, "file")) {
-    r->fixed_flow = true;
-    char *real = flow_path ? inputs_resolve(s, flow_path) : NULL;
-    ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
-    free(real);
-    if (ok) r->flow_path = xstrdup(flow_path);
-  } else if (ok && strcmp(flow, "configurable")) {
-    ok = false;
-  }
-  if (ok && !strcmp(status, "done")) {
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    ok = !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
-    r->status = RUN_DONE;
-    r->progress = 1;
-    snprintf(r->phase, sizeof r->phase, "done");
-    r->whatif_pending = true; /* the worker rebuilds it */
-  } else if (ok) {
-    const char *e = json_string_value(json_object_get(o, "error"));
-    r->status = RUN_FAILED;
-    r->error = xstrdup(e ? e : "failed");
-    snprintf(r->phase, sizeof r->phase, "failed");
-  }
+  ok = ok && load_flow(s, o, r);
+  ok = ok && load_outcome(o, r);
   json_decref(o);
   if (!ok) {
     run_free(r);
