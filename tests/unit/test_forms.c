@@ -54,7 +54,7 @@ static char *capture(const char *cmd) {
   return out;
 }
 
-static char *pdf_text(const char *path) {
+static char *pdftotext_of(const char *path) {
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", path);
   return capture(cmd);
@@ -132,7 +132,7 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   for (int i = 0; i < 5; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    char *text = pdf_text(path);
+    char *text = pdftotext_of(path);
     cr_expect(strstr(text, ciis[i]), "motion %d lacks its CII", i + 1);
     cr_expect(strstr(text, surnames[i]), "motion %d lacks its surname", i + 1);
     if (cases[i][0]) {
@@ -149,18 +149,18 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   }
   char path[512];
   snprintf(path, sizeof path, "%s/LA998877.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "MUNOZ,JOSE; MUNOS,J"), "AKAs shown");
   cr_expect(strstr(text, "Recall the sentence"));
   cr_expect(strstr(text, "as a misdemeanor"), "the outcome of the resentencing is stated");
   cr_expect(strstr(text, "HS 11361.8(a)-(b)"));
   free(text);
   snprintf(path, sizeof path, "%s/SF445566.pdf", dir);
-  text = pdf_text(path);
+  text = pdftotext_of(path);
   cr_expect(strstr(text, "DATE OF BIRTH: unknown"));
   free(text);
   snprintf(path, sizeof path, "%s/BA123456.pdf", dir);
-  text = pdf_text(path);
+  text = pdftotext_of(path);
   cr_expect(strstr(text, "Redesignate as a"), "a felony is redesignated as a misdemeanor");
   cr_expect(strstr(text, "NOTICE TO THE PUBLIC DEFENDER"));
   cr_expect(strstr(text, "PROOF OF SERVICE"));
@@ -179,7 +179,7 @@ Test(forms, a_long_motion_runs_onto_more_pages_and_the_index_finds_it) {
   write_motions(dir, m, 5);
   char path[512], cmd[700];
   snprintf(path, sizeof path, "%s/no-case-number.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "Page 2 of"), "40 counts need a second page");
   cr_expect(strstr(text, "Motion 000004 (continued)"));
   cr_expect(strstr(text, "PC 1385"), "discretionary dismissals cite the interest of justice");
@@ -207,7 +207,7 @@ Test(forms, all_motions_pdf_has_an_index_and_every_motion) {
   write_motions(dir, m, 5);
   char path[512];
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   char *index_end = strstr(text, "\f"); /* the index is the first page */
   cr_assert_not_null(index_end);
   cr_expect(strstr(text, "All motions: index"));
@@ -311,7 +311,7 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
                    "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "No motions."));
   free(text);
 }
@@ -376,7 +376,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
   for (int i = 0; i < 5; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    char *text = pdf_text(path);
+    char *text = pdftotext_of(path);
     cr_expect(strstr(text, "Robin O. Vega, State Bar No. 765432"), "motion %d: filer", i + 1);
     cr_expect(strstr(text, "San Francisco City Attorney"));
     cr_expect(strstr(text, "(415) 555-0199"));
@@ -397,7 +397,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
   cr_expect(strstr(raw, "/Outlines"), "all_motions.pdf has bookmarks");
   free(raw);
   /* the index is alphabetical by name: BAPTISTE before GARCIA before LINDQVIST */
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   char *b = strstr(text, "BAPTISTE"), *g = strstr(text, "GARCIA"), *l = strstr(text, "LINDQVIST");
   cr_expect(b && g && l && b < g && g < l, "index not alphabetical");
   free(text);
