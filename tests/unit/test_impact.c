@@ -1,5 +1,5 @@
 /*
- * test_report.c — the impact report: report.html references nothing outside
+ * test_impact.c — the impact report: report.html references nothing outside
  * itself, every figure it shows equals the JSON value its data-key names and
  * every count of the summary is shown; text is escaped; headless Chromium
  * renders it (offline) to a screenshot that is not blank; report.pdf carries
