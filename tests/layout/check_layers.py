@@ -10,7 +10,9 @@
   to stdout or stderr or calls a function that writes to them (printf, puts,
   perror, putchar). The server's request log needs no exception: it writes to
   the FILE the CLI hands it (serve_config.log);
-- names: the first line of each .c/.h file's opening comment names the file.
+- names: the first line of each .c/.h file's opening comment names the file;
+- no abort() after an allocator: x* allocators (common/alloc.h) never return
+  NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise.
 
 Usage: check_layers.py ENGINE_DIR [BUILD_DIR]
 """
@@ -40,6 +42,13 @@ PRINT_ALLOWED_FILES = {"job/job_mpi.c", "pipeline/exchange.c"}
 # Header comments: folders whose files are being edited on other branches
 # only warn for now (issue 20, item 7); make them strict by emptying this set.
 NAME_WARN_ONLY = {"engine/pipeline", "engine/job", "engine/serve", "engine/cli", "engine/review"}
+# TEMPORARY: review/'s `if (!p) abort();` after allocators are being removed
+# on another branch (issue 20, item 4); they only warn until it is merged.
+ABORT_WARN_ONLY = {"engine/review"}
+# VAR = x...(...) or a libc allocator, then `if (!VAR) abort();` within 3 lines
+ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
+ABORT_IF_NULL = re.compile(r"if\s*\(\s*!\s*(\w[\w.>-]*)\s*\)\s*abort\s*\(\s*\)")
+
 # the project's own C outside engine/ whose first comment line is checked too
 NAME_ROOTS = ["engine", "include", "datasets", "bench", "fuzz", "tests/unit", "tests/generator",
               "tests/tools"]
@@ -182,6 +191,25 @@ def check_names(project, failures, warnings):
     return checked
 
 
+def check_aborts(engine, failures, warnings):
+    """No `if (!p) abort();` right after p is allocated."""
+    for root, _dirs, files in os.walk(engine):
+        for name in sorted(files):
+            if not name.endswith(".c"):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, os.path.dirname(engine))
+            lines = open(path, encoding="utf-8").read().split("\n")
+            for i, line in enumerate(lines):
+                m = ABORT_IF_NULL.search(line)
+                if not m:
+                    continue
+                before = "\n".join(lines[max(0, i - 3):i + 1])
+                if any(v == m.group(1) for v in ALLOCATED.findall(before)):
+                    message = "%s:%d: abort() after an allocator that never returns NULL" % (rel, i + 1)
+                    (warnings if os.path.dirname(rel) in ABORT_WARN_ONLY else failures).append(message)
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-1])
@@ -191,6 +219,7 @@ def main():
     checked = check_includes(engine, failures)
     print("%d files checked for includes" % checked)
     print("%d files checked for names" % check_names(os.path.dirname(engine), failures, warnings))
+    check_aborts(engine, failures, warnings)
     if len(sys.argv) == 3:
         print("%d object files checked for calls and printing" % check_symbols(sys.argv[2], failures))
     for w in warnings:
