@@ -14,6 +14,7 @@
 
 #include "doj/doj.h"
 #include "filings/filings.h"
+#include "scratch.h"
 
 /* The filings writer over a publication of the folder out, committed when
  * it succeeds (what a run does with Court_Filings/<COUNTY>/). */
@@ -31,12 +32,8 @@ static relief_status relief_forms_write(const char *out, const relief_motion *m,
 }
 
 static char dir[] = "/tmp/relief-forms-XXXXXX";
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { scratch_make(dir); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(forms, .init = setup, .fini = teardown, .timeout = 120);
 
 /* stdout of a shell command, NUL-terminated (the caller frees). */
