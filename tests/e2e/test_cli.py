@@ -403,20 +403,22 @@ def bad_multi_file_writes_nothing():
     assert not bundle_names(out), os.listdir(out)
 
 
+def bad_option_case(name, options, option):
+    """A bad options file exits 1 with a message that names the option."""
+    out = fresh_dir(name)
+    rc, o, err = relief(["small_header.csv"], options, out)
+    assert rc == 1, (rc, err)
+    assert option in err + o, "message does not name the option: %r" % err
+
+
 @test
 def bad_option_age_30():
-    out = fresh_dir("badopt_age")
-    rc, o, err = relief(["small_header.csv"], "bad_age_options.json", out)
-    assert rc == 1, (rc, err)
-    assert "subjectAgeThreshold" in err + o, "message does not name the option: %r" % err
+    bad_option_case("badopt_age", "bad_age_options.json", "subjectAgeThreshold")
 
 
 @test
 def bad_option_dismiss_section():
-    out = fresh_dir("badopt_section")
-    rc, o, err = relief(["small_header.csv"], "bad_section_options.json", out)
-    assert rc == 1, (rc, err)
-    assert "dismiss" in err + o, "message does not name the option: %r" % err
+    bad_option_case("badopt_section", "bad_section_options.json", "dismiss")
 
 
 @test

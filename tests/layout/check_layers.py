@@ -95,15 +95,16 @@ def check_includes(engine, failures):
     return checked
 
 
-def engine_objects(build):
-    """{object path: "folder/file.c"} for every engine object under BUILD_DIR."""
+def engine_objects(engine, build):
+    """{object path: "folder/file.c"} for every engine object under BUILD_DIR
+    whose source is still there (a moved file leaves its old object behind)."""
     objects = {}
     for root, _dirs, files in os.walk(os.path.join(build, "CMakeFiles")):
         for name in files:
             path = os.path.join(root, name)
             m = OBJECT.search(path)
-            if m and m.group(1) in LAYERS:
-                objects[path] = "%s/%s" % (m.group(1), m.group(2))
+            if m and m.group(1) in LAYERS and os.path.exists(os.path.join(engine, *m.groups())):
+                objects[path] = "%s/%s" % m.groups()
     return objects
 
 
@@ -126,9 +127,9 @@ def read_symbols(objects):
     return symbols
 
 
-def check_symbols(build, failures):
+def check_symbols(engine, build, failures):
     """Upward calls and printing, read from the build's object files."""
-    objects = engine_objects(build)
+    objects = engine_objects(engine, build)
     if not objects:
         failures.append("no object files of engine/ under %s/CMakeFiles: build first" % build)
         return 0
@@ -221,7 +222,7 @@ def main():
     print("%d files checked for names" % check_names(os.path.dirname(engine), failures, warnings))
     check_aborts(engine, failures, warnings)
     if len(sys.argv) == 3:
-        print("%d object files checked for calls and printing" % check_symbols(sys.argv[2], failures))
+        print("%d object files checked for calls and printing" % check_symbols(engine, sys.argv[2], failures))
     for w in warnings:
         print("WARN", w)
     for f in failures:
