@@ -46,7 +46,8 @@ NAME_WARN_ONLY = {"engine/pipeline", "engine/job", "engine/serve", "engine/cli",
 # on another branch (issue 20, item 4); they only warn until it is merged.
 ABORT_WARN_ONLY = {"engine/review"}
 # VAR = x...(...) or a libc allocator, then `if (!VAR) abort();` within 3 lines
-ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
+ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?"  # VAR = (cast)
+                       r"(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
 ABORT_IF_NULL = re.compile(r"if\s*\(\s*!\s*(\w[\w.>-]*)\s*\)\s*abort\s*\(\s*\)")
 
 # the project's own C outside engine/ whose first comment line is checked too
