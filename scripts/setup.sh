@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages relief needs (only those missing), then
 # configures and builds it into build/. Used by both README commands and CI.
+# With --packages-only it stops after the packages (scripts/test.sh builds
+# its two configurations itself, side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +26,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+[ "${1:-}" = "--packages-only" ] && exit 0
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${RELIEF_CMAKE_FLAGS:-} >/dev/null
 cmake --build build -j"$(nproc)"

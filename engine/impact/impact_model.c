@@ -1,8 +1,8 @@
 /*
- * report.c — relief_report_write: reads the report JSON (the run's summary
- * plus "extra"), turns it into the report model in the words an office uses
+ * impact_model.c — impact_build_model: turns the report JSON (the run's
+ * summary plus "extra") into the report model in the words an office uses
  * (what changes for people, convictions by section and outcome, reasons,
- * per county for statewide runs) and writes report.html and report.pdf.
+ * per county for statewide runs); impact.c renders it as HTML and PDF.
  */
 #include <jansson.h>
 #include <stdarg.h>

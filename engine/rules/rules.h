@@ -1,5 +1,5 @@
 /*
- * relief/rules.h — the decision core: code-section classes (each distinct
+ * rules/rules.h — the decision core: code-section classes (each distinct
  * string classified once), eligibility options, people and convictions, the
  * feature bits of a conviction, and flows as tables of (mask, value) rows.
  */
