@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "io/publish.h"
+#include "job/job_config.h"
 #include "review/review.h"
 #include "serve/serve_int.h"
 
@@ -911,7 +912,7 @@ static void execute_filings(serve_server *s, serve_run *r) {
   cfg.filter = &filter;
   cfg.filer = have_filer ? &filer : NULL;
   relief_run_result res = {0};
-  if (!st) st = relief_run(&cfg, &res, &err);
+  if (!st) st = job_run(&cfg, &res, &err);
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
   pthread_mutex_lock(&s->lock);
@@ -946,7 +947,7 @@ static void execute(serve_server *s, serve_run *r) {
   cfg.progress = on_progress;
   cfg.progress_user = &pc;
   relief_run_result res;
-  if (!st) st = relief_run(&cfg, &res, &err);
+  if (!st) st = job_run(&cfg, &res, &err);
   char *summary = NULL;
   whatif_table *wi = NULL;
   if (!st) {
