@@ -1,6 +1,7 @@
 /*
  * cli.h — what the subcommands share: the command table's entry type,
- * option parsing (--name=value, --name value), progress display and the
+ * option parsing (--name=value, --name value; args.c, common_opts.c),
+ * loading through the public API (loaders.c), progress display and the
  * error report (stderr line + error file). Only engine/cli prints or exits.
  */
 #ifndef RELIEF_CLI_H
@@ -24,10 +25,21 @@ typedef int (*cli_command_fn)(int argc, char **argv, const cli_env *env);
 
 int cmd_run(int argc, char **argv, const cli_env *env);
 int cmd_statewide(int argc, char **argv, const cli_env *env);
-/* The function cmd_statewide runs the job with (relief-mpi replaces it). */
-typedef relief_status (*cli_statewide_fn)(const relief_statewide_config *cfg,
-                                          relief_statewide_result *res, relief_error *err);
-extern cli_statewide_fn cli_statewide_runner;
+
+/* How `statewide` runs its job once the options are read: relief_statewide
+ * in this process, or relief-mpi's run across ranks. reports is false in a
+ * process whose outcome another one reports (relief-mpi's ranks > 0): it
+ * then prints no summary and writes no error file after the run. */
+typedef struct {
+  relief_status (*run)(const relief_settings *settings, relief_statewide_result *res,
+                       relief_error *err);
+  bool reports;
+} cli_statewide_runner;
+
+/* `statewide` with the given runner (cmd_statewide passes relief_statewide;
+ * relief-mpi its own). Returns the exit code. */
+int cli_statewide_main(int argc, char **argv, const cli_env *env,
+                       const cli_statewide_runner *runner);
 int cmd_explain(int argc, char **argv, const cli_env *env);
 int cmd_review(int argc, char **argv, const cli_env *env);
 int cmd_serve(int argc, char **argv, const cli_env *env);
@@ -44,6 +56,16 @@ extern const cli_filings_request *cli_filings_mode;
 /* Loads --filer into *filer when path is given (returns 1 with err set when
  * invalid); *loaded says whether it was. */
 int cli_load_filer(const char *path, relief_filer *filer, bool *loaded, relief_error *err);
+
+/* Reads eligibility options (relief_options_read) into *options when path
+ * is given, else sets it NULL. Free with relief_options_free. */
+int cli_load_options(const char *path, bool strict, relief_options **options, relief_error *err);
+
+/* Loads a flow by name: "los-angeles" (built in) or a flow file's path,
+ * with --individual-age and --years-conviction-free (each may be NULL)
+ * replacing its parameters. Free with relief_flow_free. */
+int cli_load_flow(const char *name, const char *age, const char *years_free, relief_flow **flow,
+                  relief_error *err);
 
 /* Parses --compute-at (default: today, UTC) and --threads (default 0 = all
  * cores); either may be NULL. Returns non-zero with err set when invalid. */
@@ -90,12 +112,9 @@ int cli_parse_count(const char *text, const char *option, int lo, int hi, int *o
  * into *out; at least 1M. */
 int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_error *err);
 
-/* Loads a flow by name: "los-angeles" (built in) or a flow file's path. */
-int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow *flow,
-                  relief_error *err);
-
 /* Makes descriptors 0-2 safe (open on /dev/null when closed), sets the
- * out-of-memory handler, the SIGBUS handler (a mapped input that shrank:
+ * out-of-memory handler (jansson's allocations included: the program sets
+ * it, once, never the library), the SIGBUS handler (a mapped input that shrank:
  * exit 3 with the error file, never a signal) and the SIGINT/SIGTERM/SIGHUP
  * cleanup. Called first. */
 void cli_install_handlers(void);

@@ -26,6 +26,25 @@ static void print_conviction(void *user, const relief_explain_conviction *c) {
     printf("    decided by rule '%s': %s — %s\n", c->rule_id, c->determination, c->reason);
 }
 
+/* Finds the person and prints their convictions, then who they are. */
+static int explain_person(const cli_env *env, const relief_explain_config *cfg, const char *input,
+                          bool show_pii, relief_error *err) {
+  relief_explain_person person;
+  if (relief_explain(cfg, &person, print_conviction, NULL, err))
+    return cli_fail(env, NULL, NULL, err->file[0] ? err->file : NULL, err);
+  if (!person.found) {
+    relief_error_set(err, RELIEF_E_DATA, input, 0, -1, "no row has that SUBJECT_ID or CII number%s",
+                     show_pii ? "" : " (value not shown)");
+    return cli_fail(env, NULL, NULL, NULL, err);
+  }
+  printf("\nperson: %d conviction(s)%s%s\n", person.n_convictions,
+         person.deceased ? ", deceased" : "", person.registered ? ", PC 290 registered" : "");
+  if (show_pii)
+    printf("name %s, date of birth %s, CII %s, SUBJECT_ID %s\n", person.name, person.dob,
+           person.cii, person.subject_id);
+  return 0;
+}
+
 int cmd_explain(int argc, char **argv, const cli_env *env) {
   const char *input = NULL, *subject = NULL, *county = NULL, *compute_at = NULL,
              *options_path = NULL, *flow_name = NULL, *age = NULL, *years_free = NULL;
@@ -63,38 +82,21 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
   if (cli_parse_common(env, compute_at, NULL, &cfg.compute_day, &threads, &err))
     return cli_fail(env, NULL, NULL, NULL, &err);
   cfg.threads = threads;
-  relief_options options = {0};
-  cfg.options = &options;
-  if (options_path && relief_options_load(options_path, true, &options, &err))
+  relief_options *options = NULL, no_options = {0};
+  relief_flow *flow = NULL, configurable_flow;
+  if (cli_load_options(options_path, true, &options, &err) ||
+      (!configurable && cli_load_flow(flow_name, age, years_free, &flow, &err))) {
+    relief_options_free(options);
     return cli_fail(env, NULL, NULL, NULL, &err);
-  relief_flow flow;
-  if (!configurable) {
-    relief_flow_overrides ov = {-1, -1, -1, -1};
-    if (cli_parse_count(age, "individual-age", 1, 150, &ov.age, &err) ||
-        cli_parse_count(years_free, "years-conviction-free", 1, 100, &ov.years_conviction_free,
-                        &err) ||
-        cli_load_flow(flow_name, &ov, &flow, &err))
-      return cli_fail(env, NULL, NULL, NULL, &err);
-    cfg.flow = &flow;
-  } else {
-    relief_flow_configurable(&flow, &options);
   }
-  const relief_flow *used = cfg.flow ? cfg.flow : &flow;
+  cfg.options = options ? options : &no_options;
+  cfg.flow = flow;
+  if (configurable) relief_flow_configurable(&configurable_flow, cfg.options);
+  const relief_flow *used = flow ? flow : &configurable_flow;
   printf("flow %s, county %s, compute date %s\n", used->name, county,
          compute_at ? compute_at : "today");
-  relief_explain_person person;
-  if (relief_explain(&cfg, &person, print_conviction, NULL, &err))
-    return cli_fail(env, NULL, NULL, err.file[0] ? err.file : NULL, &err);
-  if (!person.found) {
-    relief_error_set(&err, RELIEF_E_DATA, input, 0, -1,
-                     "no row has that SUBJECT_ID or CII number%s",
-                     show_pii ? "" : " (value not shown)");
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  }
-  printf("\nperson: %d conviction(s)%s%s\n", person.n_convictions,
-         person.deceased ? ", deceased" : "", person.registered ? ", PC 290 registered" : "");
-  if (show_pii)
-    printf("name %s, date of birth %s, CII %s, SUBJECT_ID %s\n", person.name, person.dob,
-           person.cii, person.subject_id);
-  return 0;
+  int code = explain_person(env, &cfg, input, show_pii, &err);
+  relief_options_free(options);
+  relief_flow_free(flow);
+  return code;
 }

@@ -15,16 +15,6 @@
 #include "common/alloc.h"
 #include "review/review.h"
 
-const cli_filings_request *cli_filings_mode;
-
-int cli_load_filer(const char *path, relief_filer *filer, bool *loaded, relief_error *err) {
-  *loaded = false;
-  if (!path) return 0;
-  if (relief_filer_load(path, filer, err)) return 1;
-  *loaded = true;
-  return 0;
-}
-
 /* Options of the recorded command that `filings` replaces or drops. */
 static int skip_recorded(char **argv, int i, int argc) {
   static const char *const with_value[] = {"--outputs", "--filer"};

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "cli/cli.h"
 #include "review/review.h"
 
@@ -68,8 +69,8 @@ static bool option_takes_value(const char *arg) {
 
 static int review_import_cmd(int argc, char **argv, const cli_env *env) {
   /* options go to cli_parse, the other arguments are sheets */
-  char **opt_argv = calloc((size_t)argc + 1, sizeof *opt_argv);
-  char **sheets = calloc((size_t)argc + 1, sizeof *sheets);
+  char **opt_argv = xcalloc((size_t)argc + 1, sizeof *opt_argv);
+  char **sheets = xcalloc((size_t)argc + 1, sizeof *sheets);
   int n_opt = 1, n_sheets = 0;
   opt_argv[0] = argv[0];
   for (int i = 1; i < argc; i++) {

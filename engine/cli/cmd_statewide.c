@@ -109,12 +109,72 @@ static relief_status expand_inputs(const char *spec, str_list *out, str_list *no
   return st;
 }
 
+/* The county policies as loaded: what the warnings read and what is freed. */
+typedef struct {
+  const char *county; /* canonical, static */
+  relief_options *options;
+  relief_flow *flow;
+} policy;
+
+typedef struct {
+  policy *items;
+  int n;
+} policy_list;
+
+static void policies_free(policy_list *l) {
+  for (int i = 0; i < l->n; i++) {
+    relief_options_free(l->items[i].options);
+    relief_flow_free(l->items[i].flow);
+  }
+  free(l->items);
+}
+
+/* One policy file: "los-angeles", a flow file (it has "rows") or an
+ * eligibility-options file; what cannot be read is reported by its loader. */
+static relief_status load_policy(const char *file, const char *full, policy *pol,
+                                 relief_error *err) {
+  if (!strcmp(file, "los-angeles")) return relief_flow_read("los-angeles", &pol->flow, err);
+  char *policy_text;
+  size_t policy_len;
+  relief_error ignored;
+  json_error_t jerr;
+  json_t *doc = NULL;
+  if (!relief_read_small_file(full, 1 << 20, "county policy", RELIEF_E_USAGE, &policy_text,
+                              &policy_len, &ignored)) {
+    doc = json_loadb(policy_text, policy_len, 0, &jerr);
+    free(policy_text);
+  }
+  bool is_flow = doc && json_is_object(doc) && json_object_get(doc, "rows");
+  json_decref(doc);
+  if (is_flow) return relief_flow_read(full, &pol->flow, err);
+  return relief_options_read(full, true, &pol->options, err);
+}
+
+/* Checks one key of the policies file: a county regardless of case and
+ * spaces, or the run stops (a policy that matches no county would silently
+ * decide nothing), and not one that has a policy already. */
+static relief_status policy_county(const char *path, const char *key, const policy_list *l,
+                                   const char **canonical, relief_error *err) {
+  *canonical = cli_county_canonical(key);
+  if (!*canonical) {
+    int distance;
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "county policies: \"%.64s\" is not one of California's 58 counties; "
+                            "did you mean '%s'?",
+                            key, cli_nearest_county(key, &distance));
+  }
+  for (int k = 0; k < l->n; k++)
+    if (!strcmp(l->items[k].county, *canonical))
+      return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                              "county policies: \"%.64s\" names %s, which has a policy already",
+                              key, *canonical);
+  return RELIEF_OK;
+}
+
 /* --county-policies: {"COUNTY": "options.json" | "flow.json" | "los-angeles"},
  * paths relative to the policies file's folder; a file with "rows" is a flow
  * file, any other an eligibility-options file. */
-static relief_status load_policies(const char *path, relief_county_policy **out, int *n,
-                                   relief_flow **flows, relief_options **options, str_list *names,
-                                   relief_error *err) {
+static relief_status load_policies(const char *path, policy_list *out, relief_error *err) {
   json_error_t jerr;
   char *text;
   size_t len;
@@ -137,10 +197,7 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
     slash[1] = 0;
   else
     dir[0] = 0;
-  *out = xcalloc(json_object_size(root) + 1, sizeof **out);
-  *flows = xcalloc(json_object_size(root) + 1, sizeof **flows);
-  *options = xcalloc(json_object_size(root) + 1, sizeof **options);
-  *n = 0;
+  out->items = xcalloc(json_object_size(root) + 1, sizeof *out->items);
   const char *county;
   json_t *v;
   relief_status st = RELIEF_OK;
@@ -151,218 +208,241 @@ static relief_status load_policies(const char *path, relief_county_policy **out,
                             county);
       break;
     }
-    /* a key names a county regardless of case and spaces, or the run stops:
-     * a policy that matches no county would silently decide nothing */
-    const char *canonical = cli_county_canonical(county);
-    if (!canonical) {
-      int distance;
-      st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "county policies: \"%.64s\" is not one of California's 58 counties; "
-                            "did you mean '%s'?",
-                            county, cli_nearest_county(county, &distance));
-      break;
-    }
-    for (int k = 0; k < *n; k++)
-      if (!strcmp((*out)[k].county, canonical))
-        st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                              "county policies: \"%.64s\" names %s, which has a policy already",
-                              county, canonical);
-    if (st) break;
+    policy *pol = &out->items[out->n];
+    if ((st = policy_county(path, county, out, &pol->county, err))) break;
     const char *file = json_string_value(v);
     char full[8192];
     snprintf(full, sizeof full, "%s%s", file[0] == '/' ? "" : dir, file);
-    list_add(names, canonical);
-    relief_county_policy *pol = &(*out)[*n];
-    pol->county = names->items[names->n - 1];
-    pol->options = &(*options)[*n]; /* zero for a flow: the flow decides */
-    relief_flow_overrides keep = {-1, -1, -1, -1};
-    if (!strcmp(file, "los-angeles")) {
-      st = relief_flow_los_angeles(&keep, &(*flows)[*n], err);
-      pol->flow = &(*flows)[*n];
-    } else {
-      /* a flow file has "rows"; what cannot be read is reported by the loader */
-      char *policy_text;
-      size_t policy_len;
-      relief_error ignored;
-      json_t *doc = NULL;
-      if (!relief_read_small_file(full, 1 << 20, "county policy", RELIEF_E_USAGE, &policy_text,
-                                  &policy_len, &ignored)) {
-        doc = json_loadb(policy_text, policy_len, 0, &jerr);
-        free(policy_text);
-      }
-      bool is_flow = doc && json_is_object(doc) && json_object_get(doc, "rows");
-      json_decref(doc);
-      if (is_flow) {
-        st = relief_flow_load(full, &keep, &(*flows)[*n], err);
-        pol->flow = &(*flows)[*n];
-      } else {
-        st = relief_options_load(full, true, &(*options)[*n], err);
-      }
-    }
+    st = load_policy(file, full, pol, err);
+    out->n++; /* kept to be freed, whatever the result */
     if (st) break;
-    (*n)++;
   }
   json_decref(root);
   return st;
 }
 
-/* What runs the job: relief_statewide, or relief-mpi's runner. */
-cli_statewide_fn cli_statewide_runner = relief_statewide;
+/* Options that leave a Prop 64 section without a determination. */
+static void warn_options(const cli_env *env, const relief_options *options,
+                         const policy_list *policies) {
+  char warnings[4][192], prefix[128];
+  int n = relief_options_warnings(options, "options: ", warnings);
+  for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
+  for (int p = 0; p < policies->n; p++) {
+    if (policies->items[p].flow) continue;
+    snprintf(prefix, sizeof prefix, "options for %.64s: ", policies->items[p].county);
+    n = relief_options_warnings(policies->items[p].options, prefix, warnings);
+    for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
+  }
+}
 
-int cmd_statewide(int argc, char **argv, const cli_env *env) {
-  const char *inputs = NULL, *compute_at = NULL, *options_path = NULL, *outputs = NULL,
-             *policies_path = NULL, *threads = NULL, *filer_path = NULL, *memory_limit = NULL;
-  bool summary_only = false, trace = false, forms = false;
+/* Set by `relief filings` while it re-runs a recorded command (cli.h). It
+ * lives here, not in cmd_filings.c, so that relief-mpi, which reads it
+ * through this file, links no other command. */
+const cli_filings_request *cli_filings_mode;
+
+/* The options of `statewide`, as given. */
+typedef struct {
+  const char *inputs, *compute_at, *options_path, *outputs, *policies_path, *threads, *filer_path,
+      *memory_limit;
+  bool summary_only, trace, forms;
+} statewide_args;
+
+/* What a statewide run holds until it ends. */
+typedef struct {
+  relief_settings *settings;
+  relief_options *options;
+  policy_list policies;
+  relief_filer filer;
+  bool have_filer;
+  str_list files, skipped;
+} statewide_held;
+
+static int parse_args(int argc, char **argv, const cli_env *env, statewide_args *a) {
+  *a = (statewide_args){0};
   const cli_option opts[] = {
-      {"inputs", 0, &inputs, NULL,
+      {"inputs", 0, &a->inputs, NULL,
        "a folder of extracts, or files, comma-separated (plain or zstd); of a folder, the "
        "regular files named *.dat, *.csv, *.zst (any case) are taken, and everything else "
        "(other names, hidden files, links, sub-folders, FIFOs) is named on stderr and in "
        "statewide_summary.json as not taken"},
-      {"compute-at", 0, &compute_at, NULL,
+      {"compute-at", 0, &a->compute_at, NULL,
        "date eligibility is decided at, YYYY-MM-DD (default today, UTC)"},
-      {"eligibility-options", 0, &options_path, NULL,
+      {"eligibility-options", 0, &a->options_path, NULL,
        "options JSON for counties without their own policy"},
-      {"county-policies", 0, &policies_path, NULL,
+      {"county-policies", 0, &a->policies_path, NULL,
        "JSON mapping county names (any case; an unknown one is an error) to option or flow "
        "files"},
-      {"outputs", 0, &outputs, NULL,
+      {"outputs", 0, &a->outputs, NULL,
        "folder for one sub-folder per county and statewide_summary.json"},
-      {"summary-only", 0, NULL, &summary_only, "write summaries only, no row files"},
-      {"trace", 0, NULL, &trace, "add a Rule column naming the rule that decided each row"},
-      {"forms", 0, NULL, &forms, "write court motions under Court_Filings/<COUNTY>/"},
-      {"filer", 0, &filer_path, NULL, "with --forms: filer profile JSON"},
-      {"threads", 0, &threads, NULL, "worker threads (default: all cores)"},
-      {"memory-limit", 0, &memory_limit, NULL,
+      {"summary-only", 0, NULL, &a->summary_only, "write summaries only, no row files"},
+      {"trace", 0, NULL, &a->trace, "add a Rule column naming the rule that decided each row"},
+      {"forms", 0, NULL, &a->forms, "write court motions under Court_Filings/<COUNTY>/"},
+      {"filer", 0, &a->filer_path, NULL, "with --forms: filer profile JSON"},
+      {"threads", 0, &a->threads, NULL, "worker threads (default: all cores)"},
+      {"memory-limit", 0, &a->memory_limit, NULL,
        "memory to stay under, e.g. 600M or 4G (default: 60% of RAM); rows spill to "
        "compressed files in the output folder's staging area"},
   };
-  int parsed =
-      cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
-                "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
-                "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] [--threads=N] "
-                "[--memory-limit=SIZE]",
-                env);
-  if (parsed) return parsed > 0 ? 0 : 1;
-  cli_prepare_error_file(env, outputs, NULL); /* before anything else allocates */
-  relief_error err = {0};
-  if (!inputs || !outputs || !options_path) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "missing required option: --%s (see `%s statewide --help`)",
-                     !inputs    ? "inputs"
-                     : !outputs ? "outputs"
-                                : "eligibility-options",
-                     env->program);
-    return cli_fail(env, outputs, NULL, NULL, &err);
-  }
-  relief_statewide_config cfg = {.outputs_dir = outputs,
-                                 .summary_only = summary_only,
-                                 .trace = trace,
-                                 .review_files = true,
-                                 .forms = forms,
-                                 .report = true};
-  if (cli_parse_common(env, compute_at, threads, &cfg.compute_day, &cfg.threads, &err) ||
-      cli_parse_size(memory_limit, "memory-limit", &cfg.memory_limit, &err))
-    return cli_fail(env, outputs, NULL, NULL, &err);
-  relief_filer filer;
-  bool have_filer = false;
-  if (cli_load_filer(filer_path, &filer, &have_filer, &err))
-    return cli_fail(env, outputs, NULL, NULL, &err);
-  if (have_filer) cfg.filer = &filer;
+  return cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
+                   "statewide --inputs=DIR|F[,F...] --eligibility-options=FILE --outputs=DIR "
+                   "[--compute-at=YYYY-MM-DD] [--county-policies=FILE] [--summary-only] "
+                   "[--threads=N] [--memory-limit=SIZE]",
+                   env);
+}
+
+/* The date, threads, memory limit, what is written and who files. */
+static relief_status settle_run(const statewide_args *a, const cli_env *env, statewide_held *h,
+                                relief_error *err) {
+  relief_settings *s = h->settings;
+  int32_t day;
+  int threads;
+  uint64_t memory_limit = 0;
+  if (cli_parse_common(env, a->compute_at, a->threads, &day, &threads, err) ||
+      cli_parse_size(a->memory_limit, "memory-limit", &memory_limit, err))
+    return err->status;
+  if (cli_load_filer(a->filer_path, &h->filer, &h->have_filer, err)) return err->status;
+  if (h->have_filer) relief_settings_set_filer(s, &h->filer);
+  bool forms = a->forms, report = true;
   if (cli_filings_mode) {
-    cfg.forms = cfg.filings_only = true;
-    cfg.report = false;
-    cfg.filer = cli_filings_mode->filer;
-    cfg.filter = cli_filings_mode->filter;
+    forms = true;
+    report = false;
+    relief_settings_set_filer(s, cli_filings_mode->filer);
+    relief_settings_set_filter(s, cli_filings_mode->filter);
   }
-  relief_options options;
-  if (relief_options_load(options_path, true, &options, &err)) {
-    if (have_filer) relief_filer_free(&filer);
-    return cli_fail(env, outputs, NULL, NULL, &err);
+  const struct {
+    relief_setting key;
+    int64_t value;
+  } ints[] = {
+      {RELIEF_S_COMPUTE_DAY, day},
+      {RELIEF_S_THREADS, threads},
+      {RELIEF_S_MEMORY_LIMIT, (int64_t)memory_limit},
+      {RELIEF_S_SUMMARY_ONLY, a->summary_only},
+      {RELIEF_S_TRACE, a->trace},
+      {RELIEF_S_REVIEW_FILES, true},
+      {RELIEF_S_FORMS, forms},
+      {RELIEF_S_REPORT, report},
+      {RELIEF_S_FILINGS_ONLY, cli_filings_mode != NULL},
+  };
+  relief_status st = RELIEF_OK;
+  for (size_t i = 0; i < sizeof ints / sizeof *ints && !st; i++)
+    st = relief_settings_set_int(s, ints[i].key, ints[i].value, err);
+  if (!st && *a->outputs) /* an empty one fails as a folder that cannot be made */
+    st = relief_settings_set_text(s, RELIEF_S_OUTPUTS, a->outputs, err);
+  return st;
+}
+
+/* The default options and the county policies. */
+static relief_status settle_policies(const statewide_args *a, const cli_env *env, statewide_held *h,
+                                     relief_error *err) {
+  if (cli_load_options(a->options_path, true, &h->options, err)) return err->status;
+  relief_settings_set_options(h->settings, h->options);
+  if (a->policies_path) {
+    relief_status st = load_policies(a->policies_path, &h->policies, err);
+    if (st) return st;
   }
-  cfg.options = &options;
-  str_list names = {0}, files = {0}, skipped = {0};
-  relief_not_taken *not_taken = NULL;
-  relief_county_policy *policies = NULL;
-  relief_flow *flows = NULL;
-  relief_options *policy_options = NULL;
-  int code = 0;
-  if (policies_path && load_policies(policies_path, &policies, &cfg.n_policies, &flows,
-                                     &policy_options, &names, &err)) {
-    code = cli_fail(env, outputs, NULL, NULL, &err);
-    goto done;
+  for (int p = 0; p < h->policies.n; p++) {
+    const policy *pol = &h->policies.items[p];
+    relief_status st =
+        relief_settings_add_policy(h->settings, pol->county, pol->options, pol->flow, err);
+    if (st) return st;
   }
-  cfg.policies = policies;
-  { /* options that leave a Prop 64 section without a determination */
-    char warnings[4][192], prefix[128];
-    int n = relief_options_warnings(&options, "options: ", warnings);
-    for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
-    for (int p = 0; p < cfg.n_policies; p++) {
-      if (policies[p].flow) continue;
-      snprintf(prefix, sizeof prefix, "options for %.64s: ", policies[p].county);
-      n = relief_options_warnings(policies[p].options, prefix, warnings);
-      for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
-    }
-  }
-  if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
-    relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
-                     strerror(errno));
-    code = cli_fail(env, NULL, NULL, NULL, &err);
-    goto done;
-  }
-  bool expanded = expand_inputs(inputs, &files, &skipped, &err) == RELIEF_OK;
-  /* every file a folder held is accounted for: taken, or named here */
-  not_taken = xcalloc((size_t)skipped.n + 1, sizeof *not_taken);
-  for (int i = 0; i < skipped.n; i++) {
-    char *tab = strrchr(skipped.items[i], '\t');
+  warn_options(env, h->options, &h->policies);
+  return RELIEF_OK;
+}
+
+/* The input files; every file a folder held is accounted for: taken, or
+ * named here and in the summary. */
+static relief_status settle_inputs(const statewide_args *a, statewide_held *h, relief_error *err) {
+  bool expanded = expand_inputs(a->inputs, &h->files, &h->skipped, err) == RELIEF_OK;
+  for (int i = 0; i < h->skipped.n; i++) {
+    char *tab = strrchr(h->skipped.items[i], '\t');
     *tab = 0;
-    not_taken[i] = (relief_not_taken){skipped.items[i], tab + 1};
-    fprintf(stderr, "statewide: not taken: %s (%s)\n", not_taken[i].path, not_taken[i].reason);
+    relief_settings_add_not_taken(h->settings, h->skipped.items[i], tab + 1);
+    fprintf(stderr, "statewide: not taken: %s (%s)\n", h->skipped.items[i], tab + 1);
   }
-  cfg.not_taken = not_taken;
-  cfg.n_not_taken = skipped.n;
-  if (!expanded) {
-    code = cli_fail(env, outputs, NULL, NULL, &err);
-    goto done;
-  }
+  if (!expanded) return err->status;
+  relief_settings_set_inputs(h->settings, (const char *const *)h->files.items, h->files.n);
+  return RELIEF_OK;
+}
+
+static void release(statewide_held *h) {
+  relief_settings_free(h->settings);
+  relief_options_free(h->options);
+  policies_free(&h->policies);
+  if (h->have_filer) relief_filer_free(&h->filer);
+  list_free(&h->files);
+  list_free(&h->skipped);
+}
+
+/* Runs the job with runner and reports how it went (when this process
+ * reports). */
+static int run_and_report(int argc, char **argv, const statewide_args *a, const cli_env *env,
+                          const cli_statewide_runner *runner, statewide_held *h) {
+  relief_settings *s = h->settings;
   const char **command_line = xmalloc((size_t)(argc + 1) * sizeof *command_line);
   command_line[0] = env->program;
   memcpy(command_line + 1, argv, (size_t)argc * sizeof *argv);
-  cfg.command_line = command_line;
-  cfg.n_command_line = argc + 1;
-  cfg.inputs = (const char *const *)files.items;
-  cfg.n_inputs = files.n;
+  relief_settings_set_command_line(s, command_line, argc + 1);
+  free(command_line);
   cli_progress progress;
   cli_progress_init(&progress);
-  cfg.progress = cli_progress_update;
-  cfg.progress_user = &progress;
+  relief_settings_set_progress(s, cli_progress_update, &progress);
   relief_statewide_result res;
-  relief_status st = cli_statewide_runner(&cfg, &res, &err);
-  free(command_line);
+  relief_error err = {0};
+  relief_status st = runner->run(s, &res, &err);
   cli_progress_finish(&progress);
-  if (st) {
-    code = cli_fail(env, outputs, NULL, err.file[0] ? err.file : NULL, &err);
-  } else {
-    publish_remove_own_file(outputs, "errors.json");
-    fprintf(
-        stderr,
-        "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> %s\n",
-        env->program, files.n, (long long)res.rows, (long long)res.duplicate_rows,
-        (long long)res.people, (long long)res.counties, res.seconds, outputs);
-    if (cfg.forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
-    if (res.spilled_partitions)
-      fprintf(stderr,
-              "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
-              env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
+  if (!runner->reports) return st ? (int)st : 0;
+  if (st) return cli_fail(env, a->outputs, NULL, err.file[0] ? err.file : NULL, &err);
+  publish_remove_own_file(a->outputs, "errors.json");
+  fprintf(stderr,
+          "%s: %d files, %lld rows (%lld copies dropped), %lld people, %lld counties, %.2f s -> "
+          "%s\n",
+          env->program, h->files.n, (long long)res.rows, (long long)res.duplicate_rows,
+          (long long)res.people, (long long)res.counties, res.seconds, a->outputs);
+  int64_t forms = 0;
+  relief_settings_get_int(s, RELIEF_S_FORMS, &forms, &err);
+  if (forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
+  if (res.spilled_partitions)
+    fprintf(stderr,
+            "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
+            env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
+  return 0;
+}
+
+int cli_statewide_main(int argc, char **argv, const cli_env *env,
+                       const cli_statewide_runner *runner) {
+  statewide_args a;
+  int parsed = parse_args(argc, argv, env, &a);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  cli_prepare_error_file(env, a.outputs, NULL); /* before anything else allocates */
+  relief_error err = {0};
+  if (!a.inputs || !a.outputs || !a.options_path) {
+    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "missing required option: --%s (see `%s statewide --help`)",
+                     !a.inputs    ? "inputs"
+                     : !a.outputs ? "outputs"
+                                  : "eligibility-options",
+                     env->program);
+    return cli_fail(env, a.outputs, NULL, NULL, &err);
   }
-done:
-  if (have_filer) relief_filer_free(&filer);
-  free(policies);
-  free(flows);
-  free(policy_options);
-  list_free(&names);
-  list_free(&files);
-  list_free(&skipped);
-  free(not_taken);
+  statewide_held h = {.settings = relief_settings_new()};
+  int code;
+  if (settle_run(&a, env, &h, &err) || settle_policies(&a, env, &h, &err)) {
+    code = cli_fail(env, a.outputs, NULL, NULL, &err);
+  } else if (mkdir(a.outputs, 0700) != 0 && errno != EEXIST) {
+    relief_error_set(&err, RELIEF_E_IO, a.outputs, 0, -1, "cannot create the output folder: %s",
+                     strerror(errno));
+    code = cli_fail(env, NULL, NULL, NULL, &err);
+  } else if (settle_inputs(&a, &h, &err)) {
+    code = cli_fail(env, a.outputs, NULL, NULL, &err);
+  } else {
+    code = run_and_report(argc, argv, &a, env, runner, &h);
+  }
+  release(&h);
   return code;
+}
+
+int cmd_statewide(int argc, char **argv, const cli_env *env) {
+  static const cli_statewide_runner in_process = {relief_statewide, true};
+  return cli_statewide_main(argc, argv, env, &in_process);
 }

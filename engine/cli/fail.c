@@ -16,7 +16,7 @@
 
 #include "cli/cli.h"
 #include "io/publish.h"
-#include "job/job.h"
+#include "common/alloc.h"
 
 int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char *input,
              const relief_error *err) {
@@ -139,6 +139,8 @@ static void on_stop_signal(int sig) {
   raise(sig);
 }
 
+static void *json_alloc(size_t n) { return xmalloc(n); }
+
 void cli_install_handlers(void) {
   /* descriptors 0-2 are made safe first: if one is closed, the next file
    * relief opens would get its number and progress lines would land in it */
@@ -152,7 +154,10 @@ void cli_install_handlers(void) {
     }
   relief_set_oom_handler(on_out_of_memory);
   atexit(on_exit_during_run);
-  job_begin(); /* JSON read by the commands allocates through the policy too */
+  /* JSON the commands and the library build allocates through the policy
+   * too: running out of memory in a JSON call ends the run like anywhere
+   * else. The program sets this, once; the library never does. */
+  json_set_alloc_funcs(json_alloc, free);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop_signal;

@@ -6,30 +6,33 @@
  */
 #include <mpi.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "job/job_mpi.h"
 
-static int rank;
-
-static relief_status run_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
-                             relief_error *err) {
-  bool local = false;
-  relief_status st = relief_statewide_mpi(cfg, res, err, &local);
-  if (rank == 0) return st; /* cmd_statewide reports, writes errors.json on failure */
-  if (st && local) {
+/* The statewide job across the ranks: every rank runs it with the same
+ * settings. A rank other than 0 names its own failure here; rank 0 reports
+ * the outcome through the statewide command. */
+static relief_status run_across_ranks(const relief_settings *settings, relief_statewide_result *res,
+                                      relief_error *err) {
+  memset(res, 0, sizeof *res);
+  relief_statewide_config cfg;
+  relief_status st = job_statewide_config_of(settings, &cfg, err);
+  bool local = st != RELIEF_OK;
+  if (!st) st = relief_statewide_mpi(&cfg, res, err, &local);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0 && st && local) {
     char line[3072];
     relief_error_format(err, line, sizeof line);
     fprintf(stderr, "relief-mpi (rank %d): %s\n", rank, line);
   }
-  MPI_Finalize();
-  exit(st ? (int)st : 0);
+  return st;
 }
 
 int main(int argc, char **argv) {
-  int provided;
+  int provided, rank;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   cli_install_handlers();
@@ -40,9 +43,9 @@ int main(int argc, char **argv) {
     MPI_Finalize();
     return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 1;
   }
-  cli_statewide_runner = run_mpi;
+  const cli_statewide_runner across_ranks = {run_across_ranks, rank == 0};
   cli_env env = {"relief", false};
-  int code = cmd_statewide(argc - 1, argv + 1, &env);
+  int code = cli_statewide_main(argc - 1, argv + 1, &env, &across_ranks);
   MPI_Finalize();
   return code;
 }

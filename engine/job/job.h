@@ -8,11 +8,9 @@
 
 #include "common/error.h"
 #include "filings/filings.h"
+#include "job/job_config.h"
 #include "output/output.h"
 #include "pipeline/pipeline.h"
-
-/* What every job does first: libraries allocate through the engine. */
-void job_begin(void);
 
 /* The thread count a job runs with: requested when > 0, else the cores. */
 int job_threads(int requested);

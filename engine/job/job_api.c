@@ -4,7 +4,6 @@
  * count every job passes down (the process-wide OpenMP setting is never
  * touched).
  */
-#include <jansson.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +15,6 @@
 #include "rules/rules.h"
 
 const char *relief_version(void) { return RELIEF_VERSION; }
-
-/* jansson allocates through the engine's policy too, so that running out
- * of memory inside a JSON call ends the run like anywhere else. */
-static void *json_alloc(size_t n) { return xmalloc(n); }
-
-void job_begin(void) { json_set_alloc_funcs(json_alloc, free); }
 
 int job_threads(int requested) {
   if (requested > 0) return requested;
@@ -51,9 +44,36 @@ relief_status relief_options_read(const char *path, bool strict, relief_options 
 void relief_options_free(relief_options *options) { free(options); }
 
 relief_status relief_flow_read(const char *name, relief_flow **out, relief_error *err) {
+  return relief_flow_read_with(name, NULL, 0, out, err);
+}
+
+/* The flow parameters a caller may give, and where each goes. */
+static int *override_slot(relief_flow_overrides *ov, const char *name) {
+  return !strcmp(name, "age")                    ? &ov->age
+         : !strcmp(name, "yearsConvictionFree")  ? &ov->years_conviction_free
+         : !strcmp(name, "yearsSinceConviction") ? &ov->years_since_conviction
+         : !strcmp(name, "yearsCrimeFree")       ? &ov->years_crime_free
+                                                 : NULL;
+}
+
+relief_status relief_flow_read_with(const char *name, const relief_flow_param *params, int n,
+                                    relief_flow **out, relief_error *err) {
   *out = NULL;
-  relief_flow *f = xcalloc(1, sizeof *f);
   relief_flow_overrides ov = {-1, -1, -1, -1};
+  for (int i = 0; i < n; i++) {
+    int *slot = params[i].name ? override_slot(&ov, params[i].name) : NULL;
+    if (!slot)
+      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                              "flow parameter \"%.40s\" is not one of age, yearsConvictionFree, "
+                              "yearsSinceConviction, yearsCrimeFree",
+                              params[i].name ? params[i].name : "");
+    if (params[i].value < 1 || params[i].value > 150)
+      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                              "flow parameter %s must be a whole number from 1 to 150",
+                              params[i].name);
+    *slot = params[i].value;
+  }
+  relief_flow *f = xcalloc(1, sizeof *f);
   relief_status st = !strcmp(name, "los-angeles") ? relief_flow_los_angeles(&ov, f, err)
                                                   : relief_flow_load(name, &ov, f, err);
   if (st) {

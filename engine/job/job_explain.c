@@ -50,7 +50,6 @@ static relief_status find_subject(const char *path, const char *subject, relief_
 
 relief_status relief_explain(const relief_explain_config *cfg, relief_explain_person *person,
                              relief_explain_fn fn, void *user, relief_error *err) {
-  job_begin();
   memset(person, 0, sizeof *person);
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier)

@@ -391,7 +391,6 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
                                    relief_error *err, bool *local) {
   memset(res, 0, sizeof *res);
   *local = false;
-  job_begin();
   mpi_job m = {.comm = MPI_COMM_WORLD, .result_bytes = result_bytes};
   MPI_Comm_rank(m.comm, &m.rank);
   MPI_Comm_size(m.comm, &m.size);

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "relief/relief.h"
+#include "job/job_config.h"
 
 /* Every rank calls it with the same configuration; rank 0 publishes. All
  * ranks return the same success or failure; err holds this rank's error

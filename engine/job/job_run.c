@@ -95,8 +95,7 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
   return st;
 }
 
-relief_status relief_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err) {
-  job_begin();
+relief_status job_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err) {
   memset(res, 0, sizeof *res);
   if (!cfg->options)
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "run: no options given");

@@ -293,10 +293,9 @@ pipeline job_statewide_pipeline(const relief_statewide_config *cfg,
   return pl;
 }
 
-relief_status relief_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
-                               relief_error *err) {
+relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide_result *res,
+                            relief_error *err) {
   memset(res, 0, sizeof *res);
-  job_begin();
   if (!cfg->options)
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
   double t0 = omp_get_wtime();

@@ -13,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "io/read_small.h"
+#include "job/job_config.h"
 #include "review/review.h"
 #include "serve/run_job.h"
 #include "serve/run_record.h"
@@ -92,7 +93,7 @@ void run_job_filings(serve_server *s, serve_run *r) {
   cfg.filter = &filter;
   cfg.filer = have_filer ? &filer : NULL;
   relief_run_result res = {0};
-  if (!st) st = relief_run(&cfg, &res, &err);
+  if (!st) st = job_run(&cfg, &res, &err);
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
   pthread_mutex_lock(&s->lock);
@@ -123,7 +124,7 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
   run_config(s, r, &cfg);
   cfg.progress = on_progress;
   cfg.progress_user = &pc;
-  if (!st) st = relief_run(&cfg, res, err);
+  if (!st) st = job_run(&cfg, res, err);
   if (!st) {
     char path[4200];
     size_t len;

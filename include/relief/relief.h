@@ -1,14 +1,28 @@
 /*
  * relief/relief.h — the stable public API of the relief engine: run one
  * county, run all counties at once, explain one person; errors and the
- * version. Nothing internal is exported: options and flows are opaque
- * handles, and every struct here is plain data the caller owns.
+ * version. Nothing internal is exported: options, flows and job settings
+ * are opaque handles made and freed by the calls below.
  *
- * Threads are a parameter of each call (0 = all cores); the library never
- * changes process-wide state such as the OpenMP thread count. The library
- * never prints and never exits, with one exception: running out of memory
- * calls the handler set by relief_set_oom_handler (default: a message on
- * stderr and exit status 3), since no caller can recover mid-run.
+ * Threads are a setting of each job (0 = all cores); the library never
+ * changes process-wide state: not the OpenMP thread count, not jansson's
+ * allocator (a program that wants jansson's allocations to run out of
+ * memory like the library's sets json_set_alloc_funcs itself, once). The
+ * library never prints and never exits, with one exception: running out of
+ * memory calls the handler set by relief_set_oom_handler (default: a
+ * message on stderr and exit status 3), since no caller can recover mid-run.
+ *
+ * Stability. librelief.so.0 keeps this API and ABI for as long as its
+ * soname is .0: a later 0.x may add functions, relief_setting keys (at the
+ * end of the enum), feature names and error messages, and may change the
+ * words of a message, but never removes or changes the meaning of a
+ * function, key, enum value or struct field here. A struct here
+ * (relief_error, the results, relief_explain_*, relief_filer,
+ * relief_redaction, relief_filing_filter) changes only with a new soname
+ * (librelief.so.1), and so does anything else that would break a program
+ * built against this header. Settings a job gains go into relief_settings,
+ * never into a struct. Output files follow the specs in docs/, not this
+ * promise.
  */
 #ifndef RELIEF_RELIEF_H
 #define RELIEF_RELIEF_H
@@ -79,15 +93,30 @@ RELIEF_API relief_status relief_options_read(const char *path, bool strict, reli
 RELIEF_API void relief_options_free(relief_options *options);
 
 /* A flow by name: "los-angeles" (built in, with its default parameters) or
- * a flow file's path. "configurable" is not a file: pass flow = NULL in a
- * config to decide with the configurable flow built from the options. */
+ * a flow file's path. "configurable" is not a file: set no flow to decide
+ * with the configurable flow built from the options. */
 RELIEF_API relief_status relief_flow_read(const char *name, relief_flow **out, relief_error *err);
+
+/* A value for one of a flow's parameters, by its name in flow files:
+ * "age", "yearsConvictionFree", "yearsSinceConviction" or "yearsCrimeFree"
+ * (a whole number from 1 to 150). */
+typedef struct {
+  const char *name;
+  int value;
+} relief_flow_param;
+
+/* relief_flow_read, with the n given parameters replacing the flow's own
+ * values (in its conditions and in the reasons that name them).
+ * RELIEF_E_USAGE, naming the parameter, for an unknown name or a value out
+ * of range. */
+RELIEF_API relief_status relief_flow_read_with(const char *name, const relief_flow_param *params,
+                                               int n, relief_flow **out, relief_error *err);
 RELIEF_API void relief_flow_free(relief_flow *flow);
 
 /* Parses YYYY-MM-DD into a day number (days since 1970-01-01). */
 RELIEF_API relief_status relief_date_parse(const char *text, int32_t *day, relief_error *err);
 
-/* ---- Running ---- */
+/* ---- What a job is given: progress, redaction, who files and what ---- */
 
 /* Progress: done of total in a phase ("parse", "group", "evaluate",
  * "write"), and rows seen so far. Called from one thread at a time. */
@@ -142,31 +171,129 @@ typedef struct {
   void *user;
 } relief_filing_filter;
 
-typedef struct {
-  const char *const *inputs; /* input paths: DOJ extracts, plain or zstd */
-  int n_inputs;
-  const char *county;
-  int32_t compute_day;
-  const relief_options *options; /* required */
-  const char *outputs_dir;
-  const char *suffix;      /* file-name suffix, or NULL */
-  bool gogen_naming;       /* summary gogen.json instead of summary.json */
-  const relief_flow *flow; /* the flow to decide with; NULL = configurable from options */
-  bool trace;              /* a Rule column after the 18 */
-  bool review_files;       /* also Hand_Review.csv and Prop64_Results_Extended.csv */
-  bool forms;              /* court filings under Court_Filings/<COUNTY>[_<index>]/ */
-  bool report;             /* report.html and report.pdf */
-  int threads;             /* 0 = all cores */
-  relief_progress_fn progress;
-  void *progress_user;
-  const relief_redaction *redaction; /* NULL: the bundle keeps every field */
-  const char *const *command_line;   /* for the manifest; may be NULL */
-  int n_command_line;
-  const relief_filer *filer;          /* forms: who files; NULL leaves the lines blank */
-  const relief_filing_filter *filter; /* forms: NULL files every motion */
-  bool filings_only;                  /* write Court_Filings/ only (relief filings) */
-} relief_run_config;
+/* ---- Job settings: what relief_run and relief_statewide are told ---- */
 
+/* One opaque object holds a job's settings, for either job: create it,
+ * set what differs from the defaults, pass it to relief_run or
+ * relief_statewide, free it. A setting added in a later version is a new
+ * key or a new setter, never a changed struct, so a program built against
+ * this header keeps working. Every setting starts at its default (0, false,
+ * NULL or empty), except the compute date, which defaults to the day the
+ * job starts (UTC). */
+typedef struct relief_settings relief_settings;
+
+/* The keys of relief_settings_set_int/_text and their getters. Each key
+ * has one type, a whole number (booleans are 0 or 1) or a text, and
+ * applies to run, to statewide, or to both; a job refuses a setting that is
+ * not its own and not at its default (RELIEF_E_USAGE naming the key), so
+ * that nothing a caller asked for is silently dropped. New keys are added at the end. */
+typedef enum {
+  /* both jobs */
+  RELIEF_S_COMPUTE_DAY = 1, /* int: the day eligibility is decided at (days since 1970-01-01) */
+  RELIEF_S_THREADS,         /* int: worker threads, 0..4096; 0 = all cores */
+  RELIEF_S_TRACE,           /* bool: a Rule column after the 18 */
+  RELIEF_S_REVIEW_FILES,    /* bool: also Hand_Review.csv and Prop64_Results_Extended.csv */
+  RELIEF_S_FORMS,           /* bool: court filings under Court_Filings/<COUNTY>[_<index>]/ */
+  RELIEF_S_REPORT,          /* bool: report.html and report.pdf */
+  RELIEF_S_FILINGS_ONLY,    /* bool: write Court_Filings/ only (relief filings) */
+  RELIEF_S_OUTPUTS,         /* text: the output folder (required) */
+  /* relief_run only */
+  RELIEF_S_COUNTY,       /* text: the county decided (required), as in STP_ORI_CNTY_NAME */
+  RELIEF_S_SUFFIX,       /* text: a file-name suffix (_SUFFIX), or NULL */
+  RELIEF_S_GOGEN_NAMING, /* bool: summary gogen.json instead of summary.json, no manifest */
+  /* relief_statewide only */
+  RELIEF_S_SUMMARY_ONLY, /* bool: summaries only, no row files */
+  RELIEF_S_MEMORY_LIMIT, /* int: bytes to stay under (rows spill to compressed files in
+                            the output folder's staging area); 0 = 60 % of physical memory */
+} relief_setting;
+
+/* A new settings object with every setting at its default. Never NULL (out
+ * of memory runs the handler of relief_set_oom_handler). Free it with
+ * relief_settings_free. */
+RELIEF_API relief_settings *relief_settings_new(void);
+
+/* Frees s and the copies it holds (NULL is allowed). What was lent to it
+ * (options, flows, filer, filter user data, redaction key) stays the
+ * caller's. */
+RELIEF_API void relief_settings_free(relief_settings *s);
+
+/* Sets a whole-number or boolean key. RELIEF_E_USAGE, naming the key, when
+ * key is not a number key or value is out of its range (booleans 0 or 1,
+ * threads 0..4096, a compute day in int32_t, a memory limit of 0 or at
+ * least 1 MiB); s is then unchanged. */
+RELIEF_API relief_status relief_settings_set_int(relief_settings *s, relief_setting key,
+                                                 int64_t value, relief_error *err);
+
+/* Reads a whole-number or boolean key into *value (the default when it was
+ * never set; for RELIEF_S_COMPUTE_DAY, today). RELIEF_E_USAGE when key is
+ * not a number key. */
+RELIEF_API relief_status relief_settings_get_int(const relief_settings *s, relief_setting key,
+                                                 int64_t *value, relief_error *err);
+
+/* Sets a text key to a copy of value (NULL unsets it). RELIEF_E_USAGE when
+ * key is not a text key, or value is "" for RELIEF_S_OUTPUTS or
+ * RELIEF_S_COUNTY. */
+RELIEF_API relief_status relief_settings_set_text(relief_settings *s, relief_setting key,
+                                                  const char *value, relief_error *err);
+
+/* The text of a text key, owned by s and valid until it is set again or s
+ * is freed; NULL when unset or when key is not a text key. */
+RELIEF_API const char *relief_settings_get_text(const relief_settings *s, relief_setting key);
+
+/* The input files, copied (replacing any given before): DOJ extracts, plain
+ * or zstd. relief_run treats each on its own; relief_statewide takes them
+ * as one population (folders are expanded by the caller). */
+RELIEF_API void relief_settings_set_inputs(relief_settings *s, const char *const *paths, int n);
+
+/* How many inputs s holds, and the i-th (NULL past the last). */
+RELIEF_API int relief_settings_input_count(const relief_settings *s);
+RELIEF_API const char *relief_settings_input(const relief_settings *s, int i);
+
+/* The eligibility options (lent: they must outlive the job). relief_run
+ * needs them unless it has a flow; relief_statewide needs them always, for
+ * the counties without a policy of their own. */
+RELIEF_API void relief_settings_set_options(relief_settings *s, const relief_options *options);
+
+/* relief_run only: the flow to decide with (lent); NULL (the default)
+ * decides with the configurable flow built from the options. */
+RELIEF_API void relief_settings_set_flow(relief_settings *s, const relief_flow *flow);
+
+/* relief_statewide only: county's own policy, its options or its flow (one
+ * of them, lent; a flow wins). county is copied, and named in
+ * STP_ORI_CNTY_NAME's spelling. RELIEF_E_USAGE when county is empty or
+ * already has a policy, or when neither options nor flow is given. */
+RELIEF_API relief_status relief_settings_add_policy(relief_settings *s, const char *county,
+                                                    const relief_options *options,
+                                                    const relief_flow *flow, relief_error *err);
+
+/* relief_statewide only: a file of the caller's --inputs folders that it
+ * did not take, and why (both copied); listed in statewide_summary.json as
+ * "notTaken". */
+RELIEF_API void relief_settings_add_not_taken(relief_settings *s, const char *path,
+                                              const char *reason);
+
+/* The command line recorded in the manifest, copied; n = 0 records none. */
+RELIEF_API void relief_settings_set_command_line(relief_settings *s, const char *const *argv,
+                                                 int n);
+
+/* Progress reports go to fn with user (NULL: none). */
+RELIEF_API void relief_settings_set_progress(relief_settings *s, relief_progress_fn fn, void *user);
+
+/* relief_run only: redact the bundle, hashing CII numbers with the key
+ * (the struct is copied, the key bytes are lent); NULL keeps every field. */
+RELIEF_API void relief_settings_set_redaction(relief_settings *s,
+                                              const relief_redaction *redaction);
+
+/* With RELIEF_S_FORMS: who files (lent; NULL leaves the lines blank). */
+RELIEF_API void relief_settings_set_filer(relief_settings *s, const relief_filer *filer);
+
+/* With RELIEF_S_FORMS: which motions are filed (the struct is copied, its
+ * user data lent); NULL files every motion. */
+RELIEF_API void relief_settings_set_filter(relief_settings *s, const relief_filing_filter *filter);
+
+/* ---- The jobs ---- */
+
+/* What a run did. Results may gain fields only with a new soname. */
 typedef struct {
   int64_t rows; /* data rows read, all inputs */
   int64_t people;
@@ -176,52 +303,13 @@ typedef struct {
   double seconds;
 } relief_run_result;
 
-/* The reference-compatible run: each input on its own (people grouped by
- * SUBJECT_ID within the file), one county decided, the bundle of eligibility
- * spec §7 per input and one summary, all published together only when every
- * input succeeded. On failure outputs_dir is left as it was (plus nothing:
- * the caller writes its error file). */
-RELIEF_API relief_status relief_run(const relief_run_config *cfg, relief_run_result *res,
+/* The reference-compatible run with settings s: each input on its own
+ * (people grouped by SUBJECT_ID within the file), one county decided, the
+ * bundle of eligibility spec §7 per input and one summary, all published
+ * together only when every input succeeded. On failure the output folder
+ * is left as it was (the caller writes its error file). s is only read. */
+RELIEF_API relief_status relief_run(const relief_settings *s, relief_run_result *res,
                                     relief_error *err);
-
-/* A county's own policy in a statewide run. */
-typedef struct {
-  const char *county;            /* county name as in STP_ORI_CNTY_NAME */
-  const relief_options *options; /* required */
-  const relief_flow *flow;       /* or NULL: configurable from options */
-} relief_county_policy;
-
-/* A file of an --inputs folder that statewide did not take, and why. */
-typedef struct {
-  const char *path, *reason;
-} relief_not_taken;
-
-typedef struct {
-  const char *const *inputs; /* files (folders are expanded by the caller) */
-  int n_inputs;
-  const relief_not_taken *not_taken; /* what the caller's folders held but it did not take: */
-  int n_not_taken;                   /* listed in statewide_summary.json as "notTaken" */
-  int32_t compute_day;
-  const relief_options *options; /* for counties without a policy of their own */
-  const relief_county_policy *policies;
-  int n_policies;
-  const char *outputs_dir;
-  bool summary_only;        /* no row files */
-  bool trace, review_files; /* as in relief_run_config */
-  bool forms, report;
-  const char *const *command_line; /* for the manifest; may be NULL */
-  int n_command_line;
-  int threads; /* 0 = all cores */
-  relief_progress_fn progress;
-  void *progress_user;
-  const relief_filer *filer;          /* as in relief_run_config */
-  const relief_filing_filter *filter; /* as in relief_run_config */
-  bool filings_only;                  /* as in relief_run_config */
-  /* bytes the run should stay under (rows spill to compressed files in the
-   * output folder's staging area when the input would not fit); 0 = 60 %
-   * of physical memory */
-  uint64_t memory_limit;
-} relief_statewide_config;
 
 typedef struct {
   int64_t people, rows, duplicate_rows, counties, motions;
@@ -234,10 +322,11 @@ typedef struct {
 /* Every input is one population: a person is recognised by CII_NUMBER
  * (else SUBJECT_ID, else name + birth date) across files, a row whose 95
  * fields appear in several files is kept from the first file only, and each
- * county with Prop 64 convictions gets a folder with its bundle and summary;
- * statewide_summary.json counts the whole population. */
-RELIEF_API relief_status relief_statewide(const relief_statewide_config *cfg,
-                                          relief_statewide_result *res, relief_error *err);
+ * county with Prop 64 convictions gets a folder with its bundle and summary
+ * under its policy (relief_settings_add_policy) or the options;
+ * statewide_summary.json counts the whole population. s is only read. */
+RELIEF_API relief_status relief_statewide(const relief_settings *s, relief_statewide_result *res,
+                                          relief_error *err);
 
 /* ---- Explain: why each conviction of one person was decided so ---- */
 

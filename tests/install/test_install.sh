@@ -94,6 +94,45 @@ lib_version=$(LD_LIBRARY_PATH=$lib "$tmp/print_version") || fail "the program li
 [[ $lib_version == "$version" ]] ||
   fail "librelief's relief_version() says '$lib_version', bin/relief version says '$version'"
 
+# the soname carries the ABI version, and the header holds the API that can
+# grow: one opaque settings object, no configuration struct of the engine's
+if command -v readelf >/dev/null; then
+  soname=$(readelf -d "$lib/librelief.so.0" 2>&1) && grep -qF '[librelief.so.0]' <<<"$soname" ||
+    fail "librelief.so.0 has no SONAME librelief.so.0: $soname"
+fi
+header=$prefix/${arg[includedir]}/relief/relief.h
+! grep -qE 'relief_(run|statewide)_config' "$header" ||
+  fail "the installed relief.h still exposes relief_run_config or relief_statewide_config"
+step "a program using relief_settings through the installed librelief"
+cat >"$tmp/use_settings.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <relief/relief.h>
+int main(void) {
+  relief_settings *s = relief_settings_new();
+  relief_error err = {0};
+  int64_t threads = -1;
+  if (relief_settings_set_int(s, RELIEF_S_THREADS, 3, &err) ||
+      relief_settings_get_int(s, RELIEF_S_THREADS, &threads, &err) || threads != 3)
+    return 1;
+  if (relief_settings_set_text(s, RELIEF_S_OUTPUTS, "out", &err) ||
+      strcmp(relief_settings_get_text(s, RELIEF_S_OUTPUTS), "out"))
+    return 2;
+  if (relief_settings_set_int(s, RELIEF_S_TRACE, 2, &err) != RELIEF_E_USAGE) return 3;
+  relief_statewide_result res;
+  /* no options: refused before anything is read or written */
+  if (relief_statewide(s, &res, &err) == RELIEF_OK) return 4;
+  relief_settings_free(s);
+  printf("ok\n");
+  return 0;
+}
+C
+# shellcheck disable=SC2086  # the flags are words
+"${arg[cc]}" -o "$tmp/use_settings" "$tmp/use_settings.c" $flags 2>"$tmp/cc.err" ||
+  fail "a program using relief_settings does not build: $(cat "$tmp/cc.err")"
+used=$(LD_LIBRARY_PATH=$lib "$tmp/use_settings") && [[ $used == ok ]] ||
+  fail "a program using relief_settings failed (status $?): $used"
+
 # the Debian package
 missing=()
 for tool in dpkg-deb dpkg-shlibdeps; do command -v $tool >/dev/null || missing+=("$tool"); done

@@ -1,0 +1,192 @@
+/*
+ * test_cli_args.c — the CLI's shared parsing and loading (args.c,
+ * common_opts.c, loaders.c): option forms, repeated, unknown and missing
+ * options; --compute-at, --threads, whole numbers and sizes with their
+ * limits; a flow's --individual-age and --years-conviction-free.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+static const cli_env relief_env = {"relief", false}, gogen_env = {"gogen", true};
+
+/* The options of a small command, parsed from args (argv[0] is added). */
+typedef struct {
+  const char *outputs, *county;
+  bool trace;
+} parsed;
+
+static int parse(parsed *p, int n, const char **args) {
+  *p = (parsed){0};
+  const cli_option opts[] = {
+      {"outputs", 'o', &p->outputs, NULL, "folder"},
+      {"county", 0, &p->county, NULL, "county"},
+      {"trace", 0, NULL, &p->trace, "trace"},
+  };
+  char *argv[16] = {"cmd"};
+  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+  return cli_parse(n + 1, argv, opts, 3, "cmd [options]", &relief_env);
+}
+
+Test(cli_parse, the_three_forms_of_a_value) {
+  parsed p;
+  const char *eq[] = {"--outputs=out", "--county", "LOS ANGELES", "--trace"};
+  cr_assert_eq(parse(&p, 4, eq), 0);
+  cr_expect_str_eq(p.outputs, "out");
+  cr_expect_str_eq(p.county, "LOS ANGELES");
+  cr_expect(p.trace);
+  const char *short_form[] = {"-o", "dir"};
+  cr_assert_eq(parse(&p, 2, short_form), 0);
+  cr_expect_str_eq(p.outputs, "dir");
+  cr_expect_null(p.county);
+  cr_expect_not(p.trace);
+  const char *empty[] = {"--outputs="};
+  cr_assert_eq(parse(&p, 1, empty), 0);
+  cr_expect_str_eq(p.outputs, "");
+}
+
+Test(cli_parse, help_stops_with_1) {
+  parsed p;
+  const char *help[] = {"--outputs=x", "--help"}, *h[] = {"-h"};
+  cr_expect_eq(parse(&p, 2, help), 1);
+  cr_expect_eq(parse(&p, 1, h), 1);
+}
+
+Test(cli_parse, errors_are_minus_1) {
+  parsed p;
+  const char *twice[] = {"--outputs=a", "--outputs", "b"};
+  const char *flag_twice[] = {"--trace", "--trace"};
+  const char *flag_value[] = {"--trace=yes"};
+  const char *unknown[] = {"--output=a"};
+  const char *no_value[] = {"--county"};
+  const char *bare[] = {"LOS ANGELES"};
+  const char *unknown_short[] = {"-x", "1"};
+  cr_expect_eq(parse(&p, 3, twice), -1);
+  cr_expect_eq(parse(&p, 2, flag_twice), -1);
+  cr_expect_eq(parse(&p, 1, flag_value), -1);
+  cr_expect_eq(parse(&p, 1, unknown), -1);
+  cr_expect_eq(parse(&p, 1, no_value), -1);
+  cr_expect_eq(parse(&p, 1, bare), -1);
+  cr_expect_eq(parse(&p, 2, unknown_short), -1);
+}
+
+Test(cli_parse_common, compute_at_and_threads) {
+  int32_t day = -1;
+  int threads = -1;
+  relief_error err = {0};
+  cr_assert_eq(cli_parse_common(&relief_env, "2020-07-01", "8", &day, &threads, &err), 0);
+  cr_expect_eq(day, 18444); /* days from 1970-01-01 */
+  cr_expect_eq(threads, 8);
+  cr_assert_eq(cli_parse_common(&relief_env, NULL, NULL, &day, &threads, &err), 0);
+  cr_expect_eq(threads, 0, "no --threads is all cores");
+  cr_expect_eq(day, (int32_t)(time(NULL) / 86400), "no --compute-at is today (UTC)");
+}
+
+Test(cli_parse_common, a_bad_date_names_the_option) {
+  int32_t day;
+  int threads;
+  relief_error err = {0};
+  cr_assert_eq(cli_parse_common(&relief_env, "2020-02-30", NULL, &day, &threads, &err), 1);
+  cr_expect_eq(err.status, RELIEF_E_USAGE);
+  cr_expect(strstr(err.message, "--compute-at") && strstr(err.message, "2020-02-30"), "%s",
+            err.message);
+  /* the drop-in says what the reference said, without the value */
+  cr_assert_eq(cli_parse_common(&gogen_env, "07/01/2020", NULL, &day, &threads, &err), 1);
+  cr_expect_str_eq(err.message,
+                   "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
+}
+
+Test(cli_parse_common, threads_from_1_to_4096) {
+  int32_t day;
+  int threads;
+  relief_error err = {0};
+  const char *bad[] = {"0", "-2", "4097", "8x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cr_expect_eq(cli_parse_common(&relief_env, NULL, bad[i], &day, &threads, &err), 1, "'%s'",
+                 bad[i]);
+    cr_expect(strstr(err.message, "--threads"), "%s", err.message);
+  }
+  cr_expect_eq(cli_parse_common(&relief_env, NULL, "4096", &day, &threads, &err), 0);
+  cr_expect_eq(threads, 4096);
+}
+
+Test(cli_parse_count, bounds_and_absence) {
+  int v = 7;
+  relief_error err = {0};
+  cr_expect_eq(cli_parse_count(NULL, "individual-age", 1, 150, &v, &err), 0);
+  cr_expect_eq(v, 7, "an absent option leaves the value");
+  cr_expect_eq(cli_parse_count("150", "individual-age", 1, 150, &v, &err), 0);
+  cr_expect_eq(v, 150);
+  cr_expect_eq(cli_parse_count("151", "individual-age", 1, 150, &v, &err), 1);
+  cr_expect(strstr(err.message, "--individual-age") && strstr(err.message, "1 to 150"), "%s",
+            err.message);
+  cr_expect_eq(cli_parse_count("", "individual-age", 1, 150, &v, &err), 1);
+  cr_expect_eq(cli_parse_count("0", "individual-age", 1, 150, &v, &err), 1);
+}
+
+Test(cli_parse_size, suffixes_and_the_1M_floor) {
+  uint64_t v = 5;
+  relief_error err = {0};
+  cr_expect_eq(cli_parse_size(NULL, "memory-limit", &v, &err), 0);
+  cr_expect_eq(v, 5);
+  struct {
+    const char *text;
+    uint64_t bytes;
+  } good[] = {{"1M", 1u << 20},    {"600m", 600ull << 20}, {"2G", 2ull << 30},
+              {"1024K", 1u << 20}, {"1048576", 1u << 20},  {"4g", 4ull << 30}};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    cr_expect_eq(cli_parse_size(good[i].text, "memory-limit", &v, &err), 0, "%s", good[i].text);
+    cr_expect_eq(v, good[i].bytes, "%s", good[i].text);
+  }
+  const char *bad[] = {"1023K", "100", "", "-1G", "1T", "2GB", "99999999999999999999G"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cr_expect_eq(cli_parse_size(bad[i], "memory-limit", &v, &err), 1, "'%s'", bad[i]);
+    cr_expect(strstr(err.message, "--memory-limit"), "%s", err.message);
+  }
+}
+
+Test(cli_load_flow, parameters_reach_conditions_and_reasons) {
+  relief_flow *plain, *flow;
+  relief_error err = {0};
+  cr_assert_eq(cli_load_flow("los-angeles", NULL, NULL, &plain, &err), 0, "%s", err.message);
+  cr_assert_eq(cli_load_flow("los-angeles", "60", "7", &flow, &err), 0, "%s", err.message);
+  cr_expect_eq(plain->age_threshold, 50);
+  cr_expect_eq(plain->years_conviction_free, 10);
+  cr_expect_eq(flow->age_threshold, 60);
+  cr_expect_eq(flow->years_conviction_free, 7);
+  bool age = false, years = false; /* the reasons that name a parameter say the value given */
+  for (int r = 0; r < flow->n_rows; r++) {
+    age |= !strcmp(flow->rows[r].reason, "60 years or older");
+    years |= !strcmp(flow->rows[r].reason, "No convictions in past 7 years");
+  }
+  cr_expect(age && years, "the reasons do not name age 60 and 7 conviction-free years");
+  relief_flow_free(plain);
+  relief_flow_free(flow);
+}
+
+Test(cli_load_flow, bad_values_and_names) {
+  relief_flow *flow = (relief_flow *)1;
+  relief_error err = {0};
+  cr_expect_eq(cli_load_flow("los-angeles", "0", NULL, &flow, &err), 1);
+  cr_expect(strstr(err.message, "--individual-age"), "%s", err.message);
+  cr_expect_eq(cli_load_flow("los-angeles", NULL, "101", &flow, &err), 1);
+  cr_expect(strstr(err.message, "--years-conviction-free"), "%s", err.message);
+  cr_expect_eq(cli_load_flow("/nonexistent/flow.json", NULL, NULL, &flow, &err), 1);
+  cr_expect_null(flow);
+}
+
+Test(cli_loaders, absent_paths_load_nothing) {
+  relief_options *options = (relief_options *)1;
+  relief_filer filer;
+  bool loaded = true;
+  relief_error err = {0};
+  cr_expect_eq(cli_load_options(NULL, true, &options, &err), 0);
+  cr_expect_null(options);
+  cr_expect_eq(cli_load_filer(NULL, &filer, &loaded, &err), 0);
+  cr_expect_not(loaded);
+  cr_expect_eq(cli_load_options("/nonexistent/options.json", true, &options, &err), 1);
+  cr_expect_null(options);
+  cr_expect_neq(err.status, RELIEF_OK);
+}
