@@ -26,7 +26,7 @@ H = e2etools.Harness()
 S = {}  # state shared by the cases, in order
 
 COLUMNS = ["Item", "Agency", "Name", "Date of Birth", "CII", "Subject ID", "Case Number", "Counts",
-           "Proposed Relief", "Reason", "Decision", "Notes"]
+           "Proposed Relief", "Reason", "Decision", "Notes", "Revision"]
 
 
 def relief(*args):
@@ -239,6 +239,17 @@ def export_xlsx_is_a_workbook_with_text_ids():
     assert n_decisions() == 0
 
 
+def revision():
+    with db() as c:
+        return int(c.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+
+
+def fresh(rows):
+    """rows as a sheet exported now: the Revision column at the store's revision."""
+    rev = str(revision())
+    return [list(rows[0])] + [list(r[:12]) + [rev] for r in rows[1:]]
+
+
 def decide(rows, plan):
     """A copy of rows with Decision/Notes set: plan maps data-row index to
     (decision, notes)."""
@@ -290,7 +301,7 @@ def formula_cells_are_neutralised_in_csv_and_round_trip():
 
 @H.case
 def changes_keep_previous_values():
-    fel = decide(S["fel_edit"], {0: ("Deny", "changed my mind"), 2: ("", "")})
+    fel = decide(fresh(S["fel_edit"]), {0: ("Deny", "changed my mind"), 2: ("", "")})
     path = os.path.join(S["work"], "fel_change.xlsx")
     write_xlsx(path, fel, shared=True)
     out = ok("import", "--outputs=" + S["out"], "--reviewer=carol", path)
@@ -325,7 +336,9 @@ def tampered_sheets_are_refused_whole():
     t[2][4] = "1"
     cases.append(("changed_cii.csv", t, "CII", 3))
     good_path = os.path.join(S["work"], "good.csv")
-    write_csv(good_path, good)
+    write_csv(good_path, good[:1] + good[6:7])  # item 5 only: the bad sheets name it not
+    for _, rows, _, _ in cases:
+        rows[6] = [""] * len(rows[6])
     names = {r[2] for r in S["fel"][1:] + S["mis"][1:]}
     for name, rows, column, line in cases:
         path = os.path.join(S["work"], name)
@@ -418,8 +431,7 @@ def filings_file_only_approved_cases_signed_by_the_filer():
         row = c.execute("SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason"
                         " FROM items WHERE id=?", (item,)).fetchone()
     agency_sheet = S["fel"] if row[1] == "Felony Unit" else S["mis"]
-    sheet = [r for r in agency_sheet if r[0] in ("Item", item)]
-    sheet[1] = list(sheet[1])
+    sheet = fresh([r for r in agency_sheet if r[0] in ("Item", item)])
     sheet[1][10] = "Deny"
     path = os.path.join(S["work"], "deny_one.csv")
     write_csv(path, sheet)
