@@ -50,28 +50,15 @@ static const char *no_leading_zeros(const char *s) {
   return s;
 }
 
-/* got is want (all digits) in scientific notation, rounded: 1.01002E+11. */
-static bool same_in_scientific(const char *want, const char *got) {
-  want = no_leading_zeros(want);
-  char mant[64];
-  size_t m = 0;
-  const char *p = got;
-  if (!isdigit((unsigned char)*p)) return false;
-  mant[m++] = *p++;
-  if (*p == '.' || *p == ',')
-    for (p++; isdigit((unsigned char)*p) && m < sizeof mant - 1; p++) mant[m++] = *p;
-  if (*p != 'E' && *p != 'e') return false;
-  p++;
-  if (*p == '+') p++;
-  if (!all_digits(p)) return false;
-  long exp = strtol(p, NULL, 10);
+/* Whether want (digits, no leading zeros) rounded half-up to the m digits
+ * of mant is mant, with exp + 1 digits in all. */
+static bool rounds_to(const char *want, const char *mant, size_t m, long exp) {
   size_t n = strlen(want);
   while (m > 1 && mant[m - 1] == '0') m--; /* trailing zeros of the mantissa */
-  if ((long)n - 1 != exp || m > n) return false;
-  /* want rounded half-up to m significant digits */
+  if ((long)n - 1 != exp || m > n || m > 63) return false;
   char r[64];
   memcpy(r, want, m);
-  bool up = want[m] >= '5' && m < n;
+  bool up = m < n && want[m] >= '5';
   for (size_t i = m; up && i-- > 0;) {
     if (r[i] == '9') {
       r[i] = '0';
@@ -82,6 +69,30 @@ static bool same_in_scientific(const char *want, const char *got) {
   }
   if (up) return false; /* 999.. rounded to 1000..: the exponent would differ */
   return !memcmp(r, mant, m);
+}
+
+/* got is want (all digits) as a spreadsheet keeps a long number: in
+ * scientific notation (1.01002E+11), or with its digits past the 15th
+ * lost (12345678901234600). */
+static bool same_long_number(const char *want, const char *got) {
+  want = no_leading_zeros(want);
+  char mant[64];
+  size_t m = 0;
+  const char *p = got;
+  if (all_digits(got)) {
+    got = no_leading_zeros(got);
+    size_t n = strlen(got);
+    return n > 15 && n == strlen(want) && rounds_to(want, got, n, (long)n - 1);
+  }
+  if (!isdigit((unsigned char)*p)) return false;
+  mant[m++] = *p++;
+  if (*p == '.' || *p == ',')
+    for (p++; isdigit((unsigned char)*p) && m < sizeof mant - 1; p++) mant[m++] = *p;
+  if (*p != 'E' && *p != 'e') return false;
+  p++;
+  if (*p == '+') p++;
+  if (!all_digits(p) || strlen(p) > 4) return false;
+  return rounds_to(want, mant, m, strtol(p, NULL, 10));
 }
 
 /* A date a spreadsheet wrote for want (YYYYMMDD): M/D/YY[YY], YYYY-MM-DD,
@@ -113,8 +124,8 @@ static bool spreadsheet_same(int col, const char *want, const char *got) {
   if (col == RV_COL_DOB) return same_date(want, got);
   if (col != RV_COL_CII && col != RV_COL_SUBJECT && col != RV_COL_CASE) return false;
   if (!all_digits(want)) return false;
-  if (all_digits(got)) return !strcmp(no_leading_zeros(want), no_leading_zeros(got));
-  return same_in_scientific(want, got);
+  if (all_digits(got) && !strcmp(no_leading_zeros(want), no_leading_zeros(got))) return true;
+  return same_long_number(want, got);
 }
 
 /* Whether got looks like a spreadsheet's rewrite: a bare number, a number

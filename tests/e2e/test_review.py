@@ -357,6 +357,121 @@ def tampered_sheets_are_refused_whole():
     return f"{len(cases) + 1} sheets refused"
 
 
+def export_sheet(name, agency="Felony Unit", fmt="csv", outputs=None):
+    to = os.path.join(S["work"], name)
+    ok("export", "--outputs=" + (outputs or S["out"]), "--to=" + to, "--format=" + fmt,
+       "--agency=" + agency)
+    return os.path.join(to, agency.replace(" ", "_") + "." + fmt)
+
+
+@H.case
+def stale_sheet_is_refused_and_force_is_recorded():
+    rows = read_csv(export_sheet("stale_export"))
+    rev = revision()
+    assert rows[0][12] == "Revision" and all(r[12] == str(rev) for r in rows[1:]), rows[1]
+    k = next(i for i in range(12, len(rows) - 1) if rows[i + 1][10] == "")
+    item = rows[k + 1][0]
+    first, second = (os.path.join(S["work"], n) for n in ("stale_a.csv", "stale_b.csv"))
+    write_csv(first, decide(rows, {k: ("Deny", "denied first")}))
+    write_csv(second, decide(rows, {k: ("Approve", "from an old copy")}))
+    assert "recorded 1 decision" in ok("import", "--outputs=" + S["out"], "--reviewer=erin", first)
+    before = n_decisions()
+    rc, out, err = relief("import", "--outputs=" + S["out"], "--reviewer=frank", second)
+    assert rc == 2 and "stale" in err and item in err and "stale_b.csv" in err, (rc, err)
+    assert "--force" in err and n_decisions() == before, err
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=frank", "--force", second)
+    assert "recorded 1 decision" in out, out
+    with db() as c:
+        last = c.execute("SELECT item, decision, previous_decision, override FROM decisions"
+                         " ORDER BY id DESC LIMIT 1").fetchone()
+    assert last[:3] == (item, "Approve", "Deny") and last[3].startswith("--force: stale sheet"), last
+    assert f"revision {rev}" in last[3], last
+    assert revision() == before + 1
+    return f"{item} refused, then forced"
+
+
+@H.case
+def an_item_named_twice_is_refused():
+    rows = read_csv(export_sheet("dup_export"))
+    before = n_decisions()
+    k = next(i for i in range(20, len(rows) - 1) if rows[i + 1][10] == "")
+    item = rows[k + 1][0]
+    twice = decide(rows, {k: ("Approve", "")})
+    twice.append(list(twice[k + 1]))
+    twice[-1][10] = "Deny"
+    path = os.path.join(S["work"], "twice.csv")
+    write_csv(path, twice)
+    rc, _, err = relief("import", "--outputs=" + S["out"], "--reviewer=gina", path)
+    assert rc == 2 and item in err and "twice" in err, (rc, err)
+    assert f"row {k + 2}" in err and f"row {len(twice)}" in err, err
+    # the same item in two sheets of one import
+    one = os.path.join(S["work"], "once_a.csv")
+    other = os.path.join(S["work"], "once_b.xlsx")
+    write_csv(one, [rows[0], twice[k + 1]])
+    write_xlsx(other, [rows[0], twice[-1]], shared=True)
+    rc, _, err = relief("import", "--outputs=" + S["out"], "--reviewer=gina", one, other)
+    assert rc == 2 and item in err and "once_a.csv, row 2" in err and "once_b.xlsx, row 2" in err, err
+    assert n_decisions() == before
+
+
+@H.case
+def an_old_store_is_migrated():
+    old = os.path.join(S["work"], "old_store")
+    os.makedirs(old)
+    shutil.copy(os.path.join(S["out"], "review.sqlite"), old)
+    with sqlite3.connect(os.path.join(old, "review.sqlite")) as c:  # back to format 1
+        c.executescript("DROP TRIGGER decisions_revision; DELETE FROM meta WHERE key='revision';"
+                        "UPDATE meta SET value='relief-review 1' WHERE key='format';"
+                        "ALTER TABLE decisions DROP COLUMN override;")
+        n = c.execute("SELECT MAX(id) FROM decisions").fetchone()[0]
+    assert status()["items"] == json.loads(ok("status", "--outputs=" + old, "--json"))["items"]
+    with sqlite3.connect(os.path.join(old, "review.sqlite")) as c:
+        meta = dict(c.execute("SELECT key, value FROM meta"))
+        cols = [r[1] for r in c.execute("PRAGMA table_info(decisions)")]
+    assert meta["format"] == "relief-review 2" and int(meta["revision"]) == n and "override" in cols, meta
+
+
+@H.case
+def init_refuses_a_redacted_bundle():
+    red = os.path.join(S["work"], "redacted")
+    key = os.path.join(S["work"], "redact.key")
+    open(key, "wb").write(b"k" * 32)
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], red, S["options"],
+                                                   "LOS ANGELES", extra=["--review-files", "--redact",
+                                                                         "--redact-key=" + key]))
+    assert rc == 0, err
+    assert json.load(open(os.path.join(red, "manifest.json")))["redacted"] is True
+    rc, _, err = relief("init", "--outputs=" + red)
+    assert rc == 1 and "--redact" in err, (rc, err)
+    assert not os.path.exists(os.path.join(red, "review.sqlite"))
+
+
+@H.case
+def init_prints_route_counts_and_warns_on_a_route_that_matched_nothing():
+    folder = os.path.join(S["work"], "routes")
+    os.makedirs(folder)
+    for name in ("Prop64_Results.csv", "Hand_Review.csv", "manifest.json"):
+        shutil.copy(os.path.join(S["out"], name), folder)
+    routing = os.path.join(S["work"], "routes.json")
+    json.dump({"default": "District Attorney",
+               "routes": [{"agency": "Pasadena City Prosecutor", "court": "Pasadena"},
+                          {"agency": "Felony Unit", "felony": True}]}, open(routing, "w"))
+    rc, out, err = relief("init", "--outputs=" + folder, "--routing=" + routing)
+    assert rc == 0, err
+    assert 'route 1 (agency "Pasadena City Prosecutor", court "Pasadena"): 0 items' in out, out
+    assert f'route 2 (agency "Felony Unit", felony true): {S["felonies"]} items' in out, out
+    assert f'default (agency "District Attorney"): {S["total"] - S["felonies"]} items' in out, out
+    assert "warning" in err and "route 1" in err and '"CASC PASADENA"' in err, err
+    assert "route 2" not in err, err
+    json.dump({"routes": [{"agency": "Pasadena City Prosecutor", "court": "CASC PASADENA"}]},
+              open(routing, "w"))
+    rc, out, err = relief("init", "--outputs=" + folder, "--routing=" + routing)
+    n = json.loads(ok("status", "--outputs=" + folder, "--json"))["byAgency"]["Pasadena City Prosecutor"]
+    assert rc == 0 and "warning" not in err and f'court "CASC PASADENA"): {n["items"]} items' in out, out
+    rc, out, err = relief("init", "--help")
+    assert "STP_ORI_DESCR" in out + err and "prefix of the code section" in out + err, out + err
+
+
 FILER = {"office": "Pasadena City Prosecutor", "agency": "city-prosecutor", "attorney": "Dana Q. Reyes",
          "barNumber": "123456", "address": ["100 N. Garfield Ave.", "Pasadena, CA 91101"],
          "phone": "(626) 555-0100", "email": "prosecutor@example.gov", "signature": "/s/ Dana Q. Reyes"}
