@@ -50,15 +50,17 @@ static const char *no_leading_zeros(const char *s) {
   return s;
 }
 
-/* Whether want (digits, no leading zeros) rounded half-up to the m digits
- * of mant is mant, with exp + 1 digits in all. */
+/* Whether want (digits, no leading zeros) cut to the m digits of mant is
+ * mant, with exp + 1 digits in all: rounded either way, since past 2^53 a
+ * spreadsheet rounds the nearest double, not the decimal. */
 static bool rounds_to(const char *want, const char *mant, size_t m, long exp) {
   size_t n = strlen(want);
   while (m > 1 && mant[m - 1] == '0') m--; /* trailing zeros of the mantissa */
   if ((long)n - 1 != exp || m > n || m > 63) return false;
+  if (!memcmp(want, mant, m)) return true; /* rounded down */
   char r[64];
   memcpy(r, want, m);
-  bool up = m < n && want[m] >= '5';
+  bool up = m < n;
   for (size_t i = m; up && i-- > 0;) {
     if (r[i] == '9') {
       r[i] = '0';
