@@ -472,6 +472,26 @@ def init_prints_route_counts_and_warns_on_a_route_that_matched_nothing():
     assert "STP_ORI_DESCR" in out + err and "prefix of the code section" in out + err, out + err
 
 
+@H.case
+def serve_users_add_catches_an_agency_no_store_names():
+    ws = os.path.join(S["work"], "ws")
+    os.makedirs(os.path.join(ws, "runs", "1"))
+    shutil.copy(os.path.join(S["out"], "review.sqlite"), os.path.join(ws, "runs", "1"))
+
+    def add(agency, *extra):
+        p = subprocess.run([S["relief"], "serve", "users", "add", "ann", "--agency=" + agency,
+                            "--workspace=" + ws, *extra], input=b"pass phrase 1\n",
+                           capture_output=True, timeout=60)
+        return p.returncode, p.stderr.decode()
+    rc, err = add("Felony Unti")
+    assert rc == 1 and "warning" in err and '"Felony Unti"' in err and "Felony Unit" in err, (rc, err)
+    assert "--new-agency" in err, err
+    rc, err = add("Felony Unti", "--new-agency")
+    assert rc == 0 and "warning" not in err, (rc, err)
+    rc, err = add("Misdemeanor Unit")
+    assert rc == 0 and "warning" not in err, (rc, err)
+
+
 def calc(src, fmt, to, infilter=None):
     """src converted by LibreOffice Calc (headless, a private profile) into to/."""
     profile = "file://" + os.path.join(S["work"], "calc_profile")
