@@ -67,7 +67,8 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
   }
   const char *ws = workspace ? workspace : "relief-workspace";
   char known[1024];
-  if (!new_agency && !accounts_agency_named(ws, agency, known, sizeof known)) { /* a misspelling sees 0 items */
+  /* a misspelt agency would see 0 items */
+  if (!new_agency && !accounts_agency_named(ws, agency, known, sizeof known)) {
     fprintf(stderr, "%s: warning: no routing or review store in %s names agency \"%s\" (%s%s)\n",
             env->program, ws, agency, known[0] ? "they name: " : "none names any agency yet",
             known);
