@@ -281,6 +281,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
             (long long)res.rows, (long long)res.people, res.seconds,
             res.seconds > 0 ? (double)res.rows / res.seconds : 0.0, outputs);
     if (cfg.forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
+    if (res.warning[0]) fprintf(stderr, "%s: warning: %s\n", env->program, res.warning);
     code = 0;
   }
   free(command_line);

@@ -492,6 +492,20 @@ def serve_users_add_catches_an_agency_no_store_names():
     assert rc == 0 and "warning" not in err, (rc, err)
 
 
+@H.case
+def a_run_of_another_countys_rows_warns():
+    other = os.path.join(S["work"], "san_diego")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], other, S["options"],
+                                                   "SAN DIEGO"))
+    assert rc == 0, err
+    line = next((l for l in err.splitlines() if "warning" in l and "STP_ORI_CNTY_NAME" in l), "")
+    assert '"SAN DIEGO"' in line and 'most' in line and '"LOS ANGELES"' in line, err
+    warnings = json.load(open(os.path.join(other, "manifest.json")))["warnings"]
+    assert any('"LOS ANGELES"' in w and "STP_ORI_CNTY_NAME" in w for w in warnings), warnings
+    mine = json.load(open(os.path.join(S["out"], "manifest.json")))["warnings"]
+    assert not any("STP_ORI_CNTY_NAME" in w for w in mine), mine
+
+
 def calc(src, fmt, to, infilter=None):
     """src converted by LibreOffice Calc (headless, a private profile) into to/."""
     profile = "file://" + os.path.join(S["work"], "calc_profile")
