@@ -123,7 +123,9 @@ typedef struct {
   /* for the impact report, not summary.json: results by Prop 64 section
    * (0 = none) and determination, and those a person must review */
   int64_t by_section_outcome[5][RELIEF_DET_COUNT];
-  int64_t hand_review;
+  int64_t hand_review;        /* as the review store's hand-review items: relief a motion cannot
+                                 carry (charge or date unknown) included */
+  int64_t unknown_date;       /* in-county Prop 64 convictions without a known date */
   int32_t earliest_known_day; /* the earliest in-county Prop 64 conviction with a known date */
   bool has_earliest_known;
 } relief_summary;

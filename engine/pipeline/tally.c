@@ -27,6 +27,7 @@ static void add_all_counts(relief_summary *a, const relief_summary *b) {
     for (int d = 0; d < RELIEF_DET_COUNT; d++)
       a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
   a->hand_review += b->hand_review;
+  a->unknown_date += b->unknown_date;
   if (b->has_earliest_known &&
       (!a->has_earliest_known || b->earliest_known_day < a->earliest_known_day)) {
     a->has_earliest_known = true;

@@ -196,6 +196,27 @@ def init_makes_one_item_per_case_and_hand_review_row_routed_by_felony():
     return f"{total} items, {felonies} felony"
 
 
+def report_figure(text, label):
+    """The figure shown beside label in the run's HTML report (tags stripped)."""
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).replace("&#39;", "'")
+    m = re.search(re.escape(label) + r"[^0-9]*?\s([0-9][0-9,]*|some[^0-9]*?)\s", plain)
+    assert m, (label, plain[:2000])
+    return m.group(1)
+
+
+@H.case
+def report_agrees_with_the_store():
+    text = open(os.path.join(S["out"], "report.html"), encoding="utf-8").read()
+    with db() as c:
+        hand = c.execute("SELECT COUNT(*) FROM items WHERE kind='hand_review'").fetchone()[0]
+    shown = report_figure(text, "Convictions that need a hand review")
+    assert shown == f"{hand:,}", (shown, hand)
+    unknown = report_figure(text, "Convictions without a known date")
+    assert re.fullmatch(r"[0-9,]+", unknown), unknown
+    assert "Office: not given. Preparer: not given." in text, "no office line"
+    return f"{hand} hand-review items, {unknown} convictions without a date"
+
+
 @H.case
 def export_csv_one_sheet_per_agency():
     to = os.path.join(S["work"], "sheets")
