@@ -13,6 +13,7 @@ packages=(gcc cmake make pkg-config libzstd-dev libxxhash-dev libjansson-dev
           clang libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer, clang's OpenMP
           dpkg-dev groff-base  # tests/install: cpack's dpkg-shlibdeps, man page rendering
           libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev sqlite3  # relief review
+          libreoffice-calc-nogui  # tests/e2e/test_review.py: sheets round-tripped through Calc
           libopenmpi-dev openmpi-bin)  # relief-mpi
 missing=()
 for p in "${packages[@]}"; do

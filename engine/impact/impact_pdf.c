@@ -158,20 +158,20 @@ static void table(pen *p, const report_block *k) {
   if (k->cols > 64) return;
   table_widths(k, widths);
   const float size = 8.5f, leading = 10.5f;
-  float caption_h = k->text ? 14 : 0;
+  char *caption = k->text ? w(k->text) : NULL; /* wrapped whole, never cut */
+  int caption_lines = caption ? pdf_line_count(p->pdf->bold, 9, caption, WIDTH) : 0;
+  float caption_h = caption ? (float)caption_lines * 11 + 3 : 0;
   float header_h = table_header(p, k, widths, 0);
   need(p, caption_h + header_h + 2 * leading + 6);
-  if (k->text) {
-    char *t = w(k->text);
-    pdf_text_wrapped(p->page, p->pdf->bold, 9, LEFT, p->y - 9, WIDTH, 11, 1, t);
-    free(t);
+  if (caption) {
+    pdf_text_wrapped(p->page, p->pdf->bold, 9, LEFT, p->y - 9, WIDTH, 11, caption_lines, caption);
+    free(caption);
     p->y -= caption_h;
   }
   table_header(p, k, widths, 1);
   for (int r = 1; r < k->rows; r++) {
     char *label = w(report_at(k, r, 0)->text);
     int lines = pdf_line_count(p->pdf->regular, size, label, widths[0] - 8);
-    if (lines > 4) lines = 4;
     float h = (float)lines * leading + 6;
     if (p->y - h < BOTTOM) {
       start_page(p);
@@ -204,11 +204,12 @@ static void chart(pen *p, const report_block *k) {
     for (int c = 1; c < k->cols; c++) sum += report_at(k, r, c)->value;
     if (sum > most) most = sum;
   }
-  need(p, 40 + 2 * row);
   char *caption = w(k->text);
-  pdf_text_wrapped(p->page, p->pdf->bold, 9, LEFT, p->y - 9, WIDTH, 11, 1, caption);
+  int caption_lines = pdf_line_count(p->pdf->bold, 9, caption, WIDTH);
+  need(p, 40 + (float)(caption_lines - 1) * 11 + 2 * row);
+  pdf_text_wrapped(p->page, p->pdf->bold, 9, LEFT, p->y - 9, WIDTH, 11, caption_lines, caption);
   free(caption);
-  p->y -= 18;
+  p->y -= 18 + (float)(caption_lines - 1) * 11;
   /* the legend, wrapping like words */
   float x = LEFT;
   for (int c = 1; c < k->cols; c++) {
@@ -225,10 +226,16 @@ static void chart(pen *p, const report_block *k) {
   }
   p->y -= 18;
   for (int r = 1; r < k->rows; r++) {
-    need(p, row);
-    char *name = w(report_at(k, r, 0)->text);
-    pdf_text(p->page, p->pdf->regular, 7.5f,
-             bar_x - 8 - pdf_text_width(p->pdf->regular, 7.5f, name), p->y - bar + 2, name);
+    char *name = w(report_at(k, r, 0)->text); /* a long name wraps in its column */
+    int lines = pdf_line_count(p->pdf->regular, 7.5f, name, label_w);
+    float h = lines > 1 ? (float)lines * 9 + 4 : row;
+    need(p, h);
+    if (lines > 1)
+      pdf_text_wrapped(p->page, p->pdf->regular, 7.5f, LEFT, p->y - 7.5f, label_w, 9, lines,
+                         name);
+    else
+      pdf_text(p->page, p->pdf->regular, 7.5f,
+                 bar_x - 8 - pdf_text_width(p->pdf->regular, 7.5f, name), p->y - bar + 2, name);
     free(name);
     pdf_fill(p->page, bar_x, p->y - bar, bar_w, bar, 0xEEF1F4);
     float at = bar_x;
@@ -245,7 +252,7 @@ static void chart(pen *p, const report_block *k) {
       }
       at += seg;
     }
-    p->y -= row;
+    p->y -= h;
   }
   p->y -= 10;
 }

@@ -5,6 +5,7 @@
  * ids from getrandom that expire after 8 hours.
  */
 #include <crypt.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "common/buf.h"
 #include "io/publish.h"
 #include "io/read_small.h"
+#include "review/review.h"
 #include "serve/accounts.h"
 
 enum { SESSION_SECONDS = 8 * 3600, MAX_SESSIONS = 4096 };
@@ -217,4 +219,49 @@ void accounts_logout(account_book *book, const char *sid) {
       break;
     }
   pthread_mutex_unlock(&book->lock);
+}
+
+/* ---- the agencies a workspace names (users add) ---- */
+
+static bool note_agency(const char *name, const char *agency, char *known, size_t cap) {
+  size_t n = strlen(known), k = strlen(name);
+  bool listed = false;
+  for (const char *p = known; (p = strstr(p, name)); p++)
+    if ((p == known || p[-1] == ' ') && (p[k] == 0 || p[k] == ';')) listed = true;
+  if (!listed && n + k + 3 < cap) snprintf(known + n, cap - n, "%s%s", n ? "; " : "", name);
+  return !strcmp(name, agency);
+}
+
+bool accounts_agency_named(const char *workspace, const char *agency, char *known, size_t cap) {
+  bool named = false;
+  known[0] = 0;
+  char path[4096];
+  DIR *d = opendir(workspace);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    size_t n = strlen(e->d_name);
+    if (strncmp(e->d_name, "routing-", 8) || n < 5 || strcmp(e->d_name + n - 5, ".json")) continue;
+    snprintf(path, sizeof path, "%s/%s", workspace, e->d_name);
+    review_routing rt;
+    relief_error ignored = {0};
+    if (review_routing_load(path, &rt, &ignored)) continue;
+    named |= note_agency(rt.default_agency, agency, known, cap);
+    for (int i = 0; i < rt.n_routes; i++)
+      named |= note_agency(rt.routes[i].agency, agency, known, cap);
+    review_routing_free(&rt);
+  }
+  if (d) closedir(d);
+  snprintf(path, sizeof path, "%s/runs", workspace);
+  d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/runs/%s", workspace, e->d_name);
+    review_status_report r;
+    relief_error ignored = {0};
+    if (!review_store_exists(path) || review_status(path, &r, &ignored)) continue;
+    for (int i = 0; i < r.n_agencies; i++)
+      named |= note_agency(r.by_agency[i].agency, agency, known, cap);
+    review_status_free(&r);
+  }
+  if (d) closedir(d);
+  return named;
 }
