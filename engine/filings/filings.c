@@ -450,6 +450,14 @@ relief_status filings_write(publication *pub, const char *dir, const relief_moti
   return st;
 }
 
+/* The motions of group g (all when g < 0), in filing order. */
+static size_t motions_of_group(const motion_list *all, int g, relief_motion *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < all->n; i++)
+    if (g < 0 || all->motions[i].group == g) out[n++] = all->motions[i];
+  return n;
+}
+
 relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
                                    const filings_options *opt, const relief_filing_filter *filter,
                                    int64_t *n_motions, relief_error *err) {
@@ -459,14 +467,28 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
     snprintf(folder, sizeof folder, "%s", plan->folder);
   else
     relief_folder_name(folder, sizeof folder, plan->name);
-  if (index > 0)
-    snprintf(dir, sizeof dir, "Court_Filings/%s_%d", folder, index);
-  else
-    snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
   motion_list motions;
   filings_motions(pl, county, filter, &motions);
-  relief_status st = filings_write(pub, dir, motions.motions, motions.n, pl->n_threads, opt, err);
-  *n_motions += (int64_t)motions.n;
+  relief_motion *some = xcalloc(motions.n + 1, sizeof *some);
+  bool grouped = filter && filter->group && filter->groups;
+  relief_status st = RELIEF_OK;
+  /* by agency: Court_Filings/<agency>/<COUNTY>/, each signed by its own
+   * filer; a county without motions for an agency gets no folder there */
+  for (int g = grouped ? 0 : -1; g < (grouped ? filter->n_groups : 0) && !st; g++) {
+    size_t n = motions_of_group(&motions, g, some);
+    if (g >= 0 && !n) continue;
+    char prefix[600] = "Court_Filings";
+    if (g >= 0) snprintf(prefix, sizeof prefix, "Court_Filings/%s", filter->groups[g].folder);
+    if (index > 0)
+      snprintf(dir, sizeof dir, "%s/%s_%d", prefix, folder, index);
+    else
+      snprintf(dir, sizeof dir, "%s/%s", prefix, folder);
+    filings_options own = *opt;
+    if (g >= 0) own.filer = filter->groups[g].filer;
+    st = filings_write(pub, dir, some, n, pl->n_threads, &own, err);
+    *n_motions += (int64_t)n;
+  }
+  free(some);
   motion_list_free(&motions);
   return st;
 }

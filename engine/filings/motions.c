@@ -6,13 +6,16 @@
  * or date is unknown are withheld (review takes them).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "filings/filings.h"
 
-const char *filings_withhold_reason(const char *offense, int32_t conviction_day) {
+const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
+                                    int32_t compute_day, bool *checkable) {
+  if (checkable) *checkable = false;
   size_t n = offense ? strlen(offense) : 0, len;
   bool from_comment;
   relief_code_section(offense ? offense : "", n, "", 0, &len, &from_comment);
@@ -21,10 +24,15 @@ const char *filings_withhold_reason(const char *offense, int32_t conviction_day)
   size_t t = strlen(s);
   while (t && s[t - 1] == ' ') t--;
   if (from_comment || (t == 1 && s[0] == '-'))
-    return "Charge unknown (SEE COMMENT FOR CHARGE, '-' or blank): check the charge before "
-           "filing";
+    return "charge unknown: enter the charge before filing";
   if (conviction_day == RELIEF_DAY_UNKNOWN)
-    return "Conviction date unknown: check the date before filing";
+    return "conviction date unknown: enter the date before filing";
+  if (checkable) *checkable = true;
+  if (compute_day != RELIEF_DAY_UNKNOWN && conviction_day > compute_day)
+    return "conviction after the decision date: check the facts before filing";
+  if (conviction_day > relief_days_from_civil(2016, 11, 8))
+    return "conviction after 11/08/2016, when Prop 64 took effect: check the facts before filing";
+  if (checkable) *checkable = false;
   return NULL;
 }
 
@@ -56,6 +64,15 @@ static const captured_row *captured(const segment_t *s, uint32_t j) {
       hi = mid;
   }
   return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
+}
+
+/* Whether a reviewer approved the count's court case with its facts
+ * checked (the filter's say). */
+static bool case_checked(const relief_filing_filter *f, const captured_row *who,
+                         const captured_row *row) {
+  char step[8];
+  snprintf(step, sizeof step, "%.6s", row && row->cnt ? row->cnt : "");
+  return f->checked(f->user, who->cii[0] ? who->cii : who->subject, step);
 }
 
 /* Case number, then name, then court case: the order motions are filed in. */
@@ -140,7 +157,10 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
         const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
-        if (filings_withhold_reason(row ? row->offense : "", c->disp_day)) {
+        bool checkable;
+        if (filings_withhold_reason(row ? row->offense : "", c->disp_day, pl->compute_day,
+                                    &checkable) &&
+            !(checkable && filter && filter->checked && case_checked(filter, who, row))) {
           out->withheld_counts++;
           continue;
         }
@@ -169,10 +189,13 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
       if (n_counts == motion_start) continue;
       char *step = arena_strndup(&out->arena, text.data ? text.data : "", text.len);
       const char *person = who->cii[0] ? who->cii : who->subject;
-      if (filter && !filter->accept(filter->user, person, step)) {
+      int group = filter && filter->group ? filter->group(filter->user, person, step) : -1;
+      if (filter && (!filter->accept(filter->user, person, step) ||
+                     (filter->group && group < 0))) {
         n_counts = motion_start;
         continue;
       }
+      if (filter && filter->filed) filter->filed(filter->user, person, step);
       relief_buf cases = {0};
       for (int c = 0; c < p.n_case_numbers; c++) {
         if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
@@ -197,6 +220,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
           .cii = who->cii,
           .person = person,
           .court = court,
+          .group = group,
           .n_counts = (int)(n_counts - motion_start),
       };
     }

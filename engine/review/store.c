@@ -185,7 +185,8 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   if (!strcmp(kind, "relief")) {
     const char *date = f[c->disp_date]; /* the conviction date motions show */
     const char *withheld =
-        filings_withhold_reason(f[c->offense], relief_parse_yyyymmdd(date, strlen(date)));
+        filings_withhold_reason(f[c->offense], relief_parse_yyyymmdd(date, strlen(date)),
+                                RELIEF_DAY_UNKNOWN, NULL);
     if (withheld) kind = "hand_review", reason = withheld;
   }
   if (!strcmp(kind, "relief")) {
@@ -545,7 +546,7 @@ relief_status review_filter_load(const char *outputs_dir, review_filter **out, s
 }
 
 relief_filing_filter review_filter_of(review_filter *f) {
-  return (relief_filing_filter){accept_approved, f};
+  return (relief_filing_filter){.accept = accept_approved, .user = f};
 }
 
 void review_filter_free(review_filter *f) {
