@@ -226,12 +226,6 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   if (cli_load_filer(filer_path, &filer, &have_filer, &err))
     return cli_fail(env, outputs, suffix, NULL, &err);
   if (have_filer) cfg.filer = &filer;
-  if (cli_filings_mode) {
-    cfg.forms = cfg.filings_only = true;
-    cfg.report = false;
-    cfg.filer = cli_filings_mode->filer;
-    cfg.filter = cli_filings_mode->filter;
-  }
   if (mkdir(outputs, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, outputs, 0, -1, "cannot create the output folder: %s",
                      strerror(errno));

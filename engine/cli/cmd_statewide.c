@@ -269,12 +269,6 @@ int cmd_statewide(int argc, char **argv, const cli_env *env) {
   if (cli_load_filer(filer_path, &filer, &have_filer, &err))
     return cli_fail(env, outputs, NULL, NULL, &err);
   if (have_filer) cfg.filer = &filer;
-  if (cli_filings_mode) {
-    cfg.forms = cfg.filings_only = true;
-    cfg.report = false;
-    cfg.filer = cli_filings_mode->filer;
-    cfg.filter = cli_filings_mode->filter;
-  }
   relief_options options;
   if (relief_options_load(options_path, true, &options, &err)) {
     if (have_filer) relief_filer_free(&filer);

@@ -190,8 +190,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
       char *step = arena_strndup(&out->arena, text.data ? text.data : "", text.len);
       const char *person = who->cii[0] ? who->cii : who->subject;
       int group = filter && filter->group ? filter->group(filter->user, person, step) : -1;
-      if (filter && (!filter->accept(filter->user, person, step) ||
-                     (filter->group && group < 0))) {
+      if (filter && (!filter->accept(filter->user, person, step) || (filter->group && group < 0))) {
         n_counts = motion_start;
         continue;
       }

@@ -43,7 +43,8 @@ def charge_or_date_unknown(r):
     d = r["STP_EVENT_DATE"]
     try:
         datetime.datetime.strptime(d, "%Y%m%d")
-        return not (len(d) == 8 and d.isdigit())
+        # after 11/08/2016 (Prop 64) is filed only once a reviewer checked it
+        return not (len(d) == 8 and d.isdigit()) or d > "20161108"
     except ValueError:
         return True
 
