@@ -172,7 +172,9 @@ static void draw_index_page(forms_pdf *pdf, HPDF_Page page, int k, int n_index_p
     char number[24], page_no[16];
     snprintf(number, sizeof number, "%06zu", i + 1);
     snprintf(page_no, sizeof page_no, "%d", first_page[i]);
-    char *cases = forms_winansi(motions[i].case_numbers), *name = forms_winansi(motions[i].name);
+    char *written = filings_written_name(motions[i].name);
+    char *cases = forms_winansi(motions[i].case_numbers), *name = forms_winansi(written);
+    free(written);
     const char *cells[] = {name, cases, number, page_no};
     x = left;
     for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
@@ -242,11 +244,12 @@ static relief_status write_all_motions(publication *pub, const char *dir,
         n ? HPDF_CreateOutline(pdf.doc, NULL, "Motions (by case number)", NULL) : NULL;
     if (all) HPDF_Outline_SetOpened(all, HPDF_TRUE);
     for (size_t i = 0; i < n && all; i++) {
-      char title[400];
+      char title[400], *written = filings_written_name(motions[i].name);
       snprintf(title, sizeof title, "%s - %s",
                motions[i].case_numbers && motions[i].case_numbers[0] ? motions[i].case_numbers
                                                                      : "no case number",
-               motions[i].name ? motions[i].name : "");
+               written);
+      free(written);
       HPDF_Page target = HPDF_GetPageByIndex(pdf.doc, (HPDF_UINT)(first_page[i] - 1));
       if (target) bookmark(&pdf, all, title, target);
     }

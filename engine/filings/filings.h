@@ -80,6 +80,11 @@ void filings_sort_motions(relief_motion *motions, size_t n);
 const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
                                     int32_t compute_day, bool *checkable);
 
+/* A name as a motion writes it, "LAST, FIRST MIDDLE", from the record's
+ * "LAST,FIRST MIDDLE" (a space after each comma, spaces trimmed and
+ * collapsed); a "; "-joined list name by name. malloc'd. */
+char *filings_written_name(const char *name);
+
 /* Whether a rule's relief goes beyond what HS 11361.8 mandates (an added
  * category such as age or years since conviction), so that it is asked for
  * in the interest of justice (PC 1385) rather than as legally invalid. */

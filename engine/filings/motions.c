@@ -36,6 +36,29 @@ const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
   return NULL;
 }
 
+char *filings_written_name(const char *name) {
+  if (!name) name = "";
+  size_t n = strlen(name);
+  char *out = xmalloc(2 * n + 1), *o = out;
+  bool space = false; /* a space is pending */
+  for (const char *c = name; *c; c++) {
+    if (*c == ' ') {
+      space = o > out;
+      continue;
+    }
+    if (*c == ',' || *c == ';') {
+      *o++ = *c; /* ", " or "; " follows, whatever the record had */
+      space = true;
+      continue;
+    }
+    if (space && o > out) *o++ = ' ';
+    space = false;
+    *o++ = *c;
+  }
+  *o = 0;
+  return out;
+}
+
 int filings_rule_discretionary(const char *rule_id) {
   /* the categories a county adds beyond HS 11361.8 (configurable and Los
    * Angeles flows): the person's age, years since, crime-free years, only

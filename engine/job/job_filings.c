@@ -454,7 +454,7 @@ static relief_status write_not_filed(const agency_filter *f, filings_job_result 
   relief_buf csv = {0};
   for (int a = 0; a < job->n_agencies && !st; a++) {
     csv.len = 0;
-    relief_csv_append_safe(&csv, "Item,Agency,Case Number,Reason\n", 31);
+    relief_buf_append(&csv, "Item,Agency,Case Number,Reason\n", 31);
     bool any = false;
     for (size_t i = 0; i < job->n_items; i++) {
       const filings_item *it = &job->items[i];
