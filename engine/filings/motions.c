@@ -112,6 +112,69 @@ void filings_sort_motions(relief_motion *motions, size_t n) {
   if (n) qsort(motions, n, sizeof *motions, cmp_motion);
 }
 
+/* The person's first captured row names them (*who; NULL when none); the
+ * other spellings are their AKAs, "; "-joined, in the arena. */
+static char *person_akas(const pipeline *pl, const row_ref *refs, size_t n_rows, relief_buf *text,
+                         arena_block **arena, const captured_row **who) {
+  *who = NULL;
+  text->len = 0;
+  for (size_t r = 0; r < n_rows; r++) {
+    const segment_t *seg = &pl->segs[refs[r].seg];
+    if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
+    const captured_row *c = captured(seg, refs[r].j);
+    if (!c) continue;
+    if (!*who) {
+      *who = c;
+      continue;
+    }
+    if (!strcmp(c->name, (*who)->name)) continue;
+    bool seen = false;
+    for (const char *a = text->data; a && a < text->data + text->len && !seen; a += strlen(a) + 1)
+      seen = !strcmp(a, c->name);
+    if (!seen) relief_buf_append(text, c->name, strlen(c->name) + 1);
+  }
+  size_t aka_len = text->len;
+  char *akas = arena_alloc(arena, aka_len + 1);
+  size_t o = 0;
+  for (const char *a = text->data; a && a < text->data + aka_len; a += strlen(a) + 1) {
+    if (o) memcpy(akas + o, "; ", 2), o += 2;
+    memcpy(akas + o, a, strlen(a));
+    o += strlen(a);
+  }
+  akas[o] = 0;
+  return akas;
+}
+
+/* The case numbers of a court case (step), "; "-joined, in the arena. */
+static char *step_case_numbers(const relief_person *p, uint64_t step_key, arena_block **arena) {
+  relief_buf cases = {0};
+  for (int c = 0; c < p->n_case_numbers; c++) {
+    if (p->case_numbers[c].step_key != step_key) continue;
+    if (cases.len) relief_buf_append(&cases, "; ", 2);
+    relief_buf_append(&cases, p->case_numbers[c].ofn, strlen(p->case_numbers[c].ofn));
+  }
+  char *out = arena_strndup(arena, cases.data ? cases.data : "", cases.len);
+  relief_buf_free(&cases);
+  return out;
+}
+
+/* A relieved count as its motion lists it. */
+static relief_motion_count motion_count(const pipeline *pl, const relief_conviction *c, uint64_t f,
+                                        const relief_flow_row *rule, const captured_row *row) {
+  return (relief_motion_count){
+      .code_section = pl->section_text[c->class_id],
+      .offense = row && row->offense ? row->offense : "",
+      .conviction_day = c->disp_day,
+      .felony = c->felony,
+      .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE)        ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
+                : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
+                                                            : RELIEF_SOUGHT_REDESIGNATE,
+      .determination = rule->determination,
+      .discretionary = filings_rule_discretionary(rule->id),
+      .reason = rule->reason,
+  };
+}
+
 void filings_motions(pipeline *pl, int county, const relief_filing_filter *filter,
                      motion_list *out) {
   memset(out, 0, sizeof *out);
@@ -135,34 +198,9 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
     for (int i = 0; i < p.n_convictions; i++)
       p.convictions[i].in_county = p.convictions[i].county == county;
     relief_person_facts facts = relief_person_features(&ctx, flow, &p);
-    /* the person's first row names them; other spellings are AKAs */
     const captured_row *who = NULL;
-    text.len = 0;
-    for (size_t r = 0; r < n_rows; r++) {
-      const segment_t *seg = &pl->segs[refs[r].seg];
-      if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
-      const captured_row *c = captured(seg, refs[r].j);
-      if (!c) continue;
-      if (!who) {
-        who = c;
-        continue;
-      }
-      if (!strcmp(c->name, who->name)) continue;
-      bool seen = false;
-      for (const char *a = text.data; a && a < text.data + text.len && !seen; a += strlen(a) + 1)
-        seen = !strcmp(a, c->name);
-      if (!seen) relief_buf_append(&text, c->name, strlen(c->name) + 1);
-    }
+    char *akas = person_akas(pl, refs, n_rows, &text, &out->arena, &who);
     if (!who) continue;
-    size_t aka_len = text.len;
-    char *akas = arena_alloc(&out->arena, aka_len + 1);
-    size_t o = 0;
-    for (const char *a = text.data; a && a < text.data + aka_len; a += strlen(a) + 1) {
-      if (o) memcpy(akas + o, "; ", 2), o += 2;
-      memcpy(akas + o, a, strlen(a));
-      o += strlen(a);
-    }
-    akas[o] = 0;
     if ((size_t)p.n_convictions > cap_step)
       step_of = xrealloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
     /* one motion per step with relieved counts, in the order the steps appear */
@@ -190,18 +228,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         if (n_counts == cap_counts)
           out->counts = xrealloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
                                                   sizeof *out->counts);
-        out->counts[n_counts++] = (relief_motion_count){
-            .code_section = pl->section_text[c->class_id],
-            .offense = row && row->offense ? row->offense : "",
-            .conviction_day = c->disp_day,
-            .felony = c->felony,
-            .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE) ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
-                      : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
-                                                                  : RELIEF_SOUGHT_REDESIGNATE,
-            .determination = rule->determination,
-            .discretionary = filings_rule_discretionary(rule->id),
-            .reason = rule->reason,
-        };
+        out->counts[n_counts++] = motion_count(pl, c, f, rule, row);
         if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
           const char *cnt = row && row->cnt ? row->cnt : "";
           text.len = 0;
@@ -218,14 +245,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         continue;
       }
       if (filter && filter->filed) filter->filed(filter->user, person, step);
-      relief_buf cases = {0};
-      for (int c = 0; c < p.n_case_numbers; c++) {
-        if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
-        if (cases.len) relief_buf_append(&cases, "; ", 2);
-        relief_buf_append(&cases, p.case_numbers[c].ofn, strlen(p.case_numbers[c].ofn));
-      }
-      char *case_numbers = arena_strndup(&out->arena, cases.data ? cases.data : "", cases.len);
-      relief_buf_free(&cases);
+      char *case_numbers = step_case_numbers(&p, p.convictions[i].step_key, &out->arena);
       if (out->n == cap_motions) {
         cap_motions = cap_motions ? cap_motions * 2 : 256;
         out->motions = xrealloc(out->motions, cap_motions * sizeof *out->motions);
