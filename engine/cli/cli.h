@@ -45,14 +45,6 @@ int cmd_review(int argc, char **argv, const cli_env *env);
 int cmd_serve(int argc, char **argv, const cli_env *env);
 int cmd_filings(int argc, char **argv, const cli_env *env);
 
-/* Set by `relief filings` while it re-runs the recorded run or statewide
- * command: write Court_Filings/ only, with this filer and filter. */
-typedef struct {
-  const relief_filer *filer;
-  const relief_filing_filter *filter;
-} cli_filings_request;
-extern const cli_filings_request *cli_filings_mode;
-
 /* Loads --filer into *filer when path is given (returns 1 with err set when
  * invalid); *loaded says whether it was. */
 int cli_load_filer(const char *path, relief_filer *filer, bool *loaded, relief_error *err);

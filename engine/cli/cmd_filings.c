@@ -1,147 +1,189 @@
 /*
- * cmd_filings.c — `relief filings --outputs=O --filer=FILE`: the court
- * filings of a bundle, from its review. The decisions are made again from
- * what O/manifest.json recorded (command line, compute date), so the
- * motions carry the same text as a --forms run; with O/review.sqlite only
- * the approved items are filed. Only Court_Filings/ is replaced.
+ * cmd_filings.c — `relief filings --outputs=O [--agency=NAME] [--filer=FILE]`:
+ * the court filings of a bundle, from its review, by the job_filings job
+ * (decided again from what O/manifest.json recorded). With O/review.sqlite
+ * each agency files its approved items under its own filer profile; without
+ * one, every motion with relief is filed under --filer.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "output/output.h"
 #include "common/alloc.h"
+#include "job/job.h"
 #include "review/review.h"
 
-/* Options of the recorded command that `filings` replaces or drops. */
-static int skip_recorded(char **argv, int i, int argc) {
-  static const char *const with_value[] = {"--outputs", "--filer"};
-  static const char *const flags[] = {"--forms"};
-  for (size_t k = 0; k < 2; k++) {
-    size_t n = strlen(with_value[k]);
-    if (!strncmp(argv[i], with_value[k], n)) {
-      if (argv[i][n] == '=') return 1;
-      if (!argv[i][n]) return i + 1 < argc ? 2 : 1;
-    }
-  }
-  for (size_t k = 0; k < 1; k++)
-    if (!strcmp(argv[i], flags[k])) return 1;
-  return 0;
-}
-
-static int fail(const cli_env *env, relief_status status, const char *file, const char *fmt,
-                const char *what) {
+static int fail(const cli_env *env, const char *fmt, const char *what) {
   relief_error err = {0};
-  relief_error_set(&err, status, file, 0, -1, fmt, what);
+  relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 
+/* The agencies filing now, each with its filer (from --filer, else its
+ * profile in the store; NULL when it has none). */
+typedef struct {
+  char **names;
+  int n;
+  filings_agency *agencies;
+  relief_filer *filers;
+  bool *have;
+  review_filing_item *items;
+  size_t n_items;
+  filings_item *job_items;
+} filing_setup;
+
+static void setup_free(filing_setup *s) {
+  for (int a = 0; a < s->n; a++) {
+    if (s->have && s->have[a]) relief_filer_free(&s->filers[a]);
+    free(s->names[a]);
+  }
+  free(s->names);
+  free(s->agencies);
+  free(s->filers);
+  free(s->have);
+  review_filing_items_free(s->items, s->n_items);
+  free(s->job_items);
+}
+
+static relief_status setup_filers(const char *outputs, const relief_filer *given, filing_setup *s,
+                                  relief_error *err) {
+  s->agencies = xcalloc((size_t)s->n + 1, sizeof *s->agencies);
+  s->filers = xcalloc((size_t)s->n + 1, sizeof *s->filers);
+  s->have = xcalloc((size_t)s->n + 1, sizeof *s->have);
+  for (int a = 0; a < s->n; a++) {
+    s->agencies[a].agency = s->names[a];
+    if (given) {
+      s->agencies[a].filer = given;
+      continue;
+    }
+    char *json = NULL;
+    relief_status st = review_filer_get(outputs, s->names[a], &json, err);
+    if (!st && json) {
+      char name[300];
+      snprintf(name, sizeof name, "filer profile of %.200s", s->names[a]);
+      st = relief_filer_parse(json, name, &s->filers[a], err);
+      s->have[a] = !st;
+      if (!st) s->agencies[a].filer = &s->filers[a];
+    }
+    free(json);
+    if (st) return st;
+  }
+  return RELIEF_OK;
+}
+
+/* The store's agencies (or the one named), approved items and filers. */
+static int setup_review(const cli_env *env, const char *outputs, const char *agency,
+                        const relief_filer *given, filing_setup *s) {
+  relief_error err = {0};
+  if (review_agencies(outputs, &s->names, &s->n, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  if (agency) {
+    int keep = -1;
+    for (int a = 0; a < s->n; a++)
+      if (!strcmp(s->names[a], agency)) keep = a;
+    if (keep < 0)
+      return fail(env,
+                  "no item of the review is routed to agency '%.100s' (see `relief review "
+                  "status`)",
+                  agency);
+    for (int a = 0; a < s->n; a++)
+      if (a != keep) free(s->names[a]);
+    s->names[0] = s->names[keep];
+    s->n = 1;
+  }
+  if (given && s->n > 1)
+    return fail(env, "%s",
+                "--filer signs for one agency, and this review has several: name it with "
+                "--agency=NAME, or keep a profile per agency with `relief review filer set`");
+  if (setup_filers(outputs, given, s, &err) ||
+      review_filing_items(outputs, agency, &s->items, &s->n_items, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  s->job_items = xcalloc(s->n_items + 1, sizeof *s->job_items);
+  for (size_t i = 0; i < s->n_items; i++) {
+    const review_filing_item *it = &s->items[i];
+    s->job_items[i] = (filings_item){it->item,       it->kind,        it->agency, it->person,
+                                     it->court_case, it->case_number, it->reason};
+  }
+  return 0;
+}
+
+/* Agencies with approved items and no filer: named, and the exit is 1. */
+static int refused_agencies(const cli_env *env, const char *outputs, const filing_setup *s) {
+  int refused = 0;
+  for (int a = 0; a < s->n; a++) {
+    if (s->agencies[a].filer) continue;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_items; i++) n += !strcmp(s->items[i].agency, s->names[a]);
+    if (!n) continue;
+    fprintf(stderr,
+            "%s: error: agency '%s' has %zu approved item(s) and no filer profile: nothing "
+            "filed for it (set one with `%s review filer set --outputs=%s --agency=NAME FILE`)\n",
+            env->program, s->names[a], n, env->program, outputs);
+    refused++;
+  }
+  return refused ? 1 : 0;
+}
+
 int cmd_filings(int argc, char **argv, const cli_env *env) {
-  const char *outputs = NULL, *filer_path = NULL;
+  const char *outputs = NULL, *filer_path = NULL, *agency = NULL;
   const cli_option opts[] = {
       {"outputs", 'o', &outputs, NULL, "the bundle's folder (with manifest.json)"},
-      {"filer", 0, &filer_path, NULL, "filer profile JSON: who files the motions"},
+      {"agency", 0, &agency, NULL, "file only this agency's approved items"},
+      {"filer", 0, &filer_path, NULL,
+       "filer profile JSON: who files (without a review store; or for a review with one "
+       "agency, or with --agency)"},
   };
-  int parsed = cli_parse(argc, argv, opts, 2, "filings --outputs=DIR --filer=FILE", env);
+  int parsed =
+      cli_parse(argc, argv, opts, 3, "filings --outputs=DIR [--agency=NAME] [--filer=FILE]", env);
   if (parsed) return parsed > 0 ? 0 : 1;
-  if (!outputs || !filer_path)
-    return fail(env, RELIEF_E_USAGE, NULL, "missing required option: --%s",
-                !outputs ? "outputs" : "filer");
+  if (!outputs) return fail(env, "missing required option: --%s", "outputs");
+  bool reviewed = review_store_exists(outputs);
+  if (!reviewed && !filer_path)
+    return fail(env,
+                "missing required option: --%s (no review store: one filer files every "
+                "motion)",
+                "filer");
+  if (!reviewed && agency)
+    return fail(env, "%s", "--agency needs a review store (relief review init)");
   relief_error err = {0};
   relief_filer filer;
   bool loaded;
   if (cli_load_filer(filer_path, &filer, &loaded, &err))
     return cli_fail(env, NULL, NULL, NULL, &err);
-
-  /* the recorded command */
-  char manifest_path[4096];
-  snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", outputs);
-  json_t *manifest = NULL;
-  if (manifest_load(outputs, "manifest.json", &manifest, &err)) {
-    relief_filer_free(&filer);
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  }
-  json_t *cl = manifest ? json_object_get(manifest, "commandLine") : NULL;
-  int code = 0;
-  review_filter *approved = NULL;
-  char **args = NULL;
-  int n_args = 0;
-  if (!manifest || !json_is_array(cl) || json_array_size(cl) < 2 ||
-      !json_is_string(json_array_get(cl, 1))) {
-    code = fail(env, RELIEF_E_USAGE, manifest_path, "%s",
-                "no bundle here: manifest.json with the run's commandLine is needed (make the "
-                "bundle with `relief run` or `relief statewide`)");
-    goto done;
-  }
-  /* a motion names a person: the inputs decided again must be the bytes
-   * the bundle was decided from, or the filings could name someone else */
-  if (manifest_check_inputs(manifest, &err)) {
+  filing_setup s = {0};
+  int code = reviewed ? setup_review(env, outputs, agency, loaded ? &filer : NULL, &s) : 0;
+  if (code) goto done;
+  filings_job job = {.outputs_dir = outputs,
+                     .reviewed = reviewed,
+                     .filer = loaded ? &filer : NULL,
+                     .items = s.job_items,
+                     .n_items = s.n_items,
+                     .agencies = s.agencies,
+                     .n_agencies = s.n};
+  if (reviewed)
+    fprintf(stderr, "%s: filing the %zu approved item(s) of the review, %d agenc%s\n", env->program,
+            s.n_items, s.n, s.n == 1 ? "y" : "ies");
+  else
+    fprintf(stderr, "%s: no review store: filing every motion with relief\n", env->program);
+  cli_progress progress;
+  cli_progress_init(&progress);
+  job.progress = cli_progress_update;
+  job.progress_user = &progress;
+  filings_job_result res;
+  relief_status st = job_filings(&job, &res, &err);
+  cli_progress_finish(&progress);
+  if (st) {
     code = cli_fail(env, NULL, NULL, NULL, &err);
     goto done;
   }
-  const char *command = json_string_value(json_array_get(cl, 1));
-  cli_command_fn fn = !strcmp(command, "run")         ? cmd_run
-                      : !strcmp(command, "statewide") ? cmd_statewide
-                                                      : NULL;
-  if (!fn) {
-    code = fail(env, RELIEF_E_USAGE, manifest_path,
-                "the bundle was made by '%s', not run or statewide", command);
-    goto done;
-  }
-  size_t n_cl = json_array_size(cl);
-  char **recorded = xcalloc(n_cl + 1, sizeof *recorded);
-  for (size_t i = 0; i < n_cl; i++) {
-    json_t *v = json_array_get(cl, i);
-    recorded[i] = (char *)(json_is_string(v) ? json_string_value(v) : "");
-  }
-  args = xcalloc(n_cl + 4, sizeof *args);
-  bool has_compute = false;
-  for (int i = 1; i < (int)n_cl;) {
-    int skip = i > 1 ? skip_recorded(recorded, i, (int)n_cl) : 0;
-    if (skip) {
-      i += skip;
-      continue;
-    }
-    if (!strncmp(recorded[i], "--compute-at", 12)) has_compute = true;
-    args[n_args++] = xstrdup(recorded[i++]);
-  }
-  free(recorded);
-  /* the decisions are made at the recorded compute date, whatever today is */
-  json_t *date = json_object_get(manifest, "computeDate");
-  if (!has_compute && json_is_string(date)) {
-    char opt[64];
-    snprintf(opt, sizeof opt, "--compute-at=%.20s", json_string_value(date));
-    args[n_args++] = xstrdup(opt);
-  }
-  char out_opt[4200];
-  snprintf(out_opt, sizeof out_opt, "--outputs=%s", outputs);
-  args[n_args++] = xstrdup(out_opt);
-
-  /* what to file: approved items when the bundle was reviewed */
-  relief_filing_filter filter;
-  cli_filings_request request = {&filer, NULL};
-  if (review_store_exists(outputs)) {
-    size_t n = 0;
-    if (review_filter_load(outputs, &approved, &n, &err)) {
-      code = cli_fail(env, NULL, NULL, NULL, &err);
-      goto done;
-    }
-    filter = review_filter_of(approved);
-    request.filter = &filter;
-    fprintf(stderr, "%s: filing the %zu approved item(s) of the review\n", env->program, n);
-  } else {
-    fprintf(stderr, "%s: no review store: filing every motion with relief\n", env->program);
-  }
-  cli_filings_mode = &request;
-  code = fn(n_args, args, env);
-  cli_filings_mode = NULL;
+  fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
+  if (reviewed)
+    fprintf(stderr, "%s: of %zu approved item(s): %lld in a motion, %lld listed in not_filed.csv\n",
+            env->program, s.n_items, (long long)res.filed, (long long)res.not_filed);
+  code = reviewed ? refused_agencies(env, outputs, &s) : 0;
 done:
-  for (int i = 0; i < n_args; i++) free(args[i]);
-  free(args);
-  review_filter_free(approved);
-  json_decref(manifest);
-  relief_filer_free(&filer);
+  setup_free(&s);
+  if (loaded) relief_filer_free(&filer);
   return code;
 }

@@ -201,15 +201,64 @@ static int review_status_cmd(int argc, char **argv, const cli_env *env) {
   return 0;
 }
 
+/* `review filer set --outputs=O --agency=NAME FILE`: the agency's filer
+ * profile (the --filer format, validated) kept in the store. */
+static int review_filer_cmd(int argc, char **argv, const cli_env *env) {
+  const char *outputs = NULL, *agency = NULL, *file = NULL;
+  const cli_option opts[] = {
+      {"outputs", 'o', &outputs, NULL, "the bundle's folder with review.sqlite"},
+      {"agency", 0, &agency, NULL, "the agency (as routed) the profile files for"},
+  };
+  static const char usage[] = "review filer set --outputs=DIR --agency=NAME FILE";
+  if (argc < 2 || strcmp(argv[1], "set")) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+      printf("usage: %s %s\n", env->program, usage);
+      return 0;
+    }
+    return usage_error(env, "usage: %s", usage);
+  }
+  /* the options, then the profile's path (the one argument not an option) */
+  char **opt_argv = xcalloc((size_t)argc + 1, sizeof *opt_argv);
+  int n_opt = 0, n_files = 0;
+  opt_argv[n_opt++] = argv[1];
+  for (int i = 2; i < argc; i++)
+    if (!strncmp(argv[i], "-", 1))
+      opt_argv[n_opt++] = argv[i];
+    else
+      file = argv[i], n_files++;
+  int parsed = cli_parse(n_opt, opt_argv, opts, 2, usage, env);
+  free(opt_argv);
+  if (parsed) return parsed > 0 ? 0 : 1;
+  if (!outputs || !agency)
+    return usage_error(env, "missing required option: --%s", !outputs ? "outputs" : "agency");
+  if (n_files != 1) return usage_error(env, "%s", "name exactly one filer profile FILE");
+  relief_error err = {0};
+  relief_filer filer;
+  if (relief_filer_load(file, &filer, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  relief_filer_free(&filer);
+  json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, NULL);
+  char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(root);
+  relief_status st = text ? review_filer_set(outputs, agency, text, &err)
+                          : relief_error_set(&err, RELIEF_E_IO, file, 0, -1,
+                                             "cannot read the filer profile again");
+  free(text);
+  if (st) return cli_fail(env, NULL, NULL, NULL, &err);
+  printf("filer profile set for agency %s\n", agency);
+  return 0;
+}
+
 int cmd_review(int argc, char **argv, const cli_env *env) {
   static const char usage[] =
-      "usage: %s review <init|export|import|status> [options]\n\n"
+      "usage: %s review <init|export|import|status|filer set> [options]\n\n"
       "  init    build OUTPUTS/review.sqlite from a bundle made with --review-files;\n"
       "          routes match `court` as part of STP_ORI_DESCR and `section` as a\n"
       "          prefix of the code section\n"
       "  export  write one review sheet (CSV or XLSX) per agency\n"
       "  import  record the decisions of edited sheets (all or nothing)\n"
-      "  status  items, pending, approved, denied and held, by agency\n";
+      "  status  items, pending, approved, denied and held, by agency\n"
+      "  filer set --agency=NAME FILE\n"
+      "          keep an agency's filer profile (the --filer JSON) for relief filings\n";
   if (argc < 2) {
     fprintf(stderr, usage, env->program);
     return 1;
@@ -223,6 +272,7 @@ int cmd_review(int argc, char **argv, const cli_env *env) {
   if (!strcmp(sub, "export")) return review_export_cmd(argc - 1, argv + 1, env);
   if (!strcmp(sub, "import")) return review_import_cmd(argc - 1, argv + 1, env);
   if (!strcmp(sub, "status")) return review_status_cmd(argc - 1, argv + 1, env);
+  if (!strcmp(sub, "filer")) return review_filer_cmd(argc - 1, argv + 1, env);
   fprintf(stderr, "%s: unknown review command '%s'\n", env->program, sub);
   fprintf(stderr, usage, env->program);
   return 1;

@@ -168,17 +168,10 @@ static relief_status settle_policy(const run_args *a, const cli_env *env, run_he
   bool forms = a->forms, report = !env->gogen; /* the drop-in writes the reference's files */
   if (cli_load_filer(a->filer_path, &h->filer, &h->have_filer, err)) return err->status;
   if (h->have_filer) relief_settings_set_filer(s, &h->filer);
-  if (cli_filings_mode) {
-    forms = true;
-    report = false;
-    relief_settings_set_filer(s, cli_filings_mode->filer);
-    relief_settings_set_filter(s, cli_filings_mode->filter);
-  }
   relief_status st = relief_settings_set_int(s, RELIEF_S_TRACE, a->trace, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_REVIEW_FILES, a->review_files, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_FORMS, forms, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_REPORT, report, err);
-  if (!st) st = relief_settings_set_int(s, RELIEF_S_FILINGS_ONLY, cli_filings_mode != NULL, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_GOGEN_NAMING, env->gogen, err);
   return st;
 }

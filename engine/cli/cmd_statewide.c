@@ -235,11 +235,6 @@ static void warn_options(const cli_env *env, const relief_options *options,
   }
 }
 
-/* Set by `relief filings` while it re-runs a recorded command (cli.h). It
- * lives here, not in cmd_filings.c, so that relief-mpi, which reads it
- * through this file, links no other command. */
-const cli_filings_request *cli_filings_mode;
-
 /* The options of `statewide`, as given. */
 typedef struct {
   const char *inputs, *compute_at, *options_path, *outputs, *policies_path, *threads, *filer_path,
@@ -303,12 +298,6 @@ static relief_status settle_run(const statewide_args *a, const cli_env *env, sta
   if (cli_load_filer(a->filer_path, &h->filer, &h->have_filer, err)) return err->status;
   if (h->have_filer) relief_settings_set_filer(s, &h->filer);
   bool forms = a->forms, report = true;
-  if (cli_filings_mode) {
-    forms = true;
-    report = false;
-    relief_settings_set_filer(s, cli_filings_mode->filer);
-    relief_settings_set_filter(s, cli_filings_mode->filter);
-  }
   const struct {
     relief_setting key;
     int64_t value;
@@ -321,7 +310,6 @@ static relief_status settle_run(const statewide_args *a, const cli_env *env, sta
       {RELIEF_S_REVIEW_FILES, true},
       {RELIEF_S_FORMS, forms},
       {RELIEF_S_REPORT, report},
-      {RELIEF_S_FILINGS_ONLY, cli_filings_mode != NULL},
   };
   relief_status st = RELIEF_OK;
   for (size_t i = 0; i < sizeof ints / sizeof *ints && !st; i++)

@@ -172,7 +172,9 @@ static void draw_index_page(pdf_doc *pdf, HPDF_Page page, int k, int n_index_pag
     char number[24], page_no[16];
     snprintf(number, sizeof number, "%06zu", i + 1);
     snprintf(page_no, sizeof page_no, "%d", first_page[i]);
-    char *cases = pdf_winansi(motions[i].case_numbers), *name = pdf_winansi(motions[i].name);
+    char *written = filings_written_name(motions[i].name);
+    char *cases = pdf_winansi(motions[i].case_numbers), *name = pdf_winansi(written);
+    free(written);
     const char *cells[] = {name, cases, number, page_no};
     x = left;
     for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
@@ -242,11 +244,12 @@ static relief_status write_all_motions(publication *pub, const char *dir,
         n ? HPDF_CreateOutline(pdf.doc, NULL, "Motions (by case number)", NULL) : NULL;
     if (all) HPDF_Outline_SetOpened(all, HPDF_TRUE);
     for (size_t i = 0; i < n && all; i++) {
-      char title[400];
+      char title[400], *written = filings_written_name(motions[i].name);
       snprintf(title, sizeof title, "%s - %s",
                motions[i].case_numbers && motions[i].case_numbers[0] ? motions[i].case_numbers
                                                                      : "no case number",
-               motions[i].name ? motions[i].name : "");
+               written);
+      free(written);
       HPDF_Page target = HPDF_GetPageByIndex(pdf.doc, (HPDF_UINT)(first_page[i] - 1));
       if (target) bookmark(&pdf, all, title, target);
     }
@@ -450,6 +453,14 @@ relief_status filings_write(publication *pub, const char *dir, const relief_moti
   return st;
 }
 
+/* The motions of group g (all when g < 0), in filing order. */
+static size_t motions_of_group(const motion_list *all, int g, relief_motion *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < all->n; i++)
+    if (g < 0 || all->motions[i].group == g) out[n++] = all->motions[i];
+  return n;
+}
+
 relief_status filings_write_county(pipeline *pl, int county, publication *pub, int index,
                                    const filings_options *opt, const relief_filing_filter *filter,
                                    int64_t *n_motions, relief_error *err) {
@@ -459,14 +470,28 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
     snprintf(folder, sizeof folder, "%s", plan->folder);
   else
     relief_folder_name(folder, sizeof folder, plan->name);
-  if (index > 0)
-    snprintf(dir, sizeof dir, "Court_Filings/%s_%d", folder, index);
-  else
-    snprintf(dir, sizeof dir, "Court_Filings/%s", folder);
   motion_list motions;
   filings_motions(pl, county, filter, &motions);
-  relief_status st = filings_write(pub, dir, motions.motions, motions.n, pl->n_threads, opt, err);
-  *n_motions += (int64_t)motions.n;
+  relief_motion *some = xcalloc(motions.n + 1, sizeof *some);
+  bool grouped = filter && filter->group && filter->groups;
+  relief_status st = RELIEF_OK;
+  /* by agency: Court_Filings/<agency>/<COUNTY>/, each signed by its own
+   * filer; a county without motions for an agency gets no folder there */
+  for (int g = grouped ? 0 : -1; g < (grouped ? filter->n_groups : 0) && !st; g++) {
+    size_t n = motions_of_group(&motions, g, some);
+    if (g >= 0 && !n) continue;
+    char prefix[600] = "Court_Filings";
+    if (g >= 0) snprintf(prefix, sizeof prefix, "Court_Filings/%s", filter->groups[g].folder);
+    if (index > 0)
+      snprintf(dir, sizeof dir, "%s/%s_%d", prefix, folder, index);
+    else
+      snprintf(dir, sizeof dir, "%s/%s", prefix, folder);
+    filings_options own = *opt;
+    if (g >= 0) own.filer = filter->groups[g].filer;
+    st = filings_write(pub, dir, some, n, pl->n_threads, &own, err);
+    *n_motions += (int64_t)n;
+  }
+  free(some);
   motion_list_free(&motions);
   return st;
 }

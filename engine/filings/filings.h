@@ -7,6 +7,7 @@
 #ifndef RELIEF_FILINGS_H
 #define RELIEF_FILINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,7 @@ typedef struct {
   const char *cii;          /* CII_NUMBER */
   const char *person;       /* CII_NUMBER, else SUBJECT_ID: the review store's person */
   const char *court;        /* STP_ORI_DESCR of the case's first count (may be "") */
+  int group;                /* the filter's group (agency) filing it; -1: none */
   const relief_motion_count *counts;
   int n_counts;
 } relief_motion;
@@ -68,10 +70,20 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
  * (relief-mpi gathers them from several ranks and sorts them the same). */
 void filings_sort_motions(relief_motion *motions, size_t n);
 
-/* Why a relieved count must not reach a motion, or NULL when it may: its
- * charge is unknown (OFFENSE_DESCR blank, "-" or SEE COMMENT FOR CHARGE) or
- * its conviction date is. Review init files such counts as review items. */
-const char *filings_withhold_reason(const char *offense, int32_t conviction_day);
+/* Why a relieved count must not reach a motion, in words for not_filed.csv
+ * and the review item, or NULL when it may: its charge is unknown
+ * (OFFENSE_DESCR blank, "-" or SEE COMMENT FOR CHARGE), or its conviction
+ * date; or it is dated after the decision date (compute_day, unless
+ * RELIEF_DAY_UNKNOWN) or after 11/08/2016, when Prop 64 took effect. Those
+ * last two are *checkable: a reviewer who approved the case with the facts
+ * checked lets it be filed. Review init files such counts as review items. */
+const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
+                                    int32_t compute_day, bool *checkable);
+
+/* A name as a motion writes it, "LAST, FIRST MIDDLE", from the record's
+ * "LAST,FIRST MIDDLE" (a space after each comma, spaces trimmed and
+ * collapsed); a "; "-joined list name by name. malloc'd. */
+char *filings_written_name(const char *name);
 
 /* Whether a rule's relief goes beyond what HS 11361.8 mandates (an added
  * category such as age or years since conviction), so that it is asked for

@@ -181,7 +181,9 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
   HPDF_Page pg = p->page;
   HPDF_Font reg = p->pdf->regular, bold = p->pdf->bold;
   const relief_filer *f = p->opt->filer;
-  const float split = 392, counsel_h = 86, court_h = 22, party_h = 70, title_h = 58;
+  const bool courthouse = m->court && m->court[0];
+  const float split = 392, counsel_h = 86, court_h = courthouse ? 32 : 22, party_h = 70,
+              title_h = 58;
   float y = TOP + 8;
   char line[1024], dob[16], county_t[160];
   county_title(county, county_t, sizeof county_t);
@@ -231,6 +233,12 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
   float court_size = 8.5f; /* "CITY AND COUNTY OF SAN FRANCISCO" needs a smaller size */
   while (court_size > 6.5f && pdf_text_width(bold, court_size, line) > inner) court_size -= 0.5f;
   pdf_text_wrapped(pg, bold, court_size, LEFT + 6, y - 14, inner, 10, 1, line);
+  if (courthouse) { /* the courthouse the case was heard in, as the record names it */
+    snprintf(line, sizeof line, "COURTHOUSE: %s", m->court);
+    char *w = pdf_winansi(line);
+    pdf_text_wrapped(pg, reg, 8, LEFT + 6, y - 26, inner, 10, 1, w);
+    free(w);
+  }
   y -= court_h;
 
   pdf_box(pg, LEFT, y - party_h, split - LEFT, party_h, 0.8f);
@@ -470,8 +478,11 @@ int forms_draw_motion(pdf_doc *pdf, const relief_motion *m, size_t number,
   filings_options none = {0};
   char num[32], short_caption[400];
   snprintf(num, sizeof num, "%06zu", number);
-  char *county = pdf_winansi(m->county), *name = pdf_winansi(m->name);
-  char *akas = pdf_winansi(m->akas), *cii = pdf_winansi(m->cii);
+  char *written = filings_written_name(m->name), *written_akas = filings_written_name(m->akas);
+  char *county = pdf_winansi(m->county), *name = pdf_winansi(written);
+  char *akas = pdf_winansi(written_akas), *cii = pdf_winansi(m->cii);
+  free(written);
+  free(written_akas);
   char *cases = pdf_winansi(m->case_numbers);
   for (char *c = county; *c; c++)
     if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');

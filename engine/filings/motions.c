@@ -6,13 +6,16 @@
  * or date is unknown are withheld (review takes them).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "filings/filings.h"
 
-const char *filings_withhold_reason(const char *offense, int32_t conviction_day) {
+const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
+                                    int32_t compute_day, bool *checkable) {
+  if (checkable) *checkable = false;
   size_t n = offense ? strlen(offense) : 0, len;
   bool from_comment;
   relief_code_section(offense ? offense : "", n, "", 0, &len, &from_comment);
@@ -21,11 +24,39 @@ const char *filings_withhold_reason(const char *offense, int32_t conviction_day)
   size_t t = strlen(s);
   while (t && s[t - 1] == ' ') t--;
   if (from_comment || (t == 1 && s[0] == '-'))
-    return "Charge unknown (SEE COMMENT FOR CHARGE, '-' or blank): check the charge before "
-           "filing";
+    return "charge unknown: enter the charge before filing";
   if (conviction_day == RELIEF_DAY_UNKNOWN)
-    return "Conviction date unknown: check the date before filing";
+    return "conviction date unknown: enter the date before filing";
+  if (checkable) *checkable = true;
+  if (compute_day != RELIEF_DAY_UNKNOWN && conviction_day > compute_day)
+    return "conviction after the decision date: check the facts before filing";
+  if (conviction_day > relief_days_from_civil(2016, 11, 8))
+    return "conviction after 11/08/2016, when Prop 64 took effect: check the facts before filing";
+  if (checkable) *checkable = false;
   return NULL;
+}
+
+char *filings_written_name(const char *name) {
+  if (!name) name = "";
+  size_t n = strlen(name);
+  char *out = xmalloc(2 * n + 1), *o = out;
+  bool space = false; /* a space is pending */
+  for (const char *c = name; *c; c++) {
+    if (*c == ' ') {
+      space = o > out;
+      continue;
+    }
+    if (*c == ',' || *c == ';') {
+      *o++ = *c; /* ", " or "; " follows, whatever the record had */
+      space = true;
+      continue;
+    }
+    if (space && o > out) *o++ = ' ';
+    space = false;
+    *o++ = *c;
+  }
+  *o = 0;
+  return out;
 }
 
 int filings_rule_discretionary(const char *rule_id) {
@@ -58,6 +89,15 @@ static const captured_row *captured(const segment_t *s, uint32_t j) {
   return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
 }
 
+/* Whether a reviewer approved the count's court case with its facts
+ * checked (the filter's say). */
+static bool case_checked(const relief_filing_filter *f, const captured_row *who,
+                         const captured_row *row) {
+  char step[8];
+  snprintf(step, sizeof step, "%.6s", row && row->cnt ? row->cnt : "");
+  return f->checked(f->user, who->cii[0] ? who->cii : who->subject, step);
+}
+
 /* Case number, then name, then court case: the order motions are filed in. */
 static int cmp_motion(const void *a, const void *b) {
   const relief_motion *x = a, *y = b;
@@ -70,6 +110,69 @@ static int cmp_motion(const void *a, const void *b) {
 
 void filings_sort_motions(relief_motion *motions, size_t n) {
   if (n) qsort(motions, n, sizeof *motions, cmp_motion);
+}
+
+/* The person's first captured row names them (*who; NULL when none); the
+ * other spellings are their AKAs, "; "-joined, in the arena. */
+static char *person_akas(const pipeline *pl, const row_ref *refs, size_t n_rows, relief_buf *text,
+                         arena_block **arena, const captured_row **who) {
+  *who = NULL;
+  text->len = 0;
+  for (size_t r = 0; r < n_rows; r++) {
+    const segment_t *seg = &pl->segs[refs[r].seg];
+    if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
+    const captured_row *c = captured(seg, refs[r].j);
+    if (!c) continue;
+    if (!*who) {
+      *who = c;
+      continue;
+    }
+    if (!strcmp(c->name, (*who)->name)) continue;
+    bool seen = false;
+    for (const char *a = text->data; a && a < text->data + text->len && !seen; a += strlen(a) + 1)
+      seen = !strcmp(a, c->name);
+    if (!seen) relief_buf_append(text, c->name, strlen(c->name) + 1);
+  }
+  size_t aka_len = text->len;
+  char *akas = arena_alloc(arena, aka_len + 1);
+  size_t o = 0;
+  for (const char *a = text->data; a && a < text->data + aka_len; a += strlen(a) + 1) {
+    if (o) memcpy(akas + o, "; ", 2), o += 2;
+    memcpy(akas + o, a, strlen(a));
+    o += strlen(a);
+  }
+  akas[o] = 0;
+  return akas;
+}
+
+/* The case numbers of a court case (step), "; "-joined, in the arena. */
+static char *step_case_numbers(const relief_person *p, uint64_t step_key, arena_block **arena) {
+  relief_buf cases = {0};
+  for (int c = 0; c < p->n_case_numbers; c++) {
+    if (p->case_numbers[c].step_key != step_key) continue;
+    if (cases.len) relief_buf_append(&cases, "; ", 2);
+    relief_buf_append(&cases, p->case_numbers[c].ofn, strlen(p->case_numbers[c].ofn));
+  }
+  char *out = arena_strndup(arena, cases.data ? cases.data : "", cases.len);
+  relief_buf_free(&cases);
+  return out;
+}
+
+/* A relieved count as its motion lists it. */
+static relief_motion_count motion_count(const pipeline *pl, const relief_conviction *c, uint64_t f,
+                                        const relief_flow_row *rule, const captured_row *row) {
+  return (relief_motion_count){
+      .code_section = pl->section_text[c->class_id],
+      .offense = row && row->offense ? row->offense : "",
+      .conviction_day = c->disp_day,
+      .felony = c->felony,
+      .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE)        ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
+                : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
+                                                            : RELIEF_SOUGHT_REDESIGNATE,
+      .determination = rule->determination,
+      .discretionary = filings_rule_discretionary(rule->id),
+      .reason = rule->reason,
+  };
 }
 
 void filings_motions(pipeline *pl, int county, const relief_filing_filter *filter,
@@ -95,34 +198,9 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
     for (int i = 0; i < p.n_convictions; i++)
       p.convictions[i].in_county = p.convictions[i].county == county;
     relief_person_facts facts = relief_person_features(&ctx, flow, &p);
-    /* the person's first row names them; other spellings are AKAs */
     const captured_row *who = NULL;
-    text.len = 0;
-    for (size_t r = 0; r < n_rows; r++) {
-      const segment_t *seg = &pl->segs[refs[r].seg];
-      if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
-      const captured_row *c = captured(seg, refs[r].j);
-      if (!c) continue;
-      if (!who) {
-        who = c;
-        continue;
-      }
-      if (!strcmp(c->name, who->name)) continue;
-      bool seen = false;
-      for (const char *a = text.data; a && a < text.data + text.len && !seen; a += strlen(a) + 1)
-        seen = !strcmp(a, c->name);
-      if (!seen) relief_buf_append(&text, c->name, strlen(c->name) + 1);
-    }
+    char *akas = person_akas(pl, refs, n_rows, &text, &out->arena, &who);
     if (!who) continue;
-    size_t aka_len = text.len;
-    char *akas = arena_alloc(&out->arena, aka_len + 1);
-    size_t o = 0;
-    for (const char *a = text.data; a && a < text.data + aka_len; a += strlen(a) + 1) {
-      if (o) memcpy(akas + o, "; ", 2), o += 2;
-      memcpy(akas + o, a, strlen(a));
-      o += strlen(a);
-    }
-    akas[o] = 0;
     if ((size_t)p.n_convictions > cap_step)
       step_of = xrealloc(step_of, (cap_step = (size_t)p.n_convictions * 2) * sizeof *step_of);
     /* one motion per step with relieved counts, in the order the steps appear */
@@ -140,25 +218,17 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
         const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
-        if (filings_withhold_reason(row ? row->offense : "", c->disp_day)) {
+        bool checkable;
+        if (filings_withhold_reason(row ? row->offense : "", c->disp_day, pl->compute_day,
+                                    &checkable) &&
+            !(checkable && filter && filter->checked && case_checked(filter, who, row))) {
           out->withheld_counts++;
           continue;
         }
         if (n_counts == cap_counts)
           out->counts = xrealloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
                                                   sizeof *out->counts);
-        out->counts[n_counts++] = (relief_motion_count){
-            .code_section = pl->section_text[c->class_id],
-            .offense = row && row->offense ? row->offense : "",
-            .conviction_day = c->disp_day,
-            .felony = c->felony,
-            .relief = (f & RELIEF_F_SERVING_THIS_SENTENCE) ? RELIEF_SOUGHT_RECALL_AND_RESENTENCE
-                      : rule->determination == RELIEF_DET_DISMISS ? RELIEF_SOUGHT_DISMISS_AND_SEAL
-                                                                  : RELIEF_SOUGHT_REDESIGNATE,
-            .determination = rule->determination,
-            .discretionary = filings_rule_discretionary(rule->id),
-            .reason = rule->reason,
-        };
+        out->counts[n_counts++] = motion_count(pl, c, f, rule, row);
         if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
           const char *cnt = row && row->cnt ? row->cnt : "";
           text.len = 0;
@@ -169,18 +239,13 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
       if (n_counts == motion_start) continue;
       char *step = arena_strndup(&out->arena, text.data ? text.data : "", text.len);
       const char *person = who->cii[0] ? who->cii : who->subject;
-      if (filter && !filter->accept(filter->user, person, step)) {
+      int group = filter && filter->group ? filter->group(filter->user, person, step) : -1;
+      if (filter && (!filter->accept(filter->user, person, step) || (filter->group && group < 0))) {
         n_counts = motion_start;
         continue;
       }
-      relief_buf cases = {0};
-      for (int c = 0; c < p.n_case_numbers; c++) {
-        if (p.case_numbers[c].step_key != p.convictions[i].step_key) continue;
-        if (cases.len) relief_buf_append(&cases, "; ", 2);
-        relief_buf_append(&cases, p.case_numbers[c].ofn, strlen(p.case_numbers[c].ofn));
-      }
-      char *case_numbers = arena_strndup(&out->arena, cases.data ? cases.data : "", cases.len);
-      relief_buf_free(&cases);
+      if (filter && filter->filed) filter->filed(filter->user, person, step);
+      char *case_numbers = step_case_numbers(&p, p.convictions[i].step_key, &out->arena);
       if (out->n == cap_motions) {
         cap_motions = cap_motions ? cap_motions * 2 : 256;
         out->motions = xrealloc(out->motions, cap_motions * sizeof *out->motions);
@@ -197,6 +262,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
           .cii = who->cii,
           .person = person,
           .court = court,
+          .group = group,
           .n_counts = (int)(n_counts - motion_start),
       };
     }

@@ -19,8 +19,56 @@ int job_threads(int requested);
 filings_options job_filings_options(const relief_filer *filer);
 
 /* The regular files under OUTPUTS/Court_Filings/ (paths relative to the
- * folder), which a filings-only publication replaces. */
-void job_previous_filings(const char *outputs_dir, char ***paths, size_t *n);
+ * folder), which a filings-only publication replaces: with a filter filing
+ * by agency, only those under its agencies' folders. */
+void job_previous_filings(const char *outputs_dir, const relief_filing_filter *filter,
+                          char ***paths, size_t *n);
+
+/* ---- relief filings: the job ---- */
+
+/* One approved review item, as `relief filings` accounts for it. reason is
+ * the item's reason (a withheld count's in words, see
+ * filings_withhold_reason). */
+typedef struct {
+  const char *item, *kind, *agency, *person, *court_case, *case_number, *reason;
+} filings_item;
+
+/* An agency that files, and who signs for it (NULL: it has no filer
+ * profile, so its items are refused and listed as not filed). */
+typedef struct {
+  const char *agency;
+  const relief_filer *filer;
+} filings_agency;
+
+typedef struct {
+  const char *outputs_dir;   /* the bundle, with manifest.json */
+  bool reviewed;             /* a review store: only items[] are filed, by agency */
+  const relief_filer *filer; /* not reviewed: who files every motion */
+  const filings_item *items; /* reviewed: the approved items to file */
+  size_t n_items;
+  const filings_agency *agencies; /* reviewed: the agencies filing now */
+  int n_agencies;
+  int threads; /* 0 = all cores */
+  relief_progress_fn progress;
+  void *progress_user;
+} filings_job;
+
+typedef struct {
+  int64_t motions;
+  int64_t filed;       /* approved items in a motion */
+  int64_t not_filed;   /* approved items in a not_filed.csv */
+  const char *command; /* "run" or "statewide": what made the bundle */
+} filings_job_result;
+
+/* relief filings: decides the bundle again from what its manifest recorded
+ * (inputs, county, compute date, options, flows, county policies), checks
+ * the inputs are the bytes it was decided from, and runs the run or
+ * statewide job writing Court_Filings/ only. Reviewed: each agency's motions
+ * under Court_Filings/<agency>/<COUNTY>/ with its own filer, and every
+ * approved item not in a motion listed in Court_Filings/<agency>/
+ * not_filed.csv with its reason. A bundle made with --redact is refused
+ * (RELIEF_E_USAGE): its motions would name the people it keeps anonymous. */
+relief_status job_filings(const filings_job *job, filings_job_result *res, relief_error *err);
 void job_free_paths(char **paths, size_t n);
 
 /* Adds to a report's extra JSON what a board reads first: runDate,

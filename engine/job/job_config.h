@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "relief/relief.h"
+#include "rules/rules.h" /* relief_county_policy */
 
 typedef struct {
   const char *const *inputs; /* input paths: DOJ extracts, plain or zstd */
@@ -37,12 +38,6 @@ typedef struct {
   bool filings_only;                  /* write Court_Filings/ only (relief filings) */
 } relief_run_config;
 
-/* A county's own policy in a statewide run. */
-typedef struct {
-  const char *county;            /* county name as in STP_ORI_CNTY_NAME */
-  const relief_options *options; /* required */
-  const relief_flow *flow;       /* or NULL: configurable from options */
-} relief_county_policy;
 
 /* A file of an --inputs folder that statewide did not take, and why. */
 typedef struct {

@@ -118,7 +118,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
   if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
     char **previous;
     size_t n_previous;
-    job_previous_filings(cfg->outputs_dir, &previous, &n_previous);
+    job_previous_filings(cfg->outputs_dir, cfg->filter, &previous, &n_previous);
     st = publication_commit(pub, (const char *const *)previous, n_previous, err);
     pub = NULL;
     job_free_paths(previous, n_previous);

@@ -222,6 +222,8 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline
                             .options = cfg->options,
                             .flows = flows,
                             .n_flows = n_flows,
+                            .policies = cfg->policies,
+                            .n_policies = cfg->n_policies,
                             .inputs = bundle->inputs,
                             .n_inputs = bundle->n_inputs,
                             .warnings = warnings,
@@ -357,7 +359,7 @@ relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide
   if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
     char **previous;
     size_t n_previous;
-    job_previous_filings(cfg->outputs_dir, &previous, &n_previous);
+    job_previous_filings(cfg->outputs_dir, cfg->filter, &previous, &n_previous);
     st = publication_commit(pub, (const char *const *)previous, n_previous, err);
     pub = NULL;
     job_free_paths(previous, n_previous);

@@ -40,7 +40,10 @@ static void append_header(relief_buf *b, const int *pick, int n, bool trace, boo
     relief_csv_append(b, relief_result_columns[i], strlen(relief_result_columns[i]));
   }
   if (trace) relief_buf_append(b, ",Rule", 5);
-  if (extended) relief_buf_append(b, ",Remedy,Statutory Basis,Possible Plea Bargain", 45);
+  if (extended) {
+    static const char cols[] = ",Remedy,Statutory Basis,Possible Plea Bargain,Filing Check";
+    relief_buf_append(b, cols, sizeof cols - 1);
+  }
   relief_buf_putc(b, '\n');
 }
 

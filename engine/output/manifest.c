@@ -67,9 +67,12 @@ static json_t *flow_json(const relief_flow *f) {
     json_object_set_new(row, "determination",
                         json_string(relief_determination_names[r->determination]));
     json_object_set_new(row, "reason", json_string(r->reason));
+    json_object_set_new(row, "id", json_string(r->id));
     json_array_append_new(rows, row);
   }
   json_object_set_new(o, "rows", rows);
+  json_object_set_new(o, "yearsConvictionFree", json_integer(f->years_conviction_free));
+  json_object_set_new(o, "beforeYear", json_integer(f->before_year));
   char *canonical = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   char hex[17] = "";
   if (canonical)
@@ -112,6 +115,17 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   for (int i = 0; i < info->n_flows; i++)
     json_array_append_new(flow_list, flow_json(info->flows[i]));
   json_object_set_new(root, "flows", flow_list);
+  if (info->n_policies) { /* statewide: each county's own policy, to decide it again */
+    json_t *policies = json_object();
+    for (int i = 0; i < info->n_policies; i++) {
+      const relief_county_policy *pol = &info->policies[i];
+      json_t *o = json_object();
+      json_object_set_new(o, "options", options_json(pol->options));
+      if (pol->flow) json_object_set_new(o, "flow", flow_json(pol->flow));
+      json_object_set_new(policies, pol->county, o);
+    }
+    json_object_set_new(root, "countyPolicies", policies);
+  }
 
   json_t *inputs = json_array();
   for (int i = 0; i < info->n_inputs; i++) {

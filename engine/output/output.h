@@ -113,6 +113,8 @@ typedef struct {
   const relief_options *options;
   const relief_flow *const *flows;
   int n_flows;
+  const relief_county_policy *policies; /* statewide: the counties' own policies */
+  int n_policies;
   const manifest_input *inputs;
   int n_inputs;
   const char *const *warnings; /* what the run warned about, e.g. undecided sections */

@@ -52,8 +52,23 @@ static void join_sections(const pipeline *pl, const relief_person *p, uint32_t b
   if (!out->len) relief_buf_putc(out, '-');
 }
 
-/* The extended columns (HS 11361.8 remedy, basis, possible plea bargain). */
-static void append_extended(relief_buf *b, relief_determination det, bool serving, bool plea) {
+/* Why relief for a conviction is not filed before a reviewer checks the
+ * facts: dated after the decision date, or after 11/08/2016 (Prop 64 took
+ * effect); "" otherwise. The words of filings_withhold_reason. */
+static const char *filing_check(relief_determination det, int32_t day, int32_t compute_day) {
+  static const int32_t nov_8_2016 = 17113; /* 2016-11-08 */
+  if ((det != RELIEF_DET_DISMISS && det != RELIEF_DET_REDUCE) || day == RELIEF_DAY_UNKNOWN)
+    return "";
+  if (day > compute_day) return "conviction after the decision date: check the facts before filing";
+  if (day > nov_8_2016)
+    return "conviction after 11/08/2016, when Prop 64 took effect: check the facts before filing";
+  return "";
+}
+
+/* The extended columns (HS 11361.8 remedy, basis, possible plea bargain,
+ * filing check). */
+static void append_extended(relief_buf *b, relief_determination det, bool serving, bool plea,
+                            const char *check) {
   const char *remedy = "", *basis = "";
   if (det == RELIEF_DET_DISMISS || det == RELIEF_DET_REDUCE) {
     remedy = serving                     ? "Recall and resentence"
@@ -65,7 +80,8 @@ static void append_extended(relief_buf *b, relief_determination det, bool servin
   relief_csv_append(b, remedy, strlen(remedy));
   relief_buf_putc(b, ',');
   relief_csv_append(b, basis, strlen(basis));
-  append_str(b, plea ? ",Y" : ",N");
+  append_str(b, plea ? ",Y," : ",N,");
+  relief_csv_append(b, check, strlen(check));
 }
 
 /* Formats the 17 result columns other than §8's (plus the rule id with
@@ -125,7 +141,8 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
   }
   size_t tail_len = b->len - head_len;
   append_extended(b, det, (dc->features & RELIEF_F_SERVING_THIS_SENTENCE) != 0,
-                  person_prop64_arrest_in_cycle(dc->history, c));
+                  person_prop64_arrest_in_cycle(dc->history, c),
+                  filing_check(det, c->disp_day, pl->compute_day));
   return make_result(arena, flags, b, head_len, tail_len);
 }
 
@@ -134,7 +151,7 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
 static const row_result *format_plea_only(format_scratch *ps, arena_block **arena) {
   relief_buf *b = &ps->line;
   b->len = 0;
-  append_extended(b, RELIEF_DET_NONE, false, true);
+  append_extended(b, RELIEF_DET_NONE, false, true, "");
   return make_result(arena, RESULT_PLEA_ONLY, b, 0, 0);
 }
 

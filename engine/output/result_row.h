@@ -17,7 +17,7 @@ struct row_result {
   uint8_t flags;         /* RESULT_* */
   uint32_t head_len;     /* columns 1-2: case numbers, # of convictions */
   uint32_t tail_len;     /* "," then columns 4-18 [+ ",rule"] */
-  uint32_t extended_len; /* ",remedy,basis,Y|N" */
+  uint32_t extended_len; /* ",remedy,basis,Y|N,filing check" */
   char text[];           /* head, tail, extended, back to back (no NUL) */
 };
 typedef struct row_result row_result;

@@ -13,6 +13,9 @@
 #include "common/alloc.h"
 #include "pipeline/pipeline.h"
 
+/* 11/08/2016, the day before Prop 64 took effect, as a day number */
+enum { PROP64_EFFECTIVE_DAY = 17113 };
+
 /* What one thread keeps while deciding people. */
 typedef struct {
   person_history history;
@@ -126,10 +129,12 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
       sum->by_section_outcome[pl->classes[c->class_id].prop64_section][det]++;
       sum->hand_review += det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
                           det == RELIEF_DET_CITY_ATTORNEYS;
-      /* relief no motion can carry (charge or date unknown) is a hand-review
-       * item of the review store too */
+      /* relief no motion can carry unchecked (charge or date unknown, or a
+       * conviction after 11/08/2016 or after the decision date) is a
+       * hand-review item of the review store too (filings_withhold_reason) */
       sum->hand_review += (det == RELIEF_DET_DISMISS || det == RELIEF_DET_REDUCE) &&
-                          (c->charge_unknown || c->disp_day == RELIEF_DAY_UNKNOWN);
+                          (c->charge_unknown || c->disp_day == RELIEF_DAY_UNKNOWN ||
+                           c->disp_day > PROP64_EFFECTIVE_DAY || c->disp_day > pl->compute_day);
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) {
         decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};

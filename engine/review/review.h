@@ -175,6 +175,34 @@ relief_status review_filter_load(const char *outputs_dir, review_filter **out, s
 relief_filing_filter review_filter_of(review_filter *f);
 void review_filter_free(review_filter *f);
 
+/* ---- relief filings: approved items and each agency's filer profile ---- */
+
+/* One approved item as filings accounts for it (no personal data but the
+ * person key and case number, which stay in files). */
+typedef struct {
+  char *item, *kind, *agency, *person, *court_case, *case_number, *reason;
+} review_filing_item;
+
+/* The items whose latest decision is Approve, of agency (NULL: all), in
+ * item order. Free with review_filing_items_free. */
+relief_status review_filing_items(const char *outputs_dir, const char *agency,
+                                  review_filing_item **items, size_t *n, relief_error *err);
+void review_filing_items_free(review_filing_item *items, size_t n);
+
+/* The agencies the store's items are routed to, sorted. Free each and the
+ * list. */
+relief_status review_agencies(const char *outputs_dir, char ***names, int *n, relief_error *err);
+
+/* Keeps agency's filer profile (JSON text of the --filer format, validated
+ * by the caller) in the store, replacing an earlier one. The table is made
+ * on first use, so a store made before it existed keeps working. An agency
+ * no item is routed to is refused (RELIEF_E_USAGE). */
+relief_status review_filer_set(const char *outputs_dir, const char *agency, const char *json,
+                               relief_error *err);
+/* agency's profile (*json malloc'd), or *json NULL when it has none. */
+relief_status review_filer_get(const char *outputs_dir, const char *agency, char **json,
+                               relief_error *err);
+
 /* ---- the queue, one item at a time (relief serve) ---- */
 
 /* One item with its latest decision ("" when pending). The strings hold

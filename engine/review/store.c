@@ -238,8 +238,8 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   const char *reason = f[c->reason];
   if (!strcmp(kind, "relief")) {
     const char *date = f[c->disp_date]; /* the conviction date motions show */
-    const char *withheld =
-        filings_withhold_reason(f[c->offense], relief_parse_yyyymmdd(date, strlen(date)));
+    const char *withheld = filings_withhold_reason(
+        f[c->offense], relief_parse_yyyymmdd(date, strlen(date)), RELIEF_DAY_UNKNOWN, NULL);
     if (withheld) kind = "hand_review", reason = withheld;
   }
   if (!strcmp(kind, "relief")) {
@@ -624,7 +624,7 @@ relief_status review_filter_load(const char *outputs_dir, review_filter **out, s
 }
 
 relief_filing_filter review_filter_of(review_filter *f) {
-  return (relief_filing_filter){accept_approved, f};
+  return (relief_filing_filter){.accept = accept_approved, .user = f};
 }
 
 void review_filter_free(review_filter *f) {
@@ -632,4 +632,147 @@ void review_filter_free(review_filter *f) {
   for (size_t i = 0; i < f->n; i++) free(f->keys[i]);
   free(f->keys);
   free(f);
+}
+
+/* ---- relief filings: approved items and filer profiles ---- */
+
+static char *column_dup(sqlite3_stmt *q, int c) {
+  const char *v = (const char *)sqlite3_column_text(q, c);
+  return xstrdup(v ? v : "");
+}
+
+relief_status review_filing_items(const char *outputs_dir, const char *agency,
+                                  review_filing_item **items, size_t *n, relief_error *err) {
+  *items = NULL;
+  *n = 0;
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, kind, agency, person, case_key, case_number, reason FROM items"
+                         " i WHERE " LATEST_DECISION " = 'Approve' AND (?1 IS NULL OR agency=?1)"
+                         " ORDER BY seq",
+                         -1, &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    sqlite3_close(db);
+    return st;
+  }
+  if (agency) sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
+  size_t cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (*n == cap) *items = xrealloc(*items, (cap = cap ? cap * 2 : 64) * sizeof **items);
+    (*items)[(*n)++] =
+        (review_filing_item){column_dup(q, 0), column_dup(q, 1), column_dup(q, 2), column_dup(q, 3),
+                             column_dup(q, 4), column_dup(q, 5), column_dup(q, 6)};
+  }
+  if (rc != SQLITE_DONE) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    review_filing_items_free(*items, *n);
+    *items = NULL;
+    *n = 0;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}
+
+void review_filing_items_free(review_filing_item *items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    review_filing_item *it = &items[i];
+    char *all[] = {it->item,       it->kind,        it->agency, it->person,
+                   it->court_case, it->case_number, it->reason};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++) free(all[k]);
+  }
+  free(items);
+}
+
+relief_status review_agencies(const char *outputs_dir, char ***names, int *n, relief_error *err) {
+  *names = NULL;
+  *n = 0;
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  int rc =
+      sqlite3_prepare_v2(db, "SELECT DISTINCT agency FROM items ORDER BY agency", -1, &q, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    *names = xrealloc(*names, (size_t)(*n + 1) * sizeof **names);
+    (*names)[(*n)++] = column_dup(q, 0);
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}
+
+/* The filer profiles, one per agency; made on first use (a migration that
+ * leaves stores made before it working). */
+#define FILERS_TABLE                                                                               \
+  "CREATE TABLE IF NOT EXISTS filers(agency TEXT PRIMARY KEY, profile TEXT NOT NULL,"              \
+  " set_at TEXT NOT NULL)"
+
+relief_status review_filer_set(const char *outputs_dir, const char *agency, const char *json,
+                               relief_error *err) {
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM items WHERE agency=?1 LIMIT 1", -1, &q, NULL) !=
+      SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  } else {
+    sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) != SQLITE_ROW)
+      st = relief_error_set(err, RELIEF_E_USAGE, REVIEW_STORE_NAME, 0, -1,
+                            "no item of the review is routed to agency '%.100s' (see `relief "
+                            "review status`)",
+                            agency);
+  }
+  sqlite3_finalize(q);
+  q = NULL;
+  char now[32];
+  review_now(now);
+  if (!st && (sqlite3_exec(db, FILERS_TABLE, NULL, NULL, NULL) != SQLITE_OK ||
+              sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO filers VALUES(?1, ?2, ?3)", -1, &q,
+                                 NULL) != SQLITE_OK))
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  if (!st) {
+    sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}
+
+relief_status review_filer_get(const char *outputs_dir, const char *agency, char **json,
+                               relief_error *err) {
+  *json = NULL;
+  sqlite3 *db;
+  relief_status st = review_store_open(outputs_dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  /* a store made before the table: no agency has a profile */
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='filers'", -1,
+                         &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  } else if (sqlite3_step(q) == SQLITE_ROW) {
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT profile FROM filers WHERE agency=?1", -1, &q, NULL) !=
+        SQLITE_OK) {
+      st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    } else {
+      sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(q) == SQLITE_ROW) *json = column_dup(q, 0);
+    }
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
 }

@@ -286,4 +286,11 @@ double relief_years_between(int32_t from_day, int32_t to_day);
  * RELIEF_DAY_UNKNOWN when none. */
 int32_t relief_person_latest_disposition(const relief_person *p);
 
+/* A county's own policy in a statewide run. */
+typedef struct {
+  const char *county;            /* county name as in STP_ORI_CNTY_NAME */
+  const relief_options *options; /* required */
+  const relief_flow *flow;       /* or NULL: configurable from options */
+} relief_county_policy;
+
 #endif

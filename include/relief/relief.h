@@ -169,7 +169,26 @@ RELIEF_API void relief_filer_free(relief_filer *filer);
 typedef struct {
   bool (*accept)(void *user, const char *person, const char *court_case);
   void *user;
+  /* Optional, for filings by agency (zero: one folder, cfg's filer).
+   * group: which of groups[] an accepted pair is filed by (-1: none); its
+   * motions go under Court_Filings/<folder>/<COUNTY>/, signed by its filer. */
+  int (*group)(void *user, const char *person, const char *court_case);
+  const struct relief_filing_group *groups;
+  int n_groups;
+  /* checked: whether a reviewer approved the case with its facts checked,
+   * so that a count dated after 11/08/2016 or after the decision date may
+   * be filed (else it is withheld). filed: told of each pair that got a
+   * motion. */
+  bool (*checked)(void *user, const char *person, const char *court_case);
+  void (*filed)(void *user, const char *person, const char *court_case);
 } relief_filing_filter;
+
+/* One office filing under Court_Filings/<folder>/ (a sanitised name). */
+typedef struct relief_filing_group {
+  const char *folder;
+  const relief_filer *filer;
+} relief_filing_group;
+
 
 /* ---- Job settings: what relief_run and relief_statewide are told ---- */
 

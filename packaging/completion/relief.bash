@@ -73,7 +73,7 @@ _relief_options() {
     echo "--inputs= --compute-at= --eligibility-options= --county-policies= --outputs=
           --summary-only --trace --forms --filer= --threads= --memory-limit= --help" ;;
   filings)
-    echo "--outputs= --filer= --help" ;;
+    echo "--outputs= --agency= --filer= --help" ;;
   explain)
     echo "--input-doj= --subject= --county= --compute-at= --eligibility-options= --flow=
           --individual-age= --years-conviction-free= --show-pii --help" ;;

@@ -306,13 +306,16 @@ def finish(passed, failed, work, keep, checked_line=None):
 
 
 def env_main(cases, make_env, what):
-    """main() of a test whose cases share one env: parses --relief and --gen,
+    """main() of a test whose cases share one env: parses --relief, --gen and --only,
     makes env = make_env(relief, gen, scratch folder) (absolute paths), runs
     the cases (run_env_cases); returns the exit status."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--relief", required=True)
     ap.add_argument("--gen", required=True)
+    ap.add_argument("--only", help="run only the cases whose name matches this regex")
     args = ap.parse_args()
+    if args.only:
+        cases = [fn for fn in cases if re.search(args.only, fn.__name__)]
     with tempfile.TemporaryDirectory() as tmp:
         env = make_env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
         return run_env_cases(cases, env, what)

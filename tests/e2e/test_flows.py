@@ -30,7 +30,7 @@ COMPUTE = "2019-11-11"
 LA_FIXTURE = "los_angeles_checks.csv"
 ORACLE_FILES = ["All_Results.csv", "All_Results_Condensed.csv", "Prop64_Results.csv",
                 "summary.json"]
-EXTENDED_COLUMNS = ["Remedy", "Statutory Basis", "Possible Plea Bargain"]
+EXTENDED_COLUMNS = ["Remedy", "Statutory Basis", "Possible Plea Bargain", "Filing Check"]
 
 D, R = "Eligible for Dismissal", "Eligible for Reduction"
 NE, HR, CA = "Not eligible", "Hand Review", "To be reviewed by City Attorneys"

@@ -116,7 +116,8 @@ def charge_or_date_unknown(r):
     d = r["STP_EVENT_DATE"]
     try:
         datetime.datetime.strptime(d, "%Y%m%d")
-        return not (len(d) == 8 and d.isdigit())
+        # after 11/08/2016 (Prop 64) is filed only once a reviewer checked it
+        return not (len(d) == 8 and d.isdigit()) or d > "20161108"
     except ValueError:
         return True
 
@@ -616,7 +617,8 @@ def latest_relief_decisions():
 
 
 def filings(out, filer_path):
-    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + out, "--filer=" + filer_path])
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + out] +
+                                 (["--filer=" + filer_path] if filer_path else []))
     return rc, err
 
 
@@ -629,33 +631,50 @@ def court_cases(folder):
 @H.case
 def filings_file_only_approved_cases_signed_by_the_filer():
     # more decisions: approve and deny relief items of the misdemeanor sheet
-    relief_rows = [i for i, r in enumerate(S["mis"][1:]) if r[8]][4:16]
+    relief_rows = [i for i, r in enumerate(S["mis"][1:]) if r[8]][4:24]
     plan = {i: ("Approve" if k % 2 == 0 else "Deny", "") for k, i in enumerate(relief_rows)}
     path = os.path.join(S["work"], "mis_more.csv")
     write_csv(path, decide(S["mis"], plan))
     ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
     latest = latest_relief_decisions()
     approved = {(c, k) for d, c, k in latest.values() if d == "Approve"}
+    with db() as c:  # a count dated after 11/08/2016, approved with the facts checked, is filed
+        checked = c.execute("SELECT i.cii, i.case_number FROM items i WHERE i.kind = 'hand_review'"
+                            " AND i.reason LIKE 'conviction after %' AND (SELECT decision FROM"
+                            " decisions WHERE item = i.id ORDER BY id DESC LIMIT 1) = 'Approve'").fetchall()
+    approved |= {(r[0], tuple(sorted(x for x in r[1].split("; ") if x))) for r in checked}
     denied = {(c, k) for d, c, k in latest.values() if d == "Deny"}
     assert len(approved) >= 4 and len(denied) >= 4, (len(approved), len(denied))
     filer = os.path.join(S["work"], "filer.json")
     json.dump(FILER, open(filer, "w"))
-    rc, err = filings(S["out"], filer)
+    for agency in ("Felony Unit", "Misdemeanor Unit"):  # each agency files under its own profile
+        ok("filer", "set", "--outputs=" + S["out"], "--agency=" + agency, filer)
+    rc, err = filings(S["out"], None)
     assert rc == 0, err
-    folder = os.path.join(S["out"], "Court_Filings", "LOS_ANGELES")
+    folder = os.path.join(S["out"], "Court_Filings", "Misdemeanor_Unit", "LOS_ANGELES")
     rows, cases = court_cases(folder)
+    fel = os.path.join(S["out"], "Court_Filings", "Felony_Unit", "LOS_ANGELES")
+    for r in rows:
+        r["_dir"] = folder
+    if os.path.exists(fel):
+        rows_fel, cases_fel = court_cases(fel)
+        for r in rows_fel:
+            r["_dir"] = fel
+        rows, cases = rows_fel + rows, cases | cases_fel
+        rows.sort(key=lambda r: r["Case Number"])
     assert cases == approved, (sorted(cases ^ approved))
     assert not cases & denied
     assert [r["Case Number"] for r in rows] == sorted(r["Case Number"] for r in rows), "not by case number"
     for r in rows:
         assert re.fullmatch(r"[A-Za-z0-9-]+(_\d+)?(-x)*\.pdf", r["File"]), r["File"]
         assert r["CII_NUMBER"] not in r["File"] or r["CII_NUMBER"] in r["Case Number"]
-        text = subprocess.run(["pdftotext", "-layout", os.path.join(folder, r["File"]), "-"],
+        text = subprocess.run(["pdftotext", "-layout", os.path.join(r["_dir"], r["File"]), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "Dana Q. Reyes, State Bar No. 123456" in text, r["File"]
         assert "Pasadena City Prosecutor" in text and "(626) 555-0100" in text
         assert "NOTICE TO THE PUBLIC DEFENDER" in text and "Department of" in text
     assert {"Court", "Sections", "Conviction Dates", "Filed", "Granted", "Reported to DOJ"} <= set(rows[0])
+    rows = [r for r in rows if r["_dir"] == folder]
     with open(os.path.join(folder, "court_counts.csv"), newline="", encoding="utf-8") as f:
         counts = list(csv.DictReader(f))
     assert sum(int(r["Counts"]) for r in rows) == len(counts)
@@ -681,9 +700,14 @@ def filings_file_only_approved_cases_signed_by_the_filer():
     write_csv(path, sheet)
     ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
     before = set(os.listdir(folder))
-    rc, err = filings(S["out"], filer)
+    rc, err = filings(S["out"], None)
     assert rc == 0, err
+    folder = os.path.join(S["out"], "Court_Filings", row[1].replace(" ", "_"), "LOS_ANGELES")
     rows2, cases2 = court_cases(folder)
+    other = os.path.join(S["out"], "Court_Filings", ("Felony Unit" if row[1] != "Felony Unit" else
+                                                      "Misdemeanor Unit").replace(" ", "_"), "LOS_ANGELES")
+    if os.path.exists(other):
+        cases2 |= court_cases(other)[1]
     assert cases2 == approved - {gone}, "the denied case is still filed"
     assert set(os.listdir(folder)) == {r["File"] for r in rows2} | {"court_list.csv", "court_counts.csv",
                                                                      "all_motions.pdf"}, before

@@ -339,9 +339,10 @@ def motions_for_approved_items():
         json.dump(FILER, fh)
     rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli, "--filer=" + filer])
     assert rc == 0, err
-    assert court_list(os.path.join(cli, "Court_Filings", "SACRAMENTO")) == served
+    cli_folder = os.path.join(cli, "Court_Filings", "District_Attorney", "SACRAMENTO")  # by agency
+    assert court_list(cli_folder) == served
     pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf"))
-    assert pdfs == sorted(n for n in os.listdir(os.path.join(cli, "Court_Filings", "SACRAMENTO"))
+    assert pdfs == sorted(n for n in os.listdir(cli_folder)
                           if n.endswith(".pdf"))
     # every approval denied: the next filing leaves no motion behind
     for it in relief[:6]:

@@ -147,7 +147,7 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   char path[512];
   snprintf(path, sizeof path, "%s/LA998877.pdf", dir);
   char *text = pdftotext_of(path);
-  cr_expect(strstr(text, "MUNOZ,JOSE; MUNOS,J"), "AKAs shown");
+  cr_expect(strstr(text, "MUNOZ, JOSE; MUNOS, J"), "AKAs shown, written LAST, FIRST");
   cr_expect(strstr(text, "Recall the sentence"));
   cr_expect(strstr(text, "as a misdemeanor"), "the outcome of the resentencing is stated");
   cr_expect(strstr(text, "HS 11361.8(a)-(b)"));
