@@ -5,25 +5,20 @@
 # top-level CMakeLists.txt, so every target it names already exists.
 include(GNUInstallDirs)
 
-# librelief.so for programs that use the API: the static engine's sources,
-# built a second time as position-independent code, linked like the engine.
-# Only what relief/relief.h marks RELIEF_API is exported; the internals stay
-# hidden, so the ABI is the public header and nothing more.
-add_library(relief_shared SHARED ${RELIEF_ENGINE_SOURCES})
+# librelief.so for programs that use the API: the static engine's own
+# objects (position-independent, compiled once) linked whole into a shared
+# library. The engine is compiled with hidden visibility, so only what
+# relief/relief.h marks RELIEF_API is exported; the internals stay hidden,
+# and the ABI is the public header and nothing more.
+add_library(relief_shared SHARED ${PROJECT_SOURCE_DIR}/packaging/shared_lib.c)
 set_target_properties(relief_shared PROPERTIES
   OUTPUT_NAME relief
   VERSION ${PROJECT_VERSION}
   SOVERSION 0
   POSITION_INDEPENDENT_CODE ON
   C_VISIBILITY_PRESET hidden)
-target_link_libraries(relief_shared PRIVATE relief_flags)
-target_include_directories(relief_shared
-  PUBLIC ${PROJECT_SOURCE_DIR}/include
-  PRIVATE ${PROJECT_SOURCE_DIR}/engine ${HPDF_INCLUDE_DIR})
-target_compile_definitions(relief_shared PRIVATE RELIEF_VERSION="${PROJECT_VERSION}")
-target_link_libraries(relief_shared PRIVATE OpenMP::OpenMP_C PkgConfig::ZSTD
-  PkgConfig::XXHASH PkgConfig::JANSSON PkgConfig::SQLITE3 PkgConfig::XLSXWRITER
-  PkgConfig::MINIZIP PkgConfig::EXPAT m ${HPDF_LIB})
+target_link_libraries(relief_shared PRIVATE relief_flags "$<LINK_LIBRARY:WHOLE_ARCHIVE,relief_engine>")
+target_include_directories(relief_shared PUBLIC ${PROJECT_SOURCE_DIR}/include)
 
 # --- what `cmake --install` puts where --------------------------------------
 install(TARGETS relief RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
