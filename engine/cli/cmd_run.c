@@ -109,7 +109,7 @@ int cli_load_flow(const char *name, const relief_flow_overrides *ov, relief_flow
 int cmd_run(int argc, char **argv, const cli_env *env) {
   const char *inputs = NULL, *county = NULL, *compute_at = NULL, *options_path = NULL,
              *outputs = NULL, *suffix = NULL, *threads = NULL, *flow_name = NULL, *age = NULL,
-             *years_free = NULL, *redact_key = NULL, *filer_path = NULL;
+             *years_free = NULL, *redact_key = NULL, *filer_path = NULL, *office = NULL;
   bool trace = false, review_files = false, forms = false, redact = false;
   const cli_option opts[] = {
       {"input-doj", 0, &inputs, NULL, "DOJ extract(s), comma-separated (plain or zstd)"},
@@ -132,6 +132,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
        "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
       {"filer", 0, &filer_path, NULL,
        "with --forms: filer profile JSON (office, attorney, bar number, address...)"},
+      {"office", 0, &office, NULL,
+       "the office the impact report names (default: the --filer profile's, else \"not given\")"},
       {"review-files", 0, NULL, &review_files,
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea "
        "bargains)"},
@@ -226,6 +228,7 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   if (cli_load_filer(filer_path, &filer, &have_filer, &err))
     return cli_fail(env, outputs, suffix, NULL, &err);
   if (have_filer) cfg.filer = &filer;
+  cfg.office = office;
   if (cli_filings_mode) {
     cfg.forms = cfg.filings_only = true;
     cfg.report = false;
