@@ -308,6 +308,32 @@ Test(report, statewide_html_shows_every_county) {
   free(json);
 }
 
+Test(report, statewide_people_are_counted_once_and_the_county_sum_is_labelled) {
+  char *json = statewide_json();
+  char *html = write_report(json, dir);
+  json_t *root = json_loads(json, 0, NULL);
+  json_t *counties = json_object_get(json_object_get(root, "summary"), "counties");
+  long long total = 0;
+  const char *name;
+  json_t *c;
+  json_object_foreach(counties, name, c) {
+    total += json_integer_value(json_object_get(c, "subjectsWithSomeReliefCount"));
+  }
+  cr_expect(!strstr(html, "is counted in each of them"), "the old, wrong explanation");
+  cr_expect(strstr(html, "count each person once"));
+  cr_expect(strstr(html, "With each county&#39;s current choices") ||
+            strstr(html, "With each county's current choices"));
+  const char *row = strstr(html, "Sum of the county figures");
+  cr_assert(row, "no county sum row");
+  char want[64];
+  snprintf(want, sizeof want, ">%lld<", total);
+  cr_expect(strstr(row, want), "the county sum %lld is not in its row", total);
+  cr_expect(strstr(html, "Statewide (each person once)"));
+  json_decref(root);
+  free(html);
+  free(json);
+}
+
 Test(report, text_from_the_json_is_escaped) {
   json_t *root = json_loads(county_json, 0, NULL);
   json_t *sum = json_object_get(root, "summary");
