@@ -33,7 +33,7 @@ static char *split_inputs(const char *list, const char ***out, int *n) {
 /* The options of `run`, as given. */
 typedef struct {
   const char *inputs, *county, *compute_at, *options_path, *outputs, *suffix, *threads, *flow_name,
-      *age, *years_free, *redact_key, *filer_path;
+      *age, *years_free, *redact_key, *filer_path, *office;
   bool trace, review_files, forms, redact;
 } run_args;
 
@@ -72,6 +72,8 @@ static int parse_args(int argc, char **argv, const cli_env *env, run_args *a) {
        "write court motions under Court_Filings/<COUNTY>/ (PDFs, court_list.csv)"},
       {"filer", 0, &a->filer_path, NULL,
        "with --forms: filer profile JSON (office, attorney, bar number, address...)"},
+      {"office", 0, &a->office, NULL,
+       "the office the impact report names (default: the --filer profile's, else \"not given\")"},
       {"review-files", 0, NULL, &a->review_files,
        "also write Hand_Review.csv and Prop64_Results_Extended.csv (HS 11361.8 remedy, plea "
        "bargains)"},
@@ -173,6 +175,7 @@ static relief_status settle_policy(const run_args *a, const cli_env *env, run_he
   if (!st) st = relief_settings_set_int(s, RELIEF_S_FORMS, forms, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_REPORT, report, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_GOGEN_NAMING, env->gogen, err);
+  if (!st && a->office) st = relief_settings_set_text(s, RELIEF_S_OFFICE, a->office, err);
   return st;
 }
 

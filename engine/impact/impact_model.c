@@ -224,7 +224,8 @@ enum { N_SCENARIOS = 2, N_RELIEF_COUNTS = 3, N_CONVICTION_FIGURES = 4 };
 /* ---- Sections of the report ---- */
 
 /* Headline figures under the current choices, then both scenarios. */
-static void people_blocks(report_model *m, const json_t *sum, const char *base, int level) {
+static void people_blocks(report_model *m, const json_t *sum, const char *base, int level,
+                          int statewide) {
   heading(m, level, "What changes for people", NULL);
   const json_t *current = json_object_get(sum, scenarios[0].key);
   const char *current_base = pointer(m, base, scenarios[0].key);
@@ -245,6 +246,7 @@ static void people_blocks(report_model *m, const json_t *sum, const char *base, 
   t->text = "People whose records change, under each choice";
   label(cell(t, 0, 0), "");
   for (int s = 0; s < N_SCENARIOS; s++) label(cell(t, 0, s + 1), scenarios[s].label);
+  if (statewide) label(cell(t, 0, 1), "With each county's current choices");
   for (int r = 0; r < N_RELIEF_COUNTS; r++) {
     label(cell(t, r + 1, 0), relief_counts[r].label);
     for (int s = 0; s < N_SCENARIOS; s++) {
@@ -524,7 +526,7 @@ static void county_blocks(report_model *m, const json_t *sum_all, const json_t *
     const json_t *sum = json_object_get(counties, names[i]);
     const char *base = pointer(m, "/summary/counties", names[i]);
     heading(m, 3, arena_fmt(m, "%s County", names[i]), county_anchor(m, names[i]));
-    people_blocks(m, sum, base, 4);
+    people_blocks(m, sum, base, 4, 0);
     conviction_blocks(m, sum, base, NULL, 4);
     outcome_blocks(m, sum, base, NULL, 4);
     reason_blocks(m, sum, base, 4);
@@ -622,7 +624,7 @@ relief_status impact_build_model(report_model *m, const json_t *root, relief_err
   paragraph(m, "What the eligibility run found, in figures taken from its summary. \"Current "
                "choices\" applies the county's eligibility options; \"every Prop 64 conviction "
                "dismissed\" shows what dismissing all of them would do.");
-  people_blocks(m, sum, "/summary", 2);
+  people_blocks(m, sum, "/summary", 2, statewide);
   conviction_blocks(m, sum, "/summary", extra, 2);
   outcome_blocks(m, sum, "/summary", extra, 2);
   reason_blocks(m, sum, "/summary", 2);

@@ -34,6 +34,7 @@ typedef struct {
   const char *const *command_line;   /* for the manifest; may be NULL */
   int n_command_line;
   const relief_filer *filer;          /* forms: who files; NULL leaves the lines blank */
+  const char *office; /* the impact report's office; NULL: the filer's, else "not given" */
   const relief_filing_filter *filter; /* forms: NULL files every motion */
   bool filings_only;                  /* write Court_Filings/ only (relief filings) */
 } relief_run_config;

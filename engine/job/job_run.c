@@ -137,6 +137,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
       json_t *extra =
           relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
       job_report_context(extra, cfg->compute_day, cfg->options, &flow, cfg->filer);
+      if (cfg->office) json_object_set_new(extra, "office", json_string(cfg->office));
       st = impact_write(pub, html + 1, pdf + 1, json, extra, err);
       json_decref(extra);
     }

@@ -13,7 +13,7 @@
 #include "job/job_config.h"
 #include "rules/rules.h"
 
-#define N_KEYS ((int)RELIEF_S_MEMORY_LIMIT + 1) /* key 0 is none */
+#define N_KEYS ((int)RELIEF_S_OFFICE + 1) /* key 0 is none */
 enum { TYPE_INT = 1, TYPE_BOOL, TYPE_TEXT };
 enum { FOR_BOTH = 0, FOR_RUN, FOR_STATEWIDE };
 
@@ -35,6 +35,7 @@ static const struct {
     [RELIEF_S_GOGEN_NAMING] = {"RELIEF_S_GOGEN_NAMING", TYPE_BOOL, FOR_RUN, 0, 1},
     [RELIEF_S_SUMMARY_ONLY] = {"RELIEF_S_SUMMARY_ONLY", TYPE_BOOL, FOR_STATEWIDE, 0, 1},
     [RELIEF_S_MEMORY_LIMIT] = {"RELIEF_S_MEMORY_LIMIT", TYPE_INT, FOR_STATEWIDE, 0, INT64_MAX},
+    [RELIEF_S_OFFICE] = {"RELIEF_S_OFFICE", TYPE_TEXT, FOR_RUN, 0, 0},
 };
 
 struct relief_settings {
@@ -252,6 +253,7 @@ relief_status job_run_config_of(const relief_settings *s, relief_run_config *cfg
       .command_line = (const char *const *)s->command_line,
       .n_command_line = s->n_command_line,
       .filer = s->filer,
+      .office = s->texts[RELIEF_S_OFFICE],
       .filter = s->has_filter ? &s->filter : NULL,
       .filings_only = s->ints[RELIEF_S_FILINGS_ONLY],
   };

@@ -360,6 +360,31 @@ static bool bundle_redacted(const char *outputs_dir) {
 
 /* ---- end of the redacted-bundle check ---- */
 
+/* An existing store may be replaced: a regular file without decisions, or
+ * any with force. */
+static relief_status may_replace(const char *path, bool force, relief_error *err) {
+  struct stat sb;
+  if (lstat(path, &sb) != 0) return RELIEF_OK;
+  if (!S_ISREG(sb.st_mode))
+    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
+  if (force) return RELIEF_OK;
+  sqlite3 *old = NULL;
+  long long decided = -1;
+  if (sqlite3_open_v2(path, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(old, "SELECT COUNT(*) FROM decisions", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      decided = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(old);
+  if (decided != 0)
+    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                            "review store already has decisions; --force replaces it "
+                            "(its decisions are lost)");
+  return RELIEF_OK;
+}
+
 relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
                           long long *n_items, relief_error *err) {
   *n_items = 0;
@@ -388,31 +413,9 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
   relief_status st = review_routing_load(routing_path, &rt, err);
   if (st) return st;
 
-  struct stat sb;
-  if (lstat(path, &sb) == 0) {
-    if (!S_ISREG(sb.st_mode)) {
-      review_routing_free(&rt);
-      return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
-    }
-    if (!force) {
-      sqlite3 *old = NULL;
-      long long decided = -1;
-      if (sqlite3_open_v2(path, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
-          SQLITE_OK) {
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(old, "SELECT COUNT(*) FROM decisions", -1, &q, NULL) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW)
-          decided = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
-      }
-      sqlite3_close(old);
-      if (decided != 0) {
-        review_routing_free(&rt);
-        return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                                "review store already has decisions; --force replaces it "
-                                "(its decisions are lost)");
-      }
-    }
+  if ((st = may_replace(path, force, err))) {
+    review_routing_free(&rt);
+    return st;
   }
 
   char tmp[4096];

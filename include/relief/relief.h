@@ -224,6 +224,9 @@ typedef enum {
   RELIEF_S_SUMMARY_ONLY, /* bool: summaries only, no row files */
   RELIEF_S_MEMORY_LIMIT, /* int: bytes to stay under (rows spill to compressed files in
                             the output folder's staging area); 0 = 60 % of physical memory */
+  /* relief_run only (added in 0.1) */
+  RELIEF_S_OFFICE, /* text: the office the impact report names; NULL: the filer's office,
+                      else "not given" */
 } relief_setting;
 
 /* A new settings object with every setting at its default. Never NULL (out

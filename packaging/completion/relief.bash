@@ -68,7 +68,7 @@ _relief_options() {
   run)
     echo "--input-doj= --county= --compute-at= --eligibility-options= --outputs=
           --file-name-suffix= --threads= --flow= --individual-age= --years-conviction-free=
-          --trace --forms --filer= --review-files --redact --redact-key= --help" ;;
+          --trace --forms --filer= --office= --review-files --redact --redact-key= --help" ;;
   statewide)
     echo "--inputs= --compute-at= --eligibility-options= --county-policies= --outputs=
           --summary-only --trace --forms --filer= --threads= --memory-limit= --help" ;;

@@ -518,8 +518,10 @@ def serve_users_add_catches_an_agency_no_store_names():
 def a_run_of_another_countys_rows_warns():
     other = os.path.join(S["work"], "san_diego")
     rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], other, S["options"],
-                                                   "SAN DIEGO"))
+                                                   "SAN DIEGO", extra=["--office=Test Office"]))
     assert rc == 0, err
+    report = open(os.path.join(other, "report.html"), encoding="utf-8").read()
+    assert "Office: Test Office. Preparer: not given." in report, "--office not on the report"
     line = next((l for l in err.splitlines() if "warning" in l and "STP_ORI_CNTY_NAME" in l), "")
     assert '"SAN DIEGO"' in line and 'most' in line and '"LOS ANGELES"' in line, err
     warnings = json.load(open(os.path.join(other, "manifest.json")))["warnings"]

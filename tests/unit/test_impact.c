@@ -305,6 +305,32 @@ Test(report, statewide_html_shows_every_county) {
   free(json);
 }
 
+Test(report, statewide_people_are_counted_once_and_the_county_sum_is_labelled) {
+  char *json = statewide_json();
+  char *html = write_report(json, dir);
+  json_t *root = json_loads(json, 0, NULL);
+  json_t *counties = json_object_get(json_object_get(root, "summary"), "counties");
+  long long total = 0;
+  const char *name;
+  json_t *c;
+  json_object_foreach(counties, name, c) {
+    total += json_integer_value(json_object_get(c, "subjectsWithSomeReliefCount"));
+  }
+  cr_expect(!strstr(html, "is counted in each of them"), "the old, wrong explanation");
+  cr_expect(strstr(html, "count each person once"));
+  cr_expect(strstr(html, "With each county&#39;s current choices") ||
+            strstr(html, "With each county's current choices"));
+  const char *row = strstr(html, "Sum of the county figures");
+  cr_assert(row, "no county sum row");
+  char want[64];
+  snprintf(want, sizeof want, ">%lld<", total);
+  cr_expect(strstr(row, want), "the county sum %lld is not in its row", total);
+  cr_expect(strstr(html, "Statewide (each person once)"));
+  json_decref(root);
+  free(html);
+  free(json);
+}
+
 Test(report, text_from_the_json_is_escaped) {
   json_t *root = json_loads(county_json, 0, NULL);
   json_t *sum = json_object_get(root, "summary");
@@ -361,7 +387,7 @@ Test(report, pdf_carries_the_headline_figures) {
   snprintf(cmd, sizeof cmd, "pdftotext -layout '%s/report.pdf' -", dir);
   char *text = capture(cmd);
   static const char *const figures[] = {
-      "301", "225", "129", "790", "307",   "231",      "135",        "794",
+      "301", "225", "129", "790", "307",    "231",      "135",        "794",
       "543", "668", "69",  "544", "10,482", "14213456", "06/01/1979", "1.23 seconds"};
   for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
     char *hit = text;
@@ -376,6 +402,44 @@ Test(report, pdf_carries_the_headline_figures) {
   cr_expect(strstr(text, "What changes for people"));
   cr_expect(strstr(text, "Convictions by code section and outcome"));
   free(text);
+}
+
+/* Every occurrence of from in s replaced by to (malloc'd). */
+static char *replace_all(const char *s, const char *from, const char *to) {
+  size_t n = 0, fl = strlen(from), tl = strlen(to);
+  for (const char *p = s; (p = strstr(p, from)); p += fl) n++;
+  char *out = malloc(strlen(s) + n * (tl > fl ? tl - fl : 0) + 1), *o = out;
+  for (const char *p = s, *q; *p; p = q + fl) {
+    q = strstr(p, from);
+    if (!q) {
+      strcpy(o, p);
+      return out;
+    }
+    memcpy(o, p, (size_t)(q - p));
+    o += q - p;
+    memcpy(o, to, tl);
+    o += tl;
+  }
+  *o = 0;
+  return out;
+}
+
+Test(report, pdf_cuts_nothing_off_at_any_name_length) {
+  static const char long_name[] = "SAN LUIS OBISPO AND A COUNTY NAME LONG ENOUGH TO NEED THREE "
+                                  "LINES IN ANY COLUMN OF THE REPORT";
+  char *base = statewide_json();
+  char *json = replace_all(base, "SAN LUIS OBISPO", long_name);
+  free(write_report(json, dir));
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "pdftotext -raw '%s/report.pdf' - | tr -s ' \\n' '  '", dir);
+  char *text = capture(cmd);
+  cr_expect(!strstr(text, "..."), "something was cut off");
+  cr_expect(strstr(text, long_name), "the long county name is cut");
+  cr_expect(strstr(text, "is dismissed as such and is counted in the tables above)"),
+            "a caption is cut");
+  free(text);
+  free(json);
+  free(base);
 }
 
 /* Decodes a PNG (8-bit RGB/RGBA) with the standard library and prints

@@ -1,6 +1,7 @@
 /*
  * test_review.c — the review routing matcher (first match wins, strict
- * validation) and the general CSV sheet reader (Go encoding/csv semantics).
+ * validation, the index of the route taken), sheet dates (MM/DD/YYYY) and
+ * the general CSV sheet reader (Go encoding/csv semantics).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -36,6 +37,27 @@ Test(routing, first_match_wins) {
                    "District Attorney");
   cr_assert_str_eq(review_route_match(&rt, NULL, false, NULL), "District Attorney");
   review_routing_free(&rt);
+}
+
+Test(routing, index_of_the_route_that_takes_an_item) {
+  review_routing rt = load("{\"routes\": [{\"agency\": \"P\", \"court\": \"PASADENA\"},"
+                           "{\"agency\": \"F\", \"felony\": true}]}");
+  cr_assert_eq(review_route_index(&rt, "CASC PASADENA", true, "11357"), 0);
+  cr_assert_eq(review_route_index(&rt, "CASC Pasadena", true, "11357"), 1); /* case counts */
+  cr_assert_eq(review_route_index(&rt, "CASC COMPTON", false, "11357"), -1);
+  review_routing_free(&rt);
+}
+
+Test(sheet, dates_show_as_mm_dd_yyyy) {
+  char out[16];
+  review_sheet_date("19530101", out);
+  cr_assert_str_eq(out, "01/01/1953");
+  review_sheet_date("20191231", out);
+  cr_assert_str_eq(out, "12/31/2019");
+  review_sheet_date("1953", out); /* not a date: as it is */
+  cr_assert_str_eq(out, "1953");
+  review_sheet_date("", out);
+  cr_assert_str_eq(out, "");
 }
 
 Test(routing, default_without_file) {
