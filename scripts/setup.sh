@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages relief needs (only those missing), then
 # configures and builds it into build/. Used by both README commands and CI.
+# With --packages-only it stops after the packages (scripts/test.sh builds
+# its two configurations itself, side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ packages=(gcc cmake make pkg-config libzstd-dev libxxhash-dev libjansson-dev
           clang libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer, clang's OpenMP
           dpkg-dev groff-base  # tests/install: cpack's dpkg-shlibdeps, man page rendering
           libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev sqlite3  # relief review
+          libreoffice-calc-nogui  # tests/e2e/test_review.py: sheets round-tripped through Calc
           libopenmpi-dev openmpi-bin)  # relief-mpi
 missing=()
 for p in "${packages[@]}"; do
@@ -24,5 +27,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+[ "${1:-}" = "--packages-only" ] && exit 0
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${RELIEF_CMAKE_FLAGS:-} >/dev/null
 cmake --build build -j"$(nproc)"

@@ -1,4 +1,5 @@
-/* The generator's catalogue: California's 58 counties with their population
+/*
+ * catalog.c — the generator's catalogue: California's 58 counties with their population
  * weights, the offenses a cannabis rap sheet shows (Prop 64 sections in all
  * their spellings, related charges, superstrikes, PC 290 offenses, others),
  * dispositions, names and the DOJ column names. Data only, no logic. */

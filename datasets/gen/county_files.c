@@ -1,4 +1,5 @@
-/* Writes the per-county extracts: large buffered blocks for plain text, or a
+/*
+ * county_files.c — writes the per-county extracts: large buffered blocks for plain text, or a
  * sequence of zstd frames (each ending on a row boundary, content size in
  * its header) for --zstd. Files are written under a temporary name and
  * renamed when complete; manifest.json records the true counts. */

@@ -1,4 +1,4 @@
-/* The per-county output files of relief-gen and their manifest. */
+/* county_files.h — the per-county output files of relief-gen and their manifest. */
 #ifndef RELIEF_GEN_COUNTY_FILES_H
 #define RELIEF_GEN_COUNTY_FILES_H
 

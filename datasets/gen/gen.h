@@ -1,4 +1,5 @@
-/* Shared types of relief-gen, the synthetic DOJ research-file generator:
+/*
+ * gen.h — shared types of relief-gen, the synthetic DOJ research-file generator:
  * the catalogue (counties, offenses, names), a person's history as compact
  * row records, the text formatter and the per-county output files. */
 #ifndef RELIEF_GEN_H

@@ -1,4 +1,5 @@
-/* Builds one person's rap sheet as compact row records: identity, cycles of
+/*
+ * history.c — builds one person's rap sheet as compact row records: identity, cycles of
  * arrest and court steps in date order, convictions with sentence parts,
  * registrations and death notices, and the dirty-data defects real extracts
  * carry. Every person has a Prop 64 conviction in their home county. */

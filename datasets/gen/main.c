@@ -1,4 +1,5 @@
-/* relief-gen: writes synthetic CA DOJ research extracts, one file per county,
+/*
+ * main.c — the relief-gen program: writes synthetic CA DOJ research extracts, one file per county,
  * deterministic for a given set of arguments. Parses the command line (one
  * table of options), then generates people one by one, formats their rows
  * once and appends them to every county file that holds them. */

@@ -1,4 +1,5 @@
-/* Deterministic pseudo-random numbers for the generator: xoshiro256** seeded
+/*
+ * random.h — deterministic pseudo-random numbers for the generator: xoshiro256** seeded
  * through splitmix64. Every person gets its own stream, derived from the run
  * seed and the person's index, so a person's history never depends on how
  * many people were generated before it. */

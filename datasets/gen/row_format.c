@@ -1,4 +1,5 @@
-/* Turns compact history rows into DOJ research-format text. Which value each
+/*
+ * row_format.c — turns compact history rows into DOJ research-format text. Which value each
  * of the 95 columns holds is a table per data shape; the hot path appends
  * with hand-written helpers into a pre-reserved buffer, and the columns that
  * depend only on the person are formatted once per person. */

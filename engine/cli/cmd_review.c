@@ -10,6 +10,7 @@
 
 #include "common/alloc.h"
 #include "cli/cli.h"
+#include "common/alloc.h"
 #include "review/review.h"
 
 static int usage_error(const cli_env *env, const char *fmt, const char *what) {
@@ -18,12 +19,54 @@ static int usage_error(const cli_env *env, const char *fmt, const char *what) {
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 
+/* What each route matched, and a warning (with the nearest court values
+ * in the data) for a route that matched nothing: a misspelt court would
+ * otherwise send every item to the default agency silently. */
+static int print_route_counts(const char *outputs, const char *routing, const cli_env *env) {
+  relief_error err = {0};
+  review_route_report r;
+  if (review_routes_report(outputs, routing, &r, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  for (int i = 0; i < r.rt.n_routes; i++) {
+    const review_route *rt = &r.rt.routes[i];
+    char what[600];
+    int n = snprintf(what, sizeof what, "route %d (agency \"%s\"", i + 1, rt->agency);
+    if (rt->court && n < (int)sizeof what)
+      n += snprintf(what + n, sizeof what - (size_t)n, ", court \"%s\"", rt->court);
+    if (rt->felony >= 0 && n < (int)sizeof what)
+      n +=
+          snprintf(what + n, sizeof what - (size_t)n, ", felony %s", rt->felony ? "true" : "false");
+    if (rt->section && n < (int)sizeof what)
+      n += snprintf(what + n, sizeof what - (size_t)n, ", section \"%s\"", rt->section);
+    if (n < (int)sizeof what) snprintf(what + n, sizeof what - (size_t)n, ")");
+    printf("%s: %lld items\n", what, r.routes[i].matched);
+    if (r.routes[i].matched) continue;
+    fprintf(stderr, "%s: warning: %s matched no item", env->program, what);
+    if (rt->court) {
+      fprintf(stderr, "; `court` is matched, case and all, as part of the court value "
+                      "(STP_ORI_DESCR)");
+      for (int k = 0; k < r.routes[i].n_nearest; k++)
+        fprintf(stderr, "%s\"%s\"",
+                k ? ", " : "; nearest court values in the data: ", r.routes[i].nearest[k]);
+      if (!r.routes[i].n_nearest) fprintf(stderr, "; no court value in the data is near it");
+    }
+    fprintf(stderr, "\n");
+  }
+  printf("default (agency \"%s\"): %lld items\n", r.rt.default_agency, r.default_items);
+  review_route_report_free(&r);
+  return 0;
+}
+
 static int review_init_cmd(int argc, char **argv, const cli_env *env) {
   const char *outputs = NULL, *routing = NULL;
   bool force = false;
   const cli_option opts[] = {
       {"outputs", 'o', &outputs, NULL, "the bundle's folder (made with --review-files)"},
-      {"routing", 0, &routing, NULL, "routing JSON: which agency reviews which item"},
+      {"routing", 0, &routing, NULL,
+       "routing JSON: which agency reviews which item. A route's `court` matches when it is "
+       "part of the court value STP_ORI_DESCR (case and all: \"CASC PASADENA\" needs "
+       "\"PASADENA\"); `section` is a prefix of the code section (\"11359\" matches "
+       "11359(B)); `felony` is the conviction's felony flag"},
       {"force", 0, NULL, &force, "replace a store that already has decisions"},
   };
   int parsed =
@@ -34,7 +77,7 @@ static int review_init_cmd(int argc, char **argv, const cli_env *env) {
   long long n;
   if (review_init(outputs, routing, force, &n, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
   printf("review store: %lld items\n", n);
-  return 0;
+  return print_route_counts(outputs, routing, env);
 }
 
 static int review_export_cmd(int argc, char **argv, const cli_env *env) {
@@ -82,14 +125,19 @@ static int review_import_cmd(int argc, char **argv, const cli_env *env) {
     }
   }
   const char *outputs = NULL, *reviewer = NULL;
+  bool force = false;
   const cli_option opts[] = {
       {"outputs", 'o', &outputs, NULL, "the bundle's folder with review.sqlite"},
       {"reviewer", 0, &reviewer, NULL, "who decided (recorded with each decision)"},
+      {"force", 0, NULL, &force,
+       "record a stale sheet's decisions anyway (items decided after its export); the override "
+       "is kept in the audit trail"},
   };
   int rc = 0;
-  int parsed =
-      cli_parse(n_opt, opt_argv, opts, 2,
-                "review import --outputs=DIR --reviewer=NAME SHEET.csv|SHEET.xlsx...", env);
+  int parsed = cli_parse(n_opt, opt_argv, opts, 3,
+                         "review import --outputs=DIR --reviewer=NAME [--force] "
+                         "SHEET.csv|SHEET.xlsx...",
+                         env);
   if (parsed) {
     rc = parsed > 0 ? 0 : 1;
   } else if (!outputs || !reviewer || !*reviewer) {
@@ -99,7 +147,7 @@ static int review_import_cmd(int argc, char **argv, const cli_env *env) {
   } else {
     relief_error err = {0};
     long long n;
-    if (review_import(outputs, reviewer, sheets, n_sheets, &n, &err))
+    if (review_import(outputs, reviewer, sheets, n_sheets, force, &n, &err))
       rc = cli_fail(env, NULL, NULL, NULL, &err);
     else
       printf("recorded %lld decision(s) from %d sheet(s)\n", n, n_sheets);
@@ -156,7 +204,9 @@ static int review_status_cmd(int argc, char **argv, const cli_env *env) {
 int cmd_review(int argc, char **argv, const cli_env *env) {
   static const char usage[] =
       "usage: %s review <init|export|import|status> [options]\n\n"
-      "  init    build OUTPUTS/review.sqlite from a bundle made with --review-files\n"
+      "  init    build OUTPUTS/review.sqlite from a bundle made with --review-files;\n"
+      "          routes match `court` as part of STP_ORI_DESCR and `section` as a\n"
+      "          prefix of the code section\n"
       "  export  write one review sheet (CSV or XLSX) per agency\n"
       "  import  record the decisions of edited sheets (all or nothing)\n"
       "  status  items, pending, approved, denied and held, by agency\n";

@@ -235,6 +235,7 @@ static int run_and_report(int argc, char **argv, const run_args *a, const cli_en
   int64_t forms = 0;
   relief_settings_get_int(s, RELIEF_S_FORMS, &forms, &err);
   if (forms) fprintf(stderr, "%s: %lld motions\n", env->program, (long long)res.motions);
+  if (res.warning[0]) fprintf(stderr, "%s: warning: %s\n", env->program, res.warning);
   return 0;
 }
 

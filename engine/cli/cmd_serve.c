@@ -41,9 +41,12 @@ static int take_data_dirs(int argc, char **argv, const char ***dirs, int *n) {
  * is the first line of stdin (never an argument: argv is visible to all). */
 static int cmd_users(int argc, char **argv, const cli_env *env) {
   const char *agency = NULL, *workspace = NULL;
+  bool new_agency = false;
   const cli_option opts[] = {
       {"agency", 0, &agency, NULL, "the agency whose review items the account sees"},
       {"workspace", 0, &workspace, NULL, "the server's workspace (default relief-workspace)"},
+      {"new-agency", 0, NULL, &new_agency,
+       "the agency is new: no routing or review store of the workspace names it yet"},
   };
   relief_error err = {0};
   if (argc < 3 || strcmp(argv[1], "add")) {
@@ -54,12 +57,26 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
     return 1;
   }
   const char *name = argv[2];
-  int parsed = cli_parse(argc - 2, argv + 2, opts, 2,
-                         "serve users add NAME --agency=AGENCY [--workspace=DIR]", env);
+  int parsed =
+      cli_parse(argc - 2, argv + 2, opts, 3,
+                "serve users add NAME --agency=AGENCY [--workspace=DIR] [--new-agency]", env);
   if (parsed) return parsed > 0 ? 0 : 1;
   if (!agency) {
     relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --agency");
     return cli_fail(env, NULL, NULL, NULL, &err);
+  }
+  const char *ws = workspace ? workspace : "relief-workspace";
+  char known[1024];
+  /* a misspelt agency would see 0 items */
+  if (!new_agency && !accounts_agency_named(ws, agency, known, sizeof known)) {
+    fprintf(stderr, "%s: warning: no routing or review store in %s names agency \"%s\" (%s%s)\n",
+            env->program, ws, agency, known[0] ? "they name: " : "none names any agency yet",
+            known);
+    if (known[0] && !new_agency) { /* a fresh workspace has nothing to check against */
+      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "check the agency's spelling, or pass --new-agency to add it anyway");
+      return cli_fail(env, NULL, NULL, NULL, &err);
+    }
   }
   char password[1024];
   if (!fgets(password, sizeof password, stdin)) {
@@ -68,7 +85,6 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
   }
   password[strcspn(password, "\r\n")] = '\0';
   umask(077);
-  const char *ws = workspace ? workspace : "relief-workspace";
   if (mkdir(ws, 0700) != 0 && errno != EEXIST) {
     relief_error_set(&err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
                      strerror(errno));

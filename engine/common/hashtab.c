@@ -1,5 +1,5 @@
 /*
- * intern.c — string interning and 128-bit key maps, both open-addressing
+ * hashtab.c — string interning and 128-bit key maps, both open-addressing
  * hash tables on XXH3. A run classifies each distinct code-section string
  * once and groups rows into people through these tables.
  */

@@ -1,5 +1,5 @@
 /*
- * relief/doj.h — the CA DOJ research format: its 95 columns, the row parser
+ * doj/doj.h — the CA DOJ research format: its 95 columns, the row parser
  * (the engine's hot loop, quote-aware, Go encoding/csv compatible), chunking
  * a text at row boundaries, and YYYYMMDD dates as day numbers.
  */

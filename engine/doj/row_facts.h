@@ -18,9 +18,10 @@ enum {
   ROW_COURT_ACTION = 4,
   ROW_REGISTRATION = 8,
   ROW_DECEASED = 16,
-  ROW_SUBJECT_EMPTY = 32,  /* run mode: SUBJECT_ID is empty (reference oddity) */
-  ROW_DUPLICATE = 64,      /* statewide: a copy of a row kept from an earlier file */
-  ROW_ARREST_PROP64 = 128, /* an arrest step charging a Prop 64 section */
+  ROW_SUBJECT_EMPTY = 32,   /* run mode: SUBJECT_ID is empty (reference oddity) */
+  ROW_DUPLICATE = 64,       /* statewide: a copy of a row kept from an earlier file */
+  ROW_ARREST_PROP64 = 128,  /* an arrest step charging a Prop 64 section */
+  ROW_CHARGE_UNKNOWN = 256, /* convicted, OFFENSE_DESCR blank, "-" or SEE COMMENT FOR CHARGE */
 };
 
 /* One input row as the decision needs it. */

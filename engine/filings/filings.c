@@ -45,12 +45,12 @@ static relief_status write_one_motion(publication *pub, const char *dir, const r
   char path[4096], title[32];
   snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", file);
   snprintf(title, sizeof title, "Motion %06zu", number);
-  forms_pdf pdf;
-  relief_status st = forms_pdf_open(&pdf, title, err);
+  pdf_doc pdf;
+  relief_status st = pdf_open(&pdf, title, err);
   if (st) return st;
   forms_draw_motion(&pdf, m, number, opt);
-  st = forms_pdf_publish(&pdf, pub, path, err);
-  forms_pdf_close(&pdf);
+  st = pdf_publish(&pdf, pub, path, err);
+  pdf_close(&pdf);
   return st;
 }
 
@@ -144,51 +144,51 @@ static int cmp_index(const void *a, const void *b) {
 }
 
 /* Draws index page k (0-based) of the combined document. */
-static void draw_index_page(forms_pdf *pdf, HPDF_Page page, int k, int n_index_pages,
+static void draw_index_page(pdf_doc *pdf, HPDF_Page page, int k, int n_index_pages,
                             const relief_motion *motions, size_t n, const size_t *order,
                             const int *first_page) {
   const float left = 40, width = 532;
   float y = 740;
-  forms_text(page, pdf->bold, 13, left, y, "All motions: index by defendant");
+  pdf_text(page, pdf->bold, 13, left, y, "All motions: index by defendant");
   char line[160];
   snprintf(line, sizeof line,
            "%zu motion%s, filed in case-number order; this index is alphabetical by name. "
            "Page %d of %d.",
            n, n == 1 ? "" : "s", k + 1, n_index_pages);
-  forms_text(page, pdf->regular, 8, left, y - 16, line);
+  pdf_text(page, pdf->regular, 8, left, y - 16, line);
   y -= 40;
-  forms_fill(page, left, y - 4, width, 14, 0xE6E6E6);
+  pdf_fill(page, left, y - 4, width, 14, 0xE6E6E6);
   float x = left;
   for (size_t c = 0; c < sizeof index_columns / sizeof index_columns[0]; c++) {
-    forms_text(page, pdf->bold, 8.5f, x + 3, y, index_columns[c].title);
+    pdf_text(page, pdf->bold, 8.5f, x + 3, y, index_columns[c].title);
     x += index_columns[c].width;
   }
   y -= 16;
   size_t begin = (size_t)k * INDEX_ROWS_PER_PAGE, end = begin + INDEX_ROWS_PER_PAGE;
   if (end > n) end = n;
-  if (n == 0) forms_text(page, pdf->regular, 9, left + 3, y, "No motions.");
+  if (n == 0) pdf_text(page, pdf->regular, 9, left + 3, y, "No motions.");
   for (size_t r = begin; r < end; r++, y -= 14) {
     size_t i = order[r];
     char number[24], page_no[16];
     snprintf(number, sizeof number, "%06zu", i + 1);
     snprintf(page_no, sizeof page_no, "%d", first_page[i]);
-    char *cases = forms_winansi(motions[i].case_numbers), *name = forms_winansi(motions[i].name);
+    char *cases = pdf_winansi(motions[i].case_numbers), *name = pdf_winansi(motions[i].name);
     const char *cells[] = {name, cases, number, page_no};
     x = left;
     for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
-      forms_text_wrapped(page, pdf->regular, 8.5f, x + 3, y, index_columns[c].width - 8, 10, 1,
-                         cells[c]);
+      pdf_text_wrapped(page, pdf->regular, 8.5f, x + 3, y, index_columns[c].width - 8, 10, 1,
+                       cells[c]);
       x += index_columns[c].width;
     }
-    forms_line(page, left, y - 4, left + width, y - 4, 0.3f);
+    pdf_line(page, left, y - 4, left + width, y - 4, 0.3f);
     free(cases);
     free(name);
   }
 }
 
 /* A bookmark (outline entry) under parent that opens page. */
-static void bookmark(forms_pdf *pdf, HPDF_Outline parent, const char *utf8, HPDF_Page page) {
-  char *title = forms_winansi(utf8);
+static void bookmark(pdf_doc *pdf, HPDF_Outline parent, const char *utf8, HPDF_Page page) {
+  char *title = pdf_winansi(utf8);
   HPDF_Outline o =
       HPDF_CreateOutline(pdf->doc, parent, title, HPDF_GetEncoder(pdf->doc, "WinAnsiEncoding"));
   free(title);
@@ -217,8 +217,8 @@ static relief_status write_all_motions(publication *pub, const char *dir,
     sort_base = motions;
     if (n) qsort(order, n, sizeof *order, cmp_index);
   }
-  forms_pdf pdf;
-  if ((st = forms_pdf_open(&pdf, "All motions", err))) goto done;
+  pdf_doc pdf;
+  if ((st = pdf_open(&pdf, "All motions", err))) goto done;
   HPDF_SetPagesConfiguration(pdf.doc, 64); /* a page tree, not one list of 60,000 */
   /* the index comes first but its page numbers are known only once the
    * motions are drawn: add its pages now, fill them at the end */
@@ -254,8 +254,8 @@ static relief_status write_all_motions(publication *pub, const char *dir,
   }
   for (int k = 0; k < n_index && !pdf.status; k++)
     draw_index_page(&pdf, index_pages[k], k, n_index, motions, n, order, first_page);
-  st = forms_pdf_publish(&pdf, pub, path, err);
-  forms_pdf_close(&pdf);
+  st = pdf_publish(&pdf, pub, path, err);
+  pdf_close(&pdf);
 done:
   free(first_page);
   free(index_pages);
@@ -287,13 +287,13 @@ static void joined(const relief_motion *m, bool dates, relief_buf *out) {
   out->len = 0;
   for (int i = 0; i < m->n_counts; i++) {
     char date[16];
-    const char *v = dates                       ? forms_us_date(m->counts[i].conviction_day, date)
+    const char *v = dates                       ? pdf_us_date(m->counts[i].conviction_day, date)
                     : m->counts[i].code_section ? m->counts[i].code_section
                                                 : "";
     bool seen = false;
     for (int j = 0; j < i && !seen; j++) {
       char other[16];
-      const char *w = dates ? forms_us_date(m->counts[j].conviction_day, other)
+      const char *w = dates                       ? pdf_us_date(m->counts[j].conviction_day, other)
                       : m->counts[j].code_section ? m->counts[j].code_section
                                                   : "";
       seen = !strcmp(v, w);
@@ -326,7 +326,7 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n, ch
                                     m->case_numbers,
                                     m->cii,
                                     m->name,
-                                    forms_us_date(m->dob_day, dob),
+                                    pdf_us_date(m->dob_day, dob),
                                     counts,
                                     relief,
                                     files[i],
@@ -368,7 +368,7 @@ static void court_counts(relief_buf *b, const relief_motion *motions, size_t n, 
                                       m->name,
                                       c->code_section,
                                       c->offense,
-                                      forms_us_date(c->conviction_day, date),
+                                      pdf_us_date(c->conviction_day, date),
                                       c->felony ? "Felony" : "Misdemeanor",
                                       forms_relief_label(c->relief),
                                       forms_count_outcome(c),

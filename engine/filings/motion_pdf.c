@@ -122,7 +122,7 @@ static const char *const footer_note =
 
 /* Where the drawing is: the document, the current page and the pen height. */
 typedef struct {
-  forms_pdf *pdf;
+  pdf_doc *pdf;
   HPDF_Page page;
   float y;
   HPDF_Page *pages;
@@ -143,21 +143,21 @@ static void county_title(const char *county, char *out, size_t cap) {
 /* The filer's office as the caption names it (WinAnsi, malloc'd). */
 static char *office_line(const relief_filer *f, const char *county_t) {
   char line[512];
-  if (f && f->office && f->office[0]) return forms_winansi(f->office);
+  if (f && f->office && f->office[0]) return pdf_winansi(f->office);
   snprintf(line, sizeof line, "OFFICE OF THE DISTRICT ATTORNEY, %s", county_t);
-  return forms_winansi(line);
+  return pdf_winansi(line);
 }
 
 static void start_page(pen *p) {
-  p->page = forms_add_letter_page(p->pdf->doc, &p->pages, &p->n_pages, &p->cap_pages);
+  p->page = pdf_add_letter_page(p->pdf->doc, &p->pages, &p->n_pages, &p->cap_pages);
   p->y = TOP;
   if (p->n_pages > 1) {
     char head[96];
     snprintf(head, sizeof head, "Motion %s (continued)", p->number);
-    forms_text(p->page, p->pdf->bold, 8, LEFT, p->y, head);
-    float indent = forms_text_width(p->pdf->bold, 8, head) + 10;
-    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + indent, p->y, WIDTH - indent, 10, 1,
-                       p->caption);
+    pdf_text(p->page, p->pdf->bold, 8, LEFT, p->y, head);
+    float indent = pdf_text_width(p->pdf->bold, 8, head) + 10;
+    pdf_text_wrapped(p->page, p->pdf->regular, 8, LEFT + indent, p->y, WIDTH - indent, 10, 1,
+                     p->caption);
     p->y -= 18;
   }
 }
@@ -169,9 +169,9 @@ static void need(pen *p, float height) {
 /* A wrapped paragraph at the pen, then a gap. */
 static void paragraph(pen *p, HPDF_Font font, float size, const char *text) {
   float leading = size * 1.25f;
-  int lines = forms_line_count(font, size, text, WIDTH);
+  int lines = pdf_line_count(font, size, text, WIDTH);
   need(p, (float)lines * leading);
-  forms_text_wrapped(p->page, font, size, LEFT, p->y - size, WIDTH, leading, lines, text);
+  pdf_text_wrapped(p->page, font, size, LEFT, p->y - size, WIDTH, leading, lines, text);
   p->y -= (float)lines * leading + 6;
 }
 
@@ -187,20 +187,20 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
   county_title(county, county_t, sizeof county_t);
   const float inner = split - LEFT - 12;
 
-  forms_box(pg, LEFT, y - counsel_h, split - LEFT, counsel_h, 0.8f);
-  forms_text(pg, reg, 6.5f, LEFT + 3, y - 8,
-             "ATTORNEY FOR THE PEOPLE (name, State Bar number and address):");
+  pdf_box(pg, LEFT, y - counsel_h, split - LEFT, counsel_h, 0.8f);
+  pdf_text(pg, reg, 6.5f, LEFT + 3, y - 8,
+           "ATTORNEY FOR THE PEOPLE (name, State Bar number and address):");
   if (f) {
     snprintf(line, sizeof line, "%s, State Bar No. %s", f->attorney, f->bar_number);
-    char *w = forms_winansi(line);
-    forms_text_wrapped(pg, bold, 8, LEFT + 6, y - 20, inner, 10, 1, w);
+    char *w = pdf_winansi(line);
+    pdf_text_wrapped(pg, bold, 8, LEFT + 6, y - 20, inner, 10, 1, w);
     free(w);
   } else {
-    forms_text(pg, reg, 8, LEFT + 6, y - 20,
-               "Name: ______________________________   State Bar No.: ____________");
+    pdf_text(pg, reg, 8, LEFT + 6, y - 20,
+             "Name: ______________________________   State Bar No.: ____________");
   }
   char *office = office_line(f, county_t);
-  forms_text_wrapped(pg, reg, 8, LEFT + 6, y - 31, inner, 10, 1, office);
+  pdf_text_wrapped(pg, reg, 8, LEFT + 6, y - 31, inner, 10, 1, office);
   free(office);
   if (f) {
     size_t o = 0;
@@ -208,55 +208,55 @@ static void caption(pen *p, const relief_motion *m, const char *county, const ch
     for (int i = 0; i < f->n_address; i++)
       o += (size_t)snprintf(line + o, o < sizeof line ? sizeof line - o : 0, "%s%s", i ? ", " : "",
                             f->address[i]);
-    char *w = forms_winansi(line);
-    forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 42, inner, 9, 2, w);
+    char *w = pdf_winansi(line);
+    pdf_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 42, inner, 9, 2, w);
     free(w);
     snprintf(line, sizeof line, "TELEPHONE: %s%s%s", f->phone, f->email[0] ? "   E-MAIL: " : "",
              f->email);
-    w = forms_winansi(line);
-    forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 62, inner, 9, 1, w);
+    w = pdf_winansi(line);
+    pdf_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 62, inner, 9, 1, w);
     free(w);
   } else {
-    forms_text(pg, reg, 8, LEFT + 6, y - 44, "Address: ________________________________________");
-    forms_text(pg, reg, 8, LEFT + 6, y - 62, "Telephone: ______________   E-mail: ______________");
+    pdf_text(pg, reg, 8, LEFT + 6, y - 44, "Address: ________________________________________");
+    pdf_text(pg, reg, 8, LEFT + 6, y - 62, "Telephone: ______________   E-mail: ______________");
   }
-  forms_text(pg, reg, 8, LEFT + 6, y - 77, "ATTORNEY FOR: The People of the State of California");
-  forms_box(pg, split, y - counsel_h - court_h - party_h, RIGHT - split,
-            counsel_h + court_h + party_h, 0.8f);
-  forms_text(pg, reg, 6.5f, split + 3, y - 8, "FOR COURT USE ONLY");
+  pdf_text(pg, reg, 8, LEFT + 6, y - 77, "ATTORNEY FOR: The People of the State of California");
+  pdf_box(pg, split, y - counsel_h - court_h - party_h, RIGHT - split,
+          counsel_h + court_h + party_h, 0.8f);
+  pdf_text(pg, reg, 6.5f, split + 3, y - 8, "FOR COURT USE ONLY");
   y -= counsel_h;
 
-  forms_box(pg, LEFT, y - court_h, split - LEFT, court_h, 0.8f);
+  pdf_box(pg, LEFT, y - court_h, split - LEFT, court_h, 0.8f);
   snprintf(line, sizeof line, "SUPERIOR COURT OF CALIFORNIA, %s", county_t);
   float court_size = 8.5f; /* "CITY AND COUNTY OF SAN FRANCISCO" needs a smaller size */
-  while (court_size > 6.5f && forms_text_width(bold, court_size, line) > inner) court_size -= 0.5f;
-  forms_text_wrapped(pg, bold, court_size, LEFT + 6, y - 14, inner, 10, 1, line);
+  while (court_size > 6.5f && pdf_text_width(bold, court_size, line) > inner) court_size -= 0.5f;
+  pdf_text_wrapped(pg, bold, court_size, LEFT + 6, y - 14, inner, 10, 1, line);
   y -= court_h;
 
-  forms_box(pg, LEFT, y - party_h, split - LEFT, party_h, 0.8f);
-  forms_text(pg, reg, 8, LEFT + 6, y - 11, "PEOPLE OF THE STATE OF CALIFORNIA, Plaintiff,");
-  forms_text(pg, reg, 8, LEFT + 6, y - 21, "v.");
+  pdf_box(pg, LEFT, y - party_h, split - LEFT, party_h, 0.8f);
+  pdf_text(pg, reg, 8, LEFT + 6, y - 11, "PEOPLE OF THE STATE OF CALIFORNIA, Plaintiff,");
+  pdf_text(pg, reg, 8, LEFT + 6, y - 21, "v.");
   snprintf(line, sizeof line, "DEFENDANT: %s", name);
-  forms_text_wrapped(pg, bold, 8.5f, LEFT + 6, y - 32, inner, 10, 1, line);
+  pdf_text_wrapped(pg, bold, 8.5f, LEFT + 6, y - 32, inner, 10, 1, line);
   snprintf(line, sizeof line, "AKA: %s", akas[0] ? akas : "none");
-  forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 43, inner, 9, 2, line);
-  snprintf(line, sizeof line, "DATE OF BIRTH: %s      CII NUMBER: %s",
-           forms_us_date(m->dob_day, dob), cii);
-  forms_text_wrapped(pg, reg, 8, LEFT + 6, y - 64, inner, 10, 1, line);
+  pdf_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 43, inner, 9, 2, line);
+  snprintf(line, sizeof line, "DATE OF BIRTH: %s      CII NUMBER: %s", pdf_us_date(m->dob_day, dob),
+           cii);
+  pdf_text_wrapped(pg, reg, 8, LEFT + 6, y - 64, inner, 10, 1, line);
   y -= party_h;
 
-  forms_box(pg, LEFT, y - title_h, split - LEFT, title_h, 1.2f);
-  forms_text_wrapped(pg, bold, 9, LEFT + 6, y - 13, inner, 11, 2,
-                     "PETITION/APPLICATION AND ORDER FOR DISMISSAL, REDESIGNATION OR "
-                     "RESENTENCING");
-  char *sub = forms_winansi("HEALTH AND SAFETY CODE \xc2\xa7 11361.8 (Prop 64) \xe2\x80\x94 "
-                            "prosecutor-initiated under \xc2\xa7 11361.9");
-  forms_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 40, inner, 9, 2, sub);
+  pdf_box(pg, LEFT, y - title_h, split - LEFT, title_h, 1.2f);
+  pdf_text_wrapped(pg, bold, 9, LEFT + 6, y - 13, inner, 11, 2,
+                   "PETITION/APPLICATION AND ORDER FOR DISMISSAL, REDESIGNATION OR "
+                   "RESENTENCING");
+  char *sub = pdf_winansi("HEALTH AND SAFETY CODE \xc2\xa7 11361.8 (Prop 64) \xe2\x80\x94 "
+                          "prosecutor-initiated under \xc2\xa7 11361.9");
+  pdf_text_wrapped(pg, reg, 7.5f, LEFT + 6, y - 40, inner, 9, 2, sub);
   free(sub);
-  forms_box(pg, split, y - title_h, RIGHT - split, title_h, 1.2f);
-  forms_text(pg, reg, 6.5f, split + 3, y - 8, "CASE NUMBER(S):");
-  forms_text_wrapped(pg, bold, 8.5f, split + 6, y - 21, RIGHT - split - 12, 10, 4,
-                     cases[0] ? cases : "(none in the record)");
+  pdf_box(pg, split, y - title_h, RIGHT - split, title_h, 1.2f);
+  pdf_text(pg, reg, 6.5f, split + 3, y - 8, "CASE NUMBER(S):");
+  pdf_text_wrapped(pg, bold, 8.5f, split + 6, y - 21, RIGHT - split - 12, 10, 4,
+                   cases[0] ? cases : "(none in the record)");
   p->y = y - title_h - 12;
 }
 
@@ -271,13 +271,13 @@ static float row_height(const pen *p, const count_row *r, int *lines, int *reaso
   int most = 1;
   for (int c = 0; c < N_COLS; c++) {
     HPDF_Font font = p->pdf->regular;
-    lines[c] = forms_line_count(font, cell_size, r->cell[c], columns[c].width - 2 * cell_pad);
+    lines[c] = pdf_line_count(font, cell_size, r->cell[c], columns[c].width - 2 * cell_pad);
     if (lines[c] > cell_max_lines) lines[c] = cell_max_lines;
   }
   *reason_lines = 0;
   if (r->reason && r->reason[0]) {
-    *reason_lines = forms_line_count(p->pdf->regular, 6.5f, r->reason,
-                                     columns[COL_RELIEF].width - 2 * cell_pad);
+    *reason_lines =
+        pdf_line_count(p->pdf->regular, 6.5f, r->reason, columns[COL_RELIEF].width - 2 * cell_pad);
     if (*reason_lines > 4) *reason_lines = 4;
   }
   for (int c = 0; c < N_COLS; c++) {
@@ -290,11 +290,11 @@ static float row_height(const pen *p, const count_row *r, int *lines, int *reaso
 static void table_header(pen *p) {
   const float h = 14;
   need(p, h + 2 * cell_leading);
-  forms_fill(p->page, LEFT, p->y - h, WIDTH, h, 0xE6E6E6);
+  pdf_fill(p->page, LEFT, p->y - h, WIDTH, h, 0xE6E6E6);
   float x = LEFT;
   for (int c = 0; c < N_COLS; c++) {
-    forms_text(p->page, p->pdf->bold, 7, x + cell_pad, p->y - 10, columns[c].title);
-    forms_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
+    pdf_text(p->page, p->pdf->bold, 7, x + cell_pad, p->y - 10, columns[c].title);
+    pdf_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
     x += columns[c].width;
   }
   p->y -= h;
@@ -310,13 +310,13 @@ static void table_row(pen *p, const count_row *r) {
   float x = LEFT, base = p->y - cell_pad - cell_size;
   for (int c = 0; c < N_COLS; c++) {
     float inner = columns[c].width - 2 * cell_pad;
-    forms_text_wrapped(p->page, p->pdf->regular, cell_size, x + cell_pad, base, inner, cell_leading,
-                       lines[c], r->cell[c]);
+    pdf_text_wrapped(p->page, p->pdf->regular, cell_size, x + cell_pad, base, inner, cell_leading,
+                     lines[c], r->cell[c]);
     if (c == COL_RELIEF && reason_lines)
-      forms_text_wrapped(p->page, p->pdf->regular, 6.5f, x + cell_pad,
-                         base - (float)lines[c] * cell_leading, inner, cell_leading, reason_lines,
-                         r->reason);
-    forms_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
+      pdf_text_wrapped(p->page, p->pdf->regular, 6.5f, x + cell_pad,
+                       base - (float)lines[c] * cell_leading, inner, cell_leading, reason_lines,
+                       r->reason);
+    pdf_box(p->page, x, p->y - h, columns[c].width, h, 0.5f);
     x += columns[c].width;
   }
   p->y -= h;
@@ -327,13 +327,13 @@ static void counts_table(pen *p, const relief_motion *m) {
   for (int i = 0; i < m->n_counts; i++) {
     const relief_motion_count *c = &m->counts[i];
     char date[16], reason[600];
-    char *section = forms_winansi(c->code_section), *offense = forms_winansi(c->offense);
-    char *why = forms_winansi(c->reason);
+    char *section = pdf_winansi(c->code_section), *offense = pdf_winansi(c->offense);
+    char *why = pdf_winansi(c->reason);
     snprintf(reason, sizeof reason, "Reason: %s", why);
     count_row row = {
         .cell = {[COL_SECTION] = section,
                  [COL_OFFENSE] = offense[0] ? offense : "-",
-                 [COL_DATE] = forms_us_date(c->conviction_day, date),
+                 [COL_DATE] = pdf_us_date(c->conviction_day, date),
                  [COL_LEVEL] = c->felony ? "Felony" : "Misd.",
                  [COL_RELIEF] = forms_count_outcome(c),
                  [COL_BASIS] = forms_count_basis(c),
@@ -350,8 +350,8 @@ static void counts_table(pen *p, const relief_motion *m) {
 
 /* A signature line with its caption under it. */
 static void signature_line(pen *p, float x, float w, float y, const char *under) {
-  forms_line(p->page, x, y, x + w, y, 0.6f);
-  forms_text(p->page, p->pdf->regular, 6.5f, x, y - 8, under);
+  pdf_line(p->page, x, y, x + w, y, 0.6f);
+  pdf_text(p->page, p->pdf->regular, 6.5f, x, y - 8, under);
 }
 
 static void prosecutor_block(pen *p) {
@@ -359,17 +359,17 @@ static void prosecutor_block(pen *p) {
   need(p, 52);
   float y = p->y - 14;
   char date[16];
-  forms_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
+  pdf_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
   if (f && p->opt->prepared_day)
-    forms_text(p->page, p->pdf->regular, 8, LEFT + 28, y + 1,
-               forms_us_date(p->opt->prepared_day, date));
-  forms_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
+    pdf_text(p->page, p->pdf->regular, 8, LEFT + 28, y + 1,
+             pdf_us_date(p->opt->prepared_day, date));
+  pdf_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
   y -= 26;
   if (f) {
-    char *name = forms_winansi(f->attorney), *sig = forms_winansi(f->signature);
-    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT, y + 3, 196, 9, 1, name);
-    forms_text(p->page, p->pdf->regular, 8, LEFT + 215, y + 3, f->bar_number);
-    forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 320, y + 3, WIDTH - 320, 9, 1, sig);
+    char *name = pdf_winansi(f->attorney), *sig = pdf_winansi(f->signature);
+    pdf_text_wrapped(p->page, p->pdf->regular, 8, LEFT, y + 3, 196, 9, 1, name);
+    pdf_text(p->page, p->pdf->regular, 8, LEFT + 215, y + 3, f->bar_number);
+    pdf_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 320, y + 3, WIDTH - 320, 9, 1, sig);
     free(name);
     free(sig);
   }
@@ -381,27 +381,27 @@ static void prosecutor_block(pen *p) {
 
 static void order_block(pen *p) {
   float text_w = WIDTH - 16;
-  float height = 60 + (float)forms_line_count(p->pdf->regular, 8, clerk_text, WIDTH) * 10 + 8;
+  float height = 60 + (float)pdf_line_count(p->pdf->regular, 8, clerk_text, WIDTH) * 10 + 8;
   for (size_t i = 0; i < sizeof order_checks / sizeof order_checks[0]; i++)
-    height += (float)forms_line_count(p->pdf->regular, 8, order_checks[i], text_w) * 10 + 6;
+    height += (float)pdf_line_count(p->pdf->regular, 8, order_checks[i], text_w) * 10 + 6;
   need(p, height + 50);
-  forms_line(p->page, LEFT, p->y, RIGHT, p->y, 1.5f);
-  float title_w = forms_text_width(p->pdf->bold, 11, "ORDER");
-  forms_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 15, "ORDER");
-  forms_text(p->page, p->pdf->regular, 8, LEFT, p->y - 30,
-             "The court has read and considered the petition/application above and ORDERS:");
+  pdf_line(p->page, LEFT, p->y, RIGHT, p->y, 1.5f);
+  float title_w = pdf_text_width(p->pdf->bold, 11, "ORDER");
+  pdf_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 15, "ORDER");
+  pdf_text(p->page, p->pdf->regular, 8, LEFT, p->y - 30,
+           "The court has read and considered the petition/application above and ORDERS:");
   float y = p->y - 44;
   for (size_t i = 0; i < sizeof order_checks / sizeof order_checks[0]; i++) {
-    forms_box(p->page, LEFT, y - 1, 8, 8, 0.6f);
-    int lines = forms_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 16, y, text_w, 10, 8,
-                                   order_checks[i]);
+    pdf_box(p->page, LEFT, y - 1, 8, 8, 0.6f);
+    int lines =
+        pdf_text_wrapped(p->page, p->pdf->regular, 8, LEFT + 16, y, text_w, 10, 8, order_checks[i]);
     y -= (float)lines * 10 + 6;
   }
   y -= 4;
-  int clerk_lines = forms_text_wrapped(p->page, p->pdf->bold, 8, LEFT, y, WIDTH, 10, 6, clerk_text);
+  int clerk_lines = pdf_text_wrapped(p->page, p->pdf->bold, 8, LEFT, y, WIDTH, 10, 6, clerk_text);
   y -= (float)clerk_lines * 10 + 16;
-  forms_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
-  forms_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
+  pdf_text(p->page, p->pdf->regular, 8, LEFT, y, "Date:");
+  pdf_line(p->page, LEFT + 24, y - 1, LEFT + 130, y - 1, 0.6f);
   signature_line(p, LEFT + 260, WIDTH - 260, y, "JUDICIAL OFFICER OF THE SUPERIOR COURT");
   p->y = y - 20;
 }
@@ -411,9 +411,9 @@ static void notice_page(pen *p, const char *county, const char *name, const char
   start_page(p);
   char county_t[160], line[1024];
   county_title(county, county_t, sizeof county_t);
-  float title_w = forms_text_width(p->pdf->bold, 11, "NOTICE TO THE PUBLIC DEFENDER");
-  forms_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 12,
-             "NOTICE TO THE PUBLIC DEFENDER");
+  float title_w = pdf_text_width(p->pdf->bold, 11, "NOTICE TO THE PUBLIC DEFENDER");
+  pdf_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 12,
+           "NOTICE TO THE PUBLIC DEFENDER");
   p->y -= 28;
   snprintf(line, sizeof line, "To the Office of the Public Defender, %s:", county_t);
   paragraph(p, p->pdf->regular, 8.5f, line);
@@ -425,9 +425,8 @@ static void notice_page(pen *p, const char *county, const char *name, const char
            name, cases[0] ? cases : "(none in the record)");
   paragraph(p, p->pdf->regular, 8.5f, line);
   p->y -= 10;
-  title_w = forms_text_width(p->pdf->bold, 11, "PROOF OF SERVICE");
-  forms_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 12,
-             "PROOF OF SERVICE");
+  title_w = pdf_text_width(p->pdf->bold, 11, "PROOF OF SERVICE");
+  pdf_text(p->page, p->pdf->bold, 11, LEFT + (WIDTH - title_w) / 2, p->y - 12, "PROOF OF SERVICE");
   p->y -= 28;
   paragraph(p, p->pdf->regular, 8.5f,
             "I am over 18 years of age and not a party to this action. I served a copy of the "
@@ -437,9 +436,9 @@ static void notice_page(pen *p, const char *county, const char *name, const char
       "personal delivery", "electronic service (address):", "first-class mail (address):"};
   for (int i = 0; i < 3; i++) {
     need(p, 14);
-    forms_box(p->page, LEFT + 8, p->y - 9, 8, 8, 0.6f);
-    forms_text(p->page, p->pdf->regular, 8.5f, LEFT + 22, p->y - 8, ways[i]);
-    if (i) forms_line(p->page, LEFT + 160, p->y - 9, RIGHT, p->y - 9, 0.5f);
+    pdf_box(p->page, LEFT + 8, p->y - 9, 8, 8, 0.6f);
+    pdf_text(p->page, p->pdf->regular, 8.5f, LEFT + 22, p->y - 8, ways[i]);
+    if (i) pdf_line(p->page, LEFT + 160, p->y - 9, RIGHT, p->y - 9, 0.5f);
     p->y -= 16;
   }
   p->y -= 4;
@@ -458,22 +457,22 @@ static void footers(pen *p) {
   for (int i = 0; i < p->n_pages; i++) {
     char text[64];
     snprintf(text, sizeof text, "Motion %s", p->number);
-    forms_text(p->pages[i], p->pdf->bold, 7.5f, LEFT, 40, text);
+    pdf_text(p->pages[i], p->pdf->bold, 7.5f, LEFT, 40, text);
     snprintf(text, sizeof text, "Page %d of %d", i + 1, p->n_pages);
-    forms_text(p->pages[i], p->pdf->regular, 7.5f,
-               RIGHT - forms_text_width(p->pdf->regular, 7.5f, text), 40, text);
-    forms_text_wrapped(p->pages[i], p->pdf->regular, 6, LEFT, 30, WIDTH, 7.5f, 2, footer_note);
+    pdf_text(p->pages[i], p->pdf->regular, 7.5f,
+             RIGHT - pdf_text_width(p->pdf->regular, 7.5f, text), 40, text);
+    pdf_text_wrapped(p->pages[i], p->pdf->regular, 6, LEFT, 30, WIDTH, 7.5f, 2, footer_note);
   }
 }
 
-int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number,
+int forms_draw_motion(pdf_doc *pdf, const relief_motion *m, size_t number,
                       const filings_options *opt) {
   filings_options none = {0};
   char num[32], short_caption[400];
   snprintf(num, sizeof num, "%06zu", number);
-  char *county = forms_winansi(m->county), *name = forms_winansi(m->name);
-  char *akas = forms_winansi(m->akas), *cii = forms_winansi(m->cii);
-  char *cases = forms_winansi(m->case_numbers);
+  char *county = pdf_winansi(m->county), *name = pdf_winansi(m->name);
+  char *akas = pdf_winansi(m->akas), *cii = pdf_winansi(m->cii);
+  char *cases = pdf_winansi(m->case_numbers);
   for (char *c = county; *c; c++)
     if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
   snprintf(short_caption, sizeof short_caption, "People v. %s; case number(s): %s", name,

@@ -16,7 +16,7 @@ const char *forms_relief_label(relief_sought r);
 /* Draws motion m (numbered number, shown as 6 digits) onto new pages at the
  * end of pdf's document. Every count's relief must be valid. Returns the
  * number of pages drawn. */
-int forms_draw_motion(forms_pdf *pdf, const relief_motion *m, size_t number,
+int forms_draw_motion(pdf_doc *pdf, const relief_motion *m, size_t number,
                       const filings_options *opt);
 
 /* A count's outcome in words ("Redesignate as a misdemeanor", "Recall the

@@ -1,5 +1,5 @@
 /*
- * report_html.c — the report model as one self-contained HTML page: inline
+ * impact_html.c — the report model as one self-contained HTML page: inline
  * CSS (responsive for phones, @media print for paper) and inline SVG charts;
  * no script, font, image or link that leaves the page. All text is escaped;
  * every figure carries data-key, the JSON pointer of the value it shows.

@@ -1,8 +1,8 @@
 /*
- * report.c — relief_report_write: reads the report JSON (the run's summary
- * plus "extra"), turns it into the report model in the words an office uses
+ * impact_model.c — impact_build_model: turns the report JSON (the run's
+ * summary plus "extra") into the report model in the words an office uses
  * (what changes for people, convictions by section and outcome, reasons,
- * per county for statewide runs) and writes report.html and report.pdf.
+ * per county for statewide runs); impact.c renders it as HTML and PDF.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -268,8 +268,11 @@ static void conviction_blocks(report_model *m, const json_t *sum, const char *ba
                               const json_t *extra, int level) {
   heading(m, level, "Prop 64 convictions", NULL);
   report_block *t = add_block(m, REPORT_TABLE, 1 + N_CONVICTION_FIGURES + 4, 2);
-  t->text = "People and Prop 64 convictions in the county: felonies, misdemeanors and "
-            "infractions";
+  t->text = json_is_true(json_object_get(extra, "statewide"))
+                ? "People and Prop 64 convictions statewide (each person once): felonies, "
+                  "misdemeanors and infractions"
+                : "People and Prop 64 convictions in the county: felonies, misdemeanors and "
+                  "infractions";
   label(cell(t, 0, 0), "");
   label(cell(t, 0, 1), "Count");
   int row = 1;
@@ -277,7 +280,8 @@ static void conviction_blocks(report_model *m, const json_t *sum, const char *ba
     if (figure(m, cell(t, row, 1), sum, base, conviction_figures[i].key))
       label(cell(t, row++, 0), conviction_figures[i].label);
   if (extra && figure(m, cell(t, row, 1), extra, "/extra", "handReview"))
-    label(cell(t, row++, 0), "Convictions that need a hand review");
+    label(cell(t, row++, 0), "Convictions that need a hand review (the review's hand-review "
+                             "items: relief whose charge or date is unknown included)");
   if (!extra && figure(m, cell(t, row, 1), sum, base, "lineCount")) /* a county's own rows */
     label(cell(t, row++, 0), "Input rows read");
   const json_t *earliest = json_object_get(sum, "earliestConviction");
@@ -297,7 +301,9 @@ static void conviction_blocks(report_model *m, const json_t *sum, const char *ba
       c->text = us_date_of(m, json_string_value(known));
       c->key = "/extra/earliestKnownConviction";
       label(cell(t, row, 0), "Convictions without a known date");
-      label(cell(t, row++, 1), "some (not shown as a date)");
+      if (!figure(m, cell(t, row, 1), extra, "/extra", "convictionsWithoutKnownDate"))
+        label(cell(t, row, 1), "some (not counted in this report's data)");
+      row++;
     } else if (unknown) {
       c->text = "unknown (no conviction has a known date)";
     } else {
@@ -348,8 +354,11 @@ static void outcome_blocks(report_model *m, const json_t *sum, const char *base,
   add_block(m, REPORT_TABLE, 1 + n_sections, 2 + n_dets);
   add_block(m, REPORT_CHART, 1 + n_sections, 1 + n_dets);
   report_block *t = &m->blocks[m->n_blocks - 2], *chart = &m->blocks[m->n_blocks - 1];
-  t->text = "Every Prop 64 conviction in the county (felonies, misdemeanors and infractions), by "
-            "code section and outcome";
+  t->text = json_is_true(json_object_get(extra, "statewide"))
+                ? "Every Prop 64 conviction in the counties decided (felonies, misdemeanors and "
+                  "infractions), by code section and outcome"
+                : "Every Prop 64 conviction in the county (felonies, misdemeanors and "
+                  "infractions), by code section and outcome";
   chart->text = "Convictions by code section, by outcome";
   label(cell(t, 0, 0), "Code section");
   label(cell(chart, 0, 0), "Code section");
@@ -463,7 +472,10 @@ static const char *county_anchor(report_model *m, const char *county) {
 }
 
 /* Statewide: one table and one chart over the counties, then each county. */
-static void county_blocks(report_model *m, const json_t *counties) {
+static void county_totals(report_model *m, report_block *t, int row, const json_t *sum,
+                          const json_t *counties, const char **names, int n);
+
+static void county_blocks(report_model *m, const json_t *sum_all, const json_t *counties) {
   int n;
   const char **names = sorted_keys(m, counties, &n);
   if (!n) return;
@@ -480,10 +492,12 @@ static void county_blocks(report_model *m, const json_t *counties) {
       {NULL, conviction_figures[3].key, "Misdemeanor and infraction convictions"},
   };
   enum { N_COLS = sizeof cols / sizeof cols[0] };
-  add_block(m, REPORT_TABLE, 1 + n, 1 + N_COLS);
+  add_block(m, REPORT_TABLE, 3 + n, 1 + N_COLS);
   add_block(m, REPORT_CHART, 1 + n, 3);
   report_block *t = &m->blocks[m->n_blocks - 2], *chart = &m->blocks[m->n_blocks - 1];
-  t->text = "People whose records change, with the county's current choices";
+  t->text = "People whose records change, with each county's current choices; then the "
+            "statewide figures (each person once) and the sum of the county figures (a person "
+            "with convictions in several counties counted in each)";
   chart->text = "Prop 64 convictions by county";
   label(cell(t, 0, 0), "County");
   label(cell(chart, 0, 0), "County");
@@ -505,6 +519,7 @@ static void county_blocks(report_model *m, const json_t *counties) {
     *cell(chart, i + 1, 1) = *cell(t, i + 1, 5);
     *cell(chart, i + 1, 2) = *cell(t, i + 1, 6);
   }
+  county_totals(m, t, n + 1, sum_all, counties, names, n);
   for (int i = 0; i < n; i++) {
     const json_t *sum = json_object_get(counties, names[i]);
     const char *base = pointer(m, "/summary/counties", names[i]);
@@ -514,6 +529,39 @@ static void county_blocks(report_model *m, const json_t *counties) {
     outcome_blocks(m, sum, base, NULL, 4);
     reason_blocks(m, sum, base, 4);
   }
+}
+
+/* The county table's last two rows: the statewide figure of each column
+ * (each person once) and the sum of the counties' (labelled as such). */
+static void county_totals(report_model *m, report_block *t, int row, const json_t *sum,
+                          const json_t *counties, const char **names, int n) {
+  label(cell(t, row, 0), "Statewide (each person once)");
+  label(cell(t, row + 1, 0), "Sum of the county figures (a person in several counties is "
+                             "counted in each)");
+  for (int c = 1; c < t->cols; c++) {
+    /* the column's source: the key of its first figure, under a county's base */
+    const char *key = NULL, *scenario = NULL;
+    for (int i = 1; i <= n && !key; i++) {
+      const char *k = cell(t, i, c)->key;
+      const char *base = pointer(m, "/summary/counties", names[i - 1]);
+      if (k && !strncmp(k, base, strlen(base)) && k[strlen(base)] == '/') key = k + strlen(base);
+    }
+    long long total = 0;
+    for (int i = 0; i < n; i++) {
+      const report_cell *v = cell(t, i + 1, c);
+      if (v->key) total += (long long)v->value;
+    }
+    report_cell *s = cell(t, row + 1, c);
+    s->text = thousands(m, total);
+    s->value = (double)total;
+    const char *slash = key ? strchr(key + 1, '/') : NULL;
+    if (slash) scenario = arena_fmt(m, "%.*s", (int)(slash - key - 1), key + 1);
+    const json_t *from = scenario ? json_object_get(sum, scenario) : sum;
+    const char *from_base = scenario ? pointer(m, "/summary", scenario) : "/summary";
+    if (!key || !figure(m, cell(t, row, c), from, from_base, slash ? slash + 1 : key + 1))
+      absent(cell(t, row, c));
+  }
+  (void)counties;
 }
 
 /* "2024-01-31" as "January 31, 2024". */
@@ -531,7 +579,9 @@ static void context_blocks(report_model *m, const json_t *extra, int statewide) 
   const char *office = json_string_value(json_object_get(extra, "office"));
   const char *run = json_string_value(json_object_get(extra, "runDate"));
   const char *compute = json_string_value(json_object_get(extra, "computeDate"));
-  if (office) paragraph(m, arena_fmt(m, "Prepared by %s.", office));
+  const char *preparer = json_string_value(json_object_get(extra, "preparer"));
+  paragraph(m, arena_fmt(m, "Office: %s. Preparer: %s.", office ? office : "not given",
+                         preparer ? preparer : "not given"));
   if (run || compute)
     paragraph(m, arena_fmt(m, "Run on %s. Eligibility decided as of %s.",
                            run ? long_date(m, run) : "an unrecorded date",
@@ -546,9 +596,11 @@ static void context_blocks(report_model *m, const json_t *extra, int statewide) 
       label(cell(t, (int)i + 1, 0), json_string_value(json_array_get(words, i)));
   }
   if (statewide)
-    paragraph(m, "Statewide figures about people add up the counties: a person with convictions "
-                 "in several counties is counted in each of them. The number of distinct people "
-                 "in the input is under \"About this run\".");
+    paragraph(m, "Statewide figures about people count each person once, across all counties. "
+                 "A person with convictions in several counties is also counted in each of those "
+                 "counties' own figures, so the county figures add up to more: \"By county\" "
+                 "shows both, the statewide figure and the sum of the county figures. The number "
+                 "of distinct people in the input is under \"About this run\".");
 }
 
 relief_status impact_build_model(report_model *m, const json_t *root, relief_error *err) {
@@ -575,6 +627,6 @@ relief_status impact_build_model(report_model *m, const json_t *root, relief_err
   outcome_blocks(m, sum, "/summary", extra, 2);
   reason_blocks(m, sum, "/summary", 2);
   run_blocks(m, sum, extra);
-  if (statewide && json_is_object(counties)) county_blocks(m, counties);
+  if (statewide && json_is_object(counties)) county_blocks(m, sum, counties);
   return RELIEF_OK;
 }

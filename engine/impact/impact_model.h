@@ -1,5 +1,5 @@
 /*
- * report_model.h — the impact report as a list of blocks (headings, text,
+ * impact_model.h — the impact report as a list of blocks (headings, text,
  * headline figures, tables, stacked bar charts), built once from the report
  * JSON and rendered twice: as HTML and as PDF. Every figure carries the JSON
  * pointer of the value it shows, so that no number is made up on the way.

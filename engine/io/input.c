@@ -34,14 +34,15 @@ static bool starts_zstd(const unsigned char *p, size_t n) {
  * reads it: RELIEF_TEST_AFTER_MAP=shrink truncates each input to 0 bytes
  * right after it is mapped (reading it then raises SIGBUS, which the CLI
  * must turn into exit 3); =touch changes its modification time (the end of
- * the run must notice). Unset, it does nothing. */
+ * the run must notice). Unset, it does nothing. A hook that fails says
+ * nothing (the library does not print): the test that set it then fails. */
 static void test_after_map_hook(const char *path) {
   const char *v = getenv("RELIEF_TEST_AFTER_MAP");
   if (!v) return;
-  if (!strcmp(v, "shrink") && truncate(path, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+  if (!strcmp(v, "shrink") && truncate(path, 0) != 0) return;
   if (!strcmp(v, "touch")) {
     const struct timespec long_ago[2] = {{1, 0}, {1, 0}};
-    if (utimensat(AT_FDCWD, path, long_ago, 0) != 0) perror("RELIEF_TEST_AFTER_MAP");
+    if (utimensat(AT_FDCWD, path, long_ago, 0) != 0) return;
   }
 }
 

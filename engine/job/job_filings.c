@@ -87,6 +87,8 @@ void job_report_context(json_t *extra, int32_t compute_day, const relief_options
   snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
   json_object_set_new(extra, "computeDate", json_string(date));
   if (filer && filer->office) json_object_set_new(extra, "office", json_string(filer->office));
+  if (filer && filer->attorney)
+    json_object_set_new(extra, "preparer", json_string(filer->attorney));
   json_t *words = json_array();
   if (flow && strcmp(flow->name, "configurable")) {
     snprintf(line, sizeof line, "Decided with the %s flow%s", flow->name,

@@ -63,6 +63,8 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
   for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
   if (!st) {
     pl.run_county = (int)relief_intern_get(&pl.counties, cfg->county, strlen(cfg->county));
+    if (!res->warning[0]) /* the county check: most rows another county's */
+      pipeline_county_warning(&pl, cfg->county, res->warning, sizeof res->warning);
     pl.plans = &plan;
     pl.n_plans = 1;
     pipeline_group(&pl);
@@ -148,10 +150,11 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
       relief_flow_dismiss_all_prop64(&dismiss_all);
       const relief_flow *flows[2] = {&flow, &dismiss_all};
       char warning_text[4][192];
-      const char *warnings[4];
+      const char *warnings[5];
       int n_warnings =
           cfg->flow ? 0 : relief_options_warnings(cfg->options, "options: ", warning_text);
       for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
+      if (res->warning[0]) warnings[n_warnings++] = res->warning;
       manifest_info info = {.command_line = cfg->command_line,
                             .n_command_line = cfg->n_command_line,
                             .compute_day = cfg->compute_day,

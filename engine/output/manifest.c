@@ -90,7 +90,8 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   relief_status st = RELIEF_OK;
   json_t *root = json_object();
   json_object_set_new(root, "engine", json_string("relief"));
-  json_object_set_new(root, "version", json_string(relief_version()));
+  /* the build's version, as relief_version() (job/) gives it: output/ sits below job/ */
+  json_object_set_new(root, "version", json_string(RELIEF_VERSION));
   json_t *argv = json_array();
   for (int i = 0; i < info->n_command_line; i++) {
     json_t *arg = json_string(info->command_line[i]);

@@ -28,6 +28,7 @@ json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t in
   }
   json_object_set_new(extra, "convictionsBySectionAndOutcome", by);
   json_object_set_new(extra, "handReview", json_integer(s->hand_review));
+  json_object_set_new(extra, "convictionsWithoutKnownDate", json_integer(s->unknown_date));
   json_object_set_new(extra, "processingTimeInSeconds", json_real(seconds));
   json_object_set_new(extra, "inputBytes", json_integer((json_int_t)input_bytes));
   json_object_set_new(extra, "people", json_integer(people));

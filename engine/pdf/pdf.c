@@ -14,13 +14,13 @@
 
 /* libharu calls this on every failure; the first one is the one to report. */
 static void on_pdf_error(HPDF_STATUS status, HPDF_STATUS detail, void *user) {
-  forms_pdf *pdf = user;
+  pdf_doc *pdf = user;
   if (pdf->status) return;
   pdf->status = status;
   pdf->detail = detail;
 }
 
-relief_status forms_pdf_check(const forms_pdf *pdf, const char *file, relief_error *err) {
+relief_status pdf_check(const pdf_doc *pdf, const char *file, relief_error *err) {
   if (!pdf->status) return RELIEF_OK;
   return relief_error_set(err, RELIEF_E_IO, file, 0, -1,
                           "PDF library failed (libharu error 0x%04X, detail %u)",
@@ -32,7 +32,7 @@ relief_status forms_pdf_check(const forms_pdf *pdf, const char *file, relief_err
 static void *pdf_alloc(HPDF_UINT size) { return xmalloc(size); }
 static void pdf_free(void *p) { free(p); }
 
-static relief_status open_doc(forms_pdf *pdf, const char *title, bool embed, relief_error *err) {
+static relief_status open_doc(pdf_doc *pdf, const char *title, bool embed, relief_error *err) {
   memset(pdf, 0, sizeof *pdf);
   pdf->doc = HPDF_NewEx(on_pdf_error, pdf_alloc, pdf_free, 0, pdf);
   if (!pdf->doc)
@@ -45,44 +45,43 @@ static relief_status open_doc(forms_pdf *pdf, const char *title, bool embed, rel
   if (!embed) {
     pdf->regular = HPDF_GetFont(pdf->doc, "Times-Roman", "WinAnsiEncoding");
     pdf->bold = HPDF_GetFont(pdf->doc, "Times-Bold", "WinAnsiEncoding");
-    relief_status st = forms_pdf_check(pdf, NULL, err);
-    if (st) forms_pdf_close(pdf);
+    relief_status st = pdf_check(pdf, NULL, err);
+    if (st) pdf_close(pdf);
     return st;
   }
   /* fonts are embedded (a court's e-filing portal refuses PDFs that are
    * not): DejaVu Serif from Debian's fonts-dejavu-core */
-  const char *files[2] = {FORMS_FONT_REGULAR, FORMS_FONT_BOLD};
+  const char *files[2] = {PDF_FONT_REGULAR, PDF_FONT_BOLD};
   HPDF_Font *slots[2] = {&pdf->regular, &pdf->bold};
   for (int i = 0; i < 2; i++) {
     if (access(files[i], R_OK) != 0) {
-      forms_pdf_close(pdf);
+      pdf_close(pdf);
       return relief_error_set(err, RELIEF_E_IO, files[i], 0, -1,
                               "cannot read the PDF font (Debian package fonts-dejavu-core)");
     }
     const char *name = HPDF_LoadTTFontFromFile(pdf->doc, files[i], HPDF_TRUE);
     if (name) *slots[i] = HPDF_GetFont(pdf->doc, name, "WinAnsiEncoding");
   }
-  relief_status st = forms_pdf_check(pdf, NULL, err);
-  if (st) forms_pdf_close(pdf);
+  relief_status st = pdf_check(pdf, NULL, err);
+  if (st) pdf_close(pdf);
   return st;
 }
 
-relief_status forms_pdf_open(forms_pdf *pdf, const char *title, relief_error *err) {
+relief_status pdf_open(pdf_doc *pdf, const char *title, relief_error *err) {
   return open_doc(pdf, title, true, err);
 }
 
-relief_status forms_pdf_open_standard(forms_pdf *pdf, const char *title, relief_error *err) {
+relief_status pdf_open_standard(pdf_doc *pdf, const char *title, relief_error *err) {
   return open_doc(pdf, title, false, err);
 }
 
-relief_status forms_pdf_publish(forms_pdf *pdf, publication *pub, const char *relpath,
-                                relief_error *err) {
-  relief_status st = forms_pdf_check(pdf, relpath, err);
+relief_status pdf_publish(pdf_doc *pdf, publication *pub, const char *relpath, relief_error *err) {
+  relief_status st = pdf_check(pdf, relpath, err);
   if (st) return st;
   /* the document is rendered in memory and written through the descriptor
    * the publication created: never reopened by path */
   if (HPDF_SaveToStream(pdf->doc) != HPDF_OK && !pdf->status) pdf->status = HPDF_FILE_IO_ERROR;
-  if ((st = forms_pdf_check(pdf, relpath, err))) return st;
+  if ((st = pdf_check(pdf, relpath, err))) return st;
   pub_file *f;
   if ((st = publication_create(pub, relpath, &f, err))) return st;
   HPDF_ResetStream(pdf->doc);
@@ -104,24 +103,24 @@ relief_status forms_pdf_publish(forms_pdf *pdf, publication *pub, const char *re
   return st ? st : closed;
 }
 
-void forms_pdf_close(forms_pdf *pdf) {
+void pdf_close(pdf_doc *pdf) {
   if (pdf->doc) HPDF_Free(pdf->doc);
   pdf->doc = NULL;
 }
 
-void forms_text(HPDF_Page page, HPDF_Font font, float size, float x, float y, const char *text) {
+void pdf_text(HPDF_Page page, HPDF_Font font, float size, float x, float y, const char *text) {
   HPDF_Page_BeginText(page);
   HPDF_Page_SetFontAndSize(page, font, size);
   HPDF_Page_TextOut(page, x, y, text);
   HPDF_Page_EndText(page);
 }
 
-float forms_text_width(HPDF_Font font, float size, const char *text) {
+float pdf_text_width(HPDF_Font font, float size, const char *text) {
   HPDF_TextWidth tw = HPDF_Font_TextWidth(font, (const HPDF_BYTE *)text, (HPDF_UINT)strlen(text));
   return (float)tw.width * size / 1000.0f;
 }
 
-size_t forms_fit(HPDF_Font font, float size, const char *text, size_t len, float width) {
+size_t pdf_fit(HPDF_Font font, float size, const char *text, size_t len, float width) {
   HPDF_REAL used;
   size_t fit = HPDF_Font_MeasureText(font, (const HPDF_BYTE *)text, (HPDF_UINT)len, width, size, 0,
                                      0, HPDF_TRUE, &used);
@@ -138,7 +137,7 @@ static int wrap(HPDF_Font font, float size, const char *text, float width, int m
   int lines = 0;
   while (at < len && text[at] == ' ') at++;
   while (at < len && lines < max_lines) {
-    size_t n = forms_fit(font, size, text + at, len - at, width);
+    size_t n = pdf_fit(font, size, text + at, len - at, width);
     size_t next = at + n;
     while (next < len && text[next] == ' ') next++;
     size_t shown = n;
@@ -151,7 +150,7 @@ static int wrap(HPDF_Font font, float size, const char *text, float width, int m
   return lines ? lines : 1;
 }
 
-int forms_line_count(HPDF_Font font, float size, const char *text, float width) {
+int pdf_line_count(HPDF_Font font, float size, const char *text, float width) {
   return wrap(font, size, text, width, 1 << 20, NULL, NULL);
 }
 
@@ -169,27 +168,27 @@ static void draw_line(void *user, int index, const char *s, size_t n, int cut) {
   line[n] = 0;
   if (cut) { /* make room for the ellipsis */
     while (n > 0 &&
-           forms_text_width(p->font, p->size, line) + forms_text_width(p->font, p->size, "...") >
+           pdf_text_width(p->font, p->size, line) + pdf_text_width(p->font, p->size, "...") >
                p->width)
       line[--n] = 0;
     strcpy(line + n, "...");
   }
-  forms_text(p->page, p->font, p->size, p->x, p->y - (float)index * p->leading, line);
+  pdf_text(p->page, p->font, p->size, p->x, p->y - (float)index * p->leading, line);
 }
 
-int forms_text_wrapped(HPDF_Page page, HPDF_Font font, float size, float x, float y, float width,
-                       float leading, int max_lines, const char *text) {
+int pdf_text_wrapped(HPDF_Page page, HPDF_Font font, float size, float x, float y, float width,
+                     float leading, int max_lines, const char *text) {
   wrapped_pen pen = {page, font, size, x, y, width, leading};
   return wrap(font, size, text, width, max_lines, draw_line, &pen);
 }
 
-void forms_box(HPDF_Page page, float x, float y, float w, float h, float line_width) {
+void pdf_box(HPDF_Page page, float x, float y, float w, float h, float line_width) {
   HPDF_Page_SetLineWidth(page, line_width);
   HPDF_Page_Rectangle(page, x, y, w, h);
   HPDF_Page_Stroke(page);
 }
 
-void forms_fill(HPDF_Page page, float x, float y, float w, float h, unsigned rgb) {
+void pdf_fill(HPDF_Page page, float x, float y, float w, float h, unsigned rgb) {
   HPDF_Page_SetRGBFill(page, (float)((rgb >> 16) & 0xFF) / 255.0f,
                        (float)((rgb >> 8) & 0xFF) / 255.0f, (float)(rgb & 0xFF) / 255.0f);
   HPDF_Page_Rectangle(page, x, y, w, h);
@@ -197,14 +196,14 @@ void forms_fill(HPDF_Page page, float x, float y, float w, float h, unsigned rgb
   HPDF_Page_SetRGBFill(page, 0, 0, 0);
 }
 
-void forms_line(HPDF_Page page, float x0, float y0, float x1, float y1, float line_width) {
+void pdf_line(HPDF_Page page, float x0, float y0, float x1, float y1, float line_width) {
   HPDF_Page_SetLineWidth(page, line_width);
   HPDF_Page_MoveTo(page, x0, y0);
   HPDF_Page_LineTo(page, x1, y1);
   HPDF_Page_Stroke(page);
 }
 
-HPDF_Page forms_add_letter_page(HPDF_Doc doc, HPDF_Page **pages, int *n, int *cap) {
+HPDF_Page pdf_add_letter_page(HPDF_Doc doc, HPDF_Page **pages, int *n, int *cap) {
   HPDF_Page page = HPDF_AddPage(doc);
   HPDF_Page_SetSize(page, HPDF_PAGE_SIZE_LETTER, HPDF_PAGE_PORTRAIT);
   if (*n == *cap) {

@@ -1,6 +1,6 @@
 /*
- * text.c — text as the PDFs need it: UTF-8 (or stray Latin-1) field values
- * turned into WinAnsiEncoding bytes for the built-in Helvetica font, and
+ * pdf_text.c — text as the PDFs need it: UTF-8 (or stray Latin-1) field
+ * values turned into WinAnsiEncoding bytes for the PDFs' fonts, and
  * dates in the court's MM/DD/YYYY form.
  */
 #include <stdint.h>
@@ -56,7 +56,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
   return 0;
 }
 
-char *forms_winansi(const char *utf8) {
+char *pdf_winansi(const char *utf8) {
   if (!utf8) utf8 = "";
   size_t n = strlen(utf8);
   char *out = xmalloc(n + 1);
@@ -79,7 +79,7 @@ char *forms_winansi(const char *utf8) {
   return out;
 }
 
-const char *forms_us_date(int day, char *out) {
+const char *pdf_us_date(int day, char *out) {
   if (day == RELIEF_DAY_UNKNOWN) {
     strcpy(out, "unknown");
     return out;

@@ -72,6 +72,7 @@ void person_build(const row_table *t, const row_ref *refs, size_t n, person_hist
       c->row = (uint32_t)k;
       c->county = r->county;
       c->felony = (r->flags & ROW_FELONY) != 0;
+      c->charge_unknown = (r->flags & ROW_CHARGE_UNKNOWN) != 0;
       h->seen[n_seen++] = r->cnt_key;
     }
   }

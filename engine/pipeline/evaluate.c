@@ -126,6 +126,10 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
       sum->by_section_outcome[pl->classes[c->class_id].prop64_section][det]++;
       sum->hand_review += det == RELIEF_DET_NONE || det == RELIEF_DET_HAND_REVIEW ||
                           det == RELIEF_DET_CITY_ATTORNEYS;
+      /* relief no motion can carry (charge or date unknown) is a hand-review
+       * item of the review store too */
+      sum->hand_review += (det == RELIEF_DET_DISMISS || det == RELIEF_DET_REDUCE) &&
+                          (c->charge_unknown || c->disp_day == RELIEF_DAY_UNKNOWN);
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) {
         decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};
@@ -152,6 +156,7 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
         sum->prop64_felony++;
       else
         sum->prop64_nonfelony++;
+      sum->unknown_date += c->disp_day == RELIEF_DAY_UNKNOWN;
       if (c->disp_day != RELIEF_DAY_UNKNOWN &&
           (!sum->has_earliest_known || c->disp_day < sum->earliest_known_day)) {
         sum->has_earliest_known = true;

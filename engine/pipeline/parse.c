@@ -199,6 +199,10 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     rec->county = (uint16_t)relief_intern_get(&s->counties, strings.county, strings.county_len);
     rec->class_id = relief_intern_get(&s->sections, strings.section, strings.section_len);
   }
+  free(s->county_rows); /* the county check: convicted rows per county */
+  s->county_rows = xcalloc(s->counties.n + 1, sizeof *s->county_rows);
+  for (size_t j = 0; j < s->n_rows; j++)
+    if (s->rows[j].flags & ROW_CONVICTED) s->county_rows[s->rows[j].county]++;
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
     size_t keep = s->n_rows ? s->n_rows : 1;
     s->rows = xreallocarray(s->rows, keep, sizeof *s->rows);
@@ -272,6 +276,7 @@ static void free_segment(segment_t *s) {
   free(s->rows);
   free(s->class_map);
   free(s->county_map);
+  free(s->county_rows);
   free(s->result);
   free(s->emit);
   relief_intern_free(&s->sections);
@@ -424,6 +429,11 @@ static void merge_tables(pipeline *pl) {
       s->county_map[id] = relief_intern_get(&pl->counties, str, len);
     }
   }
+  free(pl->county_rows);
+  pl->county_rows = xcalloc(pl->counties.n + 1, sizeof *pl->county_rows);
+  for (size_t i = 0; i < pl->n_segs; i++) /* NULL: another process parsed it */
+    for (size_t id = 0; pl->segs[i].county_rows && id < pl->segs[i].counties.n; id++)
+      pl->county_rows[pl->segs[i].county_map[id]] += pl->segs[i].county_rows[id];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
@@ -642,6 +652,7 @@ void pipeline_free(pipeline *pl) {
   free(pl->inputs);
   relief_intern_free(&pl->sections);
   relief_intern_free(&pl->counties);
+  free(pl->county_rows);
   free(pl->classes);
   free(pl->section_text);
   free(pl->section_len);

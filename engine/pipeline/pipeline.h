@@ -86,6 +86,7 @@ typedef struct {
   relief_intern sections, counties; /* distinct strings of this piece */
   relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
   uint32_t *class_map, *county_map; /* piece ids → run ids */
+  int64_t *county_rows;             /* convicted rows per piece county id (the county check) */
   const struct row_result **result; /* per row: its result record, or NULL */
   uint32_t spill_id;                /* spilled: the id its rows carry in the spill files */
   bool spilled;                     /* rows, keys, content and ofns are in the spill files */
@@ -122,7 +123,9 @@ typedef struct {
   /* for the impact report, not summary.json: results by Prop 64 section
    * (0 = none) and determination, and those a person must review */
   int64_t by_section_outcome[5][RELIEF_DET_COUNT];
-  int64_t hand_review;
+  int64_t hand_review;        /* as the review store's hand-review items: relief a motion cannot
+                                 carry (charge or date unknown) included */
+  int64_t unknown_date;       /* in-county Prop 64 convictions without a known date */
   int32_t earliest_known_day; /* the earliest in-county Prop 64 conviction with a known date */
   bool has_earliest_known;
 } relief_summary;
@@ -202,6 +205,7 @@ struct pipeline {
   const char **section_text; /* code-section string of each class */
   size_t *section_len;
   relief_intern counties; /* run-wide county names of convicted rows */
+  int64_t *county_rows;   /* convicted rows per run county id (the county check) */
   /* grouping */
   row_table table; /* the rows as people/ sees them (views of the segments) */
   row_rec **seg_rows;
@@ -243,6 +247,11 @@ struct pipeline {
   /* between pipeline_evaluate_begin and _end: per-thread summaries, scratch */
   struct evaluate_state *eval;
 };
+
+/* The county check of a run: when fewer than half of the convicted rows
+ * read have STP_ORI_CNTY_NAME county, writes a warning naming the county
+ * most of them have into out and returns true (county names only). */
+bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, size_t cap);
 
 /* The columns the decision pass reads (row_facts, the person keys): the
  * parse fills only these (relief_parse_row_lean). */

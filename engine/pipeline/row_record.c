@@ -73,4 +73,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
   const char *off = field_value(&f[RELIEF_COL_OFFENSE_DESCR], a, &off_n);
   const char *com = field_value(&f[RELIEF_COL_COMMENT_TEXT], b, &com_n);
   out->section = relief_code_section(off, off_n, com, com_n, &out->section_len, &from_comment);
+  while (off_n && off[0] == ' ') off++, off_n--;
+  while (off_n && off[off_n - 1] == ' ') off_n--;
+  if (from_comment || (off_n == 1 && off[0] == '-')) rec->flags |= ROW_CHARGE_UNKNOWN;
 }

@@ -3,6 +3,9 @@
  * summary, and file summaries into a run's, the earliest date included the
  * way the reference accumulated it file after file.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "pipeline/pipeline.h"
 
 static void add_counts(relief_relief_counts *a, const relief_relief_counts *b) {
@@ -24,6 +27,7 @@ static void add_all_counts(relief_summary *a, const relief_summary *b) {
     for (int d = 0; d < RELIEF_DET_COUNT; d++)
       a->by_section_outcome[i][d] += b->by_section_outcome[i][d];
   a->hand_review += b->hand_review;
+  a->unknown_date += b->unknown_date;
   if (b->has_earliest_known &&
       (!a->has_earliest_known || b->earliest_known_day < a->earliest_known_day)) {
     a->has_earliest_known = true;
@@ -51,4 +55,23 @@ void relief_summary_accumulate(relief_summary *a, const relief_summary *b) {
   }
   a->line_count += b->line_count;
   add_all_counts(a, b);
+}
+
+bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, size_t cap) {
+  if (!pl->county_rows || !county) return false;
+  int64_t total = 0, in = 0, top_rows = 0;
+  uint32_t top = 0;
+  for (uint32_t id = 0; id < pl->counties.n; id++) {
+    int64_t n = pl->county_rows[id];
+    total += n;
+    if (!strcmp(relief_intern_str(&pl->counties, id, NULL), county)) in += n;
+    if (n > top_rows) top_rows = n, top = id;
+  }
+  if (!total || in * 2 >= total) return false;
+  snprintf(out, cap,
+           "only %lld of the %lld convicted rows have STP_ORI_CNTY_NAME \"%.60s\" (--county); "
+           "most (%lld) are \"%.60s\": is --county right?",
+           (long long)in, (long long)total, county, (long long)top_rows,
+           relief_intern_str(&pl->counties, top, NULL));
+  return true;
 }

@@ -4,14 +4,15 @@
  * Name, Counts, Proposed Relief, Reason, Notes) that start with = + - @ TAB
  * or CR get a leading apostrophe so a spreadsheet never runs them as a
  * formula (import removes it again); identifier cells (Item, Date of Birth,
- * CII, Subject ID, Case Number) and Decision are written as they are.
+ * CII, Subject ID, Case Number) and Decision are written as they are;
+ * dates as MM/DD/YYYY. The last column, Revision, is the store's revision
+ * at export (read-only: import uses it to refuse a stale sheet).
  * XLSX (libxlsxwriter): every cell a text cell (so 101002001000 stays that,
  * never 1.01E+11), header row frozen, autofilter. Each sheet is written
  * under a temporary name, mode 0600, and renamed into place.
  */
 #define RELIEF_REVIEW_INTERNAL
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,44 @@
 
 #include "common/alloc.h"
 #include "io/publish.h"
+#include "io/read_small.h"
 #include "output/output.h"
 #include "review/review.h"
 
 #define ITEM_QUERY                                                                                 \
   "SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason,"          \
   " (SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1),"                    \
-  " (SELECT notes FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"                        \
+  " (SELECT notes FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1), ?2"                    \
   " FROM items i WHERE agency=?1 ORDER BY seq"
 
 static const char *cell(sqlite3_stmt *q, int col) {
   const char *v = (const char *)sqlite3_column_text(q, col);
   return v ? v : "";
+}
+
+void review_sheet_date(const char *d, char out[16]) {
+  bool digits = strlen(d) == 8;
+  for (int i = 0; digits && i < 8; i++) digits = d[i] >= '0' && d[i] <= '9';
+  if (digits)
+    snprintf(out, 16, "%.2s/%.2s/%.4s", d + 4, d + 6, d);
+  else
+    snprintf(out, 16, "%.15s", d);
+}
+
+/* A sheet cell: dates as MM/DD/YYYY, everything else as stored. */
+static const char *sheet_value(sqlite3_stmt *q, int col, char date[16]) {
+  const char *v = cell(q, col);
+  if (col != RV_COL_DOB || strlen(v) != 8) return v;
+  review_sheet_date(v, date);
+  return date;
+}
+
+/* The item query for one agency, with the store's revision as its last column. */
+static int prepare_items(sqlite3 *db, const char *agency, sqlite3_stmt **q) {
+  if (sqlite3_prepare_v2(db, ITEM_QUERY, -1, q, NULL) != SQLITE_OK) return -1;
+  sqlite3_bind_text(*q, 1, agency, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(*q, 2, review_store_revision(db));
+  return 0;
 }
 
 static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub, const char *name,
@@ -44,15 +71,16 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
   }
   relief_buf_putc(&b, '\n');
   sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db, ITEM_QUERY, -1, &q, NULL) != SQLITE_OK) {
+  if (prepare_items(db, agency, &q)) {
+    sqlite3_finalize(q);
     relief_buf_free(&b);
     return review_sql_error(db, REVIEW_STORE_NAME, err);
   }
-  sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     for (int c = 0; c < RV_COL_COUNT; c++) {
-      const char *v = cell(q, c);
+      char date[16];
+      const char *v = sheet_value(q, c, date);
       if (c) relief_buf_putc(&b, ',');
       if (review_column_free_text(c) && review_cell_needs_guard(v)) {
         relief_buf g = {0};
@@ -72,23 +100,6 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
   if (!st) st = publication_write_file(pub, name, b.data ? b.data : "", b.len, err);
   relief_buf_free(&b);
   return st;
-}
-
-/* The whole of a file relief made in its own private folder. */
-static relief_status read_own_file(const char *path, relief_buf *out, relief_error *err) {
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read the workbook: %s",
-                            strerror(errno));
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) relief_buf_append(out, buf, (size_t)n);
-  int saved = errno;
-  close(fd);
-  if (n < 0)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read the workbook: %s",
-                            strerror(saved));
-  return RELIEF_OK;
 }
 
 static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir, publication *pub,
@@ -123,15 +134,15 @@ static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir
   }
   sqlite3_stmt *q = NULL;
   lxw_row_t row = 0;
-  if (sqlite3_prepare_v2(db, ITEM_QUERY, -1, &q, NULL) != SQLITE_OK) {
+  if (prepare_items(db, agency, &q)) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
-    sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
       row++;
       for (int c = 0; c < RV_COL_COUNT; c++) {
-        const char *v = cell(q, c);
+        char date[16];
+        const char *v = sheet_value(q, c, date);
         if (*v) worksheet_write_string(ws, row, (lxw_col_t)c, v, text);
       }
     }
@@ -151,10 +162,12 @@ static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir
     st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write the workbook: %s",
                           lxw_strerror(e));
   if (!st) {
-    relief_buf bytes = {0};
-    st = read_own_file(inner, &bytes, err);
-    if (!st) st = publication_write_file(pub, path, bytes.data ? bytes.data : "", bytes.len, err);
-    relief_buf_free(&bytes);
+    /* the workbook libxlsxwriter made in our private folder, read whole */
+    char *bytes = NULL;
+    size_t len = 0;
+    st = relief_read_small_file(inner, (size_t)1 << 31, "workbook", RELIEF_E_IO, &bytes, &len, err);
+    if (!st) st = publication_write_file(pub, path, bytes, len, err);
+    free(bytes);
   }
   unlink(inner);
   rmdir(priv);

@@ -81,6 +81,26 @@ relief_status review_routing_parse(const char *json, const char *name, review_ro
 const char *review_route_match(const review_routing *rt, const char *court, bool felony,
                                const char *section);
 void review_routing_free(review_routing *rt);
+/* The index of the route that takes an item, -1 for the default agency. */
+int review_route_index(const review_routing *rt, const char *court, bool felony,
+                       const char *section);
+
+/* How a routing file fits a store's items, so setup mistakes are loud: per
+ * route, the items it took; for a route with `court` that took none, the
+ * court values (STP_ORI_DESCR) in the data nearest to it. */
+typedef struct {
+  long long matched;
+  char nearest[3][128];
+  int n_nearest;
+} review_route_result;
+typedef struct {
+  review_routing rt;
+  review_route_result *routes; /* rt.n_routes of them */
+  long long default_items;
+} review_route_report;
+relief_status review_routes_report(const char *outputs_dir, const char *routing_path,
+                                   review_route_report *out, relief_error *err);
+void review_route_report_free(review_route_report *r);
 
 /* ---- the store ---- */
 #define REVIEW_STORE_NAME "review.sqlite"
@@ -111,10 +131,20 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
 relief_status review_export(const char *outputs_dir, const char *to_dir, const char *format,
                             const char *agency, int *n_sheets, relief_error *err);
 
+/* A date of the store (YYYYMMDD) as sheets show it: MM/DD/YYYY (other
+ * text as it is). */
+void review_sheet_date(const char *yyyymmdd, char out[16]);
+
 /* Imports edited sheets (CSV or XLSX, by extension) in one transaction:
- * any refused sheet records nothing. *n_recorded gets the decisions added. */
+ * any refused sheet records nothing. *n_recorded gets the decisions added.
+ * A decision on an item decided after the sheet's Revision (a stale sheet)
+ * refuses the import, naming the items, unless force, which records it
+ * with the override in the audit trail. An item named twice (in one sheet
+ * or across sheets) is refused, naming both rows. Identifying values a
+ * spreadsheet program changed (leading zeros, 1.2E+11, a reformatted date)
+ * are recognised as the exported value. */
 relief_status review_import(const char *outputs_dir, const char *reviewer, char **sheets,
-                            int n_sheets, long long *n_recorded, relief_error *err);
+                            int n_sheets, bool force, long long *n_recorded, relief_error *err);
 
 relief_status review_status(const char *outputs_dir, review_status_report *out, relief_error *err);
 void review_status_free(review_status_report *r);
@@ -191,6 +221,7 @@ enum {
   RV_COL_REASON,
   RV_COL_DECISION,
   RV_COL_NOTES,
+  RV_COL_REVISION, /* read-only: the store's revision the sheet was exported at */
   RV_COL_COUNT
 };
 extern const char *const review_sheet_columns[RV_COL_COUNT];
@@ -199,14 +230,24 @@ bool review_column_free_text(int col);
 /* Opens OUTPUTS/review.sqlite read-write (never following a symlink). */
 /* Appends one decision to the trail: item, decision, notes, previous
  * decision, previous notes, reviewer, time, source sheet (?1..?8). */
+/* ?9, the override (why a stale sheet's decision was recorded anyway), is
+ * NULL unless bound. */
 #define REVIEW_INSERT_DECISION                                                                     \
   "INSERT INTO decisions(item, decision, notes, previous_decision, previous_notes, reviewer,"      \
-  " decided_at, sheet) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"
+  " decided_at, sheet, override) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 
 /* The time a decision is recorded at: UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ). */
 void review_now(char out[32]);
 
 relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_error *err);
+/* ---- revisions (the stale-sheet guard) ---- */
+/* Brings a format-1 store to format 2 (meta 'revision', kept by a trigger
+ * at the id of the latest decision; decisions.override). Idempotent;
+ * review_store_open runs it. */
+relief_status review_store_migrate(sqlite3 *db, const char *path, relief_error *err);
+/* The store's revision: the id of its latest decision, 0 when none. */
+long long review_store_revision(sqlite3 *db);
+/* ---- end of revisions ---- */
 relief_status review_sql_error(sqlite3 *db, const char *path, relief_error *err);
 #endif
 

@@ -9,6 +9,8 @@
  * default. Validation is strict: unknown keys, wrong types and a missing
  * agency are usage errors naming the key.
  */
+#define RELIEF_REVIEW_INTERNAL
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +128,22 @@ relief_status review_routing_load(const char *path, review_routing *rt, relief_e
   return st;
 }
 
-const char *review_route_match(const review_routing *rt, const char *court, bool felony,
-                               const char *section) {
+int review_route_index(const review_routing *rt, const char *court, bool felony,
+                       const char *section) {
   for (int i = 0; i < rt->n_routes; i++) {
     const review_route *r = &rt->routes[i];
     if (r->court && !(court && strstr(court, r->court))) continue;
     if (r->felony >= 0 && r->felony != (int)felony) continue;
     if (r->section && !(section && !strncmp(section, r->section, strlen(r->section)))) continue;
-    return r->agency;
+    return i;
   }
-  return rt->default_agency;
+  return -1;
+}
+
+const char *review_route_match(const review_routing *rt, const char *court, bool felony,
+                               const char *section) {
+  int i = review_route_index(rt, court, felony, section);
+  return i >= 0 ? rt->routes[i].agency : rt->default_agency;
 }
 
 void review_routing_free(review_routing *rt) {
@@ -163,4 +171,85 @@ void review_sanitize_name(const char *agency, char *out, size_t cap) {
 
 bool review_cell_needs_guard(const char *s) {
   return relief_csv_formula_leading(s, strlen(s)); /* one rule for relief's CSVs */
+}
+
+/* ---- how a routing file fits the store's items ---- */
+
+/* How close a court value is to a route's: the longest run of characters
+ * they share, ignoring case; one holding the other whole scores most. */
+static int court_likeness(const char *route, const char *value) {
+  size_t a = strlen(route), b = strlen(value), best = 0;
+  if (strcasestr(value, route) || strcasestr(route, value)) return 1000 + (int)a;
+  for (size_t i = 0; i < a; i++)
+    for (size_t j = 0; j < b; j++) {
+      size_t k = 0;
+      while (i + k < a && j + k < b &&
+             tolower((unsigned char)route[i + k]) == tolower((unsigned char)value[j + k]))
+        k++;
+      if (k > best) best = k;
+    }
+  return (int)best;
+}
+
+static void nearest_courts(sqlite3_stmt *courts, const char *route, review_route_result *res) {
+  int score[3] = {0, 0, 0};
+  sqlite3_reset(courts);
+  while (sqlite3_step(courts) == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(courts, 0);
+    if (!v || !*v) continue;
+    int s = court_likeness(route, v), at = res->n_nearest < 3 ? res->n_nearest : 3;
+    while (at > 0 && score[at - 1] < s) at--;
+    if (at >= 3 || s < 3) continue;
+    for (int k = 2; k > at; k--) {
+      score[k] = score[k - 1];
+      memcpy(res->nearest[k], res->nearest[k - 1], sizeof res->nearest[k]);
+    }
+    score[at] = s;
+    snprintf(res->nearest[at], sizeof res->nearest[at], "%s", v);
+    if (res->n_nearest < 3) res->n_nearest++;
+  }
+}
+
+relief_status review_routes_report(const char *outputs_dir, const char *routing_path,
+                                   review_route_report *out, relief_error *err) {
+  memset(out, 0, sizeof *out);
+  relief_status st = review_routing_load(routing_path, &out->rt, err);
+  if (st) return st;
+  out->routes = xcalloc((size_t)out->rt.n_routes + 1, sizeof *out->routes);
+  sqlite3 *db;
+  if ((st = review_store_open(outputs_dir, &db, err))) {
+    review_route_report_free(out);
+    return st;
+  }
+  sqlite3_stmt *q = NULL, *courts = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT court, felony, section FROM items", -1, &q, NULL) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT DISTINCT court FROM items ORDER BY court", -1, &courts,
+                         NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  } else {
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      int i = review_route_index(&out->rt, (const char *)sqlite3_column_text(q, 0),
+                                 sqlite3_column_int(q, 1) != 0,
+                                 (const char *)sqlite3_column_text(q, 2));
+      if (i >= 0)
+        out->routes[i].matched++;
+      else
+        out->default_items++;
+    }
+    for (int i = 0; i < out->rt.n_routes; i++)
+      if (!out->routes[i].matched && out->rt.routes[i].court)
+        nearest_courts(courts, out->rt.routes[i].court, &out->routes[i]);
+  }
+  sqlite3_finalize(q);
+  sqlite3_finalize(courts);
+  sqlite3_close(db);
+  if (st) review_route_report_free(out);
+  return st;
+}
+
+void review_route_report_free(review_route_report *r) {
+  review_routing_free(&r->rt);
+  free(r->routes);
+  memset(r, 0, sizeof *r);
 }

@@ -24,7 +24,6 @@ static void put(review_csv_reader *r, char c) {
   if (r->buf_len + 1 > r->buf_cap) {
     size_t cap = r->buf_cap ? r->buf_cap * 2 : 1024;
     char *b = xrealloc(r->buf, cap);
-    if (!b) abort();
     r->buf = b;
     r->buf_cap = cap;
   }
@@ -36,7 +35,6 @@ static void end_field(review_csv_reader *r) {
   if (r->n_fields + 1 > r->cap_fields) {
     int cap = r->cap_fields ? r->cap_fields * 2 : 32;
     size_t *o = xrealloc(r->offs, (size_t)cap * sizeof *o);
-    if (!o) abort();
     r->offs = o;
     r->cap_fields = cap;
   }
@@ -145,7 +143,6 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
     return -1;
   }
   char **f = xrealloc(r->fields, (size_t)r->cap_fields * sizeof *f);
-  if (!f) abort();
   r->fields = f;
   for (int i = 0; i < r->n_fields; i++) r->fields[i] = r->buf + r->offs[i];
   return 1;
@@ -182,14 +179,12 @@ relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relie
     if (sheet->n_rows == cap) {
       cap = cap ? cap * 2 : 64;
       review_row *rows = xrealloc(sheet->rows, (size_t)cap * sizeof *rows);
-      if (!rows) abort();
       sheet->rows = rows;
     }
     review_row *row = &sheet->rows[sheet->n_rows++];
     row->n = r.n_fields;
     row->line = r.rec_line;
     row->cells = xmalloc((size_t)r.n_fields * sizeof *row->cells);
-    if (!row->cells) abort();
     for (int i = 0; i < r.n_fields; i++) row->cells[i] = xstrdup(r.fields[i]);
   }
   review_csv_free(&r);

@@ -16,7 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "io/input.h"
+#include "io/read_small.h"
 #include "rules/rules.h"
 #include "common/alloc.h"
 #include "filings/filings.h"
@@ -24,7 +27,7 @@
 
 const char *const review_sheet_columns[RV_COL_COUNT] = {
     "Item",   "Agency",          "Name",   "Date of Birth", "CII",   "Subject ID", "Case Number",
-    "Counts", "Proposed Relief", "Reason", "Decision",      "Notes",
+    "Counts", "Proposed Relief", "Reason", "Decision",      "Notes", "Revision",
 };
 
 bool review_column_free_text(int col) {
@@ -95,8 +98,59 @@ relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_er
   }
   sqlite3_busy_timeout(*db, 5000);
   sqlite3_exec(*db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+  relief_status s = review_store_migrate(*db, path, err);
+  if (s) {
+    sqlite3_close(*db);
+    *db = NULL;
+  }
+  return s;
+}
+
+/* ---- revisions: the stale-sheet guard (schema format 2) ---- */
+
+/* Format 1 stores (no revision) are brought up to format 2 when opened:
+ * meta 'revision' is the store's revision, bumped by a trigger to the id
+ * of every decision appended (AUTOINCREMENT: ids only grow), so an item
+ * "decided after revision R" has a decision with id > R; decisions gain
+ * an `override` column (why a stale sheet was recorded anyway). */
+relief_status review_store_migrate(sqlite3 *db, const char *path, relief_error *err) {
+  sqlite3_stmt *q = NULL;
+  bool has_override = false;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('decisions') WHERE name='override'",
+                         -1, &q, NULL) != SQLITE_OK)
+    return review_sql_error(db, path, err);
+  has_override = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  if (has_override) return RELIEF_OK;
+  static const char migrate[] =
+      "BEGIN IMMEDIATE;"
+      "ALTER TABLE decisions ADD COLUMN override TEXT;"
+      "INSERT OR REPLACE INTO meta VALUES('revision',"
+      " (SELECT COALESCE(MAX(id), 0) FROM decisions));"
+      "INSERT OR REPLACE INTO meta VALUES('format', 'relief-review 2');"
+      "CREATE TRIGGER IF NOT EXISTS decisions_revision AFTER INSERT ON decisions"
+      " BEGIN UPDATE meta SET value = NEW.id WHERE key = 'revision'; END;"
+      "COMMIT;";
+  if (sqlite3_exec(db, migrate, NULL, NULL, NULL) != SQLITE_OK) {
+    relief_status s = review_sql_error(db, path, err);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+  }
   return RELIEF_OK;
 }
+
+long long review_store_revision(sqlite3 *db) {
+  sqlite3_stmt *q = NULL;
+  long long rev = 0;
+  if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='revision'", -1, &q,
+                         NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    rev = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  return rev;
+}
+
+/* ---- end of revisions ---- */
 
 /* ---- init ---- */
 
@@ -285,6 +339,27 @@ static relief_status reroute(init_ctx *x, const char *path, relief_error *err) {
 
 static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
 
+/* ---- a redacted bundle is never reviewed ---- */
+
+/* Whether the bundle's manifest.json says "redacted": true (its sheets
+ * would carry no names, and filings would undo the redaction). */
+static bool bundle_redacted(const char *outputs_dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/manifest.json", outputs_dir);
+  char *text;
+  size_t len;
+  relief_error ignored = {0};
+  if (relief_read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
+    return false;
+  json_t *root = json_loadb(text, len, 0, NULL);
+  free(text);
+  bool redacted = json_is_true(json_object_get(root, "redacted"));
+  json_decref(root);
+  return redacted;
+}
+
+/* ---- end of the redacted-bundle check ---- */
+
 relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
                           long long *n_items, relief_error *err) {
   *n_items = 0;
@@ -300,6 +375,11 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
                               "All_Results.csv in the outputs folder)");
     }
   }
+  if (bundle_redacted(outputs_dir))
+    return relief_error_set(err, RELIEF_E_USAGE, outputs_dir, 0, -1,
+                            "the bundle was made with --redact (manifest.json: \"redacted\": "
+                            "true): a review needs names and case numbers, and what it approves "
+                            "is filed; make the bundle again without --redact");
   snprintf(hand, sizeof hand, "%s/Hand_Review.csv", outputs_dir);
   if (!file_exists(hand))
     return relief_error_set(err, RELIEF_E_DATA, hand, 0, -1,
@@ -381,6 +461,7 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
     }
     if (!st && sqlite3_exec(x.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
       st = review_sql_error(x.db, path, err);
+    if (!st) st = review_store_migrate(x.db, path, err); /* a new store is format 2 */
   }
   sqlite3_finalize(x.find);
   sqlite3_finalize(x.insert);
@@ -434,7 +515,6 @@ relief_status review_status(const char *outputs_dir, review_status_report *out, 
     const char *decision = (const char *)sqlite3_column_text(q, 1);
     if (!out->n_agencies || strcmp(out->by_agency[out->n_agencies - 1].agency, agency)) {
       review_agency_counts *a = xrealloc(out->by_agency, (size_t)(out->n_agencies + 1) * sizeof *a);
-      if (!a) abort();
       out->by_agency = a;
       memset(&a[out->n_agencies], 0, sizeof *a);
       snprintf(a[out->n_agencies].agency, sizeof a->agency, "%s", agency);
@@ -477,7 +557,6 @@ relief_status review_approved_items(const char *outputs_dir, review_approved **i
     if (*n == cap) {
       cap = cap ? cap * 2 : 64;
       review_approved *a = xrealloc(*items, cap * sizeof *a);
-      if (!a) abort();
       *items = a;
     }
     review_approved *a = &(*items)[(*n)++];

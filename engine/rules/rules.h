@@ -1,5 +1,5 @@
 /*
- * relief/rules.h — the decision core: code-section classes (each distinct
+ * rules/rules.h — the decision core: code-section classes (each distinct
  * string classified once), eligibility options, people and convictions, the
  * feature bits of a conviction, and flows as tables of (mask, value) rows.
  */
@@ -122,6 +122,9 @@ typedef struct {
   int32_t county;           /* the run's id of STP_ORI_CNTY_NAME */
   uint8_t felony;
   uint8_t in_county; /* county == the county being decided */
+  /* OFFENSE_DESCR blank, "-" or SEE COMMENT FOR CHARGE: relief for it is
+   * reviewed by hand, never filed as it is */
+  uint8_t charge_unknown;
 } relief_conviction;
 
 typedef struct {
@@ -249,9 +252,9 @@ typedef struct {
   int32_t earliest_superstrike; /* §6.2 "earliest date" over superstrike convictions */
   int32_t earliest_pc290;       /* the same over PC 290 convictions */
   /* dates each conviction is compared with, worked out once per person */
-  int32_t turns_21;            /* birth date + 21 years */
-  int32_t conviction_n_years;  /* compute date - flow's years since conviction */
-  int32_t before_year;         /* January 1 of the flow's beforeYear */
+  int32_t turns_21;           /* birth date + 21 years */
+  int32_t conviction_n_years; /* compute date - flow's years since conviction */
+  int32_t before_year;        /* January 1 of the flow's beforeYear */
 } relief_person_facts;
 
 /* The person-level facts of p under flow's parameters. */

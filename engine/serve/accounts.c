@@ -1,23 +1,29 @@
 /*
- * accounts.c — office mode's accounts and sessions: the users file (one
+ * serve/accounts.c — office mode's accounts and sessions: the users file (one
  * account a line: name TAB agency TAB yescrypt hash), written through the
  * publication layer at mode 0600; crypt_r to check passwords; sessions with
  * ids from getrandom that expire after 8 hours.
  */
 #include <crypt.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "io/publish.h"
+#include "io/read_small.h"
+#include "review/review.h"
 #include "serve/accounts.h"
 
 enum { SESSION_SECONDS = 8 * 3600, MAX_SESSIONS = 4096 };
+/* an account's line is under 720 bytes: room for thousands of accounts */
+#define ACCOUNTS_MAX_BYTES (4u << 20)
 
 static double now_seconds(void) {
   struct timespec t;
@@ -43,6 +49,32 @@ static bool agency_ok(const char *s) {
   return true;
 }
 
+/* The users file's lines, NAME TAB AGENCY TAB HASH each, into book. */
+static relief_status parse_users(char *text, size_t len, const char *path, account_book *book,
+                                 relief_error *err) {
+  long long n = 0;
+  for (char *line = text, *end = text + len; line < end;) {
+    char *nl = memchr(line, '\n', (size_t)(end - line));
+    char *next = nl ? nl + 1 : end;
+    *(nl ? nl : end) = '\0';
+    n++;
+    if (line[0]) {
+      char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+      if (!tab2)
+        return relief_error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
+      *tab1 = *tab2 = '\0';
+      book->accounts =
+          xreallocarray(book->accounts, (size_t)book->n_accounts + 1, sizeof *book->accounts);
+      account *a = &book->accounts[book->n_accounts++];
+      snprintf(a->name, sizeof a->name, "%.64s", line);
+      snprintf(a->agency, sizeof a->agency, "%.256s", tab1 + 1);
+      snprintf(a->hash, sizeof a->hash, "%.383s", tab2 + 1);
+    }
+    line = next;
+  }
+  return RELIEF_OK;
+}
+
 relief_status accounts_load(const char *workspace, account_book *book, relief_error *err) {
   memset(book, 0, sizeof *book);
   pthread_mutex_init(&book->lock, NULL);
@@ -56,32 +88,16 @@ relief_status accounts_load(const char *workspace, account_book *book, relief_er
   free(cd);
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", workspace, ACCOUNTS_FILE);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    if (errno == ENOENT) return RELIEF_OK;
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read: %s", strerror(errno));
-  }
-  char line[1024];
-  long long n = 0;
-  while (fgets(line, sizeof line, f)) {
-    n++;
-    line[strcspn(line, "\n")] = '\0';
-    if (!line[0]) continue;
-    char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-    if (!tab2) {
-      fclose(f);
-      return relief_error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
-    }
-    *tab1 = *tab2 = '\0';
-    book->accounts =
-        xreallocarray(book->accounts, (size_t)book->n_accounts + 1, sizeof *book->accounts);
-    account *a = &book->accounts[book->n_accounts++];
-    snprintf(a->name, sizeof a->name, "%.64s", line);
-    snprintf(a->agency, sizeof a->agency, "%.256s", tab1 + 1);
-    snprintf(a->hash, sizeof a->hash, "%.383s", tab2 + 1);
-  }
-  fclose(f);
-  return RELIEF_OK;
+  struct stat sb;
+  if (stat(path, &sb) != 0 && errno == ENOENT) return RELIEF_OK;
+  char *text;
+  size_t len;
+  relief_status st =
+      relief_read_small_file(path, ACCOUNTS_MAX_BYTES, "users", RELIEF_E_IO, &text, &len, err);
+  if (st) return st;
+  st = parse_users(text, len, path, book, err);
+  free(text);
+  return st;
 }
 
 void accounts_free(account_book *book) {
@@ -203,4 +219,49 @@ void accounts_logout(account_book *book, const char *sid) {
       break;
     }
   pthread_mutex_unlock(&book->lock);
+}
+
+/* ---- the agencies a workspace names (users add) ---- */
+
+static bool note_agency(const char *name, const char *agency, char *known, size_t cap) {
+  size_t n = strlen(known), k = strlen(name);
+  bool listed = false;
+  for (const char *p = known; (p = strstr(p, name)); p++)
+    if ((p == known || p[-1] == ' ') && (p[k] == 0 || p[k] == ';')) listed = true;
+  if (!listed && n + k + 3 < cap) snprintf(known + n, cap - n, "%s%s", n ? "; " : "", name);
+  return !strcmp(name, agency);
+}
+
+bool accounts_agency_named(const char *workspace, const char *agency, char *known, size_t cap) {
+  bool named = false;
+  known[0] = 0;
+  char path[4096];
+  DIR *d = opendir(workspace);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    size_t n = strlen(e->d_name);
+    if (strncmp(e->d_name, "routing-", 8) || n < 5 || strcmp(e->d_name + n - 5, ".json")) continue;
+    snprintf(path, sizeof path, "%s/%s", workspace, e->d_name);
+    review_routing rt;
+    relief_error ignored = {0};
+    if (review_routing_load(path, &rt, &ignored)) continue;
+    named |= note_agency(rt.default_agency, agency, known, cap);
+    for (int i = 0; i < rt.n_routes; i++)
+      named |= note_agency(rt.routes[i].agency, agency, known, cap);
+    review_routing_free(&rt);
+  }
+  if (d) closedir(d);
+  snprintf(path, sizeof path, "%s/runs", workspace);
+  d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/runs/%s", workspace, e->d_name);
+    review_status_report r;
+    relief_error ignored = {0};
+    if (!review_store_exists(path) || review_status(path, &r, &ignored)) continue;
+    for (int i = 0; i < r.n_agencies; i++)
+      named |= note_agency(r.by_agency[i].agency, agency, known, cap);
+    review_status_free(&r);
+  }
+  if (d) closedir(d);
+  return named;
 }

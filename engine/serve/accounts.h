@@ -40,6 +40,11 @@ typedef struct {
 relief_status accounts_add(const char *workspace, const char *name, const char *agency,
                            const char *password, relief_error *err);
 
+/* Whether a routing file (workspace/routing-*.json) or a review store
+ * (workspace/runs/<id>/review.sqlite) names agency, so a misspelt
+ * --agency is caught; known gets the agencies they name, "; "-joined. */
+bool accounts_agency_named(const char *workspace, const char *agency, char *known, size_t cap);
+
 /* Loads workspace/users (absent: no accounts). */
 relief_status accounts_load(const char *workspace, account_book *book, relief_error *err);
 void accounts_free(account_book *book);

@@ -1,5 +1,5 @@
 /*
- * bundle_zip.c — a run's bundle as one zip (minizip, deflate, zip64): every
+ * serve/bundle_zip.c — a run's bundle as one zip (minizip, deflate, zip64): every
  * file of the run folder but hidden ones, built in memory through minizip's
  * I/O hooks and published whole at mode 0600 beside the run folder.
  */
@@ -14,7 +14,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "io/publish.h"
-#include "serve/serve_int.h"
+#include "serve/bundle_zip.h"
 
 /* minizip's I/O on a growing buffer with a position. */
 typedef struct {

@@ -1,15 +1,15 @@
 /*
- * http.c — the HTTP side of `relief serve` on libmicrohttpd: binding (a
- * non-loopback address only with TLS), the token (getrandom, 256 bits), the
- * checks every request passes (token, Origin and Host, body limit), the
- * request log without personal data, and replies from buffers or files.
+ * serve/http.c — the HTTP side of `relief serve` on libmicrohttpd: binding
+ * (a non-loopback address only with TLS), the token (getrandom, 256 bits),
+ * the checks every request passes (token or session, Origin and Host, body
+ * limit), uploads streamed to disk, the request log without personal data,
+ * and replies from buffers or files.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +20,12 @@
 
 #include "common/alloc.h"
 #include "io/publish.h"
-#include "serve/serve_int.h"
+#include "io/read_small.h"
+#include "serve/http.h"
+#include "serve/routes.h"
+#include "serve/server_log.h"
 
-void serve_reply_error(serve_reply *rep, int status, const char *message) {
-  rep->status = status;
-  rep->type = "application/json";
-  rep->body.len = 0;
-  relief_buf_append(&rep->body, "{\"error\":\"", 10);
-  for (const char *p = message; *p; p++) {
-    if (*p == '"' || *p == '\\') relief_buf_putc(&rep->body, '\\');
-    relief_buf_putc(&rep->body, (unsigned char)*p < 0x20 ? ' ' : *p);
-  }
-  relief_buf_append(&rep->body, "\"}", 2);
-}
+#define UPLOAD_PREFIX "/api/uploads/"
 
 /* Per request: the body as it arrives, or an upload streamed into the
  * workspace's uploads folder through a publication. */
@@ -62,18 +55,6 @@ static void upload_abort(request_ctx *ctx) {
   ctx->file = NULL;
   publication_abort(ctx->upload);
   ctx->upload = NULL;
-}
-
-static void log_line(const serve_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void log_line(const serve_server *s, const char *fmt, ...) {
-  if (!s->cfg.log) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(s->cfg.log, fmt, ap);
-  va_end(ap);
-  fputc('\n', s->cfg.log);
-  fflush(s->cfg.log);
 }
 
 /* Constant-time comparison of a presented token with ours. */
@@ -149,99 +130,125 @@ static enum MHD_Result send_reply(serve_server *s, struct MHD_Connection *c, ser
   return ok;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls) {
-  (void)version;
-  serve_server *s = cls;
-  request_ctx *ctx = *con_cls;
-  bool is_upload = !strcmp(method, "PUT") && !strncmp(url, "/api/uploads/", 13);
-  if (!ctx) {
-    *con_cls = ctx = xcalloc(1, sizeof *ctx);
-    if (!is_upload) return MHD_YES;
-    /* an upload is checked before its body is read, then streamed to disk */
-    serve_reply rep = {.status = 200, .fd = -1};
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    relief_error err = {0};
-    if (!host_ok(s, host) || !origin_ok(s, origin, host))
-      serve_reply_error(&rep, 403, "cross-origin request refused");
-    else if (!token_authorized(s, c, method))
-      serve_reply_error(&rep, 401, "missing or wrong token");
-    else if (!upload_name_ok(url + 13))
-      serve_reply_error(&rep, 400, "an upload's name is letters, digits, '.', '_' or '-'");
-    else if (length && strtoull(length, NULL, 10) > SERVE_MAX_UPLOAD)
-      serve_reply_error(&rep, 413, "upload too large");
-    else if (publication_begin(s->uploads, &ctx->upload, &err) != RELIEF_OK)
-      serve_reply_error(&rep, 409, "another upload is in progress");
-    else if (publication_create(ctx->upload, url + 13, &ctx->file, &err) != RELIEF_OK) {
-      upload_abort(ctx);
-      serve_reply_error(&rep, 500, "cannot store the upload");
-    } else {
-      snprintf(ctx->upload_name, sizeof ctx->upload_name, "%s", url + 13);
-      return MHD_YES;
-    }
-    log_line(s, "relief serve: %s /api/uploads -> %d", method, rep.status);
-    return send_reply(s, c, &rep);
+/* An upload is checked before its body is read (Host, Origin, token, name,
+ * declared length), then streamed to disk; MHD_YES to read its body. */
+static enum MHD_Result upload_begin(serve_server *s, struct MHD_Connection *c, const char *url,
+                                    const char *method, request_ctx *ctx) {
+  serve_reply rep = {.status = 200, .fd = -1};
+  const char *name = url + strlen(UPLOAD_PREFIX);
+  const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+  const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+  const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+  relief_error err = {0};
+  if (!host_ok(s, host) || !origin_ok(s, origin, host))
+    serve_reply_error(&rep, 403, "cross-origin request refused");
+  else if (!token_authorized(s, c, method))
+    serve_reply_error(&rep, 401, "missing or wrong token");
+  else if (!upload_name_ok(name))
+    serve_reply_error(&rep, 400, "an upload's name is letters, digits, '.', '_' or '-'");
+  else if (length && strtoull(length, NULL, 10) > SERVE_MAX_UPLOAD)
+    serve_reply_error(&rep, 413, "upload too large");
+  else if (publication_begin(s->uploads, &ctx->upload, &err) != RELIEF_OK)
+    serve_reply_error(&rep, 409, "another upload is in progress");
+  else if (publication_create(ctx->upload, name, &ctx->file, &err) != RELIEF_OK) {
+    upload_abort(ctx);
+    serve_reply_error(&rep, 500, "cannot store the upload");
+  } else {
+    snprintf(ctx->upload_name, sizeof ctx->upload_name, "%s", name);
+    return MHD_YES;
   }
-  if (ctx->file) { /* an upload's bytes */
-    if (*upload_data_size) {
-      ctx->uploaded += *upload_data_size;
-      relief_error err = {0};
-      if (ctx->uploaded > SERVE_MAX_UPLOAD ||
-          pub_file_write(ctx->file, upload_data, *upload_data_size, &err) != RELIEF_OK)
-        ctx->upload_failed = true;
-      *upload_data_size = 0;
-      if (ctx->upload_failed) upload_abort(ctx);
-      return MHD_YES;
-    }
-    serve_reply rep = {.status = 201, .fd = -1};
-    relief_error err = {0};
-    pub_file *f = ctx->file;
-    ctx->file = NULL;
-    relief_status st = pub_file_close(f, &err);
-    if (!st)
-      st = publication_commit(ctx->upload, NULL, 0, &err);
-    else
-      publication_abort(ctx->upload);
-    ctx->upload = NULL;
-    if (st) {
-      serve_reply_error(&rep, 500, "cannot store the upload");
-    } else {
-      char path[4400];
-      snprintf(path, sizeof path, "%s/%s", s->uploads, ctx->upload_name);
-      rep.type = "application/json";
-      relief_buf_append(&rep.body, "{\"path\":\"", 9);
-      relief_buf_append(&rep.body, path, strlen(path)); /* names are [A-Za-z0-9._-] */
-      char tail[64];
-      snprintf(tail, sizeof tail, "\",\"size\":%llu}", (unsigned long long)ctx->uploaded);
-      relief_buf_append(&rep.body, tail, strlen(tail));
-    }
-    log_line(s, "relief serve: %s /api/uploads -> %d (%llu bytes)", method, rep.status,
+  server_log(s, "%s /api/uploads -> %d", method, rep.status);
+  return send_reply(s, c, &rep);
+}
+
+/* One piece of an upload's body, written through its publication. */
+static void upload_write(request_ctx *ctx, const char *data, size_t size) {
+  ctx->uploaded += size;
+  relief_error err = {0};
+  if (ctx->uploaded > SERVE_MAX_UPLOAD || pub_file_write(ctx->file, data, size, &err) != RELIEF_OK)
+    ctx->upload_failed = true;
+  if (ctx->upload_failed) upload_abort(ctx);
+}
+
+/* The whole upload arrived: published, and answered with its path. */
+static enum MHD_Result upload_finish(serve_server *s, struct MHD_Connection *c, const char *method,
+                                     request_ctx *ctx) {
+  serve_reply rep = {.status = 201, .fd = -1};
+  relief_error err = {0};
+  pub_file *f = ctx->file;
+  ctx->file = NULL;
+  relief_status st = pub_file_close(f, &err);
+  if (!st)
+    st = publication_commit(ctx->upload, NULL, 0, &err);
+  else
+    publication_abort(ctx->upload);
+  ctx->upload = NULL;
+  if (st) {
+    serve_reply_error(&rep, 500, "cannot store the upload");
+  } else {
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", s->uploads, ctx->upload_name);
+    rep.type = "application/json";
+    relief_buf_append(&rep.body, "{\"path\":\"", 9);
+    relief_buf_append(&rep.body, path, strlen(path)); /* names are [A-Za-z0-9._-] */
+    char tail[64];
+    snprintf(tail, sizeof tail, "\",\"size\":%llu}", (unsigned long long)ctx->uploaded);
+    relief_buf_append(&rep.body, tail, strlen(tail));
+  }
+  server_log(s, "%s /api/uploads -> %d (%llu bytes)", method, rep.status,
              (unsigned long long)ctx->uploaded);
-    return send_reply(s, c, &rep);
-  }
-  if (is_upload) { /* it failed part way: the publication is already gone */
-    if (*upload_data_size) {
-      *upload_data_size = 0;
-      return MHD_YES;
-    }
-    serve_reply rep = {.fd = -1};
-    serve_reply_error(&rep, ctx->uploaded > SERVE_MAX_UPLOAD ? 413 : 500,
-                      ctx->uploaded > SERVE_MAX_UPLOAD ? "upload too large"
-                                                       : "cannot store the upload");
-    log_line(s, "relief serve: %s /api/uploads -> %d", method, rep.status);
-    return send_reply(s, c, &rep);
-  }
+  return send_reply(s, c, &rep);
+}
+
+/* An upload that failed part way (its publication is already gone): its
+ * remaining body is read and dropped, then the failure answered. */
+static enum MHD_Result upload_failed(serve_server *s, struct MHD_Connection *c, const char *method,
+                                     request_ctx *ctx, size_t *upload_data_size) {
   if (*upload_data_size) {
-    if (ctx->body.len + *upload_data_size > SERVE_MAX_BODY)
-      ctx->too_big = true;
-    else
-      relief_buf_append(&ctx->body, upload_data, *upload_data_size);
     *upload_data_size = 0;
     return MHD_YES;
   }
+  serve_reply rep = {.fd = -1};
+  bool too_large = ctx->uploaded > SERVE_MAX_UPLOAD;
+  serve_reply_error(&rep, too_large ? 413 : 500,
+                    too_large ? "upload too large" : "cannot store the upload");
+  server_log(s, "%s /api/uploads -> %d", method, rep.status);
+  return send_reply(s, c, &rep);
+}
+
+/* Who asks (the token, an office session, or neither), and may they: the
+ * route's role, then the body's size, then the route's handler. */
+static void answer_authorized(serve_server *s, struct MHD_Connection *c, const char *url,
+                              const char *method, request_ctx *ctx, serve_reply *rep) {
+  route_match m;
+  route_find(serve_routes, serve_n_routes, method, url, &m);
+  bool token = token_authorized(s, c, method);
+  const char *sid =
+      s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
+  const account *who = token ? NULL : accounts_session(&s->book, sid);
+  int refused = route_authorize(m.route, token, who != NULL, s->cfg.office);
+  if (refused == 401) return serve_reply_error(rep, 401, "missing or wrong token");
+  if (ctx->too_big) return serve_reply_error(rep, 413, "request body too large");
+  if (!m.route)
+    return serve_reply_error(rep, m.status, m.status == 405 ? "method not allowed" : "not found");
+  if (refused) return serve_reply_error(rep, 403, "not open to this account");
+  relief_buf_putc(&ctx->body, '\0');
+  serve_request req = {.method = method,
+                       .path = url,
+                       .who = who,
+                       .session = who ? sid : NULL,
+                       .admin = token,
+                       .q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
+                       .subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
+                       .body = ctx->body.data,
+                       .body_len = ctx->body.len - 1};
+  route_params_to_request(&m, &req);
+  m.route->handler(s, &req, rep);
+}
+
+/* A request whose body (if any) has arrived whole. */
+static enum MHD_Result answer(serve_server *s, struct MHD_Connection *c, const char *url,
+                              const char *method, request_ctx *ctx) {
   serve_reply rep = {.status = 200, .fd = -1};
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
   const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
@@ -250,38 +257,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     serve_reply_error(&rep, 403, "unexpected Host header");
   else if (!safe && !origin_ok(s, origin, host))
     serve_reply_error(&rep, 403, "cross-origin request refused");
-  else {
-    bool token = token_authorized(s, c, method);
-    const char *sid =
-        s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
-    const account *who = token ? NULL : accounts_session(&s->book, sid);
-    /* office mode: the page and the login answer anyone; the rest needs an account */
-    bool open_route =
-        s->cfg.office && ((safe && (!strcmp(url, "/") || !strcmp(url, "/index.html"))) ||
-                          (!strcmp(method, "POST") && !strcmp(url, "/api/login")));
-    if (!token && !who && !open_route)
-      serve_reply_error(&rep, 401, "missing or wrong token");
-    else if (ctx->too_big)
-      serve_reply_error(&rep, 413, "request body too large");
-    else {
-      relief_buf_putc(&ctx->body, '\0');
-      serve_request req = {method,
-                           url,
-                           who,
-                           who ? sid : NULL,
-                           token,
-                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
-                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
-                           ctx->body.data,
-                           ctx->body.len - 1};
-      api_handle(s, &req, &rep);
-    }
-  }
+  else
+    answer_authorized(s, c, url, method, ctx, &rep);
   /* the path names API routes, run ids and bundle files: no personal data */
-  log_line(s, "relief serve: %s %.200s -> %d", method, url, rep.status);
+  server_log(s, "%s %.200s -> %d", method, url, rep.status);
   return send_reply(s, c, &rep);
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+  (void)version;
+  serve_server *s = cls;
+  request_ctx *ctx = *con_cls;
+  bool is_upload = !strcmp(method, "PUT") && !strncmp(url, UPLOAD_PREFIX, strlen(UPLOAD_PREFIX));
+  if (!ctx) {
+    *con_cls = ctx = xcalloc(1, sizeof *ctx);
+    return is_upload ? upload_begin(s, c, url, method, ctx) : MHD_YES;
+  }
+  if (ctx->file) { /* an upload's bytes */
+    if (!*upload_data_size) return upload_finish(s, c, method, ctx);
+    upload_write(ctx, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (is_upload) return upload_failed(s, c, method, ctx, upload_data_size);
+  if (*upload_data_size) {
+    if (ctx->body.len + *upload_data_size > SERVE_MAX_BODY)
+      ctx->too_big = true;
+    else
+      relief_buf_append(&ctx->body, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  return answer(s, c, url, method, ctx);
+}
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode code) {
   (void)cls, (void)c, (void)code;
@@ -291,23 +301,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   relief_buf_free(&ctx->body);
   free(ctx);
   *con_cls = NULL;
-}
-
-/* Reads a PEM file whole (small: certificates and keys). */
-static char *read_small_file(const char *path, relief_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot read: %s", strerror(errno));
-    return NULL;
-  }
-  relief_buf b = {0};
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1 << 20))
-    relief_buf_append(&b, chunk, n);
-  fclose(f);
-  relief_buf_putc(&b, '\0');
-  return b.data;
 }
 
 static relief_status bind_listen(serve_server *s, const char *addr, relief_error *err) {
@@ -361,87 +354,30 @@ static relief_status make_token(serve_server *s, relief_error *err) {
   return RELIEF_OK;
 }
 
-static void free_server(serve_server *s) {
-  for (int i = 0; i < s->n_data_dirs; i++) free(s->data_dirs[i]);
-  free(s->data_dirs);
-  free(s->workspace);
-  free(s->uploads);
-  free(s->tls_cert_pem);
-  free(s->tls_key_pem);
-  if (s->listen_fd >= 0) close(s->listen_fd);
-  api_free_runs(s);
-  accounts_free(&s->book);
-  pthread_mutex_destroy(&s->lock);
-  pthread_mutex_destroy(&s->zip_lock);
-  pthread_cond_destroy(&s->wake);
-  free(s);
+/* A PEM file whole (certificates and keys are a few kilobytes). */
+static char *read_pem(const char *path, const char *what, relief_error *err) {
+  char *text;
+  size_t len;
+  if (relief_read_small_file(path, 1 << 20, what, RELIEF_E_IO, &text, &len, err)) return NULL;
+  return text;
 }
 
-relief_status serve_start(const serve_config *cfg, serve_server **out, relief_error *err) {
-  *out = NULL;
-  serve_server *s = xcalloc(1, sizeof *s);
-  s->cfg = *cfg;
-  s->listen_fd = -1;
-  pthread_mutex_init(&s->lock, NULL);
-  pthread_mutex_init(&s->zip_lock, NULL);
-  pthread_cond_init(&s->wake, NULL);
-  relief_status st = RELIEF_OK;
+relief_status http_load_tls(serve_server *s, relief_error *err) {
+  const serve_config *cfg = &s->cfg;
   if (!cfg->tls_cert != !cfg->tls_key)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--tls-cert and --tls-key go together");
+    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                            "--tls-cert and --tls-key go together");
   s->tls = cfg->tls_cert != NULL;
-  if (!st && s->tls) {
-    s->tls_cert_pem = read_small_file(cfg->tls_cert, err);
-    s->tls_key_pem = s->tls_cert_pem ? read_small_file(cfg->tls_key, err) : NULL;
-    if (!s->tls_key_pem) st = RELIEF_E_IO;
-  }
-  s->data_dirs = xcalloc((size_t)cfg->n_data_dirs + 2, sizeof *s->data_dirs);
-  for (int i = 0; i < cfg->n_data_dirs && !st; i++) {
-    char *real = realpath(cfg->data_dirs[i], NULL);
-    struct stat sb;
-    if (!real || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-      free(real);
-      st = relief_error_set(err, RELIEF_E_USAGE, cfg->data_dirs[i], 0, -1,
-                            "--data must name an existing folder");
-    } else {
-      s->data_dirs[s->n_data_dirs++] = real;
-    }
-  }
-  if (!st) {
-    if (mkdir(cfg->workspace, 0700) != 0 && errno != EEXIST)
-      st = relief_error_set(err, RELIEF_E_IO, cfg->workspace, 0, -1,
-                            "cannot create the workspace: %s", strerror(errno));
-    else if (!(s->workspace = realpath(cfg->workspace, NULL)))
-      st = relief_error_set(err, RELIEF_E_IO, cfg->workspace, 0, -1,
-                            "cannot resolve the workspace: %s", strerror(errno));
-    if (!st) {
-      chmod(s->workspace, 0700);
-      char runs[4096];
-      snprintf(runs, sizeof runs, "%s/runs", s->workspace);
-      if (mkdir(runs, 0700) != 0 && errno != EEXIST)
-        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
-      snprintf(runs, sizeof runs, "%s/uploads", s->workspace);
-      if (!st && mkdir(runs, 0700) != 0 && errno != EEXIST)
-        st = relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
-      if (!st) { /* uploaded files are inputs like those under --data */
-        s->uploads = xstrdup(runs);
-        s->data_dirs[s->n_data_dirs++] = xstrdup(runs);
-      }
-    }
-  }
-  if (!st && cfg->office && !s->tls)
-    st = relief_error_set(
-        err, RELIEF_E_USAGE, NULL, 0, -1,
-        "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
-  if (!st) st = accounts_load(s->workspace ? s->workspace : ".", &s->book, err);
-  if (!st && cfg->office && !s->book.n_accounts)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--office: no accounts yet (relief serve users add NAME --agency=A)");
-  if (!st) st = make_token(s, err);
-  if (!st) st = bind_listen(s, cfg->listen, err);
-  if (st) {
-    free_server(s);
-    return st;
-  }
+  if (!s->tls) return RELIEF_OK;
+  s->tls_cert_pem = read_pem(cfg->tls_cert, "TLS certificate", err);
+  s->tls_key_pem = s->tls_cert_pem ? read_pem(cfg->tls_key, "TLS key", err) : NULL;
+  return s->tls_key_pem ? RELIEF_OK : RELIEF_E_IO;
+}
+
+relief_status http_start(serve_server *s, relief_error *err) {
+  relief_status st = make_token(s, err);
+  if (!st) st = bind_listen(s, s->cfg.listen, err);
+  if (st) return st;
   snprintf(s->url, sizeof s->url, "%s://%s:%d/?token=%s", s->tls ? "https" : "http", s->host_ip,
            s->port, s->token);
   unsigned flags =
@@ -457,49 +393,14 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
                                  s->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                                  MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
                                  64u, MHD_OPTION_END);
-  if (!s->daemon) {
-    free_server(s);
+  if (!s->daemon)
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
                             s->tls ? " (check the TLS certificate and key)" : "");
-  }
-  s->listen_fd = -1;      /* the daemon owns it now */
-  run_record_load_all(s); /* runs of an earlier server on this workspace */
-  if (pthread_create(&s->worker, NULL, api_worker, s) != 0) {
-    MHD_stop_daemon(s->daemon);
-    free_server(s);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the worker thread");
-  }
-  s->worker_started = true;
-  log_line(s, "relief serve: listening on %s:%d%s, %d data folder(s)", s->host_ip, s->port,
-           s->tls ? " (TLS)" : "", s->n_data_dirs);
-  *out = s;
+  s->listen_fd = -1; /* the daemon owns it now */
   return RELIEF_OK;
 }
 
-const char *serve_url(const serve_server *s) { return s->url; }
-
-bool serve_stop(serve_server *s, double wait_seconds) {
-  MHD_stop_daemon(s->daemon);
-  pthread_mutex_lock(&s->lock);
-  s->stopping = true;
-  pthread_cond_broadcast(&s->wake);
-  pthread_mutex_unlock(&s->lock);
-  /* a running job finishes if it can within wait_seconds */
-  bool finished = true;
-  for (double waited = 0;; waited += 0.05) {
-    pthread_mutex_lock(&s->lock);
-    bool busy = s->busy;
-    pthread_mutex_unlock(&s->lock);
-    if (!busy) break;
-    if (waited >= wait_seconds) {
-      finished = false;
-      break;
-    }
-    usleep(50000);
-  }
-  log_line(s, "relief serve: stopped%s", finished ? "" : " (a run was cut short)");
-  if (!finished) return false; /* the worker is mid-run: the caller aborts and exits */
-  pthread_join(s->worker, NULL);
-  free_server(s);
-  return true;
+void http_stop(serve_server *s) {
+  if (s->daemon) MHD_stop_daemon(s->daemon);
+  s->daemon = NULL;
 }

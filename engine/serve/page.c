@@ -1,11 +1,11 @@
 /*
- * page.c — the page `relief serve` answers at /: one HTML file with its
+ * serve/page.c — the page `relief serve` answers at /: one HTML file with its
  * script and style (engine/serve/page.html, compiled in by CMake), with the
  * county list filled in so it shows even before the script runs.
  */
 #include <string.h>
 
-#include "serve/serve_int.h"
+#include "serve/page.h"
 
 extern const char relief_serve_page_html[];
 

@@ -1,5 +1,5 @@
 /*
- * run_record.c — a finished run outlives the server: its request and status
+ * serve/run_record.c — a finished run outlives the server: its request and status
  * are kept beside its bundle (runs/<id>/.serve-run.json, hidden like the
  * staging folders, so it is never a bundle file), and a server started on
  * the same workspace lists those runs again, numbers new runs after them
@@ -21,7 +21,8 @@
 #include "io/publish.h"
 #include "io/read_small.h"
 #include "output/output.h"
-#include "serve/serve_int.h"
+#include "serve/inputs.h"
+#include "serve/run_record.h"
 
 #define RECORD_NAME ".serve-run.json"
 #define RECORD_MAX (1u << 20)
@@ -45,6 +46,45 @@ relief_status run_record_save(const serve_run *r, relief_error *err) {
   relief_status st = publish_single_file(r->dir, RECORD_NAME, text, strlen(text), err);
   free(text);
   return st;
+}
+
+/* The record's flow, as the run was decided with it (a flow file only if
+ * it is still under a --data folder). */
+static bool load_flow(serve_server *s, json_t *o, serve_run *r) {
+  relief_flow_overrides ov = {-1, -1, -1, -1};
+  relief_error err = {0};
+  const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
+  if (!strcmp(r->flow_name, "configurable")) return true;
+  r->fixed_flow = true;
+  if (!strcmp(r->flow_name, "los-angeles"))
+    return relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
+  if (strcmp(r->flow_name, "file")) return false;
+  char *real = flow_path ? inputs_resolve(s, flow_path) : NULL;
+  bool ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
+  free(real);
+  if (ok) r->flow_path = xstrdup(flow_path);
+  return ok;
+}
+
+/* Done (with its summary.json, the what-if table to rebuild) or failed. */
+static bool load_outcome(json_t *o, serve_run *r) {
+  const char *status = json_string_value(json_object_get(o, "status"));
+  if (strcmp(status, "done")) {
+    const char *e = json_string_value(json_object_get(o, "error"));
+    r->status = RUN_FAILED;
+    r->error = xstrdup(e ? e : "failed");
+    snprintf(r->phase, sizeof r->phase, "failed");
+    return true;
+  }
+  char path[4600];
+  size_t len;
+  relief_error err = {0};
+  snprintf(path, sizeof path, "%s/summary.json", r->dir);
+  r->status = RUN_DONE;
+  r->progress = 1;
+  snprintf(r->phase, sizeof r->phase, "done");
+  r->whatif_pending = true; /* the worker rebuilds it */
+  return !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
 }
 
 /* The run of folder runs/<id>, or NULL when its record is missing or not
@@ -89,39 +129,14 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   json_t *options = json_object_get(o, "options");
   char why[1200] = "";
   if (ok) {
-    r->options_json = json_dumps(json_is_object(options) ? options : json_object(), JSON_COMPACT);
-    ok = api_parse_options(options, &r->options, why, sizeof why);
+    r->options_json = run_options_text(options);
+    ok = run_parse_options(options, &r->options, why, sizeof why);
   }
-  relief_flow_overrides ov = {-1, -1, -1, -1};
-  const char *flow_path = json_string_value(json_object_get(o, "flowPath"));
-  if (ok && !strcmp(flow, "los-angeles")) {
-    r->fixed_flow = true;
-    ok = relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
-  } else if (ok && !strcmp(flow, "file")) {
-    r->fixed_flow = true;
-    char *real = flow_path ? api_resolve_input(s, flow_path) : NULL;
-    ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
-    free(real);
-    if (ok) r->flow_path = xstrdup(flow_path);
-  } else if (ok && strcmp(flow, "configurable")) {
-    ok = false;
-  }
-  if (ok && !strcmp(status, "done")) {
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    ok = !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
-    r->status = RUN_DONE;
-    r->progress = 1;
-    snprintf(r->phase, sizeof r->phase, "done");
-    r->whatif_pending = true; /* the worker rebuilds it */
-  } else if (ok) {
-    const char *e = json_string_value(json_object_get(o, "error"));
-    r->status = RUN_FAILED;
-    r->error = xstrdup(e ? e : "failed");
-    snprintf(r->phase, sizeof r->phase, "failed");
-  }
+  ok = ok && load_flow(s, o, r);
+  ok = ok && load_outcome(o, r);
   json_decref(o);
   if (!ok) {
-    api_free_run(r);
+    run_free(r);
     return NULL;
   }
   return r;
@@ -162,10 +177,7 @@ void run_record_load_all(serve_server *s) {
       if (publication_begin(dir, &p, &ignored) == RELIEF_OK) publication_abort(p);
       continue;
     }
-    if (s->n_runs == s->cap_runs)
-      s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
-                              sizeof *s->runs);
-    s->runs[s->n_runs++] = r;
+    runs_append(s, r);
   }
   closedir(d);
   if (s->n_runs) qsort(s->runs, (size_t)s->n_runs, sizeof *s->runs, cmp_runs);
@@ -175,7 +187,7 @@ relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, re
   /* a record is the workspace's, but what it names is read only where a
    * new run could read it: under this server's --data folders */
   for (int i = 0; i < r->n_inputs; i++) {
-    char *real = api_resolve_input(s, r->inputs[i]);
+    char *real = inputs_resolve(s, r->inputs[i]);
     bool ok = real && !strcmp(real, r->inputs[i]);
     free(real);
     if (!ok)

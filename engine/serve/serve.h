@@ -8,22 +8,9 @@
 #define RELIEF_SERVE_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
 #include "common/error.h"
-
-typedef struct {
-  const char *listen;           /* "ADDR:PORT" (IPv4); port 0 = a free one */
-  const char *const *data_dirs; /* folders whose files may be inputs */
-  int n_data_dirs;
-  const char *workspace;          /* runs' bundles go under workspace/runs/ */
-  const char *tls_cert, *tls_key; /* PEM files, both or neither */
-  const char *const *counties;    /* the list the page offers */
-  int n_counties;
-  int threads; /* for runs; 0 = all cores */
-  bool office; /* named accounts (workspace/users) log in; needs TLS */
-  FILE *log;   /* one line per request and run; no personal data */
-} serve_config;
+#include "serve/serve_config.h"
 
 typedef struct serve_server serve_server;
 

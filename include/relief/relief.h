@@ -301,6 +301,9 @@ typedef struct {
   int64_t motions;
   uint64_t input_bytes;
   double seconds;
+  /* a warning about the input, also in the manifest's "warnings" ("" if
+   * none): fewer than half of the convicted rows are the --county's */
+  char warning[320];
 } relief_run_result;
 
 /* The reference-compatible run with settings s: each input on its own

@@ -10,22 +10,17 @@ Usage: test_cli.py --relief PATH [--keep]
 Ends with the line `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import datetime
 import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-ORACLE_DIR = os.path.join(ROOT, "tests", "oracle")
-sys.path.insert(0, ORACLE_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools as t  # noqa: E402
+
+t.use_oracle_modules()
 import compare  # noqa: E402
 import gocompat as go  # noqa: E402
 
@@ -34,64 +29,37 @@ COMPUTE = "2019-11-11"
 BUNDLE = ["All_Results.csv", "All_Results_Condensed.csv", "Prop64_Results.csv", "summary.json"]
 
 RELIEF = None
-WORK = None
-TESTS = []
-CELLS = [0]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def fixture(name):
-    return os.path.join(FIXTURES, name)
-
-
-def fresh_dir(name):
-    path = os.path.join(WORK, name)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
-
-
-def run_cmd(argv, timeout=120):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+H = t.Harness("cells/values")
+test = H.case
+fresh_dir = H.fresh_dir
 
 
 def run_args(inputs, options, outputs, suffix=None, county=COUNTY, compute=COMPUTE, extra=()):
-    args = ["--input-doj=" + ",".join(fixture(i) if not os.path.isabs(i) else i for i in inputs),
+    args = ["--input-doj=" + ",".join(t.fixture(i) if not os.path.isabs(i) else i for i in inputs),
             "--county=" + county, "--compute-at=" + compute,
-            "--eligibility-options=" + fixture(options), "--outputs=" + outputs]
+            "--eligibility-options=" + t.fixture(options), "--outputs=" + outputs]
     if suffix:
         args.append("--file-name-suffix=" + suffix)
     return args + list(extra)
 
 
 def relief(inputs, options, outputs, exe=None, **kw):
-    return run_cmd([exe or RELIEF, "run"] + run_args(inputs, options, outputs, **kw))
+    return t.run_cmd([exe or RELIEF, "run"] + run_args(inputs, options, outputs, **kw))
 
 
 def oracle(inputs, options, outputs, summary_name="summary", **kw):
     kw.pop("extra", None)
-    rc, out, err = run_cmd([sys.executable, os.path.join(ORACLE_DIR, "oracle.py")]
-                           + run_args(inputs, options, outputs, **kw)
-                           + ["--summary-name=" + summary_name])
+    rc, out, err = t.run_cmd(t.oracle_cmd(run_args(inputs, options, outputs, **kw)
+                                          + ["--summary-name=" + summary_name]))
     assert rc == 0, "oracle failed: %s" % err
     return outputs
-
-
-def check_rc(result, want):
-    rc, out, err = result
-    assert rc == want, "exit status %d, want %d; stderr: %s" % (rc, want, err.strip()[-500:])
 
 
 def same_as_oracle(got_dir, inputs, options, summary_name="summary", **kw):
     want_dir = oracle(inputs, options, fresh_dir(os.path.basename(got_dir) + ".oracle"),
                       summary_name=summary_name, **kw)
     cmp = compare.compare_dirs(want_dir, got_dir)
-    CELLS[0] += cmp.cells
+    H.checked += cmp.cells
     assert cmp.differences == 0, "bundle differs from the oracle (A=oracle, B=relief):\n  " + \
         "\n  ".join(cmp.lines)
 
@@ -116,7 +84,7 @@ def by_key(rows):
 def expect(row, **cells):
     for column, want in cells.items():
         column = COLUMN_ALIASES.get(column, column)
-        CELLS[0] += 1
+        H.checked += 1
         assert row[column] == want, "%s/%s %r: got %r, want %r" % (
             row["SUBJECT_ID"], row["CNT_ORDER"], column, row[column], want)
 
@@ -151,7 +119,7 @@ def digest(folder):
 @test
 def checks_spec_options():
     out = fresh_dir("checks_spec")
-    check_rc(relief(["checks.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["checks.csv"], "spec_options.json", out), 0)
     for name in BUNDLE:
         assert os.path.exists(os.path.join(out, name)), "missing " + name
     rows = by_key(read_rows(os.path.join(out, "All_Results.csv")))
@@ -199,7 +167,7 @@ def checks_spec_options():
             "prop64FelonyConvictionsCountInCounty": 17, "prop64NonFelonyConvictionsCountInCounty": 1,
             "subjectsWithProp64ConvictionCountInCounty": 16, "subjectsWithSomeReliefCount": 16}
     for k, v in want.items():
-        CELLS[0] += 1
+        H.checked += 1
         assert s.get(k) == v, "summary %s: got %r, want %r" % (k, s.get(k), v)
     same_as_oracle(out, ["checks.csv"], "spec_options.json")
 
@@ -207,7 +175,7 @@ def checks_spec_options():
 @test
 def checks_narrow_options():
     out = fresh_dir("checks_narrow")
-    check_rc(relief(["checks.csv"], "narrow_options.json", out), 0)
+    t.check_rc(relief(["checks.csv"], "narrow_options.json", out), 0)
     rows = by_key(read_rows(os.path.join(out, "Prop64_Results.csv")))
     c1 = "101001001000"
     expect(rows[("1010", c1)], det=D, reason="No convictions in the past 5 years")
@@ -225,7 +193,7 @@ def checks_narrow_options():
 @test
 def checks_all_false_options():
     out = fresh_dir("checks_all_false")
-    check_rc(relief(["checks.csv"], "all_false_options.json", out), 0)
+    t.check_rc(relief(["checks.csv"], "all_false_options.json", out), 0)
     rows = by_key(read_rows(os.path.join(out, "Prop64_Results.csv")))
     expect(rows[("1003", "101001001000")], det="", reason="")
     same_as_oracle(out, ["checks.csv"], "all_false_options.json")
@@ -234,7 +202,7 @@ def checks_all_false_options():
 @test
 def checks_reordered_options():
     out = fresh_dir("checks_reordered")
-    check_rc(relief(["checks.csv"], "reordered_options.json", out), 0)
+    t.check_rc(relief(["checks.csv"], "reordered_options.json", out), 0)
     rows = by_key(read_rows(os.path.join(out, "Prop64_Results.csv")))
     expect(rows[("1007", "101001001000")], det=D, reason="40 years or older")
     expect(rows[("1002", "102001001000")], det=D, reason="Dismiss all HS 11358 convictions")
@@ -246,11 +214,11 @@ def header_variants_give_one_bundle():
     outs = []
     for name in ("small_header.csv", "small_no_header.csv", "small_extra_comma.csv"):
         out = fresh_dir("hdr_" + name)
-        check_rc(relief([name], "spec_options.json", out), 0)
+        t.check_rc(relief([name], "spec_options.json", out), 0)
         outs.append(out)
     for other in outs[1:]:
         cmp = compare.compare_dirs(outs[0], other)
-        CELLS[0] += cmp.cells
+        H.checked += cmp.cells
         assert cmp.differences == 0, "\n".join(cmp.lines)
     s = load_summary(os.path.join(outs[0], "summary.json"))
     assert s["lineCount"] == 3 and s["earliestConviction"] == "1979-06-01T00:00:00Z", s
@@ -260,7 +228,7 @@ def header_variants_give_one_bundle():
 @test
 def crlf_and_quoting():
     out = fresh_dir("crlf")
-    check_rc(relief(["crlf_quoted.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["crlf_quoted.csv"], "spec_options.json", out), 0)
     data = open(os.path.join(out, "All_Results.csv"), "rb").read()
     assert b"\r" not in data, "CR left in the output"
     assert b'"SAID ""HI""\nTWICE"' in data, "comment with quote and line break not re-quoted"
@@ -276,7 +244,7 @@ def crlf_and_quoting():
 @test
 def earliest_is_wall_clock_without_prop64():
     out = fresh_dir("noprop64")
-    check_rc(relief(["no_prop64.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["no_prop64.csv"], "spec_options.json", out), 0)
     s = load_summary(os.path.join(out, "summary.json"))
     value = s["earliestConviction"]
     today = {datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
@@ -289,7 +257,7 @@ def earliest_is_wall_clock_without_prop64():
 @test
 def unicode_blank_offense_uses_comment():
     out = fresh_dir("unicode_blank")
-    check_rc(relief(["unicode_blank.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["unicode_blank.csv"], "spec_options.json", out), 0)
     rows = by_key(read_rows(os.path.join(out, "All_Results.csv")))
     # the only conviction is Prop 64, and the spec options dismiss those first
     expect(rows[("5001", "101001001000")], det=D, reason="Only has 11357-60 charges", other="")
@@ -300,7 +268,7 @@ def unicode_blank_offense_uses_comment():
 @test
 def multi_file_naming_and_sums():
     out = fresh_dir("multi")
-    check_rc(relief(["checks.csv", "small_header.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["checks.csv", "small_header.csv"], "spec_options.json", out), 0)
     names = sorted(os.listdir(out))
     want = sorted(["All_Results_1.csv", "All_Results_2.csv", "All_Results_Condensed_1.csv",
                    "All_Results_Condensed_2.csv", "Prop64_Results_1.csv", "Prop64_Results_2.csv",
@@ -317,7 +285,7 @@ def multi_file_naming_and_sums():
 @test
 def multi_file_earliest_order():
     out = fresh_dir("multi_rev")
-    check_rc(relief(["small_header.csv", "checks.csv"], "spec_options.json", out), 0)
+    t.check_rc(relief(["small_header.csv", "checks.csv"], "spec_options.json", out), 0)
     s = load_summary(os.path.join(out, "summary.json"))
     assert s["earliestConviction"] == "0001-01-01T00:00:00Z", s["earliestConviction"]
     same_as_oracle(out, ["small_header.csv", "checks.csv"], "spec_options.json")
@@ -326,13 +294,13 @@ def multi_file_earliest_order():
 @test
 def suffix_naming():
     out = fresh_dir("suffix")
-    check_rc(relief(["small_header.csv"], "spec_options.json", out, suffix="S"), 0)
+    t.check_rc(relief(["small_header.csv"], "spec_options.json", out, suffix="S"), 0)
     want = sorted(["All_Results_S.csv", "All_Results_Condensed_S.csv", "Prop64_Results_S.csv",
                    "summary_S.json", "report_S.html", "report_S.pdf", "manifest_S.json"])
     assert sorted(os.listdir(out)) == want, sorted(os.listdir(out))
     same_as_oracle(out, ["small_header.csv"], "spec_options.json", suffix="S")
     out = fresh_dir("suffix_multi")
-    check_rc(relief(["small_header.csv", "no_prop64.csv"], "spec_options.json", out, suffix="S"), 0)
+    t.check_rc(relief(["small_header.csv", "no_prop64.csv"], "spec_options.json", out, suffix="S"), 0)
     names = sorted(os.listdir(out))
     for n in ("All_Results_1_S.csv", "All_Results_2_S.csv", "Prop64_Results_2_S.csv", "summary_S.json",
               "report_S.html", "report_S.pdf"):
@@ -346,7 +314,7 @@ def thread_counts_give_identical_bytes():
     outs = []
     for threads in (1, 4):
         out = fresh_dir("threads%d" % threads)
-        check_rc(relief(["checks.csv"], "spec_options.json", out,
+        t.check_rc(relief(["checks.csv"], "spec_options.json", out,
                         extra=["--threads=%d" % threads]), 0)
         d = digest(out)
         for timed in ("summary.json", "report.html", "report.pdf", "manifest.json"):  # hold timings
@@ -366,12 +334,12 @@ def gogen_link():
 def gogen_dropin_naming():
     link = gogen_link()
     out = fresh_dir("gogen")
-    check_rc(relief(["checks.csv"], "spec_options.json", out, exe=link), 0)
+    t.check_rc(relief(["checks.csv"], "spec_options.json", out, exe=link), 0)
     names = sorted(os.listdir(out))
     assert "gogen.json" in names and "summary.json" not in names, names
     same_as_oracle(out, ["checks.csv"], "spec_options.json", summary_name="gogen")
     out = fresh_dir("gogen_suffix")
-    check_rc(relief(["checks.csv"], "spec_options.json", out, exe=link, suffix="S"), 0)
+    t.check_rc(relief(["checks.csv"], "spec_options.json", out, exe=link, suffix="S"), 0)
     assert "gogen_S.json" in os.listdir(out), os.listdir(out)
 
 
@@ -380,7 +348,7 @@ def gogen_dropin_error_file():
     link = gogen_link()
     out = fresh_dir("gogen_err")
     result = relief(["bad_fieldcount.csv"], "spec_options.json", out, exe=link)
-    check_rc(result, 2)
+    t.check_rc(result, 2)
     err_path = os.path.join(out, "gogen.err")
     assert os.path.exists(err_path), os.listdir(out)
     errors = json.load(open(err_path))
@@ -409,7 +377,7 @@ def bad_input_case(name, line_pattern):
     assert not leftover, "bundle files written on bad input: %r" % leftover
     # An earlier bundle in the folder stays byte-identical.
     keep = fresh_dir("keep_" + name)
-    check_rc(relief(["small_header.csv"], "spec_options.json", keep), 0)
+    t.check_rc(relief(["small_header.csv"], "spec_options.json", keep), 0)
     before = digest(keep)
     rc, _, _ = relief([name], "spec_options.json", keep)
     assert rc == 2, rc
@@ -435,20 +403,22 @@ def bad_multi_file_writes_nothing():
     assert not bundle_names(out), os.listdir(out)
 
 
+def bad_option_case(name, options, option):
+    """A bad options file exits 1 with a message that names the option."""
+    out = fresh_dir(name)
+    rc, o, err = relief(["small_header.csv"], options, out)
+    assert rc == 1, (rc, err)
+    assert option in err + o, "message does not name the option: %r" % err
+
+
 @test
 def bad_option_age_30():
-    out = fresh_dir("badopt_age")
-    rc, o, err = relief(["small_header.csv"], "bad_age_options.json", out)
-    assert rc == 1, (rc, err)
-    assert "subjectAgeThreshold" in err + o, "message does not name the option: %r" % err
+    bad_option_case("badopt_age", "bad_age_options.json", "subjectAgeThreshold")
 
 
 @test
 def bad_option_dismiss_section():
-    out = fresh_dir("badopt_section")
-    rc, o, err = relief(["small_header.csv"], "bad_section_options.json", out)
-    assert rc == 1, (rc, err)
-    assert "dismiss" in err + o, "message does not name the option: %r" % err
+    bad_option_case("badopt_section", "bad_section_options.json", "dismiss")
 
 
 @test
@@ -462,34 +432,17 @@ def bad_compute_at():
 @test
 def compute_at_leap_day():
     out = fresh_dir("leap")
-    check_rc(relief(["checks.csv"], "spec_options.json", out, compute="2020-02-29"), 0)
+    t.check_rc(relief(["checks.csv"], "spec_options.json", out, compute="2020-02-29"), 0)
     same_as_oracle(out, ["checks.csv"], "spec_options.json", compute="2020-02-29")
 
 
+def start(args, work):
+    global RELIEF
+    RELIEF = args.relief
+
+
 def main():
-    global RELIEF, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the work folder")
-    args = ap.parse_args()
-    RELIEF = os.path.abspath(args.relief)
-    WORK = tempfile.mkdtemp(prefix="relief-e2e-")
-    passed = failed = 0
-    for fn in TESTS:
-        try:
-            fn()
-            print("PASS %s" % fn.__name__)
-            passed += 1
-        except Exception as e:  # an assertion or a crash: both fail the test
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            failed += 1
-    print("%d cells/values checked" % CELLS[0])
-    if args.keep:
-        print("work folder: %s" % WORK)
-    else:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return H.main(H.parser(__doc__), "relief-e2e-", start)
 
 
 if __name__ == "__main__":

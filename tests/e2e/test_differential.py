@@ -13,17 +13,14 @@ Ends with the line `N passed, M failed`; exit status 1 if M > 0.
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ORACLE_DIR = os.path.abspath(os.path.join(HERE, "..", "oracle"))
-sys.path.insert(0, ORACLE_DIR)
-import compare  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools as t  # noqa: E402
+
+t.use_oracle_modules()
 import randomdoj  # noqa: E402
-import gocompat as go  # noqa: E402
 
 SPEC = {"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
         "additionalRelief": {"subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
@@ -69,11 +66,6 @@ def plan(seeds):
     return runs
 
 
-def run(argv):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    return p.returncode, p.stderr.decode("utf-8", "replace")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--relief", required=True)
@@ -90,32 +82,14 @@ def main():
     for name, seeds, compute, options in plan(args.seeds):
         case = os.path.join(work, name)
         os.makedirs(case)
-        y, m, d = (int(x) for x in compute.split("-"))
-        inputs = []
-        for seed in seeds:
-            path = os.path.join(case, "doj_%d.csv" % seed)
-            with open(path, "wb") as f:
-                f.write(randomdoj.generate(seed, args.people, args.county, go.days_from_civil(y, m, d)))
-            inputs.append(path)
+        inputs = t.random_inputs(case, seeds, args.people, args.county, compute)
         opt_path = os.path.join(case, "options.json")
         with open(opt_path, "w") as f:
             json.dump(OPTION_SETS[options], f)
         common = ["--input-doj=" + ",".join(inputs), "--county=" + args.county,
                   "--compute-at=" + compute, "--eligibility-options=" + opt_path]
-        want, got = os.path.join(case, "oracle"), os.path.join(case, "relief")
-        rc_o, err_o = run([sys.executable, os.path.join(ORACLE_DIR, "oracle.py"), "--outputs=" + want] + common)
-        rc_r, err_r = run([os.path.abspath(args.relief), "run", "--outputs=" + got] + common)
-        problems = []
-        if rc_o != 0:
-            problems.append("oracle exit %d: %s" % (rc_o, err_o.strip()[-300:]))
-        if rc_r != 0:
-            problems.append("relief exit %d: %s" % (rc_r, err_r.strip()[-300:]))
-        if not problems:
-            cmp = compare.compare_dirs(want, got, max_report=8)
-            total_cells += cmp.cells
-            if cmp.differences:
-                problems.append("%d differences (A=oracle, B=relief):\n    %s" % (
-                    cmp.differences, "\n    ".join(cmp.lines)))
+        problems, cmp = t.against_oracle(case, os.path.abspath(args.relief), common)
+        total_cells += cmp.cells if cmp else 0
         if problems:
             failed += 1
             print("FAIL %s (compute %s, options %s, seeds %s): %s" % (
@@ -123,13 +97,7 @@ def main():
         else:
             passed += 1
             print("PASS %s" % name)
-    print("%d cells compared" % total_cells)
-    if args.keep or failed:
-        print("work folder: %s" % work)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return t.finish(passed, failed, work, args.keep, "%d cells compared" % total_cells)
 
 
 if __name__ == "__main__":

@@ -20,16 +20,14 @@ Ends with the line `N passed, M failed`; exit status 1 if M > 0.
 import argparse
 import collections
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ORACLE_DIR = os.path.abspath(os.path.join(HERE, "..", "oracle"))
-sys.path.insert(0, ORACLE_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools as t  # noqa: E402
+
+t.use_oracle_modules()
 import compare  # noqa: E402
-import randomdoj  # noqa: E402
 import gocompat as go  # noqa: E402
 
 COUNTY = "LOS ANGELES"
@@ -58,11 +56,6 @@ def plan(seeds):
     return runs
 
 
-def run(argv):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    return p.returncode, p.stderr.decode("utf-8", "replace")
-
-
 def rules_seen(folder, counter):
     """Counts the Rule column of the oracle's Prop64_Results file(s)."""
     for name in os.listdir(folder):
@@ -88,35 +81,17 @@ def main():
     for name, seeds, compute, params, trace in plan(args.seeds):
         case = os.path.join(work, name)
         os.makedirs(case)
-        y, m, d = (int(x) for x in compute.split("-"))
-        inputs = []
-        for seed in seeds:
-            path = os.path.join(case, "doj_%d.csv" % seed)
-            with open(path, "wb") as f:
-                f.write(randomdoj.generate(seed, args.people, COUNTY, go.days_from_civil(y, m, d),
-                                           la=True))
-            inputs.append(path)
+        inputs = t.random_inputs(case, seeds, args.people, COUNTY, compute, la=True)
         common = ["--input-doj=" + ",".join(inputs), "--county=" + COUNTY,
                   "--compute-at=" + compute, "--flow=los-angeles"] + PARAMETER_SETS[params]
         if trace:
             common.append("--trace")
-        want, got = os.path.join(case, "oracle"), os.path.join(case, "relief")
-        rc_o, err_o = run([sys.executable, os.path.join(ORACLE_DIR, "oracle.py"), "--outputs=" + want] + common)
-        rc_r, err_r = run([os.path.abspath(args.relief), "run", "--outputs=" + got] + common)
-        problems = []
-        if rc_o != 0:
-            problems.append("oracle exit %d: %s" % (rc_o, err_o.strip()[-300:]))
-        if rc_r != 0:
-            problems.append("relief exit %d: %s" % (rc_r, err_r.strip()[-300:]))
-        if not problems:
-            oracle_files = compare.bundle_files(want)
-            cmp = compare.compare_dirs(want, got, max_report=8, files=oracle_files)
+        problems, cmp = t.against_oracle(case, os.path.abspath(args.relief), common,
+                                         files_of=compare.bundle_files)
+        if cmp:
             total_cells += cmp.cells
-            if cmp.differences:
-                problems.append("%d differences (A=oracle, B=relief):\n    %s" % (
-                    cmp.differences, "\n    ".join(cmp.lines)))
             if trace:
-                rules_seen(want, rules)
+                rules_seen(os.path.join(case, "oracle"), rules)
         if problems:
             failed += 1
             print("FAIL %s (compute %s, parameters %s, seeds %s): %s" % (
@@ -133,13 +108,7 @@ def main():
     else:
         passed += 1
         print("PASS rule_coverage (%s)" % ", ".join("%s %d" % (r, rules[r]) for r in RULES))
-    print("%d cells compared" % total_cells)
-    if args.keep or failed:
-        print("work folder: %s" % work)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return t.finish(passed, failed, work, args.keep, "%d cells compared" % total_cells)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ statewide run: one motion per person per court case with relief, the court
 list matching the result files, pdftotext finding each sampled motion's case
 number, CII number and surname, and every number in report.html equal to the
 summary's."""
-import argparse
 import csv
 import datetime
 import json
@@ -12,7 +11,9 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools  # noqa: E402
 
 csv.field_size_limit(1 << 30)
 TESTS = []
@@ -168,24 +169,7 @@ def gogen_drop_in_writes_no_extra_files(env):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--gen", required=True)
-    a = ap.parse_args()
-    passed = failed = checked = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        env = Env(os.path.abspath(a.relief), os.path.abspath(a.gen), tmp)
-        for fn in TESTS:
-            try:
-                checked += fn(env) or 0
-                print(f"PASS {fn.__name__}")
-                passed += 1
-            except Exception as e:
-                print(f"FAIL {fn.__name__}: {e}")
-                failed += 1
-    print(f"{checked} values checked")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(e2etools.env_main(TESTS, Env, "values"))
 
 
 if __name__ == "__main__":

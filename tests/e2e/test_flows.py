@@ -13,19 +13,14 @@ Usage: test_flows.py --relief PATH [--keep]
 Ends with the line `N passed, M failed`; exit status 1 if M > 0.
 """
 
-import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-ORACLE_DIR = os.path.join(ROOT, "tests", "oracle")
-sys.path.insert(0, ORACLE_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2etools as t  # noqa: E402
+
+t.use_oracle_modules()
 import compare  # noqa: E402
 import gocompat as go  # noqa: E402
 from oracle import COL, DOJ_COLUMNS, RESULT_COLUMNS  # noqa: E402
@@ -42,54 +37,28 @@ NE, HR, CA = "Not eligible", "Hand Review", "To be reviewed by City Attorneys"
 HAND_REVIEW_DETERMINATIONS = (HR, CA, "")
 
 RELIEF = None
-WORK = None
-TESTS = []
-CELLS = [0]
+H = t.Harness("cells/values")
+test = H.case
+fresh_dir = H.fresh_dir
 OUTPUTS = []  # (what, stdout + stderr) of every relief run, for the privacy check
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def fixture(name):
-    return os.path.join(FIXTURES, name)
-
-
-def fresh_dir(name):
-    path = os.path.join(WORK, name)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
-
-
-def run_cmd(argv, timeout=120):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
 def la_args(outputs, inputs=(LA_FIXTURE,), county=LA, compute=COMPUTE, extra=()):
-    return ["--input-doj=" + ",".join(fixture(i) for i in inputs), "--county=" + county,
+    return ["--input-doj=" + ",".join(t.fixture(i) for i in inputs), "--county=" + county,
             "--compute-at=" + compute, "--outputs=" + outputs] + list(extra)
 
 
 def relief(args):
     # --review-files: Hand_Review.csv and the extended file are opt-in
-    rc, out, err = run_cmd([RELIEF, "run", "--review-files"] + args)
+    rc, out, err = t.run_cmd([RELIEF, "run", "--review-files"] + args)
     OUTPUTS.append((" ".join(a for a in args if not a.startswith("--outputs")), out + err))
     return rc, out, err
 
 
 def oracle(args):
-    rc, out, err = run_cmd([sys.executable, os.path.join(ORACLE_DIR, "oracle.py")] + args)
+    rc, out, err = t.run_cmd(t.oracle_cmd(args))
     assert rc == 0, "oracle failed: %s" % err
     return rc
-
-
-def check_rc(result, want):
-    rc, out, err = result
-    assert rc == want, "exit status %d, want %d; stderr: %s" % (rc, want, err.strip()[-500:])
 
 
 def read_table(path):
@@ -123,13 +92,13 @@ def read_rows(path):
 
 def run_la(name, extra=(), inputs=(LA_FIXTURE,), compute=COMPUTE):
     out = fresh_dir(name)
-    check_rc(relief(la_args(out, inputs=inputs, compute=compute,
+    t.check_rc(relief(la_args(out, inputs=inputs, compute=compute,
                             extra=["--flow=los-angeles"] + list(extra))), 0)
     return out
 
 
 def equal(what, got, want):
-    CELLS[0] += 1
+    H.checked += 1
     assert got == want, "%s: got %r, want %r" % (what, got, want)
 
 
@@ -270,7 +239,7 @@ def la_same_as_oracle_on_fixture():
             want = fresh_dir("la_vs_oracle_%s_%s.oracle" % (name, compute))
             oracle(la_args(want, compute=compute, extra=["--flow=los-angeles"] + extra))
             cmp = compare.compare_dirs(want, got, files=ORACLE_FILES)
-            CELLS[0] += cmp.cells
+            H.checked += cmp.cells
             assert cmp.differences == 0, "%s %s differs from the oracle (A=oracle, B=relief):\n  %s" % (
                 name, compute, "\n  ".join(cmp.lines))
 
@@ -337,8 +306,8 @@ def check_hand_review(out, want_some=(HR, CA)):
 def hand_review_holds_empty_determinations():
     """The configurable flow leaves determinations empty (narrow options)."""
     out = fresh_dir("hr_configurable")
-    check_rc(relief(la_args(out, inputs=("checks.csv",), county="SACRAMENTO",
-                            extra=["--eligibility-options=" + fixture("narrow_options.json")])), 0)
+    t.check_rc(relief(la_args(out, inputs=("checks.csv",), county="SACRAMENTO",
+                            extra=["--eligibility-options=" + t.fixture("narrow_options.json")])), 0)
     check_hand_review(out, want_some=("",))
 
 
@@ -363,7 +332,7 @@ def la_extended_file():
             pos += 1
         assert pos < len(all_rows), "Extended row not an All_Results row in order: %r" % row[:60]
         pos += 1
-    CELLS[0] += len(lead) * len(header_all)
+    H.checked += len(lead) * len(header_all)
     # 6026 is the file's last person: its plea-bargain row comes last.
     plea = ("6026", "101002001000", "20120301")
     equal("Extended rows", [key(r) for r in ext], p64 + [plea])
@@ -392,8 +361,8 @@ def la_extended_file():
 def extended_reduction_remedy():
     """A Reduction (configurable flow, spec options) is redesignated."""
     out = fresh_dir("ext_reduction")
-    check_rc(relief(la_args(out, inputs=("checks.csv",), county="SACRAMENTO",
-                            extra=["--eligibility-options=" + fixture("spec_options.json")])), 0)
+    t.check_rc(relief(la_args(out, inputs=("checks.csv",), county="SACRAMENTO",
+                            extra=["--eligibility-options=" + t.fixture("spec_options.json")])), 0)
     header, ext, _ = extended_rows(out)
     reductions = [r for r in ext if r["Eligibility Determination"] == R]
     assert reductions, "no Reduction in checks.csv under spec options"
@@ -442,7 +411,7 @@ def policy_dismiss_unless_earlier_superstrike():
         {"id": "dismiss", "when": {"prop64": True}, "decide": D, "reason": "Prop 64 conviction"},
     ])
     result, out = run_flow("unless_strike", doc)
-    check_rc(result, 0)
+    t.check_rc(result, 0)
     strike = (HR, "Superstrike before this conviction", "strike")
     want = expected_with({("6005", C2): strike, ("6006", C2): strike, ("6008", C5): strike},
                          (D, "Prop 64 conviction", "dismiss"))
@@ -458,7 +427,7 @@ def shipped_example_policy_dismiss_before_2000():
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                         "flows", "examples", "dismiss-before-2000.json")
     out = fresh_dir("flow_example_2000")
-    check_rc(relief(la_args(out, extra=["--flow=" + path, "--trace"])), 0)
+    t.check_rc(relief(la_args(out, extra=["--flow=" + path, "--trace"])), 0)
     rows = read_rows(os.path.join(out, "Prop64_Results.csv"))
     assert rows, "no Prop 64 rows"
     seen = set()
@@ -492,7 +461,7 @@ def policy_conditions_false_and_combined():
                                   "deceased": False}, "decide": D, "reason": "Served"},
     ])
     result, out = run_flow("combined", doc)
-    check_rc(result, 0)
+    t.check_rc(result, 0)
     over = {("6001", C1): (CA, "Misdemeanor", "misdemeanor"),
             ("6001", C2): (CA, "Misdemeanor", "misdemeanor"),
             ("6009", C2): (NE, "PC 290", "pc290"), ("6010", C1): (NE, "PC 290", "pc290")}
@@ -529,7 +498,7 @@ def bad_flow_files():
         assert rc == 1, "%s: exit status %d, want 1 (%s)" % (name, rc, err.strip()[-300:])
         for w in words:
             assert w in o + err, "%s: message does not name %r: %r" % (name, w, err)
-        CELLS[0] += 1 + len(words)
+        H.checked += 1 + len(words)
 
 
 # ---------------------------------------------------------------- privacy (last)
@@ -539,7 +508,7 @@ def private_strings():
     """CII numbers, birth dates and names of the fixtures' people."""
     found = set()
     for name in (LA_FIXTURE, "checks.csv"):
-        with open(fixture(name), "rb") as f:
+        with open(t.fixture(name), "rb") as f:
             data = f.read()
         rows = [r for _, r in go.GoCsvReader(data[data.index(b"\n") + 1:], 95).records()]
         for r in rows:
@@ -556,34 +525,17 @@ def runs_print_no_fixture_names_or_personal_data():
     secrets = private_strings() | {LA_FIXTURE, "checks.csv", "los_angeles_checks"}
     for what, text in OUTPUTS:
         for s in secrets:
-            CELLS[0] += 1
+            H.checked += 1
             assert s not in text, "%r printed by `relief run %s`" % (s, what)
 
 
+def start(args, work):
+    global RELIEF
+    RELIEF = args.relief
+
+
 def main():
-    global RELIEF, WORK
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the work folder")
-    args = ap.parse_args()
-    RELIEF = os.path.abspath(args.relief)
-    WORK = tempfile.mkdtemp(prefix="relief-flows-")
-    passed = failed = 0
-    for fn in TESTS:
-        try:
-            fn()
-            print("PASS %s" % fn.__name__)
-            passed += 1
-        except Exception as e:  # an assertion or a crash: both fail the test
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            failed += 1
-    print("%d cells/values checked" % CELLS[0])
-    if args.keep or failed:
-        print("work folder: %s" % WORK)
-    else:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return H.main(H.parser(__doc__), "relief-flows-", start, keep_failed=True)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,11 @@ run's (timing fields aside), full bundle and --summary-only, 1 and 2
 threads, plain and zstd inputs; no scratch file survives the run, scratch
 files are mode 0600 while they exist, and a run stopped by a signal leaves
 the folder clean."""
-import argparse
 import os
 import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -135,13 +133,7 @@ def bad_sizes_are_refused(env):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--gen", required=True)
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = Env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
-        sys.exit(e2etools.run_env_cases(RESULTS, env, "files/values"))
+    sys.exit(e2etools.env_main(RESULTS, Env, "files/values"))
 
 
 if __name__ == "__main__":

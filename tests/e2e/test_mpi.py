@@ -88,12 +88,7 @@ class Env:
     def __init__(self, args, tmp):
         self.relief, self.mpi, self.mpirun, self.tmp = args.relief, args.relief_mpi, args.mpirun, tmp
         self.gen = args.gen
-        self.options = os.path.join(tmp, "options.json")
-        with open(self.options, "w") as f:
-            json.dump({"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
-                       "additionalRelief": {"subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
-                                            "yearsSinceConvictionThreshold": 10, "subjectIsDeceased": True,
-                                            "subjectHasOnlyProp64Charges": True}}, f)
+        self.options = e2etools.write_json(os.path.join(tmp, "options.json"), e2etools.ALL_RELIEF_OPTIONS)
         self.plain = os.path.join(tmp, "plain")
         self.zstd = os.path.join(tmp, "zstd")
         for out, extra in ((self.plain, []), (self.zstd, ["--zstd", "--frame-size=16K"])):

@@ -26,7 +26,7 @@ H = e2etools.Harness()
 S = {}  # state shared by the cases, in order
 
 COLUMNS = ["Item", "Agency", "Name", "Date of Birth", "CII", "Subject ID", "Case Number", "Counts",
-           "Proposed Relief", "Reason", "Decision", "Notes"]
+           "Proposed Relief", "Reason", "Decision", "Notes", "Revision"]
 
 
 def relief(*args):
@@ -196,6 +196,27 @@ def init_makes_one_item_per_case_and_hand_review_row_routed_by_felony():
     return f"{total} items, {felonies} felony"
 
 
+def report_figure(text, label):
+    """The figure shown beside label in the run's HTML report (tags stripped)."""
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).replace("&#39;", "'")
+    m = re.search(re.escape(label) + r"[^0-9]*?\s([0-9][0-9,]*|some[^0-9]*?)\s", plain)
+    assert m, (label, plain[:2000])
+    return m.group(1)
+
+
+@H.case
+def report_agrees_with_the_store():
+    text = open(os.path.join(S["out"], "report.html"), encoding="utf-8").read()
+    with db() as c:
+        hand = c.execute("SELECT COUNT(*) FROM items WHERE kind='hand_review'").fetchone()[0]
+    shown = report_figure(text, "Convictions that need a hand review")
+    assert shown == f"{hand:,}", (shown, hand)
+    unknown = report_figure(text, "Convictions without a known date")
+    assert re.fullmatch(r"[0-9,]+", unknown), unknown
+    assert "Office: not given. Preparer: not given." in text, "no office line"
+    return f"{hand} hand-review items, {unknown} convictions without a date"
+
+
 @H.case
 def export_csv_one_sheet_per_agency():
     to = os.path.join(S["work"], "sheets")
@@ -237,6 +258,17 @@ def export_xlsx_is_a_workbook_with_text_ids():
     out = ok("import", "--outputs=" + S["out"], "--reviewer=xlsx-check", path)
     assert "recorded 0 decision" in out, out
     assert n_decisions() == 0
+
+
+def revision():
+    with db() as c:
+        return int(c.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+
+
+def fresh(rows):
+    """rows as a sheet exported now: the Revision column at the store's revision."""
+    rev = str(revision())
+    return [list(rows[0])] + [list(r[:12]) + [rev] for r in rows[1:]]
 
 
 def decide(rows, plan):
@@ -290,7 +322,7 @@ def formula_cells_are_neutralised_in_csv_and_round_trip():
 
 @H.case
 def changes_keep_previous_values():
-    fel = decide(S["fel_edit"], {0: ("Deny", "changed my mind"), 2: ("", "")})
+    fel = decide(fresh(S["fel_edit"]), {0: ("Deny", "changed my mind"), 2: ("", "")})
     path = os.path.join(S["work"], "fel_change.xlsx")
     write_xlsx(path, fel, shared=True)
     out = ok("import", "--outputs=" + S["out"], "--reviewer=carol", path)
@@ -325,7 +357,9 @@ def tampered_sheets_are_refused_whole():
     t[2][4] = "1"
     cases.append(("changed_cii.csv", t, "CII", 3))
     good_path = os.path.join(S["work"], "good.csv")
-    write_csv(good_path, good)
+    write_csv(good_path, good[:1] + good[6:7])  # item 5 only: the bad sheets name it not
+    for _, rows, _, _ in cases:
+        rows[6] = [""] * len(rows[6])
     names = {r[2] for r in S["fel"][1:] + S["mis"][1:]}
     for name, rows, column, line in cases:
         path = os.path.join(S["work"], name)
@@ -342,6 +376,229 @@ def tampered_sheets_are_refused_whole():
     assert rc == 2 and "changed_name.xlsx" in err and "row 8" in err, err
     assert n_decisions() == before
     return f"{len(cases) + 1} sheets refused"
+
+
+def export_sheet(name, agency="Felony Unit", fmt="csv", outputs=None):
+    to = os.path.join(S["work"], name)
+    ok("export", "--outputs=" + (outputs or S["out"]), "--to=" + to, "--format=" + fmt,
+       "--agency=" + agency)
+    return os.path.join(to, agency.replace(" ", "_") + "." + fmt)
+
+
+@H.case
+def stale_sheet_is_refused_and_force_is_recorded():
+    rows = read_csv(export_sheet("stale_export"))
+    rev = revision()
+    assert rows[0][12] == "Revision" and all(r[12] == str(rev) for r in rows[1:]), rows[1]
+    k = next(i for i in range(12, len(rows) - 1) if rows[i + 1][10] == "")
+    item = rows[k + 1][0]
+    first, second = (os.path.join(S["work"], n) for n in ("stale_a.csv", "stale_b.csv"))
+    write_csv(first, decide(rows, {k: ("Deny", "denied first")}))
+    write_csv(second, decide(rows, {k: ("Approve", "from an old copy")}))
+    assert "recorded 1 decision" in ok("import", "--outputs=" + S["out"], "--reviewer=erin", first)
+    before = n_decisions()
+    rc, out, err = relief("import", "--outputs=" + S["out"], "--reviewer=frank", second)
+    assert rc == 2 and "stale" in err and item in err and "stale_b.csv" in err, (rc, err)
+    assert "--force" in err and n_decisions() == before, err
+    out = ok("import", "--outputs=" + S["out"], "--reviewer=frank", "--force", second)
+    assert "recorded 1 decision" in out, out
+    with db() as c:
+        last = c.execute("SELECT item, decision, previous_decision, override FROM decisions"
+                         " ORDER BY id DESC LIMIT 1").fetchone()
+    assert last[:3] == (item, "Approve", "Deny") and last[3].startswith("--force: stale sheet"), last
+    assert f"revision {rev}" in last[3], last
+    assert revision() == before + 1
+    return f"{item} refused, then forced"
+
+
+@H.case
+def an_item_named_twice_is_refused():
+    rows = read_csv(export_sheet("dup_export"))
+    before = n_decisions()
+    k = next(i for i in range(20, len(rows) - 1) if rows[i + 1][10] == "")
+    item = rows[k + 1][0]
+    twice = decide(rows, {k: ("Approve", "")})
+    twice.append(list(twice[k + 1]))
+    twice[-1][10] = "Deny"
+    path = os.path.join(S["work"], "twice.csv")
+    write_csv(path, twice)
+    rc, _, err = relief("import", "--outputs=" + S["out"], "--reviewer=gina", path)
+    assert rc == 2 and item in err and "twice" in err, (rc, err)
+    assert f"row {k + 2}" in err and f"row {len(twice)}" in err, err
+    # the same item in two sheets of one import
+    one = os.path.join(S["work"], "once_a.csv")
+    other = os.path.join(S["work"], "once_b.xlsx")
+    write_csv(one, [rows[0], twice[k + 1]])
+    write_xlsx(other, [rows[0], twice[-1]], shared=True)
+    rc, _, err = relief("import", "--outputs=" + S["out"], "--reviewer=gina", one, other)
+    assert rc == 2 and item in err and "once_a.csv, row 2" in err and "once_b.xlsx, row 2" in err, err
+    assert n_decisions() == before
+
+
+@H.case
+def an_old_store_is_migrated():
+    old = os.path.join(S["work"], "old_store")
+    os.makedirs(old)
+    shutil.copy(os.path.join(S["out"], "review.sqlite"), old)
+    with sqlite3.connect(os.path.join(old, "review.sqlite")) as c:  # back to format 1
+        c.executescript("DROP TRIGGER decisions_revision; DELETE FROM meta WHERE key='revision';"
+                        "UPDATE meta SET value='relief-review 1' WHERE key='format';"
+                        "ALTER TABLE decisions DROP COLUMN override;")
+        n = c.execute("SELECT MAX(id) FROM decisions").fetchone()[0]
+    assert status()["items"] == json.loads(ok("status", "--outputs=" + old, "--json"))["items"]
+    with sqlite3.connect(os.path.join(old, "review.sqlite")) as c:
+        meta = dict(c.execute("SELECT key, value FROM meta"))
+        cols = [r[1] for r in c.execute("PRAGMA table_info(decisions)")]
+    assert meta["format"] == "relief-review 2" and int(meta["revision"]) == n and "override" in cols, meta
+
+
+@H.case
+def init_refuses_a_redacted_bundle():
+    red = os.path.join(S["work"], "redacted")
+    key = os.path.join(S["work"], "redact.key")
+    open(key, "wb").write(b"k" * 32)
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], red, S["options"],
+                                                   "LOS ANGELES", extra=["--review-files", "--redact",
+                                                                         "--redact-key=" + key]))
+    assert rc == 0, err
+    assert json.load(open(os.path.join(red, "manifest.json")))["redacted"] is True
+    rc, _, err = relief("init", "--outputs=" + red)
+    assert rc == 1 and "--redact" in err, (rc, err)
+    assert not os.path.exists(os.path.join(red, "review.sqlite"))
+
+
+@H.case
+def init_prints_route_counts_and_warns_on_a_route_that_matched_nothing():
+    folder = os.path.join(S["work"], "routes")
+    os.makedirs(folder)
+    for name in ("Prop64_Results.csv", "Hand_Review.csv", "manifest.json"):
+        shutil.copy(os.path.join(S["out"], name), folder)
+    routing = os.path.join(S["work"], "routes.json")
+    json.dump({"default": "District Attorney",
+               "routes": [{"agency": "Pasadena City Prosecutor", "court": "Pasadena"},
+                          {"agency": "Felony Unit", "felony": True}]}, open(routing, "w"))
+    rc, out, err = relief("init", "--outputs=" + folder, "--routing=" + routing)
+    assert rc == 0, err
+    assert 'route 1 (agency "Pasadena City Prosecutor", court "Pasadena"): 0 items' in out, out
+    assert f'route 2 (agency "Felony Unit", felony true): {S["felonies"]} items' in out, out
+    assert f'default (agency "District Attorney"): {S["total"] - S["felonies"]} items' in out, out
+    assert "warning" in err and "route 1" in err and '"CASC PASADENA"' in err, err
+    assert "route 2" not in err, err
+    json.dump({"routes": [{"agency": "Pasadena City Prosecutor", "court": "CASC PASADENA"}]},
+              open(routing, "w"))
+    rc, out, err = relief("init", "--outputs=" + folder, "--routing=" + routing)
+    n = json.loads(ok("status", "--outputs=" + folder, "--json"))["byAgency"]["Pasadena City Prosecutor"]
+    assert rc == 0 and "warning" not in err and f'court "CASC PASADENA"): {n["items"]} items' in out, out
+    rc, out, err = relief("init", "--help")
+    assert "STP_ORI_DESCR" in out + err and "prefix of the code section" in out + err, out + err
+
+
+@H.case
+def serve_users_add_catches_an_agency_no_store_names():
+    ws = os.path.join(S["work"], "ws")
+    os.makedirs(os.path.join(ws, "runs", "1"))
+    shutil.copy(os.path.join(S["out"], "review.sqlite"), os.path.join(ws, "runs", "1"))
+
+    def add(agency, *extra):
+        p = subprocess.run([S["relief"], "serve", "users", "add", "ann", "--agency=" + agency,
+                            "--workspace=" + ws, *extra], input=b"pass phrase 1\n",
+                           capture_output=True, timeout=60)
+        return p.returncode, p.stderr.decode()
+    rc, err = add("Felony Unti")
+    assert rc == 1 and "warning" in err and '"Felony Unti"' in err and "Felony Unit" in err, (rc, err)
+    assert "--new-agency" in err, err
+    rc, err = add("Felony Unti", "--new-agency")
+    assert rc == 0 and "warning" not in err, (rc, err)
+    rc, err = add("Misdemeanor Unit")
+    assert rc == 0 and "warning" not in err, (rc, err)
+
+
+@H.case
+def a_run_of_another_countys_rows_warns():
+    other = os.path.join(S["work"], "san_diego")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [S["input"]], other, S["options"],
+                                                   "SAN DIEGO"))
+    assert rc == 0, err
+    line = next((l for l in err.splitlines() if "warning" in l and "STP_ORI_CNTY_NAME" in l), "")
+    assert '"SAN DIEGO"' in line and 'most' in line and '"LOS ANGELES"' in line, err
+    warnings = json.load(open(os.path.join(other, "manifest.json")))["warnings"]
+    assert any('"LOS ANGELES"' in w and "STP_ORI_CNTY_NAME" in w for w in warnings), warnings
+    mine = json.load(open(os.path.join(S["out"], "manifest.json")))["warnings"]
+    assert not any("STP_ORI_CNTY_NAME" in w for w in mine), mine
+
+
+def calc(src, fmt, to, infilter=None):
+    """src converted by LibreOffice Calc (headless, a private profile) into to/."""
+    profile = "file://" + os.path.join(S["work"], "calc_profile")
+    args = ["soffice", "-env:UserInstallation=" + profile, "--headless"]
+    if infilter:
+        args.append("--infilter=" + infilter)
+    rc, out, err, _ = e2etools.run(args + ["--convert-to", fmt, "--outdir", to, src])
+    base = os.path.splitext(os.path.basename(src))[0]
+    path = os.path.join(to, base + "." + fmt)
+    assert rc == 0 and os.path.exists(path), (rc, out, err)
+    return path
+
+
+def spreadsheet_ids(r):
+    """The input with IDs a spreadsheet changes: case numbers with a leading
+    zero, and CII numbers either with a leading zero or 16 digits long."""
+    if r["OFN"]:
+        r["OFN"] = "0" + r["OFN"]
+    cii = r["CII_NUMBER"]
+    if cii:
+        r["CII_NUMBER"] = "0" + cii if int(cii[-1]) % 2 else "9" + cii + "12345"
+
+
+@H.case
+def sheets_survive_a_round_trip_through_calc():
+    if not shutil.which("soffice"):
+        return "skipped: LibreOffice Calc (soffice) is not installed; scripts/setup.sh installs it"
+    data = os.path.join(S["work"], "calc_input.dat")
+    with open(S["input"], newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+        names = list(rows[0].keys())
+    for r in rows:
+        spreadsheet_ids(r)
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, names, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    out = os.path.join(S["work"], "calc_out")
+    rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], [data], out, S["options"],
+                                                   "LOS ANGELES", extra=["--review-files"]))
+    assert rc == 0, err
+    ok("init", "--outputs=" + out)
+    sheet = read_csv(export_sheet("calc_csv", "District Attorney", outputs=out))
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", sheet[1][3]), sheet[1][3]  # MM/DD/YYYY
+    assert any(r[6].startswith("0") for r in sheet[1:]) and any(len(r[4]) == 16 for r in sheet[1:])
+    plan = {0: ("Approve", "checked"), 1: ("Deny", ""), 2: ("Hold", "ask the court")}
+    decided = os.path.join(S["work"], "calc_decided.csv")
+    write_csv(decided, decide(sheet, plan))
+    to = os.path.join(S["work"], "calc_rt")
+    # CSV -> Calc -> CSV: zeros dropped, 16 digits as 9.12345678901235E+015
+    back = calc(decided, "csv", os.path.join(to, "csv"))
+    text = open(back, encoding="utf-8").read()
+    assert "E+0" in text and not re.search(r",0\d+,", text), "Calc changed nothing: the test is vacuous"
+    out_msg = ok("import", "--outputs=" + out, "--reviewer=calc", back)
+    assert "recorded 3 decision" in out_msg, out_msg
+    # the same with dates recognised (05/19/55) and as XLSX (numbers, date serials)
+    dates = calc(decided, "csv", os.path.join(to, "dates"), "CSV:44,34,76,1,,1033,false,true")
+    assert re.search(r",\d\d/\d\d/\d\d,", open(dates, encoding="utf-8").read()), "dates not reformatted"
+    xlsx = calc(decided, "xlsx", os.path.join(to, "xlsx"), "CSV:44,34,76,1,,1033,false,true")
+    exported = export_sheet("calc_xlsx", "District Attorney", "xlsx", outputs=out)
+    again = calc(exported, "xlsx", os.path.join(to, "xlsx2"))
+    for path in (dates, xlsx, again):
+        rc, o, err = relief("import", "--outputs=" + out, "--reviewer=calc", path)
+        assert rc == 0 and "recorded 0 decision" in o, (path, rc, err)
+    # a real change is still refused, and the message says what to do
+    rows = read_csv(back)
+    rows[2][4] = str(int(float(rows[2][4])) + 1) if "E" not in rows[2][4] else "1.5E+015"
+    bad = os.path.join(S["work"], "calc_bad.csv")
+    write_csv(bad, rows)
+    rc, _, err = relief("import", "--outputs=" + out, "--reviewer=calc", bad)
+    assert rc == 2 and "'CII'" in err and "spreadsheet" in err and "XLSX" in err and "as text" in err, err
+    return "CSV->CSV, CSV->CSV with dates, CSV->XLSX, XLSX->XLSX"
 
 
 FILER = {"office": "Pasadena City Prosecutor", "agency": "city-prosecutor", "attorney": "Dana Q. Reyes",
@@ -418,8 +675,7 @@ def filings_file_only_approved_cases_signed_by_the_filer():
         row = c.execute("SELECT id, agency, name, dob, cii, subject_id, case_number, counts, proposed, reason"
                         " FROM items WHERE id=?", (item,)).fetchone()
     agency_sheet = S["fel"] if row[1] == "Felony Unit" else S["mis"]
-    sheet = [r for r in agency_sheet if r[0] in ("Item", item)]
-    sheet[1] = list(sheet[1])
+    sheet = fresh([r for r in agency_sheet if r[0] in ("Item", item)])
     sheet[1][10] = "Deny"
     path = os.path.join(S["work"], "deny_one.csv")
     write_csv(path, sheet)

@@ -4,14 +4,12 @@ plain and zstd inputs decide identically, 1 and 2 threads write identical
 bytes, `people` equals the distinct CII numbers, `duplicateRows` equals the
 rows that are copies of rows in earlier files, and a person whose history
 lies in one county file is decided as `relief run` decides them."""
-import argparse
 import csv
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2etools  # noqa: E402
@@ -71,12 +69,7 @@ class Env:
         sh([gen, "--people", "3000", "--seed", "11", "--out", self.plain, "--dirty-rate", "0.02"])
         sh([gen, "--people", "3000", "--seed", "11", "--out", self.packed, "--dirty-rate", "0.02",
             "--zstd", "--frame-size", "64K"])
-        self.options = os.path.join(tmp, "options.json")
-        with open(self.options, "w") as f:
-            json.dump({"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
-                       "additionalRelief": {"subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
-                                            "yearsSinceConvictionThreshold": 10, "subjectIsDeceased": True,
-                                            "subjectHasOnlyProp64Charges": True}}, f)
+        self.options = e2etools.write_json(os.path.join(tmp, "options.json"), e2etools.ALL_RELIEF_OPTIONS)
         self.runs = {}
 
     def statewide(self, inputs, threads, extra=()):
@@ -265,13 +258,7 @@ def manifest_lists_every_output(env):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--relief", required=True)
-    ap.add_argument("--gen", required=True)
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = Env(os.path.abspath(args.relief), os.path.abspath(args.gen), tmp)
-        sys.exit(e2etools.run_env_cases(RESULTS, env, "files/cells/values"))
+    sys.exit(e2etools.env_main(RESULTS, Env, "files/cells/values"))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-/* Tests of relief-gen through its command line: determinism, manifest truth,
+/*
+ * test_generator.c — tests of relief-gen through its command line: determinism, manifest truth,
  * row size and shape (95 fields, quote-aware), multi-frame zstd that
  * decompresses to the plain text, county coverage and membership (every
  * person in a county file has a Prop 64 conviction reported there). */

@@ -14,6 +14,7 @@
 
 #include "doj/doj.h"
 #include "filings/filings.h"
+#include "scratch.h"
 
 /* The filings writer over a publication of the folder out, committed when
  * it succeeds (what a run does with Court_Filings/<COUNTY>/). */
@@ -31,12 +32,8 @@ static relief_status relief_forms_write(const char *out, const relief_motion *m,
 }
 
 static char dir[] = "/tmp/relief-forms-XXXXXX";
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { scratch_make(dir); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(forms, .init = setup, .fini = teardown, .timeout = 120);
 
 /* stdout of a shell command, NUL-terminated (the caller frees). */
@@ -54,7 +51,7 @@ static char *capture(const char *cmd) {
   return out;
 }
 
-static char *pdf_text(const char *path) {
+static char *pdftotext_of(const char *path) {
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", path);
   return capture(cmd);
@@ -132,7 +129,7 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   for (int i = 0; i < 5; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    char *text = pdf_text(path);
+    char *text = pdftotext_of(path);
     cr_expect(strstr(text, ciis[i]), "motion %d lacks its CII", i + 1);
     cr_expect(strstr(text, surnames[i]), "motion %d lacks its surname", i + 1);
     if (cases[i][0]) {
@@ -149,18 +146,18 @@ Test(forms, every_motion_pdf_names_its_case_cii_and_surname) {
   }
   char path[512];
   snprintf(path, sizeof path, "%s/LA998877.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "MUNOZ,JOSE; MUNOS,J"), "AKAs shown");
   cr_expect(strstr(text, "Recall the sentence"));
   cr_expect(strstr(text, "as a misdemeanor"), "the outcome of the resentencing is stated");
   cr_expect(strstr(text, "HS 11361.8(a)-(b)"));
   free(text);
   snprintf(path, sizeof path, "%s/SF445566.pdf", dir);
-  text = pdf_text(path);
+  text = pdftotext_of(path);
   cr_expect(strstr(text, "DATE OF BIRTH: unknown"));
   free(text);
   snprintf(path, sizeof path, "%s/BA123456.pdf", dir);
-  text = pdf_text(path);
+  text = pdftotext_of(path);
   cr_expect(strstr(text, "Redesignate as a"), "a felony is redesignated as a misdemeanor");
   cr_expect(strstr(text, "NOTICE TO THE PUBLIC DEFENDER"));
   cr_expect(strstr(text, "PROOF OF SERVICE"));
@@ -179,7 +176,7 @@ Test(forms, a_long_motion_runs_onto_more_pages_and_the_index_finds_it) {
   write_motions(dir, m, 5);
   char path[512], cmd[700];
   snprintf(path, sizeof path, "%s/no-case-number.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "Page 2 of"), "40 counts need a second page");
   cr_expect(strstr(text, "Motion 000004 (continued)"));
   cr_expect(strstr(text, "PC 1385"), "discretionary dismissals cite the interest of justice");
@@ -207,7 +204,7 @@ Test(forms, all_motions_pdf_has_an_index_and_every_motion) {
   write_motions(dir, m, 5);
   char path[512];
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   char *index_end = strstr(text, "\f"); /* the index is the first page */
   cr_assert_not_null(index_end);
   cr_expect(strstr(text, "All motions: index"));
@@ -311,7 +308,7 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
                    "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   cr_expect(strstr(text, "No motions."));
   free(text);
 }
@@ -376,7 +373,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
   for (int i = 0; i < 5; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    char *text = pdf_text(path);
+    char *text = pdftotext_of(path);
     cr_expect(strstr(text, "Robin O. Vega, State Bar No. 765432"), "motion %d: filer", i + 1);
     cr_expect(strstr(text, "San Francisco City Attorney"));
     cr_expect(strstr(text, "(415) 555-0199"));
@@ -397,7 +394,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
   cr_expect(strstr(raw, "/Outlines"), "all_motions.pdf has bookmarks");
   free(raw);
   /* the index is alphabetical by name: BAPTISTE before GARCIA before LINDQVIST */
-  char *text = pdf_text(path);
+  char *text = pdftotext_of(path);
   char *b = strstr(text, "BAPTISTE"), *g = strstr(text, "GARCIA"), *l = strstr(text, "LINDQVIST");
   cr_expect(b && g && l && b < g && g < l, "index not alphabetical");
   free(text);

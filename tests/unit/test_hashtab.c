@@ -1,5 +1,5 @@
 /*
- * test_identity.c — interned strings and 128-bit key maps.
+ * test_hashtab.c — interned strings and 128-bit key maps.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * test_report.c — the impact report: report.html references nothing outside
+ * test_impact.c — the impact report: report.html references nothing outside
  * itself, every figure it shows equals the JSON value its data-key names and
  * every count of the summary is shown; text is escaped; headless Chromium
  * renders it (offline) to a screenshot that is not blank; report.pdf carries
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "impact/impact.h"
+#include "scratch.h"
 
 /* The report writer over a publication of the folder out. */
 static relief_status relief_report_write(const char *out, const char *json, relief_error *err) {
@@ -30,12 +31,8 @@ static relief_status relief_report_write(const char *out, const char *json, reli
 }
 
 static char dir[] = "/tmp/relief-report-XXXXXX";
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
-static void teardown(void) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { scratch_make(dir); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 180);
 
 static const char *const county_json =

@@ -17,6 +17,7 @@
 #include "io/input.h"
 #include "output/output.h"
 #include "output/result_row.h"
+#include "scratch.h"
 
 /* ---- CSV quoting ---- */
 
@@ -420,12 +421,8 @@ Test(redact, a_long_value_is_hashed_whole) {
 /* ---- manifest ---- */
 
 static char root[] = "/tmp/relief-output-XXXXXX";
-static void manifest_setup(void) { cr_assert_not_null(mkdtemp(root)); }
-static void manifest_teardown(void) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  cr_assert_eq(system(cmd), 0);
-}
+static void manifest_setup(void) { scratch_make(root); }
+static void manifest_teardown(void) { scratch_remove(root); }
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");

@@ -1,0 +1,44 @@
+/*
+ * serve/h_accounts.c — office mode's sign-in: POST /api/login (a session
+ * cookie), POST /api/logout and GET /api/me. The log says whether a login
+ * was accepted, never the name tried.
+ */
+#include <jansson.h>
+#include <stdio.h>
+
+#include "serve/handlers.h"
+#include "serve/server_log.h"
+
+void h_login(serve_server *s, const serve_request *req, serve_reply *rep) {
+  json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
+  json_t *name = json_object_get(root, "name"), *password = json_object_get(root, "password");
+  char sid[65];
+  bool ok = json_is_string(name) && json_is_string(password) &&
+            accounts_login(&s->book, json_string_value(name), json_string_value(password), sid);
+  json_decref(root);
+  server_log(s, "login %s", ok ? "accepted" : "refused"); /* never the name tried */
+  if (!ok) return serve_reply_error(rep, 401, "wrong name or password");
+  const account *a = accounts_session(&s->book, sid);
+  snprintf(rep->cookie, sizeof rep->cookie,
+           "relief_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800", sid);
+  json_t *o = json_object();
+  json_object_set_new(o, "name", json_string(a->name));
+  json_object_set_new(o, "agency", json_string(a->agency));
+  serve_reply_json(rep, 200, o);
+}
+
+void h_logout(serve_server *s, const serve_request *req, serve_reply *rep) {
+  accounts_logout(&s->book, req->session);
+  snprintf(rep->cookie, sizeof rep->cookie,
+           "relief_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+  serve_reply_json(rep, 200, json_object());
+}
+
+void h_me(serve_server *s, const serve_request *req, serve_reply *rep) {
+  json_t *o = json_object();
+  json_object_set_new(o, "name", req->who ? json_string(req->who->name) : json_null());
+  json_object_set_new(o, "agency", req->who ? json_string(req->who->agency) : json_null());
+  json_object_set_new(o, "admin", json_boolean(req->admin));
+  json_object_set_new(o, "office", json_boolean(s->cfg.office));
+  serve_reply_json(rep, 200, o);
+}

@@ -1,0 +1,243 @@
+/*
+ * serve/h_runs.c — POST /api/runs (a run checked and queued for the
+ * worker), GET /api/runs and /api/runs/{id} (status, progress, summary),
+ * and POST /api/runs/{id}/filings (motions queued for the worker).
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "review/review.h"
+#include "serve/handlers.h"
+#include "serve/inputs.h"
+#include "serve/run.h"
+#include "serve/server_log.h"
+
+/* Why a POST /api/runs body is refused, and with which status. */
+typedef struct {
+  char text[1200];
+  int status;
+} refusal;
+
+static void refuse(refusal *why, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void refuse(refusal *why, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why->text, sizeof why->text, fmt, ap);
+  va_end(ap);
+  why->status = status;
+}
+
+/* "inputs" and "county": each input a file under a --data folder. */
+static void take_inputs(serve_server *s, json_t *root, serve_run *r, refusal *why) {
+  json_t *inputs = json_object_get(root, "inputs"), *county = json_object_get(root, "county");
+  if (!json_is_array(inputs) || !json_array_size(inputs) ||
+      json_array_size(inputs) > SERVE_MAX_INPUTS)
+    return refuse(why, 400, "inputs must be a list of 1 to %d paths", SERVE_MAX_INPUTS);
+  if (!json_is_string(county) || !json_string_length(county) ||
+      json_string_length(county) >= sizeof r->county)
+    return refuse(why, 400, "county must be a county name");
+  snprintf(r->county, sizeof r->county, "%s", json_string_value(county));
+  r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
+  for (size_t i = 0; i < json_array_size(inputs); i++) {
+    json_t *p = json_array_get(inputs, i);
+    char *real = json_is_string(p) ? inputs_resolve(s, json_string_value(p)) : NULL;
+    if (!real) return refuse(why, 403, "input %zu is not a file under a --data folder", i + 1);
+    r->inputs[r->n_inputs++] = real;
+  }
+}
+
+/* "computeAt": a date, or today when absent or null. */
+static void take_compute_day(json_t *root, serve_run *r, refusal *why) {
+  json_t *compute = json_object_get(root, "computeAt");
+  if (!compute || json_is_null(compute)) {
+    r->compute_day = (int32_t)(time(NULL) / 86400);
+    return;
+  }
+  relief_error err = {0};
+  if (!json_is_string(compute) ||
+      relief_date_parse(json_string_value(compute), &r->compute_day, &err) != RELIEF_OK)
+    refuse(why, 400, "computeAt must be a date YYYY-MM-DD");
+}
+
+/* "flow": configurable (the default), los-angeles, or a flow file under
+ * --data like the inputs. */
+static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why) {
+  json_t *flow = json_object_get(root, "flow");
+  const char *name = json_is_string(flow) ? json_string_value(flow) : "configurable";
+  relief_flow_overrides ov = {-1, -1, -1, -1};
+  relief_error err = {0};
+  if (flow && !json_is_null(flow) && !json_is_string(flow))
+    return refuse(why, 400, "flow must be a name");
+  if (!strcmp(name, "configurable")) {
+    snprintf(r->flow_name, sizeof r->flow_name, "configurable");
+    return;
+  }
+  r->fixed_flow = true;
+  if (!strcmp(name, "los-angeles")) {
+    snprintf(r->flow_name, sizeof r->flow_name, "los-angeles");
+    if (relief_flow_los_angeles(&ov, &r->flow, &err)) {
+      why->status = 400;
+      relief_error_format(&err, why->text, sizeof why->text);
+    }
+    return;
+  }
+  snprintf(r->flow_name, sizeof r->flow_name, "file");
+  char *real = inputs_resolve(s, name);
+  if (!real)
+    return refuse(why, 403, "flow is not configurable, los-angeles or a file under --data");
+  if (relief_flow_load(real, &ov, &r->flow, &err)) {
+    free(real);
+    return refuse(why, 400, "the flow file is not valid: %s", err.message);
+  }
+  r->flow_path = real;
+}
+
+/* The run a POST /api/runs body asks for; why->text empty when it is valid. */
+static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) {
+  take_inputs(s, root, r, why);
+  if (!why->text[0]) take_compute_day(root, r, why);
+  if (!why->text[0]) {
+    json_t *options = json_object_get(root, "options");
+    if (run_parse_options(options, &r->options, why->text, sizeof why->text))
+      r->options_json = run_options_text(options);
+  }
+  if (!why->text[0]) take_flow(s, root, r, why);
+  json_t *review = json_object_get(root, "reviewFiles");
+  if (!why->text[0] && review && !json_is_boolean(review))
+    refuse(why, 400, "reviewFiles must be true or false");
+  r->review_files = json_is_true(review);
+}
+
+void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
+  json_error_t jerr;
+  json_t *root = json_loadb(req->body, req->body_len, 0, &jerr);
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return serve_reply_error(rep, 400, "the body must be a JSON object");
+  }
+  serve_run *r = xcalloc(1, sizeof *r);
+  refusal why = {.status = 400};
+  take_run(s, root, r, &why);
+  json_decref(root);
+  if (why.text[0]) {
+    run_free(r);
+    return serve_reply_error(rep, why.status, why.text);
+  }
+  runs_queue(s, r);
+  server_log(s, "run %d queued: %d input(s), flow %s", r->id, r->n_inputs, r->flow_name);
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer(r->id));
+  serve_reply_json(rep, 202, o);
+}
+
+static json_t *filings_json(const serve_run *r) {
+  json_t *f = json_object();
+  json_object_set_new(f, "status", json_string(run_status_names[r->filings]));
+  if (r->filings == RUN_DONE) {
+    json_object_set_new(f, "motions", json_integer(r->motions));
+    json_object_set_new(f, "approved", json_integer(r->approved));
+  }
+  if (r->filings_error) json_object_set_new(f, "error", json_string(r->filings_error));
+  return f;
+}
+
+static json_t *run_json(serve_server *s, serve_run *r) {
+  json_t *o = json_object();
+  pthread_mutex_lock(&s->lock);
+  json_object_set_new(o, "id", json_integer(r->id));
+  json_object_set_new(o, "status", json_string(run_status_names[r->status]));
+  json_object_set_new(o, "progress", json_real(r->progress));
+  json_object_set_new(o, "phase", json_string(r->phase));
+  json_object_set_new(o, "county", json_string(r->county));
+  json_object_set_new(o, "flow", json_string(r->flow_name));
+  if (r->status == RUN_DONE) {
+    json_t *sum = json_loads(r->summary, 0, NULL);
+    if (sum) json_object_set_new(o, "summary", sum);
+    json_object_set_new(o, "seconds", json_real(r->seconds));
+  }
+  if (r->error) json_object_set_new(o, "error", json_string(r->error));
+  if (r->filings_asked) json_object_set_new(o, "filings", filings_json(r));
+  pthread_mutex_unlock(&s->lock);
+  return o;
+}
+
+void h_runs_list(serve_server *s, const serve_request *req, serve_reply *rep) {
+  (void)req;
+  int n;
+  serve_run **runs = runs_snapshot(s, &n);
+  json_t *list = json_array();
+  for (int i = 0; i < n; i++) json_array_append_new(list, run_json(s, runs[i]));
+  free(runs);
+  serve_reply_json(rep, 200, list);
+}
+
+void h_run_get(serve_server *s, const serve_request *req, serve_reply *rep) {
+  serve_run *r = run_of_request(s, req, rep);
+  if (r) serve_reply_json(rep, 200, run_json(s, r));
+}
+
+/* The filer profile of a POST .../filings body, checked (a bad one is a
+ * 400 naming its key): its JSON text, NULL for none; false with rep set. */
+static bool take_filer(json_t *root, char **filer_json, serve_reply *rep) {
+  json_t *filer = json_object_get(root, "filer");
+  *filer_json = NULL;
+  if (!filer || json_is_null(filer)) return true;
+  *filer_json = json_dumps(filer, JSON_COMPACT | JSON_ENCODE_ANY);
+  relief_filer check;
+  relief_error err = {0};
+  if (!*filer_json || relief_filer_parse(*filer_json, "filer", &check, &err)) {
+    free(*filer_json);
+    *filer_json = NULL;
+    char why[1200];
+    relief_error_format(&err, why, sizeof why);
+    serve_reply_error(rep, 400, why);
+    return false;
+  }
+  relief_filer_free(&check);
+  return true;
+}
+
+/* POST /api/runs/{id}/filings {filer?}: motions for the review's approved
+ * items, made by the worker as `relief filings` makes them (the run's
+ * Court_Filings/ is replaced). */
+void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep) {
+  serve_run *r = run_of_request(s, req, rep);
+  if (!r) return;
+  if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
+  if (!review_store_exists(r->dir))
+    return serve_reply_error(rep, 409, "no review yet: start the review and approve items first");
+  json_t *root = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
+  }
+  char *filer_json = NULL;
+  bool ok = take_filer(root, &filer_json, rep);
+  json_decref(root);
+  if (!ok) return;
+  pthread_mutex_lock(&s->lock);
+  bool busy = r->filings_asked && (r->filings == RUN_QUEUED || r->filings == RUN_RUNNING);
+  if (!busy) {
+    r->filings_asked = true;
+    r->filings = RUN_QUEUED;
+    free(r->filer_json);
+    r->filer_json = filer_json;
+    filer_json = NULL;
+    free(r->filings_error);
+    r->filings_error = NULL;
+    pthread_cond_broadcast(&s->wake);
+  }
+  pthread_mutex_unlock(&s->lock);
+  free(filer_json);
+  if (busy) return serve_reply_error(rep, 409, "motions are being made for this run already");
+  server_log(s, "run %d filings queued", r->id);
+  json_t *o = json_object();
+  json_object_set_new(o, "status", json_string("queued"));
+  serve_reply_json(rep, 202, o);
+}

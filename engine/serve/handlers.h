@@ -1,0 +1,30 @@
+/*
+ * serve/handlers.h — the API's handlers, one file per resource (h_runs.c,
+ * h_files.c, h_whatif.c, h_people.c, h_review.c, h_accounts.c, h_page.c).
+ * The route table (routes.c) names which answers what, and who may ask.
+ */
+#ifndef RELIEF_SERVE_HANDLERS_H
+#define RELIEF_SERVE_HANDLERS_H
+
+#include "serve/request.h"
+#include "serve/server.h"
+
+/* Every handler: req is authorized for the route's role; rep is set. */
+typedef void serve_handler(serve_server *s, const serve_request *req, serve_reply *rep);
+
+/* h_page.c: the page and the server's configuration */
+serve_handler h_page, h_config;
+/* h_accounts.c: office mode's sign-in */
+serve_handler h_login, h_logout, h_me;
+/* h_runs.c: runs queued, listed and shown; motions asked of a run */
+serve_handler h_runs_post, h_runs_list, h_run_get, h_filings_post;
+/* h_files.c: the input files, a run's bundle files and its zip */
+serve_handler h_inputs, h_files_list, h_file_get, h_bundle_zip;
+/* h_whatif.c: a summary under other options */
+serve_handler h_whatif_post;
+/* h_people.c: search a run's people, explain one */
+serve_handler h_people_search, h_explain;
+/* h_review.c: a run's review queue */
+serve_handler h_review_start, h_review_list, h_review_decide;
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * serve/run.c — the server's runs: each freed with all it owns, numbered
+ * and queued for the worker, found by the id in a request's path. Runs are
+ * only added while the server answers, so a pointer found stays valid.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "serve/run.h"
+
+const char *const run_status_names[] = {"queued", "running", "done", "failed"};
+
+void run_free(serve_run *r) {
+  for (int i = 0; i < r->n_inputs; i++) free(r->inputs[i]);
+  free(r->inputs);
+  free(r->dir);
+  free(r->summary);
+  free(r->error);
+  free(r->filer_json);
+  free(r->filings_error);
+  free(r->options_json);
+  free(r->flow_path);
+  free(r->whatif_error);
+  whatif_free(r->whatif);
+  free(r);
+}
+
+void runs_free(serve_server *s) {
+  for (int i = 0; i < s->n_runs; i++) run_free(s->runs[i]);
+  free(s->runs);
+  s->runs = NULL;
+  s->n_runs = 0;
+}
+
+void runs_append(serve_server *s, serve_run *r) {
+  if (s->n_runs == s->cap_runs)
+    s->runs = xreallocarray(s->runs, (size_t)(s->cap_runs = s->cap_runs ? s->cap_runs * 2 : 16),
+                            sizeof *s->runs);
+  s->runs[s->n_runs++] = r;
+}
+
+void runs_queue(serve_server *s, serve_run *r) {
+  pthread_mutex_lock(&s->lock);
+  r->id = s->next_id++;
+  runs_append(s, r);
+  snprintf(r->phase, sizeof r->phase, "queued");
+  pthread_cond_broadcast(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+}
+
+serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply *rep) {
+  const char *id_text = request_param(req, "id");
+  char *end;
+  long id = id_text ? strtol(id_text, &end, 10) : 0;
+  serve_run *found = NULL;
+  if (id_text && end != id_text && !*end) {
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < s->n_runs; i++)
+      if (s->runs[i]->id == id) found = s->runs[i];
+    pthread_mutex_unlock(&s->lock);
+  }
+  if (!found) serve_reply_error(rep, 404, "no such run");
+  return found;
+}
+
+serve_run **runs_snapshot(serve_server *s, int *n) {
+  pthread_mutex_lock(&s->lock);
+  *n = s->n_runs;
+  serve_run **copy = xcalloc((size_t)*n + 1, sizeof *copy);
+  if (*n) memcpy(copy, s->runs, (size_t)*n * sizeof *copy);
+  pthread_mutex_unlock(&s->lock);
+  return copy;
+}
+
+bool run_parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
+  relief_error err = {0};
+  char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("{}");
+  relief_status st = relief_options_parse(text, strlen(text), "options", true, opt, &err);
+  free(text);
+  if (st) relief_error_format(&err, why, cap);
+  return st == RELIEF_OK;
+}
+
+char *run_options_text(json_t *options) {
+  return json_is_object(options) ? json_dumps(options, JSON_COMPACT) : xstrdup("{}");
+}

@@ -1,0 +1,192 @@
+/*
+ * serve/run_job.c — what the worker does with one run: relief_run, the
+ * CLI's library call (so the bundle is the CLI's to the byte), with the
+ * progress bar fed from its phases; summary.json read back; the what-if
+ * table built; the run's record kept. And the motions of a reviewed run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "io/read_small.h"
+#include "job/job_config.h"
+#include "review/review.h"
+#include "serve/run_job.h"
+#include "serve/run_record.h"
+#include "serve/server_log.h"
+
+/* summary.json is a few kilobytes; the run record's own reader takes 1 MiB. */
+#define SUMMARY_MAX (1u << 20)
+
+typedef struct {
+  serve_server *s;
+  serve_run *r;
+} progress_ctx;
+
+/* The phases of one input, as parts of the whole run's bar. */
+static void on_progress(void *user, const char *phase, uint64_t done, uint64_t total,
+                        uint64_t rows) {
+  (void)rows;
+  progress_ctx *pc = user;
+  static const struct {
+    const char *name;
+    double from, to;
+  } phases[] = {
+      {"parse", 0.0, 0.45}, {"group", 0.45, 0.55}, {"evaluate", 0.55, 0.65}, {"write", 0.65, 0.8}};
+  for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
+    if (strcmp(phase, phases[i].name)) continue;
+    double f = total ? (double)done / (double)total : 0;
+    double v = phases[i].from + (phases[i].to - phases[i].from) * (f > 1 ? 1 : f);
+    pthread_mutex_lock(&pc->s->lock);
+    if (v > pc->r->progress) pc->r->progress = v;
+    snprintf(pc->r->phase, sizeof pc->r->phase, "%s", phase);
+    pthread_mutex_unlock(&pc->s->lock);
+  }
+}
+
+static const char *const serve_command_line[] = {"relief", "serve"};
+
+/* The library configuration of run r, as its POST asked for it. */
+static void run_config(const serve_server *s, const serve_run *r, relief_run_config *cfg) {
+  *cfg = (relief_run_config){.inputs = (const char *const *)r->inputs,
+                             .n_inputs = r->n_inputs,
+                             .county = r->county,
+                             .compute_day = r->compute_day,
+                             .options = &r->options,
+                             .outputs_dir = r->dir,
+                             .flow = r->fixed_flow ? &r->flow : NULL,
+                             .report = true,
+                             .review_files = r->review_files,
+                             .threads = s->cfg.threads,
+                             .command_line = serve_command_line,
+                             .n_command_line = 2};
+}
+
+void run_job_filings(serve_server *s, serve_run *r) {
+  relief_error err = {0};
+  review_filter *approved = NULL;
+  size_t n_approved = 0;
+  relief_filer filer;
+  bool have_filer = false;
+  pthread_mutex_lock(&s->lock);
+  char *filer_json = r->filer_json ? xstrdup(r->filer_json) : NULL;
+  pthread_mutex_unlock(&s->lock);
+  /* a motion names a person: decide again only from the bytes the bundle
+   * was decided from, and only from files under a --data folder */
+  relief_status st = run_inputs_unchanged(s, r, &err);
+  if (!st) st = review_filter_load(r->dir, &approved, &n_approved, &err);
+  if (!st && filer_json) {
+    st = relief_filer_parse(filer_json, "filer", &filer, &err);
+    have_filer = !st;
+  }
+  free(filer_json);
+  relief_filing_filter filter = approved ? review_filter_of(approved) : (relief_filing_filter){0};
+  relief_run_config cfg;
+  run_config(s, r, &cfg);
+  cfg.forms = true;
+  cfg.filings_only = true;
+  cfg.report = false;
+  cfg.filter = &filter;
+  cfg.filer = have_filer ? &filer : NULL;
+  relief_run_result res = {0};
+  if (!st) st = job_run(&cfg, &res, &err);
+  char why[2200] = "";
+  if (st) relief_error_format(&err, why, sizeof why);
+  pthread_mutex_lock(&s->lock);
+  r->filings = st ? RUN_FAILED : RUN_DONE;
+  r->motions = res.motions;
+  r->approved = (long long)n_approved;
+  if (st) r->filings_error = xstrdup(why);
+  pthread_mutex_unlock(&s->lock);
+  if (have_filer) relief_filer_free(&filer);
+  review_filter_free(approved);
+  if (st)
+    server_log(s, "run %d filings failed (status %d)", r->id, (int)st);
+  else
+    server_log(s, "run %d filings done: %lld motions from %zu approved items", r->id,
+               (long long)res.motions, n_approved);
+}
+
+/* relief_run into r->dir, then summary.json read back and the what-if
+ * table built: RELIEF_OK with *summary and *wi set, else err. */
+static relief_status decide(serve_server *s, serve_run *r, relief_run_result *res, char **summary,
+                            whatif_table **wi, relief_error *err) {
+  relief_status st = RELIEF_OK;
+  if (mkdir(r->dir, 0700) != 0 && errno != EEXIST)
+    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot create the run folder: %s",
+                          strerror(errno));
+  progress_ctx pc = {s, r};
+  relief_run_config cfg;
+  run_config(s, r, &cfg);
+  cfg.progress = on_progress;
+  cfg.progress_user = &pc;
+  if (!st) st = job_run(&cfg, res, err);
+  if (!st) {
+    char path[4200];
+    size_t len;
+    relief_error read_err = {0};
+    snprintf(path, sizeof path, "%s/summary.json", r->dir);
+    if (relief_read_small_file(path, SUMMARY_MAX, "summary", RELIEF_E_IO, summary, &len, &read_err))
+      st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read the summary back");
+  }
+  if (!st) {
+    pthread_mutex_lock(&s->lock);
+    snprintf(r->phase, sizeof r->phase, "what-if");
+    r->progress = 0.85;
+    pthread_mutex_unlock(&s->lock);
+    *wi = whatif_build((const char *const *)r->inputs, r->n_inputs, r->county, r->compute_day,
+                       r->fixed_flow ? &r->flow : NULL, s->cfg.threads, err);
+    if (!*wi) st = err->status ? err->status : RELIEF_E_IO;
+  }
+  return st;
+}
+
+void run_job_decide(serve_server *s, serve_run *r) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/runs/%d", s->workspace, r->id);
+  r->dir = xstrdup(dir);
+  relief_error err = {0};
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  relief_run_result res;
+  char *summary = NULL;
+  whatif_table *wi = NULL;
+  relief_status st = decide(s, r, &res, &summary, &wi, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  char why[2200] = "";
+  if (st) relief_error_format(&err, why, sizeof why);
+  pthread_mutex_lock(&s->lock);
+  r->seconds = seconds;
+  if (st) {
+    r->status = RUN_FAILED;
+    r->error = xstrdup(why);
+    snprintf(r->phase, sizeof r->phase, "failed");
+  } else {
+    r->summary = summary;
+    r->whatif = wi;
+    r->status = RUN_DONE;
+    r->progress = 1;
+    snprintf(r->phase, sizeof r->phase, "done");
+    summary = NULL;
+  }
+  pthread_mutex_unlock(&s->lock);
+  free(summary);
+  relief_error rec_err = {0};
+  if (run_record_save(r, &rec_err)) /* the run stands; it is not listed after a restart */
+    server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)rec_err.status);
+  if (st) {
+    server_log(s, "run %d failed (status %d) after %.2f s", r->id, (int)st, seconds);
+  } else {
+    size_t people, conv, bytes;
+    whatif_stats(wi, &people, &conv, &bytes);
+    server_log(s,
+               "run %d done: %lld rows, %lld people, %.2f s; what-if table %zu people, %zu "
+               "convictions, %zu bytes",
+               r->id, (long long)res.rows, (long long)res.people, seconds, people, conv, bytes);
+  }
+}

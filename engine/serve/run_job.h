@@ -1,0 +1,21 @@
+/*
+ * serve/run_job.h — a run's life on the worker: a queued run decided by
+ * relief_run into its folder (then its what-if table built and its record
+ * kept), and the motions asked of a finished run.
+ */
+#ifndef RELIEF_SERVE_RUN_JOB_H
+#define RELIEF_SERVE_RUN_JOB_H
+
+#include "serve/run.h"
+#include "serve/server.h"
+
+/* Decides run r (status RUNNING) into workspace/runs/<id>; leaves it DONE
+ * or FAILED, its record saved, a line logged. */
+void run_job_decide(serve_server *s, serve_run *r);
+
+/* Makes the motions of r's approved review items (filings RUNNING): the
+ * run decided again from the same inputs (refused if they changed), only
+ * Court_Filings/ replaced; leaves filings DONE or FAILED. */
+void run_job_filings(serve_server *s, serve_run *r);
+
+#endif
