@@ -82,7 +82,7 @@ _relief_options() {
           --reviewer= --json --help" ;;
   serve)
     echo "users add --listen= --data= --workspace= --tls-cert= --tls-key= --threads= --office
-          --agency= --help" ;;
+          --agency= --new-agency --help" ;;
   version) echo "--help" ;;
   esac
 }
