@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "scratch.h"
 
 static const cli_env relief_env = {"relief", false}, gogen_env = {"gogen", true};
 
@@ -203,7 +204,7 @@ static int runs;
 static relief_settings *seen; /* a copy of what the runner was given */
 
 static void make_root(void) {
-  cr_assert_not_null(mkdtemp(root));
+  scratch_make(root);
   char path[256];
   snprintf(path, sizeof path, "%s/in", root);
   cr_assert_eq(mkdir(path, 0700), 0);
@@ -220,11 +221,7 @@ static void make_root(void) {
   }
 }
 
-static void remove_root(void) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  cr_expect_eq(system(cmd), 0);
-}
+static void remove_root(void) { scratch_remove(root); }
 
 static relief_status fake_run(const relief_settings *s, relief_statewide_result *res,
                               relief_error *err) {
