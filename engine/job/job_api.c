@@ -1,7 +1,7 @@
 /*
  * job_api.c — the small pieces of the public API that are not jobs: the
- * version, opaque options and flows, dates, feature names, and the thread
- * count every job passes down (the process-wide OpenMP setting is never
+ * version, opaque options and flows (with their parameters), dates, feature
+ * names, and the thread count every job passes down (the process-wide OpenMP setting is never
  * touched).
  */
 #include <omp.h>

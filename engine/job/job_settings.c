@@ -41,7 +41,7 @@ static const struct {
 struct relief_settings {
   int64_t ints[N_KEYS];
   char *texts[N_KEYS];
-  bool set[N_KEYS]; /* given by the caller (the compute day's default is today) */
+  bool compute_day_given; /* else the job decides at today's date */
   char **inputs, **command_line;
   int n_inputs, n_command_line;
   const relief_options *options;
@@ -103,13 +103,13 @@ relief_status relief_settings_set_int(relief_settings *s, relief_setting key, in
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s out of range",
                             keys[key].name);
   s->ints[key] = value;
-  s->set[key] = true;
+  if (key == RELIEF_S_COMPUTE_DAY) s->compute_day_given = true;
   return RELIEF_OK;
 }
 
 static int32_t compute_day(const relief_settings *s) {
-  return s->set[RELIEF_S_COMPUTE_DAY] ? (int32_t)s->ints[RELIEF_S_COMPUTE_DAY]
-                                      : (int32_t)(time(NULL) / 86400);
+  return s->compute_day_given ? (int32_t)s->ints[RELIEF_S_COMPUTE_DAY]
+                              : (int32_t)(time(NULL) / 86400);
 }
 
 relief_status relief_settings_get_int(const relief_settings *s, relief_setting key, int64_t *value,
@@ -127,7 +127,6 @@ relief_status relief_settings_set_text(relief_settings *s, relief_setting key, c
                             keys[key].name);
   free(s->texts[key]);
   s->texts[key] = value ? xstrdup(value) : NULL;
-  s->set[key] = value != NULL;
   return RELIEF_OK;
 }
 

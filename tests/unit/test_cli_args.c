@@ -2,13 +2,19 @@
  * test_cli_args.c — the CLI's shared parsing and loading (args.c,
  * common_opts.c, loaders.c): option forms, repeated, unknown and missing
  * options; --compute-at, --threads, whole numbers and sizes with their
- * limits; a flow's --individual-age and --years-conviction-free.
+ * limits; a flow's --individual-age and --years-conviction-free; and
+ * cli_statewide_main handing its settings to the runner it is given.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "scratch.h"
 
 static const cli_env relief_env = {"relief", false}, gogen_env = {"gogen", true};
 
@@ -189,4 +195,109 @@ Test(cli_loaders, absent_paths_load_nothing) {
   cr_expect_eq(cli_load_options("/nonexistent/options.json", true, &options, &err), 1);
   cr_expect_null(options);
   cr_expect_neq(err.status, RELIEF_OK);
+}
+
+/* ---- cli_statewide_main with a runner of its own, as relief-mpi calls it ---- */
+
+static char root[] = "/tmp/relief-cli-args-XXXXXX";
+static int runs;
+static relief_settings *seen; /* a copy of what the runner was given */
+
+static void make_root(void) {
+  scratch_make(root);
+  char path[256];
+  snprintf(path, sizeof path, "%s/in", root);
+  cr_assert_eq(mkdir(path, 0700), 0);
+  const char *files[] = {"in/a.csv", "in/b.dat.zst", "in/notes.txt", "options.json"};
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", root, files[i]);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(i < 3 ? "x\n"
+                : "{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\", \"11359\", "
+                  "\"11360\"], \"reduce\": []}, \"additionalRelief\": {}}",
+          f);
+    fclose(f);
+  }
+}
+
+static void remove_root(void) { scratch_remove(root); }
+
+static relief_status fake_run(const relief_settings *s, relief_statewide_result *res,
+                              relief_error *err) {
+  runs++;
+  memset(res, 0, sizeof *res);
+  const relief_setting keys[] = {
+      RELIEF_S_COMPUTE_DAY,  RELIEF_S_THREADS, RELIEF_S_MEMORY_LIMIT, RELIEF_S_SUMMARY_ONLY,
+      RELIEF_S_REVIEW_FILES, RELIEF_S_REPORT,  RELIEF_S_FORMS};
+  seen = relief_settings_new();
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    int64_t v;
+    relief_settings_get_int(s, keys[i], &v, err);
+    relief_settings_set_int(seen, keys[i], v, err);
+  }
+  relief_settings_set_text(seen, RELIEF_S_OUTPUTS, relief_settings_get_text(s, RELIEF_S_OUTPUTS),
+                           err);
+  const char *inputs[8];
+  int n = relief_settings_input_count(s);
+  for (int i = 0; i < n && i < 8; i++) inputs[i] = relief_settings_input(s, i);
+  relief_settings_set_inputs(seen, inputs, n < 8 ? n : 8);
+  return relief_error_set(err, RELIEF_E_DATA, NULL, 0, -1, "the fake job fails");
+}
+
+Test(cli_statewide_main, the_runner_gets_the_settings, .init = make_root, .fini = remove_root) {
+  char inputs[300], options[300], outputs[300];
+  snprintf(inputs, sizeof inputs, "--inputs=%s/in", root);
+  snprintf(options, sizeof options, "--eligibility-options=%s/options.json", root);
+  snprintf(outputs, sizeof outputs, "--outputs=%s/out", root);
+  char *argv[] = {"statewide",
+                  inputs,
+                  options,
+                  outputs,
+                  "--compute-at=2020-07-01",
+                  "--threads=3",
+                  "--memory-limit=2G",
+                  "--summary-only"};
+  const cli_statewide_runner quiet = {fake_run, false};
+  runs = 0;
+  int code = cli_statewide_main(8, argv, &relief_env, &quiet);
+  cr_expect_eq(code, RELIEF_E_DATA, "the runner's failure is the exit code");
+  cr_assert_eq(runs, 1);
+  int64_t v;
+  relief_error err;
+  relief_settings_get_int(seen, RELIEF_S_COMPUTE_DAY, &v, &err);
+  cr_expect_eq(v, 18444);
+  relief_settings_get_int(seen, RELIEF_S_THREADS, &v, &err);
+  cr_expect_eq(v, 3);
+  relief_settings_get_int(seen, RELIEF_S_MEMORY_LIMIT, &v, &err);
+  cr_expect_eq(v, 2ll << 30);
+  relief_settings_get_int(seen, RELIEF_S_SUMMARY_ONLY, &v, &err);
+  cr_expect_eq(v, 1);
+  relief_settings_get_int(seen, RELIEF_S_REVIEW_FILES, &v, &err);
+  cr_expect_eq(v, 1, "statewide always writes the review files");
+  relief_settings_get_int(seen, RELIEF_S_FORMS, &v, &err);
+  cr_expect_eq(v, 0);
+  cr_expect_str_eq(relief_settings_get_text(seen, RELIEF_S_OUTPUTS),
+                   outputs + strlen("--outputs="));
+  cr_assert_eq(relief_settings_input_count(seen), 2, "the folder's .csv and .zst files");
+  cr_expect(strstr(relief_settings_input(seen, 0), "/in/a.csv"));
+  cr_expect(strstr(relief_settings_input(seen, 1), "/in/b.dat.zst"));
+  relief_settings_free(seen);
+  /* a quiet runner's process writes no error file: another process reports */
+  char errors[300];
+  snprintf(errors, sizeof errors, "%s/out/errors.json", root);
+  cr_expect_neq(access(errors, F_OK), 0, "a quiet process wrote %s", errors);
+}
+
+Test(cli_statewide_main, bad_options_never_reach_the_runner, .init = make_root,
+     .fini = remove_root) {
+  char inputs[300], options[300], outputs[300];
+  snprintf(inputs, sizeof inputs, "--inputs=%s/in", root);
+  snprintf(options, sizeof options, "--eligibility-options=%s/options.json", root);
+  snprintf(outputs, sizeof outputs, "--outputs=%s/out", root);
+  char *argv[] = {"statewide", inputs, options, outputs, "--memory-limit=10K"};
+  const cli_statewide_runner reporting = {fake_run, true};
+  runs = 0;
+  cr_expect_eq(cli_statewide_main(5, argv, &relief_env, &reporting), RELIEF_E_USAGE);
+  cr_expect_eq(runs, 0);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "relief/relief.h"
+#include "scratch.h"
 
 Test(settings, defaults) {
   relief_settings *s = relief_settings_new();
@@ -120,12 +121,8 @@ Test(flow_read_with, parameters) {
 }
 
 static char root[] = "/tmp/relief-settings-XXXXXX";
-static void setup(void) { cr_assert_not_null(mkdtemp(root)); }
-static void teardown(void) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  cr_expect_eq(system(cmd), 0);
-}
+static void setup(void) { scratch_make(root); }
+static void teardown(void) { scratch_remove(root); }
 
 static relief_options *write_options(void) {
   char path[256];
