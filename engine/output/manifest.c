@@ -87,27 +87,25 @@ static int by_path(const void *a, const void *b) {
   return strcmp(((const pub_entry *)a)->relpath, ((const pub_entry *)b)->relpath);
 }
 
-relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
-                             relief_error *err) {
-  double t0 = omp_get_wtime();
-  relief_status st = RELIEF_OK;
-  json_t *root = json_object();
-  json_object_set_new(root, "engine", json_string("relief"));
-  /* the build's version, as relief_version() (job/) gives it: output/ sits below job/ */
-  json_object_set_new(root, "version", json_string(RELIEF_VERSION));
+/* A string, or "(not UTF-8)" for text jansson refuses. */
+static json_t *text_or_mark(const char *text) {
+  json_t *s = json_string(text);
+  return s ? s : json_string("(not UTF-8)");
+}
+
+/* What was decided: the command, date, county, options, flows and the
+ * counties' own policies (statewide), enough to decide it again. */
+static void put_decision(json_t *root, const manifest_info *info) {
   json_t *argv = json_array();
-  for (int i = 0; i < info->n_command_line; i++) {
-    json_t *arg = json_string(info->command_line[i]);
-    json_array_append_new(argv, arg ? arg : json_string("(not UTF-8)"));
-  }
+  for (int i = 0; i < info->n_command_line; i++)
+    json_array_append_new(argv, text_or_mark(info->command_line[i]));
   json_object_set_new(root, "commandLine", argv);
   int y, m, d;
   relief_civil_from_days(info->compute_day, &y, &m, &d);
   char date[32];
   snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
   json_object_set_new(root, "computeDate", date[0] ? json_string(date) : json_null());
-  json_t *county = json_string(info->county);
-  json_object_set_new(root, "county", county ? county : json_string("(not UTF-8)"));
+  json_object_set_new(root, "county", text_or_mark(info->county));
   json_object_set_new(root, "threads", json_integer(info->threads));
   json_object_set_new(root, "redacted", json_boolean(info->redacted));
   json_object_set_new(root, "options", options_json(info->options));
@@ -115,7 +113,7 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   for (int i = 0; i < info->n_flows; i++)
     json_array_append_new(flow_list, flow_json(info->flows[i]));
   json_object_set_new(root, "flows", flow_list);
-  if (info->n_policies) { /* statewide: each county's own policy, to decide it again */
+  if (info->n_policies) {
     json_t *policies = json_object();
     for (int i = 0; i < info->n_policies; i++) {
       const relief_county_policy *pol = &info->policies[i];
@@ -126,15 +124,18 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
     }
     json_object_set_new(root, "countyPolicies", policies);
   }
+}
 
+/* Each input as read, every row accounted for: read = decided + the
+ * refused, by reason. */
+static json_t *inputs_json(const manifest_info *info) {
   json_t *inputs = json_array();
   for (int i = 0; i < info->n_inputs; i++) {
     const manifest_input *in = &info->inputs[i];
-    json_t *o = json_object(), *p = json_string(in->path);
-    json_object_set_new(o, "path", p ? p : json_string("(not UTF-8)"));
+    json_t *o = json_object();
+    json_object_set_new(o, "path", text_or_mark(in->path));
     json_object_set_new(o, "size", json_integer((json_int_t)in->size));
     json_object_set_new(o, "xxh3_128", json_string(in->xxh3_128));
-    /* every row is accounted for: read = decided + the refused, by reason */
     json_t *rows = json_object(), *refused = json_object();
     json_object_set_new(rows, "read", json_integer(in->rows_read));
     json_object_set_new(rows, "decided", json_integer(in->rows_decided));
@@ -145,23 +146,30 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
     json_object_set_new(o, "rows", rows);
     json_array_append_new(inputs, o);
   }
-  json_object_set_new(root, "inputs", inputs);
-  /* by path: threads create filings in any order, the manifest is the same */
+  return inputs;
+}
+
+/* The bundle's files by path (threads create filings in any order; the
+ * manifest is the same). */
+static json_t *outputs_json(publication *pub) {
   size_t n_out = publication_count(pub);
   pub_entry *entries = xmalloc((n_out ? n_out : 1) * sizeof *entries);
   for (size_t k = 0; k < n_out; k++) publication_entry(pub, k, &entries[k]);
   qsort(entries, n_out, sizeof *entries, by_path);
   json_t *outputs = json_array();
   for (size_t k = 0; k < n_out; k++) {
-    pub_entry e = entries[k];
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(e.relpath));
-    json_object_set_new(o, "size", json_integer((json_int_t)e.size));
-    json_object_set_new(o, "xxh3_128", json_string(e.xxh3_128));
+    json_object_set_new(o, "path", json_string(entries[k].relpath));
+    json_object_set_new(o, "size", json_integer((json_int_t)entries[k].size));
+    json_object_set_new(o, "xxh3_128", json_string(entries[k].xxh3_128));
     json_array_append_new(outputs, o);
   }
   free(entries);
-  json_object_set_new(root, "outputs", outputs);
+  return outputs;
+}
+
+/* The county folders (statewide), warnings, timings and counts. */
+static void put_outcome(json_t *root, const manifest_info *info, double t0) {
   if (info->n_folders) {
     json_t *folders = json_object();
     for (size_t k = 0; k < info->n_folders; k++) {
@@ -171,10 +179,8 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
     json_object_set_new(root, "folders", folders);
   }
   json_t *warnings = json_array();
-  for (int i = 0; i < info->n_warnings; i++) {
-    json_t *w = json_string(info->warnings[i]);
-    json_array_append_new(warnings, w ? w : json_string("(not UTF-8)"));
-  }
+  for (int i = 0; i < info->n_warnings; i++)
+    json_array_append_new(warnings, text_or_mark(info->warnings[i]));
   json_object_set_new(root, "warnings", warnings);
   json_t *timings = json_object();
   json_object_set_new(timings, "runSeconds", json_real(info->run_seconds));
@@ -184,14 +190,25 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   json_object_set_new(counts, "rows", json_integer(info->rows));
   json_object_set_new(counts, "people", json_integer(info->people));
   json_object_set_new(root, "counts", counts);
+}
 
-  char *text = st ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+relief_status manifest_write(const manifest_info *info, publication *pub, const char *name,
+                             relief_error *err) {
+  double t0 = omp_get_wtime();
+  json_t *root = json_object();
+  json_object_set_new(root, "engine", json_string("relief"));
+  /* the build's version, as relief_version() (job/) gives it: output/ sits below job/ */
+  json_object_set_new(root, "version", json_string(RELIEF_VERSION));
+  put_decision(root, info);
+  json_object_set_new(root, "inputs", inputs_json(info));
+  json_object_set_new(root, "outputs", outputs_json(pub));
+  put_outcome(root, info, t0);
+  char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(root);
-  if (st) return st;
   if (!text) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot format the manifest");
   size_t len = strlen(text);
   text[len] = '\n'; /* json_dumps leaves room for its NUL; the file ends in a newline */
-  st = publication_write_file(pub, name, text, len + 1, err);
+  relief_status st = publication_write_file(pub, name, text, len + 1, err);
   free(text);
   return st;
 }

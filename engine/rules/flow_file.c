@@ -122,6 +122,108 @@ static relief_status expand_reason(const char *template, const relief_flow *flow
   return RELIEF_OK;
 }
 
+/* The flow's "parameters" object (may be absent), then the command line's
+ * values, which replace the file's. */
+static relief_status read_parameters(json_t *params, const relief_flow_overrides *ov,
+                                     relief_flow *flow, const char *source, relief_error *err) {
+  if (params) {
+    const char *key;
+    json_t *v;
+    if (!json_is_object(params))
+      return fail(err, source, "flow: %s must be an object%s", "\"parameters\"", "");
+    json_object_foreach(params, key, v) {
+      int *slot = param_slot(flow, key);
+      if (!slot)
+        return fail(err, source,
+                    "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, "
+                    "yearsSinceConviction, yearsCrimeFree, beforeYear)%s",
+                    key, "");
+      json_int_t hi = !strcmp(key, "beforeYear") ? 9999 : 150;
+      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi)
+        return fail(err, source, "flow: parameter %s must be a positive whole number in range%s",
+                    key, "");
+      *slot = (int)json_integer_value(v);
+    }
+  }
+  if (ov) {
+    const int given[] = {ov->age, ov->years_conviction_free, ov->years_since_conviction,
+                         ov->years_crime_free, 0};
+    for (size_t i = 0; i < N_PARAMETERS; i++)
+      if (given[i] > 0) *(int *)((char *)flow + parameters[i].offset) = given[i];
+  }
+  return RELIEF_OK;
+}
+
+/* Row i of "rows" into r: its id, condition, determination and reason. */
+static relief_status read_row(json_t *row, size_t i, relief_flow *flow, relief_flow_row *r,
+                              const char *source, relief_error *err) {
+  char where[96];
+  json_t *id = json_object_get(row, "id"), *when = json_object_get(row, "when"),
+         *decide = json_object_get(row, "decide"), *reason = json_object_get(row, "reason");
+  snprintf(where, sizeof where, "flow row %zu%s%.40s", i + 1, json_is_string(id) ? " " : "",
+           json_is_string(id) ? json_string_value(id) : "");
+  if (!json_is_object(row)) return fail(err, source, "%s: must be an object%s", where, "");
+  if (!json_is_string(id) || !*json_string_value(id))
+    return fail(err, source, "%s: field %s must be a non-empty string", where, "\"id\"");
+  snprintf(r->id, sizeof r->id, "%s", json_string_value(id));
+  if (!when) return fail(err, source, "%s: field %s is missing", where, "\"when\"");
+  relief_status st = read_conditions(when, where, source, &r->mask, &r->value, err);
+  if (st) return st;
+  if (!json_is_string(decide))
+    return fail(err, source, "%s: field %s must be a determination", where, "\"decide\"");
+  int found = -1;
+  for (size_t d = 0; d < sizeof determinations / sizeof *determinations; d++)
+    if (!strcmp(json_string_value(decide), determinations[d].name) ||
+        !strcmp(json_string_value(decide), determinations[d].alias))
+      found = (int)d;
+  if (found < 0)
+    return fail(err, source, "%s: field \"decide\": unknown determination \"%.60s\"", where,
+                json_string_value(decide));
+  r->determination = determinations[found].det;
+  if (reason && !json_is_string(reason))
+    return fail(err, source, "%s: field %s must be a string", where, "\"reason\"");
+  st = expand_reason(reason ? json_string_value(reason) : "", flow, r->reason, sizeof r->reason,
+                     where, source, err);
+  if (st) return st;
+  for (size_t k = 0; k < sizeof needs / sizeof *needs; k++)
+    if ((r->mask & needs[k].feature) && !*param_slot(flow, needs[k].parameter))
+      return fail(err, source, "%s: its condition needs parameter %s, which the flow does not set",
+                  where, needs[k].parameter);
+  return RELIEF_OK;
+}
+
+/* The flow's name, parameters, relevance and rows from root. */
+static relief_status read_flow(json_t *root, const char *source, const relief_flow_overrides *ov,
+                               relief_flow *flow, relief_error *err) {
+  json_t *name = json_object_get(root, "name"), *rows = json_object_get(root, "rows");
+  json_t *relevance = json_object_get(root, "relevance");
+  if (!json_is_object(root) || !json_is_string(name))
+    return fail(err, source, "flow: %s must be a string%s", "\"name\"", "");
+  snprintf(flow->name, sizeof flow->name, "%s", json_string_value(name));
+  relief_status st = read_parameters(json_object_get(root, "parameters"), ov, flow, source, err);
+  if (st) return st;
+  if (!relevance)
+    relevance = json_pack("[ss]", "in_county", "prop64");
+  else
+    json_incref(relevance);
+  st = read_conditions(relevance, "flow relevance", source, &flow->relevance_mask,
+                       &flow->relevance_value, err);
+  json_decref(relevance);
+  if (st) return st;
+  if (!json_is_array(rows) || json_array_size(rows) == 0)
+    return fail(err, source, "flow: %s must be a non-empty list of rows%s", "\"rows\"", "");
+  if (json_array_size(rows) > RELIEF_FLOW_MAX_ROWS)
+    return relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows",
+                            RELIEF_FLOW_MAX_ROWS);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    if ((st = read_row(row, i, flow, &flow->rows[flow->n_rows], source, err))) return st;
+    flow->n_rows++;
+  }
+  return RELIEF_OK;
+}
+
 relief_status relief_flow_parse(const char *json, size_t len, const char *source,
                                 const relief_flow_overrides *ov, relief_flow *flow,
                                 relief_error *err) {
@@ -131,117 +233,7 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
   if (!root)
     return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1,
                             "flow file is not valid JSON: %s", jerr.text);
-  relief_status st = RELIEF_OK;
-  char where[96];
-  json_t *name = json_object_get(root, "name"), *rows = json_object_get(root, "rows");
-  json_t *relevance = json_object_get(root, "relevance"),
-         *params = json_object_get(root, "parameters");
-  if (!json_is_object(root) || !json_is_string(name)) {
-    st = fail(err, source, "flow: %s must be a string%s", "\"name\"", "");
-    goto done;
-  }
-  snprintf(flow->name, sizeof flow->name, "%s", json_string_value(name));
-  if (params) {
-    const char *key;
-    json_t *v;
-    if (!json_is_object(params)) {
-      st = fail(err, source, "flow: %s must be an object%s", "\"parameters\"", "");
-      goto done;
-    }
-    json_object_foreach(params, key, v) {
-      int *slot = param_slot(flow, key);
-      if (!slot) {
-        st = fail(err, source,
-                  "flow: unknown parameter \"%.60s\" (known: age, yearsConvictionFree, "
-                  "yearsSinceConviction, yearsCrimeFree, beforeYear)%s",
-                  key, "");
-        goto done;
-      }
-      json_int_t hi = !strcmp(key, "beforeYear") ? 9999 : 150;
-      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
-        st = fail(err, source, "flow: parameter %s must be a positive whole number in range%s", key,
-                  "");
-        goto done;
-      }
-      *slot = (int)json_integer_value(v);
-    }
-  }
-  if (ov) { /* command-line values replace the file's */
-    const int given[] = {ov->age, ov->years_conviction_free, ov->years_since_conviction,
-                         ov->years_crime_free, 0};
-    for (size_t i = 0; i < N_PARAMETERS; i++)
-      if (given[i] > 0) *(int *)((char *)flow + parameters[i].offset) = given[i];
-  }
-  if (!relevance)
-    relevance = json_pack("[ss]", "in_county", "prop64");
-  else
-    json_incref(relevance);
-  st = read_conditions(relevance, "flow relevance", source, &flow->relevance_mask,
-                       &flow->relevance_value, err);
-  json_decref(relevance);
-  if (st) goto done;
-  if (!json_is_array(rows) || json_array_size(rows) == 0) {
-    st = fail(err, source, "flow: %s must be a non-empty list of rows%s", "\"rows\"", "");
-    goto done;
-  }
-  if (json_array_size(rows) > RELIEF_FLOW_MAX_ROWS) {
-    st = relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows",
-                          RELIEF_FLOW_MAX_ROWS);
-    goto done;
-  }
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    relief_flow_row *r = &flow->rows[flow->n_rows];
-    json_t *id = json_object_get(row, "id"), *when = json_object_get(row, "when"),
-           *decide = json_object_get(row, "decide"), *reason = json_object_get(row, "reason");
-    snprintf(where, sizeof where, "flow row %zu%s%.40s", i + 1, json_is_string(id) ? " " : "",
-             json_is_string(id) ? json_string_value(id) : "");
-    if (!json_is_object(row)) {
-      st = fail(err, source, "%s: must be an object%s", where, "");
-      goto done;
-    }
-    if (!json_is_string(id) || !*json_string_value(id)) {
-      st = fail(err, source, "%s: field %s must be a non-empty string", where, "\"id\"");
-      goto done;
-    }
-    snprintf(r->id, sizeof r->id, "%s", json_string_value(id));
-    if (!when) {
-      st = fail(err, source, "%s: field %s is missing", where, "\"when\"");
-      goto done;
-    }
-    if ((st = read_conditions(when, where, source, &r->mask, &r->value, err))) goto done;
-    if (!json_is_string(decide)) {
-      st = fail(err, source, "%s: field %s must be a determination", where, "\"decide\"");
-      goto done;
-    }
-    int found = -1;
-    for (size_t d = 0; d < sizeof determinations / sizeof *determinations; d++)
-      if (!strcmp(json_string_value(decide), determinations[d].name) ||
-          !strcmp(json_string_value(decide), determinations[d].alias))
-        found = (int)d;
-    if (found < 0) {
-      st = fail(err, source, "%s: field \"decide\": unknown determination \"%.60s\"", where,
-                json_string_value(decide));
-      goto done;
-    }
-    r->determination = determinations[found].det;
-    if (reason && !json_is_string(reason)) {
-      st = fail(err, source, "%s: field %s must be a string", where, "\"reason\"");
-      goto done;
-    }
-    if ((st = expand_reason(reason ? json_string_value(reason) : "", flow, r->reason,
-                            sizeof r->reason, where, source, err)))
-      goto done;
-    for (size_t k = 0; k < sizeof needs / sizeof *needs; k++)
-      if ((r->mask & needs[k].feature) && !*param_slot(flow, needs[k].parameter)) {
-        st = fail(err, source, "%s: its condition needs parameter %s, which the flow does not set",
-                  where, needs[k].parameter);
-        goto done;
-      }
-    flow->n_rows++;
-  }
-done:
+  relief_status st = read_flow(root, source, ov, flow, err);
   json_decref(root);
   return st;
 }
