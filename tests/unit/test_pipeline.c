@@ -261,7 +261,9 @@ Test(pipeline, tallies_the_county_summary) {
   cr_assert_eq(s->by_section_outcome[2][RELIEF_DET_DISMISS], 1);
   cr_assert_eq(s->by_section_outcome[3][RELIEF_DET_DISMISS], 1);
   cr_assert_eq(s->by_section_outcome[3][RELIEF_DET_REDUCE], 1);
-  cr_assert_eq(s->hand_review, 0);
+  /* relief for 3002's 2018 and 3004's 2017 conviction waits for a reviewer's
+   * check of the facts (after 11/08/2016), as the review store holds it */
+  cr_assert_eq(s->hand_review, 2);
   cr_assert_eq(s->line_count, 0, "lineCount is the job's to set");
   run_free(&r);
   free(t.data);
