@@ -62,7 +62,7 @@ void job_previous_filings(const char *outputs_dir, const relief_filing_filter *f
   int fd = openat(root, "Court_Filings", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   close(root);
   if (fd < 0) return;
-  if (!filter || !filter->groups) {
+  if (!filter || !filter->groups || !filter->groups_only) {
     list_files(fd, "Court_Filings", 0, paths, n, &cap);
     return;
   }
@@ -562,6 +562,7 @@ relief_status job_filings(const filings_job *job, filings_job_result *res, relie
                                     .group = af_group,
                                     .groups = af.groups,
                                     .n_groups = job->n_agencies,
+                                    .groups_only = job->one_agency,
                                     .checked = af_checked,
                                     .filed = af_filed};
   }
