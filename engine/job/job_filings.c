@@ -245,7 +245,7 @@ static void recorded_free(recorded_plan *p) {
 static relief_status recorded_policies(const json_t *m, const char *dir, recorded_plan *p,
                                        relief_error *err) {
   const json_t *pols = json_object_get(m, "countyPolicies");
-  if (!pols) return RELIEF_OK; /* no county has its own */
+  if (!json_is_object(pols)) return bad_manifest(err, dir, "its county policies");
   size_t n = json_object_size(pols);
   p->policies = xcalloc(n + 1, sizeof *p->policies);
   p->policy_options = xcalloc(n + 1, sizeof *p->policy_options);
