@@ -160,7 +160,8 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
                      .items = s.job_items,
                      .n_items = s.n_items,
                      .agencies = s.agencies,
-                     .n_agencies = s.n};
+                     .n_agencies = s.n,
+                     .one_agency = agency != NULL};
   if (reviewed)
     fprintf(stderr, "%s: filing the %zu approved item(s) of the review, %d agenc%s\n", env->program,
             s.n_items, s.n, s.n == 1 ? "y" : "ies");

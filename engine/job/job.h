@@ -20,7 +20,7 @@ filings_options job_filings_options(const relief_filer *filer);
 
 /* The regular files under OUTPUTS/Court_Filings/ (paths relative to the
  * folder), which a filings-only publication replaces: with a filter filing
- * by agency, only those under its agencies' folders. */
+ * only some agencies (groups_only), only those under their folders. */
 void job_previous_filings(const char *outputs_dir, const relief_filing_filter *filter,
                           char ***paths, size_t *n);
 
@@ -48,7 +48,8 @@ typedef struct {
   size_t n_items;
   const filings_agency *agencies; /* reviewed: the agencies filing now */
   int n_agencies;
-  int threads; /* 0 = all cores */
+  bool one_agency; /* --agency: only its folder is replaced, not all of Court_Filings/ */
+  int threads;     /* 0 = all cores */
   relief_progress_fn progress;
   void *progress_user;
 } filings_job;

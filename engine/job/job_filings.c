@@ -63,7 +63,7 @@ void job_previous_filings(const char *outputs_dir, const relief_filing_filter *f
   int fd = openat(root, "Court_Filings", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   close(root);
   if (fd < 0) return;
-  if (!filter || !filter->groups) {
+  if (!filter || !filter->groups || !filter->groups_only) {
     list_files(fd, "Court_Filings", 0, paths, n, &cap);
     return;
   }
@@ -248,7 +248,7 @@ static void recorded_free(recorded_plan *p) {
 static relief_status recorded_policies(const json_t *m, const char *dir, recorded_plan *p,
                                        relief_error *err) {
   const json_t *pols = json_object_get(m, "countyPolicies");
-  if (!pols) return RELIEF_OK; /* no county has its own */
+  if (!json_is_object(pols)) return bad_manifest(err, dir, "its county policies");
   size_t n = json_object_size(pols);
   p->policies = xcalloc(n + 1, sizeof *p->policies);
   p->policy_options = xcalloc(n + 1, sizeof *p->policy_options);
@@ -565,6 +565,7 @@ relief_status job_filings(const filings_job *job, filings_job_result *res, relie
                                     .group = af_group,
                                     .groups = af.groups,
                                     .n_groups = job->n_agencies,
+                                    .groups_only = job->one_agency,
                                     .checked = af_checked,
                                     .filed = af_filed};
   }

@@ -113,7 +113,8 @@ static void put_decision(json_t *root, const manifest_info *info) {
   for (int i = 0; i < info->n_flows; i++)
     json_array_append_new(flow_list, flow_json(info->flows[i]));
   json_object_set_new(root, "flows", flow_list);
-  if (info->n_policies) {
+  bool statewide = info->folders || (info->county && !strcmp(info->county, "(all counties)"));
+  if (statewide) { /* each county's own policy (maybe none), to decide it again */
     json_t *policies = json_object();
     for (int i = 0; i < info->n_policies; i++) {
       const relief_county_policy *pol = &info->policies[i];

@@ -175,6 +175,7 @@ typedef struct {
   int (*group)(void *user, const char *person, const char *court_case);
   const struct relief_filing_group *groups;
   int n_groups;
+  bool groups_only; /* a filings-only job replaces the groups' folders, not all Court_Filings/ */
   /* checked: whether a reviewer approved the case with its facts checked,
    * so that a count dated after 11/08/2016 or after the decision date may
    * be filed (else it is withheld). filed: told of each pair that got a

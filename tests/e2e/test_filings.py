@@ -261,8 +261,17 @@ def two_agencies_file_at_once_each_under_its_own_filer(env):
     out = review_bundle(env)
     for agency in AGENCIES:
         filer_set(env, out, agency)
+    # a motion of an earlier, one-folder filing must not linger beside the agencies'
+    stale = os.path.join(out, "Court_Filings", "LOS_ANGELES")
+    os.makedirs(stale, exist_ok=True)
+    open(os.path.join(stale, "stale.pdf"), "w").write("x")
     rc, _, err, _ = e2etools.run([env.relief, "filings", f"--outputs={out}"])
     assert rc == 0, err
+    # --agency files one agency and leaves the other's folder as it was
+    da_list = os.path.join(out, "Court_Filings", "District_Attorney", "LOS_ANGELES", "court_list.csv")
+    before = open(da_list, "rb").read()
+    _, err1 = relief_ok(env, "filings", f"--outputs={out}", "--agency=Pasadena City Prosecutor")
+    assert "1 agency" in err1 and open(da_list, "rb").read() == before
     checked = 0
     for agency, (folder, profile) in AGENCIES.items():
         county = os.path.join(out, "Court_Filings", folder, "LOS_ANGELES")

@@ -184,6 +184,9 @@ static char *part(const char *s, size_t n) {
 #define HEAD(r) part(row_result_head(r), (r)->head_len)
 #define TAIL(r) part(row_result_tail(r), (r)->tail_len)
 #define EXTENDED(r) part(row_result_extended(r), (r)->extended_len)
+/* the Filing Check column of a relieved conviction dated after 11/08/2016 */
+#define LATE_CHECK                                                                                 \
+  ",\"conviction after 11/08/2016, when Prop 64 took effect: check the facts before filing\""
 
 Test(result_row, formats_a_decided_conviction_column_by_column) {
   result_fixture f;
@@ -193,7 +196,8 @@ Test(result_row, formats_a_decided_conviction_column_by_column) {
   cr_assert_str_eq(HEAD(r), "\"A1; A 2,x\",3");
   cr_assert_str_eq(TAIL(r), ",Y,187 PC,288 PC,Yes,01/01/2017,2.9,2.9,1,1,0,0,0,-,"
                             "Eligible for Dismissal,Dismiss all HS 11357 convictions");
-  cr_assert_str_eq(EXTENDED(r), ",Dismiss and seal,HS 11361.8(e); HS 11361.9,Y");
+  /* convicted 01/01/2017, after Prop 64 took effect: held for a check before filing */
+  cr_assert_str_eq(EXTENDED(r), ",Dismiss and seal,HS 11361.8(e); HS 11361.9,Y" LATE_CHECK);
   result_teardown(&f);
 }
 
@@ -210,7 +214,7 @@ Test(result_row, adds_the_rule_column_with_trace_and_recall_while_serving) {
   cr_assert_eq(r->flags, 0);
   cr_assert_str_eq(TAIL(r), ",Y,187 PC,288 PC,-,01/01/2017,2.9,2.9,1,1,0,0,0,Deceased,"
                             "Eligible for Reduction,Reduce all HS 11357 convictions,reduce-11357");
-  cr_assert_str_eq(EXTENDED(r), ",Recall and resentence,HS 11361.8(a); HS 11361.9,Y");
+  cr_assert_str_eq(EXTENDED(r), ",Recall and resentence,HS 11361.8(a); HS 11361.9,Y" LATE_CHECK);
   result_teardown(&f);
 }
 
@@ -226,7 +230,7 @@ Test(result_row, an_undecided_conviction_goes_to_review_with_empty_columns) {
   cr_assert_eq(r->flags, RESULT_REVIEW);
   cr_assert_str_eq(HEAD(r), ",3");
   cr_assert_str_eq(TAIL(r), ",N,187 PC,288 PC,Yes,01/01/0001,-1.0,-1.0,1,1,0,0,0,-,,,");
-  cr_assert_str_eq(EXTENDED(r), ",,,N");
+  cr_assert_str_eq(EXTENDED(r), ",,,N,");
   result_teardown(&f);
 }
 
@@ -254,7 +258,7 @@ Test(result_row, a_possible_plea_bargain_has_only_extended_columns) {
   cr_assert_eq(r->flags, RESULT_PLEA_ONLY);
   cr_assert_eq(r->head_len, 0);
   cr_assert_eq(r->tail_len, 0);
-  cr_assert_str_eq(EXTENDED(r), ",,,Y");
+  cr_assert_str_eq(EXTENDED(r), ",,,Y,");
   result_teardown(&f);
 }
 
