@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "review/review.h"
+#include "rules/counties.h"
 #include "serve/handlers.h"
 #include "serve/inputs.h"
 #include "serve/run.h"
@@ -33,16 +34,31 @@ static void refuse(refusal *why, int status, const char *fmt, ...) {
   why->status = status;
 }
 
+/* "county": one of the 58, matched as the CLI's --county is (any case,
+ * surrounding spaces); an unknown one is refused naming the nearest, never
+ * echoing what was sent. */
+static void take_county(json_t *county, serve_run *r, refusal *why) {
+  bool text = json_is_string(county) &&
+              strlen(json_string_value(county)) == json_string_length(county); /* no NUL */
+  const char *canonical = text ? relief_county_canonical(json_string_value(county)) : NULL;
+  if (canonical) {
+    snprintf(r->county, sizeof r->county, "%s", canonical);
+    return;
+  }
+  if (!json_is_string(county)) return refuse(why, 400, "county must be a county name");
+  int d;
+  refuse(why, 400, "county is not one of California's 58 counties; did you mean %s?",
+         relief_county_nearest(json_string_value(county), &d));
+}
+
 /* "inputs" and "county": each input a file under a --data folder. */
 static void take_inputs(serve_server *s, json_t *root, serve_run *r, refusal *why) {
   json_t *inputs = json_object_get(root, "inputs"), *county = json_object_get(root, "county");
   if (!json_is_array(inputs) || !json_array_size(inputs) ||
       json_array_size(inputs) > SERVE_MAX_INPUTS)
     return refuse(why, 400, "inputs must be a list of 1 to %d paths", SERVE_MAX_INPUTS);
-  if (!json_is_string(county) || !json_string_length(county) ||
-      json_string_length(county) >= sizeof r->county)
-    return refuse(why, 400, "county must be a county name");
-  snprintf(r->county, sizeof r->county, "%s", json_string_value(county));
+  take_county(county, r, why);
+  if (why->text[0]) return;
   r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
   for (size_t i = 0; i < json_array_size(inputs); i++) {
     json_t *p = json_array_get(inputs, i);
@@ -84,6 +100,7 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
     if (relief_flow_los_angeles(&ov, &r->flow, &err)) {
       why->status = 400;
       relief_error_format(&err, why->text, sizeof why->text);
+      serve_scrub(why->text, sizeof why->text);
     }
     return;
   }
@@ -93,7 +110,8 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
     return refuse(why, 403, "flow is not configurable, los-angeles or a file under --data");
   if (relief_flow_load(real, &ov, &r->flow, &err)) {
     free(real);
-    return refuse(why, 400, "the flow file is not valid: %s", err.message);
+    refuse(why, 400, "the flow file is not valid: %s", err.message);
+    return serve_scrub(why->text, sizeof why->text);
   }
   r->flow_path = real;
 }
@@ -115,11 +133,17 @@ static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) 
 }
 
 void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
+  static const char *const keys[] = {"inputs",  "county", "computeAt",
+                                     "options", "flow",   "reviewFiles"};
   json_error_t jerr;
-  json_t *root = json_loadb(req->body, req->body_len, 0, &jerr);
+  json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(root)) {
     json_decref(root);
-    return serve_reply_error(rep, 400, "the body must be a JSON object");
+    return serve_reply_error(rep, 400, "the body must be a JSON object (each key once)");
+  }
+  if (!request_keys_known(root, keys, sizeof keys / sizeof *keys, "the body", rep)) {
+    json_decref(root);
+    return;
   }
   serve_run *r = xcalloc(1, sizeof *r);
   refusal why = {.status = 400};
@@ -129,7 +153,10 @@ void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
     run_free(r);
     return serve_reply_error(rep, why.status, why.text);
   }
-  runs_queue(s, r);
+  if (!runs_queue(s, r)) {
+    run_free(r);
+    return serve_reply_error(rep, 500, "cannot make the run's folder");
+  }
   server_log(s, "run %d queued: %d input(s), flow %s", r->id, r->n_inputs, r->flow_name);
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));
@@ -196,6 +223,7 @@ static bool take_filer(json_t *root, char **filer_json, serve_reply *rep) {
     *filer_json = NULL;
     char why[1200];
     relief_error_format(&err, why, sizeof why);
+    serve_scrub(why, sizeof why);
     serve_reply_error(rep, 400, why);
     return false;
   }
@@ -218,7 +246,9 @@ void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep)
     return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
   }
   char *filer_json = NULL;
-  bool ok = take_filer(root, &filer_json, rep);
+  static const char *const keys[] = {"filer"};
+  bool ok =
+      request_keys_known(root, keys, 1, "the body", rep) && take_filer(root, &filer_json, rep);
   json_decref(root);
   if (!ok) return;
   pthread_mutex_lock(&s->lock);

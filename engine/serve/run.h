@@ -66,8 +66,10 @@ void runs_free(serve_server *s);
 /* Adds r to s's list (the caller holds s->lock, or no other thread runs). */
 void runs_append(serve_server *s, serve_run *r);
 
-/* Numbers r, lists it as queued and wakes the worker. */
-void runs_queue(serve_server *s, serve_run *r);
+/* Numbers r by making its folder runs/<id> (mkdir: an id is never shared,
+ * even with another writer), lists it as queued and wakes the worker; false
+ * (r not listed) when no folder can be made. */
+bool runs_queue(serve_server *s, serve_run *r);
 
 /* The run of the request's {id}, or NULL with rep set to 404. */
 serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply *rep);

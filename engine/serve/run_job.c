@@ -95,6 +95,7 @@ void run_job_filings(serve_server *s, serve_run *r) {
   if (!st) st = relief_run(&cfg, &res, &err);
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
+  serve_scrub(why, sizeof why); /* shown to the API's users */
   pthread_mutex_lock(&s->lock);
   r->filings = st ? RUN_FAILED : RUN_DONE;
   r->motions = res.motions;
@@ -145,10 +146,12 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
 }
 
 void run_job_decide(serve_server *s, serve_run *r) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/runs/%d", s->workspace, r->id);
-  r->dir = xstrdup(dir);
   relief_error err = {0};
+  /* kept before the run starts, as stopped: a signal that ends the server
+   * mid-run leaves a run that lists, failed, after a restart */
+  if (run_record_save(r, &err))
+    server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)err.status);
+  err = (relief_error){0};
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   relief_run_result res;
@@ -159,6 +162,7 @@ void run_job_decide(serve_server *s, serve_run *r) {
   double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
+  serve_scrub(why, sizeof why); /* shown to the API's users */
   pthread_mutex_lock(&s->lock);
   r->seconds = seconds;
   if (st) {

@@ -40,7 +40,11 @@ relief_status run_record_save(const serve_run *r, relief_error *err) {
   if (r->flow_path) json_object_set_new(o, "flowPath", json_string(r->flow_path));
   json_object_set_new(o, "reviewFiles", json_boolean(r->review_files));
   json_object_set_new(o, "seconds", json_real(r->seconds));
-  if (r->error) json_object_set_new(o, "error", json_string(r->error));
+  /* not finished when saved (the record kept before the run starts): if
+   * the server is stopped before the run ends, this is what lists */
+  if (r->status != RUN_DONE)
+    json_object_set_new(o, "error",
+                        json_string(r->status == RUN_FAILED && r->error ? r->error : "stopped"));
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   relief_status st = publish_single_file(r->dir, RECORD_NAME, text, strlen(text), err);
@@ -170,12 +174,13 @@ void run_record_load_all(serve_server *s) {
     char dir[4500];
     snprintf(dir, sizeof dir, "%s/%s", runs, e->d_name);
     serve_run *r = load_one(s, dir, id);
-    if (!r) { /* killed before its record: what its publication staged goes
-               * (publication_begin removes it, under the folder's lock) */
+    /* killed before its record, or stopped mid-run: what its publication
+     * staged goes (publication_begin removes it, under the folder's lock) */
+    if (!r || r->status != RUN_DONE) {
       publication *p;
       relief_error ignored;
       if (publication_begin(dir, &p, &ignored) == RELIEF_OK) publication_abort(p);
-      continue;
+      if (!r) continue;
     }
     runs_append(s, r);
   }
