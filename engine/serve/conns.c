@@ -23,6 +23,11 @@ typedef struct conn_state {
   bool in_request;      /* its headers arrived: a handler has it */
   bool nul;             /* a NUL was decoded from its address */
   int fd;               /* our duplicate of its socket, or -1 */
+  /* the strings MHD unescaped for this request (its path, its arguments):
+   * where each began and its length before decoding (a raw NUL ends it) */
+  const char *decoded[8];
+  size_t raw_len[8];
+  int n_decoded;
 } conn_state;
 
 struct conns {
@@ -131,9 +136,13 @@ static conn_state *state_of(struct MHD_Connection *c) {
 
 size_t conns_unescape(void *cls, struct MHD_Connection *c, char *s) {
   (void)cls;
+  conn_state *st = state_of(c);
+  if (st && st->n_decoded < 8) { /* only the connection's own thread reads these */
+    st->decoded[st->n_decoded] = s;
+    st->raw_len[st->n_decoded++] = strlen(s);
+  }
   for (const char *p = s; *p; p++)
     if (p[0] == '%' && p[1] == '0' && p[2] == '0') {
-      conn_state *st = state_of(c);
       if (st) {
         pthread_mutex_lock(&st->owner->lock);
         st->nul = true;
@@ -144,13 +153,31 @@ size_t conns_unescape(void *cls, struct MHD_Connection *c, char *s) {
   return MHD_http_unescape(s);
 }
 
+/* Whether the request line held a raw NUL byte in its path: MHD splits the
+ * line in place, so the path's text, undecoded, ended either at the space
+ * before the version or at the '?' before the first argument; ending
+ * anywhere else, it was cut short by a NUL ("/api/uploads/a\0b" read as
+ * "/api/uploads/a"). */
+static bool raw_nul(const conn_state *st, const char *url, const char *version) {
+  const char *end = NULL;
+  for (int i = 0; i < st->n_decoded && !end; i++)
+    if (st->decoded[i] == url) end = url + st->raw_len[i];
+  if (!end || !version || end + 1 == version) return false;
+  for (int i = 0; i < st->n_decoded; i++)
+    if (st->decoded[i] == end + 1) return false; /* the first argument's name */
+  return !(end + 2 == version);                  /* "PATH? HTTP/1.1": no argument after the '?' */
+}
+
 /* Sets a connection's request flag under the list's lock (the watchdog
  * reads it); returns and clears its NUL mark. */
-static bool set_in_request(struct MHD_Connection *c, bool in_request) {
+static bool set_in_request(struct MHD_Connection *c, bool in_request, const char *url,
+                           const char *version) {
   conn_state *st = state_of(c);
   if (!st) return false;
+  bool raw = in_request && raw_nul(st, url, version);
+  st->n_decoded = 0;
   pthread_mutex_lock(&st->owner->lock);
-  bool nul = st->nul;
+  bool nul = st->nul || raw;
   st->nul = false;
   st->in_request = in_request;
   if (!in_request) st->waiting_since = now_seconds();
@@ -158,6 +185,8 @@ static bool set_in_request(struct MHD_Connection *c, bool in_request) {
   return nul;
 }
 
-bool conns_request_began(struct MHD_Connection *c) { return set_in_request(c, true); }
+bool conns_request_began(struct MHD_Connection *c, const char *url, const char *version) {
+  return set_in_request(c, true, url, version);
+}
 
-void conns_request_ended(struct MHD_Connection *c) { (void)set_in_request(c, false); }
+void conns_request_ended(struct MHD_Connection *c) { (void)set_in_request(c, false, NULL, NULL); }

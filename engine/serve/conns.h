@@ -33,9 +33,10 @@ void conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
  * decoded NUL (%00) marked on the connection. */
 size_t conns_unescape(void *cls, struct MHD_Connection *c, char *s);
 
-/* The request's headers arrived: the watchdog leaves it alone. True when
- * its address (path or query) decoded a NUL, which is then forgotten. */
-bool conns_request_began(struct MHD_Connection *c);
+/* The request's headers arrived (url and version as the access handler
+ * gets them): the watchdog leaves it alone. True when its address held a
+ * NUL: decoded from %00 (path or query), or a raw byte in the path. */
+bool conns_request_began(struct MHD_Connection *c, const char *url, const char *version);
 
 /* The request was answered: the connection waits for its next one. */
 void conns_request_ended(struct MHD_Connection *c);

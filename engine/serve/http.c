@@ -114,8 +114,7 @@ static bool one_host(struct MHD_Connection *c) {
  * browser sends Origin; one with neither is refused as unsigned, 401). */
 static bool origin_ok(const serve_server *s, struct MHD_Connection *c, const char *origin,
                       const char *host) {
-  if (!origin)
-    return bearer_ok(s, c) || !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+  if (!origin) return bearer_ok(s, c) || !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
   if (!host) return false;
   char own[160];
   snprintf(own, sizeof own, "%s://%s", s->tls ? "https" : "http", host);
@@ -299,13 +298,12 @@ static enum MHD_Result answer(serve_server *s, struct MHD_Connection *c, const c
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
-  (void)version;
   serve_server *s = cls;
   request_ctx *ctx = *con_cls;
   bool is_upload = !strcmp(method, "PUT") && !strncmp(url, UPLOAD_PREFIX, strlen(UPLOAD_PREFIX));
   if (!ctx) {
     *con_cls = ctx = xcalloc(1, sizeof *ctx);
-    if (conns_request_began(c)) { /* "a%00b" would be read as "a" */
+    if (conns_request_began(c, url, version)) { /* "a%00b" would be read as "a" */
       serve_reply rep = {.fd = -1};
       serve_reply_error(&rep, 400, "a NUL byte in the address");
       ctx->answered = true;

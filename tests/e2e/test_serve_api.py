@@ -294,6 +294,14 @@ def nul_in_address_is_400():
     before = sorted(os.listdir(uploads))
     status, out = srv.request("PUT", "/api/uploads/a%00b", raw=b"x")
     assert status == 400, (status, out)
+    import socket
+    for line in (b"PUT /api/uploads/a\x00b", b"GET /api/runs/%d/files/summary.json\x00.txt" % S["run"]):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as c:
+            c.sendall(line + (" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+                              "Content-Length: 1\r\nConnection: close\r\n\r\nx"
+                              % (srv.port, srv.token)).encode())
+            head = c.recv(4096)
+        assert head.startswith(b"HTTP/1.1 400"), (line, head[:40])
     assert sorted(os.listdir(uploads)) == before, os.listdir(uploads)
 
 
