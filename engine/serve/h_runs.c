@@ -16,6 +16,7 @@
 #include "serve/handlers.h"
 #include "serve/inputs.h"
 #include "serve/run.h"
+#include "serve/run_record.h"
 #include "serve/server_log.h"
 
 /* Why a POST /api/runs body is refused, and with which status. */
@@ -153,10 +154,16 @@ void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
     run_free(r);
     return serve_reply_error(rep, why.status, why.text);
   }
-  if (!runs_queue(s, r)) {
+  if (!runs_number(s, r)) {
     run_free(r);
     return serve_reply_error(rep, 500, "cannot make the run's folder");
   }
+  /* its record, as stopped, before the worker sees it: a server stopped
+   * before the run ends lists it, failed, after a restart */
+  relief_error err = {0};
+  if (run_record_save(r, &err))
+    server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)err.status);
+  runs_queue(s, r);
   server_log(s, "run %d queued: %d input(s), flow %s", r->id, r->n_inputs, r->flow_name);
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));

@@ -62,17 +62,19 @@ static bool take_folder(serve_server *s, serve_run *r) {
   return false;
 }
 
-bool runs_queue(serve_server *s, serve_run *r) {
+bool runs_number(serve_server *s, serve_run *r) {
   pthread_mutex_lock(&s->lock);
-  if (!take_folder(s, r)) {
-    pthread_mutex_unlock(&s->lock);
-    return false;
-  }
+  bool ok = take_folder(s, r);
+  pthread_mutex_unlock(&s->lock);
+  return ok;
+}
+
+void runs_queue(serve_server *s, serve_run *r) {
+  pthread_mutex_lock(&s->lock);
   runs_append(s, r);
   snprintf(r->phase, sizeof r->phase, "queued");
   pthread_cond_broadcast(&s->wake);
   pthread_mutex_unlock(&s->lock);
-  return true;
 }
 
 serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply *rep) {

@@ -67,9 +67,11 @@ void runs_free(serve_server *s);
 void runs_append(serve_server *s, serve_run *r);
 
 /* Numbers r by making its folder runs/<id> (mkdir: an id is never shared,
- * even with another writer), lists it as queued and wakes the worker; false
- * (r not listed) when no folder can be made. */
-bool runs_queue(serve_server *s, serve_run *r);
+ * even with another writer) and sets r->dir; false when none can be made. */
+bool runs_number(serve_server *s, serve_run *r);
+
+/* Lists numbered run r as queued and wakes the worker. */
+void runs_queue(serve_server *s, serve_run *r);
 
 /* The run of the request's {id}, or NULL with rep set to 404. */
 serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply *rep);

@@ -146,12 +146,7 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
 }
 
 void run_job_decide(serve_server *s, serve_run *r) {
-  relief_error err = {0};
-  /* kept before the run starts, as stopped: a signal that ends the server
-   * mid-run leaves a run that lists, failed, after a restart */
-  if (run_record_save(r, &err))
-    server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)err.status);
-  err = (relief_error){0};
+  relief_error err = {0}; /* its record, as stopped, was kept when it was queued */
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   relief_run_result res;

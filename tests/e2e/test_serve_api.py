@@ -801,8 +801,9 @@ def connections_bounded():
 @H.case
 def stopped_run_is_recorded():
     """Issue 22 item 6: a run stopped by a signal (SIGTERM to the server
-    mid-run, or SIGKILL) is recorded as failed, "stopped", and lists after a
-    restart; its staging folder is gone."""
+    mid-run, or SIGKILL), and one still queued, is recorded as failed,
+    "stopped", and lists after a restart; no staging folder or record
+    temporary is left."""
     ws = os.path.join(S["work"], "ws-stop")
     stopped = []
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -815,12 +816,20 @@ def stopped_run_is_recorded():
             while srv.json("GET", "/api/runs/%d" % rid)["status"] == "queued":
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
+            waiting = srv.json("POST", "/api/runs", {"inputs": S["inputs"][:1],
+                                                     "county": "SACRAMENTO", "computeAt": COMPUTE,
+                                                     "options": OPTION_SETS[0]}, expect=202)["id"]
             time.sleep(0.2)
             assert srv.json("GET", "/api/runs/%d" % rid)["status"] == "running", "too short a run"
+            assert srv.json("GET", "/api/runs/%d" % waiting)["status"] == "queued"
             srv.stop(sig)
         finally:
             srv.kill()
-        stopped.append(rid)
+        stopped += [rid, waiting]
+    # a record's temporary that a stop left unrenamed goes at the restart
+    temp = os.path.join(ws, "runs", str(stopped[0]), "..serve-run.json.99999.0.tmp")
+    with open(temp, "w") as f:
+        f.write("{")
     srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".stop2")
     try:
         runs = {r["id"]: r for r in srv.json("GET", "/api/runs")}
@@ -830,8 +839,8 @@ def stopped_run_is_recorded():
         assert rid in runs, "stopped run %d is not listed: %s" % (rid, sorted(runs))
         assert runs[rid]["status"] == "failed" and runs[rid]["error"] == "stopped", runs[rid]
         left = e2etools.temp_files(os.path.join(ws, "runs", str(rid)))
-        assert not [p for p in left if ".relief-stage" in p], left
-    return "runs %s listed as stopped" % stopped
+        assert not [p for p in left if ".relief-stage" in p or p.endswith(".tmp")], left
+    return "runs %s listed as stopped (running and queued)" % stopped
 
 
 @H.case
