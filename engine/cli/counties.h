@@ -8,9 +8,11 @@
 #define RELIEF_CLI_COUNTIES_H
 
 #include "cli/cli.h"
+#include "rules/counties.h"
 
-enum { CLI_N_COUNTIES = 58 };
-extern const char *const cli_county_names[CLI_N_COUNTIES];
+/* the list lives in rules/counties.c, shared with the server */
+enum { CLI_N_COUNTIES = RELIEF_N_COUNTIES };
+#define cli_county_names relief_county_names
 
 /* The county name nearest to name by edit distance (ties: the first in
  * alphabetical order), comparing in upper case; sets *distance. */

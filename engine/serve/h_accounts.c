@@ -13,6 +13,11 @@ void h_login(serve_server *s, const serve_request *req, serve_reply *rep) {
   json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
   json_t *name = json_object_get(root, "name"), *password = json_object_get(root, "password");
   char sid[65];
+  static const char *const keys[] = {"name", "password"};
+  if (json_is_object(root) && !request_keys_known(root, keys, 2, "the body", rep)) {
+    json_decref(root);
+    return;
+  }
   bool ok = json_is_string(name) && json_is_string(password) &&
             accounts_login(&s->book, json_string_value(name), json_string_value(password), sid);
   json_decref(root);

@@ -165,6 +165,7 @@ void h_explain(serve_server *s, const serve_request *req, serve_reply *rep) {
     if (st) {
       char why[2200];
       relief_error_format(&err, why, sizeof why);
+      serve_scrub(why, sizeof why);
       return serve_reply_error(rep, 500, why);
     }
     if (person.found) return serve_reply_json(rep, 200, person_json(&person, list));

@@ -18,6 +18,7 @@
 static void review_error(serve_reply *rep, relief_status st, const relief_error *err) {
   char why[2200];
   relief_error_format(err, why, sizeof why);
+  serve_scrub(why, sizeof why);
   serve_reply_error(rep, st == RELIEF_E_USAGE ? 404 : st == RELIEF_E_DATA ? 409 : 500, why);
 }
 
@@ -39,15 +40,16 @@ static bool take_routing(serve_server *s, const serve_run *r, const serve_reques
                          serve_reply *rep) {
   json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
   json_t *routing = json_object_get(root, "routing");
-  bool ok = true;
-  if (routing && json_is_object(routing)) {
+  static const char *const keys[] = {"routing"};
+  bool ok = !json_is_object(root) || request_keys_known(root, keys, 1, "the body", rep);
+  if (ok && routing && json_is_object(routing)) {
     char *text = json_dumps(routing, JSON_COMPACT);
     char name[64];
     snprintf(name, sizeof name, "routing-%d.json", r->id);
     snprintf(routing_path, cap, "%s/%s", s->workspace, name);
     *st = publish_single_file(s->workspace, name, text, strlen(text), err);
     free(text);
-  } else if (routing && !json_is_null(routing)) {
+  } else if (ok && routing && !json_is_null(routing)) {
     serve_reply_error(rep, 400, "routing must be an object (a routing file's JSON)");
     ok = false;
   }
@@ -64,7 +66,12 @@ void h_review_start(serve_server *s, const serve_request *req, serve_reply *rep)
   if (!take_routing(s, r, req, routing_path, sizeof routing_path, &st, &err, rep)) return;
   long long n = 0;
   if (!st) st = review_init(r->dir, routing_path[0] ? routing_path : NULL, false, &n, &err);
-  if (st == RELIEF_E_USAGE) return serve_reply_error(rep, 400, err.message);
+  if (st == RELIEF_E_USAGE) {
+    char why[1200];
+    snprintf(why, sizeof why, "%s", err.message);
+    serve_scrub(why, sizeof why);
+    return serve_reply_error(rep, 400, why);
+  }
   if (st) return review_error(rep, st, &err);
   server_log(s, "run %d review store made: %lld items", r->id, n);
   json_t *o = json_object();
@@ -112,6 +119,11 @@ void h_review_decide(serve_server *s, const serve_request *req, serve_reply *rep
   json_t *root = json_loadb(req->body, req->body_len, 0, NULL);
   json_t *decision = json_object_get(root, "decision"), *notes = json_object_get(root, "notes");
   const char *d = json_is_string(decision) ? json_string_value(decision) : "";
+  static const char *const keys[] = {"decision", "notes"};
+  if (json_is_object(root) && !request_keys_known(root, keys, 2, "the body", rep)) {
+    json_decref(root);
+    return;
+  }
   if ((strcmp(d, "Approve") && strcmp(d, "Deny") && strcmp(d, "Hold")) ||
       (notes && (!json_is_string(notes) || json_string_length(notes) > 4000))) {
     json_decref(root);

@@ -12,9 +12,11 @@
 
 #include "common/alloc.h"
 #include "review/review.h"
+#include "rules/counties.h"
 #include "serve/handlers.h"
 #include "serve/inputs.h"
 #include "serve/run.h"
+#include "serve/run_record.h"
 #include "serve/server_log.h"
 
 /* Why a POST /api/runs body is refused, and with which status. */
@@ -33,16 +35,31 @@ static void refuse(refusal *why, int status, const char *fmt, ...) {
   why->status = status;
 }
 
+/* "county": one of the 58, matched as the CLI's --county is (any case,
+ * surrounding spaces); an unknown one is refused naming the nearest, never
+ * echoing what was sent. */
+static void take_county(json_t *county, serve_run *r, refusal *why) {
+  bool text = json_is_string(county) &&
+              strlen(json_string_value(county)) == json_string_length(county); /* no NUL */
+  const char *canonical = text ? relief_county_canonical(json_string_value(county)) : NULL;
+  if (canonical) {
+    snprintf(r->county, sizeof r->county, "%s", canonical);
+    return;
+  }
+  if (!json_is_string(county)) return refuse(why, 400, "county must be a county name");
+  int d;
+  refuse(why, 400, "county is not one of California's 58 counties; did you mean %s?",
+         relief_county_nearest(json_string_value(county), &d));
+}
+
 /* "inputs" and "county": each input a file under a --data folder. */
 static void take_inputs(serve_server *s, json_t *root, serve_run *r, refusal *why) {
   json_t *inputs = json_object_get(root, "inputs"), *county = json_object_get(root, "county");
   if (!json_is_array(inputs) || !json_array_size(inputs) ||
       json_array_size(inputs) > SERVE_MAX_INPUTS)
     return refuse(why, 400, "inputs must be a list of 1 to %d paths", SERVE_MAX_INPUTS);
-  if (!json_is_string(county) || !json_string_length(county) ||
-      json_string_length(county) >= sizeof r->county)
-    return refuse(why, 400, "county must be a county name");
-  snprintf(r->county, sizeof r->county, "%s", json_string_value(county));
+  take_county(county, r, why);
+  if (why->text[0]) return;
   r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
   for (size_t i = 0; i < json_array_size(inputs); i++) {
     json_t *p = json_array_get(inputs, i);
@@ -84,6 +101,7 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
     if (relief_flow_los_angeles(&ov, &r->flow, &err)) {
       why->status = 400;
       relief_error_format(&err, why->text, sizeof why->text);
+      serve_scrub(why->text, sizeof why->text);
     }
     return;
   }
@@ -93,7 +111,8 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
     return refuse(why, 403, "flow is not configurable, los-angeles or a file under --data");
   if (relief_flow_load(real, &ov, &r->flow, &err)) {
     free(real);
-    return refuse(why, 400, "the flow file is not valid: %s", err.message);
+    refuse(why, 400, "the flow file is not valid: %s", err.message);
+    return serve_scrub(why->text, sizeof why->text);
   }
   r->flow_path = real;
 }
@@ -115,11 +134,17 @@ static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) 
 }
 
 void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
+  static const char *const keys[] = {"inputs",  "county", "computeAt",
+                                     "options", "flow",   "reviewFiles"};
   json_error_t jerr;
-  json_t *root = json_loadb(req->body, req->body_len, 0, &jerr);
+  json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(root)) {
     json_decref(root);
-    return serve_reply_error(rep, 400, "the body must be a JSON object");
+    return serve_reply_error(rep, 400, "the body must be a JSON object (each key once)");
+  }
+  if (!request_keys_known(root, keys, sizeof keys / sizeof *keys, "the body", rep)) {
+    json_decref(root);
+    return;
   }
   serve_run *r = xcalloc(1, sizeof *r);
   refusal why = {.status = 400};
@@ -129,6 +154,15 @@ void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
     run_free(r);
     return serve_reply_error(rep, why.status, why.text);
   }
+  if (!runs_number(s, r)) {
+    run_free(r);
+    return serve_reply_error(rep, 500, "cannot make the run's folder");
+  }
+  /* its record, as stopped, before the worker sees it: a server stopped
+   * before the run ends lists it, failed, after a restart */
+  relief_error err = {0};
+  if (run_record_save(r, &err))
+    server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)err.status);
   runs_queue(s, r);
   server_log(s, "run %d queued: %d input(s), flow %s", r->id, r->n_inputs, r->flow_name);
   json_t *o = json_object();
@@ -196,6 +230,7 @@ static bool take_filer(json_t *root, char **filer_json, serve_reply *rep) {
     *filer_json = NULL;
     char why[1200];
     relief_error_format(&err, why, sizeof why);
+    serve_scrub(why, sizeof why);
     serve_reply_error(rep, 400, why);
     return false;
   }
@@ -218,7 +253,9 @@ void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep)
     return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
   }
   char *filer_json = NULL;
-  bool ok = take_filer(root, &filer_json, rep);
+  static const char *const keys[] = {"filer"};
+  bool ok =
+      request_keys_known(root, keys, 1, "the body", rep) && take_filer(root, &filer_json, rep);
   json_decref(root);
   if (!ok) return;
   pthread_mutex_lock(&s->lock);

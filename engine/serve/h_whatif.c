@@ -38,6 +38,11 @@ void h_whatif_post(serve_server *s, const serve_request *req, serve_reply *rep) 
     json_decref(root);
     return serve_reply_error(rep, 400, "the body must be a JSON object");
   }
+  static const char *const keys[] = {"options"};
+  if (!request_keys_known(root, keys, 1, "the body", rep)) {
+    json_decref(root);
+    return;
+  }
   relief_options opt;
   char why[1200] = "";
   run_parse_options(json_object_get(root, "options"), &opt, why, sizeof why);

@@ -1,9 +1,10 @@
 /*
  * serve/http.c — the HTTP side of `relief serve` on libmicrohttpd: binding
  * (a non-loopback address only with TLS), the token (getrandom, 256 bits),
- * the checks every request passes (token or session, Origin and Host, body
- * limit), uploads streamed to disk, the request log without personal data,
- * and replies from buffers or files.
+ * the checks every request passes (no NUL in its address, one Host, token
+ * or session, Origin, body limit), connections bounded per address and in
+ * time (serve/conns.h), uploads streamed to disk, the request log without
+ * personal data, and replies from buffers or files.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@
 #include "common/alloc.h"
 #include "io/publish.h"
 #include "io/read_small.h"
+#include "serve/conns.h"
 #include "serve/http.h"
 #include "serve/routes.h"
 #include "serve/server_log.h"
@@ -36,6 +39,7 @@ typedef struct {
   pub_file *file;
   uint64_t uploaded;
   bool upload_failed;
+  bool answered; /* refused before its body */
   char upload_name[160];
 } request_ctx;
 
@@ -85,9 +89,32 @@ static bool host_ok(const serve_server *s, const char *host) {
   return !strcmp(host, a) || !strcmp(host, b);
 }
 
-/* A state-changing request from a page of another origin is refused. */
-static bool origin_ok(const serve_server *s, const char *origin, const char *host) {
-  if (!origin) return true; /* not a browser's cross-site request */
+/* Whether the request carries the token in its Authorization header. */
+static bool bearer_ok(const serve_server *s, struct MHD_Connection *c) {
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  return auth && !strncmp(auth, "Bearer ", 7) && token_ok(s, auth + 7);
+}
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value) {
+  (void)kind, (void)value;
+  if (!strcasecmp(key, "Host")) ++*(int *)cls;
+  return MHD_YES;
+}
+
+/* Two Host headers are refused: which one a proxy and we would read differs. */
+static bool one_host(struct MHD_Connection *c) {
+  int n = 0;
+  MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
+  return n <= 1;
+}
+
+/* A state-changing request from a page of another origin is refused; one
+ * without Origin that carries a cookie needs the bearer token as well (a
+ * browser sends Origin; one with neither is refused as unsigned, 401). */
+static bool origin_ok(const serve_server *s, struct MHD_Connection *c, const char *origin,
+                      const char *host) {
+  if (!origin) return bearer_ok(s, c) || !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
   if (!host) return false;
   char own[160];
   snprintf(own, sizeof own, "%s://%s", s->tls ? "https" : "http", host);
@@ -140,7 +167,9 @@ static enum MHD_Result upload_begin(serve_server *s, struct MHD_Connection *c, c
   const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
   const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
   relief_error err = {0};
-  if (!host_ok(s, host) || !origin_ok(s, origin, host))
+  if (!one_host(c))
+    serve_reply_error(&rep, 400, "more than one Host header");
+  else if (!host_ok(s, host) || !origin_ok(s, c, origin, host))
     serve_reply_error(&rep, 403, "cross-origin request refused");
   else if (!token_authorized(s, c, method))
     serve_reply_error(&rep, 401, "missing or wrong token");
@@ -253,9 +282,11 @@ static enum MHD_Result answer(serve_server *s, struct MHD_Connection *c, const c
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
   const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
   bool safe = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-  if (!host_ok(s, host))
+  if (!one_host(c))
+    serve_reply_error(&rep, 400, "more than one Host header");
+  else if (!host_ok(s, host))
     serve_reply_error(&rep, 403, "unexpected Host header");
-  else if (!safe && !origin_ok(s, origin, host))
+  else if (!safe && !origin_ok(s, c, origin, host))
     serve_reply_error(&rep, 403, "cross-origin request refused");
   else
     answer_authorized(s, c, url, method, ctx, &rep);
@@ -267,13 +298,23 @@ static enum MHD_Result answer(serve_server *s, struct MHD_Connection *c, const c
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
-  (void)version;
   serve_server *s = cls;
   request_ctx *ctx = *con_cls;
   bool is_upload = !strcmp(method, "PUT") && !strncmp(url, UPLOAD_PREFIX, strlen(UPLOAD_PREFIX));
   if (!ctx) {
     *con_cls = ctx = xcalloc(1, sizeof *ctx);
+    if (conns_request_began(c, url, version)) { /* "a%00b" would be read as "a" */
+      serve_reply rep = {.fd = -1};
+      serve_reply_error(&rep, 400, "a NUL byte in the address");
+      ctx->answered = true;
+      server_log(s, "%s (an address with a NUL) -> 400", method);
+      return send_reply(s, c, &rep);
+    }
     return is_upload ? upload_begin(s, c, url, method, ctx) : MHD_YES;
+  }
+  if (ctx->answered) { /* refused at once: its body is read and dropped */
+    *upload_data_size = 0;
+    return MHD_YES;
   }
   if (ctx->file) { /* an upload's bytes */
     if (!*upload_data_size) return upload_finish(s, c, method, ctx);
@@ -294,7 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode code) {
-  (void)cls, (void)c, (void)code;
+  (void)cls, (void)code;
+  conns_request_ended(c);
   request_ctx *ctx = *con_cls;
   if (!ctx) return;
   upload_abort(ctx); /* a client that went away mid-upload leaves nothing */
@@ -382,17 +424,21 @@ relief_status http_start(serve_server *s, relief_error *err) {
            s->port, s->token);
   unsigned flags =
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | (s->tls ? MHD_USE_TLS : 0);
-  if (s->tls)
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-                                 s->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-                                 64u, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem,
-                                 MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert_pem, MHD_OPTION_END);
-  else
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-                                 s->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-                                 64u, MHD_OPTION_END);
+  if (!(s->conns = conns_start(err))) return err->status;
+  /* one address holds at most CONNS_PER_ADDRESS connections, and each must
+   * send its request line and headers in CONNS_HEADER_SECONDS (conns.c);
+   * a body may pause up to 60 s */
+  struct MHD_OptionItem tls[] = {
+      {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
+      {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert_pem},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  s->daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, conns_notify,
+      s->conns, MHD_OPTION_UNESCAPE_CALLBACK, conns_unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+      60u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNS_TOTAL, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned)CONNS_PER_ADDRESS, MHD_OPTION_ARRAY, s->tls ? tls : tls + 2, MHD_OPTION_END);
   if (!s->daemon)
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
                             s->tls ? " (check the TLS certificate and key)" : "");
@@ -403,4 +449,6 @@ relief_status http_start(serve_server *s, relief_error *err) {
 void http_stop(serve_server *s) {
   if (s->daemon) MHD_stop_daemon(s->daemon);
   s->daemon = NULL;
+  conns_stop(s->conns);
+  s->conns = NULL;
 }

@@ -48,6 +48,17 @@ const char *request_param(const serve_request *req, const char *name);
 /* Sets rep to a JSON error {"error": message}. */
 void serve_reply_error(serve_reply *rep, int status, const char *message);
 
+/* Replaces in text (a buffer of cap bytes; cut to fit) each double-quoted
+ * value by "..." and each absolute path by "(a path)" (single quotes name
+ * keys, and stay): a library's error message made fit for a reply, which
+ * never carries submitted values or paths. */
+void serve_scrub(char *text, size_t cap);
+
+/* Whether JSON object o has only keys among known[0..n); else false with
+ * rep set to a 400 naming the first unknown key and where ("the body"). */
+bool request_keys_known(struct json_t *o, const char *const *known, size_t n, const char *where,
+                        serve_reply *rep);
+
 /* Sets rep to j's compact text with status; takes j's reference. */
 void serve_reply_json(serve_reply *rep, int status, struct json_t *j);
 

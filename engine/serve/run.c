@@ -3,10 +3,12 @@
  * and queued for the worker, found by the id in a request's path. Runs are
  * only added while the server answers, so a pointer found stays valid.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "serve/run.h"
@@ -42,9 +44,33 @@ void runs_append(serve_server *s, serve_run *r) {
   s->runs[s->n_runs++] = r;
 }
 
+/* The run's id and folder: the first runs/<id> from s->next_id that this
+ * server makes itself (mkdir fails on one that exists), so two writers on a
+ * workspace can never share a folder. False when none can be made. */
+static bool take_folder(serve_server *s, serve_run *r) {
+  char dir[4200];
+  for (int tries = 0; tries < 1000000 && s->next_id < 1000000000; tries++) {
+    int id = s->next_id++;
+    snprintf(dir, sizeof dir, "%s/runs/%d", s->workspace, id);
+    if (mkdir(dir, 0700) == 0) {
+      r->id = id;
+      r->dir = xstrdup(dir);
+      return true;
+    }
+    if (errno != EEXIST) return false;
+  }
+  return false;
+}
+
+bool runs_number(serve_server *s, serve_run *r) {
+  pthread_mutex_lock(&s->lock);
+  bool ok = take_folder(s, r);
+  pthread_mutex_unlock(&s->lock);
+  return ok;
+}
+
 void runs_queue(serve_server *s, serve_run *r) {
   pthread_mutex_lock(&s->lock);
-  r->id = s->next_id++;
   runs_append(s, r);
   snprintf(r->phase, sizeof r->phase, "queued");
   pthread_cond_broadcast(&s->wake);
@@ -77,10 +103,17 @@ serve_run **runs_snapshot(serve_server *s, int *n) {
 
 bool run_parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
   relief_error err = {0};
+  if (o && !json_is_object(o) && !json_is_null(o)) {
+    snprintf(why, cap, "options must be an object");
+    return false;
+  }
   char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("{}");
   relief_status st = relief_options_parse(text, strlen(text), "options", true, opt, &err);
   free(text);
-  if (st) relief_error_format(&err, why, cap);
+  if (st) {
+    relief_error_format(&err, why, cap);
+    serve_scrub(why, cap);
+  }
   return st == RELIEF_OK;
 }
 

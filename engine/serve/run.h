@@ -66,7 +66,11 @@ void runs_free(serve_server *s);
 /* Adds r to s's list (the caller holds s->lock, or no other thread runs). */
 void runs_append(serve_server *s, serve_run *r);
 
-/* Numbers r, lists it as queued and wakes the worker. */
+/* Numbers r by making its folder runs/<id> (mkdir: an id is never shared,
+ * even with another writer) and sets r->dir; false when none can be made. */
+bool runs_number(serve_server *s, serve_run *r);
+
+/* Lists numbered run r as queued and wakes the worker. */
 void runs_queue(serve_server *s, serve_run *r);
 
 /* The run of the request's {id}, or NULL with rep set to 404. */

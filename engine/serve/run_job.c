@@ -96,6 +96,7 @@ void run_job_filings(serve_server *s, serve_run *r) {
   if (!st) st = job_run(&cfg, &res, &err);
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
+  serve_scrub(why, sizeof why); /* shown to the API's users */
   pthread_mutex_lock(&s->lock);
   r->filings = st ? RUN_FAILED : RUN_DONE;
   r->motions = res.motions;
@@ -146,10 +147,7 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
 }
 
 void run_job_decide(serve_server *s, serve_run *r) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/runs/%d", s->workspace, r->id);
-  r->dir = xstrdup(dir);
-  relief_error err = {0};
+  relief_error err = {0}; /* its record, as stopped, was kept when it was queued */
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   relief_run_result res;
@@ -160,6 +158,7 @@ void run_job_decide(serve_server *s, serve_run *r) {
   double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   char why[2200] = "";
   if (st) relief_error_format(&err, why, sizeof why);
+  serve_scrub(why, sizeof why); /* shown to the API's users */
   pthread_mutex_lock(&s->lock);
   r->seconds = seconds;
   if (st) {

@@ -40,7 +40,11 @@ relief_status run_record_save(const serve_run *r, relief_error *err) {
   if (r->flow_path) json_object_set_new(o, "flowPath", json_string(r->flow_path));
   json_object_set_new(o, "reviewFiles", json_boolean(r->review_files));
   json_object_set_new(o, "seconds", json_real(r->seconds));
-  if (r->error) json_object_set_new(o, "error", json_string(r->error));
+  /* not finished when saved (the record kept before the run starts): if
+   * the server is stopped before the run ends, this is what lists */
+  if (r->status != RUN_DONE)
+    json_object_set_new(o, "error",
+                        json_string(r->status == RUN_FAILED && r->error ? r->error : "stopped"));
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   relief_status st = publish_single_file(r->dir, RECORD_NAME, text, strlen(text), err);
@@ -142,6 +146,25 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   return r;
 }
 
+/* A record's temporary that a stop left unrenamed
+ * (.serve-run.json.PID.N.tmp, see publish_single_file) goes. */
+static void remove_record_temps(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  size_t n = strlen("." RECORD_NAME ".");
+  for (struct dirent *e; (e = readdir(d));) {
+    size_t len = strlen(e->d_name);
+    if (len > n + 4 && !strncmp(e->d_name, "." RECORD_NAME ".", n) &&
+        !strcmp(e->d_name + len - 4, ".tmp"))
+      unlinkat(fd, e->d_name, 0);
+  }
+  closedir(d);
+}
+
 static int cmp_runs(const void *a, const void *b) {
   const serve_run *x = *(serve_run *const *)a, *y = *(serve_run *const *)b;
   return (x->id > y->id) - (x->id < y->id);
@@ -170,12 +193,14 @@ void run_record_load_all(serve_server *s) {
     char dir[4500];
     snprintf(dir, sizeof dir, "%s/%s", runs, e->d_name);
     serve_run *r = load_one(s, dir, id);
-    if (!r) { /* killed before its record: what its publication staged goes
-               * (publication_begin removes it, under the folder's lock) */
+    remove_record_temps(dir);
+    /* killed before its record, or stopped mid-run: what its publication
+     * staged goes (publication_begin removes it, under the folder's lock) */
+    if (!r || r->status != RUN_DONE) {
       publication *p;
       relief_error ignored;
       if (publication_begin(dir, &p, &ignored) == RELIEF_OK) publication_abort(p);
-      continue;
+      if (!r) continue;
     }
     runs_append(s, r);
   }

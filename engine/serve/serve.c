@@ -5,6 +5,7 @@
  * the wait for a running job and the freeing of it all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static void free_server(serve_server *s) {
   free(s->tls_cert_pem);
   free(s->tls_key_pem);
   if (s->listen_fd >= 0) close(s->listen_fd);
+  if (s->lock_fd >= 0) close(s->lock_fd); /* the workspace is free again */
   runs_free(s);
   accounts_free(&s->book);
   pthread_mutex_destroy(&s->lock);
@@ -75,6 +77,35 @@ static relief_status make_workspace(serve_server *s, relief_error *err) {
   return RELIEF_OK;
 }
 
+/* One server per workspace: workspace/.serve.lock, write-locked (fcntl)
+ * for the server's life and released by the kernel however it ends. A
+ * second server is refused naming the holder's pid. */
+static relief_status lock_workspace(serve_server *s, relief_error *err) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/.serve.lock", s->workspace);
+  s->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (s->lock_fd < 0)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot open the workspace's lock: %s",
+                            strerror(errno));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fcntl(s->lock_fd, F_SETLK, &fl) == 0) {
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) == 0 && pwrite(s->lock_fd, pid, (size_t)n, 0) != n)
+      server_log(s, "the workspace's lock file does not name this server's pid");
+    return RELIEF_OK;
+  }
+  int e = errno;
+  struct flock holder = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if ((e != EAGAIN && e != EACCES) || fcntl(s->lock_fd, F_GETLK, &holder) != 0)
+    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot lock the workspace: %s",
+                            strerror(e));
+  return relief_error_set(err, RELIEF_E_USAGE, s->cfg.workspace, 0, -1,
+                          "another relief serve (pid %ld) holds this workspace; stop it or "
+                          "choose another --workspace",
+                          (long)holder.l_pid);
+}
+
 /* Office mode: TLS (its cookies are Secure) and at least one account. */
 static relief_status load_accounts(serve_server *s, relief_error *err) {
   if (s->cfg.office && !s->tls)
@@ -93,12 +124,14 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
   serve_server *s = xcalloc(1, sizeof *s);
   s->cfg = *cfg;
   s->listen_fd = -1;
+  s->lock_fd = -1;
   pthread_mutex_init(&s->lock, NULL);
   pthread_mutex_init(&s->zip_lock, NULL);
   pthread_cond_init(&s->wake, NULL);
   relief_status st = http_load_tls(s, err);
   if (!st) st = take_data_dirs(s, err);
   if (!st) st = make_workspace(s, err);
+  if (!st) st = lock_workspace(s, err);
   if (!st) st = load_accounts(s, err);
   if (!st) st = http_start(s, err);
   if (st) {

@@ -27,6 +27,7 @@ struct serve_server {
   int n_data_dirs;
   char *workspace; /* realpath */
   char *uploads;   /* workspace/uploads: an input root like the --data folders */
+  int lock_fd;     /* workspace/.serve.lock, locked for the server's life */
   char token[65];
   char url[256];
   char host_ip[64];
@@ -35,13 +36,14 @@ struct serve_server {
   bool loopback;
   char *tls_cert_pem, *tls_key_pem;
   struct MHD_Daemon *daemon;
+  struct conns *conns; /* serve/conns.h: the header deadline's watchdog */
   int listen_fd;
   /* runs, guarded by lock; the worker waits on wake */
   pthread_mutex_t lock;
   pthread_cond_t wake;
   serve_run **runs;
   int n_runs, cap_runs;
-  int next_id; /* after every numbered folder under runs/ */
+  int next_id; /* where the search for a free runs/<id> folder starts */
   bool stopping, busy;
   pthread_t worker;
   bool worker_started;

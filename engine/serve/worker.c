@@ -34,6 +34,7 @@ static bool rebuild_one(serve_server *s) {
   relief_error err = {0};
   char why[2200] = "";
   if (!run_record_rebuild_whatif(s, rebuild, &err)) relief_error_format(&err, why, sizeof why);
+  serve_scrub(why, sizeof why); /* shown to the API's users */
   pthread_mutex_lock(&s->lock);
   s->busy = false;
   rebuild->whatif_pending = false;

@@ -29,13 +29,13 @@ class Server:
         self.scheme, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
         self.origin = "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
-    def request(self, method, path, body=None, token=True, headers=None, raw=None):
+    def request(self, method, path, body=None, token=True, headers=None, raw=None, timeout=120):
         """(status, bytes) of one request; body is JSON-encoded."""
         if self.scheme == "https":  # the tests' self-signed certificate
-            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=120,
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
                                             context=ssl._create_unverified_context())
         else:
-            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         h = dict(headers or {})
         if token is True:
             h["Authorization"] = "Bearer " + self.token

@@ -36,14 +36,14 @@ OPTION_SETS = [
 ]
 
 
-def cli_run(inputs, county, options, flow=None, tag="cli"):
+def cli_run(inputs, county, options, flow=None, tag="cli", compute=COMPUTE):
     out = os.path.join(S["work"], "%s-%d" % (tag, len(os.listdir(S["work"]))))
     opt = out + ".options.json"
     with open(opt, "w") as f:
         json.dump(options, f)
     extra = ["--flow=" + flow] if flow else []
     rc, _, err, _ = e2etools.run(e2etools.run_args(S["relief"], inputs, out, options=opt,
-                                                   county=county, compute=COMPUTE, extra=extra))
+                                                   county=county, compute=compute, extra=extra))
     assert rc == 0, err[-500:]
     return out
 
@@ -216,6 +216,128 @@ def whatif_matches_cli():
         assert summary_of(got["summary"]) == summary_of(os.path.join(cli, "summary.json")), opt
     assert worst < 1.0, worst
     return "slowest %.1f ms" % (worst * 1e3)
+
+
+# (county as typed, compute date, option set): each request decides what the
+# same `relief run` command decides
+GRID = [("sacramento", "2019-11-11", 0), (" Los Angeles ", "2021-06-30", 1),
+        ("SaCrAmEnTo\t", "2015-01-02", 2), ("los angeles", "2024-02-29", 4),
+        ("SACRAMENTO", "2010-07-01", 3)]
+
+
+@H.case
+def request_decides_as_cli():
+    """Issue 22 item 1: counties in any case and spacing, compute dates and
+    option sets decide through the API what the CLI decides from the same
+    words (summary.json compared)."""
+    srv = S["server"]
+    for county, compute, k in GRID:
+        st = srv.run({"inputs": S["inputs"], "county": county, "computeAt": compute,
+                      "options": OPTION_SETS[k]})
+        assert st["status"] == "done", (county, st)
+        cli = cli_run(S["inputs"], county, OPTION_SETS[k], tag="grid", compute=compute)
+        status, got = srv.request("GET", "/api/runs/%d/files/summary.json" % st["id"])
+        assert status == 200, status
+        assert summary_of(json.loads(got)) == summary_of(os.path.join(cli, "summary.json")), \
+            (county, compute, k)
+        assert json.loads(got)["subjectsWithProp64ConvictionCountInCounty"] > 0, (county, compute)
+    return "%d requests" % len(GRID)
+
+
+@H.case
+def unknown_county_and_keys_are_400():
+    """Issue 22 item 1: an unknown county is a 400 naming the nearest (not
+    echoing what was sent); an unknown key anywhere in a body is a 400
+    naming it."""
+    srv = S["server"]
+    base = {"inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+            "options": OPTION_SETS[0]}
+    before = len(srv.json("GET", "/api/runs"))
+    for county, nearest in (("sacrmento", "SACRAMENTO"), ("LOS ANGELES COUNTY", "LOS ANGELES"),
+                            ("SMITH JOHN", None), ("", None)):
+        status, out = srv.request("POST", "/api/runs", dict(base, county=county))
+        assert status == 400, (county, status, out)
+        msg = json.loads(out)["error"]
+        assert "58 counties" in msg, msg
+        if nearest:
+            assert nearest in msg, msg
+        if county:
+            assert county not in msg, "the reply echoes the county sent: %s" % msg
+    for key in ("computeat", "option", "bogus"):
+        body = dict(base)
+        body[key] = body.pop("computeAt") if key == "computeat" else 1
+        status, out = srv.request("POST", "/api/runs", body)
+        assert status == 400 and key.encode() in out, (key, status, out)
+    nested = dict(base, options=dict(OPTION_SETS[0], bogus=True))
+    status, out = srv.request("POST", "/api/runs", nested)
+    assert status == 400 and b"bogus" in out, (status, out)
+    deeper = dict(base, options={"baselineEligibility": {"dismiss": [], "reduce": [], "bogus": 1}})
+    status, out = srv.request("POST", "/api/runs", deeper)
+    assert status == 400 and b"bogus" in out, (status, out)
+    assert len(srv.json("GET", "/api/runs")) == before, "a refused request made a run"
+    status, out = srv.request("POST", "/api/runs/%d/whatif" % S["run"],
+                              {"options": OPTION_SETS[1], "optoins": {}})
+    assert status == 400 and b"optoins" in out, (status, out)
+
+
+@H.case
+def nul_in_address_is_400():
+    """Issue 22 item 5: a NUL anywhere in a URL or an upload's name."""
+    srv = S["server"]
+    for path in ("/api/runs/%d/files/summary.json%%00.txt" % S["run"],
+                 "/api/runs/%d/files/summary.json%%00" % S["run"],
+                 "/api/runs/%d%%00/files/summary.json" % S["run"],
+                 "/api/runs/%d/people?q=abc%%00def" % S["run"]):
+        status, out = srv.request("GET", path)
+        assert status == 400, (path, status, out[:100])
+    uploads = os.path.join(S["ws"], "uploads")
+    before = sorted(os.listdir(uploads))
+    status, out = srv.request("PUT", "/api/uploads/a%00b", raw=b"x")
+    assert status == 400, (status, out)
+    import socket
+    for line in (b"PUT /api/uploads/a\x00b", b"GET /api/runs/%d/files/summary.json\x00.txt" % S["run"]):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as c:
+            c.sendall(line + (" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+                              "Content-Length: 1\r\nConnection: close\r\n\r\nx"
+                              % (srv.port, srv.token)).encode())
+            head = c.recv(4096)
+        assert head.startswith(b"HTTP/1.1 400"), (line, head[:40])
+    assert sorted(os.listdir(uploads)) == before, os.listdir(uploads)
+
+
+@H.case
+def origin_host_and_error_text():
+    """Issue 22 item 8: two Host headers are a 400; error replies carry no
+    absolute path and no submitted value."""
+    import socket
+    srv = S["server"]
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as c:
+        c.sendall(("GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nHost: evil.example\r\n"
+                   "Authorization: Bearer %s\r\nConnection: close\r\n\r\n"
+                   % (srv.port, srv.token)).encode())
+        head = c.recv(4096)
+    assert head.startswith(b"HTTP/1.1 400"), head[:60]
+    secret = "SECRET1357"
+    status, out = srv.request("POST", "/api/runs", {
+        "inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+        "options": {"baselineEligibility": {"dismiss": [secret], "reduce": []}}})
+    assert status == 400 and secret.encode() not in out, (status, out)
+    assert b"dismiss" in out, out
+    bad = os.path.join(S["data"], "broken-extract.dat")
+    with open(S["inputs"][0], "rb") as f:
+        head_line = f.readline()
+    with open(bad, "wb") as f:
+        f.write(head_line + b"not,a,row\n")
+    try:
+        st = srv.run({"inputs": [bad], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0]})
+    finally:
+        os.unlink(bad)
+    assert st["status"] == "failed", st
+    shown = json.dumps(st)
+    for path in (S["data"], S["work"], S["ws"]):
+        assert path not in shown, "the reply names a path: %s" % st["error"]
+    return st["error"][:60]
 
 
 @H.case
@@ -587,6 +709,142 @@ def killed_run_leaves_nothing_after_restart():
 
 
 @H.case
+def one_server_per_workspace():
+    """Issue 22 item 2: a second server on a workspace is refused at start
+    (exit 1, naming the holder's pid); run ids are folders made with mkdir,
+    so a folder made by another writer is never reused."""
+    ws = os.path.join(S["work"], "ws-owner")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".owner")
+    try:
+        rc, out, err, _ = e2etools.run([S["relief"], "serve", "--listen=127.0.0.1:0",
+                                        "--workspace=" + ws, "--data=" + S["data"]], timeout=15)
+        assert rc == 1, (rc, out, err)
+        assert str(srv.proc.pid) in err, err
+        assert "relief serve:" not in out, out
+        # another writer (the lock bypassed) made folders 1 and 2 meanwhile
+        for n in ("1", "2"):
+            os.makedirs(os.path.join(ws, "runs", n))
+            with open(os.path.join(ws, "runs", n, "theirs.txt"), "w") as f:
+                f.write(n)
+        st = srv.run({"inputs": S["inputs"][:1], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0]})
+        assert st["status"] == "done" and st["id"] == 3, (st["id"], st["status"])
+        for n in ("1", "2"):
+            assert os.listdir(os.path.join(ws, "runs", n)) == ["theirs.txt"], n
+    finally:
+        srv.stop()
+    # the lock goes with the server: a new one starts
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".owner2")
+    srv.stop()
+    return "refused naming pid %d" % srv.proc.pid
+
+
+def attack(port, n, trickle):
+    """n connections to port from 127.0.0.2: idle ones, and ones that send
+    a request line then one header byte now and then."""
+    import socket
+    held = []
+    for i in range(n):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(0.05)
+        try:
+            c.bind(("127.0.0.2", 0))
+            c.connect(("127.0.0.1", port))
+            if trickle and i % 2:
+                c.send(b"GET /api/runs HTTP/1.1\r\n")
+        except OSError:
+            pass  # refused or queued: held all the same
+        held.append(c)
+    return held
+
+
+@H.case
+def connections_bounded():
+    """Issue 22 item 4: a signed-in user gets an answer in < 1 s while 500
+    idle or trickling connections are held from one other address, and a
+    connection that sends no full request is closed within seconds."""
+    import socket
+    srv = Server(S["relief"], [S["data"]], os.path.join(S["work"], "ws-conn"), S["log"] + ".conn")
+    held = []
+    try:
+        held = attack(srv.port, 500, trickle=True)
+        worst = 0
+        end = time.monotonic() + 8
+        while time.monotonic() < end:
+            for c in held[1::2]:
+                try:
+                    c.send(b"X")
+                except OSError:
+                    pass
+            t0 = time.monotonic()
+            status, _ = srv.request("GET", "/api/runs", timeout=5)
+            worst = max(worst, time.monotonic() - t0)
+            assert status == 200, status
+            time.sleep(0.5)
+        assert worst < 1.0, "the user waited %.2f s" % worst
+        one = socket.create_connection(("127.0.0.1", srv.port), timeout=15)
+        t0 = time.monotonic()
+        one.send(b"GET /api/runs HTTP/1.1\r\n")
+        try:
+            got = one.recv(100)
+        except OSError:
+            got = b""
+        waited = time.monotonic() - t0
+        one.close()
+        assert waited < 10 and not got.startswith(b"HTTP/1.1 2"), (waited, got[:40])
+    finally:
+        for c in held:
+            c.close()
+        srv.stop()
+    return "slowest answer %.0f ms; headers cut after %.1f s" % (worst * 1e3, waited)
+
+
+@H.case
+def stopped_run_is_recorded():
+    """Issue 22 item 6: a run stopped by a signal (SIGTERM to the server
+    mid-run, or SIGKILL), and one still queued, is recorded as failed,
+    "stopped", and lists after a restart; no staging folder or record
+    temporary is left."""
+    ws = os.path.join(S["work"], "ws-stop")
+    stopped = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".stop")
+        try:
+            rid = srv.json("POST", "/api/runs", {"inputs": S["inputs"] * 32, "county": "SACRAMENTO",
+                                                 "computeAt": COMPUTE, "options": OPTION_SETS[0]},
+                           expect=202)["id"]
+            deadline = time.monotonic() + 30
+            while srv.json("GET", "/api/runs/%d" % rid)["status"] == "queued":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            waiting = srv.json("POST", "/api/runs", {"inputs": S["inputs"][:1],
+                                                     "county": "SACRAMENTO", "computeAt": COMPUTE,
+                                                     "options": OPTION_SETS[0]}, expect=202)["id"]
+            time.sleep(0.2)
+            assert srv.json("GET", "/api/runs/%d" % rid)["status"] == "running", "too short a run"
+            assert srv.json("GET", "/api/runs/%d" % waiting)["status"] == "queued"
+            srv.stop(sig)
+        finally:
+            srv.kill()
+        stopped += [rid, waiting]
+    # a record's temporary that a stop left unrenamed goes at the restart
+    temp = os.path.join(ws, "runs", str(stopped[0]), "..serve-run.json.99999.0.tmp")
+    with open(temp, "w") as f:
+        f.write("{")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".stop2")
+    try:
+        runs = {r["id"]: r for r in srv.json("GET", "/api/runs")}
+    finally:
+        srv.stop()
+    for rid in stopped:
+        assert rid in runs, "stopped run %d is not listed: %s" % (rid, sorted(runs))
+        assert runs[rid]["status"] == "failed" and runs[rid]["error"] == "stopped", runs[rid]
+        left = e2etools.temp_files(os.path.join(ws, "runs", str(rid)))
+        assert not [p for p in left if ".relief-stage" in p or p.endswith(".tmp")], left
+    return "runs %s listed as stopped (running and queued)" % stopped
+
+
+@H.case
 def sigterm_mid_run():
     srv = Server(S["relief"], [S["data"]], S["ws"] + "-mid", S["log"] + ".mid")
     try:
@@ -602,7 +860,7 @@ def sigterm_mid_run():
     if os.path.isdir(run_dir):
         left = e2etools.temp_files(run_dir)
         assert not left, left
-        names = os.listdir(run_dir)
+        names = [n for n in os.listdir(run_dir) if n != ".serve-run.json"]
         assert not names or "summary.json" in names, names  # all or nothing
     return "%.2f s, exit %d" % (seconds, rc)
 
@@ -688,9 +946,11 @@ def office_mode_separates_agencies():
                 assert attr in set_cookie, set_cookie
             cookies[name] = set_cookie.split(";")[0]
 
-        def as_user(name, method, path, body=None):
-            status, out = srv.request(method, path, body, token=False,
-                                      headers={"Cookie": cookies[name]})
+        def as_user(name, method, path, body=None, origin=True):
+            headers = {"Cookie": cookies[name]}
+            if origin and method != "GET":  # as the page's own requests carry it
+                headers["Origin"] = srv.origin
+            status, out = srv.request(method, path, body, token=False, headers=headers)
             return status, (json.loads(out) if out[:1] in (b"{", b"[") else out)
 
         status, alice = as_user("alice", "GET", "/api/runs/%d/review" % rid)
@@ -708,6 +968,10 @@ def office_mode_separates_agencies():
         status, _ = as_user("bob", "POST", "/api/runs/%d/review/%s" % (rid, first),
                             {"decision": "Deny"})
         assert status == 404, "bob decided another agency's item: %d" % status
+        # issue 22 item 8: a POST without Origin needs the bearer token
+        status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
+                            {"decision": "Deny"}, origin=False)
+        assert status == 403, "a cookie POST without Origin got %d" % status
         status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
                             {"decision": "Approve", "notes": "seen"})
         assert status == 200, status
