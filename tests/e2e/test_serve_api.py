@@ -781,7 +781,11 @@ def connections_bounded():
             worst = max(worst, time.monotonic() - t0)
             assert status == 200, status
             time.sleep(0.5)
-        assert worst < 1.0, "the user waited %.2f s" % worst
+        # < 1 s is the target (measured: milliseconds); the sanitizer suite runs
+        # beside the normal one on two cores, so there a starved scheduler gets
+        # 3 s: a server blocked by the held connections answers after 4 s or never
+        bound = 3.0 if os.environ.get("RELIEF_TEST_SCALE") == "small" else 1.0
+        assert worst < bound, "the user waited %.2f s" % worst
         one = socket.create_connection(("127.0.0.1", srv.port), timeout=15)
         t0 = time.monotonic()
         one.send(b"GET /api/runs HTTP/1.1\r\n")
