@@ -11,6 +11,7 @@
 
 #include "common/alloc.h"
 #include "filings/filings.h"
+#include "pipeline/pipeline_int.h" /* to go with accessors */
 
 const char *filings_withhold_reason(const char *offense, int32_t conviction_day) {
   size_t n = offense ? strlen(offense) : 0, len;

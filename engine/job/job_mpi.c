@@ -401,7 +401,13 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   relief_classifier *classifier = relief_classifier_new();
   if (!classifier)
     return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
-  pipeline pl = job_statewide_pipeline(cfg, classifier);
+  pipeline_plan plan = job_statewide_plan(cfg, classifier);
+  pipeline pl;
+  {
+    pipeline *made = pipeline_new(&plan);
+    pl = *made; /* fresh: nothing points into it yet */
+    free(made);
+  }
   if (m.rank) pl.progress = NULL; /* rank 0 reports */
   /* each rank stays under the limit; by default the ranks of a node share
    * what relief statewide would take of its memory */
@@ -454,7 +460,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     if (st) goto done;
   }
   if (pl.spill) {
-    job_statewide_plans(&pl, cfg);
+    pipeline_county_plans(&pl, &plan);
     st = decide_spilled(&pl, &m, &dc, err);
     int64_t spilled[2];
     uint64_t bytes;
@@ -469,7 +475,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
     exchange_rows(&pl, &m, &dp, NULL);
     ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
     pipeline_group(&dp);
-    job_statewide_plans(&pl, cfg);
+    pipeline_county_plans(&pl, &plan);
     dp.plans = pl.plans;
     dp.n_plans = pl.n_plans;
     pipeline_evaluate(&dp);
@@ -533,7 +539,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   /* county files: rank 0 writes its share into the publication; the others
    * keep theirs in memory and send it to rank 0, which appends it in rank
    * order (each rank's segments follow the previous rank's) */
-  n_folders = job_assign_folders(&pl, &folder_counties, &folders);
+  n_folders = job_assign_folders(pl.plans, pl.n_plans, &folder_counties, &folders);
   char path[4096 + 600];
   parts kept = {xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(relief_buf)),
                 xcalloc(pl.n_plans * BUNDLE_FILES + 1, sizeof(bool))};
@@ -605,6 +611,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
       d->rows_decided = d->rows_read - d->rows_duplicate;
     }
     statewide_bundle bundle = {.persons = &persons,
+                               .plans = pl.plans,
+                               .n_plans = pl.n_plans,
+                               .threads_used = pl.n_threads,
                                .folder_counties = folder_counties,
                                .folders = (const char *const *)folders,
                                .n_folders = n_folders,
@@ -613,7 +622,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
                                /* what one process would use: under mpirun a
                                 * rank's cores may be fewer (binding) */
                                .threads = manifest_threads(cfg->threads)};
-    st = job_statewide_publish(cfg, &pl, &bundle, pub, res, err);
+    st = job_statewide_publish(cfg, &bundle, pub, res, err);
     free(described);
   }
   /* nothing is published unless every rank got here */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 /* What one thread keeps while deciding people. */
 typedef struct {

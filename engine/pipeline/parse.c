@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 /* ---- segments ---- */
 

@@ -3,7 +3,7 @@
  * summary, and file summaries into a run's, the earliest date included the
  * way the reference accumulated it file after file.
  */
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 static void add_counts(relief_relief_counts *a, const relief_relief_counts *b) {
   a->no_felony += b->no_felony;

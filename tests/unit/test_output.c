@@ -17,6 +17,7 @@
 #include "io/input.h"
 #include "output/output.h"
 #include "output/result_row.h"
+#include "pipeline/pipeline_int.h" /* a pipeline built by hand */
 
 /* ---- CSV quoting ---- */
 
