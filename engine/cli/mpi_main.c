@@ -17,7 +17,11 @@ static int rank;
 static relief_status run_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
                              relief_error *err) {
   bool local = false;
-  relief_status st = relief_statewide_mpi(cfg, res, err, &local);
+  relief_buf stats = {0};
+  relief_status st =
+      relief_statewide_mpi(cfg, res, err, &local, getenv("RELIEF_MPI_STATS") ? &stats : NULL);
+  if (stats.len) fwrite(stats.data, 1, stats.len, stderr);
+  relief_buf_free(&stats);
   if (rank == 0) return st; /* cmd_statewide reports, writes errors.json on failure */
   if (st && local) {
     char line[3072];
