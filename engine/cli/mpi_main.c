@@ -6,6 +6,7 @@
  */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -20,7 +21,11 @@ static relief_status run_across_ranks(const relief_settings *settings, relief_st
   relief_statewide_config cfg;
   relief_status st = job_statewide_config_of(settings, &cfg, err);
   bool local = st != RELIEF_OK;
-  if (!st) st = relief_statewide_mpi(&cfg, res, err, &local);
+  relief_buf stats = {0};
+  if (!st)
+    st = relief_statewide_mpi(&cfg, res, err, &local, getenv("RELIEF_MPI_STATS") ? &stats : NULL);
+  if (stats.len) fwrite(stats.data, 1, stats.len, stderr);
+  relief_buf_free(&stats);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank != 0 && st && local) {

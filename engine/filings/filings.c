@@ -16,6 +16,7 @@
 #include "common/paths.h"
 #include "filings/motion_pdf.h"
 #include "output/output.h"
+#include "pipeline/pipeline_int.h" /* to go with accessors */
 
 enum { INDEX_ROWS_PER_PAGE = 44 };
 

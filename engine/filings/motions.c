@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "filings/filings.h"
+#include "pipeline/pipeline_int.h" /* to go with accessors */
 
 const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
                                     int32_t compute_day, bool *checkable) {

@@ -78,35 +78,39 @@ struct json_t;
 void job_report_context(struct json_t *extra, int32_t compute_day, const relief_options *opt,
                         const relief_flow *flow, const relief_filer *filer);
 
-/* The statewide pipeline of cfg (one population, the dismiss-all flow
- * ready), before its memory limit: relief statewide and relief-mpi build
- * the same one, so that they decide and write the same. */
-pipeline job_statewide_pipeline(const relief_statewide_config *cfg,
-                                const relief_classifier *classifier);
+/* The statewide plan of cfg (one population, a plan per county), before
+ * its memory limit and sinks: relief statewide and relief-mpi build the
+ * same one, so that they decide and write the same. */
+pipeline_plan job_statewide_plan(const relief_statewide_config *cfg,
+                                 const relief_classifier *classifier);
 
-/* One plan per county seen on a conviction (pl->counties): its policy's
+/* plan_county of that plan (user: the config): the county's policy's
  * options and flow, else the default options' configurable flow. */
-void job_statewide_plans(pipeline *pl, const relief_statewide_config *cfg);
+void job_statewide_county(void *user, county_plan *plan);
 
 /* Gives each county with Prop 64 convictions a distinct folder name
  * (plan->folder): by county name, sanitised, _2, _3... for a name taken or
  * a top-level output's. Returns how many; the lists are in name order. */
-size_t job_assign_folders(pipeline *pl, const char ***counties, char ***folders);
+size_t job_assign_folders(county_plan *plans, size_t n_plans, const char ***counties,
+                          char ***folders);
 
 /* What the statewide bundle's summaries and manifest need beyond the plans. */
 typedef struct {
   const relief_summary *persons; /* person-level totals, each person once */
+  county_plan *plans;            /* by county id */
+  size_t n_plans;
   const char **folder_counties;
   const char *const *folders;
   size_t n_folders;
   const manifest_input *inputs; /* as read, rows accounted */
   int n_inputs;
-  int threads; /* as recorded in the manifest */
+  int threads;      /* as recorded in the manifest */
+  int threads_used; /* what the reports are drawn with */
 } statewide_bundle;
 
 /* County summaries and reports, the statewide summary and report, and the
  * manifest, written into pub (not committed). */
-relief_status job_statewide_publish(const relief_statewide_config *cfg, pipeline *pl,
+relief_status job_statewide_publish(const relief_statewide_config *cfg,
                                     const statewide_bundle *bundle, publication *pub,
                                     relief_statewide_result *res, relief_error *err);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/input.h"
 #include "job/job.h"
 
 static void copy_value(const relief_field *f, char *out, size_t cap) {
@@ -48,6 +49,26 @@ static relief_status find_subject(const char *path, const char *subject, relief_
   return RELIEF_OK; /* parse errors are reported by the full read */
 }
 
+/* explain's emit stage, once the file's people are grouped: the subject's
+ * row, then the explain step over their person. */
+typedef struct {
+  const relief_explain_config *cfg;
+  relief_explain_person *person;
+  relief_explain_fn fn;
+  void *user;
+} explain_sink;
+
+static relief_status explain_emit(void *user, pipeline *pl, relief_error *err) {
+  explain_sink *es = user;
+  relief_status st = find_subject(es->cfg->input, es->cfg->subject, es->person, err);
+  if (st || !es->person->found) return st;
+  const char *id = es->person->subject_id;
+  size_t person;
+  if (pipeline_find_person(pl, person_key_subject(id, strlen(id)), &person))
+    pipeline_explain(pl, person, es->fn, es->user, es->person);
+  return RELIEF_OK;
+}
+
 relief_status relief_explain(const relief_explain_config *cfg, relief_explain_person *person,
                              relief_explain_fn fn, void *user, relief_error *err) {
   memset(person, 0, sizeof *person);
@@ -58,37 +79,27 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
     relief_classifier_free(classifier);
     return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "explain: no flow and no options");
   }
-  pipeline pl = {.classifier = classifier,
-                 .compute_day = cfg->compute_day,
-                 .keep_keys = true,
-                 .n_threads = job_threads(cfg->threads)};
-  county_plan plan = {.name = cfg->county};
-  if (cfg->options) plan.options = *cfg->options;
+  county_plan county = {.name = cfg->county};
+  if (cfg->options) county.options = *cfg->options;
   if (cfg->flow)
-    plan.flow = *cfg->flow;
+    county.flow = *cfg->flow;
   else
-    relief_flow_configurable(&plan.flow, cfg->options);
-  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
-  relief_status st = pipeline_parse(&pl, &cfg->input, 1, err);
-  if (!st) st = find_subject(cfg->input, cfg->subject, person, err);
-  if (!st && person->found) {
-    pl.run_county = (int)relief_intern_get(&pl.counties, cfg->county, strlen(cfg->county));
-    pl.plans = &plan;
-    pl.n_plans = 1;
-    pipeline_group(&pl);
-    XXH128_hash_t key = person_key_subject(person->subject_id, strlen(person->subject_id));
-    for (size_t s = 0; s < pl.n_segs; s++)
-      for (size_t j = 0; j < pl.segs[s].n_rows; j++) {
-        const row_rec *r = &pl.segs[s].rows[j];
-        const XXH128_hash_t *k = &pl.segs[s].keys[j];
-        if (k->low64 == key.low64 && k->high64 == key.high64) {
-          pipeline_explain(&pl, r->person, fn, user, person);
-          goto found;
-        }
-      }
-  }
-found:
-  pipeline_free(&pl);
+    relief_flow_configurable(&county.flow, cfg->options);
+  explain_sink sink = {cfg, person, fn, user};
+  pipeline_plan plan = {.inputs = &cfg->input,
+                        .n_inputs = 1,
+                        .mode = PLAN_PER_FILE,
+                        .stages = PLAN_GROUP,
+                        .county = cfg->county,
+                        .plan = &county,
+                        .classifier = classifier,
+                        .compute_day = cfg->compute_day,
+                        .threads = job_threads(cfg->threads),
+                        .keep_keys = true,
+                        .sinks = {explain_emit, &sink}};
+  pipeline *pl;
+  relief_status st = pipeline_drive(&plan, &pl, err);
+  pipeline_destroy(pl);
   relief_classifier_free(classifier);
   return st;
 }

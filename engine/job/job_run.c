@@ -27,73 +27,95 @@ static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
     relief_flow_configurable(flow, cfg->options);
 }
 
+/* What run_file's emit stage writes into: the bundle files, then filings. */
+typedef struct {
+  const relief_run_config *cfg;
+  publication *pub;
+  int numbered;
+  relief_run_result *res;
+} run_sink;
+
+static relief_status run_emit(void *user, pipeline *pl, relief_error *err) {
+  run_sink *rs = user;
+  relief_status st = output_emit(pl, err);
+  if (!st && rs->cfg->forms) {
+    filings_options fo = job_filings_options(rs->cfg->filer);
+    st = filings_write_county(pl, pipeline_run_county(pl), rs->pub, rs->numbered, &fo,
+                              rs->cfg->filter, &rs->res->motions, err);
+  }
+  return st;
+}
+
+/* Opens plan's bundle files in pub (none for filings only). */
+static relief_status open_bundle(const relief_run_config *cfg, publication *pub, int numbered,
+                                 county_plan *plan, relief_error *err) {
+  plan->n_files = cfg->filings_only ? 0 : cfg->review_files ? BUNDLE_FILES : 3;
+  relief_status st = RELIEF_OK;
+  for (int k = 0; k < plan->n_files && !st; k++) {
+    char name[1024];
+    relief_output_path(name, sizeof name, "", bundle_names[k], numbered, cfg->suffix, ".csv");
+    st = publication_create(pub, name + 1, &plan->files[k], err); /* past the leading '/' */
+  }
+  return st;
+}
+
+/* The plan of one input file of cfg. */
+static pipeline_plan run_plan(const relief_run_config *cfg, const relief_classifier *classifier,
+                              const char *const *path, county_plan *county, run_sink *sink) {
+  return (pipeline_plan){.inputs = path,
+                         .n_inputs = 1,
+                         .mode = PLAN_PER_FILE,
+                         .stages = PLAN_DECIDE,
+                         .county = cfg->county,
+                         .plan = county,
+                         .classifier = classifier,
+                         .compute_day = cfg->compute_day,
+                         .threads = job_threads(cfg->threads),
+                         .trace = cfg->trace,
+                         .review_files = cfg->review_files,
+                         .forms = cfg->forms,
+                         .redaction = cfg->redaction,
+                         .format_result = output_result_formatter,
+                         .progress = cfg->progress,
+                         .progress_user = cfg->progress_user,
+                         .sinks = {run_emit, sink}};
+}
+
 /* One input file through the whole pipeline into its bundle files. */
 static relief_status run_file(const relief_run_config *cfg, const relief_classifier *classifier,
                               publication *pub, int index, relief_summary *sum,
                               manifest_input *described, relief_run_result *res,
                               relief_error *err) {
   const char *path = cfg->inputs[index];
-  pipeline pl = {
-      .trace = cfg->trace,
-      .review_files = cfg->review_files,
-      .forms = cfg->forms,
-      .redaction = cfg->redaction,
-      .classifier = classifier,
-      .compute_day = cfg->compute_day,
-      .progress = cfg->progress,
-      .progress_user = cfg->progress_user,
-      .format_result = output_result_formatter,
-      .n_threads = job_threads(cfg->threads),
-  };
   int numbered = cfg->n_inputs > 1 ? index + 1 : 0;
-  county_plan plan = {.name = cfg->county,
-                      .options = *cfg->options,
-                      .n_files = cfg->filings_only   ? 0
-                                 : cfg->review_files ? BUNDLE_FILES
-                                                     : 3};
-  run_flow(cfg, &plan.flow);
-  relief_status st = RELIEF_OK;
-  for (int k = 0; k < plan.n_files && !st; k++) {
-    char name[1024];
-    relief_output_path(name, sizeof name, "", bundle_names[k], numbered, cfg->suffix, ".csv");
-    st = publication_create(pub, name + 1, &plan.files[k], err); /* past the leading '/' */
-  }
-  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
-  if (!st) st = pipeline_parse(&pl, &path, 1, err);
-  for (int i = 0; i < pl.n_inputs; i++) res->input_bytes += pl.inputs[i].stored_size;
+  county_plan county = {.name = cfg->county, .options = *cfg->options};
+  run_flow(cfg, &county.flow);
+  run_sink sink = {cfg, pub, numbered, res};
+  pipeline_plan plan = run_plan(cfg, classifier, &path, &county, &sink);
+  pipeline *pl = NULL;
+  relief_status st = open_bundle(cfg, pub, numbered, &county, err);
+  if (!st) st = pipeline_drive(&plan, &pl, err);
+  for (int i = 0; pl && i < pipeline_n_inputs(pl); i++)
+    res->input_bytes += pipeline_input_stored_size(pl, i);
   if (!st) {
-    pl.run_county = (int)relief_intern_get(&pl.counties, cfg->county, strlen(cfg->county));
     if (!res->warning[0]) /* the county check: most rows another county's */
-      pipeline_county_warning(&pl, cfg->county, res->warning, sizeof res->warning);
-    pl.plans = &plan;
-    pl.n_plans = 1;
-    pipeline_group(&pl);
-    pipeline_evaluate(&pl);
-    st = output_emit(&pl, err);
-    if (!st && cfg->forms) {
-      filings_options fo = job_filings_options(cfg->filer);
-      st = filings_write_county(&pl, pl.run_county, pub, numbered, &fo, cfg->filter, &res->motions,
-                                err);
-    }
-    /* the bytes decided must still be the file's: else nothing is published */
-    if (!st) st = pipeline_check_inputs(&pl, err);
+      pipeline_county_warning(pl, cfg->county, res->warning, sizeof res->warning);
     /* the manifest describes the bytes read, hashed as they were mapped */
-    const relief_input *in = &pl.inputs[0];
-    *described = (manifest_input){.path = path, .size = in->stored_size};
-    memcpy(described->xxh3_128, in->xxh3_128, sizeof described->xxh3_128);
-    pipeline_input_rows(&pl, 0, &described->rows_read, &described->rows_duplicate);
+    *described = (manifest_input){.path = path, .size = pipeline_input_stored_size(pl, 0)};
+    memcpy(described->xxh3_128, pipeline_input_hash(pl, 0), sizeof described->xxh3_128);
+    pipeline_input_rows(pl, 0, &described->rows_read, &described->rows_duplicate);
     described->rows_decided = described->rows_read - described->rows_duplicate;
-    plan.summary.line_count = (int64_t)pl.n_rows;
-    *sum = plan.summary;
-    res->people += (int64_t)pl.n_people;
-    res->rows += (int64_t)pl.n_rows;
+    county.summary.line_count = (int64_t)pipeline_rows(pl);
+    *sum = county.summary;
+    res->people += (int64_t)pipeline_people(pl);
+    res->rows += (int64_t)pipeline_rows(pl);
   }
-  for (int k = 0; k < plan.n_files; k++) {
-    relief_status closed = pub_file_close(plan.files[k], st ? NULL : err);
+  for (int k = 0; k < county.n_files; k++) {
+    relief_status closed = pub_file_close(county.files[k], st ? NULL : err);
+    county.files[k] = NULL;
     if (!st) st = closed;
   }
-  pipeline_free_arenas(&pl);
-  pipeline_free(&pl);
+  pipeline_destroy(pl);
   return st;
 }
 

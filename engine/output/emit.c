@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "output/output.h"
 #include "output/result_row.h"
+#include "pipeline/pipeline_int.h" /* until emit reads through accessors */
 
 const char *const bundle_names[BUNDLE_FILES] = {"All_Results", "All_Results_Condensed",
                                                 "Prop64_Results", "Hand_Review",

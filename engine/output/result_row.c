@@ -10,6 +10,7 @@
 #include "common/arena.h"
 #include "output/output.h"
 #include "output/result_row.h"
+#include "pipeline/pipeline_int.h" /* decision->pl; to go with accessors */
 
 static const row_result *make_result(arena_block **arena, uint8_t flags, const relief_buf *b,
                                      size_t head_len, size_t tail_len) {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 /* 11/08/2016, the day before Prop 64 took effect, as a day number */
 enum { PROP64_EFFECTIVE_DAY = 17113 };

@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "pipeline/exchange.h"
+#include "pipeline/wire.h"
 
 static mpi_job *job_of(const pipeline *pl) { return pl->share_user; }
 
@@ -20,24 +21,7 @@ static bool owns_segment(const pipeline *pl, size_t seg) {
   return (int)(seg % (size_t)m->size) == m->rank;
 }
 
-/* ---- byte buffers ---- */
-
-static void put(relief_buf *b, const void *p, size_t n) { relief_buf_append(b, p, n); }
-static void put_u32(relief_buf *b, uint32_t v) { put(b, &v, 4); }
-static void pad8(relief_buf *b) {
-  static const char zero[8];
-  if (b->len % 8) put(b, zero, 8 - b->len % 8);
-}
-static uint32_t get_u32(const char **p) {
-  uint32_t v;
-  memcpy(&v, *p, 4);
-  *p += 4;
-  return v;
-}
-static const char *align8(const char *base, const char *p) {
-  size_t off = (size_t)(p - base);
-  return base + (off + 7) / 8 * 8;
-}
+/* ---- byte buffers (pipeline/wire.h) ---- */
 
 static int as_count(size_t n) {
   if (n > INT_MAX) { /* MPI counts are int: a rank pair's share must stay under 2 GiB */
@@ -57,10 +41,10 @@ static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent
   int *rcount = xcalloc((size_t)n, sizeof *rcount), *rdisp = xcalloc((size_t)n, sizeof *rdisp);
   relief_buf all = {0};
   for (int r = 0; r < n; r++) {
-    pad8(&out[r]);
+    wire_pad8(&out[r]);
     sdisp[r] = as_count(all.len / 8);
     scount[r] = as_count(out[r].len / 8);
-    if (out[r].len) put(&all, out[r].data, out[r].len);
+    if (out[r].len) wire_put(&all, out[r].data, out[r].len);
     if (r != m->rank) *sent += out[r].len;
   }
   MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
@@ -118,16 +102,16 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
   for (size_t i = from; i < to; i++) {
     if (!owns_segment(pl, i)) continue;
     segment_t *s = &pl->segs[i];
-    put_u32(&mine, (uint32_t)i);
-    put_u32(&mine, (uint32_t)s->sections.n);
-    put_u32(&mine, (uint32_t)s->counties.n);
+    wire_put_u32(&mine, (uint32_t)i);
+    wire_put_u32(&mine, (uint32_t)s->sections.n);
+    wire_put_u32(&mine, (uint32_t)s->counties.n);
     for (int t = 0; t < 2; t++) {
       relief_intern *tab = t ? &s->counties : &s->sections;
       for (size_t id = 0; id < tab->n; id++) {
         size_t len;
         const char *str = relief_intern_str(tab, (uint32_t)id, &len);
-        put_u32(&mine, (uint32_t)len);
-        put(&mine, str, len);
+        wire_put_u32(&mine, (uint32_t)len);
+        wire_put(&mine, str, len);
       }
     }
   }
@@ -147,10 +131,10 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     if (r == m->rank) continue;
     const char *p = all + disp[r], *end = p + counts[r];
     while (p < end) {
-      segment_t *s = &pl->segs[get_u32(&p)];
-      uint32_t n_sec = get_u32(&p), n_cty = get_u32(&p);
+      segment_t *s = &pl->segs[wire_get_u32(&p)];
+      uint32_t n_sec = wire_get_u32(&p), n_cty = wire_get_u32(&p);
       for (uint32_t k = 0; k < n_sec + n_cty; k++) {
-        uint32_t l = get_u32(&p);
+        uint32_t l = wire_get_u32(&p);
         relief_intern_get(k < n_sec ? &s->sections : &s->counties, p, l);
         p += l;
       }
@@ -203,14 +187,14 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
       relief_buf *b = &out[people_partition(s->keys[j]) % (uint64_t)n];
       const char *ofn = s->rows[j].ofn_id ? s->ofns.data + s->rows[j].ofn_id - 1 : "";
       uint32_t ofn_len = (uint32_t)strlen(ofn);
-      put_u32(b, (uint32_t)i);
-      put_u32(b, orig_j ? orig_j[i][j] : (uint32_t)j);
-      put(b, &s->rows[j], sizeof s->rows[j]);
-      put(b, &s->keys[j], sizeof s->keys[j]);
-      put(b, &s->content[j], sizeof s->content[j]);
-      put_u32(b, ofn_len);
-      put(b, ofn, ofn_len);
-      pad8(b);
+      wire_put_u32(b, (uint32_t)i);
+      wire_put_u32(b, orig_j ? orig_j[i][j] : (uint32_t)j);
+      wire_put(b, &s->rows[j], sizeof s->rows[j]);
+      wire_put(b, &s->keys[j], sizeof s->keys[j]);
+      wire_put(b, &s->content[j], sizeof s->content[j]);
+      wire_put_u32(b, ofn_len);
+      wire_put(b, ofn, ofn_len);
+      wire_pad8(b);
     }
     /* this rank no longer needs the parsed rows: the decider has them */
     free(s->rows), free(s->keys), free(s->content);
@@ -236,11 +220,11 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
   const size_t fixed = 8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 4;
   for (const char *p = in; p < in + from[n];) {
     const char *q = p;
-    uint32_t seg = get_u32(&q);
+    uint32_t seg = wire_get_u32(&q);
     count[seg]++;
     q = p + fixed - 4;
-    uint32_t ofn_len = get_u32(&q);
-    p = align8(in, q + ofn_len);
+    uint32_t ofn_len = wire_get_u32(&q);
+    p = wire_align8(in, q + ofn_len);
   }
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &dp->segs[i];
@@ -257,7 +241,7 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
   }
   dp->n_rows = 0;
   for (const char *p = in; p < in + from[n];) {
-    uint32_t seg = get_u32(&p), j = get_u32(&p);
+    uint32_t seg = wire_get_u32(&p), j = wire_get_u32(&p);
     segment_t *s = &dp->segs[seg];
     size_t k = s->n_rows++;
     memcpy(&s->rows[k], p, sizeof(row_rec));
@@ -266,14 +250,14 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
     p += sizeof(XXH128_hash_t);
     memcpy(&s->content[k], p, 8);
     p += 8;
-    uint32_t ofn_len = get_u32(&p);
+    uint32_t ofn_len = wire_get_u32(&p);
     if (s->rows[k].ofn_id) {
       s->rows[k].ofn_id = (uint32_t)s->ofns.len + 1;
       relief_buf_append(&s->ofns, p, ofn_len);
       relief_buf_putc(&s->ofns, 0);
     }
     s->class_map[k] = j;
-    p = align8(in, p + ofn_len);
+    p = wire_align8(in, p + ofn_len);
     dp->n_rows++;
   }
   free(in);
@@ -298,6 +282,36 @@ static int writer_of(const mpi_job *m, const size_t *emit_from, size_t seg) {
   return r;
 }
 
+/* Packs each decided row written to some county (its flags, county, the
+ * counties it is written to, its result record) for the rank writing its
+ * segment: out[rank]. */
+static void pack_results(const pipeline *dp, const mpi_job *m, const size_t *emit_from,
+                         relief_buf *out) {
+  for (size_t i = 0; i < dp->n_segs; i++) {
+    segment_t *s = &dp->segs[i];
+    const uint32_t *orig = s->class_map;
+    relief_buf *b = &out[writer_of(m, emit_from, i)];
+    for (size_t k = 0; k < s->n_rows; k++) {
+      const row_rec *r = &s->rows[k];
+      size_t c0 = dp->person_county_first[r->person], c1 = dp->person_county_first[r->person + 1];
+      if (c0 == c1) continue; /* written to no county */
+      const struct row_result *res = s->result[k];
+      size_t rlen = res ? m->result_bytes(res) : 0;
+      wire_put_u32(b, (uint32_t)i);
+      wire_put_u32(b, orig[k]);
+      wire_put_u32(b, r->flags);
+      wire_put_u32(b, r->county);
+      wire_put_u32(b, s->capture ? s->capture[k] : 0);
+      wire_put_u32(b, (uint32_t)(c1 - c0));
+      wire_put_u32(b, (uint32_t)rlen);
+      wire_put(b, dp->person_counties + c0, (c1 - c0) * sizeof *dp->person_counties);
+      wire_pad8(b);
+      if (rlen) wire_put(b, res, rlen);
+      wire_pad8(b);
+    }
+  }
+}
+
 void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
   double t0 = MPI_Wtime();
   int n = m->size;
@@ -311,29 +325,7 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
       emit_from[r] = emit_from[r - 1];
   free(ranges);
   relief_buf *out = xcalloc((size_t)n, sizeof *out);
-  for (size_t i = 0; i < dp->n_segs; i++) {
-    segment_t *s = &dp->segs[i];
-    const uint32_t *orig = s->class_map;
-    relief_buf *b = &out[writer_of(m, emit_from, i)];
-    for (size_t k = 0; k < s->n_rows; k++) {
-      const row_rec *r = &s->rows[k];
-      size_t c0 = dp->person_county_first[r->person], c1 = dp->person_county_first[r->person + 1];
-      if (c0 == c1) continue; /* written to no county */
-      const struct row_result *res = s->result[k];
-      size_t rlen = res ? m->result_bytes(res) : 0;
-      put_u32(b, (uint32_t)i);
-      put_u32(b, orig[k]);
-      put_u32(b, r->flags);
-      put_u32(b, r->county);
-      put_u32(b, s->capture ? s->capture[k] : 0);
-      put_u32(b, (uint32_t)(c1 - c0));
-      put_u32(b, (uint32_t)rlen);
-      put(b, dp->person_counties + c0, (c1 - c0) * sizeof *dp->person_counties);
-      pad8(b);
-      if (rlen) put(b, res, rlen);
-      pad8(b);
-    }
-  }
+  pack_results(dp, m, emit_from, out);
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
   char *in = alltoallv(m, out, from, &m->bytes_results);
   for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
@@ -374,12 +366,13 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
     int src = 0;
     for (const char *p = in; p < in + from[n];) {
       const char *head = p;
-      uint32_t seg = get_u32(&p), j = get_u32(&p), flags = get_u32(&p), county = get_u32(&p);
-      uint32_t capture = get_u32(&p), nc = get_u32(&p), rlen = get_u32(&p);
+      uint32_t seg = wire_get_u32(&p), j = wire_get_u32(&p), flags = wire_get_u32(&p),
+               county = wire_get_u32(&p);
+      uint32_t capture = wire_get_u32(&p), nc = wire_get_u32(&p), rlen = wire_get_u32(&p);
       const uint32_t *counties = (const uint32_t *)(const void *)p;
-      p = align8(in, p + nc * 4);
+      p = wire_align8(in, p + nc * 4);
       const char *res = rlen ? p : NULL;
-      p = align8(in, p + rlen);
+      p = wire_align8(in, p + rlen);
       size_t i = seg - m->emit_from, row = first_row[i] + j;
       segment_t *s = &ep->segs[i];
       if (pass == 0) {
@@ -450,20 +443,10 @@ void exchange_free_view(pipeline *ep) {
 
 /* ---- --forms: captured text back to the decider ---- */
 
-static void put_str(relief_buf *b, const char *str) {
-  uint32_t len = str ? (uint32_t)strlen(str) : UINT32_MAX;
-  put_u32(b, len);
-  if (str) put(b, str, len);
-}
-
+/* A string read back, copied (the received buffer is freed). */
 static char *get_str(const char **p) {
-  uint32_t len = get_u32(p);
-  if (len == UINT32_MAX) return NULL;
-  char *out = xmalloc((size_t)len + 1);
-  memcpy(out, *p, len);
-  out[len] = 0;
-  *p += len;
-  return out;
+  const char *str = wire_get_str(p);
+  return str ? xstrdup(str) : NULL;
 }
 
 void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
@@ -475,12 +458,12 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
     for (size_t k = 0; k < s->n_captured; k++) {
       const captured_row *c = &s->captured[k];
       relief_buf *b = &out[m->capture_rank[m->first_row[i] + c->j]];
-      put_u32(b, (uint32_t)(m->emit_from + i));
-      put_u32(b, c->j);
-      put_str(b, c->name), put_str(b, c->dob), put_str(b, c->cii);
-      put_str(b, c->offense), put_str(b, c->cnt);
-      put_str(b, c->subject), put_str(b, c->court);
-      pad8(b);
+      wire_put_u32(b, (uint32_t)(m->emit_from + i));
+      wire_put_u32(b, c->j);
+      wire_put_str(b, c->name), wire_put_str(b, c->dob), wire_put_str(b, c->cii);
+      wire_put_str(b, c->offense), wire_put_str(b, c->cnt);
+      wire_put_str(b, c->subject), wire_put_str(b, c->court);
+      wire_pad8(b);
     }
     free_captured(s);
   }
@@ -491,7 +474,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
   /* rows arrive in segment order from each writer, in row order within a
    * segment: captured stays sorted by the decider's row index */
   for (const char *p = in; p < in + from[n];) {
-    uint32_t seg = get_u32(&p), j = get_u32(&p);
+    uint32_t seg = wire_get_u32(&p), j = wire_get_u32(&p);
     segment_t *s = &dp->segs[seg];
     size_t lo = 0, hi = s->n_rows; /* class_map: each decider row's index in the segment */
     while (lo < hi) {
@@ -508,7 +491,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
     c->name = get_str(&p), c->dob = get_str(&p), c->cii = get_str(&p);
     c->offense = get_str(&p), c->cnt = get_str(&p);
     c->subject = get_str(&p), c->court = get_str(&p);
-    p = align8(in, p);
+    p = wire_align8(in, p);
   }
   free(in);
   free(from);

@@ -9,7 +9,7 @@
 
 #include <mpi.h>
 
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 typedef struct {
   MPI_Comm comm;

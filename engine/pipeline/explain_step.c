@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
                       relief_explain_person *out) {

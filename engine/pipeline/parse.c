@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 /* ---- segments ---- */
 
@@ -446,6 +446,46 @@ static void merge_tables(pipeline *pl) {
   }
 }
 
+/* A zstd input whose frames do not each end on a row boundary cannot be
+ * parsed frame by frame: decompress input i whole and parse it again. */
+static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief_error *err) {
+  relief_input *in = &pl->inputs[i];
+  if (!in->frames) return RELIEF_OK;
+  bool clean = true;
+  for (size_t k = 0; k < pl->n_segs; k++) {
+    segment_t *s = &pl->segs[k];
+    if (s->input == i && (s->failed || (!s->ends_clean && s->end != in->size))) clean = false;
+  }
+  if (clean) return RELIEF_OK;
+  relief_status st = relief_input_materialize(in, err);
+  if (st) return st;
+  segment_t *old = pl->segs;
+  size_t n_old = pl->n_segs, n_new = 0, cap_new = 0;
+  segment_t *fresh = NULL;
+  bool cut_again = false; /* the input's text is cut and parsed once, where its first
+                             piece was (free_segment clears old[k], input included) */
+  for (size_t k = 0; k < n_old; k++) {
+    if (old[k].input != i) {
+      *add_segment(&fresh, &n_new, &cap_new) = old[k];
+      continue;
+    }
+    free_segment(&old[k]);
+    if (!cut_again) {
+      cut_again = true;
+      size_t before = n_new;
+      segment_mapped(pl, i, &fresh, &n_new, &cap_new);
+      pl->segs = fresh;
+      pl->n_segs = n_new;
+      parse_segments(pl, before, n_new, total);
+      if (pl->share_segments) pl->share_segments(pl, before, n_new);
+    }
+  }
+  free(old);
+  pl->segs = fresh;
+  pl->n_segs = n_new;
+  return RELIEF_OK;
+}
+
 relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err) {
   pl->inputs = xcalloc((size_t)n, sizeof *pl->inputs);
   pl->n_inputs = n;
@@ -498,43 +538,9 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   progress(pl, "parse", 0, total, 0);
   parse_segments(pl, 0, pl->n_segs, total);
   if (pl->share_segments) pl->share_segments(pl, 0, pl->n_segs);
-  /* A zstd input whose frames do not each end on a row boundary cannot be
-   * parsed frame by frame: decompress it whole and parse it again. */
   for (int i = 0; i < n; i++) {
-    relief_input *in = &pl->inputs[i];
-    if (!in->frames) continue;
-    bool clean = true;
-    for (size_t k = 0; k < pl->n_segs; k++) {
-      segment_t *s = &pl->segs[k];
-      if (s->input == i && (s->failed || (!s->ends_clean && s->end != in->size))) clean = false;
-    }
-    if (clean) continue;
-    relief_status st = relief_input_materialize(in, err);
+    relief_status st = reparse_unclean(pl, i, total, err);
     if (st) return st;
-    segment_t *old = pl->segs;
-    size_t n_old = pl->n_segs, n_new = 0, cap_new = 0;
-    segment_t *fresh = NULL;
-    bool cut_again = false; /* the input's text is cut and parsed once, where its first
-                               piece was (free_segment clears old[k], input included) */
-    for (size_t k = 0; k < n_old; k++) {
-      if (old[k].input != i) {
-        *add_segment(&fresh, &n_new, &cap_new) = old[k];
-        continue;
-      }
-      free_segment(&old[k]);
-      if (!cut_again) {
-        cut_again = true;
-        size_t before = n_new;
-        segment_mapped(pl, i, &fresh, &n_new, &cap_new);
-        pl->segs = fresh;
-        pl->n_segs = n_new;
-        parse_segments(pl, before, n_new, total);
-        if (pl->share_segments) pl->share_segments(pl, before, n_new);
-      }
-    }
-    free(old);
-    pl->segs = fresh;
-    pl->n_segs = n_new;
   }
   for (size_t k = 0; k < pl->n_segs; k++) {
     if (!pl->segs[k].failed) continue;

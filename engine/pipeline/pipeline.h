@@ -1,9 +1,9 @@
 /*
- * pipeline/pipeline.h — segments -> parse -> group -> evaluate: inputs cut
- * into segments (mapped chunks or zstd frames), rows parsed into compact
- * records, people grouped and decided county by county; and the explain
- * step. `run` drives it once per file, `statewide` once for all files. The
- * layers above read its tables to emit the bundle and build motions.
+ * pipeline/pipeline.h — a job as a plan, and the one driver that runs it:
+ * parse -> group -> evaluate -> emit / collect. A job (run, statewide,
+ * explain, what-if, relief-mpi) fills a pipeline_plan (inputs, county plans,
+ * mode, sinks) and calls pipeline_drive; what it reads back goes through the
+ * accessors here. struct pipeline itself is private (pipeline_int.h).
  */
 #ifndef RELIEF_PIPELINE_H
 #define RELIEF_PIPELINE_H
@@ -13,13 +13,10 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "common/hashtab.h"
 #include "doj/doj.h"
-#include "doj/row_facts.h"
-#include "io/input.h"
 #include "io/publish.h"
-#include "relief/relief.h"
 #include "people/people.h"
+#include "relief/relief.h"
 #include "rules/rules.h"
 
 /* The files of a bundle, in the order they are opened. */
@@ -31,76 +28,6 @@ enum {
   BUNDLE_EXTENDED,
   BUNDLE_FILES
 };
-
-/* Rows whose text the court filings need (kept during emit). */
-enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
-typedef struct captured_row {
-  uint32_t j;
-  char *name, *dob, *cii, *subject; /* every captured row */
-  char *offense, *cnt, *court;      /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
-} captured_row;
-
-/* What emit needs of a row whose row_rec was spilled. */
-typedef struct row_emit {
-  uint32_t person;
-  uint16_t county, flags;
-} row_emit;
-
-/* The spill store of a bounded run (pipeline/spill.c). */
-struct spill;
-
-/* A decided conviction's result record: built by the output layer's
- * formatter (output/result_row.h), opaque here. */
-struct row_result;
-
-/* ---- a row's record (row_record.c) ---- */
-
-/* The strings of a row the caller keeps: its code section and county
- * (convicted rows) and case number (court actions); len 0 = none. */
-typedef struct {
-  const char *section, *county, *ofn;
-  size_t section_len, county_len, ofn_len;
-} row_strings;
-
-/* Fills rec (person, class and county ids left 0) and out from the fields
- * of one parsed row. s holds four scratch buffers, so that every string in
- * out stays valid until the next call with the same s. */
-void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
-               row_strings *out);
-
-/* A piece of one input that parses on its own: a chunk of a mapped text, or
- * one zstd frame decompressed when needed. */
-#define SEGMENT_MAPPED (-1)
-#define SEGMENT_STREAMED (-2)
-
-typedef struct {
-  int input;
-  long frame;        /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
-  char *stream_text; /* SEGMENT_STREAMED: the text while it is being read */
-  bool parsed;
-  size_t begin, end; /* the piece's place in the input's whole text */
-  row_rec *rows;
-  size_t n_rows, cap_rows;
-  XXH128_hash_t *keys; /* per row: the person key (freed once people are grouped) */
-  uint64_t *content;   /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
-  relief_intern sections, counties; /* distinct strings of this piece */
-  relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
-  uint32_t *class_map, *county_map; /* piece ids → run ids */
-  int64_t *county_rows;             /* convicted rows per piece county id (the county check) */
-  const struct row_result **result; /* per row: its result record, or NULL */
-  uint32_t spill_id;                /* spilled: the id its rows carry in the spill files */
-  bool spilled;                     /* rows, keys, content and ofns are in the spill files */
-  struct row_emit *emit;            /* spilled: what emit needs of each row */
-  uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
-  struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
-  size_t n_captured;
-  size_t newlines;       /* LF bytes in the piece, once counted */
-  bool newlines_counted; /* streamed and relief-mpi pieces are counted as parsed; others
-                            only when an error's line number needs them */
-  bool ends_clean;       /* ends with LF (a zstd frame must, to stand alone) */
-  bool failed;
-  relief_parse_error perr; /* offsets relative to the piece */
-} segment_t;
 
 /* What a county's decisions add up to (eligibility spec §7), tallied by
  * evaluate per thread and merged; output/summary.c renders it. */
@@ -174,79 +101,113 @@ typedef struct {
 typedef const struct row_result *(*result_formatter)(const decision *d, format_scratch *s,
                                                      arena_block **arena);
 
-struct pipeline {
-  bool merged;                       /* statewide: one population over all inputs */
-  bool keep_keys;                    /* explain: keep the person keys after grouping */
+/* ---- the plan ---- */
+
+typedef enum {
+  PLAN_PER_FILE, /* `run`: people by SUBJECT_ID, one county (plans[0]) decided */
+  PLAN_MERGED    /* `statewide`: one population over all inputs, every county */
+} plan_mode;
+
+typedef enum {
+  PLAN_DECIDE, /* parse, group, evaluate, then the emit sink */
+  PLAN_GROUP   /* parse and group only, then the emit sink (explain) */
+} plan_stages;
+
+/* Where the stages' products go. emit runs once every person is decided
+ * (or, PLAN_GROUP, grouped); it reads the pipeline through the accessors
+ * below and the output layer's writers. NULL: nothing to emit. */
+typedef struct {
+  relief_status (*emit)(void *user, pipeline *pl, relief_error *err);
+  void *user;
+} plan_sinks;
+
+/* A job as the driver runs it; every setting a stage reads comes from here. */
+typedef struct {
+  const char *const *inputs;
+  int n_inputs;
+  plan_mode mode;
+  plan_stages stages;
+  /* PLAN_PER_FILE: the county decided and its plan (the caller's, whose
+   * summary the driver fills) */
+  const char *county;
+  county_plan *plan;
+  /* PLAN_MERGED: fills plan->options and plan->flow of each county seen on
+   * a conviction (plan->name set); the driver holds the plans */
+  void (*plan_county)(void *user, county_plan *plan);
+  void *plan_user;
+  const relief_classifier *classifier;
+  int32_t compute_day;
+  int threads;                       /* exactly this many in every parallel region */
   bool trace;                        /* a Rule column after the 18 */
   bool review_files;                 /* Hand_Review.csv and Prop64_Results_Extended.csv */
   bool forms;                        /* court filings: capture what motions need */
-  bool no_results;                   /* nothing is emitted: decide, count, format nothing */
-  uint64_t memory_limit;             /* bytes the run should stay under; 0 = no limit */
-  publication *scratch_pub;          /* where spill files go (its staging folder) */
-  const char *scratch_dir;           /* else: unnamed spill files here (relief-mpi ranks > 0) */
-  int spill_ways;                    /* > 1: this process holds 1/spill_ways of the rows */
-  struct spill *spill;               /* non-NULL: rows are spilled by partition */
-  people_assigner *assigner;         /* non-NULL: people numbered as segments are parsed */
-  uint32_t **batch_j;                /* spilled: per segment, a batch row's index in it */
+  bool no_results;                   /* decide and count; format and emit nothing */
+  bool keep_keys;                    /* keep the person keys after grouping (explain) */
+  uint64_t memory_limit;             /* PLAN_MERGED: bytes to stay under; 0 = no limit */
+  publication *scratch_pub;          /* where spill files go */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
-  uint32_t *motion_pairs;            /* (person, county) pairs with a motion, sorted */
-  size_t n_motion_pairs;
-  const relief_classifier *classifier;
-  int32_t compute_day;
+  result_formatter format_result;    /* NULL: no result records */
   relief_progress_fn progress;
   void *progress_user;
-  relief_input *inputs;
-  int n_inputs;
-  segment_t *segs;
-  size_t n_segs;
-  relief_intern sections; /* run-wide distinct code sections */
-  relief_code_class *classes;
-  size_t n_classes, cap_classes;
-  const char **section_text; /* code-section string of each class */
-  size_t *section_len;
-  relief_intern counties; /* run-wide county names of convicted rows */
-  int64_t *county_rows;   /* convicted rows per run county id (the county check) */
-  /* grouping */
-  row_table table; /* the rows as people/ sees them (views of the segments) */
-  row_rec **seg_rows;
-  size_t *seg_n_rows;
-  XXH128_hash_t **seg_keys;
-  uint64_t **seg_content;
-  int *seg_input;
-  char **seg_ofns;
-  people_groups groups;
-  size_t n_rows, n_people;
-  size_t *first; /* person p's rows are order[first[p] .. first[p+1]) */
-  row_ref *order;
-  uint32_t *person_counties;   /* statewide: person p's decided counties ... */
-  size_t *person_county_first; /* ... are person_counties[pcf[p] .. pcf[p+1]) */
-  int64_t duplicate_rows;
-  /* deciding */
-  county_plan *plans; /* by county id; run mode: one plan, id 0 */
-  /* statewide: the person counts over all counties, each person once (a
-   * conviction keeps its own county's determination): subjects with a
-   * Prop 64 conviction, with some relief, and the relief counts */
-  relief_summary statewide;
-  size_t n_plans;
-  int run_county; /* run mode: the county id decided, or -1 */
-  relief_flow dismiss_all;
-  result_formatter format_result;
-  arena_block **arenas; /* per thread: result records */
-  int n_threads;        /* > 0: every parallel region uses exactly this many */
-  /* several processes (relief-mpi): parse only the segments owns_segment
-   * accepts (NULL: all); share_segments is called after each parse wave
-   * [from, to) so every process sees the same segment facts and strings */
-  bool (*owns_segment)(const pipeline *pl, size_t seg);
-  void (*share_segments)(pipeline *pl, size_t from, size_t to);
-  void *share_user;
-  /* relief-mpi: where output_emit's bytes for plan k's file f go instead of
-   * plans[k].files[f] (NULL: the files) */
-  relief_status (*emit_write)(void *user, size_t plan, int file, const void *data, size_t len,
-                              relief_error *err);
-  void *emit_user;
-  /* between pipeline_evaluate_begin and _end: per-thread summaries, scratch */
-  struct evaluate_state *eval;
-};
+  plan_sinks sinks;
+} pipeline_plan;
+
+/* Runs plan's stages: parse -> group -> (evaluate) -> emit, then checks the
+ * inputs are unchanged. *out is always set (free it with pipeline_destroy):
+ * what was read stays readable through the accessors, even on failure. */
+relief_status pipeline_drive(const pipeline_plan *plan, pipeline **out, relief_error *err);
+
+/* A pipeline with plan's settings, nothing run yet (relief-mpi drives its
+ * stages itself). */
+pipeline *pipeline_new(const pipeline_plan *plan);
+
+/* Frees the pipeline and everything it holds. */
+void pipeline_destroy(pipeline *pl);
+
+/* ---- what a job reads back ---- */
+
+/* Rows read, people grouped, rows refused as copies (statewide). */
+size_t pipeline_rows(const pipeline *pl);
+size_t pipeline_people(const pipeline *pl);
+int64_t pipeline_duplicate_rows(const pipeline *pl);
+
+/* The thread count the stages ran with. */
+int pipeline_threads(const pipeline *pl);
+
+/* Inputs opened so far, and input i as read: its stored bytes and the
+ * XXH3-128 (hex) of the bytes decided. */
+int pipeline_n_inputs(const pipeline *pl);
+uint64_t pipeline_input_stored_size(const pipeline *pl, int input);
+const char *pipeline_input_hash(const pipeline *pl, int input);
+
+/* Rows of input i: *read parsed, *duplicates of them refused as copies of
+ * an earlier file's row (statewide, after grouping; else 0). */
+void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates);
+
+/* The county plans (PER_FILE: the caller's one; MERGED: one per county). */
+county_plan *pipeline_plans(const pipeline *pl, size_t *n);
+
+/* Statewide: the person-level totals, each person once. */
+const relief_summary *pipeline_person_totals(const pipeline *pl);
+
+/* Spilled partitions and their compressed bytes (0, 0 when none). */
+void pipeline_spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes);
+
+/* The county id (run mode) of the decided county, or -1. */
+int pipeline_run_county(const pipeline *pl);
+
+/* What deciding one conviction reads: the code classes, the compute day. */
+relief_eval_ctx pipeline_eval_ctx(const pipeline *pl);
+
+/* Calls fn for each person with a conviction, in person order (collect). */
+void pipeline_each_person(const pipeline *pl, void (*fn)(void *user, relief_person *p), void *user);
+
+/* The person whose rows carry key (plan keep_keys): true and *person set. */
+bool pipeline_find_person(const pipeline *pl, XXH128_hash_t key, size_t *person);
+
+/* Calls fn for each conviction of person (run mode, the plan's flow). */
+void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
+                      relief_explain_person *out);
 
 /* The county check of a run: when fewer than half of the convicted rows
  * read have STP_ORI_CNTY_NAME county, writes a warning naming the county
@@ -256,92 +217,5 @@ bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, 
 /* The columns the decision pass reads (row_facts, the person keys): the
  * parse fills only these (relief_parse_row_lean). */
 relief_columns pipeline_decision_columns(void);
-
-/* Opens inputs (lazy zstd), cuts them into segments and parses every row in
- * parallel, then interns and classifies code sections and counties. */
-relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err);
-
-/* Rows of input i: *read parsed, *duplicates of them refused as copies of
- * an earlier file's row (statewide, after pipeline_group; else 0). */
-void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates);
-
-/* RELIEF_E_IO naming the first input that changed since it was opened. */
-relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err);
-
-/* Groups rows into people (statewide: and drops cross-file copies). */
-void pipeline_group(pipeline *pl);
-
-/* Builds and decides every person, filling results and county summaries. */
-void pipeline_evaluate(pipeline *pl);
-
-/* The text of segment s: mapped memory, or its frame decompressed into
- * buf; NULL (err set) when the frame does not decompress. */
-const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_scratch *buf,
-                                  relief_error *err);
-
-/* Calls fn for each conviction of person (run mode, plans[0]'s flow). */
-void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *user,
-                      relief_explain_person *out);
-
-/* Spilling (pipeline/spill.c). Decides from the inputs' text size and
- * memory_limit whether rows are spilled; if so, creates the store. */
-relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err);
-
-/* What holding text_bytes of input in memory takes, in one process (ways
- * <= 1) or in each of ways relief-mpi ranks. */
-uint64_t spill_need(uint64_t text_bytes, int ways);
-
-/* Moves a parsed segment's rows into the spill store (thread-safe per
- * OpenMP thread). */
-void spill_segment(pipeline *pl, segment_t *s);
-
-/* Writes what is still buffered once every segment is parsed. */
-relief_status spill_end_parse(pipeline *pl, relief_error *err);
-
-/* Groups and decides the spilled rows one batch of partitions after
- * another (pipeline_group and pipeline_evaluate call it). */
-relief_status spill_evaluate(pipeline *pl, relief_error *err);
-
-/* One batch of spilled partitions as read back: per segment, its rows of
- * those partitions (partition by partition, each in input order) with
- * their keys, content hashes, indices in the segment and case numbers. */
-typedef struct {
-  row_rec **rows;
-  size_t *n_rows;
-  XXH128_hash_t **keys;
-  uint64_t **content;
-  uint32_t **j;
-  char **ofns;
-} spill_batch;
-
-#define SPILL_PARTS PEOPLE_PARTITIONS /* a partition is spilled whole */
-
-void spill_batch_init(const pipeline *pl, spill_batch *b);
-/* Frees the per-segment arrays still held (those handed on are NULL). */
-void spill_batch_clear(spill_batch *b, size_t n_segs);
-void spill_batch_free(spill_batch *b, size_t n_segs);
-
-/* Reads partitions [q0, q1) back into b (after spill_end_parse). */
-relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err);
-
-/* Records spilled per partition (this process's). */
-void spill_partition_rows(const pipeline *pl, uint64_t rows[SPILL_PARTS]);
-
-/* Partitions written to spill files, and their compressed bytes. */
-void spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes);
-
-void spill_free(pipeline *pl);
-
-/* Evaluation in pieces, for spill_evaluate: begin, then people of groups g
- * (their global numbers start at base) any number of times, then end. */
-void pipeline_evaluate_begin(pipeline *pl);
-void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base);
-void pipeline_evaluate_end(pipeline *pl);
-
-/* Frees the result text (after emitting). */
-void pipeline_free_arenas(pipeline *pl);
-
-/* Frees everything the pipeline holds. */
-void pipeline_free(pipeline *pl);
 
 #endif

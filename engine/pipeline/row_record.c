@@ -8,7 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 static int equals(const char *s, size_t n, const char *lit) {
   size_t m = strlen(lit);

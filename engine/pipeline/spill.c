@@ -14,7 +14,7 @@
 #include <zstd.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 /* One compressed run of a partition's records in a thread's file. */
 typedef struct {

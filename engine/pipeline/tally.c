@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 static void add_counts(relief_relief_counts *a, const relief_relief_counts *b) {
   a->no_felony += b->no_felony;

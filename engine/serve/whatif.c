@@ -47,14 +47,23 @@ static const struct row_result *no_result(const decision *d, format_scratch *s,
   return NULL;
 }
 
+/* What the collect stage of one input keeps people with. */
+typedef struct {
+  whatif_table *t;
+  const pipeline *pl;
+} wi_collect;
+
 /* One person's record, when some conviction is relevant under flow. */
-static void keep_person(whatif_table *t, const pipeline *pl, relief_person *p, int county) {
+static void keep_person(void *user, relief_person *p) {
+  wi_collect *wc = user;
+  whatif_table *t = wc->t;
+  int county = pipeline_run_county(wc->pl);
   const relief_flow *flow = &t->flow;
-  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  relief_eval_ctx ctx = pipeline_eval_ctx(wc->pl);
   for (int i = 0; i < p->n_convictions; i++)
     p->convictions[i].in_county = p->convictions[i].county == county;
   relief_person_facts facts = relief_person_features(&ctx, flow, p);
-  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
+  int32_t seven_ago = relief_add_years(ctx.compute_day, -7);
   wi_person rec = {.first = (uint32_t)t->n_conv, .n_convictions = (uint32_t)p->n_convictions};
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
@@ -73,16 +82,16 @@ static void keep_person(whatif_table *t, const pipeline *pl, relief_person *p, i
     *w = (wi_conviction){.features = (uint32_t)f, .recent = recent};
     if (t->configurable) /* the same test as relief_features with N years */
       for (int n = 1; n <= YEARS_MAX; n++)
-        if (c->disp_day <= relief_add_years(pl->compute_day, -n)) w->years_ago |= 1u << n;
+        if (c->disp_day <= relief_add_years(ctx.compute_day, -n)) w->years_ago |= 1u << n;
     rec.n++;
   }
   if (!rec.n) return;
   if (t->configurable) { /* the same tests as relief_person_features */
     for (int n = AGE_MIN; n <= AGE_MAX; n++)
-      if (relief_add_years(p->dob_day, n) <= pl->compute_day) rec.age |= 1u << (n - AGE_MIN);
+      if (relief_add_years(p->dob_day, n) <= ctx.compute_day) rec.age |= 1u << (n - AGE_MIN);
     int32_t latest = relief_person_latest_disposition(p);
     for (int n = 1; n <= YEARS_MAX; n++)
-      if (latest < relief_add_years(pl->compute_day, -n)) rec.crime_free |= 1u << n;
+      if (latest < relief_add_years(ctx.compute_day, -n)) rec.crime_free |= 1u << n;
   }
   if (t->n_people == t->cap_people) {
     t->cap_people = t->cap_people ? t->cap_people * 2 : 1024;
@@ -91,36 +100,37 @@ static void keep_person(whatif_table *t, const pipeline *pl, relief_person *p, i
   t->people[t->n_people++] = rec;
 }
 
+/* The collect stage: every decided person's record. */
+static relief_status collect(void *user, pipeline *pl, relief_error *err) {
+  (void)err;
+  wi_collect wc = {user, pl};
+  pipeline_each_person(pl, keep_person, &wc);
+  return RELIEF_OK;
+}
+
 /* One input: the evaluate pass for the fixed counts, then the records. */
 static relief_status build_file(whatif_table *t, const relief_classifier *classifier,
                                 const char *path, int32_t compute_day, int threads,
                                 relief_summary *sum, relief_error *err) {
-  pipeline pl = {.classifier = classifier,
-                 .compute_day = compute_day,
-                 .format_result = no_result,
-                 .n_threads = job_threads(threads)};
-  county_plan plan = {.name = t->county, .flow = t->flow};
-  relief_flow_dismiss_all_prop64(&pl.dismiss_all);
-  relief_status st = pipeline_parse(&pl, &path, 1, err);
+  county_plan county = {.name = t->county, .flow = t->flow};
+  pipeline_plan plan = {.inputs = &path,
+                        .n_inputs = 1,
+                        .mode = PLAN_PER_FILE,
+                        .stages = PLAN_DECIDE,
+                        .county = t->county,
+                        .plan = &county,
+                        .classifier = classifier,
+                        .compute_day = compute_day,
+                        .threads = job_threads(threads),
+                        .format_result = no_result,
+                        .sinks = {collect, t}};
+  pipeline *pl;
+  relief_status st = pipeline_drive(&plan, &pl, err);
   if (!st) {
-    pl.run_county = (int)relief_intern_get(&pl.counties, t->county, strlen(t->county));
-    pl.plans = &plan;
-    pl.n_plans = 1;
-    pipeline_group(&pl);
-    pipeline_evaluate(&pl);
-    plan.summary.line_count = (int64_t)pl.n_rows;
-    *sum = plan.summary;
-    person_history history = {0};
-    for (size_t p = 0; p < pl.n_people; p++) {
-      relief_person person;
-      person_build(&pl.table, pl.order + pl.first[p], pl.first[p + 1] - pl.first[p], &history,
-                   &person);
-      if (person.n_convictions) keep_person(t, &pl, &person, pl.run_county);
-    }
-    person_history_free(&history);
+    county.summary.line_count = (int64_t)pipeline_rows(pl);
+    *sum = county.summary;
   }
-  pipeline_free_arenas(&pl);
-  pipeline_free(&pl);
+  pipeline_destroy(pl);
   return st;
 }
 

@@ -18,6 +18,7 @@
 #include "output/output.h"
 #include "output/result_row.h"
 #include "scratch.h"
+#include "pipeline/pipeline_int.h" /* a pipeline built by hand */
 
 /* ---- CSV quoting ---- */
 

@@ -13,7 +13,7 @@
 
 #include "output/output.h"
 #include "output/result_row.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h" /* white-box: the stages one by one */
 
 static const char spec_options[] =
     "{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": [\"11359\", "

@@ -1,0 +1,266 @@
+/*
+ * test_driver.c — the one job driver (pipeline/driver.c) given small plans
+ * over DOJ files written to a temporary folder: a run's people and county
+ * summary at 1 and 2 threads, a statewide plan's county plans and refused
+ * copies, explain's group-only plan, and errors from parse and from a sink.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output/output.h"
+#include "pipeline/pipeline.h"
+
+static const char spec_options[] =
+    "{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": [\"11359\", "
+    "\"11360\"]}, \"additionalRelief\": {\"subjectUnder21AtConviction\": true, "
+    "\"subjectAgeThreshold\": 57, \"yearsSinceConvictionThreshold\": 10, "
+    "\"yearsCrimeFreeThreshold\": 0, \"subjectIsDeceased\": true, "
+    "\"subjectHasOnlyProp64Charges\": true}}";
+
+static char dir[] = "/tmp/relief-driver-XXXXXX";
+static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
+static void teardown(void) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+TestSuite(driver, .init = setup, .fini = teardown);
+
+/* A court action row: the 95 fields with those named set. */
+static void court(FILE *f, const char *subject, const char *cii, const char *cnt, const char *date,
+                  const char *county, const char *offense, const char *stat, const char *dob) {
+  const char *cells[RELIEF_NCOLS] = {0};
+  cells[RELIEF_COL_SUBJECT_ID] = subject;
+  cells[RELIEF_COL_CII_NUMBER] = cii;
+  cells[RELIEF_COL_PRI_NAME] = "DOE JANE";
+  cells[RELIEF_COL_PRI_DOB] = dob;
+  cells[RELIEF_COL_STP_EVENT_DATE] = date;
+  cells[RELIEF_COL_STP_TYPE_DESCR] = "COURT ACTION";
+  cells[RELIEF_COL_STP_ORI_CNTY_NAME] = county;
+  cells[RELIEF_COL_CNT_ORDER] = cnt;
+  cells[RELIEF_COL_OFN] = "777";
+  cells[RELIEF_COL_OFFENSE_DESCR] = offense;
+  cells[RELIEF_COL_DISP_DESCR] = "CONVICTED";
+  cells[RELIEF_COL_CONV_STAT_DESCR] = stat;
+  for (int i = 0; i < RELIEF_NCOLS; i++) fprintf(f, "%s%s", i ? "," : "", cells[i] ? cells[i] : "");
+  fputc('\n', f);
+}
+
+/* Four people, five rows: 11358 felony, 11357 misdemeanor, 11359 felony in
+ * SACRAMENTO and 11360 felony in LOS ANGELES (one person), 459 PC only.
+ * extra: one more row, a copy of the first (statewide refuses it). */
+static char *write_input(const char *name, bool header, bool copy_only) {
+  static char paths[4][512];
+  static int next;
+  char *p = paths[next++ % 4];
+  snprintf(p, 512, "%s/%s", dir, name);
+  FILE *f = fopen(p, "wb");
+  cr_assert_not_null(f);
+  if (header)
+    for (int i = 0; i < RELIEF_NCOLS; i++)
+      fprintf(f, "%s%s", relief_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
+  court(f, "1", "A1", "101001001000", "19790601", "SACRAMENTO", "11358 HS-CULTIVATE", "FELONY",
+        "19600314");
+  if (!copy_only) {
+    court(f, "2", "A2", "101001001000", "20180101", "SACRAMENTO", "11357(A) HS-POSSESS",
+          "MISDEMEANOR", "19910101");
+    court(f, "3", "A3", "101001001000", "20160101", "SACRAMENTO", "11359 HS-SELL", "FELONY",
+          "19700101");
+    court(f, "3", "A3", "102001001000", "20150601", "LOS ANGELES", "11360 HS-TRANSPORT", "FELONY",
+          "19700101");
+    court(f, "4", "A4", "101001001000", "20170201", "SACRAMENTO", "459 PC-BURGLARY", "FELONY",
+          "19800101");
+  }
+  fclose(f);
+  return p;
+}
+
+typedef struct {
+  int calls;
+  size_t people_seen;
+  relief_status fail; /* returned by the sink */
+} sink_log;
+
+static void count_person(void *user, relief_person *p) {
+  (void)p;
+  ((sink_log *)user)->people_seen++;
+}
+
+static relief_status sink(void *user, pipeline *pl, relief_error *err) {
+  sink_log *log = user;
+  log->calls++;
+  pipeline_each_person(pl, count_person, log);
+  if (log->fail) return relief_error_set(err, log->fail, NULL, 0, -1, "sink failed");
+  return RELIEF_OK;
+}
+
+static relief_options options(void) {
+  relief_options opt;
+  relief_error err;
+  cr_assert_eq(relief_options_parse(spec_options, strlen(spec_options), "spec", true, &opt, &err),
+               RELIEF_OK);
+  return opt;
+}
+
+/* A run plan of one file for SACRAMENTO. */
+static pipeline_plan run_plan(const char *const *path, county_plan *county,
+                              relief_classifier *classifier, int threads, sink_log *log) {
+  *county = (county_plan){.name = "SACRAMENTO", .options = options()};
+  relief_flow_configurable(&county->flow, &county->options);
+  return (pipeline_plan){.inputs = path,
+                         .n_inputs = 1,
+                         .mode = PLAN_PER_FILE,
+                         .stages = PLAN_DECIDE,
+                         .county = "SACRAMENTO",
+                         .plan = county,
+                         .classifier = classifier,
+                         .compute_day = relief_days_from_civil(2019, 11, 11),
+                         .threads = threads,
+                         .format_result = output_result_formatter,
+                         .sinks = {sink, log}};
+}
+
+Test(driver, a_run_plan_gives_the_people_and_summary_at_1_and_2_threads) {
+  const char *path = write_input("run.csv", true, false);
+  relief_classifier *classifier = relief_classifier_new();
+  relief_summary sums[2];
+  for (int threads = 1; threads <= 2; threads++) {
+    county_plan county;
+    sink_log log = {0};
+    pipeline_plan plan = run_plan(&path, &county, classifier, threads, &log);
+    pipeline *pl;
+    relief_error err;
+    cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(log.calls, 1, "the emit sink runs once");
+    cr_assert_eq(pipeline_rows(pl), 5);
+    cr_assert_eq(pipeline_people(pl), 4);
+    cr_assert_eq(log.people_seen, 4, "every person has a conviction");
+    int64_t read, dup;
+    pipeline_input_rows(pl, 0, &read, &dup);
+    cr_assert_eq(read, 5);
+    cr_assert_eq(dup, 0);
+    cr_assert_eq(pipeline_n_inputs(pl), 1);
+    cr_assert_gt(pipeline_input_stored_size(pl, 0), 0);
+    const relief_summary *s = &county.summary;
+    cr_assert_eq(s->earliest_state, RELIEF_EARLIEST_DAY);
+    cr_assert_eq(s->earliest_day, relief_days_from_civil(1979, 6, 1));
+    cr_assert_eq(s->prop64_by_section[2], 1);
+    cr_assert_eq(s->prop64_by_section[3], 1);
+    cr_assert_eq(s->prop64_by_section[4], 0, "the 11360 is in another county");
+    cr_assert_eq(s->subjects_with_prop64_in_county, 3);
+    cr_assert_eq(s->subjects_with_relief, 3);
+    sums[threads - 1] = *s;
+    pipeline_destroy(pl);
+  }
+  cr_assert_eq(memcmp(&sums[0], &sums[1], sizeof sums[0]), 0, "1 and 2 threads decide alike");
+  relief_classifier_free(classifier);
+}
+
+/* plan_county: the default options' configurable flow, counted. */
+static void plan_county(void *user, county_plan *plan) {
+  (*(int *)user)++;
+  plan->options = options();
+  relief_flow_configurable(&plan->flow, &plan->options);
+}
+
+Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
+  const char *paths[2] = {write_input("a.csv", true, false), write_input("b.csv", true, true)};
+  relief_classifier *classifier = relief_classifier_new();
+  for (int threads = 1; threads <= 2; threads++) {
+    int planned = 0;
+    sink_log log = {0};
+    pipeline_plan plan = {.inputs = paths,
+                          .n_inputs = 2,
+                          .mode = PLAN_MERGED,
+                          .stages = PLAN_DECIDE,
+                          .plan_county = plan_county,
+                          .plan_user = &planned,
+                          .classifier = classifier,
+                          .compute_day = relief_days_from_civil(2019, 11, 11),
+                          .threads = threads,
+                          .format_result = output_result_formatter,
+                          .sinks = {sink, &log}};
+    pipeline *pl;
+    relief_error err;
+    cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_OK, "%s", err.message);
+    size_t n;
+    county_plan *plans = pipeline_plans(pl, &n);
+    cr_assert_eq(n, 2, "SACRAMENTO and LOS ANGELES");
+    cr_assert_eq(planned, 2);
+    cr_assert_eq(pipeline_rows(pl), 6);
+    cr_assert_eq(pipeline_duplicate_rows(pl), 1, "b.csv's row is a copy of a.csv's");
+    int64_t read, dup;
+    pipeline_input_rows(pl, 1, &read, &dup);
+    cr_assert_eq(read, 1);
+    cr_assert_eq(dup, 1);
+    for (size_t k = 0; k < n; k++)
+      cr_assert_eq(plans[k].summary.earliest_state, RELIEF_EARLIEST_DAY, "%s", plans[k].name);
+    const relief_summary *persons = pipeline_person_totals(pl);
+    cr_assert_eq(persons->subjects_with_prop64_in_county, 3, "each person once");
+    pipeline_destroy(pl);
+  }
+  relief_classifier_free(classifier);
+}
+
+static void count_conviction(void *user, const relief_explain_conviction *c) {
+  (void)c;
+  (*(int *)user)++;
+}
+
+Test(driver, a_group_only_plan_keeps_keys_for_explain) {
+  const char *path = write_input("explain.csv", true, false);
+  relief_classifier *classifier = relief_classifier_new();
+  county_plan county;
+  sink_log log = {0};
+  pipeline_plan plan = run_plan(&path, &county, classifier, 2, &log);
+  plan.stages = PLAN_GROUP;
+  plan.keep_keys = true;
+  plan.format_result = NULL;
+  pipeline *pl;
+  relief_error err;
+  cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_OK, "%s", err.message);
+  cr_assert_eq(log.calls, 1);
+  cr_assert_eq(county.summary.earliest_state, RELIEF_EARLIEST_UNSET, "nothing decided");
+  size_t person;
+  cr_assert(pipeline_find_person(pl, person_key_subject("3", 1), &person));
+  cr_assert_not(pipeline_find_person(pl, person_key_subject("9", 1), &person));
+  cr_assert(pipeline_find_person(pl, person_key_subject("3", 1), &person));
+  int convictions = 0;
+  relief_explain_person out = {0};
+  pipeline_explain(pl, person, count_conviction, &convictions, &out);
+  cr_assert_eq(convictions, 2);
+  pipeline_destroy(pl);
+  relief_classifier_free(classifier);
+}
+
+Test(driver, a_parse_error_stops_before_the_sink_and_a_sink_error_is_returned) {
+  char bad[600];
+  snprintf(bad, sizeof bad, "%s/bad.csv", dir);
+  FILE *f = fopen(bad, "wb");
+  for (int i = 0; i < RELIEF_NCOLS; i++)
+    fprintf(f, "%s%s", relief_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
+  fputs("a,b,c\n", f);
+  fclose(f);
+  const char *path = bad;
+  relief_classifier *classifier = relief_classifier_new();
+  county_plan county;
+  sink_log log = {0};
+  pipeline_plan plan = run_plan(&path, &county, classifier, 2, &log);
+  pipeline *pl;
+  relief_error err;
+  cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_E_DATA);
+  cr_assert_eq(err.line, 2);
+  cr_assert_eq(log.calls, 0);
+  cr_assert_not_null(pl, "what was read stays readable");
+  pipeline_destroy(pl);
+  path = write_input("good.csv", true, false);
+  log.fail = RELIEF_E_IO;
+  plan = run_plan(&path, &county, classifier, 2, &log);
+  cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_E_IO);
+  cr_assert_eq(log.calls, 1);
+  pipeline_destroy(pl);
+  relief_classifier_free(classifier);
+}
