@@ -1,5 +1,5 @@
 /*
- * redaction.h — `--redact` and `--redact-key` of `relief run`: checking the
+ * redact_key.h — `--redact` and `--redact-key` of `relief run`: checking the
  * pair and reading the key file.
  */
 #ifndef RELIEF_CLI_REDACTION_H

@@ -1,5 +1,5 @@
 /*
- * pipeline.c — reading for `run` and `statewide`: inputs cut into segments
+ * parse.c — reading for `run` and `statewide`: inputs cut into segments
  * (chunks of a mapped text at row boundaries, or zstd frames decompressed on
  * demand), every row parsed in parallel into a compact record, distinct code
  * sections classified once, and rows grouped into people.
@@ -116,6 +116,14 @@ relief_columns pipeline_decision_columns(void) {
   return c;
 }
 
+/* The county check's counts: convicted rows per county of the piece. */
+static void count_county_rows(segment_t *s) {
+  free(s->county_rows);
+  s->county_rows = xcalloc(s->counties.n + 1, sizeof *s->county_rows);
+  for (size_t j = 0; j < s->n_rows; j++)
+    if (s->rows[j].flags & ROW_CONVICTED) s->county_rows[s->rows[j].county]++;
+}
+
 static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   const relief_columns decision_columns = pipeline_decision_columns();
   relief_field f[RELIEF_NCOLS];
@@ -199,10 +207,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     rec->county = (uint16_t)relief_intern_get(&s->counties, strings.county, strings.county_len);
     rec->class_id = relief_intern_get(&s->sections, strings.section, strings.section_len);
   }
-  free(s->county_rows); /* the county check: convicted rows per county */
-  s->county_rows = xcalloc(s->counties.n + 1, sizeof *s->county_rows);
-  for (size_t j = 0; j < s->n_rows; j++)
-    if (s->rows[j].flags & ROW_CONVICTED) s->county_rows[s->rows[j].county]++;
+  count_county_rows(s);
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
     size_t keep = s->n_rows ? s->n_rows : 1;
     s->rows = xreallocarray(s->rows, keep, sizeof *s->rows);

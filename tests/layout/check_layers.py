@@ -12,7 +12,10 @@
   the FILE the CLI hands it (serve_config.log);
 - names: the first line of each .c/.h file's opening comment names the file;
 - no abort() after an allocator: x* allocators (common/alloc.h) never return
-  NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise.
+  NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise;
+- functions under 100 lines: a function definition (from its first line at
+  column 0 to its closing `}` at column 0) longer than that fails, unless it
+  is a switch or a table named in LONG_FUNCTIONS_ALLOWED.
 
 Usage: check_layers.py ENGINE_DIR [BUILD_DIR]
 """
@@ -39,12 +42,10 @@ PRINT_ALLOWED_FOLDERS = {"cli"}
 # once that branch is merged.
 PRINT_ALLOWED_FILES = {"job/job_mpi.c", "pipeline/exchange.c"}
 
-# Header comments: folders whose files are being edited on other branches
-# only warn for now (issue 20, item 7); make them strict by emptying this set.
-NAME_WARN_ONLY = {"engine/pipeline", "engine/job", "engine/serve", "engine/cli", "engine/review"}
-# TEMPORARY: review/'s `if (!p) abort();` after allocators are being removed
-# on another branch (issue 20, item 4); they only warn until it is merged.
-ABORT_WARN_ONLY = {"engine/review"}
+# Header comments: every folder is strict (a folder named here would only warn).
+NAME_WARN_ONLY = set()
+# `if (!p) abort();` after an allocator: every folder is strict.
+ABORT_WARN_ONLY = set()
 # VAR = x...(...) or a libc allocator, then `if (!VAR) abort();` within 3 lines
 ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?"  # VAR = (cast)
                        r"(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
@@ -212,6 +213,49 @@ def check_aborts(engine, failures, warnings):
                     (warnings if os.path.dirname(rel) in ABORT_WARN_ONLY else failures).append(message)
 
 
+# Functions over MAX_FUNCTION_LINES that are one switch or one table ("file:function").
+MAX_FUNCTION_LINES = 100
+LONG_FUNCTIONS_ALLOWED = set()
+# a definition's first line: at column 0, a name and an opening parenthesis,
+# not a declaration of a type or a variable
+DEFINITION = re.compile(r"^(?!typedef|struct \w+ \{|enum|#)[A-Za-z_][^=;]*?\b(\w+)\s*\(")
+
+
+def check_function_lengths(engine, failures):
+    """Each function of engine/*.c is at most MAX_FUNCTION_LINES lines long."""
+    checked = 0
+    for root, _dirs, files in os.walk(engine):
+        for name in sorted(files):
+            if not name.endswith(".c"):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, os.path.dirname(engine))
+            lines = open(path, encoding="utf-8").read().split("\n")
+            i = 0
+            while i < len(lines):
+                m = DEFINITION.match(lines[i])
+                if not m:
+                    i += 1
+                    continue
+                j = i  # the signature ends with `{` (a definition) or `;` (a prototype)
+                while j < len(lines) and not lines[j].rstrip().endswith(("{", ";")):
+                    j += 1
+                if j == len(lines) or not lines[j].rstrip().endswith("{"):
+                    i = j + 1
+                    continue
+                end = j + 1
+                while end < len(lines) and lines[end] != "}":
+                    end += 1
+                checked += 1
+                length = end - i + 1
+                key = "%s:%s" % (rel, m.group(1))
+                if length > MAX_FUNCTION_LINES and key not in LONG_FUNCTIONS_ALLOWED:
+                    failures.append("%s:%d: %s() is %d lines (at most %d)" % (
+                        rel, i + 1, m.group(1), length, MAX_FUNCTION_LINES))
+                i = end + 1
+    return checked
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-1])
@@ -222,6 +266,7 @@ def main():
     print("%d files checked for includes" % checked)
     print("%d files checked for names" % check_names(os.path.dirname(engine), failures, warnings))
     check_aborts(engine, failures, warnings)
+    print("%d functions checked for length" % check_function_lengths(engine, failures))
     if len(sys.argv) == 3:
         print("%d object files checked for calls and printing" % check_symbols(engine, sys.argv[2], failures))
     for w in warnings:
