@@ -110,6 +110,11 @@ static int court_status_cmd(int argc, char **argv, const cli_env *env) {
   relief_error err = {0};
   review_court_report r;
   if (review_court_status(outputs, &r, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  /* the impact report's "where relief stands", beside the bundle's report */
+  if (review_write_standing(outputs, REVIEW_STANDING_NAME, &err)) {
+    review_court_report_free(&r);
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  }
   if (as_json) {
     json_t *root = court_json(&r.total), *agencies = json_object(), *courts = json_object();
     for (int i = 0; i < r.n_agencies; i++)

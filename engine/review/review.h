@@ -277,6 +277,13 @@ void review_court_report_free(review_court_report *r);
 relief_status review_report_doj(const char *outputs_dir, const char *to_dir, const char *actor,
                                 long long *n_items, long long *n_rows, relief_error *err);
 
+/* Writes OUTPUTS/html_name, the impact report's "where relief stands":
+ * relief cases determined, approved, filed, granted and reported to DOJ,
+ * by agency and by court. */
+#define REVIEW_STANDING_NAME "where_relief_stands.html"
+relief_status review_write_standing(const char *outputs_dir, const char *html_name,
+                                    relief_error *err);
+
 /* One item of a person, as `relief status` shows it (personal data: shown
  * to the one who asked, never logged). Dates are as the store keeps them. */
 typedef struct {

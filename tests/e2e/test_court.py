@@ -308,7 +308,31 @@ def doj_is_told_once_of_each_grant():
     assert len(read_csv(os.path.join(to3, "doj_update.csv"))) == 1, "nothing new, yet rows"
     s = court_status()
     assert s["pending"] == 0 and s["reported"] == s["granted"], s
+    check_standing()
     return f"{len(rows)} then {len(rows2)} counts"
+
+
+def check_standing():
+    """where_relief_stands.html (written by court status): relief cases per
+    stage, by agency and in all, as the store and the court lists say."""
+    html = open(os.path.join(S["out"], "where_relief_stands.html"), encoding="utf-8").read()
+    shown = {}
+    for name, nums in re.findall(r'<tr><th scope="row">([^<]*)</th>((?:<td[^>]*>\d+</td>){5})', html):
+        shown.setdefault(name, tuple(int(x) for x in re.findall(r">(\d+)<", nums)))
+    granted_keys = motions_with("Granted")
+    with db() as c:
+        rel = c.execute("SELECT i.id, i.agency, i.cii, (SELECT decision FROM decisions WHERE item=i.id"
+                        " ORDER BY id DESC LIMIT 1) FROM items i WHERE kind='relief'").fetchall()
+        filed = {r[0] for r in c.execute("SELECT item FROM filed")}
+        fcase = dict(c.execute("SELECT item, cii||'|'||case_number FROM filed").fetchall())
+    gk = {f"{a}|{b}" for a, b in granted_keys}
+    for agency in list(AGENCIES) + [None]:
+        mine = [r for r in rel if agency is None or r[1] == agency]
+        want = (len(mine), sum(r[3] == "Approve" for r in mine), sum(r[0] in filed for r in mine),
+                sum(fcase.get(r[0]) in gk for r in mine), sum(fcase.get(r[0]) in gk for r in mine))
+        got = shown["All" if agency is None else agency]
+        assert got == want, (agency, got, want)
+    assert "Where relief stands" in html and want[3] > 0
 
 
 @H.case
