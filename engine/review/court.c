@@ -93,19 +93,23 @@ static const char *col_text(sqlite3_stmt *q, int c) {
 
 /* ---- the bundle's county (a run's manifest names it) ---- */
 
-static void bundle_county(const char *outputs_dir, char *out, size_t cap) {
+/* The county a run's bundle was decided for; true (out "UNKNOWN COUNTY")
+ * for a statewide bundle, whose items each have their own. */
+static bool bundle_county(const char *outputs_dir, char *out, size_t cap) {
   char path[4096], *text = NULL;
   size_t len;
   relief_error ignored = {0};
-  snprintf(out, cap, "ALL COUNTIES");
+  snprintf(out, cap, "UNKNOWN COUNTY");
   snprintf(path, sizeof path, "%s/manifest.json", outputs_dir);
   if (relief_read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
-    return;
+    return true;
   json_t *m = json_loadb(text, len, 0, NULL);
   free(text);
   const char *c = json_string_value(json_object_get(m, "county"));
-  if (c && strcmp(c, "(all counties)")) snprintf(out, cap, "%s", c);
+  bool statewide = !c || !strcmp(c, "(all counties)");
+  if (!statewide) snprintf(out, cap, "%s", c);
   json_decref(m);
+  return statewide;
 }
 
 /* ---- recording what was filed ---- */
@@ -218,6 +222,134 @@ relief_status review_record_filings(const char *outputs_dir, char **agencies, in
 
 /* ---- challenges: denied items, noticed to the public defender ---- */
 
+typedef struct {
+  char **keys; /* "person\x1fcase_key\x1fvalue", sorted */
+  size_t n;
+} key_set;
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The value kept for (person, case): "person\x1fcase\x1fvalue" keys, sorted. */
+static const char *key_lookup(const key_set *g, const char *person, const char *step) {
+  size_t lo = 0, hi = g->n, pl = strlen(person), sl = strlen(step);
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const char *k = g->keys[mid];
+    int c = strncmp(k, person, pl);
+    if (!c) c = k[pl] == '\x1f' ? 0 : (unsigned char)k[pl] - 0x1f;
+    if (!c) c = strncmp(k + pl + 1, step, sl);
+    if (!c) c = k[pl + 1 + sl] == '\x1f' ? 0 : (unsigned char)k[pl + 1 + sl] - 0x1f;
+    if (!c) return k + pl + sl + 2;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+static void key_add(key_set *g, const char *person, const char *step, const char *value) {
+  size_t len = strlen(person) + strlen(step) + strlen(value) + 3;
+  g->keys = xrealloc(g->keys, (g->n + 1) * sizeof *g->keys);
+  g->keys[g->n] = xmalloc(len);
+  snprintf(g->keys[g->n++], len, "%s\x1f%s\x1f%s", person, step, value);
+}
+
+static void key_set_free(key_set *g) {
+  for (size_t i = 0; i < g->n; i++) free(g->keys[i]);
+  free(g->keys);
+  memset(g, 0, sizeof *g);
+}
+
+/* A statewide bundle's county of each (person, court case): the
+ * STP_ORI_CNTY_NAME of its rows, as statewide filings name the county. */
+static void county_map_file(const char *path, key_set *g) {
+  relief_input in = {0};
+  relief_error ignored = {0};
+  if (relief_input_open(&in, path, &ignored)) return;
+  review_csv_reader r;
+  review_csv_init(&r, in.data, in.size, path);
+  static const char *const names[] = {"CII_NUMBER", "SUBJECT_ID", "CNT_ORDER", "STP_ORI_CNTY_NAME"};
+  int col[4] = {-1, -1, -1, -1};
+  if (review_csv_next(&r, &ignored) == 1)
+    for (int k = 0; k < 4; k++)
+      for (int i = 0; i < r.n_fields; i++)
+        if (!strcmp(r.fields[i], names[k])) col[k] = i;
+  while (col[0] >= 0 && col[1] >= 0 && col[2] >= 0 && col[3] >= 0 &&
+         review_csv_next(&r, &ignored) == 1) {
+    char step[8];
+    snprintf(step, sizeof step, "%.6s", r.fields[col[2]]);
+    const char *person = *r.fields[col[0]] ? r.fields[col[0]] : r.fields[col[1]];
+    if (*r.fields[col[3]]) key_add(g, person, step, r.fields[col[3]]);
+  }
+  review_csv_free(&r);
+  relief_input_close(&in);
+}
+
+static void county_map(const char *outputs_dir, key_set *g) {
+  char path[4096];
+  const char *files[] = {"Prop64_Results.csv", "All_Results.csv", "Hand_Review.csv"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", outputs_dir, files[i]);
+    if (i == 1 && g->n) continue; /* All_Results.csv only without Prop64_Results.csv */
+    county_map_file(path, g);
+  }
+  if (g->n) qsort(g->keys, g->n, sizeof *g->keys, cmp_str);
+}
+
+typedef struct {
+  filings_challenge c;
+  const char *county; /* points into the county map, or the bundle's county */
+  size_t order;
+} denied_item;
+
+static int cmp_denied(const void *a, const void *b) {
+  const denied_item *x = a, *y = b;
+  int c = strcmp(x->county, y->county);
+  if (!c) c = strcmp(x->c.person, y->c.person);
+  return c ? c : (x->order < y->order ? -1 : 1);
+}
+
+static void denied_free(denied_item *d, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const filings_challenge *c = &d[i].c;
+    const char *all[] = {c->item,        c->person, c->name,     c->dob,    c->cii,
+                         c->case_number, c->counts, c->proposed, c->reason, c->decided};
+    for (int k = 0; k < 10; k++) free((char *)all[k]);
+  }
+  free(d);
+}
+
+/* One agency's challenges, a notice per county. */
+static relief_status agency_challenges(publication *pub, const char *agency,
+                                       const relief_filer *filer, denied_item *d, size_t n,
+                                       relief_error *err) {
+  qsort(d, n, sizeof *d, cmp_denied);
+  filings_challenge *c = xcalloc(n + 1, sizeof *c);
+  for (size_t i = 0; i < n; i++) c[i] = d[i].c;
+  relief_status st = RELIEF_OK;
+  filings_options opt = {.filer = filer, .prepared_day = (int32_t)(time(NULL) / 86400)};
+  for (size_t i = 0; i < n && !st;) {
+    size_t j = i + 1;
+    while (j < n && !strcmp(d[j].county, d[i].county)) j++;
+    char folder[256], county_folder[256], dir[1024];
+    relief_folder_name(folder, sizeof folder, agency);
+    relief_folder_name(county_folder, sizeof county_folder, d[i].county);
+    snprintf(dir, sizeof dir, "Court_Filings/%s/%s/Challenges", folder, county_folder);
+    st = filings_write_challenges(pub, dir, d[i].county, agency, c + i, j - i, &opt, err);
+    i = j;
+  }
+  free(c);
+  return st;
+}
+
+#define DENIED_QUERY                                                                               \
+  "SELECT i.id, i.person, i.name, i.dob, i.cii, i.case_number, i.counts, i.proposed, d.notes,"     \
+  " d.decided_at, i.case_key FROM items i JOIN decisions d ON d.id=(SELECT MAX(id) FROM"           \
+  " decisions WHERE item=i.id) WHERE d.decision='Deny' AND i.agency=?1 ORDER BY i.person, i.seq"
+
 relief_status review_write_challenges(const char *outputs_dir, char **agencies,
                                       const relief_filer *const *filers, int n_agencies,
                                       long long *n_challenges, relief_error *err) {
@@ -225,52 +357,40 @@ relief_status review_write_challenges(const char *outputs_dir, char **agencies,
   sqlite3 *db;
   relief_status st = loop_open(outputs_dir, &db, err);
   if (st) return st;
-  char county[256], county_folder[256];
-  bundle_county(outputs_dir, county, sizeof county);
-  relief_folder_name(county_folder, sizeof county_folder, county);
+  char county[256];
+  key_set counties = {0};
+  bool statewide = bundle_county(outputs_dir, county, sizeof county);
+  if (statewide) county_map(outputs_dir, &counties);
   sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT i.id, i.person, i.name, i.dob, i.cii, i.case_number, i.counts,"
-                         " i.proposed, d.notes, d.decided_at FROM items i JOIN decisions d ON"
-                         " d.id=(SELECT MAX(id) FROM decisions WHERE item=i.id) WHERE"
-                         " d.decision='Deny' AND i.agency=?1 ORDER BY i.person, i.seq",
-                         -1, &q, NULL) != SQLITE_OK) {
-    st = review_sql_error(db, REVIEW_STORE_NAME, err);
-    sqlite3_close(db);
-    return st;
-  }
   publication *pub = NULL;
-  st = publication_begin(outputs_dir, &pub, err);
+  if (sqlite3_prepare_v2(db, DENIED_QUERY, -1, &q, NULL) != SQLITE_OK)
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  else
+    st = publication_begin(outputs_dir, &pub, err);
   for (int a = 0; a < n_agencies && !st; a++) {
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, agencies[a], -1, SQLITE_TRANSIENT);
-    filings_challenge *c = NULL;
+    denied_item *d = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
-      if (n == cap) c = xrealloc(c, (cap = cap ? 2 * cap : 16) * sizeof *c);
-      c[n++] = (filings_challenge){xstrdup(col_text(q, 0)), xstrdup(col_text(q, 1)),
-                                   xstrdup(col_text(q, 2)), xstrdup(col_text(q, 3)),
-                                   xstrdup(col_text(q, 4)), xstrdup(col_text(q, 5)),
-                                   xstrdup(col_text(q, 6)), xstrdup(col_text(q, 7)),
-                                   xstrdup(col_text(q, 8)), xstrdup(col_text(q, 9))};
+      if (n == cap) d = xrealloc(d, (cap = cap ? 2 * cap : 16) * sizeof *d);
+      const char *in = statewide ? key_lookup(&counties, col_text(q, 1), col_text(q, 10)) : NULL;
+      d[n] =
+          (denied_item){{xstrdup(col_text(q, 0)), xstrdup(col_text(q, 1)), xstrdup(col_text(q, 2)),
+                         xstrdup(col_text(q, 3)), xstrdup(col_text(q, 4)), xstrdup(col_text(q, 5)),
+                         xstrdup(col_text(q, 6)), xstrdup(col_text(q, 7)), xstrdup(col_text(q, 8)),
+                         xstrdup(col_text(q, 9))},
+                        in ? in : county,
+                        n};
+      n++;
     }
-    if (n) {
-      char folder[256], dir[1024];
-      relief_folder_name(folder, sizeof folder, agencies[a]);
-      snprintf(dir, sizeof dir, "Court_Filings/%s/%s/Challenges", folder, county_folder);
-      filings_options opt = {.filer = filers[a], .prepared_day = (int32_t)(time(NULL) / 86400)};
-      st = filings_write_challenges(pub, dir, county, agencies[a], c, n, &opt, err);
-      *n_challenges += (long long)n;
-    }
-    for (size_t i = 0; i < n; i++) {
-      const char *all[] = {c[i].item,        c[i].person, c[i].name,     c[i].dob,    c[i].cii,
-                           c[i].case_number, c[i].counts, c[i].proposed, c[i].reason, c[i].decided};
-      for (int k = 0; k < 10; k++) free((char *)all[k]);
-    }
-    free(c);
+    if (n) st = agency_challenges(pub, agencies[a], filers[a], d, n, err);
+    *n_challenges += (long long)n;
+    denied_free(d, n);
   }
   sqlite3_finalize(q);
   sqlite3_close(db);
+  key_set_free(&counties);
   if (!st) return publication_commit(pub, NULL, 0, err);
   if (pub) publication_abort(pub);
   return st;
@@ -466,34 +586,6 @@ void review_court_report_free(review_court_report *r) {
 
 /* ---- DOJ is told: granted relief, one row per count ---- */
 
-typedef struct {
-  char **keys; /* "person\x1fcase_key\x1forder day", sorted */
-  size_t n;
-} granted_set;
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The order day of (person, case) when granted and unreported, else NULL. */
-static const char *granted_day(const granted_set *g, const char *person, const char *step) {
-  size_t lo = 0, hi = g->n, pl = strlen(person), sl = strlen(step);
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    const char *k = g->keys[mid];
-    int c = strncmp(k, person, pl);
-    if (!c) c = k[pl] == '\x1f' ? 0 : (unsigned char)k[pl] - 0x1f;
-    if (!c) c = strncmp(k + pl + 1, step, sl);
-    if (!c) c = k[pl + 1 + sl] == '\x1f' ? 0 : (unsigned char)k[pl + 1 + sl] - 0x1f;
-    if (!c) return k + pl + sl + 2;
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return NULL;
-}
-
 static void doj_row(relief_buf *b, review_csv_reader *r, const int col[6], const char *day) {
   char **f = r->fields;
   size_t cs_n;
@@ -514,7 +606,7 @@ static void doj_row(relief_buf *b, review_csv_reader *r, const int col[6], const
 }
 
 /* The bundle's relieved counts of the granted cases, as CSV rows. */
-static relief_status doj_rows(const char *outputs_dir, const granted_set *g, relief_buf *b,
+static relief_status doj_rows(const char *outputs_dir, const key_set *g, relief_buf *b,
                               long long *n_rows, relief_error *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/Prop64_Results.csv", outputs_dir);
@@ -543,7 +635,7 @@ static relief_status doj_rows(const char *outputs_dir, const granted_set *g, rel
     const char *person = *r.fields[col[0]] ? r.fields[col[0]] : r.fields[col[6]];
     char step[8];
     snprintf(step, sizeof step, "%.6s", r.fields[col[2]]);
-    const char *day = granted_day(g, person, step);
+    const char *day = key_lookup(g, person, step);
     if (!day) continue;
     doj_row(b, &r, col, day);
     (*n_rows)++;
@@ -577,7 +669,7 @@ relief_status review_report_doj(const char *outputs_dir, const char *to_dir, con
   relief_status st = loop_open(outputs_dir, &db, err);
   if (st) return st;
   sqlite3_stmt *q = NULL;
-  granted_set g = {0};
+  key_set g = {0};
   char **items = NULL;
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db,
@@ -591,10 +683,7 @@ relief_status review_report_doj(const char *outputs_dir, const char *to_dir, con
   while (!st && sqlite3_step(q) == SQLITE_ROW) {
     items = xrealloc(items, (size_t)(*n_items + 1) * sizeof *items);
     items[(*n_items)++] = xstrdup(col_text(q, 0));
-    g.keys = xrealloc(g.keys, (g.n + 1) * sizeof *g.keys);
-    size_t len = strlen(col_text(q, 1)) + strlen(col_text(q, 2)) + strlen(col_text(q, 3)) + 3;
-    g.keys[g.n] = xmalloc(len);
-    snprintf(g.keys[g.n++], len, "%s\x1f%s\x1f%s", col_text(q, 1), col_text(q, 2), col_text(q, 3));
+    key_add(&g, col_text(q, 1), col_text(q, 2), col_text(q, 3));
   }
   sqlite3_finalize(q);
   if (g.n) qsort(g.keys, g.n, sizeof *g.keys, cmp_str);
@@ -613,8 +702,7 @@ relief_status review_report_doj(const char *outputs_dir, const char *to_dir, con
   if (st) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
   for (long long i = 0; i < *n_items; i++) free(items[i]);
   free(items);
-  for (size_t i = 0; i < g.n; i++) free(g.keys[i]);
-  free(g.keys);
+  key_set_free(&g);
   relief_buf_free(&csv);
   sqlite3_close(db);
   return st;
