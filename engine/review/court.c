@@ -484,6 +484,13 @@ static relief_status order_file(order_ctx *x, const char *path, relief_error *er
   return st;
 }
 
+/* A returned row names a filed case: the same CII (a spreadsheet may have
+ * dropped its leading zeros) and the case number, or one of a motion's
+ * "; "-joined case numbers. */
+#define SAME_CASE                                                                                  \
+  "(cii=?1 OR (ltrim(cii,'0')=ltrim(?1,'0') AND ltrim(?1,'0')<>'')) AND (case_number=?2 OR"        \
+  " (?2<>'' AND instr('; '||case_number||'; ', '; '||?2||'; ')))"
+
 relief_status review_court_import(const char *outputs_dir, const char *actor, char **files,
                                   int n_files, long long *n_recorded, relief_error *err) {
   *n_recorded = 0;
@@ -491,12 +498,10 @@ relief_status review_court_import(const char *outputs_dir, const char *actor, ch
   relief_status st = loop_open(outputs_dir, &x.db, err);
   if (st) return st;
   if (sqlite3_exec(x.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(x.db, "SELECT item FROM filed WHERE cii=?1 AND case_number=?2", -1,
-                         &x.filed, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(x.db,
-                         "SELECT 1 FROM items WHERE cii=?1 AND (case_number=?2 OR"
-                         " instr('; '||case_number||'; ', '; '||?2||'; '))",
-                         -1, &x.known, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(x.db, "SELECT item FROM filed WHERE " SAME_CASE, -1, &x.filed, NULL) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(x.db, "SELECT 1 FROM items WHERE " SAME_CASE, -1, &x.known, NULL) !=
+          SQLITE_OK ||
       sqlite3_prepare_v2(x.db,
                          "SELECT value, day FROM events WHERE item=?1 AND event='order'"
                          " ORDER BY id DESC LIMIT 1",
