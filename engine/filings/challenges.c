@@ -80,7 +80,9 @@ static void person_page(pdf_doc *pdf, HPDF_Page page, const char *county, const 
     snprintf(line, sizeof line, "Case %s (review item %s): counts %s; proposed relief: %s.",
              c[i].case_number, c[i].item, c[i].counts, c[i].proposed);
     para(page, pdf->regular, 10, 12, &y, line);
-    snprintf(line, sizeof line, "Grounds for the challenge: %s", c[i].reason);
+    /* a Deny recorded without notes (the queue of relief serve) says so */
+    snprintf(line, sizeof line, "Grounds for the challenge: %s",
+             c[i].reason && *c[i].reason ? c[i].reason : "not stated in the review");
     para(page, pdf->regular, 10, 24, &y, line);
   }
   y -= 4;

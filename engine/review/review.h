@@ -137,6 +137,8 @@ void review_sheet_date(const char *yyyymmdd, char out[16]);
 
 /* Imports edited sheets (CSV or XLSX, by extension) in one transaction:
  * any refused sheet records nothing. *n_recorded gets the decisions added.
+ * A Deny without its reason in Notes is refused (a denied item is a
+ * challenge, and the public defender is told its grounds).
  * A decision on an item decided after the sheet's Revision (a stale sheet)
  * refuses the import, naming the items, unless force, which records it
  * with the override in the audit trail. An item named twice (in one sheet
