@@ -44,6 +44,8 @@ int cmd_explain(int argc, char **argv, const cli_env *env);
 int cmd_review(int argc, char **argv, const cli_env *env);
 int cmd_serve(int argc, char **argv, const cli_env *env);
 int cmd_filings(int argc, char **argv, const cli_env *env);
+int cmd_court(int argc, char **argv, const cli_env *env);
+int cmd_status(int argc, char **argv, const cli_env *env);
 
 /* Loads --filer into *filer when path is given (returns 1 with err set when
  * invalid); *loaded says whether it was. */

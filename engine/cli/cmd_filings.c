@@ -125,6 +125,23 @@ static int refused_agencies(const cli_env *env, const char *outputs, const filin
   return refused ? 1 : 0;
 }
 
+/* What follows a filing (HS 11361.9): the denied items noticed to the
+ * public defender as challenges, and the store told what was filed. */
+static int after_filing(const cli_env *env, const char *outputs, const filing_setup *s) {
+  relief_error err = {0};
+  const relief_filer **filers = xcalloc((size_t)s->n + 1, sizeof *filers);
+  for (int a = 0; a < s->n; a++) filers[a] = s->agencies[a].filer;
+  long long challenges = 0, filed = 0;
+  relief_status st = review_write_challenges(outputs, s->names, filers, s->n, &challenges, &err);
+  free(filers);
+  if (!st) st = review_record_filings(outputs, s->names, s->n, &filed, &err);
+  if (st) return cli_fail(env, NULL, NULL, NULL, &err);
+  fprintf(stderr,
+          "%s: %lld challenge(s) noticed to the public defender; %lld item(s) newly filed\n",
+          env->program, challenges, filed);
+  return 0;
+}
+
 int cmd_filings(int argc, char **argv, const cli_env *env) {
   const char *outputs = NULL, *filer_path = NULL, *agency = NULL;
   const cli_option opts[] = {
@@ -182,6 +199,7 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   if (reviewed)
     fprintf(stderr, "%s: of %zu approved item(s): %lld in a motion, %lld listed in not_filed.csv\n",
             env->program, s.n_items, (long long)res.filed, (long long)res.not_filed);
+  if (reviewed && (code = after_filing(env, outputs, &s))) goto done;
   code = reviewed ? refused_agencies(env, outputs, &s) : 0;
 done:
   setup_free(&s);

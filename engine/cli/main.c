@@ -26,6 +26,8 @@ static const struct {
     {"review", cmd_review, "review proposed relief by agency: init, export, import, status"},
     {"filings", cmd_filings,
      "write court motions from a bundle: only approved items when reviewed"},
+    {"court", cmd_court, "after filing: court orders in, status by agency and court, DOJ told"},
+    {"status", cmd_status, "one person's cases: decision, challenge, motion, order, DOJ"},
     {"serve", cmd_serve, "the web UI and JSON API: runs, what-if summaries, bundle downloads"},
     {"version", cmd_version, "print the version"},
 };

@@ -310,10 +310,11 @@ static void joined(const relief_motion *m, bool dates, relief_buf *out) {
 }
 
 static void court_list(relief_buf *b, const relief_motion *motions, size_t n, char **files) {
-  static const char *const header[] = {"Motion",   "County",  "Case Number",    "CII_NUMBER",
-                                       "PRI_NAME", "PRI_DOB", "Counts",         "Relief",
-                                       "File",     "Court",   "Sections",       "Conviction Dates",
-                                       "Filed",    "Granted", "Reported to DOJ"};
+  static const char *const header[] = {
+      "Motion",   "County",           "Case Number", "CII_NUMBER", "PRI_NAME",
+      "PRI_DOB",  "Counts",           "Relief",      "File",       "Court",
+      "Sections", "Conviction Dates", "Filed",       "Granted",    "Reported to DOJ",
+      "Order",    "Order Date"};
   enum { N_FIELDS = sizeof header / sizeof header[0] };
   for (int c = 0; c < N_FIELDS; c++) csv_field(b, header[c], c == N_FIELDS - 1);
   relief_buf sections = {0}, dates = {0};
@@ -337,6 +338,8 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n, ch
                                     m->court,
                                     sections.data,
                                     dates.data,
+                                    "",
+                                    "",
                                     "",
                                     "",
                                     ""};

@@ -112,4 +112,17 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
                                    const filings_options *opt, const relief_filing_filter *filter,
                                    int64_t *n_motions, relief_error *err);
 
+/* One challenged (denied) review item, as the public defender is told of
+ * it (HS 11361.9). dob is YYYYMMDD; decided is when it was denied. */
+typedef struct {
+  const char *item, *person, *name, *dob, *cii, *case_number, *counts, *proposed, *reason, *decided;
+} filings_challenge;
+
+/* Writes folder/notice_to_public_defender.pdf (one page per person: c is
+ * grouped by person, each case with its counts and the grounds in words,
+ * signed with opt's filer) and folder/challenges.csv into pub. */
+relief_status filings_write_challenges(publication *pub, const char *folder, const char *county,
+                                       const char *agency, const filings_challenge *c, size_t n,
+                                       const filings_options *opt, relief_error *err);
+
 #endif

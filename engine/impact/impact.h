@@ -24,4 +24,20 @@ relief_status impact_write(publication *pub, const char *html_name, const char *
 relief_status impact_write_json(publication *pub, const char *html_name, const char *pdf_name,
                                 const char *report_json, relief_error *err);
 
+/* Where relief stands, in cases: determined -> approved -> filed ->
+ * granted -> reported to DOJ, in all and per agency and court. */
+typedef struct {
+  char name[256];
+  long long determined, approved, filed, granted, reported;
+} impact_stage_row;
+typedef struct {
+  impact_stage_row total, *agencies, *courts;
+  int n_agencies, n_courts;
+} impact_standing;
+
+/* Writes html_name into pub: the report's "where relief stands" section,
+ * as its own page (the figures live in the review store, not the run). */
+relief_status impact_write_standing(publication *pub, const char *html_name,
+                                    const impact_standing *s, relief_error *err);
+
 #endif

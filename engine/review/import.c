@@ -1,12 +1,13 @@
 /*
  * import.c — records the decisions of edited review sheets, all sheets in
  * one transaction: an unknown Item, a changed identifying column, a bad
- * Decision, an item named twice, or a stale row (its item decided after
- * the sheet's Revision; --force records it, with the override) refuses
- * them all. Values a spreadsheet changed on import (leading zeros, 1.2E+11,
- * a reformatted date) are recognised as the exported value. Only changes
- * are recorded, each with the previous decision and notes, reviewer, time.
- * Messages name the sheet, row, column and item, never a cell's value.
+ * Decision, a Deny without its reason in Notes, an item named twice, or a
+ * stale row (its item decided after the sheet's Revision; --force records
+ * it, with the override) refuses them all. Values a spreadsheet changed on
+ * import (leading zeros, 1.2E+11, a reformatted date) are recognised as the
+ * exported value. Only changes are recorded, each with the previous
+ * decision and notes, reviewer, time. Messages name the sheet, row, column
+ * and item, never a cell's value.
  */
 #define RELIEF_REVIEW_INTERNAL
 #include <ctype.h>
@@ -269,6 +270,12 @@ static int parse_decision(const char *d, const char **decision) {
   return *decision ? 0 : -1;
 }
 
+static bool has_text(const char *s) {
+  for (; *s; s++)
+    if (!isspace((unsigned char)*s)) return true;
+  return false;
+}
+
 /* The row's Revision: the store's revision at export; -1 when the sheet has
  * none (only with --force). */
 static relief_status row_revision(const sheet_ctx *s, const review_row *row, long long *rev,
@@ -332,6 +339,12 @@ static relief_status import_row(import_ctx *x, const sheet_ctx *s, const review_
   long long rev;
   if ((st = row_revision(s, row, &rev, err))) return st;
   const char *notes = unguard(cell_of(s, row, RV_COL_NOTES), s->csv, RV_COL_NOTES);
+  /* a deny is a challenge, and a challenge states its grounds (HS 11361.9) */
+  if (!strcmp(decision, "Deny") && !has_text(notes))
+    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                            "sheet %s, row %lld: a Deny needs its reason in column 'Notes' (a "
+                            "denied item is a challenge, and the public defender is told why)",
+                            s->label, row->line);
   const char *prev = (const char *)sqlite3_column_text(x->get, 6);
   const char *prev_notes = (const char *)sqlite3_column_text(x->get, 7);
   if (prev && !strcmp(prev, decision) && !strcmp(prev_notes ? prev_notes : "", notes))

@@ -137,6 +137,8 @@ void review_sheet_date(const char *yyyymmdd, char out[16]);
 
 /* Imports edited sheets (CSV or XLSX, by extension) in one transaction:
  * any refused sheet records nothing. *n_recorded gets the decisions added.
+ * A Deny without its reason in Notes is refused (a denied item is a
+ * challenge, and the public defender is told its grounds).
  * A decision on an item decided after the sheet's Revision (a stale sheet)
  * refuses the import, naming the items, unless force, which records it
  * with the override in the audit trail. An item named twice (in one sheet
@@ -231,6 +233,72 @@ void review_sanitize_name(const char *agency, char *out, size_t cap);
 /* Formula-injection guard for free-text CSV cells: whether a cell starting
  * with = + - @ TAB or CR gets a leading apostrophe. */
 bool review_cell_needs_guard(const char *s);
+
+/* ---- after the decision (HS 11361.9): challenges, filings, orders, DOJ ---- */
+
+/* Records, from the court lists `relief filings` wrote under
+ * Court_Filings/<agency>/<COUNTY>/court_list.csv, which approved items of
+ * agencies[0..n) were filed (the first filing's date kept), each in the
+ * audit trail (events). *n_new gets the items newly filed. */
+relief_status review_record_filings(const char *outputs_dir, char **agencies, int n_agencies,
+                                    long long *n_new, relief_error *err);
+
+/* Writes Court_Filings/<agency>/<COUNTY>/Challenges/ (the notice to the
+ * public defender and challenges.csv) for each agency with denied items,
+ * signed with filers[a] (NULL: blank lines). */
+relief_status review_write_challenges(const char *outputs_dir, char **agencies,
+                                      const relief_filer *const *filers, int n_agencies,
+                                      long long *n_challenges, relief_error *err);
+
+/* Records the court's orders of files (CSV with Case Number, CII_NUMBER,
+ * Order and Order Date: a returned court_list.csv) in one transaction: an
+ * unknown row, an order for an item never filed, a bad Order or date
+ * refuses them all (RELIEF_E_DATA naming the row). */
+relief_status review_court_import(const char *outputs_dir, const char *actor, char **files,
+                                  int n_files, long long *n_recorded, relief_error *err);
+
+/* Motions filed, granted, denied, pending (oldest pending filing date,
+ * YYYYMMDD) and reported to DOJ. */
+typedef struct {
+  char name[256];
+  long long filed, granted, denied, pending, reported;
+  char oldest_pending[16];
+} review_court_counts;
+typedef struct {
+  review_court_counts total;
+  review_court_counts *by_agency, *by_court;
+  int n_agencies, n_courts;
+} review_court_report;
+relief_status review_court_status(const char *outputs_dir, review_court_report *out,
+                                  relief_error *err);
+void review_court_report_free(review_court_report *r);
+
+/* Writes to_dir/doj_update.csv: the granted relief not reported yet, one
+ * row per count (CII_NUMBER, Case Number, CNT_ORDER, Code Section, Relief
+ * Granted, Order Date), and marks those items reported. */
+relief_status review_report_doj(const char *outputs_dir, const char *to_dir, const char *actor,
+                                long long *n_items, long long *n_rows, relief_error *err);
+
+/* Writes OUTPUTS/html_name, the impact report's "where relief stands":
+ * relief cases determined, approved, filed, granted and reported to DOJ,
+ * by agency and by court. */
+#define REVIEW_STANDING_NAME "where_relief_stands.html"
+relief_status review_write_standing(const char *outputs_dir, const char *html_name,
+                                    relief_error *err);
+
+/* One item of a person, as `relief status` shows it (personal data: shown
+ * to the one who asked, never logged). Dates are as the store keeps them. */
+typedef struct {
+  const char *item, *kind, *agency, *name, *dob, *cii, *case_number, *counts, *proposed, *reason,
+      *decision, *notes, *decided_at, *filed_on, *county, *order, *order_day, *reported_on;
+} review_person_item;
+typedef void (*review_person_fn)(void *user, const review_person_item *item);
+/* Calls fn for each item of the person with cii, or with name and dob
+ * (MM/DD/YYYY or YYYYMMDD), after recording the search (who, for what,
+ * when) in the store's audit trail. */
+relief_status review_person_status(const char *outputs_dir, const char *cii, const char *name,
+                                   const char *dob, const char *searcher, review_person_fn fn,
+                                   void *user, int *n_found, relief_error *err);
 
 /* ---- internal to engine/review ---- */
 #ifdef RELIEF_REVIEW_INTERNAL

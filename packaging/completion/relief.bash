@@ -74,6 +74,10 @@ _relief_options() {
           --summary-only --trace --forms --filer= --threads= --memory-limit= --help" ;;
   filings)
     echo "--outputs= --agency= --filer= --help" ;;
+  court)
+    echo "import status report-doj --outputs= --to= --by= --json --help" ;;
+  status)
+    echo "--outputs= --cii= --name= --dob= --by= --help" ;;
   explain)
     echo "--input-doj= --subject= --county= --compute-at= --eligibility-options= --flow=
           --individual-age= --years-conviction-free= --show-pii --help" ;;
@@ -121,13 +125,13 @@ _relief() {
   fi
 
   if ((cword == 1)); then
-    COMPREPLY=($(compgen -W "run statewide explain review filings serve version help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run statewide explain review filings court status serve version help --help --version" -- "$cur"))
     return
   fi
   case $prev in
   --input-doj | --eligibility-options | --county-policies | --redact-key | --tls-cert | --tls-key | --filer)
     _relief_files -f ;;
-  --outputs | --data | --workspace)
+  --outputs | --data | --workspace | --to)
     _relief_files -d ;;
   --inputs) # a folder of extracts, or files
     _relief_files -f ;;

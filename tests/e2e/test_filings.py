@@ -69,7 +69,8 @@ def check_filings(folder, prop64_rows, sample=5):
     court = rows(os.path.join(folder, "court_list.csv"))
     assert list(court[0].keys()) == ["Motion", "County", "Case Number", "CII_NUMBER", "PRI_NAME",
                                      "PRI_DOB", "Counts", "Relief", "File", "Court", "Sections",
-                                     "Conviction Dates", "Filed", "Granted", "Reported to DOJ"], court[0].keys()
+                                     "Conviction Dates", "Filed", "Granted", "Reported to DOJ",
+                                     "Order", "Order Date"], court[0].keys()
     want = expected_motions(prop64_rows)
     assert len(court) == len(want), (len(court), len(want))
     pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf") and n != "all_motions.pdf")

@@ -285,7 +285,7 @@ def decide(rows, plan):
 def import_edited_sheets_and_status_counts_exactly():
     fel = decide(S["fel"], {0: ("Approve", "ok"), 1: ("approve", ""), 2: ("DENY", "prior record"),
                             3: ("Hold", "=HYPERLINK(\"http://x\")")})
-    mis = decide(S["mis"], {0: ("Approve", ""), 1: ("Deny", ""), 2: (" hold ", "check DOB")})
+    mis = decide(S["mis"], {0: ("Approve", ""), 1: ("Deny", "not our case"), 2: (" hold ", "check DOB")})
     a = os.path.join(S["work"], "fel_edit.csv")
     write_csv(a, fel)
     b = os.path.join(S["work"], "mis_edit.xlsx")
@@ -575,7 +575,7 @@ def sheets_survive_a_round_trip_through_calc():
     sheet = read_csv(export_sheet("calc_csv", "District Attorney", outputs=out))
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", sheet[1][3]), sheet[1][3]  # MM/DD/YYYY
     assert any(r[6].startswith("0") for r in sheet[1:]) and any(len(r[4]) == 16 for r in sheet[1:])
-    plan = {0: ("Approve", "checked"), 1: ("Deny", ""), 2: ("Hold", "ask the court")}
+    plan = {0: ("Approve", "checked"), 1: ("Deny", "prior conviction pending"), 2: ("Hold", "ask the court")}
     decided = os.path.join(S["work"], "calc_decided.csv")
     write_csv(decided, decide(sheet, plan))
     to = os.path.join(S["work"], "calc_rt")
@@ -634,7 +634,7 @@ def court_cases(folder):
 def filings_file_only_approved_cases_signed_by_the_filer():
     # more decisions: approve and deny relief items of the misdemeanor sheet
     relief_rows = [i for i, r in enumerate(S["mis"][1:]) if r[8]][4:24]
-    plan = {i: ("Approve" if k % 2 == 0 else "Deny", "") for k, i in enumerate(relief_rows)}
+    plan = {i: ("Approve", "") if k % 2 == 0 else ("Deny", "challenged: pending charge") for k, i in enumerate(relief_rows)}
     path = os.path.join(S["work"], "mis_more.csv")
     write_csv(path, decide(S["mis"], plan))
     ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
@@ -697,7 +697,7 @@ def filings_file_only_approved_cases_signed_by_the_filer():
                         " FROM items WHERE id=?", (item,)).fetchone()
     agency_sheet = S["fel"] if row[1] == "Felony Unit" else S["mis"]
     sheet = fresh([r for r in agency_sheet if r[0] in ("Item", item)])
-    sheet[1][10] = "Deny"
+    sheet[1][10], sheet[1][11] = "Deny", "changed on appeal of the facts"
     path = os.path.join(S["work"], "deny_one.csv")
     write_csv(path, sheet)
     ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
@@ -711,8 +711,9 @@ def filings_file_only_approved_cases_signed_by_the_filer():
     if os.path.exists(other):
         cases2 |= court_cases(other)[1]
     assert cases2 == approved - {gone}, "the denied case is still filed"
+    # beside the motions: the challenges (denied items) noticed to the public defender
     assert set(os.listdir(folder)) == {r["File"] for r in rows2} | {"court_list.csv", "court_counts.csv",
-                                                                     "all_motions.pdf"}, before
+                                                                     "all_motions.pdf", "Challenges"}, before
     # the store's unknown-charge rows are review items saying why, never relief
     with db() as c:
         kinds = {k for (k,) in c.execute("SELECT kind FROM items WHERE reason LIKE 'Charge unknown%'"

@@ -229,15 +229,15 @@ Test(forms, court_list_csv_is_exact) {
   char *csv = read_all(path);
   const char *expected =
       "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,Court,Sections,"
-      "Conviction Dates,Filed,Granted,Reported to DOJ\n"
+      "Conviction Dates,Filed,Granted,Reported to DOJ,Order,Order Date\n"
       "000001,Los Angeles,BA123456,A12345678,\"GARCIA,MARIA\",03/09/1970,2,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction,BA123456.pdf,,"
-      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n"
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,,,\n"
       "000002,Los Angeles,LA998877; MA112233,087654321,\"MU\xc3\x91OZ,JOS\xc3\x89\",03/09/1971,1,"
-      "Recall and resentence,LA998877.pdf,,11360(A) HS,unknown,,,\n"
+      "Recall and resentence,LA998877.pdf,,11360(A) HS,unknown,,,,,\n"
       "000003,Los Angeles,SF445566,112233445,\"OKONKWO,ADA\",unknown,2,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction,SF445566.pdf,,"
-      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n"
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,,,\n"
       "000004,Los Angeles,,998877665,\"LINDQVIST,ERIK\",03/09/1973,40,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction; Recall and resentence,"
       "no-case-number.pdf,,11358 HS,11/27/1991; 11/28/1991; 11/29/1991; 11/30/1991; 12/01/1991; 12/02/1991; 12/03/19"
@@ -245,10 +245,10 @@ Test(forms, court_list_csv_is_exact) {
       "0/1991; 12/11/1991; 12/12/1991; 12/13/1991; 12/14/1991; 12/15/1991; 12/16/1991; "
       "12/17/1991; 12/18/1991; 12/19/1991; 12/20/1991; 12/21/1991; 12/22/1991; 12/23/19"
       "91; 12/24/1991; 12/25/1991; 12/26/1991; 12/27/1991; 12/28/1991; 12/29/1991; 12/3"
-      "0/1991; 12/31/1991; 01/01/1992; 01/02/1992; 01/03/1992; 01/04/1992; 01/05/1992,,,\n"
+      "0/1991; 12/31/1991; 01/01/1992; 01/02/1992; 01/03/1992; 01/04/1992; 01/05/1992,,,,,\n"
       "000005,Los Angeles,KC777001,556677889,\"BAPTISTE,JEAN \"\"JJ\"\"\",03/09/1974,2,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction,KC777001.pdf,,"
-      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,\n";
+      "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,,,\n";
   cr_expect_str_eq(csv, expected);
   free(csv);
 }
@@ -305,7 +305,7 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
   char *csv = read_all(path);
   cr_expect_str_eq(csv,
                    "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,"
-                   "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ\n");
+                   "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ,Order,Order Date\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
   char *text = pdftotext_of(path);
