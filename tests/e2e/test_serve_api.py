@@ -412,8 +412,9 @@ def court_list(folder):
 
 @H.case
 def motions_for_approved_items():
-    """The review queue's approved items become motions (as `relief
-    filings` makes them from the same store); a denial removes its motion."""
+    """The review queue's approved items become motions of the agency's
+    folder under its stored filer profile (as `relief filings` makes them
+    from the same store); a denial removes its motion."""
     srv = S["server"]
     sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
     body = {"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
@@ -427,6 +428,17 @@ def motions_for_approved_items():
     relief = [i for i in items if i["proposed"] not in ("", "-")] or items
     for it in relief[:6]:
         srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Approve"})
+    # no filer profile yet: the agency is refused by name, nothing filed
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid,
+                                {"agency": "District Attorney"})
+    assert status == 409 and b"District Attorney" in reply and b"filer" in reply, (status, reply)
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"agency": "Nobody"})
+    assert status == 400 and b"Nobody" in reply, (status, reply)
+    srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+    f = filings_done(srv, rid)
+    assert f["status"] == "done" and f["motions"] == 0, f
+    assert "District Attorney" in f["error"] and "filer profile" in f["error"], f
+    assert f["agencies"][0]["notFiled"] == len(relief[:6]), f
     bad = dict(FILER, barNumber="12x")
     status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": bad})
     assert status == 400 and b"barNumber" in reply, (status, reply)
@@ -435,37 +447,33 @@ def motions_for_approved_items():
     assert status == 403, status
     status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER}, token=False)
     assert status == 401, status
+    # one agency: the filer is its profile, kept in the store
     status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER})
     assert status == 202, (status, reply)
     f = filings_done(srv, rid)
     assert f["status"] == "done" and f["approved"] == len(relief[:6]), f
-    assert f["motions"] >= 1, f
+    assert f["motions"] >= 1 and "error" not in f, f
+    [agency] = f["agencies"]
+    assert agency["agency"] == "District Attorney" and agency["motions"] == f["motions"], f
     run_dir = os.path.join(S["ws"], "runs", str(rid))
-    folder = os.path.join(run_dir, "Court_Filings", "SACRAMENTO")
+    folder = os.path.join(run_dir, "Court_Filings", "District_Attorney", "SACRAMENTO")
     served = court_list(folder)
     assert len(served.splitlines()) == f["motions"] + 1, served
     names = {x["name"] for x in srv.json("GET", "/api/runs/%d/files" % rid)}
-    assert "Court_Filings/SACRAMENTO/court_list.csv" in names, sorted(names)
-    # the CLI: the same bundle, the same store, `relief filings`
-    cli = cli_run(sac, "SACRAMENTO", OPTION_SETS[0], tag="filings")
-    rc, _, err, _ = e2etools.run([S["relief"], "run", "--input-doj=" + ",".join(sac),
-                                  "--county=SACRAMENTO", "--compute-at=" + COMPUTE,
-                                  "--eligibility-options=" + cli + ".options.json",
-                                  "--review-files", "--outputs=" + cli])
+    assert "Court_Filings/District_Attorney/SACRAMENTO/court_list.csv" in names, sorted(names)
+    assert "Court_Filings/District_Attorney/not_filed.csv" in names, sorted(names)
+    # the CLI: the same bundle, the same store (its filer profile), `relief filings`
+    cli = cli_bundle(sac, run_dir)
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli])
     assert rc == 0, err
-    with open(os.path.join(run_dir, "review.sqlite"), "rb") as a, \
-            open(os.path.join(cli, "review.sqlite"), "wb") as b:
-        b.write(a.read())
-    filer = os.path.join(S["work"], "serve-filer.json")
-    with open(filer, "w") as fh:
-        json.dump(FILER, fh)
-    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli, "--filer=" + filer])
-    assert rc == 0, err
-    cli_folder = os.path.join(cli, "Court_Filings", "District_Attorney", "SACRAMENTO")  # by agency
+    cli_folder = os.path.join(cli, "Court_Filings", "District_Attorney", "SACRAMENTO")
     assert court_list(cli_folder) == served
     pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf"))
     assert pdfs == sorted(n for n in os.listdir(cli_folder)
                           if n.endswith(".pdf"))
+    # the stored profile files again with {}
+    srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+    assert court_list(folder) == served and "error" not in filings_done(srv, rid)
     # every approval denied: the next filing leaves no motion behind
     for it in relief[:6]:
         srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Deny"})
@@ -474,9 +482,121 @@ def motions_for_approved_items():
     assert f["status"] == "done" and f["motions"] == 0 and f["approved"] == 0, f
     left = os.listdir(folder) if os.path.isdir(folder) else []
     assert not [n for n in left if n.endswith(".pdf") and n != "all_motions.pdf"], left
-    assert len(court_list(folder).splitlines()) == 1
+    assert not os.path.isdir(folder) or len(court_list(folder).splitlines()) == 1
     return "%d motions from %d approved items, same as relief filings" % (
         len(served.splitlines()) - 1, len(relief[:6]))
+
+
+def cli_bundle(inputs, run_dir):
+    """The CLI's bundle of a served SACRAMENTO run, with the run's review
+    store (decisions and filer profiles) copied in."""
+    cli = cli_run(inputs, "SACRAMENTO", OPTION_SETS[0], tag="filings")
+    rc, _, err, _ = e2etools.run([S["relief"], "run", "--input-doj=" + ",".join(inputs),
+                                  "--county=SACRAMENTO", "--compute-at=" + COMPUTE,
+                                  "--eligibility-options=" + cli + ".options.json",
+                                  "--review-files", "--outputs=" + cli])
+    assert rc == 0, err
+    shutil.copy(os.path.join(run_dir, "review.sqlite"), os.path.join(cli, "review.sqlite"))
+    return cli
+
+
+def pdf_text(path):
+    p = subprocess.run(["pdftotext", path, "-"], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.decode("utf-8", "replace")
+
+
+FELONY_FILER = dict(FILER, office="Felony Unit Office", attorney="Frances Felony",
+                    barNumber="111111", signature="/s/ Frances Felony")
+MISDEMEANOR_FILER = dict(FILER, office="Misdemeanor Unit Office", attorney="Morgan Misdo",
+                         barNumber="222222", signature="/s/ Morgan Misdo")
+
+
+@H.case
+def filings_per_agency_under_own_filer():
+    """Two agencies: each files its approved items under its own filer
+    profile, in its own folder (as `relief filings` files them); {} files
+    both; an office account files, and sets the profile of, its own agency
+    only (403 for the other's)."""
+    if not shutil.which("openssl") or not shutil.which("pdftotext"):
+        return "skipped: no openssl or pdftotext"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-agencies")
+    add_user(ws, "fran", "Felony Unit", "felony pass 1")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".agencies",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+        rid = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                       "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+        routing = {"default": "Misdemeanor Unit",
+                   "routes": [{"agency": "Felony Unit", "felony": True}]}
+        srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
+        items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+        relief = [i for i in items if i["proposed"] not in ("", "-")]
+        by = {a: [i for i in relief if i["agency"] == a][:4]
+              for a in ("Felony Unit", "Misdemeanor Unit")}
+        assert all(by.values()), {a: len(v) for a, v in by.items()}
+        for its in by.values():
+            for it in its:
+                srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]),
+                         {"decision": "Approve"})
+        status, _ = srv.request("POST", "/api/login", {"name": "fran", "password": "felony pass 1"},
+                                token=False, headers={"Origin": srv.origin})
+        assert status == 200, status
+        cookie = [v for k, v in srv.last_headers if k.lower() == "set-cookie"][0].split(";")[0]
+        fran = {"Cookie": cookie, "Origin": srv.origin}
+        # fran may neither file nor set the profile of the other agency
+        for body in ({"agency": "Misdemeanor Unit"},
+                     {"agency": "Misdemeanor Unit", "filer": MISDEMEANOR_FILER}):
+            status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, body, token=False,
+                                    headers=fran)
+            assert status == 403, (body, status)
+        # her own: the profile she sends is kept; only her agency is filed
+        status, reply = srv.request("POST", "/api/runs/%d/filings" % rid,
+                                    {"filer": FELONY_FILER}, token=False, headers=fran)
+        assert status == 202, (status, reply)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and f["agency"] == "Felony Unit", f
+        assert [a["agency"] for a in f["agencies"]] == ["Felony Unit"], f
+        run_dir = os.path.join(ws, "runs", str(rid))
+        assert not os.path.isdir(os.path.join(run_dir, "Court_Filings", "Misdemeanor_Unit"))
+        # {} with one profile: the felony unit files, the other is named
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and "Misdemeanor Unit" in f.get("error", ""), f
+        assert "Felony Unit" not in f["error"], f
+        per = {a["agency"]: a for a in f["agencies"]}
+        assert per["Felony Unit"]["motions"] >= 1 and "error" not in per["Felony Unit"], f
+        assert per["Misdemeanor Unit"]["motions"] == 0, f
+        assert per["Misdemeanor Unit"]["notFiled"] == len(by["Misdemeanor Unit"]), f
+        srv.json("POST", "/api/runs/%d/filings" % rid,
+                 {"agency": "Misdemeanor Unit", "filer": MISDEMEANOR_FILER}, expect=202)
+        assert filings_done(srv, rid)["status"] == "done"
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and "error" not in f, f
+        per = {a["agency"]: a for a in f["agencies"]}
+        assert f["motions"] == sum(a["motions"] for a in per.values()), f
+        own = {"Felony_Unit": ("Frances Felony", "Morgan Misdo"),
+               "Misdemeanor_Unit": ("Morgan Misdo", "Frances Felony")}
+        cli = cli_bundle(sac, run_dir)
+        rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli])
+        assert rc == 0, err
+        signed = 0
+        for folder, (mine, theirs) in own.items():
+            served = os.path.join(run_dir, "Court_Filings", folder, "SACRAMENTO")
+            assert court_list(served) == court_list(
+                os.path.join(cli, "Court_Filings", folder, "SACRAMENTO")), folder
+            pdfs = [n for n in os.listdir(served) if n.endswith(".pdf")]
+            assert pdfs, folder
+            for n in pdfs:
+                text = pdf_text(os.path.join(served, n))
+                assert mine in text and theirs not in text, (folder, n)
+                signed += 1
+    finally:
+        srv.stop()
+    return "%d PDFs, each signed by its own agency's filer" % signed
 
 
 @H.case
