@@ -1036,9 +1036,11 @@ def office_mode_separates_agencies():
     assert rc == 1 and "TLS" in err, (rc, err)
     add_user(ws, "alice", "Felony Unit", "correct horse 1")
     add_user(ws, "bob", "Misdemeanor Unit", "battery staple 2")
-    users = open(os.path.join(ws, "users")).read()
-    assert "$y$" in users and "correct horse" not in users, "passwords are stored as yescrypt hashes"
-    assert os.stat(os.path.join(ws, "users")).st_mode & 0o777 == 0o600
+    store = os.path.join(ws, "accounts.sqlite")
+    hashes = [h for (h,) in sqlite3.connect(store).execute("SELECT hash FROM accounts")]
+    assert len(hashes) == 2 and all(h.startswith("$y$") for h in hashes), "yescrypt hashes"
+    assert b"correct horse" not in open(store, "rb").read()
+    assert os.stat(store).st_mode & 0o777 == 0o600
     srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office",
                  extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
     try:
@@ -1114,6 +1116,138 @@ def office_mode_separates_agencies():
     log = open(S["log"] + ".office", encoding="utf-8", errors="replace").read()
     assert "alice" not in log and "correct horse" not in log, "the log names accounts or passwords"
     return "%d and %d items" % (len(a_items), len(b_items))
+
+
+def users(ws, *args, password=None):
+    """`relief serve users ARGS --workspace=WS`, the password on stdin."""
+    p = subprocess.run([S["relief"], "serve", "users"] + list(args) + ["--workspace=" + ws],
+                       input=(password + "\n").encode() if password else b"",
+                       capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def sign_in(srv, name, password):
+    """POST /api/login: (status, the session cookie or None)."""
+    status, _ = srv.request("POST", "/api/login", {"name": name, "password": password},
+                            token=False, headers={"Origin": srv.origin})
+    cookies = [v for k, v in srv.last_headers if k.lower() == "set-cookie"]
+    return status, (cookies[0].split(";")[0] if status == 200 and cookies else None)
+
+
+def me(srv, cookie):
+    status, out = srv.request("GET", "/api/me", token=False, headers={"Cookie": cookie})
+    return status, (json.loads(out) if status == 200 else None)
+
+
+@H.case
+def accounts_are_live():
+    """`relief serve users passwd | add | disable | remove` reach the running
+    server at its next request: the old password is refused and its
+    sessions end, a new agency applies to a live session, a disabled or
+    removed account's sessions end; list shows them."""
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-live")
+    for name, agency in (("ann", "Felony Unit"), ("ben", "Felony Unit"), ("cat", "Felony Unit")):
+        add_user(ws, name, agency, name + " password 1")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".live",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        cookie = {}
+        for name in ("ann", "ben", "cat"):
+            status, cookie[name] = sign_in(srv, name, name + " password 1")
+            assert status == 200, (name, status)
+        # the same password with a new agency: the session goes on, as the new agency's
+        rc, _, err = users(ws, "add", "ann", "--agency=Misdemeanor Unit", "--new-agency",
+                           password="ann password 1")
+        assert rc == 0, err
+        status, who = me(srv, cookie["ann"])
+        assert status == 200 and who["agency"] == "Misdemeanor Unit", (status, who)
+        # a new password: the old one is refused, the old sessions end
+        rc, _, err = users(ws, "passwd", "ann", password="ann password 2")
+        assert rc == 0, err
+        assert me(srv, cookie["ann"])[0] == 401, "a session outlived a password change"
+        assert sign_in(srv, "ann", "ann password 1")[0] == 401, "the old password still signs in"
+        status, cookie["ann"] = sign_in(srv, "ann", "ann password 2")
+        assert status == 200, status
+        assert me(srv, cookie["ann"])[1]["agency"] == "Misdemeanor Unit"
+        # disabled, removed: sessions end, no sign-in
+        assert users(ws, "disable", "ben")[0] == 0
+        assert users(ws, "remove", "cat")[0] == 0
+        for name in ("ben", "cat"):
+            assert me(srv, cookie[name])[0] == 401, "%s's session outlived its account" % name
+            assert sign_in(srv, name, name + " password 1")[0] == 401, name
+        assert me(srv, cookie["ann"])[0] == 200
+        rc, out, _ = users(ws, "list")
+        assert rc == 0 and out.splitlines() == ["ann\tMisdemeanor Unit\tenabled",
+                                                "ben\tFelony Unit\tdisabled"], out
+        assert users(ws, "remove", "cat")[0] == 1, "removing no account"
+        assert users(ws, "passwd", "nobody", password="whatever 123")[0] == 1
+        # an agency the workspace does not name is refused unless --new-agency
+        with open(os.path.join(ws, "routing-1.json"), "w") as f:  # as POST .../review keeps it
+            json.dump({"default": "Misdemeanor Unit",
+                       "routes": [{"agency": "Felony Unit", "felony": True}]}, f)
+        assert users(ws, "add", "dan", "--agency=Felony Unit", password="dan password 1")[0] == 0
+        rc, _, err = users(ws, "add", "eve", "--agency=Felonny Unit", password="eve password 1")
+        assert rc == 1 and "--new-agency" in err, (rc, err)
+        assert users(ws, "add", "eve", "--agency=Felonny Unit", "--new-agency",
+                     password="eve password 1")[0] == 0
+    finally:
+        srv.stop()
+    return "passwd, agency, disable and remove applied within one request"
+
+
+@H.case
+def sessions_expire_and_sign_ins_slow_down():
+    """A session ends after --session-minutes; failed sign-ins hold the name
+    back (then the address), longer each time, even for the right password;
+    an old users file moves into accounts.sqlite on first start."""
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    import sqlite3
+    cert, key = make_cert()
+    made = os.path.join(S["work"], "ws-made")
+    add_user(made, "fay", "Felony Unit", "fay password 1")
+    add_user(made, "gus", "Felony Unit", "gus password 1")
+    rows = sqlite3.connect(os.path.join(made, "accounts.sqlite")).execute(
+        "SELECT name, agency, hash FROM accounts ORDER BY name").fetchall()
+    ws = os.path.join(S["work"], "ws-slow")
+    os.makedirs(ws, mode=0o700)
+    with open(os.path.join(ws, "users"), "w") as f:  # as an earlier version kept accounts
+        f.write("".join("%s\t%s\t%s\n" % r for r in rows))
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".slow",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key,
+                        "--session-minutes=0.05"])
+    try:
+        assert not os.path.exists(os.path.join(ws, "users")), "the users file stayed"
+        assert os.stat(os.path.join(ws, "accounts.sqlite")).st_mode & 0o777 == 0o600
+        status, cookie = sign_in(srv, "fay", "fay password 1")
+        assert status == 200, status
+        assert me(srv, cookie)[0] == 200
+        time.sleep(3.5)
+        assert me(srv, cookie)[0] == 401, "a session outlived --session-minutes"
+        # the name: three failures free, then 1 s, then 2 s
+        for _ in range(4):
+            assert sign_in(srv, "fay", "wrong password")[0] == 401
+        status, _ = srv.request("POST", "/api/login", {"name": "fay", "password": "fay password 1"},
+                                token=False, headers={"Origin": srv.origin})
+        assert status == 429, "no delay after failed sign-ins: %d" % status
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "wrong password")[0] == 401
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "fay password 1")[0] == 429, "the delay did not grow"
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "fay password 1")[0] == 200
+        # the address: names tried one after another (5 failures so far)
+        for i in range(6):
+            assert sign_in(srv, "guess%d" % i, "wrong password")[0] == 401
+        assert sign_in(srv, "gus", "gus password 1")[0] == 429, "the address was not held back"
+    finally:
+        srv.stop()
+    log = open(S["log"] + ".slow", encoding="utf-8", errors="replace").read()
+    assert "held back" in log and "guess" not in log
+    return "expired after 3 s; 429 after 4 failures of a name and 11 of an address"
 
 
 @H.case
