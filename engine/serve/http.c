@@ -269,6 +269,7 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
       s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
   account live;
   const account *who = !token && accounts_session(&s->book, sid, &live) ? &live : NULL;
+  explicit_bzero(live.hash, sizeof live.hash); /* no handler needs it */
   char addr[INET6_ADDRSTRLEN] = "";
   client_address(c, addr, sizeof addr);
   int refused = route_authorize(m.route, token, who != NULL, s->cfg.office);
