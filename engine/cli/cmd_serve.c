@@ -121,6 +121,10 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
   for (int i = 0; argc > 1 && i < 5; i++)
     if (!strcmp(argv[1], verbs[i])) verb = i;
   bool list = verb == 4;
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: %s " USERS_USAGE "\n", env->program);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 3;
+  }
   if (verb < 0 || (!list && (argc < 3 || argv[2][0] == '-'))) {
     fprintf(stderr, "usage: %s " USERS_USAGE "\n", env->program);
     return 1;
