@@ -37,8 +37,76 @@ static int take_data_dirs(int argc, char **argv, const char ***dirs, int *n) {
   return kept;
 }
 
-/* `relief serve users add NAME --agency=A [--workspace=DIR]`: the password
- * is the first line of stdin (never an argument: argv is visible to all). */
+static int usage_fail(const cli_env *env, relief_status status, const char *message) {
+  relief_error err = {0};
+  relief_error_set(&err, status, NULL, 0, -1, "%s", message);
+  return cli_fail(env, NULL, NULL, NULL, &err);
+}
+
+/* The password: the first line of stdin (never an argument: argv is
+ * visible to all). false when there is none. */
+static bool read_password(char *password, size_t cap) {
+  if (!fgets(password, (int)cap, stdin)) return false;
+  password[strcspn(password, "\r\n")] = '\0';
+  return true;
+}
+
+/* A misspelt agency would see 0 items: refused when the workspace names
+ * others, unless --new-agency. 0 or the exit code. */
+static int check_agency(const cli_env *env, const char *ws, const char *agency, bool new_agency) {
+  char known[1024];
+  if (new_agency || accounts_agency_named(ws, agency, known, sizeof known)) return 0;
+  fprintf(stderr, "%s: warning: no routing or review store in %s names agency \"%s\" (%s%s)\n",
+          env->program, ws, agency, known[0] ? "they name: " : "none names any agency yet", known);
+  if (known[0]) /* a fresh workspace has nothing to check against */
+    return usage_fail(env, RELIEF_E_USAGE,
+                      "check the agency's spelling, or pass --new-agency to add it anyway");
+  return 0;
+}
+
+/* add and passwd: the password from stdin, stored hashed. */
+static int set_password(const cli_env *env, const char *ws, const char *verb, const char *name,
+                        const char *agency) {
+  char password[1024];
+  if (!read_password(password, sizeof password))
+    return usage_fail(env, RELIEF_E_USAGE, "no password on stdin");
+  umask(077);
+  if (mkdir(ws, 0700) != 0 && errno != EEXIST) {
+    explicit_bzero(password, sizeof password);
+    relief_error err = {0};
+    relief_error_set(&err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
+                     strerror(errno));
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  }
+  relief_error err = {0};
+  relief_status st = !strcmp(verb, "add") ? accounts_add(ws, name, agency, password, &err)
+                                          : accounts_passwd(ws, name, password, &err);
+  explicit_bzero(password, sizeof password);
+  if (st) return cli_fail(env, NULL, NULL, NULL, &err);
+  fprintf(stderr, "%s: account saved\n", env->program);
+  return 0;
+}
+
+static int list_accounts(const cli_env *env, const char *ws) {
+  account *list;
+  int n;
+  relief_error err = {0};
+  if (accounts_list(ws, &list, &n, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  for (int i = 0; i < n; i++)
+    printf("%s\t%s\t%s\n", list[i].name, list[i].agency, list[i].disabled ? "disabled" : "enabled");
+  free(list);
+  if (fflush(stdout) != 0 || ferror(stdout))
+    return usage_fail(env, RELIEF_E_IO, "cannot write the list to standard output");
+  return 0;
+}
+
+#define USERS_USAGE                                                                                \
+  "serve users add NAME --agency=AGENCY [--new-agency] | passwd NAME | disable NAME | remove "     \
+  "NAME | list  [--workspace=DIR] (passwords on stdin)"
+
+/* `relief serve users add|passwd|disable|remove|list`: the accounts in
+ * WORKSPACE/accounts.sqlite; a running server applies a change at its
+ * next request. */
 static int cmd_users(int argc, char **argv, const cli_env *env) {
   const char *agency = NULL, *workspace = NULL;
   bool new_agency = false;
@@ -48,58 +116,55 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
       {"new-agency", 0, NULL, &new_agency,
        "the agency is new: no routing or review store of the workspace names it yet"},
   };
-  relief_error err = {0};
-  if (argc < 3 || strcmp(argv[1], "add")) {
-    fprintf(stderr,
-            "usage: %s serve users add NAME --agency=AGENCY [--workspace=DIR] "
-            "(password on stdin)\n",
-            env->program);
+  static const char *const verbs[] = {"add", "passwd", "disable", "remove", "list"};
+  int verb = -1;
+  for (int i = 0; argc > 1 && i < 5; i++)
+    if (!strcmp(argv[1], verbs[i])) verb = i;
+  bool list = verb == 4;
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: %s " USERS_USAGE "\n", env->program);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 3;
+  }
+  if (verb < 0 || (!list && (argc < 3 || argv[2][0] == '-'))) {
+    fprintf(stderr, "usage: %s " USERS_USAGE "\n", env->program);
     return 1;
   }
-  const char *name = argv[2];
-  int parsed =
-      cli_parse(argc - 2, argv + 2, opts, 3,
-                "serve users add NAME --agency=AGENCY [--workspace=DIR] [--new-agency]", env);
+  int skip = list ? 1 : 2; /* the verb, and the name */
+  int parsed = cli_parse(argc - skip, argv + skip, opts, 3, USERS_USAGE, env);
   if (parsed) return parsed > 0 ? 0 : 1;
-  if (!agency) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --agency");
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  }
-  const char *ws = workspace ? workspace : "relief-workspace";
-  char known[1024];
-  /* a misspelt agency would see 0 items */
-  if (!new_agency && !accounts_agency_named(ws, agency, known, sizeof known)) {
-    fprintf(stderr, "%s: warning: no routing or review store in %s names agency \"%s\" (%s%s)\n",
-            env->program, ws, agency, known[0] ? "they name: " : "none names any agency yet",
-            known);
-    if (known[0] && !new_agency) { /* a fresh workspace has nothing to check against */
-      relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "check the agency's spelling, or pass --new-agency to add it anyway");
-      return cli_fail(env, NULL, NULL, NULL, &err);
-    }
-  }
-  char password[1024];
-  if (!fgets(password, sizeof password, stdin)) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "no password on stdin");
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  }
-  password[strcspn(password, "\r\n")] = '\0';
-  umask(077);
-  if (mkdir(ws, 0700) != 0 && errno != EEXIST) {
-    relief_error_set(&err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
-                     strerror(errno));
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  }
-  relief_status st = accounts_add(ws, name, agency, password, &err);
-  explicit_bzero(password, sizeof password);
+  const char *ws = workspace ? workspace : "relief-workspace", *name = argv[2];
+  if (verb != 0 && (agency || new_agency))
+    return usage_fail(env, RELIEF_E_USAGE, "--agency and --new-agency are for users add");
+  if (list) return list_accounts(env, ws);
+  if (verb == 0 && !agency)
+    return usage_fail(env, RELIEF_E_USAGE, "missing required option: --agency");
+  int code = verb == 0 ? check_agency(env, ws, agency, new_agency) : 0;
+  if (code) return code;
+  if (verb <= 1) return set_password(env, ws, verbs[verb], name, agency);
+  relief_error err = {0};
+  if (access(ws, F_OK) != 0)
+    return usage_fail(env, RELIEF_E_USAGE, "no such workspace: no account to change");
+  relief_status st = verb == 2 ? accounts_disable(ws, name, &err) : accounts_remove(ws, name, &err);
   if (st) return cli_fail(env, NULL, NULL, NULL, &err);
-  fprintf(stderr, "%s: account saved\n", env->program);
+  fprintf(stderr, "%s: account %s\n", env->program, verb == 2 ? "disabled" : "removed");
   return 0;
+}
+
+/* --session-minutes: a positive number (fractions too), at most a week. */
+static bool session_seconds(const char *text, double *out) {
+  *out = 0;
+  if (!text) return true;
+  char *end;
+  double m = strtod(text, &end);
+  if (end == text || *end || !(m > 0) || m > 7 * 24 * 60) return false;
+  *out = m * 60;
+  return true;
 }
 
 int cmd_serve(int argc, char **argv, const cli_env *env) {
   if (argc > 1 && !strcmp(argv[1], "users")) return cmd_users(argc - 1, argv + 1, env);
-  const char *listen = NULL, *workspace = NULL, *cert = NULL, *key = NULL, *threads = NULL;
+  const char *listen = NULL, *workspace = NULL, *cert = NULL, *key = NULL, *threads = NULL,
+             *session = NULL;
   bool office = false;
   const char **data_dirs;
   int n_data;
@@ -113,6 +178,7 @@ int cmd_serve(int argc, char **argv, const cli_env *env) {
       {"threads", 0, &threads, NULL, "worker threads per run (default: all cores)"},
       {"office", 0, NULL, &office,
        "office mode: named accounts sign in (relief serve users add); needs TLS"},
+      {"session-minutes", 0, &session, NULL, "office mode: how long a sign-in lasts (default 480)"},
   };
   int parsed = cli_parse(argc, argv, opts, (int)(sizeof opts / sizeof *opts),
                          "serve [--listen=ADDR:PORT] [--data=DIR]... [--workspace=DIR] "
@@ -123,6 +189,12 @@ int cmd_serve(int argc, char **argv, const cli_env *env) {
     return parsed > 0 ? 0 : 1;
   }
   relief_error err = {0};
+  double seconds;
+  if (!session_seconds(session, &seconds)) {
+    free(data_dirs);
+    return usage_fail(env, RELIEF_E_USAGE,
+                      "--session-minutes must be a number of minutes above 0, at most a week");
+  }
   int32_t today;
   serve_config cfg = {.listen = listen ? listen : "127.0.0.1:8064",
                       .data_dirs = data_dirs,
@@ -133,6 +205,7 @@ int cmd_serve(int argc, char **argv, const cli_env *env) {
                       .counties = cli_county_names,
                       .n_counties = CLI_N_COUNTIES,
                       .office = office,
+                      .session_seconds = seconds,
                       .log = stderr};
   if (cli_parse_common(env, NULL, threads, &today, &cfg.threads, &err)) {
     free(data_dirs);

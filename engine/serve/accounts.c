@@ -1,29 +1,31 @@
 /*
- * serve/accounts.c — office mode's accounts and sessions: the users file (one
- * account a line: name TAB agency TAB yescrypt hash), written through the
- * publication layer at mode 0600; crypt_r to check passwords; sessions with
- * ids from getrandom that expire after 8 hours.
+ * serve/accounts.c — office mode's sign-in on the running server: each
+ * request reads its account afresh from the store (accounts_store.c), so a
+ * disabled, removed or re-passworded account's sessions end and a new
+ * agency applies at once; sessions (ids from getrandom) expire and are
+ * purged; failed sign-ins hold the name and the address back, longer each.
  */
 #include <crypt.h>
 #include <dirent.h>
-#include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common/alloc.h"
-#include "common/buf.h"
-#include "io/publish.h"
-#include "io/read_small.h"
 #include "review/review.h"
 #include "serve/accounts.h"
 
-enum { SESSION_SECONDS = 8 * 3600, MAX_SESSIONS = 4096 };
-/* an account's line is under 720 bytes: room for thousands of accounts */
-#define ACCOUNTS_MAX_BYTES (4u << 20)
+enum {
+  MAX_SESSIONS = 4096,
+  MAX_FAILS = 4096,
+  FREE_PER_NAME = 3,     /* failures before a name is held back */
+  FREE_PER_ADDRESS = 10, /* an office's addresses may be shared */
+  MAX_WAIT = 900,        /* seconds */
+  FORGET_AFTER = 3600    /* seconds after a name's or address's last failure */
+};
 
 static double now_seconds(void) {
   struct timespec t;
@@ -31,53 +33,11 @@ static double now_seconds(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static bool name_ok(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > 64) return false;
-  for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-          *s == '.' || *s == '_' || *s == '-'))
-      return false;
-  return true;
-}
-
-static bool agency_ok(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > 256) return false;
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20) return false;
-  return true;
-}
-
-/* The users file's lines, NAME TAB AGENCY TAB HASH each, into book. */
-static relief_status parse_users(char *text, size_t len, const char *path, account_book *book,
-                                 relief_error *err) {
-  long long n = 0;
-  for (char *line = text, *end = text + len; line < end;) {
-    char *nl = memchr(line, '\n', (size_t)(end - line));
-    char *next = nl ? nl + 1 : end;
-    *(nl ? nl : end) = '\0';
-    n++;
-    if (line[0]) {
-      char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-      if (!tab2)
-        return relief_error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
-      *tab1 = *tab2 = '\0';
-      book->accounts =
-          xreallocarray(book->accounts, (size_t)book->n_accounts + 1, sizeof *book->accounts);
-      account *a = &book->accounts[book->n_accounts++];
-      snprintf(a->name, sizeof a->name, "%.64s", line);
-      snprintf(a->agency, sizeof a->agency, "%.256s", tab1 + 1);
-      snprintf(a->hash, sizeof a->hash, "%.383s", tab2 + 1);
-    }
-    line = next;
-  }
-  return RELIEF_OK;
-}
-
-relief_status accounts_load(const char *workspace, account_book *book, relief_error *err) {
+relief_status accounts_load(const char *workspace, double session_seconds, account_book *book,
+                            relief_error *err) {
   memset(book, 0, sizeof *book);
   pthread_mutex_init(&book->lock, NULL);
+  book->session_seconds = session_seconds;
   /* a hash to check unknown names against, so they take as long as known ones */
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
   struct crypt_data *cd = xcalloc(1, sizeof *cd);
@@ -86,102 +46,95 @@ relief_status accounts_load(const char *workspace, account_book *book, relief_er
                           : NULL;
   snprintf(book->dummy, sizeof book->dummy, "%s", dummy ? dummy : "*");
   free(cd);
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", workspace, ACCOUNTS_FILE);
-  struct stat sb;
-  if (stat(path, &sb) != 0 && errno == ENOENT) return RELIEF_OK;
-  char *text;
-  size_t len;
-  relief_status st =
-      relief_read_small_file(path, ACCOUNTS_MAX_BYTES, "users", RELIEF_E_IO, &text, &len, err);
-  if (st) return st;
-  st = parse_users(text, len, path, book, err);
-  free(text);
-  return st;
+  return workspace ? accounts_store_open(workspace, &book->db, err) : RELIEF_OK;
 }
 
 void accounts_free(account_book *book) {
-  free(book->accounts);
+  if (book->db) sqlite3_close(book->db);
+  if (book->sessions) explicit_bzero(book->sessions, (size_t)book->cap_sessions * sizeof(session));
   free(book->sessions);
+  free(book->fails);
   pthread_mutex_destroy(&book->lock);
   memset(book, 0, sizeof *book);
 }
 
-relief_status accounts_add(const char *workspace, const char *name, const char *agency,
-                           const char *password, relief_error *err) {
-  if (!name_ok(name))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "an account name is 1-64 letters, digits, '.', '_' or '-'");
-  if (!agency_ok(agency))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--agency must be 1-256 characters without control characters");
-  if (strlen(password) < 8)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "a password has 8 characters or more");
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt))
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot make a yescrypt salt");
-  struct crypt_data *cd = xcalloc(1, sizeof *cd);
-  const char *hash = crypt_r(password, salt, cd);
-  if (!hash || hash[0] == '*') {
-    free(cd);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "yescrypt is not available");
-  }
-  account_book book;
-  relief_status st = accounts_load(workspace, &book, err);
-  if (st) {
-    free(cd);
-    return st;
-  }
-  relief_buf out = {0};
-  bool replaced = false;
-  for (int i = 0; i < book.n_accounts; i++) {
-    const account *a = &book.accounts[i];
-    bool same = !strcmp(a->name, name);
-    replaced |= same;
-    const char *parts[] = {a->name, "\t", same ? agency : a->agency, "\t", same ? hash : a->hash,
-                           "\n"};
-    for (int k = 0; k < 6; k++) relief_buf_append(&out, parts[k], strlen(parts[k]));
-  }
-  if (!replaced) {
-    const char *parts[] = {name, "\t", agency, "\t", hash, "\n"};
-    for (int k = 0; k < 6; k++) relief_buf_append(&out, parts[k], strlen(parts[k]));
-  }
-  accounts_free(&book);
-  if (cd)
-    explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
-  free(cd);
-  st = publish_single_file(workspace, ACCOUNTS_FILE, out.data, out.len, err);
-  relief_buf_free(&out);
-  return st;
+int accounts_enabled(account_book *book) {
+  int n = 0;
+  sqlite3_stmt *q = NULL;
+  pthread_mutex_lock(&book->lock);
+  if (book->db &&
+      sqlite3_prepare_v2(book->db, "SELECT count(*) FROM accounts WHERE disabled = 0", -1, &q,
+                         NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    n = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  pthread_mutex_unlock(&book->lock);
+  return n;
 }
 
-bool accounts_login(account_book *book, const char *name, const char *password, char *sid) {
-  const account *found = NULL;
-  int index = -1;
-  for (int i = 0; i < book->n_accounts; i++)
-    if (!strcmp(book->accounts[i].name, name)) found = &book->accounts[i], index = i;
-  struct crypt_data *cd = xcalloc(1, sizeof *cd);
-  /* an unknown name costs a hash too, so timing does not tell names apart */
-  const char *setting = found ? found->hash : book->dummy;
-  const char *hash = crypt_r(password, setting, cd);
-  bool ok = found && hash && hash[0] != '*' && strlen(hash) == strlen(found->hash) &&
-            !memcmp(hash, found->hash, strlen(hash));
-  if (cd)
-    explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
-  free(cd);
-  if (!ok) return false;
-  unsigned char raw[32];
-  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return false;
-  for (size_t i = 0; i < sizeof raw; i++) snprintf(sid + 2 * i, 3, "%02x", raw[i]);
-  pthread_mutex_lock(&book->lock);
-  double now = now_seconds();
-  int kept = 0; /* drop expired sessions */
+/* ---- failed sign-ins (under book->lock) ---- */
+
+static void fails_purge(account_book *book, double now) {
+  int kept = 0;
+  for (int i = 0; i < book->n_fails; i++)
+    if (book->fails[i].until > now || book->fails[i].last + FORGET_AFTER > now)
+      book->fails[kept++] = book->fails[i];
+  book->n_fails = kept;
+}
+
+static sign_in_failures *fails_find(account_book *book, const char *key) {
+  for (int i = 0; i < book->n_fails; i++)
+    if (!strcmp(book->fails[i].key, key)) return &book->fails[i];
+  return NULL;
+}
+
+/* Seconds before key may try again (0: now). */
+static int fails_wait(account_book *book, const char *key, double now) {
+  const sign_in_failures *f = fails_find(book, key);
+  return f && f->until > now ? (int)(f->until - now) + 1 : 0;
+}
+
+/* One more failure of key: past the free ones, a wait of 1, 2, 4, ... s. */
+static void fails_note(account_book *book, const char *key, int free_failures, double now) {
+  sign_in_failures *f = fails_find(book, key);
+  if (!f) {
+    if (book->n_fails == MAX_FAILS) { /* the oldest goes */
+      memmove(book->fails, book->fails + 1, (size_t)(MAX_FAILS - 1) * sizeof *book->fails);
+      book->n_fails--;
+    }
+    if (book->n_fails == book->cap_fails)
+      book->fails = xreallocarray(book->fails, (size_t)(book->cap_fails = book->cap_fails * 2 + 16),
+                                  sizeof *book->fails);
+    f = &book->fails[book->n_fails++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->key, sizeof f->key, "%s", key);
+  }
+  f->failures++;
+  f->last = now;
+  int past = f->failures - free_failures;
+  int delay = past > 10 ? MAX_WAIT : past > 0 ? 1 << (past - 1) : 0;
+  if (delay) f->until = now + (delay > MAX_WAIT ? MAX_WAIT : delay);
+}
+
+static void fails_clear(account_book *book, const char *key) {
+  sign_in_failures *f = fails_find(book, key);
+  if (f) *f = book->fails[--book->n_fails];
+}
+
+/* ---- sessions (under book->lock) ---- */
+
+static void sessions_purge(account_book *book, double now) {
+  int kept = 0;
   for (int i = 0; i < book->n_sessions; i++)
     if (book->sessions[i].expires > now) book->sessions[kept++] = book->sessions[i];
   book->n_sessions = kept;
+}
+
+static void session_add(account_book *book, const char *sid, const account *a, double now) {
+  sessions_purge(book, now);
   if (book->n_sessions == MAX_SESSIONS) { /* the oldest goes */
-    memmove(book->sessions, book->sessions + 1, (size_t)(kept - 1) * sizeof *book->sessions);
+    memmove(book->sessions, book->sessions + 1,
+            (size_t)(MAX_SESSIONS - 1) * sizeof *book->sessions);
     book->n_sessions--;
   }
   if (book->n_sessions == book->cap_sessions)
@@ -190,24 +143,69 @@ bool accounts_login(account_book *book, const char *name, const char *password, 
                       sizeof *book->sessions);
   session *s = &book->sessions[book->n_sessions++];
   snprintf(s->id, sizeof s->id, "%s", sid);
-  s->account = index;
-  s->expires = now + SESSION_SECONDS;
-  pthread_mutex_unlock(&book->lock);
-  return true;
+  snprintf(s->name, sizeof s->name, "%s", a->name);
+  snprintf(s->hash, sizeof s->hash, "%s", a->hash);
+  s->expires = now + book->session_seconds;
 }
 
-const account *accounts_session(account_book *book, const char *sid) {
-  if (!sid || strlen(sid) != 64) return NULL;
-  const account *a = NULL;
+static bool hash_matches(const char *password, const char *setting) {
+  struct crypt_data *cd = xcalloc(1, sizeof *cd);
+  const char *hash = crypt_r(password, setting, cd);
+  bool ok = hash && hash[0] != '*' && strlen(hash) == strlen(setting) &&
+            !memcmp(hash, setting, strlen(hash));
+  if (cd)
+    explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
+  free(cd);
+  return ok;
+}
+
+login_result accounts_login(account_book *book, const char *name, const char *password,
+                            const char *addr, char *sid, account *who, int *wait) {
+  char name_key[330], addr_key[330];
+  snprintf(name_key, sizeof name_key, "a:%.200s", name);
+  snprintf(addr_key, sizeof addr_key, "i:%.200s", addr ? addr : "");
   pthread_mutex_lock(&book->lock);
   double now = now_seconds();
-  for (int i = 0; i < book->n_sessions && !a; i++) {
-    unsigned char diff = 0;
-    for (int k = 0; k < 64; k++) diff |= (unsigned char)(book->sessions[i].id[k] ^ sid[k]);
-    if (!diff && book->sessions[i].expires > now) a = &book->accounts[book->sessions[i].account];
+  fails_purge(book, now);
+  int w1 = fails_wait(book, name_key, now), w2 = fails_wait(book, addr_key, now);
+  *wait = w1 > w2 ? w1 : w2;
+  bool found = !*wait && accounts_store_get(book->db, name, who);
+  pthread_mutex_unlock(&book->lock);
+  if (*wait) return LOGIN_WAIT;
+  /* an unknown or disabled name costs a hash too, so timing tells nothing */
+  bool ok = hash_matches(password, found ? who->hash : book->dummy) && found && !who->disabled;
+  unsigned char raw[32];
+  if (ok && getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) ok = false;
+  for (size_t i = 0; ok && i < sizeof raw; i++) snprintf(sid + 2 * i, 3, "%02x", raw[i]);
+  pthread_mutex_lock(&book->lock);
+  now = now_seconds();
+  if (ok) {
+    fails_clear(book, name_key);
+    session_add(book, sid, who, now);
+  } else {
+    fails_note(book, name_key, FREE_PER_NAME, now);
+    fails_note(book, addr_key, FREE_PER_ADDRESS, now);
   }
   pthread_mutex_unlock(&book->lock);
-  return a;
+  return ok ? LOGIN_OK : LOGIN_REFUSED;
+}
+
+bool accounts_session(account_book *book, const char *sid, account *who) {
+  if (!sid || strlen(sid) != 64) return false;
+  pthread_mutex_lock(&book->lock);
+  sessions_purge(book, now_seconds());
+  int at = -1;
+  for (int i = 0; i < book->n_sessions && at < 0; i++) {
+    unsigned char diff = 0;
+    for (int k = 0; k < 64; k++) diff |= (unsigned char)(book->sessions[i].id[k] ^ sid[k]);
+    if (!diff) at = i;
+  }
+  /* the account as the store has it now */
+  bool live = at >= 0 && accounts_store_get(book->db, book->sessions[at].name, who) &&
+              !who->disabled && !strcmp(who->hash, book->sessions[at].hash);
+  if (at >= 0 && !live) book->sessions[at] = book->sessions[--book->n_sessions];
+  pthread_mutex_unlock(&book->lock);
+  return live;
 }
 
 void accounts_logout(account_book *book, const char *sid) {

@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "serve/handlers.h"
 #include "serve/server_log.h"
@@ -18,17 +19,31 @@ void h_login(serve_server *s, const serve_request *req, serve_reply *rep) {
     json_decref(root);
     return;
   }
-  bool ok = json_is_string(name) && json_is_string(password) &&
-            accounts_login(&s->book, json_string_value(name), json_string_value(password), sid);
+  account who;
+  int wait = 0;
+  login_result got = json_is_string(name) && json_is_string(password)
+                         ? accounts_login(&s->book, json_string_value(name),
+                                          json_string_value(password), req->addr, sid, &who, &wait)
+                         : LOGIN_REFUSED;
   json_decref(root);
-  server_log(s, "login %s", ok ? "accepted" : "refused"); /* never the name tried */
-  if (!ok) return serve_reply_error(rep, 401, "wrong name or password");
-  const account *a = accounts_session(&s->book, sid);
+  /* never the name tried */
+  server_log(s, "login %s",
+             got == LOGIN_OK     ? "accepted"
+             : got == LOGIN_WAIT ? "held back"
+                                 : "refused");
+  if (got == LOGIN_WAIT) {
+    char why[160];
+    snprintf(why, sizeof why, "too many failed sign-ins: try again in %d s", wait);
+    return serve_reply_error(rep, 429, why);
+  }
+  if (got != LOGIN_OK) return serve_reply_error(rep, 401, "wrong name or password");
   snprintf(rep->cookie, sizeof rep->cookie,
-           "relief_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800", sid);
+           "relief_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%.0f", sid,
+           s->book.session_seconds);
   json_t *o = json_object();
-  json_object_set_new(o, "name", json_string(a->name));
-  json_object_set_new(o, "agency", json_string(a->agency));
+  json_object_set_new(o, "name", json_string(who.name));
+  json_object_set_new(o, "agency", json_string(who.agency));
+  explicit_bzero(&who, sizeof who);
   serve_reply_json(rep, 200, o);
 }
 

@@ -176,7 +176,10 @@ static json_t *filings_json(const serve_run *r) {
   if (r->filings == RUN_DONE) {
     json_object_set_new(f, "motions", json_integer(r->motions));
     json_object_set_new(f, "approved", json_integer(r->approved));
+    json_t *agencies = r->filings_agencies ? json_loads(r->filings_agencies, 0, NULL) : NULL;
+    if (agencies) json_object_set_new(f, "agencies", agencies);
   }
+  if (r->filings_agency) json_object_set_new(f, "agency", json_string(r->filings_agency));
   if (r->filings_error) json_object_set_new(f, "error", json_string(r->filings_error));
   return f;
 }
@@ -238,43 +241,145 @@ static bool take_filer(json_t *root, char **filer_json, serve_reply *rep) {
   return true;
 }
 
-/* POST /api/runs/{id}/filings {filer?}: motions for the review's approved
- * items, made by the worker as `relief filings` makes them (the run's
- * Court_Filings/ is replaced). */
+/* What a POST .../filings asks: the agency filing (NULL: every agency)
+ * and its filer profile's JSON (NULL: the stored one). */
+typedef struct {
+  char *agency;
+  char *filer_json;
+} filings_ask;
+
+/* The agency of the body, or the account's own; an account files for no
+ * other (403). false with rep set. */
+static bool take_agency(const serve_request *req, json_t *root, filings_ask *ask,
+                        serve_reply *rep) {
+  json_t *a = json_object_get(root, "agency");
+  if (a && !json_is_null(a) &&
+      (!json_is_string(a) || !json_string_length(a) ||
+       strlen(json_string_value(a)) != json_string_length(a))) {
+    serve_reply_error(rep, 400, "agency must be an agency's name");
+    return false;
+  }
+  const char *name = a && json_is_string(a) ? json_string_value(a) : NULL;
+  if (req->who && name && strcmp(name, req->who->agency)) {
+    serve_reply_error(rep, 403, "an account files only for its own agency");
+    return false;
+  }
+  if (req->who && !name) name = req->who->agency;
+  ask->agency = name ? xstrdup(name) : NULL;
+  return true;
+}
+
+/* The agency named must be one the review's items are routed to; a filer
+ * without an agency is the single agency's. false with rep set. */
+static bool check_agency(const serve_run *r, filings_ask *ask, serve_reply *rep) {
+  char **names = NULL;
+  int n = 0;
+  relief_error err = {0};
+  bool ok = !review_agencies(r->dir, &names, &n, &err);
+  char why[600];
+  if (!ok)
+    serve_reply_error(rep, 500, "cannot read the review's agencies");
+  else if (ask->agency) {
+    bool found = false;
+    for (int i = 0; i < n; i++) found |= !strcmp(names[i], ask->agency);
+    snprintf(why, sizeof why, "no item of the review is routed to agency '%.200s'", ask->agency);
+    if (!found) serve_reply_error(rep, 400, why);
+    ok = found;
+  } else if (ask->filer_json && n != 1) {
+    serve_reply_error(rep, 400,
+                      "the review has several agencies: name the one the filer "
+                      "signs for as \"agency\"");
+    ok = false;
+  } else if (ask->filer_json) {
+    ask->agency = xstrdup(names[0]);
+  }
+  for (int i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return ok;
+}
+
+/* The filer sent is kept as the agency's profile (as `relief review filer
+ * set` keeps it); a named agency must have one. false with rep set. */
+static bool keep_filer(const serve_run *r, const filings_ask *ask, serve_reply *rep) {
+  relief_error err = {0};
+  char why[600];
+  if (ask->filer_json && review_filer_set(r->dir, ask->agency, ask->filer_json, &err)) {
+    relief_error_format(&err, why, sizeof why);
+    serve_scrub(why, sizeof why);
+    serve_reply_error(rep, 400, why);
+    return false;
+  }
+  if (!ask->agency || ask->filer_json) return true;
+  char *json = NULL;
+  if (review_filer_get(r->dir, ask->agency, &json, &err)) {
+    serve_reply_error(rep, 500, "cannot read the agency's filer profile");
+    return false;
+  }
+  free(json);
+  if (json) return true;
+  snprintf(why, sizeof why,
+           "agency '%.200s' has no filer profile: send its \"filer\" with the agency", ask->agency);
+  serve_reply_error(rep, 409, why);
+  return false;
+}
+
+/* The body of a POST .../filings, read and checked; false with rep set. */
+static bool take_filings_ask(const serve_request *req, const serve_run *r, filings_ask *ask,
+                             serve_reply *rep) {
+  json_t *root = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
+  if (!json_is_object(root)) {
+    json_decref(root);
+    serve_reply_error(rep, 400, "the body must be {}, or {\"agency\": NAME, \"filer\": {...}}");
+    return false;
+  }
+  static const char *const keys[] = {"agency", "filer"};
+  bool ok = request_keys_known(root, keys, 2, "the body", rep) &&
+            take_agency(req, root, ask, rep) && take_filer(root, &ask->filer_json, rep) &&
+            check_agency(r, ask, rep);
+  json_decref(root);
+  return ok;
+}
+
+static bool filings_busy(const serve_run *r) {
+  return r->filings_asked && (r->filings == RUN_QUEUED || r->filings == RUN_RUNNING);
+}
+
+/* POST /api/runs/{id}/filings {agency?, filer?}: motions for the review's
+ * approved items, made by the worker as `relief filings` makes them: of
+ * the agency named (an account's own), else of every agency, each under
+ * its stored filer profile; a filer sent is stored first. */
 void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_run *r = run_of_request(s, req, rep);
   if (!r) return;
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!review_store_exists(r->dir))
     return serve_reply_error(rep, 409, "no review yet: start the review and approve items first");
-  json_t *root = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
-  if (!json_is_object(root)) {
-    json_decref(root);
-    return serve_reply_error(rep, 400, "the body must be {} or {\"filer\": {...}}");
-  }
-  char *filer_json = NULL;
-  static const char *const keys[] = {"filer"};
-  bool ok =
-      request_keys_known(root, keys, 1, "the body", rep) && take_filer(root, &filer_json, rep);
-  json_decref(root);
-  if (!ok) return;
+  filings_ask ask = {0};
   pthread_mutex_lock(&s->lock);
-  bool busy = r->filings_asked && (r->filings == RUN_QUEUED || r->filings == RUN_RUNNING);
-  if (!busy) {
-    r->filings_asked = true;
-    r->filings = RUN_QUEUED;
-    free(r->filer_json);
-    r->filer_json = filer_json;
-    filer_json = NULL;
-    free(r->filings_error);
-    r->filings_error = NULL;
-    pthread_cond_broadcast(&s->wake);
-  }
+  bool busy = filings_busy(r);
   pthread_mutex_unlock(&s->lock);
-  free(filer_json);
-  if (busy) return serve_reply_error(rep, 409, "motions are being made for this run already");
-  server_log(s, "run %d filings queued", r->id);
-  json_t *o = json_object();
-  json_object_set_new(o, "status", json_string("queued"));
-  serve_reply_json(rep, 202, o);
+  if (!busy && take_filings_ask(req, r, &ask, rep) && keep_filer(r, &ask, rep)) {
+    pthread_mutex_lock(&s->lock);
+    busy = filings_busy(r);
+    if (!busy) {
+      r->filings_asked = true;
+      r->filings = RUN_QUEUED;
+      free(r->filings_agency);
+      r->filings_agency = ask.agency;
+      ask.agency = NULL;
+      free(r->filings_error);
+      r->filings_error = NULL;
+      pthread_cond_broadcast(&s->wake);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!busy) {
+      server_log(s, "run %d filings queued", r->id);
+      json_t *o = json_object();
+      json_object_set_new(o, "status", json_string("queued"));
+      serve_reply_json(rep, 202, o);
+    }
+  }
+  free(ask.agency);
+  free(ask.filer_json);
+  if (busy) serve_reply_error(rep, 409, "motions are being made for this run already");
 }

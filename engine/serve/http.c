@@ -245,6 +245,19 @@ static enum MHD_Result upload_failed(serve_server *s, struct MHD_Connection *c, 
   return send_reply(s, c, &rep);
 }
 
+/* The client's address as text ("" when unknown). */
+static void client_address(struct MHD_Connection *c, char *out, size_t cap) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (sa && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+              (socklen_t)cap);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+              (socklen_t)cap);
+}
+
 /* Who asks (the token, an office session, or neither), and may they: the
  * route's role, then the body's size, then the route's handler. */
 static void answer_authorized(serve_server *s, struct MHD_Connection *c, const char *url,
@@ -254,7 +267,11 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
   bool token = token_authorized(s, c, method);
   const char *sid =
       s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
-  const account *who = token ? NULL : accounts_session(&s->book, sid);
+  account live;
+  const account *who = !token && accounts_session(&s->book, sid, &live) ? &live : NULL;
+  explicit_bzero(live.hash, sizeof live.hash); /* no handler needs it */
+  char addr[INET6_ADDRSTRLEN] = "";
+  client_address(c, addr, sizeof addr);
   int refused = route_authorize(m.route, token, who != NULL, s->cfg.office);
   if (refused == 401) return serve_reply_error(rep, 401, "missing or wrong token");
   if (ctx->too_big) return serve_reply_error(rep, 413, "request body too large");
@@ -266,6 +283,7 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
                        .path = url,
                        .who = who,
                        .session = who ? sid : NULL,
+                       .addr = addr,
                        .admin = token,
                        .q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
                        .subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),

@@ -22,6 +22,7 @@ typedef struct {
   const char *path;        /* without the query */
   const account *who;      /* office mode: the account logged in; NULL with the token */
   const char *session;     /* its session id */
+  const char *addr;        /* the client's address (sign-in limits); never logged */
   bool admin;              /* the token: everything; else an account's view, or signed out */
   const char *q, *subject; /* ?q= (people search) and ?subject= (explain); never logged */
   const char *body;

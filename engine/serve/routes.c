@@ -25,7 +25,7 @@ const serve_route serve_routes[] = {
     {"GET", "/api/runs/{id}/people", ROUTE_ADMIN, h_people_search},
     {"GET", "/api/runs/{id}/explain", ROUTE_ADMIN, h_explain},
     {"POST", "/api/runs/{id}/whatif", ROUTE_ADMIN, h_whatif_post},
-    {"POST", "/api/runs/{id}/filings", ROUTE_ADMIN, h_filings_post},
+    {"POST", "/api/runs/{id}/filings", ROUTE_ACCOUNT, h_filings_post},
     {"POST", "/api/runs/{id}/review", ROUTE_ADMIN, h_review_start},
     {"GET", "/api/runs/{id}/review", ROUTE_ACCOUNT, h_review_list},
     {"POST", "/api/runs/{id}/review/{item}", ROUTE_ACCOUNT, h_review_decide},

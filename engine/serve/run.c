@@ -21,7 +21,8 @@ void run_free(serve_run *r) {
   free(r->dir);
   free(r->summary);
   free(r->error);
-  free(r->filer_json);
+  free(r->filings_agency);
+  free(r->filings_agencies);
   free(r->filings_error);
   free(r->options_json);
   free(r->flow_path);

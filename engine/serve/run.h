@@ -43,13 +43,14 @@ struct serve_run {
   whatif_table *whatif;
   double seconds;
   /* motions for the approved review items (POST .../filings): queued for
-   * the worker like a run, which replaces the folder's Court_Filings/ */
+   * the worker like a run; by agency, as `relief filings` makes them */
   run_status filings; /* RUN_DONE with filings_asked false: never asked */
   bool filings_asked;
-  char *filer_json;    /* the filer profile's JSON, or NULL (blank lines) */
-  long long motions;   /* written by the last filing */
-  long long approved;  /* approved items it filed from */
-  char *filings_error; /* why it failed (no personal data) */
+  char *filings_agency;   /* the agency filing, or NULL: every agency */
+  long long motions;      /* written by the last filing */
+  long long approved;     /* approved items it filed from */
+  char *filings_error;    /* why it failed, or which agencies were refused */
+  char *filings_agencies; /* JSON array: per agency, motions, not filed, error */
   /* kept in the run's record (run_record.c) */
   char *options_json; /* the options object as posted */
   char *flow_path;    /* flow "file": its resolved path */

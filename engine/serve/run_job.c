@@ -2,7 +2,7 @@
  * serve/run_job.c — what the worker does with one run: relief_run, the
  * CLI's library call (so the bundle is the CLI's to the byte), with the
  * progress bar fed from its phases; summary.json read back; the what-if
- * table built; the run's record kept. And the motions of a reviewed run.
+ * table built; the run's record kept (the motions: run_filings.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +14,6 @@
 #include "common/alloc.h"
 #include "io/read_small.h"
 #include "job/job_config.h"
-#include "review/review.h"
 #include "serve/run_job.h"
 #include "serve/run_record.h"
 #include "serve/server_log.h"
@@ -64,52 +63,6 @@ static void run_config(const serve_server *s, const serve_run *r, relief_run_con
                              .threads = s->cfg.threads,
                              .command_line = serve_command_line,
                              .n_command_line = 2};
-}
-
-void run_job_filings(serve_server *s, serve_run *r) {
-  relief_error err = {0};
-  review_filter *approved = NULL;
-  size_t n_approved = 0;
-  relief_filer filer;
-  bool have_filer = false;
-  pthread_mutex_lock(&s->lock);
-  char *filer_json = r->filer_json ? xstrdup(r->filer_json) : NULL;
-  pthread_mutex_unlock(&s->lock);
-  /* a motion names a person: decide again only from the bytes the bundle
-   * was decided from, and only from files under a --data folder */
-  relief_status st = run_inputs_unchanged(s, r, &err);
-  if (!st) st = review_filter_load(r->dir, &approved, &n_approved, &err);
-  if (!st && filer_json) {
-    st = relief_filer_parse(filer_json, "filer", &filer, &err);
-    have_filer = !st;
-  }
-  free(filer_json);
-  relief_filing_filter filter = approved ? review_filter_of(approved) : (relief_filing_filter){0};
-  relief_run_config cfg;
-  run_config(s, r, &cfg);
-  cfg.forms = true;
-  cfg.filings_only = true;
-  cfg.report = false;
-  cfg.filter = &filter;
-  cfg.filer = have_filer ? &filer : NULL;
-  relief_run_result res = {0};
-  if (!st) st = job_run(&cfg, &res, &err);
-  char why[2200] = "";
-  if (st) relief_error_format(&err, why, sizeof why);
-  serve_scrub(why, sizeof why); /* shown to the API's users */
-  pthread_mutex_lock(&s->lock);
-  r->filings = st ? RUN_FAILED : RUN_DONE;
-  r->motions = res.motions;
-  r->approved = (long long)n_approved;
-  if (st) r->filings_error = xstrdup(why);
-  pthread_mutex_unlock(&s->lock);
-  if (have_filer) relief_filer_free(&filer);
-  review_filter_free(approved);
-  if (st)
-    server_log(s, "run %d filings failed (status %d)", r->id, (int)st);
-  else
-    server_log(s, "run %d filings done: %lld motions from %zu approved items", r->id,
-               (long long)res.motions, n_approved);
 }
 
 /* relief_run into r->dir, then summary.json read back and the what-if

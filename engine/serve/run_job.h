@@ -13,9 +13,11 @@
  * or FAILED, its record saved, a line logged. */
 void run_job_decide(serve_server *s, serve_run *r);
 
-/* Makes the motions of r's approved review items (filings RUNNING): the
- * run decided again from the same inputs (refused if they changed), only
- * Court_Filings/ replaced; leaves filings DONE or FAILED. */
+/* Makes the motions of r's approved review items (filings RUNNING) by the
+ * job of `relief filings` (run_filings.c): each agency (or only
+ * r->filings_agency) under its stored filer profile, in Court_Filings/
+ * <agency>/<COUNTY>/; refused if the inputs changed; leaves filings DONE
+ * (agencies without a profile named in filings_error) or FAILED. */
 void run_job_filings(serve_server *s, serve_run *r);
 
 #endif

@@ -112,8 +112,9 @@ static relief_status load_accounts(serve_server *s, relief_error *err) {
     return relief_error_set(
         err, RELIEF_E_USAGE, NULL, 0, -1,
         "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
-  relief_status st = accounts_load(s->workspace ? s->workspace : ".", &s->book, err);
-  if (!st && s->cfg.office && !s->book.n_accounts)
+  double seconds = s->cfg.session_seconds > 0 ? s->cfg.session_seconds : 8 * 3600;
+  relief_status st = accounts_load(s->cfg.office ? s->workspace : NULL, seconds, &s->book, err);
+  if (!st && s->cfg.office && !accounts_enabled(&s->book))
     st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
                           "--office: no accounts yet (relief serve users add NAME --agency=A)");
   return st;

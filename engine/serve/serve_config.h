@@ -17,9 +17,10 @@ typedef struct {
   const char *tls_cert, *tls_key; /* PEM files, both or neither */
   const char *const *counties;    /* the list the page offers */
   int n_counties;
-  int threads; /* for runs; 0 = all cores */
-  bool office; /* named accounts (workspace/users) log in; needs TLS */
-  FILE *log;   /* one line per request and run; no personal data */
+  int threads;            /* for runs; 0 = all cores */
+  bool office;            /* named accounts (workspace/accounts.sqlite) sign in; needs TLS */
+  double session_seconds; /* how long a session lasts; 0: 8 hours */
+  FILE *log;              /* one line per request and run; no personal data */
 } serve_config;
 
 #endif

@@ -85,8 +85,8 @@ _relief_options() {
     echo "init export import status --outputs= --routing= --force --to= --format= --agency=
           --reviewer= --json --help" ;;
   serve)
-    echo "users add --listen= --data= --workspace= --tls-cert= --tls-key= --threads= --office
-          --agency= --new-agency --help" ;;
+    echo "users add passwd disable remove list --listen= --data= --workspace= --tls-cert=
+          --tls-key= --threads= --office --session-minutes= --agency= --new-agency --help" ;;
   version) echo "--help" ;;
   esac
 }

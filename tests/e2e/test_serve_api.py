@@ -412,8 +412,9 @@ def court_list(folder):
 
 @H.case
 def motions_for_approved_items():
-    """The review queue's approved items become motions (as `relief
-    filings` makes them from the same store); a denial removes its motion."""
+    """The review queue's approved items become motions of the agency's
+    folder under its stored filer profile (as `relief filings` makes them
+    from the same store); a denial removes its motion."""
     srv = S["server"]
     sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
     body = {"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
@@ -427,6 +428,17 @@ def motions_for_approved_items():
     relief = [i for i in items if i["proposed"] not in ("", "-")] or items
     for it in relief[:6]:
         srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Approve"})
+    # no filer profile yet: the agency is refused by name, nothing filed
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid,
+                                {"agency": "District Attorney"})
+    assert status == 409 and b"District Attorney" in reply and b"filer" in reply, (status, reply)
+    status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"agency": "Nobody"})
+    assert status == 400 and b"Nobody" in reply, (status, reply)
+    srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+    f = filings_done(srv, rid)
+    assert f["status"] == "done" and f["motions"] == 0, f
+    assert "District Attorney" in f["error"] and "filer profile" in f["error"], f
+    assert f["agencies"][0]["notFiled"] == len(relief[:6]), f
     bad = dict(FILER, barNumber="12x")
     status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": bad})
     assert status == 400 and b"barNumber" in reply, (status, reply)
@@ -435,37 +447,33 @@ def motions_for_approved_items():
     assert status == 403, status
     status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER}, token=False)
     assert status == 401, status
+    # one agency: the filer is its profile, kept in the store
     status, reply = srv.request("POST", "/api/runs/%d/filings" % rid, {"filer": FILER})
     assert status == 202, (status, reply)
     f = filings_done(srv, rid)
     assert f["status"] == "done" and f["approved"] == len(relief[:6]), f
-    assert f["motions"] >= 1, f
+    assert f["motions"] >= 1 and "error" not in f, f
+    [agency] = f["agencies"]
+    assert agency["agency"] == "District Attorney" and agency["motions"] == f["motions"], f
     run_dir = os.path.join(S["ws"], "runs", str(rid))
-    folder = os.path.join(run_dir, "Court_Filings", "SACRAMENTO")
+    folder = os.path.join(run_dir, "Court_Filings", "District_Attorney", "SACRAMENTO")
     served = court_list(folder)
     assert len(served.splitlines()) == f["motions"] + 1, served
     names = {x["name"] for x in srv.json("GET", "/api/runs/%d/files" % rid)}
-    assert "Court_Filings/SACRAMENTO/court_list.csv" in names, sorted(names)
-    # the CLI: the same bundle, the same store, `relief filings`
-    cli = cli_run(sac, "SACRAMENTO", OPTION_SETS[0], tag="filings")
-    rc, _, err, _ = e2etools.run([S["relief"], "run", "--input-doj=" + ",".join(sac),
-                                  "--county=SACRAMENTO", "--compute-at=" + COMPUTE,
-                                  "--eligibility-options=" + cli + ".options.json",
-                                  "--review-files", "--outputs=" + cli])
+    assert "Court_Filings/District_Attorney/SACRAMENTO/court_list.csv" in names, sorted(names)
+    assert "Court_Filings/District_Attorney/not_filed.csv" in names, sorted(names)
+    # the CLI: the same bundle, the same store (its filer profile), `relief filings`
+    cli = cli_bundle(sac, run_dir)
+    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli])
     assert rc == 0, err
-    with open(os.path.join(run_dir, "review.sqlite"), "rb") as a, \
-            open(os.path.join(cli, "review.sqlite"), "wb") as b:
-        b.write(a.read())
-    filer = os.path.join(S["work"], "serve-filer.json")
-    with open(filer, "w") as fh:
-        json.dump(FILER, fh)
-    rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli, "--filer=" + filer])
-    assert rc == 0, err
-    cli_folder = os.path.join(cli, "Court_Filings", "District_Attorney", "SACRAMENTO")  # by agency
+    cli_folder = os.path.join(cli, "Court_Filings", "District_Attorney", "SACRAMENTO")
     assert court_list(cli_folder) == served
     pdfs = sorted(n for n in os.listdir(folder) if n.endswith(".pdf"))
     assert pdfs == sorted(n for n in os.listdir(cli_folder)
                           if n.endswith(".pdf"))
+    # the stored profile files again with {}
+    srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+    assert court_list(folder) == served and "error" not in filings_done(srv, rid)
     # every approval denied: the next filing leaves no motion behind
     for it in relief[:6]:
         srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Deny"})
@@ -474,9 +482,121 @@ def motions_for_approved_items():
     assert f["status"] == "done" and f["motions"] == 0 and f["approved"] == 0, f
     left = os.listdir(folder) if os.path.isdir(folder) else []
     assert not [n for n in left if n.endswith(".pdf") and n != "all_motions.pdf"], left
-    assert len(court_list(folder).splitlines()) == 1
+    assert not os.path.isdir(folder) or len(court_list(folder).splitlines()) == 1
     return "%d motions from %d approved items, same as relief filings" % (
         len(served.splitlines()) - 1, len(relief[:6]))
+
+
+def cli_bundle(inputs, run_dir):
+    """The CLI's bundle of a served SACRAMENTO run, with the run's review
+    store (decisions and filer profiles) copied in."""
+    cli = cli_run(inputs, "SACRAMENTO", OPTION_SETS[0], tag="filings")
+    rc, _, err, _ = e2etools.run([S["relief"], "run", "--input-doj=" + ",".join(inputs),
+                                  "--county=SACRAMENTO", "--compute-at=" + COMPUTE,
+                                  "--eligibility-options=" + cli + ".options.json",
+                                  "--review-files", "--outputs=" + cli])
+    assert rc == 0, err
+    shutil.copy(os.path.join(run_dir, "review.sqlite"), os.path.join(cli, "review.sqlite"))
+    return cli
+
+
+def pdf_text(path):
+    p = subprocess.run(["pdftotext", path, "-"], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.decode("utf-8", "replace")
+
+
+FELONY_FILER = dict(FILER, office="Felony Unit Office", attorney="Frances Felony",
+                    barNumber="111111", signature="/s/ Frances Felony")
+MISDEMEANOR_FILER = dict(FILER, office="Misdemeanor Unit Office", attorney="Morgan Misdo",
+                         barNumber="222222", signature="/s/ Morgan Misdo")
+
+
+@H.case
+def filings_per_agency_under_own_filer():
+    """Two agencies: each files its approved items under its own filer
+    profile, in its own folder (as `relief filings` files them); {} files
+    both; an office account files, and sets the profile of, its own agency
+    only (403 for the other's)."""
+    if not shutil.which("openssl") or not shutil.which("pdftotext"):
+        return "skipped: no openssl or pdftotext"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-agencies")
+    add_user(ws, "fran", "Felony Unit", "felony pass 1")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".agencies",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+        rid = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                       "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+        routing = {"default": "Misdemeanor Unit",
+                   "routes": [{"agency": "Felony Unit", "felony": True}]}
+        srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
+        items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+        relief = [i for i in items if i["proposed"] not in ("", "-")]
+        by = {a: [i for i in relief if i["agency"] == a][:4]
+              for a in ("Felony Unit", "Misdemeanor Unit")}
+        assert all(by.values()), {a: len(v) for a, v in by.items()}
+        for its in by.values():
+            for it in its:
+                srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]),
+                         {"decision": "Approve"})
+        status, _ = srv.request("POST", "/api/login", {"name": "fran", "password": "felony pass 1"},
+                                token=False, headers={"Origin": srv.origin})
+        assert status == 200, status
+        cookie = [v for k, v in srv.last_headers if k.lower() == "set-cookie"][0].split(";")[0]
+        fran = {"Cookie": cookie, "Origin": srv.origin}
+        # fran may neither file nor set the profile of the other agency
+        for body in ({"agency": "Misdemeanor Unit"},
+                     {"agency": "Misdemeanor Unit", "filer": MISDEMEANOR_FILER}):
+            status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, body, token=False,
+                                    headers=fran)
+            assert status == 403, (body, status)
+        # her own: the profile she sends is kept; only her agency is filed
+        status, reply = srv.request("POST", "/api/runs/%d/filings" % rid,
+                                    {"filer": FELONY_FILER}, token=False, headers=fran)
+        assert status == 202, (status, reply)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and f["agency"] == "Felony Unit", f
+        assert [a["agency"] for a in f["agencies"]] == ["Felony Unit"], f
+        run_dir = os.path.join(ws, "runs", str(rid))
+        assert not os.path.isdir(os.path.join(run_dir, "Court_Filings", "Misdemeanor_Unit"))
+        # {} with one profile: the felony unit files, the other is named
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and "Misdemeanor Unit" in f.get("error", ""), f
+        assert "Felony Unit" not in f["error"], f
+        per = {a["agency"]: a for a in f["agencies"]}
+        assert per["Felony Unit"]["motions"] >= 1 and "error" not in per["Felony Unit"], f
+        assert per["Misdemeanor Unit"]["motions"] == 0, f
+        assert per["Misdemeanor Unit"]["notFiled"] == len(by["Misdemeanor Unit"]), f
+        srv.json("POST", "/api/runs/%d/filings" % rid,
+                 {"agency": "Misdemeanor Unit", "filer": MISDEMEANOR_FILER}, expect=202)
+        assert filings_done(srv, rid)["status"] == "done"
+        srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
+        f = filings_done(srv, rid)
+        assert f["status"] == "done" and "error" not in f, f
+        per = {a["agency"]: a for a in f["agencies"]}
+        assert f["motions"] == sum(a["motions"] for a in per.values()), f
+        own = {"Felony_Unit": ("Frances Felony", "Morgan Misdo"),
+               "Misdemeanor_Unit": ("Morgan Misdo", "Frances Felony")}
+        cli = cli_bundle(sac, run_dir)
+        rc, _, err, _ = e2etools.run([S["relief"], "filings", "--outputs=" + cli])
+        assert rc == 0, err
+        signed = 0
+        for folder, (mine, theirs) in own.items():
+            served = os.path.join(run_dir, "Court_Filings", folder, "SACRAMENTO")
+            assert court_list(served) == court_list(
+                os.path.join(cli, "Court_Filings", folder, "SACRAMENTO")), folder
+            pdfs = [n for n in os.listdir(served) if n.endswith(".pdf")]
+            assert pdfs, folder
+            for n in pdfs:
+                text = pdf_text(os.path.join(served, n))
+                assert mine in text and theirs not in text, (folder, n)
+                signed += 1
+    finally:
+        srv.stop()
+    return "%d PDFs, each signed by its own agency's filer" % signed
 
 
 @H.case
@@ -920,9 +1040,11 @@ def office_mode_separates_agencies():
     assert rc == 1 and "TLS" in err, (rc, err)
     add_user(ws, "alice", "Felony Unit", "correct horse 1")
     add_user(ws, "bob", "Misdemeanor Unit", "battery staple 2")
-    users = open(os.path.join(ws, "users")).read()
-    assert "$y$" in users and "correct horse" not in users, "passwords are stored as yescrypt hashes"
-    assert os.stat(os.path.join(ws, "users")).st_mode & 0o777 == 0o600
+    store = os.path.join(ws, "accounts.sqlite")
+    hashes = [h for (h,) in sqlite3.connect(store).execute("SELECT hash FROM accounts")]
+    assert len(hashes) == 2 and all(h.startswith("$y$") for h in hashes), "yescrypt hashes"
+    assert b"correct horse" not in open(store, "rb").read()
+    assert os.stat(store).st_mode & 0o777 == 0o600
     srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office",
                  extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
     try:
@@ -998,6 +1120,138 @@ def office_mode_separates_agencies():
     log = open(S["log"] + ".office", encoding="utf-8", errors="replace").read()
     assert "alice" not in log and "correct horse" not in log, "the log names accounts or passwords"
     return "%d and %d items" % (len(a_items), len(b_items))
+
+
+def users(ws, *args, password=None):
+    """`relief serve users ARGS --workspace=WS`, the password on stdin."""
+    p = subprocess.run([S["relief"], "serve", "users"] + list(args) + ["--workspace=" + ws],
+                       input=(password + "\n").encode() if password else b"",
+                       capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def sign_in(srv, name, password):
+    """POST /api/login: (status, the session cookie or None)."""
+    status, _ = srv.request("POST", "/api/login", {"name": name, "password": password},
+                            token=False, headers={"Origin": srv.origin})
+    cookies = [v for k, v in srv.last_headers if k.lower() == "set-cookie"]
+    return status, (cookies[0].split(";")[0] if status == 200 and cookies else None)
+
+
+def me(srv, cookie):
+    status, out = srv.request("GET", "/api/me", token=False, headers={"Cookie": cookie})
+    return status, (json.loads(out) if status == 200 else None)
+
+
+@H.case
+def accounts_are_live():
+    """`relief serve users passwd | add | disable | remove` reach the running
+    server at its next request: the old password is refused and its
+    sessions end, a new agency applies to a live session, a disabled or
+    removed account's sessions end; list shows them."""
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-live")
+    for name, agency in (("ann", "Felony Unit"), ("ben", "Felony Unit"), ("cat", "Felony Unit")):
+        add_user(ws, name, agency, name + " password 1")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".live",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        cookie = {}
+        for name in ("ann", "ben", "cat"):
+            status, cookie[name] = sign_in(srv, name, name + " password 1")
+            assert status == 200, (name, status)
+        # the same password with a new agency: the session goes on, as the new agency's
+        rc, _, err = users(ws, "add", "ann", "--agency=Misdemeanor Unit", "--new-agency",
+                           password="ann password 1")
+        assert rc == 0, err
+        status, who = me(srv, cookie["ann"])
+        assert status == 200 and who["agency"] == "Misdemeanor Unit", (status, who)
+        # a new password: the old one is refused, the old sessions end
+        rc, _, err = users(ws, "passwd", "ann", password="ann password 2")
+        assert rc == 0, err
+        assert me(srv, cookie["ann"])[0] == 401, "a session outlived a password change"
+        assert sign_in(srv, "ann", "ann password 1")[0] == 401, "the old password still signs in"
+        status, cookie["ann"] = sign_in(srv, "ann", "ann password 2")
+        assert status == 200, status
+        assert me(srv, cookie["ann"])[1]["agency"] == "Misdemeanor Unit"
+        # disabled, removed: sessions end, no sign-in
+        assert users(ws, "disable", "ben")[0] == 0
+        assert users(ws, "remove", "cat")[0] == 0
+        for name in ("ben", "cat"):
+            assert me(srv, cookie[name])[0] == 401, "%s's session outlived its account" % name
+            assert sign_in(srv, name, name + " password 1")[0] == 401, name
+        assert me(srv, cookie["ann"])[0] == 200
+        rc, out, _ = users(ws, "list")
+        assert rc == 0 and out.splitlines() == ["ann\tMisdemeanor Unit\tenabled",
+                                                "ben\tFelony Unit\tdisabled"], out
+        assert users(ws, "remove", "cat")[0] == 1, "removing no account"
+        assert users(ws, "passwd", "nobody", password="whatever 123")[0] == 1
+        # an agency the workspace does not name is refused unless --new-agency
+        with open(os.path.join(ws, "routing-1.json"), "w") as f:  # as POST .../review keeps it
+            json.dump({"default": "Misdemeanor Unit",
+                       "routes": [{"agency": "Felony Unit", "felony": True}]}, f)
+        assert users(ws, "add", "dan", "--agency=Felony Unit", password="dan password 1")[0] == 0
+        rc, _, err = users(ws, "add", "eve", "--agency=Felonny Unit", password="eve password 1")
+        assert rc == 1 and "--new-agency" in err, (rc, err)
+        assert users(ws, "add", "eve", "--agency=Felonny Unit", "--new-agency",
+                     password="eve password 1")[0] == 0
+    finally:
+        srv.stop()
+    return "passwd, agency, disable and remove applied within one request"
+
+
+@H.case
+def sessions_expire_and_sign_ins_slow_down():
+    """A session ends after --session-minutes; failed sign-ins hold the name
+    back (then the address), longer each time, even for the right password;
+    an old users file moves into accounts.sqlite on first start."""
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    import sqlite3
+    cert, key = make_cert()
+    made = os.path.join(S["work"], "ws-made")
+    add_user(made, "fay", "Felony Unit", "fay password 1")
+    add_user(made, "gus", "Felony Unit", "gus password 1")
+    rows = sqlite3.connect(os.path.join(made, "accounts.sqlite")).execute(
+        "SELECT name, agency, hash FROM accounts ORDER BY name").fetchall()
+    ws = os.path.join(S["work"], "ws-slow")
+    os.makedirs(ws, mode=0o700)
+    with open(os.path.join(ws, "users"), "w") as f:  # as an earlier version kept accounts
+        f.write("".join("%s\t%s\t%s\n" % r for r in rows))
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".slow",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key,
+                        "--session-minutes=0.05"])
+    try:
+        assert not os.path.exists(os.path.join(ws, "users")), "the users file stayed"
+        assert os.stat(os.path.join(ws, "accounts.sqlite")).st_mode & 0o777 == 0o600
+        status, cookie = sign_in(srv, "fay", "fay password 1")
+        assert status == 200, status
+        assert me(srv, cookie)[0] == 200
+        time.sleep(3.5)
+        assert me(srv, cookie)[0] == 401, "a session outlived --session-minutes"
+        # the name: three failures free, then 1 s, then 2 s
+        for _ in range(4):
+            assert sign_in(srv, "fay", "wrong password")[0] == 401
+        status, _ = srv.request("POST", "/api/login", {"name": "fay", "password": "fay password 1"},
+                                token=False, headers={"Origin": srv.origin})
+        assert status == 429, "no delay after failed sign-ins: %d" % status
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "wrong password")[0] == 401
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "fay password 1")[0] == 429, "the delay did not grow"
+        time.sleep(1.2)
+        assert sign_in(srv, "fay", "fay password 1")[0] == 200
+        # the address: names tried one after another (5 failures so far)
+        for i in range(6):
+            assert sign_in(srv, "guess%d" % i, "wrong password")[0] == 401
+        assert sign_in(srv, "gus", "gus password 1")[0] == 429, "the address was not held back"
+    finally:
+        srv.stop()
+    log = open(S["log"] + ".slow", encoding="utf-8", errors="replace").read()
+    assert "held back" in log and "guess" not in log
+    return "expired after 3 s; 429 after 4 failures of a name and 11 of an address"
 
 
 @H.case

@@ -279,6 +279,20 @@ def office_accounts_in_the_browser():
                 sel = 'tr.review-item[data-item="%s"] td.decision' % item
                 wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
                 shot("office_alice")
+                # her agency's motions, under the profile she gives (one agency: no picker)
+                d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
+                for field, value in (("filerOffice", "Felony Unit Office"),
+                                     ("filerAttorney", "Frances Felony"), ("filerBar", "111111"),
+                                     ("filerAddress", "901 G Street\nSacramento, CA 95814"),
+                                     ("filerPhone", "(916) 555-0100"),
+                                     ("filerSignature", "/s/ Frances Felony")):
+                    d.find_element(By.ID, field).send_keys(value)
+                assert not d.find_element(By.ID, "filingsAgencyLabel").is_displayed()
+                d.find_element(By.ID, "fileMotions").click()
+                wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text,
+                         120, "alice's motions")
+                f = srv.json("GET", "/api/runs/%d" % st["id"])["filings"]
+                assert f["status"] == "done" and f["agency"] == "Felony Unit", f
             d.find_element(By.ID, "logout").click()
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "signed out")
         assert seen["alice"] and seen["bob"] and not (seen["alice"] & seen["bob"])

@@ -143,7 +143,7 @@ static const struct {
     {"GET", "/api/runs/12/people", h_people_search, ROUTE_ADMIN, "12", NULL, NULL},
     {"GET", "/api/runs/12/explain", h_explain, ROUTE_ADMIN, "12", NULL, NULL},
     {"POST", "/api/runs/12/whatif", h_whatif_post, ROUTE_ADMIN, "12", NULL, NULL},
-    {"POST", "/api/runs/12/filings", h_filings_post, ROUTE_ADMIN, "12", NULL, NULL},
+    {"POST", "/api/runs/12/filings", h_filings_post, ROUTE_ACCOUNT, "12", NULL, NULL},
     {"POST", "/api/runs/12/review", h_review_start, ROUTE_ADMIN, "12", NULL, NULL},
     {"GET", "/api/runs/12/review", h_review_list, ROUTE_ACCOUNT, "12", NULL, NULL},
     {"POST", "/api/runs/12/review/R000031", h_review_decide, ROUTE_ACCOUNT, "12", "item",
