@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "common/alloc.h"
+#include "common/paths.h"
 #include "job/job.h"
 #include "review/review.h"
 
@@ -72,12 +74,33 @@ static relief_status setup_filers(const char *outputs, const relief_filer *given
   return RELIEF_OK;
 }
 
+/* Two of the store's agencies whose names make the same Court_Filings/
+ * folder (compared without case, as file systems may) would file into one
+ * folder, and --agency for one would replace the other's motions: refused,
+ * naming both (exit 1), before anything is filed. */
+static int shared_folder(const cli_env *env, const filing_setup *s) {
+  for (int a = 0; a < s->n; a++)
+    for (int b = a + 1; b < s->n; b++) {
+      char fa[256], fb[256];
+      relief_folder_name(fa, sizeof fa, s->names[a]);
+      relief_folder_name(fb, sizeof fb, s->names[b]);
+      if (strcasecmp(fa, fb)) continue;
+      fprintf(stderr,
+              "%s: error: agencies '%.100s' and '%.100s' would file into the same folder "
+              "Court_Filings/%s: rename one in the routing and run review init again\n",
+              env->program, s->names[a], s->names[b], fa);
+      return 1;
+    }
+  return 0;
+}
+
 /* The store's agencies (or the one named), approved items and filers. */
 static int setup_review(const cli_env *env, const char *outputs, const char *agency,
                         const relief_filer *given, filing_setup *s) {
   relief_error err = {0};
   if (review_agencies(outputs, &s->names, &s->n, &err))
     return cli_fail(env, NULL, NULL, NULL, &err);
+  if (shared_folder(env, s)) return 1;
   if (agency) {
     int keep = -1;
     for (int a = 0; a < s->n; a++)

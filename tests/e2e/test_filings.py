@@ -403,6 +403,36 @@ def a_redacted_bundle_is_refused(env):
     return 1
 
 
+@test
+def agencies_sharing_a_folder_are_refused(env):
+    """Two agencies whose names make one Court_Filings/ folder would file into
+    it together, and --agency for one would replace the other's motions."""
+    out = os.path.join(env.tmp, "shared-folder")
+    relief_ok(env, "run", f"--input-doj={os.path.join(env.data, 'LOS_ANGELES.dat')}", "--county=LOS ANGELES",
+              "--compute-at=2019-11-11", f"--eligibility-options={env.options}", f"--outputs={out}", "--review-files")
+    routing = os.path.join(env.tmp, "routing-shared.json")
+    json.dump({"default": "Pasadena City Prosecutor", "routes": [{"agency": "Pasadena City/Prosecutor",
+                                                                  "court": "PASADENA"}]}, open(routing, "w"))
+    relief_ok(env, "review", "init", f"--outputs={out}", f"--routing={routing}")
+    rc, _, err, _ = e2etools.run([env.relief, "filings", f"--outputs={out}"])
+    assert rc == 1 and "would file into the same folder" in err, (rc, err[-500:])
+    assert not os.path.exists(os.path.join(out, "Court_Filings")), os.listdir(out)
+    return 1
+
+
+@test
+def a_filer_profile_is_read_once(env):
+    """review filer set keeps the bytes it checked: a FIFO (a file that could
+    change between a check and a second read) is refused, nothing stored."""
+    out = review_bundle(env)
+    fifo = os.path.join(env.tmp, "filer.fifo")
+    os.mkfifo(fifo)
+    rc, _, err, _ = e2etools.run([env.relief, "review", "filer", "set", f"--outputs={out}",
+                                  "--agency=District Attorney", fifo], timeout=30)
+    assert rc != 0 and "regular file" in err, (rc, err)
+    return 1
+
+
 def main():
     sys.exit(e2etools.env_main(TESTS, Env, "values"))
 
