@@ -10,7 +10,7 @@
 
 #include "common/alloc.h"
 #include "cli/cli.h"
-#include "common/alloc.h"
+#include "io/read_small.h"
 #include "review/review.h"
 
 static int usage_error(const cli_env *env, const char *fmt, const char *what) {
@@ -232,16 +232,26 @@ static int review_filer_cmd(int argc, char **argv, const cli_env *env) {
   if (!outputs || !agency)
     return usage_error(env, "missing required option: --%s", !outputs ? "outputs" : "agency");
   if (n_files != 1) return usage_error(env, "%s", "name exactly one filer profile FILE");
+  /* read once: the bytes checked are the bytes kept (a file swapped between
+   * a check and a second read would keep an unchecked profile) */
   relief_error err = {0};
+  char *raw = NULL;
+  size_t raw_len = 0;
   relief_filer filer;
-  if (relief_filer_load(file, &filer, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  relief_status st = relief_read_small_file(file, 1 << 20, "filer profile", RELIEF_E_USAGE, &raw,
+                                            &raw_len, &err);
+  if (!st) st = relief_filer_parse(raw, file, &filer, &err);
+  if (st) {
+    free(raw);
+    return cli_fail(env, NULL, NULL, NULL, &err);
+  }
   relief_filer_free(&filer);
-  json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, NULL);
+  json_t *root = json_loadb(raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
+  free(raw);
   char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(root);
-  relief_status st = text ? review_filer_set(outputs, agency, text, &err)
-                          : relief_error_set(&err, RELIEF_E_IO, file, 0, -1,
-                                             "cannot read the filer profile again");
+  st = text ? review_filer_set(outputs, agency, text, &err)
+            : relief_error_set(&err, RELIEF_E_USAGE, file, 0, -1, "not a filer profile");
   free(text);
   if (st) return cli_fail(env, NULL, NULL, NULL, &err);
   printf("filer profile set for agency %s\n", agency);
