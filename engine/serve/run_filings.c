@@ -180,6 +180,15 @@ static relief_status file_run(serve_server *s, serve_run *r, const char *agency,
                        .threads = s->cfg.threads};
     st = job_filings(&job, res, err);
   }
+  if (!st) { /* as relief filings: denied items noticed as challenges, the store told
+              * what was filed (court orders are recorded against filed items) */
+    const relief_filer **filers = xcalloc((size_t)fs.n + 1, sizeof *filers);
+    for (int a = 0; a < fs.n; a++) filers[a] = fs.agencies[a].filer;
+    long long challenges = 0, filed = 0;
+    st = review_write_challenges(r->dir, fs.names, filers, fs.n, &challenges, err);
+    free(filers);
+    if (!st) st = review_record_filings(r->dir, fs.names, fs.n, &filed, err);
+  }
   if (!st) {
     *n_approved = fs.n_items;
     json_t *list = agencies_json(r->dir, &fs, refused, cap);

@@ -482,7 +482,10 @@ def motions_for_approved_items():
     assert f["status"] == "done" and f["motions"] == 0 and f["approved"] == 0, f
     left = os.listdir(folder) if os.path.isdir(folder) else []
     assert not [n for n in left if n.endswith(".pdf") and n != "all_motions.pdf"], left
-    assert not os.path.isdir(folder) or len(court_list(folder).splitlines()) == 1
+    listed = os.path.join(folder, "court_list.csv")
+    assert not os.path.exists(listed) or len(court_list(folder).splitlines()) == 1
+    # the denials are challenges noticed to the public defender, as relief filings writes them
+    assert os.path.exists(os.path.join(folder, "Challenges", "challenges.csv")), left
     return "%d motions from %d approved items, same as relief filings" % (
         len(served.splitlines()) - 1, len(relief[:6]))
 
@@ -594,6 +597,14 @@ def filings_per_agency_under_own_filer():
                 text = pdf_text(os.path.join(served, n))
                 assert mine in text and theirs not in text, (folder, n)
                 signed += 1
+        # as relief filings: the store knows what was filed (court orders are
+        # recorded against filed items), the same count as the CLI's
+        counts = []
+        for folder in (run_dir, cli):
+            rc, out, err, _ = e2etools.run([S["relief"], "court", "status", "--outputs=" + folder, "--json"])
+            assert rc == 0, err
+            counts.append(json.loads(out)["filed"])
+        assert counts[0] == counts[1] == f["motions"], (counts, f["motions"])
     finally:
         srv.stop()
     return "%d PDFs, each signed by its own agency's filer" % signed
