@@ -3,6 +3,7 @@
  * file as cmd_<name>. Invoked through a link named `gogen` it behaves as the
  * reference tool of the same name (same flags; gogen.json, gogen.err).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,22 @@ static void usage(FILE *out, const cli_env *env) {
   fprintf(out, "\n`%s <command> --help` describes a command's options.\n", env->program);
 }
 
+/* A command's results are only as good as their last write: output that
+ * did not reach standard output (a full disk, /dev/full, a closed pipe's
+ * EIO) turns a success into exit 3. Standard error is best effort. */
+static int checked_stdout(int rc, const cli_env *env) {
+  errno = 0;
+  bool failed = fflush(stdout) != 0;
+  int saved = errno;
+  failed = ferror(stdout) || failed;
+  if (!failed) return rc;
+  if (saved)
+    fprintf(stderr, "%s: cannot write to standard output: %s\n", env->program, strerror(saved));
+  else
+    fprintf(stderr, "%s: cannot write to standard output\n", env->program);
+  return rc ? rc : RELIEF_E_IO;
+}
+
 int main(int argc, char **argv) {
   cli_install_handlers();
   const char *base = strrchr(argv[0], '/');
@@ -53,11 +70,12 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout, &env);
-    return 0;
+    return checked_stdout(0, &env);
   }
   if (!strcmp(cmd, "--version")) cmd = "version";
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    if (!strcmp(cmd, commands[i].name)) return commands[i].fn(argc - 1, argv + 1, &env);
+    if (!strcmp(cmd, commands[i].name))
+      return checked_stdout(commands[i].fn(argc - 1, argv + 1, &env), &env);
   fprintf(stderr, "%s: unknown command '%s'\n", env.program, cmd);
   usage(stderr, &env);
   return 1;

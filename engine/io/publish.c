@@ -78,6 +78,33 @@ struct publication {
 /* Live publications, for publication_abort_all (signal and OOM paths). */
 static publication *volatile live[MAX_PUBLICATIONS];
 
+/* RELIEF_FAIL_WRITE_AFTER=N (tests only): after N bytes written to outputs,
+ * every write fails with ENOSPC, as on a full disk. -2 not read yet, -1 off,
+ * else the bytes left. */
+static _Atomic long long write_budget = -2;
+
+static ssize_t out_write(int fd, const void *buf, size_t len) {
+  long long left = atomic_load_explicit(&write_budget, memory_order_relaxed);
+  if (left == -2) {
+    const char *env = getenv("RELIEF_FAIL_WRITE_AFTER");
+    long long n = env && *env ? atoll(env) : -1;
+    long long expected = -2;
+    atomic_compare_exchange_strong(&write_budget, &expected, n < 0 ? -1 : n);
+    left = atomic_load(&write_budget);
+  }
+  long long take = (long long)len;
+  while (left >= 0) { /* threads share the budget: take from it by CAS */
+    take = (long long)len < left ? (long long)len : left;
+    if (take <= 0) {
+      errno = ENOSPC;
+      return -1;
+    }
+    if (atomic_compare_exchange_weak(&write_budget, &left, left - take)) break;
+  }
+  len = (size_t)take;
+  return write(fd, buf, len);
+}
+
 static void track(publication *p, bool on) {
   for (int i = 0; i < MAX_PUBLICATIONS; i++) {
     if (on && !live[i]) {
@@ -382,7 +409,7 @@ relief_status pub_file_write(pub_file *f, const void *buf, size_t len, relief_er
   XXH3_128bits_update(f->state, buf, len);
   f->size += len;
   while (len) {
-    ssize_t w = write(f->fd, c, len);
+    ssize_t w = out_write(f->fd, c, len);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       int errnum = w < 0 ? errno : ENOSPC;
@@ -604,7 +631,7 @@ relief_status publish_single_file(const char *dir, const char *name, const void 
   } else {
     const char *c = buf;
     while (len && !status) {
-      ssize_t w = write(fd, c, len);
+      ssize_t w = out_write(fd, c, len);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0)
         status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,
