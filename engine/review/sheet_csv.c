@@ -10,6 +10,7 @@
 
 #include "io/input.h"
 #include "common/alloc.h"
+#include "common/text.h"
 #include "review/review.h"
 
 void review_csv_init(review_csv_reader *r, const char *data, size_t size, const char *name) {
@@ -185,7 +186,9 @@ relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relie
     row->n = r.n_fields;
     row->line = r.rec_line;
     row->cells = xmalloc((size_t)r.n_fields * sizeof *row->cells);
-    for (int i = 0; i < r.n_fields; i++) row->cells[i] = xstrdup(r.fields[i]);
+    /* a sheet a spreadsheet saved in its code page: UTF-8, as the store */
+    for (int i = 0; i < r.n_fields; i++)
+      row->cells[i] = text_to_utf8(r.fields[i], strlen(r.fields[i]), NULL);
   }
   review_csv_free(&r);
   relief_input_close(&in);

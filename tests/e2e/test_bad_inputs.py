@@ -170,6 +170,74 @@ def invalid_utf8_is_kept():
     assert b"BAD\xff\xfe\xc3(UTF8" in data and b"11357 HS-\xe9\x80" in data, "bytes not kept"
 
 
+def review(*args):
+    rc, o, err, _ = t.run([RELIEF, "review", *args])
+    assert rc == 0, "review %s: exit %d: %s" % (args[0], rc, err.strip()[-400:])
+    return o
+
+
+def xlsx_cells(path):
+    """The text of a workbook's cells (shared and inline strings)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        text = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    return text
+
+
+@case
+def latin1_name_round_trip():
+    """A Windows-1252 name (MU\\xD1OZ) is kept byte for byte in the reference
+    CSVs, and is UTF-8 (MUÑOZ) in the review store, both sheets (which import
+    again) and the motion PDF."""
+    import csv
+    import sqlite3
+    rows = good_rows()
+    for r in rows:
+        if r[2] == b"2001":
+            r[12] = b"MU\xD1OZ,JUAN"
+    f = rows_file("latin1.csv", rows)
+    out = path("latin1")
+    shutil.rmtree(out, ignore_errors=True)
+    rc, _, err, _ = t.run(t.run_args(RELIEF, [f], out, extra=["--review-files", "--forms"]))
+    assert rc == 0, err[-400:]
+    for name in ("All_Results.csv", "Prop64_Results.csv"):
+        data = open(os.path.join(out, name), "rb").read()
+        assert b"MU\xD1OZ,JUAN" in data, "%s lost the input's bytes" % name
+    pdfs = [os.path.join(d, n) for d, _, ns in os.walk(out) for n in ns if n.endswith(".pdf")
+            and "Court_Filings" in d]
+    assert pdfs, "no motion PDF"
+    if shutil.which("pdftotext"):
+        text = "".join(subprocess.run(["pdftotext", p, "-"], capture_output=True).stdout
+                       .decode("utf-8", "replace") for p in pdfs)
+        assert "MUÑOZ" in text, "the motion PDF lacks MUÑOZ"
+    review("init", "--outputs=" + out)
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        names = [r[0] for r in c.execute("SELECT name FROM items")]
+    assert "MUÑOZ,JUAN".encode() in [n if isinstance(n, bytes) else n.encode() for n in names], \
+        "the store holds %r" % names
+    for fmt in ("csv", "xlsx"):
+        to = path("latin1_" + fmt)
+        shutil.rmtree(to, ignore_errors=True)
+        review("export", "--outputs=" + out, "--to=" + to, "--format=" + fmt)
+        sheet = os.path.join(to, sorted(os.listdir(to))[0])
+        if fmt == "csv":
+            text = open(sheet, "rb").read().decode("utf-8")  # must be UTF-8
+            assert "MUÑOZ,JUAN" in text, "the CSV sheet lacks MUÑOZ"
+            with open(sheet, newline="", encoding="utf-8") as fh:
+                table = list(csv.reader(fh))
+            d = table[0].index("Decision")
+            for row in table[1:]:
+                row[d] = "Approve"
+            with open(sheet, "w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(table)
+        else:
+            assert "MUÑOZ,JUAN" in xlsx_cells(sheet), "the XLSX sheet lacks MUÑOZ"
+        review("import", "--outputs=" + out, "--reviewer=latin1", sheet)
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        names = [r[0] for r in c.execute("SELECT name FROM items")]
+    assert "MUÑOZ,JUAN" in names, "the store holds %r after import" % names
+
+
 @case
 def field_of_100_mb():
     size = (10 if t.SMALL else 100) << 20
