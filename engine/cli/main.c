@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/publish.h"
 
 static int cmd_version(int argc, char **argv, const cli_env *env) {
   (void)argc, (void)argv, (void)env;
@@ -57,6 +58,21 @@ static int checked_stdout(int rc, const cli_env *env) {
   return rc ? rc : RELIEF_E_IO;
 }
 
+/* A run into an output folder first removes what killed runs left there,
+ * before any check of its options, so that a failing run cleans up too:
+ * every folder --outputs names (-o for filings), however the rest reads. */
+static void clean_output_folders(const char *cmd, int argc, char **argv) {
+  if (strcmp(cmd, "run") && strcmp(cmd, "statewide") && strcmp(cmd, "filings")) return;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strncmp(a, "--outputs=", 10))
+      publication_clean_stale(a + 10);
+    else if ((!strcmp(a, "--outputs") || (!strcmp(cmd, "filings") && !strcmp(a, "-o"))) &&
+             i + 1 < argc)
+      publication_clean_stale(argv[++i]);
+  }
+}
+
 int main(int argc, char **argv) {
   cli_install_handlers();
   const char *base = strrchr(argv[0], '/');
@@ -73,6 +89,7 @@ int main(int argc, char **argv) {
     return checked_stdout(0, &env);
   }
   if (!strcmp(cmd, "--version")) cmd = "version";
+  clean_output_folders(cmd, argc, argv);
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(cmd, commands[i].name))
       return checked_stdout(commands[i].fn(argc - 1, argv + 1, &env), &env);

@@ -204,6 +204,16 @@ static void release_lock(publication *p) {
   p->lock_fd = -1;
 }
 
+/* A name make_stage gives: the prefix and 12 hex digits (either case). */
+static bool is_stage_name(const char *name) {
+  size_t n = strlen(STAGE_PREFIX);
+  if (strncmp(name, STAGE_PREFIX, n) != 0 || strlen(name) != n + 12) return false;
+  for (const char *c = name + n; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F')))
+      return false;
+  return true;
+}
+
 /* Staging folders of runs that were killed: only real folders named so. */
 static void remove_stale_stages(publication *p) {
   int fd = openat(p->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -216,8 +226,7 @@ static void remove_stale_stages(publication *p) {
     for (long off = 0; off < n && n_names < 64;) {
       const struct linux_dirent64 *d = (const void *)(buf + off);
       off += d->reclen;
-      if (!strncmp(d->name, STAGE_PREFIX, strlen(STAGE_PREFIX)) && strlen(d->name) < 64)
-        snprintf(names[n_names++], sizeof names[0], "%s", d->name);
+      if (is_stage_name(d->name)) snprintf(names[n_names++], sizeof names[0], "%s", d->name);
     }
   close(fd);
   for (int i = 0; i < n_names; i++)
@@ -277,6 +286,17 @@ relief_status publication_begin(const char *dir, publication **out, relief_error
   track(p, true);
   *out = p;
   return RELIEF_OK;
+}
+
+void publication_clean_stale(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  publication p = {.dir = (char *)dir, .dir_fd = fd, .stage_fd = -1, .lock_fd = -1};
+  if (take_lock(&p, NULL) == RELIEF_OK) {
+    remove_stale_stages(&p);
+    release_lock(&p);
+  }
+  close(fd);
 }
 
 relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err) {
