@@ -143,6 +143,12 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
                      "wrong number of fields: %d, expected %d", r->n_fields, r->want_fields);
     return -1;
   }
+  size_t nuls = 0; /* one ends each field: any other was in a field, and cuts it short */
+  for (const char *z = r->buf; (z = memchr(z, 0, r->buf_len - (size_t)(z - r->buf))); z++) nuls++;
+  if (nuls != (size_t)r->n_fields) {
+    relief_error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1, "NUL byte in a field");
+    return -1;
+  }
   char **f = xrealloc(r->fields, (size_t)r->cap_fields * sizeof *f);
   r->fields = f;
   for (int i = 0; i < r->n_fields; i++) r->fields[i] = r->buf + r->offs[i];

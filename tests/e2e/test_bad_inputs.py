@@ -239,6 +239,30 @@ def latin1_name_round_trip():
 
 
 @case
+def nul_byte_in_a_review_sheet_is_bad_data():
+    """A NUL in an edited sheet's note was cut short in the store: now the
+    import is refused (exit 2, FILE:LINE) and records nothing."""
+    import sqlite3
+    out = path("nul_sheet")
+    shutil.rmtree(out, ignore_errors=True)
+    rc, _, err, _ = t.run(t.run_args(RELIEF, [t.fixture("small_header.csv")], out,
+                                     extra=["--review-files"]))
+    assert rc == 0, err[-400:]
+    review("init", "--outputs=" + out)
+    to = path("nul_sheet_export")
+    shutil.rmtree(to, ignore_errors=True)
+    review("export", "--outputs=" + out, "--to=" + to, "--format=csv")
+    sheet = os.path.join(to, sorted(os.listdir(to))[0])
+    lines = open(sheet, "rb").read().split(b"\n")
+    lines[1] = lines[1].rstrip(b"\r")[:-len(b",,0")] + b"Approve,note\x00hidden,0"
+    open(sheet, "wb").write(b"\n".join(lines))
+    rc, _, err, _ = t.run([RELIEF, "review", "import", "--outputs=" + out, "--reviewer=n", sheet])
+    assert rc == 2 and re.search(r"\.csv:2: NUL byte in a field", err), (rc, err[-300:])
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        assert c.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0, "a decision recorded"
+
+
+@case
 def field_of_100_mb():
     size = (10 if t.SMALL else 100) << 20
     rows = good_rows()
