@@ -236,6 +236,19 @@ def latin1_name_round_trip():
     with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
         names = [r[0] for r in c.execute("SELECT name FROM items")]
     assert "MUÑOZ,JUAN" in names, "the store holds %r after import" % names
+    # a store that holds the extract's bytes (made before init converted):
+    # its sheets are UTF-8 still, and import again
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        c.execute("UPDATE items SET name = CAST(X'4D55D14F5A2C4A55414E' AS TEXT) "
+                  "WHERE name = 'MUÑOZ,JUAN'")
+    for fmt in ("csv", "xlsx"):
+        to = path("latin1_raw_" + fmt)
+        shutil.rmtree(to, ignore_errors=True)
+        review("export", "--outputs=" + out, "--to=" + to, "--format=" + fmt)
+        sheet = os.path.join(to, sorted(os.listdir(to))[0])
+        text = (open(sheet, "rb").read().decode("utf-8") if fmt == "csv" else xlsx_cells(sheet))
+        assert "MUÑOZ,JUAN" in text, "the %s sheet of a raw store lacks MUÑOZ" % fmt
+        review("import", "--outputs=" + out, "--reviewer=latin1", sheet)
 
 
 @case
