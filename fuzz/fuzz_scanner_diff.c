@@ -89,7 +89,7 @@ static void check_text(const char *text, size_t size) {
       pos = want.pos;
       continue;
     }
-    /* a quote error: go on after the line it was found on, for more rows */
+    /* a quote or NUL error: go on after the line it was found on, for more rows */
     const char *nl = memchr(text + want.perr.offset, '\n', size - want.perr.offset);
     if (!nl) return;
     pos = (size_t)(nl - text) + 1;

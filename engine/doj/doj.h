@@ -68,6 +68,7 @@ typedef enum {
   RELIEF_PARSE_QUOTE,        /* text after a closing quote */
   RELIEF_PARSE_UNTERMINATED, /* quoted field runs to the end of the input */
   RELIEF_PARSE_CR_ONLY,      /* old Mac line endings: CR without LF */
+  RELIEF_PARSE_NUL,          /* a NUL byte in a field */
 } relief_parse_code;
 
 typedef struct {

@@ -13,8 +13,8 @@
 #include "doj/doj.h"
 #include "doj/scan.h"
 
-/* Bytes that end an unquoted field, or make it malformed. */
-static const unsigned char unquoted_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
+/* Bytes that end an unquoted field, or make it malformed (a quote, a NUL). */
+static const unsigned char unquoted_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1, [0] = 1};
 
 /* Finding the next stop byte: a bitmask of the stop bytes in a 64-byte
  * block is computed once and consumed field by field, so short fields cost
@@ -28,11 +28,12 @@ static inline uint64_t block_mask(const char *text, size_t base, size_t size) {
   uint64_t m = 0;
 #if defined(__SSE2__)
   if (size - base >= 64) {
-    const __m128i comma = _mm_set1_epi8(','), nl = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    const __m128i comma = _mm_set1_epi8(','), nl = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'),
+                  nul = _mm_setzero_si128();
     for (int k = 0; k < 4; k++) {
       __m128i v = _mm_loadu_si128((const __m128i *)(text + base + 16 * k));
       __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, nl)),
-                                 _mm_cmpeq_epi8(v, quote));
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, nul)));
       m |= (uint64_t)(uint16_t)_mm_movemask_epi8(hit) << (16 * k);
     }
     return m;
@@ -111,6 +112,13 @@ int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
           q = kq + 2;
           continue;
         }
+        const char *nul = memchr(text + start, 0, kq - start);
+        if (nul) {
+          perr->code = RELIEF_PARSE_NUL;
+          perr->offset = (size_t)(nul - text);
+          perr->row_offset = *row_start;
+          return -1;
+        }
         if (memchr(text + start, '\r', kq - start)) flags |= RELIEF_FIELD_ESCAPED;
         put_field(fields, nf++, text + start, kq - start, flags);
         size_t after = kq + 1;
@@ -138,8 +146,8 @@ int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
       continue;
     }
     size_t q = next_stop(text, p, size, &blk);
-    if (q < size && text[q] == '"') {
-      perr->code = RELIEF_PARSE_BARE_QUOTE;
+    if (q < size && (text[q] == '"' || text[q] == 0)) {
+      perr->code = text[q] ? RELIEF_PARSE_BARE_QUOTE : RELIEF_PARSE_NUL;
       perr->offset = q;
       perr->row_offset = *row_start;
       return -1;
@@ -196,6 +204,8 @@ const char *relief_parse_code_text(relief_parse_code code) {
     return "extraneous or missing \" in quoted field";
   case RELIEF_PARSE_UNTERMINATED:
     return "unterminated quoted field";
+  case RELIEF_PARSE_NUL:
+    return "NUL byte in a field (the file is not a DOJ text extract, or is damaged)";
   case RELIEF_PARSE_CR_ONLY:
     return "line endings are CR-only (old Mac format): convert the file to LF or CRLF line "
            "endings";

@@ -1,7 +1,8 @@
 /*
  * scan.h — the row scanner's shared part. The SIMD drivers (scan_sse2.c,
  * scan_avx2.c) classify 64 bytes of a row at a time into four bitmasks
- * (quote, comma, LF, CR) and the in-quotes mask (prefix-XOR of the quote
+ * (quote, comma, LF, CR; and NUL, which sends the row to the scalar parser
+ * for its error) and the in-quotes mask (prefix-XOR of the quote
  * mask, carried across blocks); scan_block turns them into field boundaries.
  *
  * Why the masks are enough. Blocks start at the row's first byte, outside
@@ -153,8 +154,8 @@ SCAN_INLINE void scan_emit(scan_row *st, size_t e, uint64_t esc) {
  * (commas and LFs outside quotes), nl (the row's LF, if here), lim (the bits
  * up to it), starts (the first bytes of fields) and closer (closing quotes). */
 SCAN_INLINE int scan_check(const scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
-                           uint64_t in, uint64_t *sep_out, uint64_t *nl_out, uint64_t *lim_out,
-                           uint64_t *starts_out, uint64_t *closer_out) {
+                           uint64_t z, uint64_t in, uint64_t *sep_out, uint64_t *nl_out,
+                           uint64_t *lim_out, uint64_t *starts_out, uint64_t *closer_out) {
   const char *text = st->text;
   size_t base = st->base, size = st->size;
   uint64_t sep = (c | n) & ~in, nl = n & ~in;
@@ -171,7 +172,7 @@ SCAN_INLINE int scan_check(const scan_row *st, uint64_t q, uint64_t c, uint64_t 
                           (text[a] == '\r' && a + 1 < size && text[a + 1] == '\n'));
     if (!ok) return 0;
   }
-  if (bad & lim) return 0;
+  if ((bad | z) & lim) return 0;          /* z: NUL bytes, which the scalar parser names */
   if (!nl && base + 64 >= size) return 0; /* no LF before the end */
   *sep_out = sep, *nl_out = nl, *lim_out = lim, *starts_out = starts, *closer_out = closer;
   return 1;
@@ -185,12 +186,12 @@ SCAN_INLINE void scan_next_block(scan_row *st, uint64_t in, uint64_t sep, uint64
   st->base += 64;
 }
 
-SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
+SCAN_INLINE int scan_block(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r, uint64_t z,
                            uint64_t in) {
   const char *text = st->text;
   size_t base = st->base;
   uint64_t sep, nl, lim, starts, closer;
-  if (!scan_check(st, q, c, n, r, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
+  if (!scan_check(st, q, c, n, r, z, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
   uint64_t esc = (q | r) & in, m = sep & lim;
   uint64_t commas = m & ~nl;
   if (!(q & lim) && text[st->s] != '"' && st->nf + __builtin_popcountll(commas) <= RELIEF_NCOLS) {
@@ -252,10 +253,11 @@ SCAN_INLINE void scan_flatten_bits(uint32_t *out, uint64_t m, uint32_t base) {
 }
 
 SCAN_INLINE int scan_block_lean(scan_row *st, uint64_t q, uint64_t c, uint64_t n, uint64_t r,
-                                uint64_t in, size_t row_start, scan_flatten_fn flatten) {
+                                uint64_t z, uint64_t in, size_t row_start,
+                                scan_flatten_fn flatten) {
   size_t base = st->base;
   uint64_t sep, nl, lim, starts, closer;
-  if (!scan_check(st, q, c, n, r, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
+  if (!scan_check(st, q, c, n, r, z, in, &sep, &nl, &lim, &starts, &closer)) return SCAN_FALLBACK;
   uint64_t m = sep & lim;
   int count = __builtin_popcountll(m);
   if (st->nf + count > RELIEF_NCOLS || base - row_start > UINT32_MAX - 64) return SCAN_FALLBACK;

@@ -128,7 +128,9 @@ parse_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
   for (;;) {
     const char *b = text + st.base;
     char tail[64];
-    if (size - st.base < 64) { /* the text's last bytes: zeros match no class */
+    if (size - st.base < 64) {
+      /* the text's last bytes: zeros past its end match only NUL, which
+       * counts only up to the row's LF */
       memset(tail, 0, sizeof tail);
       memcpy(tail, b, size - st.base);
       b = tail;
@@ -136,10 +138,10 @@ parse_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
     __m256i lo = _mm256_loadu_si256((const __m256i *)b);
     __m256i hi = _mm256_loadu_si256((const __m256i *)(b + 32));
     uint64_t q = eq_mask(lo, hi, vq), c = eq_mask(lo, hi, vc), n = eq_mask(lo, hi, vn),
-             r = eq_mask(lo, hi, vr);
+             r = eq_mask(lo, hi, vr), z = eq_mask(lo, hi, _mm256_setzero_si256());
     uint64_t in = prefix_xor_clmul(q) ^ st.in_carry;
-    int k = want ? scan_block_lean(&st, q, c, n, r, in, p, flatten_avx2)
-                 : scan_block(&st, q, c, n, r, in);
+    int k = want ? scan_block_lean(&st, q, c, n, r, z, in, p, flatten_avx2)
+                 : scan_block(&st, q, c, n, r, z, in);
     if (k == SCAN_MORE) continue;
     if (k == SCAN_DONE)
       return want ? scan_finish_lean(&st, p, pos, perr, ext) : scan_finish(&st, p, pos, perr);

@@ -40,22 +40,26 @@ parse_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
   for (;;) {
     const char *b = text + st.base;
     char tail[64];
-    if (size - st.base < 64) { /* the text's last bytes: zeros match no class */
+    if (size - st.base < 64) {
+      /* the text's last bytes: zeros past its end match only NUL, which
+       * counts only up to the row's LF */
       memset(tail, 0, sizeof tail);
       memcpy(tail, b, size - st.base);
       b = tail;
     }
-    uint64_t q = 0, c = 0, n = 0, r = 0;
+    uint64_t q = 0, c = 0, n = 0, r = 0, z = 0;
     for (int k = 0; k < 4; k++) {
       __m128i v = _mm_loadu_si128((const __m128i *)(b + 16 * k));
       q |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) << (16 * k);
       c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vc)) << (16 * k);
       n |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << (16 * k);
       r |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vr)) << (16 * k);
+      z |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()))
+           << (16 * k);
     }
     uint64_t in = prefix_xor_shifts(q) ^ st.in_carry;
-    int k = want ? scan_block_lean(&st, q, c, n, r, in, p, scan_flatten_bits)
-                 : scan_block(&st, q, c, n, r, in);
+    int k = want ? scan_block_lean(&st, q, c, n, r, z, in, p, scan_flatten_bits)
+                 : scan_block(&st, q, c, n, r, z, in);
     if (k == SCAN_MORE) continue;
     if (k == SCAN_DONE)
       return want ? scan_finish_lean(&st, p, pos, perr, ext) : scan_finish(&st, p, pos, perr);

@@ -78,6 +78,33 @@ struct publication {
 /* Live publications, for publication_abort_all (signal and OOM paths). */
 static publication *volatile live[MAX_PUBLICATIONS];
 
+/* RELIEF_FAIL_WRITE_AFTER=N (tests only): after N bytes written to outputs,
+ * every write fails with ENOSPC, as on a full disk. -2 not read yet, -1 off,
+ * else the bytes left. */
+static _Atomic long long write_budget = -2;
+
+static ssize_t out_write(int fd, const void *buf, size_t len) {
+  long long left = atomic_load_explicit(&write_budget, memory_order_relaxed);
+  if (left == -2) {
+    const char *env = getenv("RELIEF_FAIL_WRITE_AFTER");
+    long long n = env && *env ? atoll(env) : -1;
+    long long expected = -2;
+    atomic_compare_exchange_strong(&write_budget, &expected, n < 0 ? -1 : n);
+    left = atomic_load(&write_budget);
+  }
+  long long take = (long long)len;
+  while (left >= 0) { /* threads share the budget: take from it by CAS */
+    take = (long long)len < left ? (long long)len : left;
+    if (take <= 0) {
+      errno = ENOSPC;
+      return -1;
+    }
+    if (atomic_compare_exchange_weak(&write_budget, &left, left - take)) break;
+  }
+  len = (size_t)take;
+  return write(fd, buf, len);
+}
+
 static void track(publication *p, bool on) {
   for (int i = 0; i < MAX_PUBLICATIONS; i++) {
     if (on && !live[i]) {
@@ -177,6 +204,16 @@ static void release_lock(publication *p) {
   p->lock_fd = -1;
 }
 
+/* A name make_stage gives: the prefix and 12 hex digits (either case). */
+static bool is_stage_name(const char *name) {
+  size_t n = strlen(STAGE_PREFIX);
+  if (strncmp(name, STAGE_PREFIX, n) != 0 || strlen(name) != n + 12) return false;
+  for (const char *c = name + n; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F')))
+      return false;
+  return true;
+}
+
 /* Staging folders of runs that were killed: only real folders named so. */
 static void remove_stale_stages(publication *p) {
   int fd = openat(p->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -189,8 +226,7 @@ static void remove_stale_stages(publication *p) {
     for (long off = 0; off < n && n_names < 64;) {
       const struct linux_dirent64 *d = (const void *)(buf + off);
       off += d->reclen;
-      if (!strncmp(d->name, STAGE_PREFIX, strlen(STAGE_PREFIX)) && strlen(d->name) < 64)
-        snprintf(names[n_names++], sizeof names[0], "%s", d->name);
+      if (is_stage_name(d->name)) snprintf(names[n_names++], sizeof names[0], "%s", d->name);
     }
   close(fd);
   for (int i = 0; i < n_names; i++)
@@ -250,6 +286,17 @@ relief_status publication_begin(const char *dir, publication **out, relief_error
   track(p, true);
   *out = p;
   return RELIEF_OK;
+}
+
+void publication_clean_stale(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  publication p = {.dir = (char *)dir, .dir_fd = fd, .stage_fd = -1, .lock_fd = -1};
+  if (take_lock(&p, NULL) == RELIEF_OK) {
+    remove_stale_stages(&p);
+    release_lock(&p);
+  }
+  close(fd);
 }
 
 relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err) {
@@ -382,7 +429,7 @@ relief_status pub_file_write(pub_file *f, const void *buf, size_t len, relief_er
   XXH3_128bits_update(f->state, buf, len);
   f->size += len;
   while (len) {
-    ssize_t w = write(f->fd, c, len);
+    ssize_t w = out_write(f->fd, c, len);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       int errnum = w < 0 ? errno : ENOSPC;
@@ -604,7 +651,7 @@ relief_status publish_single_file(const char *dir, const char *name, const void 
   } else {
     const char *c = buf;
     while (len && !status) {
-      ssize_t w = write(fd, c, len);
+      ssize_t w = out_write(fd, c, len);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0)
         status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,

@@ -26,6 +26,13 @@ typedef struct pub_file pub_file;
  * staging folders only), and creates this run's staging folder. */
 relief_status publication_begin(const char *dir, publication **out, relief_error *err);
 
+/* Removes what killed runs left in dir (their staging folders, named as
+ * relief names them, real folders only, never through a link), under the
+ * folder's lock; nothing when dir is not a real folder or another run holds
+ * the lock. For a command to call before it checks anything else, so that
+ * a run that then fails (a misspelt option) cleans up too. */
+void publication_clean_stale(const char *dir);
+
 /* Creates relpath ("All_Results.csv", "Court_Filings/LOS_ANGELES/x.pdf")
  * in the staging folder, mode 0600, subfolders as needed. Thread-safe.
  * The path must be relative, without "." or ".." components. */

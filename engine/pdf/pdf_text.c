@@ -1,5 +1,5 @@
 /*
- * pdf_text.c — text as the PDFs need it: UTF-8 (or stray Latin-1) field
+ * pdf_text.c — text as the PDFs need it: UTF-8 (or stray Windows-1252) field
  * values turned into WinAnsiEncoding bytes for the PDFs' fonts, and
  * dates in the court's MM/DD/YYYY form.
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/text.h"
 #include "pdf/pdf.h"
 #include "doj/doj.h"
 
@@ -56,8 +57,10 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
   return 0;
 }
 
-char *pdf_winansi(const char *utf8) {
-  if (!utf8) utf8 = "";
+char *pdf_winansi(const char *text) {
+  if (!text) text = "";
+  /* bytes that are not UTF-8 are Windows-1252, as everywhere (text.c) */
+  char *utf8 = text_to_utf8(text, strlen(text), NULL);
   size_t n = strlen(utf8);
   char *out = xmalloc(n + 1);
   const unsigned char *s = (const unsigned char *)utf8;
@@ -70,12 +73,13 @@ char *pdf_winansi(const char *utf8) {
     } else if (len) {
       out[o++] = (char)winansi_of(cp);
     } else {
-      out[o++] = s[i] >= 0xA1 ? (char)s[i] : '?'; /* a stray Latin-1 byte */
+      out[o++] = '?'; /* not reached: text_to_utf8 made it UTF-8 */
       len = 1;
     }
     i += len;
   }
   out[o] = 0;
+  free(utf8);
   return out;
 }
 

@@ -21,6 +21,7 @@
 #include <xlsxwriter.h>
 
 #include "common/alloc.h"
+#include "common/text.h"
 #include "io/publish.h"
 #include "io/read_small.h"
 #include "output/output.h"
@@ -62,6 +63,14 @@ static int prepare_items(sqlite3 *db, const char *agency, sqlite3_stmt **q) {
   return 0;
 }
 
+/* v as UTF-8: a store made before init converted (or edited by hand) may
+ * hold the extract's Windows-1252 bytes, which no sheet may carry. */
+static const char *utf8_value(const char *v, char **owned) {
+  *owned = NULL;
+  if (text_is_utf8(v, strlen(v))) return v;
+  return *owned = text_to_utf8(v, strlen(v), NULL);
+}
+
 static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub, const char *name,
                                relief_error *err) {
   relief_buf b = {0};
@@ -79,8 +88,8 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     for (int c = 0; c < RV_COL_COUNT; c++) {
-      char date[16];
-      const char *v = sheet_value(q, c, date);
+      char date[16], *owned;
+      const char *v = utf8_value(sheet_value(q, c, date), &owned);
       if (c) relief_buf_putc(&b, ',');
       if (review_column_free_text(c) && review_cell_needs_guard(v)) {
         relief_buf g = {0};
@@ -91,6 +100,7 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
       } else {
         relief_csv_append(&b, v, strlen(v));
       }
+      free(owned);
     }
     relief_buf_putc(&b, '\n');
   }
@@ -141,9 +151,10 @@ static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
       row++;
       for (int c = 0; c < RV_COL_COUNT; c++) {
-        char date[16];
-        const char *v = sheet_value(q, c, date);
+        char date[16], *owned;
+        const char *v = utf8_value(sheet_value(q, c, date), &owned);
         if (*v) worksheet_write_string(ws, row, (lxw_col_t)c, v, text);
+        free(owned);
       }
     }
     if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);

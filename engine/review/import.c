@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/text.h"
 #include "review/review.h"
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -235,7 +236,12 @@ static relief_status check_identity(const import_ctx *x, const sheet_ctx *s, con
     const char *want = (const char *)sqlite3_column_text(x->get, ident[k].db);
     const char *got =
         unguard(c < row->n && row->cells[c] ? row->cells[c] : "", s->csv, ident[k].col);
-    if (ident_same(ident[k].col, want ? want : "", got)) continue;
+    char *owned = NULL; /* as export wrote it: UTF-8 */
+    if (want && !text_is_utf8(want, strlen(want)))
+      want = owned = text_to_utf8(want, strlen(want), NULL);
+    bool same = ident_same(ident[k].col, want ? want : "", got);
+    free(owned);
+    if (same) continue;
     const char *name = review_sheet_columns[ident[k].col];
     if (spreadsheet_shaped(got))
       return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,

@@ -10,6 +10,7 @@
 
 #include "io/input.h"
 #include "common/alloc.h"
+#include "common/text.h"
 #include "review/review.h"
 
 void review_csv_init(review_csv_reader *r, const char *data, size_t size, const char *name) {
@@ -142,6 +143,12 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
                      "wrong number of fields: %d, expected %d", r->n_fields, r->want_fields);
     return -1;
   }
+  size_t nuls = 0; /* one ends each field: any other was in a field, and cuts it short */
+  for (const char *z = r->buf; (z = memchr(z, 0, r->buf_len - (size_t)(z - r->buf))); z++) nuls++;
+  if (nuls != (size_t)r->n_fields) {
+    relief_error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1, "NUL byte in a field");
+    return -1;
+  }
   char **f = xrealloc(r->fields, (size_t)r->cap_fields * sizeof *f);
   r->fields = f;
   for (int i = 0; i < r->n_fields; i++) r->fields[i] = r->buf + r->offs[i];
@@ -185,7 +192,9 @@ relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relie
     row->n = r.n_fields;
     row->line = r.rec_line;
     row->cells = xmalloc((size_t)r.n_fields * sizeof *row->cells);
-    for (int i = 0; i < r.n_fields; i++) row->cells[i] = xstrdup(r.fields[i]);
+    /* a sheet a spreadsheet saved in its code page: UTF-8, as the store */
+    for (int i = 0; i < r.n_fields; i++)
+      row->cells[i] = text_to_utf8(r.fields[i], strlen(r.fields[i]), NULL);
   }
   review_csv_free(&r);
   relief_input_close(&in);

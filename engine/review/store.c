@@ -22,6 +22,7 @@
 #include "io/read_small.h"
 #include "rules/rules.h"
 #include "common/alloc.h"
+#include "common/text.h"
 #include "filings/filings.h"
 #include "review/review.h"
 
@@ -298,6 +299,13 @@ static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_r
     st = RELIEF_E_DATA;
   } else {
     while ((got = review_csv_next(&r, err)) == 1) {
+      /* the bundle's CSVs keep the extract's bytes; the store holds UTF-8 */
+      char *converted[r.n_fields > 0 ? r.n_fields : 1];
+      int n_converted = 0;
+      for (int i = 0; i < r.n_fields; i++)
+        if (!text_is_utf8(r.fields[i], strlen(r.fields[i])))
+          r.fields[i] = converted[n_converted++] =
+              text_to_utf8(r.fields[i], strlen(r.fields[i]), NULL);
       if (hand_review) /* relief's own file: its formula guards come off */
         for (int i = 0; i < r.n_fields; i++)
           if (r.fields[i][0] == '\'' && review_cell_needs_guard(r.fields[i] + 1)) r.fields[i]++;
@@ -306,6 +314,7 @@ static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_r
         st = add_row(x, &r, &c, "hand_review", path, err);
       else if (!strcmp(det, "Eligible for Dismissal") || !strcmp(det, "Eligible for Reduction"))
         st = add_row(x, &r, &c, "relief", path, err);
+      while (n_converted) free(converted[--n_converted]);
       if (st) break;
     }
     if (got < 0) st = RELIEF_E_DATA;

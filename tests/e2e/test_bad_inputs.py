@@ -146,13 +146,17 @@ def bare_quote_in_field():
 
 
 @case
-def nul_byte_is_kept():
+def nul_byte_is_bad_data():
+    # a NUL is no text a DOJ extract holds: it would be copied into the CSVs
+    # and cut short in the review store, so it is bad data, FILE:LINE named
     rows = good_rows()
-    rows[0][93] = b"BEFORE\x00AFTER"
+    rows[1][12] = b"BEFORE\x00AFTER"
     f = rows_file("nul.csv", rows)
-    out, _, _ = succeeds("nul_byte_is_kept", [f])
-    data = open(os.path.join(out, "All_Results.csv"), "rb").read()
-    assert b"BEFORE\x00AFTER" in data, "the NUL byte's field was not written back as bytes"
+    fails("nul_byte_is_bad_data", [f], 2, r"nul\.csv:3: NUL byte in a field")
+    rows = good_rows()
+    rows[2][12] = b"SKYWALKER,\x00LUKE"  # quoted (a comma inside)
+    f = rows_file("nul_quoted.csv", rows)
+    fails("nul_byte_is_bad_data_quoted", [f], 2, r"nul_quoted\.csv:4: NUL byte in a field")
 
 
 @case
@@ -164,6 +168,111 @@ def invalid_utf8_is_kept():
     out, _, _ = succeeds("invalid_utf8_is_kept", [f])
     data = open(os.path.join(out, "All_Results.csv"), "rb").read()
     assert b"BAD\xff\xfe\xc3(UTF8" in data and b"11357 HS-\xe9\x80" in data, "bytes not kept"
+
+
+def review(*args):
+    rc, o, err, _ = t.run([RELIEF, "review", *args])
+    assert rc == 0, "review %s: exit %d: %s" % (args[0], rc, err.strip()[-400:])
+    return o
+
+
+def xlsx_cells(path):
+    """The text of a workbook's cells (shared and inline strings)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        text = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    return text
+
+
+@case
+def latin1_name_round_trip():
+    """A Windows-1252 name (MU\\xD1OZ) is kept byte for byte in the reference
+    CSVs, and is UTF-8 (MUÑOZ) in the review store, both sheets (which import
+    again) and the motion PDF."""
+    import csv
+    import sqlite3
+    rows = good_rows()
+    for r in rows:
+        if r[2] == b"2001":
+            r[12] = b"MU\xD1OZ,JUAN"
+    f = rows_file("latin1.csv", rows)
+    out = path("latin1")
+    shutil.rmtree(out, ignore_errors=True)
+    rc, _, err, _ = t.run(t.run_args(RELIEF, [f], out, extra=["--review-files", "--forms"]))
+    assert rc == 0, err[-400:]
+    for name in ("All_Results.csv", "Prop64_Results.csv"):
+        data = open(os.path.join(out, name), "rb").read()
+        assert b"MU\xD1OZ,JUAN" in data, "%s lost the input's bytes" % name
+    pdfs = [os.path.join(d, n) for d, _, ns in os.walk(out) for n in ns if n.endswith(".pdf")
+            and "Court_Filings" in d]
+    assert pdfs, "no motion PDF"
+    if shutil.which("pdftotext"):
+        text = "".join(subprocess.run(["pdftotext", p, "-"], capture_output=True).stdout
+                       .decode("utf-8", "replace") for p in pdfs)
+        assert "MUÑOZ" in text, "the motion PDF lacks MUÑOZ"
+    review("init", "--outputs=" + out)
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        names = [r[0] for r in c.execute("SELECT name FROM items")]
+    assert "MUÑOZ,JUAN".encode() in [n if isinstance(n, bytes) else n.encode() for n in names], \
+        "the store holds %r" % names
+    for fmt in ("csv", "xlsx"):
+        to = path("latin1_" + fmt)
+        shutil.rmtree(to, ignore_errors=True)
+        review("export", "--outputs=" + out, "--to=" + to, "--format=" + fmt)
+        sheet = os.path.join(to, sorted(os.listdir(to))[0])
+        if fmt == "csv":
+            text = open(sheet, "rb").read().decode("utf-8")  # must be UTF-8
+            assert "MUÑOZ,JUAN" in text, "the CSV sheet lacks MUÑOZ"
+            with open(sheet, newline="", encoding="utf-8") as fh:
+                table = list(csv.reader(fh))
+            d = table[0].index("Decision")
+            for row in table[1:]:
+                row[d] = "Approve"
+            with open(sheet, "w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(table)
+        else:
+            assert "MUÑOZ,JUAN" in xlsx_cells(sheet), "the XLSX sheet lacks MUÑOZ"
+        review("import", "--outputs=" + out, "--reviewer=latin1", sheet)
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        names = [r[0] for r in c.execute("SELECT name FROM items")]
+    assert "MUÑOZ,JUAN" in names, "the store holds %r after import" % names
+    # a store that holds the extract's bytes (made before init converted):
+    # its sheets are UTF-8 still, and import again
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        c.execute("UPDATE items SET name = CAST(X'4D55D14F5A2C4A55414E' AS TEXT) "
+                  "WHERE name = 'MUÑOZ,JUAN'")
+    for fmt in ("csv", "xlsx"):
+        to = path("latin1_raw_" + fmt)
+        shutil.rmtree(to, ignore_errors=True)
+        review("export", "--outputs=" + out, "--to=" + to, "--format=" + fmt)
+        sheet = os.path.join(to, sorted(os.listdir(to))[0])
+        text = (open(sheet, "rb").read().decode("utf-8") if fmt == "csv" else xlsx_cells(sheet))
+        assert "MUÑOZ,JUAN" in text, "the %s sheet of a raw store lacks MUÑOZ" % fmt
+        review("import", "--outputs=" + out, "--reviewer=latin1", sheet)
+
+
+@case
+def nul_byte_in_a_review_sheet_is_bad_data():
+    """A NUL in an edited sheet's note was cut short in the store: now the
+    import is refused (exit 2, FILE:LINE) and records nothing."""
+    import sqlite3
+    out = path("nul_sheet")
+    shutil.rmtree(out, ignore_errors=True)
+    rc, _, err, _ = t.run(t.run_args(RELIEF, [t.fixture("small_header.csv")], out,
+                                     extra=["--review-files"]))
+    assert rc == 0, err[-400:]
+    review("init", "--outputs=" + out)
+    to = path("nul_sheet_export")
+    shutil.rmtree(to, ignore_errors=True)
+    review("export", "--outputs=" + out, "--to=" + to, "--format=csv")
+    sheet = os.path.join(to, sorted(os.listdir(to))[0])
+    lines = open(sheet, "rb").read().split(b"\n")
+    lines[1] = lines[1].rstrip(b"\r")[:-len(b",,0")] + b"Approve,note\x00hidden,0"
+    open(sheet, "wb").write(b"\n".join(lines))
+    rc, _, err, _ = t.run([RELIEF, "review", "import", "--outputs=" + out, "--reviewer=n", sheet])
+    assert rc == 2 and re.search(r"\.csv:2: NUL byte in a field", err), (rc, err[-300:])
+    with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
+        assert c.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0, "a decision recorded"
 
 
 @case

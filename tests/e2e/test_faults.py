@@ -90,6 +90,8 @@ def setup():
 
 
 def folder_with_old(name):
+    if SMALL_INPUT is None:  # a case run alone (--only)
+        setup()
     out = os.path.join(WORK, name)
     shutil.rmtree(out, ignore_errors=True)
     rc, _, err, _ = t.run(argv(SMALL_INPUT, out))
@@ -211,6 +213,39 @@ def stale_temporaries_of_other_names_are_kept():
     assert rc == 0, err
     assert os.path.exists(keep), "a file relief did not make was removed"
     assert not os.path.exists(stale), "a killed run's staging folder was kept"
+
+
+@case
+def a_failing_run_removes_a_killed_runs_staging_folder():
+    """A run that fails on a misspelt option (run, statewide, filings) still
+    removes what a killed run left, as relief makes it (a real folder,
+    0700, .relief-stage. and 12 hex digits), before any check; a link named
+    like one is neither followed nor removed, nor is a folder relief would
+    not have named so."""
+    out = folder_with_old("leftover")
+    target = os.path.join(WORK, "leftover_target")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    open(os.path.join(target, "keep.csv"), "w").write("not relief's\n")
+    link = os.path.join(out, ".relief-stage.abcdefabcdef")
+    os.symlink(target, link)
+    other = os.path.join(out, ".relief-stage.notrelief")
+    os.makedirs(other)
+    runs = [["run", "--outptus=x", "--outputs=" + out],
+            ["statewide", "--outputs=" + out, "--bogus"],
+            ["filings", "-o", out, "--agnecy=X"]]
+    for args in runs:
+        stale = os.path.join(out, ".relief-stage.0123456789ab")
+        os.makedirs(os.path.join(stale, "spill"), mode=0o700)
+        open(os.path.join(stale, "spill", "part_0001.bin"), "wb").write(b"x" * 4096)
+        rc, _, err, _ = t.run([A.relief, *args])
+        assert rc == 1, "%s: exit %d, want 1 (a misspelt option): %s" % (args[0], rc, err[-300:])
+        assert not os.path.exists(stale), "%s: the killed run's staging folder was kept" % args[0]
+        assert os.path.islink(link), "%s: a link named like a staging folder was removed" % args[0]
+        assert os.listdir(target) == ["keep.csv"], "%s: the link was followed" % args[0]
+        assert os.path.isdir(other), "%s: a folder relief did not name was removed" % args[0]
+        assert ".relief.lock" not in os.listdir(out), "%s: the lock was left" % args[0]
+    assert final_files(out) == OLD, "the bundle changed"
 
 
 @case

@@ -1,7 +1,8 @@
 /*
  * test_io.c — mapped and zstd input: multi-frame, truncated, corrupt,
  * frames that claim more than they hold, skippable frames, FIFOs, the hash
- * of what was read; and the capped reader of small files.
+ * of what was read; the capped reader of small files; and text_to_utf8,
+ * which reads what is not UTF-8 as Windows-1252.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <zstd.h>
 
 #include "common/hashtab.h"
+#include "common/text.h"
 #include "io/input.h"
 #include "io/read_small.h"
 
@@ -215,4 +217,35 @@ Test(io, small_files_are_regular_and_capped, .timeout = 10) {
       RELIEF_E_USAGE);
   cr_assert_eq(relief_read_small_file(dir, 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
                RELIEF_E_USAGE);
+}
+
+/* What is not UTF-8 is Windows-1252: 0xD1 is Ñ, 0x80 the euro sign, the
+ * undefined 0x81 U+FFFD; valid UTF-8 (a 4-byte form too) is kept as it is,
+ * also beside stray bytes; overlong forms and surrogates are not UTF-8. */
+Test(text, windows_1252_becomes_utf8) {
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"MU\xD1OZ", "MU\xC3\x91OZ"},
+      {"\x80 5", "\xE2\x82\xAC 5"},
+      {"a\x81"
+       "b",
+       "a\xEF\xBF\xBD"
+       "b"},
+      {"MU\xC3\x91OZ", "MU\xC3\x91OZ"},
+      {"\xF0\x9F\x98\x80 \xE9", "\xF0\x9F\x98\x80 \xC3\xA9"},
+      {"\xC0\xAF", "\xC3\x80\xC2\xAF"},
+      {"\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xE2\x82\xAC"},
+      {"", ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t len;
+    char *got = text_to_utf8(cases[i].in, strlen(cases[i].in), &len);
+    cr_assert_str_eq(got, cases[i].out, "case %zu", i);
+    cr_assert_eq(len, strlen(cases[i].out));
+    cr_assert(text_is_utf8(got, len));
+    free(got);
+  }
+  cr_assert(!text_is_utf8("MU\xD1OZ", 5));
+  cr_assert(text_is_utf8("MU\xC3\x91OZ", 6));
 }

@@ -164,6 +164,42 @@ Test(publish, staging_left_by_a_killed_run_is_removed_and_links_in_it_not_follow
   cr_assert_eq(lstat(planted, &st), 0, "a link named like a staging folder is not ours");
 }
 
+/* publication_clean_stale, which a command calls before any check: the
+ * same staging folders go, links and other names stay, no lock is left,
+ * and nothing goes while another run holds the folder's lock. */
+Test(publish, clean_stale_removes_only_staging_folders_relief_named) {
+  char out[512], stage[600], other[600], link[600], victim_dir[512], lock[600];
+  path_of(out, sizeof out, "clean");
+  mkdir(out, 0700);
+  snprintf(stage, sizeof stage, "%s/.relief-stage.0123456789ab", out);
+  snprintf(other, sizeof other, "%s/.relief-stage.notrelief", out);
+  snprintf(link, sizeof link, "%s/.relief-stage.feedfeedfeed", out);
+  snprintf(lock, sizeof lock, "%s/.relief.lock", out);
+  path_of(victim_dir, sizeof victim_dir, "clean_victim");
+  mkdir(victim_dir, 0700);
+  cr_assert_eq(symlink(victim_dir, link), 0);
+  mkdir(other, 0700);
+  publication *held;
+  relief_error err;
+  mkdir(stage, 0700);
+  cr_assert_eq(publication_begin(out, &held, &err), RELIEF_OK);
+  mkdir(stage, 0700); /* made after the running one's own cleanup */
+  publication_clean_stale(out);
+  struct stat st;
+  cr_assert_eq(lstat(stage, &st), 0, "removed while another run held the lock");
+  publication_abort(held);
+  publication_clean_stale(out);
+  cr_assert_neq(lstat(stage, &st), 0, "the killed run's staging folder is gone");
+  cr_assert_eq(lstat(other, &st), 0, "a folder relief would not name so was removed");
+  cr_assert_eq(lstat(link, &st), 0, "a link named like a staging folder was removed");
+  cr_assert_eq(stat(victim_dir, &st), 0);
+  cr_assert_neq(lstat(lock, &st), 0, "the lock was left");
+  path_of(link, sizeof link, "clean_link");
+  cr_assert_eq(symlink(out, link), 0);
+  publication_clean_stale(link); /* a linked folder: nothing, no crash */
+  publication_clean_stale("/nonexistent/relief");
+}
+
 Test(publish, previous_bundle_files_not_replaced_are_removed_regular_files_only) {
   char out[512], file[600];
   path_of(out, sizeof out, "f");

@@ -374,3 +374,52 @@ Test(row_parser, cr_only_line_ends_are_recognised) {
                    "line endings are CR-only (old Mac format): convert the file to LF or CRLF "
                    "line endings");
 }
+
+/* A NUL byte anywhere in a row's fields (unquoted, quoted, the last field,
+ * at and across 64-byte blocks) is an error naming the NUL's offset, on
+ * every path, full and lean; a NUL-free row beside it still parses. */
+Test(row_parser, nul_byte_in_a_field_is_an_error_on_every_path) {
+  static char text[20000];
+  const relief_columns want = {{~0ull, ~0ull}}, few = {{1ull << 12, 0}};
+  for (size_t i = 0; i < N_PATHS; i++) {
+    relief_parse_row_fn full = relief_row_parser(path_names[i]);
+    relief_parse_lean_fn lean = relief_row_parser_lean(path_names[i]);
+    if (!full) continue;
+    for (int field = 0; field < RELIEF_NCOLS; field += 3)
+      for (int quoted = 0; quoted < 2; quoted++)
+        for (int pad = 0; pad < 70; pad += 23) {
+          char over[128];
+          int n =
+              snprintf(over, sizeof over, "%s%.*sA@B%s", quoted ? "\"" : "", pad,
+                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                       quoted ? "\"" : "");
+          const char *row = make_row(95, field, over, "\n");
+          size_t size = strlen(row);
+          memcpy(text, row, size + 1);
+          char *at = strchr(text, '@');
+          *at = 0;
+          for (int k = 0; k < 3; k++) {
+            relief_field f[RELIEF_NCOLS];
+            relief_parse_error pe = {0};
+            relief_row_extent ext;
+            size_t pos = 0, start;
+            int r = k == 0   ? full(text, size, &pos, f, &start, &pe)
+                    : k == 1 ? lean(text, size, &pos, f, &start, &pe, &want, &ext)
+                             : lean(text, size, &pos, f, &start, &pe, &few, &ext);
+            cr_assert_eq(r, -1, "%s/%d: field %d quoted %d pad %d: %d", path_names[i], k, field,
+                         quoted, pad, r);
+            cr_assert_eq(pe.code, RELIEF_PARSE_NUL, "%s: code %d", path_names[i], pe.code);
+            cr_assert_eq(pe.offset, (size_t)(at - text), "%s: offset %zu, want %zu", path_names[i],
+                         pe.offset, (size_t)(at - text));
+          }
+          *at = '@';
+          relief_field f[RELIEF_NCOLS];
+          relief_parse_error pe;
+          size_t pos = 0, start;
+          cr_assert_eq(full(text, size, &pos, f, &start, &pe), 1);
+          (void)n;
+        }
+  }
+  cr_assert_str_eq(relief_parse_code_text(RELIEF_PARSE_NUL),
+                   "NUL byte in a field (the file is not a DOJ text extract, or is damaged)");
+}
