@@ -14,6 +14,7 @@
 
 #include "common/alloc.h"
 #include "common/paths.h"
+#include "common/text.h"
 #include "filings/motion_pdf.h"
 #include "output/output.h"
 #include "pipeline/pipeline_int.h" /* to go with accessors */
@@ -279,10 +280,13 @@ static void relief_summary_text(const relief_motion *m, char *out, size_t cap) {
   }
 }
 
-/* court_list.csv is relief's own file: formula-leading cells are guarded. */
+/* court_list.csv is relief's own file: UTF-8 (an extract's Windows-1252
+ * name converted, as in the motions) and formula-leading cells guarded. */
 static void csv_field(relief_buf *b, const char *s, int last) {
-  if (!s) s = "";
-  relief_csv_append_safe(b, s, strlen(s));
+  size_t n;
+  char *utf8 = text_to_utf8(s ? s : "", s ? strlen(s) : 0, &n);
+  relief_csv_append_safe(b, utf8, n);
+  free(utf8);
   relief_buf_putc(b, last ? '\n' : ',');
 }
 

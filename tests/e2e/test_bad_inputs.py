@@ -210,6 +210,9 @@ def latin1_name_round_trip():
         text = "".join(subprocess.run(["pdftotext", p, "-"], capture_output=True).stdout
                        .decode("utf-8", "replace") for p in pdfs)
         assert "MUÑOZ" in text, "the motion PDF lacks MUÑOZ"
+    lists = [os.path.join(d, "court_list.csv") for d, _, ns in os.walk(out) if "court_list.csv" in ns]
+    assert lists and all("MUÑOZ".encode() in open(p, "rb").read() for p in lists), \
+        "court_list.csv is not UTF-8"
     review("init", "--outputs=" + out)
     with sqlite3.connect(os.path.join(out, "review.sqlite")) as c:
         names = [r[0] for r in c.execute("SELECT name FROM items")]
