@@ -22,127 +22,16 @@ static int fail(const cli_env *env, const char *fmt, const char *what) {
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 
-/* The agencies filing now, each with its filer (from --filer, else its
- * profile in the store; NULL when it has none). */
-typedef struct {
-  char **names;
-  int n;
-  filings_agency *agencies;
-  relief_filer *filers;
-  bool *have;
-  review_filing_item *items;
-  size_t n_items;
-  filings_item *job_items;
-} filing_setup;
-
-static void setup_free(filing_setup *s) {
-  for (int a = 0; a < s->n; a++) {
-    if (s->have && s->have[a]) relief_filer_free(&s->filers[a]);
-    free(s->names[a]);
-  }
-  free(s->names);
-  free(s->agencies);
-  free(s->filers);
-  free(s->have);
-  review_filing_items_free(s->items, s->n_items);
-  free(s->job_items);
-}
-
-static relief_status setup_filers(const char *outputs, const relief_filer *given, filing_setup *s,
-                                  relief_error *err) {
-  s->agencies = xcalloc((size_t)s->n + 1, sizeof *s->agencies);
-  s->filers = xcalloc((size_t)s->n + 1, sizeof *s->filers);
-  s->have = xcalloc((size_t)s->n + 1, sizeof *s->have);
-  for (int a = 0; a < s->n; a++) {
-    s->agencies[a].agency = s->names[a];
-    if (given) {
-      s->agencies[a].filer = given;
-      continue;
-    }
-    char *json = NULL;
-    relief_status st = review_filer_get(outputs, s->names[a], &json, err);
-    if (!st && json) {
-      char name[300];
-      snprintf(name, sizeof name, "filer profile of %.200s", s->names[a]);
-      st = relief_filer_parse(json, name, &s->filers[a], err);
-      s->have[a] = !st;
-      if (!st) s->agencies[a].filer = &s->filers[a];
-    }
-    free(json);
-    if (st) return st;
-  }
-  return RELIEF_OK;
-}
-
-/* Two of the store's agencies whose names make the same Court_Filings/
- * folder (compared without case, as file systems may) would file into one
- * folder, and --agency for one would replace the other's motions: refused,
- * naming both (exit 1), before anything is filed. */
-static int shared_folder(const cli_env *env, const filing_setup *s) {
-  for (int a = 0; a < s->n; a++)
-    for (int b = a + 1; b < s->n; b++) {
-      char fa[256], fb[256];
-      relief_folder_name(fa, sizeof fa, s->names[a]);
-      relief_folder_name(fb, sizeof fb, s->names[b]);
-      if (strcasecmp(fa, fb)) continue;
-      fprintf(stderr,
-              "%s: error: agencies '%.100s' and '%.100s' would file into the same folder "
-              "Court_Filings/%s: rename one in the routing and run review init again\n",
-              env->program, s->names[a], s->names[b], fa);
-      return 1;
-    }
-  return 0;
-}
-
-/* The store's agencies (or the one named), approved items and filers. */
-static int setup_review(const cli_env *env, const char *outputs, const char *agency,
-                        const relief_filer *given, filing_setup *s) {
-  relief_error err = {0};
-  if (review_agencies(outputs, &s->names, &s->n, &err))
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  if (shared_folder(env, s)) return 1;
-  if (agency) {
-    int keep = -1;
-    for (int a = 0; a < s->n; a++)
-      if (!strcmp(s->names[a], agency)) keep = a;
-    if (keep < 0)
-      return fail(env,
-                  "no item of the review is routed to agency '%.100s' (see `relief review "
-                  "status`)",
-                  agency);
-    for (int a = 0; a < s->n; a++)
-      if (a != keep) free(s->names[a]);
-    s->names[0] = s->names[keep];
-    s->n = 1;
-  }
-  if (given && s->n > 1)
-    return fail(env, "%s",
-                "--filer signs for one agency, and this review has several: name it with "
-                "--agency=NAME, or keep a profile per agency with `relief review filer set`");
-  if (setup_filers(outputs, given, s, &err) ||
-      review_filing_items(outputs, agency, &s->items, &s->n_items, &err))
-    return cli_fail(env, NULL, NULL, NULL, &err);
-  s->job_items = xcalloc(s->n_items + 1, sizeof *s->job_items);
-  for (size_t i = 0; i < s->n_items; i++) {
-    const review_filing_item *it = &s->items[i];
-    s->job_items[i] = (filings_item){it->item,       it->kind,        it->agency, it->person,
-                                     it->court_case, it->case_number, it->reason};
-  }
-  return 0;
-}
-
 /* Agencies with approved items and no filer: named, and the exit is 1. */
-static int refused_agencies(const cli_env *env, const char *outputs, const filing_setup *s) {
+static int refused_agencies(const cli_env *env, const char *outputs, const review_filing *f) {
   int refused = 0;
-  for (int a = 0; a < s->n; a++) {
-    if (s->agencies[a].filer) continue;
-    size_t n = 0;
-    for (size_t i = 0; i < s->n_items; i++) n += !strcmp(s->items[i].agency, s->names[a]);
-    if (!n) continue;
+  for (int a = 0; a < f->n; a++) {
+    size_t n = review_filing_approved(f, a);
+    if (f->agencies[a].filer || !n) continue;
     fprintf(stderr,
             "%s: error: agency '%s' has %zu approved item(s) and no filer profile: nothing "
             "filed for it (set one with `%s review filer set --outputs=%s --agency=NAME FILE`)\n",
-            env->program, s->names[a], n, env->program, outputs);
+            env->program, f->names[a], n, env->program, outputs);
     refused++;
   }
   return refused ? 1 : 0;
@@ -150,15 +39,11 @@ static int refused_agencies(const cli_env *env, const char *outputs, const filin
 
 /* What follows a filing (HS 11361.9): the denied items noticed to the
  * public defender as challenges, and the store told what was filed. */
-static int after_filing(const cli_env *env, const char *outputs, const filing_setup *s) {
+static int after_filing(const cli_env *env, const char *outputs, const review_filing *f) {
   relief_error err = {0};
-  const relief_filer **filers = xcalloc((size_t)s->n + 1, sizeof *filers);
-  for (int a = 0; a < s->n; a++) filers[a] = s->agencies[a].filer;
   long long challenges = 0, filed = 0;
-  relief_status st = review_write_challenges(outputs, s->names, filers, s->n, &challenges, &err);
-  free(filers);
-  if (!st) st = review_record_filings(outputs, s->names, s->n, &filed, &err);
-  if (st) return cli_fail(env, NULL, NULL, NULL, &err);
+  if (review_after_filing(outputs, f, &challenges, &filed, &err))
+    return cli_fail(env, NULL, NULL, NULL, &err);
   fprintf(stderr,
           "%s: %lld challenge(s) noticed to the public defender; %lld item(s) newly filed\n",
           env->program, challenges, filed);
@@ -191,9 +76,12 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   bool loaded;
   if (cli_load_filer(filer_path, &filer, &loaded, &err))
     return cli_fail(env, NULL, NULL, NULL, &err);
-  filing_setup s = {0};
-  int code = reviewed ? setup_review(env, outputs, agency, loaded ? &filer : NULL, &s) : 0;
-  if (code) goto done;
+  review_filing s = {0};
+  int code = 0;
+  if (reviewed && review_filing_load(outputs, agency, loaded ? &filer : NULL, &s, &err)) {
+    code = cli_fail(env, NULL, NULL, NULL, &err);
+    goto done;
+  }
   filings_job job = {.outputs_dir = outputs,
                      .reviewed = reviewed,
                      .filer = loaded ? &filer : NULL,
@@ -225,7 +113,7 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   if (reviewed && (code = after_filing(env, outputs, &s))) goto done;
   code = reviewed ? refused_agencies(env, outputs, &s) : 0;
 done:
-  setup_free(&s);
+  review_filing_free(&s);
   if (loaded) relief_filer_free(&filer);
   return code;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "job/job.h" /* filings_agency, filings_item */
 
 /* ---- a general CSV reader (RFC 4180 with Go encoding/csv semantics) ---- */
 
@@ -299,6 +300,38 @@ typedef void (*review_person_fn)(void *user, const review_person_item *item);
 relief_status review_person_status(const char *outputs_dir, const char *cii, const char *name,
                                    const char *dob, const char *searcher, review_person_fn fn,
                                    void *user, int *n_found, relief_error *err);
+
+/* ---- a filing from the review (review/filing.c) ---- */
+
+/* The agencies filing now with the filer each signs with, and the approved
+ * items, as job_filings takes them. */
+typedef struct {
+  char **names; /* the agencies filing now */
+  int n;
+  filings_agency *agencies; /* names[a] with its filer (NULL: none) */
+  relief_filer *filers;
+  bool *have;
+  review_filing_item *items; /* the approved items */
+  size_t n_items;
+  filings_item *job_items;
+} review_filing;
+
+/* Loads the store's agencies (or agency alone: RELIEF_E_USAGE when no item
+ * is routed to it), each one's filer (given, for a review with one agency;
+ * else its stored profile) and the approved items. RELIEF_E_USAGE, naming
+ * both, when two of the store's agencies would file into one folder. Free
+ * with review_filing_free, whatever the result. */
+relief_status review_filing_load(const char *outputs_dir, const char *agency,
+                                 const relief_filer *given, review_filing *f, relief_error *err);
+void review_filing_free(review_filing *f);
+
+/* The approved items of f's agency a. */
+size_t review_filing_approved(const review_filing *f, int a);
+
+/* After job_filings (HS 11361.9): the denied items noticed to the public
+ * defender as challenges, and the store told which items were filed. */
+relief_status review_after_filing(const char *outputs_dir, const review_filing *f,
+                                  long long *challenges, long long *filed, relief_error *err);
 
 /* ---- internal to engine/review ---- */
 #ifdef RELIEF_REVIEW_INTERNAL
