@@ -72,6 +72,15 @@ static inline void put_field(relief_field *fields, int n, const char *p, size_t 
   }
 }
 
+/* Sets *perr to code at offset in the row at row_start; returns -1. */
+static int parse_error(relief_parse_error *perr, relief_parse_code code, size_t offset,
+                       size_t row_start) {
+  perr->code = code;
+  perr->offset = offset;
+  perr->row_offset = row_start;
+  return -1;
+}
+
 /* The portable parser: the reference the bitmask scanners (scan_*.c) must
  * match exactly, and their fallback for rows they do not finish. */
 int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
@@ -101,10 +110,7 @@ int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
       for (;;) {
         const char *k = memchr(text + q, '"', size - q);
         if (!k) {
-          perr->code = RELIEF_PARSE_UNTERMINATED;
-          perr->offset = p;
-          perr->row_offset = *row_start;
-          return -1;
+          return parse_error(perr, RELIEF_PARSE_UNTERMINATED, p, *row_start);
         }
         size_t kq = (size_t)(k - text);
         if (kq + 1 < size && text[kq + 1] == '"') {
@@ -114,10 +120,7 @@ int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
         }
         const char *nul = memchr(text + start, 0, kq - start);
         if (nul) {
-          perr->code = RELIEF_PARSE_NUL;
-          perr->offset = (size_t)(nul - text);
-          perr->row_offset = *row_start;
-          return -1;
+          return parse_error(perr, RELIEF_PARSE_NUL, (size_t)(nul - text), *row_start);
         }
         if (memchr(text + start, '\r', kq - start)) flags |= RELIEF_FIELD_ESCAPED;
         put_field(fields, nf++, text + start, kq - start, flags);
@@ -138,20 +141,13 @@ int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
           p = after + 2;
           goto record_end;
         }
-        perr->code = RELIEF_PARSE_QUOTE;
-        perr->offset = after;
-        perr->row_offset = *row_start;
-        return -1;
+        return parse_error(perr, RELIEF_PARSE_QUOTE, after, *row_start);
       }
       continue;
     }
     size_t q = next_stop(text, p, size, &blk);
-    if (q < size && (text[q] == '"' || text[q] == 0)) {
-      perr->code = text[q] ? RELIEF_PARSE_BARE_QUOTE : RELIEF_PARSE_NUL;
-      perr->offset = q;
-      perr->row_offset = *row_start;
-      return -1;
-    }
+    if (q < size && (text[q] == '"' || text[q] == 0))
+      return parse_error(perr, text[q] ? RELIEF_PARSE_BARE_QUOTE : RELIEF_PARSE_NUL, q, *row_start);
     if (q < size && text[q] == ',') {
       put_field(fields, nf++, text + p, q - p, 0);
       p = q + 1;
