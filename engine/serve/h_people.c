@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
+#include "common/text.h"
 #include "io/read_small.h"
 #include "review/review.h"
 #include "serve/handlers.h"
@@ -21,6 +23,18 @@ static int column(const review_csv_reader *r, const char *name) {
   for (int i = 0; i < r->n_fields; i++)
     if (!strcmp(r->fields[i], name)) return i;
   return -1;
+}
+
+/* Text from an extract as a JSON string: UTF-8, a Windows-1252 byte
+ * converted (json_string refuses what is not UTF-8, and the key went
+ * missing). */
+static json_t *text_json(const char *s) {
+  if (!s) return json_null();
+  size_t n;
+  char *utf8 = text_to_utf8(s, strlen(s), &n);
+  json_t *j = json_stringn(utf8, n);
+  free(utf8);
+  return j;
 }
 
 /* The columns a search reads, by index in the header. */
@@ -38,25 +52,43 @@ static json_t *person_of(json_t *people, const review_csv_reader *r, const resul
   }
   if ((int)json_array_size(people) >= PEOPLE_LIMIT) return NULL;
   p = json_object();
-  json_object_set_new(p, "subjectId", json_string(r->fields[c->subject]));
-  json_object_set_new(p, "cii", json_string(r->fields[c->cii]));
-  json_object_set_new(p, "name", json_string(r->fields[c->name]));
-  json_object_set_new(p, "dob", json_string(r->fields[c->dob]));
+  json_object_set_new(p, "subjectId", text_json(r->fields[c->subject]));
+  json_object_set_new(p, "cii", text_json(r->fields[c->cii]));
+  json_object_set_new(p, "name", text_json(r->fields[c->name]));
+  json_object_set_new(p, "dob", text_json(r->fields[c->dob]));
   json_object_set_new(p, "determinations", json_object());
   json_array_append_new(people, p);
   return p;
 }
 
-static void search_rows(review_csv_reader *r, const char *q, json_t *people) {
+/* Upper case in place for matching: ASCII, and the Latin-1 letters of UTF-8
+ * (U+00E0..U+00FE but U+00F7), which names in the extracts use. */
+static void fold_case(char *s) {
+  for (unsigned char *p = (unsigned char *)s; *p; p++) {
+    if (*p >= 'a' && *p <= 'z') {
+      *p = (unsigned char)(*p - 'a' + 'A');
+    } else if (*p == 0xC3 && p[1] >= 0xA0 && p[1] <= 0xBE && p[1] != 0xB7) {
+      p[1] = (unsigned char)(p[1] - 0x20);
+      p++;
+    }
+  }
+}
+
+/* Rows of r whose name holds folded, or whose CII or subject id is q. */
+static void search_rows(review_csv_reader *r, const char *q, const char *folded, json_t *people) {
   relief_error err = {0};
   if (review_csv_next(r, &err) != 1) return;
   result_columns c = {column(r, "SUBJECT_ID"), column(r, "CII_NUMBER"), column(r, "PRI_NAME"),
                       column(r, "PRI_DOB"), column(r, "Eligibility Determination")};
   if (c.subject < 0 || c.cii < 0 || c.name < 0 || c.dob < 0 || c.det < 0) return;
   while (review_csv_next(r, &err) == 1) {
-    if (!strcasestr(r->fields[c.name], q) && strcmp(r->fields[c.cii], q) &&
-        strcmp(r->fields[c.subject], q))
-      continue;
+    /* the name as the page shows it (UTF-8, folded), so that muñoz finds MU\xD1OZ */
+    char *name = text_to_utf8(r->fields[c.name], strlen(r->fields[c.name]), NULL);
+    fold_case(name);
+    bool hit =
+        strstr(name, folded) || !strcmp(r->fields[c.cii], q) || !strcmp(r->fields[c.subject], q);
+    free(name);
+    if (!hit) continue;
     json_t *found = person_of(people, r, &c);
     if (!found) continue;
     json_t *dets = json_object_get(found, "determinations");
@@ -65,7 +97,7 @@ static void search_rows(review_csv_reader *r, const char *q, json_t *people) {
   }
 }
 
-static void search_file(const char *path, const char *q, json_t *people) {
+static void search_file(const char *path, const char *q, const char *folded, json_t *people) {
   char *text;
   size_t len;
   relief_error err = {0};
@@ -75,7 +107,7 @@ static void search_file(const char *path, const char *q, json_t *people) {
     return;
   review_csv_reader r;
   review_csv_init(&r, text, len, "Prop64_Results.csv");
-  search_rows(&r, q, people);
+  search_rows(&r, q, folded, people);
   review_csv_free(&r);
   free(text);
 }
@@ -88,6 +120,8 @@ void h_people_search(serve_server *s, const serve_request *req, serve_reply *rep
     return serve_reply_error(rep, 400,
                              "q must be 2 to 200 characters of a name, CII or subject id");
   json_t *people = json_array();
+  char *folded = xstrdup(req->q);
+  fold_case(folded);
   DIR *d = opendir(r->dir);
   struct dirent *e;
   while (d && (e = readdir(d))) {
@@ -96,9 +130,10 @@ void h_people_search(serve_server *s, const serve_request *req, serve_reply *rep
       continue;
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
-    search_file(path, req->q, people);
+    search_file(path, req->q, folded, people);
   }
   if (d) closedir(d);
+  free(folded);
   json_t *o = json_object();
   json_object_set_new(o, "people", people);
   serve_reply_json(rep, 200, o);
@@ -108,8 +143,8 @@ static void add_conviction(void *user, const relief_explain_conviction *c) {
   json_t *o = json_object();
   json_object_set_new(o, "index", json_integer(c->index));
   json_object_set_new(o, "row", json_integer((json_int_t)c->row));
-  json_object_set_new(o, "codeSection", json_string(c->code_section));
-  json_object_set_new(o, "county", json_string(c->county));
+  json_object_set_new(o, "codeSection", text_json(c->code_section));
+  json_object_set_new(o, "county", text_json(c->county));
   char date[16] = "";
   if (c->disposition_known)
     snprintf(date, sizeof date, "%04d-%02d-%02d", c->disposition_year, c->disposition_month,
@@ -132,10 +167,10 @@ static void add_conviction(void *user, const relief_explain_conviction *c) {
 
 static json_t *person_json(const relief_explain_person *person, json_t *convictions) {
   json_t *o = json_object();
-  json_object_set_new(o, "name", json_string(person->name));
-  json_object_set_new(o, "dob", json_string(person->dob));
-  json_object_set_new(o, "cii", json_string(person->cii));
-  json_object_set_new(o, "subjectId", json_string(person->subject_id));
+  json_object_set_new(o, "name", text_json(person->name));
+  json_object_set_new(o, "dob", text_json(person->dob));
+  json_object_set_new(o, "cii", text_json(person->cii));
+  json_object_set_new(o, "subjectId", text_json(person->subject_id));
   json_object_set_new(o, "deceased", json_boolean(person->deceased));
   json_object_set_new(o, "registered", json_boolean(person->registered));
   json_object_set_new(o, "flow", json_string(person->flow_name));

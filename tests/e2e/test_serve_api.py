@@ -611,6 +611,42 @@ def filings_per_agency_under_own_filer():
 
 
 @H.case
+def latin1_name_in_people_and_explain():
+    """Issue 22 item 5: an extract's Windows-1252 name (MU\\xD1OZ) is found by
+    its UTF-8 spelling and shows in the people and explain JSON (the key was
+    missing: jansson refuses a string that is not UTF-8)."""
+    import urllib.parse
+    srv = S["server"]
+    with open(os.path.join(S["run_dir"], [n for n in os.listdir(S["run_dir"])
+                                          if n.startswith("Prop64_Results")][0]),
+              newline="", encoding="utf-8") as f:
+        who = next(csv.DictReader(f))["SUBJECT_ID"]
+    for src in S["inputs"]:  # the input that holds who
+        with open(src, newline="", encoding="latin-1") as f:
+            table = list(csv.reader(f))
+        name, subject = table[0].index("PRI_NAME"), table[0].index("SUBJECT_ID")
+        if any(r[subject] == who for r in table[1:]):
+            break
+    latin = os.path.join(S["data"], "latin1_" + os.path.basename(src))
+    for r in table[1:]:
+        if r[subject] == who:
+            r[name] = "MU\u00d1OZ,JUAN"
+    with open(latin, "w", newline="", encoding="latin-1") as f:
+        csv.writer(f, lineterminator="\n").writerows(table)
+    try:
+        st = srv.run({"inputs": [latin], "county": "SACRAMENTO", "computeAt": COMPUTE,
+                      "options": OPTION_SETS[0]})
+        got = srv.json("GET", "/api/runs/%d/people?q=%s" % (st["id"], urllib.parse.quote("muñoz")))
+        names = [p.get("name") for p in got["people"]]
+        assert names == ["MU\u00d1OZ,JUAN"], names
+        ex = srv.json("GET", "/api/runs/%d/explain?subject=%s" % (st["id"], who))
+        assert ex.get("name") == "MU\u00d1OZ,JUAN", ex.get("name")
+    finally:
+        os.unlink(latin)
+    return 2
+
+
+@H.case
 def people_search_and_explain():
     srv = S["server"]
     with open(os.path.join(S["run_dir"], [n for n in os.listdir(S["run_dir"])
