@@ -11,6 +11,9 @@
   perror, putchar). The server's request log needs no exception: it writes to
   the FILE the CLI hands it (serve_config.log);
 - names: the first line of each .c/.h file's opening comment names the file;
+- struct pipeline is private: no file outside engine/pipeline/ includes
+  "pipeline/pipeline_int.h" (the unit tests that build stages by hand, listed
+  in PIPELINE_WHITE_BOX, aside);
 - no abort() after an allocator: x* allocators (common/alloc.h) never return
   NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise.
 
@@ -49,6 +52,11 @@ ABORT_WARN_ONLY = {"engine/review"}
 ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?"  # VAR = (cast)
                        r"(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
 ABORT_IF_NULL = re.compile(r"if\s*\(\s*!\s*(\w[\w.>-]*)\s*\)\s*abort\s*\(\s*\)")
+
+# struct pipeline's header, and the unit tests that may include it to drive
+# the stages one by one (paths from the project root)
+PIPELINE_PRIVATE = re.compile(r'^\s*#\s*include\s+"pipeline/pipeline_int\.h"', re.M)
+PIPELINE_WHITE_BOX = {"tests/unit/test_pipeline.c"}
 
 # the project's own C outside engine/ whose first comment line is checked too
 NAME_ROOTS = ["engine", "include", "datasets", "bench", "fuzz", "tests/unit", "tests/generator",
@@ -212,6 +220,25 @@ def check_aborts(engine, failures, warnings):
                     (warnings if os.path.dirname(rel) in ABORT_WARN_ONLY else failures).append(message)
 
 
+def check_private_pipeline(project, failures):
+    """No file outside engine/pipeline/ includes pipeline/pipeline_int.h."""
+    checked = 0
+    for top in ("engine", "include", "tests", "bench", "fuzz", "datasets"):
+        for root, _dirs, files in os.walk(os.path.join(project, top)):
+            for name in sorted(files):
+                if not name.endswith((".c", ".h")):
+                    continue
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, project)
+                if rel.startswith("engine/pipeline/") or rel in PIPELINE_WHITE_BOX:
+                    continue
+                checked += 1
+                if PIPELINE_PRIVATE.search(open(path, encoding="utf-8", errors="replace").read()):
+                    failures.append("%s includes pipeline/pipeline_int.h: struct pipeline is "
+                                    "private to engine/pipeline/ (use pipeline/pipeline.h)" % rel)
+    return checked
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-1])
@@ -221,6 +248,8 @@ def main():
     checked = check_includes(engine, failures)
     print("%d files checked for includes" % checked)
     print("%d files checked for names" % check_names(os.path.dirname(engine), failures, warnings))
+    print("%d files checked for the pipeline's private header"
+          % check_private_pipeline(os.path.dirname(engine), failures))
     check_aborts(engine, failures, warnings)
     if len(sys.argv) == 3:
         print("%d object files checked for calls and printing" % check_symbols(engine, sys.argv[2], failures))
