@@ -17,7 +17,7 @@
 #include "common/text.h"
 #include "filings/motion_pdf.h"
 #include "output/output.h"
-#include "pipeline/pipeline_int.h" /* to go with accessors */
+#include "pipeline/pipeline.h"
 
 enum { INDEX_ROWS_PER_PAGE = 44 };
 
@@ -473,7 +473,7 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
                                    const filings_options *opt, const relief_filing_filter *filter,
                                    int64_t *n_motions, relief_error *err) {
   char dir[1024], folder[512];
-  const county_plan *plan = &pl->plans[pl->merged ? county : 0];
+  const county_plan *plan = pipeline_county_plan(pl, county);
   if (plan->folder)
     snprintf(folder, sizeof folder, "%s", plan->folder);
   else
@@ -496,7 +496,7 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
       snprintf(dir, sizeof dir, "%s/%s", prefix, folder);
     filings_options own = *opt;
     if (g >= 0) own.filer = filter->groups[g].filer;
-    st = filings_write(pub, dir, some, n, pl->n_threads, &own, err);
+    st = filings_write(pub, dir, some, n, pipeline_threads(pl), &own, err);
     *n_motions += (int64_t)n;
   }
   free(some);

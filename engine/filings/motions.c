@@ -12,7 +12,7 @@
 
 #include "common/alloc.h"
 #include "filings/filings.h"
-#include "pipeline/pipeline_int.h" /* to go with accessors */
+#include "pipeline/pipeline.h"
 
 const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
                                     int32_t compute_day, bool *checkable) {
@@ -77,19 +77,6 @@ static bool relieved(relief_determination d) {
   return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
 }
 
-/* The captured text of row j of segment s (rows are captured in order). */
-static const captured_row *captured(const segment_t *s, uint32_t j) {
-  size_t lo = 0, hi = s->n_captured;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (s->captured[mid].j < j)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < s->n_captured && s->captured[lo].j == j ? &s->captured[lo] : NULL;
-}
-
 /* Whether a reviewer approved the count's court case with its facts
  * checked (the filter's say). */
 static bool case_checked(const relief_filing_filter *f, const captured_row *who,
@@ -120,9 +107,7 @@ static char *person_akas(const pipeline *pl, const row_ref *refs, size_t n_rows,
   *who = NULL;
   text->len = 0;
   for (size_t r = 0; r < n_rows; r++) {
-    const segment_t *seg = &pl->segs[refs[r].seg];
-    if (seg->rows[refs[r].j].flags & ROW_DUPLICATE) continue;
-    const captured_row *c = captured(seg, refs[r].j);
+    const captured_row *c = pipeline_captured(pl, &refs[r]);
     if (!c) continue;
     if (!*who) {
       *who = c;
@@ -160,10 +145,11 @@ static char *step_case_numbers(const relief_person *p, uint64_t step_key, arena_
 }
 
 /* A relieved count as its motion lists it. */
-static relief_motion_count motion_count(const pipeline *pl, const relief_conviction *c, uint64_t f,
-                                        const relief_flow_row *rule, const captured_row *row) {
+static relief_motion_count motion_count(const relief_eval_ctx *ctx, const relief_conviction *c,
+                                        uint64_t f, const relief_flow_row *rule,
+                                        const captured_row *row) {
   return (relief_motion_count){
-      .code_section = pl->section_text[c->class_id],
+      .code_section = ctx->section_text[c->class_id],
       .offense = row && row->offense ? row->offense : "",
       .conviction_day = c->disp_day,
       .felony = c->felony,
@@ -182,20 +168,21 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
   person_history ps = {0};
   size_t cap_motions = 0, cap_counts = 0, n_counts = 0;
   size_t *first_count = NULL; /* per motion, index into counts (pointers set last) */
-  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
-  const relief_flow *flow = &pl->plans[pl->merged ? county : 0].flow;
-  const char *county_name = pl->plans[pl->merged ? county : 0].name;
+  relief_eval_ctx ctx = pipeline_eval_ctx(pl);
+  const relief_flow *flow = &pipeline_county_plan(pl, county)->flow;
+  const char *county_name = pipeline_county_plan(pl, county)->name;
+  const uint32_t *pairs;
+  size_t n_pairs = pipeline_motion_pairs(pl, &pairs);
   relief_buf text = {0};
   const char *court = "";
   int *step_of = NULL;
   size_t cap_step = 0;
-  for (size_t k = 0; k < pl->n_motion_pairs; k += 2) {
-    if ((int)pl->motion_pairs[k + 1] != county) continue;
-    uint32_t person = pl->motion_pairs[k];
-    const row_ref *refs = pl->order + pl->first[person];
-    size_t n_rows = pl->first[person + 1] - pl->first[person];
+  for (size_t k = 0; k < n_pairs; k += 2) {
+    if ((int)pairs[k + 1] != county) continue;
+    const row_ref *refs;
+    size_t n_rows;
     relief_person p;
-    person_build(&pl->table, refs, n_rows, &ps, &p);
+    pipeline_person(pl, pairs[k], &ps, &p, &refs, &n_rows);
     for (int i = 0; i < p.n_convictions; i++)
       p.convictions[i].in_county = p.convictions[i].county == county;
     relief_person_facts facts = relief_person_features(&ctx, flow, &p);
@@ -218,9 +205,9 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         const relief_flow_row *rule = relief_flow_decide(flow, f);
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
-        const captured_row *row = captured(&pl->segs[ref->seg], ref->j);
+        const captured_row *row = pipeline_captured(pl, ref);
         bool checkable;
-        if (filings_withhold_reason(row ? row->offense : "", c->disp_day, pl->compute_day,
+        if (filings_withhold_reason(row ? row->offense : "", c->disp_day, ctx.compute_day,
                                     &checkable) &&
             !(checkable && filter && filter->checked && case_checked(filter, who, row))) {
           out->withheld_counts++;
@@ -229,7 +216,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         if (n_counts == cap_counts)
           out->counts = xrealloc(out->counts, (cap_counts = cap_counts ? cap_counts * 2 : 256) *
                                                   sizeof *out->counts);
-        out->counts[n_counts++] = motion_count(pl, c, f, rule, row);
+        out->counts[n_counts++] = motion_count(&ctx, c, f, rule, row);
         if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
           const char *cnt = row && row->cnt ? row->cnt : "";
           text.len = 0;

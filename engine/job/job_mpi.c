@@ -599,6 +599,7 @@ static relief_status emit_bundles(mpi_run *run, relief_status st, relief_error *
   if (!st && (!cfg->summary_only || cfg->forms)) st = output_emit(ep, err);
   st = agree(m, st, err);
   if (!st && cfg->forms) exchange_captured(ep, dp, m);
+  if (!st) st = exchange_check(m, err);
   exchange_free_view(ep);
   ph[PH_EMIT] = MPI_Wtime() - t, t = MPI_Wtime();
   st = agree(m, st, err);
@@ -739,6 +740,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (st) goto done;
   st = pipeline_parse(pl, cfg->inputs, cfg->n_inputs, err);
   for (int i = 0; i < pl->n_inputs; i++) res->input_bytes += pl->inputs[i].stored_size;
+  if (!st) st = exchange_check(m, err); /* the segments' facts and strings */
   st = agree(m, st, err);
   if (st) goto done;
   exchange_after_parse(pl, m);
@@ -755,12 +757,14 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (fail && atoi(fail) == m->rank)
     st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
                           "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m->rank);
+  if (!st) st = exchange_check(m, err); /* the rows */
   /* the bytes decided must still be the files': else nothing is published */
   if (!st) st = pipeline_check_inputs(pl, err);
   st = agree(m, st, err);
   if (st) goto done;
   fold_counts(run);
   if (!pl->no_results) exchange_results(pl, &run->dp, m, &run->ep); /* --summary-only: none */
+  st = exchange_check(m, err); /* agreed: nothing is emitted when the results were too big */
   pipeline_free_arenas(&run->dp); /* the results travelled as bytes */
   if (!cfg->forms) exchange_free_decider(&run->dp);
   ph[PH_RESULTS] = MPI_Wtime() - run->t, run->t = MPI_Wtime();

@@ -1,18 +1,16 @@
 /*
- * emit.c — the row files of the bundle. The inputs are streamed again
- * segment by segment:
+ * emit.c — the row files of the bundle, a sink of the pipeline's row walk:
  * threads format each segment's rows (95 fields quoted once, then the 18
- * result columns) into buffers per destination bundle, and the buffers are
- * written in input order, so the bundle's bytes do not depend on threads.
+ * result columns) into buffers per destination bundle, and the walk flushes
+ * the buffers in input order, so the bundle's bytes do not depend on threads.
  */
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "output/output.h"
 #include "output/result_row.h"
-#include "pipeline/pipeline_int.h" /* until emit reads through accessors */
+#include "pipeline/pipeline.h"
 
 const char *const bundle_names[BUNDLE_FILES] = {"All_Results", "All_Results_Condensed",
                                                 "Prop64_Results", "Hand_Review",
@@ -24,10 +22,9 @@ typedef struct {
 
 typedef struct {
   bundle_bufs *per_plan; /* by plan */
-  relief_buf line, result_tail, empty_tail;
+  relief_buf line, result_tail, empty_tail, condensed_line;
   char *scratch;
   size_t scratch_cap;
-  relief_error err;
 } emit_state;
 
 static void append_header(relief_buf *b, const int *pick, int n, bool trace, bool extended) {
@@ -143,224 +140,106 @@ static void emit_row(bundle_bufs *out, int n_files, const emit_state *st,
   relief_buf_putc(ext, '\n');
 }
 
-static char *dup_value(const relief_field *f) {
-  char *out = xmalloc(f->len + 1);
-  uint32_t n;
-  const char *v = relief_field_value(f, out, &n);
-  if (v != out) memcpy(out, v, n);
-  out[n] = 0;
-  return out;
-}
+/* What every thread reads: the pipeline's plans and, statewide, each
+ * person's decided counties. */
+typedef struct {
+  pipeline *pl;
+  county_plan *plans;
+  size_t n_plans;
+  bool merged, trace;
+  const relief_redaction *redaction;
+  const size_t *person_county_first;
+  const uint32_t *person_counties;
+} emit_job;
 
-/* Keeps what a court filing needs of row j (names, CII, offense text). */
-static void capture_row(segment_t *s, size_t j, const relief_field *f) {
-  if (s->n_captured % 64 == 0)
-    s->captured = xrealloc(s->captured, (s->n_captured + 64) * sizeof *s->captured);
-  captured_row *c = &s->captured[s->n_captured++];
-  c->j = (uint32_t)j;
-  c->name = dup_value(&f[RELIEF_COL_PRI_NAME]);
-  c->dob = dup_value(&f[RELIEF_COL_PRI_DOB]);
-  c->cii = dup_value(&f[RELIEF_COL_CII_NUMBER]);
-  c->subject = dup_value(&f[RELIEF_COL_SUBJECT_ID]);
-  bool count = s->capture[j] & CAPTURE_COUNT;
-  c->court = count ? dup_value(&f[RELIEF_COL_STP_ORI_DESCR]) : NULL;
-  c->offense = count ? dup_value(&f[RELIEF_COL_OFFENSE_DESCR]) : NULL;
-  c->cnt = count ? dup_value(&f[RELIEF_COL_CNT_ORDER]) : NULL;
-}
-
-static relief_status emit_segment(pipeline *pl, segment_t *s, emit_state *st, relief_buf *text_buf,
-                                  relief_buf *condensed_line) {
-  const relief_input *in = &pl->inputs[s->input];
-  const char *text;
-  if (s->frame == SEGMENT_STREAMED) {
-    text = s->stream_text;
-  } else if (s->frame == SEGMENT_MAPPED) {
-    text = in->data + s->begin;
-  } else {
-    relief_buf_reserve(text_buf, s->end - s->begin + 1);
-    if (relief_input_frame_text(in, (size_t)s->frame, text_buf->data, &st->err))
-      return st->err.status;
-    text = text_buf->data;
-  }
-  size_t size = s->end - s->begin, pos = 0, start;
-  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
+/* Formats the rows of one segment into the thread's buffers. */
+static void emit_chunk(void *user, void *thread, const pipeline_chunk *c) {
+  const emit_job *job = user;
+  emit_state *st = thread;
+  size_t pos = c->pos, start;
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
-  for (size_t j = 0; relief_parse_row(text, size, &pos, f, &start, &perr) == 1; j++) {
+  relief_buf *condensed_line = &st->condensed_line;
+  for (size_t j = 0; relief_parse_row(c->text, c->size, &pos, f, &start, &perr) == 1; j++) {
     uint32_t person;
     uint16_t county, flags;
-    if (s->emit) { /* the row_rec was spilled */
-      person = s->emit[j].person, county = s->emit[j].county, flags = s->emit[j].flags;
+    if (c->emit) { /* the row_rec was spilled */
+      person = c->emit[j].person, county = c->emit[j].county, flags = c->emit[j].flags;
     } else {
-      person = s->rows[j].person, county = s->rows[j].county, flags = s->rows[j].flags;
+      person = c->rows[j].person, county = c->rows[j].county, flags = c->rows[j].flags;
     }
     if (flags & ROW_DUPLICATE) continue;
-    if (s->capture && s->capture[j]) capture_row(s, j, f);
-    const row_result *result = s->result[j];
-    format_row(f, result, pl->trace, pl->redaction, st, condensed_line);
-    if (!pl->merged) {
-      emit_row(&st->per_plan[0], pl->plans[0].n_files, st, condensed_line, result);
+    if (c->capture && c->capture[j]) pipeline_capture_row(job->pl, c, j, f);
+    const row_result *result = c->result[j];
+    format_row(f, result, job->trace, job->redaction, st, condensed_line);
+    if (!job->merged) {
+      emit_row(&st->per_plan[0], job->plans[0].n_files, st, condensed_line, result);
       continue;
     }
-    for (size_t k = pl->person_county_first[person]; k < pl->person_county_first[person + 1]; k++) {
-      uint32_t decided = pl->person_counties[k];
-      emit_row(&st->per_plan[decided], pl->plans[decided].n_files, st, condensed_line,
+    for (size_t k = job->person_county_first[person]; k < job->person_county_first[person + 1];
+         k++) {
+      uint32_t decided = job->person_counties[k];
+      emit_row(&st->per_plan[decided], job->plans[decided].n_files, st, condensed_line,
                county == decided ? result : NULL);
     }
   }
-  return RELIEF_OK;
 }
 
-/* Where a streamed input's second reading stands. */
-typedef struct {
-  int input;
-  relief_zstd_stream *z;
-  char *pending;
-  size_t len, cap, offset; /* pending[0] is the text at offset */
-} stream_reader;
-
-/* The segments of the next wave starting at from; for a streamed input,
- * decompresses their text (it must cut at the same offsets as the first
- * reading). Returns the end of the wave. */
-static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_status *status,
-                        relief_error *err) {
-  int input = pl->segs[from].input;
-  size_t to = from;
-  if (pl->segs[from].frame != SEGMENT_STREAMED) {
-    while (to < pl->n_segs && pl->segs[to].input == input) to++;
-    return to;
-  }
-  if (!r->z || r->input != input) {
-    relief_stream_close(r->z);
-    r->z = relief_stream_open(&pl->inputs[input]);
-    r->input = input;
-    r->len = r->offset = 0;
-  }
-  size_t wave = 2 * (size_t)pl->n_threads;
-  const size_t piece = 4u << 20;
-  while (to < pl->n_segs && pl->segs[to].input == input && to - from < wave) {
-    segment_t *s = &pl->segs[to];
-    int eof;
-    while (r->offset < s->begin) { /* relief-mpi: this process writes a later share */
-      size_t gap = s->begin - r->offset, want = gap < piece ? gap : piece;
-      relief_status st = relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, want, &eof, err);
-      if (!st && r->len == 0)
-        st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
-                              "the input changed while it was read");
-      if (st) {
-        *status = st;
-        return to;
-      }
-      size_t drop = r->len < gap ? r->len : gap;
-      memmove(r->pending, r->pending + drop, r->len - drop);
-      r->len -= drop;
-      r->offset += drop;
+/* In input order: writes the thread's buffers (unless failed) and empties them. */
+static relief_status emit_flush(void *user, void *thread, bool failed, relief_error *err) {
+  const emit_job *job = user;
+  emit_state *st = thread;
+  relief_status status = RELIEF_OK;
+  for (size_t k = 0; k < job->n_plans; k++) {
+    bundle_bufs *b = &st->per_plan[k];
+    for (int f = 0; f < job->plans[k].n_files && !status && !failed; f++)
+      status = pipeline_write(job->pl, k, f, b->file[f].data, b->file[f].len, err);
+    for (int f = 0; f < BUNDLE_FILES; f++) {
+      b->file[f].len = 0;
+      /* statewide, a thread holds buffers for every county: keep only small ones */
+      if (job->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
     }
-    relief_status st =
-        relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
-    if (!st && r->len < s->end - r->offset)
-      st = relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
-                            "the input changed while it was read");
-    if (st) {
-      *status = st;
-      return to;
-    }
-    size_t n = s->end - s->begin;
-    s->stream_text = xmalloc(n ? n : 1);
-    memcpy(s->stream_text, r->pending, n);
-    memmove(r->pending, r->pending + n, r->len - n);
-    r->len -= n;
-    r->offset += n;
-    to++;
   }
-  return to;
+  return status;
 }
 
-/* Appends to plan k's file f (or where pl->emit_write sends it). */
-static relief_status write_file(pipeline *pl, size_t k, int f, const void *data, size_t len,
-                                relief_error *err) {
-  if (pl->emit_write) return pl->emit_write(pl->emit_user, k, f, data, len, err);
-  return pub_file_write(pl->plans[k].files[f], data, len, err);
+static void *emit_thread_begin(void *user) {
+  const emit_job *job = user;
+  emit_state *st = xcalloc(1, sizeof *st);
+  st->per_plan = xcalloc(job->n_plans, sizeof *st->per_plan);
+  return st;
+}
+
+static void emit_thread_end(void *user, void *thread) {
+  const emit_job *job = user;
+  emit_state *st = thread;
+  for (size_t k = 0; k < job->n_plans; k++)
+    for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st->per_plan[k].file[f]);
+  free(st->per_plan);
+  relief_buf_free(&st->line);
+  relief_buf_free(&st->result_tail);
+  relief_buf_free(&st->empty_tail);
+  relief_buf_free(&st->condensed_line);
+  free(st->scratch);
+  free(st);
 }
 
 relief_status output_emit(pipeline *pl, relief_error *err) {
+  emit_job job = {.pl = pl, .trace = pipeline_trace(pl), .redaction = pipeline_redaction(pl)};
+  job.plans = pipeline_plans(pl, &job.n_plans);
+  job.merged = pipeline_person_counties(pl, &job.person_county_first, &job.person_counties);
   relief_buf heads[BUNDLE_FILES] = {0};
-  append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, pl->trace, false);
-  append_header(&heads[BUNDLE_CONDENSED], relief_condensed_columns, 20, pl->trace, false);
-  append_header(&heads[BUNDLE_PROP64], NULL, RELIEF_NCOLS, pl->trace, false);
-  append_header(&heads[BUNDLE_HAND_REVIEW], NULL, RELIEF_NCOLS, pl->trace, false);
-  append_header(&heads[BUNDLE_EXTENDED], NULL, RELIEF_NCOLS, pl->trace, true);
+  append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, job.trace, false);
+  append_header(&heads[BUNDLE_CONDENSED], relief_condensed_columns, 20, job.trace, false);
+  append_header(&heads[BUNDLE_PROP64], NULL, RELIEF_NCOLS, job.trace, false);
+  append_header(&heads[BUNDLE_HAND_REVIEW], NULL, RELIEF_NCOLS, job.trace, false);
+  append_header(&heads[BUNDLE_EXTENDED], NULL, RELIEF_NCOLS, job.trace, true);
   relief_status status = RELIEF_OK;
-  for (size_t k = 0; k < pl->n_plans && !status; k++)
-    for (int f = 0; f < pl->plans[k].n_files && !status; f++)
-      status = write_file(pl, k, f, heads[f].data, heads[f].len, err);
+  for (size_t k = 0; k < job.n_plans && !status; k++)
+    for (int f = 0; f < job.plans[k].n_files && !status; f++)
+      status = pipeline_write(pl, k, f, heads[f].data, heads[f].len, err);
   for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&heads[f]);
-  uint64_t total = 0, written = 0, rows_written = 0;
-  for (size_t i = 0; i < pl->n_segs; i++) total += pl->segs[i].end - pl->segs[i].begin;
-  if (pl->progress) pl->progress(pl->progress_user, "write", 0, total, 0);
-  /* Waves of segments: all of a mapped or framed input at once; a streamed
-   * input a few pieces at a time, decompressed again front to back. */
-  stream_reader reader = {0};
-  size_t wave_from = 0, wave_to = 0;
-#pragma omp parallel num_threads(pl->n_threads)
-  {
-    emit_state st = {0};
-    st.per_plan = xcalloc(pl->n_plans, sizeof *st.per_plan);
-    relief_buf text_buf = {0}, condensed_line = {0};
-    for (;;) {
-#pragma omp single
-      {
-        wave_from = wave_to;
-        if (wave_from < pl->n_segs && !status)
-          wave_to = next_wave(pl, wave_from, &reader, &status, err);
-        else
-          wave_to = wave_from;
-      }
-      if (wave_from == wave_to) break;
-#pragma omp for ordered schedule(dynamic, 1)
-      for (size_t i = wave_from; i < wave_to; i++) {
-        segment_t *s = &pl->segs[i];
-        relief_status mine = status ? status : emit_segment(pl, s, &st, &text_buf, &condensed_line);
-        if (s->frame == SEGMENT_MAPPED)
-          relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
-        if (s->frame == SEGMENT_STREAMED) {
-          free(s->stream_text);
-          s->stream_text = NULL;
-        }
-#pragma omp ordered
-        {
-          if (mine && !status) {
-            status = mine;
-            *err = st.err;
-          }
-          for (size_t k = 0; k < pl->n_plans; k++) {
-            county_plan *plan = &pl->plans[k];
-            bundle_bufs *b = &st.per_plan[k];
-            for (int f = 0; f < plan->n_files && !status; f++)
-              status = write_file(pl, k, f, b->file[f].data, b->file[f].len, err);
-            for (int f = 0; f < BUNDLE_FILES; f++) {
-              b->file[f].len = 0;
-              /* statewide, a thread holds buffers for every county: keep only small ones */
-              if (pl->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
-            }
-          }
-          written += s->end - s->begin;
-          rows_written += s->n_rows;
-          if (pl->progress) pl->progress(pl->progress_user, "write", written, total, rows_written);
-        }
-      }
-    }
-    for (size_t k = 0; k < pl->n_plans; k++)
-      for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st.per_plan[k].file[f]);
-    free(st.per_plan);
-    relief_buf_free(&st.line);
-    relief_buf_free(&st.result_tail);
-    relief_buf_free(&st.empty_tail);
-    relief_buf_free(&text_buf);
-    relief_buf_free(&condensed_line);
-    free(st.scratch);
-  }
-  relief_stream_close(reader.z);
-  free(reader.pending);
-  return status;
+  if (status) return status;
+  pipeline_row_sink sink = {emit_thread_begin, emit_chunk, emit_flush, emit_thread_end, &job};
+  return pipeline_walk_rows(pl, &sink, err);
 }

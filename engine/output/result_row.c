@@ -10,7 +10,7 @@
 #include "common/arena.h"
 #include "output/output.h"
 #include "output/result_row.h"
-#include "pipeline/pipeline_int.h" /* decision->pl; to go with accessors */
+#include "pipeline/pipeline.h"
 
 static const row_result *make_result(arena_block **arena, uint8_t flags, const relief_buf *b,
                                      size_t head_len, size_t tail_len) {
@@ -40,13 +40,13 @@ static void append_int(relief_buf *b, long long v) {
 static void append_str(relief_buf *b, const char *s) { relief_buf_append(b, s, strlen(s)); }
 
 /* Code sections of the person's convictions whose class has bit, joined. */
-static void join_sections(const pipeline *pl, const relief_person *p, uint32_t bit,
+static void join_sections(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit,
                           relief_buf *out) {
   out->len = 0;
   for (int i = 0; i < p->n_convictions; i++) {
-    if (!(pl->classes[p->convictions[i].class_id].bits & bit)) continue;
-    size_t len;
-    const char *s = relief_intern_str(&pl->sections, (uint32_t)p->convictions[i].class_id, &len);
+    if (!(ctx->classes[p->convictions[i].class_id].bits & bit)) continue;
+    size_t len = ctx->section_len[p->convictions[i].class_id];
+    const char *s = ctx->section_text[p->convictions[i].class_id];
     if (out->len) relief_buf_putc(out, ';');
     relief_buf_append(out, s, len);
   }
@@ -89,7 +89,7 @@ static void append_extended(relief_buf *b, relief_determination det, bool servin
  * --trace, and the extended columns) as a result record in the arena. */
 static const row_result *format_result(const decision *dc, format_scratch *ps,
                                        arena_block **arena) {
-  const pipeline *pl = dc->pl;
+  const relief_eval_ctx *ctx = dc->ctx;
   const relief_person *p = dc->person;
   const relief_flow_row *rule = dc->rule;
   const int64_t *section_counts = dc->section_counts;
@@ -97,8 +97,8 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
   relief_buf *b = &ps->line, *cases = &ps->cases_text;
   b->len = cases->len = 0;
   if (dc->first_of_person) {
-    join_sections(pl, p, RELIEF_CS_SUPERSTRIKE, &ps->strikes);
-    join_sections(pl, p, RELIEF_CS_PC290, &ps->pc290);
+    join_sections(ctx, p, RELIEF_CS_SUPERSTRIKE, &ps->strikes);
+    join_sections(ctx, p, RELIEF_CS_PC290, &ps->pc290);
   }
   relief_determination det = rule ? rule->determination : RELIEF_DET_NONE;
   bool review =
@@ -124,9 +124,9 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
   char date[32];
   int dn = snprintf(date, sizeof date, "%02d/%02d/%04d,", m, d, y);
   relief_buf_append(b, date, (size_t)dn);
-  append_years(b, c->disp_day, pl->compute_day);
+  append_years(b, c->disp_day, ctx->compute_day);
   relief_buf_putc(b, ',');
-  append_years(b, relief_person_latest_disposition(p), pl->compute_day);
+  append_years(b, relief_person_latest_disposition(p), ctx->compute_day);
   for (int k = 0; k < 5; k++) {
     relief_buf_putc(b, ',');
     append_int(b, section_counts[k]);
@@ -136,14 +136,14 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
   relief_csv_append(b, det_name, strlen(det_name));
   relief_buf_putc(b, ',');
   if (rule) relief_csv_append(b, rule->reason, strlen(rule->reason));
-  if (pl->trace) {
+  if (dc->trace) {
     relief_buf_putc(b, ',');
     if (rule) relief_csv_append(b, rule->id, strlen(rule->id));
   }
   size_t tail_len = b->len - head_len;
   append_extended(b, det, (dc->features & RELIEF_F_SERVING_THIS_SENTENCE) != 0,
                   person_prop64_arrest_in_cycle(dc->history, c),
-                  filing_check(det, c->disp_day, pl->compute_day));
+                  filing_check(det, c->disp_day, ctx->compute_day));
   return make_result(arena, flags, b, head_len, tail_len);
 }
 

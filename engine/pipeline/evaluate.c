@@ -137,13 +137,14 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
                            c->disp_day > PROP64_EFFECTIVE_DAY || c->disp_day > pl->compute_day);
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) {
-        decision d = {pl, p, &ps->history, i, rule, f, section_counts, !formatted_lists, false};
+        decision d = {&ctx, pl->trace, p, &ps->history, i, rule, f, section_counts, !formatted_lists,
+                      false};
         *slot = pl->format_result(&d, &ps->format, arena);
       }
       formatted_lists = 1;
     } else if (pl->review_files && c->in_county && !(f & RELIEF_F_PROP64) && !pl->no_results &&
                person_prop64_arrest_in_cycle(&ps->history, c)) {
-      decision d = {pl, p, &ps->history, i, NULL, f, section_counts, false, true};
+      decision d = {&ctx, pl->trace, p, &ps->history, i, NULL, f, section_counts, false, true};
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) *slot = pl->format_result(&d, &ps->format, arena);
     }

@@ -23,12 +23,28 @@ static bool owns_segment(const pipeline *pl, size_t seg) {
 
 /* ---- byte buffers (pipeline/wire.h) ---- */
 
-static int as_count(size_t n) {
-  if (n > INT_MAX) { /* MPI counts are int: a rank pair's share must stay under 2 GiB */
-    fprintf(stderr, "relief-mpi: an exchange of %zu units is over MPI's int counts\n", n);
-    MPI_Abort(MPI_COMM_WORLD, 3);
-  }
-  return (int)n;
+/* MPI counts are int: a rank pair's share must stay under 2 GiB. Over
+ * that, the exchange is marked too big (m->too_big) and counts 0, so that
+ * every rank still makes the same calls; exchange_check reports it. */
+static int as_count(mpi_job *m, size_t n) {
+  if (n <= INT_MAX) return (int)n;
+  m->too_big = true;
+  return 0;
+}
+
+/* Whether some rank's exchange is too big, as every rank learns it. */
+static bool agree_too_big(mpi_job *m) {
+  int mine = m->too_big, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_LOR, m->comm);
+  m->too_big = any;
+  return any;
+}
+
+relief_status exchange_check(const mpi_job *m, relief_error *err) {
+  if (!m->too_big) return RELIEF_OK;
+  return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                          "an exchange between two ranks is over MPI's int counts (2 GiB): "
+                          "give more ranks");
 }
 
 /* Sends out[r] to rank r; returns what every rank sent here, back to back
@@ -42,23 +58,28 @@ static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent
   relief_buf all = {0};
   for (int r = 0; r < n; r++) {
     wire_pad8(&out[r]);
-    sdisp[r] = as_count(all.len / 8);
-    scount[r] = as_count(out[r].len / 8);
+    sdisp[r] = as_count(m, all.len / 8);
+    scount[r] = as_count(m, out[r].len / 8);
     if (out[r].len) wire_put(&all, out[r].data, out[r].len);
     if (r != m->rank) *sent += out[r].len;
   }
-  MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
   size_t total = 0;
-  for (int r = 0; r < n; r++) {
-    from[r] = total * 8;
-    rdisp[r] = as_count(total);
-    total += (size_t)rcount[r];
+  if (!agree_too_big(m)) { /* too big anywhere: nothing travels, every rank receives nothing */
+    MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
+    for (int r = 0; r < n; r++) {
+      from[r] = total * 8;
+      rdisp[r] = as_count(m, total);
+      total += (size_t)rcount[r];
+    }
+    if (agree_too_big(m)) total = 0;
   }
+  for (int r = 0; r <= n; r++) from[r] = total ? from[r] : 0;
   from[n] = total * 8;
   char *in = xmalloc(total ? total * 8 : 8);
   uint64_t none = 0;
-  MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount, rdisp,
-                MPI_UINT64_T, m->comm);
+  if (!m->too_big)
+    MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
+                  rdisp, MPI_UINT64_T, m->comm);
   relief_buf_free(&all);
   free(scount), free(sdisp), free(rcount), free(rdisp);
   return in;
@@ -85,7 +106,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     facts[i - from].failed = s->failed;
     facts[i - from].perr = s->perr;
   }
-  MPI_Allreduce(MPI_IN_PLACE, facts, as_count(n * sizeof *facts), MPI_UNSIGNED_CHAR, MPI_BOR,
+  MPI_Allreduce(MPI_IN_PLACE, facts, as_count(m, n * sizeof *facts), MPI_UNSIGNED_CHAR, MPI_BOR,
                 m->comm);
   for (size_t i = from; i < to; i++) {
     if (owns_segment(pl, i)) continue;
@@ -117,11 +138,11 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
   }
   int *counts = xcalloc((size_t)m->size, sizeof *counts),
       *disp = xcalloc((size_t)m->size, sizeof *disp);
-  int len = as_count(mine.len);
+  int len = as_count(m, mine.len);
   MPI_Allgather(&len, 1, MPI_INT, counts, 1, MPI_INT, m->comm);
   size_t total = 0;
   for (int r = 0; r < m->size; r++) {
-    disp[r] = as_count(total);
+    disp[r] = as_count(m, total);
     total += (size_t)counts[r];
   }
   char *all = xmalloc(total ? total : 1);
@@ -157,7 +178,7 @@ void exchange_after_parse(pipeline *pl, mpi_job *m) {
   m->seg_rows = xcalloc(n + 1, sizeof *m->seg_rows);
   uint64_t *rows = xcalloc(n + 1, sizeof *rows);
   for (size_t i = 0; i < n; i++) rows[i] = pl->segs[i].n_rows; /* 0 where another rank parsed */
-  MPI_Allreduce(MPI_IN_PLACE, rows, as_count(n), MPI_UINT64_T, MPI_SUM, m->comm);
+  MPI_Allreduce(MPI_IN_PLACE, rows, as_count(m, n), MPI_UINT64_T, MPI_SUM, m->comm);
   for (size_t i = 0; i < n; i++) m->seg_rows[i] = rows[i];
   free(rows);
   /* rank r writes the segments whose text starts in its share of the bytes */

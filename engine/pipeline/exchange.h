@@ -22,10 +22,17 @@ typedef struct {
   uint64_t bytes_rows, bytes_results; /* sent by this rank */
   double t_rows, t_results;           /* seconds in each exchange */
   bool told;                          /* this rank's failure came from another rank */
+  bool too_big;                       /* an exchange was over MPI's int counts (see exchange_check) */
   /* a result record's bytes (output/ formats them; this layer only moves
    * them, 8-byte aligned) */
   size_t (*result_bytes)(const struct row_result *r);
 } mpi_job;
+
+/* RELIEF_E_IO when an exchange was over MPI's int counts (2 GiB between
+ * two ranks). The row and result exchanges agree on it, so every rank
+ * sees it; the others (segment facts and strings) become agreed at the
+ * caller's next agreement. Such an exchange moves nothing. */
+relief_status exchange_check(const mpi_job *m, relief_error *err);
 
 /* Installs the hooks: segment i is parsed by rank i % size. */
 void exchange_install(pipeline *pl, mpi_job *m);

@@ -14,6 +14,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "doj/doj.h"
+#include "doj/row_facts.h"
 #include "io/publish.h"
 #include "people/people.h"
 #include "relief/relief.h"
@@ -81,7 +82,8 @@ typedef struct pipeline pipeline;
 /* What evaluate knows when it decides one conviction, handed to the
  * result formatter. */
 typedef struct {
-  const pipeline *pl;
+  const relief_eval_ctx *ctx; /* the run's code classes and sections, compute day */
+  bool trace;                 /* a Rule column after the 18 */
   const relief_person *person;
   const person_history *history;
   int index;                     /* the conviction's index in person */
@@ -217,5 +219,80 @@ bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, 
 /* The columns the decision pass reads (row_facts, the person keys): the
  * parse fills only these (relief_parse_row_lean). */
 relief_columns pipeline_decision_columns(void);
+
+/* ---- the row walk: the inputs read again, row by row, in input order ---- */
+
+/* Rows whose text the court filings need (captured during the walk). */
+enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
+typedef struct captured_row {
+  uint32_t j;
+  char *name, *dob, *cii, *subject; /* every captured row */
+  char *offense, *cnt, *court;      /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
+} captured_row;
+
+/* What the walk needs of a row whose row_rec was spilled. */
+typedef struct row_emit {
+  uint32_t person;
+  uint16_t county, flags;
+} row_emit;
+
+/* One segment of an input, handed whole to a sink: its rows parse from
+ * text[pos .. size) with relief_parse_row; row j's person, county and
+ * flags are rows[j]'s, or emit[j]'s when its record was spilled. */
+typedef struct {
+  size_t seg;
+  const char *text;
+  size_t size, pos;
+  const row_rec *rows; /* NULL when spilled */
+  const row_emit *emit;
+  const struct row_result *const *result; /* per row: its result record, or NULL */
+  const uint8_t *capture;                 /* --forms: CAPTURE_* bits per row, or NULL */
+} pipeline_chunk;
+
+/* Where the walk hands the segments. Each thread gets its own state
+ * (thread_begin); chunk runs on any thread, in any order; flush runs in
+ * input order right after that thread's chunk (failed: an earlier error,
+ * so discard what was formatted instead of writing it). */
+typedef struct {
+  void *(*thread_begin)(void *user);
+  void (*chunk)(void *user, void *thread, const pipeline_chunk *c);
+  relief_status (*flush)(void *user, void *thread, bool failed, relief_error *err);
+  void (*thread_end)(void *user, void *thread);
+  void *user;
+} pipeline_row_sink;
+
+/* Reads every segment again (mapped, framed or streamed) and hands each to
+ * sink, reporting "write" progress; releases the text as it goes. */
+relief_status pipeline_walk_rows(pipeline *pl, const pipeline_row_sink *sink, relief_error *err);
+
+/* Keeps row j of chunk c's text a court filing needs (c->capture[j] set). */
+void pipeline_capture_row(pipeline *pl, const pipeline_chunk *c, size_t j, const relief_field *f);
+
+/* Appends bytes to plan k's file f, or where relief-mpi sends them. */
+relief_status pipeline_write(pipeline *pl, size_t plan, int file, const void *data, size_t len,
+                             relief_error *err);
+
+/* What the walk's sinks and the formatter read: the Rule column, the
+ * redaction, and (statewide) each person's decided counties: person p's
+ * are counties[first[p] .. first[p+1]); false in run mode. */
+bool pipeline_trace(const pipeline *pl);
+const relief_redaction *pipeline_redaction(const pipeline *pl);
+bool pipeline_person_counties(const pipeline *pl, const size_t **first, const uint32_t **counties);
+
+/* ---- what the court filings read ---- */
+
+/* The (person, county) pairs with a motion, pairs[2k], pairs[2k+1], sorted;
+ * returns their count times two. */
+size_t pipeline_motion_pairs(const pipeline *pl, const uint32_t **pairs);
+
+/* The plan of county id county (run mode: the one plan). */
+const county_plan *pipeline_county_plan(const pipeline *pl, int county);
+
+/* Builds person's record into *p (scratch in ps); *refs their rows. */
+void pipeline_person(const pipeline *pl, size_t person, person_history *ps, relief_person *p,
+                     const row_ref **refs, size_t *n_rows);
+
+/* The text captured of the row ref names (NULL: none, or a copy refused). */
+const captured_row *pipeline_captured(const pipeline *pl, const row_ref *ref);
 
 #endif

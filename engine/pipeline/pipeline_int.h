@@ -22,20 +22,6 @@
 #include "rules/rules.h"
 #include "pipeline/pipeline.h"
 
-/* Rows whose text the court filings need (kept during emit). */
-enum { CAPTURE_PERSON = 1, CAPTURE_COUNT = 2 };
-typedef struct captured_row {
-  uint32_t j;
-  char *name, *dob, *cii, *subject; /* every captured row */
-  char *offense, *cnt, *court;      /* counts only: OFFENSE_DESCR, CNT_ORDER, STP_ORI_DESCR */
-} captured_row;
-
-/* What emit needs of a row whose row_rec was spilled. */
-typedef struct row_emit {
-  uint32_t person;
-  uint16_t county, flags;
-} row_emit;
-
 /* The spill store of a bounded run (pipeline/spill.c). */
 struct spill;
 

@@ -11,6 +11,9 @@
   perror, putchar). The server's request log needs no exception: it writes to
   the FILE the CLI hands it (serve_config.log);
 - names: the first line of each .c/.h file's opening comment names the file;
+- struct pipeline is private: no file outside engine/pipeline/ includes
+  "pipeline/pipeline_int.h" (the unit tests that build stages by hand, listed
+  in PIPELINE_WHITE_BOX, aside);
 - no abort() after an allocator: x* allocators (common/alloc.h) never return
   NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise;
 - functions under 100 lines: a function definition (from its first line at
@@ -37,10 +40,8 @@ OBJECT = re.compile(r"/engine/([a-z_]+)/([a-z_0-9]+\.c)\.o$")
 PRINTS = {"stdout", "stderr", "printf", "__printf_chk", "vprintf", "__vprintf_chk", "puts",
           "putchar", "putchar_unlocked", "perror", "psignal", "psiginfo"}
 PRINT_ALLOWED_FOLDERS = {"cli"}
-# TEMPORARY: these two print relief-mpi's stats and errors to stderr while
-# their fix (issue 20, item 4) is under way on another branch. Drop this set
-# once that branch is merged.
-PRINT_ALLOWED_FILES = {"job/job_mpi.c", "pipeline/exchange.c"}
+# files below cli that may print anyway: none
+PRINT_ALLOWED_FILES = set()
 
 # Header comments: every folder is strict (a folder named here would only warn).
 NAME_WARN_ONLY = set()
@@ -50,6 +51,11 @@ ABORT_WARN_ONLY = set()
 ALLOCATED = re.compile(r"\b(\w[\w.>-]*)\s*=\s*(?:\([^()]*\)\s*)?"  # VAR = (cast)
                        r"(?:x\w+|malloc|calloc|realloc|strdup|strndup)\s*\(")
 ABORT_IF_NULL = re.compile(r"if\s*\(\s*!\s*(\w[\w.>-]*)\s*\)\s*abort\s*\(\s*\)")
+
+# struct pipeline's header, and the unit tests that may include it to drive
+# the stages one by one (paths from the project root)
+PIPELINE_PRIVATE = re.compile(r'^\s*#\s*include\s+"pipeline/pipeline_int\.h"', re.M)
+PIPELINE_WHITE_BOX = {"tests/unit/test_pipeline.c"}
 
 # the project's own C outside engine/ whose first comment line is checked too
 NAME_ROOTS = ["engine", "include", "datasets", "bench", "fuzz", "tests/unit", "tests/generator",
@@ -256,6 +262,25 @@ def check_function_lengths(engine, failures):
     return checked
 
 
+def check_private_pipeline(project, failures):
+    """No file outside engine/pipeline/ includes pipeline/pipeline_int.h."""
+    checked = 0
+    for top in ("engine", "include", "tests", "bench", "fuzz", "datasets"):
+        for root, _dirs, files in os.walk(os.path.join(project, top)):
+            for name in sorted(files):
+                if not name.endswith((".c", ".h")):
+                    continue
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, project)
+                if rel.startswith("engine/pipeline/") or rel in PIPELINE_WHITE_BOX:
+                    continue
+                checked += 1
+                if PIPELINE_PRIVATE.search(open(path, encoding="utf-8", errors="replace").read()):
+                    failures.append("%s includes pipeline/pipeline_int.h: struct pipeline is "
+                                    "private to engine/pipeline/ (use pipeline/pipeline.h)" % rel)
+    return checked
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-1])
@@ -265,6 +290,8 @@ def main():
     checked = check_includes(engine, failures)
     print("%d files checked for includes" % checked)
     print("%d files checked for names" % check_names(os.path.dirname(engine), failures, warnings))
+    print("%d files checked for the pipeline's private header"
+          % check_private_pipeline(os.path.dirname(engine), failures))
     check_aborts(engine, failures, warnings)
     print("%d functions checked for length" % check_function_lengths(engine, failures))
     if len(sys.argv) == 3:

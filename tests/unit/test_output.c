@@ -18,7 +18,6 @@
 #include "output/output.h"
 #include "output/result_row.h"
 #include "scratch.h"
-#include "pipeline/pipeline_int.h" /* a pipeline built by hand */
 
 /* ---- CSV quoting ---- */
 
@@ -99,7 +98,10 @@ Test(csv_append, appends_fields_with_their_offsets) {
 /* ---- the result columns ---- */
 
 typedef struct {
-  pipeline pl;
+  const char *section_text[3];
+  size_t section_len[3];
+  relief_eval_ctx ctx;
+  bool trace;
   relief_code_class classes[4];
   relief_conviction conv[4];
   relief_case_number cases[4];
@@ -119,17 +121,16 @@ typedef struct {
  * 11357's cycle. */
 static void result_setup(result_fixture *f) {
   memset(f, 0, sizeof *f);
-  relief_intern_init(&f->pl.sections);
   const char *sections[] = {"11357 HS", "187 PC", "288 PC"};
-  for (int i = 0; i < 3; i++)
-    cr_assert_eq(relief_intern_get(&f->pl.sections, sections[i], strlen(sections[i])),
-                 (uint32_t)i);
+  for (int i = 0; i < 3; i++) {
+    f->section_text[i] = sections[i];
+    f->section_len[i] = strlen(sections[i]);
+  }
   f->classes[0] = (relief_code_class){RELIEF_CS_PROP64 | RELIEF_CS_HAS_11357, 1, 0};
   f->classes[1] = (relief_code_class){RELIEF_CS_SUPERSTRIKE, 0, 0};
   f->classes[2] = (relief_code_class){RELIEF_CS_PC290, 0, 0};
-  f->pl.classes = f->classes;
-  f->pl.n_classes = 3;
-  f->pl.compute_day = relief_days_from_civil(2019, 11, 11);
+  f->ctx = (relief_eval_ctx){f->classes, relief_days_from_civil(2019, 11, 11), f->section_text,
+                             f->section_len};
   f->conv[0] = (relief_conviction){.disp_day = relief_days_from_civil(2017, 1, 1),
                                    .class_id = 0,
                                    .step_key = 100,
@@ -158,7 +159,6 @@ static void result_setup(result_fixture *f) {
 }
 
 static void result_teardown(result_fixture *f) {
-  relief_intern_free(&f->pl.sections);
   relief_buf_free(&f->scratch.line);
   relief_buf_free(&f->scratch.cases_text);
   relief_buf_free(&f->scratch.strikes);
@@ -168,8 +168,8 @@ static void result_teardown(result_fixture *f) {
 
 static const row_result *format(result_fixture *f, int index, const relief_flow_row *rule,
                                 uint64_t features, bool first, bool plea_only) {
-  decision d = {&f->pl,    &f->person, &f->history, index, rule, features,
-                f->counts, first,      plea_only};
+  decision d = {&f->ctx,    f->trace, &f->person, &f->history, index,
+                rule,      features, f->counts,  first,       plea_only};
   return output_result_formatter(&d, &f->scratch, &f->arena);
 }
 
@@ -205,7 +205,7 @@ Test(result_row, formats_a_decided_conviction_column_by_column) {
 Test(result_row, adds_the_rule_column_with_trace_and_recall_while_serving) {
   result_fixture f;
   result_setup(&f);
-  f.pl.trace = true;
+  f.trace = true;
   f.person.deceased = true;
   f.person.registered = false;
   f.rule = (relief_flow_row){.determination = RELIEF_DET_REDUCE,
@@ -222,7 +222,7 @@ Test(result_row, adds_the_rule_column_with_trace_and_recall_while_serving) {
 Test(result_row, an_undecided_conviction_goes_to_review_with_empty_columns) {
   result_fixture f;
   result_setup(&f);
-  f.pl.trace = true;
+  f.trace = true;
   f.history.n_arrest_cycles = 0;
   f.conv[0].disp_day = RELIEF_DAY_UNKNOWN;
   f.conv[1].disp_day = f.conv[2].disp_day = RELIEF_DAY_UNKNOWN;
