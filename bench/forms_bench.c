@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
       relief_motion_count *cnt = &counts[i * 3 + (size_t)c];
       cnt->code_section = charges[(i + (size_t)c) % 4].section;
       cnt->offense = charges[(i + (size_t)c) % 4].offense;
-      cnt->conviction_day = relief_days_from_civil(1985 + (int)(i % 30), 1 + (int)(i % 12), 3);
+      cnt->conviction_day = doj_days_from_civil(1985 + (int)(i % 30), 1 + (int)(i % 12), 3);
       cnt->felony = (int)((i + (size_t)c) % 2);
       cnt->relief = (relief_sought)((i + (size_t)c) % 3);
       cnt->reason = cnt->felony ? "Dismiss all HS 11357 convictions" : "Misdemeanor or Infraction";
@@ -45,17 +45,16 @@ int main(int argc, char **argv) {
     snprintf(names[i], 64, "%s,%s", surnames[i % 8], given[i % 6]);
     snprintf(ciis[i], 24, "%09zu", 100000000 + i * 7);
     snprintf(cases[i], 64, "CR%07zu; MA%06zu", i * 13 % 9999999, i % 999999);
-    motions[i] =
-        (relief_motion){.county = "LOS ANGELES",
-                        .step = "001001",
-                        .case_numbers = cases[i],
-                        .name = names[i],
-                        .akas = i % 5 ? "" : "DOE,JANE; DOE,J",
-                        .dob_day = i % 11 ? relief_days_from_civil(1960 + (int)(i % 40), 5, 17)
-                                          : RELIEF_DAY_UNKNOWN,
-                        .cii = ciis[i],
-                        .counts = &counts[i * 3],
-                        .n_counts = k};
+    motions[i] = (relief_motion){
+        .county = "LOS ANGELES",
+        .step = "001001",
+        .case_numbers = cases[i],
+        .name = names[i],
+        .akas = i % 5 ? "" : "DOE,JANE; DOE,J",
+        .dob_day = i % 11 ? doj_days_from_civil(1960 + (int)(i % 40), 5, 17) : RELIEF_DAY_UNKNOWN,
+        .cii = ciis[i],
+        .counts = &counts[i * 3],
+        .n_counts = k};
   }
   relief_error err;
   double t0 = omp_get_wtime();

@@ -97,7 +97,7 @@ static tally parse_all(relief_parse_row_fn fn, const char *text, size_t size, in
   tally t = {0, 0, 0};
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
-  size_t pos = relief_header_length(text, size), start;
+  size_t pos = header_length(text, size), start;
   int r;
   while ((r = fn(text, size, &pos, f, &start, &perr)) != 0) {
     if (r < 0) {
@@ -123,7 +123,7 @@ static tally parse_all_lean(relief_parse_lean_fn fn, const char *text, size_t si
   relief_parse_error perr;
   relief_row_extent ext;
   const relief_columns want = pipeline_decision_columns();
-  size_t pos = relief_header_length(text, size), start;
+  size_t pos = header_length(text, size), start;
   int r;
   while ((r = fn(text, size, &pos, f, &start, &perr, &want, &ext)) != 0) {
     if (r < 0) {
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "scan-bench: cannot read %s\n", argv[i]);
         return 1;
       }
-      size_t skip = i > 1 ? relief_header_length(part, n) : 0;
+      size_t skip = i > 1 ? header_length(part, n) : 0;
       if (size + n > cap) text = realloc(text, cap = (size + n) * 2);
       memcpy(text + size, part + skip, n - skip);
       size += n - skip;
@@ -159,13 +159,13 @@ int main(int argc, char **argv) {
   } else {
     text = synthesize((size_t)64 << 20, &size);
   }
-  printf("text: %.1f MB%s; relief_parse_row uses %s\n", (double)size / 1e6,
-         argc > 1 ? "" : " (synthetic)", relief_row_parser_name());
+  printf("text: %.1f MB%s; parse_row uses %s\n", (double)size / 1e6, argc > 1 ? "" : " (synthetic)",
+         doj_row_parser_name());
   static const char *const names[] = {"scalar", "sse2", "avx2"};
   tally ref = {0, 0, 0};
   int status = 0;
   for (int k = 0; k < 3; k++) {
-    relief_parse_row_fn fn = relief_row_parser(names[k]);
+    relief_parse_row_fn fn = doj_row_parser(names[k]);
     if (!fn) {
       printf("%-7s not supported on this CPU\n", names[k]);
       continue;
@@ -183,7 +183,7 @@ int main(int argc, char **argv) {
     if (!same) status = 1;
     printf("%-7s %8.1f MB/s  %zu rows, %zu errors%s\n", names[k], (double)size / 1e6 / best, t.rows,
            t.errors, same ? "" : "  DIFFERS FROM SCALAR");
-    relief_parse_lean_fn lean = relief_row_parser_lean(names[k]);
+    relief_parse_lean_fn lean = doj_row_parser_lean(names[k]);
     best = 1e30;
     for (int pass = 0; pass < 5; pass++) {
       double t0 = now();

@@ -1,5 +1,5 @@
 /*
- * fuzz_options.c — relief_options_parse over arbitrary bytes: it accepts or
+ * fuzz_options.c — options_parse over arbitrary bytes: it accepts or
  * rejects (naming an option), and what it accepts is always in range.
  */
 #include <stdint.h>
@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   relief_options opt;
   relief_error err;
-  relief_status st = relief_options_parse((const char *)data, size, "fuzz.json", size % 2, &opt, &err);
+  relief_status st = options_parse((const char *)data, size, "fuzz.json", size % 2, &opt, &err);
   if (st != RELIEF_OK) {
     if (st != RELIEF_E_USAGE && st != RELIEF_E_IO) abort();
     if (!memchr(err.message, 0, sizeof err.message)) abort();
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort();
   if (opt.years_crime_free && (opt.years_crime_free < 1 || opt.years_crime_free > 15)) abort();
   relief_flow flow;
-  relief_flow_configurable(&flow, &opt);
+  flow_configurable(&flow, &opt);
   if (flow.n_rows < 1 || flow.n_rows > RELIEF_FLOW_MAX_ROWS) abort();
   return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * fuzz_row_parser.c — relief_parse_row over arbitrary bytes, and the chunker's
+ * fuzz_row_parser.c — parse_row over arbitrary bytes, and the chunker's
  * promise: parsing chunk by chunk gives exactly the rows (and the first
  * error) that parsing the whole text gives, which the parallel run relies on.
  */
@@ -35,12 +35,12 @@ static void parse_range(const char *text, size_t begin, size_t end, parse_result
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
   int got;
-  while ((got = relief_parse_row(text, end, &pos, f, &start, &perr)) == 1) {
+  while ((got = parse_row(text, end, &pos, f, &start, &perr)) == 1) {
     if (pos > end || start >= pos) abort();
     for (int i = 0; i < RELIEF_NCOLS; i++) {
       if (f[i].ptr < text + start || f[i].ptr + f[i].len > text + pos) abort();
       uint32_t len;
-      const char *v = relief_field_value(&f[i], scratch, &len);
+      const char *v = doj_field_value(&f[i], scratch, &len);
       if (len > f[i].len || (len && !v)) abort();
     }
     if (r->n == r->cap) {
@@ -62,12 +62,12 @@ static void parse_range(const char *text, size_t begin, size_t end, parse_result
 }
 
 static void check_text(const char *text, size_t size, size_t n_wanted, char *scratch) {
-  size_t header = relief_header_length(text, size);
+  size_t header = header_length(text, size);
   if (header > size) abort();
   parse_result whole = {0};
   parse_range(text, header, size, &whole, scratch);
   size_t *bounds = malloc((n_wanted + 2) * sizeof *bounds);
-  size_t n = relief_chunk_text(text, header, size, n_wanted, bounds, NULL, NULL, 2);
+  size_t n = chunk_text(text, header, size, n_wanted, bounds, NULL, NULL, 2);
   if (n < 1 || n > n_wanted || bounds[0] != header || bounds[n] != size) abort();
   parse_result chunked = {0};
   for (size_t c = 0; c < n && !chunked.failed; c++) {
@@ -89,7 +89,7 @@ static void check_text(const char *text, size_t size, size_t n_wanted, char *scr
       (whole.perr.code != chunked.perr.code || whole.perr.offset != chunked.perr.offset ||
        whole.perr.row_offset != chunked.perr.row_offset))
     abort();
-  if (whole.failed) (void)relief_line_of_offset(text, whole.perr.offset);
+  if (whole.failed) (void)line_of_offset(text, whole.perr.offset);
   free(whole.rows);
   free(chunked.rows);
   free(bounds);

@@ -5,7 +5,7 @@
  * written), row start, position and error. Then each lean parser (only the
  * wanted columns filled, the row's extent) against the scalar parser: the
  * same return, position, row start and error, the wanted fields equal, and
- * the extent relief_row_extent_of gives from the scalar parser's fields.
+ * the extent row_extent_of gives from the scalar parser's fields.
  * Any difference aborts.
  *
  * Each input is tried as it is and expanded: byte 0x01 becomes a run of
@@ -27,9 +27,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   const char *names[] = {"scalar", "sse2", "avx2"};
   for (int i = 0; i < 3; i++) {
-    relief_parse_row_fn fn = relief_row_parser(names[i]);
+    relief_parse_row_fn fn = doj_row_parser(names[i]);
     if (!fn) continue;
-    lean[n_paths] = relief_row_parser_lean(names[i]);
+    lean[n_paths] = doj_row_parser_lean(names[i]);
     if (!lean[n_paths]) abort();
     paths[n_paths++] = fn;
   }
@@ -69,7 +69,7 @@ static void check_lean(int i, const char *text, size_t size, size_t pos, const o
     if ((want.bits[c / 64] >> (c % 64) & 1) &&
         memcmp(&got.fields[c], &full->fields[c], sizeof got.fields[c]) != 0)
       abort();
-  relief_row_extent_of(text, full->fields, &expect);
+  row_extent_of(text, full->fields, &expect);
   if (ext.end != expect.end || ext.canonical != expect.canonical) abort();
 }
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_zstd_input.c — relief_input_open/close on arbitrary file contents:
+ * fuzz_zstd_input.c — input_open/close on arbitrary file contents:
  * plain, zstd single- and multi-frame, truncated and corrupt streams. The
  * bytes are written to a memfd so that the real open/mmap path runs.
  */
@@ -27,19 +27,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   relief_input in;
   relief_error err;
-  relief_status st = relief_input_open(&in, path, &err);
+  relief_status st = input_open(&in, path, &err);
   if (st == RELIEF_OK) {
     if (in.stored_size != size) abort();
     if (!in.compressed && (in.size != size || (size && memcmp(in.data, data, size) != 0))) abort();
     uint64_t sum = 0; /* touch every byte */
     for (size_t i = 0; i < in.size; i++) sum += (unsigned char)in.data[i];
-    relief_input_release(&in, 0, in.size);
+    input_release(&in, 0, in.size);
     (void)sum;
   } else {
     if (st != RELIEF_E_DATA && st != RELIEF_E_IO) abort();
     if (!memchr(err.message, 0, sizeof err.message) || !err.file[0]) abort();
   }
-  relief_input_close(&in);
+  input_close(&in);
   close(fd);
   return 0;
 }

@@ -254,7 +254,7 @@ void catalog_init(catalog *out) {
   out->race_count = COUNT_OF(race_code_table);
   out->clean_comments = clean_comment_table;
   out->clean_comment_count = COUNT_OF(clean_comment_table);
-  out->column_names = relief_column_names; /* the engine's table: one list of the 95 */
+  out->column_names = doj_column_names; /* the engine's table: one list of the 95 */
 }
 
 int catalog_find_county(const catalog *cat, const char *name, size_t length) {

@@ -15,7 +15,7 @@
 
 static int usage_error(const cli_env *env, const char *fmt, const char *what) {
   relief_error err = {0};
-  relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
+  error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 

@@ -33,8 +33,8 @@ static int explain_person(const cli_env *env, const relief_explain_config *cfg, 
   if (relief_explain(cfg, &person, print_conviction, NULL, err))
     return cli_fail(env, NULL, NULL, err->file[0] ? err->file : NULL, err);
   if (!person.found) {
-    relief_error_set(err, RELIEF_E_DATA, input, 0, -1, "no row has that SUBJECT_ID or CII number%s",
-                     show_pii ? "" : " (value not shown)");
+    error_set(err, RELIEF_E_DATA, input, 0, -1, "no row has that SUBJECT_ID or CII number%s",
+              show_pii ? "" : " (value not shown)");
     return cli_fail(env, NULL, NULL, NULL, err);
   }
   printf("\nperson: %d conviction(s)%s%s\n", person.n_convictions,
@@ -70,11 +70,11 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
   relief_error err = {0};
   bool configurable = !flow_name || !strcmp(flow_name, "configurable");
   if (!input || !subject || !county || (configurable && !options_path)) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --%s",
-                     !input     ? "input-doj"
-                     : !subject ? "subject"
-                     : !county  ? "county"
-                                : "eligibility-options");
+    error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, "missing required option: --%s",
+              !input     ? "input-doj"
+              : !subject ? "subject"
+              : !county  ? "county"
+                         : "eligibility-options");
     return cli_fail(env, NULL, NULL, NULL, &err);
   }
   relief_explain_config cfg = {.input = input, .subject = subject, .county = county};
@@ -91,7 +91,7 @@ int cmd_explain(int argc, char **argv, const cli_env *env) {
   }
   cfg.options = options ? options : &no_options;
   cfg.flow = flow;
-  if (configurable) relief_flow_configurable(&configurable_flow, cfg.options);
+  if (configurable) flow_configurable(&configurable_flow, cfg.options);
   const relief_flow *used = flow ? flow : &configurable_flow;
   printf("flow %s, county %s, compute date %s\n", used->name, county,
          compute_at ? compute_at : "today");

@@ -15,7 +15,7 @@
 
 static int usage_error(const cli_env *env, const char *fmt, const char *what) {
   relief_error err = {0};
-  relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
+  error_set(&err, RELIEF_E_USAGE, NULL, 0, -1, fmt, what);
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 
@@ -238,8 +238,8 @@ static int review_filer_cmd(int argc, char **argv, const cli_env *env) {
   char *raw = NULL;
   size_t raw_len = 0;
   relief_filer filer;
-  relief_status st = relief_read_small_file(file, 1 << 20, "filer profile", RELIEF_E_USAGE, &raw,
-                                            &raw_len, &err);
+  relief_status st =
+      read_small_file(file, 1 << 20, "filer profile", RELIEF_E_USAGE, &raw, &raw_len, &err);
   if (!st) st = relief_filer_parse(raw, file, &filer, &err);
   if (st) {
     free(raw);
@@ -251,7 +251,7 @@ static int review_filer_cmd(int argc, char **argv, const cli_env *env) {
   char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(root);
   st = text ? review_filer_set(outputs, agency, text, &err)
-            : relief_error_set(&err, RELIEF_E_USAGE, file, 0, -1, "not a filer profile");
+            : error_set(&err, RELIEF_E_USAGE, file, 0, -1, "not a filer profile");
   free(text);
   if (st) return cli_fail(env, NULL, NULL, NULL, &err);
   printf("filer profile set for agency %s\n", agency);

@@ -98,16 +98,16 @@ static bool configurable(const run_args *a) {
 static int missing_option(const run_args *a, const cli_env *env, relief_error *err) {
   if (a->outputs && a->inputs && a->county && (!configurable(a) || a->options_path)) return 0;
   if (env->gogen)
-    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "missing required field: Run gogen --help for more info");
+    error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+              "missing required field: Run gogen --help for more info");
   else
-    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "missing required option: --%s (see `%s run --help`)",
-                     !a->inputs         ? "input-doj"
-                     : !a->county       ? "county"
-                     : !a->options_path ? "eligibility-options"
-                                        : "outputs",
-                     env->program);
+    error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+              "missing required option: --%s (see `%s run --help`)",
+              !a->inputs         ? "input-doj"
+              : !a->county       ? "county"
+              : !a->options_path ? "eligibility-options"
+                                 : "outputs",
+              env->program);
   return 1;
 }
 
@@ -121,13 +121,11 @@ static relief_status settle_names(const run_args *a, const cli_env *env, relief_
   relief_status st = relief_settings_set_int(s, RELIEF_S_COMPUTE_DAY, day, err);
   if (!st) st = relief_settings_set_int(s, RELIEF_S_THREADS, threads, err);
   if (st) return st;
-  if (!*a->county)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
+  if (!*a->county) return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--county must not be empty");
   if (a->suffix && strchr(a->suffix, '/')) {
     *suffix_ok = false;
-    return relief_error_set(
-        err, RELIEF_E_USAGE, NULL, 0, -1,
-        "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "invalid --file-name-suffix: must not contain '/' (files stay in --outputs)");
   }
   const char *county = a->county;
   if (env->gogen) {
@@ -153,18 +151,18 @@ static relief_status settle_policy(const run_args *a, const cli_env *env, run_he
     if (cli_load_flow(a->flow_name, a->age, a->years_free, &h->flow, err)) return err->status;
     relief_settings_set_flow(s, h->flow);
   } else if (a->age || a->years_free) {
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--%s applies to a flow with that parameter (e.g. "
-                            "--flow=los-angeles), not the configurable flow",
-                            a->age ? "individual-age" : "years-conviction-free");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--%s applies to a flow with that parameter (e.g. "
+                     "--flow=los-angeles), not the configurable flow",
+                     a->age ? "individual-age" : "years-conviction-free");
   }
   if (a->redact && a->forms)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--redact cannot be combined with --forms: court motions must name "
-                            "the person");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--redact cannot be combined with --forms: court motions must name "
+                     "the person");
   if (configurable(a) && !env->gogen) { /* the drop-in says what the reference said */
     char warnings[4][192];
-    int n = relief_options_warnings(h->options, "options: ", warnings);
+    int n = options_warnings(h->options, "options: ", warnings);
     for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
   }
   bool forms = a->forms, report = !env->gogen; /* the drop-in writes the reference's files */
@@ -183,8 +181,7 @@ static relief_status settle_policy(const run_args *a, const cli_env *env, run_he
 static relief_status settle_inputs(const run_args *a, run_held *h, relief_error *err) {
   int n_files;
   h->inputs_copy = split_inputs(a->inputs, &h->files, &n_files);
-  if (n_files == 0)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
+  if (n_files == 0) return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--input-doj names no file");
   relief_settings_set_inputs(h->settings, h->files, n_files);
   relief_redaction redaction;
   relief_status st = cli_load_redaction(a->redact, a->redact_key, &redaction, &h->key, err);
@@ -222,8 +219,8 @@ static int run_and_report(int argc, char **argv, const run_args *a, const cli_en
     return cli_fail(env, a->outputs, a->suffix, err.file[0] ? err.file : NULL, &err);
   /* a stale error file from an earlier failed run no longer applies */
   char name[1024];
-  relief_output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, a->suffix,
-                     env->gogen ? ".err" : ".json");
+  output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, a->suffix,
+              env->gogen ? ".err" : ".json");
   publish_remove_own_file(a->outputs, name + 1);
   fprintf(stderr, "%s: %lld rows, %lld people, %.2f s (%.0f rows/s) -> %s\n", env->program,
           (long long)res.rows, (long long)res.people, res.seconds,
@@ -248,8 +245,8 @@ int cmd_run(int argc, char **argv, const cli_env *env) {
   if (settle_names(&a, env, h.settings, &suffix_ok, &err) || settle_policy(&a, env, &h, &err)) {
     code = cli_fail(env, a.outputs, suffix_ok ? a.suffix : NULL, NULL, &err);
   } else if (mkdir(a.outputs, 0700) != 0 && errno != EEXIST) {
-    relief_error_set(&err, RELIEF_E_IO, a.outputs, 0, -1, "cannot create the output folder: %s",
-                     strerror(errno));
+    error_set(&err, RELIEF_E_IO, a.outputs, 0, -1, "cannot create the output folder: %s",
+              strerror(errno));
     code = cli_fail(env, NULL, a.suffix, NULL, &err);
   } else if (settle_inputs(&a, &h, &err)) {
     code = cli_fail(env, a.outputs, a.suffix, NULL, &err);

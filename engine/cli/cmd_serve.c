@@ -39,7 +39,7 @@ static int take_data_dirs(int argc, char **argv, const char ***dirs, int *n) {
 
 static int usage_fail(const cli_env *env, relief_status status, const char *message) {
   relief_error err = {0};
-  relief_error_set(&err, status, NULL, 0, -1, "%s", message);
+  error_set(&err, status, NULL, 0, -1, "%s", message);
   return cli_fail(env, NULL, NULL, NULL, &err);
 }
 
@@ -74,8 +74,7 @@ static int set_password(const cli_env *env, const char *ws, const char *verb, co
   if (mkdir(ws, 0700) != 0 && errno != EEXIST) {
     explicit_bzero(password, sizeof password);
     relief_error err = {0};
-    relief_error_set(&err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
-                     strerror(errno));
+    error_set(&err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s", strerror(errno));
     return cli_fail(env, NULL, NULL, NULL, &err);
   }
   relief_error err = {0};

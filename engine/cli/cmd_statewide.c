@@ -70,8 +70,7 @@ static relief_status expand_inputs(const char *spec, str_list *out, str_list *no
     if (stat(tok, &sb) == 0 && S_ISDIR(sb.st_mode)) {
       DIR *d = opendir(tok);
       if (!d) {
-        st = relief_error_set(err, RELIEF_E_IO, tok, 0, -1, "cannot read folder: %s",
-                              strerror(errno));
+        st = error_set(err, RELIEF_E_IO, tok, 0, -1, "cannot read folder: %s", strerror(errno));
         break;
       }
       str_list names = {0}, skipped = {0};
@@ -105,7 +104,7 @@ static relief_status expand_inputs(const char *spec, str_list *out, str_list *no
     }
   }
   free(copy);
-  if (!st && out->n == 0) st = relief_error_set(err, RELIEF_E_USAGE, spec, 0, -1, "no input files");
+  if (!st && out->n == 0) st = error_set(err, RELIEF_E_USAGE, spec, 0, -1, "no input files");
   return st;
 }
 
@@ -139,8 +138,8 @@ static relief_status load_policy(const char *file, const char *full, policy *pol
   relief_error ignored;
   json_error_t jerr;
   json_t *doc = NULL;
-  if (!relief_read_small_file(full, 1 << 20, "county policy", RELIEF_E_USAGE, &policy_text,
-                              &policy_len, &ignored)) {
+  if (!read_small_file(full, 1 << 20, "county policy", RELIEF_E_USAGE, &policy_text, &policy_len,
+                       &ignored)) {
     doc = json_loadb(policy_text, policy_len, 0, &jerr);
     free(policy_text);
   }
@@ -158,16 +157,16 @@ static relief_status policy_county(const char *path, const char *key, const poli
   *canonical = cli_county_canonical(key);
   if (!*canonical) {
     int distance;
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "county policies: \"%.64s\" is not one of California's 58 counties; "
-                            "did you mean '%s'?",
-                            key, cli_nearest_county(key, &distance));
+    return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "county policies: \"%.64s\" is not one of California's 58 counties; "
+                     "did you mean '%s'?",
+                     key, cli_nearest_county(key, &distance));
   }
   for (int k = 0; k < l->n; k++)
     if (!strcmp(l->items[k].county, *canonical))
-      return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                              "county policies: \"%.64s\" names %s, which has a policy already",
-                              key, *canonical);
+      return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                       "county policies: \"%.64s\" names %s, which has a policy already", key,
+                       *canonical);
   return RELIEF_OK;
 }
 
@@ -178,17 +177,16 @@ static relief_status load_policies(const char *path, policy_list *out, relief_er
   json_error_t jerr;
   char *text;
   size_t len;
-  if (relief_read_small_file(path, 1 << 20, "county policies", RELIEF_E_USAGE, &text, &len, err))
+  if (read_small_file(path, 1 << 20, "county policies", RELIEF_E_USAGE, &text, &len, err))
     return RELIEF_E_USAGE;
   json_t *root = json_loadb(text, len, 0, &jerr);
   free(text);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s",
-                            jerr.text);
+    return error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "county policies: %s", jerr.text);
   if (!json_is_object(root)) {
     json_decref(root);
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "county policies must map county names to option files");
+    return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "county policies must map county names to option files");
   }
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);
@@ -203,9 +201,9 @@ static relief_status load_policies(const char *path, policy_list *out, relief_er
   relief_status st = RELIEF_OK;
   json_object_foreach(root, county, v) {
     if (!json_is_string(v)) {
-      st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "county policies: the value for \"%.60s\" must be an options file path",
-                            county);
+      st = error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "county policies: the value for \"%.60s\" must be an options file path",
+                     county);
       break;
     }
     policy *pol = &out->items[out->n];
@@ -225,12 +223,12 @@ static relief_status load_policies(const char *path, policy_list *out, relief_er
 static void warn_options(const cli_env *env, const relief_options *options,
                          const policy_list *policies) {
   char warnings[4][192], prefix[128];
-  int n = relief_options_warnings(options, "options: ", warnings);
+  int n = options_warnings(options, "options: ", warnings);
   for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
   for (int p = 0; p < policies->n; p++) {
     if (policies->items[p].flow) continue;
     snprintf(prefix, sizeof prefix, "options for %.64s: ", policies->items[p].county);
-    n = relief_options_warnings(policies->items[p].options, prefix, warnings);
+    n = options_warnings(policies->items[p].options, prefix, warnings);
     for (int k = 0; k < n; k++) fprintf(stderr, "%s: warning: %s\n", env->program, warnings[k]);
   }
 }
@@ -405,12 +403,12 @@ int cli_statewide_main(int argc, char **argv, const cli_env *env,
   cli_prepare_error_file(env, a.outputs, NULL); /* before anything else allocates */
   relief_error err = {0};
   if (!a.inputs || !a.outputs || !a.options_path) {
-    relief_error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "missing required option: --%s (see `%s statewide --help`)",
-                     !a.inputs    ? "inputs"
-                     : !a.outputs ? "outputs"
-                                  : "eligibility-options",
-                     env->program);
+    error_set(&err, RELIEF_E_USAGE, NULL, 0, -1,
+              "missing required option: --%s (see `%s statewide --help`)",
+              !a.inputs    ? "inputs"
+              : !a.outputs ? "outputs"
+                           : "eligibility-options",
+              env->program);
     return cli_fail(env, a.outputs, NULL, NULL, &err);
   }
   statewide_held h = {.settings = relief_settings_new()};
@@ -418,8 +416,8 @@ int cli_statewide_main(int argc, char **argv, const cli_env *env,
   if (settle_run(&a, env, &h, &err) || settle_policies(&a, env, &h, &err)) {
     code = cli_fail(env, a.outputs, NULL, NULL, &err);
   } else if (mkdir(a.outputs, 0700) != 0 && errno != EEXIST) {
-    relief_error_set(&err, RELIEF_E_IO, a.outputs, 0, -1, "cannot create the output folder: %s",
-                     strerror(errno));
+    error_set(&err, RELIEF_E_IO, a.outputs, 0, -1, "cannot create the output folder: %s",
+              strerror(errno));
     code = cli_fail(env, NULL, NULL, NULL, &err);
   } else if (settle_inputs(&a, &h, &err)) {
     code = cli_fail(env, a.outputs, NULL, NULL, &err);

@@ -13,16 +13,14 @@
 int cli_parse_common(const cli_env *env, const char *compute_at, const char *threads,
                      int32_t *compute_day, int *n_threads, relief_error *err) {
   if (compute_at) {
-    if (relief_parse_iso_date(compute_at, compute_day) != 0) {
+    if (doj_parse_iso_date(compute_at, compute_day) != 0) {
       if (env->gogen)
-        relief_error_set(
-            err, RELIEF_E_USAGE, NULL, 0, -1,
-            "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
+        error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                  "invalid --compute-at date: Must be a valid date in the format YYYY-MM-DD");
       else
-        relief_error_set(
-            err, RELIEF_E_USAGE, NULL, 0, -1,
-            "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
-            compute_at);
+        error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                  "invalid --compute-at date '%.40s': must be a valid date in the form YYYY-MM-DD",
+                  compute_at);
       return 1;
     }
   } else {
@@ -33,8 +31,8 @@ int cli_parse_common(const cli_env *env, const char *compute_at, const char *thr
     char *end;
     long t = strtol(threads, &end, 10);
     if (*end || t < 1 || t > 4096) {
-      relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                       "invalid --threads '%.20s': must be a whole number from 1", threads);
+      error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                "invalid --threads '%.20s': must be a whole number from 1", threads);
       return 1;
     }
     *n_threads = (int)t;
@@ -48,9 +46,8 @@ int cli_parse_count(const char *text, const char *option, int lo, int hi, int *o
   char *end;
   long v = strtol(text, &end, 10);
   if (!*text || *end || v < lo || v > hi) {
-    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "invalid --%s '%.20s': must be a whole number from %d to %d", option, text, lo,
-                     hi);
+    error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+              "invalid --%s '%.20s': must be a whole number from %d to %d", option, text, lo, hi);
     return 1;
   }
   *out = (int)v;
@@ -71,9 +68,9 @@ int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_e
     shift = 30, end++;
   if (!*text || *text == '-' || *end || errno || v > (UINT64_MAX >> shift) ||
       (v << shift) < (1u << 20)) {
-    relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                     "invalid --%s '%.20s': must be a size of at least 1M (K, M or G suffix)",
-                     option, text);
+    error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+              "invalid --%s '%.20s': must be a size of at least 1M (K, M or G suffix)", option,
+              text);
     return 1;
   }
   *out = (uint64_t)v << shift;

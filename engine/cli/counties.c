@@ -10,14 +10,14 @@
 #include "cli/counties.h"
 
 const char *cli_nearest_county(const char *name, int *distance) {
-  return relief_county_nearest(name, distance);
+  return county_nearest(name, distance);
 }
 
-const char *cli_county_canonical(const char *name) { return relief_county_canonical(name); }
+const char *cli_county_canonical(const char *name) { return county_canonical(name); }
 
 int cli_check_county(const cli_env *env, const char *county) {
   for (int i = 0; i < RELIEF_N_COUNTIES; i++)
-    if (!strcmp(county, relief_county_names[i])) return 0;
+    if (!strcmp(county, county_names[i])) return 0;
   int d;
   const char *nearest = cli_nearest_county(county, &d);
   fprintf(stderr,
@@ -34,7 +34,7 @@ relief_status cli_resolve_county(const char *what, const char *county, const cha
   if (*canonical) return RELIEF_OK;
   int d;
   const char *nearest = cli_nearest_county(county, &d);
-  return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "%s '%.64s' is not one of California's 58 counties; did you mean '%s'?",
-                          what, county, nearest);
+  return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                   "%s '%.64s' is not one of California's 58 counties; did you mean '%s'?", what,
+                   county, nearest);
 }

@@ -12,7 +12,7 @@
 
 /* the list lives in rules/counties.c, shared with the server */
 enum { CLI_N_COUNTIES = RELIEF_N_COUNTIES };
-#define cli_county_names relief_county_names
+#define cli_county_names county_names
 
 /* The county name nearest to name by edit distance (ties: the first in
  * alphabetical order), comparing in upper case; sets *distance. */

@@ -32,8 +32,8 @@ int cli_fail(const cli_env *env, const char *dir, const char *suffix, const char
   fprintf(stderr, "%s: %s\n", env->program, line);
   if (dir && *dir) {
     char name[1024];
-    relief_output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, suffix,
-                       env->gogen ? ".err" : ".json");
+    output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, suffix,
+                env->gogen ? ".err" : ".json");
     json_t *root = json_object(), *entry = json_object();
     json_object_set_new(entry, "errorType", json_string(relief_error_kind(err)));
     json_t *msg = json_string(line);
@@ -62,8 +62,8 @@ void cli_prepare_error_file(const cli_env *env, const char *dir, const char *suf
   oom_gogen = env->gogen;
   if (!dir || !*dir) return;
   char name[1024];
-  relief_output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, suffix,
-                     env->gogen ? ".err" : ".json");
+  output_path(name, sizeof name, "", env->gogen ? "gogen" : "errors", 0, suffix,
+              env->gogen ? ".err" : ".json");
   snprintf(oom_dir, sizeof oom_dir, "%s", dir);
   snprintf(oom_name, sizeof oom_name, "%s", name + 1);
 }

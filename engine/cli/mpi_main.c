@@ -23,9 +23,9 @@ static relief_status run_across_ranks(const relief_settings *settings, relief_st
   bool local = st != RELIEF_OK;
   relief_buf stats = {0};
   if (!st)
-    st = relief_statewide_mpi(&cfg, res, err, &local, getenv("RELIEF_MPI_STATS") ? &stats : NULL);
+    st = job_statewide_mpi(&cfg, res, err, &local, getenv("RELIEF_MPI_STATS") ? &stats : NULL);
   if (stats.len) fwrite(stats.data, 1, stats.len, stderr);
-  relief_buf_free(&stats);
+  buf_free(&stats);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank != 0 && st && local) {

@@ -21,21 +21,18 @@ relief_status cli_load_redaction(bool redact, const char *key_path, relief_redac
   memset(out, 0, sizeof *out);
   if (!redact && !key_path) return RELIEF_OK;
   if (!redact)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--redact-key is only used with --redact");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--redact-key is only used with --redact");
   if (!key_path || !*key_path)
-    return relief_error_set(
-        err, RELIEF_E_USAGE, NULL, 0, -1,
-        "--redact needs --redact-key=FILE, the key CII numbers are hashed with");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--redact needs --redact-key=FILE, the key CII numbers are hashed with");
   char *key;
   size_t n;
-  relief_status st = relief_read_small_file(key_path, MAX_KEY_BYTES, "--redact-key", RELIEF_E_USAGE,
-                                            &key, &n, err);
+  relief_status st =
+      read_small_file(key_path, MAX_KEY_BYTES, "--redact-key", RELIEF_E_USAGE, &key, &n, err);
   if (st) return st;
   if (n == 0) {
     free(key);
-    return relief_error_set(err, RELIEF_E_USAGE, key_path, 0, -1,
-                            "--redact-key: the key file is empty");
+    return error_set(err, RELIEF_E_USAGE, key_path, 0, -1, "--redact-key: the key file is empty");
   }
   *owned = (unsigned char *)key;
   out->key = *owned;

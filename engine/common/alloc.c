@@ -27,7 +27,7 @@ void relief_set_oom_handler(relief_oom_handler handler) {
   atomic_store(&oom_handler, handler ? handler : default_oom);
 }
 
-void relief_out_of_memory(size_t size) {
+void alloc_out_of_memory(size_t size) {
   atomic_load (&oom_handler)(size);
   _exit(RELIEF_E_IO); /* a handler that returns is not allowed to */
 }
@@ -50,25 +50,25 @@ static int injected_failure(void) {
 
 void *xmalloc(size_t size) {
   void *p = injected_failure() ? NULL : malloc(size ? size : 1);
-  if (!p) relief_out_of_memory(size);
+  if (!p) alloc_out_of_memory(size);
   return p;
 }
 
 void *xcalloc(size_t n, size_t size) {
   if (!n || !size) n = size = 1;
   void *p = injected_failure() ? NULL : calloc(n, size);
-  if (!p) relief_out_of_memory(n * size);
+  if (!p) alloc_out_of_memory(n * size);
   return p;
 }
 
 void *xrealloc(void *old, size_t size) {
   void *p = injected_failure() ? NULL : realloc(old, size ? size : 1);
-  if (!p) relief_out_of_memory(size);
+  if (!p) alloc_out_of_memory(size);
   return p;
 }
 
 void *xreallocarray(void *old, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size) relief_out_of_memory(SIZE_MAX);
+  if (size && n > SIZE_MAX / size) alloc_out_of_memory(SIZE_MAX);
   return xrealloc(old, n * size);
 }
 

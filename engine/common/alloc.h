@@ -18,7 +18,7 @@ char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 
 /* Runs the out-of-memory handler for a request of size bytes; never returns. */
-void relief_out_of_memory(size_t size) __attribute__((noreturn));
+void alloc_out_of_memory(size_t size) __attribute__((noreturn));
 
 /* Test hook: when RELIEF_FAIL_ALLOC_AFTER=N is set in the environment, the
  * allocation after the first N made through this module fails, so tests can

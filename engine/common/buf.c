@@ -9,7 +9,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 
-void relief_buf_reserve(relief_buf *b, size_t extra) {
+void buf_reserve(relief_buf *b, size_t extra) {
   if (b->len + extra <= b->cap) return;
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->len + extra) cap *= 2;
@@ -17,14 +17,14 @@ void relief_buf_reserve(relief_buf *b, size_t extra) {
   b->cap = cap;
 }
 
-void relief_buf_append(relief_buf *b, const void *p, size_t n) {
+void buf_append(relief_buf *b, const void *p, size_t n) {
   if (!n) return; /* an empty buffer's data (and an empty value's p) may be NULL */
-  relief_buf_reserve(b, n);
+  buf_reserve(b, n);
   memcpy(b->data + b->len, p, n);
   b->len += n;
 }
 
-void relief_buf_free(relief_buf *b) {
+void buf_free(relief_buf *b) {
   free(b->data);
   memset(b, 0, sizeof *b);
 }

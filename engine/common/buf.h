@@ -13,11 +13,11 @@ typedef struct {
 } relief_buf;
 
 /* Makes room for extra more bytes. */
-void relief_buf_reserve(relief_buf *b, size_t extra);
-void relief_buf_append(relief_buf *b, const void *p, size_t n);
-void relief_buf_free(relief_buf *b);
-static inline void relief_buf_putc(relief_buf *b, char c) {
-  if (b->len == b->cap) relief_buf_reserve(b, 1);
+void buf_reserve(relief_buf *b, size_t extra);
+void buf_append(relief_buf *b, const void *p, size_t n);
+void buf_free(relief_buf *b);
+static inline void buf_putc(relief_buf *b, char c) {
+  if (b->len == b->cap) buf_reserve(b, 1);
   b->data[b->len++] = c;
 }
 

@@ -8,8 +8,8 @@
 
 #include "common/error.h"
 
-relief_status relief_error_set(relief_error *err, relief_status status, const char *file,
-                               long long line, long long offset, const char *fmt, ...) {
+relief_status error_set(relief_error *err, relief_status status, const char *file, long long line,
+                        long long offset, const char *fmt, ...) {
   if (!err) return status;
   err->status = status;
   snprintf(err->file, sizeof err->file, "%s", file ? file : "");

@@ -9,8 +9,8 @@
 #include "relief/relief.h"
 
 /* Fills err (if non-NULL) and returns status. file may be NULL. */
-relief_status relief_error_set(relief_error *err, relief_status status, const char *file,
-                               long long line, long long offset, const char *fmt, ...)
+relief_status error_set(relief_error *err, relief_status status, const char *file, long long line,
+                        long long offset, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -10,7 +10,7 @@
 #include "common/alloc.h"
 #include "common/hashtab.h"
 
-void relief_intern_init(relief_intern *t) {
+void intern_init(relief_intern *t) {
   memset(t, 0, sizeof *t);
   t->n_slots = 256;
   t->slot_hash = xcalloc(t->n_slots, sizeof *t->slot_hash);
@@ -22,7 +22,7 @@ void relief_intern_init(relief_intern *t) {
   t->text = xmalloc(t->text_cap);
 }
 
-void relief_intern_free(relief_intern *t) {
+void intern_free(relief_intern *t) {
   free(t->slot_hash);
   free(t->slot_id);
   free(t->offset);
@@ -54,7 +54,7 @@ static size_t probe(const relief_intern *t, const char *s, size_t len, uint64_t 
   for (; t->slot_id[j]; j = (j + 1) & mask) {
     if (t->slot_hash[j] != h) continue;
     size_t id_len;
-    const char *other = relief_intern_str(t, t->slot_id[j] - 1, &id_len);
+    const char *other = intern_str(t, t->slot_id[j] - 1, &id_len);
     if (id_len == len && memcmp(other, s, len) == 0) {
       *found = true;
       return j;
@@ -64,13 +64,13 @@ static size_t probe(const relief_intern *t, const char *s, size_t len, uint64_t 
   return j;
 }
 
-uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len) {
+uint32_t intern_find(const relief_intern *t, const char *s, size_t len) {
   bool found;
   size_t j = probe(t, s, len, XXH3_64bits(s, len), &found);
   return found ? t->slot_id[j] - 1 : UINT32_MAX;
 }
 
-uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len) {
+uint32_t intern_get(relief_intern *t, const char *s, size_t len) {
   uint64_t h = XXH3_64bits(s, len);
   bool found;
   size_t j = probe(t, s, len, h, &found);
@@ -94,7 +94,7 @@ uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len) {
   return id;
 }
 
-void relief_key_map_init(relief_key_map *m, size_t expected) {
+void key_map_init(relief_key_map *m, size_t expected) {
   m->n_slots = 1024;
   while (m->n_slots < expected * 2) m->n_slots *= 2;
   m->keys = xmalloc(m->n_slots * sizeof *m->keys);
@@ -102,7 +102,7 @@ void relief_key_map_init(relief_key_map *m, size_t expected) {
   m->n = 0;
 }
 
-void relief_key_map_free(relief_key_map *m) {
+void key_map_free(relief_key_map *m) {
   free(m->keys);
   free(m->index);
   memset(m, 0, sizeof *m);
@@ -126,7 +126,7 @@ static void key_map_grow(relief_key_map *m) {
   m->n_slots = n_slots;
 }
 
-uint32_t relief_key_map_get(relief_key_map *m, XXH128_hash_t key) {
+uint32_t key_map_get(relief_key_map *m, XXH128_hash_t key) {
   size_t mask = m->n_slots - 1, j = key.low64 & mask;
   for (; m->index[j]; j = (j + 1) & mask)
     if (m->keys[j].low64 == key.low64 && m->keys[j].high64 == key.high64) return m->index[j] - 1;

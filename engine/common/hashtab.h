@@ -22,24 +22,24 @@ typedef struct {
   size_t text_len, text_cap;
 } relief_intern;
 
-void relief_intern_init(relief_intern *t);
-void relief_intern_free(relief_intern *t);
+void intern_init(relief_intern *t);
+void intern_free(relief_intern *t);
 
 /* The id of s (added if new). */
-uint32_t relief_intern_get(relief_intern *t, const char *s, size_t len);
+uint32_t intern_get(relief_intern *t, const char *s, size_t len);
 
 /* The id of s, or UINT32_MAX when it is not there (never allocates). */
-uint32_t relief_intern_find(const relief_intern *t, const char *s, size_t len);
+uint32_t intern_find(const relief_intern *t, const char *s, size_t len);
 
 /* The string of id (NUL-terminated) and its length. */
-static inline const char *relief_intern_str(const relief_intern *t, uint32_t id, size_t *len) {
+static inline const char *intern_str(const relief_intern *t, uint32_t id, size_t *len) {
   if (len) *len = t->offset[id + 1] - t->offset[id] - 1;
   return t->text + t->offset[id];
 }
 
 /* Writes h as 32 lower-case hex digits in canonical (big-endian) order, as
  * xxhsum prints it, and a NUL. */
-static inline void relief_hex128(XXH128_hash_t h, char out[33]) {
+static inline void hex128(XXH128_hash_t h, char out[33]) {
   static const char digits[] = "0123456789abcdef";
   XXH128_canonical_t c;
   XXH128_canonicalFromHash(&c, h);
@@ -57,10 +57,10 @@ typedef struct {
   size_t n_slots, n;
 } relief_key_map;
 
-void relief_key_map_init(relief_key_map *m, size_t expected);
-void relief_key_map_free(relief_key_map *m);
+void key_map_init(relief_key_map *m, size_t expected);
+void key_map_free(relief_key_map *m);
 
 /* The index of key (assigned next if new). */
-uint32_t relief_key_map_get(relief_key_map *m, XXH128_hash_t key);
+uint32_t key_map_get(relief_key_map *m, XXH128_hash_t key);
 
 #endif

@@ -13,8 +13,8 @@
 #include "common/hashtab.h"
 #include "common/paths.h"
 
-void relief_output_path(char *out, size_t cap, const char *dir, const char *base, int index,
-                        const char *suffix, const char *ext) {
+void output_path(char *out, size_t cap, const char *dir, const char *base, int index,
+                 const char *suffix, const char *ext) {
   char idx[32] = "";
   if (index > 0) snprintf(idx, sizeof idx, "_%d", index);
   int has_suffix = suffix && *suffix;
@@ -22,7 +22,7 @@ void relief_output_path(char *out, size_t cap, const char *dir, const char *base
            has_suffix ? suffix : "", ext);
 }
 
-void relief_folder_name(char *out, size_t cap, const char *county) {
+void folder_name(char *out, size_t cap, const char *county) {
   size_t o = 0;
   for (const char *c = county; *c && o + 1 < cap; c++) {
     char ch = *c;
@@ -43,21 +43,21 @@ static bool take_name(relief_intern *taken, const char *name) {
   for (; name[n] && n + 1 < sizeof lower; n++)
     lower[n] = (name[n] >= 'A' && name[n] <= 'Z') ? (char)(name[n] - 'A' + 'a') : name[n];
   size_t before = taken->n;
-  relief_intern_get(taken, lower, n);
+  intern_get(taken, lower, n);
   return taken->n > before;
 }
 
-void relief_folder_names_unique(const char *const *counties, size_t n, const char *const *reserved,
-                                size_t n_reserved, char **out) {
+void folder_names_unique(const char *const *counties, size_t n, const char *const *reserved,
+                         size_t n_reserved, char **out) {
   relief_intern taken;
-  relief_intern_init(&taken);
+  intern_init(&taken);
   for (size_t i = 0; i < n_reserved; i++) take_name(&taken, reserved[i]);
   for (size_t i = 0; i < n; i++) {
     char base[256], name[300];
-    relief_folder_name(base, sizeof base, counties[i]);
+    folder_name(base, sizeof base, counties[i]);
     snprintf(name, sizeof name, "%s", base);
     for (int k = 2; !take_name(&taken, name); k++) snprintf(name, sizeof name, "%s_%d", base, k);
     out[i] = xstrdup(name);
   }
-  relief_intern_free(&taken);
+  intern_free(&taken);
 }

@@ -4,7 +4,7 @@
  */
 #include "doj/doj.h"
 
-const char *const relief_column_names[RELIEF_NCOLS] = {
+const char *const doj_column_names[RELIEF_NCOLS] = {
     "RECORD_ID",
     "SUBJECT_STATUS",
     "SUBJECT_ID",
@@ -102,7 +102,7 @@ const char *const relief_column_names[RELIEF_NCOLS] = {
     "END_OF_REC",
 };
 
-const int relief_condensed_columns[20] = {
+const int condensed_columns[20] = {
     RELIEF_COL_CII_NUMBER,
     RELIEF_COL_PRI_NAME,
     RELIEF_COL_GENDER,

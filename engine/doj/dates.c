@@ -5,7 +5,7 @@
  */
 #include "doj/doj.h"
 
-int32_t relief_days_from_civil(int64_t y, int m, int d) {
+int32_t doj_days_from_civil(int64_t y, int m, int d) {
   /* roll months into years first, then count days from March 1 of year 0 */
   y += (m - 1) / 12;
   m = (m - 1) % 12 + 1;
@@ -22,7 +22,7 @@ int32_t relief_days_from_civil(int64_t y, int m, int d) {
   return (int32_t)(era * 146097 + doe - 719468 + (d - 1));
 }
 
-void relief_civil_from_days(int32_t day, int *y, int *m, int *d) {
+void doj_civil_from_days(int32_t day, int *y, int *m, int *d) {
   int64_t z = (int64_t)day + 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -50,7 +50,7 @@ static int digits(const char *s, int n) {
   return v;
 }
 
-/* relief_days_from_civil for a valid date of years 0..9999 (every row has
+/* doj_days_from_civil for a valid date of years 0..9999 (every row has
  * two): the year counted from 400 so that every division is of a positive
  * number by a constant, then the days of the months before. */
 static int32_t day_of_valid_date(int y, int m, int d) {
@@ -63,26 +63,26 @@ static int32_t day_of_valid_date(int y, int m, int d) {
   return years - (865625 - 366) + before_month[m] + leap + d - 1;
 }
 
-int32_t relief_parse_yyyymmdd(const char *s, size_t len) {
+int32_t doj_parse_yyyymmdd(const char *s, size_t len) {
   if (len != 8) return RELIEF_DAY_UNKNOWN;
   int y = digits(s, 4), m = digits(s + 4, 2), d = digits(s + 6, 2);
   if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return RELIEF_DAY_UNKNOWN;
   return day_of_valid_date(y, m, d);
 }
 
-int relief_parse_iso_date(const char *s, int32_t *day) {
+int doj_parse_iso_date(const char *s, int32_t *day) {
   if (!s) return -1;
   size_t n = 0;
   while (s[n]) n++;
   if (n != 10 || s[4] != '-' || s[7] != '-') return -1;
   int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
   if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
-  *day = relief_days_from_civil(y, m, d);
+  *day = doj_days_from_civil(y, m, d);
   return 0;
 }
 
-int32_t relief_add_years(int32_t day, int years) {
+int32_t doj_add_years(int32_t day, int years) {
   int y, m, d;
-  relief_civil_from_days(day, &y, &m, &d);
-  return relief_days_from_civil((int64_t)y + years, m, d);
+  doj_civil_from_days(day, &y, &m, &d);
+  return doj_days_from_civil((int64_t)y + years, m, d);
 }

@@ -45,10 +45,10 @@ enum {
 };
 
 /* The column names, in file order. */
-extern const char *const relief_column_names[RELIEF_NCOLS];
+extern const char *const doj_column_names[RELIEF_NCOLS];
 
 /* The 20 input columns of All_Results_Condensed.csv, in order. */
-extern const int relief_condensed_columns[20];
+extern const int condensed_columns[20];
 
 /* One field of a parsed row, pointing into the input text. For a quoted
  * field ptr/len cover the text between the quotes; RELIEF_FIELD_ESCAPED says
@@ -82,27 +82,27 @@ typedef struct {
  * encoding/csv does). On success fills fields[0..94], sets *row_start, moves
  * *pos past the record's line end and returns 1. Returns 0 at the end of the
  * text, -1 on a malformed record (perr says why and where). */
-int relief_parse_row(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
-                     size_t *row_start, relief_parse_error *perr);
+int parse_row(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+              size_t *row_start, relief_parse_error *perr);
 
-/* relief_parse_row's implementations, each with its exact contract and
+/* parse_row's implementations, each with its exact contract and
  * results: "scalar" (portable) and the 64-byte bitmask scanners "sse2" and
- * "avx2" (AVX2 + PCLMUL). relief_row_parser returns NULL for an unknown name
- * or one this CPU cannot run. relief_parse_row uses the fastest this CPU
+ * "avx2" (AVX2 + PCLMUL). doj_row_parser returns NULL for an unknown name
+ * or one this CPU cannot run. parse_row uses the fastest this CPU
  * runs, or the one the environment variable RELIEF_SCANNER names, chosen on
- * first use; relief_row_parser_name says which. */
+ * first use; doj_row_parser_name says which. */
 typedef int (*relief_parse_row_fn)(const char *text, size_t size, size_t *pos,
                                    relief_field fields[RELIEF_NCOLS], size_t *row_start,
                                    relief_parse_error *perr);
-relief_parse_row_fn relief_row_parser(const char *name);
-const char *relief_row_parser_name(void);
+relief_parse_row_fn doj_row_parser(const char *name);
+const char *doj_row_parser_name(void);
 
 /* The decision pass reads about 20 of the 95 columns: the lean parse fills
  * only the fields of the columns in want (bit c of bits[c / 64]; the others
  * may hold anything) and tells where the row's text ends and whether it is
  * its canonical text (every quoted field must be quoted, a comma inside, and
  * holds no escape): then [row_start, end) is what the statewide content
- * hash reads in place. Same rows, errors and positions as relief_parse_row. */
+ * hash reads in place. Same rows, errors and positions as parse_row. */
 typedef struct {
   uint64_t bits[2];
 } relief_columns;
@@ -114,8 +114,8 @@ typedef struct {
 
 /* Whether a quoted field is as the canonical text writes it: it must be
  * quoted (a comma inside) and holds no escape. The one test of
- * relief_row_extent_of and the lean scanners. */
-static inline bool relief_quoted_field_canonical(const relief_field *f) {
+ * row_extent_of and the lean scanners. */
+static inline bool quoted_field_canonical(const relief_field *f) {
   return !(f->flags & RELIEF_FIELD_ESCAPED) && memchr(f->ptr, ',', f->len) != NULL;
 }
 
@@ -123,32 +123,31 @@ typedef int (*relief_parse_lean_fn)(const char *text, size_t size, size_t *pos,
                                     relief_field fields[RELIEF_NCOLS], size_t *row_start,
                                     relief_parse_error *perr, const relief_columns *want,
                                     relief_row_extent *ext);
-int relief_parse_row_lean(const char *text, size_t size, size_t *pos,
-                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                          relief_parse_error *perr, const relief_columns *want,
-                          relief_row_extent *ext);
-/* The lean parser by name, as relief_row_parser. */
-relief_parse_lean_fn relief_row_parser_lean(const char *name);
+int parse_row_lean(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                   size_t *row_start, relief_parse_error *perr, const relief_columns *want,
+                   relief_row_extent *ext);
+/* The lean parser by name, as doj_row_parser. */
+relief_parse_lean_fn doj_row_parser_lean(const char *name);
 
 /* The extent of a row from all of its fields (the scalar parser's). */
-void relief_row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
-                          relief_row_extent *ext);
+void row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
+                   relief_row_extent *ext);
 
 /* The field's value: ptr itself when it needs no unescaping, else the value
  * written into scratch (which must hold f->len bytes). Sets *len. */
-const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *len);
+const char *doj_field_value(const relief_field *f, char *scratch, uint32_t *len);
 
 /* Human words for a parse error code. */
-const char *relief_parse_code_text(relief_parse_code code);
+const char *parse_code_text(relief_parse_code code);
 
 /* Whether text, the start of a file, has CR-only line endings (old Mac):
  * its first line holds a CR that is not followed by LF before any '"'.
  * Such a file would otherwise read as one header line and no rows. */
-bool relief_cr_only_line_ends(const char *text, size_t size);
+bool cr_only_line_ends(const char *text, size_t size);
 
 /* Length of the header line to skip (through its LF) when the text starts
  * with RECORD_ID, else 0. */
-size_t relief_header_length(const char *text, size_t size);
+size_t header_length(const char *text, size_t size);
 
 /* Called with each range of text the chunker has finished reading. */
 typedef void (*relief_release_fn)(void *user, size_t offset, size_t len);
@@ -158,34 +157,33 @@ typedef void (*relief_release_fn)(void *user, size_t offset, size_t len);
  * begin, bounds[n] = size) and returns n (>= 1). bounds must hold n_wanted+1.
  * release (may be NULL) is told of each segment once its quotes are counted.
  * Quotes are counted on threads threads (0 = 1). */
-size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
-                         size_t *bounds, relief_release_fn release, void *release_user,
-                         int threads);
+size_t chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted, size_t *bounds,
+                  relief_release_fn release, void *release_user, int threads);
 
 /* Offset just past the last LF of text[0, n) that ends a record (outside
  * quotes, text starting outside quotes), or 0 when there is none. */
-size_t relief_last_row_end(const char *text, size_t n);
+size_t last_row_end(const char *text, size_t n);
 
 /* 1-based physical line number of byte offset in text. */
-long long relief_line_of_offset(const char *text, size_t offset);
+long long line_of_offset(const char *text, size_t offset);
 
 /* Dates are day numbers: days since 1970-01-01, proleptic Gregorian. An
  * unknown date is 0001-01-01 (the reference's zero time). */
 #define RELIEF_DAY_UNKNOWN (-719162)
 
 /* Parses YYYYMMDD strictly (Go time.Parse "20060102"); unknown on failure. */
-int32_t relief_parse_yyyymmdd(const char *s, size_t len);
+int32_t doj_parse_yyyymmdd(const char *s, size_t len);
 
 /* Parses YYYY-MM-DD strictly; returns 0 and sets *day, or -1. */
-int relief_parse_iso_date(const char *s, int32_t *day);
+int doj_parse_iso_date(const char *s, int32_t *day);
 
 /* Day number of y-m-d; d may exceed the month (it rolls over, as Go does). */
-int32_t relief_days_from_civil(int64_t y, int m, int d);
+int32_t doj_days_from_civil(int64_t y, int m, int d);
 
 /* Splits a day number into year, month, day. */
-void relief_civil_from_days(int32_t day, int *y, int *m, int *d);
+void doj_civil_from_days(int32_t day, int *y, int *m, int *d);
 
 /* day + years calendar years (Go AddDate(years, 0, 0): Feb 29 → Mar 1). */
-int32_t relief_add_years(int32_t day, int years);
+int32_t doj_add_years(int32_t day, int years);
 
 #endif

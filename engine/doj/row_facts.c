@@ -27,7 +27,7 @@ void field_scratch_free(field_scratch *s) {
 const char *field_value_escaped(const relief_field *f, field_scratch *s, size_t *len) {
   field_scratch_reserve(s, f->len);
   uint32_t n;
-  const char *v = relief_field_value(f, s->data, &n);
+  const char *v = doj_field_value(f, s->data, &n);
   *len = n;
   return v;
 }

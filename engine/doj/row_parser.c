@@ -83,9 +83,8 @@ static int parse_error(relief_parse_error *perr, relief_parse_code code, size_t 
 
 /* The portable parser: the reference the bitmask scanners (scan_*.c) must
  * match exactly, and their fallback for rows they do not finish. */
-int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
-                            relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                            relief_parse_error *perr) {
+int parse_row_scalar(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                     size_t *row_start, relief_parse_error *perr) {
   size_t p = *pos;
   for (;;) { /* empty lines are not records */
     if (p >= size) {
@@ -172,7 +171,7 @@ record_end:
   return 1;
 }
 
-const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *len) {
+const char *doj_field_value(const relief_field *f, char *scratch, uint32_t *len) {
   if (!(f->flags & RELIEF_FIELD_ESCAPED)) {
     *len = f->len;
     return f->ptr;
@@ -190,7 +189,7 @@ const char *relief_field_value(const relief_field *f, char *scratch, uint32_t *l
   return scratch;
 }
 
-const char *relief_parse_code_text(relief_parse_code code) {
+const char *parse_code_text(relief_parse_code code) {
   switch (code) {
   case RELIEF_PARSE_FIELD_COUNT:
     return "wrong number of fields";
@@ -210,13 +209,13 @@ const char *relief_parse_code_text(relief_parse_code code) {
   }
 }
 
-bool relief_cr_only_line_ends(const char *text, size_t size) {
+bool cr_only_line_ends(const char *text, size_t size) {
   for (size_t i = 0; i < size && text[i] != '\n' && text[i] != '"'; i++)
     if (text[i] == '\r' && i + 1 < size && text[i + 1] != '\n') return true;
   return false;
 }
 
-size_t relief_header_length(const char *text, size_t size) {
+size_t header_length(const char *text, size_t size) {
   if (size < 9 || memcmp(text, "RECORD_ID", 9) != 0) return 0;
   const char *nl = memchr(text, '\n', size);
   return nl ? (size_t)(nl - text) + 1 : size;
@@ -228,9 +227,8 @@ static size_t count_quotes(const char *p, size_t n) {
   return c;
 }
 
-size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted,
-                         size_t *bounds, relief_release_fn release, void *release_user,
-                         int threads) {
+size_t chunk_text(const char *text, size_t begin, size_t size, size_t n_wanted, size_t *bounds,
+                  relief_release_fn release, void *release_user, int threads) {
   size_t span = size - begin;
   if (n_wanted < 1) n_wanted = 1;
   if (span < n_wanted * 4096) n_wanted = span / 4096 + 1;
@@ -265,7 +263,7 @@ size_t relief_chunk_text(const char *text, size_t begin, size_t size, size_t n_w
   return n;
 }
 
-long long relief_line_of_offset(const char *text, size_t offset) {
+long long line_of_offset(const char *text, size_t offset) {
   long long line = 1;
   const char *p = text, *end = text + offset;
   while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -275,7 +273,7 @@ long long relief_line_of_offset(const char *text, size_t offset) {
   return line;
 }
 
-size_t relief_last_row_end(const char *text, size_t n) {
+size_t last_row_end(const char *text, size_t n) {
   size_t last = 0;
   int inside = 0;
   for (size_t i = 0; i < n; i++) {
@@ -288,23 +286,22 @@ size_t relief_last_row_end(const char *text, size_t n) {
   return last;
 }
 
-void relief_row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
-                          relief_row_extent *ext) {
+void row_extent_of(const char *text, const relief_field fields[RELIEF_NCOLS],
+                   relief_row_extent *ext) {
   bool canonical = true;
   for (int i = 0; i < RELIEF_NCOLS && canonical; i++)
-    if (fields[i].flags & RELIEF_FIELD_QUOTED)
-      canonical = relief_quoted_field_canonical(&fields[i]);
+    if (fields[i].flags & RELIEF_FIELD_QUOTED) canonical = quoted_field_canonical(&fields[i]);
   const relief_field *last = &fields[RELIEF_NCOLS - 1];
   ext->end = (size_t)(last->ptr - text) + last->len + (last->flags & RELIEF_FIELD_QUOTED ? 1 : 0);
   ext->canonical = canonical;
 }
 
-int relief_parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
-                                 relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                                 relief_parse_error *perr, const relief_columns *want,
-                                 relief_row_extent *ext) {
+int parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr, const relief_columns *want,
+                          relief_row_extent *ext) {
   (void)want; /* fills every field */
-  int r = relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
-  if (r == 1 && ext) relief_row_extent_of(text, fields, ext);
+  int r = parse_row_scalar(text, size, pos, fields, row_start, perr);
+  if (r == 1 && ext) row_extent_of(text, fields, ext);
   return r;
 }

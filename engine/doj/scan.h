@@ -9,7 +9,7 @@
  * quotes, so bit i of `in` is the parity of the quotes in [row start, i]:
  * an opening quote and the bytes it quotes have it set, a closing quote and
  * unquoted bytes have it clear. Commas and LFs with it clear separate fields.
- * That reading matches relief_parse_row_scalar exactly as long as
+ * That reading matches parse_row_scalar exactly as long as
  *   - every opening quote starts a field or directly follows a closing quote
  *     (a doubled quote inside a quoted field), and
  *   - every closing quote is followed by a quote, a comma, an LF or CR LF,
@@ -29,30 +29,27 @@
 
 #include "doj/doj.h"
 
-int relief_parse_row_scalar(const char *text, size_t size, size_t *pos,
-                            relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                            relief_parse_error *perr);
+int parse_row_scalar(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                     size_t *row_start, relief_parse_error *perr);
 #if defined(__x86_64__) || defined(__i386__)
 #define RELIEF_SCAN_X86 1
-int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
-                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                          relief_parse_error *perr);
-int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
-                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                          relief_parse_error *perr);
-int relief_parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
-                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                               relief_parse_error *perr, const relief_columns *want,
-                               relief_row_extent *ext);
-int relief_parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
-                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                               relief_parse_error *perr, const relief_columns *want,
-                               relief_row_extent *ext);
+int parse_row_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                   size_t *row_start, relief_parse_error *perr);
+int parse_row_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                   size_t *row_start, relief_parse_error *perr);
+int parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
+                        relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                        relief_parse_error *perr, const relief_columns *want,
+                        relief_row_extent *ext);
+int parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
+                        relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                        relief_parse_error *perr, const relief_columns *want,
+                        relief_row_extent *ext);
 #endif
-int relief_parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
-                                 relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                                 relief_parse_error *perr, const relief_columns *want,
-                                 relief_row_extent *ext);
+int parse_row_scalar_lean(const char *text, size_t size, size_t *pos,
+                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                          relief_parse_error *perr, const relief_columns *want,
+                          relief_row_extent *ext);
 
 #define SCAN_INLINE static inline __attribute__((always_inline))
 
@@ -318,7 +315,7 @@ SCAN_INLINE int scan_finish_lean(scan_row *st, size_t row_start, size_t *pos,
   for (int i = 0, k = 0; i < st->n_quoted && canonical; i++) {
     while (at[k] < st->quote_at[i]) k++; /* the separator that ends the field */
     scan_cut(text, row_start + st->quote_at[i], row_start + at[k], &f);
-    canonical = relief_quoted_field_canonical(&f);
+    canonical = quoted_field_canonical(&f);
   }
   ext->canonical = canonical;
   return 1;

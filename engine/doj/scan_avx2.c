@@ -145,22 +145,21 @@ parse_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
     if (k == SCAN_MORE) continue;
     if (k == SCAN_DONE)
       return want ? scan_finish_lean(&st, p, pos, perr, ext) : scan_finish(&st, p, pos, perr);
-    if (want)
-      return relief_parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
-    return relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
+    if (want) return parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
+    return parse_row_scalar(text, size, pos, fields, row_start, perr);
   }
 }
 
-SCAN_AVX2 int relief_parse_row_avx2(const char *text, size_t size, size_t *pos,
-                                    relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                                    relief_parse_error *perr) {
+SCAN_AVX2 int parse_row_avx2(const char *text, size_t size, size_t *pos,
+                             relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                             relief_parse_error *perr) {
   return parse_avx2(text, size, pos, fields, row_start, perr, NULL, NULL);
 }
 
-SCAN_AVX2 int relief_parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
-                                         relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                                         relief_parse_error *perr, const relief_columns *want,
-                                         relief_row_extent *ext) {
+SCAN_AVX2 int parse_row_avx2_lean(const char *text, size_t size, size_t *pos,
+                                  relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                                  relief_parse_error *perr, const relief_columns *want,
+                                  relief_row_extent *ext) {
   return parse_avx2(text, size, pos, fields, row_start, perr, want, ext);
 }
 #endif

@@ -63,22 +63,20 @@ parse_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
     if (k == SCAN_MORE) continue;
     if (k == SCAN_DONE)
       return want ? scan_finish_lean(&st, p, pos, perr, ext) : scan_finish(&st, p, pos, perr);
-    if (want)
-      return relief_parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
-    return relief_parse_row_scalar(text, size, pos, fields, row_start, perr);
+    if (want) return parse_row_scalar_lean(text, size, pos, fields, row_start, perr, want, ext);
+    return parse_row_scalar(text, size, pos, fields, row_start, perr);
   }
 }
 
-int relief_parse_row_sse2(const char *text, size_t size, size_t *pos,
-                          relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                          relief_parse_error *perr) {
+int parse_row_sse2(const char *text, size_t size, size_t *pos, relief_field fields[RELIEF_NCOLS],
+                   size_t *row_start, relief_parse_error *perr) {
   return parse_sse2(text, size, pos, fields, row_start, perr, NULL, NULL);
 }
 
-int relief_parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
-                               relief_field fields[RELIEF_NCOLS], size_t *row_start,
-                               relief_parse_error *perr, const relief_columns *want,
-                               relief_row_extent *ext) {
+int parse_row_sse2_lean(const char *text, size_t size, size_t *pos,
+                        relief_field fields[RELIEF_NCOLS], size_t *row_start,
+                        relief_parse_error *perr, const relief_columns *want,
+                        relief_row_extent *ext) {
   return parse_sse2(text, size, pos, fields, row_start, perr, want, ext);
 }
 #endif

@@ -123,7 +123,7 @@ static void challenges_csv(relief_buf *b, const char *county, const char *agency
   static const char header[] = "Item,Agency,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,"
                                "Counts,Proposed Relief,Challenge Reason,Challenged On,"
                                "Person Notified,Notes\n";
-  relief_buf_append(b, header, sizeof header - 1);
+  buf_append(b, header, sizeof header - 1);
   for (size_t i = 0; i < n; i++) {
     char dob[16];
     us_date_text(c[i].dob, dob);
@@ -133,8 +133,8 @@ static void challenges_csv(relief_buf *b, const char *county, const char *agency
     enum { N = sizeof cells / sizeof *cells };
     for (int k = 0; k < N; k++) {
       const char *v = cells[k] ? cells[k] : "";
-      relief_csv_append_safe(b, v, strlen(v));
-      relief_buf_putc(b, k == N - 1 ? '\n' : ',');
+      csv_append_safe(b, v, strlen(v));
+      buf_putc(b, k == N - 1 ? '\n' : ',');
     }
   }
 }
@@ -150,6 +150,6 @@ relief_status filings_write_challenges(publication *pub, const char *folder, con
   challenges_csv(&csv, county, agency, c, n);
   snprintf(path, sizeof path, "%s/challenges.csv", folder);
   st = publication_write_file(pub, path, csv.data, csv.len, err);
-  relief_buf_free(&csv);
+  buf_free(&csv);
   return st;
 }

@@ -23,7 +23,7 @@ static const char *const keys[] = {"office",  "agency", "attorney", "barNumber",
 enum { N_KEYS = sizeof keys / sizeof keys[0] };
 
 static relief_status bad(relief_error *err, const char *name, const char *fmt, const char *key) {
-  return relief_error_set(err, RELIEF_E_USAGE, name, 0, -1, fmt, key);
+  return error_set(err, RELIEF_E_USAGE, name, 0, -1, fmt, key);
 }
 
 /* A string without control characters, at most 200 bytes; empty only when
@@ -44,13 +44,12 @@ relief_status relief_filer_parse(const char *text, const char *name, relief_file
   json_error_t jerr;
   json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, name, jerr.line, -1, "invalid JSON: %s",
-                            jerr.text);
+    return error_set(err, RELIEF_E_USAGE, name, jerr.line, -1, "invalid JSON: %s", jerr.text);
   relief_status st = RELIEF_OK;
   const char *key;
   json_t *v;
   if (!json_is_object(root)) {
-    st = relief_error_set(err, RELIEF_E_USAGE, name, 0, -1, "the filer profile must be an object");
+    st = error_set(err, RELIEF_E_USAGE, name, 0, -1, "the filer profile must be an object");
     goto done;
   }
   json_object_foreach(root, key, v) {
@@ -132,8 +131,8 @@ relief_status relief_filer_load(const char *path, relief_filer *f, relief_error 
   json_error_t jerr;
   json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, path, jerr.line, -1,
-                            "cannot read the filer profile: %s", jerr.text);
+    return error_set(err, RELIEF_E_USAGE, path, jerr.line, -1, "cannot read the filer profile: %s",
+                     jerr.text);
   char *text = json_dumps(root, JSON_PRESERVE_ORDER);
   json_decref(root);
   relief_status st = relief_filer_parse(text ? text : "", path, f, err);

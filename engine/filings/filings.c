@@ -285,9 +285,9 @@ static void relief_summary_text(const relief_motion *m, char *out, size_t cap) {
 static void csv_field(relief_buf *b, const char *s, int last) {
   size_t n;
   char *utf8 = text_to_utf8(s ? s : "", s ? strlen(s) : 0, &n);
-  relief_csv_append_safe(b, utf8, n);
+  csv_append_safe(b, utf8, n);
   free(utf8);
-  relief_buf_putc(b, last ? '\n' : ',');
+  buf_putc(b, last ? '\n' : ',');
 }
 
 /* The distinct code sections, or conviction dates, of a motion, "; "-joined. */
@@ -307,10 +307,10 @@ static void joined(const relief_motion *m, bool dates, relief_buf *out) {
       seen = !strcmp(v, w);
     }
     if (seen) continue;
-    if (out->len) relief_buf_append(out, "; ", 2);
-    relief_buf_append(out, v, strlen(v));
+    if (out->len) buf_append(out, "; ", 2);
+    buf_append(out, v, strlen(v));
   }
-  relief_buf_putc(out, 0);
+  buf_putc(out, 0);
 }
 
 static void court_list(relief_buf *b, const relief_motion *motions, size_t n, char **files) {
@@ -349,8 +349,8 @@ static void court_list(relief_buf *b, const relief_motion *motions, size_t n, ch
                                     ""};
     for (int c = 0; c < N_FIELDS; c++) csv_field(b, fields[c], c == N_FIELDS - 1);
   }
-  relief_buf_free(&sections);
-  relief_buf_free(&dates);
+  buf_free(&sections);
+  buf_free(&dates);
 }
 
 /* court_counts.csv: one row per count of every motion, with a column for
@@ -394,18 +394,17 @@ static void court_counts(relief_buf *b, const relief_motion *motions, size_t n, 
 
 /* Bad motions are the caller's mistake: say which, without personal data. */
 static relief_status check_motions(const relief_motion *motions, size_t n, relief_error *err) {
-  if (n && !motions)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "forms: no motions array");
+  if (n && !motions) return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "forms: no motions array");
   for (size_t i = 0; i < n; i++) {
     const relief_motion *m = &motions[i];
     if (m->n_counts < 0 || (m->n_counts > 0 && !m->counts))
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "forms: motion %06zu has a bad count list", i + 1);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "forms: motion %06zu has a bad count list",
+                       i + 1);
     for (int c = 0; c < m->n_counts; c++)
       if (!forms_relief_valid(m->counts[c].relief))
-        return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                                "forms: motion %06zu count %d has an unknown relief (%d)", i + 1,
-                                c + 1, (int)m->counts[c].relief);
+        return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                         "forms: motion %06zu count %d has an unknown relief (%d)", i + 1, c + 1,
+                         (int)m->counts[c].relief);
   }
   return RELIEF_OK;
 }
@@ -456,7 +455,7 @@ relief_status filings_write(publication *pub, const char *dir, const relief_moti
     snprintf(path, sizeof path, "%s%scourt_counts.csv", dir, *dir ? "/" : "");
     st = publication_write_file(pub, path, csv.data, csv.len, err);
   }
-  relief_buf_free(&csv);
+  buf_free(&csv);
   free_names(files, n);
   return st;
 }
@@ -477,7 +476,7 @@ relief_status filings_write_county(pipeline *pl, int county, publication *pub, i
   if (plan->folder)
     snprintf(folder, sizeof folder, "%s", plan->folder);
   else
-    relief_folder_name(folder, sizeof folder, plan->name);
+    folder_name(folder, sizeof folder, plan->name);
   motion_list motions;
   filings_motions(pl, county, filter, &motions);
   relief_motion *some = xcalloc(motions.n + 1, sizeof *some);

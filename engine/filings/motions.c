@@ -19,7 +19,7 @@ const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
   if (checkable) *checkable = false;
   size_t n = offense ? strlen(offense) : 0, len;
   bool from_comment;
-  relief_code_section(offense ? offense : "", n, "", 0, &len, &from_comment);
+  rules_code_section(offense ? offense : "", n, "", 0, &len, &from_comment);
   const char *s = offense ? offense : "";
   while (*s == ' ') s++;
   size_t t = strlen(s);
@@ -31,7 +31,7 @@ const char *filings_withhold_reason(const char *offense, int32_t conviction_day,
   if (checkable) *checkable = true;
   if (compute_day != RELIEF_DAY_UNKNOWN && conviction_day > compute_day)
     return "conviction after the decision date: check the facts before filing";
-  if (conviction_day > relief_days_from_civil(2016, 11, 8))
+  if (conviction_day > doj_days_from_civil(2016, 11, 8))
     return "conviction after 11/08/2016, when Prop 64 took effect: check the facts before filing";
   if (checkable) *checkable = false;
   return NULL;
@@ -117,7 +117,7 @@ static char *person_akas(const pipeline *pl, const row_ref *refs, size_t n_rows,
     bool seen = false;
     for (const char *a = text->data; a && a < text->data + text->len && !seen; a += strlen(a) + 1)
       seen = !strcmp(a, c->name);
-    if (!seen) relief_buf_append(text, c->name, strlen(c->name) + 1);
+    if (!seen) buf_append(text, c->name, strlen(c->name) + 1);
   }
   size_t aka_len = text->len;
   char *akas = arena_alloc(arena, aka_len + 1);
@@ -136,11 +136,11 @@ static char *step_case_numbers(const relief_person *p, uint64_t step_key, arena_
   relief_buf cases = {0};
   for (int c = 0; c < p->n_case_numbers; c++) {
     if (p->case_numbers[c].step_key != step_key) continue;
-    if (cases.len) relief_buf_append(&cases, "; ", 2);
-    relief_buf_append(&cases, p->case_numbers[c].ofn, strlen(p->case_numbers[c].ofn));
+    if (cases.len) buf_append(&cases, "; ", 2);
+    buf_append(&cases, p->case_numbers[c].ofn, strlen(p->case_numbers[c].ofn));
   }
   char *out = arena_strndup(arena, cases.data ? cases.data : "", cases.len);
-  relief_buf_free(&cases);
+  buf_free(&cases);
   return out;
 }
 
@@ -185,7 +185,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
     pipeline_person(pl, pairs[k], &ps, &p, &refs, &n_rows);
     for (int i = 0; i < p.n_convictions; i++)
       p.convictions[i].in_county = p.convictions[i].county == county;
-    relief_person_facts facts = relief_person_features(&ctx, flow, &p);
+    relief_person_facts facts = person_features(&ctx, flow, &p);
     const captured_row *who = NULL;
     char *akas = person_akas(pl, refs, n_rows, &text, &out->arena, &who);
     if (!who) continue;
@@ -200,9 +200,9 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         const relief_conviction *c = &p.convictions[m];
         if (!c->in_county || c->step_key != p.convictions[i].step_key) continue;
         step_of[m] = (int)out->n;
-        uint64_t f = relief_features(&ctx, flow, &p, m, &facts);
-        if (!relief_flow_relevant(flow, f)) continue;
-        const relief_flow_row *rule = relief_flow_decide(flow, f);
+        uint64_t f = rules_features(&ctx, flow, &p, m, &facts);
+        if (!flow_relevant(flow, f)) continue;
+        const relief_flow_row *rule = flow_decide(flow, f);
         if (!rule || !relieved(rule->determination)) continue;
         const row_ref *ref = &refs[c->row];
         const captured_row *row = pipeline_captured(pl, ref);
@@ -220,7 +220,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
         if (n_counts - 1 == motion_start) { /* the step's text comes from its first count */
           const char *cnt = row && row->cnt ? row->cnt : "";
           text.len = 0;
-          relief_buf_append(&text, cnt, strlen(cnt) < 6 ? strlen(cnt) : 6);
+          buf_append(&text, cnt, strlen(cnt) < 6 ? strlen(cnt) : 6);
           court = row && row->court ? row->court : "";
         }
       }
@@ -246,7 +246,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
           .case_numbers = case_numbers,
           .name = who->name,
           .akas = akas,
-          .dob_day = relief_parse_yyyymmdd(who->dob, strlen(who->dob)),
+          .dob_day = doj_parse_yyyymmdd(who->dob, strlen(who->dob)),
           .cii = who->cii,
           .person = person,
           .court = court,
@@ -259,7 +259,7 @@ void filings_motions(pipeline *pl, int county, const relief_filing_filter *filte
   filings_sort_motions(out->motions, out->n);
   free(first_count);
   free(step_of);
-  relief_buf_free(&text);
+  buf_free(&text);
   person_history_free(&ps);
 }
 

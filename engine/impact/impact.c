@@ -36,15 +36,14 @@ relief_status impact_write(publication *pub, const char *html_name, const char *
 
 relief_status impact_write_json(publication *pub, const char *html_name, const char *pdf_name,
                                 const char *report_json, relief_error *err) {
-  if (!report_json)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "report: no JSON given");
+  if (!report_json) return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "report: no JSON given");
   json_error_t jerr;
   json_t *root = json_loads(report_json, 0, &jerr);
   if (!json_is_object(root)) {
     json_decref(root);
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, jerr.line > 0 ? jerr.line : 0, -1,
-                            "report: the JSON is not an object (line %d, column %d)", jerr.line,
-                            jerr.column);
+    return error_set(err, RELIEF_E_USAGE, NULL, jerr.line > 0 ? jerr.line : 0, -1,
+                     "report: the JSON is not an object (line %d, column %d)", jerr.line,
+                     jerr.column);
   }
   relief_status st = write_model(pub, html_name, pdf_name, root, err);
   json_decref(root);

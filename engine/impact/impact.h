@@ -12,7 +12,7 @@ struct json_t;
 
 /* Writes html_name and pdf_name into pub from summary_json (the run's
  * summary object, or for statewide runs the statewide summary with
- * "counties") and extra (see output/output.h relief_report_extra:
+ * "counties") and extra (see output/output.h report_extra:
  * {"convictionsBySectionAndOutcome": {section: {determination: count}},
  * "handReview": n, "processingTimeInSeconds": s, "inputBytes": n,
  * "people": n, "statewide": bool}). */

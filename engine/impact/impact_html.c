@@ -59,7 +59,7 @@ static const char *const css =
     "h2,h3,h4{break-after:avoid}a{color:inherit;text-decoration:none}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
-static void put(relief_buf *b, const char *s) { relief_buf_append(b, s, strlen(s)); }
+static void put(relief_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 static void putf(relief_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -69,7 +69,7 @@ static void putf(relief_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
-  if (n > 0) relief_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+  if (n > 0) buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* Text and attribute values, escaped for HTML. */
@@ -80,9 +80,9 @@ static void esc(relief_buf *b, const char *s) {
     if (entity[*p])
       put(b, entity[*p]);
     else if (*p < 0x20 && *p != '\n' && *p != '\t')
-      relief_buf_putc(b, ' ');
+      buf_putc(b, ' ');
     else
-      relief_buf_putc(b, (char)*p);
+      buf_putc(b, (char)*p);
   }
 }
 
@@ -264,7 +264,7 @@ char *report_html(const report_model *m, size_t *len) {
   put(&b, "<footer>Written by relief " RELIEF_VERSION
           " from the run's summary. This page is self-contained: it loads nothing from the "
           "network.</footer>\n</main>\n</body>\n</html>\n");
-  relief_buf_putc(&b, 0);
+  buf_putc(&b, 0);
   *len = b.len - 1;
   return b.data;
 }

@@ -608,8 +608,8 @@ static void context_blocks(report_model *m, const json_t *extra, int statewide) 
 relief_status impact_build_model(report_model *m, const json_t *root, relief_error *err) {
   const json_t *sum = json_object_get(root, "summary"), *extra = json_object_get(root, "extra");
   if (!json_is_object(sum))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "report: the JSON has no \"summary\" object");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "report: the JSON has no \"summary\" object");
   if (!json_is_object(extra)) extra = NULL;
   int statewide = json_is_true(json_object_get(extra, "statewide"));
   const json_t *counties = json_object_get(sum, "counties");

@@ -11,7 +11,7 @@
 #include "common/buf.h"
 #include "impact/impact.h"
 
-static void put(relief_buf *b, const char *s) { relief_buf_append(b, s, strlen(s)); }
+static void put(relief_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 static void esc(relief_buf *b, const char *s) {
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -32,7 +32,7 @@ static void esc(relief_buf *b, const char *s) {
       put(b, "&#39;");
       break;
     default:
-      relief_buf_putc(b, *p < 0x20 ? ' ' : (char)*p);
+      buf_putc(b, *p < 0x20 ? ' ' : (char)*p);
     }
   }
 }
@@ -83,6 +83,6 @@ relief_status impact_write_standing(publication *pub, const char *html_name,
   table(&b, "By court", "Court", s->courts, s->n_courts, &s->total);
   put(&b, "</section>\n</body></html>\n");
   relief_status st = publication_write_file(pub, html_name, b.data, b.len, err);
-  relief_buf_free(&b);
+  buf_free(&b);
   return st;
 }

@@ -47,7 +47,7 @@ static void test_after_map_hook(const char *path) {
 }
 
 static void hash_bytes(const void *data, size_t n, char hex[33]) {
-  relief_hex128(XXH3_128bits(data, n), hex);
+  hex128(XXH3_128bits(data, n), hex);
 }
 
 /* XXH3-128 of a whole mapping, block by block, each block's pages given
@@ -66,7 +66,7 @@ static void hash_mapping(const char *map, size_t n, char hex[33]) {
     XXH3_128bits_update(state, map + at, len);
     madvise((char *)map + at, len, MADV_DONTNEED);
   }
-  relief_hex128(XXH3_128bits_digest(state), hex);
+  hex128(XXH3_128bits_digest(state), hex);
   XXH3_freeState(state);
 }
 
@@ -80,7 +80,7 @@ static unsigned long long frame_content_bound(size_t compressed_len) {
 static relief_status decompress_streaming(relief_input *in, const char *path, const char *src,
                                           size_t n, relief_error *err) {
   ZSTD_DStream *ds = ZSTD_createDStream();
-  if (!ds) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
+  if (!ds) return error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
   size_t cap = n * 4 + (1 << 20), len = 0;
   char *out = xmalloc(cap);
   ZSTD_inBuffer ib = {src, n, 0};
@@ -96,19 +96,19 @@ static relief_status decompress_streaming(relief_input *in, const char *path, co
     ret = ZSTD_decompressStream(ds, &ob, &ib);
     len += ob.pos;
     if (ZSTD_isError(ret)) {
-      relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)ib.pos, "corrupt zstd data: %s",
-                       ZSTD_getErrorName(ret));
+      error_set(err, RELIEF_E_DATA, path, 0, (long long)ib.pos, "corrupt zstd data: %s",
+                ZSTD_getErrorName(ret));
       ZSTD_freeDStream(ds);
       free(out);
       return RELIEF_E_DATA;
     }
   }
   ZSTD_freeDStream(ds);
-  if (!out) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
+  if (!out) return error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory");
   if (ret != 0) {
     free(out);
-    return relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)n,
-                            "truncated zstd data: the last frame is incomplete");
+    return error_set(err, RELIEF_E_DATA, path, 0, (long long)n,
+                     "truncated zstd data: the last frame is incomplete");
   }
   in->data = out;
   in->size = len;
@@ -130,9 +130,9 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
   while (pos < n) {
     size_t fl = ZSTD_findFrameCompressedSize(src + pos, n - pos);
     if (ZSTD_isError(fl)) {
-      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos, "%s zstd frame: %s",
-                                n - pos < 18 ? "truncated" : "corrupt or truncated",
-                                ZSTD_getErrorName(fl));
+      status =
+          error_set(err, RELIEF_E_DATA, path, 0, (long long)pos, "%s zstd frame: %s",
+                    n - pos < 18 ? "truncated" : "corrupt or truncated", ZSTD_getErrorName(fl));
       goto done;
     }
     unsigned long long content = ZSTD_getFrameContentSize(src + pos, fl);
@@ -141,10 +141,10 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
       goto done;
     }
     if (content > frame_content_bound(fl) || total + content < total) {
-      status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
-                                "corrupt zstd frame: its header claims %llu bytes, more than "
-                                "its %zu compressed bytes can hold",
-                                content, fl);
+      status = error_set(err, RELIEF_E_DATA, path, 0, (long long)pos,
+                         "corrupt zstd frame: its header claims %llu bytes, more than "
+                         "its %zu compressed bytes can hold",
+                         content, fl);
       goto done;
     }
     if (n_frames == cap_frames) {
@@ -162,7 +162,7 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
   }
   char *out = xmalloc(total ? total : 1);
   if (!out) {
-    status = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory (%zu bytes)", total);
+    status = error_set(err, RELIEF_E_IO, path, 0, -1, "out of memory (%zu bytes)", total);
     goto done;
   }
   long long bad_frame = -1;
@@ -181,8 +181,8 @@ static int decompress_frames(relief_input *in, const char *path, const char *src
   }
   if (bad_frame >= 0) {
     free(out);
-    status = relief_error_set(err, RELIEF_E_DATA, path, 0, (long long)frame_off[bad_frame],
-                              "corrupt zstd frame: %s", bad_text);
+    status = error_set(err, RELIEF_E_DATA, path, 0, (long long)frame_off[bad_frame],
+                       "corrupt zstd frame: %s", bad_text);
     goto done;
   }
   in->data = out;
@@ -232,13 +232,12 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   snprintf(in->path, sizeof in->path, "%s", path);
   /* non-blocking, so that a FIFO cannot hang the run before it is refused */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open: %s", strerror(errno));
+  if (fd < 0) return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open: %s", strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1,
-                            "not a regular file (a FIFO, device or socket is not read)");
+    return error_set(err, RELIEF_E_IO, path, 0, -1,
+                     "not a regular file (a FIFO, device or socket is not read)");
   }
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -259,7 +258,7 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   /* the descriptor is not kept: statewide may open thousands of inputs */
   close(fd);
   if (map == MAP_FAILED)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot map: %s", strerror(errno));
   test_after_map_hook(path);
   madvise(map, n, MADV_SEQUENTIAL);   /* read ahead while hashing */
   hash_mapping(map, n, in->xxh3_128); /* the bytes decided, not the path's later bytes */
@@ -298,26 +297,25 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
   return RELIEF_OK;
 }
 
-relief_status relief_input_open(relief_input *in, const char *path, relief_error *err) {
+relief_status input_open(relief_input *in, const char *path, relief_error *err) {
   return open_input(in, path, 0, err);
 }
 
-relief_status relief_input_open_lazy(relief_input *in, const char *path, relief_error *err) {
+relief_status input_open_lazy(relief_input *in, const char *path, relief_error *err) {
   return open_input(in, path, 1, err);
 }
 
-relief_status relief_input_frame_text(const relief_input *in, size_t i, char *dst,
-                                      relief_error *err) {
+relief_status input_frame_text(const relief_input *in, size_t i, char *dst, relief_error *err) {
   const relief_zstd_frame *f = &in->frames[i];
   size_t got = ZSTD_decompress(dst, f->text_size, in->zsrc + f->src_offset, f->src_size);
   if (ZSTD_isError(got) || got != f->text_size)
-    return relief_error_set(err, RELIEF_E_DATA, in->path, 0, (long long)f->src_offset,
-                            "corrupt zstd frame: %s",
-                            ZSTD_isError(got) ? ZSTD_getErrorName(got) : "frame size mismatch");
+    return error_set(err, RELIEF_E_DATA, in->path, 0, (long long)f->src_offset,
+                     "corrupt zstd frame: %s",
+                     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "frame size mismatch");
   return RELIEF_OK;
 }
 
-relief_status relief_input_materialize(relief_input *in, relief_error *err) {
+relief_status input_materialize(relief_input *in, relief_error *err) {
   if (in->data || !in->frames) return RELIEF_OK;
   relief_status st = (relief_status)decompress_frames(in, in->path, in->zsrc, in->zsrc_size, err);
   if ((int)st < 0) st = decompress_streaming(in, in->path, in->zsrc, in->zsrc_size, err);
@@ -330,20 +328,20 @@ relief_status relief_input_materialize(relief_input *in, relief_error *err) {
   return RELIEF_OK;
 }
 
-relief_status relief_input_check_unchanged(const relief_input *in, relief_error *err) {
+relief_status input_check_unchanged(const relief_input *in, relief_error *err) {
   struct stat st;
   if (!in->path[0]) return RELIEF_OK;
   if (stat(in->path, &st) != 0 || (unsigned long long)st.st_dev != in->opened_dev ||
       (unsigned long long)st.st_ino != in->opened_ino || (long long)st.st_size != in->opened_size ||
       (long long)st.st_mtim.tv_sec != in->opened_mtime_sec ||
       (long long)st.st_mtim.tv_nsec != in->opened_mtime_nsec)
-    return relief_error_set(err, RELIEF_E_IO, in->path, 0, -1,
-                            "input changed while it was read (its size, modification time or "
-                            "identity differs from when it was opened)");
+    return error_set(err, RELIEF_E_IO, in->path, 0, -1,
+                     "input changed while it was read (its size, modification time or "
+                     "identity differs from when it was opened)");
   return RELIEF_OK;
 }
 
-void relief_input_close(relief_input *in) {
+void input_close(relief_input *in) {
   free(in->frames);
   if (in->zsrc) munmap((void *)in->zsrc, in->zsrc_size);
   if (in->map_base) {
@@ -355,14 +353,14 @@ void relief_input_close(relief_input *in) {
   memset(in, 0, sizeof *in);
 }
 
-void relief_input_release(const relief_input *in, size_t offset, size_t len) {
+void input_release(const relief_input *in, size_t offset, size_t len) {
   if (!in->map_size || !len) return;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   size_t begin = (offset + page - 1) / page * page, end = (offset + len) / page * page;
   if (end > begin) madvise((char *)in->map_base + begin, end - begin, MADV_DONTNEED);
 }
 
-void relief_input_release_frame(const relief_input *in, size_t i) {
+void input_release_frame(const relief_input *in, size_t i) {
   if (!in->zsrc || i >= in->n_frames) return;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   const relief_zstd_frame *f = &in->frames[i];
@@ -378,7 +376,7 @@ struct relief_zstd_stream {
   size_t last_ret;
 };
 
-relief_zstd_stream *relief_stream_open(const relief_input *in) {
+relief_zstd_stream *stream_open(const relief_input *in) {
   relief_zstd_stream *z = xcalloc(1, sizeof *z);
   if (!z || !(z->ds = ZSTD_createDStream())) {
     free(z);
@@ -390,20 +388,20 @@ relief_zstd_stream *relief_stream_open(const relief_input *in) {
   return z;
 }
 
-void relief_stream_close(relief_zstd_stream *z) {
+void stream_close(relief_zstd_stream *z) {
   if (!z) return;
   ZSTD_freeDStream(z->ds);
   free(z);
 }
 
-relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap,
-                                 size_t want, int *eof, relief_error *err) {
+relief_status stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap, size_t want,
+                          int *eof, relief_error *err) {
   *eof = 0;
   while (*len < want) {
     if (z->in.pos == z->in.size) {
       if (z->last_ret != 0)
-        return relief_error_set(err, RELIEF_E_DATA, z->path, 0, (long long)z->in.size,
-                                "truncated zstd data: the last frame is incomplete");
+        return error_set(err, RELIEF_E_DATA, z->path, 0, (long long)z->in.size,
+                         "truncated zstd data: the last frame is incomplete");
       *eof = 1;
       return RELIEF_OK;
     }
@@ -411,7 +409,7 @@ relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len,
       size_t grown_cap = *cap ? *cap * 2 : (8u << 20);
       while (grown_cap - *len < ZSTD_DStreamOutSize()) grown_cap *= 2;
       char *grown = xrealloc(*buf, grown_cap);
-      if (!grown) return relief_error_set(err, RELIEF_E_IO, z->path, 0, -1, "out of memory");
+      if (!grown) return error_set(err, RELIEF_E_IO, z->path, 0, -1, "out of memory");
       *buf = grown;
       *cap = grown_cap;
     }
@@ -419,9 +417,8 @@ relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len,
     size_t at = z->in.pos;
     size_t ret = ZSTD_decompressStream(z->ds, &out, &z->in);
     if (ZSTD_isError(ret))
-      return relief_error_set(err, RELIEF_E_DATA, z->path, 0,
-                              (long long)(z->in.pos > at ? z->in.pos : at), "corrupt zstd data: %s",
-                              ZSTD_getErrorName(ret));
+      return error_set(err, RELIEF_E_DATA, z->path, 0, (long long)(z->in.pos > at ? z->in.pos : at),
+                       "corrupt zstd data: %s", ZSTD_getErrorName(ret));
     z->last_ret = ret;
     *len += out.pos;
   }

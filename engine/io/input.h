@@ -47,50 +47,49 @@ typedef struct {
  * without blocking and refused), or a corrupt/truncated zstd stream is an
  * error naming the file (and byte offset for zstd). Records the XXH3-128 of
  * the bytes as opened in in->xxh3_128. */
-relief_status relief_input_open(relief_input *in, const char *path, relief_error *err);
+relief_status input_open(relief_input *in, const char *path, relief_error *err);
 
 /* Tells the kernel the pages of [offset, offset+len) are done with for now,
  * so a mapped input does not stay resident; reading them again re-faults
  * them from the page cache. No effect on a decompressed (owned) buffer. */
-void relief_input_release(const relief_input *in, size_t offset, size_t len);
+void input_release(const relief_input *in, size_t offset, size_t len);
 
 /* The same for the compressed bytes of frame i of a lazy zstd input, once
  * its text has been read. */
-void relief_input_release_frame(const relief_input *in, size_t i);
+void input_release_frame(const relief_input *in, size_t i);
 
-/* Like relief_input_open, but a zstd file whose frames all record their
+/* Like input_open, but a zstd file whose frames all record their
  * content size is left compressed: in->data stays NULL, in->frames lists
- * the frames, and relief_input_frame_text decompresses one on demand, so
+ * the frames, and input_frame_text decompresses one on demand, so
  * the whole text never has to be in memory. Other inputs open as usual. */
-relief_status relief_input_open_lazy(relief_input *in, const char *path, relief_error *err);
+relief_status input_open_lazy(relief_input *in, const char *path, relief_error *err);
 
 /* A zstd input read front to back in blocks (single large frames, or frames
  * that do not record their size). */
 typedef struct relief_zstd_stream relief_zstd_stream;
 
-relief_zstd_stream *relief_stream_open(const relief_input *in);
-void relief_stream_close(relief_zstd_stream *z);
+relief_zstd_stream *stream_open(const relief_input *in);
+void stream_close(relief_zstd_stream *z);
 
 /* Decompresses more of the stream onto *buf (len bytes used of cap, grown
  * with realloc) until *len >= want or the stream ends (*eof). A corrupt or
  * truncated stream is an error naming the file and compressed byte offset. */
-relief_status relief_stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap,
-                                 size_t want, int *eof, relief_error *err);
+relief_status stream_fill(relief_zstd_stream *z, char **buf, size_t *len, size_t *cap, size_t want,
+                          int *eof, relief_error *err);
 
 /* Decompresses frame i of a lazy input into dst (frames[i].text_size bytes).
  * Thread-safe. A corrupt frame is an error naming the file and byte offset. */
-relief_status relief_input_frame_text(const relief_input *in, size_t i, char *dst,
-                                      relief_error *err);
+relief_status input_frame_text(const relief_input *in, size_t i, char *dst, relief_error *err);
 
 /* Turns a lazy input into a decompressed one (in->data set). */
-relief_status relief_input_materialize(relief_input *in, relief_error *err);
+relief_status input_materialize(relief_input *in, relief_error *err);
 
 /* RELIEF_E_IO naming the file when it changed since it was opened (its
  * path now names another file, or its size or modification time differs):
  * the bytes decided may not be the bytes the path holds now. */
-relief_status relief_input_check_unchanged(const relief_input *in, relief_error *err);
+relief_status input_check_unchanged(const relief_input *in, relief_error *err);
 
-/* Releases what relief_input_open took. Safe on a zeroed struct. */
-void relief_input_close(relief_input *in);
+/* Releases what input_open took. Safe on a zeroed struct. */
+void input_close(relief_input *in);
 
 #endif

@@ -169,23 +169,21 @@ static relief_status take_lock(publication *p, relief_error *err) {
   for (int attempt = 0; attempt < 100; attempt++) {
     int fd = openat(p->dir_fd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-      return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create the lock %s: %s",
-                              LOCK_NAME, strerror(errno));
+      return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create the lock %s: %s", LOCK_NAME,
+                       strerror(errno));
     struct stat held, named;
     if (fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
       close(fd);
-      return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "%s is not a regular file",
-                              LOCK_NAME);
+      return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "%s is not a regular file", LOCK_NAME);
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int saved = errno;
       close(fd);
       if (saved == EWOULDBLOCK)
-        return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1,
-                                "another relief run is writing to this folder (%s is locked)",
-                                LOCK_NAME);
-      return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot lock %s: %s", LOCK_NAME,
-                              strerror(saved));
+        return error_set(err, RELIEF_E_IO, p->dir, 0, -1,
+                         "another relief run is writing to this folder (%s is locked)", LOCK_NAME);
+      return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot lock %s: %s", LOCK_NAME,
+                       strerror(saved));
     }
     if (fstatat(p->dir_fd, LOCK_NAME, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
         named.st_ino == held.st_ino && named.st_dev == held.st_dev) {
@@ -194,7 +192,7 @@ static relief_status take_lock(publication *p, relief_error *err) {
     }
     close(fd); /* its holder released and unlinked it meanwhile */
   }
-  return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot take the lock %s", LOCK_NAME);
+  return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot take the lock %s", LOCK_NAME);
 }
 
 static void release_lock(publication *p) {
@@ -250,24 +248,24 @@ static relief_status make_stage(publication *p, relief_error *err) {
     if (errno != EEXIST) break;
   }
   p->stage_name[0] = 0;
-  return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create a staging folder: %s",
-                          strerror(errno));
+  return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create a staging folder: %s",
+                   strerror(errno));
 }
 
 relief_status publication_begin(const char *dir, publication **out, relief_error *err) {
   *out = NULL;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create output folder: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create output folder: %s",
+                     strerror(errno));
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     int saved = errno;
     struct stat st;
     if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-      return relief_error_set(err, RELIEF_E_IO, dir, 0, -1,
-                              "output folder is a symbolic link; give the folder itself");
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open output folder: %s",
-                            saved == ENOTDIR ? "not a folder" : strerror(saved));
+      return error_set(err, RELIEF_E_IO, dir, 0, -1,
+                       "output folder is a symbolic link; give the folder itself");
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open output folder: %s",
+                     saved == ENOTDIR ? "not a folder" : strerror(saved));
   }
   publication *p = xcalloc(1, sizeof *p);
   p->dir = xstrdup(dir);
@@ -302,11 +300,11 @@ void publication_clean_stale(const char *dir) {
 relief_status publication_scratch(publication *p, const char *name, int *fd, relief_error *err) {
   *fd = -1;
   if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-    return relief_error_set(err, RELIEF_E_USAGE, p->dir, 0, -1, "bad scratch file name");
+    return error_set(err, RELIEF_E_USAGE, p->dir, 0, -1, "bad scratch file name");
   int f = openat(p->stage_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (f < 0)
-    return relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create scratch file %s: %s",
-                            name, strerror(errno));
+    return error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot create scratch file %s: %s", name,
+                     strerror(errno));
   *fd = f;
   return RELIEF_OK;
 }
@@ -315,8 +313,8 @@ relief_status scratch_anonymous(const char *dir, int *fd, relief_error *err) {
   *fd = -1;
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open the scratch folder: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open the scratch folder: %s",
+                     strerror(errno));
   int f = openat(dfd, ".", O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
   for (int attempt = 0; f < 0 && attempt < 100; attempt++) { /* no O_TMPFILE here */
     char name[64];
@@ -331,8 +329,8 @@ relief_status scratch_anonymous(const char *dir, int *fd, relief_error *err) {
   int saved = errno;
   close(dfd);
   if (f < 0)
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create a scratch file: %s",
-                            strerror(saved));
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create a scratch file: %s",
+                     strerror(saved));
   *fd = f;
   return RELIEF_OK;
 }
@@ -342,7 +340,7 @@ static relief_status file_error(const publication *p, const char *relpath, relie
                                 const char *what, int errnum) {
   char path[2048];
   snprintf(path, sizeof path, "%s/%s", p->dir, relpath);
-  return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "%s: %s", what, strerror(errnum));
+  return error_set(err, RELIEF_E_IO, path, 0, -1, "%s: %s", what, strerror(errnum));
 }
 
 bool publication_relpath_ok(const char *path) {
@@ -393,7 +391,7 @@ relief_status publication_create(publication *p, const char *relpath, pub_file *
                                  relief_error *err) {
   *out = NULL;
   if (!publication_relpath_ok(relpath))
-    return relief_error_set(err, RELIEF_E_IO, relpath, 0, -1, "not a valid output name");
+    return error_set(err, RELIEF_E_IO, relpath, 0, -1, "not a valid output name");
   pthread_mutex_lock(&p->lock);
   const char *leaf;
   int parent = open_parent(p->stage_fd, relpath, true, &leaf);
@@ -418,7 +416,7 @@ relief_status publication_create(publication *p, const char *relpath, pub_file *
   f->fd = fd;
   f->index = index;
   f->state = XXH3_createState();
-  if (!f->state) relief_out_of_memory(1024);
+  if (!f->state) alloc_out_of_memory(1024);
   XXH3_128bits_reset(f->state);
   *out = f;
   return RELIEF_OK;
@@ -491,7 +489,7 @@ size_t publication_count(const publication *p) { return p->n; }
 void publication_entry(const publication *p, size_t i, pub_entry *out) {
   out->relpath = p->entries[i].relpath;
   out->size = p->entries[i].size;
-  relief_hex128(p->entries[i].hash, out->xxh3_128);
+  hex128(p->entries[i].hash, out->xxh3_128);
 }
 
 const char *publication_dir(const publication *p) { return p->dir; }
@@ -563,33 +561,32 @@ relief_status publication_commit(publication *p, const char *const *previous, si
   if (!atomic_compare_exchange_strong(&p->state, &open, PUB_COMMITTING)) {
     /* aborted from a signal handler or another thread: nothing moves */
     publication_free(p);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run was stopped");
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run was stopped");
   }
   /* everything that allocates happens before the first rename, so running
    * out of memory can never leave a half-published bundle: a hash set of
    * the new names keeps removing the old bundle linear in files */
   relief_intern names = {0};
   if (n_previous) {
-    relief_intern_init(&names);
+    intern_init(&names);
     for (size_t i = 0; i < p->n; i++)
-      relief_intern_get(&names, p->entries[i].relpath, strlen(p->entries[i].relpath));
+      intern_get(&names, p->entries[i].relpath, strlen(p->entries[i].relpath));
   }
   if (syncfs(p->stage_fd) != 0)
-    st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot flush outputs: %s",
-                          strerror(errno));
+    st = error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot flush outputs: %s", strerror(errno));
   for (size_t i = 0; i < p->n && !st; i++)
     if (final_kind(p, p->entries[i].relpath) < 0)
-      st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1,
-                            "%s exists and is not a regular file relief wrote; "
-                            "nothing was published",
-                            p->entries[i].relpath);
+      st = error_set(err, RELIEF_E_IO, p->dir, 0, -1,
+                     "%s exists and is not a regular file relief wrote; "
+                     "nothing was published",
+                     p->entries[i].relpath);
   for (size_t i = 0; i < p->n && !st; i++) {
     const char *relpath = p->entries[i].relpath, *from_leaf, *to_leaf;
     int from = open_parent(p->stage_fd, relpath, false, &from_leaf);
     int to = from < 0 ? -1 : open_parent(p->dir_fd, relpath, true, &to_leaf);
     if (from < 0 || to < 0 || renameat(from, from_leaf, to, to_leaf) != 0)
-      st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot publish %s: %s", relpath,
-                            strerror(errno));
+      st = error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot publish %s: %s", relpath,
+                     strerror(errno));
     if (from >= 0 && from != p->stage_fd) close(from);
     if (to >= 0 && to != p->dir_fd) {
       if (!st) fsync(to);
@@ -599,7 +596,7 @@ relief_status publication_commit(publication *p, const char *const *previous, si
   /* the previous bundle's files that this one does not replace */
   for (size_t k = 0; k < n_previous && !st; k++) {
     if (!publication_relpath_ok(previous[k])) continue;
-    bool kept = relief_intern_find(&names, previous[k], strlen(previous[k])) != UINT32_MAX;
+    bool kept = intern_find(&names, previous[k], strlen(previous[k])) != UINT32_MAX;
     if (kept || final_kind(p, previous[k]) != 1) continue;
     const char *leaf;
     int parent = open_parent(p->dir_fd, previous[k], false, &leaf);
@@ -617,10 +614,10 @@ relief_status publication_commit(publication *p, const char *const *previous, si
       if (unlinkat(p->dir_fd, path, AT_REMOVEDIR) != 0) break;
     }
   }
-  if (n_previous) relief_intern_free(&names);
+  if (n_previous) intern_free(&names);
   if (!st && fsync(p->dir_fd) != 0)
-    st = relief_error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot sync output folder: %s",
-                          strerror(errno));
+    st = error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot sync output folder: %s",
+                   strerror(errno));
   publication_free(p);
   return st;
 }
@@ -629,13 +626,12 @@ relief_status publish_single_file(const char *dir, const char *name, const void 
                                   relief_error *err) {
   int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir_fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open output folder: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot open output folder: %s",
+                     strerror(errno));
   struct stat st;
   if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
     close(dir_fd);
-    return relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "%s exists and is not a regular file",
-                            name);
+    return error_set(err, RELIEF_E_IO, dir, 0, -1, "%s exists and is not a regular file", name);
   }
   char temp[300];
   int fd = -1;
@@ -646,27 +642,26 @@ relief_status publish_single_file(const char *dir, const char *name, const void 
   }
   relief_status status = RELIEF_OK;
   if (fd < 0) {
-    status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create %s: %s", name,
-                              strerror(errno));
+    status = error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot create %s: %s", name, strerror(errno));
   } else {
     const char *c = buf;
     while (len && !status) {
       ssize_t w = out_write(fd, c, len);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0)
-        status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,
-                                  strerror(w < 0 ? errno : ENOSPC));
+        status = error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,
+                           strerror(w < 0 ? errno : ENOSPC));
       else
         c += w, len -= (size_t)w;
     }
     if (!status && (fsync(fd) != 0 || close(fd) != 0))
-      status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,
-                                strerror(errno));
+      status =
+          error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name, strerror(errno));
     else if (status)
       close(fd);
     if (!status && renameat(dir_fd, temp, dir_fd, name) != 0)
-      status = relief_error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name,
-                                strerror(errno));
+      status =
+          error_set(err, RELIEF_E_IO, dir, 0, -1, "cannot write %s: %s", name, strerror(errno));
     if (status) unlinkat(dir_fd, temp, 0);
   }
   close(dir_fd);

@@ -32,7 +32,7 @@ relief_status relief_options_read(const char *path, bool strict, relief_options 
                                   relief_error *err) {
   *out = NULL;
   relief_options *o = xcalloc(1, sizeof *o);
-  relief_status st = relief_options_load(path, strict, o, err);
+  relief_status st = options_load(path, strict, o, err);
   if (st) {
     free(o);
     return st;
@@ -63,19 +63,18 @@ relief_status relief_flow_read_with(const char *name, const relief_flow_param *p
   for (int i = 0; i < n; i++) {
     int *slot = params[i].name ? override_slot(&ov, params[i].name) : NULL;
     if (!slot)
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "flow parameter \"%.40s\" is not one of age, yearsConvictionFree, "
-                              "yearsSinceConviction, yearsCrimeFree",
-                              params[i].name ? params[i].name : "");
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "flow parameter \"%.40s\" is not one of age, yearsConvictionFree, "
+                       "yearsSinceConviction, yearsCrimeFree",
+                       params[i].name ? params[i].name : "");
     if (params[i].value < 1 || params[i].value > 150)
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "flow parameter %s must be a whole number from 1 to 150",
-                              params[i].name);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "flow parameter %s must be a whole number from 1 to 150", params[i].name);
     *slot = params[i].value;
   }
   relief_flow *f = xcalloc(1, sizeof *f);
-  relief_status st = !strcmp(name, "los-angeles") ? relief_flow_los_angeles(&ov, f, err)
-                                                  : relief_flow_load(name, &ov, f, err);
+  relief_status st =
+      !strcmp(name, "los-angeles") ? flow_los_angeles(&ov, f, err) : flow_load(name, &ov, f, err);
   if (st) {
     free(f);
     return st;
@@ -87,11 +86,11 @@ relief_status relief_flow_read_with(const char *name, const relief_flow_param *p
 void relief_flow_free(relief_flow *flow) { free(flow); }
 
 relief_status relief_date_parse(const char *text, int32_t *day, relief_error *err) {
-  if (!text || relief_parse_iso_date(text, day) != 0)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "not a date in the form YYYY-MM-DD");
+  if (!text || doj_parse_iso_date(text, day) != 0)
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "not a date in the form YYYY-MM-DD");
   return RELIEF_OK;
 }
 
 const char *relief_feature_name(int i) {
-  return i >= 0 && i < RELIEF_F_COUNT_BITS ? relief_feature_names[i] : NULL;
+  return i >= 0 && i < RELIEF_F_COUNT_BITS ? feature_names[i] : NULL;
 }

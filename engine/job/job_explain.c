@@ -13,7 +13,7 @@
 static void copy_value(const relief_field *f, char *out, size_t cap) {
   char scratch[4096];
   uint32_t n = 0;
-  const char *v = f->len < sizeof scratch ? relief_field_value(f, scratch, &n) : "";
+  const char *v = f->len < sizeof scratch ? doj_field_value(f, scratch, &n) : "";
   if (n >= cap) n = (uint32_t)cap - 1;
   memcpy(out, v, n);
   out[n] = 0;
@@ -23,13 +23,13 @@ static void copy_value(const relief_field *f, char *out, size_t cap) {
 static relief_status find_subject(const char *path, const char *subject, relief_explain_person *out,
                                   relief_error *err) {
   relief_input in;
-  relief_status st = relief_input_open(&in, path, err);
+  relief_status st = input_open(&in, path, err);
   if (st) return st;
-  size_t pos = relief_header_length(in.data, in.size), start;
+  size_t pos = header_length(in.data, in.size), start;
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
   size_t want = strlen(subject);
-  while (relief_parse_row(in.data, in.size, &pos, f, &start, &perr) == 1) {
+  while (parse_row(in.data, in.size, &pos, f, &start, &perr) == 1) {
     int cols[2] = {RELIEF_COL_SUBJECT_ID, RELIEF_COL_CII_NUMBER};
     for (int k = 0; k < 2; k++) {
       const char *v = f[cols[k]].ptr;
@@ -40,12 +40,12 @@ static relief_status find_subject(const char *path, const char *subject, relief_
         copy_value(&f[RELIEF_COL_PRI_NAME], out->name, sizeof out->name);
         copy_value(&f[RELIEF_COL_PRI_DOB], out->dob, sizeof out->dob);
         copy_value(&f[RELIEF_COL_CII_NUMBER], out->cii, sizeof out->cii);
-        relief_input_close(&in);
+        input_close(&in);
         return RELIEF_OK;
       }
     }
   }
-  relief_input_close(&in);
+  input_close(&in);
   return RELIEF_OK; /* parse errors are reported by the full read */
 }
 
@@ -72,19 +72,18 @@ static relief_status explain_emit(void *user, pipeline *pl, relief_error *err) {
 relief_status relief_explain(const relief_explain_config *cfg, relief_explain_person *person,
                              relief_explain_fn fn, void *user, relief_error *err) {
   memset(person, 0, sizeof *person);
-  relief_classifier *classifier = relief_classifier_new();
-  if (!classifier)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  relief_classifier *classifier = classifier_new();
+  if (!classifier) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   if (!cfg->flow && !cfg->options) {
-    relief_classifier_free(classifier);
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "explain: no flow and no options");
+    classifier_free(classifier);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "explain: no flow and no options");
   }
   county_plan county = {.name = cfg->county};
   if (cfg->options) county.options = *cfg->options;
   if (cfg->flow)
     county.flow = *cfg->flow;
   else
-    relief_flow_configurable(&county.flow, cfg->options);
+    flow_configurable(&county.flow, cfg->options);
   explain_sink sink = {cfg, person, fn, user};
   pipeline_plan plan = {.inputs = &cfg->input,
                         .n_inputs = 1,
@@ -100,6 +99,6 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
   pipeline *pl;
   relief_status st = pipeline_drive(&plan, &pl, err);
   pipeline_destroy(pl);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
   return st;
 }

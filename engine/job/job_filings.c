@@ -88,7 +88,7 @@ static void section_list(char *out, size_t cap, const uint8_t *s, int n) {
   out[0] = 0;
   for (int i = 0; i < n && o < cap; i++)
     o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? (i == n - 1 ? " and " : ", ") : "",
-                          relief_prop64_sections[s[i]]);
+                          prop64_sections[s[i]]);
 }
 
 void job_report_context(json_t *extra, int32_t compute_day, const relief_options *opt,
@@ -100,7 +100,7 @@ void job_report_context(json_t *extra, int32_t compute_day, const relief_options
   strftime(date, sizeof date, "%Y-%m-%d", &tm);
   json_object_set_new(extra, "runDate", json_string(date));
   int y, m, d;
-  relief_civil_from_days(compute_day, &y, &m, &d);
+  doj_civil_from_days(compute_day, &y, &m, &d);
   snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
   json_object_set_new(extra, "computeDate", json_string(date));
   if (filer && filer->office) json_object_set_new(extra, "office", json_string(filer->office));
@@ -167,17 +167,17 @@ void job_report_context(json_t *extra, int32_t compute_day, const relief_options
 static relief_status bad_manifest(relief_error *err, const char *dir, const char *what) {
   char path[4096];
   snprintf(path, sizeof path, "%s/manifest.json", dir);
-  return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                          "the manifest does not record %s: make the bundle again with this "
-                          "version of relief",
-                          what);
+  return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                   "the manifest does not record %s: make the bundle again with this "
+                   "version of relief",
+                   what);
 }
 
 /* Options as manifest.json records them (the options file's vocabulary). */
 static relief_status options_of(const json_t *o, relief_options *out, relief_error *err) {
   char *text = json_is_object(o) ? json_dumps(o, JSON_COMPACT) : NULL;
-  if (!text) return relief_error_set(err, RELIEF_E_USAGE, "manifest.json", 0, -1, "no options");
-  relief_status st = relief_options_parse(text, strlen(text), "manifest.json", true, out, err);
+  if (!text) return error_set(err, RELIEF_E_USAGE, "manifest.json", 0, -1, "no options");
+  relief_status st = options_parse(text, strlen(text), "manifest.json", true, out, err);
   free(text);
   return st;
 }
@@ -214,7 +214,7 @@ static bool flow_of(const json_t *o, relief_flow *f) {
     row->value = (uint64_t)json_integer_value(json_object_get(r, "value"));
     int d = -1;
     for (int k = 0; k < RELIEF_DET_COUNT; k++)
-      if (relief_determination_names[k] && !strcmp(det, relief_determination_names[k])) d = k;
+      if (determination_names[k] && !strcmp(det, determination_names[k])) d = k;
     if (d < 0) return false;
     row->determination = (relief_determination)d;
     snprintf(row->reason, sizeof row->reason, "%s", reason);
@@ -280,7 +280,7 @@ static relief_status recorded_read(const json_t *m, const char *dir, recorded_pl
   const char *date = json_string_value(json_object_get(m, "computeDate"));
   if (!json_is_array(inputs) || !json_array_size(inputs) || !county)
     return bad_manifest(err, dir, "its inputs and county");
-  if (!date || relief_parse_iso_date(date, &p->compute_day))
+  if (!date || doj_parse_iso_date(date, &p->compute_day))
     return bad_manifest(err, dir, "its compute date");
   p->inputs = xcalloc(json_array_size(inputs) + 1, sizeof *p->inputs);
   for (size_t i = 0; i < json_array_size(inputs); i++) {
@@ -392,7 +392,7 @@ static void agency_filter_build(const filings_job *job, agency_filter *f) {
   f->groups = xcalloc((size_t)job->n_agencies + 1, sizeof *f->groups);
   f->folders = xcalloc((size_t)job->n_agencies + 1, sizeof *f->folders);
   for (int a = 0; a < job->n_agencies; a++) {
-    relief_folder_name(f->folders[a], sizeof f->folders[a], job->agencies[a].agency);
+    folder_name(f->folders[a], sizeof f->folders[a], job->agencies[a].agency);
     f->groups[a] = (relief_filing_group){f->folders[a], job->agencies[a].filer};
   }
   case_draft *d = xcalloc(job->n_items + 1, sizeof *d);
@@ -457,7 +457,7 @@ static relief_status write_not_filed(const agency_filter *f, filings_job_result 
   relief_buf csv = {0};
   for (int a = 0; a < job->n_agencies && !st; a++) {
     csv.len = 0;
-    relief_buf_append(&csv, "Item,Agency,Case Number,Reason\n", 31);
+    buf_append(&csv, "Item,Agency,Case Number,Reason\n", 31);
     bool any = false;
     for (size_t i = 0; i < job->n_items; i++) {
       const filings_item *it = &job->items[i];
@@ -471,8 +471,8 @@ static relief_status write_not_filed(const agency_filter *f, filings_job_result 
       res->not_filed++;
       const char *cells[] = {it->item, it->agency, it->case_number, why};
       for (int c = 0; c < 4; c++) {
-        relief_csv_append_safe(&csv, cells[c], strlen(cells[c]));
-        relief_buf_putc(&csv, c == 3 ? '\n' : ',');
+        csv_append_safe(&csv, cells[c], strlen(cells[c]));
+        buf_putc(&csv, c == 3 ? '\n' : ',');
       }
     }
     if (!any) continue;
@@ -480,7 +480,7 @@ static relief_status write_not_filed(const agency_filter *f, filings_job_result 
     snprintf(path, sizeof path, "Court_Filings/%s/not_filed.csv", f->folders[a]);
     st = publication_write_file(pub, path, csv.data, csv.len, err);
   }
-  relief_buf_free(&csv);
+  buf_free(&csv);
   if (!st) return publication_commit(pub, NULL, 0, err);
   publication_abort(pub);
   return st;
@@ -542,14 +542,14 @@ relief_status job_filings(const filings_job *job, filings_job_result *res, relie
   relief_status st = manifest_load(job->outputs_dir, "manifest.json", &m, err);
   if (st) return st;
   if (!m)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "no bundle here: manifest.json is needed (make the bundle with "
-                            "`relief run` or `relief statewide`)");
+    return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "no bundle here: manifest.json is needed (make the bundle with "
+                     "`relief run` or `relief statewide`)");
   recorded_plan plan = {0};
   if (json_is_true(json_object_get(m, "redacted"))) {
-    st = relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                          "the bundle was made with --redact: motions would name the people it "
-                          "keeps anonymous (file from a bundle made without --redact)");
+    st = error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                   "the bundle was made with --redact: motions would name the people it "
+                   "keeps anonymous (file from a bundle made without --redact)");
     goto done;
   }
   /* a motion names a person: the inputs decided again must be the bytes

@@ -43,7 +43,7 @@ static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   if (m->rank == first) relief_error_format(err, line, sizeof line);
   MPI_Bcast(line, sizeof line, MPI_CHAR, first, m->comm);
   if (!st) {
-    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
     m->told = true;
   } else if (n_failed == m->size && m->rank) {
     m->told = true;
@@ -57,8 +57,7 @@ static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
 static relief_status inputs_readable(const relief_statewide_config *cfg, relief_error *err) {
   for (int i = 0; i < cfg->n_inputs; i++)
     if (access(cfg->inputs[i], R_OK) != 0)
-      return relief_error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s",
-                              strerror(errno));
+      return error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s", strerror(errno));
   return RELIEF_OK;
 }
 
@@ -88,7 +87,7 @@ static void stats_line(relief_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  if (n > 0) relief_buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  if (n > 0) buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 /* The phase timings, slowest rank's, into out (rank 0; the CLI prints). */
@@ -128,7 +127,7 @@ static relief_status keep_part(void *user, size_t plan, int file, const void *da
     p->headed[i] = true;
     return RELIEF_OK;
   }
-  relief_buf_append(&p->file[i], data, len);
+  buf_append(&p->file[i], data, len);
   return RELIEF_OK;
 }
 
@@ -314,12 +313,12 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, mpi_job *m, publi
   dp->n_motion_pairs = n_pairs;
   /* MPI counts are int: every rank learns whether one rank's are too many */
   relief_status too_big = mine.len > INT_MAX
-                              ? relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                                                 "a rank's motions are over 2 GiB: give more ranks")
+                              ? error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                                          "a rank's motions are over 2 GiB: give more ranks")
                               : RELIEF_OK;
   too_big = agree(m, too_big, err);
   if (too_big) {
-    relief_buf_free(&mine);
+    buf_free(&mine);
     return too_big;
   }
   int len = (int)mine.len, *counts = NULL, *disp = NULL;
@@ -336,7 +335,7 @@ static relief_status write_motions(pipeline *pl, pipeline *dp, mpi_job *m, publi
   char *all = m->rank == 0 ? xmalloc(total + 1) : NULL;
   MPI_Gatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE, 0,
               m->comm);
-  relief_buf_free(&mine);
+  buf_free(&mine);
   relief_status st = RELIEF_OK;
   if (m->rank == 0) st = write_gathered(pl, all, total, pub, opt, n_motions, err);
   free(all);
@@ -389,7 +388,7 @@ static relief_status decide_spilled(pipeline *pl, mpi_job *m, decided_counts *dc
     dp.plans = pl->plans;
     dp.n_plans = pl->n_plans;
     pipeline_evaluate(&dp);
-    relief_summary_add_partial(&dc->persons, &dp.statewide);
+    summary_add_partial(&dc->persons, &dp.statewide);
     dc->people += (int64_t)dp.n_people;
     dc->duplicate_rows += dp.duplicate_rows;
     for (int i = 0; i < pl->n_inputs; i++) {
@@ -469,11 +468,11 @@ static relief_status check_bundle_limit(mpi_run *run, relief_error *err) {
   for (int i = 0; i < pl->n_inputs; i++) text += pl->inputs[i].size;
   uint64_t need = spill_need(text, m->size);
   if (need > cfg->memory_limit)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--memory-limit: a bundle's rows stay in memory, about %llu MB per "
-                          "rank here; give more ranks, a higher limit, or --summary-only (whose "
-                          "rows spill by partition)",
-                          (unsigned long long)(need >> 20));
+    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                   "--memory-limit: a bundle's rows stay in memory, about %llu MB per "
+                   "rank here; give more ranks, a higher limit, or --summary-only (whose "
+                   "rows spill by partition)",
+                   (unsigned long long)(need >> 20));
   return agree(m, st, err);
 }
 
@@ -539,7 +538,7 @@ static void fold_counts(mpi_run *run) {
   for (size_t k = 0; k < pl->n_plans; k++) {
     memset(&pl->plans[k].summary, 0, sizeof pl->plans[k].summary);
     for (int q = 0; q < m->size; q++)
-      relief_summary_add_partial(&pl->plans[k].summary, &all[(size_t)q * pl->n_plans + k]);
+      summary_add_partial(&pl->plans[k].summary, &all[(size_t)q * pl->n_plans + k]);
     if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
       pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
   }
@@ -550,7 +549,7 @@ static void fold_counts(mpi_run *run) {
     relief_summary *ranks = xmalloc(sizeof *ranks * (size_t)m->size);
     MPI_Allgather(&dc->persons, (int)sizeof dc->persons, MPI_BYTE, ranks, (int)sizeof dc->persons,
                   MPI_BYTE, m->comm);
-    for (int q = 0; q < m->size; q++) relief_summary_add_partial(&run->persons, &ranks[q]);
+    for (int q = 0; q < m->size; q++) summary_add_partial(&run->persons, &ranks[q]);
     free(ranks);
   }
   counts[1] = dc->people;
@@ -618,7 +617,7 @@ static relief_status emit_bundles(mpi_run *run, relief_status st, relief_error *
       free(buf);
     }
   }
-  for (size_t i = 0; i < pl->n_plans * BUNDLE_FILES; i++) relief_buf_free(&kept.file[i]);
+  for (size_t i = 0; i < pl->n_plans * BUNDLE_FILES; i++) buf_free(&kept.file[i]);
   free(kept.file);
   free(kept.headed);
   if (m->rank == 0)
@@ -676,7 +675,7 @@ static relief_status publish(mpi_run *run, relief_status st, relief_error *err) 
     int code = st;
     MPI_Bcast(&code, 1, MPI_INT, 0, m->comm);
     if (code && !st) {
-      st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+      st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
       m->told = true;
     }
   }
@@ -704,8 +703,8 @@ static void mpi_run_free(mpi_run *run) {
   free(run);
 }
 
-relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
-                                   relief_error *err, bool *local, relief_buf *stats) {
+relief_status job_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
+                                relief_error *err, bool *local, relief_buf *stats) {
   memset(res, 0, sizeof *res);
   *local = false;
   mpi_run *run = xcalloc(1, sizeof *run);
@@ -718,9 +717,9 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   relief_classifier *classifier = NULL;
   relief_status st = RELIEF_OK;
   if (!cfg->options)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
-  else if (!(classifier = relief_classifier_new()))
-    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+  else if (!(classifier = classifier_new()))
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   if (st) {
     free(run);
     return st;
@@ -755,8 +754,8 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (kill_rank && atoi(kill_rank) == m->rank) raise(SIGKILL);
   const char *fail = getenv("RELIEF_MPI_FAIL_RANK");
   if (fail && atoi(fail) == m->rank)
-    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                          "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m->rank);
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                   "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m->rank);
   if (!st) st = exchange_check(m, err); /* the rows */
   /* the bytes decided must still be the files': else nothing is published */
   if (!st) st = pipeline_check_inputs(pl, err);
@@ -764,7 +763,7 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
   if (st) goto done;
   fold_counts(run);
   if (!pl->no_results) exchange_results(pl, &run->dp, m, &run->ep); /* --summary-only: none */
-  st = exchange_check(m, err); /* agreed: nothing is emitted when the results were too big */
+  st = exchange_check(m, err);    /* agreed: nothing is emitted when the results were too big */
   pipeline_free_arenas(&run->dp); /* the results travelled as bytes */
   if (!cfg->forms) exchange_free_decider(&run->dp);
   ph[PH_RESULTS] = MPI_Wtime() - run->t, run->t = MPI_Wtime();
@@ -784,6 +783,6 @@ relief_status relief_statewide_mpi(const relief_statewide_config *cfg, relief_st
 done:
   *local = st != RELIEF_OK && !m->told;
   mpi_run_free(run);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
   return st;
 }

@@ -24,7 +24,7 @@ static void run_flow(const relief_run_config *cfg, relief_flow *flow) {
   if (cfg->flow)
     *flow = *cfg->flow;
   else
-    relief_flow_configurable(flow, cfg->options);
+    flow_configurable(flow, cfg->options);
 }
 
 /* What run_file's emit stage writes into: the bundle files, then filings. */
@@ -53,7 +53,7 @@ static relief_status open_bundle(const relief_run_config *cfg, publication *pub,
   relief_status st = RELIEF_OK;
   for (int k = 0; k < plan->n_files && !st; k++) {
     char name[1024];
-    relief_output_path(name, sizeof name, "", bundle_names[k], numbered, cfg->suffix, ".csv");
+    output_path(name, sizeof name, "", bundle_names[k], numbered, cfg->suffix, ".csv");
     st = publication_create(pub, name + 1, &plan->files[k], err); /* past the leading '/' */
   }
   return st;
@@ -121,12 +121,10 @@ static relief_status run_file(const relief_run_config *cfg, const relief_classif
 
 relief_status job_run(const relief_run_config *cfg, relief_run_result *res, relief_error *err) {
   memset(res, 0, sizeof *res);
-  if (!cfg->options)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "run: no options given");
+  if (!cfg->options) return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "run: no options given");
   double t0 = omp_get_wtime();
-  relief_classifier *classifier = relief_classifier_new();
-  if (!classifier)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  relief_classifier *classifier = classifier_new();
+  if (!classifier) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   publication *pub;
   relief_status st = publication_begin(cfg->outputs_dir, &pub, err);
   relief_summary total = {0};
@@ -134,7 +132,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
   for (int i = 0; i < cfg->n_inputs && !st; i++) {
     relief_summary file_sum = {0};
     st = run_file(cfg, classifier, pub, i, &file_sum, &described[i], res, err);
-    if (!st) relief_summary_accumulate(&total, &file_sum);
+    if (!st) summary_accumulate(&total, &file_sum);
   }
   res->seconds = omp_get_wtime() - t0;
   if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
@@ -147,17 +145,16 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
   } else if (!st) {
     relief_flow flow;
     run_flow(cfg, &flow);
-    char *json = relief_summary_json(&total, cfg->county, &flow, cfg->options, res->seconds,
+    char *json = output_summary_json(&total, cfg->county, &flow, cfg->options, res->seconds,
                                      (int64_t)time(NULL));
     char name[1024];
-    relief_output_path(name, sizeof name, "", cfg->gogen_naming ? "gogen" : "summary", 0,
-                       cfg->suffix, ".json");
+    output_path(name, sizeof name, "", cfg->gogen_naming ? "gogen" : "summary", 0, cfg->suffix,
+                ".json");
     if (cfg->report) { /* one report for all inputs, named with the suffix like the rest */
       char html[1024], pdf[1024];
-      relief_output_path(html, sizeof html, "", "report", 0, cfg->suffix, ".html");
-      relief_output_path(pdf, sizeof pdf, "", "report", 0, cfg->suffix, ".pdf");
-      json_t *extra =
-          relief_report_extra(&total, res->seconds, res->input_bytes, res->people, false);
+      output_path(html, sizeof html, "", "report", 0, cfg->suffix, ".html");
+      output_path(pdf, sizeof pdf, "", "report", 0, cfg->suffix, ".pdf");
+      json_t *extra = report_extra(&total, res->seconds, res->input_bytes, res->people, false);
       job_report_context(extra, cfg->compute_day, cfg->options, &flow, cfg->filer);
       if (cfg->office) json_object_set_new(extra, "office", json_string(cfg->office));
       st = impact_write(pub, html + 1, pdf + 1, json, extra, err);
@@ -170,12 +167,11 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
      * files) */
     if (!st && !cfg->gogen_naming) {
       relief_flow dismiss_all;
-      relief_flow_dismiss_all_prop64(&dismiss_all);
+      flow_dismiss_all_prop64(&dismiss_all);
       const relief_flow *flows[2] = {&flow, &dismiss_all};
       char warning_text[4][192];
       const char *warnings[5];
-      int n_warnings =
-          cfg->flow ? 0 : relief_options_warnings(cfg->options, "options: ", warning_text);
+      int n_warnings = cfg->flow ? 0 : options_warnings(cfg->options, "options: ", warning_text);
       for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
       if (res->warning[0]) warnings[n_warnings++] = res->warning;
       manifest_info info = {.command_line = cfg->command_line,
@@ -194,7 +190,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
                             .run_seconds = res->seconds,
                             .rows = res->rows,
                             .people = res->people};
-      relief_output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
+      output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
       st = manifest_write(&info, pub, name + 1, err);
     }
   }
@@ -206,7 +202,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
     size_t n_previous = 0;
     if (!cfg->gogen_naming) {
       char name[1024];
-      relief_output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
+      output_path(name, sizeof name, "", "manifest", 0, cfg->suffix, ".json");
       manifest_read_outputs(cfg->outputs_dir, name + 1, &previous, &n_previous, NULL);
     }
     st = publication_commit(pub, (const char *const *)previous, n_previous, err);
@@ -215,6 +211,6 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
   }
   publication_abort(pub);
   free(described);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
   return st;
 }

@@ -68,9 +68,9 @@ static bool known(relief_setting key) {
 
 static relief_status wrong_key(relief_setting key, const char *what, relief_error *err) {
   if (!known(key))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: unknown key %d", (int)key);
-  return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s is not %s",
-                          keys[key].name, what);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: unknown key %d", (int)key);
+  return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s is not %s", keys[key].name,
+                   what);
 }
 
 relief_settings *relief_settings_new(void) { return xcalloc(1, sizeof(relief_settings)); }
@@ -100,8 +100,7 @@ relief_status relief_settings_set_int(relief_settings *s, relief_setting key, in
   if (!known(key) || keys[key].type == TYPE_TEXT) return wrong_key(key, "a number", err);
   if (value < keys[key].lo || value > keys[key].hi ||
       (key == RELIEF_S_MEMORY_LIMIT && value > 0 && value < (1 << 20)))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s out of range",
-                            keys[key].name);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s out of range", keys[key].name);
   s->ints[key] = value;
   if (key == RELIEF_S_COMPUTE_DAY) s->compute_day_given = true;
   return RELIEF_OK;
@@ -123,8 +122,8 @@ relief_status relief_settings_set_text(relief_settings *s, relief_setting key, c
                                        relief_error *err) {
   if (!known(key) || keys[key].type != TYPE_TEXT) return wrong_key(key, "a text", err);
   if (value && !*value && key != RELIEF_S_SUFFIX)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s must not be empty",
-                            keys[key].name);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s must not be empty",
+                     keys[key].name);
   free(s->texts[key]);
   s->texts[key] = value ? xstrdup(value) : NULL;
   return RELIEF_OK;
@@ -162,12 +161,12 @@ relief_status relief_settings_add_policy(relief_settings *s, const char *county,
                                          const relief_options *options, const relief_flow *flow,
                                          relief_error *err) {
   if (!county || !*county || (!options && !flow))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "settings: a county policy needs a county and options or a flow");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "settings: a county policy needs a county and options or a flow");
   for (int i = 0; i < s->n_policies; i++)
     if (!strcmp(s->policies[i].county, county))
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "settings: %.64s has a policy already", county);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %.64s has a policy already",
+                       county);
   s->policies = xreallocarray(s->policies, (size_t)s->n_policies + 1, sizeof *s->policies);
   s->policies[s->n_policies++] =
       (relief_county_policy){xstrdup(county), flow || !options ? &no_options : options, flow};
@@ -209,21 +208,21 @@ static relief_status check_for(const relief_settings *s, int job, const char *jo
   for (int k = 1; k < N_KEYS; k++)
     if ((keys[k].type == TYPE_TEXT ? s->texts[k] != NULL : s->ints[k] != 0) &&
         keys[k].job != FOR_BOTH && keys[k].job != job)
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "settings: %s is not a setting of %s", keys[k].name, job_name);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s is not a setting of %s",
+                       keys[k].name, job_name);
   bool run = job == FOR_RUN;
   const char *other = run && (s->n_policies || s->n_not_taken) ? "a county policy or not-taken file"
                       : !run && (s->flow || s->has_redaction)  ? "a flow or a redaction"
                                                                : NULL;
   if (other)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s is not for %s", other,
-                            job_name);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s is not for %s", other,
+                     job_name);
   relief_setting missing = !s->texts[RELIEF_S_OUTPUTS]         ? RELIEF_S_OUTPUTS
                            : run && !s->texts[RELIEF_S_COUNTY] ? RELIEF_S_COUNTY
                                                                : 0;
   if (missing)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s: %s is required",
-                            job_name, keys[missing].name);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "settings: %s: %s is required", job_name,
+                     keys[missing].name);
   return RELIEF_OK;
 }
 

@@ -53,7 +53,7 @@ static int cmp_names(const void *a, const void *b) {
 
 /* Gives each county with Prop 64 convictions its folder: the counties by
  * name (byte order, so that the names do not depend on input order), each
- * relief_folder_name'd, a name already taken or a top-level output's name
+ * folder_name'd, a name already taken or a top-level output's name
  * getting _2, _3, ... Returns how many; the lists are in that order. */
 size_t job_assign_folders(county_plan *plans, size_t n_plans, const char ***counties,
                           char ***folders) {
@@ -63,8 +63,8 @@ size_t job_assign_folders(county_plan *plans, size_t n_plans, const char ***coun
     if (plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY) (*counties)[n++] = plans[k].name;
   qsort(*counties, n, sizeof **counties, cmp_names);
   *folders = xcalloc(n + 1, sizeof **folders);
-  relief_folder_names_unique(*counties, n, top_level_names,
-                             sizeof top_level_names / sizeof *top_level_names, *folders);
+  folder_names_unique(*counties, n, top_level_names,
+                      sizeof top_level_names / sizeof *top_level_names, *folders);
   for (size_t k = 0; k < n_plans; k++) {
     county_plan *plan = &plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
@@ -106,7 +106,7 @@ static relief_status county_summaries(const relief_statewide_config *cfg,
     county_plan *plan = &bundle->plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     char *text =
-        relief_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options, seconds, now);
+        output_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options, seconds, now);
     json_t *obj = json_loads(text, 0, NULL);
     snprintf(path, sizeof path, "%s/summary.json", plan->folder);
     st = publication_write_file(pub, path, text, strlen(text), err);
@@ -130,7 +130,7 @@ static relief_status county_reports(const relief_statewide_config *cfg,
   for (size_t k = 0; k < n; k++) {
     county_plan *plan = &bundle->plans[k];
     if (!texts[k]) continue;
-    json_t *extra = relief_report_extra(&plan->summary, seconds, 0, 0, false);
+    json_t *extra = report_extra(&plan->summary, seconds, 0, 0, false);
     json_object_del(extra, "people");
     json_object_del(extra, "inputBytes");
     job_report_context(extra, cfg->compute_day, &plan->options, &plan->flow, cfg->filer);
@@ -189,9 +189,8 @@ static relief_status statewide_report(const relief_statewide_config *cfg,
                                       const relief_statewide_result *res, json_t *root,
                                       relief_error *err) {
   relief_summary all = {0};
-  for (size_t k = 0; k < bundle->n_plans; k++)
-    relief_summary_add_partial(&all, &bundle->plans[k].summary);
-  json_t *extra = relief_report_extra(&all, res->seconds, res->input_bytes, res->people, true);
+  for (size_t k = 0; k < bundle->n_plans; k++) summary_add_partial(&all, &bundle->plans[k].summary);
+  json_t *extra = report_extra(&all, res->seconds, res->input_bytes, res->people, true);
   job_report_context(extra, cfg->compute_day, cfg->options, NULL, cfg->filer);
   json_t *shown = json_deep_copy(root);
   json_object_update(shown, json_object_get(root, "totals"));
@@ -214,19 +213,18 @@ static relief_status statewide_manifest(const relief_statewide_config *cfg,
     if (bundle->plans[k].summary.earliest_state == RELIEF_EARLIEST_DAY)
       flows[n_flows++] = &bundle->plans[k].flow;
   relief_flow dismiss_all;
-  relief_flow_dismiss_all_prop64(&dismiss_all);
+  flow_dismiss_all_prop64(&dismiss_all);
   flows[n_flows++] = &dismiss_all;
   /* options that leave a section undecided: the default's, and each
    * county's own that decides with the configurable flow */
   char(*warning_text)[192] = xcalloc((size_t)cfg->n_policies * 4 + 4, 192);
   const char **warnings = xcalloc((size_t)cfg->n_policies * 4 + 4, sizeof *warnings);
-  int n_warnings = relief_options_warnings(cfg->options, "options: ", warning_text);
+  int n_warnings = options_warnings(cfg->options, "options: ", warning_text);
   for (int p = 0; p < cfg->n_policies; p++) {
     if (cfg->policies[p].flow) continue;
     char prefix[128];
     snprintf(prefix, sizeof prefix, "options for %.64s: ", cfg->policies[p].county);
-    n_warnings +=
-        relief_options_warnings(cfg->policies[p].options, prefix, warning_text + n_warnings);
+    n_warnings += options_warnings(cfg->policies[p].options, prefix, warning_text + n_warnings);
   }
   for (int k = 0; k < n_warnings; k++) warnings[k] = warning_text[k];
   manifest_info info = {.command_line = cfg->command_line,
@@ -305,7 +303,7 @@ void job_statewide_county(void *user, county_plan *plan) {
   if (own)
     plan->flow = *own;
   else
-    relief_flow_configurable(&plan->flow, &plan->options);
+    flow_configurable(&plan->flow, &plan->options);
 }
 
 pipeline_plan job_statewide_plan(const relief_statewide_config *cfg,
@@ -435,11 +433,10 @@ relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide
                             relief_error *err) {
   memset(res, 0, sizeof *res);
   if (!cfg->options)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
   double t0 = omp_get_wtime();
-  relief_classifier *classifier = relief_classifier_new();
-  if (!classifier)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  relief_classifier *classifier = classifier_new();
+  if (!classifier) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
   statewide_sink ss = {.cfg = cfg, .res = res};
   pipeline_plan plan = job_statewide_plan(cfg, classifier);
   plan.memory_limit = cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit();
@@ -464,6 +461,6 @@ relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide
   free(ss.folder_counties);
   pipeline_destroy(pl); /* closes the files a failure left open, before the abort */
   publication_abort(ss.pub);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
   return st;
 }

@@ -9,7 +9,7 @@
 
 #include "output/output.h"
 
-const char *const relief_result_columns[18] = {
+const char *const output_result_columns[18] = {
     "Case Number",
     "# of convictions on record",
     "Possible Other P64 Charges",
@@ -58,7 +58,7 @@ static inline bool needs_quotes(const char *s, size_t n) {
   return false;
 }
 
-bool relief_csv_needs_quotes(const char *s, size_t n) { return needs_quotes(s, n); }
+bool csv_needs_quotes(const char *s, size_t n) { return needs_quotes(s, n); }
 
 static inline char *write_field(char *o, const char *s, size_t n, bool simple) {
   bool quote = simple ? n && ((n == 2 && s[0] == '\\' && s[1] == '.') ||
@@ -77,11 +77,11 @@ static inline char *write_field(char *o, const char *s, size_t n, bool simple) {
   return o;
 }
 
-void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
-                              size_t *where, const uint8_t *simple) {
+void csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                       size_t *where, const uint8_t *simple) {
   size_t most = (size_t)n;
   for (int i = 0; i < n; i++) most += 2 * lens[i] + 2;
-  relief_buf_reserve(b, most);
+  buf_reserve(b, most);
   char *o = b->data + b->len;
   for (int i = 0; i < n; i++) {
     if (i) *o++ = ',';
@@ -92,12 +92,12 @@ void relief_csv_append_fields(relief_buf *b, const char *const *values, const si
   b->len = (size_t)(o - b->data);
 }
 
-void relief_csv_append(relief_buf *b, const char *s, size_t n) {
+void csv_append(relief_buf *b, const char *s, size_t n) {
   if (!needs_quotes(s, n)) {
-    relief_buf_append(b, s, n);
+    buf_append(b, s, n);
     return;
   }
-  relief_buf_reserve(b, 2 * n + 2);
+  buf_reserve(b, 2 * n + 2);
   char *o = b->data + b->len;
   *o++ = '"';
   for (size_t i = 0; i < n; i++) {
@@ -111,20 +111,18 @@ void relief_csv_append(relief_buf *b, const char *s, size_t n) {
 static const unsigned char formula_byte[256] = {
     ['='] = 1, ['+'] = 1, ['-'] = 1, ['@'] = 1, ['\t'] = 1, ['\r'] = 1};
 
-bool relief_csv_formula_leading(const char *s, size_t n) {
-  return n && formula_byte[(unsigned char)s[0]];
-}
+bool csv_formula_leading(const char *s, size_t n) { return n && formula_byte[(unsigned char)s[0]]; }
 
-void relief_csv_append_safe(relief_buf *b, const char *s, size_t n) {
-  if (!relief_csv_formula_leading(s, n)) {
-    relief_csv_append(b, s, n);
+void csv_append_safe(relief_buf *b, const char *s, size_t n) {
+  if (!csv_formula_leading(s, n)) {
+    csv_append(b, s, n);
     return;
   }
   relief_buf guarded = {0};
-  relief_buf_putc(&guarded, '\'');
-  relief_buf_append(&guarded, s, n);
-  relief_csv_append(b, guarded.data, guarded.len);
-  relief_buf_free(&guarded);
+  buf_putc(&guarded, '\'');
+  buf_append(&guarded, s, n);
+  csv_append(b, guarded.data, guarded.len);
+  buf_free(&guarded);
 }
 
 /* Whether some cell of the line may start with a formula byte: the line's
@@ -142,12 +140,12 @@ static bool line_may_need_guard(const char *line, size_t n) {
   return false;
 }
 
-void relief_csv_guard_line(relief_buf *b, size_t start) {
+void csv_guard_line(relief_buf *b, size_t start) {
   const char *line = b->data + start;
   size_t n = b->len - start;
   if (!line_may_need_guard(line, n)) return;
   relief_buf copy = {0}, cell = {0};
-  relief_buf_append(&copy, line, n);
+  buf_append(&copy, line, n);
   line = copy.data;
   b->len = start;
   for (size_t i = 0;;) {
@@ -159,19 +157,19 @@ void relief_csv_guard_line(relief_buf *b, size_t start) {
           break;
         }
         if (line[i] == '"') i++;
-        relief_buf_putc(&cell, line[i]);
+        buf_putc(&cell, line[i]);
       }
     } else {
       const char *comma = memchr(line + i, ',', n - i);
       size_t end = comma ? (size_t)(comma - line) : n;
-      relief_buf_append(&cell, line + i, end - i);
+      buf_append(&cell, line + i, end - i);
       i = end;
     }
-    relief_csv_append_safe(b, cell.len ? cell.data : "", cell.len);
+    csv_append_safe(b, cell.len ? cell.data : "", cell.len);
     if (i >= n) break;
-    relief_buf_putc(b, ','); /* line[i] is the comma after the cell */
+    buf_putc(b, ','); /* line[i] is the comma after the cell */
     i++;
   }
-  relief_buf_free(&copy);
-  relief_buf_free(&cell);
+  buf_free(&copy);
+  buf_free(&cell);
 }

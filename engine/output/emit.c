@@ -29,20 +29,20 @@ typedef struct {
 
 static void append_header(relief_buf *b, const int *pick, int n, bool trace, bool extended) {
   for (int i = 0; i < n; i++) {
-    if (i) relief_buf_putc(b, ',');
-    const char *s = relief_column_names[pick ? pick[i] : i];
-    relief_csv_append(b, s, strlen(s));
+    if (i) buf_putc(b, ',');
+    const char *s = doj_column_names[pick ? pick[i] : i];
+    csv_append(b, s, strlen(s));
   }
   for (int i = 0; i < 18; i++) {
-    relief_buf_putc(b, ',');
-    relief_csv_append(b, relief_result_columns[i], strlen(relief_result_columns[i]));
+    buf_putc(b, ',');
+    csv_append(b, output_result_columns[i], strlen(output_result_columns[i]));
   }
-  if (trace) relief_buf_append(b, ",Rule", 5);
+  if (trace) buf_append(b, ",Rule", 5);
   if (extended) {
     static const char cols[] = ",Remedy,Statutory Basis,Possible Plea Bargain,Filing Check";
-    relief_buf_append(b, cols, sizeof cols - 1);
+    buf_append(b, cols, sizeof cols - 1);
   }
-  relief_buf_putc(b, '\n');
+  buf_putc(b, '\n');
 }
 
 /* Formats one row: the 95 fields into st->line, the condensed 20 into
@@ -67,7 +67,7 @@ static void format_row(const relief_field *f, const row_result *result, bool tra
   uint8_t simple[RELIEF_NCOLS];
   for (int i = 0; i < RELIEF_NCOLS; i++) {
     uint32_t n;
-    values[i] = relief_field_value(&f[i], scratch, &n);
+    values[i] = doj_field_value(&f[i], scratch, &n);
     lens[i] = n;
     if (f[i].flags & RELIEF_FIELD_ESCAPED) scratch += f[i].len;
     simple[i] = no_cr && !(f[i].flags & RELIEF_FIELD_QUOTED);
@@ -77,33 +77,33 @@ static void format_row(const relief_field *f, const row_result *result, bool tra
   const char *redacted[RELIEF_NCOLS];
   size_t redacted_lens[RELIEF_NCOLS];
   char cii_hex[2][33];
-  if (redaction) relief_redact_row(redaction, values, lens, redacted, redacted_lens, cii_hex);
-  relief_csv_append_fields(&st->line, redaction ? redacted : values,
-                           redaction ? redacted_lens : lens, RELIEF_NCOLS, where, simple);
+  if (redaction) output_redact_row(redaction, values, lens, redacted, redacted_lens, cii_hex);
+  csv_append_fields(&st->line, redaction ? redacted : values, redaction ? redacted_lens : lens,
+                    RELIEF_NCOLS, where, simple);
   condensed_line->len = 0;
   for (int k = 0; k < 20; k++) {
-    int col = relief_condensed_columns[k];
-    if (k) relief_buf_putc(condensed_line, ',');
-    relief_buf_append(condensed_line, st->line.data + where[col], where[col + 1] - 1 - where[col]);
+    int col = condensed_columns[k];
+    if (k) buf_putc(condensed_line, ',');
+    buf_append(condensed_line, st->line.data + where[col], where[col + 1] - 1 - where[col]);
   }
   const char *comment = values[RELIEF_COL_COMMENT_TEXT];
   size_t comment_n = lens[RELIEF_COL_COMMENT_TEXT];
-  bool other = relief_possible_other_p64(values[RELIEF_COL_OFFENSE_DESCR],
-                                         lens[RELIEF_COL_OFFENSE_DESCR], comment, comment_n);
+  bool other = possible_other_p64(values[RELIEF_COL_OFFENSE_DESCR], lens[RELIEF_COL_OFFENSE_DESCR],
+                                  comment, comment_n);
   relief_buf *e = &st->empty_tail;
   e->len = 0;
-  relief_buf_append(e, ",,,", 3);
-  if (other) relief_csv_append(e, comment, comment_n);
-  relief_buf_append(e, ",,,,,,,,,,,,,,,", 15);
-  if (trace) relief_buf_putc(e, ',');
+  buf_append(e, ",,,", 3);
+  if (other) csv_append(e, comment, comment_n);
+  buf_append(e, ",,,,,,,,,,,,,,,", 15);
+  if (trace) buf_putc(e, ',');
   if (!result || (result->flags & RESULT_PLEA_ONLY)) return;
   relief_buf *t = &st->result_tail;
   t->len = 0;
-  relief_buf_putc(t, ',');
-  relief_buf_append(t, row_result_head(result), result->head_len);
-  relief_buf_putc(t, ',');
-  if (other) relief_csv_append(t, comment, comment_n);
-  relief_buf_append(t, row_result_tail(result), result->tail_len);
+  buf_putc(t, ',');
+  buf_append(t, row_result_head(result), result->head_len);
+  buf_putc(t, ',');
+  if (other) csv_append(t, comment, comment_n);
+  buf_append(t, row_result_tail(result), result->tail_len);
 }
 
 /* Appends one row to a plan's files. result is the row's record when it
@@ -114,30 +114,30 @@ static void emit_row(bundle_bufs *out, int n_files, const emit_state *st,
   const relief_buf *tail = has_result ? &st->result_tail : &st->empty_tail;
   relief_buf *all = &out->file[BUNDLE_ALL];
   size_t start = all->len;
-  relief_buf_append(all, st->line.data, st->line.len);
-  relief_buf_append(all, tail->data, tail->len);
+  buf_append(all, st->line.data, st->line.len);
+  buf_append(all, tail->data, tail->len);
   size_t end = all->len;
-  relief_buf_putc(all, '\n');
+  buf_putc(all, '\n');
   relief_buf *condensed = &out->file[BUNDLE_CONDENSED];
-  relief_buf_append(condensed, condensed_line->data, condensed_line->len);
-  relief_buf_append(condensed, tail->data, tail->len);
-  relief_buf_putc(condensed, '\n');
-  if (has_result) relief_buf_append(&out->file[BUNDLE_PROP64], all->data + start, end - start + 1);
+  buf_append(condensed, condensed_line->data, condensed_line->len);
+  buf_append(condensed, tail->data, tail->len);
+  buf_putc(condensed, '\n');
+  if (has_result) buf_append(&out->file[BUNDLE_PROP64], all->data + start, end - start + 1);
   if (n_files <= BUNDLE_HAND_REVIEW || !result) return;
   /* the review files are relief's own: formula-leading cells are guarded */
   if (has_result && (result->flags & RESULT_REVIEW)) {
     relief_buf *review = &out->file[BUNDLE_HAND_REVIEW];
     size_t line = review->len;
-    relief_buf_append(review, all->data + start, end - start);
-    relief_csv_guard_line(review, line);
-    relief_buf_putc(review, '\n');
+    buf_append(review, all->data + start, end - start);
+    csv_guard_line(review, line);
+    buf_putc(review, '\n');
   }
   relief_buf *ext = &out->file[BUNDLE_EXTENDED];
   size_t line = ext->len;
-  relief_buf_append(ext, all->data + start, end - start);
-  relief_buf_append(ext, row_result_extended(result), result->extended_len);
-  relief_csv_guard_line(ext, line);
-  relief_buf_putc(ext, '\n');
+  buf_append(ext, all->data + start, end - start);
+  buf_append(ext, row_result_extended(result), result->extended_len);
+  csv_guard_line(ext, line);
+  buf_putc(ext, '\n');
 }
 
 /* What every thread reads: the pipeline's plans and, statewide, each
@@ -160,7 +160,7 @@ static void emit_chunk(void *user, void *thread, const pipeline_chunk *c) {
   relief_field f[RELIEF_NCOLS];
   relief_parse_error perr;
   relief_buf *condensed_line = &st->condensed_line;
-  for (size_t j = 0; relief_parse_row(c->text, c->size, &pos, f, &start, &perr) == 1; j++) {
+  for (size_t j = 0; parse_row(c->text, c->size, &pos, f, &start, &perr) == 1; j++) {
     uint32_t person;
     uint16_t county, flags;
     if (c->emit) { /* the row_rec was spilled */
@@ -197,7 +197,7 @@ static relief_status emit_flush(void *user, void *thread, bool failed, relief_er
     for (int f = 0; f < BUNDLE_FILES; f++) {
       b->file[f].len = 0;
       /* statewide, a thread holds buffers for every county: keep only small ones */
-      if (job->n_plans > 1 && b->file[f].cap > (256u << 10)) relief_buf_free(&b->file[f]);
+      if (job->n_plans > 1 && b->file[f].cap > (256u << 10)) buf_free(&b->file[f]);
     }
   }
   return status;
@@ -214,12 +214,12 @@ static void emit_thread_end(void *user, void *thread) {
   const emit_job *job = user;
   emit_state *st = thread;
   for (size_t k = 0; k < job->n_plans; k++)
-    for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&st->per_plan[k].file[f]);
+    for (int f = 0; f < BUNDLE_FILES; f++) buf_free(&st->per_plan[k].file[f]);
   free(st->per_plan);
-  relief_buf_free(&st->line);
-  relief_buf_free(&st->result_tail);
-  relief_buf_free(&st->empty_tail);
-  relief_buf_free(&st->condensed_line);
+  buf_free(&st->line);
+  buf_free(&st->result_tail);
+  buf_free(&st->empty_tail);
+  buf_free(&st->condensed_line);
   free(st->scratch);
   free(st);
 }
@@ -230,7 +230,7 @@ relief_status output_emit(pipeline *pl, relief_error *err) {
   job.merged = pipeline_person_counties(pl, &job.person_county_first, &job.person_counties);
   relief_buf heads[BUNDLE_FILES] = {0};
   append_header(&heads[BUNDLE_ALL], NULL, RELIEF_NCOLS, job.trace, false);
-  append_header(&heads[BUNDLE_CONDENSED], relief_condensed_columns, 20, job.trace, false);
+  append_header(&heads[BUNDLE_CONDENSED], condensed_columns, 20, job.trace, false);
   append_header(&heads[BUNDLE_PROP64], NULL, RELIEF_NCOLS, job.trace, false);
   append_header(&heads[BUNDLE_HAND_REVIEW], NULL, RELIEF_NCOLS, job.trace, false);
   append_header(&heads[BUNDLE_EXTENDED], NULL, RELIEF_NCOLS, job.trace, true);
@@ -238,7 +238,7 @@ relief_status output_emit(pipeline *pl, relief_error *err) {
   for (size_t k = 0; k < job.n_plans && !status; k++)
     for (int f = 0; f < job.plans[k].n_files && !status; f++)
       status = pipeline_write(pl, k, f, heads[f].data, heads[f].len, err);
-  for (int f = 0; f < BUNDLE_FILES; f++) relief_buf_free(&heads[f]);
+  for (int f = 0; f < BUNDLE_FILES; f++) buf_free(&heads[f]);
   if (status) return status;
   pipeline_row_sink sink = {emit_thread_begin, emit_chunk, emit_flush, emit_thread_end, &job};
   return pipeline_walk_rows(pl, &sink, err);

@@ -27,8 +27,7 @@
 
 static json_t *sections_list(const uint8_t *list, int n) {
   json_t *a = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(a, json_string(relief_prop64_sections[list[i]]));
+  for (int i = 0; i < n; i++) json_array_append_new(a, json_string(prop64_sections[list[i]]));
   return a;
 }
 
@@ -64,8 +63,7 @@ static json_t *flow_json(const relief_flow *f) {
     json_t *row = json_object();
     json_object_set_new(row, "mask", json_integer((json_int_t)r->mask));
     json_object_set_new(row, "value", json_integer((json_int_t)r->value));
-    json_object_set_new(row, "determination",
-                        json_string(relief_determination_names[r->determination]));
+    json_object_set_new(row, "determination", json_string(determination_names[r->determination]));
     json_object_set_new(row, "reason", json_string(r->reason));
     json_object_set_new(row, "id", json_string(r->id));
     json_array_append_new(rows, row);
@@ -101,7 +99,7 @@ static void put_decision(json_t *root, const manifest_info *info) {
     json_array_append_new(argv, text_or_mark(info->command_line[i]));
   json_object_set_new(root, "commandLine", argv);
   int y, m, d;
-  relief_civil_from_days(info->compute_day, &y, &m, &d);
+  doj_civil_from_days(info->compute_day, &y, &m, &d);
   char date[32];
   snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
   json_object_set_new(root, "computeDate", date[0] ? json_string(date) : json_null());
@@ -206,7 +204,7 @@ relief_status manifest_write(const manifest_info *info, publication *pub, const 
   put_outcome(root, info, t0);
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(root);
-  if (!text) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot format the manifest");
+  if (!text) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot format the manifest");
   size_t len = strlen(text);
   text[len] = '\n'; /* json_dumps leaves room for its NUL; the file ends in a newline */
   relief_status st = publication_write_file(pub, name, text, len + 1, err);
@@ -228,14 +226,14 @@ relief_status manifest_load(const char *dir, const char *name, json_t **root, re
   close(dir_fd);
   if (fd < 0 && saved == ENOENT) return RELIEF_OK;
   if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the manifest: %s",
-                            saved == ELOOP ? "it is a symbolic link" : strerror(saved));
+    return error_set(err, RELIEF_E_IO, name, 0, -1, "cannot read the manifest: %s",
+                     saved == ELOOP ? "it is a symbolic link" : strerror(saved));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX_BYTES) {
     bool big = S_ISREG(st.st_mode);
     close(fd);
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest %s",
-                            big ? "is too large" : "is not a regular file");
+    return error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest %s",
+                     big ? "is too large" : "is not a regular file");
   }
   size_t size = (size_t)st.st_size, got = 0;
   char *text = xmalloc(size + 1);
@@ -251,7 +249,7 @@ relief_status manifest_load(const char *dir, const char *name, json_t **root, re
   if (!json_is_object(*root)) {
     json_decref(*root);
     *root = NULL;
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest is not a JSON object");
+    return error_set(err, RELIEF_E_IO, name, 0, -1, "the manifest is not a JSON object");
   }
   return RELIEF_OK;
 }
@@ -266,8 +264,7 @@ relief_status manifest_read_outputs(const char *dir, const char *name, char ***l
   json_t *outputs = json_object_get(root, "outputs");
   if (!json_is_array(outputs)) {
     json_decref(root);
-    return relief_error_set(err, RELIEF_E_IO, name, 0, -1,
-                            "the previous manifest has no list of outputs");
+    return error_set(err, RELIEF_E_IO, name, 0, -1, "the previous manifest has no list of outputs");
   }
   size_t cap = json_array_size(outputs);
   char **out = xcalloc(cap + 1, sizeof *out);
@@ -293,12 +290,12 @@ relief_status manifest_check_inputs(const json_t *root, relief_error *err) {
     uint64_t size;
     char hex[33];
     if (!path || !want) continue;
-    relief_status st = relief_hash_file(path, &size, hex, err);
+    relief_status st = hash_file(path, &size, hex, err);
     if (st) return st;
     if (strcmp(hex, want))
-      return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "%s",
-                              "changed since the bundle was made (its bytes differ from those "
-                              "manifest.json records): make the bundle again");
+      return error_set(err, RELIEF_E_DATA, path, 0, -1, "%s",
+                       "changed since the bundle was made (its bytes differ from those "
+                       "manifest.json records): make the bundle again");
   }
   return RELIEF_OK;
 }

@@ -20,36 +20,36 @@
 /* ---- CSV output with the reference's quoting (Go encoding/csv) ---- */
 
 /* Whether Go's csv writer would quote this field. */
-bool relief_csv_needs_quotes(const char *s, size_t n);
+bool csv_needs_quotes(const char *s, size_t n);
 
 /* Appends one field, quoted when needed, doubling quotes inside. */
-void relief_csv_append(relief_buf *b, const char *s, size_t n);
+void csv_append(relief_buf *b, const char *s, size_t n);
 
 /* relief's own CSVs (court_list.csv, Hand_Review.csv,
  * Prop64_Results_Extended.csv, review sheets) neutralise spreadsheet
  * formulas: a cell starting with = + - @ TAB or CR gets a leading ' (the
  * result columns' "-" and negative years too: one rule, no exceptions). The
  * reference-format files never do (they must match the reference). */
-bool relief_csv_formula_leading(const char *s, size_t n);
+bool csv_formula_leading(const char *s, size_t n);
 
-/* relief_csv_append with that rule. */
-void relief_csv_append_safe(relief_buf *b, const char *s, size_t n);
+/* csv_append with that rule. */
+void csv_append_safe(relief_buf *b, const char *s, size_t n);
 
 /* Applies that rule to each cell of the line b->data[start..len) (no
- * newline; written with relief_csv_append's quoting), rewriting it in
+ * newline; written with csv_append's quoting), rewriting it in
  * place; a line with no such cell, checked cheaply first, is left as is. */
-void relief_csv_guard_line(relief_buf *b, size_t start);
+void csv_guard_line(relief_buf *b, size_t start);
 
 /* Appends n fields joined by commas, each quoted when needed; where[i]
  * receives the offset in b of field i's text as written (quotes included)
  * so that a caller can copy it again without re-quoting. simple (may be
  * NULL) marks values known to hold no comma, quote, CR or LF, whose check
  * is then only their first character. */
-void relief_csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
-                              size_t *where, const uint8_t *simple);
+void csv_append_fields(relief_buf *b, const char *const *values, const size_t *lens, int n,
+                       size_t *where, const uint8_t *simple);
 
 /* The 18 result column names (eligibility spec §5). */
-extern const char *const relief_result_columns[18];
+extern const char *const output_result_columns[18];
 
 /* ---- the row bundle ---- */
 
@@ -68,26 +68,26 @@ relief_status output_emit(pipeline *pl, relief_error *err);
 /* The impact report's "extra" object (see impact/impact.h): outcomes by
  * section, hand-review count, timing and sizes. Returns a new reference. */
 struct json_t;
-struct json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
-                                   int64_t people, bool statewide);
+struct json_t *report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
+                            int64_t people, bool statewide);
 
 /* Renders the summary JSON (key order and formatting of the reference).
  * now_unix is printed as earliestConviction when there is no conviction.
  * Returns a malloc'd NUL-terminated string. */
-char *relief_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
+char *output_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
                           const relief_options *opt, double seconds, int64_t now_unix);
 
 /* ---- Redaction (`relief run --redact`) ---- */
 
 /* Columns a redacted bundle leaves empty: names, dates of birth, SSNs,
  * driver's licence, ID, inmate and FBI numbers. */
-extern const int relief_redacted_columns[11];
+extern const int redacted_columns[11];
 
 /* Copies one row's 95 values into out/out_lens with the redacted columns
  * emptied and CII_NUMBER, REQ_CII_NUMBER replaced by the 32 hex digits of
  * XXH3-128(key || value) (an empty value stays empty). The hex text is
  * written into hex, which must outlive out. Thread-safe. */
-void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
+void output_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
                        const char **out, size_t *out_lens, char hex[2][33]);
 
 /* ---- Manifest (manifest.json beside the outputs) ---- */

@@ -11,7 +11,7 @@
 #include "common/hashtab.h"
 #include "output/output.h"
 
-const int relief_redacted_columns[11] = {
+const int redacted_columns[11] = {
     5, /* REQ_NAME */
     7, /* REQ_DOB */
     8, /* REQ_CDL */
@@ -34,17 +34,17 @@ static void keyed_hash(const relief_redaction *r, const char *value, size_t len,
   char *buf = n <= sizeof stack ? stack : xmalloc(n);
   memcpy(buf, r->key, r->key_len);
   memcpy(buf + r->key_len, value, len);
-  relief_hex128(XXH3_128bits(buf, n), hex);
+  hex128(XXH3_128bits(buf, n), hex);
   if (buf != stack) free(buf);
 }
 
-void relief_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
+void output_redact_row(const relief_redaction *r, const char *const *values, const size_t *lens,
                        const char **out, size_t *out_lens, char hex[2][33]) {
   memcpy(out, values, RELIEF_NCOLS * sizeof *out);
   memcpy(out_lens, lens, RELIEF_NCOLS * sizeof *out_lens);
-  for (size_t i = 0; i < sizeof relief_redacted_columns / sizeof *relief_redacted_columns; i++) {
-    out[relief_redacted_columns[i]] = "";
-    out_lens[relief_redacted_columns[i]] = 0;
+  for (size_t i = 0; i < sizeof redacted_columns / sizeof *redacted_columns; i++) {
+    out[redacted_columns[i]] = "";
+    out_lens[redacted_columns[i]] = 0;
   }
   static const int hashed[2] = {RELIEF_COL_CII_NUMBER, REQ_CII_NUMBER};
   for (int k = 0; k < 2; k++) {

@@ -27,17 +27,17 @@ static void append_years(relief_buf *b, int32_t day, int32_t compute_day) {
   char tmp[64];
   int n = day == RELIEF_DAY_UNKNOWN
               ? snprintf(tmp, sizeof tmp, "-1.0")
-              : snprintf(tmp, sizeof tmp, "%.1f", relief_years_between(day, compute_day));
-  relief_buf_append(b, tmp, (size_t)n);
+              : snprintf(tmp, sizeof tmp, "%.1f", years_between(day, compute_day));
+  buf_append(b, tmp, (size_t)n);
 }
 
 static void append_int(relief_buf *b, long long v) {
   char tmp[32];
   int n = snprintf(tmp, sizeof tmp, "%lld", v);
-  relief_buf_append(b, tmp, (size_t)n);
+  buf_append(b, tmp, (size_t)n);
 }
 
-static void append_str(relief_buf *b, const char *s) { relief_buf_append(b, s, strlen(s)); }
+static void append_str(relief_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 /* Code sections of the person's convictions whose class has bit, joined. */
 static void join_sections(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit,
@@ -47,10 +47,10 @@ static void join_sections(const relief_eval_ctx *ctx, const relief_person *p, ui
     if (!(ctx->classes[p->convictions[i].class_id].bits & bit)) continue;
     size_t len = ctx->section_len[p->convictions[i].class_id];
     const char *s = ctx->section_text[p->convictions[i].class_id];
-    if (out->len) relief_buf_putc(out, ';');
-    relief_buf_append(out, s, len);
+    if (out->len) buf_putc(out, ';');
+    buf_append(out, s, len);
   }
-  if (!out->len) relief_buf_putc(out, '-');
+  if (!out->len) buf_putc(out, '-');
 }
 
 /* Why relief for a conviction is not filed before a reviewer checks the
@@ -77,12 +77,12 @@ static void append_extended(relief_buf *b, relief_determination det, bool servin
                                          : "Redesignate as misdemeanor or infraction";
     basis = serving ? "HS 11361.8(a); HS 11361.9" : "HS 11361.8(e); HS 11361.9";
   }
-  relief_buf_putc(b, ',');
-  relief_csv_append(b, remedy, strlen(remedy));
-  relief_buf_putc(b, ',');
-  relief_csv_append(b, basis, strlen(basis));
+  buf_putc(b, ',');
+  csv_append(b, remedy, strlen(remedy));
+  buf_putc(b, ',');
+  csv_append(b, basis, strlen(basis));
   append_str(b, plea ? ",Y," : ",N,");
-  relief_csv_append(b, check, strlen(check));
+  csv_append(b, check, strlen(check));
 }
 
 /* Formats the 17 result columns other than §8's (plus the rule id with
@@ -106,39 +106,39 @@ static const row_result *format_result(const decision *dc, format_scratch *ps,
   uint8_t flags = review ? RESULT_REVIEW : 0;
   for (int k = 0; k < p->n_case_numbers; k++) {
     if (p->case_numbers[k].step_key != c->step_key) continue;
-    if (cases->len) relief_buf_append(cases, "; ", 2);
+    if (cases->len) buf_append(cases, "; ", 2);
     append_str(cases, p->case_numbers[k].ofn);
   }
-  relief_csv_append(b, cases->data ? cases->data : "", cases->len);
-  relief_buf_putc(b, ',');
+  csv_append(b, cases->data ? cases->data : "", cases->len);
+  buf_putc(b, ',');
   append_int(b, p->n_convictions);
   size_t head_len = b->len;
   static const int32_t nov_9_2016 = 17114; /* 2016-11-09 */
   append_str(b, c->disp_day > nov_9_2016 ? ",Y," : ",N,");
-  relief_csv_append(b, ps->strikes.data, ps->strikes.len);
-  relief_buf_putc(b, ',');
-  relief_csv_append(b, ps->pc290.data, ps->pc290.len);
+  csv_append(b, ps->strikes.data, ps->strikes.len);
+  buf_putc(b, ',');
+  csv_append(b, ps->pc290.data, ps->pc290.len);
   append_str(b, p->registered ? ",Yes," : ",-,");
   int y, m, d;
-  relief_civil_from_days(c->disp_day, &y, &m, &d);
+  doj_civil_from_days(c->disp_day, &y, &m, &d);
   char date[32];
   int dn = snprintf(date, sizeof date, "%02d/%02d/%04d,", m, d, y);
-  relief_buf_append(b, date, (size_t)dn);
+  buf_append(b, date, (size_t)dn);
   append_years(b, c->disp_day, ctx->compute_day);
-  relief_buf_putc(b, ',');
-  append_years(b, relief_person_latest_disposition(p), ctx->compute_day);
+  buf_putc(b, ',');
+  append_years(b, person_latest_disposition(p), ctx->compute_day);
   for (int k = 0; k < 5; k++) {
-    relief_buf_putc(b, ',');
+    buf_putc(b, ',');
     append_int(b, section_counts[k]);
   }
   append_str(b, p->deceased ? ",Deceased," : ",-,");
-  const char *det_name = relief_determination_names[det];
-  relief_csv_append(b, det_name, strlen(det_name));
-  relief_buf_putc(b, ',');
-  if (rule) relief_csv_append(b, rule->reason, strlen(rule->reason));
+  const char *det_name = determination_names[det];
+  csv_append(b, det_name, strlen(det_name));
+  buf_putc(b, ',');
+  if (rule) csv_append(b, rule->reason, strlen(rule->reason));
   if (dc->trace) {
-    relief_buf_putc(b, ',');
-    if (rule) relief_csv_append(b, rule->id, strlen(rule->id));
+    buf_putc(b, ',');
+    if (rule) csv_append(b, rule->id, strlen(rule->id));
   }
   size_t tail_len = b->len - head_len;
   append_extended(b, det, (dc->features & RELIEF_F_SERVING_THIS_SENTENCE) != 0,

@@ -12,17 +12,17 @@
 #include "doj/doj.h"
 #include "output/output.h"
 
-json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t input_bytes,
-                            int64_t people, bool statewide) {
+json_t *report_extra(const relief_summary *s, double seconds, uint64_t input_bytes, int64_t people,
+                     bool statewide) {
   json_t *extra = json_object(), *by = json_object();
   for (int i = 0; i < 5; i++) {
     json_t *outcomes = json_object();
     for (int d = 0; d < RELIEF_DET_COUNT; d++)
       if (s->by_section_outcome[i][d])
-        json_object_set_new(outcomes, d ? relief_determination_names[d] : "No determination",
+        json_object_set_new(outcomes, d ? determination_names[d] : "No determination",
                             json_integer(s->by_section_outcome[i][d]));
     if (json_object_size(outcomes))
-      json_object_set_new(by, i ? relief_prop64_sections[i] : "other", outcomes);
+      json_object_set_new(by, i ? prop64_sections[i] : "other", outcomes);
     else
       json_decref(outcomes);
   }
@@ -35,7 +35,7 @@ json_t *relief_report_extra(const relief_summary *s, double seconds, uint64_t in
   json_object_set_new(extra, "statewide", json_boolean(statewide));
   if (s->has_earliest_known) {
     int y, m, d;
-    relief_civil_from_days(s->earliest_known_day, &y, &m, &d);
+    doj_civil_from_days(s->earliest_known_day, &y, &m, &d);
     char date[32];
     snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
     json_object_set_new(extra, "earliestKnownConviction", json_string(date));
@@ -71,9 +71,8 @@ static json_t *sections_json(const relief_summary *s, const relief_flow *flow, c
     for (int i = 0; i < n; i++) listed |= list[i] == section;
     if (!listed) continue;
     char reason[64];
-    snprintf(reason, sizeof reason, "%s all HS %s convictions", verb,
-             relief_prop64_sections[section]);
-    json_object_set_new(o, relief_prop64_sections[section],
+    snprintf(reason, sizeof reason, "%s all HS %s convictions", verb, prop64_sections[section]);
+    json_object_set_new(o, prop64_sections[section],
                         json_integer(count_reason(s, flow, det, reason)));
   }
   return o;
@@ -104,12 +103,12 @@ static json_t *additional_relief_json(const relief_summary *s, const relief_flow
   return o;
 }
 
-char *relief_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
+char *output_summary_json(const relief_summary *s, const char *county, const relief_flow *flow,
                           const relief_options *opt, double seconds, int64_t now_unix) {
   char earliest[64];
   if (s->earliest_state == RELIEF_EARLIEST_DAY) {
     int y, m, d;
-    relief_civil_from_days(s->earliest_day, &y, &m, &d);
+    doj_civil_from_days(s->earliest_day, &y, &m, &d);
     snprintf(earliest, sizeof earliest, "%04d-%02d-%02dT00:00:00Z", y, m, d);
   } else {
     time_t t = (time_t)now_unix;
@@ -129,8 +128,7 @@ char *relief_summary_json(const relief_summary *s, const char *county, const rel
   json_t *by_section = json_object();
   for (int i = 1; i <= 4; i++)
     if (s->prop64_by_section[i])
-      json_object_set_new(by_section, relief_prop64_sections[i],
-                          json_integer(s->prop64_by_section[i]));
+      json_object_set_new(by_section, prop64_sections[i], json_integer(s->prop64_by_section[i]));
   json_object_set_new(root, "prop64ConvictionsCountInCountyByCodeSection", by_section);
   json_object_set_new(root, "subjectsWithProp64ConvictionCountInCounty",
                       json_integer(s->subjects_with_prop64_in_county));

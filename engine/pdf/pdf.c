@@ -22,9 +22,9 @@ static void on_pdf_error(HPDF_STATUS status, HPDF_STATUS detail, void *user) {
 
 relief_status pdf_check(const pdf_doc *pdf, const char *file, relief_error *err) {
   if (!pdf->status) return RELIEF_OK;
-  return relief_error_set(err, RELIEF_E_IO, file, 0, -1,
-                          "PDF library failed (libharu error 0x%04X, detail %u)",
-                          (unsigned)pdf->status, (unsigned)pdf->detail);
+  return error_set(err, RELIEF_E_IO, file, 0, -1,
+                   "PDF library failed (libharu error 0x%04X, detail %u)", (unsigned)pdf->status,
+                   (unsigned)pdf->detail);
 }
 
 /* libharu allocates through the engine's policy: out of memory ends the
@@ -35,8 +35,7 @@ static void pdf_free(void *p) { free(p); }
 static relief_status open_doc(pdf_doc *pdf, const char *title, bool embed, relief_error *err) {
   memset(pdf, 0, sizeof *pdf);
   pdf->doc = HPDF_NewEx(on_pdf_error, pdf_alloc, pdf_free, 0, pdf);
-  if (!pdf->doc)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start a PDF document");
+  if (!pdf->doc) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start a PDF document");
   HPDF_SetCompressionMode(pdf->doc, HPDF_COMP_ALL);
   /* no creation or modification date: libharu leaves them out unless asked,
    * and without encryption it writes no /ID, so the bytes are reproducible */
@@ -56,8 +55,8 @@ static relief_status open_doc(pdf_doc *pdf, const char *title, bool embed, relie
   for (int i = 0; i < 2; i++) {
     if (access(files[i], R_OK) != 0) {
       pdf_close(pdf);
-      return relief_error_set(err, RELIEF_E_IO, files[i], 0, -1,
-                              "cannot read the PDF font (Debian package fonts-dejavu-core)");
+      return error_set(err, RELIEF_E_IO, files[i], 0, -1,
+                       "cannot read the PDF font (Debian package fonts-dejavu-core)");
     }
     const char *name = HPDF_LoadTTFontFromFile(pdf->doc, files[i], HPDF_TRUE);
     if (name) *slots[i] = HPDF_GetFont(pdf->doc, name, "WinAnsiEncoding");
@@ -93,8 +92,8 @@ relief_status pdf_publish(pdf_doc *pdf, publication *pub, const char *relpath, r
     if (n && (st = pub_file_write(f, buf, n, err))) break;
     if (r == HPDF_STREAM_EOF) break;
     if (r != HPDF_OK) {
-      st = relief_error_set(err, RELIEF_E_IO, relpath, 0, -1,
-                            "PDF library failed reading its stream (0x%04X)", (unsigned)r);
+      st = error_set(err, RELIEF_E_IO, relpath, 0, -1,
+                     "PDF library failed reading its stream (0x%04X)", (unsigned)r);
       break;
     }
   }

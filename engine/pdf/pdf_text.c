@@ -89,7 +89,7 @@ const char *pdf_us_date(int day, char *out) {
     return out;
   }
   int y, m, d;
-  relief_civil_from_days(day, &y, &m, &d);
+  doj_civil_from_days(day, &y, &m, &d);
   snprintf(out, 11, "%02d/%02d/%04d", m, d, y);
   return out;
 }

@@ -39,7 +39,7 @@ people_assigner *people_assigner_new(void) {
   people_assigner *a = xcalloc(1, sizeof *a);
   for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     omp_init_lock(&a->part[q].lock);
-    relief_key_map_init(&a->part[q].map, 0);
+    key_map_init(&a->part[q].map, 0);
   }
   return a;
 }
@@ -61,7 +61,7 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
     omp_set_lock(&pm->lock);
     for (size_t k = count[q]; k < count[q + 1]; k++) {
       uint32_t j = by_part[k];
-      uint32_t index = relief_key_map_get(&pm->map, keys[j]);
+      uint32_t index = key_map_get(&pm->map, keys[j]);
       if (index > LOCAL_MASK) {
         ok = false;
         index = 0;
@@ -91,7 +91,7 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
        q++) { /* the keys are done with; their first rows are not */
     part_map *pm = &a->part[q];
     size_t n = pm->map.n;
-    relief_key_map_free(&pm->map);
+    key_map_free(&pm->map);
     pm->map.n = n;
     pm->first = xmalloc((n ? n : 1) * sizeof *pm->first);
     for (size_t k = 0; k < n; k++) pm->first[k] = NO_ROW;
@@ -164,7 +164,7 @@ void people_assigner_free(people_assigner *a) {
   if (!a) return;
   for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     omp_destroy_lock(&a->part[q].lock);
-    relief_key_map_free(&a->part[q].map);
+    key_map_free(&a->part[q].map);
     free(a->part[q].first);
     free(a->part[q].number);
   }

@@ -97,12 +97,11 @@ void people_group(const row_table *t, int threads, people_groups *out) {
   for (size_t q = 0; q < P; q++) {
     size_t n = part_first[q + 1] - part_first[q];
     relief_key_map people;
-    relief_key_map_init(&people, n / 8 + 16);
+    key_map_init(&people, n / 8 + 16);
     for (size_t k = part_first[q]; k < part_first[q + 1]; k++)
-      rec_of(t, by_part[k])->person =
-          relief_key_map_get(&people, t->keys[by_part[k].seg][by_part[k].j]);
+      rec_of(t, by_part[k])->person = key_map_get(&people, t->keys[by_part[k].seg][by_part[k].j]);
     part_people[q] = people.n;
-    relief_key_map_free(&people);
+    key_map_free(&people);
   }
   group_starts(part_people, P);
   group_order_people(t, threads, by_part, part_first, part_people, true, out);

@@ -64,7 +64,7 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
    * they are hashed in place. */
   const char *from = f[0].ptr - (f[0].flags & RELIEF_FIELD_QUOTED ? 1 : 0);
   relief_row_extent ext; /* the scanner's own test of that, from the fields */
-  relief_row_extent_of(from, f, &ext);
+  row_extent_of(from, f, &ext);
   if (ext.canonical) return row_content_hash_canonical(from, ext.end);
   size_t total = 0;
   for (int i = 0; i < RELIEF_NCOLS; i++) total += 2 * (size_t)f[i].len + 3;

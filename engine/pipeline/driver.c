@@ -27,7 +27,7 @@ pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->format_result = plan->format_result;
   pl->n_threads = plan->threads;
   pl->run_county = -1;
-  relief_flow_dismiss_all_prop64(&pl->dismiss_all);
+  flow_dismiss_all_prop64(&pl->dismiss_all);
   return pl;
 }
 
@@ -35,7 +35,7 @@ pipeline *pipeline_new(const pipeline_plan *plan) {
  * on a conviction, named by the driver and filled by the job. */
 void pipeline_county_plans(pipeline *pl, const pipeline_plan *plan) {
   if (!pl->merged) {
-    pl->run_county = (int)relief_intern_get(&pl->counties, plan->county, strlen(plan->county));
+    pl->run_county = (int)intern_get(&pl->counties, plan->county, strlen(plan->county));
     pl->plans = plan->plan;
     pl->n_plans = 1;
     return;
@@ -44,7 +44,7 @@ void pipeline_county_plans(pipeline *pl, const pipeline_plan *plan) {
   pl->plans = xcalloc(pl->n_plans ? pl->n_plans : 1, sizeof *pl->plans);
   pl->own_plans = true;
   for (size_t k = 0; k < pl->n_plans; k++) {
-    pl->plans[k].name = relief_intern_str(&pl->counties, (uint32_t)k, NULL);
+    pl->plans[k].name = intern_str(&pl->counties, (uint32_t)k, NULL);
     if (plan->plan_county) plan->plan_county(plan->plan_user, &pl->plans[k]);
   }
 }

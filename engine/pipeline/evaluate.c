@@ -45,10 +45,10 @@ static void person_scratch_free(person_scratch *ps) {
   free(ps->det_all);
   free(ps->person_current);
   free(ps->person_all);
-  relief_buf_free(&ps->format.line);
-  relief_buf_free(&ps->format.cases_text);
-  relief_buf_free(&ps->format.strikes);
-  relief_buf_free(&ps->format.pc290);
+  buf_free(&ps->format.line);
+  buf_free(&ps->format.cases_text);
+  buf_free(&ps->format.strikes);
+  buf_free(&ps->format.pc290);
   free(ps->pairs);
   free(ps->motion_pairs);
 }
@@ -107,8 +107,8 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
     p->convictions[i].in_county = p->convictions[i].county == county;
   const relief_flow *flow = &plan->flow, *all = &pl->dismiss_all;
   relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
-  relief_person_facts facts = relief_person_features(&ctx, flow, p);
-  relief_person_facts facts_all = relief_person_features(&ctx, all, p);
+  relief_person_facts facts = person_features(&ctx, flow, p);
+  relief_person_facts facts_all = person_features(&ctx, all, p);
   int64_t section_counts[5] = {0};
   int in_county_prop64 = 0, any_relief = 0, formatted_lists = 0;
   for (int i = 0; i < p->n_convictions; i++) {
@@ -117,10 +117,10 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
   }
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
-    uint64_t f = relief_features(&ctx, flow, p, i, &facts);
+    uint64_t f = rules_features(&ctx, flow, p, i, &facts);
     ps->det_current[i] = ps->det_all[i] = RELIEF_DET_NONE;
-    if (relief_flow_relevant(flow, f)) {
-      const relief_flow_row *rule = relief_flow_decide(flow, f);
+    if (flow_relevant(flow, f)) {
+      const relief_flow_row *rule = flow_decide(flow, f);
       if (rule) {
         ps->det_current[i] = rule->determination;
         sum->count_by_flow_row[rule - flow->rows]++;
@@ -137,8 +137,8 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
                            c->disp_day > PROP64_EFFECTIVE_DAY || c->disp_day > pl->compute_day);
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) {
-        decision d = {&ctx, pl->trace, p, &ps->history, i, rule, f, section_counts, !formatted_lists,
-                      false};
+        decision d = {&ctx,           pl->trace,        p,    &ps->history, i, rule, f,
+                      section_counts, !formatted_lists, false};
         *slot = pl->format_result(&d, &ps->format, arena);
       }
       formatted_lists = 1;
@@ -148,9 +148,9 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
       const struct row_result **slot = result_slot(pl, &refs[c->row]);
       if (slot) *slot = pl->format_result(&d, &ps->format, arena);
     }
-    uint64_t fa = relief_features(&ctx, all, p, i, &facts_all);
-    if (relief_flow_relevant(all, fa)) {
-      const relief_flow_row *rule = relief_flow_decide(all, fa);
+    uint64_t fa = rules_features(&ctx, all, p, i, &facts_all);
+    if (flow_relevant(all, fa)) {
+      const relief_flow_row *rule = flow_decide(all, fa);
       if (rule) ps->det_all[i] = rule->determination;
     }
     any_relief |= relieved(ps->det_current[i]);
@@ -189,7 +189,7 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
               (uint32_t)county);
     }
   }
-  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
+  int32_t seven_ago = doj_add_years(pl->compute_day, -7);
   count_relief(p, ps->det_current, seven_ago, &sum->current);
   count_relief(p, ps->det_all, seven_ago, &sum->dismiss_all);
   sum->subjects_with_prop64_in_county += in_county_prop64;
@@ -240,7 +240,7 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
   int nt = pl->n_threads;
   relief_summary *partial = pl->eval->partial, *person_partial = pl->eval->person_partial;
   person_scratch *scratch = pl->eval->scratch;
-  int32_t seven_ago = relief_add_years(pl->compute_day, -7);
+  int32_t seven_ago = doj_add_years(pl->compute_day, -7);
 #pragma omp parallel num_threads(nt)
   {
     int t = omp_get_thread_num();
@@ -300,12 +300,11 @@ void pipeline_evaluate_end(pipeline *pl) {
   int nt = pl->n_threads;
   relief_summary *partial = pl->eval->partial;
   person_scratch *scratch = pl->eval->scratch;
-  for (int t = 0; t < nt; t++)
-    relief_summary_add_partial(&pl->statewide, &pl->eval->person_partial[t]);
+  for (int t = 0; t < nt; t++) summary_add_partial(&pl->statewide, &pl->eval->person_partial[t]);
   free(pl->eval->person_partial);
   for (int t = 0; t < nt; t++)
     for (size_t k = 0; k < pl->n_plans; k++)
-      relief_summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);
+      summary_add_partial(&pl->plans[k].summary, &partial[(size_t)t * pl->n_plans + k]);
   for (size_t k = 0; k < pl->n_plans; k++)
     if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
       pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;

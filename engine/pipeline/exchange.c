@@ -42,9 +42,9 @@ static bool agree_too_big(mpi_job *m) {
 
 relief_status exchange_check(const mpi_job *m, relief_error *err) {
   if (!m->too_big) return RELIEF_OK;
-  return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                          "an exchange between two ranks is over MPI's int counts (2 GiB): "
-                          "give more ranks");
+  return error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                   "an exchange between two ranks is over MPI's int counts (2 GiB): "
+                   "give more ranks");
 }
 
 /* Sends out[r] to rank r; returns what every rank sent here, back to back
@@ -80,7 +80,7 @@ static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent
   if (!m->too_big)
     MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
                   rdisp, MPI_UINT64_T, m->comm);
-  relief_buf_free(&all);
+  buf_free(&all);
   free(scount), free(sdisp), free(rcount), free(rdisp);
   return in;
 }
@@ -130,7 +130,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
       relief_intern *tab = t ? &s->counties : &s->sections;
       for (size_t id = 0; id < tab->n; id++) {
         size_t len;
-        const char *str = relief_intern_str(tab, (uint32_t)id, &len);
+        const char *str = intern_str(tab, (uint32_t)id, &len);
         wire_put_u32(&mine, (uint32_t)len);
         wire_put(&mine, str, len);
       }
@@ -156,7 +156,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
       uint32_t n_sec = wire_get_u32(&p), n_cty = wire_get_u32(&p);
       for (uint32_t k = 0; k < n_sec + n_cty; k++) {
         uint32_t l = wire_get_u32(&p);
-        relief_intern_get(k < n_sec ? &s->sections : &s->counties, p, l);
+        intern_get(k < n_sec ? &s->sections : &s->counties, p, l);
         p += l;
       }
     }
@@ -164,7 +164,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
   free(all);
   free(counts);
   free(disp);
-  relief_buf_free(&mine);
+  buf_free(&mine);
 }
 
 void exchange_install(pipeline *pl, mpi_job *m) {
@@ -220,13 +220,13 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
     /* this rank no longer needs the parsed rows: the decider has them */
     free(s->rows), free(s->keys), free(s->content);
     s->rows = NULL, s->keys = NULL, s->content = NULL;
-    relief_buf_free(&s->ofns);
+    buf_free(&s->ofns);
     s->n_rows = 0;
   }
   pl->n_rows = 0;
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
   char *in = alltoallv(m, out, from, &m->bytes_rows);
-  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   /* the decider: every segment, holding the rows of this rank's partitions
    * in their input order (a segment's rows all come from its one parser) */
@@ -274,8 +274,8 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
     uint32_t ofn_len = wire_get_u32(&p);
     if (s->rows[k].ofn_id) {
       s->rows[k].ofn_id = (uint32_t)s->ofns.len + 1;
-      relief_buf_append(&s->ofns, p, ofn_len);
-      relief_buf_putc(&s->ofns, 0);
+      buf_append(&s->ofns, p, ofn_len);
+      buf_putc(&s->ofns, 0);
     }
     s->class_map[k] = j;
     p = wire_align8(in, p + ofn_len);
@@ -349,7 +349,7 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
   pack_results(dp, m, emit_from, out);
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
   char *in = alltoallv(m, out, from, &m->bytes_results);
-  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   free(emit_from);
   /* the writer's view: its segments, each row its own "person" whose
@@ -441,7 +441,7 @@ void exchange_free_decider(pipeline *dp) {
     segment_t *s = &dp->segs[i];
     free_captured(s);
     free(s->rows), free(s->keys), free(s->content), free(s->result), free(s->class_map);
-    relief_buf_free(&s->ofns);
+    buf_free(&s->ofns);
   }
   free(dp->segs);
   pipeline_free_arenas(dp);
@@ -490,7 +490,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
   }
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
   char *in = alltoallv(m, out, from, &m->bytes_results);
-  for (int r = 0; r < n; r++) relief_buf_free(&out[r]);
+  for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   /* rows arrive in segment order from each writer, in row order within a
    * segment: captured stays sorted by the decider's row index */

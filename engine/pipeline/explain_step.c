@@ -21,10 +21,10 @@ void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *u
   relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
   for (int i = 0; i < p.n_convictions; i++)
     p.convictions[i].in_county = p.convictions[i].county == pl->run_county;
-  relief_person_facts facts = relief_person_features(&ctx, flow, &p);
+  relief_person_facts facts = person_features(&ctx, flow, &p);
   for (int i = 0; i < p.n_convictions; i++) {
     const relief_conviction *c = &p.convictions[i];
-    uint64_t f = relief_features(&ctx, flow, &p, i, &facts);
+    uint64_t f = rules_features(&ctx, flow, &p, i, &facts);
     const row_ref *ref = &refs[c->row];
     size_t row = ref->j;
     for (uint32_t s = 0; s < ref->seg; s++) row += pl->segs[s].n_rows;
@@ -32,20 +32,20 @@ void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *u
         .index = i + 1,
         .row = row + 1,
         .code_section = pl->section_text[c->class_id],
-        .county = relief_intern_str(&pl->counties, (uint32_t)c->county, NULL),
+        .county = intern_str(&pl->counties, (uint32_t)c->county, NULL),
         .disposition_day = c->disp_day,
         .felony = c->felony,
-        .relevant = relief_flow_relevant(flow, f),
+        .relevant = flow_relevant(flow, f),
         .features = f,
     };
-    relief_civil_from_days(c->disp_day, &e.disposition_year, &e.disposition_month,
-                           &e.disposition_mday);
+    doj_civil_from_days(c->disp_day, &e.disposition_year, &e.disposition_month,
+                        &e.disposition_mday);
     e.disposition_known = c->disp_day != RELIEF_DAY_UNKNOWN;
-    const relief_flow_row *rule = e.relevant ? relief_flow_decide(flow, f) : NULL;
+    const relief_flow_row *rule = e.relevant ? flow_decide(flow, f) : NULL;
     if (rule) {
       e.decided = true;
       e.rule_id = rule->id;
-      e.determination = relief_determination_names[rule->determination];
+      e.determination = determination_names[rule->determination];
       e.reason = rule->reason;
     }
     fn(user, &e);

@@ -21,12 +21,12 @@ const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_
   if (s->frame == SEGMENT_STREAMED) return s->stream_text;
   if (s->frame == SEGMENT_MAPPED) return in->data + s->begin;
   field_scratch_reserve(buf, s->end - s->begin + 1);
-  if (relief_input_frame_text(in, (size_t)s->frame, buf->data, err) != RELIEF_OK) return NULL;
+  if (input_frame_text(in, (size_t)s->frame, buf->data, err) != RELIEF_OK) return NULL;
   return buf->data;
 }
 
 static void release_input(void *input, size_t offset, size_t len) {
-  relief_input_release(input, offset, len);
+  input_release(input, offset, len);
 }
 
 static segment_t *add_segment(segment_t **segs, size_t *n, size_t *cap) {
@@ -44,13 +44,12 @@ static void segment_mapped(pipeline *pl, int input, segment_t **segs, size_t *n,
   relief_input *in = &pl->inputs[input];
   /* a CR-only file keeps its "header" in the first segment, whose parse
    * then reports the line endings (else it would read as a header alone) */
-  size_t header =
-      relief_cr_only_line_ends(in->data, in->size) ? 0 : relief_header_length(in->data, in->size);
+  size_t header = cr_only_line_ends(in->data, in->size) ? 0 : header_length(in->data, in->size);
   size_t wanted = in->size / (4u << 20) + 1, threads = (size_t)pl->n_threads;
   if (wanted < threads * 4 && in->size > (threads << 20)) wanted = threads * 4;
   size_t *bounds = xmalloc((wanted + 2) * sizeof *bounds);
-  size_t count = relief_chunk_text(in->data, header, in->size, wanted, bounds,
-                                   in->map_size ? release_input : NULL, in, pl->n_threads);
+  size_t count = chunk_text(in->data, header, in->size, wanted, bounds,
+                            in->map_size ? release_input : NULL, in, pl->n_threads);
   for (size_t c = 0; c < count; c++) {
     segment_t *s = add_segment(segs, n, cap);
     s->input = input;
@@ -128,8 +127,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   const relief_columns decision_columns = pipeline_decision_columns();
   relief_field f[RELIEF_NCOLS];
   field_scratch *scratch = ps->values, *text_buf = &ps->text;
-  relief_intern_init(&s->sections);
-  relief_intern_init(&s->counties);
+  intern_init(&s->sections);
+  intern_init(&s->counties);
   relief_error err;
   const char *text = pipeline_segment_text(pl, s, text_buf, &err);
   size_t size = s->end - s->begin, pos = 0, start, n;
@@ -138,17 +137,17 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     s->perr.code = RELIEF_PARSE_OK;
     return;
   }
-  if (s->begin == 0 && relief_cr_only_line_ends(text, size)) {
+  if (s->begin == 0 && cr_only_line_ends(text, size)) {
     s->failed = true;
     s->perr = (relief_parse_error){.code = RELIEF_PARSE_CR_ONLY};
     return;
   }
-  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = relief_header_length(text, size);
+  if (s->frame != SEGMENT_MAPPED && s->begin == 0) pos = header_length(text, size);
   /* a streamed piece's text is gone after the parse, and a relief-mpi rank
    * does not read the pieces other ranks parse: they count their lines now;
    * any other piece is read again if an error's line number needs them */
   if (s->frame == SEGMENT_STREAMED || pl->share_segments) {
-    s->newlines = (size_t)relief_line_of_offset(text, size) - 1;
+    s->newlines = (size_t)line_of_offset(text, size) - 1;
     s->newlines_counted = true;
   }
   s->ends_clean = size == 0 || text[size - 1] == '\n';
@@ -163,9 +162,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   bool lean = true;
   size_t redone = 0;
   int r;
-  while (
-      (r = lean ? relief_parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
-                : relief_parse_row(text, size, &pos, f, &start, &perr)) == 1) {
+  while ((r = lean ? parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
+                   : parse_row(text, size, &pos, f, &start, &perr)) == 1) {
     if (s->n_rows == s->cap_rows) {
       s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
       s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
@@ -186,7 +184,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
         relief_field all[RELIEF_NCOLS];
         size_t again = start, again_start;
         relief_parse_error again_err;
-        relief_parse_row(text, size, &again, all, &again_start, &again_err);
+        parse_row(text, size, &again, all, &again_start, &again_err);
         s->content[row] = row_content_hash(all, &ps->row, &ps->key);
         redone++;
         if (redone >= 32 && redone * 16 > s->n_rows) lean = false;
@@ -200,12 +198,12 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
      * rows and motions show them, so a run that formats none keeps none */
     if (strings.ofn_len && !pl->no_results) {
       rec->ofn_id = (uint32_t)s->ofns.len + 1;
-      relief_buf_append(&s->ofns, strings.ofn, strings.ofn_len);
-      relief_buf_putc(&s->ofns, 0);
+      buf_append(&s->ofns, strings.ofn, strings.ofn_len);
+      buf_putc(&s->ofns, 0);
     }
     if (!(rec->flags & ROW_CONVICTED)) continue;
-    rec->county = (uint16_t)relief_intern_get(&s->counties, strings.county, strings.county_len);
-    rec->class_id = relief_intern_get(&s->sections, strings.section, strings.section_len);
+    rec->county = (uint16_t)intern_get(&s->counties, strings.county, strings.county_len);
+    rec->class_id = intern_get(&s->sections, strings.section, strings.section_len);
   }
   count_county_rows(s);
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
@@ -239,18 +237,18 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
       segment_t *s = &pl->segs[i];
       if (s->parsed) continue;
       if (pl->owns_segment && !pl->owns_segment(pl, i)) { /* another process parses it */
-        relief_intern_init(&s->sections);
-        relief_intern_init(&s->counties);
+        intern_init(&s->sections);
+        intern_init(&s->counties);
         s->parsed = true;
-        if (s->frame < 0) relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+        if (s->frame < 0) input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
         continue;
       }
       parse_segment(pl, s, &ps);
       s->parsed = true;
       if (s->frame < 0)
-        relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+        input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
       else
-        relief_input_release_frame(&pl->inputs[s->input], (size_t)s->frame);
+        input_release_frame(&pl->inputs[s->input], (size_t)s->frame);
       if (spillable(pl, s)) spill_segment(pl, s);
       uint64_t done, rows;
 #pragma omp atomic capture
@@ -284,9 +282,9 @@ static void free_segment(segment_t *s) {
   free(s->county_rows);
   free(s->result);
   free(s->emit);
-  relief_intern_free(&s->sections);
-  relief_buf_free(&s->ofns);
-  relief_intern_free(&s->counties);
+  intern_free(&s->sections);
+  buf_free(&s->ofns);
+  intern_free(&s->counties);
   memset(s, 0, sizeof *s);
 }
 
@@ -296,8 +294,8 @@ static void free_segment(segment_t *s) {
  * the error's line number). */
 static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_error *err) {
   relief_input *in = &pl->inputs[input];
-  relief_zstd_stream *z = relief_stream_open(in);
-  if (!z) return relief_error_set(err, RELIEF_E_IO, in->path, 0, -1, "out of memory");
+  relief_zstd_stream *z = stream_open(in);
+  if (!z) return error_set(err, RELIEF_E_IO, in->path, 0, -1, "out of memory");
   const size_t piece = 4u << 20;
   char *pending = NULL;
   size_t len = 0, pending_cap = 0, offset = 0, want = piece, n_pieces = 0, cap_pieces = 64;
@@ -308,9 +306,9 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
 #pragma omp single
   {
     while (!st) {
-      st = relief_stream_fill(z, &pending, &len, &pending_cap, want, &eof, err);
+      st = stream_fill(z, &pending, &len, &pending_cap, want, &eof, err);
       if (st || (eof && len == 0)) break;
-      size_t cut = eof ? len : relief_last_row_end(pending, len);
+      size_t cut = eof ? len : last_row_end(pending, len);
       if (!cut) { /* one record longer than a piece: read on */
         want = len * 2;
         continue;
@@ -331,8 +329,8 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       if (n_pieces == cap_pieces) pieces = xrealloc(pieces, (cap_pieces *= 2) * sizeof *pieces);
       pieces[n_pieces++] = s;
       if (pl->owns_segment && !pl->owns_segment(pl, pl->n_segs + n_pieces - 1)) {
-        relief_intern_init(&s->sections); /* another process parses it */
-        relief_intern_init(&s->counties);
+        intern_init(&s->sections); /* another process parses it */
+        intern_init(&s->counties);
         s->parsed = true;
         free(s->stream_text);
         s->stream_text = NULL;
@@ -358,7 +356,7 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
 #pragma omp taskwait
   }
   free(pending);
-  relief_stream_close(z);
+  stream_close(z);
   in->size = offset;
   for (size_t k = 0; k < n_pieces; k++) {
     segment_t *s = add_segment(&pl->segs, &pl->n_segs, cap);
@@ -376,7 +374,7 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
   const relief_parse_error *pe = &s->perr;
   long long line = 1;
   if (pl->segs[first_seg].frame == SEGMENT_MAPPED && pl->segs[first_seg].begin > 0)
-    line += relief_line_of_offset(in->data, pl->segs[first_seg].begin) - 1; /* header */
+    line += line_of_offset(in->data, pl->segs[first_seg].begin) - 1; /* header */
   field_scratch buf = {0};
   for (size_t i = first_seg; i < bad; i++) {
     segment_t *e = &pl->segs[i];
@@ -386,7 +384,7 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
         free(buf.data);
         return RELIEF_E_DATA; /* err names the frame's byte offset */
       }
-      e->newlines = (size_t)relief_line_of_offset(t, e->end - e->begin) - 1;
+      e->newlines = (size_t)line_of_offset(t, e->end - e->begin) - 1;
       e->newlines_counted = true;
     }
     line += (long long)e->newlines;
@@ -397,15 +395,14 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
     return RELIEF_E_DATA; /* err names the frame's byte offset */
   }
   size_t at = pe->code == RELIEF_PARSE_FIELD_COUNT ? pe->row_offset : pe->offset;
-  line += relief_line_of_offset(text, at) - 1;
+  line += line_of_offset(text, at) - 1;
   free(buf.data);
   long long offset = (long long)(s->begin + at);
   if (pe->code == RELIEF_PARSE_FIELD_COUNT)
-    return relief_error_set(err, RELIEF_E_DATA, in->path, line, offset,
-                            "wrong number of fields (expected %d, found %d)", RELIEF_NCOLS,
-                            pe->field_count);
-  return relief_error_set(err, RELIEF_E_DATA, in->path, line, offset, "%s",
-                          relief_parse_code_text(pe->code));
+    return error_set(err, RELIEF_E_DATA, in->path, line, offset,
+                     "wrong number of fields (expected %d, found %d)", RELIEF_NCOLS,
+                     pe->field_count);
+  return error_set(err, RELIEF_E_DATA, in->path, line, offset, "%s", parse_code_text(pe->code));
 }
 
 /* Merges each segment's distinct strings into the run tables; the only
@@ -416,22 +413,22 @@ static void merge_tables(pipeline *pl) {
     s->class_map = xmalloc((s->sections.n + 1) * sizeof *s->class_map);
     for (size_t id = 0; id < s->sections.n; id++) {
       size_t len;
-      const char *str = relief_intern_str(&s->sections, (uint32_t)id, &len);
-      uint32_t gid = relief_intern_get(&pl->sections, str, len);
+      const char *str = intern_str(&s->sections, (uint32_t)id, &len);
+      uint32_t gid = intern_get(&pl->sections, str, len);
       if (gid == pl->n_classes) {
         if (pl->n_classes == pl->cap_classes) {
           pl->cap_classes = pl->cap_classes ? pl->cap_classes * 2 : 256;
           pl->classes = xrealloc(pl->classes, pl->cap_classes * sizeof *pl->classes);
         }
-        pl->classes[pl->n_classes++] = relief_classify(pl->classifier, str, len);
+        pl->classes[pl->n_classes++] = rules_classify(pl->classifier, str, len);
       }
       s->class_map[id] = gid;
     }
     s->county_map = xmalloc((s->counties.n + 1) * sizeof *s->county_map);
     for (size_t id = 0; id < s->counties.n; id++) {
       size_t len;
-      const char *str = relief_intern_str(&s->counties, (uint32_t)id, &len);
-      s->county_map[id] = relief_intern_get(&pl->counties, str, len);
+      const char *str = intern_str(&s->counties, (uint32_t)id, &len);
+      s->county_map[id] = intern_get(&pl->counties, str, len);
     }
   }
   free(pl->county_rows);
@@ -462,7 +459,7 @@ static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief
     if (s->input == i && (s->failed || (!s->ends_clean && s->end != in->size))) clean = false;
   }
   if (clean) return RELIEF_OK;
-  relief_status st = relief_input_materialize(in, err);
+  relief_status st = input_materialize(in, err);
   if (st) return st;
   segment_t *old = pl->segs;
   size_t n_old = pl->n_segs, n_new = 0, cap_new = 0;
@@ -494,17 +491,16 @@ static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief
 relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err) {
   pl->inputs = xcalloc((size_t)n, sizeof *pl->inputs);
   pl->n_inputs = n;
-  relief_intern_init(&pl->sections);
-  relief_intern_init(&pl->counties);
+  intern_init(&pl->sections);
+  intern_init(&pl->counties);
   size_t cap = 0;
   uint64_t total = 0;
   for (int i = 0; i < n; i++) {
-    relief_status st = relief_input_open_lazy(&pl->inputs[i], paths[i], err);
+    relief_status st = input_open_lazy(&pl->inputs[i], paths[i], err);
     pl->inputs[i].threads = pl->n_threads;
     if (st) return st;
     if (pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
-      return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
-                              "empty file: no header and no rows");
+      return error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
     total += pl->inputs[i].size;
   }
   uint64_t text_estimate = 0; /* a streamed input's text: about 6 times its bytes */
@@ -524,8 +520,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
       relief_status st = stream_parse(pl, i, &cap, err);
       if (st) return st;
       if (in->size == 0)
-        return relief_error_set(err, RELIEF_E_DATA, paths[i], 0, 0,
-                                "empty file: no header and no rows");
+        return error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
       total += in->size;
     } else if (in->frames) {
       for (size_t k = 0; k < in->n_frames; k++) {
@@ -561,16 +556,16 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
     for (size_t k = 0; k < pl->n_segs; k++) assign_people(pl, &pl->segs[k], NULL); /* any left */
     if (people_assigner_full(pl->assigner))
-      return relief_error_set(err, RELIEF_E_DATA, NULL, 0, -1,
-                              "too many people for one run: more than 16,777,216 in one of "
-                              "256 key partitions; split the inputs");
+      return error_set(err, RELIEF_E_DATA, NULL, 0, -1,
+                       "too many people for one run: more than 16,777,216 in one of "
+                       "256 key partitions; split the inputs");
   }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
   pl->section_text = xmalloc((pl->n_classes + 1) * sizeof *pl->section_text);
   pl->section_len = xmalloc((pl->n_classes + 1) * sizeof *pl->section_len);
   for (size_t k = 0; k < pl->n_classes; k++)
-    pl->section_text[k] = relief_intern_str(&pl->sections, (uint32_t)k, &pl->section_len[k]);
+    pl->section_text[k] = intern_str(&pl->sections, (uint32_t)k, &pl->section_len[k]);
   return RELIEF_OK;
 }
 
@@ -648,7 +643,7 @@ void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *
 
 relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err) {
   for (int i = 0; i < pl->n_inputs; i++) {
-    relief_status st = relief_input_check_unchanged(&pl->inputs[i], err);
+    relief_status st = input_check_unchanged(&pl->inputs[i], err);
     if (st) return st;
   }
   return RELIEF_OK;
@@ -659,10 +654,10 @@ void pipeline_free(pipeline *pl) {
   people_assigner_free(pl->assigner);
   for (size_t i = 0; i < pl->n_segs; i++) free_segment(&pl->segs[i]);
   free(pl->segs);
-  for (int i = 0; i < pl->n_inputs; i++) relief_input_close(&pl->inputs[i]);
+  for (int i = 0; i < pl->n_inputs; i++) input_close(&pl->inputs[i]);
   free(pl->inputs);
-  relief_intern_free(&pl->sections);
-  relief_intern_free(&pl->counties);
+  intern_free(&pl->sections);
+  intern_free(&pl->counties);
   free(pl->county_rows);
   free(pl->classes);
   free(pl->section_text);

@@ -60,11 +60,11 @@ typedef struct {
 
 /* Adds a thread's partial summary of one file into that file's summary:
  * counts add, the earliest date is the minimum, lineCount is left alone. */
-void relief_summary_add_partial(relief_summary *a, const relief_summary *b);
+void summary_add_partial(relief_summary *a, const relief_summary *b);
 
 /* Adds file summary b into running summary a (the reference's per-file
  * accumulation, earliest date included). */
-void relief_summary_accumulate(relief_summary *a, const relief_summary *b);
+void summary_accumulate(relief_summary *a, const relief_summary *b);
 
 /* A county's decision: its flow, its summary, its output files. */
 typedef struct {
@@ -217,7 +217,7 @@ void pipeline_explain(pipeline *pl, size_t person, relief_explain_fn fn, void *u
 bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, size_t cap);
 
 /* The columns the decision pass reads (row_facts, the person keys): the
- * parse fills only these (relief_parse_row_lean). */
+ * parse fills only these (parse_row_lean). */
 relief_columns pipeline_decision_columns(void);
 
 /* ---- the row walk: the inputs read again, row by row, in input order ---- */
@@ -237,7 +237,7 @@ typedef struct row_emit {
 } row_emit;
 
 /* One segment of an input, handed whole to a sink: its rows parse from
- * text[pos .. size) with relief_parse_row; row j's person, county and
+ * text[pos .. size) with parse_row; row j's person, county and
  * flags are rows[j]'s, or emit[j]'s when its record was spilled. */
 typedef struct {
   size_t seg;

@@ -22,9 +22,9 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
   memset(out, 0, sizeof *out);
   size_t n;
   const char *v = field_value(&f[RELIEF_COL_PRI_DOB], a, &n);
-  rec->dob_day = relief_parse_yyyymmdd(v, n);
+  rec->dob_day = doj_parse_yyyymmdd(v, n);
   v = field_value(&f[RELIEF_COL_STP_EVENT_DATE], a, &n);
-  rec->disp_day = relief_parse_yyyymmdd(v, n);
+  rec->disp_day = doj_parse_yyyymmdd(v, n);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
   rec->cnt_key = XXH3_64bits(v, n);
   rec->step_key = XXH3_64bits(v, n < 6 ? n : 6);
@@ -44,8 +44,8 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
     bool from_comment;
     const char *off = field_value(&f[RELIEF_COL_OFFENSE_DESCR], a, &off_n);
     const char *com = field_value(&f[RELIEF_COL_COMMENT_TEXT], b, &com_n);
-    const char *cs = relief_code_section(off, off_n, com, com_n, &cs_n, &from_comment);
-    if (relief_find_prop64_section(cs, cs_n)) rec->flags |= ROW_ARREST_PROP64;
+    const char *cs = rules_code_section(off, off_n, com, com_n, &cs_n, &from_comment);
+    if (find_prop64_section(cs, cs_n)) rec->flags |= ROW_ARREST_PROP64;
   }
   if (registration) {
     v = field_value(&f[RELIEF_COL_OFFENSE_DESCR], a, &n);
@@ -72,7 +72,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
   bool from_comment;
   const char *off = field_value(&f[RELIEF_COL_OFFENSE_DESCR], a, &off_n);
   const char *com = field_value(&f[RELIEF_COL_COMMENT_TEXT], b, &com_n);
-  out->section = relief_code_section(off, off_n, com, com_n, &out->section_len, &from_comment);
+  out->section = rules_code_section(off, off_n, com, com_n, &out->section_len, &from_comment);
   while (off_n && off[0] == ' ') off++, off_n--;
   while (off_n && off[off_n - 1] == ' ') off_n--;
   if (from_comment || (off_n == 1 && off[0] == '-')) rec->flags |= ROW_CHARGE_UNKNOWN;

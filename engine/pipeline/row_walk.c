@@ -14,7 +14,7 @@
 static char *dup_value(const relief_field *f) {
   char *out = xmalloc(f->len + 1);
   uint32_t n;
-  const char *v = relief_field_value(f, out, &n);
+  const char *v = doj_field_value(f, out, &n);
   if (v != out) memcpy(out, v, n);
   out[n] = 0;
   return out;
@@ -45,8 +45,8 @@ typedef struct {
 } stream_reader;
 
 static relief_status changed(const pipeline *pl, int input, relief_error *err) {
-  return relief_error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
-                          "the input changed while it was read");
+  return error_set(err, RELIEF_E_IO, pl->inputs[input].path, 0, -1,
+                   "the input changed while it was read");
 }
 
 /* Reads the streamed segment s's text into s->stream_text (it must cut at
@@ -57,7 +57,7 @@ static relief_status stream_segment(pipeline *pl, segment_t *s, stream_reader *r
   int eof;
   while (r->offset < s->begin) { /* relief-mpi: this process writes a later share */
     size_t gap = s->begin - r->offset, want = gap < piece ? gap : piece;
-    relief_status st = relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, want, &eof, err);
+    relief_status st = stream_fill(r->z, &r->pending, &r->len, &r->cap, want, &eof, err);
     if (!st && r->len == 0) st = changed(pl, s->input, err);
     if (st) return st;
     size_t drop = r->len < gap ? r->len : gap;
@@ -66,7 +66,7 @@ static relief_status stream_segment(pipeline *pl, segment_t *s, stream_reader *r
     r->offset += drop;
   }
   relief_status st =
-      relief_stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
+      stream_fill(r->z, &r->pending, &r->len, &r->cap, s->end - r->offset, &eof, err);
   if (!st && r->len < s->end - r->offset) st = changed(pl, s->input, err);
   if (st) return st;
   size_t n = s->end - s->begin;
@@ -89,8 +89,8 @@ static size_t next_wave(pipeline *pl, size_t from, stream_reader *r, relief_stat
     return to;
   }
   if (!r->z || r->input != input) {
-    relief_stream_close(r->z);
-    r->z = relief_stream_open(&pl->inputs[input]);
+    stream_close(r->z);
+    r->z = stream_open(&pl->inputs[input]);
     r->input = input;
     r->len = r->offset = 0;
   }
@@ -119,8 +119,8 @@ static relief_status walk_segment(pipeline *pl, size_t i, const pipeline_row_sin
   } else if (s->frame == SEGMENT_MAPPED) {
     text = in->data + s->begin;
   } else {
-    relief_buf_reserve(text_buf, s->end - s->begin + 1);
-    st = relief_input_frame_text(in, (size_t)s->frame, text_buf->data, err);
+    buf_reserve(text_buf, s->end - s->begin + 1);
+    st = input_frame_text(in, (size_t)s->frame, text_buf->data, err);
     text = text_buf->data;
   }
   if (!st) {
@@ -131,11 +131,10 @@ static relief_status walk_segment(pipeline *pl, size_t i, const pipeline_row_sin
                         .emit = s->emit,
                         .result = s->result,
                         .capture = s->capture};
-    if (s->frame != SEGMENT_MAPPED && s->begin == 0) c.pos = relief_header_length(text, c.size);
+    if (s->frame != SEGMENT_MAPPED && s->begin == 0) c.pos = header_length(text, c.size);
     sink->chunk(sink->user, thread, &c);
   }
-  if (s->frame == SEGMENT_MAPPED)
-    relief_input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
+  if (s->frame == SEGMENT_MAPPED) input_release(&pl->inputs[s->input], s->begin, s->end - s->begin);
   if (s->frame == SEGMENT_STREAMED) {
     free(s->stream_text);
     s->stream_text = NULL;
@@ -185,10 +184,10 @@ relief_status pipeline_walk_rows(pipeline *pl, const pipeline_row_sink *sink, re
         }
       }
     }
-    relief_buf_free(&text_buf);
+    buf_free(&text_buf);
     sink->thread_end(sink->user, thread);
   }
-  relief_stream_close(reader.z);
+  stream_close(reader.z);
   free(reader.pending);
   return status;
 }

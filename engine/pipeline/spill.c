@@ -89,26 +89,25 @@ static void flush_thread(pipeline *pl, int t) {
     if (th->status) return;
   }
   if (!th->cctx) th->cctx = ZSTD_createCCtx();
-  if (!th->cctx) relief_out_of_memory(0);
+  if (!th->cctx) alloc_out_of_memory(0);
   for (int q = 0; q < SPILL_PARTS; q++) {
     relief_buf *b = &th->part[q];
     if (!b->len) continue;
     size_t bound = ZSTD_compressBound(b->len);
     th->zbuf.len = 0;
-    relief_buf_reserve(&th->zbuf, bound);
+    buf_reserve(&th->zbuf, bound);
     size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, 1);
     if (ZSTD_isError(c)) {
-      th->status = relief_error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
-                                    ZSTD_getErrorName(c));
+      th->status = error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
+                             ZSTD_getErrorName(c));
       return;
     }
     for (size_t done = 0; done < c;) {
       ssize_t w = pwrite(th->fd, th->zbuf.data + done, c - done, (off_t)(th->file_size + done));
       if (w <= 0) {
-        th->status =
-            relief_error_set(&th->err, RELIEF_E_IO,
-                             pl->scratch_pub ? publication_dir(pl->scratch_pub) : pl->scratch_dir,
-                             0, -1, "cannot write a spill file (disk full?)");
+        th->status = error_set(&th->err, RELIEF_E_IO,
+                               pl->scratch_pub ? publication_dir(pl->scratch_pub) : pl->scratch_dir,
+                               0, -1, "cannot write a spill file (disk full?)");
         return;
       }
       done += (size_t)w;
@@ -142,7 +141,7 @@ void spill_segment(pipeline *pl, segment_t *s) {
     size_t len = strlen(ofn);
     if (len > UINT16_MAX) len = UINT16_MAX; /* case numbers are short; never reached */
     relief_buf *b = &th->part[q];
-    relief_buf_reserve(b, RECORD_FIXED + len);
+    buf_reserve(b, RECORD_FIXED + len);
     char *w = b->data + b->len;
     uint32_t jj = (uint32_t)j;
     uint16_t l16 = (uint16_t)len;
@@ -166,7 +165,7 @@ void spill_segment(pipeline *pl, segment_t *s) {
   free(s->rows);
   free(s->keys);
   free(s->content);
-  relief_buf_free(&s->ofns);
+  buf_free(&s->ofns);
   s->rows = NULL;
   s->keys = NULL;
   s->content = NULL;
@@ -181,8 +180,8 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
     if (!pl->segs[k].spilled) spill_segment(pl, &pl->segs[k]);
   for (int t = 0; t < sp->n_threads; t++) {
     flush_thread(pl, t);
-    for (int q = 0; q < SPILL_PARTS; q++) relief_buf_free(&sp->threads[t].part[q]);
-    relief_buf_free(&sp->threads[t].zbuf);
+    for (int q = 0; q < SPILL_PARTS; q++) buf_free(&sp->threads[t].part[q]);
+    buf_free(&sp->threads[t].zbuf);
     ZSTD_freeCCtx(sp->threads[t].cctx);
     sp->threads[t].cctx = NULL;
     if (sp->threads[t].status) {
@@ -201,20 +200,20 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
 static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
                        relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
   zin->len = raw->len = 0;
-  relief_buf_reserve(zin, c->csize);
-  relief_buf_reserve(raw, c->rsize);
+  buf_reserve(zin, c->csize);
+  buf_reserve(raw, c->rsize);
   int fd = sp->threads[c->thread].fd;
   for (size_t done = 0; done < c->csize;) {
     ssize_t r = pread(fd, zin->data + done, c->csize - done, (off_t)(c->offset + done));
     if (r <= 0) {
-      *status = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
+      *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
       return false;
     }
     done += (size_t)r;
   }
   size_t got = ZSTD_decompressDCtx(dctx, raw->data, c->rsize, zin->data, c->csize);
   if (ZSTD_isError(got) || got != c->rsize) {
-    *status = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
+    *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
     return false;
   }
   raw->len = got;
@@ -252,7 +251,7 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
     {
       relief_buf zin = {0}, raw = {0};
       ZSTD_DCtx *dctx = ZSTD_createDCtx();
-      if (!dctx) relief_out_of_memory(0);
+      if (!dctx) alloc_out_of_memory(0);
       relief_error my_err;
       relief_status my_status = RELIEF_OK;
 #pragma omp for schedule(dynamic, 1)
@@ -304,8 +303,8 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
         status = my_status;
         *err = my_err;
       }
-      relief_buf_free(&zin);
-      relief_buf_free(&raw);
+      buf_free(&zin);
+      buf_free(&raw);
       ZSTD_freeDCtx(dctx);
     }
   }
@@ -429,8 +428,8 @@ void spill_free(pipeline *pl) {
   if (!sp) return;
   for (int t = 0; t < sp->n_threads; t++) {
     spill_thread *th = &sp->threads[t];
-    for (int q = 0; q < SPILL_PARTS; q++) relief_buf_free(&th->part[q]);
-    relief_buf_free(&th->zbuf);
+    for (int q = 0; q < SPILL_PARTS; q++) buf_free(&th->part[q]);
+    buf_free(&th->zbuf);
     ZSTD_freeCCtx(th->cctx);
     if (th->fd >= 0) close(th->fd);
   }

@@ -35,7 +35,7 @@ static void add_all_counts(relief_summary *a, const relief_summary *b) {
   }
 }
 
-void relief_summary_add_partial(relief_summary *a, const relief_summary *b) {
+void summary_add_partial(relief_summary *a, const relief_summary *b) {
   if (b->earliest_state == RELIEF_EARLIEST_DAY &&
       (a->earliest_state != RELIEF_EARLIEST_DAY || b->earliest_day < a->earliest_day)) {
     a->earliest_state = RELIEF_EARLIEST_DAY;
@@ -44,7 +44,7 @@ void relief_summary_add_partial(relief_summary *a, const relief_summary *b) {
   add_all_counts(a, b);
 }
 
-void relief_summary_accumulate(relief_summary *a, const relief_summary *b) {
+void summary_accumulate(relief_summary *a, const relief_summary *b) {
   /* the running date stays only if it is a real date earlier than the file's
    * (the reference kept it when non-zero and before; zero = 0001-01-01) */
   bool keep = a->earliest_state == RELIEF_EARLIEST_DAY && a->earliest_day != RELIEF_DAY_UNKNOWN &&
@@ -64,7 +64,7 @@ bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, 
   for (uint32_t id = 0; id < pl->counties.n; id++) {
     int64_t n = pl->county_rows[id];
     total += n;
-    if (!strcmp(relief_intern_str(&pl->counties, id, NULL), county)) in += n;
+    if (!strcmp(intern_str(&pl->counties, id, NULL), county)) in += n;
     if (n > top_rows) top_rows = n, top = id;
   }
   if (!total || in * 2 >= total) return false;
@@ -72,6 +72,6 @@ bool pipeline_county_warning(const pipeline *pl, const char *county, char *out, 
            "only %lld of the %lld convicted rows have STP_ORI_CNTY_NAME \"%.60s\" (--county); "
            "most (%lld) are \"%.60s\": is --county right?",
            (long long)in, (long long)total, county, (long long)top_rows,
-           relief_intern_str(&pl->counties, top, NULL));
+           intern_str(&pl->counties, top, NULL));
   return true;
 }

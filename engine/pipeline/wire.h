@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 
-static inline void wire_put(relief_buf *b, const void *p, size_t n) { relief_buf_append(b, p, n); }
+static inline void wire_put(relief_buf *b, const void *p, size_t n) { buf_append(b, p, n); }
 
 static inline void wire_put_u32(relief_buf *b, uint32_t v) { wire_put(b, &v, 4); }
 

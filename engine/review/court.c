@@ -101,7 +101,7 @@ static bool bundle_county(const char *outputs_dir, char *out, size_t cap) {
   relief_error ignored = {0};
   snprintf(out, cap, "UNKNOWN COUNTY");
   snprintf(path, sizeof path, "%s/manifest.json", outputs_dir);
-  if (relief_read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
+  if (read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
     return true;
   json_t *m = json_loadb(text, len, 0, NULL);
   free(text);
@@ -198,7 +198,7 @@ relief_status review_record_filings(const char *outputs_dir, char **agencies, in
   sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   for (int a = 0; a < n_agencies && !st; a++) {
     char folder[256], dir[4600];
-    relief_folder_name(folder, sizeof folder, agencies[a]);
+    folder_name(folder, sizeof folder, agencies[a]);
     snprintf(dir, sizeof dir, "%s/Court_Filings/%s", outputs_dir, folder);
     DIR *d = opendir(dir);
     if (!d) continue;
@@ -268,7 +268,7 @@ static void key_set_free(key_set *g) {
 static void county_map_file(const char *path, key_set *g) {
   relief_input in = {0};
   relief_error ignored = {0};
-  if (relief_input_open(&in, path, &ignored)) return;
+  if (input_open(&in, path, &ignored)) return;
   review_csv_reader r;
   review_csv_init(&r, in.data, in.size, path);
   static const char *const names[] = {"CII_NUMBER", "SUBJECT_ID", "CNT_ORDER", "STP_ORI_CNTY_NAME"};
@@ -285,7 +285,7 @@ static void county_map_file(const char *path, key_set *g) {
     if (*r.fields[col[3]]) key_add(g, person, step, r.fields[col[3]]);
   }
   review_csv_free(&r);
-  relief_input_close(&in);
+  input_close(&in);
 }
 
 static void county_map(const char *outputs_dir, key_set *g) {
@@ -335,8 +335,8 @@ static relief_status agency_challenges(publication *pub, const char *agency,
     size_t j = i + 1;
     while (j < n && !strcmp(d[j].county, d[i].county)) j++;
     char folder[256], county_folder[256], dir[1024];
-    relief_folder_name(folder, sizeof folder, agency);
-    relief_folder_name(county_folder, sizeof county_folder, d[i].county);
+    folder_name(folder, sizeof folder, agency);
+    folder_name(county_folder, sizeof county_folder, d[i].county);
     snprintf(dir, sizeof dir, "Court_Filings/%s/%s/Challenges", folder, county_folder);
     st = filings_write_challenges(pub, dir, d[i].county, agency, c + i, j - i, &opt, err);
     i = j;
@@ -426,16 +426,16 @@ static relief_status order_row(order_ctx *x, const char *path, const char *label
                       : !strncasecmp(order, "Denied", 6) ? "Denied"
                                                          : NULL;
   if (!value)
-    return relief_error_set(err, RELIEF_E_DATA, path, row->line, -1,
-                            "%s, row %lld, column 'Order' must be Granted, Denied or blank; "
-                            "nothing was recorded",
-                            label, row->line);
+    return error_set(err, RELIEF_E_DATA, path, row->line, -1,
+                     "%s, row %lld, column 'Order' must be Granted, Denied or blank; "
+                     "nothing was recorded",
+                     label, row->line);
   char day[16];
   if (!order_day(date, day))
-    return relief_error_set(err, RELIEF_E_DATA, path, row->line, -1,
-                            "%s, row %lld, column 'Order Date' must be a date (MM/DD/YYYY); "
-                            "nothing was recorded",
-                            label, row->line);
+    return error_set(err, RELIEF_E_DATA, path, row->line, -1,
+                     "%s, row %lld, column 'Order Date' must be a date (MM/DD/YYYY); "
+                     "nothing was recorded",
+                     label, row->line);
   sqlite3_reset(x->filed);
   sqlite3_bind_text(x->filed, 1, cii, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(x->filed, 2, cases, -1, SQLITE_TRANSIENT);
@@ -459,12 +459,12 @@ static relief_status order_row(order_ctx *x, const char *path, const char *label
   sqlite3_bind_text(x->known, 1, cii, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(x->known, 2, cases, -1, SQLITE_TRANSIENT);
   bool known = sqlite3_step(x->known) == SQLITE_ROW;
-  return relief_error_set(err, RELIEF_E_DATA, path, row->line, -1,
-                          known ? "%s, row %lld: an order for an item that was never filed "
-                                  "(run `relief filings` first); nothing was recorded"
-                                : "%s, row %lld: its Case Number and CII_NUMBER name no item of "
-                                  "the review; nothing was recorded",
-                          label, row->line);
+  return error_set(err, RELIEF_E_DATA, path, row->line, -1,
+                   known ? "%s, row %lld: an order for an item that was never filed "
+                           "(run `relief filings` first); nothing was recorded"
+                         : "%s, row %lld: its Case Number and CII_NUMBER name no item of "
+                           "the review; nothing was recorded",
+                   label, row->line);
 }
 
 static relief_status order_file(order_ctx *x, const char *path, relief_error *err) {
@@ -477,7 +477,7 @@ static relief_status order_file(order_ctx *x, const char *path, relief_error *er
   for (int k = 0; k < 4; k++) {
     if (sh.n_rows) col[k] = header_index(&sh.rows[0], names[k]);
     if (col[k] < 0 && !st)
-      st = relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", names[k]);
+      st = error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", names[k]);
   }
   for (int r = 1; r < sh.n_rows && !st; r++) st = order_row(x, path, label, &sh.rows[r], col, err);
   review_sheet_free(&sh);
@@ -597,7 +597,7 @@ static void doj_row(relief_buf *b, review_csv_reader *r, const int col[6], const
   bool from_comment;
   const char *off = f[col[3]], *comment = f[col[4]];
   const char *cs =
-      relief_code_section(off, strlen(off), comment, strlen(comment), &cs_n, &from_comment);
+      rules_code_section(off, strlen(off), comment, strlen(comment), &cs_n, &from_comment);
   char section[256], date[16];
   snprintf(section, sizeof section, "%.*s", (int)(cs && cs_n < 255 ? cs_n : 0), cs ? cs : "");
   review_sheet_date(day, date);
@@ -605,8 +605,8 @@ static void doj_row(relief_buf *b, review_csv_reader *r, const int col[6], const
       !strcmp(f[col[5]], "Eligible for Reduction") ? "Reduced to misdemeanor" : "Dismissed";
   const char *cells[] = {f[col[0]], f[col[1]], f[col[2]], section, relief, date};
   for (int k = 0; k < 6; k++) {
-    relief_csv_append_safe(b, cells[k], strlen(cells[k]));
-    relief_buf_putc(b, k == 5 ? '\n' : ',');
+    csv_append_safe(b, cells[k], strlen(cells[k]));
+    buf_putc(b, k == 5 ? '\n' : ',');
   }
 }
 
@@ -617,7 +617,7 @@ static relief_status doj_rows(const char *outputs_dir, const key_set *g, relief_
   snprintf(path, sizeof path, "%s/Prop64_Results.csv", outputs_dir);
   if (access(path, F_OK)) snprintf(path, sizeof path, "%s/All_Results.csv", outputs_dir);
   relief_input in = {0};
-  relief_status st = relief_input_open(&in, path, err);
+  relief_status st = input_open(&in, path, err);
   if (st) return st == RELIEF_E_IO ? RELIEF_E_DATA : st;
   review_csv_reader r;
   review_csv_init(&r, in.data, in.size, path);
@@ -631,7 +631,7 @@ static relief_status doj_rows(const char *outputs_dir, const key_set *g, relief_
     for (int i = 0; i < r.n_fields; i++)
       if (!strcmp(r.fields[i], names[k])) col[k] = i;
     if (col[k] < 0)
-      st = relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", names[k]);
+      st = error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", names[k]);
   }
   int got = 0;
   while (!st && (got = review_csv_next(&r, err)) == 1) {
@@ -647,7 +647,7 @@ static relief_status doj_rows(const char *outputs_dir, const key_set *g, relief_
   }
   if (!st && got < 0) st = RELIEF_E_DATA;
   review_csv_free(&r);
-  relief_input_close(&in);
+  input_close(&in);
   return st;
 }
 
@@ -656,14 +656,13 @@ static relief_status write_private(const char *to_dir, const char *name, const r
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", to_dir, name);
   if (mkdir(to_dir, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, to_dir, 0, -1, "cannot make the folder: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, to_dir, 0, -1, "cannot make the folder: %s",
+                     strerror(errno));
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write: %s", strerror(errno));
+  if (fd < 0) return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write: %s", strerror(errno));
   bool ok = write(fd, b->data, b->len) == (ssize_t)b->len;
   ok = close(fd) == 0 && ok;
-  if (!ok) return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write the file");
+  if (!ok) return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write the file");
   return RELIEF_OK;
 }
 
@@ -695,7 +694,7 @@ relief_status review_report_doj(const char *outputs_dir, const char *to_dir, con
   relief_buf csv = {0};
   static const char header[] =
       "CII_NUMBER,Case Number,CNT_ORDER,Code Section,Relief Granted,Order Date\n";
-  relief_buf_append(&csv, header, sizeof header - 1);
+  buf_append(&csv, header, sizeof header - 1);
   if (!st) st = doj_rows(outputs_dir, &g, &csv, n_rows, err);
   if (!st) st = write_private(to_dir, "doj_update.csv", &csv, err);
   char day[16];
@@ -708,7 +707,7 @@ relief_status review_report_doj(const char *outputs_dir, const char *to_dir, con
   for (long long i = 0; i < *n_items; i++) free(items[i]);
   free(items);
   key_set_free(&g);
-  relief_buf_free(&csv);
+  buf_free(&csv);
   sqlite3_close(db);
   return st;
 }

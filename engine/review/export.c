@@ -75,14 +75,14 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
                                relief_error *err) {
   relief_buf b = {0};
   for (int c = 0; c < RV_COL_COUNT; c++) {
-    if (c) relief_buf_putc(&b, ',');
-    relief_csv_append(&b, review_sheet_columns[c], strlen(review_sheet_columns[c]));
+    if (c) buf_putc(&b, ',');
+    csv_append(&b, review_sheet_columns[c], strlen(review_sheet_columns[c]));
   }
-  relief_buf_putc(&b, '\n');
+  buf_putc(&b, '\n');
   sqlite3_stmt *q = NULL;
   if (prepare_items(db, agency, &q)) {
     sqlite3_finalize(q);
-    relief_buf_free(&b);
+    buf_free(&b);
     return review_sql_error(db, REVIEW_STORE_NAME, err);
   }
   int rc;
@@ -90,25 +90,25 @@ static relief_status write_csv(sqlite3 *db, const char *agency, publication *pub
     for (int c = 0; c < RV_COL_COUNT; c++) {
       char date[16], *owned;
       const char *v = utf8_value(sheet_value(q, c, date), &owned);
-      if (c) relief_buf_putc(&b, ',');
+      if (c) buf_putc(&b, ',');
       if (review_column_free_text(c) && review_cell_needs_guard(v)) {
         relief_buf g = {0};
-        relief_buf_putc(&g, '\'');
-        relief_buf_append(&g, v, strlen(v));
-        relief_csv_append(&b, g.data, g.len);
-        relief_buf_free(&g);
+        buf_putc(&g, '\'');
+        buf_append(&g, v, strlen(v));
+        csv_append(&b, g.data, g.len);
+        buf_free(&g);
       } else {
-        relief_csv_append(&b, v, strlen(v));
+        csv_append(&b, v, strlen(v));
       }
       free(owned);
     }
-    relief_buf_putc(&b, '\n');
+    buf_putc(&b, '\n');
   }
   relief_status st = RELIEF_OK;
   if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
   sqlite3_finalize(q);
   if (!st) st = publication_write_file(pub, name, b.data ? b.data : "", b.len, err);
-  relief_buf_free(&b);
+  buf_free(&b);
   return st;
 }
 
@@ -120,15 +120,15 @@ static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir
   char priv[4096], inner[4200];
   snprintf(priv, sizeof priv, "%s/.review-export.XXXXXX", dir);
   if (!mkdtemp(priv))
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create a temporary folder: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create a temporary folder: %s",
+                     strerror(errno));
   snprintf(inner, sizeof inner, "%s/sheet.xlsx", priv);
   relief_status st = RELIEF_OK;
   lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = priv};
   lxw_workbook *wb = workbook_new_opt(inner, &opt);
   if (!wb) {
     rmdir(priv);
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the workbook");
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the workbook");
   }
   char sheet_name[32];
   snprintf(sheet_name, sizeof sheet_name, "Review");
@@ -170,13 +170,12 @@ static relief_status write_xlsx(sqlite3 *db, const char *agency, const char *dir
   if (row) worksheet_data_validation_range(ws, 1, RV_COL_DECISION, row, RV_COL_DECISION, &dv);
   lxw_error e = workbook_close(wb);
   if (!st && e != LXW_NO_ERROR)
-    st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write the workbook: %s",
-                          lxw_strerror(e));
+    st = error_set(err, RELIEF_E_IO, path, 0, -1, "cannot write the workbook: %s", lxw_strerror(e));
   if (!st) {
     /* the workbook libxlsxwriter made in our private folder, read whole */
     char *bytes = NULL;
     size_t len = 0;
-    st = relief_read_small_file(inner, (size_t)1 << 31, "workbook", RELIEF_E_IO, &bytes, &len, err);
+    st = read_small_file(inner, (size_t)1 << 31, "workbook", RELIEF_E_IO, &bytes, &len, err);
     if (!st) st = publication_write_file(pub, path, bytes, len, err);
     free(bytes);
   }
@@ -194,7 +193,7 @@ relief_status review_export(const char *outputs_dir, const char *to_dir, const c
   else if (!strcmp(format, "xlsx"))
     xlsx = true;
   else
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--format must be csv or xlsx");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--format must be csv or xlsx");
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;
@@ -223,8 +222,8 @@ relief_status review_export(const char *outputs_dir, const char *to_dir, const c
   if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
   sqlite3_finalize(q);
   if (!st && agency && !n)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--agency: no items are routed to that agency");
+    st =
+        error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--agency: no items are routed to that agency");
   /* two agencies that sanitise to the same file name would overwrite */
   for (int i = 0; !st && i < n; i++)
     for (int k = 0; k < i; k++) {
@@ -232,8 +231,8 @@ relief_status review_export(const char *outputs_dir, const char *to_dir, const c
       review_sanitize_name(names[i], a, sizeof a);
       review_sanitize_name(names[k], b, sizeof b);
       if (!strcmp(a, b)) {
-        st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "two agencies give the same sheet name '%s'", a);
+        st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "two agencies give the same sheet name '%s'", a);
         break;
       }
     }

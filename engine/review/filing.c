@@ -35,14 +35,14 @@ static relief_status shared_folder(const review_filing *f, relief_error *err) {
   for (int a = 0; a < f->n; a++)
     for (int b = a + 1; b < f->n; b++) {
       char fa[256], fb[256];
-      relief_folder_name(fa, sizeof fa, f->names[a]);
-      relief_folder_name(fb, sizeof fb, f->names[b]);
+      folder_name(fa, sizeof fa, f->names[a]);
+      folder_name(fb, sizeof fb, f->names[b]);
       if (strcasecmp(fa, fb)) continue;
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "agencies '%.100s' and '%.100s' would file into the same folder "
-                              "Court_Filings/%.100s: rename one in the routing and run review "
-                              "init again",
-                              f->names[a], f->names[b], fa);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "agencies '%.100s' and '%.100s' would file into the same folder "
+                       "Court_Filings/%.100s: rename one in the routing and run review "
+                       "init again",
+                       f->names[a], f->names[b], fa);
     }
   return RELIEF_OK;
 }
@@ -53,10 +53,10 @@ static relief_status keep_agency(review_filing *f, const char *agency, relief_er
   for (int a = 0; a < f->n; a++)
     if (!strcmp(f->names[a], agency)) keep = a;
   if (keep < 0)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "no item of the review is routed to agency '%.100s' (see `relief "
-                            "review status`)",
-                            agency);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "no item of the review is routed to agency '%.100s' (see `relief "
+                     "review status`)",
+                     agency);
   for (int a = 0; a < f->n; a++)
     if (a != keep) free(f->names[a]);
   f->names[0] = f->names[keep];
@@ -98,10 +98,10 @@ relief_status review_filing_load(const char *dir, const char *agency, const reli
   if (!st) st = shared_folder(f, err); /* over every agency: any may file later */
   if (!st && agency) st = keep_agency(f, agency, err);
   if (!st && given && f->n > 1)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--filer signs for one agency, and this review has several: name it "
-                          "with --agency=NAME, or keep a profile per agency with `relief "
-                          "review filer set`");
+    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                   "--filer signs for one agency, and this review has several: name it "
+                   "with --agency=NAME, or keep a profile per agency with `relief "
+                   "review filer set`");
   if (!st) st = load_filers(dir, given, f, err);
   if (!st) st = review_filing_items(dir, agency, &f->items, &f->n_items, err);
   if (st) return st;

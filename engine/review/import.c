@@ -179,7 +179,7 @@ typedef struct {
 static relief_status find_columns(review_sheet *sh, sheet_ctx *s, bool force, relief_error *err) {
   for (int c = 0; c < RV_COL_COUNT; c++) s->col[c] = -1;
   if (!sh->n_rows)
-    return relief_error_set(err, RELIEF_E_DATA, s->path, 0, -1, "empty sheet (no header row)");
+    return error_set(err, RELIEF_E_DATA, s->path, 0, -1, "empty sheet (no header row)");
   review_row *hdr = &sh->rows[0];
   for (int i = 0; i < hdr->n; i++)
     for (int c = 0; c < RV_COL_COUNT; c++)
@@ -188,12 +188,12 @@ static relief_status find_columns(review_sheet *sh, sheet_ctx *s, bool force, re
                                  RV_COL_CII,  RV_COL_CASE,   RV_COL_DECISION};
   for (size_t k = 0; k < sizeof required / sizeof *required; k++)
     if (s->col[required[k]] < 0)
-      return relief_error_set(err, RELIEF_E_DATA, s->path, hdr->line, -1, "missing column '%s'",
-                              review_sheet_columns[required[k]]);
+      return error_set(err, RELIEF_E_DATA, s->path, hdr->line, -1, "missing column '%s'",
+                       review_sheet_columns[required[k]]);
   if (s->col[RV_COL_REVISION] < 0 && !force)
-    return relief_error_set(err, RELIEF_E_DATA, s->path, hdr->line, -1,
-                            "missing column 'Revision' (a sheet exported before revisions cannot "
-                            "be checked for stale decisions): export the sheet again, or --force");
+    return error_set(err, RELIEF_E_DATA, s->path, hdr->line, -1,
+                     "missing column 'Revision' (a sheet exported before revisions cannot "
+                     "be checked for stale decisions): export the sheet again, or --force");
   return RELIEF_OK;
 }
 
@@ -215,7 +215,7 @@ static relief_status check_once(import_ctx *x, const sheet_ctx *s, const char *i
     first = (const char *)sqlite3_column_text(x->seen_get, 0);
     first_line = sqlite3_column_int64(x->seen_get, 1);
   }
-  relief_status st = relief_error_set(
+  relief_status st = error_set(
       err, RELIEF_E_DATA, s->path, line, -1,
       "item %s is named twice: sheet %s, row %lld and sheet %s, row %lld (name each item once)",
       item, first, first_line, s->label, line);
@@ -244,16 +244,16 @@ static relief_status check_identity(const import_ctx *x, const sheet_ctx *s, con
     if (same) continue;
     const char *name = review_sheet_columns[ident[k].col];
     if (spreadsheet_shaped(got))
-      return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                              "sheet %s, row %lld, column '%s' differs from the item exported; the "
-                              "change looks like a spreadsheet program's (leading zeros dropped, a "
-                              "long number shown as 1.2E+11, or a date reformatted): use the XLSX "
-                              "sheet (--format=xlsx), or import the column as text",
-                              s->label, row->line, name);
-    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                            "sheet %s, row %lld, column '%s' differs from the item exported "
-                            "(identifying columns must not be edited)",
-                            s->label, row->line, name);
+      return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                       "sheet %s, row %lld, column '%s' differs from the item exported; the "
+                       "change looks like a spreadsheet program's (leading zeros dropped, a "
+                       "long number shown as 1.2E+11, or a date reformatted): use the XLSX "
+                       "sheet (--format=xlsx), or import the column as text",
+                       s->label, row->line, name);
+    return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                     "sheet %s, row %lld, column '%s' differs from the item exported "
+                     "(identifying columns must not be edited)",
+                     s->label, row->line, name);
   }
   return RELIEF_OK;
 }
@@ -290,10 +290,10 @@ static relief_status row_revision(const sheet_ctx *s, const review_row *row, lon
   if (s->col[RV_COL_REVISION] < 0) return RELIEF_OK;
   const char *v = cell_of(s, row, RV_COL_REVISION);
   if (!all_digits(v) || strlen(v) > 18)
-    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                            "sheet %s, row %lld, column 'Revision' must be the number exported "
-                            "(the column is read-only)",
-                            s->label, row->line);
+    return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                     "sheet %s, row %lld, column 'Revision' must be the number exported "
+                     "(the column is read-only)",
+                     s->label, row->line);
   *rev = atoll(v);
   return RELIEF_OK;
 }
@@ -328,29 +328,29 @@ static relief_status import_row(import_ctx *x, const sheet_ctx *s, const review_
   sqlite3_bind_text(x->get, 1, item, -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(x->get);
   if (rc == SQLITE_DONE)
-    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                            "sheet %s, row %lld, column 'Item' names no item of this store",
-                            s->label, row->line);
+    return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                     "sheet %s, row %lld, column 'Item' names no item of this store", s->label,
+                     row->line);
   if (rc != SQLITE_ROW) return review_sql_error(x->db, s->path, err);
   relief_status st = check_once(x, s, item, row->line, err);
   if (!st) st = check_identity(x, s, row, err);
   if (st) return st;
   const char *decision;
   if (parse_decision(cell_of(s, row, RV_COL_DECISION), &decision))
-    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                            "sheet %s, row %lld, column 'Decision' must be Approve, Deny, Hold "
-                            "or blank",
-                            s->label, row->line);
+    return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                     "sheet %s, row %lld, column 'Decision' must be Approve, Deny, Hold "
+                     "or blank",
+                     s->label, row->line);
   if (!decision) return RELIEF_OK; /* pending: nothing to record */
   long long rev;
   if ((st = row_revision(s, row, &rev, err))) return st;
   const char *notes = unguard(cell_of(s, row, RV_COL_NOTES), s->csv, RV_COL_NOTES);
   /* a deny is a challenge, and a challenge states its grounds (HS 11361.9) */
   if (!strcmp(decision, "Deny") && !has_text(notes))
-    return relief_error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
-                            "sheet %s, row %lld: a Deny needs its reason in column 'Notes' (a "
-                            "denied item is a challenge, and the public defender is told why)",
-                            s->label, row->line);
+    return error_set(err, RELIEF_E_DATA, s->path, row->line, -1,
+                     "sheet %s, row %lld: a Deny needs its reason in column 'Notes' (a "
+                     "denied item is a challenge, and the public defender is told why)",
+                     s->label, row->line);
   const char *prev = (const char *)sqlite3_column_text(x->get, 6);
   const char *prev_notes = (const char *)sqlite3_column_text(x->get, 7);
   if (prev && !strcmp(prev, decision) && !strcmp(prev_notes ? prev_notes : "", notes))
@@ -364,7 +364,7 @@ static relief_status import_row(import_ctx *x, const sheet_ctx *s, const review_
     char one[96];
     snprintf(one, sizeof one, "%s%s (sheet %.40s, row %lld)", x->n_stale ? ", " : "", item,
              s->label, row->line);
-    if (x->n_stale < 10) relief_buf_append(&x->stale, one, strlen(one));
+    if (x->n_stale < 10) buf_append(&x->stale, one, strlen(one));
     if (!x->n_stale) x->stale_path = s->path;
     x->n_stale++;
     return RELIEF_OK;
@@ -436,18 +436,18 @@ relief_status review_import(const char *outputs_dir, const char *reviewer, char 
     for (int i = 0; i < n_sheets && !st; i++) st = import_sheet(&x, sheets[i], err);
   }
   if (!st && x.n_stale) {
-    relief_buf_putc(&x.stale, 0);
-    st = relief_error_set(err, RELIEF_E_DATA, x.stale_path, 0, -1,
-                          "stale sheet: %lld item(s) were decided after the sheet was exported: "
-                          "%s%s; nothing was recorded: export the sheet again and redo these rows, "
-                          "or --force to record them anyway (the override is recorded)",
-                          x.n_stale, x.stale.data, x.n_stale > 10 ? ", ..." : "");
+    buf_putc(&x.stale, 0);
+    st = error_set(err, RELIEF_E_DATA, x.stale_path, 0, -1,
+                   "stale sheet: %lld item(s) were decided after the sheet was exported: "
+                   "%s%s; nothing was recorded: export the sheet again and redo these rows, "
+                   "or --force to record them anyway (the override is recorded)",
+                   x.n_stale, x.stale.data, x.n_stale > 10 ? ", ..." : "");
   }
   sqlite3_finalize(x.get);
   sqlite3_finalize(x.add);
   sqlite3_finalize(x.seen_add);
   sqlite3_finalize(x.seen_get);
-  relief_buf_free(&x.stale);
+  buf_free(&x.stale);
   if (!st && sqlite3_exec(x.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     st = review_sql_error(x.db, REVIEW_STORE_NAME, err);
   if (st) {

@@ -51,8 +51,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
                             const char *decision, const char *notes, const char *reviewer,
                             relief_error *err) {
   if (strcmp(decision, "Approve") && strcmp(decision, "Deny") && strcmp(decision, "Hold"))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "decision must be Approve, Deny or Hold");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "decision must be Approve, Deny or Hold");
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;
@@ -85,7 +84,7 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
       sqlite3_bind_text(add, 8, "web", -1, SQLITE_STATIC); /* decided on the page */
       if (sqlite3_step(add) != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
     } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* another agency's item is not shown */
-      st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no such review item");
+      st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no such review item");
     } else {
       st = review_sql_error(db, REVIEW_STORE_NAME, err);
     }

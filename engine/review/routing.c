@@ -29,7 +29,7 @@ static relief_status bad(relief_error *err, const char *name, const char *fmt, c
     snprintf(what, sizeof what, "routes[%d].%s", index, key);
   else
     snprintf(what, sizeof what, "%s", key);
-  return relief_error_set(err, RELIEF_E_USAGE, name, 0, -1, fmt, what);
+  return error_set(err, RELIEF_E_USAGE, name, 0, -1, fmt, what);
 }
 
 static char *dup_text(json_t *v) { return xstrdup(json_string_value(v)); }
@@ -40,11 +40,10 @@ relief_status review_routing_parse(const char *text, const char *name, review_ro
   json_error_t jerr;
   json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, name, jerr.line, -1, "invalid JSON: %s",
-                            jerr.text);
+    return error_set(err, RELIEF_E_USAGE, name, jerr.line, -1, "invalid JSON: %s", jerr.text);
   relief_status st = RELIEF_OK;
   if (!json_is_object(root)) {
-    st = relief_error_set(err, RELIEF_E_USAGE, name, 0, -1, "routing must be a JSON object");
+    st = error_set(err, RELIEF_E_USAGE, name, 0, -1, "routing must be a JSON object");
     goto done;
   }
   const char *key;
@@ -121,7 +120,7 @@ relief_status review_routing_load(const char *path, review_routing *rt, relief_e
   char *text;
   size_t len;
   relief_status read =
-      relief_read_small_file(path, 1 << 20, "routing file", RELIEF_E_USAGE, &text, &len, err);
+      read_small_file(path, 1 << 20, "routing file", RELIEF_E_USAGE, &text, &len, err);
   if (read) return read;
   relief_status st = review_routing_parse(text, path, rt, err);
   free(text);
@@ -170,7 +169,7 @@ void review_sanitize_name(const char *agency, char *out, size_t cap) {
 }
 
 bool review_cell_needs_guard(const char *s) {
-  return relief_csv_formula_leading(s, strlen(s)); /* one rule for relief's CSVs */
+  return csv_formula_leading(s, strlen(s)); /* one rule for relief's CSVs */
 }
 
 /* ---- how a routing file fits the store's items ---- */

@@ -78,8 +78,8 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
       for (;;) {
         c = peek(r, r->pos, &adv);
         if (c < 0) {
-          relief_error_set(err, RELIEF_E_DATA, r->name, qline, -1,
-                           "extraneous or missing \" in quoted-field");
+          error_set(err, RELIEF_E_DATA, r->name, qline, -1,
+                    "extraneous or missing \" in quoted-field");
           return -1;
         }
         r->pos += adv;
@@ -96,8 +96,8 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
             ended_record = 1;
             break;
           } else {
-            relief_error_set(err, RELIEF_E_DATA, r->name, r->line, -1,
-                             "extraneous or missing \" in quoted-field");
+            error_set(err, RELIEF_E_DATA, r->name, r->line, -1,
+                      "extraneous or missing \" in quoted-field");
             return -1;
           }
         } else {
@@ -120,7 +120,7 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
           break;
         }
         if (c == '"') {
-          relief_error_set(err, RELIEF_E_DATA, r->name, r->line, -1, "bare \" in non-quoted-field");
+          error_set(err, RELIEF_E_DATA, r->name, r->line, -1, "bare \" in non-quoted-field");
           return -1;
         }
         put(r, (char)c);
@@ -139,14 +139,14 @@ int review_csv_next(review_csv_reader *r, relief_error *err) {
   if (!r->want_fields)
     r->want_fields = r->n_fields;
   else if (r->n_fields != r->want_fields) {
-    relief_error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1,
-                     "wrong number of fields: %d, expected %d", r->n_fields, r->want_fields);
+    error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1,
+              "wrong number of fields: %d, expected %d", r->n_fields, r->want_fields);
     return -1;
   }
   size_t nuls = 0; /* one ends each field: any other was in a field, and cuts it short */
   for (const char *z = r->buf; (z = memchr(z, 0, r->buf_len - (size_t)(z - r->buf))); z++) nuls++;
   if (nuls != (size_t)r->n_fields) {
-    relief_error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1, "NUL byte in a field");
+    error_set(err, RELIEF_E_DATA, r->name, r->rec_line, -1, "NUL byte in a field");
     return -1;
   }
   char **f = xrealloc(r->fields, (size_t)r->cap_fields * sizeof *f);
@@ -174,7 +174,7 @@ void review_sheet_free(review_sheet *sheet) {
 relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relief_error *err) {
   memset(sheet, 0, sizeof *sheet);
   relief_input in = {0};
-  relief_status st = relief_input_open(&in, path, err);
+  relief_status st = input_open(&in, path, err);
   if (st) return st;
   const char *data = in.data;
   size_t size = in.size;
@@ -197,7 +197,7 @@ relief_status review_sheet_read_csv(const char *path, review_sheet *sheet, relie
       row->cells[i] = text_to_utf8(r.fields[i], strlen(r.fields[i]), NULL);
   }
   review_csv_free(&r);
-  relief_input_close(&in);
+  input_close(&in);
   if (got < 0) {
     review_sheet_free(sheet);
     return RELIEF_E_DATA;

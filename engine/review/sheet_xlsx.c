@@ -107,7 +107,7 @@ static void XMLCALL sst_end(void *u, const XML_Char *name) {
 
 static void XMLCALL sst_chars(void *u, const XML_Char *s, int len) {
   sst_ctx *x = u;
-  if (x->in_t) relief_buf_append(&x->text, s, (size_t)len);
+  if (x->in_t) buf_append(&x->text, s, (size_t)len);
 }
 
 /* ---- worksheet ---- */
@@ -219,7 +219,7 @@ static void XMLCALL ws_end(void *u, const XML_Char *name) {
 
 static void XMLCALL ws_chars(void *u, const XML_Char *s, int len) {
   ws_ctx *x = u;
-  if (x->in_v || x->in_t) relief_buf_append(&x->text, s, (size_t)len);
+  if (x->in_v || x->in_t) buf_append(&x->text, s, (size_t)len);
 }
 
 static int parse_xml(const char *text, size_t len, void *ctx, XML_StartElementHandler start,
@@ -243,33 +243,32 @@ relief_status review_sheet_read_xlsx(const char *path, review_sheet *sheet, reli
   bool regular = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
   if (fd >= 0) close(fd);
   if (!regular)
-    return relief_error_set(err, RELIEF_E_DATA, path, 0, -1,
-                            "not a regular file (a FIFO, device or folder is not read)");
+    return error_set(err, RELIEF_E_DATA, path, 0, -1,
+                     "not a regular file (a FIFO, device or folder is not read)");
   unzFile z = unzOpen64(path);
-  if (!z)
-    return relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "not a readable XLSX (zip) file");
+  if (!z) return error_set(err, RELIEF_E_DATA, path, 0, -1, "not a readable XLSX (zip) file");
   char *sst_xml = NULL, *ws_xml = NULL;
   size_t sst_len = 0, ws_len = 0;
   relief_status st = RELIEF_OK;
   sst_ctx sst = {0};
   int r = read_member(z, "xl/sharedStrings.xml", &sst_xml, &sst_len);
   if (r < 0) {
-    st = relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "cannot read xl/sharedStrings.xml");
+    st = error_set(err, RELIEF_E_DATA, path, 0, -1, "cannot read xl/sharedStrings.xml");
     goto done;
   }
   if (read_member(z, "xl/worksheets/sheet1.xml", &ws_xml, &ws_len) != 0) {
-    st = relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "cannot read xl/worksheets/sheet1.xml");
+    st = error_set(err, RELIEF_E_DATA, path, 0, -1, "cannot read xl/worksheets/sheet1.xml");
     goto done;
   }
   if (sst_xml && parse_xml(sst_xml, sst_len, &sst, sst_start, sst_end, sst_chars)) {
-    st = relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "malformed xl/sharedStrings.xml");
+    st = error_set(err, RELIEF_E_DATA, path, 0, -1, "malformed xl/sharedStrings.xml");
     goto done;
   }
   ws_ctx ws = {.sheet = sheet, .sst = &sst};
   if (parse_xml(ws_xml, ws_len, &ws, ws_start, ws_end, ws_chars) || ws.bad) {
-    st = relief_error_set(err, RELIEF_E_DATA, path, 0, -1, "malformed xl/worksheets/sheet1.xml");
+    st = error_set(err, RELIEF_E_DATA, path, 0, -1, "malformed xl/worksheets/sheet1.xml");
   }
-  relief_buf_free(&ws.text);
+  buf_free(&ws.text);
   /* empty cells read as "" */
   for (int i = 0; !st && i < sheet->n_rows; i++)
     for (int k = 0; k < sheet->rows[i].n; k++)
@@ -277,7 +276,7 @@ relief_status review_sheet_read_xlsx(const char *path, review_sheet *sheet, reli
 done:
   for (int i = 0; i < sst.n; i++) free(sst.strings[i]);
   free(sst.strings);
-  relief_buf_free(&sst.text);
+  buf_free(&sst.text);
   free(sst_xml);
   free(ws_xml);
   unzClose(z);

@@ -59,8 +59,8 @@ static const char schema[] =
     " BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;";
 
 relief_status review_sql_error(sqlite3 *db, const char *path, relief_error *err) {
-  return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store: %s",
-                          db ? sqlite3_errmsg(db) : "out of memory");
+  return error_set(err, RELIEF_E_IO, path, 0, -1, "review store: %s",
+                   db ? sqlite3_errmsg(db) : "out of memory");
 }
 
 static void store_path(const char *dir, char *out, size_t cap) {
@@ -87,10 +87,10 @@ relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_er
   *db = NULL;
   struct stat st;
   if (lstat(path, &st) != 0)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "no review store: run `relief review init` first");
+    return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "no review store: run `relief review init` first");
   if (!S_ISREG(st.st_mode))
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
   if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
     relief_status s = review_sql_error(*db, path, err);
     sqlite3_close(*db);
@@ -188,7 +188,7 @@ static relief_status header_cols(review_csv_reader *r, const char *path, bundle_
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     *want[i].slot = col_index(r, want[i].name);
     if (*want[i].slot < 0)
-      return relief_error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", want[i].name);
+      return error_set(err, RELIEF_E_DATA, path, 1, -1, "missing column '%s'", want[i].name);
   }
   return RELIEF_OK;
 }
@@ -222,8 +222,8 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   snprintf(case_key, sizeof case_key, "%.6s", f[c->cnt_order]);
   size_t cs_n;
   bool from_comment;
-  const char *cs = relief_code_section(f[c->offense], strlen(f[c->offense]), f[c->comment],
-                                       strlen(f[c->comment]), &cs_n, &from_comment);
+  const char *cs = rules_code_section(f[c->offense], strlen(f[c->offense]), f[c->comment],
+                                      strlen(f[c->comment]), &cs_n, &from_comment);
   char section[256];
   snprintf(section, sizeof section, "%.*s", (int)(cs_n < 255 ? cs_n : 255), cs ? cs : "");
   /* trim */
@@ -240,7 +240,7 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   if (!strcmp(kind, "relief")) {
     const char *date = f[c->disp_date]; /* the conviction date motions show */
     const char *withheld = filings_withhold_reason(
-        f[c->offense], relief_parse_yyyymmdd(date, strlen(date)), RELIEF_DAY_UNKNOWN, NULL);
+        f[c->offense], doj_parse_yyyymmdd(date, strlen(date)), RELIEF_DAY_UNKNOWN, NULL);
     if (withheld) kind = "hand_review", reason = withheld;
   }
   if (!strcmp(kind, "relief")) {
@@ -287,7 +287,7 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
 static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_review,
                                       relief_error *err) {
   relief_input in = {0};
-  relief_status st = relief_input_open(&in, path, err);
+  relief_status st = input_open(&in, path, err);
   if (st) return st == RELIEF_E_IO ? RELIEF_E_DATA : st;
   review_csv_reader r;
   review_csv_init(&r, in.data, in.size, path);
@@ -320,7 +320,7 @@ static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_r
     if (got < 0) st = RELIEF_E_DATA;
   }
   review_csv_free(&r);
-  relief_input_close(&in);
+  input_close(&in);
   return st;
 }
 
@@ -358,7 +358,7 @@ static bool bundle_redacted(const char *outputs_dir) {
   char *text;
   size_t len;
   relief_error ignored = {0};
-  if (relief_read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
+  if (read_small_file(path, 64u << 20, "manifest", RELIEF_E_DATA, &text, &len, &ignored))
     return false;
   json_t *root = json_loadb(text, len, 0, NULL);
   free(text);
@@ -375,7 +375,7 @@ static relief_status may_replace(const char *path, bool force, relief_error *err
   struct stat sb;
   if (lstat(path, &sb) != 0) return RELIEF_OK;
   if (!S_ISREG(sb.st_mode))
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "review store is not a regular file");
   if (force) return RELIEF_OK;
   sqlite3 *old = NULL;
   long long decided = -1;
@@ -388,9 +388,9 @@ static relief_status may_replace(const char *path, bool force, relief_error *err
   }
   sqlite3_close(old);
   if (decided != 0)
-    return relief_error_set(err, RELIEF_E_USAGE, path, 0, -1,
-                            "review store already has decisions; --force replaces it "
-                            "(its decisions are lost)");
+    return error_set(err, RELIEF_E_USAGE, path, 0, -1,
+                     "review store already has decisions; --force replaces it "
+                     "(its decisions are lost)");
   return RELIEF_OK;
 }
 
@@ -404,20 +404,20 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
     snprintf(results, sizeof results, "%s/All_Results.csv", outputs_dir);
     if (!file_exists(results)) {
       snprintf(results, sizeof results, "%s/Prop64_Results.csv", outputs_dir);
-      return relief_error_set(err, RELIEF_E_DATA, results, 0, -1,
-                              "bundle file missing (neither Prop64_Results.csv nor "
-                              "All_Results.csv in the outputs folder)");
+      return error_set(err, RELIEF_E_DATA, results, 0, -1,
+                       "bundle file missing (neither Prop64_Results.csv nor "
+                       "All_Results.csv in the outputs folder)");
     }
   }
   if (bundle_redacted(outputs_dir))
-    return relief_error_set(err, RELIEF_E_USAGE, outputs_dir, 0, -1,
-                            "the bundle was made with --redact (manifest.json: \"redacted\": "
-                            "true): a review needs names and case numbers, and what it approves "
-                            "is filed; make the bundle again without --redact");
+    return error_set(err, RELIEF_E_USAGE, outputs_dir, 0, -1,
+                     "the bundle was made with --redact (manifest.json: \"redacted\": "
+                     "true): a review needs names and case numbers, and what it approves "
+                     "is filed; make the bundle again without --redact");
   snprintf(hand, sizeof hand, "%s/Hand_Review.csv", outputs_dir);
   if (!file_exists(hand))
-    return relief_error_set(err, RELIEF_E_DATA, hand, 0, -1,
-                            "bundle file missing: make the bundle with --review-files");
+    return error_set(err, RELIEF_E_DATA, hand, 0, -1,
+                     "bundle file missing: make the bundle with --review-files");
   review_routing rt;
   relief_status st = review_routing_load(routing_path, &rt, err);
   if (st) return st;
@@ -432,8 +432,8 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
   int fd = mkstemps(tmp, 4); /* mode 0600, O_EXCL */
   if (fd < 0) {
     review_routing_free(&rt);
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s",
+                     strerror(errno));
   }
   close(fd);
   init_ctx x = {.rt = &rt};
@@ -483,8 +483,8 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
   if (!st) {
     chmod(tmp, 0600);
     if (rename(tmp, path) != 0)
-      st = relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot rename the review store: %s",
-                            strerror(errno));
+      st = error_set(err, RELIEF_E_IO, path, 0, -1, "cannot rename the review store: %s",
+                     strerror(errno));
   }
   if (st)
     unlink(tmp);
@@ -738,10 +738,10 @@ relief_status review_filer_set(const char *outputs_dir, const char *agency, cons
   } else {
     sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(q) != SQLITE_ROW)
-      st = relief_error_set(err, RELIEF_E_USAGE, REVIEW_STORE_NAME, 0, -1,
-                            "no item of the review is routed to agency '%.100s' (see `relief "
-                            "review status`)",
-                            agency);
+      st = error_set(err, RELIEF_E_USAGE, REVIEW_STORE_NAME, 0, -1,
+                     "no item of the review is routed to agency '%.100s' (see `relief "
+                     "review status`)",
+                     agency);
   }
   sqlite3_finalize(q);
   q = NULL;

@@ -14,7 +14,7 @@
 #include "common/alloc.h"
 #include "rules/rules.h"
 
-const char *const relief_prop64_sections[5] = {"", "11357", "11358", "11359", "11360"};
+const char *const prop64_sections[5] = {"", "11357", "11358", "11359", "11360"};
 
 #define ANY "[^\n]"
 #define ENHANCEABLE "((136\\.1)|(215)|(213\\(A\\)\\(1\\)\\(A\\))|(246)|(519)|(12022\\.55))"
@@ -116,7 +116,7 @@ static int compile(relief_classifier *c, regex_t *re, const char *pattern) {
   return 0;
 }
 
-relief_classifier *relief_classifier_new(void) {
+relief_classifier *classifier_new(void) {
   relief_classifier *c = xcalloc(1, sizeof *c);
   if (!c) return NULL;
   int bad = 0;
@@ -127,13 +127,13 @@ relief_classifier *relief_classifier_new(void) {
   bad |= compile(c, &c->gang, GANG " PC");
   bad |= compile(c, &c->enhanceable, ENHANCEABLE " PC");
   if (bad) {
-    relief_classifier_free(c);
+    classifier_free(c);
     return NULL;
   }
   return c;
 }
 
-void relief_classifier_free(relief_classifier *c) {
+void classifier_free(relief_classifier *c) {
   if (!c) return;
   for (size_t i = 0; i < c->n_compiled; i++) regfree(c->compiled[i]);
   free(c);
@@ -145,7 +145,7 @@ static int matches_any(const regex_t *list, size_t n, const char *s) {
   return 0;
 }
 
-int relief_find_prop64_section(const char *s, size_t len) {
+int find_prop64_section(const char *s, size_t len) {
   for (size_t i = 0; i + 5 <= len; i++) {
     if (s[i] != '1' || s[i + 1] != '1' || s[i + 2] != '3') continue;
     char a = s[i + 3], b = s[i + 4];
@@ -155,7 +155,7 @@ int relief_find_prop64_section(const char *s, size_t len) {
   return 0;
 }
 
-char relief_find_11357_subsection(const char *s, size_t len) {
+char find_11357_subsection(const char *s, size_t len) {
   for (size_t i = 0; i + 8 <= len; i++)
     if (memcmp(s + i, "11357(", 6) == 0 && s[i + 6] >= 'A' && s[i + 6] <= 'D' && s[i + 7] == ')')
       return s[i + 6];
@@ -166,13 +166,13 @@ static int contains(const char *s, size_t len, const char *needle) {
   return memmem(s, len, needle, strlen(needle)) != NULL;
 }
 
-relief_code_class relief_classify(const relief_classifier *c, const char *s, size_t len) {
+relief_code_class rules_classify(const relief_classifier *c, const char *s, size_t len) {
   relief_code_class k = {0, 0, 0};
-  k.prop64_section = (uint8_t)relief_find_prop64_section(s, len);
+  k.prop64_section = (uint8_t)find_prop64_section(s, len);
   if (k.prop64_section) k.bits |= RELIEF_CS_PROP64;
   for (int i = 1; i <= 4; i++)
-    if (contains(s, len, relief_prop64_sections[i])) k.bits |= RELIEF_CS_HAS_11357 << (i - 1);
-  k.subsection_11357 = relief_find_11357_subsection(s, len);
+    if (contains(s, len, prop64_sections[i])) k.bits |= RELIEF_CS_HAS_11357 << (i - 1);
+  k.subsection_11357 = find_11357_subsection(s, len);
   if (len >= 8 && (!memcmp(s, "11357(A)", 8) || !memcmp(s, "11357(B)", 8)))
     k.bits |= RELIEF_CS_BEGINS_11357_AB;
   /* regexec wants a C string; a NUL inside the field ends the match there,
@@ -222,8 +222,8 @@ static bool charge_is_in_comment(const char *s, size_t n) {
   return n == 0 || (n == 22 && memcmp(u, "SEE COMMENT FOR CHARGE", 22) == 0);
 }
 
-const char *relief_code_section(const char *offense, size_t offense_len, const char *comment,
-                                size_t comment_len, size_t *len, bool *from_comment) {
+const char *rules_code_section(const char *offense, size_t offense_len, const char *comment,
+                               size_t comment_len, size_t *len, bool *from_comment) {
   *from_comment = charge_is_in_comment(offense, offense_len);
   const char *s = *from_comment ? comment : offense;
   size_t n = *from_comment ? comment_len : offense_len;
@@ -235,16 +235,16 @@ const char *relief_code_section(const char *offense, size_t offense_len, const c
 static bool in_group_ab(char c) { return c == 'A' || c == 'B'; }
 static bool in_group_cd(char c) { return c == 'C' || c == 'D'; }
 
-bool relief_possible_other_p64(const char *offense, size_t offense_len, const char *comment,
-                               size_t comment_len) {
+bool possible_other_p64(const char *offense, size_t offense_len, const char *comment,
+                        size_t comment_len) {
   if (charge_is_in_comment(offense, offense_len)) return false;
-  int in_comment = relief_find_prop64_section(comment, comment_len);
+  int in_comment = find_prop64_section(comment, comment_len);
   if (!in_comment) return false;
-  int in_offense = relief_find_prop64_section(offense, offense_len);
+  int in_offense = find_prop64_section(offense, offense_len);
   if (!in_offense || in_offense != in_comment) return true;
   if (in_offense != 1) return false; /* same section, not 11357 */
-  char a = relief_find_11357_subsection(offense, offense_len);
-  char b = relief_find_11357_subsection(comment, comment_len);
+  char a = find_11357_subsection(offense, offense_len);
+  char b = find_11357_subsection(comment, comment_len);
   if (a && b) return (in_group_ab(a) && in_group_cd(b)) || (in_group_cd(a) && in_group_ab(b));
   return b != 0;
 }

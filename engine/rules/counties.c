@@ -9,7 +9,7 @@
 
 #include "rules/counties.h"
 
-const char *const relief_county_names[RELIEF_N_COUNTIES] = {
+const char *const county_names[RELIEF_N_COUNTIES] = {
     "ALAMEDA",        "ALPINE",        "AMADOR",        "BUTTE",       "CALAVERAS",
     "COLUSA",         "CONTRA COSTA",  "DEL NORTE",     "EL DORADO",   "FRESNO",
     "GLENN",          "HUMBOLDT",      "IMPERIAL",      "INYO",        "KERN",
@@ -45,25 +45,25 @@ static int edit_distance(const char *a, size_t na, const char *b, size_t nb) {
   return row[nb];
 }
 
-const char *relief_county_nearest(const char *name, int *distance) {
+const char *county_nearest(const char *name, int *distance) {
   size_t n = strlen(name);
   if (n > MAX_COMPARED) n = MAX_COMPARED;
-  const char *best = relief_county_names[0];
+  const char *best = county_names[0];
   int best_d = -1;
   for (int i = 0; i < RELIEF_N_COUNTIES; i++) {
-    int d = edit_distance(name, n, relief_county_names[i], strlen(relief_county_names[i]));
-    if (best_d < 0 || d < best_d) best = relief_county_names[i], best_d = d;
+    int d = edit_distance(name, n, county_names[i], strlen(county_names[i]));
+    if (best_d < 0 || d < best_d) best = county_names[i], best_d = d;
   }
   *distance = best_d;
   return best;
 }
 
-const char *relief_county_canonical(const char *name) {
+const char *county_canonical(const char *name) {
   while (*name == ' ' || *name == '\t') name++;
   size_t n = strlen(name);
   while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) n--;
   for (int i = 0; i < RELIEF_N_COUNTIES; i++) {
-    const char *c = relief_county_names[i];
+    const char *c = county_names[i];
     if (strlen(c) != n) continue;
     size_t k = 0;
     while (k < n && toupper((unsigned char)name[k]) == c[k]) k++;

@@ -8,14 +8,14 @@
 #define RELIEF_RULES_COUNTIES_H
 
 enum { RELIEF_N_COUNTIES = 58 };
-extern const char *const relief_county_names[RELIEF_N_COUNTIES];
+extern const char *const county_names[RELIEF_N_COUNTIES];
 
 /* The county name nearest to name by edit distance (ties: the first in
  * alphabetical order), comparing in upper case; sets *distance. */
-const char *relief_county_nearest(const char *name, int *distance);
+const char *county_nearest(const char *name, int *distance);
 
 /* The canonical (upper-case) county name that name denotes, ignoring case
  * and surrounding spaces and tabs; NULL when it names none of the 58. */
-const char *relief_county_canonical(const char *name);
+const char *county_canonical(const char *name);
 
 #endif

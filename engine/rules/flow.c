@@ -11,7 +11,7 @@
 #include "doj/doj.h"
 #include "rules/rules.h"
 
-const char *const relief_determination_names[RELIEF_DET_COUNT] = {
+const char *const determination_names[RELIEF_DET_COUNT] = {
     "",
     "Eligible for Dismissal",
     "Eligible for Reduction",
@@ -20,7 +20,7 @@ const char *const relief_determination_names[RELIEF_DET_COUNT] = {
     "To be reviewed by City Attorneys",
 };
 
-const char *const relief_feature_names[RELIEF_F_COUNT_BITS] = {
+const char *const feature_names[RELIEF_F_COUNT_BITS] = {
     "in_county",
     "prop64",
     "related",
@@ -53,9 +53,9 @@ const char *const relief_feature_names[RELIEF_F_COUNT_BITS] = {
     "disposition_before_year",
 };
 
-int relief_feature_index(const char *name) {
+int feature_index(const char *name) {
   for (int i = 0; i < RELIEF_F_COUNT_BITS; i++)
-    if (!strcmp(relief_feature_names[i], name)) return i;
+    if (!strcmp(feature_names[i], name)) return i;
   return -1;
 }
 
@@ -79,7 +79,7 @@ static void add_row(relief_flow *flow, const char *id, uint64_t mask, uint64_t v
 
 static uint64_t has_section_bit(int section) { return RELIEF_F_HAS_11357 << (section - 1); }
 
-void relief_flow_configurable(relief_flow *flow, const relief_options *opt) {
+void flow_configurable(relief_flow *flow, const relief_options *opt) {
   memset(flow, 0, sizeof *flow);
   snprintf(flow->name, sizeof flow->name, "configurable");
   flow->relevance_mask = flow->relevance_value = RELIEF_F_IN_COUNTY | RELIEF_F_PROP64;
@@ -91,9 +91,9 @@ void relief_flow_configurable(relief_flow *flow, const relief_options *opt) {
   for (int i = 0; i < opt->n_dismiss; i++) {
     uint64_t bit = has_section_bit(opt->dismiss[i]);
     char id[32];
-    snprintf(id, sizeof id, "dismiss-%s", relief_prop64_sections[opt->dismiss[i]]);
+    snprintf(id, sizeof id, "dismiss-%s", prop64_sections[opt->dismiss[i]]);
     add_row(flow, id, bit, bit, dismiss, "Dismiss all HS %s convictions",
-            relief_prop64_sections[opt->dismiss[i]]);
+            prop64_sections[opt->dismiss[i]]);
   }
   if (opt->under21_at_conviction)
     add_row(flow, "under-21", RELIEF_F_UNDER_21_AT_CONVICTION, RELIEF_F_UNDER_21_AT_CONVICTION,
@@ -117,20 +117,20 @@ void relief_flow_configurable(relief_flow *flow, const relief_options *opt) {
   for (int i = 0; i < opt->n_reduce; i++) {
     uint64_t bit = has_section_bit(opt->reduce[i]);
     char id[32];
-    snprintf(id, sizeof id, "reduce-%s", relief_prop64_sections[opt->reduce[i]]);
+    snprintf(id, sizeof id, "reduce-%s", prop64_sections[opt->reduce[i]]);
     add_row(flow, id, bit, bit, RELIEF_DET_REDUCE, "Reduce all HS %s convictions",
-            relief_prop64_sections[opt->reduce[i]]);
+            prop64_sections[opt->reduce[i]]);
   }
 }
 
-void relief_flow_dismiss_all_prop64(relief_flow *flow) {
+void flow_dismiss_all_prop64(relief_flow *flow) {
   memset(flow, 0, sizeof *flow);
   snprintf(flow->name, sizeof flow->name, "dismiss-all-prop64");
   flow->relevance_mask = flow->relevance_value = RELIEF_F_IN_COUNTY | RELIEF_F_PROP64;
   add_row(flow, "dismiss-all", 0, 0, RELIEF_DET_DISMISS, "Dismiss all Prop 64 charges");
 }
 
-void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow) {
+void flow_dismiss_all_prop64_and_related(relief_flow *flow) {
   memset(flow, 0, sizeof *flow);
   snprintf(flow->name, sizeof flow->name, "dismiss-all-prop64-and-related");
   flow->relevance_mask = flow->relevance_value = RELIEF_F_IN_COUNTY | RELIEF_F_PROP64_OR_RELATED;
@@ -138,14 +138,14 @@ void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow) {
           "Dismiss all Prop 64 and related charges");
 }
 
-int32_t relief_person_latest_disposition(const relief_person *p) {
+int32_t person_latest_disposition(const relief_person *p) {
   int32_t latest = RELIEF_DAY_UNKNOWN;
   for (int i = 0; i < p->n_convictions; i++)
     if (p->convictions[i].disp_day > latest) latest = p->convictions[i].disp_day;
   return latest;
 }
 
-int32_t relief_earliest_date(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit) {
+int32_t earliest_date(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit) {
   bool have = false;
   int32_t earliest = RELIEF_DAY_UNKNOWN;
   for (int i = 0; i < p->n_convictions; i++) {
@@ -171,7 +171,7 @@ static bool has_gang_enhanced_step(const relief_eval_ctx *ctx, const relief_pers
 
 static const __int128 ns_per_day = (__int128)86400 * 1000000000;
 
-double relief_years_between(int32_t from_day, int32_t to_day) {
+double years_between(int32_t from_day, int32_t to_day) {
   int64_t days = (int64_t)to_day - from_day;
   double hours;
   if (days > 106751)
@@ -183,8 +183,8 @@ double relief_years_between(int32_t from_day, int32_t to_day) {
   return hours / (24 * 365.25);
 }
 
-relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                                           const relief_person *p) {
+relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
+                                    const relief_person *p) {
   relief_person_facts facts = {0};
   uint64_t f = 0;
   if (p->deceased) f |= RELIEF_F_DECEASED;
@@ -193,7 +193,7 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
   bool completed = true, recent = false;
   __int128 compute_ns = ctx->compute_day * ns_per_day;
   int32_t conviction_free_since =
-      flow->years_conviction_free ? relief_add_years(ctx->compute_day, -flow->years_conviction_free)
+      flow->years_conviction_free ? doj_add_years(ctx->compute_day, -flow->years_conviction_free)
                                   : 0;
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
@@ -207,22 +207,22 @@ relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const rel
   if (prop64 == p->n_convictions) f |= RELIEF_F_ONLY_PROP64;
   if (completed) f |= RELIEF_F_SENTENCES_COMPLETED;
   if (flow->years_conviction_free && !recent) f |= RELIEF_F_NO_CONVICTIONS_N_YEARS;
-  if (flow->age_threshold && relief_add_years(p->dob_day, flow->age_threshold) <= ctx->compute_day)
+  if (flow->age_threshold && doj_add_years(p->dob_day, flow->age_threshold) <= ctx->compute_day)
     f |= RELIEF_F_AGE_THRESHOLD;
-  if (relief_years_between(p->dob_day, ctx->compute_day) <= 21) f |= RELIEF_F_CURRENT_AGE_21;
-  if (flow->years_crime_free && relief_person_latest_disposition(p) <
-                                    relief_add_years(ctx->compute_day, -flow->years_crime_free))
+  if (years_between(p->dob_day, ctx->compute_day) <= 21) f |= RELIEF_F_CURRENT_AGE_21;
+  if (flow->years_crime_free &&
+      person_latest_disposition(p) < doj_add_years(ctx->compute_day, -flow->years_crime_free))
     f |= RELIEF_F_CRIME_FREE_N_YEARS;
   facts.bits = f;
-  facts.turns_21 = relief_add_years(p->dob_day, 21);
+  facts.turns_21 = doj_add_years(p->dob_day, 21);
   if (flow->years_since_conviction)
-    facts.conviction_n_years = relief_add_years(ctx->compute_day, -flow->years_since_conviction);
-  if (flow->before_year) facts.before_year = relief_days_from_civil(flow->before_year, 1, 1);
+    facts.conviction_n_years = doj_add_years(ctx->compute_day, -flow->years_since_conviction);
+  if (flow->before_year) facts.before_year = doj_days_from_civil(flow->before_year, 1, 1);
   facts.has_superstrike = superstrikes > 0 || has_gang_enhanced_step(ctx, p);
   if (facts.has_superstrike) facts.bits |= RELIEF_F_PERSON_HAS_SUPERSTRIKE;
-  facts.earliest_superstrike = relief_earliest_date(ctx, p, RELIEF_CS_SUPERSTRIKE);
+  facts.earliest_superstrike = earliest_date(ctx, p, RELIEF_CS_SUPERSTRIKE);
   facts.has_pc290 = pc290 > 0 || p->registered;
-  facts.earliest_pc290 = relief_earliest_date(ctx, p, RELIEF_CS_PC290);
+  facts.earliest_pc290 = earliest_date(ctx, p, RELIEF_CS_PC290);
   return facts;
 }
 
@@ -256,8 +256,8 @@ static bool two_priors(const relief_eval_ctx *ctx, const relief_person *p, int i
   return priors >= 2;
 }
 
-uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                         const relief_person *p, int i, const relief_person_facts *facts) {
+uint64_t rules_features(const relief_eval_ctx *ctx, const relief_flow *flow, const relief_person *p,
+                        int i, const relief_person_facts *facts) {
   const relief_conviction *c = &p->convictions[i];
   const relief_code_class *k = &ctx->classes[c->class_id];
   uint64_t f = facts->bits;
@@ -280,13 +280,12 @@ uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
     f |= RELIEF_F_EARLIER_SUPERSTRIKE;
   if (facts->has_pc290 && facts->earliest_pc290 < c->disp_day) f |= RELIEF_F_EARLIER_PC290;
   if (c->sentence_end_ns > ctx->compute_day * ns_per_day) f |= RELIEF_F_SERVING_THIS_SENTENCE;
-  if (flow->before_year && c->disp_day < facts->before_year)
-    f |= RELIEF_F_DISPOSITION_BEFORE_YEAR;
+  if (flow->before_year && c->disp_day < facts->before_year) f |= RELIEF_F_DISPOSITION_BEFORE_YEAR;
   if (two_priors(ctx, p, i)) f |= RELIEF_F_TWO_PRIORS;
   return f;
 }
 
-const relief_flow_row *relief_flow_decide(const relief_flow *flow, uint64_t features) {
+const relief_flow_row *flow_decide(const relief_flow *flow, uint64_t features) {
   for (int i = 0; i < flow->n_rows; i++)
     if ((features & flow->rows[i].mask) == flow->rows[i].value) return &flow->rows[i];
   return NULL;

@@ -59,7 +59,7 @@ static int *param_slot(relief_flow *flow, const char *name) {
 
 static relief_status fail(relief_error *err, const char *source, const char *fmt, const char *a,
                           const char *b) {
-  return relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, fmt, a, b);
+  return error_set(err, RELIEF_E_USAGE, source, 0, -1, fmt, a, b);
 }
 
 /* Sets a mask/value pair from a list of names (all true) or an object of
@@ -71,7 +71,7 @@ static relief_status read_conditions(json_t *when, const char *where, const char
     size_t i;
     json_t *v;
     json_array_foreach(when, i, v) {
-      int bit = json_is_string(v) ? relief_feature_index(json_string_value(v)) : -1;
+      int bit = json_is_string(v) ? feature_index(json_string_value(v)) : -1;
       if (bit < 0)
         return fail(err, source, "%s: unknown feature %s", where,
                     json_is_string(v) ? json_string_value(v) : "(not a string)");
@@ -85,7 +85,7 @@ static relief_status read_conditions(json_t *when, const char *where, const char
   const char *name;
   json_t *v;
   json_object_foreach(when, name, v) {
-    int bit = relief_feature_index(name);
+    int bit = feature_index(name);
     if (bit < 0)
       return fail(err, source, "%s: unknown feature \"%.60s\" (see docs/flows.md)", where, name);
     if (!json_is_boolean(v))
@@ -213,8 +213,8 @@ static relief_status read_flow(json_t *root, const char *source, const relief_fl
   if (!json_is_array(rows) || json_array_size(rows) == 0)
     return fail(err, source, "flow: %s must be a non-empty list of rows%s", "\"rows\"", "");
   if (json_array_size(rows) > RELIEF_FLOW_MAX_ROWS)
-    return relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows",
-                            RELIEF_FLOW_MAX_ROWS);
+    return error_set(err, RELIEF_E_USAGE, source, 0, -1, "flow: at most %d rows",
+                     RELIEF_FLOW_MAX_ROWS);
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {
@@ -224,15 +224,14 @@ static relief_status read_flow(json_t *root, const char *source, const relief_fl
   return RELIEF_OK;
 }
 
-relief_status relief_flow_parse(const char *json, size_t len, const char *source,
-                                const relief_flow_overrides *ov, relief_flow *flow,
-                                relief_error *err) {
+relief_status flow_parse(const char *json, size_t len, const char *source,
+                         const relief_flow_overrides *ov, relief_flow *flow, relief_error *err) {
   memset(flow, 0, sizeof *flow);
   json_error_t jerr;
   json_t *root = json_loadb(json, len, 0, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1,
-                            "flow file is not valid JSON: %s", jerr.text);
+    return error_set(err, RELIEF_E_USAGE, source, jerr.line, -1, "flow file is not valid JSON: %s",
+                     jerr.text);
   relief_status st = read_flow(root, source, ov, flow, err);
   json_decref(root);
   return st;
@@ -241,20 +240,20 @@ relief_status relief_flow_parse(const char *json, size_t len, const char *source
 /* A flow file is a few kilobytes; the cap makes a huge file an error. */
 enum { MAX_FLOW_BYTES = 1 << 20 };
 
-relief_status relief_flow_load(const char *path, const relief_flow_overrides *ov, relief_flow *flow,
-                               relief_error *err) {
+relief_status flow_load(const char *path, const relief_flow_overrides *ov, relief_flow *flow,
+                        relief_error *err) {
   char *buf;
   size_t len;
   relief_status st =
-      relief_read_small_file(path, MAX_FLOW_BYTES, "flow file", RELIEF_E_USAGE, &buf, &len, err);
+      read_small_file(path, MAX_FLOW_BYTES, "flow file", RELIEF_E_USAGE, &buf, &len, err);
   if (st) return st;
-  st = relief_flow_parse(buf, len, path, ov, flow, err);
+  st = flow_parse(buf, len, path, ov, flow, err);
   free(buf);
   return st;
 }
 
-relief_status relief_flow_los_angeles(const relief_flow_overrides *ov, relief_flow *flow,
-                                      relief_error *err) {
-  return relief_flow_parse(relief_builtin_los_angeles_flow, strlen(relief_builtin_los_angeles_flow),
-                           "flows/los-angeles.json", ov, flow, err);
+relief_status flow_los_angeles(const relief_flow_overrides *ov, relief_flow *flow,
+                               relief_error *err) {
+  return flow_parse(builtin_los_angeles_flow, strlen(builtin_los_angeles_flow),
+                    "flows/los-angeles.json", ov, flow, err);
 }

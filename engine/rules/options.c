@@ -28,7 +28,7 @@ static json_t *member(json_t *obj, const char *key) {
 
 static relief_status bad(relief_error *err, const char *source, const char *option,
                          const char *what) {
-  return relief_error_set(err, RELIEF_E_USAGE, source, 0, -1, "option %s: %s", option, what);
+  return error_set(err, RELIEF_E_USAGE, source, 0, -1, "option %s: %s", option, what);
 }
 
 static relief_status read_sections(json_t *obj, const char *key, const char *name,
@@ -44,7 +44,7 @@ static relief_status read_sections(json_t *obj, const char *key, const char *nam
     const char *s = json_string_value(item);
     int section = 0;
     for (int k = 1; k <= 4; k++)
-      if (strcmp(s, relief_prop64_sections[k]) == 0) section = k;
+      if (strcmp(s, prop64_sections[k]) == 0) section = k;
     if (!section) {
       char what[160];
       snprintf(what, sizeof what, "\"%.40s\" is not one of 11357, 11358, 11359, 11360", s);
@@ -117,14 +117,14 @@ static relief_status check_all_keys(json_t *root, json_t *base, json_t *extra, c
   return st;
 }
 
-relief_status relief_options_parse(const char *json, size_t len, const char *source, bool strict,
-                                   relief_options *out, relief_error *err) {
+relief_status options_parse(const char *json, size_t len, const char *source, bool strict,
+                            relief_options *out, relief_error *err) {
   memset(out, 0, sizeof *out);
   json_error_t jerr;
   json_t *root = json_loadb(json, len, JSON_DECODE_ANY, &jerr);
   if (!root)
-    return relief_error_set(err, RELIEF_E_USAGE, source, jerr.line, -1,
-                            "eligibility options are not valid JSON: %s", jerr.text);
+    return error_set(err, RELIEF_E_USAGE, source, jerr.line, -1,
+                     "eligibility options are not valid JSON: %s", jerr.text);
   relief_status st = RELIEF_OK;
   json_t *base = NULL, *extra = NULL;
   if (!json_is_object(root)) {
@@ -162,7 +162,7 @@ done:
   return st;
 }
 
-int relief_options_warnings(const relief_options *o, const char *prefix, char out[4][192]) {
+int options_warnings(const relief_options *o, const char *prefix, char out[4][192]) {
   int n = 0;
   for (int section = 1; section <= 4; section++) {
     bool decided = false;
@@ -172,7 +172,7 @@ int relief_options_warnings(const relief_options *o, const char *prefix, char ou
       snprintf(out[n++], 192,
                "%s%s is neither dismissed nor reduced; its felony convictions that no other "
                "option dismisses get no determination",
-               prefix, relief_prop64_sections[section]);
+               prefix, prop64_sections[section]);
   }
   return n;
 }
@@ -181,14 +181,13 @@ int relief_options_warnings(const relief_options *o, const char *prefix, char ou
  * that /dev/zero or a huge file by mistake is an error, not a hang. */
 enum { MAX_OPTIONS_BYTES = 1 << 20 };
 
-relief_status relief_options_load(const char *path, bool strict, relief_options *out,
-                                  relief_error *err) {
+relief_status options_load(const char *path, bool strict, relief_options *out, relief_error *err) {
   char *buf;
   size_t len;
-  relief_status st = relief_read_small_file(path, MAX_OPTIONS_BYTES, "eligibility options",
-                                            RELIEF_E_USAGE, &buf, &len, err);
+  relief_status st = read_small_file(path, MAX_OPTIONS_BYTES, "eligibility options", RELIEF_E_USAGE,
+                                     &buf, &len, err);
   if (st) return st;
-  st = relief_options_parse(buf, len, path, strict, out, err);
+  st = options_parse(buf, len, path, strict, out, err);
   free(buf);
   return st;
 }

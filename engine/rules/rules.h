@@ -29,7 +29,7 @@ enum {
 };
 
 /* Prop 64 sections, by index: 1 = 11357 ... 4 = 11360; 0 = none. */
-extern const char *const relief_prop64_sections[5];
+extern const char *const prop64_sections[5];
 
 typedef struct {
   uint32_t bits;          /* RELIEF_CS_* */
@@ -40,28 +40,28 @@ typedef struct {
 typedef struct relief_classifier relief_classifier;
 
 /* Compiles the pattern lists once. Returns NULL on allocation failure. */
-relief_classifier *relief_classifier_new(void);
-void relief_classifier_free(relief_classifier *c);
+relief_classifier *classifier_new(void);
+void classifier_free(relief_classifier *c);
 
 /* Classifies one code-section string (not NUL-terminated). Thread-safe. */
-relief_code_class relief_classify(const relief_classifier *c, const char *s, size_t len);
+relief_code_class rules_classify(const relief_classifier *c, const char *s, size_t len);
 
 /* Leftmost Prop 64 section in s (1..4) or 0; used on whole fields by §8. */
-int relief_find_prop64_section(const char *s, size_t len);
+int find_prop64_section(const char *s, size_t len);
 
 /* Letter of the leftmost "11357(X)" with X in A-D, or 0. */
-char relief_find_11357_subsection(const char *s, size_t len);
+char find_11357_subsection(const char *s, size_t len);
 
 /* The code section of a row (spec §1): OFFENSE_DESCR up to its first '-',
  * or COMMENT_TEXT's when OFFENSE_DESCR is blank or SEE COMMENT FOR CHARGE.
  * Sets *from_comment accordingly. Returns a pointer into one of the inputs. */
-const char *relief_code_section(const char *offense, size_t offense_len, const char *comment,
-                                size_t comment_len, size_t *len, bool *from_comment);
+const char *rules_code_section(const char *offense, size_t offense_len, const char *comment,
+                               size_t comment_len, size_t *len, bool *from_comment);
 
 /* Spec §8: whether "Possible Other P64 Charges" shows COMMENT_TEXT for a row
  * with these OFFENSE_DESCR and COMMENT_TEXT values (else it is empty). */
-bool relief_possible_other_p64(const char *offense, size_t offense_len, const char *comment,
-                               size_t comment_len);
+bool possible_other_p64(const char *offense, size_t offense_len, const char *comment,
+                        size_t comment_len);
 
 /* ---- Options (eligibility spec §6.1) ---- */
 
@@ -81,19 +81,18 @@ typedef struct relief_options {
 /* Parses and validates options JSON. Errors name the option (RELIEF_E_USAGE).
  * strict: a key the options do not know is an error (relief mode); else it
  * is ignored, as the reference's Go encoding/json did (the gogen drop-in). */
-relief_status relief_options_parse(const char *json, size_t len, const char *source, bool strict,
-                                   relief_options *out, relief_error *err);
+relief_status options_parse(const char *json, size_t len, const char *source, bool strict,
+                            relief_options *out, relief_error *err);
 
 /* Warnings about options that decide nothing for a section: for each Prop
  * 64 section (11357..11360) neither dismissed nor reduced, a line
  * "PREFIX11360 is neither dismissed nor reduced; its felony convictions
  * that no other option dismisses get no determination" into out[k].
  * Returns how many (0..4). */
-int relief_options_warnings(const relief_options *o, const char *prefix, char out[4][192]);
+int options_warnings(const relief_options *o, const char *prefix, char out[4][192]);
 
 /* Reads path (a regular file of at most 1 MiB) and parses it. */
-relief_status relief_options_load(const char *path, bool strict, relief_options *out,
-                                  relief_error *err);
+relief_status options_load(const char *path, bool strict, relief_options *out, relief_error *err);
 
 /* ---- Determinations ---- */
 
@@ -108,7 +107,7 @@ typedef enum {
 } relief_determination;
 
 /* "Eligible for Dismissal", ... ; "" for RELIEF_DET_NONE. */
-extern const char *const relief_determination_names[RELIEF_DET_COUNT];
+extern const char *const determination_names[RELIEF_DET_COUNT];
 
 /* ---- People and convictions (eligibility spec §2) ---- */
 
@@ -181,7 +180,7 @@ enum {
 };
 
 /* Names of the feature bits, for flow files and explain. */
-extern const char *const relief_feature_names[RELIEF_F_COUNT_BITS];
+extern const char *const feature_names[RELIEF_F_COUNT_BITS];
 
 #define RELIEF_FLOW_MAX_ROWS 32
 #define RELIEF_REASON_MAX 96
@@ -213,28 +212,28 @@ typedef struct relief_flow {
 typedef struct {
   int age, years_conviction_free, years_since_conviction, years_crime_free;
 } relief_flow_overrides; /* -1 (or 0) = keep the file's value */
-relief_status relief_flow_parse(const char *json, size_t len, const char *source,
-                                const relief_flow_overrides *overrides, relief_flow *flow,
-                                relief_error *err);
-relief_status relief_flow_load(const char *path, const relief_flow_overrides *overrides,
-                               relief_flow *flow, relief_error *err);
+relief_status flow_parse(const char *json, size_t len, const char *source,
+                         const relief_flow_overrides *overrides, relief_flow *flow,
+                         relief_error *err);
+relief_status flow_load(const char *path, const relief_flow_overrides *overrides, relief_flow *flow,
+                        relief_error *err);
 
 /* The Los Angeles pilot flow of spec §6.2, from the built-in flow file. */
-relief_status relief_flow_los_angeles(const relief_flow_overrides *overrides, relief_flow *flow,
-                                      relief_error *err);
+relief_status flow_los_angeles(const relief_flow_overrides *overrides, relief_flow *flow,
+                               relief_error *err);
 
 /* The built-in Los Angeles flow file's text. */
-extern const char relief_builtin_los_angeles_flow[];
+extern const char builtin_los_angeles_flow[];
 
-/* Index of a feature name in relief_feature_names, or -1. */
-int relief_feature_index(const char *name);
+/* Index of a feature name in feature_names, or -1. */
+int feature_index(const char *name);
 
 /* The configurable flow of §6.1 built from options. */
-void relief_flow_configurable(relief_flow *flow, const relief_options *opt);
+void flow_configurable(relief_flow *flow, const relief_options *opt);
 
 /* The impact flows of §6.3. */
-void relief_flow_dismiss_all_prop64(relief_flow *flow);
-void relief_flow_dismiss_all_prop64_and_related(relief_flow *flow);
+void flow_dismiss_all_prop64(relief_flow *flow);
+void flow_dismiss_all_prop64_and_related(relief_flow *flow);
 
 /* Everything a feature computation needs beyond the person. */
 typedef struct {
@@ -258,33 +257,33 @@ typedef struct {
 } relief_person_facts;
 
 /* The person-level facts of p under flow's parameters. */
-relief_person_facts relief_person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                                           const relief_person *p);
+relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
+                                    const relief_person *p);
 
 /* Feature bits of conviction i of p: the person's bits plus its own; facts are
- * relief_person_features of p under the same flow. */
-uint64_t relief_features(const relief_eval_ctx *ctx, const relief_flow *flow,
-                         const relief_person *p, int i, const relief_person_facts *facts);
+ * person_features of p under the same flow. */
+uint64_t rules_features(const relief_eval_ctx *ctx, const relief_flow *flow, const relief_person *p,
+                        int i, const relief_person_facts *facts);
 
 /* §6.2's "earliest date" over the convictions of p whose class has bit:
  * an unknown running value is replaced by the next date, known or not. */
-int32_t relief_earliest_date(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit);
+int32_t earliest_date(const relief_eval_ctx *ctx, const relief_person *p, uint32_t bit);
 
 /* The first row of flow that holds for features, or NULL. */
-const relief_flow_row *relief_flow_decide(const relief_flow *flow, uint64_t features);
+const relief_flow_row *flow_decide(const relief_flow *flow, uint64_t features);
 
 /* Whether features make a conviction get a result under flow (§4). */
-static inline bool relief_flow_relevant(const relief_flow *flow, uint64_t features) {
+static inline bool flow_relevant(const relief_flow *flow, uint64_t features) {
   return (features & flow->relevance_mask) == flow->relevance_value;
 }
 
 /* (to − from) in hours / (24 × 365.25), the reference's "years since",
  * with Go's time.Duration saturation at about ±292 years. */
-double relief_years_between(int32_t from_day, int32_t to_day);
+double years_between(int32_t from_day, int32_t to_day);
 
 /* Latest disposition date of p's convictions (unknown dates never win);
  * RELIEF_DAY_UNKNOWN when none. */
-int32_t relief_person_latest_disposition(const relief_person *p);
+int32_t person_latest_disposition(const relief_person *p);
 
 /* A county's own policy in a statewide run. */
 typedef struct {

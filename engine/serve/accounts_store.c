@@ -26,8 +26,8 @@ static const char schema[] = "CREATE TABLE IF NOT EXISTS accounts(name TEXT PRIM
                              "disabled INTEGER NOT NULL DEFAULT 0)";
 
 static relief_status db_fail(sqlite3 *db, const char *what, relief_error *err) {
-  return relief_error_set(err, RELIEF_E_IO, ACCOUNTS_STORE, 0, -1, "%s: %s", what,
-                          db ? sqlite3_errmsg(db) : "out of memory");
+  return error_set(err, RELIEF_E_IO, ACCOUNTS_STORE, 0, -1, "%s: %s", what,
+                   db ? sqlite3_errmsg(db) : "out of memory");
 }
 
 /* Runs one statement with up to three text parameters; *changes gets the
@@ -56,7 +56,7 @@ static relief_status migrate(sqlite3 *db, const char *workspace, relief_error *e
   char *text;
   size_t len;
   relief_status st =
-      relief_read_small_file(path, OLD_FILE_MAX_BYTES, "users", RELIEF_E_IO, &text, &len, err);
+      read_small_file(path, OLD_FILE_MAX_BYTES, "users", RELIEF_E_IO, &text, &len, err);
   if (st) return st;
   st = exec3(db, "BEGIN IMMEDIATE", NULL, NULL, NULL, NULL, err);
   long long n = 0;
@@ -67,7 +67,7 @@ static relief_status migrate(sqlite3 *db, const char *workspace, relief_error *e
     n++;
     char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
     if (line[0] && !tab2)
-      st = relief_error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
+      st = error_set(err, RELIEF_E_USAGE, path, n, -1, "not NAME<TAB>AGENCY<TAB>HASH");
     if (line[0] && tab2) {
       *tab1 = *tab2 = '\0';
       st = exec3(db, "INSERT OR IGNORE INTO accounts(name, agency, hash) VALUES(?, ?, ?)", line,
@@ -83,7 +83,7 @@ static relief_status migrate(sqlite3 *db, const char *workspace, relief_error *e
     return st;
   }
   if (unlink(path) != 0 && errno != ENOENT)
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot remove it: %s", strerror(errno));
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot remove it: %s", strerror(errno));
   return RELIEF_OK;
 }
 
@@ -95,8 +95,8 @@ relief_status accounts_store_open(const char *workspace, sqlite3 **db, relief_er
   int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 || fchmod(fd, 0600) != 0) {
     if (fd >= 0) close(fd);
-    return relief_error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open the accounts: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot open the accounts: %s",
+                     strerror(errno));
   }
   close(fd);
   relief_status st = RELIEF_OK;
@@ -153,11 +153,10 @@ static bool agency_ok(const char *s) {
 /* password's yescrypt hash into out (384 bytes). */
 static relief_status hash_password(const char *password, char *out, relief_error *err) {
   if (strlen(password) < 8)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "a password has 8 characters or more");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "a password has 8 characters or more");
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
   if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt))
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot make a yescrypt salt");
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot make a yescrypt salt");
   struct crypt_data *cd = xcalloc(1, sizeof *cd);
   const char *hash = crypt_r(password, salt, cd);
   bool ok = hash && hash[0] != '*' && strlen(hash) < 384;
@@ -165,8 +164,7 @@ static relief_status hash_password(const char *password, char *out, relief_error
   if (cd)
     explicit_bzero(cd, sizeof *cd); /* (xcalloc never returns NULL; gcc -fsanitize cannot tell) */
   free(cd);
-  return ok ? RELIEF_OK
-            : relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "yescrypt is not available");
+  return ok ? RELIEF_OK : error_set(err, RELIEF_E_IO, NULL, 0, -1, "yescrypt is not available");
 }
 
 static bool same_password(const char *password, const char *setting) {
@@ -188,7 +186,7 @@ static relief_status change(const char *workspace, const char *sql, const char *
   int changes = 0;
   if (!st) st = exec3(db, sql, a, b, c, &changes, err);
   if (!st && !changes)
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no account is called '%s'", name);
+    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "no account is called '%s'", name);
   sqlite3_close(db);
   return st;
 }
@@ -196,11 +194,11 @@ static relief_status change(const char *workspace, const char *sql, const char *
 relief_status accounts_add(const char *workspace, const char *name, const char *agency,
                            const char *password, relief_error *err) {
   if (!name_ok(name))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "an account name is 1-64 letters, digits, '.', '_' or '-'");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "an account name is 1-64 letters, digits, '.', '_' or '-'");
   if (!agency_ok(agency))
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--agency must be 1-256 characters without control characters");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--agency must be 1-256 characters without control characters");
   char hash[384];
   relief_status st = hash_password(password, hash, err);
   if (st) return st;

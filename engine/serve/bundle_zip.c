@@ -34,7 +34,7 @@ static uLong ZCALLBACK mem_write(voidpf opaque, voidpf stream, const void *buf, 
   (void)opaque;
   mem_stream *m = stream;
   if (m->pos + size > m->b.len) {
-    relief_buf_reserve(&m->b, m->pos + size - m->b.len);
+    buf_reserve(&m->b, m->pos + size - m->b.len);
     m->b.len = m->pos + size;
   }
   memcpy(m->b.data + m->pos, buf, size);
@@ -109,12 +109,11 @@ relief_status bundle_zip(const char *run_dir, const char *out_dir, const char *n
   zlib_filefunc64_def io = {mem_open, mem_read,  mem_write, mem_tell,
                             mem_seek, mem_close, mem_error, &m};
   zipFile z = zipOpen2_64("bundle.zip", APPEND_STATUS_CREATE, NULL, &io);
-  if (!z) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the zip");
+  if (!z) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the zip");
   bool ok = add_folder(z, run_dir, "", 0);
   if (zipClose(z, NULL) != ZIP_OK) ok = false;
-  relief_status st =
-      ok ? publish_single_file(out_dir, name, m.b.data, m.b.len, err)
-         : relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot write the bundle's zip");
-  relief_buf_free(&m.b);
+  relief_status st = ok ? publish_single_file(out_dir, name, m.b.data, m.b.len, err)
+                        : error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot write the bundle's zip");
+  buf_free(&m.b);
   return st;
 }

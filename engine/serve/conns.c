@@ -75,7 +75,7 @@ conns *conns_start(relief_error *err) {
     pthread_mutex_destroy(&cs->lock);
     pthread_cond_destroy(&cs->wake);
     free(cs);
-    relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the connection watchdog");
+    error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the connection watchdog");
     return NULL;
   }
   return cs;

@@ -102,8 +102,8 @@ static void search_file(const char *path, const char *q, const char *folded, jso
   size_t len;
   relief_error err = {0};
   /* the results of at most a bounded upload's worth of inputs */
-  if (relief_read_small_file(path, (size_t)SERVE_MAX_UPLOAD, "Prop 64 results", RELIEF_E_IO, &text,
-                             &len, &err))
+  if (read_small_file(path, (size_t)SERVE_MAX_UPLOAD, "Prop 64 results", RELIEF_E_IO, &text, &len,
+                      &err))
     return;
   review_csv_reader r;
   review_csv_init(&r, text, len, "Prop64_Results.csv");

@@ -41,7 +41,7 @@ static void refuse(refusal *why, int status, const char *fmt, ...) {
 static void take_county(json_t *county, serve_run *r, refusal *why) {
   bool text = json_is_string(county) &&
               strlen(json_string_value(county)) == json_string_length(county); /* no NUL */
-  const char *canonical = text ? relief_county_canonical(json_string_value(county)) : NULL;
+  const char *canonical = text ? county_canonical(json_string_value(county)) : NULL;
   if (canonical) {
     snprintf(r->county, sizeof r->county, "%s", canonical);
     return;
@@ -49,7 +49,7 @@ static void take_county(json_t *county, serve_run *r, refusal *why) {
   if (!json_is_string(county)) return refuse(why, 400, "county must be a county name");
   int d;
   refuse(why, 400, "county is not one of California's 58 counties; did you mean %s?",
-         relief_county_nearest(json_string_value(county), &d));
+         county_nearest(json_string_value(county), &d));
 }
 
 /* "inputs" and "county": each input a file under a --data folder. */
@@ -98,7 +98,7 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
   r->fixed_flow = true;
   if (!strcmp(name, "los-angeles")) {
     snprintf(r->flow_name, sizeof r->flow_name, "los-angeles");
-    if (relief_flow_los_angeles(&ov, &r->flow, &err)) {
+    if (flow_los_angeles(&ov, &r->flow, &err)) {
       why->status = 400;
       relief_error_format(&err, why->text, sizeof why->text);
       serve_scrub(why->text, sizeof why->text);
@@ -109,7 +109,7 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
   char *real = inputs_resolve(s, name);
   if (!real)
     return refuse(why, 403, "flow is not configurable, los-angeles or a file under --data");
-  if (relief_flow_load(real, &ov, &r->flow, &err)) {
+  if (flow_load(real, &ov, &r->flow, &err)) {
     free(real);
     refuse(why, 400, "the flow file is not valid: %s", err.message);
     return serve_scrub(why->text, sizeof why->text);

@@ -218,11 +218,11 @@ static enum MHD_Result upload_finish(serve_server *s, struct MHD_Connection *c, 
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", s->uploads, ctx->upload_name);
     rep.type = "application/json";
-    relief_buf_append(&rep.body, "{\"path\":\"", 9);
-    relief_buf_append(&rep.body, path, strlen(path)); /* names are [A-Za-z0-9._-] */
+    buf_append(&rep.body, "{\"path\":\"", 9);
+    buf_append(&rep.body, path, strlen(path)); /* names are [A-Za-z0-9._-] */
     char tail[64];
     snprintf(tail, sizeof tail, "\",\"size\":%llu}", (unsigned long long)ctx->uploaded);
-    relief_buf_append(&rep.body, tail, strlen(tail));
+    buf_append(&rep.body, tail, strlen(tail));
   }
   server_log(s, "%s /api/uploads -> %d (%llu bytes)", method, rep.status,
              (unsigned long long)ctx->uploaded);
@@ -278,7 +278,7 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
   if (!m.route)
     return serve_reply_error(rep, m.status, m.status == 405 ? "method not allowed" : "not found");
   if (refused) return serve_reply_error(rep, 403, "not open to this account");
-  relief_buf_putc(&ctx->body, '\0');
+  buf_putc(&ctx->body, '\0');
   serve_request req = {.method = method,
                        .path = url,
                        .who = who,
@@ -345,7 +345,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (ctx->body.len + *upload_data_size > SERVE_MAX_BODY)
       ctx->too_big = true;
     else
-      relief_buf_append(&ctx->body, upload_data, *upload_data_size);
+      buf_append(&ctx->body, upload_data, *upload_data_size);
     *upload_data_size = 0;
     return MHD_YES;
   }
@@ -358,7 +358,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   request_ctx *ctx = *con_cls;
   if (!ctx) return;
   upload_abort(ctx); /* a client that went away mid-upload leaves nothing */
-  relief_buf_free(&ctx->body);
+  buf_free(&ctx->body);
   free(ctx);
   *con_cls = NULL;
 }
@@ -366,8 +366,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static relief_status bind_listen(serve_server *s, const char *addr, relief_error *err) {
   const char *colon = strrchr(addr, ':');
   if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof s->host_ip)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--listen must be ADDR:PORT (e.g. 127.0.0.1:8064)");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--listen must be ADDR:PORT (e.g. 127.0.0.1:8064)");
   memcpy(s->host_ip, addr, (size_t)(colon - addr));
   s->host_ip[colon - addr] = '\0';
   if (!strcmp(s->host_ip, "localhost")) snprintf(s->host_ip, sizeof s->host_ip, "127.0.0.1");
@@ -376,22 +376,20 @@ static relief_status bind_listen(serve_server *s, const char *addr, relief_error
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (*end || end == colon + 1 || port < 0 || port > 65535 ||
       inet_pton(AF_INET, s->host_ip, &sa.sin_addr) != 1)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--listen must be an IPv4 ADDR:PORT (e.g. 127.0.0.1:8064)");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--listen must be an IPv4 ADDR:PORT (e.g. 127.0.0.1:8064)");
   s->loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
   if (!s->loopback && !s->tls)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "listening on %s (not loopback) needs --tls-cert and --tls-key",
-                            s->host_ip);
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "listening on %s (not loopback) needs --tls-cert and --tls-key", s->host_ip);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
-  if (fd < 0) return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "socket: %s", strerror(errno));
+  if (fd < 0) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "socket: %s", strerror(errno));
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
     int e = errno;
     close(fd);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot listen on %s: %s", addr,
-                            strerror(e));
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot listen on %s: %s", addr, strerror(e));
   }
   socklen_t len = sizeof sa;
   getsockname(fd, (struct sockaddr *)&sa, &len);
@@ -406,8 +404,7 @@ static relief_status make_token(serve_server *s, relief_error *err) {
   while (got < sizeof raw) {
     ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "getrandom: %s", strerror(errno));
+    if (n <= 0) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "getrandom: %s", strerror(errno));
     got += (size_t)n;
   }
   for (size_t i = 0; i < sizeof raw; i++) snprintf(s->token + 2 * i, 3, "%02x", raw[i]);
@@ -418,15 +415,14 @@ static relief_status make_token(serve_server *s, relief_error *err) {
 static char *read_pem(const char *path, const char *what, relief_error *err) {
   char *text;
   size_t len;
-  if (relief_read_small_file(path, 1 << 20, what, RELIEF_E_IO, &text, &len, err)) return NULL;
+  if (read_small_file(path, 1 << 20, what, RELIEF_E_IO, &text, &len, err)) return NULL;
   return text;
 }
 
 relief_status http_load_tls(serve_server *s, relief_error *err) {
   const serve_config *cfg = &s->cfg;
   if (!cfg->tls_cert != !cfg->tls_key)
-    return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                            "--tls-cert and --tls-key go together");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "--tls-cert and --tls-key go together");
   s->tls = cfg->tls_cert != NULL;
   if (!s->tls) return RELIEF_OK;
   s->tls_cert_pem = read_pem(cfg->tls_cert, "TLS certificate", err);
@@ -458,8 +454,8 @@ relief_status http_start(serve_server *s, relief_error *err) {
       60u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNS_TOTAL, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       (unsigned)CONNS_PER_ADDRESS, MHD_OPTION_ARRAY, s->tls ? tls : tls + 2, MHD_OPTION_END);
   if (!s->daemon)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
-                            s->tls ? " (check the TLS certificate and key)" : "");
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the HTTP server%s",
+                     s->tls ? " (check the TLS certificate and key)" : "");
   s->listen_fd = -1; /* the daemon owns it now */
   return RELIEF_OK;
 }

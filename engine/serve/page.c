@@ -7,44 +7,44 @@
 
 #include "serve/page.h"
 
-extern const char relief_serve_page_html[];
+extern const char serve_page_html[];
 
 static void append_escaped(relief_buf *out, const char *s) {
   for (; *s; s++) {
     switch (*s) {
     case '&':
-      relief_buf_append(out, "&amp;", 5);
+      buf_append(out, "&amp;", 5);
       break;
     case '<':
-      relief_buf_append(out, "&lt;", 4);
+      buf_append(out, "&lt;", 4);
       break;
     case '>':
-      relief_buf_append(out, "&gt;", 4);
+      buf_append(out, "&gt;", 4);
       break;
     case '"':
-      relief_buf_append(out, "&quot;", 6);
+      buf_append(out, "&quot;", 6);
       break;
     default:
-      relief_buf_putc(out, *s);
+      buf_putc(out, *s);
     }
   }
 }
 
 void page_render(const serve_server *s, relief_buf *out) {
   static const char mark[] = "<!--COUNTIES-->";
-  const char *page = relief_serve_page_html, *at = strstr(page, mark);
+  const char *page = serve_page_html, *at = strstr(page, mark);
   if (!at) {
-    relief_buf_append(out, page, strlen(page));
+    buf_append(out, page, strlen(page));
     return;
   }
-  relief_buf_append(out, page, (size_t)(at - page));
+  buf_append(out, page, (size_t)(at - page));
   for (int i = 0; i < s->cfg.n_counties; i++) {
-    relief_buf_append(out, "<option value=\"", 15);
+    buf_append(out, "<option value=\"", 15);
     append_escaped(out, s->cfg.counties[i]);
-    relief_buf_append(out, "\">", 2);
+    buf_append(out, "\">", 2);
     append_escaped(out, s->cfg.counties[i]);
-    relief_buf_append(out, "</option>\n", 10);
+    buf_append(out, "</option>\n", 10);
   }
   at += sizeof mark - 1;
-  relief_buf_append(out, at, strlen(at));
+  buf_append(out, at, strlen(at));
 }

@@ -53,17 +53,17 @@ void serve_reply_error(serve_reply *rep, int status, const char *message) {
   rep->status = status;
   rep->type = "application/json";
   rep->body.len = 0;
-  relief_buf_append(&rep->body, "{\"error\":\"", 10);
+  buf_append(&rep->body, "{\"error\":\"", 10);
   for (const char *p = message; *p; p++) {
     if (path_starts(message, p)) { /* never the workspace's or an input's path */
       while (!ends_path(p[1])) p++;
-      relief_buf_append(&rep->body, "(a path)", 8);
+      buf_append(&rep->body, "(a path)", 8);
       continue;
     }
-    if (*p == '"' || *p == '\\') relief_buf_putc(&rep->body, '\\');
-    relief_buf_putc(&rep->body, (unsigned char)*p < 0x20 ? ' ' : *p);
+    if (*p == '"' || *p == '\\') buf_putc(&rep->body, '\\');
+    buf_putc(&rep->body, (unsigned char)*p < 0x20 ? ' ' : *p);
   }
-  relief_buf_append(&rep->body, "\"}", 2);
+  buf_append(&rep->body, "\"}", 2);
 }
 
 bool request_keys_known(struct json_t *o, const char *const *known, size_t n, const char *where,
@@ -88,7 +88,7 @@ void serve_reply_json(serve_reply *rep, int status, json_t *j) {
   rep->status = status;
   rep->type = "application/json";
   rep->body.len = 0;
-  relief_buf_append(&rep->body, text, strlen(text));
+  buf_append(&rep->body, text, strlen(text));
   free(text);
 }
 

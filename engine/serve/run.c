@@ -109,7 +109,7 @@ bool run_parse_options(json_t *o, relief_options *opt, char *why, size_t cap) {
     return false;
   }
   char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("{}");
-  relief_status st = relief_options_parse(text, strlen(text), "options", true, opt, &err);
+  relief_status st = options_parse(text, strlen(text), "options", true, opt, &err);
   free(text);
   if (st) {
     relief_error_format(&err, why, cap);

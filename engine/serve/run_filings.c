@@ -57,7 +57,7 @@ static json_t *agencies_json(const char *dir, const review_filing *s, char *refu
   for (int a = 0; a < s->n; a++) {
     long long approved = (long long)review_filing_approved(s, a);
     char folder[256], path[4600];
-    relief_folder_name(folder, sizeof folder, s->names[a]);
+    folder_name(folder, sizeof folder, s->names[a]);
     snprintf(path, sizeof path, "%s/Court_Filings/%s/not_filed.csv", dir, folder);
     json_t *o = json_object();
     json_object_set_new(o, "agency", json_string(s->names[a]));

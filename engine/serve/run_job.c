@@ -71,8 +71,8 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
                             whatif_table **wi, relief_error *err) {
   relief_status st = RELIEF_OK;
   if (mkdir(r->dir, 0700) != 0 && errno != EEXIST)
-    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot create the run folder: %s",
-                          strerror(errno));
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot create the run folder: %s",
+                   strerror(errno));
   progress_ctx pc = {s, r};
   relief_run_config cfg;
   run_config(s, r, &cfg);
@@ -84,8 +84,8 @@ static relief_status decide(serve_server *s, serve_run *r, relief_run_result *re
     size_t len;
     relief_error read_err = {0};
     snprintf(path, sizeof path, "%s/summary.json", r->dir);
-    if (relief_read_small_file(path, SUMMARY_MAX, "summary", RELIEF_E_IO, summary, &len, &read_err))
-      st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read the summary back");
+    if (read_small_file(path, SUMMARY_MAX, "summary", RELIEF_E_IO, summary, &len, &read_err))
+      st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read the summary back");
   }
   if (!st) {
     pthread_mutex_lock(&s->lock);

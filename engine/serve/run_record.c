@@ -61,10 +61,10 @@ static bool load_flow(serve_server *s, json_t *o, serve_run *r) {
   if (!strcmp(r->flow_name, "configurable")) return true;
   r->fixed_flow = true;
   if (!strcmp(r->flow_name, "los-angeles"))
-    return relief_flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
+    return flow_los_angeles(&ov, &r->flow, &err) == RELIEF_OK;
   if (strcmp(r->flow_name, "file")) return false;
   char *real = flow_path ? inputs_resolve(s, flow_path) : NULL;
-  bool ok = real && relief_flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
+  bool ok = real && flow_load(real, &ov, &r->flow, &err) == RELIEF_OK;
   free(real);
   if (ok) r->flow_path = xstrdup(flow_path);
   return ok;
@@ -88,7 +88,7 @@ static bool load_outcome(json_t *o, serve_run *r) {
   r->progress = 1;
   snprintf(r->phase, sizeof r->phase, "done");
   r->whatif_pending = true; /* the worker rebuilds it */
-  return !relief_read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
+  return !read_small_file(path, RECORD_MAX, "summary", RELIEF_E_IO, &r->summary, &len, &err);
 }
 
 /* The run of folder runs/<id>, or NULL when its record is missing or not
@@ -98,8 +98,7 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
   size_t len;
   relief_error err = {0};
   snprintf(path, sizeof path, "%s/%s", dir, RECORD_NAME);
-  if (relief_read_small_file(path, RECORD_MAX, "run record", RELIEF_E_IO, &text, &len, &err))
-    return NULL;
+  if (read_small_file(path, RECORD_MAX, "run record", RELIEF_E_IO, &text, &len, &err)) return NULL;
   json_t *o = json_loadb(text, len, 0, NULL);
   free(text);
   json_t *inputs = json_object_get(o, "inputs");
@@ -216,13 +215,13 @@ relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, re
     bool ok = real && !strcmp(real, r->inputs[i]);
     free(real);
     if (!ok)
-      return relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                              "input %d is no longer a file under a --data folder", i + 1);
+      return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                       "input %d is no longer a file under a --data folder", i + 1);
   }
   json_t *manifest = NULL;
   relief_status st = manifest_load(r->dir, "manifest.json", &manifest, err);
   if (!st && !manifest)
-    st = relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "the run's manifest.json is missing");
   if (!st) st = manifest_check_inputs(manifest, err);
   json_decref(manifest);
   return st;

@@ -46,8 +46,8 @@ static relief_status take_data_dirs(serve_server *s, relief_error *err) {
     struct stat sb;
     if (!real || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
       free(real);
-      return relief_error_set(err, RELIEF_E_USAGE, cfg->data_dirs[i], 0, -1,
-                              "--data must name an existing folder");
+      return error_set(err, RELIEF_E_USAGE, cfg->data_dirs[i], 0, -1,
+                       "--data must name an existing folder");
     }
     s->data_dirs[s->n_data_dirs++] = real;
   }
@@ -59,19 +59,19 @@ static relief_status take_data_dirs(serve_server *s, relief_error *err) {
 static relief_status make_workspace(serve_server *s, relief_error *err) {
   const char *ws = s->cfg.workspace;
   if (mkdir(ws, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, ws, 0, -1, "cannot create the workspace: %s",
+                     strerror(errno));
   if (!(s->workspace = realpath(ws, NULL)))
-    return relief_error_set(err, RELIEF_E_IO, ws, 0, -1, "cannot resolve the workspace: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, ws, 0, -1, "cannot resolve the workspace: %s",
+                     strerror(errno));
   chmod(s->workspace, 0700);
   char runs[4096];
   snprintf(runs, sizeof runs, "%s/runs", s->workspace);
   if (mkdir(runs, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
+    return error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
   snprintf(runs, sizeof runs, "%s/uploads", s->workspace);
   if (mkdir(runs, 0700) != 0 && errno != EEXIST)
-    return relief_error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
+    return error_set(err, RELIEF_E_IO, runs, 0, -1, "cannot create: %s", strerror(errno));
   s->uploads = xstrdup(runs);
   s->data_dirs[s->n_data_dirs++] = xstrdup(runs);
   return RELIEF_OK;
@@ -85,8 +85,8 @@ static relief_status lock_workspace(serve_server *s, relief_error *err) {
   snprintf(path, sizeof path, "%s/.serve.lock", s->workspace);
   s->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (s->lock_fd < 0)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot open the workspace's lock: %s",
-                            strerror(errno));
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot open the workspace's lock: %s",
+                     strerror(errno));
   struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
   if (fcntl(s->lock_fd, F_SETLK, &fl) == 0) {
     char pid[32];
@@ -98,25 +98,23 @@ static relief_status lock_workspace(serve_server *s, relief_error *err) {
   int e = errno;
   struct flock holder = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
   if ((e != EAGAIN && e != EACCES) || fcntl(s->lock_fd, F_GETLK, &holder) != 0)
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot lock the workspace: %s",
-                            strerror(e));
-  return relief_error_set(err, RELIEF_E_USAGE, s->cfg.workspace, 0, -1,
-                          "another relief serve (pid %ld) holds this workspace; stop it or "
-                          "choose another --workspace",
-                          (long)holder.l_pid);
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot lock the workspace: %s", strerror(e));
+  return error_set(err, RELIEF_E_USAGE, s->cfg.workspace, 0, -1,
+                   "another relief serve (pid %ld) holds this workspace; stop it or "
+                   "choose another --workspace",
+                   (long)holder.l_pid);
 }
 
 /* Office mode: TLS (its cookies are Secure) and at least one account. */
 static relief_status load_accounts(serve_server *s, relief_error *err) {
   if (s->cfg.office && !s->tls)
-    return relief_error_set(
-        err, RELIEF_E_USAGE, NULL, 0, -1,
-        "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "--office needs TLS (--tls-cert and --tls-key): session cookies are Secure");
   double seconds = s->cfg.session_seconds > 0 ? s->cfg.session_seconds : 8 * 3600;
   relief_status st = accounts_load(s->cfg.office ? s->workspace : NULL, seconds, &s->book, err);
   if (!st && s->cfg.office && !accounts_enabled(&s->book))
-    st = relief_error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                          "--office: no accounts yet (relief serve users add NAME --agency=A)");
+    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                   "--office: no accounts yet (relief serve users add NAME --agency=A)");
   return st;
 }
 
@@ -144,7 +142,7 @@ relief_status serve_start(const serve_config *cfg, serve_server **out, relief_er
   if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
     http_stop(s);
     free_server(s);
-    return relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the worker thread");
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the worker thread");
   }
   s->worker_started = true;
   server_log(s, "listening on %s:%d%s, %d data folder(s)", s->host_ip, s->port,

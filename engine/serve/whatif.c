@@ -62,14 +62,14 @@ static void keep_person(void *user, relief_person *p) {
   relief_eval_ctx ctx = pipeline_eval_ctx(wc->pl);
   for (int i = 0; i < p->n_convictions; i++)
     p->convictions[i].in_county = p->convictions[i].county == county;
-  relief_person_facts facts = relief_person_features(&ctx, flow, p);
-  int32_t seven_ago = relief_add_years(ctx.compute_day, -7);
+  relief_person_facts facts = person_features(&ctx, flow, p);
+  int32_t seven_ago = doj_add_years(ctx.compute_day, -7);
   wi_person rec = {.first = (uint32_t)t->n_conv, .n_convictions = (uint32_t)p->n_convictions};
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
-    uint64_t f = relief_features(&ctx, flow, p, i, &facts);
+    uint64_t f = rules_features(&ctx, flow, p, i, &facts);
     bool recent = c->disp_day > seven_ago;
-    if (!relief_flow_relevant(flow, f)) {
+    if (!flow_relevant(flow, f)) {
       rec.other_felonies += c->felony;
       rec.other_recent += recent;
       continue;
@@ -80,18 +80,18 @@ static void keep_person(void *user, relief_person *p) {
     }
     wi_conviction *w = &t->conv[t->n_conv++];
     *w = (wi_conviction){.features = (uint32_t)f, .recent = recent};
-    if (t->configurable) /* the same test as relief_features with N years */
+    if (t->configurable) /* the same test as rules_features with N years */
       for (int n = 1; n <= YEARS_MAX; n++)
-        if (c->disp_day <= relief_add_years(ctx.compute_day, -n)) w->years_ago |= 1u << n;
+        if (c->disp_day <= doj_add_years(ctx.compute_day, -n)) w->years_ago |= 1u << n;
     rec.n++;
   }
   if (!rec.n) return;
-  if (t->configurable) { /* the same tests as relief_person_features */
+  if (t->configurable) { /* the same tests as person_features */
     for (int n = AGE_MIN; n <= AGE_MAX; n++)
-      if (relief_add_years(p->dob_day, n) <= ctx.compute_day) rec.age |= 1u << (n - AGE_MIN);
-    int32_t latest = relief_person_latest_disposition(p);
+      if (doj_add_years(p->dob_day, n) <= ctx.compute_day) rec.age |= 1u << (n - AGE_MIN);
+    int32_t latest = person_latest_disposition(p);
     for (int n = 1; n <= YEARS_MAX; n++)
-      if (latest < relief_add_years(ctx.compute_day, -n)) rec.crime_free |= 1u << n;
+      if (latest < doj_add_years(ctx.compute_day, -n)) rec.crime_free |= 1u << n;
   }
   if (t->n_people == t->cap_people) {
     t->cap_people = t->cap_people ? t->cap_people * 2 : 1024;
@@ -144,11 +144,11 @@ whatif_table *whatif_build(const char *const *inputs, int n_inputs, const char *
     t->flow = *flow;
   } else { /* the thresholds are masks of their own; the rest is the same for all options */
     relief_options none = {0};
-    relief_flow_configurable(&t->flow, &none);
+    flow_configurable(&t->flow, &none);
   }
-  relief_classifier *classifier = relief_classifier_new();
+  relief_classifier *classifier = classifier_new();
   if (!classifier) {
-    relief_error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+    error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
     whatif_free(t);
     return NULL;
   }
@@ -156,9 +156,9 @@ whatif_table *whatif_build(const char *const *inputs, int n_inputs, const char *
   for (int i = 0; i < n_inputs && !st; i++) {
     relief_summary file_sum = {0};
     st = build_file(t, classifier, inputs[i], compute_day, threads, &file_sum, err);
-    if (!st) relief_summary_accumulate(&t->base, &file_sum);
+    if (!st) summary_accumulate(&t->base, &file_sum);
   }
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
   if (st) {
     whatif_free(t);
     return NULL;
@@ -174,7 +174,7 @@ char *whatif_summary(const whatif_table *t, const relief_options *opt) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   relief_flow flow = t->flow;
-  if (t->configurable) relief_flow_configurable(&flow, opt);
+  if (t->configurable) flow_configurable(&flow, opt);
   uint32_t age_bit = flow.age_threshold >= AGE_MIN && flow.age_threshold <= AGE_MAX
                          ? 1u << (flow.age_threshold - AGE_MIN)
                          : 0;
@@ -198,7 +198,7 @@ char *whatif_summary(const whatif_table *t, const relief_options *opt) {
       const wi_conviction *c = &t->conv[i];
       uint64_t f = c->features | person_bits;
       if (t->configurable && (c->years_ago & years_ago_bit)) f |= RELIEF_F_CONVICTION_N_YEARS_AGO;
-      const relief_flow_row *rule = relief_flow_decide(&flow, f);
+      const relief_flow_row *rule = flow_decide(&flow, f);
       relief_determination det = RELIEF_DET_NONE;
       if (rule) {
         det = rule->determination;
@@ -219,7 +219,7 @@ char *whatif_summary(const whatif_table *t, const relief_options *opt) {
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  return relief_summary_json(&s, t->county, &flow, opt, seconds, (int64_t)time(NULL));
+  return output_summary_json(&s, t->county, &flow, opt, seconds, (int64_t)time(NULL));
 }
 
 void whatif_stats(const whatif_table *t, size_t *people, size_t *convictions, size_t *bytes) {

@@ -163,5 +163,5 @@ Test(alloc, relief_out_of_memory_never_returns, .exit_code = 42) {
   unsetenv("RELIEF_FAIL_ALLOC_AFTER");
   relief_set_oom_handler(exit_42_if_size_matches);
   wanted_size = 77;
-  relief_out_of_memory(77);
+  alloc_out_of_memory(77);
 }

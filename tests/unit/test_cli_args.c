@@ -242,7 +242,7 @@ static relief_status fake_run(const relief_settings *s, relief_statewide_result 
   int n = relief_settings_input_count(s);
   for (int i = 0; i < n && i < 8; i++) inputs[i] = relief_settings_input(s, i);
   relief_settings_set_inputs(seen, inputs, n < 8 ? n : 8);
-  return relief_error_set(err, RELIEF_E_DATA, NULL, 0, -1, "the fake job fails");
+  return error_set(err, RELIEF_E_DATA, NULL, 0, -1, "the fake job fails");
 }
 
 Test(cli_statewide_main, the_runner_gets_the_settings, .init = make_root, .fini = remove_root) {

@@ -9,10 +9,10 @@
 #include "rules/rules.h"
 
 static relief_classifier *cls;
-static void setup(void) { cls = relief_classifier_new(); }
-static void teardown(void) { relief_classifier_free(cls); }
+static void setup(void) { cls = classifier_new(); }
+static void teardown(void) { classifier_free(cls); }
 
-static relief_code_class classify(const char *s) { return relief_classify(cls, s, strlen(s)); }
+static relief_code_class classify(const char *s) { return rules_classify(cls, s, strlen(s)); }
 
 TestSuite(code_sections, .init = setup, .fini = teardown);
 
@@ -86,7 +86,7 @@ static const char *section_of(const char *offense, const char *comment, bool *fr
   static char out[256];
   size_t n;
   const char *s =
-      relief_code_section(offense, strlen(offense), comment, strlen(comment), &n, from_comment);
+      rules_code_section(offense, strlen(offense), comment, strlen(comment), &n, from_comment);
   memcpy(out, s, n);
   out[n] = 0;
   return out;
@@ -111,7 +111,7 @@ Test(code_sections, code_section_of_a_row) {
 }
 
 static bool other(const char *offense, const char *comment) {
-  return relief_possible_other_p64(offense, strlen(offense), comment, strlen(comment));
+  return possible_other_p64(offense, strlen(offense), comment, strlen(comment));
 }
 
 Test(code_sections, possible_other_p64_charges) {

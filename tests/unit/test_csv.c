@@ -9,8 +9,8 @@
 static const char *q(const char *s) {
   static relief_buf b;
   b.len = 0;
-  relief_csv_append(&b, s, strlen(s));
-  relief_buf_putc(&b, 0);
+  csv_append(&b, s, strlen(s));
+  buf_putc(&b, 0);
   return b.data;
 }
 
@@ -32,18 +32,18 @@ Test(csv, quoting_rule) {
 static const char *safe(const char *s) {
   static relief_buf b;
   b.len = 0;
-  relief_csv_append_safe(&b, s, strlen(s));
-  relief_buf_putc(&b, 0);
+  csv_append_safe(&b, s, strlen(s));
+  buf_putc(&b, 0);
   return b.data;
 }
 
 static const char *guard(const char *line) {
   static relief_buf b;
   b.len = 0;
-  relief_buf_append(&b, "KEEP\n", 5); /* only the line from start is rewritten */
-  relief_buf_append(&b, line, strlen(line));
-  relief_csv_guard_line(&b, 5);
-  relief_buf_putc(&b, 0);
+  buf_append(&b, "KEEP\n", 5); /* only the line from start is rewritten */
+  buf_append(&b, line, strlen(line));
+  csv_guard_line(&b, 5);
+  buf_putc(&b, 0);
   return b.data;
 }
 

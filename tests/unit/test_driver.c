@@ -61,7 +61,7 @@ static char *write_input(const char *name, bool header, bool copy_only) {
   cr_assert_not_null(f);
   if (header)
     for (int i = 0; i < RELIEF_NCOLS; i++)
-      fprintf(f, "%s%s", relief_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
+      fprintf(f, "%s%s", doj_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
   court(f, "1", "A1", "101001001000", "19790601", "SACRAMENTO", "11358 HS-CULTIVATE", "FELONY",
         "19600314");
   if (!copy_only) {
@@ -93,14 +93,14 @@ static relief_status sink(void *user, pipeline *pl, relief_error *err) {
   sink_log *log = user;
   log->calls++;
   pipeline_each_person(pl, count_person, log);
-  if (log->fail) return relief_error_set(err, log->fail, NULL, 0, -1, "sink failed");
+  if (log->fail) return error_set(err, log->fail, NULL, 0, -1, "sink failed");
   return RELIEF_OK;
 }
 
 static relief_options options(void) {
   relief_options opt;
   relief_error err;
-  cr_assert_eq(relief_options_parse(spec_options, strlen(spec_options), "spec", true, &opt, &err),
+  cr_assert_eq(options_parse(spec_options, strlen(spec_options), "spec", true, &opt, &err),
                RELIEF_OK);
   return opt;
 }
@@ -109,7 +109,7 @@ static relief_options options(void) {
 static pipeline_plan run_plan(const char *const *path, county_plan *county,
                               relief_classifier *classifier, int threads, sink_log *log) {
   *county = (county_plan){.name = "SACRAMENTO", .options = options()};
-  relief_flow_configurable(&county->flow, &county->options);
+  flow_configurable(&county->flow, &county->options);
   return (pipeline_plan){.inputs = path,
                          .n_inputs = 1,
                          .mode = PLAN_PER_FILE,
@@ -117,7 +117,7 @@ static pipeline_plan run_plan(const char *const *path, county_plan *county,
                          .county = "SACRAMENTO",
                          .plan = county,
                          .classifier = classifier,
-                         .compute_day = relief_days_from_civil(2019, 11, 11),
+                         .compute_day = doj_days_from_civil(2019, 11, 11),
                          .threads = threads,
                          .format_result = output_result_formatter,
                          .sinks = {sink, log}};
@@ -125,7 +125,7 @@ static pipeline_plan run_plan(const char *const *path, county_plan *county,
 
 Test(driver, a_run_plan_gives_the_people_and_summary_at_1_and_2_threads) {
   const char *path = write_input("run.csv", true, false);
-  relief_classifier *classifier = relief_classifier_new();
+  relief_classifier *classifier = classifier_new();
   relief_summary sums[2];
   for (int threads = 1; threads <= 2; threads++) {
     county_plan county;
@@ -146,7 +146,7 @@ Test(driver, a_run_plan_gives_the_people_and_summary_at_1_and_2_threads) {
     cr_assert_gt(pipeline_input_stored_size(pl, 0), 0);
     const relief_summary *s = &county.summary;
     cr_assert_eq(s->earliest_state, RELIEF_EARLIEST_DAY);
-    cr_assert_eq(s->earliest_day, relief_days_from_civil(1979, 6, 1));
+    cr_assert_eq(s->earliest_day, doj_days_from_civil(1979, 6, 1));
     cr_assert_eq(s->prop64_by_section[2], 1);
     cr_assert_eq(s->prop64_by_section[3], 1);
     cr_assert_eq(s->prop64_by_section[4], 0, "the 11360 is in another county");
@@ -156,19 +156,19 @@ Test(driver, a_run_plan_gives_the_people_and_summary_at_1_and_2_threads) {
     pipeline_destroy(pl);
   }
   cr_assert_eq(memcmp(&sums[0], &sums[1], sizeof sums[0]), 0, "1 and 2 threads decide alike");
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
 }
 
 /* plan_county: the default options' configurable flow, counted. */
 static void plan_county(void *user, county_plan *plan) {
   (*(int *)user)++;
   plan->options = options();
-  relief_flow_configurable(&plan->flow, &plan->options);
+  flow_configurable(&plan->flow, &plan->options);
 }
 
 Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
   const char *paths[2] = {write_input("a.csv", true, false), write_input("b.csv", true, true)};
-  relief_classifier *classifier = relief_classifier_new();
+  relief_classifier *classifier = classifier_new();
   for (int threads = 1; threads <= 2; threads++) {
     int planned = 0;
     sink_log log = {0};
@@ -179,7 +179,7 @@ Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
                           .plan_county = plan_county,
                           .plan_user = &planned,
                           .classifier = classifier,
-                          .compute_day = relief_days_from_civil(2019, 11, 11),
+                          .compute_day = doj_days_from_civil(2019, 11, 11),
                           .threads = threads,
                           .format_result = output_result_formatter,
                           .sinks = {sink, &log}};
@@ -202,7 +202,7 @@ Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
     cr_assert_eq(persons->subjects_with_prop64_in_county, 3, "each person once");
     pipeline_destroy(pl);
   }
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
 }
 
 static void count_conviction(void *user, const relief_explain_conviction *c) {
@@ -212,7 +212,7 @@ static void count_conviction(void *user, const relief_explain_conviction *c) {
 
 Test(driver, a_group_only_plan_keeps_keys_for_explain) {
   const char *path = write_input("explain.csv", true, false);
-  relief_classifier *classifier = relief_classifier_new();
+  relief_classifier *classifier = classifier_new();
   county_plan county;
   sink_log log = {0};
   pipeline_plan plan = run_plan(&path, &county, classifier, 2, &log);
@@ -233,7 +233,7 @@ Test(driver, a_group_only_plan_keeps_keys_for_explain) {
   pipeline_explain(pl, person, count_conviction, &convictions, &out);
   cr_assert_eq(convictions, 2);
   pipeline_destroy(pl);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
 }
 
 Test(driver, a_parse_error_stops_before_the_sink_and_a_sink_error_is_returned) {
@@ -241,11 +241,11 @@ Test(driver, a_parse_error_stops_before_the_sink_and_a_sink_error_is_returned) {
   snprintf(bad, sizeof bad, "%s/bad.csv", dir);
   FILE *f = fopen(bad, "wb");
   for (int i = 0; i < RELIEF_NCOLS; i++)
-    fprintf(f, "%s%s", relief_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
+    fprintf(f, "%s%s", doj_column_names[i], i + 1 < RELIEF_NCOLS ? "," : "\n");
   fputs("a,b,c\n", f);
   fclose(f);
   const char *path = bad;
-  relief_classifier *classifier = relief_classifier_new();
+  relief_classifier *classifier = classifier_new();
   county_plan county;
   sink_log log = {0};
   pipeline_plan plan = run_plan(&path, &county, classifier, 2, &log);
@@ -262,5 +262,5 @@ Test(driver, a_parse_error_stops_before_the_sink_and_a_sink_error_is_returned) {
   cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_E_IO);
   cr_assert_eq(log.calls, 1);
   pipeline_destroy(pl);
-  relief_classifier_free(classifier);
+  classifier_free(classifier);
 }

@@ -12,13 +12,13 @@
 static relief_code_class classes[4];
 static relief_classifier *cls;
 static void setup(void) {
-  cls = relief_classifier_new();
-  classes[0] = relief_classify(cls, "11357 HS", 8);
-  classes[1] = relief_classify(cls, "11359 HS", 8);
-  classes[2] = relief_classify(cls, "459 PC", 6);
-  classes[3] = relief_classify(cls, "11364 HS", 8);
+  cls = classifier_new();
+  classes[0] = rules_classify(cls, "11357 HS", 8);
+  classes[1] = rules_classify(cls, "11359 HS", 8);
+  classes[2] = rules_classify(cls, "459 PC", 6);
+  classes[3] = rules_classify(cls, "11364 HS", 8);
 }
-static void teardown(void) { relief_classifier_free(cls); }
+static void teardown(void) { classifier_free(cls); }
 TestSuite(flow, .init = setup, .fini = teardown);
 
 static relief_options example(void) {
@@ -34,21 +34,21 @@ static relief_options example(void) {
   return o;
 }
 
-static int32_t day(int y, int m, int d) { return relief_days_from_civil(y, m, d); }
+static int32_t day(int y, int m, int d) { return doj_days_from_civil(y, m, d); }
 
 /* Decides conviction 0 of a person under the example options at 2019-11-11. */
 static const relief_flow_row *decide(relief_person *p, const relief_flow *flow) {
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
-  relief_person_facts pf = relief_person_features(&ctx, flow, p);
-  uint64_t f = relief_features(&ctx, flow, p, 0, &pf);
-  if (!relief_flow_relevant(flow, f)) return NULL;
-  return relief_flow_decide(flow, f);
+  relief_person_facts pf = person_features(&ctx, flow, p);
+  uint64_t f = rules_features(&ctx, flow, p, 0, &pf);
+  if (!flow_relevant(flow, f)) return NULL;
+  return flow_decide(flow, f);
 }
 
 Test(flow, configurable_rows_follow_the_spec_order) {
   relief_options o = example();
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   const char *reasons[] = {"Misdemeanor or Infraction",
                            "Dismiss all HS 11357 convictions",
                            "Dismiss all HS 11358 convictions",
@@ -67,7 +67,7 @@ Test(flow, configurable_rows_follow_the_spec_order) {
 Test(flow, decisions_for_one_person) {
   relief_options o = example();
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   relief_conviction conv[2] = {
       {.disp_day = day(2015, 1, 1), .class_id = 1, .felony = 1, .in_county = 1},
       {.disp_day = day(2016, 1, 1), .class_id = 2, .felony = 1, .in_county = 1},
@@ -95,7 +95,7 @@ Test(flow, decisions_for_one_person) {
 Test(flow, unknown_birth_date_always_meets_the_age_threshold) {
   relief_options o = {.age_threshold = 65, .reduce = {3}, .n_reduce = 1};
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   relief_conviction conv = {
       .disp_day = day(2018, 1, 1), .class_id = 1, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = RELIEF_DAY_UNKNOWN, .convictions = &conv, .n_convictions = 1};
@@ -105,7 +105,7 @@ Test(flow, unknown_birth_date_always_meets_the_age_threshold) {
 Test(flow, crime_free_uses_the_latest_known_date) {
   relief_options o = {.years_crime_free = 5};
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   relief_conviction conv[2] = {
       {.disp_day = day(2010, 1, 1), .class_id = 1, .felony = 1, .in_county = 1},
       {.disp_day = RELIEF_DAY_UNKNOWN, .class_id = 2, .felony = 1},
@@ -119,22 +119,24 @@ Test(flow, crime_free_uses_the_latest_known_date) {
 Test(flow, out_of_county_or_not_prop64_gets_no_result) {
   relief_options o = example();
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   relief_conviction conv = {.disp_day = day(2015, 1, 1), .class_id = 1, .felony = 1};
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
   relief_eval_ctx ctx = {.classes = classes, .compute_day = day(2019, 11, 11)};
   cr_assert_not(
-      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
+      flow_relevant(&flow, rules_features(&ctx, &flow, &p, 0,
+                                          &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
   conv.in_county = 1;
   conv.class_id = 2;
   cr_assert_not(
-      relief_flow_relevant(&flow, relief_features(&ctx, &flow, &p, 0, &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
+      flow_relevant(&flow, rules_features(&ctx, &flow, &p, 0,
+                                          &(relief_person_facts){.turns_21 = day(2001, 1, 1)})));
 }
 
 Test(flow, impact_flows) {
   relief_flow all, related;
-  relief_flow_dismiss_all_prop64(&all);
-  relief_flow_dismiss_all_prop64_and_related(&related);
+  flow_dismiss_all_prop64(&all);
+  flow_dismiss_all_prop64_and_related(&related);
   relief_conviction conv = {
       .disp_day = day(2015, 1, 1), .class_id = 3, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = day(1980, 1, 1), .convictions = &conv, .n_convictions = 1};
@@ -147,7 +149,7 @@ Test(flow, impact_flows) {
 Test(flow, under_21_with_unknown_dates) {
   relief_options o = {.under21_at_conviction = true};
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   relief_conviction conv = {
       .disp_day = RELIEF_DAY_UNKNOWN, .class_id = 1, .felony = 1, .in_county = 1};
   relief_person p = {.dob_day = RELIEF_DAY_UNKNOWN, .convictions = &conv, .n_convictions = 1};

@@ -10,13 +10,13 @@
 #include "rules/rules.h"
 
 static relief_status parse(const char *json, relief_flow *flow, relief_error *err) {
-  return relief_flow_parse(json, strlen(json), "policy.json", NULL, flow, err);
+  return flow_parse(json, strlen(json), "policy.json", NULL, flow, err);
 }
 
 Test(flow_file, los_angeles_builtin) {
   relief_flow flow;
   relief_error err;
-  cr_assert_eq(relief_flow_los_angeles(NULL, &flow, &err), RELIEF_OK, "%s", err.message);
+  cr_assert_eq(flow_los_angeles(NULL, &flow, &err), RELIEF_OK, "%s", err.message);
   cr_assert_eq(flow.n_rows, 14);
   cr_assert_eq(flow.age_threshold, 50);
   cr_assert_eq(flow.years_conviction_free, 10);
@@ -26,7 +26,7 @@ Test(flow_file, los_angeles_builtin) {
   cr_assert_str_eq(flow.rows[10].reason, "No convictions in past 10 years");
   cr_assert_str_eq(flow.rows[13].reason, "No applicable eligibility criteria");
   relief_flow_overrides ov = {.age = 40, .years_conviction_free = 5};
-  cr_assert_eq(relief_flow_los_angeles(&ov, &flow, &err), RELIEF_OK);
+  cr_assert_eq(flow_los_angeles(&ov, &flow, &err), RELIEF_OK);
   cr_assert_str_eq(flow.rows[7].reason, "40 years or older");
   cr_assert_str_eq(flow.rows[10].reason, "No convictions in past 5 years");
 }
@@ -42,29 +42,29 @@ Test(flow_file, county_policy_decides) {
   relief_flow flow;
   relief_error err;
   cr_assert_eq(parse(policy, &flow, &err), RELIEF_OK, "%s", err.message);
-  relief_classifier *cls = relief_classifier_new();
-  relief_code_class classes[2] = {relief_classify(cls, "11359 HS", 8),
-                                  relief_classify(cls, "187 PC", 6)};
-  relief_classifier_free(cls);
+  relief_classifier *cls = classifier_new();
+  relief_code_class classes[2] = {rules_classify(cls, "11359 HS", 8),
+                                  rules_classify(cls, "187 PC", 6)};
+  classifier_free(cls);
   relief_conviction conv[2] = {
-      {.disp_day = relief_days_from_civil(1995, 1, 1), .class_id = 0, .felony = 1, .in_county = 1},
-      {.disp_day = relief_days_from_civil(1990, 1, 1), .class_id = 1, .felony = 1, .in_county = 1},
+      {.disp_day = doj_days_from_civil(1995, 1, 1), .class_id = 0, .felony = 1, .in_county = 1},
+      {.disp_day = doj_days_from_civil(1990, 1, 1), .class_id = 1, .felony = 1, .in_county = 1},
   };
   relief_person p = {
-      .dob_day = relief_days_from_civil(1970, 1, 1), .convictions = conv, .n_convictions = 1};
-  relief_eval_ctx ctx = {.classes = classes, .compute_day = relief_days_from_civil(2019, 11, 11)};
-  relief_person_facts facts = relief_person_features(&ctx, &flow, &p);
-  const relief_flow_row *r = relief_flow_decide(&flow, relief_features(&ctx, &flow, &p, 0, &facts));
+      .dob_day = doj_days_from_civil(1970, 1, 1), .convictions = conv, .n_convictions = 1};
+  relief_eval_ctx ctx = {.classes = classes, .compute_day = doj_days_from_civil(2019, 11, 11)};
+  relief_person_facts facts = person_features(&ctx, &flow, &p);
+  const relief_flow_row *r = flow_decide(&flow, rules_features(&ctx, &flow, &p, 0, &facts));
   cr_assert_str_eq(r->id, "old");
   cr_assert_str_eq(r->reason, "before 2000");
   p.n_convictions = 2; /* now the person has a superstrike */
-  facts = relief_person_features(&ctx, &flow, &p);
-  r = relief_flow_decide(&flow, relief_features(&ctx, &flow, &p, 0, &facts));
+  facts = person_features(&ctx, &flow, &p);
+  r = flow_decide(&flow, rules_features(&ctx, &flow, &p, 0, &facts));
   cr_assert_str_eq(r->id, "strike");
-  conv[0].disp_day = relief_days_from_civil(2001, 1, 1);
+  conv[0].disp_day = doj_days_from_civil(2001, 1, 1);
   p.n_convictions = 1;
-  facts = relief_person_features(&ctx, &flow, &p);
-  r = relief_flow_decide(&flow, relief_features(&ctx, &flow, &p, 0, &facts));
+  facts = person_features(&ctx, &flow, &p);
+  r = flow_decide(&flow, rules_features(&ctx, &flow, &p, 0, &facts));
   cr_assert_str_eq(r->id, "rest");
 }
 

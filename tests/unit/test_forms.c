@@ -95,10 +95,14 @@ static const char *const files[] = {"BA123456.pdf", "LA998877.pdf", "SF445566.pd
 
 static void make_motions(relief_motion *m) {
   for (int i = 0; i < 40; i++)
-    counts_long[i] = (relief_motion_count){
-        "11358 HS", "11358 HS-CULTIVATE MARIJUANA", 8000 + i,
-        i % 2,      (relief_sought)(i % 3),         "Dismiss all HS 11358 convictions",
-        RELIEF_DET_DISMISS, i % 4 == 0};
+    counts_long[i] = (relief_motion_count){"11358 HS",
+                                           "11358 HS-CULTIVATE MARIJUANA",
+                                           8000 + i,
+                                           i % 2,
+                                           (relief_sought)(i % 3),
+                                           "Dismiss all HS 11358 convictions",
+                                           RELIEF_DET_DISMISS,
+                                           i % 4 == 0};
   for (int i = 0; i < 5; i++)
     m[i] = (relief_motion){.county = "Los Angeles",
                            .step = "001002",
@@ -106,7 +110,7 @@ static void make_motions(relief_motion *m) {
                            .name = names[i],
                            .akas = i == 1 ? "MUNOZ,JOSE; MUNOS,J" : "",
                            .dob_day =
-                               i == 2 ? RELIEF_DAY_UNKNOWN : relief_days_from_civil(1970 + i, 3, 9),
+                               i == 2 ? RELIEF_DAY_UNKNOWN : doj_days_from_civil(1970 + i, 3, 9),
                            .cii = ciis[i],
                            .counts = i == 3   ? counts_long
                                      : i == 1 ? counts_b
@@ -240,7 +244,8 @@ Test(forms, court_list_csv_is_exact) {
       "11357(B) HS; 11359 HS,03/02/1989; 06/10/1989,,,,,\n"
       "000004,Los Angeles,,998877665,\"LINDQVIST,ERIK\",03/09/1973,40,"
       "Dismiss and seal; Redesignate as misdemeanor or infraction; Recall and resentence,"
-      "no-case-number.pdf,,11358 HS,11/27/1991; 11/28/1991; 11/29/1991; 11/30/1991; 12/01/1991; 12/02/1991; 12/03/19"
+      "no-case-number.pdf,,11358 HS,11/27/1991; 11/28/1991; 11/29/1991; 11/30/1991; 12/01/1991; "
+      "12/02/1991; 12/03/19"
       "91; 12/04/1991; 12/05/1991; 12/06/1991; 12/07/1991; 12/08/1991; 12/09/1991; 12/1"
       "0/1991; 12/11/1991; 12/12/1991; 12/13/1991; 12/14/1991; 12/15/1991; 12/16/1991; "
       "12/17/1991; 12/18/1991; 12/19/1991; 12/20/1991; 12/21/1991; 12/22/1991; 12/23/19"
@@ -303,9 +308,9 @@ Test(forms, no_motions_gives_a_header_and_an_index_saying_so) {
   char path[512];
   snprintf(path, sizeof path, "%s/court_list.csv", dir);
   char *csv = read_all(path);
-  cr_expect_str_eq(csv,
-                   "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,"
-                   "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ,Order,Order Date\n");
+  cr_expect_str_eq(
+      csv, "Motion,County,Case Number,CII_NUMBER,PRI_NAME,PRI_DOB,Counts,Relief,File,"
+           "Court,Sections,Conviction Dates,Filed,Granted,Reported to DOJ,Order,Order Date\n");
   free(csv);
   snprintf(path, sizeof path, "%s/all_motions.pdf", dir);
   char *text = pdftotext_of(path);
@@ -364,7 +369,7 @@ Test(forms, a_filer_signs_every_motion_in_san_francisco_with_bookmarks_and_embed
                         .phone = "(415) 555-0199",
                         .email = "filings@example.gov",
                         .signature = "/s/ Robin O. Vega"};
-  filings_options opt = {.filer = &filer, .prepared_day = relief_days_from_civil(2024, 5, 6)};
+  filings_options opt = {.filer = &filer, .prepared_day = doj_days_from_civil(2024, 5, 6)};
   publication *pub;
   relief_error err;
   cr_assert_eq(publication_begin(dir, &pub, &err), RELIEF_OK);

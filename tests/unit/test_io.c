@@ -51,23 +51,23 @@ Test(io, plain_and_multi_frame_zstd_give_the_same_text) {
   write_file(packed, z, zn);
   relief_input a, b;
   relief_error err;
-  cr_assert_eq(relief_input_open(&a, plain, &err), RELIEF_OK);
-  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_OK);
+  cr_assert_eq(input_open(&a, plain, &err), RELIEF_OK);
+  cr_assert_eq(input_open(&b, packed, &err), RELIEF_OK);
   cr_assert(b.compressed);
   cr_assert_eq(a.size, n);
   cr_assert_eq(b.size, n);
   cr_assert_eq(memcmp(a.data, b.data, n), 0);
-  relief_input_close(&a);
-  relief_input_close(&b);
+  input_close(&a);
+  input_close(&b);
   /* truncated: the last frame is cut */
   write_file(packed, z, zn - 10);
-  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_E_DATA);
+  cr_assert_eq(input_open(&b, packed, &err), RELIEF_E_DATA);
   cr_assert_geq(err.offset, 0);
   /* corrupt: the second frame's header is damaged */
   size_t first = ZSTD_findFrameCompressedSize(z, zn);
   z[first] ^= 0x5A;
   write_file(packed, z, zn);
-  cr_assert_eq(relief_input_open(&b, packed, &err), RELIEF_E_DATA);
+  cr_assert_eq(input_open(&b, packed, &err), RELIEF_E_DATA);
   free(text);
   free(z);
 }
@@ -77,9 +77,9 @@ Test(io, missing_and_folder_inputs_are_errors) {
   relief_error err;
   char path[256];
   snprintf(path, sizeof path, "%s/missing.dat", dir);
-  cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_IO);
+  cr_assert_eq(input_open(&in, path, &err), RELIEF_E_IO);
   cr_assert(strstr(err.file, "missing.dat"));
-  cr_assert_eq(relief_input_open(&in, dir, &err), RELIEF_E_IO);
+  cr_assert_eq(input_open(&in, dir, &err), RELIEF_E_IO);
 }
 
 /* Found by fuzz_zstd_input: a frame header claiming ~3 GB of content made the
@@ -102,7 +102,7 @@ Test(io, frame_claiming_more_than_it_can_hold_is_corrupt_not_allocated) {
   write_file(path, forged, o);
   relief_input in;
   relief_error err;
-  cr_assert_eq(relief_input_open(&in, path, &err), RELIEF_E_DATA);
+  cr_assert_eq(input_open(&in, path, &err), RELIEF_E_DATA);
   cr_assert_eq(err.offset, 0);
   cr_assert(strstr(err.message, "claims"), "%s", err.message);
 }
@@ -132,14 +132,13 @@ Test(io, skippable_frames_anywhere_are_skipped) {
   relief_error err;
   for (int lazy = 0; lazy < 2; lazy++) {
     relief_input in;
-    relief_status st =
-        lazy ? relief_input_open_lazy(&in, packed, &err) : relief_input_open(&in, packed, &err);
+    relief_status st = lazy ? input_open_lazy(&in, packed, &err) : input_open(&in, packed, &err);
     cr_assert_eq(st, RELIEF_OK, "%s", err.message);
     cr_assert(in.compressed, "a file led by a skippable frame is zstd");
-    cr_assert_eq(relief_input_materialize(&in, &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(input_materialize(&in, &err), RELIEF_OK, "%s", err.message);
     cr_assert_eq(in.size, n, "lazy=%d: %zu bytes of text", lazy, in.size);
     cr_assert_eq(memcmp(in.data, text, n), 0);
-    relief_input_close(&in);
+    input_close(&in);
   }
   free(text);
   free(z);
@@ -154,25 +153,25 @@ Test(io, input_records_the_hash_of_what_it_read_and_notices_a_change) {
   write_file(plain, "RECORD_ID\n", 10);
   relief_input in;
   relief_error err;
-  cr_assert_eq(relief_input_open_lazy(&in, plain, &err), RELIEF_OK);
+  cr_assert_eq(input_open_lazy(&in, plain, &err), RELIEF_OK);
   char want[33];
-  relief_hex128(XXH3_128bits("RECORD_ID\n", 10), want);
+  hex128(XXH3_128bits("RECORD_ID\n", 10), want);
   cr_assert_str_eq(in.xxh3_128, want);
-  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_OK);
+  cr_assert_eq(input_check_unchanged(&in, &err), RELIEF_OK);
   write_file(plain, "RECORD_ID,X\n", 12); /* rewritten in place: another size */
-  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_E_IO);
+  cr_assert_eq(input_check_unchanged(&in, &err), RELIEF_E_IO);
   cr_assert(strstr(err.message, "changed while it was read"), "%s", err.message);
   cr_assert_str_eq(err.file, plain);
-  relief_input_close(&in);
+  input_close(&in);
   /* replaced by another file of the same size */
   write_file(plain, "RECORD_ID\n", 10);
-  cr_assert_eq(relief_input_open(&in, plain, &err), RELIEF_OK);
+  cr_assert_eq(input_open(&in, plain, &err), RELIEF_OK);
   char other[256];
   snprintf(other, sizeof other, "%s/h2.csv", dir);
   write_file(other, "RECORD_IX\n", 10);
   cr_assert_eq(rename(other, plain), 0);
-  cr_assert_eq(relief_input_check_unchanged(&in, &err), RELIEF_E_IO);
-  relief_input_close(&in);
+  cr_assert_eq(input_check_unchanged(&in, &err), RELIEF_E_IO);
+  input_close(&in);
 }
 
 /* A FIFO as input used to block the run forever in open(). */
@@ -182,7 +181,7 @@ Test(io, a_fifo_input_is_refused_without_blocking, .timeout = 10) {
   cr_assert_eq(mkfifo(fifo, 0600), 0);
   relief_input in;
   relief_error err;
-  cr_assert_eq(relief_input_open_lazy(&in, fifo, &err), RELIEF_E_IO);
+  cr_assert_eq(input_open_lazy(&in, fifo, &err), RELIEF_E_IO);
   cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
   cr_assert_str_eq(err.file, fifo);
 }
@@ -197,25 +196,23 @@ Test(io, small_files_are_regular_and_capped, .timeout = 10) {
   char *buf;
   size_t len;
   relief_error err;
-  cr_assert_eq(relief_read_small_file(path, 8, "flow file", RELIEF_E_USAGE, &buf, &len, &err),
-               RELIEF_OK);
+  cr_assert_eq(read_small_file(path, 8, "flow file", RELIEF_E_USAGE, &buf, &len, &err), RELIEF_OK);
   cr_assert_eq(len, 8);
   cr_assert_str_eq(buf, "{\"a\": 1}");
   free(buf);
-  cr_assert_eq(relief_read_small_file(path, 7, "flow file", RELIEF_E_USAGE, &buf, &len, &err),
+  cr_assert_eq(read_small_file(path, 7, "flow file", RELIEF_E_USAGE, &buf, &len, &err),
                RELIEF_E_USAGE);
   cr_assert(strstr(err.message, "flow file file is over 7 bytes") ||
                 strstr(err.message, "over 7 bytes"),
             "%s", err.message);
   cr_assert_null(buf);
   cr_assert_eq(mkfifo(fifo, 0600), 0);
-  cr_assert_eq(relief_read_small_file(fifo, 1 << 20, "routing file", RELIEF_E_IO, &buf, &len, &err),
+  cr_assert_eq(read_small_file(fifo, 1 << 20, "routing file", RELIEF_E_IO, &buf, &len, &err),
                RELIEF_E_IO);
   cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
-  cr_assert_eq(
-      relief_read_small_file("/dev/zero", 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
-      RELIEF_E_USAGE);
-  cr_assert_eq(relief_read_small_file(dir, 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
+  cr_assert_eq(read_small_file("/dev/zero", 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
+               RELIEF_E_USAGE);
+  cr_assert_eq(read_small_file(dir, 1 << 20, "options", RELIEF_E_USAGE, &buf, &len, &err),
                RELIEF_E_USAGE);
 }
 

@@ -11,7 +11,7 @@
 #include "rules/rules.h"
 
 static relief_status parse(const char *json, relief_options *o, relief_error *err) {
-  return relief_options_parse(json, strlen(json), "opts.json", false, o, err);
+  return options_parse(json, strlen(json), "opts.json", false, o, err);
 }
 
 Test(options, spec_example) {
@@ -88,7 +88,7 @@ Test(options, boundaries_are_accepted) {
 Test(options, endless_file_is_refused_not_read_forever) {
   relief_options o;
   relief_error err;
-  cr_assert_eq(relief_options_load("/dev/zero", false, &o, &err), RELIEF_E_USAGE);
+  cr_assert_eq(options_load("/dev/zero", false, &o, &err), RELIEF_E_USAGE);
   cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
   cr_assert_str_eq(err.file, "/dev/zero");
   char big[] = "/tmp/relief-options-big-XXXXXX";
@@ -96,7 +96,7 @@ Test(options, endless_file_is_refused_not_read_forever) {
   cr_assert_geq(fd, 0);
   cr_assert_eq(ftruncate(fd, (1 << 20) + 1), 0);
   close(fd);
-  cr_assert_eq(relief_options_load(big, false, &o, &err), RELIEF_E_USAGE);
+  cr_assert_eq(options_load(big, false, &o, &err), RELIEF_E_USAGE);
   cr_assert(strstr(err.message, "is over 1048576 bytes"), "%s", err.message);
   unlink(big);
 }
@@ -111,12 +111,12 @@ Test(options, undecided_sections_are_named) {
                      &o, &err),
                RELIEF_OK);
   char out[4][192];
-  cr_assert_eq(relief_options_warnings(&o, "options: ", out), 2);
+  cr_assert_eq(options_warnings(&o, "options: ", out), 2);
   cr_assert(!strncmp(out[0], "options: 11358 is neither dismissed nor reduced", 47), "%s", out[0]);
   cr_assert(!strncmp(out[1], "options: 11360 is neither dismissed nor reduced", 47), "%s", out[1]);
   cr_assert_eq(parse("{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], "
                      "\"reduce\": [\"11359\", \"11360\"]}}",
                      &o, &err),
                RELIEF_OK);
-  cr_assert_eq(relief_options_warnings(&o, "", out), 0);
+  cr_assert_eq(options_warnings(&o, "", out), 0);
 }

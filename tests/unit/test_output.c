@@ -24,8 +24,8 @@
 static const char *q(const char *s, size_t n) {
   static relief_buf b;
   b.len = 0;
-  relief_csv_append(&b, s, n);
-  relief_buf_putc(&b, 0);
+  csv_append(&b, s, n);
+  buf_putc(&b, 0);
   return b.data;
 }
 #define Q(lit) q(lit, sizeof lit - 1)
@@ -36,7 +36,7 @@ Test(csv_append, leaves_plain_and_empty_fields_bare) {
   cr_assert_str_eq(Q("trailing "), "trailing ");
   cr_assert_str_eq(Q("in side"), "in side");
   cr_assert_str_eq(Q("semi;colon"), "semi;colon");
-  cr_assert_not(relief_csv_needs_quotes("x", 1));
+  cr_assert_not(csv_needs_quotes("x", 1));
 }
 
 Test(csv_append, quotes_comma_quote_cr_and_lf_anywhere) {
@@ -84,15 +84,15 @@ Test(csv_append, quotes_the_literal_backslash_dot_only) {
 
 Test(csv_append, appends_fields_with_their_offsets) {
   relief_buf b = {0};
-  relief_buf_append(&b, "pre|", 4);
+  buf_append(&b, "pre|", 4);
   const char *values[] = {"a", "b,c", "", " d"};
   size_t lens[] = {1, 3, 0, 2}, where[5];
-  relief_csv_append_fields(&b, values, lens, 4, where, NULL);
-  relief_buf_putc(&b, 0);
+  csv_append_fields(&b, values, lens, 4, where, NULL);
+  buf_putc(&b, 0);
   cr_assert_str_eq(b.data, "pre|a,\"b,c\",,\" d\"");
   size_t want[] = {4, 6, 12, 13, 18};
   cr_assert_arr_eq(where, want, sizeof want);
-  relief_buf_free(&b);
+  buf_free(&b);
 }
 
 /* ---- the result columns ---- */
@@ -129,21 +129,21 @@ static void result_setup(result_fixture *f) {
   f->classes[0] = (relief_code_class){RELIEF_CS_PROP64 | RELIEF_CS_HAS_11357, 1, 0};
   f->classes[1] = (relief_code_class){RELIEF_CS_SUPERSTRIKE, 0, 0};
   f->classes[2] = (relief_code_class){RELIEF_CS_PC290, 0, 0};
-  f->ctx = (relief_eval_ctx){f->classes, relief_days_from_civil(2019, 11, 11), f->section_text,
+  f->ctx = (relief_eval_ctx){f->classes, doj_days_from_civil(2019, 11, 11), f->section_text,
                              f->section_len};
-  f->conv[0] = (relief_conviction){.disp_day = relief_days_from_civil(2017, 1, 1),
+  f->conv[0] = (relief_conviction){.disp_day = doj_days_from_civil(2017, 1, 1),
                                    .class_id = 0,
                                    .step_key = 100,
                                    .cycle_key = 7,
                                    .felony = 1};
   f->conv[1] = (relief_conviction){
-      .disp_day = relief_days_from_civil(2000, 1, 1), .class_id = 1, .step_key = 200};
+      .disp_day = doj_days_from_civil(2000, 1, 1), .class_id = 1, .step_key = 200};
   f->conv[2] = (relief_conviction){
-      .disp_day = relief_days_from_civil(2005, 6, 15), .class_id = 2, .step_key = 300};
+      .disp_day = doj_days_from_civil(2005, 6, 15), .class_id = 2, .step_key = 300};
   f->cases[0] = (relief_case_number){100, "A1"};
   f->cases[1] = (relief_case_number){200, "B"};
   f->cases[2] = (relief_case_number){100, "A 2,x"};
-  f->person = (relief_person){.dob_day = relief_days_from_civil(1980, 1, 1),
+  f->person = (relief_person){.dob_day = doj_days_from_civil(1980, 1, 1),
                               .registered = true,
                               .convictions = f->conv,
                               .n_convictions = 3,
@@ -159,17 +159,17 @@ static void result_setup(result_fixture *f) {
 }
 
 static void result_teardown(result_fixture *f) {
-  relief_buf_free(&f->scratch.line);
-  relief_buf_free(&f->scratch.cases_text);
-  relief_buf_free(&f->scratch.strikes);
-  relief_buf_free(&f->scratch.pc290);
+  buf_free(&f->scratch.line);
+  buf_free(&f->scratch.cases_text);
+  buf_free(&f->scratch.strikes);
+  buf_free(&f->scratch.pc290);
   arena_free(&f->arena);
 }
 
 static const row_result *format(result_fixture *f, int index, const relief_flow_row *rule,
                                 uint64_t features, bool first, bool plea_only) {
-  decision d = {&f->ctx,    f->trace, &f->person, &f->history, index,
-                rule,      features, f->counts,  first,       plea_only};
+  decision d = {&f->ctx, f->trace, &f->person, &f->history, index,
+                rule,    features, f->counts,  first,       plea_only};
   return output_result_formatter(&d, &f->scratch, &f->arena);
 }
 
@@ -275,13 +275,13 @@ Test(summary_json, writes_every_key_in_the_references_order) {
                       .only_prop64 = true,
                       .deceased = true};
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   /* rows: misdemeanor, dismiss-11357, dismiss-11358, under-21, age,
    * only-prop64, deceased, reduce-11360, reduce-11359 */
   cr_assert_eq(flow.n_rows, 9);
   cr_assert_str_eq(flow.rows[5].id, "only-prop64");
   relief_summary s = {.earliest_state = RELIEF_EARLIEST_DAY,
-                      .earliest_day = relief_days_from_civil(2001, 2, 3),
+                      .earliest_day = doj_days_from_civil(2001, 2, 3),
                       .line_count = 123,
                       .current = {.no_felony = 1, .no_conviction = 2, .no_conviction_last7 = 3},
                       .dismiss_all = {.no_felony = 4, .no_conviction = 5, .no_conviction_last7 = 6},
@@ -293,7 +293,7 @@ Test(summary_json, writes_every_key_in_the_references_order) {
   s.prop64_by_section[3] = 1;
   int64_t per_row[9] = {11, 12, 13, 14, 15, 16, 0, 17, 18};
   memcpy(s.count_by_flow_row, per_row, sizeof per_row);
-  char *json = relief_summary_json(&s, "YOLO", &flow, &o, 2.5, 0);
+  char *json = output_summary_json(&s, "YOLO", &flow, &o, 2.5, 0);
   const char *want =
       "{\"county\":\"YOLO\",\"earliestConviction\":\"2001-02-03T00:00:00Z\",\"lineCount\":123,"
       "\"processingTimeInSeconds\":2.5,"
@@ -352,20 +352,20 @@ Test(redact, empties_the_identifying_columns_and_keeps_the_rest) {
   relief_redaction red = {key, 3};
   redact_row r;
   redact_fill(&r);
-  relief_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
+  output_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
   int emptied[] = {5, 7, 8, 9, 12, 14, 15, 16, 17, 18, 19};
   for (int i = 0; i < RELIEF_NCOLS; i++) {
     bool want_empty = false;
     for (size_t k = 0; k < sizeof emptied / sizeof *emptied; k++) want_empty |= emptied[k] == i;
     if (want_empty)
-      cr_assert_eq(r.out_lens[i], 0, "column %d (%s) kept", i, relief_column_names[i]);
+      cr_assert_eq(r.out_lens[i], 0, "column %d (%s) kept", i, doj_column_names[i]);
     else if (i != 4 && i != RELIEF_COL_CII_NUMBER) {
       cr_assert_eq(r.out[i], r.values[i], "column %d changed", i);
       cr_assert_eq(r.out_lens[i], r.lens[i]);
     }
   }
-  cr_assert_str_eq(relief_column_names[12], "PRI_NAME");
-  cr_assert_str_eq(relief_column_names[4], "REQ_CII_NUMBER");
+  cr_assert_str_eq(doj_column_names[12], "PRI_NAME");
+  cr_assert_str_eq(doj_column_names[4], "REQ_CII_NUMBER");
   /* the input itself is untouched */
   cr_assert_str_eq(r.values[12], "v12");
 }
@@ -376,7 +376,7 @@ Test(redact, hashes_the_cii_numbers_with_the_key) {
   redact_row r, r2;
   redact_fill(&r);
   redact_fill(&r2);
-  relief_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
+  output_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
   char want[33];
   hex_of("k3yA12345678", 12, want);
   cr_assert_eq(r.out_lens[RELIEF_COL_CII_NUMBER], 32);
@@ -385,9 +385,9 @@ Test(redact, hashes_the_cii_numbers_with_the_key) {
   cr_assert_eq(r.out_lens[4], 32);
   cr_assert_eq(memcmp(r.out[4], want, 32), 0, "REQ_CII_NUMBER hashes the same way");
   /* same key, same hash; another key, another hash */
-  relief_redact_row(&red, r2.values, r2.lens, r2.out, r2.out_lens, r2.hex);
+  output_redact_row(&red, r2.values, r2.lens, r2.out, r2.out_lens, r2.hex);
   cr_assert_eq(memcmp(r2.out[RELIEF_COL_CII_NUMBER], want, 32), 0);
-  relief_redact_row(&red2, r2.values, r2.lens, r2.out, r2.out_lens, r2.hex);
+  output_redact_row(&red2, r2.values, r2.lens, r2.out, r2.out_lens, r2.hex);
   cr_assert_neq(memcmp(r2.out[RELIEF_COL_CII_NUMBER], want, 32), 0);
   char want2[33];
   hex_of("anotherA12345678", 16, want2);
@@ -401,7 +401,7 @@ Test(redact, an_empty_cii_stays_empty) {
   redact_fill(&r);
   r.values[RELIEF_COL_CII_NUMBER] = "";
   r.lens[RELIEF_COL_CII_NUMBER] = 0;
-  relief_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
+  output_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
   cr_assert_eq(r.out_lens[RELIEF_COL_CII_NUMBER], 0);
   cr_assert_eq(r.out_lens[4], 32, "REQ_CII_NUMBER still hashed");
 }
@@ -417,7 +417,7 @@ Test(redact, a_long_value_is_hashed_whole) {
   memcpy(keyed + 3, big, sizeof big);
   r.values[RELIEF_COL_CII_NUMBER] = big;
   r.lens[RELIEF_COL_CII_NUMBER] = sizeof big;
-  relief_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
+  output_redact_row(&red, r.values, r.lens, r.out, r.out_lens, r.hex);
   char want[33];
   hex_of(keyed, sizeof keyed, want);
   cr_assert_eq(memcmp(r.out[RELIEF_COL_CII_NUMBER], want, 32), 0);
@@ -463,22 +463,22 @@ Test(manifest, lists_every_file_of_the_publication, .init = manifest_setup,
   cr_assert_eq(publication_write_file(pub, "empty.csv", "", 0, &err), RELIEF_OK);
   relief_options o = {.dismiss = {1}, .n_dismiss = 1};
   relief_flow flow;
-  relief_flow_configurable(&flow, &o);
+  flow_configurable(&flow, &o);
   const relief_flow *flows[1] = {&flow};
   const char *argv[] = {"relief", "run", "--county=YOLO"};
   relief_input opened;
-  cr_assert_eq(relief_input_open(&opened, input, &err), RELIEF_OK, "%s", err.message);
+  cr_assert_eq(input_open(&opened, input, &err), RELIEF_OK, "%s", err.message);
   manifest_input inputs[1] = {{.path = input,
                                .size = opened.stored_size,
                                .rows_read = 5,
                                .rows_decided = 3,
                                .rows_duplicate = 2}};
   memcpy(inputs[0].xxh3_128, opened.xxh3_128, 33);
-  relief_input_close(&opened);
+  input_close(&opened);
   const char *warnings[] = {"options: 11360 is neither dismissed nor reduced"};
   manifest_info info = {.command_line = argv,
                         .n_command_line = 3,
-                        .compute_day = relief_days_from_civil(2019, 11, 11),
+                        .compute_day = doj_days_from_civil(2019, 11, 11),
                         .county = "YOLO",
                         .threads = 3,
                         .redacted = true,
@@ -516,9 +516,8 @@ Test(manifest, lists_every_file_of_the_publication, .init = manifest_setup,
   json_t *counts = json_object_get(m, "counts");
   cr_assert_eq(json_integer_value(json_object_get(counts, "rows")), 42);
   cr_assert_eq(json_integer_value(json_object_get(counts, "people")), 7);
-  json_t *dismiss =
-      json_object_get(json_object_get(json_object_get(m, "options"), "baselineEligibility"),
-                      "dismiss");
+  json_t *dismiss = json_object_get(
+      json_object_get(json_object_get(m, "options"), "baselineEligibility"), "dismiss");
   cr_assert_eq(json_array_size(dismiss), 1);
   cr_assert_str_eq(json_string_value(json_array_get(dismiss, 0)), "11357");
   json_t *fl = json_array_get(json_object_get(m, "flows"), 0);
@@ -578,10 +577,10 @@ Test(manifest, inputs_are_described_as_read_not_as_the_path_is_now, .init = mani
   fclose(f);
   relief_error err;
   relief_input opened;
-  cr_assert_eq(relief_input_open(&opened, input, &err), RELIEF_OK, "%s", err.message);
+  cr_assert_eq(input_open(&opened, input, &err), RELIEF_OK, "%s", err.message);
   manifest_input inputs[1] = {{.path = input, .size = opened.stored_size}};
   memcpy(inputs[0].xxh3_128, opened.xxh3_128, 33);
-  relief_input_close(&opened);
+  input_close(&opened);
   f = fopen(input, "wb"); /* swapped after it was read */
   fputs("something else entirely\n", f);
   fclose(f);

@@ -9,24 +9,24 @@
 
 Test(paths, folder_names_are_sanitised_and_never_hidden) {
   char out[64];
-  relief_folder_name(out, sizeof out, "LOS ANGELES");
+  folder_name(out, sizeof out, "LOS ANGELES");
   cr_assert_str_eq(out, "LOS_ANGELES");
-  relief_folder_name(out, sizeof out, ".relief.lock");
+  folder_name(out, sizeof out, ".relief.lock");
   cr_assert_str_eq(out, "_relief.lock");
-  relief_folder_name(out, sizeof out, "..");
+  folder_name(out, sizeof out, "..");
   cr_assert_str_eq(out, "_.");
-  relief_folder_name(out, sizeof out, "");
+  folder_name(out, sizeof out, "");
   cr_assert_str_eq(out, "_");
 }
 
 Test(paths, unique_folder_names_get_numbered_in_order) {
-  const char *counties[] = {"SAN DIEGO", "SAN_DIEGO", "san diego", "SAN_DIEGO_2",
+  const char *counties[] = {"SAN DIEGO",     "SAN_DIEGO",     "san diego", "SAN_DIEGO_2",
                             "manifest.json", "Court_Filings", "ALPINE"};
   const char *reserved[] = {"manifest.json", "Court_Filings"};
   const char *want[] = {"SAN_DIEGO",       "SAN_DIEGO_2",     "san_diego_3", "SAN_DIEGO_2_2",
                         "manifest.json_2", "Court_Filings_2", "ALPINE"};
   char *out[7];
-  relief_folder_names_unique(counties, 7, reserved, 2, out);
+  folder_names_unique(counties, 7, reserved, 2, out);
   for (int i = 0; i < 7; i++) {
     cr_assert_str_eq(out[i], want[i], "county %d", i);
     free(out[i]);

@@ -42,7 +42,7 @@ static char *csv_line(int first_col, ...) {
 static void parse(const char *text, relief_field f[RELIEF_NCOLS]) {
   size_t pos = 0, start;
   relief_parse_error perr;
-  cr_assert_eq(relief_parse_row(text, strlen(text), &pos, f, &start, &perr), 1,
+  cr_assert_eq(parse_row(text, strlen(text), &pos, f, &start, &perr), 1,
                "the test row does not parse (code %d)", perr.code);
 }
 
@@ -183,8 +183,8 @@ Test(row_content_hash, a_quoted_value_with_a_comma_hashed_in_place_equals_its_es
   /* "DOE,JOHN" is hashed where it lies; the same value with a doubled
    * quote elsewhere in the row (the slow path) must give the same hash */
   uint64_t a = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", -1));
-  uint64_t b = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", 91,
-                                     "\"\"", -1));
+  uint64_t b =
+      content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", 91, "\"\"", -1));
   uint64_t c = content_hash(csv_line(RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 90, "\"X\"\"Y\"", -1));
   cr_assert_eq(a, b);
   cr_assert_eq(a, c);
@@ -394,7 +394,7 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
     for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
     cr_assert(people_assign(a, ghost_keys, ghost, 4, NULL));
     for (int s = 4; s >= 0; s--) /* last segment first */
-      {
+    {
       uint32_t scratch[400];
       cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], scratch));
     }

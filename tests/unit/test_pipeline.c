@@ -65,7 +65,7 @@ static void put(text *t, const char *s, size_t n) {
 static void header(text *t) {
   for (int i = 0; i < RELIEF_NCOLS; i++) {
     if (i) put(t, ",", 1);
-    put(t, relief_column_names[i], strlen(relief_column_names[i]));
+    put(t, doj_column_names[i], strlen(doj_column_names[i]));
   }
   put(t, "\n", 1);
 }
@@ -147,23 +147,23 @@ typedef struct {
 
 static relief_status run_start(run *r, const char *path, int threads, relief_error *err) {
   memset(r, 0, sizeof *r);
-  r->classifier = relief_classifier_new();
+  r->classifier = classifier_new();
   cr_assert_not_null(r->classifier);
   relief_options opt;
-  cr_assert_eq(relief_options_parse(spec_options, strlen(spec_options), "spec", true, &opt, err),
+  cr_assert_eq(options_parse(spec_options, strlen(spec_options), "spec", true, &opt, err),
                RELIEF_OK);
   r->plan = (county_plan){.name = "SACRAMENTO", .options = opt, .n_files = 0};
-  relief_flow_configurable(&r->plan.flow, &opt);
+  flow_configurable(&r->plan.flow, &opt);
   r->pl = (pipeline){.classifier = r->classifier,
-                     .compute_day = relief_days_from_civil(2019, 11, 11),
+                     .compute_day = doj_days_from_civil(2019, 11, 11),
                      .format_result = output_result_formatter,
                      .n_threads = threads};
-  relief_flow_dismiss_all_prop64(&r->pl.dismiss_all);
+  flow_dismiss_all_prop64(&r->pl.dismiss_all);
   return pipeline_parse(&r->pl, &path, 1, err);
 }
 
 static void run_decide(run *r) {
-  r->pl.run_county = (int)relief_intern_get(&r->pl.counties, "SACRAMENTO", 10);
+  r->pl.run_county = (int)intern_get(&r->pl.counties, "SACRAMENTO", 10);
   r->pl.plans = &r->plan;
   r->pl.n_plans = 1;
   pipeline_group(&r->pl);
@@ -173,7 +173,7 @@ static void run_decide(run *r) {
 static void run_free(run *r) {
   pipeline_free_arenas(&r->pl);
   pipeline_free(&r->pl);
-  relief_classifier_free(r->classifier);
+  classifier_free(r->classifier);
 }
 
 /* The row rec and result of the k-th data row. */
@@ -234,7 +234,7 @@ Test(pipeline, tallies_the_county_summary) {
   run_decide(&r);
   const relief_summary *s = &r.plan.summary;
   cr_assert_eq(s->earliest_state, RELIEF_EARLIEST_DAY);
-  cr_assert_eq(s->earliest_day, relief_days_from_civil(1979, 6, 1));
+  cr_assert_eq(s->earliest_day, doj_days_from_civil(1979, 6, 1));
   cr_assert_eq(s->prop64_by_section[1], 1);
   cr_assert_eq(s->prop64_by_section[2], 1);
   cr_assert_eq(s->prop64_by_section[3], 2);
@@ -526,10 +526,10 @@ static relief_summary summary(int state, int32_t day, int64_t felonies) {
 }
 
 Test(tally, a_partial_adds_counts_and_keeps_the_earliest_day) {
-  int32_t d1990 = relief_days_from_civil(1990, 1, 1), d1980 = relief_days_from_civil(1980, 1, 1);
+  int32_t d1990 = doj_days_from_civil(1990, 1, 1), d1980 = doj_days_from_civil(1980, 1, 1);
   relief_summary a = summary(RELIEF_EARLIEST_DAY, d1990, 3);
   relief_summary b = summary(RELIEF_EARLIEST_DAY, d1980, 4);
-  relief_summary_add_partial(&a, &b);
+  summary_add_partial(&a, &b);
   cr_assert_eq(a.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(a.earliest_day, d1980);
   cr_assert_eq(a.line_count, 10, "lineCount is left alone");
@@ -545,81 +545,81 @@ Test(tally, a_partial_adds_counts_and_keeps_the_earliest_day) {
   cr_assert_eq(a.subjects_with_prop64_in_county, 2);
   /* a later partial does not move it back */
   relief_summary c = summary(RELIEF_EARLIEST_DAY, d1990, 0);
-  relief_summary_add_partial(&a, &c);
+  summary_add_partial(&a, &c);
   cr_assert_eq(a.earliest_day, d1980);
 }
 
 Test(tally, a_partial_without_a_date_leaves_the_date) {
-  int32_t d1990 = relief_days_from_civil(1990, 1, 1);
+  int32_t d1990 = doj_days_from_civil(1990, 1, 1);
   relief_summary a = {0};
   relief_summary none = summary(RELIEF_EARLIEST_UNSET, 0, 1);
-  relief_summary_add_partial(&a, &none);
+  summary_add_partial(&a, &none);
   cr_assert_eq(a.earliest_state, RELIEF_EARLIEST_UNSET);
   relief_summary b = summary(RELIEF_EARLIEST_DAY, d1990, 1);
-  relief_summary_add_partial(&a, &b);
+  summary_add_partial(&a, &b);
   cr_assert_eq(a.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(a.earliest_day, d1990);
-  relief_summary_add_partial(&a, &none);
+  summary_add_partial(&a, &none);
   cr_assert_eq(a.earliest_day, d1990);
   /* an unknown date (0001-01-01) is a date, and the earliest */
   relief_summary u = summary(RELIEF_EARLIEST_DAY, RELIEF_DAY_UNKNOWN, 1);
-  relief_summary_add_partial(&a, &u);
+  summary_add_partial(&a, &u);
   cr_assert_eq(a.earliest_day, RELIEF_DAY_UNKNOWN);
 }
 
 Test(tally, accumulate_keeps_an_earlier_real_date_and_adds_line_counts) {
-  int32_t d1979 = relief_days_from_civil(1979, 1, 1), d1990 = relief_days_from_civil(1990, 1, 1);
+  int32_t d1979 = doj_days_from_civil(1979, 1, 1), d1990 = doj_days_from_civil(1990, 1, 1);
   relief_summary run = {0};
   relief_summary f1 = summary(RELIEF_EARLIEST_DAY, d1979, 2);
-  relief_summary_accumulate(&run, &f1);
+  summary_accumulate(&run, &f1);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(run.earliest_day, d1979);
   cr_assert_eq(run.line_count, 10);
   relief_summary f2 = summary(RELIEF_EARLIEST_DAY, d1990, 3);
-  relief_summary_accumulate(&run, &f2);
+  summary_accumulate(&run, &f2);
   cr_assert_eq(run.earliest_day, d1979, "the earlier running date stays");
   cr_assert_eq(run.line_count, 20);
   cr_assert_eq(run.prop64_felony, 5);
   cr_assert_eq(run.hand_review, 2);
   relief_summary f3 = summary(RELIEF_EARLIEST_NONE, 0, 0);
-  relief_summary_accumulate(&run, &f3);
+  summary_accumulate(&run, &f3);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_DAY, "a file without Prop 64 keeps it");
   cr_assert_eq(run.earliest_day, d1979);
   cr_assert_eq(run.line_count, 30);
 }
 
 Test(tally, accumulate_takes_the_files_date_when_the_running_one_is_later) {
-  int32_t d1979 = relief_days_from_civil(1979, 1, 1), d1990 = relief_days_from_civil(1990, 1, 1);
+  int32_t d1979 = doj_days_from_civil(1979, 1, 1), d1990 = doj_days_from_civil(1990, 1, 1);
   relief_summary run = summary(RELIEF_EARLIEST_DAY, d1990, 0);
   relief_summary f = summary(RELIEF_EARLIEST_DAY, d1979, 0);
-  relief_summary_accumulate(&run, &f);
+  summary_accumulate(&run, &f);
   cr_assert_eq(run.earliest_day, d1979);
 }
 
 Test(tally, accumulate_replaces_an_unknown_running_date_by_the_next_files) {
   /* the reference kept its running date only when non-zero: 0001-01-01 is
    * replaced by whatever the next file has, even no date at all */
-  int32_t d1990 = relief_days_from_civil(1990, 1, 1);
+  int32_t d1990 = doj_days_from_civil(1990, 1, 1);
   relief_summary run = {0};
   relief_summary u = summary(RELIEF_EARLIEST_DAY, RELIEF_DAY_UNKNOWN, 0);
-  relief_summary_accumulate(&run, &u);
+  summary_accumulate(&run, &u);
   cr_assert_eq(run.earliest_day, RELIEF_DAY_UNKNOWN);
   relief_summary f = summary(RELIEF_EARLIEST_DAY, d1990, 0);
-  relief_summary_accumulate(&run, &f);
+  summary_accumulate(&run, &f);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(run.earliest_day, d1990);
-  relief_summary_accumulate(&u, &(relief_summary){.earliest_state = RELIEF_EARLIEST_NONE});
+  summary_accumulate(&u, &(relief_summary){.earliest_state = RELIEF_EARLIEST_NONE});
   cr_assert_eq(u.earliest_state, RELIEF_EARLIEST_NONE);
 }
 
 Test(tally, accumulate_after_a_file_without_prop64_takes_the_next_date) {
-  int32_t d1990 = relief_days_from_civil(1990, 1, 1);
+  int32_t d1990 = doj_days_from_civil(1990, 1, 1);
   relief_summary run = {0};
   relief_summary none = summary(RELIEF_EARLIEST_NONE, 0, 0);
-  relief_summary_accumulate(&run, &none);
+  summary_accumulate(&run, &none);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_NONE);
   relief_summary f = summary(RELIEF_EARLIEST_DAY, d1990, 0);
-  relief_summary_accumulate(&run, &f);
+  summary_accumulate(&run, &f);
   cr_assert_eq(run.earliest_state, RELIEF_EARLIEST_DAY);
   cr_assert_eq(run.earliest_day, d1990);
 }
@@ -650,12 +650,12 @@ static void same_facts(const char *line) {
   relief_field full[RELIEF_NCOLS], lean[RELIEF_NCOLS];
   size_t pos = 0, start, n = strlen(line);
   relief_parse_error perr;
-  cr_assert_eq(relief_parse_row(line, n, &pos, full, &start, &perr), 1);
+  cr_assert_eq(parse_row(line, n, &pos, full, &start, &perr), 1);
   memset(lean, 0xa5, sizeof lean);
   relief_columns want = pipeline_decision_columns();
   relief_row_extent ext;
   pos = 0;
-  cr_assert_eq(relief_parse_row_lean(line, n, &pos, lean, &start, &perr, &want, &ext), 1);
+  cr_assert_eq(parse_row_lean(line, n, &pos, lean, &start, &perr, &want, &ext), 1);
   for (int c = 0; c < RELIEF_NCOLS; c++)
     if (!(want.bits[c / 64] >> (c % 64) & 1)) lean[c].ptr = (const char *)16; /* unmapped */
   field_scratch a[4] = {0}, b[4] = {0}, k = {0};
@@ -699,12 +699,12 @@ Test(lean_parse, the_extent_is_the_rows_canonical_text_or_says_not) {
   relief_row_extent ext;
   size_t pos = 0, start;
   const char *a = lean_line(buf[0], RELIEF_COL_PRI_NAME, "\"DOE,JOHN\"", 94, "\"Z,\"", -1);
-  cr_assert_eq(relief_parse_row_lean(a, strlen(a), &pos, f, &start, &perr, &want, &ext), 1);
+  cr_assert_eq(parse_row_lean(a, strlen(a), &pos, f, &start, &perr, &want, &ext), 1);
   cr_assert(ext.canonical);
   cr_assert_eq(ext.end, strlen(a) - 1, "through the last closing quote");
   pos = 0;
   const char *b = lean_line(buf[1], RELIEF_COL_PRI_NAME, "\"DOE\"", -1);
-  cr_assert_eq(relief_parse_row_lean(b, strlen(b), &pos, f, &start, &perr, &want, &ext), 1);
+  cr_assert_eq(parse_row_lean(b, strlen(b), &pos, f, &start, &perr, &want, &ext), 1);
   cr_assert_not(ext.canonical,
                 "a quoted value without a comma is written bare in the canonical text");
 }

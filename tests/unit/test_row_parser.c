@@ -13,14 +13,14 @@
 
 static const char *const path_names[] = {"scalar", "sse2", "avx2"};
 #define N_PATHS (sizeof path_names / sizeof *path_names)
-static relief_parse_row_fn parse_fn = relief_parse_row;
+static relief_parse_row_fn parse_fn = parse_row;
 
 /* A test whose body runs once per implementation, parse_fn set to it. */
 #define PATH_TEST(name)                                                                            \
   static void name##_body(void);                                                                   \
   Test(row_parser, name) {                                                                         \
     for (size_t i_ = 0; i_ < N_PATHS; i_++) {                                                      \
-      parse_fn = relief_row_parser(path_names[i_]);                                                \
+      parse_fn = doj_row_parser(path_names[i_]);                                                   \
       if (parse_fn) name##_body();                                                                 \
     }                                                                                              \
   }                                                                                                \
@@ -53,7 +53,7 @@ static char *value(const relief_field *f) {
   static char out[4096];
   char scratch[4096];
   uint32_t len;
-  const char *v = relief_field_value(f, scratch, &len);
+  const char *v = doj_field_value(f, scratch, &len);
   memcpy(out, v, len);
   out[len] = 0;
   return out;
@@ -137,8 +137,8 @@ PATH_TEST(quote_errors) {
 
 Test(row_parser, header_detection) {
   const char *with = "RECORD_ID,SUBJECT_STATUS,\nx";
-  cr_assert_eq(relief_header_length(with, strlen(with)), 26);
-  cr_assert_eq(relief_header_length("x,RECORD_ID\n", 12), 0);
+  cr_assert_eq(header_length(with, strlen(with)), 26);
+  cr_assert_eq(header_length("x,RECORD_ID\n", 12), 0);
 }
 
 PATH_TEST(chunks_end_on_row_boundaries_outside_quotes) {
@@ -153,7 +153,7 @@ PATH_TEST(chunks_end_on_row_boundaries_outside_quotes) {
     rows++;
   }
   size_t bounds[65];
-  size_t n = relief_chunk_text(text, 0, o, 64, bounds, NULL, NULL, 2);
+  size_t n = chunk_text(text, 0, o, 64, bounds, NULL, NULL, 2);
   cr_assert_gt(n, 8);
   int counted = 0;
   for (size_t c = 0; c < n; c++) {
@@ -169,9 +169,9 @@ PATH_TEST(chunks_end_on_row_boundaries_outside_quotes) {
 
 Test(row_parser, line_numbers) {
   const char *text = "a\nb\r\nc\n";
-  cr_assert_eq(relief_line_of_offset(text, 0), 1);
-  cr_assert_eq(relief_line_of_offset(text, 2), 2);
-  cr_assert_eq(relief_line_of_offset(text, 5), 3);
+  cr_assert_eq(line_of_offset(text, 0), 1);
+  cr_assert_eq(line_of_offset(text, 2), 2);
+  cr_assert_eq(line_of_offset(text, 5), 3);
 }
 
 /* Everything a parse gives, from the same starting bytes for each path. */
@@ -192,14 +192,14 @@ static void run_path(relief_parse_row_fn fn, const char *text, size_t size, size
 /* Parses text row by row with every path and asserts they agree with the
  * scalar parser in everything; returns the rows the scalar parser accepted. */
 static int expect_same(const char *text, size_t size, const char *what) {
-  relief_parse_row_fn scalar = relief_row_parser("scalar");
+  relief_parse_row_fn scalar = doj_row_parser("scalar");
   size_t pos = 0;
   int ok_rows = 0;
   for (int rows = 0; rows < 1000; rows++) {
     outcome want, got;
     run_path(scalar, text, size, pos, &want);
     for (size_t i = 1; i < N_PATHS; i++) {
-      relief_parse_row_fn fn = relief_row_parser(path_names[i]);
+      relief_parse_row_fn fn = doj_row_parser(path_names[i]);
       if (!fn) continue;
       run_path(fn, text, size, pos, &got);
       cr_assert_eq(got.ret, want.ret, "%s: %s returns %d, scalar %d (row at %zu)", what,
@@ -345,17 +345,17 @@ Test(row_parser, scanners_match_scalar_on_random_csv_bytes) {
 
 Test(row_parser, scanner_chosen_by_environment) {
   setenv("RELIEF_SCANNER", "scalar", 1);
-  cr_assert_str_eq(relief_row_parser_name(), "scalar");
-  cr_assert_null(relief_row_parser("neon"));
-  cr_assert_not_null(relief_row_parser("scalar"));
+  cr_assert_str_eq(doj_row_parser_name(), "scalar");
+  cr_assert_null(doj_row_parser("neon"));
+  cr_assert_not_null(doj_row_parser("scalar"));
 }
 
 Test(row_parser, default_scanner_is_the_fastest_available) {
   unsetenv("RELIEF_SCANNER");
-  const char *name = relief_row_parser_name();
-  if (relief_row_parser("avx2"))
+  const char *name = doj_row_parser_name();
+  if (doj_row_parser("avx2"))
     cr_assert_str_eq(name, "avx2");
-  else if (relief_row_parser("sse2"))
+  else if (doj_row_parser("sse2"))
     cr_assert_str_eq(name, "sse2");
   else
     cr_assert_str_eq(name, "scalar");
@@ -363,14 +363,14 @@ Test(row_parser, default_scanner_is_the_fastest_available) {
 
 /* A CR-only file (old Mac) used to read as one header line and no rows. */
 Test(row_parser, cr_only_line_ends_are_recognised) {
-  cr_assert(relief_cr_only_line_ends("RECORD_ID,A\r1,2\r", 16));
-  cr_assert(relief_cr_only_line_ends("1,2\r3,4", 7), "headerless too");
-  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\r\n1,2\r\n", 18), "CRLF is fine");
-  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\n1,\r2\n", 17), "a CR after line 1");
-  cr_assert_not(relief_cr_only_line_ends("1,\"a\rb\"\n", 8), "a CR in a quoted field");
-  cr_assert_not(relief_cr_only_line_ends("RECORD_ID,A\r", 12), "a CR that may precede LF");
-  cr_assert_not(relief_cr_only_line_ends("", 0));
-  cr_assert_str_eq(relief_parse_code_text(RELIEF_PARSE_CR_ONLY),
+  cr_assert(cr_only_line_ends("RECORD_ID,A\r1,2\r", 16));
+  cr_assert(cr_only_line_ends("1,2\r3,4", 7), "headerless too");
+  cr_assert_not(cr_only_line_ends("RECORD_ID,A\r\n1,2\r\n", 18), "CRLF is fine");
+  cr_assert_not(cr_only_line_ends("RECORD_ID,A\n1,\r2\n", 17), "a CR after line 1");
+  cr_assert_not(cr_only_line_ends("1,\"a\rb\"\n", 8), "a CR in a quoted field");
+  cr_assert_not(cr_only_line_ends("RECORD_ID,A\r", 12), "a CR that may precede LF");
+  cr_assert_not(cr_only_line_ends("", 0));
+  cr_assert_str_eq(parse_code_text(RELIEF_PARSE_CR_ONLY),
                    "line endings are CR-only (old Mac format): convert the file to LF or CRLF "
                    "line endings");
 }
@@ -382,8 +382,8 @@ Test(row_parser, nul_byte_in_a_field_is_an_error_on_every_path) {
   static char text[20000];
   const relief_columns want = {{~0ull, ~0ull}}, few = {{1ull << 12, 0}};
   for (size_t i = 0; i < N_PATHS; i++) {
-    relief_parse_row_fn full = relief_row_parser(path_names[i]);
-    relief_parse_lean_fn lean = relief_row_parser_lean(path_names[i]);
+    relief_parse_row_fn full = doj_row_parser(path_names[i]);
+    relief_parse_lean_fn lean = doj_row_parser_lean(path_names[i]);
     if (!full) continue;
     for (int field = 0; field < RELIEF_NCOLS; field += 3)
       for (int quoted = 0; quoted < 2; quoted++)
@@ -420,6 +420,6 @@ Test(row_parser, nul_byte_in_a_field_is_an_error_on_every_path) {
           (void)n;
         }
   }
-  cr_assert_str_eq(relief_parse_code_text(RELIEF_PARSE_NUL),
+  cr_assert_str_eq(parse_code_text(RELIEF_PARSE_NUL),
                    "NUL byte in a field (the file is not a DOJ text extract, or is damaged)");
 }
