@@ -89,6 +89,8 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
                      .n_items = s.n_items,
                      .agencies = s.agencies,
                      .n_agencies = s.n,
+                     .held_cases = s.held,
+                     .n_held_cases = s.n_held,
                      .one_agency = agency != NULL};
   if (reviewed)
     fprintf(stderr, "%s: filing the %zu approved item(s) of the review, %d agenc%s\n", env->program,

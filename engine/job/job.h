@@ -40,6 +40,12 @@ typedef struct {
   const relief_filer *filer;
 } filings_agency;
 
+/* A court case of a person (court_case: the first six characters of
+ * CNT_ORDER). */
+typedef struct {
+  const char *person, *court_case;
+} filings_case;
+
 typedef struct {
   const char *outputs_dir;   /* the bundle, with manifest.json */
   bool reviewed;             /* a review store: only items[] are filed, by agency */
@@ -48,6 +54,11 @@ typedef struct {
   size_t n_items;
   const filings_agency *agencies; /* reviewed: the agencies filing now */
   int n_agencies;
+  /* reviewed: cases whose relief item is not approved (pending, held or
+   * denied): a motion carries every relieved count of a case, so none is
+   * made for them, and their approved items are listed as not filed */
+  const filings_case *held_cases;
+  size_t n_held_cases;
   bool one_agency; /* --agency: only its folder is replaced, not all of Court_Filings/ */
   int threads;     /* 0 = all cores */
   relief_progress_fn progress;

@@ -306,6 +306,7 @@ typedef struct {
   int group;    /* the agency filing the case */
   bool checked; /* an approved hand review with the facts checked */
   bool filed;   /* a motion was made */
+  bool held;    /* the case's relief item is not approved: no motion */
 } case_entry;
 
 typedef struct {
@@ -339,13 +340,13 @@ static case_entry *find_case(const agency_filter *f, const char *person, const c
 static bool af_accept(void *user, const char *person, const char *court_case) {
   const agency_filter *f = user;
   const case_entry *e = find_case(f, person, court_case);
-  return e && f->groups[e->group].filer;
+  return e && !e->held && f->groups[e->group].filer;
 }
 
 static int af_group(void *user, const char *person, const char *court_case) {
   const agency_filter *f = user;
   const case_entry *e = find_case(f, person, court_case);
-  return e && f->groups[e->group].filer ? e->group : -1;
+  return e && !e->held && f->groups[e->group].filer ? e->group : -1;
 }
 
 static bool af_checked(void *user, const char *person, const char *court_case) {
@@ -419,6 +420,10 @@ static void agency_filter_build(const filings_job *job, agency_filter *f) {
     }
   }
   free(d);
+  for (size_t i = 0; i < job->n_held_cases; i++) {
+    case_entry *e = find_case(f, job->held_cases[i].person, job->held_cases[i].court_case);
+    if (e) e->held = true;
+  }
 }
 
 static void agency_filter_free(agency_filter *f) {
@@ -434,6 +439,9 @@ static const char *not_filed_reason(const agency_filter *f, const filings_item *
   if (a >= 0 && !f->groups[a].filer)
     return "no filer profile for the agency: set one with relief review filer set";
   const case_entry *e = find_case(f, it->person, it->court_case);
+  if (e && e->held)
+    return "another count of the case is not approved (pending, held or denied): a motion "
+           "carries every relieved count of the case, so it waits for that decision";
   bool relief = !strcmp(it->kind, "relief");
   if (e && e->filed && (relief || reason_checkable(it->reason))) return NULL;
   if (!relief && it->reason &&

@@ -129,8 +129,11 @@ static const char *row_cell(const review_row *r, int c) {
   return c >= 0 && c < r->n && r->cells[c] ? unguarded(r->cells[c]) : "";
 }
 
-/* Records the approved items of agency one court list row names: the case
- * whose relief item has the row's CII and case number, all its items. */
+/* Records the approved items one of agency's court list rows names, filed
+ * by agency: the items of the case with the row's CII and case number (a
+ * relief item, or a hand-review one approved with its facts checked; routed
+ * to agency, or to another whose count the case's motion carries), but
+ * those a filing listed in not_filed.csv (a charge still unknown, say). */
 static relief_status record_row(sqlite3 *db, const char *agency, const char *county,
                                 const char *cii, const char *cases, const char *source,
                                 const char *day, long long *n_new, relief_error *err) {
@@ -138,11 +141,12 @@ static relief_status record_row(sqlite3 *db, const char *agency, const char *cou
   relief_status st = RELIEF_OK;
   if (sqlite3_prepare_v2(
           db,
-          "SELECT j.id FROM items i JOIN items j ON j.person=i.person AND j.case_key=i.case_key"
-          " AND j.agency=i.agency WHERE i.agency=?1 AND i.cii=?2 AND i.kind='relief' AND"
+          "SELECT DISTINCT j.id FROM items i JOIN items j ON j.person=i.person AND"
+          " j.case_key=i.case_key WHERE i.cii=?2 AND"
           " (i.case_number=?3 OR instr('; '||?3||'; ', '; '||i.case_number||'; ') OR"
           " instr('; '||i.case_number||'; ', '; '||?3||'; ')) AND (SELECT decision FROM"
-          " decisions WHERE item=j.id ORDER BY id DESC LIMIT 1)='Approve'",
+          " decisions WHERE item=j.id ORDER BY id DESC LIMIT 1)='Approve' AND j.id NOT IN"
+          " (SELECT item FROM temp.not_filed)",
           -1, &find, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO filed VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &add,
                          NULL) != SQLITE_OK)
@@ -187,6 +191,31 @@ static relief_status record_list(sqlite3 *db, const char *agency, const char *pa
   return st;
 }
 
+/* Adds to temp.not_filed the items an agency's filing listed in
+ * not_filed.csv (Item column), approved but in no motion. */
+static relief_status load_not_filed(sqlite3 *db, const char *agency_dir, relief_error *err) {
+  char path[4700];
+  snprintf(path, sizeof path, "%s/not_filed.csv", agency_dir);
+  struct stat sb;
+  if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return RELIEF_OK;
+  review_sheet sh;
+  relief_status st = review_sheet_read_csv(path, &sh, err);
+  if (st) return st;
+  int item = sh.n_rows ? header_index(&sh.rows[0], "Item") : -1;
+  sqlite3_stmt *add = NULL;
+  if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.not_filed VALUES(?1)", -1, &add, NULL) !=
+      SQLITE_OK)
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  for (int r = 1; r < sh.n_rows && !st && item >= 0; r++) {
+    sqlite3_reset(add);
+    sqlite3_bind_text(add, 1, row_cell(&sh.rows[r], item), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(add) != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  }
+  sqlite3_finalize(add);
+  review_sheet_free(&sh);
+  return st;
+}
+
 relief_status review_record_filings(const char *outputs_dir, char **agencies, int n_agencies,
                                     long long *n_new, relief_error *err) {
   *n_new = 0;
@@ -196,6 +225,17 @@ relief_status review_record_filings(const char *outputs_dir, char **agencies, in
   char day[16];
   today(day);
   sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (sqlite3_exec(db,
+                   "CREATE TEMP TABLE IF NOT EXISTS not_filed(item TEXT PRIMARY KEY);"
+                   "DELETE FROM temp.not_filed",
+                   NULL, NULL, NULL) != SQLITE_OK)
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  for (int a = 0; a < n_agencies && !st; a++) { /* every agency's list first */
+    char folder[256], dir[4600];
+    folder_name(folder, sizeof folder, agencies[a]);
+    snprintf(dir, sizeof dir, "%s/Court_Filings/%s", outputs_dir, folder);
+    st = load_not_filed(db, dir, err);
+  }
   for (int a = 0; a < n_agencies && !st; a++) {
     char folder[256], dir[4600];
     folder_name(folder, sizeof folder, agencies[a]);

@@ -5,6 +5,7 @@
  * items handed to job_filings; and what follows it (HS 11361.9): the denied
  * items noticed to the public defender, the store told what was filed.
  */
+#define RELIEF_REVIEW_INTERNAL
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@ void review_filing_free(review_filing *f) {
   free(f->have);
   review_filing_items_free(f->items, f->n_items);
   free(f->job_items);
+  for (size_t i = 0; i < 2 * f->n_held; i++) free(f->held_text[i]);
+  free(f->held_text);
+  free(f->held);
   memset(f, 0, sizeof *f);
 }
 
@@ -91,6 +95,43 @@ static relief_status load_filers(const char *dir, const relief_filer *given, rev
   return RELIEF_OK;
 }
 
+/* The cases whose relief item's latest decision is not Approve (of every
+ * agency: a case is one motion, whoever files it). */
+static relief_status load_held(const char *dir, review_filing *f, relief_error *err) {
+  sqlite3 *db;
+  relief_status st = review_store_open(dir, &db, err);
+  if (st) return st;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT person, case_key FROM items i WHERE kind='relief' AND"
+                         " IFNULL((SELECT decision FROM decisions WHERE item=i.id ORDER BY id"
+                         " DESC LIMIT 1), '') <> 'Approve'",
+                         -1, &q, NULL) != SQLITE_OK) {
+    st = review_sql_error(db, REVIEW_STORE_NAME, err);
+    sqlite3_close(db);
+    return st;
+  }
+  size_t cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (f->n_held == cap) {
+      cap = cap ? 2 * cap : 64;
+      f->held = xreallocarray(f->held, cap, sizeof *f->held);
+      f->held_text = xreallocarray(f->held_text, 2 * cap, sizeof *f->held_text);
+    }
+    char **t = &f->held_text[2 * f->n_held];
+    t[0] = xstrdup((const char *)sqlite3_column_text(q, 0) ? (const char *)sqlite3_column_text(q, 0)
+                                                           : "");
+    t[1] = xstrdup((const char *)sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1)
+                                                           : "");
+    f->held[f->n_held++] = (filings_case){t[0], t[1]};
+  }
+  if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return st;
+}
+
 relief_status review_filing_load(const char *dir, const char *agency, const relief_filer *given,
                                  review_filing *f, relief_error *err) {
   memset(f, 0, sizeof *f);
@@ -104,6 +145,7 @@ relief_status review_filing_load(const char *dir, const char *agency, const reli
                    "review filer set`");
   if (!st) st = load_filers(dir, given, f, err);
   if (!st) st = review_filing_items(dir, agency, &f->items, &f->n_items, err);
+  if (!st) st = load_held(dir, f, err);
   if (st) return st;
   f->job_items = xcalloc(f->n_items + 1, sizeof *f->job_items);
   for (size_t i = 0; i < f->n_items; i++) {

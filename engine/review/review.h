@@ -314,6 +314,9 @@ typedef struct {
   review_filing_item *items; /* the approved items */
   size_t n_items;
   filings_item *job_items;
+  filings_case *held; /* cases whose relief item is not approved */
+  char **held_text;   /* their person and court case strings */
+  size_t n_held;
 } review_filing;
 
 /* Loads the store's agencies (or agency alone: RELIEF_E_USAGE when no item

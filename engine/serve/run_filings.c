@@ -97,6 +97,8 @@ static relief_status file_run(serve_server *s, serve_run *r, const char *agency,
                        .n_items = fs.n_items,
                        .agencies = fs.agencies,
                        .n_agencies = fs.n,
+                       .held_cases = fs.held,
+                       .n_held_cases = fs.n_held,
                        .one_agency = agency != NULL,
                        .threads = s->cfg.threads};
     st = job_filings(&job, res, err);

@@ -381,6 +381,62 @@ def a_persons_status_is_one_search_away():
     assert rc == 1, (rc, err)
 
 
+@H.case
+def every_approved_item_in_a_motion_is_recorded_filed():
+    """A hand-review item approved with its facts checked (a conviction after
+    11/08/2016) is filed in a motion: the store records it filed too, or the
+    court's order for that motion could not be recorded. Every approved item
+    is filed or listed in not_filed.csv, never neither."""
+    paths = []
+    for agency, sheet in S["sheets"].items():
+        sheet = [list(r) for r in sheet]
+        for r in sheet[1:]:
+            if r[9].startswith("conviction after"):
+                r[10] = "Approve"
+        paths.append(os.path.join(S["work"], AGENCIES[agency] + "_checked.csv"))
+        write_csv(paths[-1], [sheet[0]] + [r for r in sheet[1:] if r[10] == "Approve"])
+    ok("review", "import", "--outputs=" + S["out"], "--reviewer=ann", *paths)
+    latest = "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
+    with db() as c:  # a case with a relief item and a count approved with its facts checked
+        pair = c.execute(
+            f"SELECT i.id FROM items i JOIN items j ON j.person=i.person AND j.case_key=i.case_key"
+            f" WHERE i.kind='relief' AND {latest}='Approve' AND j.kind='hand_review' AND"
+            f" j.reason LIKE 'conviction after%' ORDER BY i.id LIMIT 1").fetchone()
+    for agency, sheet in S["sheets"].items():  # its relief item denied after all
+        rows = [list(r) for r in sheet[1:] if pair and r[0] == pair[0]]
+        if rows:
+            rows[0][10], rows[0][11] = "Deny", "the count after 2016 is the only relief sought"
+            path = os.path.join(S["work"], "deny_relief.csv")
+            write_csv(path, [sheet[0]] + rows)
+            ok("review", "import", "--outputs=" + S["out"], "--reviewer=ann", "--force", path)
+    ok("filings", "--outputs=" + S["out"])
+    with db() as c:
+        approved = {r[0] for r in c.execute(f"SELECT i.id FROM items i WHERE {latest}='Approve'")}
+        checked = {r[0] for r in c.execute(
+            "SELECT id FROM items WHERE kind='hand_review' AND reason LIKE 'conviction after%'")}
+        # a case whose relief item is not approved (here: denied) makes no motion
+        held = {r[0] for r in c.execute(
+            f"SELECT j.id FROM items i JOIN items j ON j.person=i.person AND j.case_key=i.case_key"
+            f" WHERE i.kind='relief' AND IFNULL({latest}, '') <> 'Approve'")}
+        filed = {r[0] for r in c.execute("SELECT item FROM filed")}
+    listed = {}
+    for agency in AGENCIES:
+        path = os.path.join(S["out"], "Court_Filings", AGENCIES[agency], "not_filed.csv")
+        listed.update({r["Item"]: r["Reason"] for r in dicts(path)} if os.path.exists(path) else {})
+    ok_checked = (checked & approved) - held
+    assert ok_checked, "no item approved with its facts checked"
+    assert ok_checked <= filed, sorted(ok_checked - filed)[:5]
+    held_approved = checked & approved & held  # none where the set has no such case
+    assert bool(held_approved) == bool(pair), (pair, held_approved)
+    assert not held_approved & filed, sorted(held_approved & filed)[:5]
+    assert all("not approved" in listed.get(i, "") for i in held_approved), \
+        [(i, listed.get(i)) for i in sorted(held_approved)[:3]]
+    missing = approved - filed - set(listed)
+    assert not missing, sorted(missing)[:5]
+    assert not filed & set(listed), sorted(filed & set(listed))[:5]
+    return f"{len(ok_checked)} checked items filed, {len(held_approved)} held with their denied case"
+
+
 def main():
     ap = H.parser(__doc__, tools=("relief", "gen"))
     return H.main(ap, "relief-court-", start)
