@@ -157,27 +157,6 @@ bool review_store_exists(const char *outputs_dir);
 
 /* One approved item: the person (CII_NUMBER, else SUBJECT_ID) and court case
  * (first 6 characters of CNT_ORDER). */
-typedef struct {
-  char person[64];
-  char court_case[16];
-  char item[16];
-} review_approved;
-
-/* Lists the items whose latest decision is Approve, in item order. *items is
- * malloc'ed (free it); *n gets the count. */
-relief_status review_approved_items(const char *outputs_dir, review_approved **items, size_t *n,
-                                    relief_error *err);
-
-/* What `relief filings` and the serve page file from a reviewed bundle: a
- * filter accepting exactly the approved (person, court case) pairs. */
-typedef struct review_filter review_filter;
-relief_status review_filter_load(const char *outputs_dir, review_filter **out, size_t *n_approved,
-                                 relief_error *err);
-/* The filter for relief_run_config / relief_statewide_config (valid while
- * f lives). */
-relief_filing_filter review_filter_of(review_filter *f);
-void review_filter_free(review_filter *f);
-
 /* ---- relief filings: approved items and each agency's filer profile ---- */
 
 /* One approved item as filings accounts for it (no personal data but the
