@@ -44,6 +44,9 @@ typedef struct {
  * CNT_ORDER). */
 typedef struct {
   const char *person, *court_case;
+  bool unchecked; /* false: its relief item is not approved (no motion); true: a
+                     count withheld for its date is not approved (the motion
+                     leaves out every count withheld for its date) */
 } filings_case;
 
 typedef struct {
@@ -56,7 +59,8 @@ typedef struct {
   int n_agencies;
   /* reviewed: cases whose relief item is not approved (pending, held or
    * denied): a motion carries every relieved count of a case, so none is
-   * made for them, and their approved items are listed as not filed */
+   * made for them, and their approved items are listed as not filed; and
+   * (unchecked) cases with a count withheld for its date not approved */
   const filings_case *held_cases;
   size_t n_held_cases;
   bool one_agency; /* --agency: only its folder is replaced, not all of Court_Filings/ */

@@ -422,7 +422,11 @@ static void agency_filter_build(const filings_job *job, agency_filter *f) {
   free(d);
   for (size_t i = 0; i < job->n_held_cases; i++) {
     case_entry *e = find_case(f, job->held_cases[i].person, job->held_cases[i].court_case);
-    if (e) e->held = true;
+    if (!e) continue;
+    if (job->held_cases[i].unchecked) /* one withheld count unapproved: none goes */
+      e->checked = false;
+    else
+      e->held = true;
   }
 }
 
@@ -443,7 +447,10 @@ static const char *not_filed_reason(const agency_filter *f, const filings_item *
     return "another count of the case is not approved (pending, held or denied): a motion "
            "carries every relieved count of the case, so it waits for that decision";
   bool relief = !strcmp(it->kind, "relief");
-  if (e && e->filed && (relief || reason_checkable(it->reason))) return NULL;
+  if (e && e->filed && (relief || (reason_checkable(it->reason) && e->checked))) return NULL;
+  if (e && reason_checkable(it->reason) && !e->checked)
+    return "another count of the case dated after 11/08/2016 or the decision date is not "
+           "approved: the motion leaves out such counts until every one is";
   if (!relief && it->reason &&
       (!strncmp(it->reason, "charge unknown", 14) ||
        !strncmp(it->reason, "conviction date unknown", 23)))

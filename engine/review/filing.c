@@ -95,7 +95,8 @@ static relief_status load_filers(const char *dir, const relief_filer *given, rev
   return RELIEF_OK;
 }
 
-/* The cases whose relief item's latest decision is not Approve (of every
+/* The cases whose relief item's latest decision is not Approve, and those
+ * with a count withheld for its date whose item is not approved (of every
  * agency: a case is one motion, whoever files it). */
 static relief_status load_held(const char *dir, review_filing *f, relief_error *err) {
   sqlite3 *db;
@@ -103,7 +104,8 @@ static relief_status load_held(const char *dir, review_filing *f, relief_error *
   if (st) return st;
   sqlite3_stmt *q = NULL;
   if (sqlite3_prepare_v2(db,
-                         "SELECT person, case_key FROM items i WHERE kind='relief' AND"
+                         "SELECT person, case_key, kind FROM items i WHERE (kind='relief' OR"
+                         " reason LIKE 'conviction after %') AND"
                          " IFNULL((SELECT decision FROM decisions WHERE item=i.id ORDER BY id"
                          " DESC LIMIT 1), '') <> 'Approve'",
                          -1, &q, NULL) != SQLITE_OK) {
@@ -124,7 +126,8 @@ static relief_status load_held(const char *dir, review_filing *f, relief_error *
                                                            : "");
     t[1] = xstrdup((const char *)sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1)
                                                            : "");
-    f->held[f->n_held++] = (filings_case){t[0], t[1]};
+    bool relief = !strcmp((const char *)sqlite3_column_text(q, 2), "relief");
+    f->held[f->n_held++] = (filings_case){t[0], t[1], !relief};
   }
   if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
   sqlite3_finalize(q);

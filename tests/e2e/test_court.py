@@ -437,6 +437,40 @@ def every_approved_item_in_a_motion_is_recorded_filed():
     return f"{len(ok_checked)} checked items filed, {len(held_approved)} held with their denied case"
 
 
+@H.case
+def a_later_count_not_approved_keeps_its_case_later_counts_out():
+    """Two counts of a case dated after 11/08/2016, one approved with its facts
+    checked and one held: the motion may carry neither (it would carry the held
+    one), and the approved one is listed in not_filed.csv saying why."""
+    latest = "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
+    with db() as c:
+        pair = c.execute(
+            f"SELECT i.id, j.id, i.case_number FROM items i JOIN items j ON j.person=i.person AND"
+            f" j.case_key=i.case_key AND j.id > i.id WHERE i.reason LIKE 'conviction after%' AND"
+            f" j.reason LIKE 'conviction after%' AND {latest}='Approve' AND NOT EXISTS (SELECT 1"
+            f" FROM items r WHERE r.person=i.person AND r.case_key=i.case_key AND"
+            f" r.kind='relief') ORDER BY i.id LIMIT 1").fetchone()
+    assert pair, "no case with two counts withheld for their date"
+    held, other, case_number = pair
+    for agency, sheet in S["sheets"].items():
+        rows = [list(r) for r in sheet[1:] if r[0] == held]
+        if rows:
+            rows[0][10] = "Hold"
+            path = os.path.join(S["work"], "hold_one.csv")
+            write_csv(path, [sheet[0]] + rows)
+            ok("review", "import", "--outputs=" + S["out"], "--reviewer=ann", "--force", path)
+    ok("filings", "--outputs=" + S["out"])
+    listed = {}
+    for agency in AGENCIES:
+        path = os.path.join(S["out"], "Court_Filings", AGENCIES[agency], "not_filed.csv")
+        listed.update({r["Item"]: r["Reason"] for r in dicts(path)} if os.path.exists(path) else {})
+    assert "not approved" in listed.get(other, ""), (other, listed.get(other))
+    for agency in AGENCIES:
+        court = dicts(os.path.join(folder(agency), "court_list.csv"))
+        assert not [r for r in court if r["Case Number"] == case_number], (agency, case_number)
+    return 1
+
+
 def main():
     ap = H.parser(__doc__, tools=("relief", "gen"))
     return H.main(ap, "relief-court-", start)
