@@ -640,10 +640,13 @@ def filings_file_only_approved_cases_signed_by_the_filer():
     ok("import", "--outputs=" + S["out"], "--reviewer=dave", path)
     latest = latest_relief_decisions()
     approved = {(c, k) for d, c, k in latest.values() if d == "Approve"}
-    with db() as c:  # a count dated after 11/08/2016, approved with the facts checked, is filed
+    latest_of = "IFNULL((SELECT decision FROM decisions WHERE item = {0}.id ORDER BY id DESC LIMIT 1), '')"
+    with db() as c:  # counts dated after 11/08/2016 are filed once every one of the case is approved
         checked = c.execute("SELECT i.cii, i.case_number FROM items i WHERE i.kind = 'hand_review'"
-                            " AND i.reason LIKE 'conviction after %' AND (SELECT decision FROM"
-                            " decisions WHERE item = i.id ORDER BY id DESC LIMIT 1) = 'Approve'").fetchall()
+                            " AND i.reason LIKE 'conviction after %' AND " + latest_of.format("i") +
+                            " = 'Approve' AND NOT EXISTS (SELECT 1 FROM items j WHERE j.person = i.person"
+                            " AND j.case_key = i.case_key AND j.reason LIKE 'conviction after %' AND " +
+                            latest_of.format("j") + " <> 'Approve')").fetchall()
     approved |= {(r[0], tuple(sorted(x for x in r[1].split("; ") if x))) for r in checked}
     denied = {(c, k) for d, c, k in latest.values() if d == "Deny"}
     assert len(approved) >= 4 and len(denied) >= 4, (len(approved), len(denied))
