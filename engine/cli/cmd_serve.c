@@ -66,7 +66,7 @@ static int check_agency(const cli_env *env, const char *ws, const char *agency, 
 
 /* add and passwd: the password from stdin, stored hashed. */
 static int set_password(const cli_env *env, const char *ws, const char *verb, const char *name,
-                        const char *agency) {
+                        const char *agency, bool defender) {
   char password[1024];
   if (!read_password(password, sizeof password))
     return usage_fail(env, RELIEF_E_USAGE, "no password on stdin");
@@ -78,7 +78,7 @@ static int set_password(const cli_env *env, const char *ws, const char *verb, co
     return cli_fail(env, NULL, NULL, NULL, &err);
   }
   relief_error err = {0};
-  relief_status st = !strcmp(verb, "add") ? accounts_add(ws, name, agency, password, &err)
+  relief_status st = !strcmp(verb, "add") ? accounts_add(ws, name, agency, defender, password, &err)
                                           : accounts_passwd(ws, name, password, &err);
   explicit_bzero(password, sizeof password);
   if (st) return cli_fail(env, NULL, NULL, NULL, &err);
@@ -92,7 +92,9 @@ static int list_accounts(const cli_env *env, const char *ws) {
   relief_error err = {0};
   if (accounts_list(ws, &list, &n, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
   for (int i = 0; i < n; i++)
-    printf("%s\t%s\t%s\n", list[i].name, list[i].agency, list[i].disabled ? "disabled" : "enabled");
+    printf("%s\t%s\t%s%s\n", list[i].name, list[i].agency,
+           list[i].disabled ? "disabled" : "enabled",
+           list[i].defender ? "\t" ACCOUNT_ROLE_DEFENDER : "");
   free(list);
   if (fflush(stdout) != 0 || ferror(stdout))
     return usage_fail(env, RELIEF_E_IO, "cannot write the list to standard output");
@@ -100,17 +102,20 @@ static int list_accounts(const cli_env *env, const char *ws) {
 }
 
 #define USERS_USAGE                                                                                \
-  "serve users add NAME --agency=AGENCY [--new-agency] | passwd NAME | disable NAME | remove "     \
-  "NAME | list  [--workspace=DIR] (passwords on stdin)"
+  "serve users add NAME --agency=AGENCY [--new-agency] | add NAME --role=public-defender "         \
+  "[--agency=OFFICE] | passwd NAME | disable NAME | remove NAME | list  [--workspace=DIR] "        \
+  "(passwords on stdin)"
 
 /* `relief serve users add|passwd|disable|remove|list`: the accounts in
  * WORKSPACE/accounts.sqlite; a running server applies a change at its
  * next request. */
 static int cmd_users(int argc, char **argv, const cli_env *env) {
-  const char *agency = NULL, *workspace = NULL;
+  const char *agency = NULL, *workspace = NULL, *role = NULL;
   bool new_agency = false;
   const cli_option opts[] = {
       {"agency", 0, &agency, NULL, "the agency whose review items the account sees"},
+      {"role", 0, &role, NULL,
+       "agency (the default), or public-defender: searches every agency's people, read-only"},
       {"workspace", 0, &workspace, NULL, "the server's workspace (default relief-workspace)"},
       {"new-agency", 0, NULL, &new_agency,
        "the agency is new: no routing or review store of the workspace names it yet"},
@@ -129,17 +134,22 @@ static int cmd_users(int argc, char **argv, const cli_env *env) {
     return 1;
   }
   int skip = list ? 1 : 2; /* the verb, and the name */
-  int parsed = cli_parse(argc - skip, argv + skip, opts, 3, USERS_USAGE, env);
+  int parsed = cli_parse(argc - skip, argv + skip, opts, 4, USERS_USAGE, env);
   if (parsed) return parsed > 0 ? 0 : 1;
   const char *ws = workspace ? workspace : "relief-workspace", *name = argv[2];
-  if (verb != 0 && (agency || new_agency))
-    return usage_fail(env, RELIEF_E_USAGE, "--agency and --new-agency are for users add");
+  if (verb != 0 && (agency || new_agency || role))
+    return usage_fail(env, RELIEF_E_USAGE, "--agency, --new-agency and --role are for users add");
   if (list) return list_accounts(env, ws);
+  if (role && strcmp(role, ACCOUNT_ROLE_AGENCY) && strcmp(role, ACCOUNT_ROLE_DEFENDER))
+    return usage_fail(env, RELIEF_E_USAGE, "--role must be agency or public-defender");
+  /* the public defender reviews no agency's items: its agency only names its office */
+  bool defender = role && !strcmp(role, ACCOUNT_ROLE_DEFENDER);
+  if (defender && !agency) agency = ACCOUNT_DEFENDER_AGENCY;
   if (verb == 0 && !agency)
     return usage_fail(env, RELIEF_E_USAGE, "missing required option: --agency");
-  int code = verb == 0 ? check_agency(env, ws, agency, new_agency) : 0;
+  int code = verb == 0 && !defender ? check_agency(env, ws, agency, new_agency) : 0;
   if (code) return code;
-  if (verb <= 1) return set_password(env, ws, verbs[verb], name, agency);
+  if (verb <= 1) return set_password(env, ws, verbs[verb], name, agency, defender);
   relief_error err = {0};
   if (access(ws, F_OK) != 0)
     return usage_fail(env, RELIEF_E_USAGE, "no such workspace: no account to change");

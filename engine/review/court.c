@@ -789,6 +789,14 @@ static void name_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 relief_status review_person_status(const char *outputs_dir, const char *cii, const char *name,
                                    const char *dob, const char *searcher, review_person_fn fn,
                                    void *user, int *n_found, relief_error *err) {
+  return review_person_search(outputs_dir, cii, name, dob, searcher, "relief status", fn, user,
+                              n_found, err);
+}
+
+relief_status review_person_search(const char *outputs_dir, const char *cii, const char *name,
+                                   const char *dob, const char *searcher, const char *source,
+                                   review_person_fn fn, void *user, int *n_found,
+                                   relief_error *err) {
   *n_found = 0;
   sqlite3 *db;
   relief_status st = loop_open(outputs_dir, &db, err);
@@ -802,7 +810,7 @@ relief_status review_person_status(const char *outputs_dir, const char *cii, con
     snprintf(what, sizeof what, "name %s, date of birth %s", name ? name : "", dob ? dob : "");
   today(day);
   /* the search is recorded before anything is shown */
-  st = add_event(db, NULL, "search", what, day, "relief status", searcher, err);
+  st = add_event(db, NULL, "search", what, day, source, searcher, err);
   sqlite3_stmt *q = NULL;
   if (!st && (sqlite3_create_function(db, "relief_name_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                       NULL, name_key_fn, NULL, NULL) != SQLITE_OK ||

@@ -279,6 +279,12 @@ typedef void (*review_person_fn)(void *user, const review_person_item *item);
 relief_status review_person_status(const char *outputs_dir, const char *cii, const char *name,
                                    const char *dob, const char *searcher, review_person_fn fn,
                                    void *user, int *n_found, relief_error *err);
+/* The same, the search recorded as made through source ("relief serve":
+ * the public defender's search of `relief serve --office`). */
+relief_status review_person_search(const char *outputs_dir, const char *cii, const char *name,
+                                   const char *dob, const char *searcher, const char *source,
+                                   review_person_fn fn, void *user, int *n_found,
+                                   relief_error *err);
 
 /* ---- a filing from the review (review/filing.c) ---- */
 

@@ -1,8 +1,8 @@
 /*
  * serve/accounts.h — office mode's named accounts: kept in the workspace's
  * SQLite store (accounts.sqlite, mode 0600: name, agency, yescrypt hash from
- * libcrypt, disabled), read afresh on every request so that `relief serve
- * users ...` applies at once; sessions in memory; failed sign-ins slowed.
+ * libcrypt, disabled, role), read afresh on every request so that `relief
+ * serve users ...` applies at once; sessions in memory; failed sign-ins slowed.
  */
 #ifndef RELIEF_SERVE_ACCOUNTS_H
 #define RELIEF_SERVE_ACCOUNTS_H
@@ -15,11 +15,18 @@
 #define ACCOUNTS_STORE "accounts.sqlite"
 #define ACCOUNTS_OLD_FILE "users" /* before the store: migrated on first open */
 
+/* An account's role (the store's role column): an agency's reviewer, or
+ * the public defender, who searches every agency's people, read-only. */
+#define ACCOUNT_ROLE_AGENCY "agency"
+#define ACCOUNT_ROLE_DEFENDER "public-defender"
+#define ACCOUNT_DEFENDER_AGENCY "Public Defender" /* its agency when none is given */
+
 typedef struct {
   char name[65];
   char agency[257];
   char hash[384];
   bool disabled;
+  bool defender; /* role public-defender */
 } account;
 
 typedef struct {
@@ -53,17 +60,19 @@ typedef struct {
 /* ---- the store (accounts_store.c) ---- */
 
 /* Opens (making it, mode 0600) workspace/accounts.sqlite; an old
- * workspace/users file is moved into it, then removed. */
+ * workspace/users file is moved into it, then removed, and a store made
+ * before roles gets its role column (every account an agency's). */
 relief_status accounts_store_open(const char *workspace, struct sqlite3 **db, relief_error *err);
 
 /* The account called name (false when there is none). */
 bool accounts_store_get(struct sqlite3 *db, const char *name, account *out);
 
-/* Adds an account, or replaces the agency and password of an existing one
- * (and enables it), hashing password with yescrypt. RELIEF_E_USAGE for a
- * bad name, agency or password. */
+/* Adds an account, or replaces the agency, role and password of an
+ * existing one (and enables it), hashing password with yescrypt; defender
+ * makes it the public defender's. RELIEF_E_USAGE for a bad name, agency or
+ * password. */
 relief_status accounts_add(const char *workspace, const char *name, const char *agency,
-                           const char *password, relief_error *err);
+                           bool defender, const char *password, relief_error *err);
 
 /* A new password for an existing account (RELIEF_E_USAGE when none). */
 relief_status accounts_passwd(const char *workspace, const char *name, const char *password,

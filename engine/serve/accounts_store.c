@@ -1,8 +1,9 @@
 /*
  * serve/accounts_store.c — office mode's accounts in workspace/accounts.sqlite
- * (mode 0600): one row per account (name, agency, yescrypt hash, disabled).
- * `relief serve users` writes it; a running server reads it on every request.
- * The users file of earlier versions is moved into it on first open.
+ * (mode 0600): one row per account (name, agency, yescrypt hash, disabled,
+ * role). `relief serve users` writes it; a running server reads it on every
+ * request. The users file of earlier versions is moved into it on first
+ * open, and a store of before roles gains the role column.
  */
 #include <crypt.h>
 #include <errno.h>
@@ -18,12 +19,15 @@
 #include "io/read_small.h"
 #include "serve/accounts.h"
 
+/* the role column (a store made before roles gains it: every account an agency's) */
+#define ROLE_COLUMN "role TEXT NOT NULL DEFAULT '" ACCOUNT_ROLE_AGENCY "'"
+
 /* an old users file's line is under 720 bytes: room for thousands */
 #define OLD_FILE_MAX_BYTES (4u << 20)
 
 static const char schema[] = "CREATE TABLE IF NOT EXISTS accounts(name TEXT PRIMARY KEY, "
                              "agency TEXT NOT NULL, hash TEXT NOT NULL, "
-                             "disabled INTEGER NOT NULL DEFAULT 0)";
+                             "disabled INTEGER NOT NULL DEFAULT 0, " ROLE_COLUMN ")";
 
 static relief_status db_fail(sqlite3 *db, const char *what, relief_error *err) {
   return error_set(err, RELIEF_E_IO, ACCOUNTS_STORE, 0, -1, "%s: %s", what,
@@ -87,6 +91,27 @@ static relief_status migrate(sqlite3 *db, const char *workspace, relief_error *e
   return RELIEF_OK;
 }
 
+static bool has_role_column(sqlite3 *db) {
+  sqlite3_stmt *q = NULL;
+  bool found = false;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('accounts') WHERE name = 'role'", -1,
+                         &q, NULL) == SQLITE_OK)
+    found = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return found;
+}
+
+/* A store made before roles gains the role column; another process adding
+ * it at the same moment is no failure. */
+static relief_status add_role_column(sqlite3 *db, relief_error *err) {
+  if (has_role_column(db)) return RELIEF_OK;
+  if (sqlite3_exec(db, "ALTER TABLE accounts ADD COLUMN " ROLE_COLUMN, NULL, NULL, NULL) ==
+          SQLITE_OK ||
+      has_role_column(db))
+    return RELIEF_OK;
+  return db_fail(db, "cannot add the role column to the accounts", err);
+}
+
 relief_status accounts_store_open(const char *workspace, sqlite3 **db, relief_error *err) {
   *db = NULL;
   char path[4096];
@@ -105,6 +130,7 @@ relief_status accounts_store_open(const char *workspace, sqlite3 **db, relief_er
   if (!st) sqlite3_busy_timeout(*db, 5000);
   if (!st && sqlite3_exec(*db, schema, NULL, NULL, NULL) != SQLITE_OK)
     st = db_fail(*db, "cannot make the accounts table", err);
+  if (!st) st = add_role_column(*db, err);
   if (!st) st = migrate(*db, workspace, err);
   if (st) {
     sqlite3_close(*db);
@@ -113,12 +139,18 @@ relief_status accounts_store_open(const char *workspace, sqlite3 **db, relief_er
   return st;
 }
 
+/* Whether column c of q's row is the public defender's role. */
+static bool is_defender(sqlite3_stmt *q, int c) {
+  const char *role = (const char *)sqlite3_column_text(q, c);
+  return role && !strcmp(role, ACCOUNT_ROLE_DEFENDER);
+}
+
 bool accounts_store_get(sqlite3 *db, const char *name, account *out) {
   sqlite3_stmt *st = NULL;
   bool found = false;
-  if (!db ||
-      sqlite3_prepare_v2(db, "SELECT name, agency, hash, disabled FROM accounts WHERE name = ?", -1,
-                         &st, NULL) != SQLITE_OK)
+  if (!db || sqlite3_prepare_v2(
+                 db, "SELECT name, agency, hash, disabled, role FROM accounts WHERE name = ?", -1,
+                 &st, NULL) != SQLITE_OK)
     return false;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st) == SQLITE_ROW) {
@@ -127,6 +159,7 @@ bool accounts_store_get(sqlite3 *db, const char *name, account *out) {
     snprintf(out->agency, sizeof out->agency, "%.256s", (const char *)sqlite3_column_text(st, 1));
     snprintf(out->hash, sizeof out->hash, "%.383s", (const char *)sqlite3_column_text(st, 2));
     out->disabled = sqlite3_column_int(st, 3) != 0;
+    out->defender = is_defender(st, 4);
   }
   sqlite3_finalize(st);
   return found;
@@ -192,7 +225,7 @@ static relief_status change(const char *workspace, const char *sql, const char *
 }
 
 relief_status accounts_add(const char *workspace, const char *name, const char *agency,
-                           const char *password, relief_error *err) {
+                           bool defender, const char *password, relief_error *err) {
   if (!name_ok(name))
     return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
                      "an account name is 1-64 letters, digits, '.', '_' or '-'");
@@ -211,10 +244,14 @@ relief_status accounts_add(const char *workspace, const char *name, const char *
     snprintf(hash, sizeof hash, "%s", old.hash);
   sqlite3_close(db);
   explicit_bzero(&old, sizeof old);
-  return change(workspace,
-                "INSERT INTO accounts(name, agency, hash) VALUES(?, ?, ?) ON CONFLICT(name) DO "
-                "UPDATE SET agency = excluded.agency, hash = excluded.hash, disabled = 0",
-                name, agency, hash, name, err);
+  /* the role is one of two constants, never text from outside */
+  char sql[400];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO accounts(name, agency, hash, role) VALUES(?, ?, ?, '%s') ON CONFLICT(name)"
+           " DO UPDATE SET agency = excluded.agency, hash = excluded.hash, disabled = 0,"
+           " role = excluded.role",
+           defender ? ACCOUNT_ROLE_DEFENDER : ACCOUNT_ROLE_AGENCY);
+  return change(workspace, sql, name, agency, hash, name, err);
 }
 
 relief_status accounts_passwd(const char *workspace, const char *name, const char *password,
@@ -242,8 +279,8 @@ relief_status accounts_list(const char *workspace, account **list, int *n, relie
   relief_status st = accounts_store_open(workspace, &db, err);
   if (st) return st;
   sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT name, agency, disabled FROM accounts ORDER BY name", -1, &q,
-                         NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT name, agency, disabled, role FROM accounts ORDER BY name", -1,
+                         &q, NULL) != SQLITE_OK)
     st = db_fail(db, "cannot read the accounts", err);
   int rc = SQLITE_DONE;
   while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -253,6 +290,7 @@ relief_status accounts_list(const char *workspace, account **list, int *n, relie
     snprintf(a->name, sizeof a->name, "%.64s", (const char *)sqlite3_column_text(q, 0));
     snprintf(a->agency, sizeof a->agency, "%.256s", (const char *)sqlite3_column_text(q, 1));
     a->disabled = sqlite3_column_int(q, 2) != 0;
+    a->defender = is_defender(q, 3);
   }
   if (!st && rc != SQLITE_DONE) st = db_fail(db, "cannot read the accounts", err);
   sqlite3_finalize(q);

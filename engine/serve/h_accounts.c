@@ -43,6 +43,8 @@ void h_login(serve_server *s, const serve_request *req, serve_reply *rep) {
   json_t *o = json_object();
   json_object_set_new(o, "name", json_string(who.name));
   json_object_set_new(o, "agency", json_string(who.agency));
+  json_object_set_new(o, "role",
+                      json_string(who.defender ? ACCOUNT_ROLE_DEFENDER : ACCOUNT_ROLE_AGENCY));
   explicit_bzero(&who, sizeof who);
   serve_reply_json(rep, 200, o);
 }
@@ -58,6 +60,10 @@ void h_me(serve_server *s, const serve_request *req, serve_reply *rep) {
   json_t *o = json_object();
   json_object_set_new(o, "name", req->who ? json_string(req->who->name) : json_null());
   json_object_set_new(o, "agency", req->who ? json_string(req->who->agency) : json_null());
+  json_object_set_new(o, "role",
+                      !req->who            ? json_null()
+                      : req->who->defender ? json_string(ACCOUNT_ROLE_DEFENDER)
+                                           : json_string(ACCOUNT_ROLE_AGENCY));
   json_object_set_new(o, "admin", json_boolean(req->admin));
   json_object_set_new(o, "office", json_boolean(s->cfg.office));
   serve_reply_json(rep, 200, o);

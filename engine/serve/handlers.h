@@ -1,6 +1,7 @@
 /*
  * serve/handlers.h — the API's handlers, one file per resource (h_runs.c,
- * h_files.c, h_whatif.c, h_people.c, h_review.c, h_accounts.c, h_page.c).
+ * h_files.c, h_whatif.c, h_people.c, h_review.c, h_accounts.c, h_page.c,
+ * h_status.c).
  * The route table (routes.c) names which answers what, and who may ask.
  */
 #ifndef RELIEF_SERVE_HANDLERS_H
@@ -26,5 +27,7 @@ serve_handler h_whatif_post;
 serve_handler h_people_search, h_explain;
 /* h_review.c: a run's review queue */
 serve_handler h_review_start, h_review_list, h_review_decide;
+/* h_status.c: a person's status across the runs' review stores (the public defender) */
+serve_handler h_person_status;
 
 #endif

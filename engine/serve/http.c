@@ -272,7 +272,8 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
   explicit_bzero(live.hash, sizeof live.hash); /* no handler needs it */
   char addr[INET6_ADDRSTRLEN] = "";
   client_address(c, addr, sizeof addr);
-  int refused = route_authorize(m.route, token, who != NULL, s->cfg.office);
+  route_caller caller = !who ? CALLER_NONE : who->defender ? CALLER_DEFENDER : CALLER_AGENCY;
+  int refused = route_authorize_as(m.route, token, caller, s->cfg.office);
   if (refused == 401) return serve_reply_error(rep, 401, "missing or wrong token");
   if (ctx->too_big) return serve_reply_error(rep, 413, "request body too large");
   if (!m.route)

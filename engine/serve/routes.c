@@ -12,9 +12,10 @@ const serve_route serve_routes[] = {
     {"GET", "/", ROUTE_PUBLIC, h_page},
     {"GET", "/index.html", ROUTE_PUBLIC, h_page},
     {"POST", "/api/login", ROUTE_PUBLIC, h_login},
-    {"POST", "/api/logout", ROUTE_ACCOUNT, h_logout},
-    {"GET", "/api/me", ROUTE_ACCOUNT, h_me},
-    {"GET", "/api/config", ROUTE_ACCOUNT, h_config},
+    {"POST", "/api/logout", ROUTE_SIGNED_IN, h_logout},
+    {"GET", "/api/me", ROUTE_SIGNED_IN, h_me},
+    {"GET", "/api/config", ROUTE_SIGNED_IN, h_config},
+    {"POST", "/api/status", ROUTE_DEFENDER, h_person_status},
     {"GET", "/api/inputs", ROUTE_ADMIN, h_inputs},
     {"GET", "/api/runs", ROUTE_ACCOUNT, h_runs_list},
     {"POST", "/api/runs", ROUTE_ADMIN, h_runs_post},
@@ -89,11 +90,26 @@ void route_find(const serve_route *table, size_t n, const char *method, const ch
 }
 
 int route_authorize(const serve_route *route, bool token, bool account, bool office) {
+  return route_authorize_as(route, token, account ? CALLER_AGENCY : CALLER_NONE, office);
+}
+
+int route_authorize_as(const serve_route *route, bool token, route_caller caller, bool office) {
   if (token) return 0;
   bool open = office && route && route->role == ROUTE_PUBLIC;
-  if (!account && !open) return 401;
-  if (route && route->role == ROUTE_ADMIN) return 403;
-  return 0;
+  if (caller == CALLER_NONE && !open) return 401;
+  if (!route) return 0; /* 404 or 405 */
+  switch (route->role) {
+  case ROUTE_PUBLIC:
+  case ROUTE_SIGNED_IN:
+    return 0;
+  case ROUTE_ACCOUNT:
+    return caller == CALLER_AGENCY ? 0 : 403;
+  case ROUTE_DEFENDER:
+    return caller == CALLER_DEFENDER ? 0 : 403;
+  case ROUTE_ADMIN:
+    return 403;
+  }
+  return 403; /* a role this switch does not know: nobody but the token */
 }
 
 void route_params_to_request(const route_match *m, serve_request *req) {

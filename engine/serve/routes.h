@@ -14,10 +14,15 @@
 
 /* Who may use a route. Without --office every route takes the token. */
 typedef enum {
-  ROUTE_PUBLIC,  /* office mode: anyone, signed in or not (the page, the login) */
-  ROUTE_ACCOUNT, /* the token, or an office account signed in */
-  ROUTE_ADMIN    /* the token only: the office administrator */
+  ROUTE_PUBLIC,    /* office mode: anyone, signed in or not (the page, the login) */
+  ROUTE_ACCOUNT,   /* the token, or an agency's office account signed in */
+  ROUTE_ADMIN,     /* the token only: the office administrator */
+  ROUTE_SIGNED_IN, /* the token, or any account signed in, the public defender's too */
+  ROUTE_DEFENDER   /* the token, or the public defender's account: read-only search */
 } route_role;
+
+/* Who asks, signed in: nobody, an agency's account, the public defender's. */
+typedef enum { CALLER_NONE, CALLER_AGENCY, CALLER_DEFENDER } route_caller;
 
 typedef struct {
   const char *method;  /* "GET" answers HEAD too */
@@ -49,6 +54,11 @@ void route_find(const serve_route *table, size_t n, const char *method, const ch
  * 401 for no token and no account, unless the route is public and office
  * true; 403 for an account on a route of the administrator. */
 int route_authorize(const serve_route *route, bool token, bool account, bool office);
+
+/* The same for a caller of either role: 403 too for the public defender on
+ * any route but the public, signed-in and defender ones (everything that
+ * changes or files something), and for an agency on the defender's. */
+int route_authorize_as(const serve_route *route, bool token, route_caller caller, bool office);
 
 /* Copies m's parameters into req. */
 void route_params_to_request(const route_match *m, serve_request *req);

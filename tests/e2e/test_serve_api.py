@@ -1301,6 +1301,210 @@ def sessions_expire_and_sign_ins_slow_down():
     return "expired after 3 s; 429 after 4 failures of a name and 11 of an address"
 
 
+def us_day(iso):
+    """YYYY-MM-DD as `relief status` prints a date, MM/DD/YYYY."""
+    return "%s/%s/%s" % (iso[5:7], iso[8:10], iso[:4]) if iso else "-"
+
+
+def cli_status_blocks(text):
+    """`relief status` output: its first line, and each case's lines by item."""
+    head, *cases = text.split("\ncase ")
+    blocks = {}
+    for c in cases:
+        first, *rest = c.strip("\n").splitlines()
+        item = first.split("(item ", 1)[1].split(",", 1)[0]
+        block = {"case": first}
+        for line in rest:
+            key, _, value = line.strip().partition(":")
+            block[key] = value.strip()
+        blocks[item] = block
+    return head.strip(), blocks
+
+
+def api_status_block(it):
+    """An item of POST /api/status as `relief status` prints it."""
+    kind = "relief" if it["kind"] == "relief" else "hand review"
+    block = {"case": "%s (item %s, %s, agency %s)" % (it["caseNumber"] or "-", it["item"], kind,
+                                                     it["agency"]),
+             "counts": it["counts"],
+             "determination": "%s (%s)" % (it["determination"], it["reason"]),
+             "motion": us_day(it["filedOn"]) if it["filedOn"] else "not filed",
+             "court order": ("%s on %s" % (it["order"], us_day(it["orderDate"])) if it["order"]
+                             else "pending" if it["filedOn"] else "-"),
+             "DOJ": "reported on " + us_day(it["reportedOn"]) if it["reportedOn"] else "not reported"}
+    notes = it["notes"] or it["challenge"]
+    if it["decision"]:
+        block["review"] = ("%s on %s%s" % (it["decision"], us_day(it["decidedOn"]),
+                                           ": " + it["notes"] if notes else "")).strip()
+    else:
+        block["review"] = "pending"
+    if it["decision"] == "Deny":
+        block["challenged"] = it["challenge"]
+    if it["filedOn"]:
+        block["filed in"] = it["filedIn"]
+    return block
+
+
+@H.case
+def public_defender_searches_read_only():
+    """Issue 25 item 4: a public defender's account (`users add NAME
+    --role=public-defender`) searches every agency's people across the
+    runs by CII or name and date of birth, and sees what `relief status`
+    prints for them (challenge reasons, motions, court orders); every route
+    that changes or reads anything else is 403 to it; each search is in the
+    run's audit trail and nowhere in the server log. An accounts store made
+    before roles keeps working."""
+    import sqlite3
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-defender")
+    add_user(ws, "fran", "Felony Unit", "fran password 1")
+    rc, _, err = users(ws, "add", "quinn", "--role=public-defender", password="quinn password 1")
+    assert rc == 0, err
+    assert users(ws, "add", "max", "--role=judge", password="max password 1")[0] == 1
+    rc, out, _ = users(ws, "list")
+    assert "quinn\tPublic Defender\tenabled\tpublic-defender" in out.splitlines(), out
+    # a store of before roles: read as it was, its accounts an agency's
+    old = os.path.join(S["work"], "ws-defender-old")
+    os.makedirs(old, mode=0o700)
+    fran_hash = sqlite3.connect(os.path.join(ws, "accounts.sqlite")).execute(
+        "SELECT hash FROM accounts WHERE name='fran'").fetchone()[0]
+    with sqlite3.connect(os.path.join(old, "accounts.sqlite")) as c:
+        c.execute("CREATE TABLE accounts(name TEXT PRIMARY KEY, agency TEXT NOT NULL, "
+                  "hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)")
+        c.execute("INSERT INTO accounts VALUES('fran', 'Felony Unit', ?, 0)", (fran_hash,))
+    rc, out, err = users(old, "list")
+    assert rc == 0 and out == "fran\tFelony Unit\tenabled\n", (rc, out, err)
+    roles = sqlite3.connect(os.path.join(old, "accounts.sqlite")).execute(
+        "SELECT role FROM accounts").fetchall()
+    assert roles == [("agency",)], roles
+    log_path = S["log"] + ".defender"
+    srv = Server(S["relief"], [S["data"]], ws, log_path,
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+        rid = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                       "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+        run_dir = os.path.join(ws, "runs", str(rid))
+        srv.json("POST", "/api/runs/%d/review" % rid,
+                 {"routing": {"default": "Misdemeanor Unit",
+                              "routes": [{"agency": "Felony Unit", "felony": True}]}})
+        items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+        relief = [i for i in items if i["kind"] == "relief" and i["cii"]]
+        denied = [i for i in relief if i["agency"] == "Felony Unit"][0]
+        approved = [i for i in relief if i["agency"] == "Misdemeanor Unit"][:3]
+        reason = "prior serious felony, PC 667(e)(2)(C)"
+        srv.json("POST", "/api/runs/%d/review/%s" % (rid, denied["item"]),
+                 {"decision": "Deny", "notes": reason})
+        for it in approved:
+            srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Approve"})
+        srv.json("POST", "/api/runs/%d/filings" % rid,
+                 {"agency": "Misdemeanor Unit", "filer": MISDEMEANOR_FILER}, expect=202)
+        assert filings_done(srv, rid)["status"] == "done"
+        # the court grants the first motion
+        listed = os.path.join(run_dir, "Court_Filings", "Misdemeanor_Unit", "SACRAMENTO",
+                              "court_list.csv")
+        with open(listed, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        o, d = rows[0].index("Order"), rows[0].index("Order Date")
+        rows[1][o], rows[1][d] = "Granted", "01/15/2027"
+        granted_cii = rows[1][rows[0].index("CII_NUMBER")]
+        back = os.path.join(S["work"], "court_return_defender.csv")
+        with open(back, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows[:2])
+        rc, _, err, _ = e2etools.run([S["relief"], "court", "import", "--outputs=" + run_dir, back])
+        assert rc == 0, err
+        status, pd = sign_in(srv, "quinn", "quinn password 1")
+        assert status == 200, status
+        status, who = me(srv, pd)
+        assert status == 200 and who["role"] == "public-defender", who
+        status, fran = sign_in(srv, "fran", "fran password 1")
+        assert status == 200 and me(srv, fran)[1]["role"] == "agency"
+
+        def as_(cookie, method, path, body=None):
+            headers = {"Cookie": cookie}
+            if method != "GET":
+                headers["Origin"] = srv.origin
+            status, out = srv.request(method, path, body, token=False, headers=headers)
+            return status, (json.loads(out) if out[:1] == b"{" else out)
+
+        # read-only: every route that changes, files or reads a run is 403 to it
+        one = denied["item"]
+        for method, path, body in (
+                ("POST", "/api/runs", {"inputs": sac, "county": "SACRAMENTO", "options": {}}),
+                ("POST", "/api/runs/%d/review" % rid, {}),
+                ("POST", "/api/runs/%d/review/%s" % (rid, one), {"decision": "Approve"}),
+                ("POST", "/api/runs/%d/filings" % rid, {}),
+                ("POST", "/api/runs/%d/whatif" % rid, {"options": OPTION_SETS[1]}),
+                ("GET", "/api/runs", None), ("GET", "/api/runs/%d" % rid, None),
+                ("GET", "/api/runs/%d/review" % rid, None), ("GET", "/api/inputs", None),
+                ("GET", "/api/runs/%d/files" % rid, None),
+                ("GET", "/api/runs/%d/files/review.sqlite" % rid, None),
+                ("GET", "/api/runs/%d/bundle.zip" % rid, None),
+                ("GET", "/api/runs/%d/people?q=%s" % (rid, denied["cii"]), None),
+                ("GET", "/api/runs/%d/explain?subject=%s" % (rid, denied["cii"]), None)):
+            status, _ = as_(pd, method, path, body)
+            assert status == 403, (method, path, status)
+        status, _ = srv.request("PUT", "/api/uploads/x.dat", token=False, raw=b"x",
+                                headers={"Cookie": pd, "Origin": srv.origin})
+        assert status in (401, 403), status
+        db = sqlite3.connect(os.path.join(run_dir, "review.sqlite"))
+        latest = db.execute("SELECT decision FROM decisions WHERE item=? ORDER BY id DESC",
+                            (one,)).fetchone()
+        assert latest == ("Deny",), latest
+        # an agency's account may not search everyone's people
+        status, _ = as_(fran, "POST", "/api/status", {"cii": denied["cii"]})
+        assert status == 403, status
+        status, _ = as_(pd, "POST", "/api/status", {"cii": denied["cii"], "name": "X"})
+        assert status == 400, status
+        status, _ = as_(pd, "POST", "/api/status", {"name": denied["name"]})
+        assert status == 400, status
+        # by CII, and by name and date of birth (another agency's person): what relief status prints
+        searches = [{"cii": denied["cii"]}, {"cii": granted_cii},
+                    {"name": approved[0]["name"].lower(),
+                     "dob": "%s/%s/%s" % (approved[0]["dob"][4:6], approved[0]["dob"][6:],
+                                          approved[0]["dob"][:4])}]
+        seen = []
+        for ask in searches:
+            status, got = as_(pd, "POST", "/api/status", ask)
+            assert status == 200 and got["runs"] == [rid] and got["items"], (status, got)
+            assert all(i["run"] == rid for i in got["items"])
+            seen.append(got["items"])
+        assert any(i["challenge"] == reason and i["decision"] == "Deny" for i in seen[0]), seen[0]
+        assert any(i["order"] == "Granted" and i["orderDate"] == "2027-01-15" and i["filedOn"]
+                   for i in seen[1]), seen[1]
+        assert {i["agency"] for i in seen[0] + seen[2]} >= {"Felony Unit", "Misdemeanor Unit"}
+        for got in seen:
+            cii = got[0]["cii"]
+            rc, out, err, _ = e2etools.run([S["relief"], "status", "--outputs=" + run_dir,
+                                            "--cii=" + cii, "--by=cli-check"])
+            assert rc == 0, err
+            head, blocks = cli_status_blocks(out)
+            assert head == "%s, born %s, CII %s" % (got[0]["name"], us_day(got[0]["dob"]), cii), head
+            assert blocks == {i["item"]: api_status_block(i) for i in got}, (blocks, got)
+        # each search is in the store's audit trail: who, for what, when
+        trail = db.execute("SELECT actor, value, source, at FROM events WHERE event='search' "
+                           "AND actor='quinn' ORDER BY id").fetchall()
+        assert [(a, v, s) for a, v, s, _ in trail] == [
+            ("quinn", "CII " + denied["cii"], "relief serve"),
+            ("quinn", "CII " + granted_cii, "relief serve"),
+            ("quinn", "name %s, date of birth %s" % (searches[2]["name"], searches[2]["dob"]),
+             "relief serve")], trail
+        assert all(t[3].startswith(time.strftime("%Y-", time.gmtime())) for t in trail), trail
+    finally:
+        srv.stop()
+    log = open(log_path, encoding="utf-8", errors="replace").read()
+    assert "POST /api/status -> 200" in log, "the searches never reached the log's request lines"
+    for it in [denied] + approved:
+        dob = it["dob"]
+        for value in (it["cii"], it["name"], it["name"].lower(), dob,
+                      "%s/%s/%s" % (dob[4:6], dob[6:], dob[:4])):
+            assert value not in log, "the server log holds a searched person's data"
+    assert "quinn" not in log and reason not in log
+    return "%d searches, each in the audit trail, read-only elsewhere" % len(searches)
+
+
 @H.case
 def big_whatif_timed():
     if not S["big"]:

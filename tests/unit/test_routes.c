@@ -117,6 +117,37 @@ Test(routes, required_role) {
   cr_assert_eq(route_authorize(admin, false, true, true), 403);
 }
 
+Test(routes, the_public_defender_reads_and_changes_nothing) {
+  const serve_route *pub = &serve_routes[0], *account = &toy[0], *admin = &toy[1];
+  static const serve_route signed_in = {"GET", "/me", ROUTE_SIGNED_IN, h_a},
+                           defender = {"POST", "/status", ROUTE_DEFENDER, h_b};
+  /* the public defender: the page, its own sign-in and its search, nothing else */
+  cr_assert_eq(route_authorize_as(pub, false, CALLER_DEFENDER, true), 0);
+  cr_assert_eq(route_authorize_as(&signed_in, false, CALLER_DEFENDER, true), 0);
+  cr_assert_eq(route_authorize_as(&defender, false, CALLER_DEFENDER, true), 0);
+  cr_assert_eq(route_authorize_as(account, false, CALLER_DEFENDER, true), 403);
+  cr_assert_eq(route_authorize_as(admin, false, CALLER_DEFENDER, true), 403);
+  /* an agency's account: not the defender's search; the token: everything */
+  cr_assert_eq(route_authorize_as(&defender, false, CALLER_AGENCY, true), 403);
+  cr_assert_eq(route_authorize_as(&signed_in, false, CALLER_AGENCY, true), 0);
+  cr_assert_eq(route_authorize_as(&defender, true, CALLER_NONE, false), 0);
+  cr_assert_eq(route_authorize_as(&defender, false, CALLER_NONE, true), 401);
+  cr_assert_eq(route_authorize_as(&signed_in, false, CALLER_NONE, true), 401);
+  /* every route of the table that changes something (any POST but the
+   * sign-in, sign-out and search) or reads a run is closed to it */
+  for (size_t r = 0; r < serve_n_routes; r++) {
+    const serve_route *rt = &serve_routes[r];
+    bool its_own =
+        rt->role == ROUTE_PUBLIC || rt->role == ROUTE_SIGNED_IN || rt->role == ROUTE_DEFENDER;
+    cr_assert_eq(route_authorize_as(rt, false, CALLER_DEFENDER, true), its_own ? 0 : 403, "%s %s",
+                 rt->method, rt->pattern);
+    if (!strcmp(rt->method, "POST"))
+      cr_assert(!its_own || !strcmp(rt->pattern, "/api/login") ||
+                    !strcmp(rt->pattern, "/api/logout") || !strcmp(rt->pattern, "/api/status"),
+                "%s %s is open to the public defender", rt->method, rt->pattern);
+  }
+}
+
 /* docs/api.md, endpoint by endpoint: who answers, and who may ask. */
 static const struct {
   const char *method, *path;
@@ -127,9 +158,10 @@ static const struct {
     {"GET", "/", h_page, ROUTE_PUBLIC, NULL, NULL, NULL},
     {"GET", "/index.html", h_page, ROUTE_PUBLIC, NULL, NULL, NULL},
     {"POST", "/api/login", h_login, ROUTE_PUBLIC, NULL, NULL, NULL},
-    {"POST", "/api/logout", h_logout, ROUTE_ACCOUNT, NULL, NULL, NULL},
-    {"GET", "/api/me", h_me, ROUTE_ACCOUNT, NULL, NULL, NULL},
-    {"GET", "/api/config", h_config, ROUTE_ACCOUNT, NULL, NULL, NULL},
+    {"POST", "/api/logout", h_logout, ROUTE_SIGNED_IN, NULL, NULL, NULL},
+    {"GET", "/api/me", h_me, ROUTE_SIGNED_IN, NULL, NULL, NULL},
+    {"GET", "/api/config", h_config, ROUTE_SIGNED_IN, NULL, NULL, NULL},
+    {"POST", "/api/status", h_person_status, ROUTE_DEFENDER, NULL, NULL, NULL},
     {"GET", "/api/inputs", h_inputs, ROUTE_ADMIN, NULL, NULL, NULL},
     {"GET", "/api/runs", h_runs_list, ROUTE_ACCOUNT, NULL, NULL, NULL},
     {"POST", "/api/runs", h_runs_post, ROUTE_ADMIN, NULL, NULL, NULL},
