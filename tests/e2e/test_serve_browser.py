@@ -301,6 +301,78 @@ def office_accounts_in_the_browser():
         srv.stop()
 
 
+@H.case
+def public_defender_searches_a_person():
+    """Issue 25: the public defender signs in, searches a person by CII and
+    reads each item's status and challenge reason, as POST /api/status
+    gives them; the page shows it no queue, decide buttons or run form."""
+    import subprocess
+    from selenium.webdriver.common.by import By
+    if not shutil.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    work, d = S["work"], S["driver"]
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    if not os.path.exists(cert):
+        rc, _, err, _ = e2etools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                      "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                      "/CN=127.0.0.1"])
+        assert rc == 0, err
+    ws = os.path.join(work, "ws-defender")
+    for args in (["alice", "--agency=Felony Unit"], ["quinn", "--role=public-defender"]):
+        p = subprocess.run([S["relief"], "serve", "users", "add"] + args + ["--workspace=" + ws],
+                           input=b"password-" + args[0].encode() + b"\n", capture_output=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+    srv = Server(S["relief"], [S["data"]], ws, os.path.join(work, "log-defender"),
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        rid = srv.run({"inputs": [os.path.join(S["data"], "SACRAMENTO.dat")],
+                       "county": "SACRAMENTO", "computeAt": "2019-11-11", "reviewFiles": True,
+                       "options": {"baselineEligibility": {"dismiss": ["11357"],
+                                                           "reduce": ["11359"]}}})["id"]
+        srv.json("POST", "/api/runs/%d/review" % rid,
+                 {"routing": {"default": "Misdemeanor Unit",
+                              "routes": [{"agency": "Felony Unit", "felony": True}]}})
+        items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+        denied = [i for i in items if i["kind"] == "relief" and i["cii"]][0]
+        reason = "pending charge in another county"
+        srv.json("POST", "/api/runs/%d/review/%s" % (rid, denied["item"]),
+                 {"decision": "Deny", "notes": reason})
+        want = srv.json("POST", "/api/status", {"cii": denied["cii"]})["items"]
+        d.get("https://127.0.0.1:%d/" % srv.port)
+        wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "sign-in")
+        d.find_element(By.ID, "loginName").send_keys("quinn")
+        d.find_element(By.ID, "loginPassword").send_keys("password-quinn")
+        d.find_element(By.ID, "loginButton").click()
+        wait_for(lambda: d.find_element(By.ID, "defenderSection").is_displayed(), 30,
+                 "the public defender's search")
+        box = d.find_element(By.ID, "defenderCii")
+        label = box.find_element(By.XPATH, "ancestor::label").text
+        assert "CII" in label, label
+        box.send_keys(denied["cii"])
+        d.find_element(By.ID, "defenderSearch").click()
+        rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.status-item"), 30,
+                        "the person's status")
+        assert sorted(r.get_attribute("data-item") for r in rows) == sorted(
+            i["item"] for i in want), ([r.get_attribute("data-item") for r in rows], want)
+        row = d.find_element(By.CSS_SELECTOR, 'tr.status-item[data-item="%s"]' % denied["item"])
+        assert row.find_element(By.CSS_SELECTOR, "td.status-review").text.startswith("Deny on ")
+        assert row.find_element(By.CSS_SELECTOR, "td.status-challenge").text == reason
+        assert denied["agency"] in row.text and denied["counts"] in row.text, row.text
+        shot("public_defender")
+        # read-only: nothing on the page could decide, file or run
+        for sel in ("button[class^=decide-]", "#fileMotions", "#reviewStart", "#run",
+                    "tr.review-item", "input.notes"):
+            shown = [e for e in d.find_elements(By.CSS_SELECTOR, sel) if e.is_displayed()]
+            assert not shown, "the public defender sees %s" % sel
+        assert not d.find_element(By.ID, "main").is_displayed()
+        d.find_element(By.ID, "defenderLogout").click()
+        wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "signed out")
+        return "%d item(s), the challenge reason shown" % len(rows)
+    finally:
+        srv.stop()
+
+
 def main():
     ap = H.parser(__doc__, tools=("relief", "gen"))
     ap.add_argument("--artifacts", help="folder for the screenshots")
