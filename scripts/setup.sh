@@ -27,6 +27,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# axe-core (the npm package, not Debian's) for tests/e2e/test_serve_browser.py,
+# which injects it into each screen; fetched once, skipped when present
+axe_dir="${RELIEF_AXE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relief/axe-core}"
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "setup: installing axe-core into $axe_dir" >&2
+  if ! command -v npm >/dev/null; then # a Node.js of another source brings its own npm
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+  fi
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-save --no-audit --no-fund --loglevel=error axe-core@4.14.1 >/dev/null ||
+    echo "setup: axe-core could not be installed: the browser tests skip their accessibility checks" >&2
+fi
+
 [ "${1:-}" = "--packages-only" ] && exit 0
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${RELIEF_CMAKE_FLAGS:-} >/dev/null
 cmake --build build -j"$(nproc)"

@@ -18,12 +18,9 @@ static void print_conviction(void *user, const relief_explain_conviction *c) {
   for (int b = 0; relief_feature_name(b); b++)
     if (c->features & (1ull << b)) printf(" %s", relief_feature_name(b));
   printf("\n");
-  if (!c->relevant)
-    printf("    no result: not an in-county Prop 64 conviction under this flow\n");
-  else if (!c->decided)
-    printf("    no rule applied: determination left empty\n");
-  else
-    printf("    decided by rule '%s': %s — %s\n", c->rule_id, c->determination, c->reason);
+  char verdict[512];
+  relief_explain_verdict(c, verdict, sizeof verdict);
+  printf("    %s\n", verdict);
 }
 
 /* Finds the person and prints their convictions, then who they are. */

@@ -1,7 +1,9 @@
 /*
  * job_explain.c — relief_explain: finds one person in an extract (by
  * SUBJECT_ID or CII number), groups the file as `run` does, and walks the
- * explain step over that person's convictions.
+ * explain step over that person's convictions; and the words explain
+ * uses, in one place for the CLI and the page: a sentence per feature bit,
+ * and the line that says what decided a conviction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,4 +103,53 @@ relief_status relief_explain(const relief_explain_config *cfg, relief_explain_pe
   pipeline_destroy(pl);
   classifier_free(classifier);
   return st;
+}
+
+/* What each feature bit means when it holds, in the order of feature_names
+ * (docs/flows.md's vocabulary, in an office's words). */
+static const char *const feature_sentences[RELIEF_F_COUNT_BITS] = {
+    "The conviction is in the county deciding.",
+    "Its code section is a Prop 64 section (HS 11357 to 11360).",
+    "Its code section is a charge related to Prop 64 (such as 647(f) PC or 11364 HS).",
+    "It is a felony.",
+    "Its code section includes HS 11357.",
+    "Its code section includes HS 11358.",
+    "Its code section includes HS 11359.",
+    "Its code section includes HS 11360.",
+    "The person was under 21 when convicted.",
+    "The person has reached the chosen age (or their date of birth is unknown).",
+    "The conviction is at least the chosen number of years old.",
+    "The person has had no conviction for the chosen number of years.",
+    "Every conviction the person has is a Prop 64 conviction.",
+    "The person is deceased.",
+    "The person is registered under PC 290.",
+    "This conviction is a superstrike (PC 667(e)(2)(C)(iv)).",
+    "This conviction is a PC 290 offense.",
+    "It is a Prop 64 conviction or a related charge.",
+    "It was decided on or after 11/09/2016.",
+    "Its Prop 64 section is HS 11357.",
+    "Its code section begins HS 11357(a) or 11357(b).",
+    "The person had a superstrike before this conviction.",
+    "The person had a PC 290 conviction before this one (or is registered with none dated).",
+    "Two or more earlier Prop 64 convictions share this code section.",
+    "The person is 21 or younger today.",
+    "Every sentence the person had has ended.",
+    "The person has had no conviction for the chosen number of years.",
+    "The person is still serving this conviction's sentence.",
+    "The person has a superstrike (or a gang-enhanced step).",
+    "It was decided before the year the county's policy names.",
+};
+
+const char *relief_feature_sentence(int i) {
+  return i >= 0 && i < RELIEF_F_COUNT_BITS ? feature_sentences[i] : NULL;
+}
+
+void relief_explain_verdict(const relief_explain_conviction *c, char *out, size_t cap) {
+  if (!c->relevant)
+    snprintf(out, cap, "no result: not an in-county Prop 64 conviction under this flow");
+  else if (!c->decided)
+    snprintf(out, cap, "no rule applied: determination left empty");
+  else
+    snprintf(out, cap, "decided by rule '%s': %s \xe2\x80\x94 %s", c->rule_id, c->determination,
+             c->reason);
 }

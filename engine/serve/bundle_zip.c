@@ -1,6 +1,7 @@
 /*
  * serve/bundle_zip.c — a run's bundle as one zip (minizip, deflate, zip64): every
- * file of the run folder but hidden ones, built in memory through minizip's
+ * file of the run folder but hidden ones (and review.sqlite unless asked
+ * for: ?review=1), built in memory through minizip's
  * I/O hooks and published whole at mode 0600 beside the run folder.
  */
 #include <dirent.h>
@@ -64,7 +65,13 @@ static int ZCALLBACK mem_error(voidpf opaque, voidpf stream) {
   return 0;
 }
 
-static bool add_folder(zipFile z, const char *root, const char *rel, int depth) {
+/* The review's store (and SQLite's journal files beside it): decisions,
+ * notes and who made them, left out of the zip unless asked for. */
+static bool is_review_store(const char *rel, const char *name) {
+  return !rel[0] && !strncmp(name, "review.sqlite", 13);
+}
+
+static bool add_folder(zipFile z, const char *root, const char *rel, int depth, bool with_review) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s%s%s", root, rel[0] ? "/" : "", rel);
   DIR *d = opendir(dir);
@@ -72,14 +79,14 @@ static bool add_folder(zipFile z, const char *root, const char *rel, int depth) 
   bool ok = true;
   struct dirent *e;
   while (ok && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
+    if (e->d_name[0] == '.' || (!with_review && is_review_store(rel, e->d_name))) continue;
     char name[4096], path[8192];
     snprintf(name, sizeof name, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
     snprintf(path, sizeof path, "%s/%s", root, name);
     struct stat st;
     if (lstat(path, &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (depth < 4) ok = add_folder(z, root, name, depth + 1);
+      if (depth < 4) ok = add_folder(z, root, name, depth + 1, with_review);
       continue;
     }
     if (!S_ISREG(st.st_mode)) continue;
@@ -104,13 +111,13 @@ static bool add_folder(zipFile z, const char *root, const char *rel, int depth) 
 }
 
 relief_status bundle_zip(const char *run_dir, const char *out_dir, const char *name,
-                         relief_error *err) {
+                         bool with_review, relief_error *err) {
   mem_stream m = {0};
   zlib_filefunc64_def io = {mem_open, mem_read,  mem_write, mem_tell,
                             mem_seek, mem_close, mem_error, &m};
   zipFile z = zipOpen2_64("bundle.zip", APPEND_STATUS_CREATE, NULL, &io);
   if (!z) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot start the zip");
-  bool ok = add_folder(z, run_dir, "", 0);
+  bool ok = add_folder(z, run_dir, "", 0, with_review);
   if (zipClose(z, NULL) != ZIP_OK) ok = false;
   relief_status st = ok ? publish_single_file(out_dir, name, m.b.data, m.b.len, err)
                         : error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot write the bundle's zip");

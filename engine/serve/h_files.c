@@ -105,13 +105,14 @@ void h_bundle_zip(serve_server *s, const serve_request *req, serve_reply *rep) {
   if (!r) return;
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   char name[64], runs[4200], path[4300], download[64];
-  snprintf(name, sizeof name, "bundle-%d.zip", r->id);
+  bool with_review = req->review && !strcmp(req->review, "1"); /* decisions and notes */
+  snprintf(name, sizeof name, "bundle-%d%s.zip", r->id, with_review ? "-review" : "");
   snprintf(runs, sizeof runs, "%s/runs", s->workspace);
   snprintf(path, sizeof path, "%s/%s", runs, name);
   snprintf(download, sizeof download, "relief-run-%d.zip", r->id);
   relief_error err = {0};
   pthread_mutex_lock(&s->zip_lock); /* one zip at a time: they are built in memory */
-  bool ok = bundle_zip(r->dir, runs, name, &err) == RELIEF_OK &&
+  bool ok = bundle_zip(r->dir, runs, name, with_review, &err) == RELIEF_OK &&
             serve_reply_file(rep, path, "application/zip", download);
   pthread_mutex_unlock(&s->zip_lock);
   if (!ok) serve_reply_error(rep, 500, "cannot make the bundle's zip");

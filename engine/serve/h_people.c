@@ -157,6 +157,14 @@ static void add_conviction(void *user, const relief_explain_conviction *c) {
     if (c->features & (1ull << i))
       json_array_append_new(features, json_string(relief_feature_name(i)));
   json_object_set_new(o, "features", features);
+  json_t *facts = json_array(); /* the same, as sentences */
+  for (int i = 0; relief_feature_sentence(i); i++)
+    if (c->features & (1ull << i))
+      json_array_append_new(facts, json_string(relief_feature_sentence(i)));
+  json_object_set_new(o, "facts", facts);
+  char verdict[512];
+  relief_explain_verdict(c, verdict, sizeof verdict);
+  json_object_set_new(o, "verdict", json_string(verdict));
   if (c->decided) {
     json_object_set_new(o, "rule", json_string(c->rule_id));
     json_object_set_new(o, "determination", json_string(c->determination));

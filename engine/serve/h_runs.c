@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "doj/doj.h"
 #include "review/review.h"
 #include "rules/counties.h"
 #include "serve/handlers.h"
@@ -184,7 +185,23 @@ static json_t *filings_json(const serve_run *r) {
   return f;
 }
 
-static json_t *run_json(serve_server *s, serve_run *r) {
+/* What the run was asked (the administrator's page puts it back in its
+ * form when the run is reopened): inputs, compute date, options, review. */
+static void run_asked_json(json_t *o, const serve_run *r) {
+  json_t *inputs = json_array();
+  for (int i = 0; i < r->n_inputs; i++) json_array_append_new(inputs, json_string(r->inputs[i]));
+  json_object_set_new(o, "inputs", inputs);
+  int y, m, d;
+  doj_civil_from_days(r->compute_day, &y, &m, &d);
+  char day[16];
+  snprintf(day, sizeof day, "%04d-%02d-%02d", y, m, d);
+  json_object_set_new(o, "computeAt", json_string(day));
+  json_t *options = r->options_json ? json_loads(r->options_json, 0, NULL) : NULL;
+  if (options) json_object_set_new(o, "options", options);
+  json_object_set_new(o, "reviewFiles", json_boolean(r->review_files));
+}
+
+static json_t *run_json(serve_server *s, serve_run *r, bool admin) {
   json_t *o = json_object();
   pthread_mutex_lock(&s->lock);
   json_object_set_new(o, "id", json_integer(r->id));
@@ -193,6 +210,7 @@ static json_t *run_json(serve_server *s, serve_run *r) {
   json_object_set_new(o, "phase", json_string(r->phase));
   json_object_set_new(o, "county", json_string(r->county));
   json_object_set_new(o, "flow", json_string(r->flow_name));
+  if (admin) run_asked_json(o, r); /* input paths: not an account's to see */
   if (r->status == RUN_DONE) {
     json_t *sum = json_loads(r->summary, 0, NULL);
     if (sum) json_object_set_new(o, "summary", sum);
@@ -205,18 +223,17 @@ static json_t *run_json(serve_server *s, serve_run *r) {
 }
 
 void h_runs_list(serve_server *s, const serve_request *req, serve_reply *rep) {
-  (void)req;
   int n;
   serve_run **runs = runs_snapshot(s, &n);
   json_t *list = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(list, run_json(s, runs[i]));
+  for (int i = 0; i < n; i++) json_array_append_new(list, run_json(s, runs[i], req->admin));
   free(runs);
   serve_reply_json(rep, 200, list);
 }
 
 void h_run_get(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_run *r = run_of_request(s, req, rep);
-  if (r) serve_reply_json(rep, 200, run_json(s, r));
+  if (r) serve_reply_json(rep, 200, run_json(s, r, req->admin));
 }
 
 /* The filer profile of a POST .../filings body, checked (a bad one is a

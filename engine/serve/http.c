@@ -61,21 +61,32 @@ static void upload_abort(request_ctx *ctx) {
   ctx->upload = NULL;
 }
 
-/* Constant-time comparison of a presented token with ours. */
-static bool token_ok(const serve_server *s, const char *given) {
+/* Constant-time comparison of two secrets of the same kind (hex digits). */
+static bool secret_eq(const char *want, const char *given) {
   if (!given) return false;
-  size_t n = strlen(s->token);
+  size_t n = strlen(want);
   if (strlen(given) != n) return false;
   unsigned char diff = 0;
-  for (size_t i = 0; i < n; i++) diff |= (unsigned char)(given[i] ^ s->token[i]);
+  for (size_t i = 0; i < n; i++) diff |= (unsigned char)(given[i] ^ want[i]);
   return diff == 0;
 }
 
-static bool token_authorized(const serve_server *s, struct MHD_Connection *c, const char *method) {
+/* A presented token against ours. */
+static bool token_ok(const serve_server *s, const char *given) {
+  return secret_eq(s->token, given);
+}
+
+/* The token in an Authorization header, the relief_admin cookie the page's
+ * token was exchanged for, or ?token= on the page's own address only (so
+ * no download link or API address carries it into a browser's history). */
+static bool token_authorized(const serve_server *s, struct MHD_Connection *c, const char *url,
+                             const char *method) {
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   if (auth && !strncmp(auth, "Bearer ", 7)) return token_ok(s, auth + 7);
-  /* GET only: the page's own address and download links carry ?token= */
+  if (secret_eq(s->admin_sid, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_admin")))
+    return true;
   if (strcmp(method, "GET") && strcmp(method, "HEAD")) return false;
+  if (strcmp(url, "/") && strcmp(url, "/index.html")) return false;
   return token_ok(s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"));
 }
 
@@ -171,7 +182,7 @@ static enum MHD_Result upload_begin(serve_server *s, struct MHD_Connection *c, c
     serve_reply_error(&rep, 400, "more than one Host header");
   else if (!host_ok(s, host) || !origin_ok(s, c, origin, host))
     serve_reply_error(&rep, 403, "cross-origin request refused");
-  else if (!token_authorized(s, c, method))
+  else if (!token_authorized(s, c, url, method))
     serve_reply_error(&rep, 401, "missing or wrong token");
   else if (!upload_name_ok(name))
     serve_reply_error(&rep, 400, "an upload's name is letters, digits, '.', '_' or '-'");
@@ -264,7 +275,7 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
                               const char *method, request_ctx *ctx, serve_reply *rep) {
   route_match m;
   route_find(serve_routes, serve_n_routes, method, url, &m);
-  bool token = token_authorized(s, c, method);
+  bool token = token_authorized(s, c, url, method);
   const char *sid =
       s->cfg.office ? MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relief_session") : NULL;
   account live;
@@ -288,6 +299,7 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
                        .admin = token,
                        .q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
                        .subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
+                       .review = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "review"),
                        .body = ctx->body.data,
                        .body_len = ctx->body.len - 1};
   route_params_to_request(&m, &req);
@@ -399,7 +411,8 @@ static relief_status bind_listen(serve_server *s, const char *addr, relief_error
   return RELIEF_OK;
 }
 
-static relief_status make_token(serve_server *s, relief_error *err) {
+/* 256 random bits as 64 hex digits into out[65]. */
+static relief_status random_hex(char *out, relief_error *err) {
   unsigned char raw[32];
   size_t got = 0;
   while (got < sizeof raw) {
@@ -408,8 +421,15 @@ static relief_status make_token(serve_server *s, relief_error *err) {
     if (n <= 0) return error_set(err, RELIEF_E_IO, NULL, 0, -1, "getrandom: %s", strerror(errno));
     got += (size_t)n;
   }
-  for (size_t i = 0; i < sizeof raw; i++) snprintf(s->token + 2 * i, 3, "%02x", raw[i]);
+  for (size_t i = 0; i < sizeof raw; i++) snprintf(out + 2 * i, 3, "%02x", raw[i]);
+  explicit_bzero(raw, sizeof raw);
   return RELIEF_OK;
+}
+
+/* The printed token, and the session cookie's value the page trades it for. */
+static relief_status make_token(serve_server *s, relief_error *err) {
+  relief_status st = random_hex(s->token, err);
+  return st ? st : random_hex(s->admin_sid, err);
 }
 
 /* A PEM file whole (certificates and keys are a few kilobytes). */

@@ -25,6 +25,7 @@ typedef struct {
   const char *addr;        /* the client's address (sign-in limits); never logged */
   bool admin;              /* the token: everything; else an account's view, or signed out */
   const char *q, *subject; /* ?q= (people search) and ?subject= (explain); never logged */
+  const char *review;      /* ?review= (the zip: "1" adds review.sqlite) */
   const char *body;
   size_t body_len;
   /* the path's {name} parts, as the route matched them */

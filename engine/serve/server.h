@@ -29,6 +29,7 @@ struct serve_server {
   char *uploads;   /* workspace/uploads: an input root like the --data folders */
   int lock_fd;     /* workspace/.serve.lock, locked for the server's life */
   char token[65];
+  char admin_sid[65]; /* the relief_admin cookie the page's token is exchanged for */
   char url[256];
   char host_ip[64];
   int port;

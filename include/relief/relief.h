@@ -397,6 +397,14 @@ RELIEF_API relief_status relief_explain(const relief_explain_config *cfg,
 /* The name of feature bit i (docs/flows.md), or NULL past the last. */
 RELIEF_API const char *relief_feature_name(int i);
 
+/* What feature bit i means when it holds, as a sentence, or NULL past the
+ * last (explain's words on the page). */
+RELIEF_API const char *relief_feature_sentence(int i);
+
+/* The line explain gives a conviction: what decided it, or why nothing did
+ * ("decided by rule 'ID': DETERMINATION — REASON"). */
+RELIEF_API void relief_explain_verdict(const relief_explain_conviction *c, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,6 +98,51 @@ def printed_line_and_page():
     return "port %d" % srv.port
 
 
+def set_cookies():
+    return [v for k, v in S["server"].last_headers if k.lower() == "set-cookie"]
+
+
+@H.case
+def page_token_becomes_session_cookie():
+    """The token rides in the page's address once: GET /?token= answers an
+    HttpOnly SameSite=Strict cookie (not the token) that then does what the
+    token does; ?token= on any other address is refused, so no download
+    link can carry it; the bearer token still works for API clients."""
+    srv = S["server"]
+    status, _ = srv.request("GET", "/?token=" + srv.token, token=False)
+    assert status == 200, status
+    cookies = set_cookies()
+    assert len(cookies) == 1 and cookies[0].startswith("relief_admin="), cookies
+    attrs = [a.strip() for a in cookies[0].split(";")]
+    assert "HttpOnly" in attrs and "SameSite=Strict" in attrs and "Path=/" in attrs, attrs
+    value = attrs[0].split("=", 1)[1]
+    assert len(value) >= 32 and srv.token not in cookies[0], "the cookie is not the token"
+    jar = {"Cookie": "relief_admin=" + value}
+    for path in ("/", "/api/inputs", "/api/runs", "/api/me"):
+        status, out = srv.request("GET", path, token=False, headers=jar)
+        assert status == 200, (path, status)
+    assert json.loads(srv.request("GET", "/api/me", token=False, headers=jar)[1])["admin"] is True
+    # a state-changing request on the cookie alone needs a browser's Origin
+    status, _ = srv.request("POST", "/api/runs", {}, token=False, headers=jar)
+    assert status == 403, status
+    status, _ = srv.request("POST", "/api/runs", {}, token=False,
+                            headers=dict(jar, Origin=srv.origin))
+    assert status == 400, status  # past the checks: the empty body is refused
+    for bad in ("0" * len(value), value[:-1], ""):
+        status, _ = srv.request("GET", "/api/inputs", token=False,
+                                headers={"Cookie": "relief_admin=" + bad})
+        assert status == 401, (bad, status)
+    for path in ("/api/inputs", "/api/runs", "/api/runs/1/files/summary.json",
+                 "/api/runs/1/bundle.zip"):
+        status, _ = srv.request("GET", "%s?token=%s" % (path, srv.token), token=False)
+        assert status == 401, (path, status)
+    status, _ = srv.request("GET", "/api/inputs")  # Authorization: Bearer
+    assert status == 200, status
+    status, _ = srv.request("GET", "/api/inputs", token=False)
+    assert status == 401 and not set_cookies(), status
+    return "cookie of %d hex digits" % len(value)
+
+
 @H.case
 def no_token_is_401():
     srv = S["server"]
@@ -334,7 +379,7 @@ def origin_host_and_error_text():
     finally:
         os.unlink(bad)
     assert st["status"] == "failed", st
-    shown = json.dumps(st)
+    shown = json.dumps({k: v for k, v in st.items() if k != "inputs"})  # the inputs it was asked
     for path in (S["data"], S["work"], S["ws"]):
         assert path not in shown, "the reply names a path: %s" % st["error"]
     return st["error"][:60]
@@ -375,7 +420,44 @@ def review_queue():
     total = json.loads(out)
     text = json.dumps(total)
     assert '"approved": 1' in text and '"denied": 1' in text, text
+    S["review_run"] = rid
     return "%d items" % len(items)
+
+
+@H.case
+def zip_leaves_out_the_review_store():
+    """ "Everything, as one zip" holds the bundle without review.sqlite (its
+    decisions and notes); ?review=1 asks for it."""
+    import io
+    import zipfile
+    srv, rid = S["server"], S["review_run"]
+    names = {f["name"] for f in srv.json("GET", "/api/runs/%d/files" % rid)}
+    assert "review.sqlite" in names and "Hand_Review.csv" in names, names
+    status, data = srv.request("GET", "/api/runs/%d/bundle.zip" % rid)
+    assert status == 200, status
+    got = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    assert got == {n for n in names if not n.startswith("review.sqlite")}, got ^ names
+    status, data = srv.request("GET", "/api/runs/%d/bundle.zip?review=1" % rid)
+    assert status == 200, status
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert "review.sqlite" in z.namelist(), z.namelist()
+    return "%d files, %d with the store" % (len(got), len(z.namelist()))
+
+
+@H.case
+def run_tells_what_it_was_asked():
+    """GET /api/runs/{id} gives the administrator the run's inputs, compute
+    date, options and review choice (the page puts them back in its form);
+    an office account never sees the input paths (office_mode_... below)."""
+    srv = S["server"]
+    st = srv.json("GET", "/api/runs/%d" % S["review_run"])
+    sac = [os.path.realpath(p) for p in S["inputs"] if "SACRAMENTO" in p]
+    assert st["inputs"] == sac, st["inputs"]
+    assert st["computeAt"] == COMPUTE and st["reviewFiles"] is True, st
+    assert st["options"] == OPTION_SETS[0], st["options"]
+    assert st["county"] == "SACRAMENTO" and st["flow"] == "configurable", st
+    listed = [r for r in srv.json("GET", "/api/runs") if r["id"] == S["review_run"]]
+    assert listed[0]["computeAt"] == COMPUTE, listed
 
 
 FILER = {"office": "Sacramento County District Attorney", "agency": "district-attorney",
@@ -715,7 +797,7 @@ def files_stay_in_the_bundle():
         assert status in (400, 403, 404), (bad, status)
     status, _ = srv.request("GET", "/api/runs/%d/files/summary.json?token=%s" % (S["run"], srv.token),
                             token=False)
-    assert status == 200, status
+    assert status == 401, status  # the page's links carry no token: its cookie serves them
     import io
     import zipfile
     status, data = srv.request("GET", "/api/runs/%d/bundle.zip" % S["run"])
@@ -1128,6 +1210,8 @@ def office_mode_separates_agencies():
 
         status, alice = as_user("alice", "GET", "/api/runs/%d/review" % rid)
         assert status == 200, status
+        status, runs = as_user("alice", "GET", "/api/runs")
+        assert status == 200 and runs and not any("inputs" in r for r in runs), "input paths shown"
         status, bob = as_user("bob", "GET", "/api/runs/%d/review" % rid)
         assert status == 200, status
         a_items = {i["item"] for i in alice["items"]}

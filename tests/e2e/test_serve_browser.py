@@ -7,6 +7,7 @@ read the what-if beside them.  Screenshots go to --artifacts.  Skips (and
 says why) when chromedriver or selenium is missing."""
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -233,6 +234,320 @@ def earlier_runs_on_reload():
     return "run %d reopened" % S["run"]
 
 
+def axe_source():
+    """axe-core's script as scripts/setup.sh installs it from npm, or None."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    axe_dir = os.environ.get("RELIEF_AXE_DIR") or os.path.join(cache, "relief", "axe-core")
+    for p in (os.environ.get("RELIEF_AXE"),
+              os.path.join(axe_dir, "node_modules", "axe-core", "axe.min.js")):
+        if p and os.path.isfile(p):
+            with open(p, encoding="utf-8") as f:
+                return f.read()
+    return None
+
+
+def axe_check(screen):
+    """A screenshot of the screen, then axe-core injected into it: no serious
+    or critical violation (all of them go to artifacts/axe_SCREEN.json).
+    Returns the number of rules checked, or None without axe-core."""
+    d = S["driver"]
+    shot(screen)
+    src = axe_source()
+    if src is None:
+        S["axe_missing"] = True
+        return None
+    d.set_script_timeout(120)
+    if not d.execute_script("return !!window.axe"):
+        d.execute_script(src)
+    out = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {iframes: false, resultTypes: ['violations']})"
+        ".then((r) => done(JSON.stringify({violations: r.violations, passes: r.passes.length})))"
+        ".catch((e) => done(JSON.stringify({error: String(e)})));")
+    res = json.loads(out)
+    assert "error" not in res, res
+    with open(os.path.join(S["artifacts"], "axe_" + screen + ".json"), "w") as f:
+        json.dump(res["violations"], f, indent=1)
+    bad = ["%s (%s): %s" % (v["id"], v["impact"], "; ".join(n["target"][0] for n in v["nodes"][:3]))
+           for v in res["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, "%s: %s" % (screen, " | ".join(bad))
+    return res["passes"]
+
+
+def open_page(path="/"):
+    """The page by its plain address: the session cookie from the first
+    load (with ?token=) is what lets it in."""
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    d.get("http://127.0.0.1:%d%s" % (srv.port, path))
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".input-file"), 30, "the input list")
+
+
+def reopen_run(rid):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d = S["driver"]
+    wait_for(lambda: d.find_element(By.ID, "pastRunsLabel").is_displayed(), 30, "the run list")
+    Select(d.find_element(By.ID, "pastRuns")).select_by_value(str(rid))
+    wait_for(lambda: "Run %d: done" % rid in d.find_element(By.ID, "status").text, 30, "the run")
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#files a.file"), 30, "its files")
+
+
+@H.case
+def token_leaves_the_address_bar():
+    """The token is in the address only for the first load: it is traded
+    for an HttpOnly cookie, no link carries it, and the plain address then
+    opens the page."""
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".input-file"), 30, "the input list")
+    assert "token" not in d.current_url and srv.token not in d.current_url, d.current_url
+    assert "relief_admin" not in d.execute_script("return document.cookie"), "cookie not HttpOnly"
+    assert srv.token not in d.execute_script("return document.documentElement.outerHTML")
+    open_page()  # no token at all
+    reopen_run(S["run"])
+    hrefs = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "a[href]")]
+    hrefs.append(d.find_element(By.ID, "reportFrame").get_attribute("src"))
+    assert hrefs and not any("token" in h for h in hrefs), [h for h in hrefs if "token" in h]
+    zip_href = d.find_element(By.ID, "zipLink").get_attribute("href")
+    assert zip_href.endswith("/bundle.zip"), zip_href  # review.sqlite only when asked
+    frame = d.find_element(By.ID, "reportFrame")  # the report loads on the cookie too
+    d.switch_to.frame(frame)
+    body = wait_for(lambda: d.find_element(By.TAG_NAME, "body").text, 30, "the report's text")
+    d.switch_to.default_content()
+    assert "SACRAMENTO" in body.upper(), body[:200]
+    return "%d links without a token" % len(hrefs)
+
+
+@H.case
+def reopened_run_restores_the_form():
+    """Reopening a run puts its inputs, county, date, options and flow back
+    in the form, and says so."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, srv = S["driver"], S["server"]
+    open_page()
+    Select(d.find_element(By.ID, "county")).select_by_value("ALAMEDA")  # not the run's
+    d.find_element(By.ID, "s11359-none").click()
+    d.find_element(By.ID, "ageOn").click()
+    reopen_run(S["run"])
+    run = srv.json("GET", "/api/runs/%d" % S["run"])
+    assert Select(d.find_element(By.ID, "county")).first_selected_option.get_attribute("value") == \
+        "SACRAMENTO"
+    assert d.find_element(By.ID, "computeAt").get_attribute("value") == "2019-11-11"
+    assert d.find_element(By.ID, "flow").get_attribute("value") == run["flow"]
+    checked = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, ".input-file")
+               if b.is_selected()]
+    assert checked == run["inputs"], (checked, run["inputs"])
+    be = run["options"]["baselineEligibility"]
+    for sec in ("11357", "11358", "11359", "11360"):
+        want = "dismiss" if sec in be["dismiss"] else "reduce" if sec in be["reduce"] else "none"
+        assert d.find_element(By.ID, "s%s-%s" % (sec, want)).is_selected(), (sec, want)
+    assert d.find_element(By.ID, "under21").is_selected() and not d.find_element(By.ID, "ageOn").is_selected()
+    note = d.find_element(By.ID, "restoreNote")
+    assert note.is_displayed() and "run %d" % S["run"] in note.text and "SACRAMENTO" in note.text, note.text
+    assert "11/11/2019" in note.text, note.text
+    shot("reopened")
+    return note.text[:80]
+
+
+RAW = re.compile(r"reliefWith|CountSubjects|ByCodeSection|T00:00:00Z|0001-01-01|›")
+FLAGS = re.compile(r"\b(in_county|prop64|has_1135\d|has_11360|only_prop64|under_21_at_conviction|"
+                   r"sentences_completed|felony_|pc290_registered)\b")
+
+
+@H.case
+def results_and_explain_in_plain_words():
+    """The results panel speaks the impact report's words (dates as dates),
+    and explain gives sentences: the verdict as `relief explain` words it,
+    and the facts that held."""
+    import csv
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    open_page()
+    reopen_run(S["run"])
+    table = d.find_element(By.ID, "summary").text
+    assert not RAW.search(table), RAW.search(table).group(0)
+    for words in ("People who will no longer have a felony conviction, with the county's current choices",
+                  "People who get some relief (a dismissal or a reduction)",
+                  "Dismissed: all HS 11359 convictions", "Dismissed: 21 years or younger",
+                  "Earliest Prop 64 conviction"):
+        assert words in table, words
+    row = d.find_element(By.CSS_SELECTOR, 'tr[data-key="earliestConviction"]').text
+    assert re.search(r"\d\d/\d\d/\d{4}|unknown \(a conviction with no known date\)|none", row), row
+    # explain one person, and the CLI's explain of the same person
+    run_dir = os.path.join(S["work"], "ws", "runs", str(S["run"]))
+    with open(os.path.join(run_dir, "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
+        who = next(csv.DictReader(f))
+    box = d.find_element(By.ID, "searchBox")
+    box.clear()
+    box.send_keys(who["CII_NUMBER"])
+    d.find_element(By.ID, "searchButton").click()
+    rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.person"), 30, "search results")
+    rows[0].find_element(By.CSS_SELECTOR, "button.explain").click()
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.explain-conviction"), 60, "the explain view")
+    text_all = d.find_element(By.ID, "explain").text
+    assert not FLAGS.search(text_all), FLAGS.search(text_all).group(0)
+    verdicts = [c.text for c in d.find_elements(By.CSS_SELECTOR, "td.verdict")]
+    opts = os.path.join(S["work"], "explain-options.json")
+    with open(opts, "w") as f:
+        json.dump(srv.json("GET", "/api/runs/%d" % S["run"])["options"], f)
+    rc, out, err, _ = e2etools.run([S["relief"], "explain", "--input-doj=" + os.path.join(S["data"], "SACRAMENTO.dat"),
+                                    "--subject=" + who["CII_NUMBER"], "--county=SACRAMENTO",
+                                    "--compute-at=2019-11-11", "--eligibility-options=" + opts])
+    assert rc == 0, err
+    cli = [line.strip() for line in out.splitlines()
+           if line.startswith("    ") and not line.strip().startswith("features:")]
+    assert len(cli) == len(verdicts) > 0, (cli, verdicts)
+    for c, v in zip(cli, verdicts):
+        assert v.lower() == (c + ".").lower(), (v, c)
+    assert d.find_elements(By.CSS_SELECTOR, "tr.explain-conviction li"), "no facts"
+    shot("explain_words")
+    return "%d convictions explained" % len(verdicts)
+
+
+BEAR = {"baselineEligibility": {"dismiss": ["11357", "11358", "11359", "11360"], "reduce": []},
+        "additionalRelief": {"subjectUnder21AtConviction": False, "subjectHasOnlyProp64Charges": True,
+                             "subjectIsDeceased": False, "yearsSinceConvictionThreshold": 5,
+                             "yearsCrimeFreeThreshold": 5}}
+
+
+@H.case
+def bear_preset_and_help_texts():
+    """A "BEAR defaults" preset sets BEAR's choices (its what-if follows);
+    every eligibility choice carries a one-line help text."""
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    open_page()
+    reopen_run(S["run"])
+    d.find_element(By.ID, "presetBear").click()
+    for sec in ("11357", "11358", "11359", "11360"):
+        assert d.find_element(By.ID, "s%s-dismiss" % sec).is_selected(), sec
+    on = {i: d.find_element(By.ID, i).is_selected()
+          for i in ("under21", "ageOn", "yscOn", "cfOn", "onlyProp64", "deceased")}
+    assert on == {"under21": False, "ageOn": False, "yscOn": True, "cfOn": True, "onlyProp64": True,
+                  "deceased": False}, on
+    assert d.find_element(By.ID, "ysc").get_attribute("value") == "5"
+    want = srv.json("POST", "/api/runs/%d/whatif" % S["run"], {"options": BEAR})["summary"]
+    wait_for(lambda: d.find_element(By.CSS_SELECTOR, 'tr[data-key="subjectsWithSomeReliefCount"]')
+             .find_elements(By.TAG_NAME, "td")[2].text == str(want["subjectsWithSomeReliefCount"]),
+             30, "the BEAR what-if")
+    assert "BEAR" in d.find_element(By.ID, "presetHelp").text
+    for i in ("under21", "ageOn", "yscOn", "cfOn", "onlyProp64", "deceased"):
+        helper = d.find_element(By.ID, d.find_element(By.ID, i).get_attribute("aria-describedby"))
+        assert len(helper.text) > 15, i
+    helps = d.find_elements(By.CSS_SELECTOR, "#sections th .help")
+    assert len(helps) == 4 and all(h.text for h in helps), [h.text for h in helps]
+    shot("bear_preset")
+    return "BEAR what-if: %d people with relief" % want["subjectsWithSomeReliefCount"]
+
+
+def keys(*k):
+    """Key presses to whatever has the focus, as a person types them."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(S["driver"]).send_keys(*k).perform()
+
+
+def tab_to(pred, what, limit=400):
+    """Presses Tab until the focused element satisfies pred; returns it."""
+    from selenium.webdriver.common.keys import Keys
+    d = S["driver"]
+    for _ in range(limit):
+        el = d.switch_to.active_element
+        if pred(el):
+            return el
+        keys(Keys.TAB)
+    raise AssertionError("Tab never reached " + what)
+
+
+def a_cii():
+    """A CII number of the first run's people (a search finds it)."""
+    import csv
+    run_dir = os.path.join(S["work"], "ws", "runs", str(S["run"]))
+    with open(os.path.join(run_dir, "Prop64_Results.csv"), newline="", encoding="utf-8") as f:
+        return next(csv.DictReader(f))["CII_NUMBER"]
+
+
+@H.case
+def keyboard_alone_completes_the_flow():
+    """Tab, Space, Enter and typing only: choose a file and a county, take
+    the BEAR preset, run, find a person and explain them, reach the zip."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    d, srv = S["driver"], S["server"]
+    open_page()
+    before = len(srv.json("GET", "/api/runs"))
+    d.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    box = tab_to(lambda e: "input-file" in (e.get_attribute("class") or "") and
+                 e.get_attribute("value").endswith("SACRAMENTO.dat"), "the input file")
+    if not box.is_selected():
+        keys(Keys.SPACE)
+    assert box.is_selected()
+    county = tab_to(lambda e: e.get_attribute("id") == "county", "the county")
+    keys("SACRAMENTO")
+    assert county.get_attribute("value") == "SACRAMENTO", county.get_attribute("value")
+    tab_to(lambda e: e.get_attribute("id") == "presetBear", "the BEAR preset")
+    keys(Keys.ENTER)
+    assert d.find_element(By.ID, "s11360-dismiss").is_selected()
+    tab_to(lambda e: e.get_attribute("id") == "run", "Run")
+    keys(Keys.ENTER)
+    wait_for(lambda: "Run %d: done" % (before + 1) in d.find_element(By.ID, "status").text, 300,
+             "the keyboard's run")
+    st = srv.json("GET", "/api/runs/%d" % (before + 1))
+    assert st["county"] == "SACRAMENTO" and st["options"]["baselineEligibility"]["dismiss"] == \
+        BEAR["baselineEligibility"]["dismiss"], st
+    wait_for(lambda: d.find_element(By.ID, "peopleSection").is_displayed(), 30, "people")
+    tab_to(lambda e: e.get_attribute("id") == "searchBox", "the search box")
+    keys(a_cii(), Keys.ENTER)
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.person"), 30, "search results")
+    tab_to(lambda e: "explain" in (e.get_attribute("class") or ""), "Explain")
+    keys(Keys.ENTER)
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.explain-conviction"), 60, "explain")
+    d.execute_script("window.scrollTo(0, 0); document.activeElement.blur()")
+    tab_to(lambda e: e.get_attribute("id") == "zipLink", "the zip link")
+    shot("keyboard")
+    return "run %d by keyboard" % (before + 1)
+
+
+@H.case
+def axe_finds_nothing_serious_on_each_screen():
+    """axe-core (npm, installed by scripts/setup.sh) on each screen: the
+    form, the results with a what-if, explain, the review queue."""
+    from selenium.webdriver.common.by import By
+    d, srv = S["driver"], S["server"]
+    if axe_source() is None:
+        return "skipped: axe-core is not installed (scripts/setup.sh installs it)"
+    checked = []
+    d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".input-file"), 30, "the input list")
+    checked.append(axe_check("form"))
+    reopen_run(S["run"])
+    d.find_element(By.ID, "s11358-none").click()
+    wait_for(lambda: "what-if computed" in d.find_element(By.ID, "whatifNote").text, 30, "what-if")
+    checked.append(axe_check("results"))
+    d.find_element(By.ID, "searchBox").send_keys(a_cii())
+    d.find_element(By.ID, "searchButton").click()
+    rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.person"), 30, "search results")
+    rows[0].find_element(By.CSS_SELECTOR, "button.explain").click()
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.explain-conviction"), 60, "explain")
+    checked.append(axe_check("explain_sentences"))
+    reviewed = [r["id"] for r in srv.json("GET", "/api/runs") if r.get("reviewFiles")
+                and os.path.exists(os.path.join(S["work"], "ws", "runs", str(r["id"]), "review.sqlite"))]
+    if reviewed:
+        reopen_run(reviewed[-1])
+        wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.review-item"), 30, "the queue")
+        checked.append(axe_check("review_queue"))
+    frame = d.find_element(By.ID, "reportFrame")
+    d.switch_to.frame(frame)
+    try:
+        wait_for(lambda: d.find_element(By.TAG_NAME, "body").text, 30, "the report")
+        checked.append(axe_check("report"))
+    finally:
+        d.switch_to.default_content()
+    return "%d screens, %s rules passed" % (len(checked), checked)
+
+
 @H.case
 def office_accounts_in_the_browser():
     import subprocess
@@ -263,6 +578,10 @@ def office_accounts_in_the_browser():
         for name in ("alice", "bob"):
             d.get("https://127.0.0.1:%d/" % srv.port)
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "sign-in")
+            assert not d.find_element(By.ID, "run").is_displayed(), "the run form under the sign-in"
+            assert not d.find_element(By.ID, "inputs").is_displayed(), "Loading files under the sign-in"
+            if name == "alice":
+                axe_check("sign_in")
             d.find_element(By.ID, "loginName").send_keys(name)
             d.find_element(By.ID, "loginPassword").send_keys("password-" + name)
             d.find_element(By.ID, "loginButton").click()
@@ -274,6 +593,7 @@ def office_accounts_in_the_browser():
             assert not d.find_element(By.ID, "run").is_displayed(), "an account sees the run form"
             assert "session" not in d.execute_script("return document.cookie"), "cookie not HttpOnly"
             if name == "alice":
+                axe_check("account")
                 item = rows[0].get_attribute("data-item")
                 rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
                 sel = 'tr.review-item[data-item="%s"] td.decision' % item
