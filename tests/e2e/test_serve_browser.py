@@ -268,7 +268,7 @@ def office_accounts_in_the_browser():
             d.find_element(By.ID, "loginButton").click()
             rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.review-item"), 60,
                             name + "'s queue")
-            agencies = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+            agencies = {r.find_elements(By.TAG_NAME, "td")[2].text for r in rows}
             seen[name] = {r.get_attribute("data-item") for r in rows}
             assert agencies == {"Felony Unit" if name == "alice" else "Misdemeanor Unit"}, agencies
             assert not d.find_element(By.ID, "run").is_displayed(), "an account sees the run form"
