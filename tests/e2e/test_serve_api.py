@@ -1340,6 +1340,118 @@ def office_mode_separates_agencies():
     return "%d and %d items" % (len(a_items), len(b_items))
 
 
+@H.case
+def office_accounts_reach_only_their_own():
+    """In office mode an agency's account pages, filters, bulk-decides,
+    searches, explains, exports its sheet, keeps its filer profile and
+    downloads its filings' files: all of its own agency only."""
+    import shutil as sh
+    from urllib.parse import quote
+    if not sh.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-office-own")
+    add_user(ws, "fay", "Felony Unit", "felony pass 77")
+    add_user(ws, "mo", "Misdemeanor Unit", "misdo pass 88")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office-own",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        rid = reviewed_run(srv, TWO_AGENCIES)
+        hdr = {}
+        for name, pw in (("fay", "felony pass 77"), ("mo", "misdo pass 88")):
+            status, cookie = sign_in(srv, name, pw)
+            assert status == 200 and cookie, status
+            hdr[name] = {"Cookie": cookie, "Origin": srv.origin}
+
+        def as_(name, method, path, body=None):
+            status, out = srv.request(method, path, body, token=False, headers=hdr[name])
+            return status, (json.loads(out) if out[:1] in (b"{", b"[") else out)
+
+        base = "/api/runs/%d" % rid
+        _, fay = as_("fay", "GET", base + "/review?limit=500")
+        assert fay["agencies"] == ["Felony Unit"] and fay["total"] == fay["tally"]["items"] > 0, fay["agencies"]
+        assert all(i["agency"] == "Felony Unit" for i in fay["items"])
+        _, other = as_("fay", "GET", base + "/review?agency=Misdemeanor%20Unit")
+        assert other["total"] == 0 and not other["items"], other["total"]
+        _, mo = as_("mo", "GET", base + "/review?limit=500")
+        mine, theirs = fay["items"][0], mo["items"][0]
+        status, _ = as_("fay", "GET", base + "/review/" + theirs["item"])
+        assert status == 404, status
+        status, _ = as_("fay", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [mine["item"], theirs["item"]]})
+        assert status == 404, status
+        status, got = as_("fay", "POST", base + "/review/bulk",
+                          {"decision": "Hold", "notes": "ask", "filter": {"status": "pending"}})
+        assert status == 200 and got["decided"] == fay["total"], got
+        tally = srv.json("GET", base + "/review?limit=0")["tally"]
+        assert tally["held"] == fay["total"] and tally["pending"] == mo["total"], tally
+        status, _ = as_("fay", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [i["item"] for i in fay["items"][:2]]})
+        assert status == 200, status
+        _, hist = as_("fay", "GET", base + "/review/" + mine["item"])
+        assert hist["history"][0]["reviewer"] == "fay", hist["history"]
+        # search and explain: her agency's people only
+        only_mo = [i for i in mo["items"] if i["cii"] and i["cii"] not in {x["cii"] for x in fay["items"]}]
+        status, found = as_("fay", "GET", base + "/people?q=" + quote(mine["cii"]))
+        assert status == 200 and [p["cii"] for p in found["people"]] == [mine["cii"]], found
+        if only_mo:
+            status, found = as_("fay", "GET", base + "/people?q=" + quote(only_mo[0]["cii"]))
+            assert status == 200 and not found["people"], found
+            status, _ = as_("fay", "GET", base + "/explain?subject=" + quote(only_mo[0]["cii"]))
+            assert status == 404, status
+        status, ex = as_("fay", "GET", base + "/explain?subject=" + quote(mine["subjectId"]))
+        assert status == 200 and ex["convictions"], status
+        # her sheet: her items only
+        status, sheet = as_("fay", "GET", base + "/review/sheet?format=csv")
+        assert status == 200, status
+        rows = list(csv.reader(sheet.decode("utf-8").splitlines()))
+        assert {r[1] for r in rows[1:]} == {"Felony Unit"} and len(rows) - 1 == fay["total"], rows[:2]
+        status, _ = as_("fay", "GET", base + "/review/sheet?agency=Misdemeanor%20Unit")
+        assert status == 403, status
+        status, _ = as_("fay", "GET", base + "/review/sheet?format=ods")
+        assert status == 400, status
+        # each keeps its filer profile, then files; neither reaches the other's
+        status, _ = as_("fay", "POST", base + "/filer", {"agency": "Misdemeanor Unit",
+                                                          "filer": MISDEMEANOR_FILER})
+        assert status == 403, status
+        status, _ = as_("fay", "POST", base + "/filer", {"filer": dict(FELONY_FILER, barNumber="x1")})
+        assert status == 400, status
+        for name, filer in (("fay", FELONY_FILER), ("mo", MISDEMEANOR_FILER)):
+            status, _ = as_(name, "POST", base + "/filer", {"filer": filer})
+            assert status == 200, status
+            status, kept = as_(name, "GET", base + "/filer")
+            assert status == 200 and kept["filer"]["office"] == filer["office"], kept
+        _, first = as_("mo", "GET", base + "/review?limit=2&proposed=Eligible")
+        status, _ = as_("mo", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [i["item"] for i in first["items"]]})
+        assert status == 200, status
+        for name, agency in (("fay", "Felony Unit"), ("mo", "Misdemeanor Unit")):
+            status, _ = as_(name, "POST", base + "/filings", {})
+            assert status == 202, status
+            f = filings_done(srv, rid)
+            assert f["status"] == "done" and f["agency"] == agency, f
+            status, files = as_(name, "GET", base + "/filings/files")
+            names = [x["name"] for x in files["files"]]
+            assert status == 200 and files["agency"] == agency, files
+            assert any(n.endswith("court_list.csv") for n in names), names
+            court = [n for n in names if n.endswith("court_list.csv")][0]
+            status, body = as_(name, "GET", base + "/filings/files/" + quote(court))
+            assert status == 200 and body.startswith(b"Case Number") or b"," in body[:200], body[:80]
+            other = "Misdemeanor%20Unit" if name == "fay" else "Felony%20Unit"
+            status, _ = as_(name, "GET", base + "/filings/files?agency=" + other)
+            assert status == 403, status
+            status, _ = as_(name, "GET", base + "/filings/files/..%2F..%2Freview.sqlite")
+            assert status == 404, status
+        # the administrator names the agency
+        listed = srv.json("GET", base + "/filings/files?agency=Felony%20Unit")
+        assert listed["agency"] == "Felony Unit" and listed["files"], listed
+        status, _ = srv.request("GET", base + "/filings/files")
+        assert status == 400, status  # two agencies: which?
+        return "%d and %d items, each filed its own" % (fay["total"], mo["total"])
+    finally:
+        srv.stop()
+
+
 def users(ws, *args, password=None):
     """`relief serve users ARGS --workspace=WS`, the password on stdin."""
     p = subprocess.run([S["relief"], "serve", "users"] + list(args) + ["--workspace=" + ws],
