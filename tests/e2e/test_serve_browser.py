@@ -441,6 +441,7 @@ def earlier_runs_on_reload():
 def office_accounts_in_the_browser():
     import subprocess
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     if not shutil.which("openssl"):
         return "skipped: no openssl to make a certificate"
     work, d = S["work"], S["driver"]
@@ -463,7 +464,7 @@ def office_accounts_in_the_browser():
         srv.json("POST", "/api/runs/%d/review" % st["id"],
                  {"routing": {"default": "Misdemeanor Unit",
                               "routes": [{"agency": "Felony Unit", "felony": True}]}})
-        seen = {}
+        seen, filed = {}, {}
         for name in ("alice", "bob"):
             d.get("https://127.0.0.1:%d/" % srv.port)
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "sign-in")
@@ -477,30 +478,51 @@ def office_accounts_in_the_browser():
             assert agencies == {"Felony Unit" if name == "alice" else "Misdemeanor Unit"}, agencies
             assert not d.find_element(By.ID, "run").is_displayed(), "an account sees the run form"
             assert "session" not in d.execute_script("return document.cookie"), "cookie not HttpOnly"
-            if name == "alice":
-                item = rows[0].get_attribute("data-item")
-                rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
-                sel = 'tr.review-item[data-item="%s"] td.decision' % item
-                wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
-                shot("office_alice")
-                # her agency's motions, under the profile she gives (one agency: no picker)
-                d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
-                for field, value in (("filerOffice", "Felony Unit Office"),
-                                     ("filerAttorney", "Frances Felony"), ("filerBar", "111111"),
-                                     ("filerAddress", "901 G Street\nSacramento, CA 95814"),
-                                     ("filerPhone", "(916) 555-0100"),
-                                     ("filerSignature", "/s/ Frances Felony")):
-                    d.find_element(By.ID, field).send_keys(value)
-                assert not d.find_element(By.ID, "filingsAgencyLabel").is_displayed()
-                d.find_element(By.ID, "fileMotions").click()
-                wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text,
-                         120, "alice's motions")
-                f = srv.json("GET", "/api/runs/%d" % st["id"])["filings"]
-                assert f["status"] == "done" and f["agency"] == "Felony Unit", f
+            # each agency approves one item, keeps its filer profile, files its own motions
+            item = rows[0].get_attribute("data-item")
+            rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
+            sel = 'tr.review-item[data-item="%s"] td.decision' % item
+            wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
+            shot("office_" + name)
+            agency = "Felony Unit" if name == "alice" else "Misdemeanor Unit"
+            d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
+            person = "Frances Felony" if name == "alice" else "Morgan Misdo"
+            for field, value in (("filerOffice", agency + " Office"), ("filerAttorney", person),
+                                 ("filerBar", "111111" if name == "alice" else "222222"),
+                                 ("filerAddress", "901 G Street\nSacramento, CA 95814"),
+                                 ("filerPhone", "(916) 555-0100"),
+                                 ("filerSignature", "/s/ " + person)):
+                d.find_element(By.ID, field).clear()
+                d.find_element(By.ID, field).send_keys(value)
+            d.find_element(By.ID, "filerSave").click()
+            wait_for(lambda: "Saved for " + agency in d.find_element(By.ID, "filerStatus").text, 30,
+                     name + "'s profile")
+            kept = srv.json("GET", "/api/runs/%d/filer?agency=%s" % (st["id"], agency.replace(" ", "%20")))
+            assert kept["filer"]["attorney"] == person, kept
+            assert not d.find_element(By.ID, "filingsAgencyLabel").is_displayed()
+            d.find_element(By.ID, "fileMotions").click()
+            wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text,
+                     120, name + "'s motions")
+            f = srv.json("GET", "/api/runs/%d" % st["id"])["filings"]
+            assert f["status"] == "done" and f["agency"] == agency, f
+            files = wait_for(lambda: [b.get_attribute("data-name") for b in
+                                      d.find_elements(By.CSS_SELECTOR, "#agencyFiles button.agency-file")],
+                             30, name + "'s files")
+            assert any(n.endswith("court_list.csv") for n in files), files
+            filed[name] = files
+            shot("office_filed_" + name)
+            # search and explain, her or his agency's people only
+            cii = srv.json("GET", "/api/runs/%d/review/%s" % (st["id"], item))["item"]["cii"]
+            d.find_element(By.ID, "searchBox").send_keys(cii, Keys.ENTER)
+            found = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#people tr.person"), 30, "search")
+            assert len(found) == 1 and cii in found[0].text, [r.text for r in found]
+            found[0].find_element(By.CSS_SELECTOR, "button.explain").click()
+            wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#explainTable tr"), 60, "explain")
             d.find_element(By.ID, "logout").click()
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "signed out")
         assert seen["alice"] and seen["bob"] and not (seen["alice"] & seen["bob"])
-        return "%d and %d items" % (len(seen["alice"]), len(seen["bob"]))
+        assert filed["alice"] and filed["bob"], filed
+        return "%d and %d items, both agencies filed" % (len(seen["alice"]), len(seen["bob"]))
     finally:
         srv.stop()
 
