@@ -68,8 +68,7 @@ static relief_status filter_where(relief_buf *b, const review_filter *f, const c
   if (given(f->proposed)) buf_puts(b, " AND instr(i.proposed, ?5) > 0");
   if (given(f->q))
     buf_puts(b, " AND (i.id = ?6 OR i.cii = ?6 OR i.subject_id = ?6"
-                " OR instr(upper(i.name), upper(?6)) > 0"
-                " OR instr(upper(i.case_number), upper(?6)) > 0)");
+                " OR i.name LIKE ?8 ESCAPE '\\' OR i.case_number LIKE ?8 ESCAPE '\\')");
   if (item) buf_puts(b, " AND i.id = ?7");
   return RELIEF_OK;
 }
@@ -86,6 +85,18 @@ static void filter_bind(sqlite3_stmt *q, const review_filter *f, const char *ite
   bind_opt(q, 5, f->proposed);
   bind_opt(q, 6, f->q);
   bind_opt(q, 7, item);
+  if (given(f->q)) { /* a part of the name or case number, any case: %q% with % _ \ escaped */
+    size_t n = strlen(f->q);
+    char *like = xmalloc(2 * n + 3), *o = like;
+    *o++ = '%';
+    for (const char *p = f->q; *p; p++) {
+      if (*p == '%' || *p == '_' || *p == '\\') *o++ = '\\';
+      *o++ = *p;
+    }
+    *o++ = '%';
+    *o = '\0';
+    sqlite3_bind_text(q, 8, like, -1, free);
+  }
 }
 
 /* Prepares "SELECT cols FROM ... WHERE filter tail" into *q. */
@@ -213,10 +224,12 @@ relief_status review_list_facets(const char *outputs_dir, const char *account,
   bool mine = given(account) != NULL;
   sqlite3_stmt *q = NULL;
   char sql[256];
+  /* the items, then their latest decisions (an item without one is pending) */
   snprintf(sql, sizeof sql,
-           "SELECT l.decision, COUNT(*) FROM items i LEFT JOIN latest l ON l.item = i.id%s"
+           "SELECT NULL, COUNT(*) FROM items%s UNION ALL SELECT l.decision, COUNT(*) FROM latest l%s"
            " GROUP BY l.decision",
-           mine ? " WHERE i.agency = ?1" : "");
+           mine ? " WHERE agency = ?1" : "",
+           mine ? " JOIN items i ON i.id = l.item WHERE i.agency = ?1" : "");
   if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
@@ -224,12 +237,13 @@ relief_status review_list_facets(const char *outputs_dir, const char *account,
     while (sqlite3_step(q) == SQLITE_ROW) {
       const char *d = (const char *)sqlite3_column_text(q, 0);
       long long c = sqlite3_column_int64(q, 1);
-      out->counts.items += c;
-      *(!d ? &out->counts.pending
-           : !strcmp(d, "Approve") ? &out->counts.approved
-           : !strcmp(d, "Deny")    ? &out->counts.denied
-                                   : &out->counts.held) += c;
+      *(!d                     ? &out->counts.items
+        : !strcmp(d, "Approve") ? &out->counts.approved
+        : !strcmp(d, "Deny")    ? &out->counts.denied
+                                : &out->counts.held) += c;
     }
+    out->counts.pending =
+        out->counts.items - out->counts.approved - out->counts.denied - out->counts.held;
   }
   sqlite3_finalize(q);
   const char *where = mine ? " WHERE agency = ?1" : "";
