@@ -25,8 +25,8 @@ static void buf_puts(relief_buf *b, const char *s) { buf_append(b, s, strlen(s))
 /* The decision a status names ("" pending), or NULL when it names none. */
 static const char *status_decision(const char *status) {
   static const char *const names[][2] = {
-      {"pending", ""},     {"approved", "Approve"}, {"denied", "Deny"}, {"held", "Hold"},
-      {"Approve", "Approve"}, {"Deny", "Deny"},     {"Hold", "Hold"}};
+      {"pending", ""},        {"approved", "Approve"}, {"denied", "Deny"}, {"held", "Hold"},
+      {"Approve", "Approve"}, {"Deny", "Deny"},        {"Hold", "Hold"}};
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (!strcmp(status, names[i][0])) return names[i][1];
   return NULL;
@@ -35,9 +35,9 @@ static const char *status_decision(const char *status) {
 /* The ORDER BY of a sort, or NULL when it names no column. */
 static const char *sort_column(const char *sort, bool *desc) {
   static const char *const cols[][2] = {
-      {"item", "i.seq"},       {"agency", "i.agency"},     {"name", "i.name"},
-      {"dob", "i.dob"},        {"cii", "i.cii"},           {"case", "i.case_number"},
-      {"court", "i.court"},    {"proposed", "i.proposed"}, {"kind", "i.kind"},
+      {"item", "i.seq"},        {"agency", "i.agency"},     {"name", "i.name"},
+      {"dob", "i.dob"},         {"cii", "i.cii"},           {"case", "i.case_number"},
+      {"court", "i.court"},     {"proposed", "i.proposed"}, {"kind", "i.kind"},
       {"status", "l.decision"}, {"decision", "l.decision"}, {"counts", "i.counts"}};
   *desc = sort && *sort == '-';
   if (*desc) sort++;
@@ -48,7 +48,8 @@ static const char *sort_column(const char *sort, bool *desc) {
 }
 
 #define LIST_FROM                                                                                  \
-  " FROM items i LEFT JOIN latest l ON l.item = i.id LEFT JOIN decisions d ON d.id = l.decision_id"
+  " FROM items i LEFT JOIN latest l ON l.item = i.id"                                              \
+  " LEFT JOIN decisions d ON d.id = l.decision_id"
 
 /* The WHERE of filter f (and item, when given) into b: only the conditions
  * asked, so an index serves them; parameters ?1..?7 whatever is used. */
@@ -118,12 +119,12 @@ static relief_status prepare_filtered(sqlite3 *db, const char *cols, const revie
 }
 
 #define LIST_COLS                                                                                  \
-  "i.id, i.agency, i.kind, i.name, i.dob, i.cii, i.case_number, i.counts, i.proposed,"            \
+  "i.id, i.agency, i.kind, i.name, i.dob, i.cii, i.case_number, i.counts, i.proposed,"             \
   " i.reason, d.decision, d.notes, d.reviewer, i.subject_id, i.court, d.decided_at"
 
 static void counts_free(review_count *c, int n) {
   for (int i = 0; i < n; i++) {
-    const char *all[] = {c[i].cnt_order, c[i].section, c[i].offense, c[i].date,
+    const char *all[] = {c[i].cnt_order, c[i].section, c[i].offense,  c[i].date,
                          c[i].level,     c[i].court,   c[i].proposed, c[i].reason};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) free((char *)all[k]);
   }
@@ -135,22 +136,20 @@ static relief_status list_rows(sqlite3 *db, sqlite3_stmt *q, sqlite3_stmt *cq, r
                                void *user, relief_error *err) {
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    review_list_item it = {
-        .item = {text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4), text(q, 5),
-                 text(q, 6), text(q, 7), text(q, 8), text(q, 9), text(q, 10), text(q, 11),
-                 text(q, 12)},
-        .subject_id = text(q, 13),
-        .court = text(q, 14),
-        .decided_at = text(q, 15)};
+    review_list_item it = {.item = {text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4),
+                                    text(q, 5), text(q, 6), text(q, 7), text(q, 8), text(q, 9),
+                                    text(q, 10), text(q, 11), text(q, 12)},
+                           .subject_id = text(q, 13),
+                           .court = text(q, 14),
+                           .decided_at = text(q, 15)};
     review_count *counts = NULL;
     int n = 0, crc;
     sqlite3_reset(cq);
     sqlite3_bind_text(cq, 1, text(q, 0), -1, SQLITE_TRANSIENT);
     while ((crc = sqlite3_step(cq)) == SQLITE_ROW) {
       counts = xrealloc(counts, (size_t)(n + 1) * sizeof *counts);
-      counts[n++] = (review_count){xstrdup(text(cq, 0)), xstrdup(text(cq, 1)),
-                                   xstrdup(text(cq, 2)), xstrdup(text(cq, 3)),
-                                   xstrdup(text(cq, 4)), xstrdup(text(cq, 5)),
+      counts[n++] = (review_count){xstrdup(text(cq, 0)), xstrdup(text(cq, 1)), xstrdup(text(cq, 2)),
+                                   xstrdup(text(cq, 3)), xstrdup(text(cq, 4)), xstrdup(text(cq, 5)),
                                    xstrdup(text(cq, 6)), xstrdup(text(cq, 7))};
     }
     it.counts = counts;
@@ -215,8 +214,8 @@ static relief_status column_list(sqlite3 *db, const char *sql, const char *accou
   return rc == SQLITE_DONE ? RELIEF_OK : review_sql_error(db, REVIEW_STORE_NAME, err);
 }
 
-relief_status review_list_facets(const char *outputs_dir, const char *account,
-                                 review_facets *out, relief_error *err) {
+relief_status review_list_facets(const char *outputs_dir, const char *account, review_facets *out,
+                                 relief_error *err) {
   memset(out, 0, sizeof *out);
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
@@ -225,11 +224,12 @@ relief_status review_list_facets(const char *outputs_dir, const char *account,
   sqlite3_stmt *q = NULL;
   char sql[256];
   /* the items, then their latest decisions (an item without one is pending) */
-  snprintf(sql, sizeof sql,
-           "SELECT NULL, COUNT(*) FROM items%s UNION ALL SELECT l.decision, COUNT(*) FROM latest l%s"
-           " GROUP BY l.decision",
-           mine ? " WHERE agency = ?1" : "",
-           mine ? " JOIN items i ON i.id = l.item WHERE i.agency = ?1" : "");
+  snprintf(
+      sql, sizeof sql,
+      "SELECT NULL, COUNT(*) FROM items%s UNION ALL SELECT l.decision, COUNT(*) FROM latest l%s"
+      " GROUP BY l.decision",
+      mine ? " WHERE agency = ?1" : "",
+      mine ? " JOIN items i ON i.id = l.item WHERE i.agency = ?1" : "");
   if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
     st = review_sql_error(db, REVIEW_STORE_NAME, err);
   } else {
@@ -237,7 +237,7 @@ relief_status review_list_facets(const char *outputs_dir, const char *account,
     while (sqlite3_step(q) == SQLITE_ROW) {
       const char *d = (const char *)sqlite3_column_text(q, 0);
       long long c = sqlite3_column_int64(q, 1);
-      *(!d                     ? &out->counts.items
+      *(!d                      ? &out->counts.items
         : !strcmp(d, "Approve") ? &out->counts.approved
         : !strcmp(d, "Deny")    ? &out->counts.denied
                                 : &out->counts.held) += c;
@@ -296,8 +296,8 @@ static void found_one(void *user, const review_list_item *it) {
 }
 
 relief_status review_item_detail(const char *outputs_dir, const char *item, const char *account,
-                                 review_list_fn item_fn, review_history_fn history_fn,
-                                 void *user, relief_error *err) {
+                                 review_list_fn item_fn, review_history_fn history_fn, void *user,
+                                 relief_error *err) {
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;
@@ -335,8 +335,8 @@ static relief_status filtered_ids(sqlite3 *db, const review_filter *f, char ***i
 
 /* Appends the decision on item through get (its agency and latest
  * decision) and add (REVIEW_INSERT_DECISION), the rest bound already. */
-static relief_status decide_one(sqlite3 *db, sqlite3_stmt *get, sqlite3_stmt *add,
-                                const char *item, const char *account, relief_error *err) {
+static relief_status decide_one(sqlite3 *db, sqlite3_stmt *get, sqlite3_stmt *add, const char *item,
+                                const char *account, relief_error *err) {
   sqlite3_reset(get);
   sqlite3_reset(add);
   sqlite3_bind_text(get, 1, item, -1, SQLITE_TRANSIENT);
@@ -389,8 +389,8 @@ static bool blank(const char *s) {
   return true;
 }
 
-relief_status review_decide_bulk(const char *outputs_dir, const review_filter *filter,
-                                 char **items, size_t n, const char *decision, const char *notes,
+relief_status review_decide_bulk(const char *outputs_dir, const review_filter *filter, char **items,
+                                 size_t n, const char *decision, const char *notes,
                                  const char *reviewer, long long *n_decided, relief_error *err) {
   *n_decided = 0;
   if (strcmp(decision, "Approve") && strcmp(decision, "Deny") && strcmp(decision, "Hold"))

@@ -260,14 +260,14 @@ typedef struct {
   char **agencies, **courts;
   int n_agencies, n_courts;
 } review_facets;
-relief_status review_list_facets(const char *outputs_dir, const char *account,
-                                 review_facets *out, relief_error *err);
+relief_status review_list_facets(const char *outputs_dir, const char *account, review_facets *out,
+                                 relief_error *err);
 void review_facets_free(review_facets *f);
 
 /* One decision of an item's history. */
 typedef struct {
-  const char *decision, *notes, *previous_decision, *previous_notes, *reviewer, *decided_at,
-      *sheet, *override;
+  const char *decision, *notes, *previous_decision, *previous_notes, *reviewer, *decided_at, *sheet,
+      *override;
 } review_history_entry;
 typedef void (*review_history_fn)(void *user, const review_history_entry *e);
 
@@ -275,16 +275,16 @@ typedef void (*review_history_fn)(void *user, const review_history_entry *e);
  * its counts through item_fn, then each of its decisions, oldest first,
  * through history_fn. */
 relief_status review_item_detail(const char *outputs_dir, const char *item, const char *account,
-                                 review_list_fn item_fn, review_history_fn history_fn,
-                                 void *user, relief_error *err);
+                                 review_list_fn item_fn, review_history_fn history_fn, void *user,
+                                 relief_error *err);
 
 /* Records decision with notes by reviewer on each of items[0..n) (items
  * NULL: each item filter takes), in one transaction: an item unknown or of
  * another agency than filter->account refuses them all. A Deny needs its
  * reason in notes, as an import does (RELIEF_E_USAGE). *n_decided gets the
  * items decided. */
-relief_status review_decide_bulk(const char *outputs_dir, const review_filter *filter,
-                                 char **items, size_t n, const char *decision, const char *notes,
+relief_status review_decide_bulk(const char *outputs_dir, const review_filter *filter, char **items,
+                                 size_t n, const char *decision, const char *notes,
                                  const char *reviewer, long long *n_decided, relief_error *err);
 
 /* Whether a person (subject id or CII) has an item of agency. */

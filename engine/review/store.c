@@ -261,16 +261,15 @@ static char *join_unique(const char *list, const char *add) {
 /* The level of a count as a reviewer reads it. */
 static const char *count_level(bool felony, const char *conv_stat, const char *toc) {
   if (felony) return "felony";
-  if (!strcmp(conv_stat, "MISDEMEANOR") || (!*conv_stat && !strcmp(toc, "M")))
-    return "misdemeanor";
+  if (!strcmp(conv_stat, "MISDEMEANOR") || (!*conv_stat && !strcmp(toc, "M"))) return "misdemeanor";
   if (!strcmp(conv_stat, "INFRACTION") || (!*conv_stat && !strcmp(toc, "I"))) return "infraction";
   return "";
 }
 
 /* Keeps one count of item id (its section sec, reason as reviewed). */
 static relief_status add_count(init_ctx *x, const char *id, char **f, const bundle_cols *c,
-                               const char *sec, bool felony, const char *reason,
-                               const char *path, relief_error *err) {
+                               const char *sec, bool felony, const char *reason, const char *path,
+                               relief_error *err) {
   sqlite3_stmt *s = x->count;
   sqlite3_reset(s);
   const char *vals[] = {id,
@@ -501,8 +500,7 @@ static bool store_temp(const char *outputs_dir, const char *path, char tmp[4096]
   snprintf(tmp, 4096, "%s/.%s.XXXXXX.tmp", outputs_dir, REVIEW_STORE_NAME);
   int fd = mkstemps(tmp, 4); /* mode 0600, O_EXCL */
   if (fd < 0) {
-    error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s",
-              strerror(errno));
+    error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s", strerror(errno));
     return false;
   }
   close(fd);
@@ -513,8 +511,7 @@ static bool store_temp(const char *outputs_dir, const char *path, char tmp[4096]
  * items routed by rt (routing_path kept in meta). *n_items: items made. */
 static relief_status build_store(const char *tmp, const char *path, const char *results,
                                  const char *hand, const review_routing *rt,
-                                 const char *routing_path, long long *n_items,
-                                 relief_error *err) {
+                                 const char *routing_path, long long *n_items, relief_error *err) {
   relief_status st;
   init_ctx x = {.rt = rt};
   if (sqlite3_open_v2(tmp, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
@@ -619,8 +616,8 @@ relief_status review_routes_preview(const char *outputs_dir, const char *routing
   }
   st = build_store(tmp, path, results, hand, &out->rt, routing_path, n_items, err);
   sqlite3 *db = NULL;
-  if (!st && sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
-                 SQLITE_OK)
+  if (!st &&
+      sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
     st = review_sql_error(db, path, err);
   if (!st) st = review_routes_count(db, out, err);
   sqlite3_close(db);

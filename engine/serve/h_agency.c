@@ -36,8 +36,8 @@ static serve_run *reviewed_run(serve_server *s, const serve_request *req, serve_
  * 403); the administrator's ?agency= (or a body's agency), which must be
  * one the review's items are routed to (the only one, when none is named).
  * False with rep set. */
-static bool agency_of(const serve_run *r, const serve_request *req, const char *named,
-                      char *out, size_t cap, serve_reply *rep) {
+static bool agency_of(const serve_run *r, const serve_request *req, const char *named, char *out,
+                      size_t cap, serve_reply *rep) {
   if (req->who) {
     if (named && strcmp(named, req->who->agency)) {
       serve_reply_error(rep, 403, "an account reaches only its own agency's");
@@ -61,9 +61,9 @@ static bool agency_of(const serve_run *r, const serve_request *req, const char *
   for (int i = 0; i < n; i++) free(names[i]);
   free(names);
   if (!ok)
-    serve_reply_error(rep, 400, n > 1 && !named
-                                    ? "the review has several agencies: name one as agency"
-                                    : "no item of the review is routed to that agency");
+    serve_reply_error(rep, 400,
+                      n > 1 && !named ? "the review has several agencies: name one as agency"
+                                      : "no item of the review is routed to that agency");
   return ok;
 }
 
@@ -164,8 +164,7 @@ static void list_tree(const char *root, const char *rel, json_t *list, int depth
     struct stat st;
     if (snprintf(name, sizeof name, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
             (int)sizeof name ||
-        snprintf(path, sizeof path, "%s/%s", root, name) >= (int)sizeof path ||
-        lstat(path, &st))
+        snprintf(path, sizeof path, "%s/%s", root, name) >= (int)sizeof path || lstat(path, &st))
       continue;
     if (S_ISDIR(st.st_mode)) list_tree(root, name, list, depth + 1);
     if (!S_ISREG(st.st_mode)) continue;

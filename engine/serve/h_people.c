@@ -119,8 +119,8 @@ static bool of_agency(const serve_run *r, const char *agency, const char *subjec
                       const char *cii) {
   bool yes = false;
   relief_error err = {0};
-  if (review_store_exists(r->dir) && !review_person_of_agency(r->dir, agency, subject, &yes, &err) &&
-      !yes && cii && *cii)
+  if (review_store_exists(r->dir) &&
+      !review_person_of_agency(r->dir, agency, subject, &yes, &err) && !yes && cii && *cii)
     review_person_of_agency(r->dir, agency, cii, &yes, &err);
   return yes;
 }

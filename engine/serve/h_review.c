@@ -164,8 +164,8 @@ static bool arg_text(const serve_request *req, const char *name, const char **ou
 }
 
 /* The query's ?name= as a number 0..max (dflt when absent; above max: max). */
-static bool arg_number(const serve_request *req, const char *name, long long dflt,
-                       long long max, long long *out, serve_reply *rep) {
+static bool arg_number(const serve_request *req, const char *name, long long dflt, long long max,
+                       long long *out, serve_reply *rep) {
   const char *v = request_arg(req, name);
   *out = dflt;
   if (!v || !*v) return true;
@@ -264,9 +264,9 @@ void h_review_item(serve_server *s, const serve_request *req, serve_reply *rep) 
   json_t *o = json_object();
   json_object_set_new(o, "history", json_array());
   relief_error err = {0};
-  relief_status st = review_item_detail(r->dir, request_param(req, "item"),
-                                        req->who ? req->who->agency : NULL, set_item,
-                                        add_history, o, &err);
+  relief_status st =
+      review_item_detail(r->dir, request_param(req, "item"), req->who ? req->who->agency : NULL,
+                         set_item, add_history, o, &err);
   if (st) {
     json_decref(o);
     return review_error(rep, st, &err);
@@ -329,8 +329,8 @@ void h_review_bulk(serve_server *s, const serve_request *req, serve_reply *rep) 
   char **ids = NULL;
   size_t n = 0;
   bool ok = json_is_object(root) && request_keys_known(root, keys, 4, "the body", rep);
-  if (ok && (!json_is_string(d) || (notes && (!json_is_string(notes) ||
-                                              json_string_length(notes) > 4000)) ||
+  if (ok && (!json_is_string(d) ||
+             (notes && (!json_is_string(notes) || json_string_length(notes) > 4000)) ||
              !items == !filter)) {
     serve_reply_error(rep, 400,
                       "the body must be {decision: Approve|Deny|Hold, notes, items: [...] or "
@@ -395,8 +395,8 @@ void h_review_routes(serve_server *s, const serve_request *req, serve_reply *rep
     return;
   review_route_report rr;
   long long items = 0;
-  if (!st) st = review_routes_preview(r->dir, routing_path[0] ? routing_path : NULL, &rr, &items,
-                                      &err);
+  if (!st)
+    st = review_routes_preview(r->dir, routing_path[0] ? routing_path : NULL, &rr, &items, &err);
   if (routing_path[0]) unlink(routing_path);
   if (st == RELIEF_E_USAGE) {
     char why[1200];
