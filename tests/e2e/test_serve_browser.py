@@ -295,6 +295,9 @@ def review_filter_sort_and_detail():
         assert c["offense"].strip() and cells[1] == c["offense"].strip(), cells
     explain = [li.text for li in pane().find_elements(By.CSS_SELECTOR, ".rv-explain li")]
     assert any("decided by rule" in t or "no result" in t for t in explain), explain
+    own = [t for t in explain if t.endswith("(a count of this item)")]
+    assert own and all(any(c["section"] in t and c["date"] in t for c in item["counts"])
+                       for t in own), (own, item["counts"])
     assert "Not decided yet." in pane().find_element(By.ID, "detailHistory").text
     assert item["reason"] in pane().find_element(By.CSS_SELECTOR, ".rv-reason").text
     shot("review_detail")
