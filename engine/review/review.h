@@ -198,11 +198,6 @@ typedef struct {
   const char *item, *agency, *kind, *name, *dob, *cii, *case_number, *counts, *proposed, *reason;
   const char *decision, *notes, *reviewer;
 } review_queue_item;
-typedef void (*review_item_fn)(void *user, const review_queue_item *item);
-
-/* Calls fn for each item of agency (NULL: every agency), in item order. */
-relief_status review_queue_list(const char *outputs_dir, const char *agency, review_item_fn fn,
-                                void *user, relief_error *err);
 
 /* Records decision (Approve, Deny or Hold) with notes by reviewer on item,
  * keeping the previous value, as an import does. With agency given, an item
