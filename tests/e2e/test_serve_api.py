@@ -449,6 +449,8 @@ def review_list_pages_filters_and_sorts():
         assert down == sorted(up, reverse=True), col
     held = srv.json("GET", "/api/runs/%d/review?sort=-status&limit=1" % rid)["items"][0]
     assert held["decision"] == "Hold", held
+    for wild in ("%25", "_", "%5C"):  # LIKE's wildcards are searched for as themselves
+        assert review_items(srv, rid, "&q=" + wild) == [], wild
     for bad in ("status=maybe", "sort=salary", "offset=-1", "limit=x"):
         status, _ = srv.request("GET", "/api/runs/%d/review?%s" % (rid, bad))
         assert status == 400, (bad, status)
