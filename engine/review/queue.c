@@ -1,8 +1,7 @@
 /*
- * queue.c — the review queue one item at a time, for `relief serve`: list
- * the items (of one agency, or all) with their latest decision, and record
+ * queue.c — the review queue one item at a time, for `relief serve`: record
  * a decision with notes and the reviewer, appended to the same audit trail
- * the sheet import writes (sheet "web").
+ * the sheet import writes (sheet "web"). The list is review/list.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,37 +13,6 @@
 static const char *text(sqlite3_stmt *q, int col) {
   const char *s = (const char *)sqlite3_column_text(q, col);
   return s ? s : "";
-}
-
-relief_status review_queue_list(const char *outputs_dir, const char *agency, review_item_fn fn,
-                                void *user, relief_error *err) {
-  sqlite3 *db;
-  relief_status st = review_store_open(outputs_dir, &db, err);
-  if (st) return st;
-  sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT i.id, i.agency, i.kind, i.name, i.dob, i.cii, i.case_number,"
-                         " i.counts, i.proposed, i.reason, d.decision, d.notes, d.reviewer"
-                         " FROM items i LEFT JOIN decisions d ON d.id ="
-                         " (SELECT MAX(id) FROM decisions WHERE item=i.id)"
-                         " WHERE ?1 IS NULL OR i.agency=?1 ORDER BY i.seq",
-                         -1, &q, NULL) != SQLITE_OK) {
-    st = review_sql_error(db, REVIEW_STORE_NAME, err);
-    sqlite3_close(db);
-    return st;
-  }
-  if (agency) sqlite3_bind_text(q, 1, agency, -1, SQLITE_TRANSIENT);
-  int rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    review_queue_item it = {text(q, 0),  text(q, 1),  text(q, 2), text(q, 3), text(q, 4),
-                            text(q, 5),  text(q, 6),  text(q, 7), text(q, 8), text(q, 9),
-                            text(q, 10), text(q, 11), text(q, 12)};
-    fn(user, &it);
-  }
-  if (rc != SQLITE_DONE) st = review_sql_error(db, REVIEW_STORE_NAME, err);
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  return st;
 }
 
 relief_status review_decide(const char *outputs_dir, const char *item, const char *agency,

@@ -102,6 +102,11 @@ typedef struct {
 relief_status review_routes_report(const char *outputs_dir, const char *routing_path,
                                    review_route_report *out, relief_error *err);
 void review_route_report_free(review_route_report *r);
+/* The same report before the review starts: the items the routing file
+ * would make (*n_items), built in a private store that is then removed. */
+relief_status review_routes_preview(const char *outputs_dir, const char *routing_path,
+                                    review_route_report *out, long long *n_items,
+                                    relief_error *err);
 
 /* ---- the store ---- */
 #define REVIEW_STORE_NAME "review.sqlite"
@@ -193,11 +198,6 @@ typedef struct {
   const char *item, *agency, *kind, *name, *dob, *cii, *case_number, *counts, *proposed, *reason;
   const char *decision, *notes, *reviewer;
 } review_queue_item;
-typedef void (*review_item_fn)(void *user, const review_queue_item *item);
-
-/* Calls fn for each item of agency (NULL: every agency), in item order. */
-relief_status review_queue_list(const char *outputs_dir, const char *agency, review_item_fn fn,
-                                void *user, relief_error *err);
 
 /* Records decision (Approve, Deny or Hold) with notes by reviewer on item,
  * keeping the previous value, as an import does. With agency given, an item
@@ -205,6 +205,86 @@ relief_status review_queue_list(const char *outputs_dir, const char *agency, rev
 relief_status review_decide(const char *outputs_dir, const char *item, const char *agency,
                             const char *decision, const char *notes, const char *reviewer,
                             relief_error *err);
+
+/* ---- the review screen: a page of items, one item's detail, bulk decisions ---- */
+
+/* Which items: each field NULL (or empty) for any. status is pending,
+ * approved, denied or held (or Approve, Deny, Hold); court is an item's
+ * court (STP_ORI_DESCR) exactly; proposed a part of its proposed relief;
+ * q a part of the name or case number, or the item, CII or subject id
+ * whole. account is the agency an office account may see (NULL: all). */
+typedef struct {
+  const char *account, *agency, *status, *court, *proposed, *q;
+} review_filter;
+
+/* A page of the filtered items: sort is a column (item, agency, name, dob,
+ * cii, case, court, proposed, kind, status; '-' before it for descending),
+ * NULL or empty for item order. */
+typedef struct {
+  review_filter filter;
+  const char *sort;
+  long long offset, limit;
+} review_query;
+
+/* One count of an item as the reviewer verifies it (date YYYYMMDD as the
+ * extract has it). */
+typedef struct {
+  const char *cnt_order, *section, *offense, *date, *level, *court, *proposed, *reason;
+} review_count;
+
+/* A listed item: the queue's fields, its subject id and court, when its
+ * latest decision was made, and its counts (none in a store made before
+ * counts were kept: item.counts then names the sections). */
+typedef struct {
+  review_queue_item item;
+  const char *subject_id, *court, *decided_at;
+  const review_count *counts;
+  int n_counts;
+} review_list_item;
+typedef void (*review_list_fn)(void *user, const review_list_item *item);
+
+/* Calls fn for each item of q's page, in q's order; *total gets the number
+ * of items the filter takes. A bad status or sort is RELIEF_E_USAGE. */
+relief_status review_list(const char *outputs_dir, const review_query *q, long long *total,
+                          review_list_fn fn, void *user, relief_error *err);
+
+/* The items of account (NULL: all) by latest decision, and the agencies
+ * and courts they have (sorted; free each and the lists). */
+typedef struct {
+  review_counts counts;
+  char **agencies, **courts;
+  int n_agencies, n_courts;
+} review_facets;
+relief_status review_list_facets(const char *outputs_dir, const char *account, review_facets *out,
+                                 relief_error *err);
+void review_facets_free(review_facets *f);
+
+/* One decision of an item's history. */
+typedef struct {
+  const char *decision, *notes, *previous_decision, *previous_notes, *reviewer, *decided_at, *sheet,
+      *override;
+} review_history_entry;
+typedef void (*review_history_fn)(void *user, const review_history_entry *e);
+
+/* The item (of account, else "no such review item", RELIEF_E_USAGE) with
+ * its counts through item_fn, then each of its decisions, oldest first,
+ * through history_fn. */
+relief_status review_item_detail(const char *outputs_dir, const char *item, const char *account,
+                                 review_list_fn item_fn, review_history_fn history_fn, void *user,
+                                 relief_error *err);
+
+/* Records decision with notes by reviewer on each of items[0..n) (items
+ * NULL: each item filter takes), in one transaction: an item unknown or of
+ * another agency than filter->account refuses them all. A Deny needs its
+ * reason in notes, as an import does (RELIEF_E_USAGE). *n_decided gets the
+ * items decided. */
+relief_status review_decide_bulk(const char *outputs_dir, const review_filter *filter, char **items,
+                                 size_t n, const char *decision, const char *notes,
+                                 const char *reviewer, long long *n_decided, relief_error *err);
+
+/* Whether a person (subject id or CII) has an item of agency. */
+relief_status review_person_of_agency(const char *outputs_dir, const char *agency,
+                                      const char *person, bool *yes, relief_error *err);
 
 /* The file name for an agency's sheet: letters, digits, '-' and '_' kept,
  * everything else '_' (never empty). */
@@ -357,6 +437,8 @@ bool review_column_free_text(int col);
 void review_now(char out[32]);
 
 relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_error *err);
+/* Counts into out (its rt loaded, routes allocated) how db's items route. */
+relief_status review_routes_count(sqlite3 *db, review_route_report *out, relief_error *err);
 /* ---- revisions (the stale-sheet guard) ---- */
 /* Brings a format-1 store to format 2 (meta 'revision', kept by a trigger
  * at the id of the latest decision; decisions.override). Idempotent;

@@ -209,18 +209,9 @@ static void nearest_courts(sqlite3_stmt *courts, const char *route, review_route
   }
 }
 
-relief_status review_routes_report(const char *outputs_dir, const char *routing_path,
-                                   review_route_report *out, relief_error *err) {
-  memset(out, 0, sizeof *out);
-  relief_status st = review_routing_load(routing_path, &out->rt, err);
-  if (st) return st;
-  out->routes = xcalloc((size_t)out->rt.n_routes + 1, sizeof *out->routes);
-  sqlite3 *db;
-  if ((st = review_store_open(outputs_dir, &db, err))) {
-    review_route_report_free(out);
-    return st;
-  }
+relief_status review_routes_count(sqlite3 *db, review_route_report *out, relief_error *err) {
   sqlite3_stmt *q = NULL, *courts = NULL;
+  relief_status st = RELIEF_OK;
   if (sqlite3_prepare_v2(db, "SELECT court, felony, section FROM items", -1, &q, NULL) !=
           SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT DISTINCT court FROM items ORDER BY court", -1, &courts,
@@ -242,6 +233,21 @@ relief_status review_routes_report(const char *outputs_dir, const char *routing_
   }
   sqlite3_finalize(q);
   sqlite3_finalize(courts);
+  return st;
+}
+
+relief_status review_routes_report(const char *outputs_dir, const char *routing_path,
+                                   review_route_report *out, relief_error *err) {
+  memset(out, 0, sizeof *out);
+  relief_status st = review_routing_load(routing_path, &out->rt, err);
+  if (st) return st;
+  out->routes = xcalloc((size_t)out->rt.n_routes + 1, sizeof *out->routes);
+  sqlite3 *db;
+  if ((st = review_store_open(outputs_dir, &db, err))) {
+    review_route_report_free(out);
+    return st;
+  }
+  st = review_routes_count(db, out, err);
   sqlite3_close(db);
   if (st) review_route_report_free(out);
   return st;

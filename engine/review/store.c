@@ -46,6 +46,11 @@ static const char schema[] =
     " case_number TEXT NOT NULL, counts TEXT NOT NULL, proposed TEXT NOT NULL,"
     " reason TEXT NOT NULL, court TEXT NOT NULL, felony INTEGER NOT NULL, section TEXT NOT NULL);"
     "CREATE INDEX items_case ON items(kind, person, case_key);"
+    /* each count of an item, as the reviewer verifies it */
+    "CREATE TABLE counts(item TEXT NOT NULL REFERENCES items(id), n INTEGER NOT NULL,"
+    " cnt_order TEXT NOT NULL, section TEXT NOT NULL, offense TEXT NOT NULL, date TEXT NOT NULL,"
+    " level TEXT NOT NULL, court TEXT NOT NULL, proposed TEXT NOT NULL, reason TEXT NOT NULL,"
+    " PRIMARY KEY(item, n)) WITHOUT ROWID;"
     "CREATE TABLE decisions(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " item TEXT NOT NULL REFERENCES items(id),"
     " decision TEXT NOT NULL CHECK(decision IN ('Approve','Deny','Hold')),"
@@ -114,15 +119,59 @@ relief_status review_store_open(const char *outputs_dir, sqlite3 **db, relief_er
  * of every decision appended (AUTOINCREMENT: ids only grow), so an item
  * "decided after revision R" has a decision with id > R; decisions gain
  * an `override` column (why a stale sheet was recorded anyway). */
-relief_status review_store_migrate(sqlite3 *db, const char *path, relief_error *err) {
+/* Whether the query's first step gives a row; -1 when it cannot run. */
+static int store_has(sqlite3 *db, const char *sql) {
   sqlite3_stmt *q = NULL;
-  bool has_override = false;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('decisions') WHERE name='override'",
-                         -1, &q, NULL) != SQLITE_OK)
-    return review_sql_error(db, path, err);
-  has_override = sqlite3_step(q) == SQLITE_ROW;
+  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) return -1;
+  int has = sqlite3_step(q) == SQLITE_ROW;
   sqlite3_finalize(q);
-  if (has_override) return RELIEF_OK;
+  return has;
+}
+
+static relief_status migrate_exec(sqlite3 *db, const char *sql, const char *path,
+                                  relief_error *err) {
+  if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK) return RELIEF_OK;
+  relief_status s = review_sql_error(db, path, err);
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return s;
+}
+
+/* The review screen's paging (format 3): `latest`, each item's latest
+ * decision, kept by a trigger as decisions are appended, so a page filters
+ * and sorts on decisions through an index; items indexed by agency, court,
+ * name and case number; `counts` (empty in a store made before it: items keep their
+ * sections). Idempotent. */
+static relief_status migrate_latest(sqlite3 *db, const char *path, relief_error *err) {
+  int has = store_has(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='latest'");
+  if (has < 0) return review_sql_error(db, path, err);
+  if (has) return RELIEF_OK;
+  static const char migrate[] =
+      "BEGIN IMMEDIATE;"
+      "CREATE TABLE IF NOT EXISTS latest(item TEXT PRIMARY KEY REFERENCES items(id),"
+      " decision_id INTEGER NOT NULL, decision TEXT NOT NULL);"
+      "INSERT OR REPLACE INTO latest SELECT item, MAX(id), decision FROM decisions GROUP BY item;"
+      "CREATE INDEX IF NOT EXISTS latest_decision ON latest(decision);"
+      "CREATE TRIGGER IF NOT EXISTS decisions_latest AFTER INSERT ON decisions BEGIN"
+      " INSERT OR REPLACE INTO latest VALUES(NEW.item, NEW.id, NEW.decision); END;"
+      "CREATE INDEX IF NOT EXISTS items_agency ON items(agency, seq);"
+      "CREATE INDEX IF NOT EXISTS items_court ON items(court, seq);"
+      "CREATE INDEX IF NOT EXISTS items_name ON items(name, seq);"
+      "CREATE INDEX IF NOT EXISTS items_number ON items(case_number, seq);"
+      "CREATE TABLE IF NOT EXISTS counts(item TEXT NOT NULL REFERENCES items(id),"
+      " n INTEGER NOT NULL, cnt_order TEXT NOT NULL, section TEXT NOT NULL,"
+      " offense TEXT NOT NULL, date TEXT NOT NULL, level TEXT NOT NULL, court TEXT NOT NULL,"
+      " proposed TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(item, n)) WITHOUT ROWID;"
+      "INSERT OR REPLACE INTO meta VALUES('format', 'relief-review 3');"
+      "COMMIT;"
+      "ANALYZE;"; /* the planner's statistics: DISTINCT skips ahead, sorts walk an index */
+  return migrate_exec(db, migrate, path, err);
+}
+
+relief_status review_store_migrate(sqlite3 *db, const char *path, relief_error *err) {
+  int has_override =
+      store_has(db, "SELECT 1 FROM pragma_table_info('decisions') WHERE name='override'");
+  if (has_override < 0) return review_sql_error(db, path, err);
+  if (has_override) return migrate_latest(db, path, err);
   static const char migrate[] =
       "BEGIN IMMEDIATE;"
       "ALTER TABLE decisions ADD COLUMN override TEXT;"
@@ -132,12 +181,8 @@ relief_status review_store_migrate(sqlite3 *db, const char *path, relief_error *
       "CREATE TRIGGER IF NOT EXISTS decisions_revision AFTER INSERT ON decisions"
       " BEGIN UPDATE meta SET value = NEW.id WHERE key = 'revision'; END;"
       "COMMIT;";
-  if (sqlite3_exec(db, migrate, NULL, NULL, NULL) != SQLITE_OK) {
-    relief_status s = review_sql_error(db, path, err);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return s;
-  }
-  return RELIEF_OK;
+  relief_status st = migrate_exec(db, migrate, path, err);
+  return st ? st : migrate_latest(db, path, err);
 }
 
 long long review_store_revision(sqlite3 *db) {
@@ -195,7 +240,7 @@ static relief_status header_cols(review_csv_reader *r, const char *path, bundle_
 
 typedef struct {
   sqlite3 *db;
-  sqlite3_stmt *find, *insert, *update;
+  sqlite3_stmt *find, *insert, *update, *count;
   const review_routing *rt;
   long long seq;
 } init_ctx;
@@ -211,6 +256,34 @@ static char *join_unique(const char *list, const char *add) {
   char *out = xmalloc(strlen(list) + n + 3);
   sprintf(out, "%s; %s", list, add);
   return out;
+}
+
+/* The level of a count as a reviewer reads it. */
+static const char *count_level(bool felony, const char *conv_stat, const char *toc) {
+  if (felony) return "felony";
+  if (!strcmp(conv_stat, "MISDEMEANOR") || (!*conv_stat && !strcmp(toc, "M"))) return "misdemeanor";
+  if (!strcmp(conv_stat, "INFRACTION") || (!*conv_stat && !strcmp(toc, "I"))) return "infraction";
+  return "";
+}
+
+/* Keeps one count of item id (its section sec, reason as reviewed). */
+static relief_status add_count(init_ctx *x, const char *id, char **f, const bundle_cols *c,
+                               const char *sec, bool felony, const char *reason, const char *path,
+                               relief_error *err) {
+  sqlite3_stmt *s = x->count;
+  sqlite3_reset(s);
+  const char *vals[] = {id,
+                        f[c->cnt_order],
+                        sec,
+                        f[c->offense],
+                        f[c->disp_date],
+                        count_level(felony, f[c->conv_stat], f[c->toc]),
+                        f[c->ori],
+                        f[c->determination],
+                        reason};
+  for (int i = 0; i < 9; i++) sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(s) != SQLITE_DONE) return review_sql_error(x->db, path, err);
+  return RELIEF_OK;
 }
 
 static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_cols *c,
@@ -264,7 +337,8 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
       sqlite3_bind_text(x->update, 6, (const char *)sqlite3_column_text(x->find, 0), -1,
                         SQLITE_TRANSIENT);
       if (sqlite3_step(x->update) != SQLITE_DONE) return review_sql_error(x->db, path, err);
-      return RELIEF_OK;
+      return add_count(x, (const char *)sqlite3_column_text(x->find, 0), f, c, sec, felony,
+                       f[c->reason], path, err);
     }
     if (rc != SQLITE_DONE) return review_sql_error(x->db, path, err);
   }
@@ -281,7 +355,7 @@ static relief_status add_row(init_ctx *x, review_csv_reader *r, const bundle_col
   sqlite3_bind_int64(s, 16, x->seq);
   sqlite3_bind_int(s, 17, felony);
   if (sqlite3_step(s) != SQLITE_DONE) return review_sql_error(x->db, path, err);
-  return RELIEF_OK;
+  return add_count(x, id, f, c, sec, felony, reason, path, err);
 }
 
 static relief_status read_bundle_file(init_ctx *x, const char *path, bool hand_review,
@@ -394,16 +468,15 @@ static relief_status may_replace(const char *path, bool force, relief_error *err
   return RELIEF_OK;
 }
 
-relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
-                          long long *n_items, relief_error *err) {
-  *n_items = 0;
-  char path[4096], results[4096], hand[4096];
-  store_path(outputs_dir, path, sizeof path);
-  snprintf(results, sizeof results, "%s/Prop64_Results.csv", outputs_dir);
+/* The bundle's results and hand-review files (results: Prop64_Results.csv,
+ * else All_Results.csv), refused for a redacted bundle. */
+static relief_status bundle_paths(const char *outputs_dir, char results[4096], char hand[4096],
+                                  relief_error *err) {
+  snprintf(results, 4096, "%s/Prop64_Results.csv", outputs_dir);
   if (!file_exists(results)) {
-    snprintf(results, sizeof results, "%s/All_Results.csv", outputs_dir);
+    snprintf(results, 4096, "%s/All_Results.csv", outputs_dir);
     if (!file_exists(results)) {
-      snprintf(results, sizeof results, "%s/Prop64_Results.csv", outputs_dir);
+      snprintf(results, 4096, "%s/Prop64_Results.csv", outputs_dir);
       return error_set(err, RELIEF_E_DATA, results, 0, -1,
                        "bundle file missing (neither Prop64_Results.csv nor "
                        "All_Results.csv in the outputs folder)");
@@ -414,29 +487,33 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
                      "the bundle was made with --redact (manifest.json: \"redacted\": "
                      "true): a review needs names and case numbers, and what it approves "
                      "is filed; make the bundle again without --redact");
-  snprintf(hand, sizeof hand, "%s/Hand_Review.csv", outputs_dir);
+  snprintf(hand, 4096, "%s/Hand_Review.csv", outputs_dir);
   if (!file_exists(hand))
     return error_set(err, RELIEF_E_DATA, hand, 0, -1,
                      "bundle file missing: make the bundle with --review-files");
-  review_routing rt;
-  relief_status st = review_routing_load(routing_path, &rt, err);
-  if (st) return st;
+  return RELIEF_OK;
+}
 
-  if ((st = may_replace(path, force, err))) {
-    review_routing_free(&rt);
-    return st;
-  }
-
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX.tmp", outputs_dir, REVIEW_STORE_NAME);
+/* Makes a private (0600) file for a store beside path's; false with err. */
+static bool store_temp(const char *outputs_dir, const char *path, char tmp[4096],
+                       relief_error *err) {
+  snprintf(tmp, 4096, "%s/.%s.XXXXXX.tmp", outputs_dir, REVIEW_STORE_NAME);
   int fd = mkstemps(tmp, 4); /* mode 0600, O_EXCL */
   if (fd < 0) {
-    review_routing_free(&rt);
-    return error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s",
-                     strerror(errno));
+    error_set(err, RELIEF_E_IO, path, 0, -1, "cannot create the review store: %s", strerror(errno));
+    return false;
   }
   close(fd);
-  init_ctx x = {.rt = &rt};
+  return true;
+}
+
+/* Builds the store in tmp from the bundle's results and hand-review files,
+ * items routed by rt (routing_path kept in meta). *n_items: items made. */
+static relief_status build_store(const char *tmp, const char *path, const char *results,
+                                 const char *hand, const review_routing *rt,
+                                 const char *routing_path, long long *n_items, relief_error *err) {
+  relief_status st;
+  init_ctx x = {.rt = rt};
   if (sqlite3_open_v2(tmp, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
           SQLITE_OK ||
       sqlite3_exec(x.db, schema, NULL, NULL, NULL) != SQLITE_OK ||
@@ -454,7 +531,12 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
       sqlite3_prepare_v2(x.db,
                          "UPDATE items SET counts=?1, proposed=?2, reason=?3, case_number=?4,"
                          " felony=?5 WHERE id=?6",
-                         -1, &x.update, NULL) != SQLITE_OK) {
+                         -1, &x.update, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(x.db,
+                         "INSERT INTO counts(item, n, cnt_order, section, offense, date, level,"
+                         " court, proposed, reason) VALUES(?1, (SELECT COUNT(*) FROM counts"
+                         " WHERE item=?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         -1, &x.count, NULL) != SQLITE_OK) {
     st = review_sql_error(x.db, path, err);
   } else {
     st = read_bundle_file(&x, results, false, err);
@@ -473,12 +555,36 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
     }
     if (!st && sqlite3_exec(x.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
       st = review_sql_error(x.db, path, err);
-    if (!st) st = review_store_migrate(x.db, path, err); /* a new store is format 2 */
+    if (!st) st = review_store_migrate(x.db, path, err); /* a new store is of the latest format */
   }
   sqlite3_finalize(x.find);
   sqlite3_finalize(x.insert);
   sqlite3_finalize(x.update);
+  sqlite3_finalize(x.count);
   if (sqlite3_close(x.db) != SQLITE_OK && !st) st = review_sql_error(NULL, path, err);
+  *n_items = x.seq;
+  return st;
+}
+
+relief_status review_init(const char *outputs_dir, const char *routing_path, bool force,
+                          long long *n_items, relief_error *err) {
+  *n_items = 0;
+  char path[4096], results[4096], hand[4096], tmp[4096];
+  store_path(outputs_dir, path, sizeof path);
+  relief_status st = bundle_paths(outputs_dir, results, hand, err);
+  if (st) return st;
+  review_routing rt;
+  if ((st = review_routing_load(routing_path, &rt, err))) return st;
+  if ((st = may_replace(path, force, err))) {
+    review_routing_free(&rt);
+    return st;
+  }
+  if (!store_temp(outputs_dir, path, tmp, err)) {
+    review_routing_free(&rt);
+    return err->status;
+  }
+  long long made = 0;
+  st = build_store(tmp, path, results, hand, &rt, routing_path, &made, err);
   review_routing_free(&rt);
   if (!st) {
     chmod(tmp, 0600);
@@ -489,7 +595,34 @@ relief_status review_init(const char *outputs_dir, const char *routing_path, boo
   if (st)
     unlink(tmp);
   else
-    *n_items = x.seq;
+    *n_items = made;
+  return st;
+}
+
+relief_status review_routes_preview(const char *outputs_dir, const char *routing_path,
+                                    review_route_report *out, long long *n_items,
+                                    relief_error *err) {
+  memset(out, 0, sizeof *out);
+  *n_items = 0;
+  char path[4096], results[4096], hand[4096], tmp[4096];
+  store_path(outputs_dir, path, sizeof path);
+  relief_status st = bundle_paths(outputs_dir, results, hand, err);
+  if (st) return st;
+  if ((st = review_routing_load(routing_path, &out->rt, err))) return st;
+  out->routes = xcalloc((size_t)out->rt.n_routes + 1, sizeof *out->routes);
+  if (!store_temp(outputs_dir, path, tmp, err)) {
+    review_route_report_free(out);
+    return err->status;
+  }
+  st = build_store(tmp, path, results, hand, &out->rt, routing_path, n_items, err);
+  sqlite3 *db = NULL;
+  if (!st &&
+      sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+    st = review_sql_error(db, path, err);
+  if (!st) st = review_routes_count(db, out, err);
+  sqlite3_close(db);
+  unlink(tmp);
+  if (st) review_route_report_free(out);
   return st;
 }
 

@@ -1,8 +1,9 @@
 /*
  * serve/h_people.c — a finished run's people: GET .../people?q= searches
  * its Prop64_Results files by name, CII or subject id (50 people at most),
- * GET .../explain?subject= decides one person again, step by step. The
- * search terms are never logged.
+ * GET .../explain?subject= decides one person again, step by step. An
+ * office account finds and explains only people with an item of its
+ * agency in the run's review. The search terms are never logged.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -112,6 +113,28 @@ static void search_file(const char *path, const char *q, const char *folded, jso
   free(text);
 }
 
+/* Whether the person (subject id, else CII) has an item of agency in the
+ * run's review: what an office account may search and explain. */
+static bool of_agency(const serve_run *r, const char *agency, const char *subject,
+                      const char *cii) {
+  bool yes = false;
+  relief_error err = {0};
+  if (review_store_exists(r->dir) &&
+      !review_person_of_agency(r->dir, agency, subject, &yes, &err) && !yes && cii && *cii)
+    review_person_of_agency(r->dir, agency, cii, &yes, &err);
+  return yes;
+}
+
+/* Keeps in people only those with an item of agency. */
+static void mine_only(const serve_run *r, const char *agency, json_t *people) {
+  for (size_t i = json_array_size(people); i-- > 0;) {
+    json_t *p = json_array_get(people, i);
+    if (!of_agency(r, agency, json_string_value(json_object_get(p, "subjectId")),
+                   json_string_value(json_object_get(p, "cii"))))
+      json_array_remove(people, i);
+  }
+}
+
 void h_people_search(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_run *r = run_of_request(s, req, rep);
   if (!r) return;
@@ -134,6 +157,7 @@ void h_people_search(serve_server *s, const serve_request *req, serve_reply *rep
   }
   if (d) closedir(d);
   free(folded);
+  if (req->who) mine_only(r, req->who->agency, people);
   json_t *o = json_object();
   json_object_set_new(o, "people", people);
   serve_reply_json(rep, 200, o);
@@ -192,6 +216,8 @@ void h_explain(serve_server *s, const serve_request *req, serve_reply *rep) {
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!req->subject || !*req->subject || strlen(req->subject) > 120)
     return serve_reply_error(rep, 400, "subject must be a SUBJECT_ID or CII number");
+  if (req->who && !of_agency(r, req->who->agency, req->subject, NULL))
+    return serve_reply_error(rep, 404, "no such person in this run's inputs");
   for (int i = 0; i < r->n_inputs; i++) {
     relief_explain_config cfg = {.input = r->inputs[i],
                                  .subject = req->subject,

@@ -25,9 +25,12 @@ serve_handler h_inputs, h_files_list, h_file_get, h_bundle_zip;
 serve_handler h_whatif_post;
 /* h_people.c: search a run's people, explain one */
 serve_handler h_people_search, h_explain;
-/* h_review.c: a run's review queue */
-serve_handler h_review_start, h_review_list, h_review_decide;
 /* h_status.c: a person's status across the runs' review stores (the public defender) */
 serve_handler h_person_status;
+/* h_review.c: a run's review queue */
+serve_handler h_review_start, h_review_routes, h_review_list, h_review_item, h_review_decide,
+    h_review_bulk;
+/* h_agency.c: each agency's own: filer profile, sheet, filings' files */
+serve_handler h_filer_get, h_filer_post, h_review_sheet, h_agency_files, h_agency_file;
 
 #endif

@@ -269,6 +269,11 @@ static void client_address(struct MHD_Connection *c, char *out, size_t cap) {
               (socklen_t)cap);
 }
 
+/* A ?name= of the request's query (the handlers' request_arg). */
+static const char *query_arg(const void *conn, const char *name) {
+  return MHD_lookup_connection_value((struct MHD_Connection *)conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 /* Who asks (the token, an office session, or neither), and may they: the
  * route's role, then the body's size, then the route's handler. */
 static void answer_authorized(serve_server *s, struct MHD_Connection *c, const char *url,
@@ -300,6 +305,8 @@ static void answer_authorized(serve_server *s, struct MHD_Connection *c, const c
                        .q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
                        .subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
                        .review = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "review"),
+                       .arg = query_arg,
+                       .arg_ctx = c,
                        .body = ctx->body.data,
                        .body_len = ctx->body.len - 1};
   route_params_to_request(&m, &req);

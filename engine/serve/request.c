@@ -21,6 +21,10 @@ const char *request_param(const serve_request *req, const char *name) {
   return NULL;
 }
 
+const char *request_arg(const serve_request *req, const char *name) {
+  return req->arg ? req->arg(req->arg_ctx, name) : NULL;
+}
+
 /* Whether an absolute path may start at p (the start of a word). */
 static bool path_starts(const char *text, const char *p) {
   return *p == '/' && (p == text || strchr(" \t'\"(=", p[-1]));

@@ -26,6 +26,9 @@ typedef struct {
   bool admin;              /* the token: everything; else an account's view, or signed out */
   const char *q, *subject; /* ?q= (people search) and ?subject= (explain); never logged */
   const char *review;      /* ?review= (the zip: "1" adds review.sqlite) */
+  /* any other ?name= of the query (NULL: none), through request_arg */
+  const char *(*arg)(const void *arg_ctx, const char *name);
+  const void *arg_ctx;
   const char *body;
   size_t body_len;
   /* the path's {name} parts, as the route matched them */
@@ -46,6 +49,9 @@ typedef struct {
 
 /* The value of the path parameter name ("id" of /api/runs/{id}), or NULL. */
 const char *request_param(const serve_request *req, const char *name);
+
+/* The value of the query's ?name=, or NULL. */
+const char *request_arg(const serve_request *req, const char *name);
 
 /* Sets rep to a JSON error {"error": message}. */
 void serve_reply_error(serve_reply *rep, int status, const char *message);

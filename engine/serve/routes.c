@@ -23,13 +23,21 @@ const serve_route serve_routes[] = {
     {"GET", "/api/runs/{id}/files", ROUTE_ADMIN, h_files_list},
     {"GET", "/api/runs/{id}/files/{name*}", ROUTE_ADMIN, h_file_get},
     {"GET", "/api/runs/{id}/bundle.zip", ROUTE_ADMIN, h_bundle_zip},
-    {"GET", "/api/runs/{id}/people", ROUTE_ADMIN, h_people_search},
-    {"GET", "/api/runs/{id}/explain", ROUTE_ADMIN, h_explain},
+    {"GET", "/api/runs/{id}/people", ROUTE_ACCOUNT, h_people_search},
+    {"GET", "/api/runs/{id}/explain", ROUTE_ACCOUNT, h_explain},
     {"POST", "/api/runs/{id}/whatif", ROUTE_ADMIN, h_whatif_post},
     {"POST", "/api/runs/{id}/filings", ROUTE_ACCOUNT, h_filings_post},
     {"POST", "/api/runs/{id}/review", ROUTE_ADMIN, h_review_start},
     {"GET", "/api/runs/{id}/review", ROUTE_ACCOUNT, h_review_list},
+    {"POST", "/api/runs/{id}/review/routes", ROUTE_ADMIN, h_review_routes},
+    {"POST", "/api/runs/{id}/review/bulk", ROUTE_ACCOUNT, h_review_bulk},
+    {"GET", "/api/runs/{id}/review/sheet", ROUTE_ACCOUNT, h_review_sheet},
+    {"GET", "/api/runs/{id}/review/{item}", ROUTE_ACCOUNT, h_review_item},
     {"POST", "/api/runs/{id}/review/{item}", ROUTE_ACCOUNT, h_review_decide},
+    {"GET", "/api/runs/{id}/filer", ROUTE_ACCOUNT, h_filer_get},
+    {"POST", "/api/runs/{id}/filer", ROUTE_ACCOUNT, h_filer_post},
+    {"GET", "/api/runs/{id}/filings/files", ROUTE_ACCOUNT, h_agency_files},
+    {"GET", "/api/runs/{id}/filings/files/{name*}", ROUTE_ACCOUNT, h_agency_file},
 };
 const size_t serve_n_routes = sizeof serve_routes / sizeof *serve_routes;
 

@@ -385,6 +385,18 @@ def origin_host_and_error_text():
     return st["error"][:60]
 
 
+def review_items(srv, rid, query=""):
+    """Every item of run rid's review (under the filter of query), page by page."""
+    out, offset = [], 0
+    while True:
+        page = srv.json("GET", "/api/runs/%d/review?limit=500&offset=%d%s" % (rid, offset, query))
+        out += page["items"]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            assert len(out) == page["total"], (len(out), page["total"])
+            return out
+
+
 @H.case
 def review_queue():
     srv = S["server"]
@@ -397,7 +409,7 @@ def review_queue():
     status, _ = srv.request("GET", "/api/runs/%d/review" % rid)
     assert status in (404, 409, 500) and status != 200, status  # no store yet
     made = srv.json("POST", "/api/runs/%d/review" % rid, {})["items"]
-    items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+    items = review_items(srv, rid)
     assert made == len(items) > 2, (made, len(items))
     assert all(i["decision"] == "" for i in items)
     first, second = items[0]["item"], items[1]["item"]
@@ -411,7 +423,7 @@ def review_queue():
     status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Hold"},
                             headers={"Origin": "http://evil.example"})
     assert status == 403, status
-    by = {i["item"]: i for i in srv.json("GET", "/api/runs/%d/review" % rid)["items"]}
+    by = {i["item"]: i for i in review_items(srv, rid)}
     assert by[first]["decision"] == "Approve" and by[first]["notes"] == "ok", by[first]
     assert by[second]["decision"] == "Deny", by[second]
     # the same store `relief review` reads
@@ -460,6 +472,167 @@ def run_tells_what_it_was_asked():
     assert listed[0]["computeAt"] == COMPUTE, listed
 
 
+def reviewed_run(srv, routing=None):
+    """A SACRAMENTO run with its review started (routing given): its id."""
+    sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+    rid = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                   "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+    srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing} if routing else {})
+    return rid
+
+
+TWO_AGENCIES = {"default": "Misdemeanor Unit", "routes": [{"agency": "Felony Unit", "felony": True}]}
+
+
+@H.case
+def review_list_pages_filters_and_sorts():
+    """GET .../review pages (50 by default, 500 at most), filters by agency,
+    status, court, proposed relief and text, and sorts by a column, as the
+    whole list read page by page says; each item carries its counts."""
+    from urllib.parse import quote
+    srv = S["server"]
+    rid = reviewed_run(srv, TWO_AGENCIES)
+    first = srv.json("GET", "/api/runs/%d/review" % rid)
+    assert first["limit"] == 50 and len(first["items"]) == min(50, first["total"]), first["limit"]
+    assert srv.json("GET", "/api/runs/%d/review?limit=9999" % rid)["limit"] == 500
+    every = review_items(srv, rid)
+    assert len(every) == first["total"] == first["tally"]["items"] > 500, len(every)
+    assert len({i["item"] for i in every}) == len(every), "an item on two pages"
+    assert [i["item"] for i in every] == sorted(i["item"] for i in every)  # item order
+    for it in every[:200]:
+        assert it["counts"] and all(set(c) >= {"section", "offense", "date", "level", "court"}
+                                    for c in it["counts"]), it
+        assert all(c["section"] in it["sections"] for c in it["counts"]), it
+    assert sum(len(i["counts"]) for i in every) > len(every), "no item with several counts"
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, every[3]["item"]), {"decision": "Hold",
+                                                                          "notes": "ask"})
+    every[3]["decision"] = "Hold"
+    court = every[0]["court"]
+    cases = [("agency=Felony%20Unit", lambda i: i["agency"] == "Felony Unit"),
+             ("status=pending", lambda i: i["decision"] == ""),
+             ("status=held", lambda i: i["decision"] == "Hold"),
+             ("court=" + quote(court), lambda i: i["court"] == court),
+             ("proposed=Reduction", lambda i: "Reduction" in i["proposed"]),
+             ("q=" + every[5]["cii"], lambda i: i["cii"] == every[5]["cii"]),
+             ("q=" + quote(every[7]["name"].split(",")[0].lower()),
+              lambda i: every[7]["name"].split(",")[0] in i["name"].upper()),
+             ("agency=Felony%20Unit&status=pending&proposed=Dismissal",
+              lambda i: i["agency"] == "Felony Unit" and not i["decision"] and
+              "Dismissal" in i["proposed"])]
+    for query, keep in cases:
+        want = [i["item"] for i in every if keep(i)]
+        got = review_items(srv, rid, "&" + query)
+        assert [i["item"] for i in got] == want, (query, len(got), len(want))
+        assert want, query
+    for col, key in (("name", "name"), ("case", "caseNumber"), ("agency", "agency")):
+        up = [i[key] for i in review_items(srv, rid, "&sort=" + col)]
+        assert up == sorted(up), col
+        down = [i[key] for i in review_items(srv, rid, "&sort=-" + col)]
+        assert down == sorted(up, reverse=True), col
+    held = srv.json("GET", "/api/runs/%d/review?sort=-status&limit=1" % rid)["items"][0]
+    assert held["decision"] == "Hold", held
+    for wild in ("%25", "_", "%5C"):  # LIKE's wildcards are searched for as themselves
+        assert review_items(srv, rid, "&q=" + wild) == [], wild
+    for bad in ("status=maybe", "sort=salary", "offset=-1", "limit=x"):
+        status, _ = srv.request("GET", "/api/runs/%d/review?%s" % (rid, bad))
+        assert status == 400, (bad, status)
+    page = srv.json("GET", "/api/runs/%d/review?offset=%d&limit=7" % (rid, len(every) - 3))
+    assert [i["item"] for i in page["items"]] == [i["item"] for i in every[-3:]], page["offset"]
+    return "%d items, %d filters, 3 sorts" % (len(every), len(cases))
+
+
+@H.case
+def review_bulk_and_history():
+    """POST .../review/bulk decides a list of items, or every item of a
+    filter, all or none; a Deny needs its reason; GET .../review/{item}
+    shows the item's history."""
+    srv = S["server"]
+    rid = reviewed_run(srv, TWO_AGENCIES)
+    every = review_items(srv, rid)
+    picked = [i["item"] for i in every[:3]]
+    path = "/api/runs/%d/review/bulk" % rid
+    assert srv.json("POST", path, {"decision": "Approve", "notes": "ok", "items": picked}) == \
+        {"decided": 3}
+    for body in ({"decision": "Deny", "items": picked}, {"decision": "Deny", "notes": "  ",
+                                                         "items": picked},
+                 {"decision": "Maybe", "notes": "x", "items": picked},
+                 {"decision": "Hold", "items": picked, "filter": {}},
+                 {"decision": "Hold"}, {"decision": "Hold", "filter": {"colour": "red"}},
+                 {"decision": "Hold", "filter": {"status": "maybe"}}):
+        status, out = srv.request("POST", path, body)
+        assert status == 400, (body, status, out)
+    status, _ = srv.request("POST", path, {"decision": "Hold", "notes": "x",
+                                           "items": [picked[0], "I999999"]})
+    assert status == 404, status
+    assert srv.json("GET", "/api/runs/%d/review/%s" % (rid, picked[0]))["item"]["decision"] == \
+        "Approve", "a refused bulk recorded something"
+    fel = srv.json("GET", "/api/runs/%d/review?agency=Felony%%20Unit&status=pending&limit=0" % rid)
+    got = srv.json("POST", path, {"decision": "Deny", "notes": "prior serious felony",
+                                  "filter": {"agency": "Felony Unit", "status": "pending"}})
+    assert got["decided"] == fel["total"] > 0, (got, fel["total"])
+    after = srv.json("GET", "/api/runs/%d/review?limit=0" % rid)["tally"]
+    assert after["denied"] == fel["total"] and after["approved"] == 3, after
+    status, _ = srv.request("POST", path, {"decision": "Hold", "notes": "x", "items": picked},
+                            headers={"Origin": "http://evil.example"})
+    assert status == 403, status
+    srv.json("POST", path, {"decision": "Hold", "notes": "call the court", "items": picked[:1]})
+    d = srv.json("GET", "/api/runs/%d/review/%s" % (rid, picked[0]))
+    assert [(h["decision"], h["notes"], h["previousDecision"], h["reviewer"], h["source"])
+            for h in d["history"]] == [("Approve", "ok", "", "local", "web"),
+                                       ("Hold", "call the court", "Approve", "local", "web")], d
+    assert d["item"]["item"] == picked[0] and d["item"]["counts"], d["item"]
+    status, _ = srv.request("GET", "/api/runs/%d/review/I999999" % rid)
+    assert status == 404, status
+    run_dir = os.path.join(S["ws"], "runs", str(rid))
+    rc, out, err, _ = e2etools.run([S["relief"], "review", "status", "--outputs=" + run_dir,
+                                    "--json"])
+    assert rc == 0, err
+    assert '"denied": %d' % fel["total"] in out and '"held": 1' in out, out[:400]
+    return "%d denied by filter" % fel["total"]
+
+
+@H.case
+def routing_counted_before_the_review():
+    """POST .../review/routes counts each route's items as `relief review
+    init` would route them, keeping nothing; the review then routes so."""
+    srv = S["server"]
+    sac = [p for p in S["inputs"] if "SACRAMENTO" in p]
+    rid = srv.run({"inputs": sac, "county": "SACRAMENTO", "computeAt": COMPUTE,
+                   "options": OPTION_SETS[0], "reviewFiles": True})["id"]
+    run_dir = os.path.join(S["ws"], "runs", str(rid))
+    before = os.listdir(run_dir)
+    routing = {"default": "Misdemeanor Unit",
+               "routes": [{"agency": "Felony Unit", "felony": True},
+                          {"agency": "Gordon Court", "court": "GORDON SCHABR"}]}
+    r = srv.json("POST", "/api/runs/%d/review/routes" % rid, {"routing": routing})
+    left = set(os.listdir(run_dir)) - set(before)
+    assert not [n for n in left if "review" in n or n.endswith(".tmp")], left
+    assert not [n for n in os.listdir(S["ws"]) if n.startswith("routing-preview")]
+    assert r["items"] == r["defaultItems"] + sum(x["matched"] for x in r["routes"]), r
+    assert r["routes"][1]["matched"] == 0 and r["routes"][1]["nearestCourts"], r
+    status, out = srv.request("POST", "/api/runs/%d/review/routes" % rid,
+                              {"routing": {"default": "X", "routes": [{"agency": "Y", "felon": 1}]}})
+    assert status == 400 and b"felon" in out, (status, out)
+    srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
+    tally = {a: srv.json("GET", "/api/runs/%d/review?limit=0&agency=%s" % (rid, a.replace(" ", "%20")))["total"]
+             for a in ("Felony Unit", "Misdemeanor Unit", "Gordon Court")}
+    assert tally == {"Felony Unit": r["routes"][0]["matched"], "Gordon Court": 0,
+                     "Misdemeanor Unit": r["defaultItems"]}, (tally, r)
+    # `relief review init` prints the same counts for the same bundle
+    copy = os.path.join(S["work"], "routes-cli-%d" % rid)
+    shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("review.sqlite", "Court_Filings"))
+    path = os.path.join(S["work"], "routing-%d.json" % rid)
+    with open(path, "w") as f:
+        json.dump(routing, f)
+    rc, out, err, _ = e2etools.run([S["relief"], "review", "init", "--outputs=" + copy,
+                                    "--routing=" + path])
+    assert rc == 0, err
+    assert 'route 1 (agency "Felony Unit", felony true): %d items' % r["routes"][0]["matched"] in out, out
+    assert 'default (agency "Misdemeanor Unit"): %d items' % r["defaultItems"] in out, out
+    return "%d items: %d felony, %d default" % (r["items"], r["routes"][0]["matched"],
+                                                r["defaultItems"])
+
+
 FILER = {"office": "Sacramento County District Attorney", "agency": "district-attorney",
          "attorney": "Dana Q. Reyes", "barNumber": "123456",
          "address": ["901 G Street", "Sacramento, CA 95814"], "phone": "(916) 555-0100",
@@ -506,7 +679,7 @@ def motions_for_approved_items():
     status, _ = srv.request("POST", "/api/runs/%d/filings" % rid, {})
     assert status == 409, status  # no review yet
     srv.json("POST", "/api/runs/%d/review" % rid, {})
-    items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+    items = srv.json("GET", "/api/runs/%d/review?limit=500" % rid)["items"]
     relief = [i for i in items if i["proposed"] not in ("", "-")] or items
     for it in relief[:6]:
         srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Approve"})
@@ -617,7 +790,7 @@ def filings_per_agency_under_own_filer():
         routing = {"default": "Misdemeanor Unit",
                    "routes": [{"agency": "Felony Unit", "felony": True}]}
         srv.json("POST", "/api/runs/%d/review" % rid, {"routing": routing})
-        items = srv.json("GET", "/api/runs/%d/review" % rid)["items"]
+        items = review_items(srv, rid)
         relief = [i for i in items if i["proposed"] not in ("", "-")]
         by = {a: [i for i in relief if i["agency"] == a][:4]
               for a in ("Felony Unit", "Misdemeanor Unit")}
@@ -1251,6 +1424,118 @@ def office_mode_separates_agencies():
     log = open(S["log"] + ".office", encoding="utf-8", errors="replace").read()
     assert "alice" not in log and "correct horse" not in log, "the log names accounts or passwords"
     return "%d and %d items" % (len(a_items), len(b_items))
+
+
+@H.case
+def office_accounts_reach_only_their_own():
+    """In office mode an agency's account pages, filters, bulk-decides,
+    searches, explains, exports its sheet, keeps its filer profile and
+    downloads its filings' files: all of its own agency only."""
+    import shutil as sh
+    from urllib.parse import quote
+    if not sh.which("openssl"):
+        return "skipped: no openssl to make a certificate"
+    cert, key = make_cert()
+    ws = os.path.join(S["work"], "ws-office-own")
+    add_user(ws, "fay", "Felony Unit", "felony pass 77")
+    add_user(ws, "mo", "Misdemeanor Unit", "misdo pass 88")
+    srv = Server(S["relief"], [S["data"]], ws, S["log"] + ".office-own",
+                 extra=["--office", "--tls-cert=" + cert, "--tls-key=" + key])
+    try:
+        rid = reviewed_run(srv, TWO_AGENCIES)
+        hdr = {}
+        for name, pw in (("fay", "felony pass 77"), ("mo", "misdo pass 88")):
+            status, cookie = sign_in(srv, name, pw)
+            assert status == 200 and cookie, status
+            hdr[name] = {"Cookie": cookie, "Origin": srv.origin}
+
+        def as_(name, method, path, body=None):
+            status, out = srv.request(method, path, body, token=False, headers=hdr[name])
+            return status, (json.loads(out) if out[:1] in (b"{", b"[") else out)
+
+        base = "/api/runs/%d" % rid
+        _, fay = as_("fay", "GET", base + "/review?limit=500")
+        assert fay["agencies"] == ["Felony Unit"] and fay["total"] == fay["tally"]["items"] > 0, fay["agencies"]
+        assert all(i["agency"] == "Felony Unit" for i in fay["items"])
+        _, other = as_("fay", "GET", base + "/review?agency=Misdemeanor%20Unit")
+        assert other["total"] == 0 and not other["items"], other["total"]
+        _, mo = as_("mo", "GET", base + "/review?limit=500")
+        mine, theirs = fay["items"][0], mo["items"][0]
+        status, _ = as_("fay", "GET", base + "/review/" + theirs["item"])
+        assert status == 404, status
+        status, _ = as_("fay", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [mine["item"], theirs["item"]]})
+        assert status == 404, status
+        status, got = as_("fay", "POST", base + "/review/bulk",
+                          {"decision": "Hold", "notes": "ask", "filter": {"status": "pending"}})
+        assert status == 200 and got["decided"] == fay["total"], got
+        tally = srv.json("GET", base + "/review?limit=0")["tally"]
+        assert tally["held"] == fay["total"] and tally["pending"] == mo["total"], tally
+        status, _ = as_("fay", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [i["item"] for i in fay["items"][:2]]})
+        assert status == 200, status
+        _, hist = as_("fay", "GET", base + "/review/" + mine["item"])
+        assert hist["history"][0]["reviewer"] == "fay", hist["history"]
+        # search and explain: her agency's people only
+        only_mo = [i for i in mo["items"] if i["cii"] and i["cii"] not in {x["cii"] for x in fay["items"]}]
+        status, found = as_("fay", "GET", base + "/people?q=" + quote(mine["cii"]))
+        assert status == 200 and [p["cii"] for p in found["people"]] == [mine["cii"]], found
+        if only_mo:
+            status, found = as_("fay", "GET", base + "/people?q=" + quote(only_mo[0]["cii"]))
+            assert status == 200 and not found["people"], found
+            status, _ = as_("fay", "GET", base + "/explain?subject=" + quote(only_mo[0]["cii"]))
+            assert status == 404, status
+        status, ex = as_("fay", "GET", base + "/explain?subject=" + quote(mine["subjectId"]))
+        assert status == 200 and ex["convictions"], status
+        # her sheet: her items only
+        status, sheet = as_("fay", "GET", base + "/review/sheet?format=csv")
+        assert status == 200, status
+        rows = list(csv.reader(sheet.decode("utf-8").splitlines()))
+        assert {r[1] for r in rows[1:]} == {"Felony Unit"} and len(rows) - 1 == fay["total"], rows[:2]
+        status, _ = as_("fay", "GET", base + "/review/sheet?agency=Misdemeanor%20Unit")
+        assert status == 403, status
+        status, _ = as_("fay", "GET", base + "/review/sheet?format=ods")
+        assert status == 400, status
+        # each keeps its filer profile, then files; neither reaches the other's
+        status, _ = as_("fay", "POST", base + "/filer", {"agency": "Misdemeanor Unit",
+                                                          "filer": MISDEMEANOR_FILER})
+        assert status == 403, status
+        status, _ = as_("fay", "POST", base + "/filer", {"filer": dict(FELONY_FILER, barNumber="x1")})
+        assert status == 400, status
+        for name, filer in (("fay", FELONY_FILER), ("mo", MISDEMEANOR_FILER)):
+            status, _ = as_(name, "POST", base + "/filer", {"filer": filer})
+            assert status == 200, status
+            status, kept = as_(name, "GET", base + "/filer")
+            assert status == 200 and kept["filer"]["office"] == filer["office"], kept
+        _, first = as_("mo", "GET", base + "/review?limit=2&proposed=Eligible")
+        status, _ = as_("mo", "POST", base + "/review/bulk",
+                        {"decision": "Approve", "items": [i["item"] for i in first["items"]]})
+        assert status == 200, status
+        for name, agency in (("fay", "Felony Unit"), ("mo", "Misdemeanor Unit")):
+            status, _ = as_(name, "POST", base + "/filings", {})
+            assert status == 202, status
+            f = filings_done(srv, rid)
+            assert f["status"] == "done" and f["agency"] == agency, f
+            status, files = as_(name, "GET", base + "/filings/files")
+            names = [x["name"] for x in files["files"]]
+            assert status == 200 and files["agency"] == agency, files
+            assert any(n.endswith("court_list.csv") for n in names), names
+            court = [n for n in names if n.endswith("court_list.csv")][0]
+            status, body = as_(name, "GET", base + "/filings/files/" + quote(court))
+            assert status == 200 and body.startswith(b"Case Number") or b"," in body[:200], body[:80]
+            other = "Misdemeanor%20Unit" if name == "fay" else "Felony%20Unit"
+            status, _ = as_(name, "GET", base + "/filings/files?agency=" + other)
+            assert status == 403, status
+            status, _ = as_(name, "GET", base + "/filings/files/..%2F..%2Freview.sqlite")
+            assert status == 404, status
+        # the administrator names the agency
+        listed = srv.json("GET", base + "/filings/files?agency=Felony%20Unit")
+        assert listed["agency"] == "Felony Unit" and listed["files"], listed
+        status, _ = srv.request("GET", base + "/filings/files")
+        assert status == 400, status  # two agencies: which?
+        return "%d and %d items, each filed its own" % (fay["total"], mo["total"])
+    finally:
+        srv.stop()
 
 
 def users(ws, *args, password=None):

@@ -190,7 +190,8 @@ def review_from_the_page():
     rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
     sel = 'tr.review-item[data-item="%s"] td.decision' % item
     wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "the decision")
-    items = srv.json("GET", "/api/runs/%d/review" % (before + 1))["items"]
+    S["review_run"] = before + 1
+    items = srv.json("GET", "/api/runs/%d/review?limit=500" % (before + 1))["items"]
     got = [i for i in items if i["item"] == item][0]
     assert got["decision"] == "Approve" and got["notes"] == "checked in court index", got
     assert "1 approved" in d.find_element(By.ID, "reviewCounts").text
@@ -213,6 +214,212 @@ def review_from_the_page():
     assert any(t.startswith("Court_Filings/") and t.endswith("court_list.csv") for t in links), links
     shot("motions")
     return "%d items, %s" % (len(items), note)
+
+
+def review_rows():
+    from selenium.webdriver.common.by import By
+    return S["driver"].find_elements(By.CSS_SELECTOR, "tr.review-item")
+
+
+def review_api(query=""):
+    return S["server"].json("GET", "/api/runs/%d/review%s" % (S["review_run"], query))
+
+
+def press(keys):
+    from selenium.webdriver.common.action_chains import ActionChains
+    S["driver"].execute_script("document.activeElement && document.activeElement.blur()")
+    ActionChains(S["driver"]).send_keys(keys).perform()
+
+
+def selected_item():
+    from selenium.webdriver.common.by import By
+    return S["driver"].find_element(By.CSS_SELECTOR, "tr.review-item.selected").get_attribute("data-item")
+
+
+@H.case
+def review_filter_sort_and_detail():
+    """The review screen pages on the server, filters and sorts; the detail
+    pane shows the person, each count, the reason, the explanation and the
+    history; every per-row button names its item."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+    d = S["driver"]
+    total = review_api("?limit=0")["total"]
+    wait_for(lambda: "of %d" % total in d.find_element(By.ID, "pageInfo").text, 30, "the pages")
+    assert total > 50 and len(review_rows()) == 50, (total, len(review_rows()))
+
+    def named():  # each per-row control's accessible name names its item
+        labels = [(r.get_attribute("data-item"), [b.get_attribute("aria-label") for b in
+                                                  r.find_elements(By.CSS_SELECTOR, "button, input")])
+                  for r in review_rows()]
+        assert all(len(ls) == 5 and all(item in x for x in ls) for item, ls in labels), labels[:2]
+        return True
+    wait_for(named, 30, "named controls")
+    named()
+    d.find_element(By.ID, "pageNext").click()
+    wait_for(lambda: d.find_element(By.ID, "pageInfo").text.startswith("items 51–"), 30, "page 2")
+    Select(d.find_element(By.ID, "fStatus")).select_by_value("pending")
+    want = review_api("?status=pending&limit=0")["total"]
+    wait_for(lambda: d.find_element(By.ID, "pageInfo").text.startswith("items 1–") and
+             "of %d" % want in d.find_element(By.ID, "pageInfo").text, 30, "the pending filter")
+    assert {r.find_element(By.CSS_SELECTOR, "td.decision").text for r in review_rows()} == {"pending"}
+    target = review_api("?status=pending&limit=5")["items"][4]
+    box = d.find_element(By.ID, "fText")
+    box.send_keys(target["cii"], Keys.ENTER)
+    want = [i["item"] for i in review_api("?status=pending&limit=500&q=" + target["cii"])["items"]]
+    wait_for(lambda: [r.get_attribute("data-item") for r in review_rows()] == want, 30, "the CII filter")
+    box.clear()
+    box.send_keys(Keys.ENTER)
+    pending = review_api("?status=pending&limit=0")["total"]
+    wait_for(lambda: "of %d" % pending in d.find_element(By.ID, "pageInfo").text, 30, "unfiltered")
+    sort_by_name = 'button.sort[data-sort="name"]'
+    wait_for(lambda: d.find_element(By.CSS_SELECTOR, sort_by_name).click() or True, 30, "a sort")
+    wait_for(lambda: d.find_element(By.CSS_SELECTOR, sort_by_name)
+             .find_element(By.XPATH, "..").get_attribute("aria-sort") == "ascending", 30, "sorted")
+    wait_for(lambda: d.find_element(By.CSS_SELECTOR, sort_by_name).click() or True, 30, "a sort")
+    want = [i["item"] for i in review_api("?status=pending&sort=-name")["items"]]
+    wait_for(lambda: [r.get_attribute("data-item") for r in review_rows()] == want, 30, "name, descending")
+    # the detail pane of the first row
+    wait_for(lambda: review_rows()[0].find_elements(By.TAG_NAME, "td")[3].click() or True, 30, "a row")
+    item = S["server"].json("GET", "/api/runs/%d/review/%s" % (S["review_run"], want[0]))["item"]
+    pane = lambda: d.find_element(By.ID, "reviewDetail")
+    wait_for(lambda: pane().find_elements(By.CSS_SELECTOR, "#detailHistory li"), 60, "the detail pane")
+    text = pane().text
+    for v in (item["item"], item["name"], item["dob"], item["cii"], item["caseNumber"]):
+        assert v in text, v
+    counts = pane().find_elements(By.CSS_SELECTOR, "#detailCounts tr.count")
+    assert len(counts) == len(item["counts"]), (len(counts), item["counts"])
+    for tr, c in zip(counts, item["counts"]):
+        cells = [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        assert cells[0] == c["section"] and cells[2] == c["date"] and cells[3] == c["level"], cells
+        assert c["offense"].strip() and cells[1] == c["offense"].strip(), cells
+    explain = [li.text for li in pane().find_elements(By.CSS_SELECTOR, ".rv-explain li")]
+    assert any("decided by rule" in t or "no result" in t for t in explain), explain
+    own = [t for t in explain if t.endswith("(a count of this item)")]
+    assert own and all(any(c["section"] in t and c["date"] in t for c in item["counts"])
+                       for t in own), (own, item["counts"])
+    assert "Not decided yet." in pane().find_element(By.ID, "detailHistory").text
+    assert item["reason"] in pane().find_element(By.CSS_SELECTOR, ".rv-reason").text
+    shot("review_detail")
+    return "%d items, %d pending" % (total, review_api("?status=pending&limit=0")["total"])
+
+
+@H.case
+def review_keyboard_decisions():
+    """j and k move, a approves, d denies (asking first for the reason in
+    the notes), h holds, n goes to the notes; the history shows each."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    d, srv, rid = S["driver"], S["server"], S["review_run"]
+    decided = lambda item: srv.json("GET", "/api/runs/%d/review/%s" % (rid, item))
+    press("j")
+    wait_for(lambda: selected_item() == review_rows()[1].get_attribute("data-item"), 30, "j")
+    press("k")
+    wait_for(lambda: selected_item() == review_rows()[0].get_attribute("data-item"), 30, "k")
+    one = selected_item()
+    press("a")
+    wait_for(lambda: decided(one)["item"]["decision"] == "Approve", 30, "a approves")
+    wait_for(lambda: selected_item() != one, 30, "the next item after a decision")
+    two = selected_item()
+    press("d")
+    wait_for(lambda: "needs its reason" in d.find_element(By.ID, "reviewMessage").text, 30, "the deny refused")
+    assert decided(two)["item"]["decision"] == "", "a deny without its reason was recorded"
+    active = d.switch_to.active_element
+    assert "notes" in active.get_attribute("class"), active.get_attribute("outerHTML")[:80]
+    active.send_keys("no record of the conviction in the court index", Keys.ESCAPE)
+    press("d")
+    wait_for(lambda: decided(two)["item"]["decision"] == "Deny", 30, "d denies")
+    assert decided(two)["item"]["notes"] == "no record of the conviction in the court index"
+    wait_for(lambda: selected_item() not in (one, two), 30, "the next item")
+    three = selected_item()
+    press("n")
+    active = d.switch_to.active_element
+    assert "notes" in active.get_attribute("class") and three in active.get_attribute("aria-label")
+    active.send_keys("ask the court for the docket", Keys.ESCAPE)
+    press("h")
+    wait_for(lambda: decided(three)["item"]["decision"] == "Hold", 30, "h holds")
+    h = decided(three)["history"]
+    assert [(e["decision"], e["reviewer"]) for e in h] == [("Hold", "local")], h
+    shot("review_keyboard")
+    return "approve, deny with its reason, hold from the keyboard"
+
+
+@H.case
+def review_bulk_with_confirmation():
+    """Bulk approve of a selection and bulk deny of a filtered set, each
+    after a confirmation that states the count; cancel records nothing."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, srv, rid = S["driver"], S["server"], S["review_run"]
+    confirm = lambda: d.find_element(By.ID, "bulkConfirmText").text
+    wait_for(lambda: len(review_rows()) > 3, 30, "the rows")
+    picked = [r.get_attribute("data-item") for r in review_rows()[:2]]
+    for r in review_rows()[:2]:
+        r.find_element(By.CSS_SELECTOR, "input.pick").click()
+    d.find_element(By.ID, "bulkApproveSel").click()
+    wait_for(lambda: d.find_element(By.ID, "bulkConfirm").is_displayed(), 10, "the confirmation")
+    assert confirm().startswith("Approve 2 items"), confirm()
+    shot("review_bulk_confirm")
+    d.find_element(By.ID, "bulkYes").click()
+    wait_for(lambda: "2 item(s): Approve recorded" in d.find_element(By.ID, "reviewMessage").text, 30, "bulk")
+    for item in picked:
+        assert srv.json("GET", "/api/runs/%d/review/%s" % (rid, item))["item"]["decision"] == "Approve"
+    Select(d.find_element(By.ID, "fProposed")).select_by_value("Reduction")
+    n = review_api("?status=pending&proposed=Reduction&limit=0")["total"]
+    wait_for(lambda: "of %d" % n in d.find_element(By.ID, "pageInfo").text, 30, "the filter")
+    before = review_api("?limit=0")["tally"]
+    d.find_element(By.ID, "bulkApproveAll").click()
+    wait_for(lambda: d.find_element(By.ID, "bulkConfirm").is_displayed(), 10, "the confirmation")
+    assert confirm().startswith("Approve %d item" % n), confirm()
+    d.find_element(By.ID, "bulkNo").click()
+    assert review_api("?limit=0")["tally"] == before, "a cancelled bulk recorded something"
+    d.find_element(By.ID, "bulkDenyAll").click()
+    wait_for(lambda: "needs its reason" in d.find_element(By.ID, "reviewMessage").text, 10, "reason")
+    d.find_element(By.ID, "bulkNotes").send_keys("prior conviction for sale to a minor")
+    d.find_element(By.ID, "bulkDenyAll").click()
+    wait_for(lambda: d.find_element(By.ID, "bulkConfirm").is_displayed(), 10, "the confirmation")
+    assert confirm().startswith("Deny %d item" % n) and "sale to a minor" in confirm(), confirm()
+    d.find_element(By.ID, "bulkYes").click()
+    wait_for(lambda: "%d item(s): Deny recorded" % n in d.find_element(By.ID, "reviewMessage").text, 30, "deny")
+    after = review_api("?limit=0")["tally"]
+    assert after["denied"] == before["denied"] + n and after["pending"] == before["pending"] - n, after
+    Select(d.find_element(By.ID, "fProposed")).select_by_value("")
+    Select(d.find_element(By.ID, "fStatus")).select_by_value("")
+    return "2 approved as a selection, %d denied as a filter" % n
+
+
+@H.case
+def routing_from_the_page():
+    """Edit the routing on the page, see each route's count (as the API's
+    preview gives it), start the review under it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, srv = S["driver"], S["server"]
+    st = srv.run({"inputs": [os.path.join(S["data"], "SACRAMENTO.dat")], "county": "SACRAMENTO",
+                  "computeAt": "2019-11-11", "reviewFiles": True})
+    d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+    wait_for(lambda: d.find_element(By.ID, "pastRunsLabel").is_displayed(), 30, "the run list")
+    Select(d.find_element(By.ID, "pastRuns")).select_by_value(str(st["id"]))
+    wait_for(lambda: d.find_element(By.ID, "routingBlock").is_displayed(), 60, "the routing")
+    routing = {"default": "Misdemeanor Unit", "routes": [{"agency": "Felony Unit", "felony": True}]}
+    box = d.find_element(By.ID, "routingText")
+    box.clear()
+    box.send_keys(json.dumps(routing))
+    d.find_element(By.ID, "routingCheck").click()
+    rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#routingCounts tr.route"), 60, "counts")
+    want = srv.json("POST", "/api/runs/%d/review/routes" % st["id"], {"routing": routing})
+    cells = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    assert cells[0][1:] == ["Felony Unit", str(want["routes"][0]["matched"])], cells
+    assert cells[1][1:] == ["Misdemeanor Unit", str(want["defaultItems"])], cells
+    shot("routing")
+    d.find_element(By.ID, "reviewStart").click()
+    wait_for(lambda: review_rows(), 60, "the queue")
+    agencies = [o.text for o in Select(d.find_element(By.ID, "fAgency")).options][1:]
+    assert agencies == ["Felony Unit", "Misdemeanor Unit"], agencies
+    got = srv.json("GET", "/api/runs/%d/review?agency=Felony%%20Unit&limit=0" % st["id"])["total"]
+    assert got == want["routes"][0]["matched"], (got, want)
+    return "%d felony, %d default" % (want["routes"][0]["matched"], want["defaultItems"])
 
 
 @H.case
@@ -552,6 +759,7 @@ def axe_finds_nothing_serious_on_each_screen():
 def office_accounts_in_the_browser():
     import subprocess
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     if not shutil.which("openssl"):
         return "skipped: no openssl to make a certificate"
     work, d = S["work"], S["driver"]
@@ -574,7 +782,7 @@ def office_accounts_in_the_browser():
         srv.json("POST", "/api/runs/%d/review" % st["id"],
                  {"routing": {"default": "Misdemeanor Unit",
                               "routes": [{"agency": "Felony Unit", "felony": True}]}})
-        seen = {}
+        seen, filed = {}, {}
         for name in ("alice", "bob"):
             d.get("https://127.0.0.1:%d/" % srv.port)
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "sign-in")
@@ -587,36 +795,58 @@ def office_accounts_in_the_browser():
             d.find_element(By.ID, "loginButton").click()
             rows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "tr.review-item"), 60,
                             name + "'s queue")
-            agencies = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+            agencies = {r.find_elements(By.TAG_NAME, "td")[2].text for r in rows}
             seen[name] = {r.get_attribute("data-item") for r in rows}
             assert agencies == {"Felony Unit" if name == "alice" else "Misdemeanor Unit"}, agencies
             assert not d.find_element(By.ID, "run").is_displayed(), "an account sees the run form"
             assert "session" not in d.execute_script("return document.cookie"), "cookie not HttpOnly"
             if name == "alice":
                 axe_check("account")
-                item = rows[0].get_attribute("data-item")
-                rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
-                sel = 'tr.review-item[data-item="%s"] td.decision' % item
-                wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
-                shot("office_alice")
-                # her agency's motions, under the profile she gives (one agency: no picker)
-                d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
-                for field, value in (("filerOffice", "Felony Unit Office"),
-                                     ("filerAttorney", "Frances Felony"), ("filerBar", "111111"),
-                                     ("filerAddress", "901 G Street\nSacramento, CA 95814"),
-                                     ("filerPhone", "(916) 555-0100"),
-                                     ("filerSignature", "/s/ Frances Felony")):
-                    d.find_element(By.ID, field).send_keys(value)
-                assert not d.find_element(By.ID, "filingsAgencyLabel").is_displayed()
-                d.find_element(By.ID, "fileMotions").click()
-                wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text,
-                         120, "alice's motions")
-                f = srv.json("GET", "/api/runs/%d" % st["id"])["filings"]
-                assert f["status"] == "done" and f["agency"] == "Felony Unit", f
+            # each agency approves one item, keeps its filer profile, files its own motions
+            item = rows[0].get_attribute("data-item")
+            rows[0].find_element(By.CSS_SELECTOR, "button.decide-approve").click()
+            sel = 'tr.review-item[data-item="%s"] td.decision' % item
+            wait_for(lambda: d.find_element(By.CSS_SELECTOR, sel).text == "Approve", 30, "approve")
+            shot("office_" + name)
+            agency = "Felony Unit" if name == "alice" else "Misdemeanor Unit"
+            d.find_element(By.CSS_SELECTOR, "#motionsBlock summary").click()
+            person = "Frances Felony" if name == "alice" else "Morgan Misdo"
+            for field, value in (("filerOffice", agency + " Office"), ("filerAttorney", person),
+                                 ("filerBar", "111111" if name == "alice" else "222222"),
+                                 ("filerAddress", "901 G Street\nSacramento, CA 95814"),
+                                 ("filerPhone", "(916) 555-0100"),
+                                 ("filerSignature", "/s/ " + person)):
+                d.find_element(By.ID, field).clear()
+                d.find_element(By.ID, field).send_keys(value)
+            d.find_element(By.ID, "filerSave").click()
+            wait_for(lambda: "Saved for " + agency in d.find_element(By.ID, "filerStatus").text, 30,
+                     name + "'s profile")
+            kept = srv.json("GET", "/api/runs/%d/filer?agency=%s" % (st["id"], agency.replace(" ", "%20")))
+            assert kept["filer"]["attorney"] == person, kept
+            assert not d.find_element(By.ID, "filingsAgencyLabel").is_displayed()
+            d.find_element(By.ID, "fileMotions").click()
+            wait_for(lambda: "approved item(s)" in d.find_element(By.ID, "motionsStatus").text,
+                     120, name + "'s motions")
+            f = srv.json("GET", "/api/runs/%d" % st["id"])["filings"]
+            assert f["status"] == "done" and f["agency"] == agency, f
+            files = wait_for(lambda: [b.get_attribute("data-name") for b in
+                                      d.find_elements(By.CSS_SELECTOR, "#agencyFiles button.agency-file")],
+                             30, name + "'s files")
+            assert any(n.endswith("court_list.csv") for n in files), files
+            filed[name] = files
+            shot("office_filed_" + name)
+            # search and explain, her or his agency's people only
+            cii = srv.json("GET", "/api/runs/%d/review/%s" % (st["id"], item))["item"]["cii"]
+            d.find_element(By.ID, "searchBox").send_keys(cii, Keys.ENTER)
+            found = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#people tr.person"), 30, "search")
+            assert len(found) == 1 and cii in found[0].text, [r.text for r in found]
+            found[0].find_element(By.CSS_SELECTOR, "button.explain").click()
+            wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#explainTable tr"), 60, "explain")
             d.find_element(By.ID, "logout").click()
             wait_for(lambda: d.find_element(By.ID, "loginSection").is_displayed(), 30, "signed out")
         assert seen["alice"] and seen["bob"] and not (seen["alice"] & seen["bob"])
-        return "%d and %d items" % (len(seen["alice"]), len(seen["bob"]))
+        assert filed["alice"] and filed["bob"], filed
+        return "%d and %d items, both agencies filed" % (len(seen["alice"]), len(seen["bob"]))
     finally:
         srv.stop()
 
