@@ -95,6 +95,7 @@ class Env:
             p = run([args.gen, "--people", "400", "--seed", "15", "--out", out, "--dirty-rate", "0.02", *extra])
             assert p.returncode == 0, p.stderr
         self.n = 0
+        self.good2 = None
 
     def folder(self):
         self.n += 1
@@ -106,6 +107,15 @@ class Env:
                  f"--eligibility-options={self.options}", f"--outputs={out}", *extra])
         assert p.returncode == 0, p.stderr[-2000:]
         return out
+
+    def two_rank_bundle(self):
+        """The bundle of 2 ranks on the plain set, run once: two_ranks_plain
+        checks it and the failing-rank cases start from copies of it."""
+        if not self.good2:
+            out, p = self.ranks(2, self.plain)
+            ok(p)
+            self.good2 = out
+        return self.good2
 
     def ranks(self, np, inputs, extra=(), env=None, out=None):
         out = out or self.folder()
@@ -121,9 +131,7 @@ def ok(p):
 
 @test
 def two_ranks_plain(env):
-    out, p = env.ranks(2, env.plain)
-    ok(p)
-    return same(env.single(env.plain), out)
+    return same(env.single(env.plain), env.two_rank_bundle())
 
 
 @test
@@ -168,10 +176,11 @@ def more_ranks_than_segments(env):
 
 
 def unchanged_after(env, np, hook):
-    """A run into a folder holding a good bundle, with one rank failing:
-    every rank exits non-zero and the folder keeps its bundle, no staging."""
-    out, p = env.ranks(2, env.plain)
-    ok(p)
+    """A run into a folder holding a good bundle (a copy of the 2-rank one,
+    lock file and all), with one rank failing: every rank exits non-zero
+    and the folder keeps its bundle, no staging."""
+    out = env.folder()
+    shutil.copytree(env.two_rank_bundle(), out, symlinks=True)
     before = tree(out)
     listing = sorted(os.listdir(out))
     _, p = env.ranks(np, env.plain, env=hook, out=out)
