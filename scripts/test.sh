@@ -53,11 +53,14 @@ suite() {
 suite build all "" -DCMAKE_BUILD_TYPE=Release -DRELIEF_WERROR=ON &
 normal=$!
 # Sanitizers: any leak, overflow or undefined behaviour fails the run. Only
-# what its tests run is built (no benchmarks, no librelief.so), and the big
-# e2e inputs are smaller there (RELIEF_TEST_SCALE=small; tests/README.md).
+# what its tests run is built (no benchmarks, no librelief.so), with line
+# tables only (-g1: a report still names FILE:LINE, and it compiles in a
+# seventh less time than -g), and the big e2e inputs are smaller there
+# (RELIEF_TEST_SCALE=small; docs/testing.md).
 suite build-asan relief_test_programs "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 RELIEF_TEST_SCALE=small" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELIEF_SANITIZE=ON -DRELIEF_WERROR=ON &
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELIEF_SANITIZE=ON -DRELIEF_WERROR=ON \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" &
 asan=$!
 echo "test: building and testing build/ and build-asan/ at once (logs: build*/test.log)"
 # The fuzz targets (CI, or RELIEF_FUZZ_SECONDS set) build and run beside the
