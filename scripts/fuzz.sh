@@ -13,6 +13,7 @@ targets=("$@")
 
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELIEF_FUZZ=ON \
   -DRELIEF_TESTS=OFF -DRELIEF_WERROR=ON >/dev/null
+# shellcheck disable=SC2046 # one word per target
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
 mkdir -p build-fuzz/artifacts

@@ -8,6 +8,7 @@ segments; a bad or missing input fails as in one process (same
 errors.json, reported once); a rank that fails, or is killed as by kill -9,
 makes every rank exit non-zero and publishes nothing."""
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2etools  # noqa: E402
@@ -33,6 +35,15 @@ def run(args, env=None, timeout=300):
                 OMPI_MCA_rmaps_base_oversubscribe="1")
     full.update(env or {})
     return subprocess.run(args, capture_output=True, text=True, env=full, timeout=timeout)
+
+
+def at_once(*calls):
+    """Calls the functions (of no argument) at once, each in a thread, and
+    returns their results in order. A case's runs are independent, and an
+    mpirun spends most of its time waiting on its ranks' start and end, so
+    they overlap instead of adding up on the suite's longest test."""
+    with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
+        return [f.result() for f in [pool.submit(c) for c in calls]]
 
 
 def scrub(o):
@@ -95,10 +106,13 @@ class Env:
             p = run([args.gen, "--people", "400", "--seed", "15", "--out", out, "--dirty-rate", "0.02", *extra])
             assert p.returncode == 0, p.stderr
         self.n = 0
+        self.lock = threading.Lock()
+        self.good2 = None
 
     def folder(self):
-        self.n += 1
-        return os.path.join(self.tmp, f"out{self.n}")
+        with self.lock:  # at_once calls it from several threads
+            self.n += 1
+            return os.path.join(self.tmp, f"out{self.n}")
 
     def single(self, inputs, extra=()):
         out = self.folder()
@@ -106,6 +120,15 @@ class Env:
                  f"--eligibility-options={self.options}", f"--outputs={out}", *extra])
         assert p.returncode == 0, p.stderr[-2000:]
         return out
+
+    def two_rank_bundle(self):
+        """The bundle of 2 ranks on the plain set, run once: two_ranks_plain
+        checks it and the failing-rank cases start from copies of it."""
+        if not self.good2:
+            out, p = self.ranks(2, self.plain)
+            ok(p)
+            self.good2 = out
+        return self.good2
 
     def ranks(self, np, inputs, extra=(), env=None, out=None):
         out = out or self.folder()
@@ -121,24 +144,24 @@ def ok(p):
 
 @test
 def two_ranks_plain(env):
-    out, p = env.ranks(2, env.plain)
-    ok(p)
-    return same(env.single(env.plain), out)
+    single, ranks = at_once(lambda: env.single(env.plain), env.two_rank_bundle)
+    return same(single, ranks)
 
 
 @test
 def three_ranks_plain(env):
-    out, p = env.ranks(3, env.plain, ["--threads=1"])
+    single, (out, p) = at_once(lambda: env.single(env.plain, ["--threads=1"]),
+                               lambda: env.ranks(3, env.plain, ["--threads=1"]))
     ok(p)
-    return same(env.single(env.plain, ["--threads=1"]), out)
+    return same(single, out)
 
 
 @test
 def two_and_three_ranks_zstd(env):
-    single = env.single(env.zstd)
+    single, *runs = at_once(lambda: env.single(env.zstd), lambda: env.ranks(2, env.zstd),
+                            lambda: env.ranks(3, env.zstd))
     n = 0
-    for np in (2, 3):
-        out, p = env.ranks(np, env.zstd)
+    for out, p in runs:
         ok(p)
         n += same(single, out)
     return n
@@ -146,32 +169,31 @@ def two_and_three_ranks_zstd(env):
 
 @test
 def summary_only_and_trace(env):
-    n = 0
-    for extra in (["--summary-only"], ["--trace"]):
-        out, p = env.ranks(3, env.plain, extra)
-        ok(p)
-        if extra == ["--summary-only"]:
-            ta, tb = tree(env.single(env.plain, extra)), tree(out)
-            assert ta == tb, sorted(k for k in set(ta) | set(tb) if ta.get(k) != tb.get(k))[:5]
-            n += len(ta)
-        else:
-            n += same(env.single(env.plain, extra), out)
-    return n
+    brief, traced = ["--summary-only"], ["--trace"]
+    single_brief, single_traced, (out_brief, p_brief), (out_traced, p_traced) = at_once(
+        lambda: env.single(env.plain, brief), lambda: env.single(env.plain, traced),
+        lambda: env.ranks(3, env.plain, brief), lambda: env.ranks(3, env.plain, traced))
+    ok(p_brief)
+    ok(p_traced)
+    ta, tb = tree(single_brief), tree(out_brief)
+    assert ta == tb, sorted(k for k in set(ta) | set(tb) if ta.get(k) != tb.get(k))[:5]
+    return len(ta) + same(single_traced, out_traced)
 
 
 @test
 def more_ranks_than_segments(env):
     one = os.path.join(env.plain, "LOS_ANGELES.dat")
-    out, p = env.ranks(3, one)
+    single, (out, p) = at_once(lambda: env.single(one), lambda: env.ranks(3, one))
     ok(p)
-    return same(env.single(one), out)
+    return same(single, out)
 
 
 def unchanged_after(env, np, hook):
-    """A run into a folder holding a good bundle, with one rank failing:
-    every rank exits non-zero and the folder keeps its bundle, no staging."""
-    out, p = env.ranks(2, env.plain)
-    ok(p)
+    """A run into a folder holding a good bundle (a copy of the 2-rank one,
+    lock file and all), with one rank failing: every rank exits non-zero
+    and the folder keeps its bundle, no staging."""
+    out = env.folder()
+    shutil.copytree(env.two_rank_bundle(), out, symlinks=True)
     before = tree(out)
     listing = sorted(os.listdir(out))
     _, p = env.ranks(np, env.plain, env=hook, out=out)
@@ -215,11 +237,13 @@ def bad_inputs_fail_as_one_process(env):
     with open(os.path.join(bad, "YUBA.dat"), "a") as f:
         f.write("a,b,c\n")
     n = 0
-    for inputs in (bad, os.path.join(bad, "YUBA.dat") + "," + os.path.join(bad, "NOPE.dat")):
-        one = env.folder()
-        p1 = run([env.relief, "statewide", f"--inputs={inputs}", COMPUTE,
-                  f"--eligibility-options={env.options}", f"--outputs={one}"])
-        out, p = env.ranks(3, inputs)
+    sets = (bad, os.path.join(bad, "YUBA.dat") + "," + os.path.join(bad, "NOPE.dat"))
+    ones = [env.folder() for _ in sets]
+    results = at_once(*[lambda inputs=inputs, one=one: run(
+        [env.relief, "statewide", f"--inputs={inputs}", COMPUTE, f"--eligibility-options={env.options}",
+         f"--outputs={one}"]) for inputs, one in zip(sets, ones)],
+        *[lambda inputs=inputs: env.ranks(3, inputs) for inputs in sets])
+    for one, p1, (out, p) in zip(ones, results[:2], results[2:]):
         assert p1.returncode != 0 and p.returncode != 0, (p1.returncode, p.returncode)
         want = open(os.path.join(one, "errors.json")).read()
         assert open(os.path.join(out, "errors.json")).read() == want
@@ -239,13 +263,17 @@ def memory_limit_per_rank(env):
     p = run([env.gen, "--people", "3000", "--seed", "16", "--out", big, "--dirty-rate", "0.02",
              "--zstd", "--frame-size=64K"])
     assert p.returncode == 0, p.stderr
-    single = tree(env.single(big, ["--summary-only"]))
     scratch = os.path.join(env.tmp, "rank-tmp")
     os.makedirs(scratch, exist_ok=True)
+    limited = lambda np: lambda: env.ranks(np, big, ["--summary-only", "--memory-limit=1M"],
+                                           env={"TMPDIR": scratch, "RELIEF_MPI_STATS": "1"})
+    # a bundle's rows stay in memory: a limit they cannot fit is named, not ignored
+    single, two, three, (refused, p_refused) = at_once(
+        lambda: env.single(big, ["--summary-only"]), limited(2), limited(3),
+        lambda: env.ranks(2, big, ["--memory-limit=1M"]))
+    single = tree(single)
     n = 0
-    for np in (2, 3):
-        out, p = env.ranks(np, big, ["--summary-only", "--memory-limit=1M"],
-                           env={"TMPDIR": scratch, "RELIEF_MPI_STATS": "1"})
+    for out, p in (two, three):
         ok(p)
         m = re.search(r"spilled (\d+) partitions", p.stderr)
         assert m and int(m.group(1)) > 0, p.stderr[-1500:]
@@ -254,10 +282,9 @@ def memory_limit_per_rank(env):
         assert not os.listdir(scratch), os.listdir(scratch)
         assert not [x for x in os.listdir(out) if x.startswith(".")], os.listdir(out)
         n += len(got)
-    # a bundle's rows stay in memory: a limit they cannot fit is named, not ignored
-    out, p = env.ranks(2, big, ["--memory-limit=1M"])
+    p = p_refused
     assert p.returncode == 1 and "--memory-limit" in p.stderr, (p.returncode, p.stderr[-800:])
-    assert sorted(os.listdir(out)) == ["errors.json"], os.listdir(out)
+    assert sorted(os.listdir(refused)) == ["errors.json"], os.listdir(refused)
     return n
 
 
@@ -265,10 +292,17 @@ def memory_limit_per_rank(env):
 def forms_two_and_three_ranks(env):
     # one thread: with more, even one process lists the motion PDFs in its
     # manifest in the order threads happen to create them
-    single = env.single(env.plain, ["--forms", "--threads=1"])
+    # a set of its own, of 80 people in six counties (more segments than
+    # ranks, people in two of them): the motions of the 400 people, one
+    # thread each, three times, took most of this test's time
+    forms, people = ["--forms", "--threads=1"], os.path.join(env.tmp, "forms")
+    p = run([env.gen, "--people", "80", "--seed", "17", "--out", people, "--dirty-rate", "0.02",
+             "--counties", "LOS ANGELES,ALAMEDA,SAN DIEGO,FRESNO,KERN,YUBA", "--second-county-rate", "0.3"])
+    assert p.returncode == 0, p.stderr
+    single, *runs = at_once(lambda: env.single(people, forms), lambda: env.ranks(2, people, forms),
+                            lambda: env.ranks(3, people, forms))
     n = 0
-    for np in (2, 3):
-        out, p = env.ranks(np, env.plain, ["--forms", "--threads=1"])
+    for out, p in runs:
         ok(p)
         n += same(single, out)
         assert any(k.startswith("Court_Filings/") and k.endswith(".pdf") for k in tree(out)), "no motions"
