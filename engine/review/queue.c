@@ -20,6 +20,11 @@ relief_status review_decide(const char *outputs_dir, const char *item, const cha
                             relief_error *err) {
   if (strcmp(decision, "Approve") && strcmp(decision, "Deny") && strcmp(decision, "Hold"))
     return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "decision must be Approve, Deny or Hold");
+  /* a Deny is a challenge: the law expects its grounds, as import does */
+  if (!strcmp(decision, "Deny") && (!notes || !notes[strspn(notes, " \t\r\n")]))
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
+                     "a Deny needs its reason in notes (the public defender is told its "
+                     "grounds)");
   sqlite3 *db;
   relief_status st = review_store_open(outputs_dir, &db, err);
   if (st) return st;

@@ -426,6 +426,12 @@ void h_review_decide(serve_server *s, const serve_request *req, serve_reply *rep
     json_decref(root);
     return serve_reply_error(rep, 400, "the body must be {decision: Approve|Deny|Hold, notes}");
   }
+  const char *why = notes ? json_string_value(notes) : "";
+  if (!strcmp(d, "Deny") && !why[strspn(why, " \t\r\n")]) { /* a challenge states its grounds */
+    json_decref(root);
+    return serve_reply_error(rep, 400, "a Deny needs its reason in notes (the public defender is "
+                                        "told its grounds)");
+  }
   /* an account decides only its agency's items, and is recorded as the reviewer */
   relief_error err = {0};
   relief_status st = review_decide(

@@ -415,7 +415,12 @@ def review_queue():
     first, second = items[0]["item"], items[1]["item"]
     srv.json("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Approve", "notes": "ok"})
     srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Hold", "notes": "ask"})
-    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Deny", "notes": ""})
+    # a Deny is a challenge: without its grounds it is refused, as at import
+    for notes in ("", "  \t"):
+        status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, second),
+                                {"decision": "Deny", "notes": notes})
+        assert status == 400, status
+    srv.json("POST", "/api/runs/%d/review/%s" % (rid, second), {"decision": "Deny", "notes": "pending case"})
     status, _ = srv.request("POST", "/api/runs/%d/review/%s" % (rid, first), {"decision": "Maybe"})
     assert status == 400, status
     status, _ = srv.request("POST", "/api/runs/%d/review/NOSUCH" % rid, {"decision": "Hold"})
@@ -731,7 +736,8 @@ def motions_for_approved_items():
     assert court_list(folder) == served and "error" not in filings_done(srv, rid)
     # every approval denied: the next filing leaves no motion behind
     for it in relief[:6]:
-        srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]), {"decision": "Deny"})
+        srv.json("POST", "/api/runs/%d/review/%s" % (rid, it["item"]),
+                 {"decision": "Deny", "notes": "challenged"})
     srv.json("POST", "/api/runs/%d/filings" % rid, {}, expect=202)
     f = filings_done(srv, rid)
     assert f["status"] == "done" and f["motions"] == 0 and f["approved"] == 0, f
@@ -1396,11 +1402,11 @@ def office_mode_separates_agencies():
         assert not any(n in json.dumps(bob) for n in a_names if len(n) > 5), "bob sees alice's people"
         first = sorted(a_items)[0]
         status, _ = as_user("bob", "POST", "/api/runs/%d/review/%s" % (rid, first),
-                            {"decision": "Deny"})
+                            {"decision": "Deny", "notes": "not ours"})
         assert status == 404, "bob decided another agency's item: %d" % status
         # issue 22 item 8: a POST without Origin needs the bearer token
         status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
-                            {"decision": "Deny"}, origin=False)
+                            {"decision": "Deny", "notes": "no origin"}, origin=False)
         assert status == 403, "a cookie POST without Origin got %d" % status
         status, _ = as_user("alice", "POST", "/api/runs/%d/review/%s" % (rid, first),
                             {"decision": "Approve", "notes": "seen"})
@@ -1832,8 +1838,7 @@ def public_defender_searches_read_only():
         # by CII, and by name and date of birth (another agency's person): what relief status prints
         searches = [{"cii": denied["cii"]}, {"cii": granted_cii},
                     {"name": approved[0]["name"].lower(),
-                     "dob": "%s/%s/%s" % (approved[0]["dob"][4:6], approved[0]["dob"][6:],
-                                          approved[0]["dob"][:4])}]
+                     "dob": approved[0]["dob"]}]  # the review list's MM/DD/YYYY
         seen = []
         for ask in searches:
             status, got = as_(pd, "POST", "/api/status", ask)
@@ -1866,9 +1871,9 @@ def public_defender_searches_read_only():
     log = open(log_path, encoding="utf-8", errors="replace").read()
     assert "POST /api/status -> 200" in log, "the searches never reached the log's request lines"
     for it in [denied] + approved:
-        dob = it["dob"]
+        dob = it["dob"]  # MM/DD/YYYY
         for value in (it["cii"], it["name"], it["name"].lower(), dob,
-                      "%s/%s/%s" % (dob[4:6], dob[6:], dob[:4])):
+                      "%s%s%s" % (dob[6:], dob[:2], dob[3:5])):
             assert value not in log, "the server log holds a searched person's data"
     assert "quinn" not in log and reason not in log
     return "%d searches, each in the audit trail, read-only elsewhere" % len(searches)

@@ -908,7 +908,7 @@ def public_defender_searches_a_person():
         row = d.find_element(By.CSS_SELECTOR, 'tr.status-item[data-item="%s"]' % denied["item"])
         assert row.find_element(By.CSS_SELECTOR, "td.status-review").text.startswith("Deny on ")
         assert row.find_element(By.CSS_SELECTOR, "td.status-challenge").text == reason
-        assert denied["agency"] in row.text and denied["counts"] in row.text, row.text
+        assert denied["agency"] in row.text and denied["sections"] in row.text, row.text
         shot("public_defender")
         # read-only: nothing on the page could decide, file or run
         for sel in ("button[class^=decide-]", "#fileMotions", "#reviewStart", "#run",
