@@ -304,13 +304,29 @@ static bool relieved(relief_determination d) {
   return d == RELIEF_DET_DISMISS || d == RELIEF_DET_REDUCE;
 }
 
+/* Decisions already made under a county's flow in one answer: a feature
+ * set recurs across people, so flow_decide runs about once for each. */
+enum { MEMO_SIZE = 256 };
+
 /* A county's flow under opt, the threshold bits that opt sets, and its
  * summary reset to what no option changes. */
 typedef struct {
   relief_flow flow;
   uint32_t age_bit, years_ago_bit, crime_free_bit;
   relief_summary s;
+  uint64_t memo_key[MEMO_SIZE];
+  int16_t memo_rule[MEMO_SIZE]; /* 0: empty; -1: no rule; else its index + 1 */
 } wi_answer;
+
+static const relief_flow_row *decide(wi_answer *a, uint64_t f) {
+  size_t h = (size_t)((f * 0x9E3779B97F4A7C15ull) >> 56); /* MEMO_SIZE slots */
+  if (a->memo_rule[h] && a->memo_key[h] == f)
+    return a->memo_rule[h] > 0 ? &a->flow.rows[a->memo_rule[h] - 1] : NULL;
+  const relief_flow_row *rule = flow_decide(&a->flow, f);
+  a->memo_key[h] = f;
+  a->memo_rule[h] = rule ? (int16_t)(rule - a->flow.rows + 1) : -1;
+  return rule;
+}
 
 static void answer_begin(const wi_county *wc, const relief_options *opt, wi_answer *a) {
   a->flow = wc->flow;
@@ -347,7 +363,7 @@ static void answer_person(const wi_shard *sh, const wi_person *p, wi_answer *a, 
     const wi_conviction *c = &sh->conv[i];
     uint64_t f = c->features | person_bits;
     if (c->years_ago & a->years_ago_bit) f |= RELIEF_F_CONVICTION_N_YEARS_AGO;
-    const relief_flow_row *rule = flow_decide(&a->flow, f);
+    const relief_flow_row *rule = decide(a, f);
     relief_determination det = RELIEF_DET_NONE;
     if (rule) {
       det = rule->determination;
@@ -373,23 +389,50 @@ static void answer_person(const wi_shard *sh, const wi_person *p, wi_answer *a, 
   a->s.subjects_with_relief += any;
 }
 
-/* Every record decided under opt: the county answers, and (statewide) the
- * person counts each person once into persons. */
-static void answer_all(const whatif_table *t, wi_answer *answers, relief_summary *persons) {
-  for (int k = 0; k < t->n_shards; k++) {
-    const wi_shard *sh = &t->shards[k];
-    for (size_t w = 0; w < sh->n_wholes; w++) {
-      const wi_whole *whole = &sh->wholes[w];
-      wi_own own = {0};
-      for (uint32_t r = whole->first; r < whole->first + whole->n; r++)
-        answer_person(sh, &sh->people[r], &answers[sh->people[r].county], &own);
-      persons->current.no_felony += whole->felonies && whole->felonies == own.felonies_relieved;
-      persons->current.no_conviction += whole->n_convictions == own.dismissed;
-      persons->current.no_conviction_last7 +=
-          whole->recent && whole->recent == own.recent_dismissed;
-      persons->subjects_with_relief += own.any;
-    }
+/* One shard's records decided: into its county answers, and (statewide)
+ * the person counts each person once into persons. */
+static void answer_shard(const wi_shard *sh, wi_answer *answers, relief_summary *persons) {
+  for (size_t w = 0; w < sh->n_wholes; w++) {
+    const wi_whole *whole = &sh->wholes[w];
+    wi_own own = {0};
+    for (uint32_t r = whole->first; r < whole->first + whole->n; r++)
+      answer_person(sh, &sh->people[r], &answers[sh->people[r].county], &own);
+    persons->current.no_felony += whole->felonies && whole->felonies == own.felonies_relieved;
+    persons->current.no_conviction += whole->n_convictions == own.dismissed;
+    persons->current.no_conviction_last7 += whole->recent && whole->recent == own.recent_dismissed;
+    persons->subjects_with_relief += own.any;
   }
+}
+
+/* What options change in a summary, b's added into a. */
+static void add_answer(relief_summary *a, const relief_summary *b) {
+  a->current.no_felony += b->current.no_felony;
+  a->current.no_conviction += b->current.no_conviction;
+  a->current.no_conviction_last7 += b->current.no_conviction_last7;
+  a->subjects_with_relief += b->subjects_with_relief;
+  for (int i = 0; i < RELIEF_FLOW_MAX_ROWS; i++) a->count_by_flow_row[i] += b->count_by_flow_row[i];
+}
+
+/* Every record decided under opt, the shards in parallel (each into
+ * answers of its own, then added up): the county answers (set up by the
+ * caller), and the statewide person counts into persons. */
+static void answer_all(const whatif_table *t, const relief_options *opt, wi_answer *answers,
+                       relief_summary *persons) {
+  size_t nc = t->n_counties, n = (size_t)t->n_shards;
+  wi_answer *each = xcalloc(n * nc + 1, sizeof *each);
+  relief_summary *each_persons = xcalloc(n + 1, sizeof *each_persons);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t->n_shards > 0 ? t->n_shards : 1)
+  for (size_t k = 0; k < n; k++) {
+    wi_answer *mine = each + k * nc;
+    for (size_t c = 0; c < nc; c++) answer_begin(&t->counties[c], opt, &mine[c]);
+    answer_shard(&t->shards[k], mine, &each_persons[k]);
+  }
+  for (size_t k = 0; k < n; k++) {
+    for (size_t c = 0; c < nc; c++) add_answer(&answers[c].s, &each[k * nc + c].s);
+    add_answer(persons, &each_persons[k]);
+  }
+  free(each);
+  free(each_persons);
 }
 
 /* statewide_summary.json under opt: the run's, its counties' summaries
@@ -433,7 +476,7 @@ char *whatif_summary(const whatif_table *t, const relief_options *opt) {
   relief_summary persons = t->persons;
   memset(&persons.current, 0, sizeof persons.current);
   persons.subjects_with_relief = 0;
-  answer_all(t, answers, &persons);
+  answer_all(t, opt, answers, &persons);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   char *text = t->statewide
