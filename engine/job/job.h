@@ -109,6 +109,12 @@ void job_statewide_county(void *user, county_plan *plan);
 size_t job_assign_folders(county_plan *plans, size_t n_plans, const char ***counties,
                           char ***folders);
 
+/* statewide_summary.json's "totals" (a new object): the county summaries
+ * of counties (summary.json objects) added up, the person counts each
+ * person once (persons), and the time and lines given. */
+struct json_t *job_statewide_totals(struct json_t *counties, const relief_summary *persons,
+                                    double seconds, int64_t lines);
+
 /* What the statewide bundle's summaries and manifest need beyond the plans. */
 typedef struct {
   const relief_summary *persons; /* person-level totals, each person once */

@@ -13,6 +13,8 @@
 #include "relief/relief.h"
 #include "rules/rules.h" /* relief_county_policy */
 
+struct plan_collector; /* pipeline/pipeline.h */
+
 typedef struct {
   const char *const *inputs; /* input paths: DOJ extracts, plain or zstd */
   int n_inputs;
@@ -37,6 +39,8 @@ typedef struct {
   const char *office; /* the impact report's office; NULL: the filer's, else "not given" */
   const relief_filing_filter *filter; /* forms: NULL files every motion */
   bool filings_only;                  /* write Court_Filings/ only (relief filings) */
+  /* also sees each decided person (the server's what-if); NULL: none */
+  const struct plan_collector *collect;
 } relief_run_config;
 
 
@@ -70,6 +74,7 @@ typedef struct {
    * output folder's staging area when the input would not fit); 0 = 60 %
    * of physical memory */
   uint64_t memory_limit;
+  const struct plan_collector *collect; /* as in relief_run_config */
 } relief_statewide_config;
 
 /* relief_run's job on a configuration (relief_run builds cfg from its

@@ -93,11 +93,11 @@ static void person_totals(json_t *totals, const relief_summary *s) {
 }
 
 /* Each county folder's summary.json (and report): texts[k] keeps plan k's
- * summary text, counties gets each as an object, totals their sum. */
+ * summary text, counties gets each as an object. */
 static relief_status county_summaries(const relief_statewide_config *cfg,
                                       const statewide_bundle *bundle, publication *pub,
-                                      double seconds, json_t *counties, json_t *totals,
-                                      char **texts, relief_error *err) {
+                                      double seconds, json_t *counties, char **texts,
+                                      relief_error *err) {
   relief_status st = RELIEF_OK;
   int64_t now = (int64_t)time(NULL);
   char path[4096];
@@ -112,7 +112,6 @@ static relief_status county_summaries(const relief_statewide_config *cfg,
     st = publication_write_file(pub, path, text, strlen(text), err);
     texts[k] = text;
     json_object_set(counties, plan->name, obj);
-    json_add(totals, obj);
     json_decref(obj);
   }
   return st;
@@ -150,16 +149,24 @@ static relief_status county_reports(const relief_statewide_config *cfg,
   return st;
 }
 
-/* statewide_summary.json's object: the counts, the totals (taken over),
- * the counties (taken over), their folders and what was not taken. */
-static json_t *statewide_root(const relief_statewide_config *cfg, const statewide_bundle *bundle,
-                              const relief_statewide_result *res, json_t *totals,
-                              json_t *counties) {
+json_t *job_statewide_totals(json_t *counties, const relief_summary *persons, double seconds,
+                             int64_t lines) {
+  json_t *totals = json_object(), *county;
+  const char *name;
+  json_object_foreach(counties, name, county) json_add(totals, county);
   json_object_del(totals, "county");
-  person_totals(totals, bundle->persons);
-  json_object_set_new(totals, "processingTimeInSeconds", json_real(res->seconds));
-  int64_t lines = res->rows - res->duplicate_rows;
+  person_totals(totals, persons);
+  json_object_set_new(totals, "processingTimeInSeconds", json_real(seconds));
   json_object_set_new(totals, "lineCount", json_integer(lines));
+  return totals;
+}
+
+/* statewide_summary.json's object: the counts, the totals, the counties
+ * (taken over), their folders and what was not taken. */
+static json_t *statewide_root(const relief_statewide_config *cfg, const statewide_bundle *bundle,
+                              const relief_statewide_result *res, json_t *counties) {
+  json_t *totals = job_statewide_totals(counties, bundle->persons, res->seconds,
+                                        res->rows - res->duplicate_rows);
   json_t *root = json_object();
   json_object_set_new(root, "people", json_integer(res->people));
   json_object_set_new(root, "rows", json_integer(res->rows));
@@ -262,13 +269,13 @@ static relief_status statewide_manifest(const relief_statewide_config *cfg,
 relief_status job_statewide_publish(const relief_statewide_config *cfg,
                                     const statewide_bundle *bundle, publication *pub,
                                     relief_statewide_result *res, relief_error *err) {
-  json_t *counties = json_object(), *totals = json_object();
+  json_t *counties = json_object();
   char **texts = xcalloc(bundle->n_plans + 1, sizeof *texts);
-  relief_status st = county_summaries(cfg, bundle, pub, res->seconds, counties, totals, texts, err);
+  relief_status st = county_summaries(cfg, bundle, pub, res->seconds, counties, texts, err);
   if (!st && cfg->report) st = county_reports(cfg, bundle, pub, res->seconds, texts, err);
   for (size_t k = 0; k < bundle->n_plans; k++) free(texts[k]);
   free(texts);
-  json_t *root = statewide_root(cfg, bundle, res, totals, counties);
+  json_t *root = statewide_root(cfg, bundle, res, counties);
   if (!st && cfg->report) st = statewide_report(cfg, bundle, pub, res, root, err);
   char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
@@ -325,6 +332,7 @@ pipeline_plan job_statewide_plan(const relief_statewide_config *cfg,
       .format_result = output_result_formatter,
       .progress = cfg->progress,
       .progress_user = cfg->progress_user,
+      .collect = cfg->collect,
   };
 }
 

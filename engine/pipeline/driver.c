@@ -25,6 +25,7 @@ pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->progress = plan->progress;
   pl->progress_user = plan->progress_user;
   pl->format_result = plan->format_result;
+  pl->collect = plan->collect;
   pl->n_threads = plan->threads;
   pl->run_county = -1;
   flow_dismiss_all_prop64(&pl->dismiss_all);
@@ -67,6 +68,8 @@ relief_status pipeline_drive(const pipeline_plan *plan, pipeline **out, relief_e
   pipeline_group(pl);
   if (pl->merged) pipeline_county_plans(pl, plan);
   if (plan->stages == PLAN_DECIDE) st = decide(pl, err);
+  if (!st && plan->stages == PLAN_DECIDE && pl->collect && pl->collect->end)
+    pl->collect->end(pl->collect->user, pl);
   /* the bytes decided must still be the files': else nothing is published */
   if (!st) st = pipeline_check_inputs(pl, err);
   if (!st && plan->sinks.emit) st = plan->sinks.emit(plan->sinks.user, pl, err);

@@ -21,6 +21,7 @@ typedef struct {
   person_history history;
   relief_determination *det_current, *det_all;
   relief_determination *person_current, *person_all; /* statewide: over all counties */
+  uint32_t *decided;                                 /* statewide: the counties decided */
   size_t cap_det;
   format_scratch format;
   uint32_t *pairs; /* statewide: (person, county) pairs decided */
@@ -37,6 +38,7 @@ static void reserve_dets(person_scratch *ps, int n) {
   ps->det_all = xreallocarray(ps->det_all, ps->cap_det, sizeof *ps->det_all);
   ps->person_current = xreallocarray(ps->person_current, ps->cap_det, sizeof *ps->person_current);
   ps->person_all = xreallocarray(ps->person_all, ps->cap_det, sizeof *ps->person_all);
+  ps->decided = xreallocarray(ps->decided, ps->cap_det, sizeof *ps->decided);
 }
 
 static void person_scratch_free(person_scratch *ps) {
@@ -45,6 +47,7 @@ static void person_scratch_free(person_scratch *ps) {
   free(ps->det_all);
   free(ps->person_current);
   free(ps->person_all);
+  free(ps->decided);
   buf_free(&ps->format.line);
   buf_free(&ps->format.cases_text);
   buf_free(&ps->format.strikes);
@@ -234,6 +237,15 @@ void pipeline_evaluate_begin(pipeline *pl) {
   pl->eval->partial = xcalloc((size_t)nt * pl->n_plans + 1, sizeof *pl->eval->partial);
   pl->eval->person_partial = xcalloc((size_t)nt, sizeof *pl->eval->person_partial);
   pl->eval->scratch = xcalloc((size_t)nt, sizeof *pl->eval->scratch);
+  if (pl->collect && pl->collect->begin) pl->collect->begin(pl->collect->user, pl, nt);
+}
+
+/* Hands a decided person to the plan's collector, if any. */
+static void collect_person(pipeline *pl, int t, relief_person *p, const uint32_t *counties,
+                           int n_counties) {
+  if (!pl->collect || !pl->collect->person) return;
+  relief_eval_ctx ctx = {pl->classes, pl->compute_day, pl->section_text, pl->section_len};
+  pl->collect->person(pl->collect->user, t, p, counties, n_counties, &ctx);
 }
 
 void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base) {
@@ -260,13 +272,15 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
       if (!pl->merged) {
         decide_for_county(pl, refs, n_refs, &person, pl->run_county, &pl->plans[0], ps, &sums[0],
                           &pl->arenas[t]);
+        uint32_t county = (uint32_t)pl->run_county;
+        collect_person(pl, t, &person, &county, 1);
         continue;
       }
       /* statewide: each county where the person has a Prop 64 conviction;
        * each conviction keeps its own county's determination */
       for (int i = 0; i < person.n_convictions; i++)
         ps->person_current[i] = ps->person_all[i] = RELIEF_DET_NONE;
-      bool decided = false;
+      int decided = 0;
       for (int i = 0; i < person.n_convictions; i++) {
         int county = person.convictions[i].county;
         if (!(pl->classes[person.convictions[i].class_id].bits & RELIEF_CS_PROP64)) continue;
@@ -283,9 +297,12 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
             ps->person_current[k] = ps->det_current[k];
             ps->person_all[k] = ps->det_all[k];
           }
-        decided = true;
+        ps->decided[decided++] = (uint32_t)county;
       }
-      if (decided) count_person(&person, ps, seven_ago, &person_partial[t]);
+      if (decided) {
+        count_person(&person, ps, seven_ago, &person_partial[t]);
+        collect_person(pl, t, &person, ps->decided, decided);
+      }
     }
   }
 }

@@ -123,6 +123,20 @@ typedef struct {
   void *user;
 } plan_sinks;
 
+/* What else sees each decided person: the server's what-if table. begin
+ * runs before the first person is decided (the county plans are set),
+ * person on any of the threads threads (thread: 0 .. threads-1) once per
+ * person with a conviction decided in some county (run mode: the run's
+ * county; statewide: each county of a Prop 64 conviction, in counties),
+ * and end once every person is decided. */
+typedef struct plan_collector {
+  void (*begin)(void *user, const pipeline *pl, int threads);
+  void (*person)(void *user, int thread, relief_person *p, const uint32_t *counties, int n_counties,
+                 const relief_eval_ctx *ctx);
+  void (*end)(void *user, const pipeline *pl);
+  void *user;
+} plan_collector;
+
 /* A job as the driver runs it; every setting a stage reads comes from here. */
 typedef struct {
   const char *const *inputs;
@@ -151,6 +165,7 @@ typedef struct {
   result_formatter format_result;    /* NULL: no result records */
   relief_progress_fn progress;
   void *progress_user;
+  const plan_collector *collect; /* NULL: none */
   plan_sinks sinks;
 } pipeline_plan;
 

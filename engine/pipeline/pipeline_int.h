@@ -136,8 +136,9 @@ struct pipeline {
   int run_county; /* run mode: the county id decided, or -1 */
   relief_flow dismiss_all;
   result_formatter format_result;
-  arena_block **arenas; /* per thread: result records */
-  int n_threads;        /* > 0: every parallel region uses exactly this many */
+  const plan_collector *collect; /* NULL: none */
+  arena_block **arenas;          /* per thread: result records */
+  int n_threads;                 /* > 0: every parallel region uses exactly this many */
   /* several processes (relief-mpi): parse only the segments owns_segment
    * accepts (NULL: all); share_segments is called after each parse wave
    * [from, to) so every process sees the same segment facts and strings */

@@ -53,13 +53,16 @@ static void take_county(json_t *county, serve_run *r, refusal *why) {
          county_nearest(json_string_value(county), &d));
 }
 
-/* "inputs" and "county": each input a file under a --data folder. */
+/* "inputs" and "county" (none statewide): each input a file under a
+ * --data folder. */
 static void take_inputs(serve_server *s, json_t *root, serve_run *r, refusal *why) {
   json_t *inputs = json_object_get(root, "inputs"), *county = json_object_get(root, "county");
   if (!json_is_array(inputs) || !json_array_size(inputs) ||
       json_array_size(inputs) > SERVE_MAX_INPUTS)
     return refuse(why, 400, "inputs must be a list of 1 to %d paths", SERVE_MAX_INPUTS);
-  take_county(county, r, why);
+  if (r->statewide && county && !json_is_null(county))
+    return refuse(why, 400, "a statewide run decides every county: send no county");
+  if (!r->statewide) take_county(county, r, why);
   if (why->text[0]) return;
   r->inputs = xcalloc(json_array_size(inputs), sizeof *r->inputs);
   for (size_t i = 0; i < json_array_size(inputs); i++) {
@@ -118,9 +121,27 @@ static void take_flow(serve_server *s, json_t *root, serve_run *r, refusal *why)
   r->flow_path = real;
 }
 
+/* "statewide" and "countyPolicies" (statewide only; no flow then: each
+ * county's policy is its flow). */
+static void take_statewide(serve_server *s, json_t *root, serve_run *r, refusal *why) {
+  json_t *statewide = json_object_get(root, "statewide");
+  json_t *policies = json_object_get(root, "countyPolicies"), *flow = json_object_get(root, "flow");
+  if (statewide && !json_is_boolean(statewide))
+    return refuse(why, 400, "statewide must be true or false");
+  r->statewide = json_is_true(statewide);
+  if (!r->statewide && policies && !json_is_null(policies))
+    return refuse(why, 400, "countyPolicies is for a statewide run");
+  if (r->statewide && flow && !json_is_null(flow) &&
+      !(json_is_string(flow) && !strcmp(json_string_value(flow), "configurable")))
+    return refuse(why, 400, "a statewide run takes a flow per county, in countyPolicies");
+  if (r->statewide) r->review_files = true; /* as `relief statewide` writes them */
+  if (!run_take_policies(s, policies, r, why->text, sizeof why->text, &why->status)) return;
+}
+
 /* The run a POST /api/runs body asks for; why->text empty when it is valid. */
 static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) {
-  take_inputs(s, root, r, why);
+  take_statewide(s, root, r, why);
+  if (!why->text[0]) take_inputs(s, root, r, why);
   if (!why->text[0]) take_compute_day(root, r, why);
   if (!why->text[0]) {
     json_t *options = json_object_get(root, "options");
@@ -131,12 +152,12 @@ static void take_run(serve_server *s, json_t *root, serve_run *r, refusal *why) 
   json_t *review = json_object_get(root, "reviewFiles");
   if (!why->text[0] && review && !json_is_boolean(review))
     refuse(why, 400, "reviewFiles must be true or false");
-  r->review_files = json_is_true(review);
+  r->review_files = r->review_files || json_is_true(review);
 }
 
 void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
-  static const char *const keys[] = {"inputs",  "county", "computeAt",
-                                     "options", "flow",   "reviewFiles"};
+  static const char *const keys[] = {"inputs", "county",      "computeAt", "options",
+                                     "flow",   "reviewFiles", "statewide", "countyPolicies"};
   json_error_t jerr;
   json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(root)) {
@@ -165,7 +186,8 @@ void h_runs_post(serve_server *s, const serve_request *req, serve_reply *rep) {
   if (run_record_save(r, &err))
     server_log(s, "run %d: its record was not kept (status %d)", r->id, (int)err.status);
   runs_queue(s, r);
-  server_log(s, "run %d queued: %d input(s), flow %s", r->id, r->n_inputs, r->flow_name);
+  server_log(s, "run %d queued: %d input(s), flow %s%s", r->id, r->n_inputs, r->flow_name,
+             r->statewide ? ", statewide" : "");
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));
   serve_reply_json(rep, 202, o);
@@ -211,6 +233,7 @@ static json_t *run_json(serve_server *s, serve_run *r, bool admin) {
   json_object_set_new(o, "county", json_string(r->county));
   json_object_set_new(o, "flow", json_string(r->flow_name));
   if (admin) run_asked_json(o, r); /* input paths: not an account's to see */
+  if (r->statewide) json_object_set_new(o, "statewide", json_true());
   if (r->status == RUN_DONE) {
     json_t *sum = json_loads(r->summary, 0, NULL);
     if (sum) json_object_set_new(o, "summary", sum);

@@ -26,6 +26,8 @@ void run_free(serve_run *r) {
   free(r->filings_error);
   free(r->options_json);
   free(r->flow_path);
+  free(r->policies);
+  free(r->policies_json);
   free(r->whatif_error);
   whatif_free(r->whatif);
   free(r);

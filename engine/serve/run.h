@@ -20,6 +20,15 @@ struct json_t;
 
 typedef enum { RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED } run_status;
 
+/* A county's own policy in a statewide run (as --county-policies gives
+ * one): its options, or a flow. */
+typedef struct {
+  const char *county; /* canonical, static */
+  relief_options options;
+  relief_flow flow;
+  bool has_flow;
+} serve_policy;
+
 /* "queued", "running", "done", "failed" */
 extern const char *const run_status_names[];
 
@@ -37,9 +46,14 @@ struct serve_run {
   bool review_files; /* Hand_Review.csv too: the bundle can be reviewed */
   relief_flow flow;
   char flow_name[64];
-  char *dir;     /* workspace/runs/<id> */
-  char *summary; /* summary.json's text once done */
-  char *error;   /* why it failed (no personal data) */
+  /* statewide: every input one population, each county by its policy */
+  bool statewide;
+  serve_policy *policies;
+  int n_policies;
+  char *policies_json; /* "countyPolicies" as posted (NULL: none), for the record */
+  char *dir;           /* workspace/runs/<id> */
+  char *summary;       /* summary.json's text once done */
+  char *error;         /* why it failed (no personal data) */
   whatif_table *whatif;
   double seconds;
   /* motions for the approved review items (POST .../filings): queued for
@@ -88,5 +102,16 @@ bool run_parse_options(struct json_t *o, relief_options *opt, char *why, size_t 
 /* The options object's compact text as a run's record keeps it ("{}" when
  * options is absent or not an object; malloc'd). */
 char *run_options_text(struct json_t *options);
+
+/* "countyPolicies" (run_policies.c): {"COUNTY": options object, "los-angeles",
+ * or an options or flow file under --data}, as a --county-policies file
+ * maps them, into r->policies (and r->policies_json). false with why set
+ * (and *status, 400 or 403) when it is not valid. */
+bool run_take_policies(const serve_server *s, struct json_t *o, serve_run *r, char *why, size_t cap,
+                       int *status);
+
+/* The policies of r as a statewide configuration takes them (malloc'd,
+ * r->n_policies of them, pointing into r). */
+relief_county_policy *run_policies(const serve_run *r);
 
 #endif

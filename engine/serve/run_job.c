@@ -1,8 +1,9 @@
 /*
- * serve/run_job.c — what the worker does with one run: relief_run, the
- * CLI's library call (so the bundle is the CLI's to the byte), with the
- * progress bar fed from its phases; summary.json read back; the what-if
- * table built; the run's record kept (the motions: run_filings.c).
+ * serve/run_job.c — what the worker does with one run: the CLI's job (run
+ * or statewide, so the bundle is the CLI's to the byte), with the progress
+ * bar fed from its phases and the what-if table collected in the same
+ * pass; summary.json (or statewide_summary.json) read back; the run's
+ * record kept (the motions: run_filings.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "common/alloc.h"
 #include "io/read_small.h"
 #include "job/job_config.h"
+#include "pipeline/pipeline.h"
 #include "serve/run_job.h"
 #include "serve/run_record.h"
 #include "serve/server_log.h"
@@ -65,37 +67,79 @@ static void run_config(const serve_server *s, const serve_run *r, relief_run_con
                              .n_command_line = 2};
 }
 
-/* relief_run into r->dir, then summary.json read back and the what-if
- * table built: RELIEF_OK with *summary and *wi set, else err. */
+relief_statewide_config run_statewide_config(const serve_server *s, const serve_run *r,
+                                             const relief_county_policy *policies) {
+  return (relief_statewide_config){.inputs = (const char *const *)r->inputs,
+                                   .n_inputs = r->n_inputs,
+                                   .compute_day = r->compute_day,
+                                   .options = &r->options,
+                                   .policies = policies,
+                                   .n_policies = r->n_policies,
+                                   .outputs_dir = r->dir,
+                                   .review_files = true,
+                                   .report = true,
+                                   .command_line = serve_command_line,
+                                   .n_command_line = 2,
+                                   .threads = s->cfg.threads};
+}
+
+/* The job of r (run or statewide) into r->dir, its what-if table collected
+ * by collector; res gets the rows and people. */
+static relief_status run_the_job(serve_server *s, serve_run *r, whatif_collector *collector,
+                                 relief_run_result *res, relief_error *err) {
+  progress_ctx pc = {s, r};
+  if (!r->statewide) {
+    relief_run_config cfg;
+    run_config(s, r, &cfg);
+    cfg.progress = on_progress;
+    cfg.progress_user = &pc;
+    cfg.collect = whatif_collector_plan(collector);
+    return job_run(&cfg, res, err);
+  }
+  relief_county_policy *policies = run_policies(r);
+  relief_statewide_config cfg = run_statewide_config(s, r, policies);
+  cfg.progress = on_progress;
+  cfg.progress_user = &pc;
+  cfg.collect = whatif_collector_plan(collector);
+  relief_statewide_result sw;
+  relief_status st = job_statewide(&cfg, &sw, err);
+  res->rows = sw.rows;
+  res->people = sw.people;
+  free(policies);
+  return st;
+}
+
+/* The job into r->dir with its what-if table collected in the same pass,
+ * then its summary read back: RELIEF_OK with *summary and *wi set, else
+ * err. */
 static relief_status decide(serve_server *s, serve_run *r, relief_run_result *res, char **summary,
                             whatif_table **wi, relief_error *err) {
   relief_status st = RELIEF_OK;
+  memset(res, 0, sizeof *res);
   if (mkdir(r->dir, 0700) != 0 && errno != EEXIST)
     st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot create the run folder: %s",
                    strerror(errno));
-  progress_ctx pc = {s, r};
-  relief_run_config cfg;
-  run_config(s, r, &cfg);
-  cfg.progress = on_progress;
-  cfg.progress_user = &pc;
-  if (!st) st = job_run(&cfg, res, err);
+  relief_county_policy *policies = run_policies(r);
+  relief_statewide_config sw_cfg = run_statewide_config(s, r, policies);
+  whatif_setup setup = {.county = r->county,
+                        .flow = r->fixed_flow ? &r->flow : NULL,
+                        .statewide = r->statewide ? &sw_cfg : NULL};
+  whatif_collector *collector = whatif_collector_new(&setup);
+  if (!st) st = run_the_job(s, r, collector, res, err);
   if (!st) {
     char path[4200];
     size_t len;
     relief_error read_err = {0};
-    snprintf(path, sizeof path, "%s/summary.json", r->dir);
+    snprintf(path, sizeof path, "%s/%s", r->dir,
+             r->statewide ? "statewide_summary.json" : "summary.json");
     if (read_small_file(path, SUMMARY_MAX, "summary", RELIEF_E_IO, summary, &len, &read_err))
       st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read the summary back");
   }
-  if (!st) {
-    pthread_mutex_lock(&s->lock);
-    snprintf(r->phase, sizeof r->phase, "what-if");
-    r->progress = 0.85;
-    pthread_mutex_unlock(&s->lock);
-    *wi = whatif_build((const char *const *)r->inputs, r->n_inputs, r->county, r->compute_day,
-                       r->fixed_flow ? &r->flow : NULL, s->cfg.threads, err);
-    if (!*wi) st = err->status ? err->status : RELIEF_E_IO;
-  }
+  if (!st)
+    *wi = whatif_collector_finish(collector, r->statewide ? *summary : NULL);
+  else
+    whatif_collector_free(collector);
+  free(policies);
   return st;
 }
 

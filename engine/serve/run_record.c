@@ -22,6 +22,7 @@
 #include "io/read_small.h"
 #include "output/output.h"
 #include "serve/inputs.h"
+#include "serve/run_job.h"
 #include "serve/run_record.h"
 
 #define RECORD_NAME ".serve-run.json"
@@ -39,6 +40,9 @@ relief_status run_record_save(const serve_run *r, relief_error *err) {
   json_object_set_new(o, "flow", json_string(r->flow_name));
   if (r->flow_path) json_object_set_new(o, "flowPath", json_string(r->flow_path));
   json_object_set_new(o, "reviewFiles", json_boolean(r->review_files));
+  if (r->statewide) json_object_set_new(o, "statewide", json_true());
+  if (r->policies_json)
+    json_object_set_new(o, "countyPolicies", json_loads(r->policies_json, 0, NULL));
   json_object_set_new(o, "seconds", json_real(r->seconds));
   /* not finished when saved (the record kept before the run starts): if
    * the server is stopped before the run ends, this is what lists */
@@ -83,7 +87,8 @@ static bool load_outcome(json_t *o, serve_run *r) {
   char path[4600];
   size_t len;
   relief_error err = {0};
-  snprintf(path, sizeof path, "%s/summary.json", r->dir);
+  snprintf(path, sizeof path, "%s/%s", r->dir,
+           r->statewide ? "statewide_summary.json" : "summary.json");
   r->status = RUN_DONE;
   r->progress = 1;
   snprintf(r->phase, sizeof r->phase, "done");
@@ -136,6 +141,10 @@ static serve_run *load_one(serve_server *s, const char *dir, long id) {
     ok = run_parse_options(options, &r->options, why, sizeof why);
   }
   ok = ok && load_flow(s, o, r);
+  r->statewide = json_is_true(json_object_get(o, "statewide"));
+  int refused;
+  ok = ok &&
+       run_take_policies(s, json_object_get(o, "countyPolicies"), r, why, sizeof why, &refused);
   ok = ok && load_outcome(o, r);
   json_decref(o);
   if (!ok) {
@@ -229,7 +238,13 @@ relief_status run_inputs_unchanged(const serve_server *s, const serve_run *r, re
 
 bool run_record_rebuild_whatif(serve_server *s, serve_run *r, relief_error *err) {
   if (run_inputs_unchanged(s, r, err)) return false;
-  r->whatif = whatif_build((const char *const *)r->inputs, r->n_inputs, r->county, r->compute_day,
-                           r->fixed_flow ? &r->flow : NULL, s->cfg.threads, err);
+  relief_county_policy *policies = run_policies(r);
+  relief_statewide_config cfg = run_statewide_config(s, r, policies);
+  whatif_setup setup = {.county = r->county,
+                        .flow = r->fixed_flow ? &r->flow : NULL,
+                        .statewide = r->statewide ? &cfg : NULL};
+  r->whatif = whatif_build(&setup, (const char *const *)r->inputs, r->n_inputs, r->compute_day,
+                           s->cfg.threads, r->summary, err);
+  free(policies);
   return r->whatif != NULL;
 }

@@ -263,6 +263,106 @@ def whatif_matches_cli():
     return "slowest %.1f ms" % (worst * 1e3)
 
 
+def cells(obj, path=""):
+    """Every leaf of a JSON object as {path: value}; the run times left out."""
+    out = {}
+    for k, v in obj.items():
+        if k == "processingTimeInSeconds":
+            continue
+        if isinstance(v, dict):
+            out.update(cells(v, path + k + "/"))
+        else:
+            out[path + k] = v
+    return out
+
+
+def same_cells(got, want, what):
+    g, w = cells(got), cells(want)
+    diff = sorted(k for k in set(g) | set(w) if g.get(k, "(none)") != w.get(k, "(none)"))
+    assert not diff, "%s: %d cells differ, e.g. %s" % (
+        what, len(diff), [(k, g.get(k, "(none)"), w.get(k, "(none)")) for k in diff[:5]])
+    return len(g)
+
+
+def cli_statewide(inputs, options, policies_file, tag="sw"):
+    out = os.path.join(S["work"], "%s-%d" % (tag, len(os.listdir(S["work"]))))
+    args = [S["relief"], "statewide", "--inputs=" + ",".join(inputs), "--outputs=" + out,
+            "--eligibility-options=" + cli_options_file(options), "--compute-at=" + COMPUTE]
+    if policies_file:
+        args.append("--county-policies=" + policies_file)
+    rc, _, err, _ = e2etools.run(args)
+    assert rc == 0, err[-500:]
+    return json.load(open(os.path.join(out, "statewide_summary.json")))
+
+
+@H.case
+def statewide_and_its_whatif_match_cli():
+    """Issue 23 items 4 and 8: a statewide run through the API (county
+    policies as an object: inline options, los-angeles, a file) is the CLI's
+    statewide_summary.json, and its what-if under each option set is, cell
+    by cell, the CLI's statewide run with those options and policies; after
+    a restart the table is rebuilt and answers the same."""
+    gen = os.path.join(os.path.dirname(S["relief"]), "relief-gen")
+    data = os.path.join(S["work"], "sw-data")
+    rc, _, err, _ = e2etools.run([gen, "--people", "3000", "--seed", "23", "--out", data])
+    assert rc == 0, err
+    inputs = sorted(os.path.join(data, n) for n in os.listdir(data) if n.endswith(".dat"))
+    assert len(inputs) > 5, inputs
+    sac = options_json(["11357"], ["11358", "11359"], subjectAgeThreshold=50)
+    sac_file = os.path.join(data, "sacramento_policy.json")
+    with open(sac_file, "w") as f:
+        json.dump(sac, f)
+    fresno = options_json(["11357", "11358", "11359", "11360"], [], yearsCrimeFreeThreshold=5)
+    policies = {"LOS ANGELES": "los-angeles", "sacramento": sac_file, "Fresno": fresno}
+    pfile = os.path.join(S["work"], "sw-policies.json")
+    with open(os.path.join(S["work"], "fresno_policy.json"), "w") as f:
+        json.dump(fresno, f)
+    with open(pfile, "w") as f:
+        json.dump({"LOS ANGELES": "los-angeles", "sacramento": sac_file,
+                   "Fresno": "fresno_policy.json"}, f)
+    ws = os.path.join(S["work"], "ws-sw")
+    srv = Server(S["relief"], [data], ws, S["log"] + ".sw")
+    n = 0
+    try:
+        body = {"statewide": True, "inputs": inputs, "computeAt": COMPUTE,
+                "options": OPTION_SETS[0], "countyPolicies": policies}
+        st = srv.run(body)
+        assert st["status"] == "done" and st.get("statewide") is True, st
+        n += same_cells(st["summary"], cli_statewide(inputs, OPTION_SETS[0], pfile), "the run")
+        assert len(st["summary"]["counties"]) > 5, st["summary"]["counties"].keys()
+        rid = st["id"]
+        worst = 0
+        for opt in OPTION_SETS:
+            got = srv.json("POST", "/api/runs/%d/whatif" % rid, {"options": opt})
+            worst = max(worst, got["milliseconds"])
+            n += same_cells(got["summary"], cli_statewide(inputs, opt, pfile), "what-if %s" % opt)
+        # without policies every county follows the options
+        st2 = srv.run({"statewide": True, "inputs": inputs, "computeAt": COMPUTE,
+                       "options": OPTION_SETS[1]})
+        got = srv.json("POST", "/api/runs/%d/whatif" % st2["id"], {"options": OPTION_SETS[3]})
+        n += same_cells(got["summary"], cli_statewide(inputs, OPTION_SETS[3], None), "no policies")
+        for bad, code in (({"countyPolicies": {"Smith": {}}}, 400),
+                          ({"countyPolicies": {"FRESNO": "/etc/passwd"}}, 403),
+                          ({"countyPolicies": {"FRESNO": {"bogus": 1}}}, 400),
+                          ({"county": "FRESNO"}, 400), ({"flow": "los-angeles"}, 400)):
+            status, out = srv.request("POST", "/api/runs", dict(body, **bad))
+            assert status == code, (bad, status, out)
+        status, out = srv.request("POST", "/api/runs", {"inputs": inputs[:1], "county": "FRESNO",
+                                                       "countyPolicies": {"FRESNO": {}}})
+        assert status == 400 and b"statewide" in out, (status, out)
+    finally:
+        srv.stop()
+    srv = Server(S["relief"], [data], ws, S["log"] + ".sw2")
+    try:
+        status, out = whatif_after_rebuild(srv, rid)
+        assert status == 200, (status, out)
+        got = json.loads(out)["summary"]
+        n += same_cells(got, cli_statewide(inputs, OPTION_SETS[1], pfile), "after a restart")
+    finally:
+        srv.stop()
+    return "%d inputs, %d cells equal, slowest what-if %.1f ms" % (len(inputs), n, worst)
+
+
 # (county as typed, compute date, option set): each request decides what the
 # same `relief run` command decides
 GRID = [("sacramento", "2019-11-11", 0), (" Los Angeles ", "2021-06-30", 1),

@@ -923,6 +923,75 @@ def public_defender_searches_a_person():
         srv.stop()
 
 
+@H.case
+def statewide_from_the_page():
+    """Issue 23 item 4: pick a folder of county files, run statewide, read
+    the statewide totals and a county's figures, then a what-if for the
+    whole state, each checked against the API."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    d, work = S["driver"], S["work"]
+    gen = os.path.join(os.path.dirname(S["relief"]), "relief-gen")
+    data = os.path.join(work, "data-statewide")
+    folder = os.path.join(data, "state")
+    rc, _, err, _ = e2etools.run([gen, "--people", "400", "--seed", "23", "--out", folder,
+                                  "--counties", "LOS_ANGELES,SACRAMENTO,FRESNO,ALAMEDA"])
+    assert rc == 0, err
+    srv = Server(S["relief"], [data], os.path.join(work, "ws-statewide"),
+                 os.path.join(work, "log-statewide"))
+    try:
+        d.get("http://127.0.0.1:%d/?token=%s" % (srv.port, srv.token))
+        pick = wait_for(lambda: [o for o in d.find_elements(By.CSS_SELECTOR, "#swFolder option")
+                                 if o.get_attribute("value") == folder], 30, "the folder list")
+        assert "4 files" in pick[0].text, pick[0].text
+        Select(d.find_element(By.ID, "swFolder")).select_by_value(folder)
+        d.execute_script("document.getElementById('computeAt').value = '2019-11-11'")
+        d.find_element(By.ID, "swPolicies").send_keys('{"LOS ANGELES": "los-angeles"}')
+        d.find_element(By.ID, "swRun").click()
+        wait_for(lambda: "done" in d.find_element(By.ID, "swStatus").text, 300, "the statewide run")
+        run = [r for r in srv.json("GET", "/api/runs") if r.get("statewide")][-1]
+        summary = run["summary"]
+        assert sorted(summary["counties"]) == ["ALAMEDA", "FRESNO", "LOS ANGELES", "SACRAMENTO"], \
+            sorted(summary["counties"])
+
+        def sw_cell(table, key, column):
+            row = d.find_element(By.CSS_SELECTOR, '#%s tr[data-key="%s"]' % (table, key))
+            return row.find_elements(By.TAG_NAME, "td")[column].text
+
+        assert int(sw_cell("swTotals", "people", 1)) == summary["people"]
+        got = int(sw_cell("swTotals", "subjectsWithSomeReliefCount", 1))
+        assert got == summary["totals"]["subjectsWithSomeReliefCount"], (got, summary["totals"])
+        Select(d.find_element(By.ID, "swCounty")).select_by_value("FRESNO")
+        fresno = summary["counties"]["FRESNO"]
+        got = int(sw_cell("swCountyTable", "subjectsWithProp64ConvictionCountInCounty", 1))
+        assert got == fresno["subjectsWithProp64ConvictionCountInCounty"], (got, fresno)
+        shot("statewide")
+        # a what-if for the whole state: 11358 and 11359 neither, the rest as they were
+        d.find_element(By.ID, "s11358-none").click()
+        d.find_element(By.ID, "s11359-none").click()
+        wait_for(lambda: "what-if computed" in d.find_element(By.ID, "swWhatifNote").text and
+                 sw_cell("swTotals", "subjectsWithSomeReliefCount", 2) not in ("", "—"), 30,
+                 "the statewide what-if")
+        opts = d.execute_script("return options()")
+        assert opts["baselineEligibility"]["reduce"] == ["11360"], opts
+        want = srv.json("POST", "/api/runs/%d/whatif" % run["id"], {"options": opts})["summary"]
+        wait_for(lambda: int(sw_cell("swTotals", "subjectsWithSomeReliefCount", 2)) ==
+                 want["totals"]["subjectsWithSomeReliefCount"], 30, "the what-if totals")
+        got = sw_cell("swCountyTable", "reliefWithCurrentEligibilityChoices › CountSubjectsNoConviction", 2)
+        assert int(got) == want["counties"]["FRESNO"]["reliefWithCurrentEligibilityChoices"][
+            "CountSubjectsNoConviction"], got
+        la = want["counties"]["LOS ANGELES"]
+        assert la["reliefWithCurrentEligibilityChoices"] == \
+            summary["counties"]["LOS ANGELES"]["reliefWithCurrentEligibilityChoices"], \
+            "LOS ANGELES keeps its own policy in the what-if"
+        shot("statewide_whatif")
+        return "%d people, %d counties; %s" % (summary["people"], len(summary["counties"]),
+                                               d.find_element(By.ID, "swWhatifNote").text)
+    finally:
+        srv.stop()
+        d.get("http://127.0.0.1:%d/?token=%s" % (S["server"].port, S["server"].token))
+
+
 def main():
     ap = H.parser(__doc__, tools=("relief", "gen"))
     ap.add_argument("--artifacts", help="folder for the screenshots")

@@ -2,7 +2,8 @@
  * test_driver.c — the one job driver (pipeline/driver.c) given small plans
  * over DOJ files written to a temporary folder: a run's people and county
  * summary at 1 and 2 threads, a statewide plan's county plans and refused
- * copies, explain's group-only plan, and errors from parse and from a sink.
+ * copies, explain's group-only plan, errors from parse and from a sink,
+ * and a plan_collector's view of the decided people.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -262,5 +263,83 @@ Test(driver, a_parse_error_stops_before_the_sink_and_a_sink_error_is_returned) {
   cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_E_IO);
   cr_assert_eq(log.calls, 1);
   pipeline_destroy(pl);
+  classifier_free(classifier);
+}
+
+/* What a plan_collector saw: begin and end calls, people, and the counties
+ * each person came with (at most 4 threads). */
+typedef struct {
+  int begins, ends, threads;
+  int people[4], counties[4], two_counties[4];
+} collect_log;
+
+static void collect_begin(void *user, const pipeline *pl, int threads) {
+  (void)pl;
+  collect_log *c = user;
+  c->begins++;
+  c->threads = threads;
+}
+
+static void collect_person(void *user, int thread, relief_person *p, const uint32_t *counties,
+                           int n_counties, const relief_eval_ctx *ctx) {
+  (void)p, (void)counties, (void)ctx;
+  collect_log *c = user;
+  cr_assert(thread >= 0 && thread < c->threads);
+  c->people[thread]++;
+  c->counties[thread] += n_counties;
+  c->two_counties[thread] += n_counties == 2;
+}
+
+static void collect_end(void *user, const pipeline *pl) {
+  (void)pl;
+  ((collect_log *)user)->ends++;
+}
+
+static int sum4(const int *v) { return v[0] + v[1] + v[2] + v[3]; }
+
+Test(driver, a_collector_sees_each_decided_person_once_with_its_counties) {
+  const char *path = write_input("collect.csv", true, false);
+  relief_classifier *classifier = classifier_new();
+  for (int threads = 1; threads <= 2; threads++) {
+    /* run mode: each person with a conviction, with the run's county */
+    collect_log c = {0};
+    plan_collector collector = {collect_begin, collect_person, collect_end, &c};
+    county_plan county;
+    sink_log log = {0};
+    pipeline_plan plan = run_plan(&path, &county, classifier, threads, &log);
+    plan.collect = &collector;
+    pipeline *pl;
+    relief_error err;
+    cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(c.begins, 1);
+    cr_assert_eq(c.ends, 1);
+    cr_assert_eq(c.threads, threads);
+    cr_assert_eq(sum4(c.people), 4);
+    cr_assert_eq(sum4(c.counties), 4, "one county each");
+    pipeline_destroy(pl);
+    /* statewide: each person with a Prop 64 conviction, once, with every
+     * county that decided them (person 3: SACRAMENTO and LOS ANGELES) */
+    collect_log s = {0};
+    collector.user = &s;
+    int planned = 0;
+    pipeline_plan merged = {.inputs = &path,
+                            .n_inputs = 1,
+                            .mode = PLAN_MERGED,
+                            .stages = PLAN_DECIDE,
+                            .plan_county = plan_county,
+                            .plan_user = &planned,
+                            .classifier = classifier,
+                            .compute_day = doj_days_from_civil(2019, 11, 11),
+                            .threads = threads,
+                            .format_result = output_result_formatter,
+                            .collect = &collector};
+    cr_assert_eq(pipeline_drive(&merged, &pl, &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(s.begins, 1);
+    cr_assert_eq(s.ends, 1);
+    cr_assert_eq(sum4(s.people), 3, "the 459 PC alone decides nobody");
+    cr_assert_eq(sum4(s.counties), 4);
+    cr_assert_eq(sum4(s.two_counties), 1);
+    pipeline_destroy(pl);
+  }
   classifier_free(classifier);
 }
