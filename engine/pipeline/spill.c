@@ -308,128 +308,186 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   return RELIEF_OK;
 }
 
-/* Reads and decompresses chunk c into raw; false (err set) on failure. */
-static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
-                       relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
-  zin->len = raw->len = 0;
-  buf_reserve(zin, c->csize);
-  buf_reserve(raw, c->rsize);
-  int fd = sp->threads[c->thread].fd;
-  for (size_t done = 0; done < c->csize;) {
-    ssize_t r = pread(fd, zin->data + done, c->csize - done, (off_t)(c->offset + done));
-    if (r <= 0) {
-      *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
-      return false;
-    }
-    done += (size_t)r;
-  }
-  size_t got = ZSTD_decompressDCtx(dctx, raw->data, c->rsize, zin->data, c->csize);
-  if (ZSTD_isError(got) || got != c->rsize) {
-    *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
-    return false;
-  }
-  raw->len = got;
-  return true;
+/* A chunk of a batch that is on disk, and where its bytes go in memory. */
+typedef struct {
+  int thread;
+  uint64_t offset;
+  size_t csize, *place;
+} chunk_ref;
+
+static int cmp_refs(const void *pa, const void *pb) {
+  const chunk_ref *a = pa, *b = pb;
+  if (a->thread != b->thread) return a->thread < b->thread ? -1 : 1;
+  return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
-/* Loads partitions [q0, q1): counts per (partition, segment) first, then
- * fills each segment's arrays at their places, partitions in parallel. */
+/* Reads the compressed chunks of partitions [q0, q1) into pack, file by
+ * file front to back, each run of adjacent chunks in one read (a flush
+ * writes its partitions one after another, so a batch's chunks of one
+ * flush are one run); place[] gets each chunk's offset in pack, chunks
+ * numbered partition by partition. */
+static relief_status read_batch(const struct spill *sp, int q0, int q1, relief_buf *pack,
+                                size_t *place, relief_error *err) {
+  size_t n = 0, total = 0, slot = 0;
+  for (int q = q0; q < q1; q++) n += sp->n_chunks[q];
+  chunk_ref *refs = xmalloc((n + 1) * sizeof *refs);
+  n = 0;
+  for (int q = q0; q < q1; q++)
+    for (size_t k = 0; k < sp->n_chunks[q]; k++, slot++) {
+      const spill_chunk *c = &sp->chunks[q][k];
+      if (c->mem) continue;
+      refs[n++] = (chunk_ref){c->thread, c->offset, c->csize, &place[slot]};
+      total += c->csize;
+    }
+  qsort(refs, n, sizeof *refs, cmp_refs);
+  pack->len = 0;
+  buf_reserve(pack, total + 1);
+  relief_status st = RELIEF_OK;
+  for (size_t i = 0, j; i < n && !st; i = j) {
+    uint64_t end = refs[i].offset + refs[i].csize;
+    for (j = i + 1; j < n && refs[j].thread == refs[i].thread && refs[j].offset == end; j++)
+      end += refs[j].csize;
+    size_t want = (size_t)(end - refs[i].offset);
+    for (size_t done = 0; done < want && !st;) {
+      ssize_t r = pread(sp->threads[refs[i].thread].fd, pack->data + pack->len + done,
+                        want - done, (off_t)(refs[i].offset + done));
+      if (r <= 0) st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
+      done += r > 0 ? (size_t)r : 0;
+    }
+    for (size_t k = i, at = pack->len; k < j; at += refs[k++].csize) *refs[k].place = at;
+    pack->len += want;
+  }
+  free(refs);
+  return st;
+}
+
+/* Where pass 0 counts and pass 1 puts the records of one partition: per
+ * segment, its next row and case-number byte in the batch. */
+typedef struct {
+  int pass;
+  size_t *c_at, *o_at;
+} record_places;
+
+/* Counts (pass 0) or places (pass 1) the records in data[0, len). */
+static void load_records(pipeline *pl, const char *data, size_t len, const record_places *rp,
+                         spill_batch *b) {
+  const struct spill *sp = pl->spill;
+  for (const char *p = data, *end = data + len; p < end;) {
+    uint32_t id, j;
+    uint16_t olen;
+    memcpy(&id, p, 4);
+    memcpy(&j, p + 4, 4);
+    memcpy(&olen, p + RECORD_FIXED - 2, 2);
+    const char *rec = p;
+    p += RECORD_FIXED + olen;
+    long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
+    if (s < 0) continue; /* a segment parsed again (an input read whole) */
+    if (rp->pass == 0) {
+      rp->c_at[s]++;
+      if (olen) rp->o_at[s] += (size_t)olen + 1;
+      continue;
+    }
+    size_t at = rp->c_at[s]++;
+    row_rec *r = &b->rows[s][at];
+    const segment_t *seg = &pl->segs[s];
+    memcpy(r, rec + 8, sizeof *r);
+    memcpy(&b->keys[s][at], rec + 8 + sizeof *r, sizeof **b->keys);
+    if (b->content[s]) memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
+    b->j[s][at] = j;
+    if (r->flags & ROW_CONVICTED) {
+      r->class_id = seg->class_map[r->class_id];
+      r->county = (uint16_t)seg->county_map[r->county];
+    }
+    r->ofn_id = 0;
+    if (olen) {
+      size_t o = rp->o_at[s];
+      memcpy(b->ofns[s] + o, rec + RECORD_FIXED, olen);
+      b->ofns[s][o + olen] = 0;
+      r->ofn_id = (uint32_t)o + 1;
+      rp->o_at[s] = o + olen + 1;
+    }
+  }
+}
+
+/* Counts per (partition, segment) -> places: each segment's arrays hold
+ * its rows of the batch partition by partition. */
+static void place_batch(pipeline *pl, size_t nq, size_t *cnt, size_t *ob, spill_batch *b) {
+  size_t n_segs = pl->n_segs;
+  for (size_t s = 0; s < n_segs; s++) {
+    size_t rows = 0, bytes = 0;
+    for (size_t q = 0; q < nq; q++) {
+      size_t c = cnt[q * n_segs + s], o = ob[q * n_segs + s];
+      cnt[q * n_segs + s] = rows;
+      ob[q * n_segs + s] = bytes;
+      rows += c;
+      bytes += o;
+    }
+    b->n_rows[s] = rows;
+    if (!rows) continue;
+    b->rows[s] = xmalloc(rows * sizeof **b->rows);
+    b->keys[s] = xmalloc(rows * sizeof **b->keys);
+    if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
+    b->j[s] = xmalloc(rows * sizeof **b->j);
+    b->ofns[s] = xmalloc(bytes + 1);
+  }
+}
+
+/* Loads partitions [q0, q1): their compressed bytes read in one sweep,
+ * then counts per (partition, segment), then each segment's arrays filled
+ * at their places, partitions in parallel; records kept in memory are
+ * freed as they are placed. */
 relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err) {
   struct spill *sp = pl->spill;
-  size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0);
+  size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0), n_chunks = 0;
+  for (int q = q0; q < q1; q++) n_chunks += sp->n_chunks[q];
   size_t *cnt = xcalloc(nq * n_segs + 1, sizeof *cnt), *ob = xcalloc(nq * n_segs + 1, sizeof *ob);
-  relief_status status = RELIEF_OK;
+  size_t *place = xcalloc(n_chunks + 1, sizeof *place), *first = xcalloc(nq + 1, sizeof *first);
+  for (size_t qi = 0; qi < nq; qi++) first[qi + 1] = first[qi] + sp->n_chunks[q0 + (int)qi];
+  relief_buf pack = {0};
+  relief_status status = read_batch(sp, q0, q1, &pack, place, err);
   for (int pass = 0; pass < 2 && !status; pass++) {
-    if (pass == 1) { /* counts -> places */
-      for (size_t s = 0; s < n_segs; s++) {
-        size_t rows = 0, bytes = 0;
-        for (size_t q = 0; q < nq; q++) {
-          size_t c = cnt[q * n_segs + s], o = ob[q * n_segs + s];
-          cnt[q * n_segs + s] = rows;
-          ob[q * n_segs + s] = bytes;
-          rows += c;
-          bytes += o;
-        }
-        b->n_rows[s] = rows;
-        if (!rows) continue;
-        b->rows[s] = xmalloc(rows * sizeof **b->rows);
-        b->keys[s] = xmalloc(rows * sizeof **b->keys);
-        if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
-        b->j[s] = xmalloc(rows * sizeof **b->j);
-        b->ofns[s] = xmalloc(bytes + 1);
-      }
-    }
+    if (pass == 1) place_batch(pl, nq, cnt, ob, b);
 #pragma omp parallel num_threads(pl->n_threads)
     {
-      relief_buf zin = {0}, raw = {0};
+      relief_buf raw = {0};
       ZSTD_DCtx *dctx = ZSTD_createDCtx();
       if (!dctx) alloc_out_of_memory(0);
-      relief_error my_err;
-      relief_status my_status = RELIEF_OK;
+      bool damaged = false;
 #pragma omp for schedule(dynamic, 1)
       for (size_t qi = 0; qi < nq; qi++) {
         int q = q0 + (int)qi;
-        size_t *c_at = cnt + qi * n_segs, *o_at = ob + qi * n_segs;
-        for (size_t k = 0; k < sp->n_chunks[q] && !my_status; k++) {
+        record_places rp = {pass, cnt + qi * n_segs, ob + qi * n_segs};
+        for (size_t k = 0; k < sp->n_chunks[q] && !damaged; k++) {
           spill_chunk *ck = &sp->chunks[q][k];
-          if (!ck->mem && !read_chunk(sp, ck, &zin, &raw, dctx, &my_status, &my_err)) break;
-          const char *data = ck->mem ? ck->mem : raw.data;
-          size_t data_len = ck->mem ? ck->rsize : raw.len;
-          for (const char *p = data, *end = data + data_len; p < end;) {
-            uint32_t id, j;
-            uint16_t len;
-            memcpy(&id, p, 4);
-            memcpy(&j, p + 4, 4);
-            memcpy(&len, p + RECORD_FIXED - 2, 2);
-            const char *rec = p;
-            p += RECORD_FIXED + len;
-            long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
-            if (s < 0) continue; /* a segment parsed again (an input read whole) */
-            if (pass == 0) {
-              c_at[s]++;
-              if (len) o_at[s] += (size_t)len + 1;
-              continue;
+          if (ck->mem) {
+            load_records(pl, ck->mem, ck->rsize, &rp, b);
+            if (pass == 1) { /* read back: its memory goes to the batch */
+              free(ck->mem);
+              ck->mem = NULL;
+              ck->rsize = 0;
             }
-            size_t at = c_at[s]++;
-            row_rec *r = &b->rows[s][at];
-            const segment_t *seg = &pl->segs[s];
-            memcpy(r, rec + 8, sizeof *r);
-            memcpy(&b->keys[s][at], rec + 8 + sizeof *r, sizeof **b->keys);
-            if (b->content[s])
-              memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
-            b->j[s][at] = j;
-            if (r->flags & ROW_CONVICTED) {
-              r->class_id = seg->class_map[r->class_id];
-              r->county = (uint16_t)seg->county_map[r->county];
-            }
-            r->ofn_id = 0;
-            if (len) {
-              size_t o = o_at[s];
-              memcpy(b->ofns[s] + o, rec + RECORD_FIXED, len);
-              b->ofns[s][o + len] = 0;
-              r->ofn_id = (uint32_t)o + 1;
-              o_at[s] = o + len + 1;
-            }
+            continue;
           }
-          if (pass == 1 && ck->mem) { /* read back: its memory goes to the batch */
-            free(ck->mem);
-            ck->mem = NULL;
-            ck->rsize = 0;
-          }
+          raw.len = 0;
+          buf_reserve(&raw, ck->rsize);
+          size_t got = ZSTD_decompressDCtx(dctx, raw.data, ck->rsize,
+                                           pack.data + place[first[qi] + k], ck->csize);
+          damaged = ZSTD_isError(got) || got != ck->rsize;
+          if (!damaged) load_records(pl, raw.data, got, &rp, b);
         }
       }
 #pragma omp critical(spill_load_error)
-      if (my_status && !status) {
-        status = my_status;
-        *err = my_err;
-      }
-      buf_free(&zin);
+      if (damaged && !status)
+        status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
       buf_free(&raw);
       ZSTD_freeDCtx(dctx);
     }
   }
+  buf_free(&pack);
   free(cnt);
   free(ob);
+  free(place);
+  free(first);
   return status;
 }
 
