@@ -46,7 +46,7 @@ struct spill {
   spill_chunk *chunks[SPILL_PARTS];
   size_t n_chunks[SPILL_PARTS], cap_chunks[SPILL_PARTS];
   uint64_t rows[SPILL_PARTS]; /* records written per partition */
-  int resident; /* partitions [0, resident) stay in memory: they fit */
+  int resident;               /* partitions [0, resident) stay in memory: they fit */
   uint32_t next_id;
   long *seg_of_id; /* spill id -> segment index, -1 for a segment re-parsed */
   omp_lock_t lock;
@@ -125,7 +125,7 @@ void spill_estimate(pipeline *pl) {
   pl->text_estimate = text_all;
   pl->rows_estimate = rows;
   pl->memory_estimate = pl->no_results ? HELD_BASE_SUMMARY + rows * HELD_PER_ROW_SUMMARY
-                                        : HELD_BASE_BUNDLE + rows * HELD_PER_ROW_BUNDLE;
+                                       : HELD_BASE_BUNDLE + rows * HELD_PER_ROW_BUNDLE;
 }
 
 /* How many partitions, from the first, a spilled run keeps in memory: what
@@ -349,8 +349,8 @@ static relief_status read_batch(const struct spill *sp, int q0, int q1, relief_b
       end += refs[j].csize;
     size_t want = (size_t)(end - refs[i].offset);
     for (size_t done = 0; done < want && !st;) {
-      ssize_t r = pread(sp->threads[refs[i].thread].fd, pack->data + pack->len + done,
-                        want - done, (off_t)(refs[i].offset + done));
+      ssize_t r = pread(sp->threads[refs[i].thread].fd, pack->data + pack->len + done, want - done,
+                        (off_t)(refs[i].offset + done));
       if (r <= 0) st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
       done += r > 0 ? (size_t)r : 0;
     }
