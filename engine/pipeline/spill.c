@@ -213,6 +213,10 @@ static void flush_thread(pipeline *pl, int t) {
     size_t bound = ZSTD_compressBound(b->len);
     th->zbuf.len = 0;
     buf_reserve(&th->zbuf, bound);
+    /* level 1: on spill records (M, 128 MB) it makes 4.2x at 255 MB/s of
+     * records per core, so two parsing threads hand the disk ~120 MB/s of
+     * compressed bytes (a fsync'd write ran at 93 MB/s); the fast levels
+     * save 2-18 % of that CPU for 0-37 % more bytes, level 3 costs twice it */
     size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, 1);
     if (ZSTD_isError(c)) {
       th->status = error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
