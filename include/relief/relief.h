@@ -190,6 +190,7 @@ typedef struct relief_filing_group {
   const relief_filer *filer;
 } relief_filing_group;
 
+
 /* ---- Job settings: what relief_run and relief_statewide are told ---- */
 
 /* One opaque object holds a job's settings, for either job: create it,
