@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks the relief engine on generated data sets (S, M, L, R) against
+# Benchmarks the relief engine on generated data sets (S, M, L, R; XL on
+# request: BENCH_SETS=XL) against
 # the floors measured in the same run: decompressing/reading the input and
 # writing as many bytes as the engine wrote. Prints a table, writes JSON.
 # See bench/README.md for what each set is and the knobs below.
@@ -12,7 +13,8 @@ ALL_THREADS=${BENCH_THREADS:-$(nproc)}
 COMPUTE_AT=${BENCH_COMPUTE_AT:-2019-11-11}
 OPTIONS=${BENCH_OPTIONS:-$ROOT/datasets/samples/options.json}
 MEMORY_LIMIT=${BENCH_MEMORY_LIMIT:-600M}      # the bounded statewide run of set L
-BOUNDED_SETS=${BENCH_BOUNDED_SETS:-L}
+XL_MEMORY_LIMIT=${BENCH_XL_MEMORY_LIMIT:-4G}  # ... and of set XL
+BOUNDED_SETS=${BENCH_BOUNDED_SETS:-L XL}      # (XL only when BENCH_SETS names it)
 RUN_COUNTY="LOS ANGELES"
 RUN_FILE_STEM=LOS_ANGELES
 
@@ -22,7 +24,16 @@ declare -A SET_ARGS=(
   [M]="--people 200000 --seed 102"
   [L]="--people 1000000 --seed 103 --zstd"
   [R]="--people 11300 --seed 104 --shape reference --counties LOS_ANGELES"
+  # the whole state: 8M people, ~116M rows, ~38 GB of text, 2.5 GB zstd;
+  # generated when asked for (BENCH_SETS=XL), never in the default run
+  [XL]="--people 8000000 --seed 8 --zstd"
 )
+# Sets run statewide only, summary only, at all threads (a county file of
+# them in `run`, or one thread over all of them, would take most of an hour).
+LARGE_SETS=" XL "
+# What a run without --memory-limit keeps to (the engine's default, 60 % of
+# physical memory), given explicitly so that the run prints its estimate.
+DEFAULT_LIMIT=$(awk '/^MemTotal:/ {printf "%d", $2 * 1024 / 10 * 6}' /proc/meminfo 2>/dev/null)
 
 note() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -158,17 +169,24 @@ run_engine() {  # set mode threads dir people rows bytes read_floor input...
   rm -rf "$out"; mkdir -p "$out"
   local -a command
   local note=""
+  local limit=$MEMORY_LIMIT
+  [[ $set == XL ]] && limit=$XL_MEMORY_LIMIT
   if [[ $mode == bounded ]]; then  # statewide under --memory-limit, same flags otherwise
     command=("$ENGINE" statewide "--inputs=$dir" "--compute-at=$COMPUTE_AT" "--outputs=$out"
-             "--eligibility-options=$OPTIONS" "--threads=$threads" "--memory-limit=$MEMORY_LIMIT")
-    if [[ $set == L && -z ${BENCH_FULL_STATEWIDE:-} ]]; then command+=(--summary-only); fi
+             "--eligibility-options=$OPTIONS" "--threads=$threads" "--memory-limit=$limit")
+    if [[ ($set == L || $set == XL) && -z ${BENCH_FULL_STATEWIDE:-} ]]; then
+      command+=(--summary-only)
+    fi
   elif [[ $mode == run ]]; then
     command=("$ENGINE" run "--input-doj=$9" "--county=$RUN_COUNTY" "--compute-at=$COMPUTE_AT"
              "--eligibility-options=$OPTIONS" "--outputs=$out" "--threads=$threads")
   else
     command=("$ENGINE" statewide "--inputs=$dir" "--compute-at=$COMPUTE_AT" "--outputs=$out"
              "--eligibility-options=$OPTIONS" "--threads=$threads")
-    if [[ $set == L && -z ${BENCH_FULL_STATEWIDE:-} ]]; then command+=(--summary-only); fi
+    [[ -n $DEFAULT_LIMIT ]] && command+=("--memory-limit=$DEFAULT_LIMIT")
+    if [[ ($set == L || $set == XL) && -z ${BENCH_FULL_STATEWIDE:-} ]]; then
+      command+=(--summary-only)
+    fi
   fi
   if [[ ! -x $ENGINE ]]; then
     record "$set" "$mode" "$threads" "" "$people" "$rows" "$bytes" "" "$rfloor" "" "" "engine not built"
@@ -186,9 +204,19 @@ run_engine() {  # set mode threads dir people rows bytes read_floor input...
   out_bytes=$(du -sb "$out" | cut -f1)
   wfloor=$(write_floor "$out_bytes")
   if [[ $mode == bounded ]]; then
-    note="limit $MEMORY_LIMIT; $(grep -o 'spilled [0-9]* partitions' "$log" || echo 'no spill')"
+    note="limit $limit; $(grep -o 'spilled [0-9]* partitions' "$log" || echo 'no spill')"
+    [[ -n $RSS_KB ]] && note="$note; peak $(python3 -c "import sys
+size = sys.argv[2]; unit = 1024 ** ' KMGT'.index(size[-1]) if size[-1] in 'KMGT' else 1
+print(f'{int(sys.argv[1]) * 1024 / (int(size.rstrip(\"KMGT\")) * unit):.0%}')" "$RSS_KB" "$limit") of it"
     local free=$CACHE/out/$set-statewide-t$threads
     [[ -d $free ]] && note="$note; $(same_summaries "$free" "$out")"
+  fi
+  if [[ $mode == statewide ]]; then  # the estimate that decided whether to spill, against the peak
+    local estimate
+    estimate=$(sed -n 's/.*memory estimate \([0-9]*\) MB.*/\1/p' "$log")
+    [[ -n $estimate && -n $RSS_KB ]] &&
+      note="estimate $estimate MB, $(python3 -c "import sys; print(f'{int(sys.argv[1]) * 1e6 / (int(sys.argv[2]) * 1024) - 1:+.0%}')" "$estimate" "$RSS_KB") of peak"
+    grep -q 'spilled [0-9]* partitions' "$log" || note="$note; no spill"
   fi
   record "$set" "$mode" "$threads" "$WALL" "$people" "$rows" "$bytes" "$RSS_KB" "$rfloor" "$wfloor" "$out_bytes" "$note"
   # the unbounded statewide output is kept until the bounded run compares with it
@@ -210,15 +238,20 @@ for set in $SETS; do
   run_file=$dir/$RUN_FILE_STEM$suffix
   all_files=("$dir"/*"$suffix")
 
-  read -r people rows bytes < <(manifest_counts "$dir/manifest.json" "$RUN_FILE_STEM$suffix")
-  rfloor=$(read_floor "$run_file")   # also warms the page cache
-  for threads in $thread_counts; do
-    run_engine "$set" run "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor" "$run_file"
-  done
+  set_threads=$thread_counts
+  if [[ $LARGE_SETS == *" $set "* ]]; then
+    set_threads=$ALL_THREADS
+  else
+    read -r people rows bytes < <(manifest_counts "$dir/manifest.json" "$RUN_FILE_STEM$suffix")
+    rfloor=$(read_floor "$run_file")   # also warms the page cache
+    for threads in $thread_counts; do
+      run_engine "$set" run "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor" "$run_file"
+    done
+  fi
 
   read -r people rows bytes < <(manifest_counts "$dir/manifest.json" "")
   rfloor=$(read_floor "${all_files[@]}")
-  for threads in $thread_counts; do
+  for threads in $set_threads; do
     run_engine "$set" statewide "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor"
     if [[ " $BOUNDED_SETS " == *" $set "* && $threads == "$ALL_THREADS" ]]; then
       run_engine "$set" bounded "$threads" "$dir" "$people" "$rows" "$bytes" "$rfloor"

@@ -80,10 +80,12 @@ typedef struct {
 int cli_parse(int argc, char **argv, const cli_option *opts, int n_opts, const char *usage,
               const cli_env *env);
 
-/* Progress on stderr: a bar on a terminal, one line per phase otherwise. */
+/* Progress on stderr: a bar on a terminal, one line per phase otherwise
+ * (printed as the phase ends, with its own time). */
 typedef struct {
   bool tty;
   double start, last_print, phase_start;
+  uint64_t phase_done, phase_rows; /* the counts when the phase began */
   char phase[32];
 } cli_progress;
 

@@ -392,6 +392,10 @@ static int run_and_report(int argc, char **argv, const statewide_args *a, const 
     fprintf(stderr,
             "%s: spilled %lld partitions (%.1f MB compressed) to stay under the memory limit\n",
             env->program, (long long)res.spilled_partitions, (double)res.spill_bytes / 1e6);
+  /* the estimate that decided it, when a limit was asked for or rows spilled */
+  if (res.memory_estimate && (a->memory_limit || res.spilled_partitions))
+    fprintf(stderr, "%s: memory estimate %.0f MB, limit %.0f MB\n", env->program,
+            (double)res.memory_estimate / 1e6, (double)res.memory_limit / 1e6);
   return 0;
 }
 

@@ -136,6 +136,7 @@ relief_status job_run(const relief_run_config *cfg, relief_run_result *res, reli
     if (!st) summary_accumulate(&total, &file_sum);
   }
   res->seconds = omp_get_wtime() - t0;
+  if (!st && cfg->progress) cfg->progress(cfg->progress_user, "publish", 0, 1, 0);
   if (!st && cfg->filings_only) { /* relief filings: Court_Filings/ replaced, nothing else */
     char **previous;
     size_t n_previous;

@@ -456,7 +456,10 @@ relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide
   for (int i = 0; pl && i < pipeline_n_inputs(pl); i++)
     res->input_bytes += pipeline_input_stored_size(pl, i);
   if (pl) pipeline_spill_stats(pl, &res->spilled_partitions, &res->spill_bytes);
+  res->memory_limit = plan.memory_limit;
+  if (pl) res->memory_estimate = pipeline_memory_estimate(pl);
   if (!st) {
+    if (cfg->progress) cfg->progress(cfg->progress_user, "publish", 0, 1, 0);
     res->people = (int64_t)pipeline_people(pl);
     res->rows = (int64_t)pipeline_rows(pl);
     res->duplicate_rows = pipeline_duplicate_rows(pl);

@@ -230,7 +230,8 @@ struct evaluate_state {
 };
 
 void pipeline_evaluate_begin(pipeline *pl) {
-  if (pl->progress) pl->progress(pl->progress_user, "evaluate", 0, 1, pl->n_rows);
+  /* a spilled run reports its batches (read+group+evaluate) */
+  if (pl->progress && !pl->spill) pl->progress(pl->progress_user, "evaluate", 0, 1, pl->n_rows);
   int nt = pl->n_threads;
   pl->arenas = xcalloc((size_t)nt, sizeof *pl->arenas);
   pl->eval = xcalloc(1, sizeof *pl->eval);

@@ -226,6 +226,9 @@ static void progress(const pipeline *pl, const char *phase, uint64_t done, uint6
   if (pl->progress) pl->progress(pl->progress_user, phase, done, total, rows);
 }
 
+/* The phase parsing is: a spilled run writes the rows out as it goes. */
+static const char *parse_phase(const pipeline *pl) { return pl->spill ? "parse+spill" : "parse"; }
+
 /* Parses segments [from, to) in parallel. */
 static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_bytes) {
   uint64_t parsed = 0, rows_seen = 0;
@@ -255,7 +258,7 @@ static void parse_segments(pipeline *pl, size_t from, size_t to, uint64_t total_
       done = parsed += s->end - s->begin;
 #pragma omp atomic capture
       rows = rows_seen += s->n_rows;
-      if (omp_get_thread_num() == 0) progress(pl, "parse", done, total_bytes, rows);
+      if (omp_get_thread_num() == 0) progress(pl, parse_phase(pl), done, total_bytes, rows);
     }
     parse_scratch_free(&ps);
   }
@@ -489,6 +492,7 @@ static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief
 }
 
 relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, relief_error *err) {
+  progress(pl, "open", 0, (uint64_t)n, 0); /* mapped and hashed, sizes and rows estimated */
   pl->inputs = xcalloc((size_t)n, sizeof *pl->inputs);
   pl->n_inputs = n;
   intern_init(&pl->sections);
@@ -506,6 +510,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   uint64_t text_estimate = 0; /* a streamed input's text: about 6 times its bytes */
   for (int i = 0; i < n; i++)
     text_estimate += pl->inputs[i].streamed ? pl->inputs[i].stored_size * 6 : pl->inputs[i].size;
+  spill_estimate(pl);
   relief_status spill_st = spill_begin(pl, text_estimate, err);
   if (spill_st) return spill_st;
   /* one process holding every row: people are numbered as segments are
@@ -535,7 +540,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
     }
     (void)from;
   }
-  progress(pl, "parse", 0, total, 0);
+  progress(pl, parse_phase(pl), 0, total, 0);
   parse_segments(pl, 0, pl->n_segs, total);
   if (pl->share_segments) pl->share_segments(pl, 0, pl->n_segs);
   for (int i = 0; i < n; i++) {
@@ -572,7 +577,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
 /* ---- grouping ---- */
 
 void pipeline_group(pipeline *pl) {
-  progress(pl, "group", 0, 1, pl->n_rows);
+  if (!pl->spill) progress(pl, "group", 0, 1, pl->n_rows); /* spilled: in read+group+evaluate */
   size_t n_segs = pl->n_segs;
   pl->seg_rows = xcalloc(n_segs + 1, sizeof *pl->seg_rows);
   pl->seg_n_rows = xcalloc(n_segs + 1, sizeof *pl->seg_n_rows);

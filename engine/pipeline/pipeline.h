@@ -210,6 +210,10 @@ const relief_summary *pipeline_person_totals(const pipeline *pl);
 /* Spilled partitions and their compressed bytes (0, 0 when none). */
 void pipeline_spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes);
 
+/* What the run estimated an unspilled run of its inputs holds at its peak,
+ * the figure that decided whether to spill (bytes). */
+uint64_t pipeline_memory_estimate(const pipeline *pl);
+
 /* The county id (run mode) of the decided county, or -1. */
 int pipeline_run_county(const pipeline *pl);
 

@@ -86,6 +86,9 @@ struct pipeline {
   bool forms;                        /* court filings: capture what motions need */
   bool no_results;                   /* nothing is emitted: decide, count, format nothing */
   uint64_t memory_limit;             /* bytes the run should stay under; 0 = no limit */
+  uint64_t memory_estimate;          /* what an unspilled run of the inputs holds at its peak */
+  uint64_t rows_estimate;            /* rows of the inputs, from a sample (spill_estimate) */
+  uint64_t text_estimate;            /* bytes of their text, likewise */
   publication *scratch_pub;          /* where spill files go (its staging folder) */
   const char *scratch_dir;           /* else: unnamed spill files here (relief-mpi ranks > 0) */
   int spill_ways;                    /* > 1: this process holds 1/spill_ways of the rows */
@@ -176,8 +179,14 @@ void pipeline_evaluate(pipeline *pl);
 const char *pipeline_segment_text(const pipeline *pl, const segment_t *s, field_scratch *buf,
                                   relief_error *err);
 
-/* Spilling (pipeline/spill.c). Decides from the inputs' text size and
- * memory_limit whether rows are spilled; if so, creates the store. */
+/* Spilling (pipeline/spill.c). Estimates, from the inputs' sizes and the
+ * bytes per row of a sample of each, their rows and what an unspilled run
+ * of them holds at its peak (memory_estimate). */
+void spill_estimate(pipeline *pl);
+
+/* Decides from memory_estimate (a relief-mpi rank: from text_bytes) and
+ * memory_limit whether rows are spilled; if so, creates the store, which
+ * keeps in memory the partitions that fit. */
 relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err);
 
 /* What holding text_bytes of input in memory takes, in one process (ways

@@ -12,15 +12,20 @@
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/alloc.h"
 #include "pipeline/pipeline_int.h"
 
-/* One compressed run of a partition's records in a thread's file. */
+/* One compressed run of a partition's records in a thread's file, or for a
+ * partition kept in memory, the records themselves (mem). */
 typedef struct {
   int thread;
   uint64_t offset;
   size_t csize, rsize;
+  char *mem;
 } spill_chunk;
 
 typedef struct {
@@ -41,6 +46,7 @@ struct spill {
   spill_chunk *chunks[SPILL_PARTS];
   size_t n_chunks[SPILL_PARTS], cap_chunks[SPILL_PARTS];
   uint64_t rows[SPILL_PARTS]; /* records written per partition */
+  int resident;               /* partitions [0, resident) stay in memory: they fit */
   uint32_t next_id;
   long *seg_of_id; /* spill id -> segment index, -1 for a segment re-parsed */
   omp_lock_t lock;
@@ -49,53 +55,168 @@ struct spill {
 /* A record: u32 spill id, u32 j, row_rec, key, content, u16 case-number
  * length, then its bytes. */
 #define RECORD_FIXED (8 + sizeof(row_rec) + sizeof(XXH128_hash_t) + 8 + 2)
+#define CASE_NUMBER_BYTES 16u /* a case number held for a row, on average */
 
 uint64_t spill_need(uint64_t text_bytes, int ways) {
-  /* one process holds about 45 % of the text; a relief-mpi rank holds its
-   * share of the rows and, while they are exchanged, their packed copies
-   * sent and received: about 1.2 times its share (measured at 2 and 3) */
+  /* a relief-mpi rank holds its share of the rows and, while they are
+   * exchanged, their packed copies sent and received: about 1.2 times its
+   * share of the text (measured at 2 and 3) */
   if (ways > 1) return text_bytes / (uint64_t)ways / 5 * 6;
   return text_bytes / 20 * 9;
 }
 
+/* What one process holds at its peak whatever the rows (the program, the
+ * run tables, the summaries and reports drawn at the end), and per row:
+ * measured with /usr/bin/time on generated and reference-shape sets of
+ * 145 thousand to 15 million rows (peak RSS less this base, over rows) */
+#define HELD_BASE_SUMMARY (18u << 20)
+#define HELD_BASE_BUNDLE (32u << 20)
+#define HELD_PER_ROW_SUMMARY 76u /* record, content hash, people tables */
+#define HELD_PER_ROW_BUNDLE 126u /* and case numbers, results, their text */
+
+/* LF bytes in the first text of input in (at most want bytes of it), and
+ * how many bytes that was; for a zstd input, also the compressed bytes
+ * read for them. False when nothing could be read. */
+static bool sample_text(const relief_input *in, size_t want, uint64_t *text, uint64_t *lines,
+                        uint64_t *packed) {
+  *text = *lines = *packed = 0;
+  if (in->data && in->size) {
+    size_t n = in->size < want ? in->size : want;
+    for (const char *p = in->data, *end = p + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+      ++*lines;
+    *text = n;
+    return true;
+  }
+  if (!in->zsrc || !in->zsrc_size) return false;
+  ZSTD_DCtx *d = ZSTD_createDCtx();
+  char *out = xmalloc(want);
+  ZSTD_inBuffer zin = {in->zsrc, in->zsrc_size, 0};
+  ZSTD_outBuffer zout = {out, want, 0};
+  while (zout.pos < want && zin.pos < zin.size) {
+    size_t r = d ? ZSTD_decompressStream(d, &zout, &zin) : 1;
+    if (!d || ZSTD_isError(r) || (r == 0 && zin.pos == zin.size)) break;
+  }
+  for (const char *p = out, *end = out + zout.pos; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    ++*lines;
+  *text = zout.pos;
+  *packed = zin.pos;
+  free(out);
+  ZSTD_freeDCtx(d);
+  return zout.pos > 0;
+}
+
+void spill_estimate(pipeline *pl) {
+  /* rows: each input's text (a stream's from its compression ratio in the
+   * sample) over the bytes per row of its first 16 MB, shared out */
+  size_t want = (16u << 20) / (size_t)(pl->n_inputs ? pl->n_inputs : 1);
+  if (want < (64u << 10)) want = 64u << 10;
+  if (want > (1u << 20)) want = 1u << 20;
+  uint64_t rows = 0, text_all = 0;
+  for (int i = 0; i < pl->n_inputs; i++) {
+    const relief_input *in = &pl->inputs[i];
+    uint64_t text, lines, packed;
+    if (!sample_text(in, want, &text, &lines, &packed)) continue;
+    uint64_t size = in->size;
+    if (in->streamed) size = packed ? (uint64_t)((double)in->stored_size * text / packed) : text;
+    if (!lines) lines = 1;
+    rows += (uint64_t)((double)size * (double)lines / (double)text);
+    text_all += size;
+  }
+  pl->text_estimate = text_all;
+  pl->rows_estimate = rows;
+  pl->memory_estimate = pl->no_results ? HELD_BASE_SUMMARY + rows * HELD_PER_ROW_SUMMARY
+                                       : HELD_BASE_BUNDLE + rows * HELD_PER_ROW_BUNDLE;
+}
+
+/* How many partitions, from the first, a spilled run keeps in memory: what
+ * the limit leaves once the rest of the run is held (the base, and for a
+ * bundle what emit needs of every row) and a batch of partitions read back
+ * (spill_evaluate's third of the limit, more than the write buffers) */
+static int resident_parts(const pipeline *pl) {
+  uint64_t rows = pl->rows_estimate ? pl->rows_estimate : 1, limit = pl->memory_limit;
+  uint64_t held = limit / 3 + (pl->no_results ? HELD_BASE_SUMMARY : HELD_BASE_BUNDLE + rows * 16);
+  if (held >= limit) return 0;
+  uint64_t record = RECORD_FIXED + (pl->no_results ? 0 : CASE_NUMBER_BYTES);
+  uint64_t per_part = rows / SPILL_PARTS * record + 1;
+  uint64_t fit = (limit - held) / 10 * 9 / per_part; /* a tenth spare: partitions differ */
+  return fit > SPILL_PARTS ? SPILL_PARTS : (int)fit;
+}
+
+uint64_t pipeline_memory_estimate(const pipeline *pl) { return pl->memory_estimate; }
+
 relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) {
   (void)err;
-  /* spill when the rows would not fit (spill_need); court filings and run
-   * mode need the rows whole */
+  /* spill when the rows would not fit (spill_estimate, or for a relief-mpi
+   * rank spill_need); court filings and run mode need the rows whole */
   if (!pl->memory_limit || !pl->merged || pl->forms || (!pl->scratch_pub && !pl->scratch_dir))
     return RELIEF_OK;
-  if (spill_need(text_bytes, pl->spill_ways) <= pl->memory_limit) return RELIEF_OK;
+  if (pl->spill_ways > 1) {
+    if (spill_need(text_bytes, pl->spill_ways) <= pl->memory_limit) return RELIEF_OK;
+  } else if (pl->memory_estimate <= pl->memory_limit) {
+    return RELIEF_OK;
+  }
   struct spill *sp = xcalloc(1, sizeof *sp);
   sp->n_threads = pl->n_threads;
   sp->threads = xcalloc((size_t)sp->n_threads, sizeof *sp->threads);
   for (int t = 0; t < sp->n_threads; t++) sp->threads[t].fd = -1;
   sp->flush_at = pl->memory_limit / 8 / (size_t)sp->n_threads;
   if (sp->flush_at < (256u << 10)) sp->flush_at = 256u << 10;
+  if (pl->spill_ways <= 1) sp->resident = resident_parts(pl);
   omp_init_lock(&sp->lock);
   pl->spill = sp;
   return RELIEF_OK;
 }
 
-/* Compresses and writes thread t's buffered partitions. */
+/* Hands what was freed back to the system: the limit is on what the
+ * process holds, and glibc keeps freed memory mapped in its arenas. */
+static void give_back_memory(void) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+/* Files chunk c under partition q (any thread). */
+static void add_chunk(struct spill *sp, int q, const spill_chunk *c) {
+  omp_set_lock(&sp->lock);
+  if (sp->n_chunks[q] == sp->cap_chunks[q]) {
+    sp->cap_chunks[q] = sp->cap_chunks[q] ? sp->cap_chunks[q] * 2 : 16;
+    sp->chunks[q] = xreallocarray(sp->chunks[q], sp->cap_chunks[q], sizeof *sp->chunks[q]);
+  }
+  sp->chunks[q][sp->n_chunks[q]++] = *c;
+  omp_unset_lock(&sp->lock);
+}
+
+/* Compresses and writes thread t's buffered partitions; those that fit are
+ * kept in memory instead. */
 static void flush_thread(pipeline *pl, int t) {
   struct spill *sp = pl->spill;
   spill_thread *th = &sp->threads[t];
   if (!th->buffered || th->status) return;
-  if (th->fd < 0) {
-    char name[32];
-    snprintf(name, sizeof name, "spill-%d", t);
-    th->status = pl->scratch_pub ? publication_scratch(pl->scratch_pub, name, &th->fd, &th->err)
-                                 : scratch_anonymous(pl->scratch_dir, &th->fd, &th->err);
-    if (th->status) return;
-  }
-  if (!th->cctx) th->cctx = ZSTD_createCCtx();
-  if (!th->cctx) alloc_out_of_memory(0);
   for (int q = 0; q < SPILL_PARTS; q++) {
     relief_buf *b = &th->part[q];
     if (!b->len) continue;
+    if (q < sp->resident) { /* it fits: its records stay as they are */
+      spill_chunk c = {t, 0, 0, b->len, xrealloc(b->data, b->len)};
+      *b = (relief_buf){0};
+      add_chunk(sp, q, &c);
+      continue;
+    }
+    if (th->fd < 0) {
+      char name[32];
+      snprintf(name, sizeof name, "spill-%d", t);
+      th->status = pl->scratch_pub ? publication_scratch(pl->scratch_pub, name, &th->fd, &th->err)
+                                   : scratch_anonymous(pl->scratch_dir, &th->fd, &th->err);
+      if (th->status) return;
+    }
+    if (!th->cctx) th->cctx = ZSTD_createCCtx();
+    if (!th->cctx) alloc_out_of_memory(0);
     size_t bound = ZSTD_compressBound(b->len);
     th->zbuf.len = 0;
     buf_reserve(&th->zbuf, bound);
+    /* level 1: on spill records (M, 128 MB) it makes 4.2x at 255 MB/s of
+     * records per core, so two parsing threads hand the disk ~120 MB/s of
+     * compressed bytes (a fsync'd write ran at 93 MB/s); the fast levels
+     * save 2-18 % of that CPU for 0-37 % more bytes, level 3 costs twice it */
     size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, 1);
     if (ZSTD_isError(c)) {
       th->status = error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
@@ -112,13 +233,7 @@ static void flush_thread(pipeline *pl, int t) {
       }
       done += (size_t)w;
     }
-    omp_set_lock(&sp->lock);
-    if (sp->n_chunks[q] == sp->cap_chunks[q]) {
-      sp->cap_chunks[q] = sp->cap_chunks[q] ? sp->cap_chunks[q] * 2 : 16;
-      sp->chunks[q] = xreallocarray(sp->chunks[q], sp->cap_chunks[q], sizeof *sp->chunks[q]);
-    }
-    sp->chunks[q][sp->n_chunks[q]++] = (spill_chunk){t, th->file_size, c, b->len};
-    omp_unset_lock(&sp->lock);
+    add_chunk(sp, q, &(spill_chunk){t, th->file_size, c, b->len, NULL});
     th->file_size += c;
     b->len = 0;
   }
@@ -193,123 +308,190 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   for (uint32_t i = 0; i < sp->next_id; i++) sp->seg_of_id[i] = -1;
   for (size_t k = 0; k < pl->n_segs; k++)
     if (pl->segs[k].spilled) sp->seg_of_id[pl->segs[k].spill_id] = (long)k;
+  give_back_memory(); /* the write buffers */
   return RELIEF_OK;
 }
 
-/* Reads and decompresses chunk c into raw; false (err set) on failure. */
-static bool read_chunk(const struct spill *sp, const spill_chunk *c, relief_buf *zin,
-                       relief_buf *raw, ZSTD_DCtx *dctx, relief_status *status, relief_error *err) {
-  zin->len = raw->len = 0;
-  buf_reserve(zin, c->csize);
-  buf_reserve(raw, c->rsize);
-  int fd = sp->threads[c->thread].fd;
-  for (size_t done = 0; done < c->csize;) {
-    ssize_t r = pread(fd, zin->data + done, c->csize - done, (off_t)(c->offset + done));
-    if (r <= 0) {
-      *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
-      return false;
-    }
-    done += (size_t)r;
-  }
-  size_t got = ZSTD_decompressDCtx(dctx, raw->data, c->rsize, zin->data, c->csize);
-  if (ZSTD_isError(got) || got != c->rsize) {
-    *status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
-    return false;
-  }
-  raw->len = got;
-  return true;
+/* A chunk of a batch that is on disk, and where its bytes go in memory. */
+typedef struct {
+  int thread;
+  uint64_t offset;
+  size_t csize, *place;
+} chunk_ref;
+
+static int cmp_refs(const void *pa, const void *pb) {
+  const chunk_ref *a = pa, *b = pb;
+  if (a->thread != b->thread) return a->thread < b->thread ? -1 : 1;
+  return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
-/* Loads partitions [q0, q1): counts per (partition, segment) first, then
- * fills each segment's arrays at their places, partitions in parallel. */
+/* Reads the compressed chunks of partitions [q0, q1) into pack, file by
+ * file front to back, each run of adjacent chunks in one read (a flush
+ * writes its partitions one after another, so a batch's chunks of one
+ * flush are one run); place[] gets each chunk's offset in pack, chunks
+ * numbered partition by partition. */
+static relief_status read_batch(const struct spill *sp, int q0, int q1, relief_buf *pack,
+                                size_t *place, relief_error *err) {
+  size_t n = 0, total = 0, slot = 0;
+  for (int q = q0; q < q1; q++) n += sp->n_chunks[q];
+  chunk_ref *refs = xmalloc((n + 1) * sizeof *refs);
+  n = 0;
+  for (int q = q0; q < q1; q++)
+    for (size_t k = 0; k < sp->n_chunks[q]; k++, slot++) {
+      const spill_chunk *c = &sp->chunks[q][k];
+      if (c->mem) continue;
+      refs[n++] = (chunk_ref){c->thread, c->offset, c->csize, &place[slot]};
+      total += c->csize;
+    }
+  qsort(refs, n, sizeof *refs, cmp_refs);
+  pack->len = 0;
+  buf_reserve(pack, total + 1);
+  relief_status st = RELIEF_OK;
+  for (size_t i = 0, j; i < n && !st; i = j) {
+    uint64_t end = refs[i].offset + refs[i].csize;
+    for (j = i + 1; j < n && refs[j].thread == refs[i].thread && refs[j].offset == end; j++)
+      end += refs[j].csize;
+    size_t want = (size_t)(end - refs[i].offset);
+    for (size_t done = 0; done < want && !st;) {
+      ssize_t r = pread(sp->threads[refs[i].thread].fd, pack->data + pack->len + done, want - done,
+                        (off_t)(refs[i].offset + done));
+      if (r <= 0) st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot read a spill file");
+      done += r > 0 ? (size_t)r : 0;
+    }
+    for (size_t k = i, at = pack->len; k < j; at += refs[k++].csize) *refs[k].place = at;
+    pack->len += want;
+  }
+  free(refs);
+  return st;
+}
+
+/* Where pass 0 counts and pass 1 puts the records of one partition: per
+ * segment, its next row and case-number byte in the batch. */
+typedef struct {
+  int pass;
+  size_t *c_at, *o_at;
+} record_places;
+
+/* Counts (pass 0) or places (pass 1) the records in data[0, len). */
+static void load_records(pipeline *pl, const char *data, size_t len, const record_places *rp,
+                         spill_batch *b) {
+  const struct spill *sp = pl->spill;
+  for (const char *p = data, *end = data + len; p < end;) {
+    uint32_t id, j;
+    uint16_t olen;
+    memcpy(&id, p, 4);
+    memcpy(&j, p + 4, 4);
+    memcpy(&olen, p + RECORD_FIXED - 2, 2);
+    const char *rec = p;
+    p += RECORD_FIXED + olen;
+    long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
+    if (s < 0) continue; /* a segment parsed again (an input read whole) */
+    if (rp->pass == 0) {
+      rp->c_at[s]++;
+      if (olen) rp->o_at[s] += (size_t)olen + 1;
+      continue;
+    }
+    size_t at = rp->c_at[s]++;
+    row_rec *r = &b->rows[s][at];
+    const segment_t *seg = &pl->segs[s];
+    memcpy(r, rec + 8, sizeof *r);
+    memcpy(&b->keys[s][at], rec + 8 + sizeof *r, sizeof **b->keys);
+    if (b->content[s]) memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
+    b->j[s][at] = j;
+    if (r->flags & ROW_CONVICTED) {
+      r->class_id = seg->class_map[r->class_id];
+      r->county = (uint16_t)seg->county_map[r->county];
+    }
+    r->ofn_id = 0;
+    if (olen) {
+      size_t o = rp->o_at[s];
+      memcpy(b->ofns[s] + o, rec + RECORD_FIXED, olen);
+      b->ofns[s][o + olen] = 0;
+      r->ofn_id = (uint32_t)o + 1;
+      rp->o_at[s] = o + olen + 1;
+    }
+  }
+}
+
+/* Counts per (partition, segment) -> places: each segment's arrays hold
+ * its rows of the batch partition by partition. */
+static void place_batch(pipeline *pl, size_t nq, size_t *cnt, size_t *ob, spill_batch *b) {
+  size_t n_segs = pl->n_segs;
+  for (size_t s = 0; s < n_segs; s++) {
+    size_t rows = 0, bytes = 0;
+    for (size_t q = 0; q < nq; q++) {
+      size_t c = cnt[q * n_segs + s], o = ob[q * n_segs + s];
+      cnt[q * n_segs + s] = rows;
+      ob[q * n_segs + s] = bytes;
+      rows += c;
+      bytes += o;
+    }
+    b->n_rows[s] = rows;
+    if (!rows) continue;
+    b->rows[s] = xmalloc(rows * sizeof **b->rows);
+    b->keys[s] = xmalloc(rows * sizeof **b->keys);
+    if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
+    b->j[s] = xmalloc(rows * sizeof **b->j);
+    b->ofns[s] = xmalloc(bytes + 1);
+  }
+}
+
+/* Loads partitions [q0, q1): their compressed bytes read in one sweep,
+ * then counts per (partition, segment), then each segment's arrays filled
+ * at their places, partitions in parallel; records kept in memory are
+ * freed as they are placed. */
 relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err) {
   struct spill *sp = pl->spill;
-  size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0);
+  size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0), n_chunks = 0;
+  for (int q = q0; q < q1; q++) n_chunks += sp->n_chunks[q];
   size_t *cnt = xcalloc(nq * n_segs + 1, sizeof *cnt), *ob = xcalloc(nq * n_segs + 1, sizeof *ob);
-  relief_status status = RELIEF_OK;
+  size_t *place = xcalloc(n_chunks + 1, sizeof *place), *first = xcalloc(nq + 1, sizeof *first);
+  for (size_t qi = 0; qi < nq; qi++) first[qi + 1] = first[qi] + sp->n_chunks[q0 + (int)qi];
+  relief_buf pack = {0};
+  relief_status status = read_batch(sp, q0, q1, &pack, place, err);
   for (int pass = 0; pass < 2 && !status; pass++) {
-    if (pass == 1) { /* counts -> places */
-      for (size_t s = 0; s < n_segs; s++) {
-        size_t rows = 0, bytes = 0;
-        for (size_t q = 0; q < nq; q++) {
-          size_t c = cnt[q * n_segs + s], o = ob[q * n_segs + s];
-          cnt[q * n_segs + s] = rows;
-          ob[q * n_segs + s] = bytes;
-          rows += c;
-          bytes += o;
-        }
-        b->n_rows[s] = rows;
-        if (!rows) continue;
-        b->rows[s] = xmalloc(rows * sizeof **b->rows);
-        b->keys[s] = xmalloc(rows * sizeof **b->keys);
-        if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
-        b->j[s] = xmalloc(rows * sizeof **b->j);
-        b->ofns[s] = xmalloc(bytes + 1);
-      }
-    }
+    if (pass == 1) place_batch(pl, nq, cnt, ob, b);
 #pragma omp parallel num_threads(pl->n_threads)
     {
-      relief_buf zin = {0}, raw = {0};
+      relief_buf raw = {0};
       ZSTD_DCtx *dctx = ZSTD_createDCtx();
       if (!dctx) alloc_out_of_memory(0);
-      relief_error my_err;
-      relief_status my_status = RELIEF_OK;
+      bool damaged = false;
 #pragma omp for schedule(dynamic, 1)
       for (size_t qi = 0; qi < nq; qi++) {
         int q = q0 + (int)qi;
-        size_t *c_at = cnt + qi * n_segs, *o_at = ob + qi * n_segs;
-        for (size_t k = 0; k < sp->n_chunks[q] && !my_status; k++) {
-          if (!read_chunk(sp, &sp->chunks[q][k], &zin, &raw, dctx, &my_status, &my_err)) break;
-          for (const char *p = raw.data, *end = raw.data + raw.len; p < end;) {
-            uint32_t id, j;
-            uint16_t len;
-            memcpy(&id, p, 4);
-            memcpy(&j, p + 4, 4);
-            memcpy(&len, p + RECORD_FIXED - 2, 2);
-            const char *rec = p;
-            p += RECORD_FIXED + len;
-            long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
-            if (s < 0) continue; /* a segment parsed again (an input read whole) */
-            if (pass == 0) {
-              c_at[s]++;
-              if (len) o_at[s] += (size_t)len + 1;
-              continue;
+        record_places rp = {pass, cnt + qi * n_segs, ob + qi * n_segs};
+        for (size_t k = 0; k < sp->n_chunks[q] && !damaged; k++) {
+          spill_chunk *ck = &sp->chunks[q][k];
+          if (ck->mem) {
+            load_records(pl, ck->mem, ck->rsize, &rp, b);
+            if (pass == 1) { /* read back: its memory goes to the batch */
+              free(ck->mem);
+              ck->mem = NULL;
+              ck->rsize = 0;
             }
-            size_t at = c_at[s]++;
-            row_rec *r = &b->rows[s][at];
-            const segment_t *seg = &pl->segs[s];
-            memcpy(r, rec + 8, sizeof *r);
-            memcpy(&b->keys[s][at], rec + 8 + sizeof *r, sizeof **b->keys);
-            if (b->content[s])
-              memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
-            b->j[s][at] = j;
-            if (r->flags & ROW_CONVICTED) {
-              r->class_id = seg->class_map[r->class_id];
-              r->county = (uint16_t)seg->county_map[r->county];
-            }
-            r->ofn_id = 0;
-            if (len) {
-              size_t o = o_at[s];
-              memcpy(b->ofns[s] + o, rec + RECORD_FIXED, len);
-              b->ofns[s][o + len] = 0;
-              r->ofn_id = (uint32_t)o + 1;
-              o_at[s] = o + len + 1;
-            }
+            continue;
           }
+          raw.len = 0;
+          buf_reserve(&raw, ck->rsize);
+          size_t got = ZSTD_decompressDCtx(dctx, raw.data, ck->rsize,
+                                           pack.data + place[first[qi] + k], ck->csize);
+          damaged = ZSTD_isError(got) || got != ck->rsize;
+          if (!damaged) load_records(pl, raw.data, got, &rp, b);
         }
       }
 #pragma omp critical(spill_load_error)
-      if (my_status && !status) {
-        status = my_status;
-        *err = my_err;
-      }
-      buf_free(&zin);
+      if (damaged && !status)
+        status = error_set(err, RELIEF_E_IO, NULL, 0, -1, "a spill file is damaged");
       buf_free(&raw);
       ZSTD_freeDCtx(dctx);
     }
   }
+  buf_free(&pack);
   free(cnt);
   free(ob);
+  free(place);
+  free(first);
   return status;
 }
 
@@ -366,6 +548,7 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
   uint64_t batch_rows = pl->memory_limit / 3 / 160;
   if (batch_rows < 1) batch_rows = 1;
   pipeline_evaluate_begin(pl);
+  if (pl->progress) pl->progress(pl->progress_user, "read+group+evaluate", 0, SPILL_PARTS, 0);
   size_t base = 0;
   relief_status st = RELIEF_OK;
   for (int q0 = 0; q0 < SPILL_PARTS && !st;) {
@@ -402,7 +585,9 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
       memset(&pl->table, 0, sizeof pl->table);
     }
     spill_batch_clear(&b, n_segs);
-    if (pl->progress) pl->progress(pl->progress_user, "evaluate", (uint64_t)q1, SPILL_PARTS, 0);
+    if (q0 < sp->resident) give_back_memory(); /* the records kept in memory, read back */
+    if (pl->progress)
+      pl->progress(pl->progress_user, "read+group+evaluate", (uint64_t)q1, SPILL_PARTS, 0);
     q0 = q1;
   }
   pl->n_people = base;
@@ -417,7 +602,7 @@ void spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes) {
   *bytes = 0;
   const struct spill *sp = pl->spill;
   if (!sp) return;
-  for (int q = 0; q < SPILL_PARTS; q++) {
+  for (int q = sp->resident; q < SPILL_PARTS; q++) {
     *partitions += sp->n_chunks[q] > 0;
     for (size_t k = 0; k < sp->n_chunks[q]; k++) *bytes += sp->chunks[q][k].csize;
   }
@@ -433,7 +618,10 @@ void spill_free(pipeline *pl) {
     ZSTD_freeCCtx(th->cctx);
     if (th->fd >= 0) close(th->fd);
   }
-  for (int q = 0; q < SPILL_PARTS; q++) free(sp->chunks[q]);
+  for (int q = 0; q < SPILL_PARTS; q++) {
+    for (size_t k = 0; k < sp->n_chunks[q]; k++) free(sp->chunks[q][k].mem);
+    free(sp->chunks[q]);
+  }
   free(sp->threads);
   free(sp->seg_of_id);
   omp_destroy_lock(&sp->lock);

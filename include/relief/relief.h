@@ -343,6 +343,8 @@ typedef struct {
   double seconds;
   int64_t spilled_partitions; /* partitions written to spill files (0: none) */
   uint64_t spill_bytes;       /* their compressed size */
+  uint64_t memory_limit;      /* the limit the run kept to (bytes) */
+  uint64_t memory_estimate;   /* what it estimated an unspilled run holds (0: not estimated) */
 } relief_statewide_result;
 
 /* Every input is one population: a person is recognised by CII_NUMBER

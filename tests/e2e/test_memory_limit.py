@@ -3,9 +3,12 @@
 what the input needs makes the run spill its rows to scratch files (it says
 "spilled N partitions"), and every output byte is the same as an unbounded
 run's (timing fields aside), full bundle and --summary-only, 1 and 2
-threads, plain and zstd inputs; no scratch file survives the run, scratch
-files are mode 0600 while they exist, and a run stopped by a signal leaves
-the folder clean."""
+threads, plain and zstd inputs; a limit the rows nearly fit keeps the
+partitions that fit in memory and spills only the rest, with the same
+bytes; a limit above the estimate spills nothing; no scratch file survives
+the run, scratch files are mode 0600 while they exist, and a run stopped by
+a signal leaves the folder clean. The progress lines name each phase the
+time went to, a spilled run's included."""
 import os
 import re
 import signal
@@ -27,7 +30,7 @@ def test(fn):
 
 class Env:
     def __init__(self, relief, gen, tmp):
-        self.relief, self.tmp = relief, tmp
+        self.relief, self.tmp, self.gen = relief, tmp, gen
         self.plain = os.path.join(tmp, "plain")
         self.packed = os.path.join(tmp, "zst")
         for out, extra in ((self.plain, []), (self.packed, ["--zstd", "--frame-size", "64K"])):
@@ -39,6 +42,22 @@ class Env:
             f.write('{"baselineEligibility": {"dismiss": ["11357", "11358"],'
                     ' "reduce": ["11359", "11360"]}}')
         self.n = 0
+        self.stderr = ""
+        self.bigger = None
+
+    def bigger_set(self, gen):
+        """A set whose rows need more than the base a run holds anyway, so
+        that a limit can keep some partitions in memory and spill others."""
+        if not self.bigger:
+            self.bigger = os.path.join(self.tmp, "bigger")
+            # (not smaller under RELIEF_TEST_SCALE=small: below ~20000 people
+            # the base a run holds leaves no partition room at a limit under
+            # the estimate)
+            p = subprocess.run([gen, "--people", "24000",
+                                "--seed", "24", "--out", self.bigger, "--zstd"],
+                               capture_output=True, text=True)
+            assert p.returncode == 0, p.stderr
+        return self.bigger
 
     def args(self, inputs, out, extra):
         return [self.relief, "statewide", f"--inputs={inputs}", "--compute-at=2019-11-11",
@@ -51,8 +70,19 @@ class Env:
         p = subprocess.run(self.args(inputs, out, extra), capture_output=True, text=True)
         if p.returncode != 0:
             raise AssertionError(f"relief exited {p.returncode}: {p.stderr[-2000:]}")
+        self.stderr = p.stderr
         m = re.search(r"spilled (\d+) partitions", p.stderr)
         return out, int(m.group(1)) if m else 0
+
+    def estimate_mb(self):
+        """The memory estimate the last run printed (MB)."""
+        m = re.search(r"memory estimate (\d+) MB, limit (\d+) MB", self.stderr)
+        assert m, f"no memory estimate in: {self.stderr[-800:]}"
+        return int(m.group(1))
+
+    def phases(self):
+        """The phases the last run's progress lines named, in order."""
+        return re.findall(r"^relief: (\S+) +\(\d+\.\d s\)$", self.stderr, re.M)
 
 
 def leftovers(root):
@@ -94,6 +124,35 @@ def bounded_summary_only_is_byte_identical(env):
     assert spilled > 0
     assert not leftovers(bounded), leftovers(bounded)
     return same_outputs(free, bounded)
+
+
+@test
+def only_what_does_not_fit_is_spilled(env):
+    data = env.bigger_set(env.gen)
+    free, spilled = env.statewide(data, "--summary-only", "--memory-limit=64G")
+    assert spilled == 0, "a limit above the estimate should not spill"
+    estimate = env.estimate_mb()
+    # a limit a little under the estimate: most partitions fit and stay in memory
+    limit = max(estimate * 9 // 10, 1)
+    bounded, spilled = env.statewide(data, "--summary-only", f"--memory-limit={limit}M")
+    assert 0 < spilled < 256, f"{spilled} of 256 partitions spilled at {limit}M (estimate {estimate} MB)"
+    assert not leftovers(bounded), leftovers(bounded)
+    checked = same_outputs(free, bounded)
+    # and all of them when nothing fits
+    bounded, spilled = env.statewide(data, "--summary-only", "--memory-limit=1M")
+    assert spilled == 256, spilled
+    return checked + same_outputs(free, bounded)
+
+
+@test
+def progress_names_the_phases(env):
+    env.statewide(env.plain, "--summary-only", "--threads=2")
+    assert env.phases() == ["open", "parse", "group", "evaluate", "publish"], env.phases()
+    env.statewide(env.plain, "--threads=2")
+    assert env.phases() == ["open", "parse", "group", "evaluate", "write", "publish"], env.phases()
+    env.statewide(env.packed, "--summary-only", "--memory-limit=1M")
+    assert env.phases() == ["open", "parse+spill", "read+group+evaluate", "publish"], env.phases()
+    return 3
 
 
 @test
