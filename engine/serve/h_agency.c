@@ -20,7 +20,7 @@
 
 /* A finished run with a review store, else NULL with rep set. */
 static serve_run *reviewed_run(serve_server *s, const serve_request *req, serve_reply *rep) {
-  serve_run *r = run_of_request(s, req, rep);
+  serve_run *r = county_run_of_request(s, req, rep);
   if (r && r->status != RUN_DONE) {
     serve_reply_error(rep, 409, "the run has not finished");
     return NULL;

@@ -136,7 +136,7 @@ static void mine_only(const serve_run *r, const char *agency, json_t *people) {
 }
 
 void h_people_search(serve_server *s, const serve_request *req, serve_reply *rep) {
-  serve_run *r = run_of_request(s, req, rep);
+  serve_run *r = county_run_of_request(s, req, rep);
   if (!r) return;
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!req->q || strlen(req->q) < 2 || strlen(req->q) > 200)
@@ -211,7 +211,7 @@ static json_t *person_json(const relief_explain_person *person, json_t *convicti
 }
 
 void h_explain(serve_server *s, const serve_request *req, serve_reply *rep) {
-  serve_run *r = run_of_request(s, req, rep);
+  serve_run *r = county_run_of_request(s, req, rep);
   if (!r) return;
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!req->subject || !*req->subject || strlen(req->subject) > 120)

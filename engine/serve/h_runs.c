@@ -389,7 +389,7 @@ static bool filings_busy(const serve_run *r) {
  * the agency named (an account's own), else of every agency, each under
  * its stored filer profile; a filer sent is stored first. */
 void h_filings_post(serve_server *s, const serve_request *req, serve_reply *rep) {
-  serve_run *r = run_of_request(s, req, rep);
+  serve_run *r = county_run_of_request(s, req, rep);
   if (!r) return;
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
   if (!review_store_exists(r->dir))

@@ -95,6 +95,17 @@ serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply
   return found;
 }
 
+serve_run *county_run_of_request(serve_server *s, const serve_request *req, serve_reply *rep) {
+  serve_run *r = run_of_request(s, req, rep);
+  if (r && r->statewide) {
+    serve_reply_error(rep, 409,
+                      "a statewide run has a bundle per county: review, search and file a "
+                      "county's with `relief review` on its folder, or run that county");
+    return NULL;
+  }
+  return r;
+}
+
 serve_run **runs_snapshot(serve_server *s, int *n) {
   pthread_mutex_lock(&s->lock);
   *n = s->n_runs;

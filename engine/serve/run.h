@@ -91,6 +91,10 @@ void runs_queue(serve_server *s, serve_run *r);
 /* The run of the request's {id}, or NULL with rep set to 404. */
 serve_run *run_of_request(serve_server *s, const serve_request *req, serve_reply *rep);
 
+/* The same for what works on one county's bundle (review, people, explain,
+ * filings): a statewide run is refused (409), it has a bundle per county. */
+serve_run *county_run_of_request(serve_server *s, const serve_request *req, serve_reply *rep);
+
 /* The runs listed now (malloc'd; a run is never freed while the server
  * answers), *n of them. */
 serve_run **runs_snapshot(serve_server *s, int *n);

@@ -350,6 +350,14 @@ def statewide_and_its_whatif_match_cli():
         status, out = srv.request("POST", "/api/runs", {"inputs": inputs[:1], "county": "FRESNO",
                                                        "countyPolicies": {"FRESNO": {}}})
         assert status == 400 and b"statewide" in out, (status, out)
+        # what works on one county's bundle names the statewide run's folders instead
+        sid = st2["id"]
+        for method, path, body in (("POST", "/api/runs/%d/review" % sid, {}),
+                                   ("GET", "/api/runs/%d/review" % sid, None),
+                                   ("GET", "/api/runs/%d/people?q=SMITH" % sid, None),
+                                   ("POST", "/api/runs/%d/filings" % sid, {})):
+            status, out = srv.request(method, path, body)
+            assert status == 409 and b"bundle per county" in out, (path, status, out)
     finally:
         srv.stop()
     srv = Server(S["relief"], [data], ws, S["log"] + ".sw2")
