@@ -263,7 +263,13 @@ char *report_html(const report_model *m, size_t *len) {
   }
   put(&b, "<footer>Written by relief " RELIEF_VERSION
           " from the run's summary. This page is self-contained: it loads nothing from the "
-          "network.</footer>\n</main>\n</body>\n</html>\n");
+          "network.</footer>\n</main>\n");
+  if (m->source) { /* hex digits only: nothing in it can end the comment */
+    put(&b, "<!-- relief-report-source:");
+    put(&b, m->source);
+    put(&b, " -->\n");
+  }
+  put(&b, "</body>\n</html>\n");
   buf_putc(&b, 0);
   *len = b.len - 1;
   return b.data;
