@@ -58,7 +58,7 @@ void impact_standing_blocks(report_model *m, const json_t *standing, int level) 
       "case) the run put before the review, eligible for relief or for a hand review of their "
       "facts; approved, those with an item a reviewer approved. Filed, granted, denied, pending "
       "and reported to DOJ count motions (one per person per court case an agency filed), as "
-      "`relief court status` does.";
+      "the command relief court status does.";
   const json_t *total = json_object_get(standing, "total");
   static const int headline[] = {0, 1, 2, 3, 6};
   report_block *f = report_add_block(m, REPORT_FIGURES, 2, 5);

@@ -157,7 +157,7 @@ static bool own_file(const char *dir, const char *name, const json_t *entry, cha
   if (dfd >= 0) close(dfd);
   struct stat sb;
   if (fd < 0) {
-    snprintf(why, cap, "%s %s", name, saved == ELOOP ? "is a symbolic link" : strerror(saved));
+    snprintf(why, cap, "%s: %s", name, saved == ELOOP ? "a symbolic link" : strerror(saved));
     return false;
   }
   if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > REPORT_MAX_BYTES) {
