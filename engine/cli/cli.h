@@ -45,6 +45,9 @@ int cmd_review(int argc, char **argv, const cli_env *env);
 int cmd_serve(int argc, char **argv, const cli_env *env);
 int cmd_filings(int argc, char **argv, const cli_env *env);
 int cmd_court(int argc, char **argv, const cli_env *env);
+/* Publishes where relief stands into outputs (its page, and the bundle's
+ * report drawn again with it; cmd_court.c): 0, or the exit code. */
+int cli_publish_standing(const cli_env *env, const char *outputs);
 int cmd_status(int argc, char **argv, const cli_env *env);
 
 /* Loads --filer into *filer when path is given (returns 1 with err set when

@@ -2,7 +2,8 @@
  * cmd_court.c — `relief court import|status|report-doj`: after the motions
  * are filed, the court's orders come back into OUTPUTS/review.sqlite, the
  * motions are counted by agency and court, and the granted relief is
- * written for DOJ (see engine/review/court.c). Prints counts only.
+ * written for DOJ (see engine/review/court.c). Each brings where relief
+ * stands up to date in the bundle's report. Prints counts only.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -24,6 +25,19 @@ static const char *actor_of(const char *by) {
   if (by && *by) return by;
   const char *user = getenv("USER");
   return user && *user ? user : "unknown";
+}
+
+/* Where relief stands, published after the store's figures change: its own
+ * page and the bundle's report.html (and report.pdf), drawn again whole.
+ * Returns 0, or cli_fail's code; a report left alone is a warning. */
+int cli_publish_standing(const cli_env *env, const char *outputs) {
+  relief_error err = {0};
+  review_report_outcome out;
+  if (review_publish_standing(outputs, &out, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
+  if (out.left_alone[0])
+    fprintf(stderr, "%s: warning: the report was not brought up to date (%s)\n", env->program,
+            out.left_alone);
+  return 0;
 }
 
 static int court_import_cmd(int argc, char **argv, const cli_env *env) {
@@ -62,6 +76,7 @@ static int court_import_cmd(int argc, char **argv, const cli_env *env) {
       rc = cli_fail(env, NULL, NULL, NULL, &err);
     else
       printf("recorded %lld order(s) from %d file(s)\n", n, n_files);
+    if (!rc) rc = cli_publish_standing(env, outputs);
   }
   free(opt_argv);
   free(files);
@@ -110,10 +125,11 @@ static int court_status_cmd(int argc, char **argv, const cli_env *env) {
   relief_error err = {0};
   review_court_report r;
   if (review_court_status(outputs, &r, &err)) return cli_fail(env, NULL, NULL, NULL, &err);
-  /* the impact report's "where relief stands", beside the bundle's report */
-  if (review_write_standing(outputs, REVIEW_STANDING_NAME, &err)) {
+  /* the impact report's "where relief stands": its page and the bundle's report */
+  int code = cli_publish_standing(env, outputs);
+  if (code) {
     review_court_report_free(&r);
-    return cli_fail(env, NULL, NULL, NULL, &err);
+    return code;
   }
   if (as_json) {
     json_t *root = court_json(&r.total), *agencies = json_object(), *courts = json_object();
@@ -154,7 +170,7 @@ static int court_report_cmd(int argc, char **argv, const cli_env *env) {
   if (review_report_doj(outputs, to, actor_of(by), &items, &rows, &err))
     return cli_fail(env, NULL, NULL, NULL, &err);
   printf("reported %lld granted item(s), %lld count(s), to %s/doj_update.csv\n", items, rows, to);
-  return 0;
+  return cli_publish_standing(env, outputs);
 }
 
 int cmd_court(int argc, char **argv, const cli_env *env) {

@@ -47,7 +47,7 @@ static int after_filing(const cli_env *env, const char *outputs, const review_fi
   fprintf(stderr,
           "%s: %lld challenge(s) noticed to the public defender; %lld item(s) newly filed\n",
           env->program, challenges, filed);
-  return 0;
+  return cli_publish_standing(env, outputs); /* the report shows where relief stands */
 }
 
 int cmd_filings(int argc, char **argv, const cli_env *env) {

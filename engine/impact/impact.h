@@ -5,6 +5,8 @@
 #ifndef RELIEF_IMPACT_H
 #define RELIEF_IMPACT_H
 
+#include <stddef.h>
+
 #include "common/error.h"
 #include "io/publish.h"
 
@@ -24,20 +26,23 @@ relief_status impact_write(publication *pub, const char *html_name, const char *
 relief_status impact_write_json(publication *pub, const char *html_name, const char *pdf_name,
                                 const char *report_json, relief_error *err);
 
-/* Where relief stands, in cases: determined -> approved -> filed ->
- * granted -> reported to DOJ, in all and per agency and court. */
-typedef struct {
-  char name[256];
-  long long determined, approved, filed, granted, reported;
-} impact_stage_row;
-typedef struct {
-  impact_stage_row total, *agencies, *courts;
-  int n_agencies, n_courts;
-} impact_standing;
+/* The report's source (its summary and extra, without any standing) rides
+ * in report.html as a comment, so that the page can be drawn again later
+ * with the review's figures. impact_rewrite draws old_html's report again
+ * into html_name (and pdf_name, unless NULL) with standing (see
+ * impact_write_standing) as its "where relief stands" section; a page
+ * without relief's source comment is RELIEF_E_DATA and nothing is written. */
+relief_status impact_rewrite(publication *pub, const char *html_name, const char *pdf_name,
+                             const char *old_html, size_t old_len, const struct json_t *standing,
+                             relief_error *err);
 
-/* Writes html_name into pub: the report's "where relief stands" section,
- * as its own page (the figures live in the review store, not the run). */
+/* Writes html_name into pub: the report's "where relief stands" section as
+ * a page of its own, the same blocks as in the report. standing is
+ * {"total": S, "byAgency": {name: S}, "byCourt": {name: S}}, each S
+ * {"determined", "approved", "filed", "granted", "denied", "pending",
+ * "reported"}: cases before the review and approved, then motions as
+ * `relief court status` counts them. */
 relief_status impact_write_standing(publication *pub, const char *html_name,
-                                    const impact_standing *s, relief_error *err);
+                                    const struct json_t *standing, relief_error *err);
 
 #endif

@@ -261,9 +261,17 @@ char *report_html(const report_model *m, size_t *len) {
       break;
     }
   }
-  put(&b, "<footer>Written by relief " RELIEF_VERSION
-          " from the run's summary. This page is self-contained: it loads nothing from the "
-          "network.</footer>\n</main>\n</body>\n</html>\n");
+  put(&b, "<footer>Written by relief " RELIEF_VERSION);
+  /* the report is drawn from its run's summary; where relief stands alone, from the store */
+  put(&b, m->source ? " from the run's summary" : " from the review store");
+  put(&b, ". This page is self-contained: it loads nothing from the network.</footer>\n"
+          "</main>\n");
+  if (m->source) { /* hex digits only: nothing in it can end the comment */
+    put(&b, "<!-- relief-report-source:");
+    put(&b, m->source);
+    put(&b, " -->\n");
+  }
+  put(&b, "</body>\n</html>\n");
   buf_putc(&b, 0);
   *len = b.len - 1;
   return b.data;

@@ -628,7 +628,35 @@ relief_status impact_build_model(report_model *m, const json_t *root, relief_err
   conviction_blocks(m, sum, "/summary", extra, 2);
   outcome_blocks(m, sum, "/summary", extra, 2);
   reason_blocks(m, sum, "/summary", 2);
+  const json_t *standing = json_object_get(root, "standing");
+  if (json_is_object(standing)) impact_standing_blocks(m, standing, 2);
   run_blocks(m, sum, extra);
   if (statewide && json_is_object(counties)) county_blocks(m, sum, counties);
   return RELIEF_OK;
+}
+
+report_block *report_add_block(report_model *m, report_kind kind, int rows, int cols) {
+  return add_block(m, kind, rows, cols);
+}
+
+const char *report_text(report_model *m, const char *fmt, ...) {
+  va_list ap;
+  char probe[1];
+  va_start(ap, fmt);
+  int n = vsnprintf(probe, sizeof probe, fmt, ap);
+  va_end(ap);
+  char *s = arena_alloc(m, (size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+int report_figure(report_model *m, report_cell *c, const json_t *parent, const char *base,
+                  const char *key) {
+  return figure(m, c, parent, base, key);
+}
+
+const char *report_pointer(report_model *m, const char *base, const char *key) {
+  return pointer(m, base, key);
 }

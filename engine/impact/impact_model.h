@@ -40,6 +40,7 @@ typedef struct {
 
 typedef struct {
   const char *title;
+  const char *source; /* the report's source (hex), carried in the HTML page, or NULL */
   report_block *blocks;
   int n_blocks, cap_blocks;
   void *arena; /* owns every string and cell */
@@ -64,5 +65,20 @@ relief_status report_pdf(const report_model *m, publication *pub, const char *re
 struct json_t;
 relief_status impact_build_model(report_model *m, const struct json_t *root, relief_error *err);
 void impact_model_free(report_model *m);
+
+/* For sections built in other files (impact_standing.c): a block added to
+ * the model; text kept in its arena; a figure cell from parent[key] with
+ * the JSON pointer base/key (0 when it is not a number); base/key as a
+ * JSON pointer (~ and / escaped). */
+report_block *report_add_block(report_model *m, report_kind kind, int rows, int cols);
+const char *report_text(report_model *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *report_pointer(report_model *m, const char *base, const char *key);
+int report_figure(report_model *m, report_cell *c, const struct json_t *parent, const char *base,
+                  const char *key);
+
+/* The "where relief stands" section (see impact.h) from standing, with its
+ * figures' pointers under "/standing". */
+void impact_standing_blocks(report_model *m, const struct json_t *standing, int level);
 
 #endif

@@ -27,7 +27,6 @@
 #include "io/read_small.h"
 #include "rules/rules.h"
 #include "filings/filings.h"
-#include "impact/impact.h"
 #include "output/output.h"
 #include "review/review.h"
 
@@ -831,63 +830,5 @@ relief_status review_person_search(const char *outputs_dir, const char *cii, con
   }
   sqlite3_finalize(q);
   sqlite3_close(db);
-  return st;
-}
-
-/* ---- where relief stands (the impact report's section) ---- */
-
-#define LATEST_DECISION "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
-
-static impact_stage_row *stage_slot(impact_stage_row **list, int *n, const char *name) {
-  for (int i = 0; i < *n; i++)
-    if (!strcmp((*list)[i].name, name)) return &(*list)[i];
-  *list = xrealloc(*list, (size_t)(*n + 1) * sizeof **list);
-  impact_stage_row *r = &(*list)[(*n)++];
-  memset(r, 0, sizeof *r);
-  snprintf(r->name, sizeof r->name, "%s", name);
-  return r;
-}
-
-static void stage_add(impact_stage_row *r, sqlite3_stmt *q) {
-  r->determined++;
-  r->approved += sqlite3_column_int(q, 2);
-  r->filed += sqlite3_column_int(q, 3);
-  r->granted += sqlite3_column_int(q, 4);
-  r->reported += sqlite3_column_int(q, 5);
-}
-
-relief_status review_write_standing(const char *outputs_dir, const char *html_name,
-                                    relief_error *err) {
-  sqlite3 *db;
-  relief_status st = loop_open(outputs_dir, &db, err);
-  if (st) return st;
-  impact_standing s = {0};
-  snprintf(s.total.name, sizeof s.total.name, "All");
-  sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(
-          db,
-          "SELECT i.agency, i.court, " LATEST_DECISION "='Approve', EXISTS(SELECT 1 FROM filed f"
-          " WHERE f.item=i.id), (SELECT value FROM events e WHERE e.item=i.id AND"
-          " e.event='order' ORDER BY e.id DESC LIMIT 1)='Granted', EXISTS(SELECT 1 FROM events r"
-          " WHERE r.item=i.id AND r.event='reported') FROM items i WHERE i.kind='relief'"
-          " ORDER BY i.agency, i.court",
-          -1, &q, NULL) != SQLITE_OK)
-    st = review_sql_error(db, REVIEW_STORE_NAME, err);
-  while (!st && sqlite3_step(q) == SQLITE_ROW) {
-    stage_add(&s.total, q);
-    stage_add(stage_slot(&s.agencies, &s.n_agencies, col_text(q, 0)), q);
-    stage_add(stage_slot(&s.courts, &s.n_courts, col_text(q, 1)), q);
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  publication *pub = NULL;
-  if (!st) st = publication_begin(outputs_dir, &pub, err);
-  if (!st) st = impact_write_standing(pub, html_name, &s, err);
-  if (!st)
-    st = publication_commit(pub, NULL, 0, err);
-  else if (pub)
-    publication_abort(pub);
-  free(s.agencies);
-  free(s.courts);
   return st;
 }

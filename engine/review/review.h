@@ -339,12 +339,29 @@ void review_court_report_free(review_court_report *r);
 relief_status review_report_doj(const char *outputs_dir, const char *to_dir, const char *actor,
                                 long long *n_items, long long *n_rows, relief_error *err);
 
-/* Writes OUTPUTS/html_name, the impact report's "where relief stands":
- * relief cases determined, approved, filed, granted and reported to DOJ,
- * by agency and by court. */
+/* ---- where relief stands (review/standing.c) ---- */
+
+/* Where relief stands: {"total": S, "byAgency": {agency: S}, "byCourt":
+ * {court: S}}, each S {"determined", "approved"} in cases (a person's court
+ * case: every one put before the review, and those with an item approved)
+ * and {"filed", "granted", "denied", "pending", "reported"} in motions,
+ * exactly as review_court_status counts them. */
+struct json_t;
+relief_status review_standing(const char *outputs_dir, struct json_t **out, relief_error *err);
+
+/* Publishes OUTPUTS/where_relief_stands.html and, when the bundle has them
+ * as relief wrote them (a regular file whose bytes manifest.json records;
+ * never a link or a file put there by hand), report.html and report.pdf
+ * drawn again whole with the section, manifest.json's entries following:
+ * one publication, renamed into place together. A report left alone is
+ * not an error: out says why. */
 #define REVIEW_STANDING_NAME "where_relief_stands.html"
-relief_status review_write_standing(const char *outputs_dir, const char *html_name,
-                                    relief_error *err);
+typedef struct {
+  bool html, pdf;        /* report.html, report.pdf republished */
+  char left_alone[1400]; /* why a report file was left alone; "" when none was */
+} review_report_outcome;
+relief_status review_publish_standing(const char *outputs_dir, review_report_outcome *out,
+                                      relief_error *err);
 
 /* One item of a person, as `relief status` shows it (personal data: shown
  * to the one who asked, never logged). Dates are as the store keeps them. */

@@ -105,6 +105,8 @@ static relief_status file_run(serve_server *s, serve_run *r, const char *agency,
   }
   long long challenges = 0, filed = 0; /* as relief filings: what follows a filing */
   if (!st) st = review_after_filing(r->dir, &fs, &challenges, &filed, err);
+  review_report_outcome report; /* the run's report shows where relief stands */
+  if (!st) st = review_publish_standing(r->dir, &report, err);
   if (!st) {
     *n_approved = fs.n_items;
     json_t *list = agencies_json(r->dir, &fs, refused, cap);

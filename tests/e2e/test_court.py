@@ -7,9 +7,11 @@ denying others, `relief court status`, DOJ told twice (the second time only
 what is new), and one person's status.  Standard library only."""
 import csv
 import datetime
+import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -100,6 +102,40 @@ def relief_rows(sheet):
     return [i for i, r in enumerate(sheet[1:], 1) if r[0] in relief_ids]
 
 
+REFERENCE = ("All_Results.csv", "All_Results_Condensed.csv", "Prop64_Results.csv",
+             "Prop64_Results_Extended.csv", "Hand_Review.csv", "summary.json")
+
+
+def digests():
+    return {n: hashlib.sha256(open(os.path.join(S["out"], n), "rb").read()).hexdigest()
+            for n in REFERENCE if os.path.exists(os.path.join(S["out"], n))}
+
+
+def standing_figures(html):
+    """The where-relief-stands figures of a page: JSON pointer -> number."""
+    got = {}
+    for key, text in re.findall(r'data-key="(/standing/[^"]+)"[^>]*>([^<]*)<', html):
+        got[key.replace("&amp;", "&").replace("~1", "/").replace("~0", "~")] = int(text.replace(",", ""))
+    return got
+
+
+def read(name):
+    return open(os.path.join(S["out"], name), encoding="utf-8").read()
+
+
+@H.case
+def the_runs_report_leaves_where_relief_stands_out():
+    """Before the review's figures exist the report leaves the section out
+    (a run knows nothing of a review), but carries its own source so that
+    the section can be added later."""
+    html = read("report.html")
+    assert "where-relief-stands" not in html and not standing_figures(html), "a section before the review"
+    assert "<!-- relief-report-source:" in html, "the report carries no source"
+    S["digests"] = digests()
+    assert "summary.json" in S["digests"] and "All_Results.csv" in S["digests"], S["digests"]
+    return f"{len(S['digests'])} reference files kept"
+
+
 @H.case
 def a_deny_without_a_reason_is_refused():
     sheet = [list(r) for r in S["sheets"]["Felony Unit"]]
@@ -174,6 +210,28 @@ def filings_notice_challenges_to_the_public_defender():
         n_filed = c.execute("SELECT COUNT(*) FROM filed").fetchone()[0]
     assert filed == motions and events == n_filed >= motions, (filed, motions, events, n_filed)
     return f"{motions} motions, {len(S['denied'])} challenges"
+
+
+@H.case
+def filings_put_where_relief_stands_in_the_report():
+    """`relief filings` republishes report.html and report.pdf whole, with the
+    section's figures those of `relief court status --json` (read after the
+    page, which court status would itself write again)."""
+    html = read("report.html")
+    shown = standing_figures(html)
+    assert shown.get("/standing/total/filed", 0) > 0, "filings left the report without the section"
+    s = json.loads(relief("court", "status", "--outputs=" + S["out"], "--json")[1])
+    assert shown["/standing/total/filed"] == s["filed"] and shown["/standing/total/pending"] == s["filed"], (shown, s)
+    for agency in AGENCIES:
+        assert shown[f"/standing/byAgency/{agency}/filed"] == s["byAgency"][agency]["filed"], agency
+    text = pdf_text(os.path.join(S["out"], "report.pdf"))
+    assert "Where relief stands" in text and f'{s["filed"]:,}' in text, "report.pdf lacks the section"
+    manifest = json.load(open(os.path.join(S["out"], "manifest.json")))
+    sizes = {o["path"]: o["size"] for o in manifest["outputs"]}
+    for name in ("report.html", "report.pdf"):
+        assert sizes[name] == os.path.getsize(os.path.join(S["out"], name)), (name, "manifest not followed")
+    assert digests() == S["digests"], "a reference file changed"
+    return f'{s["filed"]} motions filed in the report'
 
 
 def court_status():
@@ -335,26 +393,44 @@ def doj_is_told_once_of_each_grant():
 
 
 def check_standing():
-    """where_relief_stands.html (written by court status): relief cases per
-    stage, by agency and in all, as the store and the court lists say."""
-    html = open(os.path.join(S["out"], "where_relief_stands.html"), encoding="utf-8").read()
-    shown = {}
-    for name, nums in re.findall(r'<tr><th scope="row">([^<]*)</th>((?:<td[^>]*>\d+</td>){5})', html):
-        shown.setdefault(name, tuple(int(x) for x in re.findall(r">(\d+)<", nums)))
-    granted_keys = motions_with("Granted")
+    """where_relief_stands.html (written by court status) and the report's
+    section: cases per agency and in all as the store says, motions as
+    `relief court status --json` says."""
+    check_report_stands(read("where_relief_stands.html"))
+    assert check_report_stands(read("report.html"))["/standing/total/granted"] > 0
+
+
+def cases_in_the_store():
+    """(agency or None) -> (cases before the review, cases with an item approved)."""
+    latest = "(SELECT decision FROM decisions WHERE item=i.id ORDER BY id DESC LIMIT 1)"
     with db() as c:
-        rel = c.execute("SELECT i.id, i.agency, i.cii, (SELECT decision FROM decisions WHERE item=i.id"
-                        " ORDER BY id DESC LIMIT 1) FROM items i WHERE kind='relief'").fetchall()
-        filed = {r[0] for r in c.execute("SELECT item FROM filed")}
-        fcase = dict(c.execute("SELECT item, cii||'|'||case_number FROM filed").fetchall())
-    gk = {f"{a}|{b}" for a, b in granted_keys}
-    for agency in list(AGENCIES) + [None]:
-        mine = [r for r in rel if agency is None or r[1] == agency]
-        want = (len(mine), sum(r[3] == "Approve" for r in mine), sum(r[0] in filed for r in mine),
-                sum(fcase.get(r[0]) in gk for r in mine), sum(fcase.get(r[0]) in gk for r in mine))
-        got = shown["All" if agency is None else agency]
-        assert got == want, (agency, got, want)
-    assert "Where relief stands" in html and want[3] > 0
+        rows = c.execute(f"SELECT agency, court, person, case_key, {latest} FROM items i").fetchall()
+    want = {}
+    for key in [None] + sorted({r[0] for r in rows}) + sorted({"court:" + r[1] for r in rows}):
+        mine = [r for r in rows if key is None or r[0] == key or "court:" + r[1] == key]
+        want[key] = (len({(r[2], r[3]) for r in mine}), len({(r[2], r[3]) for r in mine if r[4] == "Approve"}))
+    return want
+
+
+def check_report_stands(html):
+    """The section's figures: every motion figure equal to `relief court
+    status --json`, by agency, by court and in all; the cases as the store
+    says. Returns the figures."""
+    shown = standing_figures(html)
+    assert "Where relief stands" in html and shown, "no where-relief-stands section"
+    s = court_status()
+    cases = cases_in_the_store()
+    for part, by in (("total", {"": s}), ("byAgency", s["byAgency"]), ("byCourt", s["byCourt"])):
+        for name, counts in by.items():
+            base = f"/standing/{part}" + (f"/{name}" if name else "")
+            for k in ("filed", "granted", "denied", "pending", "reported"):
+                assert shown[f"{base}/{k}"] == counts[k], (base, k, shown[f"{base}/{k}"], counts[k])
+    for key, (determined, approved) in cases.items():
+        base = ("/standing/total" if key is None else f"/standing/byCourt/{key[6:]}" if key.startswith("court:")
+                else f"/standing/byAgency/{key}")
+        assert (shown[f"{base}/determined"], shown[f"{base}/approved"]) == (determined, approved), \
+            (base, shown[f"{base}/determined"], shown[f"{base}/approved"], determined, approved)
+    return shown
 
 
 @H.case
@@ -472,6 +548,52 @@ def a_later_count_not_approved_keeps_its_case_later_counts_out():
         court = dicts(os.path.join(folder(agency), "court_list.csv"))
         assert not [r for r in court if r["Case Number"] == case_number], (agency, case_number)
     return 1
+
+
+@H.case
+def every_command_that_changes_the_figures_republishes_the_report():
+    """court import, court report-doj and filings each publish report.html
+    anew (a new file renamed into place) with the figures of `relief court
+    status --json`; the reference CSVs and summary.json stay byte for byte."""
+    path = os.path.join(S["out"], "report.html")
+    returns = [court_return(a, dict(S["plan"][a]), AGENCIES[a] + "_again.csv") for a in AGENCIES]
+    commands = [("court", "import", "--outputs=" + S["out"], *returns),
+                ("court", "report-doj", "--outputs=" + S["out"], "--to=" + os.path.join(S["work"], "doj4")),
+                ("filings", "--outputs=" + S["out"])]
+    for args in commands:
+        before = os.stat(path).st_ino
+        _, err = ok(*args)
+        assert "warning" not in err, (args[:2], err)
+        assert os.stat(path).st_ino != before, f"{args[:2]} left report.html as it was"
+        check_report_stands(read("report.html"))
+    assert digests() == S["digests"], "a reference file changed"
+    assert "relief-report-source" in read("report.html")
+    return f"{len(commands)} commands"
+
+
+@H.case
+def a_report_relief_did_not_write_is_left_alone():
+    """A report.html put there by hand, or a symbolic link in its place, is
+    never written through or replaced: court status warns and leaves it."""
+    copy = os.path.join(S["work"], "copy")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(S["out"], copy, symlinks=True)
+    report = os.path.join(copy, "report.html")
+    with open(report, "w") as f:
+        f.write("<p>the board's own notes</p>\n")
+    rc, _, err = relief("court", "status", "--outputs=" + copy)
+    assert rc == 0 and "warning" in err and "report.html" in err, (rc, err)
+    assert open(report).read() == "<p>the board's own notes</p>\n", "a hand-made report.html replaced"
+    assert "Where relief stands" in open(os.path.join(copy, "where_relief_stands.html")).read()
+    outside = os.path.join(S["work"], "outside.html")
+    with open(outside, "w") as f:
+        f.write("outside\n")
+    os.unlink(report)
+    os.symlink(outside, report)
+    rc, _, err = relief("court", "status", "--outputs=" + copy)
+    assert rc == 0 and "symbolic link" in err, (rc, err)
+    assert os.path.islink(report) and open(outside).read() == "outside\n", "written through a link"
+    return "left alone twice"
 
 
 def main():

@@ -519,3 +519,73 @@ Test(report, chromium_renders_a_page_that_is_not_blank) {
   cr_expect_gt(green, 500, "the figures' green accent is drawn (%d pixels)", green);
   free(out);
 }
+
+/* Where relief stands, as review_standing gives it: an agency name with a
+ * slash (a pointer escape) and a court with no motions. */
+static const char *const standing_json =
+    "{\"total\":{\"determined\":703,\"approved\":578,\"filed\":561,\"granted\":291,"
+    "\"denied\":145,\"pending\":125,\"reported\":204},"
+    "\"byAgency\":{\"Felony/Unit\":{\"determined\":350,\"approved\":290,\"filed\":281,"
+    "\"granted\":149,\"denied\":74,\"pending\":58,\"reported\":101},"
+    "\"Misdemeanor Unit\":{\"determined\":353,\"approved\":288,\"filed\":280,\"granted\":142,"
+    "\"denied\":71,\"pending\":67,\"reported\":103}},"
+    "\"byCourt\":{\"CASC AIRPORT\":{\"determined\":702,\"approved\":577,\"filed\":561,"
+    "\"granted\":291,\"denied\":145,\"pending\":125,\"reported\":204},"
+    "\"CASC COMPTON\":{\"determined\":1,\"approved\":1,\"filed\":0,\"granted\":0,\"denied\":0,"
+    "\"pending\":0,\"reported\":0}}}";
+
+Test(report, a_report_drawn_again_shows_where_relief_stands_and_keeps_the_rest) {
+  char *first = write_report(county_json, dir);
+  cr_expect_null(strstr(first, "where-relief-stands"), "a run's report has no review yet");
+  cr_expect(strstr(first, "<!-- relief-report-source:"), "the report carries no source");
+  json_t *standing = json_loads(standing_json, 0, NULL);
+  relief_error err;
+  publication *pub;
+  cr_assert_eq(publication_begin(dir, &pub, &err), RELIEF_OK);
+  cr_assert_eq(
+      impact_rewrite(pub, "report.html", "report.pdf", first, strlen(first), standing, &err),
+      RELIEF_OK, "%s", err.message);
+  cr_assert_eq(publication_commit(pub, NULL, 0, &err), RELIEF_OK);
+  char path[600];
+  snprintf(path, sizeof path, "%s/report.html", dir);
+  char *html = read_all(path);
+  expect_self_contained(html);
+  json_t *root = json_loads(county_json, 0, NULL);
+  json_object_set(root, "standing", standing);
+  char *seen = check_figures(html, root);
+  /* (the helper's pointers leave a slash unescaped: the agency's are named below) */
+  expect_all_shown(json_object_get(standing, "total"), "/standing/total", seen);
+  expect_all_shown(json_object_get(standing, "byCourt"), "/standing/byCourt", seen);
+  expect_all_shown(json_object_get(json_object_get(standing, "byAgency"), "Misdemeanor Unit"),
+                   "/standing/byAgency/Misdemeanor Unit", seen);
+  expect_all_shown(json_object_get(root, "summary"), "/summary", seen);
+  cr_expect(strstr(html, "Where relief stands, by agency"));
+  cr_expect(strstr(html, "data-key=\"/standing/byAgency/Felony~1Unit/filed\""));
+  /* drawn again from the new page: the same page, the source kept */
+  cr_assert_eq(publication_begin(dir, &pub, &err), RELIEF_OK);
+  cr_assert_eq(impact_rewrite(pub, "again.html", NULL, html, strlen(html), standing, &err),
+               RELIEF_OK);
+  cr_assert_eq(publication_commit(pub, NULL, 0, &err), RELIEF_OK);
+  snprintf(path, sizeof path, "%s/again.html", dir);
+  char *again = read_all(path);
+  cr_expect_str_eq(again, html, "drawing the page again changed it");
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "pdftotext -layout '%s/report.pdf' -", dir);
+  char *text = capture(cmd);
+  cr_expect(strstr(text, "Where relief stands"), "report.pdf lacks the section");
+  cr_expect(strstr(text, "561"), "report.pdf lacks the motions filed");
+  /* a page without relief's source is refused, nothing written */
+  static const char foreign[] = "<html><body><p>the board's own notes</p></body></html>";
+  cr_assert_eq(publication_begin(dir, &pub, &err), RELIEF_OK);
+  cr_expect_eq(impact_rewrite(pub, "x.html", NULL, foreign, sizeof foreign - 1, standing, &err),
+               RELIEF_E_DATA);
+  cr_expect_eq(publication_count(pub), 0);
+  publication_abort(pub);
+  free(text);
+  free(again);
+  free(seen);
+  free(html);
+  free(first);
+  json_decref(root);
+  json_decref(standing);
+}
