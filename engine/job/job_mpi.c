@@ -23,7 +23,6 @@
 #include "job/job.h"
 #include "job/job_mpi.h"
 #include "output/output.h"
-#include "output/result_row.h"
 #include "pipeline/wire.h"
 
 /* ---- the transport ---- */
@@ -455,10 +454,6 @@ static relief_status mpi_emit(void *user, pipeline *pl, relief_error *err) {
 
 /* ---- the job ---- */
 
-static size_t result_bytes(const struct row_result *r) {
-  return offsetof(row_result, text) + r->head_len + r->tail_len + r->extended_len;
-}
-
 /* The manifest's thread count: as requested, else the machine's processors
  * (relief statewide's default, which a rank's binding may narrow). */
 static int manifest_threads(int requested) {
@@ -532,7 +527,7 @@ static pipeline_plan mpi_plan(const relief_statewide_config *cfg, const mpi_link
                               mpi_sink *ms) {
   pipeline_plan plan = job_statewide_plan(cfg, classifier);
   plan.transport = t;
-  plan.result_bytes = result_bytes;
+  plan.result_bytes = output_result_bytes;
   if (plan.no_results) { /* rows spill by partition when a rank's share would not fit */
     int per_node = ranks_on_node(m);
     plan.memory_limit =
