@@ -311,7 +311,7 @@ size_t pipeline_motion_pairs(const pipeline *pl, const uint32_t **pairs);
 
 /* Narrows what pipeline_motion_pairs returns to its entries [from, to)
  * (even numbers), so that motions are built a slice of people at a time;
- * (0, SIZE_MAX) widens it again. */
+ * (0, 0) widens it again. */
 void pipeline_motion_window(pipeline *pl, size_t from, size_t to);
 
 /* The people partition of person (plan keep_keys: from their first row's
