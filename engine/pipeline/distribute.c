@@ -28,8 +28,7 @@ void dist_begin(pipeline *pl, const pipeline_plan *plan) {
   pl->n_threads = (int)threads;
   if (pl->no_results) { /* rows spill by partition when a rank's share would not fit */
     pl->spill_ways = d->t->size;
-    pl->scratch_dir = plan->scratch_dir; /* ranks > 0: on their own node */
-  } else {                               /* a bundle's rows stay in memory */
+  } else { /* a bundle's rows stay in memory */
     d->bundle_limit = pl->memory_limit;
     pl->memory_limit = 0;
   }

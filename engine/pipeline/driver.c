@@ -21,6 +21,7 @@ static pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->no_results = plan->no_results;
   pl->memory_limit = plan->memory_limit;
   pl->scratch_pub = plan->scratch_pub;
+  pl->scratch_dir = plan->scratch_dir;
   pl->redaction = plan->redaction;
   pl->classifier = plan->classifier;
   pl->compute_day = plan->compute_day;
