@@ -1,39 +1,44 @@
 /*
- * job_mpi.c — relief_statewide across MPI ranks: each rank parses its share
- * of the segments, decides the people of its partitions and writes its
- * contiguous share of every county file; rank 0 appends the other ranks'
- * shares in rank order (so the files are those of one process), writes the
- * summaries from the reduced counts and alone holds the publication.
+ * job/job_mpi.c — relief_statewide across MPI ranks: the statewide plan,
+ * driven with an MPI transport (pipeline/transport.h: exchange, reduce,
+ * gather, agree). Each rank parses its share of the segments, decides the
+ * people of its partitions and writes its share of every county file,
+ * which rank 0 appends in rank order (so the files are those of one
+ * process); rank 0 alone holds the publication and writes the summaries.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
+#include <mpi.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <omp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
-#include "common/paths.h"
 #include "filings/filings.h"
-#include "impact/impact.h"
 #include "job/job.h"
 #include "job/job_mpi.h"
 #include "output/output.h"
-#include "output/result_row.h"
-#include "pipeline/exchange.h"
 #include "pipeline/wire.h"
+
+/* ---- the transport ---- */
+
+typedef struct {
+  MPI_Comm comm;
+  int rank, size;
+  bool told;    /* this rank's failure came from another rank */
+  bool settled; /* a failure was agreed: later agreements change nothing */
+} mpi_link;
 
 /* Whether every rank is still fine; a rank that is fine learns which rank
  * failed first, and why. When every rank failed (a parse error every rank
  * sees), rank 0 alone reports it. */
-static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
+static relief_status link_agree(void *user, relief_status st, relief_error *err) {
+  mpi_link *m = user;
   int mine = st != RELIEF_OK ? m->rank : INT_MAX, first = INT_MAX;
   int failed = st != RELIEF_OK, n_failed = 0;
   MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
@@ -42,6 +47,8 @@ static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   char line[1024] = "";
   if (m->rank == first) relief_error_format(err, line, sizeof line);
   MPI_Bcast(line, sizeof line, MPI_CHAR, first, m->comm);
+  if (m->settled && st) return st;
+  m->settled = true;
   if (!st) {
     st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank %d failed: %s", first, line);
     m->told = true;
@@ -51,29 +58,115 @@ static relief_status agree(mpi_job *m, relief_status st, relief_error *err) {
   return st;
 }
 
-/* Every rank opens every input: one that a rank cannot read (a node
- * without the file system) is reported before the ranks start parsing
- * together. */
-static relief_status inputs_readable(const relief_statewide_config *cfg, relief_error *err) {
-  for (int i = 0; i < cfg->n_inputs; i++)
-    if (access(cfg->inputs[i], R_OK) != 0)
-      return error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s", strerror(errno));
-  return RELIEF_OK;
+static void link_reduce(void *user, uint64_t *values, size_t n, transport_op op) {
+  const mpi_link *m = user;
+  MPI_Op mop = op == TRANSPORT_SUM   ? MPI_SUM
+               : op == TRANSPORT_MIN ? MPI_MIN
+               : op == TRANSPORT_MAX ? MPI_MAX
+                                     : MPI_BOR;
+  const size_t piece = (size_t)1 << 28; /* MPI counts are int */
+  for (size_t o = 0; o < n; o += piece) {
+    size_t k = n - o < piece ? n - o : piece;
+    MPI_Allreduce(MPI_IN_PLACE, values + o, (int)k, MPI_UINT64_T, mop, m->comm);
+  }
 }
 
-static size_t result_bytes(const struct row_result *r) {
-  return offsetof(row_result, text) + r->head_len + r->tail_len + r->extended_len;
+/* Whether some rank's counts are over MPI's int, as every rank learns it. */
+static bool any_too_big(const mpi_link *m, bool mine) {
+  int in = mine, any = 0;
+  MPI_Allreduce(&in, &any, 1, MPI_INT, MPI_LOR, m->comm);
+  return any;
 }
 
-/* The manifest's thread count: as requested, else the machine's processors
- * (relief statewide's default, which a rank's binding may narrow). */
-static int manifest_threads(int requested) {
-  if (requested > 0) return requested;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int)n : 1;
+/* MPI_Alltoallv in 8-byte units, so that a rank's share of one exchange
+ * may reach 16 GiB; over that, nothing travels and every rank fails. */
+static relief_status link_exchange(void *user, const relief_buf *out, char **in, size_t *from,
+                                   relief_error *err) {
+  const mpi_link *m = user;
+  int n = m->size;
+  int *scount = xcalloc((size_t)n, sizeof *scount), *sdisp = xcalloc((size_t)n, sizeof *sdisp);
+  int *rcount = xcalloc((size_t)n, sizeof *rcount), *rdisp = xcalloc((size_t)n, sizeof *rdisp);
+  relief_buf all = {0};
+  bool too_big = false;
+  for (int r = 0; r < n; r++) {
+    too_big |= all.len / 8 > INT_MAX || out[r].len / 8 > INT_MAX;
+    sdisp[r] = too_big ? 0 : (int)(all.len / 8);
+    scount[r] = too_big ? 0 : (int)(out[r].len / 8);
+    if (out[r].len) buf_append(&all, out[r].data, out[r].len);
+  }
+  size_t total = 0;
+  too_big = any_too_big(m, too_big);
+  if (!too_big) {
+    MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
+    for (int r = 0; r < n; r++) {
+      from[r] = total * 8;
+      too_big |= total > INT_MAX;
+      rdisp[r] = too_big ? 0 : (int)total;
+      total += (size_t)rcount[r];
+    }
+    too_big = any_too_big(m, too_big || total > INT_MAX);
+  }
+  if (too_big) total = 0;
+  for (int r = 0; r <= n; r++) from[r] = total && r < n ? from[r] : total * 8;
+  *in = xmalloc(total ? total * 8 : 8);
+  uint64_t none = 0;
+  if (!too_big)
+    MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, *in, rcount,
+                  rdisp, MPI_UINT64_T, m->comm);
+  buf_free(&all);
+  free(scount), free(sdisp), free(rcount), free(rdisp);
+  if (!too_big) return RELIEF_OK;
+  return error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                   "an exchange between two ranks is over MPI's int counts: give more ranks");
 }
 
-/* Phase timings (seconds) kept for RELIEF_MPI_STATS. */
+#define CHUNK (1u << 30)
+
+/* Every rank's bytes to root, in rank order, a chunk at a time. */
+static relief_status link_gather(void *user, int root, const void *data, size_t len,
+                                 transport_put put, void *put_user, relief_error *err) {
+  const mpi_link *m = user;
+  if (m->rank != root) {
+    uint64_t n = len;
+    MPI_Send(&n, 1, MPI_UINT64_T, root, 1, m->comm);
+    for (size_t o = 0; o < len; o += CHUNK) {
+      size_t k = len - o < CHUNK ? len - o : CHUNK;
+      MPI_Send((const char *)data + o, (int)k, MPI_BYTE, root, 2, m->comm);
+    }
+    return RELIEF_OK;
+  }
+  relief_status st = len ? put(put_user, root, data, len, err) : RELIEF_OK;
+  char *buf = NULL;
+  size_t cap = 0;
+  for (int r = 0; r < m->size; r++) {
+    if (r == root) continue;
+    uint64_t n;
+    MPI_Recv(&n, 1, MPI_UINT64_T, r, 1, m->comm, MPI_STATUS_IGNORE);
+    for (size_t o = 0; o < n; o += CHUNK) {
+      size_t k = n - o < CHUNK ? n - o : CHUNK;
+      if (k > cap) buf = xrealloc(buf, cap = k);
+      MPI_Recv(buf, (int)k, MPI_BYTE, r, 2, m->comm, MPI_STATUS_IGNORE);
+      if (!st) st = put(put_user, r, buf, k, err);
+    }
+  }
+  free(buf);
+  return st;
+}
+
+/* Ranks sharing this rank's node (its memory). */
+static int ranks_on_node(const mpi_link *m) {
+  MPI_Comm node;
+  int n = 1;
+  if (MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) ==
+      MPI_SUCCESS) {
+    MPI_Comm_size(node, &n);
+    MPI_Comm_free(&node);
+  }
+  return n > 0 ? n : 1;
+}
+
+/* ---- phase timings (RELIEF_MPI_STATS) ---- */
+
 enum { PH_PARSE, PH_ROWS, PH_DECIDE, PH_RESULTS, PH_EMIT, PH_GATHER, PH_SUMMARIES, PH_TOTAL, PH_N };
 static const char *const phase_names[PH_N] = {
     "parse", "exchange_rows", "group+decide", "exchange_results",
@@ -91,19 +184,22 @@ static void stats_line(relief_buf *b, const char *fmt, ...) {
 }
 
 /* The phase timings, slowest rank's, into out (rank 0; the CLI prints). */
-static void report_stats(const mpi_job *m, int threads, const double *ph, int64_t people,
-                         int64_t rows, relief_buf *out) {
+static void report_stats(const mpi_link *m, const pipeline *pl, double *ph, relief_buf *out) {
+  pipeline_transport_stats ts;
+  pipeline_transport_stats_of(pl, &ts);
+  ph[PH_PARSE] = ts.parse, ph[PH_ROWS] = ts.rows, ph[PH_DECIDE] = ts.decide;
+  ph[PH_RESULTS] = ts.results;
   double max[PH_N];
   MPI_Reduce(ph, max, PH_N, MPI_DOUBLE, MPI_MAX, 0, m->comm);
-  uint64_t bytes[2] = {m->bytes_rows, m->bytes_results}, sum[2];
+  uint64_t bytes[2] = {ts.bytes_rows, ts.bytes_results}, sum[2];
   MPI_Reduce(bytes, sum, 2, MPI_UINT64_T, MPI_SUM, 0, m->comm);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   long rss = ru.ru_maxrss, max_rss = 0;
   MPI_Reduce(&rss, &max_rss, 1, MPI_LONG, MPI_MAX, 0, m->comm);
   if (m->rank) return;
-  stats_line(out, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size, threads,
-             (long long)people, (long long)rows);
+  stats_line(out, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
+             pipeline_threads(pl), (long long)pipeline_people(pl), (long long)pipeline_rows(pl));
   for (int i = 0; i < PH_N; i++)
     stats_line(out, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
   stats_line(out, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
@@ -111,49 +207,20 @@ static void report_stats(const mpi_job *m, int threads, const double *ph, int64_
   stats_line(out, "relief-mpi stats: peak RSS per rank (max) %ld KiB\n", max_rss);
 }
 
-/* A non-root rank's share of the county files, kept in memory without
- * their header lines (rank 0 wrote those). */
+/* ---- the sinks: county files, then motions ---- */
+
+/* What the emit and collect sinks of one rank write into. */
 typedef struct {
-  relief_buf *file; /* [plan * BUNDLE_FILES + f] */
-  bool *headed;
-} parts;
-
-static relief_status keep_part(void *user, size_t plan, int file, const void *data, size_t len,
-                               relief_error *err) {
-  (void)err;
-  parts *p = user;
-  size_t i = plan * BUNDLE_FILES + (size_t)file;
-  if (!p->headed[i]) { /* output_emit's first write to a file is its header */
-    p->headed[i] = true;
-    return RELIEF_OK;
-  }
-  buf_append(&p->file[i], data, len);
-  return RELIEF_OK;
-}
-
-#define CHUNK (1u << 30)
-
-static void send_part(const mpi_job *m, const relief_buf *p) {
-  uint64_t len = p->len;
-  MPI_Send(&len, 1, MPI_UINT64_T, 0, 1, m->comm);
-  for (size_t o = 0; o < p->len; o += CHUNK) {
-    size_t n = p->len - o < CHUNK ? p->len - o : CHUNK;
-    MPI_Send(p->data + o, (int)n, MPI_BYTE, 0, 2, m->comm);
-  }
-}
-
-static relief_status recv_part(const mpi_job *m, int from, pub_file *f, relief_status st,
-                               relief_error *err, char **buf, size_t *cap) {
-  uint64_t len;
-  MPI_Recv(&len, 1, MPI_UINT64_T, from, 1, m->comm, MPI_STATUS_IGNORE);
-  for (size_t o = 0; o < len; o += CHUNK) {
-    size_t n = len - o < CHUNK ? len - o : CHUNK;
-    if (n > *cap) *buf = xrealloc(*buf, *cap = n);
-    MPI_Recv(*buf, (int)n, MPI_BYTE, from, 2, m->comm, MPI_STATUS_IGNORE);
-    if (!st) st = pub_file_write(f, *buf, n, err);
-  }
-  return st;
-}
+  mpi_link *link;
+  const pipeline_transport *transport;
+  const relief_statewide_config *cfg;
+  publication *pub; /* rank 0 only */
+  relief_statewide_result *res;
+  const char **folder_counties;
+  char **folders;
+  size_t n_folders;
+  double ph[PH_N];
+} mpi_sink;
 
 /* ---- --forms: motions built where people were decided, written by rank 0 ---- */
 
@@ -241,16 +308,18 @@ static void read_motion(const motion_ref *ref, relief_motion *mo, relief_motion_
 
 /* Rank 0: each county's gathered motions, in partition order, written as
  * relief statewide writes them. */
-static relief_status write_gathered(pipeline *pl, const char *all, size_t total, publication *pub,
+static relief_status write_gathered(pipeline *dp, const char *all, size_t total, publication *pub,
                                     const filings_options *opt, int64_t *n_motions,
                                     relief_error *err) {
+  size_t n_plans;
+  const county_plan *plans = pipeline_plans(dp, &n_plans);
   size_t n_refs;
   motion_ref *refs = index_motions(all, total, &n_refs);
   motion_ref *sel = xmalloc((n_refs + 1) * sizeof *sel);
   relief_status st = RELIEF_OK;
   char dir[1024];
-  for (size_t k = 0; k < pl->n_plans && !st; k++) {
-    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+  for (size_t k = 0; k < n_plans && !st; k++) {
+    if (plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     size_t n = 0, n_counts = 0;
     for (size_t i = 0; i < n_refs; i++)
       if (refs[i].county == k) sel[n++] = refs[i];
@@ -262,13 +331,13 @@ static relief_status write_gathered(pipeline *pl, const char *all, size_t total,
     }
     relief_motion_count *mc = xcalloc(n_counts + 1, sizeof *mc);
     for (size_t i = 0, at = 0; i < n; i++) {
-      motions[i].county = pl->plans[k].name;
+      motions[i].county = plans[k].name;
       read_motion(&sel[i], &motions[i], mc + at);
       at += (size_t)motions[i].n_counts;
     }
     filings_sort_motions(motions, n);
-    snprintf(dir, sizeof dir, "Court_Filings/%s", pl->plans[k].folder);
-    st = filings_write(pub, dir, motions, n, pl->n_threads, opt, err);
+    snprintf(dir, sizeof dir, "Court_Filings/%s", plans[k].folder);
+    st = filings_write(pub, dir, motions, n, pipeline_threads(dp), opt, err);
     *n_motions += (int64_t)n;
     free(motions);
     free(mc);
@@ -278,511 +347,258 @@ static relief_status write_gathered(pipeline *pl, const char *all, size_t total,
   return st;
 }
 
+/* Root's gathered motions, appended. */
+static relief_status append_bytes(void *user, int from, const void *piece, size_t n,
+                                  relief_error *err) {
+  (void)from, (void)err;
+  buf_append(user, piece, n);
+  return RELIEF_OK;
+}
+
 /* Each rank builds the motions of its people, partition by partition (one
  * process numbers people partition by partition, so motions in partition
  * order are in its person order); rank 0 gathers them, puts each county's
- * in partition order and writes the filings as relief statewide does. */
-static relief_status write_motions(pipeline *pl, pipeline *dp, mpi_job *m, publication *pub,
-                                   const filings_options *opt, const relief_filing_filter *filter,
-                                   int64_t *n_motions, relief_error *err) {
+ * in partition order and writes the filings as relief statewide does (the
+ * collect sink, on this rank's decided people). */
+static relief_status mpi_collect(void *user, pipeline *dp, relief_error *err) {
+  mpi_sink *ms = user;
+  double t = MPI_Wtime();
+  const relief_statewide_config *cfg = ms->cfg;
   relief_buf mine = {0};
-  uint32_t *pairs = dp->motion_pairs;
-  size_t n_pairs = dp->n_motion_pairs;
-  for (size_t k = 0; k < pl->n_plans; k++) {
-    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
+  size_t n_plans;
+  const county_plan *plans = pipeline_plans(dp, &n_plans);
+  const uint32_t *pairs;
+  size_t n_pairs = pipeline_motion_pairs(dp, &pairs);
+  for (size_t k = 0; k < n_plans; k++) {
+    if (plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
     for (size_t a = 0; a < n_pairs;) {
-      uint32_t person = pairs[a];
-      const row_ref *first = &dp->order[dp->first[person]];
-      uint32_t part = people_partition(dp->segs[first->seg].keys[first->j]);
+      uint32_t part = pipeline_person_partition(dp, pairs[a]);
       size_t b = a;
-      while (b < n_pairs) {
-        const row_ref *f = &dp->order[dp->first[pairs[b]]];
-        if (people_partition(dp->segs[f->seg].keys[f->j]) != part) break;
-        b += 2;
-      }
-      dp->motion_pairs = pairs + a;
-      dp->n_motion_pairs = b - a;
+      while (b < n_pairs && pipeline_person_partition(dp, pairs[b]) == part) b += 2;
+      pipeline_motion_window(dp, a, b);
       motion_list list;
-      filings_motions(dp, (int)k, filter, &list);
+      filings_motions(dp, (int)k, cfg->filter, &list);
       for (size_t i = 0; i < list.n; i++) put_motion(&mine, (uint32_t)k, part, &list.motions[i]);
       motion_list_free(&list);
       a = b;
     }
   }
-  dp->motion_pairs = pairs;
-  dp->n_motion_pairs = n_pairs;
-  /* MPI counts are int: every rank learns whether one rank's are too many */
-  relief_status too_big = mine.len > INT_MAX
-                              ? error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                                          "a rank's motions are over 2 GiB: give more ranks")
-                              : RELIEF_OK;
-  too_big = agree(m, too_big, err);
-  if (too_big) {
-    buf_free(&mine);
-    return too_big;
-  }
-  int len = (int)mine.len, *counts = NULL, *disp = NULL;
-  if (m->rank == 0) {
-    counts = xcalloc((size_t)m->size, sizeof *counts);
-    disp = xcalloc((size_t)m->size, sizeof *disp);
-  }
-  MPI_Gather(&len, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm);
-  size_t total = 0;
-  for (int r = 0; m->rank == 0 && r < m->size; r++) {
-    disp[r] = (int)total;
-    total += (size_t)counts[r];
-  }
-  char *all = m->rank == 0 ? xmalloc(total + 1) : NULL;
-  MPI_Gatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE, 0,
-              m->comm);
+  pipeline_motion_window(dp, 0, 0);
+  relief_buf all = {0};
+  relief_status st =
+      ms->transport->gather(ms->transport->user, 0, mine.data, mine.len, append_bytes, &all, err);
   buf_free(&mine);
-  relief_status st = RELIEF_OK;
-  if (m->rank == 0) st = write_gathered(pl, all, total, pub, opt, n_motions, err);
-  free(all);
-  free(counts);
-  free(disp);
+  filings_options fo = job_filings_options(cfg->filer);
+  if (!st && ms->link->rank == 0)
+    st =
+        write_gathered(dp, all.data ? all.data : "", all.len, ms->pub, &fo, &ms->res->motions, err);
+  buf_free(&all);
+  ms->ph[PH_GATHER] = MPI_Wtime() - t;
   return st;
 }
 
-/* --summary-only under a memory limit: every rank spilled the rows it
- * parsed; batches of partitions (the same on every rank, from the global
- * partition sizes) are read back, sent to the partitions' ranks, grouped
- * and decided one after another. Counts are sums, so the summaries are
- * those of one pass. */
-typedef struct {
-  relief_summary persons; /* this rank's person totals */
-  int64_t people, duplicate_rows;
-  int64_t *input_rows; /* [2 * input]: read, refused as copies */
-} decided_counts;
-
-static relief_status decide_spilled(pipeline *pl, mpi_job *m, decided_counts *dc,
-                                    relief_error *err) {
-  uint64_t rows[SPILL_PARTS];
-  spill_partition_rows(pl, rows);
-  MPI_Allreduce(MPI_IN_PLACE, rows, SPILL_PARTS, MPI_UINT64_T, MPI_SUM, m->comm);
-  /* a rank holds its share of a batch about twice over (read back, sent,
-   * received) plus grouping's lists, about 160 bytes a row each time: a
-   * batch takes a sixth of each rank's limit */
-  uint64_t batch_rows = pl->memory_limit / 6 / 160 * (uint64_t)m->size;
-  if (batch_rows < 1) batch_rows = 1;
-  spill_batch b;
-  spill_batch_init(pl, &b);
+/* Opens the bundle files of each county with Prop 64 convictions (rank 0;
+ * the others count them and keep their share for it). */
+static relief_status open_bundles(mpi_sink *ms, county_plan *plans, size_t n, relief_error *err) {
+  const relief_statewide_config *cfg = ms->cfg;
   relief_status st = RELIEF_OK;
-  for (int q0 = 0; q0 < SPILL_PARTS && !st;) {
-    int q1 = q0 + 1;
-    uint64_t n = rows[q0];
-    while (q1 < SPILL_PARTS && n + rows[q1] <= batch_rows) n += rows[q1++];
-    st = agree(m, spill_load(pl, q0, q1, &b, err), err);
-    if (st) break;
-    for (size_t i = 0; i < pl->n_segs; i++) { /* the batch becomes the segments' rows */
-      segment_t *seg = &pl->segs[i];
-      seg->rows = b.rows[i], seg->keys = b.keys[i], seg->content = b.content[i];
-      seg->ofns = (relief_buf){b.ofns[i], 0, 0};
-      seg->n_rows = b.n_rows[i];
-      b.rows[i] = NULL, b.keys[i] = NULL, b.content[i] = NULL, b.ofns[i] = NULL;
-    }
-    pipeline dp;
-    exchange_rows(pl, m, &dp, b.j);
-    spill_batch_clear(&b, pl->n_segs);
-    pipeline_group(&dp);
-    dp.plans = pl->plans;
-    dp.n_plans = pl->n_plans;
-    pipeline_evaluate(&dp);
-    summary_add_partial(&dc->persons, &dp.statewide);
-    dc->people += (int64_t)dp.n_people;
-    dc->duplicate_rows += dp.duplicate_rows;
-    for (int i = 0; i < pl->n_inputs; i++) {
-      int64_t read, dup;
-      pipeline_input_rows(&dp, i, &read, &dup);
-      dc->input_rows[2 * i] += read;
-      dc->input_rows[2 * i + 1] += dup;
-    }
-    exchange_free_decider(&dp);
-    if (pl->progress) pl->progress(pl->progress_user, "evaluate", (uint64_t)q1, SPILL_PARTS, 0);
-    q0 = q1;
-  }
-  spill_batch_free(&b, pl->n_segs);
-  return st;
-}
-
-/* Ranks sharing this rank's node (its memory). */
-static int ranks_on_node(const mpi_job *m) {
-  MPI_Comm node;
-  int n = 1;
-  if (MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) ==
-      MPI_SUCCESS) {
-    MPI_Comm_size(node, &n);
-    MPI_Comm_free(&node);
-  }
-  return n > 0 ? n : 1;
-}
-
-/* One relief-mpi job's state, shared by its phases below. */
-typedef struct {
-  const relief_statewide_config *cfg;
-  relief_statewide_result *res;
-  mpi_job m;
-  pipeline_plan plan;
-  pipeline pl, dp, ep; /* parsed here; decided here; written here */
-  publication *pub;    /* rank 0 only */
-  decided_counts dc;
-  relief_summary persons;
-  int64_t counts[3]; /* rows, people, duplicate rows */
-  const char **folder_counties;
-  char **folders;
-  size_t n_folders;
-  double ph[PH_N], t;
-} mpi_run;
-
-/* The pipeline's settings on this rank: progress on rank 0, the memory
- * limit and spill folder, and the thread count all ranks share. */
-static void mpi_setup(mpi_run *run) {
-  const relief_statewide_config *cfg = run->cfg;
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  if (m->rank) pl->progress = NULL; /* rank 0 reports */
-  /* each rank stays under the limit; by default the ranks of a node share
-   * what relief statewide would take of its memory */
-  int per_node = ranks_on_node(m);
-  uint64_t limit =
-      cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit() / (uint64_t)per_node;
-  if (pl->no_results) { /* rows spill by partition when a rank's share would not fit */
-    pl->memory_limit = limit;
-    pl->spill_ways = m->size;
-    const char *tmp = getenv("TMPDIR");
-    pl->scratch_dir = tmp && *tmp ? tmp : "/tmp"; /* ranks > 0: on their own node */
-  }
-  /* segmenting depends on the thread count: every rank must use the same */
-  MPI_Allreduce(MPI_IN_PLACE, &pl->n_threads, 1, MPI_INT, MPI_MIN, m->comm);
-  exchange_install(pl, m);
-}
-
-/* A bundle's rows stay in memory: a given limit must hold them. */
-static relief_status check_bundle_limit(mpi_run *run, relief_error *err) {
-  const relief_statewide_config *cfg = run->cfg;
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  relief_status st = RELIEF_OK;
-  /* a bundle's rows stay in memory: the limit must hold them */
-  uint64_t text = 0;
-  for (int i = 0; i < pl->n_inputs; i++) text += pl->inputs[i].size;
-  uint64_t need = spill_need(text, m->size);
-  if (need > cfg->memory_limit)
-    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1,
-                   "--memory-limit: a bundle's rows stay in memory, about %llu MB per "
-                   "rank here; give more ranks, a higher limit, or --summary-only (whose "
-                   "rows spill by partition)",
-                   (unsigned long long)(need >> 20));
-  return agree(m, st, err);
-}
-
-/* Groups and decides this rank's partitions: spilled batch by batch, or
- * the rows sent here at once. */
-static relief_status decide_partitions(mpi_run *run, relief_error *err) {
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  relief_status st = RELIEF_OK;
-  relief_statewide_result *res = run->res;
-  pipeline *dp = &run->dp;
-  decided_counts *dc = &run->dc;
-  int64_t *input_rows = dc->input_rows;
-  double *ph = run->ph, t = run->t;
-  if (pl->spill) {
-    pipeline_county_plans(pl, &run->plan);
-    st = decide_spilled(pl, m, dc, err);
-    int64_t spilled[2];
-    uint64_t bytes;
-    spill_stats(pl, &spilled[0], &bytes);
-    spilled[1] = (int64_t)bytes;
-    MPI_Allreduce(MPI_IN_PLACE, spilled, 2, MPI_INT64_T, MPI_SUM, m->comm);
-    res->spilled_partitions = spilled[0];
-    res->spill_bytes = (uint64_t)spilled[1];
-    ph[PH_ROWS] = m->t_rows;
-    ph[PH_DECIDE] = MPI_Wtime() - t - m->t_rows, t = MPI_Wtime();
-  } else {
-    exchange_rows(pl, m, dp, NULL);
-    ph[PH_ROWS] = MPI_Wtime() - t, t = MPI_Wtime();
-    pipeline_group(dp);
-    pipeline_county_plans(pl, &run->plan);
-    dp->plans = pl->plans;
-    dp->n_plans = pl->n_plans;
-    pipeline_evaluate(dp);
-    dc->persons = dp->statewide;
-    dc->people = (int64_t)dp->n_people;
-    dc->duplicate_rows = dp->duplicate_rows;
-    for (int i = 0; i < pl->n_inputs; i++)
-      pipeline_input_rows(dp, i, &input_rows[2 * i], &input_rows[2 * i + 1]);
-    ph[PH_DECIDE] = MPI_Wtime() - t, t = MPI_Wtime();
-  }
-  run->t = t;
-  return st;
-}
-
-/* Every rank folds every rank's partial counts in rank order: the county
- * summaries, the person totals, the row counts. */
-static void fold_counts(mpi_run *run) {
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  relief_statewide_result *res = run->res;
-  decided_counts *dc = &run->dc;
-  int64_t *counts = run->counts, *input_rows = dc->input_rows;
-  /* summaries: every rank folds every rank's partial counts in rank order */
-  size_t sum_bytes = pl->n_plans * sizeof(relief_summary);
-  relief_summary *all = xmalloc((sum_bytes ? sum_bytes : 1) * (size_t)m->size);
-  {
-    relief_summary *mine = xmalloc(sum_bytes ? sum_bytes : 1);
-    for (size_t k = 0; k < pl->n_plans; k++) mine[k] = pl->plans[k].summary;
-    MPI_Allgather(mine, (int)sum_bytes, MPI_BYTE, all, (int)sum_bytes, MPI_BYTE, m->comm);
-    free(mine);
-  }
-  for (size_t k = 0; k < pl->n_plans; k++) {
-    memset(&pl->plans[k].summary, 0, sizeof pl->plans[k].summary);
-    for (int q = 0; q < m->size; q++)
-      summary_add_partial(&pl->plans[k].summary, &all[(size_t)q * pl->n_plans + k]);
-    if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
-      pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
-  }
-  free(all);
-  /* person totals: each person is decided on one rank, so the partial
-   * counts add up to each person once */
-  {
-    relief_summary *ranks = xmalloc(sizeof *ranks * (size_t)m->size);
-    MPI_Allgather(&dc->persons, (int)sizeof dc->persons, MPI_BYTE, ranks, (int)sizeof dc->persons,
-                  MPI_BYTE, m->comm);
-    for (int q = 0; q < m->size; q++) summary_add_partial(&run->persons, &ranks[q]);
-    free(ranks);
-  }
-  counts[1] = dc->people;
-  counts[2] = dc->duplicate_rows;
-  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, m->comm);
-  /* each input's rows, read and refused as copies: each row is decided by
-   * exactly one rank, so the ranks' counts add up */
-  MPI_Allreduce(MPI_IN_PLACE, input_rows, 2 * pl->n_inputs, MPI_INT64_T, MPI_SUM, m->comm);
-  res->rows = counts[0];
-  res->people = counts[1];
-  res->duplicate_rows = counts[2];
-}
-
-/* County files: rank 0 writes its share into the publication; the others
- * keep theirs in memory and send it to rank 0, which appends it in rank
- * order (each rank's segments follow the previous rank's). */
-static relief_status emit_bundles(mpi_run *run, relief_status st, relief_error *err) {
-  const relief_statewide_config *cfg = run->cfg;
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  relief_statewide_result *res = run->res;
-  pipeline *dp = &run->dp, *ep = &run->ep;
-  publication *pub = run->pub;
-  double *ph = run->ph, t = run->t;
-  run->n_folders = job_assign_folders(pl->plans, pl->n_plans, &run->folder_counties, &run->folders);
   char path[4096 + 600];
-  parts kept = {xcalloc(pl->n_plans * BUNDLE_FILES + 1, sizeof(relief_buf)),
-                xcalloc(pl->n_plans * BUNDLE_FILES + 1, sizeof(bool))};
-  for (size_t k = 0; k < pl->n_plans && !st; k++) {
-    county_plan *plan = &pl->plans[k];
+  for (size_t k = 0; k < n && !st; k++) {
+    county_plan *plan = &plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
-    res->counties++;
+    ms->res->counties++;
     if (cfg->summary_only) continue;
     plan->n_files = cfg->review_files ? BUNDLE_FILES : 3;
-    for (int f = 0; f < plan->n_files && !st && m->rank == 0; f++) {
+    for (int f = 0; f < plan->n_files && !st && ms->link->rank == 0; f++) {
       snprintf(path, sizeof path, "%s/%s.csv", plan->folder, bundle_names[f]);
-      st = publication_create(pub, path, &plan->files[f], err);
+      st = publication_create(ms->pub, path, &plan->files[f], err);
     }
   }
-  ep->plans = pl->plans;
-  ep->n_plans = pl->n_plans;
-  if (m->rank) {
-    ep->emit_write = keep_part;
-    ep->emit_user = &kept;
-  }
-  if (!st && (!cfg->summary_only || cfg->forms)) st = output_emit(ep, err);
-  st = agree(m, st, err);
-  if (!st && cfg->forms) exchange_captured(ep, dp, m);
-  if (!st) st = exchange_check(m, err);
-  exchange_free_view(ep);
-  ph[PH_EMIT] = MPI_Wtime() - t, t = MPI_Wtime();
-  st = agree(m, st, err);
-  if (!st && !cfg->summary_only) {
-    if (m->rank) {
-      for (size_t k = 0; k < pl->n_plans; k++)
-        for (int f = 0; f < pl->plans[k].n_files; f++)
-          send_part(m, &kept.file[k * BUNDLE_FILES + (size_t)f]);
-    } else {
-      char *buf = NULL;
-      size_t cap = 0;
-      for (int r = 1; r < m->size; r++)
-        for (size_t k = 0; k < pl->n_plans; k++)
-          for (int f = 0; f < pl->plans[k].n_files; f++)
-            st = recv_part(m, r, pl->plans[k].files[f], st, err, &buf, &cap);
-      free(buf);
-    }
-  }
-  for (size_t i = 0; i < pl->n_plans * BUNDLE_FILES; i++) buf_free(&kept.file[i]);
-  free(kept.file);
-  free(kept.headed);
-  if (m->rank == 0)
-    for (size_t k = 0; k < pl->n_plans; k++)
-      for (int f = 0; f < pl->plans[k].n_files; f++) {
-        relief_status closed = pub_file_close(pl->plans[k].files[f], st ? NULL : err);
-        pl->plans[k].files[f] = NULL;
-        if (!st) st = closed;
-      }
-  run->t = t;
   return st;
+}
+
+/* tests: this rank fails, or dies as from kill -9, once the people are decided */
+static relief_status test_failure(const mpi_link *m, relief_error *err) {
+  const char *kill_rank = getenv("RELIEF_MPI_KILL_RANK");
+  if (kill_rank && atoi(kill_rank) == m->rank) raise(SIGKILL);
+  const char *fail = getenv("RELIEF_MPI_FAIL_RANK");
+  if (fail && atoi(fail) == m->rank)
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1,
+                     "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m->rank);
+  return RELIEF_OK;
+}
+
+/* The emit sink, on this rank's view of the segments it writes: counties
+ * get their folders; rank 0 writes its share into the publication and
+ * appends the others' (pipeline_emit_gather), then closes the files. */
+static relief_status mpi_emit(void *user, pipeline *pl, relief_error *err) {
+  mpi_sink *ms = user;
+  double t = MPI_Wtime();
+  const relief_statewide_config *cfg = ms->cfg;
+  size_t n;
+  county_plan *plans = pipeline_plans(pl, &n);
+  ms->n_folders = job_assign_folders(plans, n, &ms->folder_counties, &ms->folders);
+  relief_status st = test_failure(ms->link, err);
+  if (!st) st = open_bundles(ms, plans, n, err);
+  if (!st && (!cfg->summary_only || cfg->forms)) st = output_emit(pl, err);
+  st = pipeline_emit_gather(pl, st, err); /* every rank, even one that failed */
+  for (size_t k = 0; k < n; k++)
+    for (int f = 0; f < plans[k].n_files; f++) {
+      relief_status closed = pub_file_close(plans[k].files[f], st ? NULL : err);
+      plans[k].files[f] = NULL;
+      if (!st) st = closed;
+    }
+  ms->ph[PH_EMIT] = MPI_Wtime() - t;
+  return st;
+}
+
+/* ---- the job ---- */
+
+/* The manifest's thread count: as requested, else the machine's processors
+ * (relief statewide's default, which a rank's binding may narrow). */
+static int manifest_threads(int requested) {
+  if (requested > 0) return requested;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+/* Every rank opens every input: one that a rank cannot read (a node
+ * without the file system) is reported before the ranks start parsing
+ * together. */
+static relief_status inputs_readable(const relief_statewide_config *cfg, relief_error *err) {
+  for (int i = 0; i < cfg->n_inputs; i++)
+    if (access(cfg->inputs[i], R_OK) != 0)
+      return error_set(err, RELIEF_E_IO, cfg->inputs[i], 0, -1, "cannot open: %s", strerror(errno));
+  return RELIEF_OK;
 }
 
 /* Rank 0 writes what one process writes after its bundles, the same
  * bytes; nothing is published unless every rank got here. */
-static relief_status publish(mpi_run *run, relief_status st, relief_error *err) {
-  const relief_statewide_config *cfg = run->cfg;
-  mpi_job *m = &run->m;
-  pipeline *pl = &run->pl;
-  relief_statewide_result *res = run->res;
-  int64_t *input_rows = run->dc.input_rows;
-  if (!st && m->rank == 0) { /* what one process writes after its bundles, the same bytes */
-    manifest_input *described = xcalloc((size_t)pl->n_inputs + 1, sizeof *described);
-    for (int i = 0; i < pl->n_inputs; i++) {
+static relief_status publish(mpi_sink *ms, const pipeline *pl, relief_status st,
+                             relief_error *err) {
+  const relief_statewide_config *cfg = ms->cfg;
+  mpi_link *m = ms->link;
+  int n_inputs = pipeline_n_inputs(pl);
+  if (!st && m->rank == 0) {
+    manifest_input *described = xcalloc((size_t)n_inputs + 1, sizeof *described);
+    for (int i = 0; i < n_inputs; i++) {
       manifest_input *d = &described[i];
-      *d = (manifest_input){.path = cfg->inputs[i],
-                            .size = pl->inputs[i].stored_size,
-                            .rows_read = input_rows[2 * i],
-                            .rows_duplicate = input_rows[2 * i + 1]};
-      memcpy(d->xxh3_128, pl->inputs[i].xxh3_128, sizeof d->xxh3_128);
+      *d = (manifest_input){.path = cfg->inputs[i], .size = pipeline_input_stored_size(pl, i)};
+      memcpy(d->xxh3_128, pipeline_input_hash(pl, i), sizeof d->xxh3_128);
+      pipeline_input_rows(pl, i, &d->rows_read, &d->rows_duplicate);
       d->rows_decided = d->rows_read - d->rows_duplicate;
     }
-    statewide_bundle bundle = {.persons = &run->persons,
-                               .plans = pl->plans,
-                               .n_plans = pl->n_plans,
-                               .threads_used = pl->n_threads,
-                               .folder_counties = run->folder_counties,
-                               .folders = (const char *const *)run->folders,
-                               .n_folders = run->n_folders,
+    size_t n_plans;
+    county_plan *plans = pipeline_plans(pl, &n_plans);
+    statewide_bundle bundle = {.persons = pipeline_person_totals(pl),
+                               .plans = plans,
+                               .n_plans = n_plans,
+                               .threads_used = pipeline_threads(pl),
+                               .folder_counties = ms->folder_counties,
+                               .folders = (const char *const *)ms->folders,
+                               .n_folders = ms->n_folders,
                                .inputs = described,
-                               .n_inputs = pl->n_inputs,
+                               .n_inputs = n_inputs,
                                /* what one process would use: under mpirun a
                                 * rank's cores may be fewer (binding) */
                                .threads = manifest_threads(cfg->threads)};
-    st = job_statewide_publish(cfg, &bundle, run->pub, res, err);
+    st = job_statewide_publish(cfg, &bundle, ms->pub, ms->res, err);
     free(described);
   }
-  /* nothing is published unless every rank got here */
-  st = agree(m, st, err);
+  st = link_agree(m, st, err); /* nothing is published unless every rank got here */
   if (!st && m->rank == 0) {
-    st = job_statewide_commit(cfg, run->pub, err);
-    run->pub = NULL;
+    st = job_statewide_commit(cfg, ms->pub, err);
+    ms->pub = NULL;
   }
-  {
-    int code = st;
-    MPI_Bcast(&code, 1, MPI_INT, 0, m->comm);
-    if (code && !st) {
-      st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
-      m->told = true;
-    }
+  int code = st;
+  MPI_Bcast(&code, 1, MPI_INT, 0, m->comm);
+  if (code && !st) {
+    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "rank 0 failed");
+    m->told = true;
   }
   return st;
 }
 
-/* Frees what the job holds, closing the files a failure left open. */
-static void mpi_run_free(mpi_run *run) {
-  pipeline *pl = &run->pl;
-  for (size_t k = 0; k < run->n_folders; k++) free(run->folders[k]);
-  free(run->folders);
-  free(run->folder_counties);
-  free(run->dc.input_rows);
-  for (size_t k = 0; k < pl->n_plans; k++)
-    for (int f = 0; f < BUNDLE_FILES; f++) pub_file_close(pl->plans[k].files[f], NULL);
-  publication_abort(run->pub);
-  if (run->dp.segs) exchange_free_decider(&run->dp);
-  exchange_free_view(&run->ep);
-  free(run->m.results_buf);
-  free(run->m.seg_rows);
-  free(run->m.first_row);
-  free(run->m.capture_rank);
-  free(pl->plans);
-  pipeline_free(pl);
-  free(run);
+/* The statewide plan on this rank: its transport, the memory limit (by
+ * default, the ranks of a node share what relief statewide would take of
+ * its memory) and where spill files go. */
+static pipeline_plan mpi_plan(const relief_statewide_config *cfg, const mpi_link *m,
+                              const pipeline_transport *t, const relief_classifier *classifier,
+                              mpi_sink *ms) {
+  pipeline_plan plan = job_statewide_plan(cfg, classifier);
+  plan.transport = t;
+  plan.result_bytes = output_result_bytes;
+  if (plan.no_results) { /* rows spill by partition when a rank's share would not fit */
+    int per_node = ranks_on_node(m);
+    plan.memory_limit =
+        cfg->memory_limit ? cfg->memory_limit : job_default_memory_limit() / (uint64_t)per_node;
+  } else { /* a bundle's rows stay in memory: a given limit must hold them */
+    plan.memory_limit = cfg->memory_limit;
+  }
+  const char *tmp = getenv("TMPDIR");
+  plan.scratch_dir = tmp && *tmp ? tmp : "/tmp"; /* ranks > 0: on their own node */
+  plan.scratch_pub = ms->pub;                    /* rank 0 spills into the staging folder */
+  plan.sinks = (plan_sinks){.emit = mpi_emit, .user = ms};
+  plan.collect = mpi_collect;
+  return plan;
+}
+
+/* What the statewide result reports, every rank's counts. */
+static void read_back(const pipeline *pl, relief_statewide_result *res) {
+  for (int i = 0; i < pipeline_n_inputs(pl); i++)
+    res->input_bytes += pipeline_input_stored_size(pl, i);
+  pipeline_spill_stats(pl, &res->spilled_partitions, &res->spill_bytes);
+  res->rows = (int64_t)pipeline_rows(pl);
+  res->people = (int64_t)pipeline_people(pl);
+  res->duplicate_rows = pipeline_duplicate_rows(pl);
 }
 
 relief_status job_statewide_mpi(const relief_statewide_config *cfg, relief_statewide_result *res,
                                 relief_error *err, bool *local, relief_buf *stats) {
   memset(res, 0, sizeof *res);
   *local = false;
-  mpi_run *run = xcalloc(1, sizeof *run);
-  run->cfg = cfg;
-  run->res = res;
-  mpi_job *m = &run->m;
-  *m = (mpi_job){.comm = MPI_COMM_WORLD, .result_bytes = result_bytes};
-  MPI_Comm_rank(m->comm, &m->rank);
-  MPI_Comm_size(m->comm, &m->size);
+  mpi_link m = {.comm = MPI_COMM_WORLD};
+  MPI_Comm_rank(m.comm, &m.rank);
+  MPI_Comm_size(m.comm, &m.size);
+  pipeline_transport t = {.rank = m.rank,
+                          .size = m.size,
+                          .user = &m,
+                          .exchange = link_exchange,
+                          .reduce = link_reduce,
+                          .gather = link_gather,
+                          .agree = link_agree};
   relief_classifier *classifier = NULL;
-  relief_status st = RELIEF_OK;
   if (!cfg->options)
-    st = error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
-  else if (!(classifier = classifier_new()))
-    st = error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
-  if (st) {
-    free(run);
-    return st;
-  }
-  double t0 = MPI_Wtime(), *ph = run->ph;
-  run->t = t0;
-  run->plan = job_statewide_plan(cfg, classifier);
-  pipeline *made = pipeline_new(&run->plan);
-  run->pl = *made; /* fresh: nothing points into it yet */
-  free(made);
-  pipeline *pl = &run->pl;
-  mpi_setup(run);
-  if (m->rank == 0) st = publication_begin(cfg->outputs_dir, &run->pub, err);
-  pl->scratch_pub = run->pub; /* rank 0 spills into the staging folder */
+    return error_set(err, RELIEF_E_USAGE, NULL, 0, -1, "statewide: no options given");
+  if (!(classifier = classifier_new()))
+    return error_set(err, RELIEF_E_IO, NULL, 0, -1, "cannot compile patterns");
+  double t0 = MPI_Wtime();
+  mpi_sink ms = {.link = &m, .transport = &t, .cfg = cfg, .res = res};
+  relief_status st = RELIEF_OK;
+  if (m.rank == 0) st = publication_begin(cfg->outputs_dir, &ms.pub, err);
   if (!st) st = inputs_readable(cfg, err);
-  st = agree(m, st, err);
-  if (st) goto done;
-  st = pipeline_parse(pl, cfg->inputs, cfg->n_inputs, err);
-  for (int i = 0; i < pl->n_inputs; i++) res->input_bytes += pl->inputs[i].stored_size;
-  if (!st) st = exchange_check(m, err); /* the segments' facts and strings */
-  st = agree(m, st, err);
-  if (st) goto done;
-  exchange_after_parse(pl, m);
-  run->counts[0] = (int64_t)pl->n_rows;
-  run->dc.input_rows = xcalloc(2 * (size_t)pl->n_inputs + 2, sizeof(int64_t));
-  ph[PH_PARSE] = MPI_Wtime() - run->t, run->t = MPI_Wtime();
-  if (!pl->no_results && cfg->memory_limit) st = check_bundle_limit(run, err);
-  if (st) goto done;
-  st = decide_partitions(run, err);
-  /* tests: this rank fails mid-run, or dies as from kill -9 */
-  const char *kill_rank = getenv("RELIEF_MPI_KILL_RANK");
-  if (kill_rank && atoi(kill_rank) == m->rank) raise(SIGKILL);
-  const char *fail = getenv("RELIEF_MPI_FAIL_RANK");
-  if (fail && atoi(fail) == m->rank)
-    st = error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                   "rank %d failed on purpose (RELIEF_MPI_FAIL_RANK)", m->rank);
-  if (!st) st = exchange_check(m, err); /* the rows */
-  /* the bytes decided must still be the files': else nothing is published */
-  if (!st) st = pipeline_check_inputs(pl, err);
-  st = agree(m, st, err);
-  if (st) goto done;
-  fold_counts(run);
-  if (!pl->no_results) exchange_results(pl, &run->dp, m, &run->ep); /* --summary-only: none */
-  st = exchange_check(m, err);    /* agreed: nothing is emitted when the results were too big */
-  pipeline_free_arenas(&run->dp); /* the results travelled as bytes */
-  if (!cfg->forms) exchange_free_decider(&run->dp);
-  ph[PH_RESULTS] = MPI_Wtime() - run->t, run->t = MPI_Wtime();
-  st = emit_bundles(run, st, err);
-  st = agree(m, st, err);
-  filings_options fo = job_filings_options(cfg->filer);
-  if (!st && cfg->forms)
-    st = write_motions(pl, &run->dp, m, run->pub, &fo, cfg->filter, &res->motions, err);
-  if (run->dp.segs) exchange_free_decider(&run->dp);
-  ph[PH_GATHER] = MPI_Wtime() - run->t, run->t = MPI_Wtime();
-  res->seconds = MPI_Wtime() - t0;
-  MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m->comm);
-  st = publish(run, st, err);
-  ph[PH_SUMMARIES] = MPI_Wtime() - run->t;
-  ph[PH_TOTAL] = MPI_Wtime() - t0;
-  if (stats) report_stats(m, pl->n_threads, ph, res->people, res->rows, stats);
-done:
-  *local = st != RELIEF_OK && !m->told;
-  mpi_run_free(run);
+  st = link_agree(&m, st, err);
+  pipeline *pl = NULL;
+  if (!st) {
+    pipeline_plan plan = mpi_plan(cfg, &m, &t, classifier, &ms);
+    st = pipeline_drive(&plan, &pl, err); /* every rank gets the same status */
+    read_back(pl, res);
+  }
+  if (!st) {
+    res->seconds = MPI_Wtime() - t0;
+    MPI_Bcast(&res->seconds, 1, MPI_DOUBLE, 0, m.comm);
+    double t1 = MPI_Wtime();
+    st = publish(&ms, pl, st, err);
+    ms.ph[PH_SUMMARIES] = MPI_Wtime() - t1;
+    ms.ph[PH_TOTAL] = MPI_Wtime() - t0;
+    if (stats) report_stats(&m, pl, ms.ph, stats);
+  }
+  *local = st != RELIEF_OK && !m.told;
+  for (size_t k = 0; k < ms.n_folders; k++) free(ms.folders[k]);
+  free(ms.folders);
+  free(ms.folder_counties);
+  pipeline_destroy(pl); /* closes the files a failure left open, before the abort */
+  publication_abort(ms.pub);
   classifier_free(classifier);
   return st;
 }

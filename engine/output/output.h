@@ -60,6 +60,10 @@ extern const char *const bundle_names[BUNDLE_FILES];
  * evaluate through this formatter (see pipeline.h's result_formatter). */
 extern const result_formatter output_result_formatter;
 
+/* The bytes of one result record, which a transport moves whole (a plan's
+ * result_bytes). */
+size_t output_result_bytes(const struct row_result *r);
+
 /* Streams the inputs again and writes each plan's bundle in input order. */
 relief_status output_emit(pipeline *pl, relief_error *err);
 

@@ -5,6 +5,7 @@
  * is formatted once, CSV-quoted, into a row_result that emit copies.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "common/arena.h"
@@ -161,3 +162,7 @@ static const row_result *format(const decision *d, format_scratch *s, arena_bloc
 }
 
 const result_formatter output_result_formatter = format;
+
+size_t output_result_bytes(const struct row_result *r) {
+  return offsetof(row_result, text) + r->head_len + r->tail_len + r->extended_len;
+}

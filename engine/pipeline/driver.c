@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline_int.h"
+#include "pipeline/exchange.h"
 
-pipeline *pipeline_new(const pipeline_plan *plan) {
+/* A pipeline with plan's settings, nothing run yet; with a transport, set
+ * up across its ranks. */
+static pipeline *pipeline_new(const pipeline_plan *plan) {
   pipeline *pl = xcalloc(1, sizeof *pl);
   pl->merged = plan->mode == PLAN_MERGED;
   pl->keep_keys = plan->keep_keys;
@@ -19,6 +21,7 @@ pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->no_results = plan->no_results;
   pl->memory_limit = plan->memory_limit;
   pl->scratch_pub = plan->scratch_pub;
+  pl->scratch_dir = plan->scratch_dir;
   pl->redaction = plan->redaction;
   pl->classifier = plan->classifier;
   pl->compute_day = plan->compute_day;
@@ -29,6 +32,7 @@ pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->n_threads = plan->threads;
   pl->run_county = -1;
   flow_dismiss_all_prop64(&pl->dismiss_all);
+  if (plan->transport && pl->merged) dist_begin(pl, plan);
   return pl;
 }
 
@@ -61,6 +65,7 @@ static relief_status decide(pipeline *pl, relief_error *err) {
 
 relief_status pipeline_drive(const pipeline_plan *plan, pipeline **out, relief_error *err) {
   pipeline *pl = *out = pipeline_new(plan);
+  if (pl->dist) return dist_drive(plan, pl, err);
   relief_status st = pipeline_parse(pl, plan->inputs, plan->n_inputs, err);
   if (st) return st;
   /* run mode names its county among the parsed ones before grouping */
@@ -73,12 +78,14 @@ relief_status pipeline_drive(const pipeline_plan *plan, pipeline **out, relief_e
   /* the bytes decided must still be the files': else nothing is published */
   if (!st) st = pipeline_check_inputs(pl, err);
   if (!st && plan->sinks.emit) st = plan->sinks.emit(plan->sinks.user, pl, err);
+  if (!st && plan->collect) st = plan->collect(plan->sinks.user, pl, err);
   if (!st) st = pipeline_check_inputs(pl, err);
   return st;
 }
 
 void pipeline_destroy(pipeline *pl) {
   if (!pl) return;
+  dist_free(pl); /* the decider and the view share the plans and tables */
   if (pl->plans)
     for (size_t k = 0; k < pl->n_plans; k++)
       for (int f = 0; f < BUNDLE_FILES; f++) {
@@ -93,9 +100,19 @@ void pipeline_destroy(pipeline *pl) {
 
 /* ---- accessors ---- */
 
-size_t pipeline_rows(const pipeline *pl) { return pl->n_rows; }
-size_t pipeline_people(const pipeline *pl) { return pl->n_people; }
-int64_t pipeline_duplicate_rows(const pipeline *pl) { return pl->duplicate_rows; }
+/* across ranks, the counts are every rank's once decided */
+size_t pipeline_rows(const pipeline *pl) {
+  return pl->dist && pl->dist->folded ? (size_t)pl->dist->rows : pl->n_rows;
+}
+
+size_t pipeline_people(const pipeline *pl) {
+  return pl->dist && pl->dist->folded ? (size_t)pl->dist->people : pl->n_people;
+}
+
+int64_t pipeline_duplicate_rows(const pipeline *pl) {
+  return pl->dist && pl->dist->folded ? pl->dist->duplicate_rows : pl->duplicate_rows;
+}
+
 int pipeline_threads(const pipeline *pl) { return pl->n_threads; }
 int pipeline_n_inputs(const pipeline *pl) { return pl->n_inputs; }
 
@@ -117,7 +134,12 @@ const relief_summary *pipeline_person_totals(const pipeline *pl) { return &pl->s
 void pipeline_spill_stats(const pipeline *pl, int64_t *partitions, uint64_t *bytes) {
   *partitions = 0;
   *bytes = 0;
-  if (pl->spill) spill_stats(pl, partitions, bytes);
+  if (pl->dist) {
+    *partitions = pl->dist->spilled_partitions;
+    *bytes = pl->dist->spill_bytes;
+  } else if (pl->spill) {
+    spill_stats(pl, partitions, bytes);
+  }
 }
 
 int pipeline_run_county(const pipeline *pl) { return pl->run_county; }

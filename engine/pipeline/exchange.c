@@ -1,12 +1,12 @@
 /*
- * exchange.c — the statewide pipeline's data across MPI ranks: segment facts
- * and distinct strings shared after parsing (so every rank builds the same
- * tables), rows sent by person partition (MPI_Alltoallv) to the rank that
- * groups and decides them, and decided rows sent back to the segment's writer.
+ * pipeline/exchange.c — a merged plan's data across a transport's ranks:
+ * segment facts and distinct strings shared after parsing (so every rank
+ * builds the same tables), rows sent by person partition to the rank that
+ * groups and decides them, and decided rows sent back to the segment's
+ * writer. Every message is packed in pipeline/wire.h's encoding.
  */
-#include <limits.h>
+#include <omp.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,74 +14,46 @@
 #include "pipeline/exchange.h"
 #include "pipeline/wire.h"
 
-static mpi_job *job_of(const pipeline *pl) { return pl->share_user; }
-
 static bool owns_segment(const pipeline *pl, size_t seg) {
-  const mpi_job *m = job_of(pl);
-  return (int)(seg % (size_t)m->size) == m->rank;
+  const pipeline_transport *t = pl->dist->t;
+  return (int)(seg % (size_t)t->size) == t->rank;
 }
 
-/* ---- byte buffers (pipeline/wire.h) ---- */
-
-/* MPI counts are int: a rank pair's share must stay under 2 GiB. Over
- * that, the exchange is marked too big (m->too_big) and counts 0, so that
- * every rank still makes the same calls; exchange_check reports it. */
-static int as_count(mpi_job *m, size_t n) {
-  if (n <= INT_MAX) return (int)n;
-  m->too_big = true;
-  return 0;
+relief_status exchange_check(const pipeline_dist *d, relief_error *err) {
+  if (!d->too_big) return RELIEF_OK;
+  *err = d->too_big_err;
+  return err->status;
 }
 
-/* Whether some rank's exchange is too big, as every rank learns it. */
-static bool agree_too_big(mpi_job *m) {
-  int mine = m->too_big, any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_LOR, m->comm);
-  m->too_big = any;
-  return any;
-}
-
-relief_status exchange_check(const mpi_job *m, relief_error *err) {
-  if (!m->too_big) return RELIEF_OK;
-  return error_set(err, RELIEF_E_IO, NULL, 0, -1,
-                   "an exchange between two ranks is over MPI's int counts (2 GiB): "
-                   "give more ranks");
-}
-
-/* Sends out[r] to rank r; returns what every rank sent here, back to back
- * (from[r] is where rank r's part starts; from[size] the end). Every part
- * is a multiple of 8 bytes and travels as 8-byte units, so a rank's share
- * of one exchange may reach 16 GiB. */
-static char *alltoallv(mpi_job *m, relief_buf *out, size_t *from, uint64_t *sent) {
-  int n = m->size;
-  int *scount = xcalloc((size_t)n, sizeof *scount), *sdisp = xcalloc((size_t)n, sizeof *sdisp);
-  int *rcount = xcalloc((size_t)n, sizeof *rcount), *rdisp = xcalloc((size_t)n, sizeof *rdisp);
-  relief_buf all = {0};
+/* Sends out[r] to rank r (each padded to 8 bytes); returns what every rank
+ * sent here, back to back (from[r] is where rank r's part starts,
+ * from[size] the end). An exchange that cannot move marks d too big (every
+ * rank alike) and returns nothing. sent: bytes sent to other ranks. */
+static char *exchange(pipeline_dist *d, relief_buf *out, size_t *from, uint64_t *sent) {
+  int n = d->t->size;
   for (int r = 0; r < n; r++) {
     wire_pad8(&out[r]);
-    sdisp[r] = as_count(m, all.len / 8);
-    scount[r] = as_count(m, out[r].len / 8);
-    if (out[r].len) wire_put(&all, out[r].data, out[r].len);
-    if (r != m->rank) *sent += out[r].len;
+    if (r != d->t->rank && sent) *sent += out[r].len;
   }
-  size_t total = 0;
-  if (!agree_too_big(m)) { /* too big anywhere: nothing travels, every rank receives nothing */
-    MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, m->comm);
-    for (int r = 0; r < n; r++) {
-      from[r] = total * 8;
-      rdisp[r] = as_count(m, total);
-      total += (size_t)rcount[r];
-    }
-    if (agree_too_big(m)) total = 0;
+  char *in = NULL;
+  relief_error err = {0};
+  if (d->t->exchange(d->t->user, out, &in, from, &err)) {
+    if (!d->too_big) d->too_big_err = err;
+    d->too_big = true;
+    free(in);
+    in = xmalloc(8);
+    for (int r = 0; r <= n; r++) from[r] = 0;
   }
-  for (int r = 0; r <= n; r++) from[r] = total ? from[r] : 0;
-  from[n] = total * 8;
-  char *in = xmalloc(total ? total * 8 : 8);
-  uint64_t none = 0;
-  if (!m->too_big)
-    MPI_Alltoallv(all.data ? all.data : (char *)&none, scount, sdisp, MPI_UINT64_T, in, rcount,
-                  rdisp, MPI_UINT64_T, m->comm);
-  buf_free(&all);
-  free(scount), free(sdisp), free(rcount), free(rdisp);
+  return in;
+}
+
+char *exchange_share_all(pipeline_dist *d, relief_buf *mine, size_t *from) {
+  int n = d->t->size;
+  wire_pad8(mine);
+  relief_buf *out = xcalloc((size_t)n, sizeof *out);
+  for (int r = 0; r < n; r++) out[r] = (relief_buf){mine->data, mine->len, mine->len};
+  char *in = exchange(d, out, from, NULL);
+  free(out); /* the buffers are mine's bytes, not copies */
   return in;
 }
 
@@ -93,11 +65,13 @@ typedef struct {
   relief_parse_error perr;
 } seg_facts;
 
-static void share_segments(pipeline *pl, size_t from, size_t to) {
-  mpi_job *m = job_of(pl);
-  size_t n = to - from;
-  /* facts: only the owner's are non-zero, so a bitwise OR gives them to all */
-  seg_facts *facts = xcalloc(n ? n : 1, sizeof *facts);
+/* facts: only the owner's are non-zero, so an OR (by 8-byte words) gives
+ * them to all */
+static void share_facts(pipeline *pl, size_t from, size_t to) {
+  pipeline_dist *d = pl->dist;
+  size_t n = to - from, words = (n * sizeof(seg_facts) + 7) / 8;
+  uint64_t *w = xcalloc(words ? words : 1, 8);
+  seg_facts *facts = (seg_facts *)(void *)w;
   for (size_t i = from; i < to; i++) {
     if (!owns_segment(pl, i)) continue;
     segment_t *s = &pl->segs[i];
@@ -106,8 +80,7 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     facts[i - from].failed = s->failed;
     facts[i - from].perr = s->perr;
   }
-  MPI_Allreduce(MPI_IN_PLACE, facts, as_count(m, n * sizeof *facts), MPI_UNSIGNED_CHAR, MPI_BOR,
-                m->comm);
+  d->t->reduce(d->t->user, w, words, TRANSPORT_OR);
   for (size_t i = from; i < to; i++) {
     if (owns_segment(pl, i)) continue;
     segment_t *s = &pl->segs[i];
@@ -117,12 +90,19 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     s->failed = facts[i - from].failed;
     s->perr = facts[i - from].perr;
   }
-  free(facts);
-  /* strings: each owner's distinct sections and counties, in id order */
+  free(w);
+}
+
+/* strings: each owner's distinct sections and counties, in id order */
+static void share_strings(pipeline *pl, size_t from, size_t to) {
+  pipeline_dist *d = pl->dist;
   relief_buf mine = {0};
+  uint32_t n_mine = 0;
+  wire_put_u32(&mine, 0); /* how many segments follow (the padding after them is not one) */
   for (size_t i = from; i < to; i++) {
     if (!owns_segment(pl, i)) continue;
     segment_t *s = &pl->segs[i];
+    n_mine++;
     wire_put_u32(&mine, (uint32_t)i);
     wire_put_u32(&mine, (uint32_t)s->sections.n);
     wire_put_u32(&mine, (uint32_t)s->counties.n);
@@ -136,22 +116,13 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
       }
     }
   }
-  int *counts = xcalloc((size_t)m->size, sizeof *counts),
-      *disp = xcalloc((size_t)m->size, sizeof *disp);
-  int len = as_count(m, mine.len);
-  MPI_Allgather(&len, 1, MPI_INT, counts, 1, MPI_INT, m->comm);
-  size_t total = 0;
-  for (int r = 0; r < m->size; r++) {
-    disp[r] = as_count(m, total);
-    total += (size_t)counts[r];
-  }
-  char *all = xmalloc(total ? total : 1);
-  MPI_Allgatherv(mine.data ? mine.data : (char *)"", len, MPI_BYTE, all, counts, disp, MPI_BYTE,
-                 m->comm);
-  for (int r = 0; r < m->size; r++) {
-    if (r == m->rank) continue;
-    const char *p = all + disp[r], *end = p + counts[r];
-    while (p < end) {
+  memcpy(mine.data, &n_mine, 4);
+  size_t *at = xcalloc((size_t)d->t->size + 1, sizeof *at);
+  char *all = exchange_share_all(d, &mine, at);
+  for (int r = 0; r < d->t->size; r++) {
+    if (r == d->t->rank || at[r] == at[r + 1]) continue;
+    const char *p = all + at[r];
+    for (uint32_t n_segs = wire_get_u32(&p); n_segs; n_segs--) {
       segment_t *s = &pl->segs[wire_get_u32(&p)];
       uint32_t n_sec = wire_get_u32(&p), n_cty = wire_get_u32(&p);
       for (uint32_t k = 0; k < n_sec + n_cty; k++) {
@@ -162,45 +133,51 @@ static void share_segments(pipeline *pl, size_t from, size_t to) {
     }
   }
   free(all);
-  free(counts);
-  free(disp);
+  free(at);
   buf_free(&mine);
 }
 
-void exchange_install(pipeline *pl, mpi_job *m) {
-  pl->owns_segment = owns_segment;
-  pl->share_segments = share_segments;
-  pl->share_user = m;
+static void share_segments(pipeline *pl, size_t from, size_t to) {
+  share_facts(pl, from, to);
+  share_strings(pl, from, to);
 }
 
-void exchange_after_parse(pipeline *pl, mpi_job *m) {
+void exchange_install(pipeline *pl) {
+  pl->owns_segment = owns_segment;
+  pl->share_segments = share_segments;
+}
+
+void exchange_after_parse(pipeline *pl) {
+  pipeline_dist *d = pl->dist;
+  const pipeline_transport *t = d->t;
   size_t n = pl->n_segs;
-  m->seg_rows = xcalloc(n + 1, sizeof *m->seg_rows);
+  d->seg_rows = xcalloc(n + 1, sizeof *d->seg_rows);
   uint64_t *rows = xcalloc(n + 1, sizeof *rows);
   for (size_t i = 0; i < n; i++) rows[i] = pl->segs[i].n_rows; /* 0 where another rank parsed */
-  MPI_Allreduce(MPI_IN_PLACE, rows, as_count(m, n), MPI_UINT64_T, MPI_SUM, m->comm);
-  for (size_t i = 0; i < n; i++) m->seg_rows[i] = rows[i];
+  t->reduce(t->user, rows, n, TRANSPORT_SUM);
+  for (size_t i = 0; i < n; i++) d->seg_rows[i] = rows[i];
   free(rows);
   /* rank r writes the segments whose text starts in its share of the bytes */
   uint64_t total = 0, at = 0;
   for (size_t i = 0; i < n; i++) total += pl->segs[i].end - pl->segs[i].begin;
-  m->emit_from = m->emit_to = 0;
+  d->emit_from = d->emit_to = 0;
   bool started = false;
   for (size_t i = 0; i < n; i++) {
-    int owner = total ? (int)((unsigned __int128)at * (unsigned)m->size / total) : 0;
-    if (owner >= m->size) owner = m->size - 1;
-    if (owner == m->rank && !started) m->emit_from = i, started = true;
-    if (owner <= m->rank) m->emit_to = i + 1;
+    int owner = total ? (int)((unsigned __int128)at * (unsigned)t->size / total) : 0;
+    if (owner >= t->size) owner = t->size - 1;
+    if (owner == t->rank && !started) d->emit_from = i, started = true;
+    if (owner <= t->rank) d->emit_to = i + 1;
     at += pl->segs[i].end - pl->segs[i].begin;
   }
-  if (!started) m->emit_from = m->emit_to;
+  if (!started) d->emit_from = d->emit_to;
 }
 
 /* ---- rows to the rank of their person partition ---- */
 
-void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig_j) {
-  double t0 = MPI_Wtime();
-  int n = m->size;
+void exchange_rows(pipeline *pl, pipeline *dp, uint32_t *const *orig_j) {
+  pipeline_dist *m = pl->dist;
+  double t0 = omp_get_wtime();
+  int n = m->t->size;
   relief_buf *out = xcalloc((size_t)n, sizeof *out);
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
@@ -225,12 +202,14 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
   }
   pl->n_rows = 0;
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
-  char *in = alltoallv(m, out, from, &m->bytes_rows);
+  char *in = exchange(m, out, from, &m->stats.bytes_rows);
   for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   /* the decider: every segment, holding the rows of this rank's partitions
    * in their input order (a segment's rows all come from its one parser) */
   *dp = *pl;
+  dp->dist = NULL; /* the decider counts this rank's own, from none */
+  memset(&dp->statewide, 0, sizeof dp->statewide);
   dp->owns_segment = NULL;
   dp->share_segments = NULL;
   dp->progress = NULL;
@@ -292,21 +271,44 @@ void exchange_rows(pipeline *pl, mpi_job *m, pipeline *dp, uint32_t *const *orig
   dp->n_motion_pairs = 0;
   dp->arenas = NULL;
   memset(&dp->groups, 0, sizeof dp->groups);
-  m->t_rows += MPI_Wtime() - t0;
+  m->stats.rows += omp_get_wtime() - t0;
 }
 
 /* ---- decided rows back to the rank writing their segment ---- */
 
-static int writer_of(const mpi_job *m, const size_t *emit_from, size_t seg) {
+static int writer_of(const pipeline_dist *m, const size_t *emit_from, size_t seg) {
   int r = 0;
-  while (r + 1 < m->size && seg >= emit_from[r + 1]) r++;
+  while (r + 1 < m->t->size && seg >= emit_from[r + 1]) r++;
   return r;
+}
+
+/* Where each rank's segments to write start (every rank's, in rank order). */
+static size_t *writers(pipeline_dist *m) {
+  int n = m->t->size;
+  relief_buf mine = {0};
+  wire_put(&mine, &(uint64_t){m->emit_from}, 8);
+  wire_put(&mine, &(uint64_t){m->emit_to}, 8);
+  size_t *at = xcalloc((size_t)n + 1, sizeof *at);
+  char *all = exchange_share_all(m, &mine, at);
+  buf_free(&mine);
+  size_t *emit_from = xcalloc((size_t)n + 1, sizeof *emit_from);
+  uint64_t range[2] = {0, 0}, before = 0;
+  for (int r = 0; r < n; r++) {
+    if (at[r + 1] - at[r] >= sizeof range) memcpy(range, all + at[r], sizeof range);
+    emit_from[r] = range[0];
+    /* a rank without segments starts where the next does */
+    if (r > 0 && range[0] == range[1] && emit_from[r] < before) emit_from[r] = before;
+    before = emit_from[r];
+  }
+  free(all);
+  free(at);
+  return emit_from;
 }
 
 /* Packs each decided row written to some county (its flags, county, the
  * counties it is written to, its result record) for the rank writing its
  * segment: out[rank]. */
-static void pack_results(const pipeline *dp, const mpi_job *m, const size_t *emit_from,
+static void pack_results(const pipeline *dp, const pipeline_dist *m, const size_t *emit_from,
                          relief_buf *out) {
   for (size_t i = 0; i < dp->n_segs; i++) {
     segment_t *s = &dp->segs[i];
@@ -333,22 +335,15 @@ static void pack_results(const pipeline *dp, const mpi_job *m, const size_t *emi
   }
 }
 
-void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
-  double t0 = MPI_Wtime();
-  int n = m->size;
-  uint64_t mine[2] = {m->emit_from, m->emit_to};
-  uint64_t *ranges = xcalloc(2 * (size_t)n, sizeof *ranges);
-  MPI_Allgather(mine, 2, MPI_UINT64_T, ranges, 2, MPI_UINT64_T, m->comm);
-  size_t *emit_from = xcalloc((size_t)n + 1, sizeof *emit_from);
-  for (int r = 0; r < n; r++) emit_from[r] = ranges[2 * r];
-  for (int r = 1; r < n; r++) /* a rank without segments starts where the next does */
-    if (ranges[2 * r] == ranges[2 * r + 1] && emit_from[r] < emit_from[r - 1])
-      emit_from[r] = emit_from[r - 1];
-  free(ranges);
+void exchange_results(pipeline *pl, pipeline *dp, pipeline *ep) {
+  pipeline_dist *m = pl->dist;
+  double t0 = omp_get_wtime();
+  int n = m->t->size;
+  size_t *emit_from = writers(m);
   relief_buf *out = xcalloc((size_t)n, sizeof *out);
   pack_results(dp, m, emit_from, out);
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
-  char *in = alltoallv(m, out, from, &m->bytes_results);
+  char *in = exchange(m, out, from, &m->stats.bytes_results);
   for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   free(emit_from);
@@ -420,7 +415,7 @@ void exchange_results(pipeline *pl, pipeline *dp, mpi_job *m, pipeline *ep) {
   m->first_row = first_row;
   free(from);
   m->results_buf = in;
-  m->t_results += MPI_Wtime() - t0;
+  m->stats.results += omp_get_wtime() - t0;
 }
 
 static void free_captured(segment_t *s) {
@@ -470,9 +465,10 @@ static char *get_str(const char **p) {
   return str ? xstrdup(str) : NULL;
 }
 
-void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
-  double t0 = MPI_Wtime();
-  int n = m->size;
+void exchange_captured(pipeline *ep, pipeline *dp) {
+  pipeline_dist *m = ep->dist;
+  double t0 = omp_get_wtime();
+  int n = m->t->size;
   relief_buf *out = xcalloc((size_t)n, sizeof *out);
   for (size_t i = 0; i < ep->n_segs; i++) {
     segment_t *s = &ep->segs[i];
@@ -489,7 +485,7 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
     free_captured(s);
   }
   size_t *from = xcalloc((size_t)n + 1, sizeof *from);
-  char *in = alltoallv(m, out, from, &m->bytes_results);
+  char *in = exchange(m, out, from, &m->stats.bytes_results);
   for (int r = 0; r < n; r++) buf_free(&out[r]);
   free(out);
   /* rows arrive in segment order from each writer, in row order within a
@@ -516,5 +512,5 @@ void exchange_captured(pipeline *ep, pipeline *dp, mpi_job *m) {
   }
   free(in);
   free(from);
-  m->t_results += MPI_Wtime() - t0;
+  m->stats.results += omp_get_wtime() - t0;
 }

@@ -632,6 +632,7 @@ void pipeline_group(pipeline *pl) {
 }
 
 void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates) {
+  if (pl->dist && dist_input_rows(pl, input, read, duplicates)) return; /* every rank's */
   *read = *duplicates = 0;
   for (size_t i = 0; i < pl->n_segs; i++) {
     const segment_t *s = &pl->segs[i];

@@ -17,6 +17,7 @@
 #include "doj/row_facts.h"
 #include "io/publish.h"
 #include "people/people.h"
+#include "pipeline/transport.h"
 #include "relief/relief.h"
 #include "rules/rules.h"
 
@@ -163,20 +164,43 @@ typedef struct {
   publication *scratch_pub;          /* where spill files go */
   const relief_redaction *redaction; /* --redact: the bundle's personal fields */
   result_formatter format_result;    /* NULL: no result records */
+  /* PLAN_MERGED across processes (relief-mpi): each parses a share of the
+   * segments and decides the people of its partitions; rank 0 writes the
+   * files. NULL: this process alone. */
+  const pipeline_transport *transport;
+  size_t (*result_bytes)(const struct row_result *r); /* a result record's size, to move it */
+  const char *scratch_dir;                            /* no scratch_pub: unnamed spill files here */
   relief_progress_fn progress;
   void *progress_user;
   const plan_collector *collect; /* NULL: none */
   plan_sinks sinks;
+  /* After emit, with sinks.user: the pipeline holding the decided people
+   * (with a transport: this rank's, --forms only, their captured text
+   * back). NULL: nothing to collect. */
+  relief_status (*collect)(void *user, pipeline *pl, relief_error *err);
 } pipeline_plan;
 
-/* Runs plan's stages: parse -> group -> (evaluate) -> emit, then checks the
- * inputs are unchanged. *out is always set (free it with pipeline_destroy):
- * what was read stays readable through the accessors, even on failure. */
+/* Runs plan's stages: parse -> group -> (evaluate) -> emit -> collect,
+ * then checks the inputs are unchanged. *out is always set (free it with
+ * pipeline_destroy): what was read stays readable through the accessors,
+ * even on failure. With a transport, every rank calls it and gets the same
+ * status; the counts read back are those of all ranks. */
 relief_status pipeline_drive(const pipeline_plan *plan, pipeline **out, relief_error *err);
 
-/* A pipeline with plan's settings, nothing run yet (relief-mpi drives its
- * stages itself). */
-pipeline *pipeline_new(const pipeline_plan *plan);
+/* For an emit sink, once it wrote (or failed to write, st) what it writes
+ * through pipeline_write: with a transport, every rank calls it, and the
+ * others' shares of each file reach rank 0, which appends them in rank
+ * order, so that the files are those of one process. Without, returns st. */
+relief_status pipeline_emit_gather(pipeline *pl, relief_status st, relief_error *err);
+
+/* With a transport: the seconds this rank spent parsing, exchanging rows,
+ * grouping and deciding, and exchanging results, and the bytes it sent in
+ * the row and result exchanges. */
+typedef struct {
+  double parse, rows, decide, results;
+  uint64_t bytes_rows, bytes_results;
+} pipeline_transport_stats;
+void pipeline_transport_stats_of(const pipeline *pl, pipeline_transport_stats *out);
 
 /* Frees the pipeline and everything it holds. */
 void pipeline_destroy(pipeline *pl);
@@ -303,6 +327,15 @@ bool pipeline_person_counties(const pipeline *pl, const size_t **first, const ui
 /* The (person, county) pairs with a motion, pairs[2k], pairs[2k+1], sorted;
  * returns their count times two. */
 size_t pipeline_motion_pairs(const pipeline *pl, const uint32_t **pairs);
+
+/* Narrows what pipeline_motion_pairs returns to its entries [from, to)
+ * (even numbers), so that motions are built a slice of people at a time;
+ * (0, 0) widens it again. */
+void pipeline_motion_window(pipeline *pl, size_t from, size_t to);
+
+/* The people partition of person (plan keep_keys: from their first row's
+ * key), the unit in which people are numbered and spread over ranks. */
+uint32_t pipeline_person_partition(const pipeline *pl, size_t person);
 
 /* The plan of county id county (run mode: the one plan). */
 const county_plan *pipeline_county_plan(const pipeline *pl, int county);

@@ -140,22 +140,23 @@ struct pipeline {
   relief_flow dismiss_all;
   result_formatter format_result;
   const plan_collector *collect; /* NULL: none */
-  arena_block **arenas;          /* per thread: result records */
-  int n_threads;                 /* > 0: every parallel region uses exactly this many */
-  /* several processes (relief-mpi): parse only the segments owns_segment
-   * accepts (NULL: all); share_segments is called after each parse wave
-   * [from, to) so every process sees the same segment facts and strings */
+  arena_block **arenas; /* per thread: result records */
+  int n_threads;        /* > 0: every parallel region uses exactly this many */
+  /* several processes (a plan's transport, pipeline/distribute.c): parse
+   * only the segments owns_segment accepts (NULL: all); share_segments is
+   * called after each parse wave [from, to) so every process sees the same
+   * segment facts and strings. Set by the pipeline itself from dist. */
   bool (*owns_segment)(const pipeline *pl, size_t seg);
   void (*share_segments)(pipeline *pl, size_t from, size_t to);
-  void *share_user;
-  /* relief-mpi: where output_emit's bytes for plan k's file f go instead of
-   * plans[k].files[f] (NULL: the files) */
-  relief_status (*emit_write)(void *user, size_t plan, int file, const void *data, size_t len,
-                              relief_error *err);
-  void *emit_user;
+  struct pipeline_dist *dist;    /* non-NULL: the plan runs across a transport */
+  size_t motion_from, motion_to; /* pipeline_motion_window */
   /* between pipeline_evaluate_begin and _end: per-thread summaries, scratch */
   struct evaluate_state *eval;
 };
+
+/* Across a transport's ranks (distribute.c), once the counts are folded:
+ * true, and the rows of input over all ranks. */
+bool dist_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *duplicates);
 
 /* The county plans of plan (driver.c): run mode, the caller's one for its
  * county; statewide, one per county seen (after pipeline_parse). */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pipeline/pipeline_int.h"
+#include "pipeline/exchange.h"
 
 static char *dup_value(const relief_field *f) {
   char *out = xmalloc(f->len + 1);
@@ -194,7 +194,7 @@ relief_status pipeline_walk_rows(pipeline *pl, const pipeline_row_sink *sink, re
 
 relief_status pipeline_write(pipeline *pl, size_t plan, int file, const void *data, size_t len,
                              relief_error *err) {
-  if (pl->emit_write) return pl->emit_write(pl->emit_user, plan, file, data, len, err);
+  if (pl->dist) return dist_write(pl, plan, file, data, len, err);
   return pub_file_write(pl->plans[plan].files[file], data, len, err);
 }
 
@@ -210,7 +210,21 @@ bool pipeline_person_counties(const pipeline *pl, const size_t **first, const ui
 
 size_t pipeline_motion_pairs(const pipeline *pl, const uint32_t **pairs) {
   *pairs = pl->motion_pairs;
-  return pl->n_motion_pairs;
+  if (!pl->motion_to) return pl->n_motion_pairs; /* no window */
+  size_t to = pl->motion_to < pl->n_motion_pairs ? pl->motion_to : pl->n_motion_pairs;
+  size_t from = pl->motion_from < to ? pl->motion_from : to;
+  *pairs += from;
+  return to - from;
+}
+
+void pipeline_motion_window(pipeline *pl, size_t from, size_t to) {
+  pl->motion_from = from;
+  pl->motion_to = to;
+}
+
+uint32_t pipeline_person_partition(const pipeline *pl, size_t person) {
+  const row_ref *first = &pl->order[pl->first[person]];
+  return people_partition(pl->segs[first->seg].keys[first->j]);
 }
 
 const county_plan *pipeline_county_plan(const pipeline *pl, int county) {

@@ -12,7 +12,8 @@
   the FILE the CLI hands it (serve_config.log);
 - names: the first line of each .c/.h file's opening comment names the file;
 - struct pipeline is private: no file outside engine/pipeline/ includes
-  "pipeline/pipeline_int.h" (the unit tests that build stages by hand, listed
+  "pipeline/pipeline_int.h", directly or through another pipeline/ header
+  that does (exchange.h) (the unit tests that build stages by hand, listed
   in PIPELINE_WHITE_BOX, aside);
 - no abort() after an allocator: x* allocators (common/alloc.h) never return
   NULL, so `p = xmalloc(...); if (!p) abort();` is dead code that says otherwise;
@@ -54,7 +55,8 @@ ABORT_IF_NULL = re.compile(r"if\s*\(\s*!\s*(\w[\w.>-]*)\s*\)\s*abort\s*\(\s*\)")
 
 # struct pipeline's header, and the unit tests that may include it to drive
 # the stages one by one (paths from the project root)
-PIPELINE_PRIVATE = re.compile(r'^\s*#\s*include\s+"pipeline/pipeline_int\.h"', re.M)
+PIPELINE_PRIVATE_HEADER = "pipeline_int.h"
+PIPELINE_INCLUDE = re.compile(r'^\s*#\s*include\s+"pipeline/([a-z_0-9]+\.h)"', re.M)
 PIPELINE_WHITE_BOX = {"tests/unit/test_pipeline.c"}
 
 # the project's own C outside engine/ whose first comment line is checked too
@@ -262,8 +264,30 @@ def check_function_lengths(engine, failures):
     return checked
 
 
+def private_pipeline_headers(project):
+    """The headers of engine/pipeline/ that show struct pipeline: pipeline_int.h
+    and every one that includes it, directly or through another."""
+    folder = os.path.join(project, "engine", "pipeline")
+    includes = {}
+    for name in os.listdir(folder):
+        if name.endswith(".h"):
+            text = open(os.path.join(folder, name), encoding="utf-8").read()
+            includes[name] = set(PIPELINE_INCLUDE.findall(text))
+    private = {PIPELINE_PRIVATE_HEADER}
+    grew = True
+    while grew:
+        grew = False
+        for name, deps in includes.items():
+            if name not in private and deps & private:
+                private.add(name)
+                grew = True
+    return private
+
+
 def check_private_pipeline(project, failures):
-    """No file outside engine/pipeline/ includes pipeline/pipeline_int.h."""
+    """No file outside engine/pipeline/ includes pipeline/pipeline_int.h, nor a
+    pipeline/ header that includes it."""
+    private = private_pipeline_headers(project)
     checked = 0
     for top in ("engine", "include", "tests", "bench", "fuzz", "datasets"):
         for root, _dirs, files in os.walk(os.path.join(project, top)):
@@ -275,9 +299,11 @@ def check_private_pipeline(project, failures):
                 if rel.startswith("engine/pipeline/") or rel in PIPELINE_WHITE_BOX:
                     continue
                 checked += 1
-                if PIPELINE_PRIVATE.search(open(path, encoding="utf-8", errors="replace").read()):
-                    failures.append("%s includes pipeline/pipeline_int.h: struct pipeline is "
-                                    "private to engine/pipeline/ (use pipeline/pipeline.h)" % rel)
+                text = open(path, encoding="utf-8", errors="replace").read()
+                for header in sorted(set(PIPELINE_INCLUDE.findall(text)) & private):
+                    via = "" if header == PIPELINE_PRIVATE_HEADER else " (through pipeline/%s)" % header
+                    failures.append("%s includes pipeline/pipeline_int.h%s: struct pipeline is "
+                                    "private to engine/pipeline/ (use pipeline/pipeline.h)" % (rel, via))
     return checked
 
 

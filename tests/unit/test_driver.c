@@ -206,6 +206,105 @@ Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
   classifier_free(classifier);
 }
 
+/* A transport of one rank: what it sends comes back to it; calls counted. */
+typedef struct {
+  int exchanges, reduces, gathers, agrees;
+} loopback;
+
+static relief_status loop_exchange(void *user, const relief_buf *out, char **in, size_t *from,
+                                   relief_error *err) {
+  (void)err;
+  ((loopback *)user)->exchanges++;
+  cr_assert_eq(out[0].len % 8, 0, "the pipeline pads what it sends");
+  *in = malloc(out[0].len + 8);
+  if (out[0].len) memcpy(*in, out[0].data, out[0].len);
+  from[0] = 0;
+  from[1] = out[0].len;
+  return RELIEF_OK;
+}
+
+static void loop_reduce(void *user, uint64_t *values, size_t n, transport_op op) {
+  (void)values, (void)n, (void)op;
+  ((loopback *)user)->reduces++;
+}
+
+static relief_status loop_gather(void *user, int root, const void *data, size_t len,
+                                 transport_put put, void *put_user, relief_error *err) {
+  ((loopback *)user)->gathers++;
+  return len ? put(put_user, root, data, len, err) : RELIEF_OK;
+}
+
+static relief_status loop_agree(void *user, relief_status st, relief_error *err) {
+  (void)err;
+  ((loopback *)user)->agrees++;
+  return st;
+}
+
+/* The emit sink across ranks: the view of the rows this rank writes. */
+static relief_status view_sink(void *user, pipeline *pl, relief_error *err) {
+  sink_log *log = user;
+  log->calls++;
+  return pipeline_emit_gather(
+      pl, log->fail ? error_set(err, log->fail, NULL, 0, -1, "sink failed") : RELIEF_OK, err);
+}
+
+Test(driver, a_statewide_plan_across_a_transport_of_one_rank_decides_as_one_process) {
+  const char *paths[2] = {write_input("ta.csv", true, false), write_input("tb.csv", true, true)};
+  relief_classifier *classifier = classifier_new();
+  pipeline *pl[2];
+  loopback calls = {0};
+  pipeline_transport t = {.rank = 0,
+                          .size = 1,
+                          .user = &calls,
+                          .exchange = loop_exchange,
+                          .reduce = loop_reduce,
+                          .gather = loop_gather,
+                          .agree = loop_agree};
+  sink_log log[2] = {{0}, {0}};
+  for (int across = 0; across < 2; across++) {
+    int planned = 0;
+    pipeline_plan plan = {.inputs = paths,
+                          .n_inputs = 2,
+                          .mode = PLAN_MERGED,
+                          .stages = PLAN_DECIDE,
+                          .plan_county = plan_county,
+                          .plan_user = &planned,
+                          .classifier = classifier,
+                          .compute_day = doj_days_from_civil(2019, 11, 11),
+                          .threads = 2,
+                          .format_result = output_result_formatter,
+                          .result_bytes = output_result_bytes,
+                          .transport = across ? &t : NULL,
+                          .sinks = {across ? view_sink : sink, &log[across]}};
+    relief_error err;
+    cr_assert_eq(pipeline_drive(&plan, &pl[across], &err), RELIEF_OK, "%s", err.message);
+    cr_assert_eq(log[across].calls, 1, "the emit sink runs once");
+  }
+  cr_assert_gt(calls.exchanges, 0, "rows and results went through the transport");
+  cr_assert_gt(calls.reduces, 0, "counts were reduced through it");
+  cr_assert_gt(calls.agrees, 0, "the ranks agreed through it");
+  cr_assert_eq(pipeline_rows(pl[1]), pipeline_rows(pl[0]));
+  cr_assert_eq(pipeline_people(pl[1]), pipeline_people(pl[0]));
+  cr_assert_eq(pipeline_duplicate_rows(pl[1]), 1);
+  for (int i = 0; i < 2; i++) {
+    int64_t read[2], dup[2];
+    for (int k = 0; k < 2; k++) pipeline_input_rows(pl[k], i, &read[k], &dup[k]);
+    cr_assert_eq(read[1], read[0], "input %d", i);
+    cr_assert_eq(dup[1], dup[0], "input %d", i);
+  }
+  size_t n[2];
+  county_plan *plans[2] = {pipeline_plans(pl[0], &n[0]), pipeline_plans(pl[1], &n[1])};
+  cr_assert_eq(n[1], n[0]);
+  for (size_t k = 0; k < n[0]; k++)
+    cr_assert_eq(memcmp(&plans[1][k].summary, &plans[0][k].summary, sizeof(relief_summary)), 0,
+                 "%s", plans[0][k].name);
+  cr_assert_eq(
+      memcmp(pipeline_person_totals(pl[1]), pipeline_person_totals(pl[0]), sizeof(relief_summary)),
+      0);
+  for (int k = 0; k < 2; k++) pipeline_destroy(pl[k]);
+  classifier_free(classifier);
+}
+
 static void count_conviction(void *user, const relief_explain_conviction *c) {
   (void)c;
   (*(int *)user)++;
