@@ -78,7 +78,7 @@ static pipeline_plan run_plan(const relief_run_config *cfg, const relief_classif
                          .format_result = output_result_formatter,
                          .progress = cfg->progress,
                          .progress_user = cfg->progress_user,
-                         .collect = cfg->collect,
+                         .collector = cfg->collect,
                          .sinks = {run_emit, sink}};
 }
 

@@ -332,7 +332,7 @@ pipeline_plan job_statewide_plan(const relief_statewide_config *cfg,
       .format_result = output_result_formatter,
       .progress = cfg->progress,
       .progress_user = cfg->progress_user,
-      .collect = cfg->collect,
+      .collector = cfg->collect,
   };
 }
 

@@ -28,7 +28,7 @@ static pipeline *pipeline_new(const pipeline_plan *plan) {
   pl->progress = plan->progress;
   pl->progress_user = plan->progress_user;
   pl->format_result = plan->format_result;
-  pl->collect = plan->collect;
+  pl->collect = plan->collector;
   pl->n_threads = plan->threads;
   pl->run_county = -1;
   flow_dismiss_all_prop64(&pl->dismiss_all);

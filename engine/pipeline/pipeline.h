@@ -172,7 +172,7 @@ typedef struct {
   const char *scratch_dir;                            /* no scratch_pub: unnamed spill files here */
   relief_progress_fn progress;
   void *progress_user;
-  const plan_collector *collect; /* NULL: none */
+  const plan_collector *collector; /* NULL: none */
   plan_sinks sinks;
   /* After emit, with sinks.user: the pipeline holding the decided people
    * (with a transport: this rank's, --forms only, their captured text

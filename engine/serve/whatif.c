@@ -287,7 +287,7 @@ whatif_table *whatif_build(const whatif_setup *setup, const char *const *inputs,
     pipeline_plan plan =
         rebuild_plan(setup, classifier, setup->statewide ? inputs : &inputs[i],
                      setup->statewide ? n_inputs : 1, compute_day, threads, &county);
-    plan.collect = whatif_collector_plan(c);
+    plan.collector = whatif_collector_plan(c);
     pipeline *pl;
     st = pipeline_drive(&plan, &pl, err);
     pipeline_destroy(pl);

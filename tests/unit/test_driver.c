@@ -406,7 +406,7 @@ Test(driver, a_collector_sees_each_decided_person_once_with_its_counties) {
     county_plan county;
     sink_log log = {0};
     pipeline_plan plan = run_plan(&path, &county, classifier, threads, &log);
-    plan.collect = &collector;
+    plan.collector = &collector;
     pipeline *pl;
     relief_error err;
     cr_assert_eq(pipeline_drive(&plan, &pl, &err), RELIEF_OK, "%s", err.message);
@@ -431,7 +431,7 @@ Test(driver, a_collector_sees_each_decided_person_once_with_its_counties) {
                             .compute_day = doj_days_from_civil(2019, 11, 11),
                             .threads = threads,
                             .format_result = output_result_formatter,
-                            .collect = &collector};
+                            .collector = &collector};
     cr_assert_eq(pipeline_drive(&merged, &pl, &err), RELIEF_OK, "%s", err.message);
     cr_assert_eq(s.begins, 1);
     cr_assert_eq(s.ends, 1);
