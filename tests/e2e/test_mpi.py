@@ -61,7 +61,8 @@ def scrub(o):
 def tree(root):
     """Every file under root → its bytes; JSON without timing fields, the
     manifest without the command line and the hashes of timed files, the
-    report without its processing time, PDFs by name only."""
+    report without its processing time (shown, and in its hex source), PDFs
+    by name only."""
     out = {}
     for d, dirs, files in os.walk(root):
         # a killed run may leave its hidden staging folder: never published,
@@ -83,6 +84,9 @@ def tree(root):
                 data = json.dumps(scrub(json.loads(data)), sort_keys=True).encode()
             elif name.endswith(".html"):
                 data = re.sub(rb'processingTimeInSeconds">[0-9.]+<', b"", data)
+                # the page's own source (hex JSON, to redraw it later) holds the time too
+                data = re.sub(rb"relief-report-source:([0-9a-f]+)", lambda m: json.dumps(
+                    scrub(json.loads(bytes.fromhex(m.group(1).decode()))), sort_keys=True).encode(), data)
             out[rel] = data
     return out
 
