@@ -639,17 +639,8 @@ report_block *report_add_block(report_model *m, report_kind kind, int rows, int 
   return add_block(m, kind, rows, cols);
 }
 
-const char *report_text(report_model *m, const char *fmt, ...) {
-  va_list ap;
-  char probe[1];
-  va_start(ap, fmt);
-  int n = vsnprintf(probe, sizeof probe, fmt, ap);
-  va_end(ap);
-  char *s = arena_alloc(m, (size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
+const char *report_text(report_model *m, const char *text) {
+  return arena_fmt(m, "%s", text);
 }
 
 int report_figure(report_model *m, report_cell *c, const json_t *parent, const char *base,

@@ -71,8 +71,7 @@ void impact_model_free(report_model *m);
  * the JSON pointer base/key (0 when it is not a number); base/key as a
  * JSON pointer (~ and / escaped). */
 report_block *report_add_block(report_model *m, report_kind kind, int rows, int cols);
-const char *report_text(report_model *m, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+const char *report_text(report_model *m, const char *text);
 const char *report_pointer(report_model *m, const char *base, const char *key);
 int report_figure(report_model *m, report_cell *c, const struct json_t *parent, const char *base,
                   const char *key);

@@ -41,8 +41,8 @@ static void stage_table(report_model *m, const json_t *standing, const char *by,
   const char *name;
   json_t *stages;
   if (n) json_object_foreach((json_t *)rows, name, stages) {
-      const char *base = report_pointer(m, report_text(m, "/standing/%s", by), name);
-      stage_row(m, t, row++, report_text(m, "%s", name), stages, base);
+      const char *base = report_pointer(m, report_pointer(m, "/standing", by), name);
+      stage_row(m, t, row++, report_text(m, name), stages, base);
     }
   stage_row(m, t, row, "All", json_object_get(standing, "total"), "/standing/total");
 }

@@ -86,7 +86,7 @@ _relief_options() {
           --reviewer= --json --help" ;;
   serve)
     echo "users add passwd disable remove list --listen= --data= --workspace= --tls-cert=
-          --tls-key= --threads= --office --session-minutes= --agency= --new-agency --help" ;;
+          --tls-key= --threads= --office --session-minutes= --agency= --new-agency --role= --help" ;;
   version) echo "--help" ;;
   esac
 }
