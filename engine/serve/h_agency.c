@@ -53,11 +53,11 @@ static bool agency_of(const serve_run *r, const serve_request *req, const char *
     serve_reply_error(rep, 500, "cannot read the review's agencies");
     return false;
   }
+  const char *pick = named ? named : n == 1 ? names[0] : NULL; /* one agency: it */
   bool ok = false;
-  for (int i = 0; i < n && named; i++) ok |= !strcmp(names[i], named);
-  if (!named && n == 1) named = names[0], ok = true;
-  if (ok && strlen(named) < cap) snprintf(out, cap, "%s", named);
-  ok = ok && strlen(named) < cap;
+  for (int i = 0; i < n && pick; i++) ok |= !strcmp(names[i], pick);
+  ok = ok && pick && strlen(pick) < cap;
+  if (ok && pick) snprintf(out, cap, "%s", pick);
   for (int i = 0; i < n; i++) free(names[i]);
   free(names);
   if (!ok)
