@@ -153,29 +153,6 @@ void h_review_sheet(serve_server *s, const serve_request *req, serve_reply *rep)
   if (!ok) serve_reply_error(rep, 500, "cannot make the sheet");
 }
 
-/* Files under root/rel (names relative to root), at most 4 folders deep. */
-static void list_tree(const char *root, const char *rel, json_t *list, int depth) {
-  char dir[4600];
-  snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
-  DIR *d = depth < 4 ? opendir(dir) : NULL;
-  for (struct dirent *e; d && (e = readdir(d));) {
-    if (e->d_name[0] == '.') continue;
-    char name[1200], path[6000];
-    struct stat st;
-    if (snprintf(name, sizeof name, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
-            (int)sizeof name ||
-        snprintf(path, sizeof path, "%s/%s", root, name) >= (int)sizeof path || lstat(path, &st))
-      continue;
-    if (S_ISDIR(st.st_mode)) list_tree(root, name, list, depth + 1);
-    if (!S_ISREG(st.st_mode)) continue;
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "size", json_integer((json_int_t)st.st_size));
-    json_array_append_new(list, o);
-  }
-  if (d) closedir(d);
-}
-
 /* The agency's filings folder, Court_Filings/<agency>. */
 static void filings_root(const serve_run *r, const char *agency, char *out, size_t cap) {
   char folder[256];
@@ -191,21 +168,10 @@ void h_agency_files(serve_server *s, const serve_request *req, serve_reply *rep)
   if (!r || !agency_of(r, req, request_arg(req, "agency"), agency, sizeof agency, rep)) return;
   char root[4600];
   filings_root(r, agency, root, sizeof root);
-  json_t *o = json_object(), *list = json_array();
-  list_tree(root, "", list, 0);
+  json_t *o = json_object();
   json_object_set_new(o, "agency", json_string(agency));
-  json_object_set_new(o, "files", list);
+  json_object_set_new(o, "files", serve_file_list(root));
   serve_reply_json(rep, 200, o);
-}
-
-static const char *file_type(const char *name) {
-  const char *dot = strrchr(name, '.');
-  return !dot                    ? "application/octet-stream"
-         : !strcmp(dot, ".csv")  ? "text/csv; charset=utf-8"
-         : !strcmp(dot, ".pdf")  ? "application/pdf"
-         : !strcmp(dot, ".html") ? "text/html; charset=utf-8"
-         : !strcmp(dot, ".txt")  ? "text/plain; charset=utf-8"
-                                 : "application/octet-stream";
 }
 
 /* GET .../filings/files/{name*}?agency=: one file of the agency's folder
@@ -214,19 +180,8 @@ void h_agency_file(serve_server *s, const serve_request *req, serve_reply *rep) 
   serve_run *r = reviewed_run(s, req, rep);
   char agency[512];
   if (!r || !agency_of(r, req, request_arg(req, "agency"), agency, sizeof agency, rep)) return;
-  const char *name = request_param(req, "name");
-  char root[4600], path[6000];
+  char root[4600];
   filings_root(r, agency, root, sizeof root);
-  bool safe = name && *name && strlen(name) < 1024 && !strstr(name, "..") && name[0] != '/' &&
-              !strstr(name, "/.") && name[0] != '.';
-  snprintf(path, sizeof path, "%s/%s", root, safe ? name : "");
-  char *real = safe ? realpath(path, NULL) : NULL, *real_root = realpath(root, NULL);
-  size_t n = real_root ? strlen(real_root) : 0;
-  bool inside = real && real_root && !strncmp(real, real_root, n) && real[n] == '/';
-  const char *base = name ? strrchr(name, '/') : NULL;
-  base = base ? base + 1 : name;
-  if (!inside || !serve_reply_file(rep, real, file_type(base), base))
+  if (!serve_send_file_in(rep, root, request_param(req, "name")))
     serve_reply_error(rep, 404, "no such file of the agency's filings");
-  free(real);
-  free(real_root);
 }

@@ -20,7 +20,8 @@ void h_inputs(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_reply_json(rep, 200, inputs_list(s));
 }
 
-/* Bundle files of a finished run, names relative to its folder. */
+/* Files under root/rel (names relative to root, at most 4 folders deep,
+ * no hidden one, no link followed) into list as {name, size}. */
 static void list_bundle(const char *root, const char *rel, json_t *list, int depth) {
   char dir[4096];
   if (snprintf(dir, sizeof dir, "%s%s%s", root, rel[0] ? "/" : "", rel) >= (int)sizeof dir) return;
@@ -48,12 +49,16 @@ static void list_bundle(const char *root, const char *rel, json_t *list, int dep
   closedir(d);
 }
 
+json_t *serve_file_list(const char *root) {
+  json_t *list = json_array();
+  list_bundle(root, "", list, 0);
+  return list;
+}
+
 void h_files_list(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_run *r = run_of_request(s, req, rep);
   if (!r) return;
-  json_t *list = json_array();
-  if (r->status == RUN_DONE) list_bundle(r->dir, "", list, 0);
-  serve_reply_json(rep, 200, list);
+  serve_reply_json(rep, 200, r->status == RUN_DONE ? serve_file_list(r->dir) : json_array());
 }
 
 /* A bundle file's name: relative, no "." or ".." part, no hidden file. */
@@ -73,31 +78,38 @@ static bool safe_name(const char *name) {
 }
 
 static const char *content_type(const char *base) {
+  static const char *const types[][2] = {{".csv", "text/csv; charset=utf-8"},
+                                         {".json", "application/json"},
+                                         {".html", "text/html; charset=utf-8"},
+                                         {".pdf", "application/pdf"},
+                                         {".txt", "text/plain; charset=utf-8"}};
   const char *dot = strrchr(base, '.');
-  return !dot                    ? "application/octet-stream"
-         : !strcmp(dot, ".csv")  ? "text/csv; charset=utf-8"
-         : !strcmp(dot, ".json") ? "application/json"
-         : !strcmp(dot, ".html") ? "text/html; charset=utf-8"
-         : !strcmp(dot, ".pdf")  ? "application/pdf"
-                                 : "application/octet-stream";
+  for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+    if (!strcmp(dot, types[i][0])) return types[i][1];
+  return "application/octet-stream";
+}
+
+bool serve_send_file_in(serve_reply *rep, const char *root, const char *name) {
+  if (!name || !safe_name(name)) return false;
+  char path[8192];
+  snprintf(path, sizeof path, "%s/%s", root, name);
+  char *real = realpath(path, NULL), *real_root = realpath(root, NULL);
+  size_t n = real_root ? strlen(real_root) : 0;
+  const char *base = strrchr(name, '/');
+  base = base ? base + 1 : name;
+  bool sent = real && real_root && !strncmp(real, real_root, n) && real[n] == '/' &&
+              serve_reply_file(rep, real, content_type(base), base);
+  free(real);
+  free(real_root);
+  return sent;
 }
 
 void h_file_get(serve_server *s, const serve_request *req, serve_reply *rep) {
   serve_run *r = run_of_request(s, req, rep);
   if (!r) return;
-  const char *name = request_param(req, "name");
   if (r->status != RUN_DONE) return serve_reply_error(rep, 409, "the run has not finished");
-  if (!name || !safe_name(name)) return serve_reply_error(rep, 404, "no such file in this run");
-  char path[8192];
-  snprintf(path, sizeof path, "%s/%s", r->dir, name);
-  char *real = realpath(path, NULL);
-  size_t n = strlen(r->dir);
-  const char *base = strrchr(name, '/');
-  base = base ? base + 1 : name;
-  bool inside = real && !strncmp(real, r->dir, n) && real[n] == '/';
-  if (!inside || !serve_reply_file(rep, real, content_type(base), base))
+  if (!serve_send_file_in(rep, r->dir, request_param(req, "name")))
     serve_reply_error(rep, 404, "no such file in this run");
-  free(real);
 }
 
 void h_bundle_zip(serve_server *s, const serve_request *req, serve_reply *rep) {

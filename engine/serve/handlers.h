@@ -21,6 +21,13 @@ serve_handler h_login, h_logout, h_me;
 serve_handler h_runs_post, h_runs_list, h_run_get, h_filings_post;
 /* h_files.c: the input files, a run's bundle files and its zip */
 serve_handler h_inputs, h_files_list, h_file_get, h_bundle_zip;
+/* The files under root, [{name, size}] (relative names, at most 4 folders
+ * deep, no hidden file, no link followed). */
+struct json_t *serve_file_list(const char *root);
+/* Replies with root/name when name is a plain relative name (no "." or ".."
+ * part, no hidden file) of a regular file really inside root; false (rep
+ * untouched) otherwise. */
+bool serve_send_file_in(serve_reply *rep, const char *root, const char *name);
 /* h_whatif.c: a summary under other options */
 serve_handler h_whatif_post;
 /* h_people.c: search a run's people, explain one */
