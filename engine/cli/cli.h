@@ -23,6 +23,18 @@ typedef struct {
 
 typedef int (*cli_command_fn)(int argc, char **argv, const cli_env *env);
 
+/* A command's subcommands (`review init`, `court status`, ...). */
+typedef struct {
+  const char *name;
+  cli_command_fn fn;
+} cli_subcommand;
+
+/* Runs argv[1]'s subcommand with (argc - 1, argv + 1). usage (one %s, the
+ * program) goes to stdout on --help (exit 0), and to stderr when argv[1] is
+ * missing or no subcommand of what's (exit 1). */
+int cli_subcommand_run(int argc, char **argv, const cli_env *env, const char *what,
+                       const char *usage, const cli_subcommand *subs, size_t n);
+
 int cmd_run(int argc, char **argv, const cli_env *env);
 int cmd_statewide(int argc, char **argv, const cli_env *env);
 

@@ -180,19 +180,7 @@ int cmd_court(int argc, char **argv, const cli_env *env) {
       "              with Case Number, CII_NUMBER, Order and Order Date), all or nothing\n"
       "  status      motions filed, granted, denied and pending, by agency and court\n"
       "  report-doj  write doj_update.csv: the granted relief not reported yet, per count\n";
-  if (argc < 2) {
-    fprintf(stderr, usage, env->program);
-    return 1;
-  }
-  const char *sub = argv[1];
-  if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-    printf(usage, env->program);
-    return 0;
-  }
-  if (!strcmp(sub, "import")) return court_import_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "status")) return court_status_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "report-doj")) return court_report_cmd(argc - 1, argv + 1, env);
-  fprintf(stderr, "%s: unknown court command '%s'\n", env->program, sub);
-  fprintf(stderr, usage, env->program);
-  return 1;
+  static const cli_subcommand subs[] = {
+      {"import", court_import_cmd}, {"status", court_status_cmd}, {"report-doj", court_report_cmd}};
+  return cli_subcommand_run(argc, argv, env, "court", usage, subs, sizeof subs / sizeof subs[0]);
 }

@@ -269,21 +269,10 @@ int cmd_review(int argc, char **argv, const cli_env *env) {
       "  status  items, pending, approved, denied and held, by agency\n"
       "  filer set --agency=NAME FILE\n"
       "          keep an agency's filer profile (the --filer JSON) for relief filings\n";
-  if (argc < 2) {
-    fprintf(stderr, usage, env->program);
-    return 1;
-  }
-  const char *sub = argv[1];
-  if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-    printf(usage, env->program);
-    return 0;
-  }
-  if (!strcmp(sub, "init")) return review_init_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "export")) return review_export_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "import")) return review_import_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "status")) return review_status_cmd(argc - 1, argv + 1, env);
-  if (!strcmp(sub, "filer")) return review_filer_cmd(argc - 1, argv + 1, env);
-  fprintf(stderr, "%s: unknown review command '%s'\n", env->program, sub);
-  fprintf(stderr, usage, env->program);
-  return 1;
+  static const cli_subcommand subs[] = {{"init", review_init_cmd},
+                                        {"export", review_export_cmd},
+                                        {"import", review_import_cmd},
+                                        {"status", review_status_cmd},
+                                        {"filer", review_filer_cmd}};
+  return cli_subcommand_run(argc, argv, env, "review", usage, subs, sizeof subs / sizeof subs[0]);
 }

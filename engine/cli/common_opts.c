@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -75,4 +77,18 @@ int cli_parse_size(const char *text, const char *option, uint64_t *out, relief_e
   }
   *out = (uint64_t)v << shift;
   return 0;
+}
+
+int cli_subcommand_run(int argc, char **argv, const cli_env *env, const char *what,
+                       const char *usage, const cli_subcommand *subs, size_t n) {
+  const char *sub = argc >= 2 ? argv[1] : NULL;
+  if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
+    printf(usage, env->program);
+    return 0;
+  }
+  for (size_t i = 0; sub && i < n; i++)
+    if (!strcmp(sub, subs[i].name)) return subs[i].fn(argc - 1, argv + 1, env);
+  if (sub) fprintf(stderr, "%s: unknown %s command '%s'\n", env->program, what, sub);
+  fprintf(stderr, usage, env->program);
+  return 1;
 }
