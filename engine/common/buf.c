@@ -3,6 +3,8 @@
  * CSV rows, JSON and HTML text are all built in a relief_buf. Growth goes
  * through the allocation policy, so appending never fails.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,4 +29,17 @@ void buf_append(relief_buf *b, const void *p, size_t n) {
 void buf_free(relief_buf *b) {
   free(b->data);
   memset(b, 0, sizeof *b);
+}
+
+void buf_printf(relief_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap); /* the length it needs */
+  va_end(ap);
+  if (n <= 0) return;
+  buf_reserve(b, (size_t)n + 1); /* vsnprintf ends with a NUL, not counted */
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
 }

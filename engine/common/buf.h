@@ -16,6 +16,8 @@ typedef struct {
 void buf_reserve(relief_buf *b, size_t extra);
 void buf_append(relief_buf *b, const void *p, size_t n);
 void buf_free(relief_buf *b);
+/* Appends printf's text for fmt, however long. */
+void buf_printf(relief_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void buf_putc(relief_buf *b, char c) {
   if (b->len == b->cap) buf_reserve(b, 1);
   b->data[b->len++] = c;

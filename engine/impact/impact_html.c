@@ -61,17 +61,6 @@ static const char *const css =
 
 static void put(relief_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
-static void putf(relief_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(relief_buf *b, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0) buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* Text and attribute values, escaped for HTML. */
 static void esc(relief_buf *b, const char *s) {
   static const char *const entity[256] = {
@@ -92,7 +81,7 @@ static void figure(relief_buf *b, const report_cell *c, const char *cls) {
     esc(b, c->text);
     return;
   }
-  putf(b, "<span class=\"%s\" data-key=\"", cls);
+  buf_printf(b, "<span class=\"%s\" data-key=\"", cls);
   esc(b, c->key);
   put(b, "\">");
   esc(b, c->text);
@@ -102,7 +91,7 @@ static void figure(relief_buf *b, const report_cell *c, const char *cls) {
 
 static void heading(relief_buf *b, const report_block *k) {
   int level = k->level < 1 ? 1 : k->level > 4 ? 4 : k->level;
-  putf(b, "<h%d", level);
+  buf_printf(b, "<h%d", level);
   if (k->anchor) {
     put(b, " id=\"");
     esc(b, k->anchor);
@@ -110,7 +99,7 @@ static void heading(relief_buf *b, const report_block *k) {
   }
   put(b, ">");
   esc(b, k->text);
-  putf(b, "</h%d>\n", level);
+  buf_printf(b, "</h%d>\n", level);
 }
 
 static void figures(relief_buf *b, const report_block *k) {
@@ -177,43 +166,45 @@ static void chart(relief_buf *b, const report_block *k, int id) {
     if (sum > most) most = sum;
   }
   int height = (k->rows - 1) * ROW + 10;
-  putf(b, "<figure class=\"chart\"><figcaption id=\"chart-%d\">", id);
+  buf_printf(b, "<figure class=\"chart\"><figcaption id=\"chart-%d\">", id);
   esc(b, k->text);
   put(b, "</figcaption>\n<ul class=\"legend\">");
   for (int c = 1; c < k->cols; c++) {
-    putf(b, "<li><i style=\"background:#%06X\"></i>",
-         report_series_color(report_at(k, 0, c)->text, c));
+    buf_printf(b, "<li><i style=\"background:#%06X\"></i>",
+               report_series_color(report_at(k, 0, c)->text, c));
     esc(b, report_at(k, 0, c)->text);
     put(b, "</li>");
   }
-  putf(b,
-       "</ul>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-       "aria-labelledby=\"chart-%d\">\n",
-       W, height, id);
+  buf_printf(b,
+             "</ul>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+             "aria-labelledby=\"chart-%d\">\n",
+             W, height, id);
   for (int r = 1; r < k->rows; r++) {
     double y = 5 + (r - 1) * ROW;
-    putf(b, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\" dominant-baseline=\"middle\">", LABEL_W,
-         y + BAR / 2.0);
+    buf_printf(b, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\" dominant-baseline=\"middle\">",
+               LABEL_W, y + BAR / 2.0);
     esc(b, report_at(k, r, 0)->text);
     put(b, "</text>\n");
-    putf(b, "<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#eef1f4\"/>\n", BAR_X, y,
-         BAR_W, BAR);
+    buf_printf(b, "<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#eef1f4\"/>\n",
+               BAR_X, y, BAR_W, BAR);
     double x = BAR_X;
     for (int c = 1; c < k->cols; c++) {
       const report_cell *v = report_at(k, r, c);
       if (most <= 0 || v->value <= 0) continue;
       double w = v->value / most * BAR_W;
-      putf(b, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"#%06X\"><title>", x,
-           y, w, BAR, report_series_color(report_at(k, 0, c)->text, c));
+      buf_printf(b,
+                 "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"#%06X\"><title>",
+                 x, y, w, BAR, report_series_color(report_at(k, 0, c)->text, c));
       esc(b, report_at(k, 0, c)->text);
       put(b, ": ");
       esc(b, v->text);
       put(b, "</title></rect>\n");
       if (w >= 7.5 * (double)strlen(v->text) + 8) {
-        putf(b,
-             "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
-             "fill=\"#fff\" data-key=\"",
-             x + w / 2, y + BAR / 2.0);
+        buf_printf(
+            b,
+            "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
+            "fill=\"#fff\" data-key=\"",
+            x + w / 2, y + BAR / 2.0);
         esc(b, v->key);
         put(b, "\">");
         esc(b, v->text);
@@ -222,10 +213,10 @@ static void chart(relief_buf *b, const report_block *k, int id) {
       x += w;
     }
     if (most <= 0)
-      putf(b,
-           "<text x=\"%d\" y=\"%.0f\" dominant-baseline=\"middle\" fill=\"#5b6472\">no "
-           "convictions</text>\n",
-           BAR_X + 6, y + BAR / 2.0);
+      buf_printf(b,
+                 "<text x=\"%d\" y=\"%.0f\" dominant-baseline=\"middle\" fill=\"#5b6472\">no "
+                 "convictions</text>\n",
+                 BAR_X + 6, y + BAR / 2.0);
   }
   put(b, "</svg></figure>\n");
 }

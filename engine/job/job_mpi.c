@@ -172,17 +172,6 @@ static const char *const phase_names[PH_N] = {
     "parse", "exchange_rows", "group+decide", "exchange_results",
     "emit",  "gather",        "summaries",    "total"};
 
-/* Appends one formatted line to b. */
-static void stats_line(relief_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void stats_line(relief_buf *b, const char *fmt, ...) {
-  char line[256];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (n > 0) buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-}
-
 /* The phase timings, slowest rank's, into out (rank 0; the CLI prints). */
 static void report_stats(const mpi_link *m, const pipeline *pl, double *ph, relief_buf *out) {
   pipeline_transport_stats ts;
@@ -198,13 +187,13 @@ static void report_stats(const mpi_link *m, const pipeline *pl, double *ph, reli
   long rss = ru.ru_maxrss, max_rss = 0;
   MPI_Reduce(&rss, &max_rss, 1, MPI_LONG, MPI_MAX, 0, m->comm);
   if (m->rank) return;
-  stats_line(out, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
+  buf_printf(out, "relief-mpi stats: ranks=%d threads=%d people=%lld rows=%lld\n", m->size,
              pipeline_threads(pl), (long long)pipeline_people(pl), (long long)pipeline_rows(pl));
   for (int i = 0; i < PH_N; i++)
-    stats_line(out, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
-  stats_line(out, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
+    buf_printf(out, "relief-mpi stats: %-16s %.3f s (slowest rank)\n", phase_names[i], max[i]);
+  buf_printf(out, "relief-mpi stats: exchanged rows %llu bytes, results %llu bytes\n",
              (unsigned long long)sum[0], (unsigned long long)sum[1]);
-  stats_line(out, "relief-mpi stats: peak RSS per rank (max) %ld KiB\n", max_rss);
+  buf_printf(out, "relief-mpi stats: peak RSS per rank (max) %ld KiB\n", max_rss);
 }
 
 /* ---- the sinks: county files, then motions ---- */
