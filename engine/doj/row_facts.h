@@ -27,17 +27,36 @@ enum {
 /* One input row as the decision needs it. */
 typedef struct {
   uint64_t cnt_key;    /* XXH3 of CNT_ORDER */
-  uint64_t step_key;   /* XXH3 of its first 6 characters */
+  uint64_t step_key;   /* its first 6 characters themselves (row_step_key) */
   int64_t sentence_ns; /* this row's sentence part */
   int32_t disp_day;
   int32_t dob_day;
   uint32_t class_id; /* code-section class (convicted rows) */
   uint32_t ofn_id;   /* case number's offset in the piece's ofns + 1, 0 none */
   uint32_t person;
-  uint32_t cycle_key; /* hash of the first 3 characters of CNT_ORDER */
-  uint16_t county;    /* county id (convicted rows) */
+  uint16_t county; /* county id (convicted rows) */
   uint16_t flags;
 } row_rec;
+
+/* 48 bytes a row: every row of a run is held at once (the cycle key, once
+ * a field of its own, is read off the step key) */
+_Static_assert(sizeof(row_rec) == 48, "row_rec grew: every row of a run is held at once");
+
+/* The step of CNT_ORDER v (n bytes): its first 6 bytes (fewer if shorter)
+ * and how many, packed into one value, so that two steps are equal exactly
+ * when their texts are (no hash can collide). */
+static inline uint64_t row_step_key(const char *v, size_t n) {
+  size_t k = n < 6 ? n : 6;
+  uint64_t key = (uint64_t)k << 48;
+  for (size_t i = 0; i < k; i++) key |= (uint64_t)(unsigned char)v[i] << (8 * i);
+  return key;
+}
+
+/* The cycle of a step key: the first 3 of those bytes, and how many. */
+static inline uint32_t row_cycle_key(uint64_t step_key) {
+  uint32_t len = (uint32_t)(step_key >> 48);
+  return (uint32_t)(step_key & 0xFFFFFF) | (len < 3 ? len : 3) << 24;
+}
 
 /* Room for unescaping field values (quoted fields with "" or CRLF). */
 typedef struct {

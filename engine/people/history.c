@@ -61,13 +61,13 @@ void person_build(const row_table *t, const row_ref *refs, size_t n, person_hist
       if (!dup) p->case_numbers[p->n_case_numbers++] = (relief_case_number){r->step_key, ofn};
     }
     if (r->flags & ROW_REGISTRATION) p->registered = true;
-    if (r->flags & ROW_ARREST_PROP64) h->arrest_cycles[h->n_arrest_cycles++] = r->cycle_key;
+    if (r->flags & ROW_ARREST_PROP64) h->arrest_cycles[h->n_arrest_cycles++] = row_cycle_key(r->step_key);
     if ((r->flags & ROW_CONVICTED) && !seen) {
       relief_conviction *c = &p->convictions[p->n_convictions++];
       c->disp_day = r->disp_day;
       c->class_id = (int32_t)r->class_id;
       c->step_key = r->step_key;
-      c->cycle_key = r->cycle_key;
+      c->cycle_key = row_cycle_key(r->step_key);
       c->sentence_end_ns = r->disp_day * ns_per_day + r->sentence_ns;
       c->row = (uint32_t)k;
       c->county = r->county;

@@ -27,8 +27,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
   rec->disp_day = doj_parse_yyyymmdd(v, n);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
   rec->cnt_key = XXH3_64bits(v, n);
-  rec->step_key = XXH3_64bits(v, n < 6 ? n : 6);
-  rec->cycle_key = (uint32_t)XXH3_64bits(v, n < 3 ? n : 3);
+  rec->step_key = row_step_key(v, n);
   v = field_value(&f[RELIEF_COL_DISP_DESCR], a, &n);
   if (n >= 9 && memcmp(v, "CONVICTED", 9) == 0) rec->flags |= ROW_CONVICTED;
   v = field_value(&f[RELIEF_COL_STP_TYPE_DESCR], a, &n);

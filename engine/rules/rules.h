@@ -114,8 +114,8 @@ extern const char *const determination_names[RELIEF_DET_COUNT];
 typedef struct {
   int32_t disp_day;         /* disposition date; RELIEF_DAY_UNKNOWN if unknown */
   int32_t class_id;         /* index into the run's code-section class table */
-  uint64_t step_key;        /* hash of the first 6 characters of CNT_ORDER */
-  uint32_t cycle_key;       /* hash of the first 3 (the cycle) */
+  uint64_t step_key;        /* the first 6 characters of CNT_ORDER (row_step_key) */
+  uint32_t cycle_key;       /* the first 3, the cycle (row_cycle_key) */
   __int128 sentence_end_ns; /* ns since 1970-01-01 (sentence parts added) */
   uint32_t row;             /* the row's position among the person's rows */
   int32_t county;           /* the run's id of STP_ORI_CNTY_NAME */

@@ -513,7 +513,7 @@ static row_rec *add_row(history_rows *h, uint16_t flags, uint64_t cnt, uint64_t 
   r->flags = flags;
   r->cnt_key = cnt;
   r->step_key = step;
-  r->cycle_key = cycle;
+  (void)cycle; /* read off the step key (row_cycle_key) */
   if (ofn) {
     r->ofn_id = (uint32_t)h->ofns_len + 1;
     size_t n = strlen(ofn) + 1;
@@ -671,6 +671,42 @@ Test(person_build, skips_rows_marked_as_copies) {
   cr_assert_not(p.deceased);
   cr_assert_not(p.registered);
   cr_assert_not(person_prop64_arrest_in_cycle(&ph, &p.convictions[0]));
+  person_history_free(&ph);
+}
+
+Test(row_step_key, equal_exactly_when_the_first_six_characters_are) {
+  cr_assert_eq(row_step_key("001002003", 9), row_step_key("001002999", 9));
+  cr_assert_neq(row_step_key("001002003", 9), row_step_key("001003003", 9));
+  /* a shorter text is another step, even where its bytes are a prefix or
+   * the longer one goes on with a NUL byte */
+  cr_assert_neq(row_step_key("00100", 5), row_step_key("001002", 6));
+  cr_assert_neq(row_step_key("00100", 5), row_step_key("00100\0", 6));
+  cr_assert_neq(row_step_key("", 0), row_step_key("\0", 1));
+  cr_assert_eq(row_step_key("", 0), row_step_key("x", 0));
+  /* every byte value counts, high bit set included */
+  cr_assert_neq(row_step_key("\xff" "01002", 6), row_step_key("\x7f" "01002", 6));
+}
+
+Test(row_cycle_key, the_first_three_characters_of_the_step) {
+  cr_assert_eq(row_cycle_key(row_step_key("001002", 6)), row_cycle_key(row_step_key("001999", 6)));
+  cr_assert_eq(row_cycle_key(row_step_key("001002", 6)), row_cycle_key(row_step_key("001", 3)));
+  cr_assert_neq(row_cycle_key(row_step_key("001002", 6)), row_cycle_key(row_step_key("002002", 6)));
+  cr_assert_neq(row_cycle_key(row_step_key("00", 2)), row_cycle_key(row_step_key("00\0", 3)));
+  cr_assert_neq(row_cycle_key(row_step_key("", 0)), row_cycle_key(row_step_key("\0", 1)));
+}
+
+Test(person_prop64_arrest_in_cycle, an_arrest_step_shares_its_cycle_with_the_court_steps) {
+  history_rows h = {0};
+  add_row(&h, ROW_ARREST_PROP64, 1, row_step_key("004001", 6), 0, NULL);
+  add_row(&h, ROW_CONVICTED, 2, row_step_key("004002", 6), 0, NULL);
+  add_row(&h, ROW_CONVICTED, 3, row_step_key("005002", 6), 0, NULL);
+  history_table(&h);
+  person_history ph = {0};
+  relief_person p;
+  person_build(&h.t, h.refs, h.n, &ph, &p);
+  cr_assert_eq(p.n_convictions, 2);
+  cr_assert(person_prop64_arrest_in_cycle(&ph, &p.convictions[0]));
+  cr_assert_not(person_prop64_arrest_in_cycle(&ph, &p.convictions[1]));
   person_history_free(&ph);
 }
 
