@@ -625,9 +625,17 @@ void pipeline_group(pipeline *pl) {
   }
   if (!pl->merged) return;
   pl->duplicate_rows = people_drop_copies(&pl->table, &pl->groups, pl->n_threads);
+  /* each piece's copies, counted here in parallel while its rows are at
+   * hand, so that pipeline_input_rows does not read every row again */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (size_t i = 0; i < n_segs; i++) {
-    free(pl->segs[i].content);
-    pl->segs[i].content = pl->seg_content[i] = NULL;
+    segment_t *s = &pl->segs[i];
+    free(s->content);
+    s->content = pl->seg_content[i] = NULL;
+    int64_t copies = 0;
+    for (size_t j = 0; j < s->n_rows; j++) copies += (s->rows[j].flags & ROW_DUPLICATE) != 0;
+    s->duplicates = copies;
+    s->duplicates_counted = true;
   }
 }
 
@@ -639,6 +647,10 @@ void pipeline_input_rows(const pipeline *pl, int input, int64_t *read, int64_t *
     if (s->input != input) continue;
     *read += (int64_t)s->n_rows;
     if (!pl->merged) continue;
+    if (s->duplicates_counted) {
+      *duplicates += s->duplicates;
+      continue;
+    }
     /* a spilled segment keeps only what emit needs of each row */
     if (s->rows)
       for (size_t j = 0; j < s->n_rows; j++) *duplicates += (s->rows[j].flags & ROW_DUPLICATE) != 0;

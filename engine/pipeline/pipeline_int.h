@@ -70,6 +70,8 @@ typedef struct {
   uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
   struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
   size_t n_captured;
+  int64_t duplicates;    /* statewide: its rows marked ROW_DUPLICATE, once counted */
+  bool duplicates_counted;
   size_t newlines;       /* LF bytes in the piece, once counted */
   bool newlines_counted; /* streamed and relief-mpi pieces are counted as parsed; others
                             only when an error's line number needs them */
