@@ -74,6 +74,8 @@ typedef struct {
                                  RELIEF_NCOLS + 8 (a flattener writes up to 8 past the last) */
   uint32_t *quote_at;         /* lean: where its quoted fields start, from its start */
   int n_quoted;
+  uint64_t escapes; /* lean: nonzero once a quote or CR inside quotes (a doubled quote's
+                       second half, a quoted CR) was seen: only then is a value unescaped */
 } scan_row;
 
 enum { SCAN_MORE, SCAN_DONE, SCAN_FALLBACK };
@@ -113,6 +115,7 @@ SCAN_INLINE void scan_start(scan_row *st, const char *text, size_t size, relief_
   st->want = NULL;
   st->sep_at = st->quote_at = NULL;
   st->n_quoted = 0;
+  st->escapes = 0;
 }
 
 /* Writes the field [st->s, e) that the separator at e ends. esc: the block's
@@ -155,6 +158,14 @@ SCAN_INLINE int scan_check(const scan_row *st, uint64_t q, uint64_t c, uint64_t 
                            uint64_t *lim_out, uint64_t *starts_out, uint64_t *closer_out) {
   const char *text = st->text;
   size_t base = st->base, size = st->size;
+  if (!q && !in) { /* no quote in or around the block: the rules hold */
+    uint64_t lim = n ? n ^ (n - 1) : ~0ull;
+    if (z & lim) return 0;
+    if (!n && base + 64 >= size) return 0;
+    *sep_out = c | n, *nl_out = n, *lim_out = lim, *closer_out = 0;
+    *starts_out = ((c | n) << 1) | st->sep_carry;
+    return 1;
+  }
   uint64_t sep = (c | n) & ~in, nl = n & ~in;
   uint64_t lim = nl ? nl ^ (nl - 1) : ~0ull; /* bits up to the row's LF */
   uint64_t opener = q & in, closer = q & ~in;
@@ -261,6 +272,9 @@ SCAN_INLINE int scan_block_lean(scan_row *st, uint64_t q, uint64_t c, uint64_t n
   uint32_t off = (uint32_t)(base - row_start);
   flatten(st->sep_at + st->nf, m, off);
   st->nf += count;
+  /* an opening quote that starts no field follows a closing one: the two
+   * are a doubled quote inside the value */
+  st->escapes |= ((q & in & ~starts) | (r & in)) & lim;
   for (uint64_t x = q & starts & lim; x; x &= x - 1) /* a quote that starts a field */
     st->quote_at[st->n_quoted++] = off + (uint32_t)__builtin_ctzll(x);
   if (nl) {
@@ -273,15 +287,18 @@ SCAN_INLINE int scan_block_lean(scan_row *st, uint64_t q, uint64_t c, uint64_t n
 
 /* Field [s, e) of a row the checks passed, e its separator; returns just
  * past its value as written (the closing quote of a quoted one). */
-SCAN_INLINE size_t scan_cut(const char *text, size_t s, size_t e, relief_field *f) {
+SCAN_INLINE size_t scan_cut(const char *text, size_t s, size_t e, relief_field *f,
+                            uint64_t may_escape) {
   if (text[s] == '"') {
     /* the closing quote sits just before e, or before a CR before the LF;
      * a quote between the quotes (half of a doubled one) or a CR means the
-     * value must be unescaped, as scan_emit marks it */
+     * value must be unescaped, as scan_emit marks it; a row with none of
+     * either inside quotes (may_escape 0) has no value to look into */
     size_t cq = e - 1 - (text[e - 1] == '\r'), len = cq - s - 1;
     f->ptr = text + s + 1;
     f->len = (uint32_t)len;
-    int escaped = memchr(f->ptr, '"', len) != NULL || memchr(f->ptr, '\r', len) != NULL;
+    int escaped = may_escape &&
+                  (memchr(f->ptr, '"', len) != NULL || memchr(f->ptr, '\r', len) != NULL);
     f->flags = RELIEF_FIELD_QUOTED | (escaped ? RELIEF_FIELD_ESCAPED : 0);
     return cq + 1;
   }
@@ -305,16 +322,17 @@ SCAN_INLINE int scan_finish_lean(scan_row *st, size_t row_start, size_t *pos,
     for (uint64_t bits = st->want->bits[w]; bits; bits &= bits - 1) {
       int k = w * 64 + __builtin_ctzll(bits);
       if (k >= RELIEF_NCOLS) break;
-      scan_cut(text, k ? row_start + at[k - 1] + 1 : row_start, row_start + at[k], &st->fields[k]);
+      scan_cut(text, k ? row_start + at[k - 1] + 1 : row_start, row_start + at[k], &st->fields[k],
+               st->escapes);
     }
   if (!ext) return 1;
   relief_field f;
-  ext->end =
-      scan_cut(text, row_start + at[RELIEF_NCOLS - 2] + 1, row_start + at[RELIEF_NCOLS - 1], &f);
+  ext->end = scan_cut(text, row_start + at[RELIEF_NCOLS - 2] + 1, row_start + at[RELIEF_NCOLS - 1],
+                      &f, st->escapes);
   int canonical = 1;
   for (int i = 0, k = 0; i < st->n_quoted && canonical; i++) {
     while (at[k] < st->quote_at[i]) k++; /* the separator that ends the field */
-    scan_cut(text, row_start + st->quote_at[i], row_start + at[k], &f);
+    scan_cut(text, row_start + st->quote_at[i], row_start + at[k], &f, st->escapes);
     canonical = quoted_field_canonical(&f);
   }
   ext->canonical = canonical;

@@ -189,6 +189,53 @@ static void run_path(relief_parse_row_fn fn, const char *text, size_t size, size
   o->ret = fn(text, size, &o->pos, o->fields, &o->row_start, &o->perr);
 }
 
+/* The lean parsers (only the wanted columns cut; the row's extent) of
+ * every path against the scalar parser's whole row, want: every column,
+ * then only the decision's; a quoted value's flags (escaped or not) and
+ * whether the row is its own canonical text included. */
+static void expect_same_lean(const char *text, size_t size, size_t pos, const outcome *full,
+                             const char *what) {
+  relief_columns every = {{~0ull, ~0ull}}, decision = {{0, 0}};
+  static const int used[] = {RELIEF_COL_SUBJECT_ID,   RELIEF_COL_CII_NUMBER,
+                             RELIEF_COL_PRI_NAME,     RELIEF_COL_PRI_DOB,
+                             RELIEF_COL_STP_EVENT_DATE, RELIEF_COL_STP_TYPE_DESCR,
+                             RELIEF_COL_STP_ORI_CNTY_NAME, RELIEF_COL_CNT_ORDER,
+                             RELIEF_COL_OFN,          RELIEF_COL_OFFENSE_DESCR,
+                             RELIEF_COL_COMMENT_TEXT};
+  for (size_t u = 0; u < sizeof used / sizeof *used; u++)
+    decision.bits[used[u] / 64] |= 1ull << (used[u] % 64);
+  const relief_columns *sets[] = {&every, &decision};
+  relief_row_extent ext_full = {0};
+  if (full->ret == 1) row_extent_of(text, full->fields, &ext_full);
+  for (size_t i = 0; i < N_PATHS; i++) {
+    relief_parse_lean_fn fn = doj_row_parser_lean(path_names[i]);
+    if (!fn) continue;
+    for (int w = 0; w < 2; w++) {
+      outcome got;
+      relief_row_extent ext;
+      memset(&got, 0xa5, sizeof got);
+      memset(&ext, 0xa5, sizeof ext);
+      got.pos = pos;
+      got.ret = fn(text, size, &got.pos, got.fields, &got.row_start, &got.perr, sets[w], &ext);
+      cr_assert_eq(got.ret, full->ret, "%s: lean %s returns %d, scalar %d", what, path_names[i],
+                   got.ret, full->ret);
+      if (got.ret != 1) continue;
+      cr_assert_eq(got.pos, full->pos, "%s: lean %s pos", what, path_names[i]);
+      for (int k = 0; k < RELIEF_NCOLS; k++) {
+        if (!(sets[w]->bits[k / 64] >> (k % 64) & 1)) continue;
+        cr_assert(got.fields[k].ptr == full->fields[k].ptr &&
+                      got.fields[k].len == full->fields[k].len &&
+                      got.fields[k].flags == full->fields[k].flags,
+                  "%s: lean %s field %d differs (flags %u, scalar %u)", what, path_names[i], k,
+                  got.fields[k].flags, full->fields[k].flags);
+      }
+      cr_assert_eq(ext.end, ext_full.end, "%s: lean %s extent", what, path_names[i]);
+      cr_assert_eq(ext.canonical, ext_full.canonical, "%s: lean %s canonical", what,
+                   path_names[i]);
+    }
+  }
+}
+
 /* Parses text row by row with every path and asserts they agree with the
  * scalar parser in everything; returns the rows the scalar parser accepted. */
 static int expect_same(const char *text, size_t size, const char *what) {
@@ -216,6 +263,7 @@ static int expect_same(const char *text, size_t size, const char *what) {
                 "%s: %s error differs (code %d vs %d)", what, path_names[i], got.perr.code,
                 want.perr.code);
     }
+    expect_same_lean(text, size, pos, &want, what);
     if (want.ret == 0) break;
     if (want.ret == 1) ok_rows++;
     if (want.ret == 1 || want.perr.code == RELIEF_PARSE_FIELD_COUNT) {
@@ -237,6 +285,12 @@ Test(row_parser, scanners_match_scalar_across_64_byte_blocks) {
     const char *field, *end;
   } variants[] = {
       {5, "\"q\"", "\n"},
+      /* doubled quotes and quoted CRs in columns the decision reads */
+      {RELIEF_COL_PRI_NAME, "\"DOE,\"\"J\"\"\"", "\n"},
+      {RELIEF_COL_PRI_NAME, "\"DOE\rJ\"", "\n"},
+      {RELIEF_COL_COMMENT_TEXT, "\"0123456789\"\"012345678901234567890123456789\"\"01,\"", "\n"},
+      {RELIEF_COL_COMMENT_TEXT, "\"a,\r\nb\"", "\r\n"},
+      {RELIEF_COL_OFFENSE_DESCR, "\"\"\"\"", "\n"},
       {5, "\"a,b\nc\"", "\n"},
       {5, "\"a\"\"b\"", "\n"},
       {5, "\"\"\"\"", "\n"},
