@@ -272,6 +272,11 @@ static relief_status open_input(relief_input *in, const char *path, int lazy, re
       if (scan_frames(in, map, n) == 0)
         for (size_t k = 0; k < in->n_frames; k++)
           if (in->frames[k].text_size > largest) largest = in->frames[k].text_size;
+      /* finding the frames read every block header, which faulted in the
+       * whole file: give the pages back until each frame is decompressed
+       * (then from the page cache), else the compressed input stays
+       * resident beside the rows for the whole run */
+      madvise(map, n, MADV_DONTNEED);
       if (!in->frames || largest > (64u << 20)) { /* read it as a stream instead */
         free(in->frames);
         in->frames = NULL;

@@ -71,8 +71,8 @@ uint64_t spill_need(uint64_t text_bytes, int ways) {
  * 145 thousand to 15 million rows (peak RSS less this base, over rows) */
 #define HELD_BASE_SUMMARY (18u << 20)
 #define HELD_BASE_BUNDLE (32u << 20)
-#define HELD_PER_ROW_SUMMARY 76u /* record, content hash, people tables */
-#define HELD_PER_ROW_BUNDLE 126u /* and case numbers, results, their text */
+#define HELD_PER_ROW_SUMMARY 71u /* record, content hash, people tables */
+#define HELD_PER_ROW_BUNDLE 118u /* and case numbers, results, their text */
 
 /* LF bytes in the first text of input in (at most want bytes of it), and
  * how many bytes that was; for a zstd input, also the compressed bytes
