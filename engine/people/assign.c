@@ -14,6 +14,9 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/alloc.h"
 #include "common/hashtab.h"
@@ -23,9 +26,13 @@
 #define LOCAL_MASK ((1u << LOCAL_BITS) - 1)
 #define NO_ROW UINT64_MAX
 
+#define SEVERAL_INPUTS 0x80000000u
+
 typedef struct {
   omp_lock_t lock;
   relief_key_map map;
+  uint32_t *input_of; /* [index]: the input of its first row, | SEVERAL_INPUTS once another */
+  size_t cap_input;
   uint64_t *first;  /* [index]: (segment << 32 | row) of its first row, while grouping */
   uint32_t *number; /* [index]: its number within the partition, while grouping */
 } part_map;
@@ -44,8 +51,31 @@ people_assigner *people_assigner_new(void) {
   return a;
 }
 
+/* Notes that key index of pm has a row in input. */
+static void note_input(part_map *pm, uint32_t index, uint32_t input) {
+  if (index >= pm->cap_input) {
+    size_t cap = pm->cap_input ? pm->cap_input * 2 : 1024;
+    while (cap <= index) cap *= 2;
+    pm->input_of = xreallocarray(pm->input_of, cap, sizeof *pm->input_of);
+    for (size_t k = pm->cap_input; k < cap; k++) pm->input_of[k] = UINT32_MAX;
+    pm->cap_input = cap;
+  }
+  uint32_t *at = &pm->input_of[index];
+  if (*at == UINT32_MAX)
+    *at = input;
+  else if ((*at & ~SEVERAL_INPUTS) != input)
+    *at |= SEVERAL_INPUTS;
+}
+
+bool people_several_inputs(const people_assigner *a, uint32_t person) {
+  const part_map *pm = &a->part[person >> LOCAL_BITS];
+  uint32_t index = person & LOCAL_MASK;
+  return index < pm->cap_input && pm->input_of[index] != UINT32_MAX &&
+         (pm->input_of[index] & SEVERAL_INPUTS);
+}
+
 bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
-                   uint32_t *scratch) {
+                   int input, uint32_t *scratch) {
   /* the segment's rows by partition, so each lock is taken once */
   size_t count[PEOPLE_PARTITIONS + 1] = {0};
   for (size_t j = 0; j < n; j++) count[people_partition(keys[j]) + 1]++;
@@ -59,12 +89,22 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
     if (count[q] == count[q + 1]) continue;
     part_map *pm = &a->part[q];
     omp_set_lock(&pm->lock);
+    /* a person's rows follow one another in a file, so most keys are the
+     * one just looked up: only a new key is looked up in the map */
+    XXH128_hash_t last = {0, 0};
+    uint32_t index = 0;
+    bool have_last = false;
     for (size_t k = count[q]; k < count[q + 1]; k++) {
       uint32_t j = by_part[k];
-      uint32_t index = key_map_get(&pm->map, keys[j]);
-      if (index > LOCAL_MASK) {
-        ok = false;
-        index = 0;
+      if (!have_last || !XXH128_isEqual(keys[j], last)) {
+        last = keys[j];
+        have_last = true;
+        index = key_map_get(&pm->map, last);
+        if (index > LOCAL_MASK) {
+          ok = false;
+          index = 0;
+        }
+        note_input(pm, index, (uint32_t)input);
       }
       rows[j].person = (uint32_t)q << LOCAL_BITS | index;
     }
@@ -92,6 +132,9 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
     part_map *pm = &a->part[q];
     size_t n = pm->map.n;
     key_map_free(&pm->map);
+    free(pm->input_of);
+    pm->input_of = NULL;
+    pm->cap_input = 0;
     pm->map.n = n;
     pm->first = xmalloc((n ? n : 1) * sizeof *pm->first);
     for (size_t k = 0; k < n; k++) pm->first[k] = NO_ROW;
@@ -135,6 +178,10 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
   size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
   number_people(a, t, threads, count, part_people);
+#ifdef __GLIBC__
+  malloc_trim(0); /* the key maps, freed inside glibc's heaps: given back before the
+                     person order is allocated beside the rows */
+#endif
   size_t *part_first = xcalloc(P + 1, sizeof *part_first),
          *at = xmalloc((n_segs * P + 1) * sizeof *at);
   group_offsets(count, n_segs, part_first, at);
@@ -165,6 +212,7 @@ void people_assigner_free(people_assigner *a) {
   for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     omp_destroy_lock(&a->part[q].lock);
     key_map_free(&a->part[q].map);
+    free(a->part[q].input_of);
     free(a->part[q].first);
     free(a->part[q].number);
   }

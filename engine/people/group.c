@@ -98,8 +98,18 @@ void people_group(const row_table *t, int threads, people_groups *out) {
     size_t n = part_first[q + 1] - part_first[q];
     relief_key_map people;
     key_map_init(&people, n / 8 + 16);
-    for (size_t k = part_first[q]; k < part_first[q + 1]; k++)
-      rec_of(t, by_part[k])->person = key_map_get(&people, t->keys[by_part[k].seg][by_part[k].j]);
+    /* a person's rows of one file are next to each other here: only a key
+     * other than the row before's is looked up */
+    XXH128_hash_t last = {0, 0};
+    uint32_t person = 0;
+    for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
+      XXH128_hash_t key = t->keys[by_part[k].seg][by_part[k].j];
+      if (k == part_first[q] || !XXH128_isEqual(key, last)) {
+        last = key;
+        person = key_map_get(&people, key);
+      }
+      rec_of(t, by_part[k])->person = person;
+    }
     part_people[q] = people.n;
     key_map_free(&people);
   }
@@ -121,12 +131,15 @@ int64_t people_drop_copies(const row_table *t, const people_groups *g, int threa
     if (t->input_of_seg[refs[n - 1].seg] == first_input) continue; /* one file only */
     for (size_t k = 0; k < n; k++) {
       row_rec *r = rec_of(t, refs[k]);
-      uint64_t content = t->content[refs[k].seg][refs[k].j];
+      uint64_t content, earlier_content;
+      /* a person in several inputs has every row's content kept */
+      if (!row_content(t, refs[k], &content)) continue;
       int input = t->input_of_seg[refs[k].seg];
       for (size_t e = 0; e < k; e++) {
         const row_rec *earlier = rec_of(t, refs[e]);
         if (t->input_of_seg[refs[e].seg] == input) break; /* rows are in input order */
-        if (!(earlier->flags & ROW_DUPLICATE) && t->content[refs[e].seg][refs[e].j] == content) {
+        if (!(earlier->flags & ROW_DUPLICATE) && row_content(t, refs[e], &earlier_content) &&
+            earlier_content == content) {
           r->flags |= ROW_DUPLICATE;
           dropped++;
           break;

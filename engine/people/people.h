@@ -38,6 +38,11 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
 /* The same hash of a row's canonical text (relief_row_extent.canonical:
  * the row's own bytes), for the lean parse. */
 uint64_t row_content_hash_canonical(const char *text, size_t len);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define RELIEF_CONTENT_HASH_AVX2 1
+/* The same hash, compiled for AVX2 (content_avx2.c): only where the CPU has it. */
+uint64_t row_content_hash_avx2(const char *text, size_t len);
+#endif
 
 /* ---- grouping ---- */
 
@@ -65,7 +70,26 @@ typedef struct {
   uint64_t **content;      /* [seg][j], statewide only (else NULL) */
   const int *input_of_seg; /* [seg] */
   const char *const *ofns; /* [seg]: case-number text that row_rec.ofn_id points into */
+  /* NULL, or [seg] NULL: content[seg] holds every row's. Else only the rows
+   * whose bit is set in kept[seg] have one (the rows of people in several
+   * inputs: no other row can be a copy), in row order; rank[seg][w] is how
+   * many rows before word w have one (row_content) */
+  uint64_t *const *content_kept;
+  uint32_t *const *content_rank;
 } row_table;
+
+/* Row r's content hash into *out; false when it was not kept. */
+static inline bool row_content(const row_table *t, row_ref r, uint64_t *out) {
+  const uint64_t *values = t->content[r.seg];
+  if (!t->content_kept || !t->content_kept[r.seg]) {
+    *out = values[r.j];
+    return true;
+  }
+  uint64_t word = t->content_kept[r.seg][r.j >> 6], bit = 1ull << (r.j & 63);
+  if (!(word & bit)) return false;
+  *out = values[t->content_rank[r.seg][r.j >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+  return true;
+}
 
 /* People as groups of rows: person p's rows are order[first[p] ..
  * first[p+1]), in input order; each row's row_rec.person is set. */
@@ -102,7 +126,11 @@ people_assigner *people_assigner_new(void);
  * would pass 2^24 keys (16.7 million; about 4 billion people in all), which
  * people_assigner_full then reports. */
 bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
-                   uint32_t *scratch);
+                   int input, uint32_t *scratch);
+/* Whether the person of a row people_assign numbered (row_rec.person, before
+ * grouping) has rows in more than one input: only such a person's rows can
+ * be copies of one another (people_drop_copies). */
+bool people_several_inputs(const people_assigner *a, uint32_t person);
 bool people_assigner_full(const people_assigner *a);
 
 /* people_group for rows whose keys went through people_assign (t->keys is

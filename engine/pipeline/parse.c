@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/alloc.h"
 #include "pipeline/pipeline_int.h"
@@ -96,7 +99,7 @@ static void assign_people(pipeline *pl, segment_t *s, field_scratch *buf) {
     field_scratch_reserve(buf, (s->n_rows + 1) * sizeof *scratch);
     scratch = (uint32_t *)(void *)buf->data;
   }
-  people_assign(pl->assigner, s->keys, s->rows, s->n_rows, scratch);
+  people_assign(pl->assigner, s->keys, s->rows, s->n_rows, s->input, scratch);
   free(s->keys);
   s->keys = NULL;
 }
@@ -278,6 +281,8 @@ static void free_segment(segment_t *s) {
   free(s->capture);
   free(s->keys);
   free(s->content);
+  free(s->content_kept);
+  free(s->content_rank);
   free(s->stream_text);
   free(s->rows);
   free(s->class_map);
@@ -406,6 +411,44 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
                      "wrong number of fields (expected %d, found %d)", RELIEF_NCOLS,
                      pe->field_count);
   return error_set(err, RELIEF_E_DATA, in->path, line, offset, "%s", parse_code_text(pe->code));
+}
+
+/* Statewide, people numbered while parsed: only the rows of a person with
+ * rows in several inputs can be copies, so only theirs keep a content hash
+ * (about a fifth of the rows of a statewide extract), the rest are given
+ * back before grouping holds the person order beside them. */
+static void keep_content_of_copies(pipeline *pl) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
+  for (size_t i = 0; i < pl->n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    if (!s->content || s->content_kept) continue;
+    size_t words = (s->n_rows + 63) / 64, kept = 0;
+    uint64_t *bits = xcalloc(words + 1, sizeof *bits);
+    uint32_t *rank = xmalloc((words + 1) * sizeof *rank);
+    uint32_t last = 0;
+    bool several = false;
+    for (size_t j = 0; j < s->n_rows; j++) { /* a person's rows follow one another */
+      if (!j || s->rows[j].person != last) {
+        last = s->rows[j].person;
+        several = people_several_inputs(pl->assigner, last);
+      }
+      if (several) bits[j >> 6] |= 1ull << (j & 63);
+    }
+    for (size_t w = 0; w < words; w++) {
+      rank[w] = (uint32_t)kept;
+      kept += (size_t)__builtin_popcountll(bits[w]);
+    }
+    uint64_t *values = xmalloc((kept ? kept : 1) * sizeof *values);
+    for (size_t j = 0, k = 0; j < s->n_rows; j++)
+      if (bits[j >> 6] >> (j & 63) & 1) values[k++] = s->content[j];
+    free(s->content);
+    s->content = values;
+    s->content_kept = bits;
+    s->content_rank = rank;
+  }
+#ifdef __GLIBC__
+  malloc_trim(0); /* the freed hashes sit between the rows in glibc's heaps: give them back */
+#endif
 }
 
 /* Merges each segment's distinct strings into the run tables; the only
@@ -564,6 +607,7 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
       return error_set(err, RELIEF_E_DATA, NULL, 0, -1,
                        "too many people for one run: more than 16,777,216 in one of "
                        "256 key partitions; split the inputs");
+    if (pl->merged) keep_content_of_copies(pl);
   }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
@@ -583,6 +627,8 @@ void pipeline_group(pipeline *pl) {
   pl->seg_n_rows = xcalloc(n_segs + 1, sizeof *pl->seg_n_rows);
   pl->seg_keys = xcalloc(n_segs + 1, sizeof *pl->seg_keys);
   pl->seg_content = xcalloc(n_segs + 1, sizeof *pl->seg_content);
+  pl->seg_content_kept = xcalloc(n_segs + 1, sizeof *pl->seg_content_kept);
+  pl->seg_content_rank = xcalloc(n_segs + 1, sizeof *pl->seg_content_rank);
   pl->seg_input = xcalloc(n_segs + 1, sizeof *pl->seg_input);
   pl->seg_ofns = xcalloc(n_segs + 1, sizeof *pl->seg_ofns);
   for (size_t i = 0; i < n_segs; i++) {
@@ -591,6 +637,8 @@ void pipeline_group(pipeline *pl) {
     pl->seg_n_rows[i] = s->n_rows;
     pl->seg_keys[i] = s->keys;
     pl->seg_content[i] = s->content;
+    pl->seg_content_kept[i] = s->content_kept;
+    pl->seg_content_rank[i] = s->content_rank;
     pl->seg_input[i] = s->input;
     pl->seg_ofns[i] = s->ofns.data;
   }
@@ -599,6 +647,8 @@ void pipeline_group(pipeline *pl) {
                           .n_rows = pl->seg_n_rows,
                           .keys = pl->seg_keys,
                           .content = pl->seg_content,
+                          .content_kept = pl->seg_content_kept,
+                          .content_rank = pl->seg_content_rank,
                           .input_of_seg = pl->seg_input,
                           .ofns = (const char *const *)pl->seg_ofns};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
@@ -631,7 +681,11 @@ void pipeline_group(pipeline *pl) {
   for (size_t i = 0; i < n_segs; i++) {
     segment_t *s = &pl->segs[i];
     free(s->content);
+    free(s->content_kept);
+    free(s->content_rank);
     s->content = pl->seg_content[i] = NULL;
+    s->content_kept = pl->seg_content_kept[i] = NULL;
+    s->content_rank = pl->seg_content_rank[i] = NULL;
     int64_t copies = 0;
     for (size_t j = 0; j < s->n_rows; j++) copies += (s->rows[j].flags & ROW_DUPLICATE) != 0;
     s->duplicates = copies;
@@ -685,6 +739,8 @@ void pipeline_free(pipeline *pl) {
   free(pl->seg_n_rows);
   free(pl->seg_keys);
   free(pl->seg_content);
+  free(pl->seg_content_kept);
+  free(pl->seg_content_rank);
   free(pl->seg_input);
   free(pl->seg_ofns);
   free(pl->person_counties);

@@ -58,7 +58,10 @@ typedef struct {
   row_rec *rows;
   size_t n_rows, cap_rows;
   XXH128_hash_t *keys; /* per row: the person key (freed once people are grouped) */
-  uint64_t *content;   /* statewide, per row: XXH3 of all 95 values (freed after dedupe) */
+  uint64_t *content;   /* statewide, per row: XXH3 of all 95 values (freed after dedupe);
+                          with content_kept, only the kept rows' (row_table) */
+  uint64_t *content_kept;
+  uint32_t *content_rank;
   relief_intern sections, counties; /* distinct strings of this piece */
   relief_buf ofns;                  /* case numbers, each NUL-terminated; rows hold offset + 1 */
   uint32_t *class_map, *county_map; /* piece ids → run ids */
@@ -121,6 +124,8 @@ struct pipeline {
   size_t *seg_n_rows;
   XXH128_hash_t **seg_keys;
   uint64_t **seg_content;
+  uint64_t **seg_content_kept;
+  uint32_t **seg_content_rank;
   int *seg_input;
   char **seg_ofns;
   people_groups groups;

@@ -392,11 +392,11 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
     row_rec ghost[4];
     XXH128_hash_t ghost_keys[4];
     for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
-    cr_assert(people_assign(a, ghost_keys, ghost, 4, NULL));
+    cr_assert(people_assign(a, ghost_keys, ghost, 4, 0, NULL));
     for (int s = 4; s >= 0; s--) /* last segment first */
     {
       uint32_t scratch[400];
-      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], scratch));
+      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], s % 2, scratch));
     }
     cr_assert_not(people_assigner_full(a));
     people_group_assigned(&got.t, a, threads[th], &gg);
@@ -730,4 +730,39 @@ Test(person_prop64_arrest_in_cycle, holds_only_for_a_conviction_in_the_arrests_c
   cr_assert_eq(p.n_convictions, 1);
   cr_assert_not(person_prop64_arrest_in_cycle(&ph, &p.convictions[0]));
   person_history_free(&ph);
+}
+
+Test(row_content_hash_canonical, is_libxxhash_xxh3_64_on_every_path_and_length) {
+  static char text[1100];
+  unsigned x = 7;
+  for (size_t i = 0; i < sizeof text; i++) text[i] = (char)((x = x * 1103515245u + 12345u) >> 16);
+  for (size_t n = 0; n <= sizeof text; n++) {
+    cr_assert_eq(row_content_hash_canonical(text, n), XXH3_64bits(text, n), "length %zu", n);
+#ifdef RELIEF_CONTENT_HASH_AVX2
+    if (__builtin_cpu_supports("avx2"))
+      cr_assert_eq(row_content_hash_avx2(text + 1, n - (n > 0)), XXH3_64bits(text + 1, n - (n > 0)),
+                   "length %zu, unaligned", n);
+#endif
+  }
+}
+
+Test(people_several_inputs, only_a_person_with_rows_in_two_inputs) {
+  people_assigner *a = people_assigner_new();
+  const char *ids[] = {"ONE", "ONE", "BOTH", "TWICE"};
+  XXH128_hash_t keys[4];
+  row_rec first[4], second[2], third[1];
+  for (int k = 0; k < 4; k++) keys[k] = key_of(ids[k]);
+  cr_assert(people_assign(a, keys, first, 4, 0, NULL));
+  XXH128_hash_t later[2] = {key_of("BOTH"), key_of("OTHER")};
+  cr_assert(people_assign(a, later, second, 2, 1, NULL)); /* input 1 */
+  XXH128_hash_t again[1] = {key_of("TWICE")};
+  cr_assert(people_assign(a, again, third, 1, 0, NULL)); /* input 0, another segment */
+  cr_assert_not(people_several_inputs(a, first[0].person));
+  cr_assert_not(people_several_inputs(a, first[1].person));
+  cr_assert(people_several_inputs(a, first[2].person));
+  cr_assert(people_several_inputs(a, second[0].person));
+  cr_assert_not(people_several_inputs(a, second[1].person));
+  cr_assert_not(people_several_inputs(a, first[3].person), "two segments of one input");
+  cr_assert_not(people_several_inputs(a, third[0].person));
+  people_assigner_free(a);
 }
