@@ -292,7 +292,7 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
         if (done) continue;
         decide_for_county(pl, refs, n_refs, &person, county, &pl->plans[county], ps, &sums[county],
                           &pl->arenas[t]);
-        push_pair(ps, (uint32_t)(base + p), (uint32_t)county);
+        if (!pl->no_results) push_pair(ps, (uint32_t)(base + p), (uint32_t)county); /* for emit */
         for (int k = 0; k < person.n_convictions; k++)
           if (person.convictions[k].county == county) {
             ps->person_current[k] = ps->det_current[k];
@@ -326,7 +326,7 @@ void pipeline_evaluate_end(pipeline *pl) {
   for (size_t k = 0; k < pl->n_plans; k++)
     if (pl->plans[k].summary.earliest_state != RELIEF_EARLIEST_DAY)
       pl->plans[k].summary.earliest_state = RELIEF_EARLIEST_NONE;
-  if (pl->merged) { /* person → decided counties, as compressed rows */
+  if (pl->merged && !pl->no_results) { /* person → decided counties, as compressed rows, for emit */
     pl->person_county_first = xcalloc(pl->n_people + 1, sizeof *pl->person_county_first);
     size_t total = 0;
     for (int t = 0; t < nt; t++) {
