@@ -79,4 +79,9 @@ uint64_t row_content_hash(const relief_field f[RELIEF_NCOLS], field_scratch *buf
   return row_content_hash_canonical(buf->data, o);
 }
 
-uint64_t row_content_hash_canonical(const char *text, size_t len) { return XXH3_64bits(text, len); }
+uint64_t row_content_hash_canonical(const char *text, size_t len) {
+#ifdef RELIEF_CONTENT_HASH_AVX2
+  if (__builtin_cpu_supports("avx2")) return row_content_hash_avx2(text, len);
+#endif
+  return XXH3_64bits(text, len);
+}
