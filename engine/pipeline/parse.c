@@ -283,6 +283,7 @@ static void free_segment(segment_t *s) {
   free(s->content);
   free(s->content_kept);
   free(s->content_rank);
+  free(s->spill_counts);
   free(s->stream_text);
   free(s->rows);
   free(s->class_map);

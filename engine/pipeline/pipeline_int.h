@@ -68,6 +68,8 @@ typedef struct {
   int64_t *county_rows;             /* convicted rows per piece county id (the county check) */
   const struct row_result **result; /* per row: its result record, or NULL */
   uint32_t spill_id;                /* spilled: the id its rows carry in the spill files */
+  uint32_t *spill_counts; /* spilled: its records per partition, then their case-number
+                             bytes per partition (SPILL_PARTS each) */
   bool spilled;                     /* rows, keys, content and ofns are in the spill files */
   struct row_emit *emit;            /* spilled: what emit needs of each row */
   uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */

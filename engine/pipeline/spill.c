@@ -249,6 +249,9 @@ void spill_segment(pipeline *pl, segment_t *s) {
   id = sp->next_id++;
   s->spill_id = id;
   uint64_t local[SPILL_PARTS] = {0};
+  /* what the segment puts in each partition, so that reading a batch back
+   * knows where each record goes before it decompresses anything */
+  uint32_t *counts = xcalloc(2 * SPILL_PARTS, sizeof *counts);
   for (size_t j = 0; j < s->n_rows; j++) {
     const row_rec *r = &s->rows[j];
     unsigned q = people_partition(s->keys[j]);
@@ -271,7 +274,11 @@ void spill_segment(pipeline *pl, segment_t *s) {
     b->len += RECORD_FIXED + len;
     th->buffered += RECORD_FIXED + len;
     local[q]++;
+    counts[q]++;
+    if (len) counts[SPILL_PARTS + q] += (uint32_t)len + 1;
   }
+  free(s->spill_counts);
+  s->spill_counts = counts;
   for (int q = 0; q < SPILL_PARTS; q++)
     if (local[q]) {
 #pragma omp atomic
@@ -365,32 +372,32 @@ static relief_status read_batch(const struct spill *sp, int q0, int q1, relief_b
   return st;
 }
 
-/* Where pass 0 counts and pass 1 puts the records of one partition: per
- * segment, its next row and case-number byte in the batch. */
+/* Where the records of one partition go: per segment, its next row and
+ * case-number byte in the batch, and where its share ends. */
 typedef struct {
-  int pass;
   size_t *c_at, *o_at;
+  const size_t *c_end, *o_end;
 } record_places;
 
-/* Counts (pass 0) or places (pass 1) the records in data[0, len). */
-static void load_records(pipeline *pl, const char *data, size_t len, const record_places *rp,
+/* Places the records in data[0, len); false when they are not the records
+ * the segments said they wrote (a damaged spill file). */
+static bool load_records(pipeline *pl, const char *data, size_t len, const record_places *rp,
                          spill_batch *b) {
   const struct spill *sp = pl->spill;
   for (const char *p = data, *end = data + len; p < end;) {
     uint32_t id, j;
     uint16_t olen;
+    if ((size_t)(end - p) < RECORD_FIXED) return false;
     memcpy(&id, p, 4);
     memcpy(&j, p + 4, 4);
     memcpy(&olen, p + RECORD_FIXED - 2, 2);
+    if ((size_t)(end - p) - RECORD_FIXED < olen) return false;
     const char *rec = p;
     p += RECORD_FIXED + olen;
     long s = id < sp->next_id ? sp->seg_of_id[id] : -1;
     if (s < 0) continue; /* a segment parsed again (an input read whole) */
-    if (rp->pass == 0) {
-      rp->c_at[s]++;
-      if (olen) rp->o_at[s] += (size_t)olen + 1;
-      continue;
-    }
+    if (rp->c_at[s] >= rp->c_end[s] || (olen && rp->o_at[s] + olen + 1 > rp->o_end[s]))
+      return false;
     size_t at = rp->c_at[s]++;
     row_rec *r = &b->rows[s][at];
     const segment_t *seg = &pl->segs[s];
@@ -399,6 +406,7 @@ static void load_records(pipeline *pl, const char *data, size_t len, const recor
     if (b->content[s]) memcpy(&b->content[s][at], rec + 8 + sizeof *r + sizeof **b->keys, 8);
     b->j[s][at] = j;
     if (r->flags & ROW_CONVICTED) {
+      if (r->class_id >= seg->sections.n || r->county >= seg->counties.n) return false;
       r->class_id = seg->class_map[r->class_id];
       r->county = (uint16_t)seg->county_map[r->county];
     }
@@ -411,6 +419,7 @@ static void load_records(pipeline *pl, const char *data, size_t len, const recor
       rp->o_at[s] = o + olen + 1;
     }
   }
+  return true;
 }
 
 /* Counts per (partition, segment) -> places: each segment's arrays hold
@@ -437,20 +446,39 @@ static void place_batch(pipeline *pl, size_t nq, size_t *cnt, size_t *ob, spill_
 }
 
 /* Loads partitions [q0, q1): their compressed bytes read in one sweep,
- * then counts per (partition, segment), then each segment's arrays filled
- * at their places, partitions in parallel; records kept in memory are
+ * each segment's share of them known from what it wrote (spill_counts),
+ * then each chunk decompressed once and its records placed in the
+ * segments' arrays, partitions in parallel; records kept in memory are
  * freed as they are placed. */
 relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_error *err) {
   struct spill *sp = pl->spill;
   size_t n_segs = pl->n_segs, nq = (size_t)(q1 - q0), n_chunks = 0;
   for (int q = q0; q < q1; q++) n_chunks += sp->n_chunks[q];
   size_t *cnt = xcalloc(nq * n_segs + 1, sizeof *cnt), *ob = xcalloc(nq * n_segs + 1, sizeof *ob);
+  size_t *c_end = xcalloc(nq * n_segs + 1, sizeof *c_end),
+         *o_end = xcalloc(nq * n_segs + 1, sizeof *o_end);
   size_t *place = xcalloc(n_chunks + 1, sizeof *place), *first = xcalloc(nq + 1, sizeof *first);
   for (size_t qi = 0; qi < nq; qi++) first[qi + 1] = first[qi] + sp->n_chunks[q0 + (int)qi];
+  for (size_t s = 0; s < n_segs; s++) {
+    const uint32_t *counts = pl->segs[s].spill_counts;
+    if (!pl->segs[s].spilled || !counts) continue;
+    for (size_t qi = 0; qi < nq; qi++) {
+      cnt[qi * n_segs + s] = counts[q0 + (int)qi];
+      ob[qi * n_segs + s] = counts[SPILL_PARTS + q0 + (int)qi];
+    }
+  }
   relief_buf pack = {0};
   relief_status status = read_batch(sp, q0, q1, &pack, place, err);
-  for (int pass = 0; pass < 2 && !status; pass++) {
-    if (pass == 1) place_batch(pl, nq, cnt, ob, b);
+  if (!status) {
+    place_batch(pl, nq, cnt, ob, b);
+    /* each (partition, segment) share ends where the next one starts */
+    for (size_t qi = 0; qi < nq; qi++)
+      for (size_t s = 0; s < n_segs; s++) {
+        const uint32_t *counts = pl->segs[s].spill_counts;
+        size_t at = qi * n_segs + s, q = (size_t)q0 + qi;
+        c_end[at] = cnt[at] + (counts && pl->segs[s].spilled ? counts[q] : 0);
+        o_end[at] = ob[at] + (counts && pl->segs[s].spilled ? counts[SPILL_PARTS + q] : 0);
+      }
 #pragma omp parallel num_threads(pl->n_threads)
     {
       relief_buf raw = {0};
@@ -460,16 +488,15 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
 #pragma omp for schedule(dynamic, 1)
       for (size_t qi = 0; qi < nq; qi++) {
         int q = q0 + (int)qi;
-        record_places rp = {pass, cnt + qi * n_segs, ob + qi * n_segs};
+        record_places rp = {cnt + qi * n_segs, ob + qi * n_segs, c_end + qi * n_segs,
+                            o_end + qi * n_segs};
         for (size_t k = 0; k < sp->n_chunks[q] && !damaged; k++) {
           spill_chunk *ck = &sp->chunks[q][k];
           if (ck->mem) {
-            load_records(pl, ck->mem, ck->rsize, &rp, b);
-            if (pass == 1) { /* read back: its memory goes to the batch */
-              free(ck->mem);
-              ck->mem = NULL;
-              ck->rsize = 0;
-            }
+            damaged = !load_records(pl, ck->mem, ck->rsize, &rp, b);
+            free(ck->mem); /* read back: its memory goes to the batch */
+            ck->mem = NULL;
+            ck->rsize = 0;
             continue;
           }
           raw.len = 0;
@@ -477,8 +504,11 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
           size_t got = ZSTD_decompressDCtx(dctx, raw.data, ck->rsize,
                                            pack.data + place[first[qi] + k], ck->csize);
           damaged = ZSTD_isError(got) || got != ck->rsize;
-          if (!damaged) load_records(pl, raw.data, got, &rp, b);
+          if (!damaged) damaged = !load_records(pl, raw.data, got, &rp, b);
         }
+        /* every record a segment wrote came back */
+        for (size_t s = 0; s < n_segs && !damaged; s++)
+          damaged = rp.c_at[s] != rp.c_end[s] || rp.o_at[s] != rp.o_end[s];
       }
 #pragma omp critical(spill_load_error)
       if (damaged && !status)
@@ -490,6 +520,8 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
   buf_free(&pack);
   free(cnt);
   free(ob);
+  free(c_end);
+  free(o_end);
   free(place);
   free(first);
   return status;
