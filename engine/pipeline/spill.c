@@ -68,10 +68,12 @@ uint64_t spill_need(uint64_t text_bytes, int ways) {
 /* What one process holds at its peak whatever the rows (the program, the
  * run tables, the summaries and reports drawn at the end), and per row:
  * measured with /usr/bin/time on generated and reference-shape sets of
- * 145 thousand to 15 million rows (peak RSS less this base, over rows) */
+ * 145 thousand to 116 million rows (peak RSS less this base, over rows; a
+ * summary took 62 bytes a row on 15 and 116 million rows: the more people
+ * in several inputs, the more content hashes are kept, 8 bytes a row) */
 #define HELD_BASE_SUMMARY (18u << 20)
 #define HELD_BASE_BUNDLE (32u << 20)
-#define HELD_PER_ROW_SUMMARY 71u /* record, content hash, people tables */
+#define HELD_PER_ROW_SUMMARY 66u /* record, people tables, content hashes of copies */
 #define HELD_PER_ROW_BUNDLE 118u /* and case numbers, results, their text */
 
 /* LF bytes in the first text of input in (at most want bytes of it), and
