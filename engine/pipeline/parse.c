@@ -171,7 +171,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
       s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
       s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
       s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
-      if (pl->merged) s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
+      if (pl->copies_possible)
+        s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
     }
     size_t row = s->n_rows++;
     row_rec *rec = &s->rows[row];
@@ -179,7 +180,9 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     row_facts(f, scratch, rec, &strings);
     if (pl->merged) {
       s->keys[row] = person_key_merged(f, &ps->key);
-      if (!lean) {
+      if (!pl->copies_possible) {
+        /* one input: no row can be a copy, so no row is hashed whole */
+      } else if (!lean) {
         s->content[row] = row_content_hash(f, &ps->row, &ps->key);
       } else if (ext.canonical) {
         s->content[row] = row_content_hash_canonical(text + start, ext.end - start);
@@ -551,6 +554,9 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
       return error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
     total += pl->inputs[i].size;
   }
+  /* a copy is a row found again in another input: with one input (and one
+   * process) there is none to find */
+  pl->copies_possible = pl->merged && (n > 1 || pl->owns_segment || pl->share_segments);
   uint64_t text_estimate = 0; /* a streamed input's text: about 6 times its bytes */
   for (int i = 0; i < n; i++)
     text_estimate += pl->inputs[i].streamed ? pl->inputs[i].stored_size * 6 : pl->inputs[i].size;
@@ -675,7 +681,8 @@ void pipeline_group(pipeline *pl) {
     pl->segs[i].keys = pl->seg_keys[i] = NULL;
   }
   if (!pl->merged) return;
-  pl->duplicate_rows = people_drop_copies(&pl->table, &pl->groups, pl->n_threads);
+  if (pl->copies_possible)
+    pl->duplicate_rows = people_drop_copies(&pl->table, &pl->groups, pl->n_threads);
   /* each piece's copies, counted here in parallel while its rows are at
    * hand, so that pipeline_input_rows does not read every row again */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)

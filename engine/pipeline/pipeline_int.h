@@ -87,6 +87,8 @@ typedef struct {
 
 struct pipeline {
   bool merged;                       /* statewide: one population over all inputs */
+  bool copies_possible;              /* merged over several inputs: rows carry a content hash
+                                        (a copy is a row found again in another input) */
   bool keep_keys;                    /* explain: keep the person keys after grouping */
   bool trace;                        /* a Rule column after the 18 */
   bool review_files;                 /* Hand_Review.csv and Prop64_Results_Extended.csv */

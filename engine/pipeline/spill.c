@@ -74,7 +74,8 @@ uint64_t spill_need(uint64_t text_bytes, int ways) {
 #define HELD_BASE_SUMMARY (18u << 20)
 #define HELD_BASE_BUNDLE (32u << 20)
 #define HELD_PER_ROW_SUMMARY 66u /* record, people tables, content hashes of copies */
-#define HELD_PER_ROW_BUNDLE 118u /* and case numbers, results, their text */
+#define HELD_PER_ROW_BUNDLE 104u /* and case numbers, results, their text */
+#define HELD_PER_ROW_COPIES 8u   /* of those, where rows can be copies (several inputs) */
 
 /* LF bytes in the first text of input in (at most want bytes of it), and
  * how many bytes that was; for a zstd input, also the compressed bytes
@@ -126,8 +127,9 @@ void spill_estimate(pipeline *pl) {
   }
   pl->text_estimate = text_all;
   pl->rows_estimate = rows;
-  pl->memory_estimate = pl->no_results ? HELD_BASE_SUMMARY + rows * HELD_PER_ROW_SUMMARY
-                                       : HELD_BASE_BUNDLE + rows * HELD_PER_ROW_BUNDLE;
+  uint64_t per_row = pl->no_results ? HELD_PER_ROW_SUMMARY : HELD_PER_ROW_BUNDLE;
+  if (!pl->copies_possible) per_row -= HELD_PER_ROW_COPIES; /* no content hash is kept */
+  pl->memory_estimate = (pl->no_results ? HELD_BASE_SUMMARY : HELD_BASE_BUNDLE) + rows * per_row;
 }
 
 /* How many partitions, from the first, a spilled run keeps in memory: what
@@ -441,7 +443,7 @@ static void place_batch(pipeline *pl, size_t nq, size_t *cnt, size_t *ob, spill_
     if (!rows) continue;
     b->rows[s] = xmalloc(rows * sizeof **b->rows);
     b->keys[s] = xmalloc(rows * sizeof **b->keys);
-    if (pl->merged) b->content[s] = xmalloc(rows * sizeof **b->content);
+    if (pl->copies_possible) b->content[s] = xmalloc(rows * sizeof **b->content);
     b->j[s] = xmalloc(rows * sizeof **b->j);
     b->ofns[s] = xmalloc(bytes + 1);
   }
@@ -595,12 +597,12 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
                      .rows = b.rows,
                      .n_rows = b.n_rows,
                      .keys = b.keys,
-                     .content = pl->merged ? b.content : NULL,
+                     .content = pl->copies_possible ? b.content : NULL,
                      .input_of_seg = input_of_seg,
                      .ofns = (const char *const *)b.ofns};
       people_groups g;
       people_group(&t, pl->n_threads, &g);
-      if (pl->merged) pl->duplicate_rows += people_drop_copies(&t, &g, pl->n_threads);
+      if (pl->copies_possible) pl->duplicate_rows += people_drop_copies(&t, &g, pl->n_threads);
       pl->table = t;
       pl->batch_j = b.j;
       pipeline_evaluate_people(pl, &g, base);
