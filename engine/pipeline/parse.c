@@ -546,14 +546,28 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
   intern_init(&pl->counties);
   size_t cap = 0;
   uint64_t total = 0;
+  /* inputs are opened (mapped, hashed whole, their frames found) in
+   * parallel; the error is the first input's that failed, as if in turn */
+  int first_bad = n;
+  relief_status bad_status = RELIEF_OK;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (int i = 0; i < n; i++) {
-    relief_status st = input_open_lazy(&pl->inputs[i], paths[i], err);
+    relief_error e;
+    relief_status st = input_open_lazy(&pl->inputs[i], paths[i], &e);
     pl->inputs[i].threads = pl->n_threads;
-    if (st) return st;
-    if (pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
-      return error_set(err, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
-    total += pl->inputs[i].size;
+    if (!st && pl->inputs[i].size == 0 && !pl->inputs[i].streamed)
+      st = error_set(&e, RELIEF_E_DATA, paths[i], 0, 0, "empty file: no header and no rows");
+    if (st) {
+#pragma omp critical(pipeline_open_error)
+      if (i < first_bad) {
+        first_bad = i;
+        bad_status = st;
+        *err = e;
+      }
+    }
   }
+  if (first_bad < n) return bad_status;
+  for (int i = 0; i < n; i++) total += pl->inputs[i].size;
   /* a copy is a row found again in another input: with one input (and one
    * process) there is none to find */
   pl->copies_possible = pl->merged && (n > 1 || pl->owns_segment || pl->share_segments);
