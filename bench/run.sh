@@ -33,7 +33,7 @@ declare -A SET_ARGS=(
 LARGE_SETS=" XL "
 # What a run without --memory-limit keeps to (the engine's default, 60 % of
 # physical memory), given explicitly so that the run prints its estimate.
-DEFAULT_LIMIT=$(awk '/^MemTotal:/ {printf "%d", $2 * 1024 / 10 * 6}' /proc/meminfo 2>/dev/null)
+DEFAULT_LIMIT=$(awk '/^MemTotal:/ {printf "%.0f", $2 * 1024 / 10 * 6}' /proc/meminfo 2>/dev/null)  # %d wraps at 2 GiB in mawk
 
 note() { printf 'bench: %s\n' "$*" >&2; }
 
