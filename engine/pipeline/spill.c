@@ -300,6 +300,24 @@ void spill_segment(pipeline *pl, segment_t *s) {
   if (th->buffered >= sp->flush_at) flush_thread(pl, t);
 }
 
+/* A test hook for a spill file that does not hold what was written to it:
+ * RELIEF_TEST_SPILL_COUNTS=short (or long) makes the first spilled
+ * segment's count of its first partition one less (or more) than the
+ * records it wrote, so the read-back must call the file damaged and stop,
+ * not place a record outside its segment's share. Unset, it does nothing. */
+static void test_spill_counts_hook(pipeline *pl) {
+  const char *v = getenv("RELIEF_TEST_SPILL_COUNTS");
+  if (!v) return;
+  for (size_t k = 0; k < pl->n_segs; k++) {
+    uint32_t *counts = pl->segs[k].spill_counts;
+    for (int q = 0; counts && q < SPILL_PARTS; q++)
+      if (counts[q]) {
+        counts[q] += !strcmp(v, "long") ? 1 : -1;
+        return;
+      }
+  }
+}
+
 relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   struct spill *sp = pl->spill;
   for (size_t k = 0; k < pl->n_segs; k++) /* any segment kept back goes now */
@@ -320,6 +338,7 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   for (size_t k = 0; k < pl->n_segs; k++)
     if (pl->segs[k].spilled) sp->seg_of_id[pl->segs[k].spill_id] = (long)k;
   give_back_memory(); /* the write buffers */
+  test_spill_counts_hook(pl);
   return RELIEF_OK;
 }
 

@@ -181,6 +181,28 @@ def scratch_files_are_private_and_go_with_a_signal(env):
 
 
 @test
+def a_spill_file_that_does_not_hold_what_was_written_is_damaged(env):
+    """Read back, a segment's records must be exactly those it wrote to the
+    partition: one more or one fewer than it counted is a damaged spill
+    file (exit 3, named), and the folder keeps what it held."""
+    checked = 0
+    for how in ("short", "long"):
+        out = os.path.join(env.tmp, f"damaged-{how}")
+        os.makedirs(out)
+        with open(os.path.join(out, "keep.txt"), "w") as f:
+            f.write("kept")
+        p = subprocess.run(env.args(env.packed, out, ["--summary-only", "--memory-limit=1M"]),
+                           capture_output=True, text=True,
+                           env={**os.environ, "RELIEF_TEST_SPILL_COUNTS": how})
+        assert p.returncode == 3, (how, p.returncode, p.stderr[-800:])
+        assert "a spill file is damaged" in p.stderr, p.stderr[-800:]
+        assert sorted(os.listdir(out)) == ["errors.json", "keep.txt"], os.listdir(out)
+        assert not leftovers(out), leftovers(out)
+        checked += 1
+    return checked
+
+
+@test
 def bad_sizes_are_refused(env):
     for bad in ("abc", "12X", "-5M", "100K", ""):
         out = os.path.join(env.tmp, "bad")
