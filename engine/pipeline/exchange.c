@@ -436,12 +436,14 @@ void exchange_free_decider(pipeline *dp) {
     segment_t *s = &dp->segs[i];
     free_captured(s);
     free(s->rows), free(s->keys), free(s->content), free(s->result), free(s->class_map);
+    free(s->content_kept), free(s->content_rank), free(s->spill_counts);
     buf_free(&s->ofns);
   }
   free(dp->segs);
   pipeline_free_arenas(dp);
   people_groups_free(&dp->groups);
   free(dp->seg_rows), free(dp->seg_n_rows), free(dp->seg_keys), free(dp->seg_content);
+  free(dp->seg_content_kept), free(dp->seg_content_rank);
   free(dp->seg_input), free(dp->seg_ofns);
   free(dp->person_counties), free(dp->person_county_first), free(dp->motion_pairs);
   memset(dp, 0, sizeof *dp);
