@@ -126,6 +126,20 @@ static void count_county_rows(segment_t *s) {
     if (s->rows[j].flags & ROW_CONVICTED) s->county_rows[s->rows[j].county]++;
 }
 
+/* Room for more rows of piece s (size bytes of text): at first the rows
+ * its bytes hold at the sampled bytes a row and a sixteenth more, so that
+ * most pieces never grow (a growth copies the arrays), then twice that. */
+static void grow_rows(const pipeline *pl, segment_t *s, size_t size) {
+  size_t guess = 4096;
+  if (pl->text_estimate && pl->rows_estimate)
+    guess = (size_t)((double)size * (double)pl->rows_estimate / (double)pl->text_estimate);
+  guess += guess / 16 + 64;
+  s->cap_rows = s->cap_rows ? s->cap_rows * 2 : guess;
+  s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
+  s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
+  if (pl->copies_possible) s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
+}
+
 static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   const relief_columns decision_columns = pipeline_decision_columns();
   relief_field f[RELIEF_NCOLS];
@@ -167,13 +181,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   int r;
   while ((r = lean ? parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
                    : parse_row(text, size, &pos, f, &start, &perr)) == 1) {
-    if (s->n_rows == s->cap_rows) {
-      s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 4096;
-      s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
-      s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
-      if (pl->copies_possible)
-        s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
-    }
+    if (s->n_rows == s->cap_rows) grow_rows(pl, s, size);
     size_t row = s->n_rows++;
     row_rec *rec = &s->rows[row];
     row_strings strings;
