@@ -26,10 +26,10 @@ enum {
 
 /* One input row as the decision needs it. */
 typedef struct {
-  uint64_t cnt_key;    /* XXH3 of CNT_ORDER */
+  uint64_t cnt_key;    /* XXH3 of CNT_ORDER (convicted rows; else 0) */
   uint64_t step_key;   /* its first 6 characters themselves (row_step_key) */
   int64_t sentence_ns; /* this row's sentence part */
-  int32_t disp_day;
+  int32_t disp_day;    /* STP_EVENT_DATE (convicted rows; else 0) */
   int32_t dob_day;
   uint32_t class_id; /* code-section class (convicted rows) */
   uint32_t ofn_id;   /* case number's offset in the piece's ofns + 1, 0 none */

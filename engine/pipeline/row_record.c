@@ -23,10 +23,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
   size_t n;
   const char *v = field_value(&f[RELIEF_COL_PRI_DOB], a, &n);
   rec->dob_day = doj_parse_yyyymmdd(v, n);
-  v = field_value(&f[RELIEF_COL_STP_EVENT_DATE], a, &n);
-  rec->disp_day = doj_parse_yyyymmdd(v, n);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
-  rec->cnt_key = XXH3_64bits(v, n);
   rec->step_key = row_step_key(v, n);
   v = field_value(&f[RELIEF_COL_DISP_DESCR], a, &n);
   if (n >= 9 && memcmp(v, "CONVICTED", 9) == 0) rec->flags |= ROW_CONVICTED;
@@ -51,6 +48,12 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *
     if (n >= 3 && memcmp(v, "290", 3) == 0) rec->flags |= ROW_REGISTRATION;
   }
   if (!(rec->flags & ROW_CONVICTED)) return;
+  /* only a conviction's date and count are read (history.c): a row of
+   * another kind leaves them 0 */
+  v = field_value(&f[RELIEF_COL_STP_EVENT_DATE], a, &n);
+  rec->disp_day = doj_parse_yyyymmdd(v, n);
+  v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
+  rec->cnt_key = XXH3_64bits(v, n);
   out->county = field_value(&f[RELIEF_COL_STP_ORI_CNTY_NAME], &s[3], &out->county_len);
   size_t stat_n, toc_n;
   const char *stat = field_value(&f[RELIEF_COL_CONV_STAT_DESCR], a, &stat_n);
