@@ -297,8 +297,8 @@ SCAN_INLINE size_t scan_cut(const char *text, size_t s, size_t e, relief_field *
     size_t cq = e - 1 - (text[e - 1] == '\r'), len = cq - s - 1;
     f->ptr = text + s + 1;
     f->len = (uint32_t)len;
-    int escaped = may_escape &&
-                  (memchr(f->ptr, '"', len) != NULL || memchr(f->ptr, '\r', len) != NULL);
+    int escaped =
+        may_escape && (memchr(f->ptr, '"', len) != NULL || memchr(f->ptr, '\r', len) != NULL);
     f->flags = RELIEF_FIELD_QUOTED | (escaped ? RELIEF_FIELD_ESCAPED : 0);
     return cq + 1;
   }

@@ -61,7 +61,8 @@ void person_build(const row_table *t, const row_ref *refs, size_t n, person_hist
       if (!dup) p->case_numbers[p->n_case_numbers++] = (relief_case_number){r->step_key, ofn};
     }
     if (r->flags & ROW_REGISTRATION) p->registered = true;
-    if (r->flags & ROW_ARREST_PROP64) h->arrest_cycles[h->n_arrest_cycles++] = row_cycle_key(r->step_key);
+    if (r->flags & ROW_ARREST_PROP64)
+      h->arrest_cycles[h->n_arrest_cycles++] = row_cycle_key(r->step_key);
     if ((r->flags & ROW_CONVICTED) && !seen) {
       relief_conviction *c = &p->convictions[p->n_convictions++];
       c->disp_day = r->disp_day;

@@ -87,7 +87,8 @@ static inline bool row_content(const row_table *t, row_ref r, uint64_t *out) {
   }
   uint64_t word = t->content_kept[r.seg][r.j >> 6], bit = 1ull << (r.j & 63);
   if (!(word & bit)) return false;
-  *out = values[t->content_rank[r.seg][r.j >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+  *out =
+      values[t->content_rank[r.seg][r.j >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
   return true;
 }
 

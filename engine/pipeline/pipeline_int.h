@@ -68,14 +68,14 @@ typedef struct {
   int64_t *county_rows;             /* convicted rows per piece county id (the county check) */
   const struct row_result **result; /* per row: its result record, or NULL */
   uint32_t spill_id;                /* spilled: the id its rows carry in the spill files */
-  uint32_t *spill_counts; /* spilled: its records per partition, then their case-number
-                             bytes per partition (SPILL_PARTS each) */
+  uint32_t *spill_counts;           /* spilled: its records per partition, then their case-number
+                                       bytes per partition (SPILL_PARTS each) */
   bool spilled;                     /* rows, keys, content and ofns are in the spill files */
   struct row_emit *emit;            /* spilled: what emit needs of each row */
   uint8_t *capture;                 /* --forms: CAPTURE_* bits per row */
   struct captured_row *captured;    /* --forms: the strings of captured rows, by row */
   size_t n_captured;
-  int64_t duplicates;    /* statewide: its rows marked ROW_DUPLICATE, once counted */
+  int64_t duplicates; /* statewide: its rows marked ROW_DUPLICATE, once counted */
   bool duplicates_counted;
   size_t newlines;       /* LF bytes in the piece, once counted */
   bool newlines_counted; /* streamed and relief-mpi pieces are counted as parsed; others
@@ -151,8 +151,8 @@ struct pipeline {
   relief_flow dismiss_all;
   result_formatter format_result;
   const plan_collector *collect; /* NULL: none */
-  arena_block **arenas; /* per thread: result records */
-  int n_threads;        /* > 0: every parallel region uses exactly this many */
+  arena_block **arenas;          /* per thread: result records */
+  int n_threads;                 /* > 0: every parallel region uses exactly this many */
   /* several processes (a plan's transport, pipeline/distribute.c): parse
    * only the segments owns_segment accepts (NULL: all); share_segments is
    * called after each parse wave [from, to) so every process sees the same

@@ -59,8 +59,8 @@ struct spill {
  * bytes. About 60 bytes a row instead of 82 with a head each. */
 #define RUN_HEAD (4 + 4 + 2 + sizeof(XXH128_hash_t))
 #define ROW_FIXED (sizeof(row_rec) + 8 + 2)
-#define RECORD_FIXED (ROW_FIXED + 4)  /* a row and its share of a head, for sizing */
-#define CASE_NUMBER_BYTES 16u /* a case number held for a row, on average */
+#define RECORD_FIXED (ROW_FIXED + 4) /* a row and its share of a head, for sizing */
+#define CASE_NUMBER_BYTES 16u        /* a case number held for a row, on average */
 
 uint64_t spill_need(uint64_t text_bytes, int ways) {
   /* a relief-mpi rank holds its share of the rows and, while they are

@@ -684,7 +684,12 @@ Test(row_step_key, equal_exactly_when_the_first_six_characters_are) {
   cr_assert_neq(row_step_key("", 0), row_step_key("\0", 1));
   cr_assert_eq(row_step_key("", 0), row_step_key("x", 0));
   /* every byte value counts, high bit set included */
-  cr_assert_neq(row_step_key("\xff" "01002", 6), row_step_key("\x7f" "01002", 6));
+  cr_assert_neq(row_step_key("\xff"
+                             "01002",
+                             6),
+                row_step_key("\x7f"
+                             "01002",
+                             6));
 }
 
 Test(row_cycle_key, the_first_three_characters_of_the_step) {

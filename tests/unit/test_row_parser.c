@@ -196,12 +196,11 @@ static void run_path(relief_parse_row_fn fn, const char *text, size_t size, size
 static void expect_same_lean(const char *text, size_t size, size_t pos, const outcome *full,
                              const char *what) {
   relief_columns every = {{~0ull, ~0ull}}, decision = {{0, 0}};
-  static const int used[] = {RELIEF_COL_SUBJECT_ID,   RELIEF_COL_CII_NUMBER,
-                             RELIEF_COL_PRI_NAME,     RELIEF_COL_PRI_DOB,
-                             RELIEF_COL_STP_EVENT_DATE, RELIEF_COL_STP_TYPE_DESCR,
-                             RELIEF_COL_STP_ORI_CNTY_NAME, RELIEF_COL_CNT_ORDER,
-                             RELIEF_COL_OFN,          RELIEF_COL_OFFENSE_DESCR,
-                             RELIEF_COL_COMMENT_TEXT};
+  static const int used[] = {
+      RELIEF_COL_SUBJECT_ID,        RELIEF_COL_CII_NUMBER,     RELIEF_COL_PRI_NAME,
+      RELIEF_COL_PRI_DOB,           RELIEF_COL_STP_EVENT_DATE, RELIEF_COL_STP_TYPE_DESCR,
+      RELIEF_COL_STP_ORI_CNTY_NAME, RELIEF_COL_CNT_ORDER,      RELIEF_COL_OFN,
+      RELIEF_COL_OFFENSE_DESCR,     RELIEF_COL_COMMENT_TEXT};
   for (size_t u = 0; u < sizeof used / sizeof *used; u++)
     decision.bits[used[u] / 64] |= 1ull << (used[u] % 64);
   const relief_columns *sets[] = {&every, &decision};
@@ -230,8 +229,7 @@ static void expect_same_lean(const char *text, size_t size, size_t pos, const ou
                   got.fields[k].flags, full->fields[k].flags);
       }
       cr_assert_eq(ext.end, ext_full.end, "%s: lean %s extent", what, path_names[i]);
-      cr_assert_eq(ext.canonical, ext_full.canonical, "%s: lean %s canonical", what,
-                   path_names[i]);
+      cr_assert_eq(ext.canonical, ext_full.canonical, "%s: lean %s canonical", what, path_names[i]);
     }
   }
 }
