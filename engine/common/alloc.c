@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/alloc.h"
 #include "relief/relief.h"
@@ -25,6 +28,12 @@ static _Atomic(relief_oom_handler) oom_handler = default_oom;
 
 void relief_set_oom_handler(relief_oom_handler handler) {
   atomic_store(&oom_handler, handler ? handler : default_oom);
+}
+
+void alloc_give_back(void) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 void alloc_out_of_memory(size_t size) {

@@ -17,6 +17,11 @@ void *xreallocarray(void *p, size_t n, size_t size) __attribute__((returns_nonnu
 char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 
+/* Hands freed memory back to the system (glibc keeps what is freed inside
+ * its heaps mapped): for a run that frees much while it still holds its
+ * rows and is limited by what the process holds. */
+void alloc_give_back(void);
+
 /* Runs the out-of-memory handler for a request of size bytes; never returns. */
 void alloc_out_of_memory(size_t size) __attribute__((noreturn));
 

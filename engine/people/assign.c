@@ -14,9 +14,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "common/alloc.h"
 #include "common/hashtab.h"
@@ -93,12 +90,10 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
      * one just looked up: only a new key is looked up in the map */
     XXH128_hash_t last = {0, 0};
     uint32_t index = 0;
-    bool have_last = false;
     for (size_t k = count[q]; k < count[q + 1]; k++) {
       uint32_t j = by_part[k];
-      if (!have_last || !XXH128_isEqual(keys[j], last)) {
+      if (k == count[q] || !XXH128_isEqual(keys[j], last)) {
         last = keys[j];
-        have_last = true;
         index = key_map_get(&pm->map, last);
         if (index > LOCAL_MASK) {
           ok = false;
@@ -178,10 +173,7 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
   size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
   number_people(a, t, threads, count, part_people);
-#ifdef __GLIBC__
-  malloc_trim(0); /* the key maps, freed inside glibc's heaps: given back before the
-                     person order is allocated beside the rows */
-#endif
+  alloc_give_back(); /* the key maps, before the person order is allocated beside the rows */
   size_t *part_first = xcalloc(P + 1, sizeof *part_first),
          *at = xmalloc((n_segs * P + 1) * sizeof *at);
   group_offsets(count, n_segs, part_first, at);

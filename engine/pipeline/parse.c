@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "common/alloc.h"
 #include "pipeline/pipeline_int.h"
@@ -130,11 +127,14 @@ static void count_county_rows(segment_t *s) {
  * its bytes hold at the sampled bytes a row and a sixteenth more, so that
  * most pieces never grow (a growth copies the arrays), then twice that. */
 static void grow_rows(const pipeline *pl, segment_t *s, size_t size) {
-  size_t guess = 4096;
-  if (pl->text_estimate && pl->rows_estimate)
-    guess = (size_t)((double)size * (double)pl->rows_estimate / (double)pl->text_estimate);
-  guess += guess / 16 + 64;
-  s->cap_rows = s->cap_rows ? s->cap_rows * 2 : guess;
+  if (s->cap_rows) {
+    s->cap_rows *= 2;
+  } else {
+    size_t guess = 4096;
+    if (pl->text_estimate && pl->rows_estimate)
+      guess = (size_t)((double)size * (double)pl->rows_estimate / (double)pl->text_estimate);
+    s->cap_rows = guess + guess / 16 + 64;
+  }
   s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
   s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
   if (pl->copies_possible) s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
@@ -458,9 +458,7 @@ static void keep_content_of_copies(pipeline *pl) {
     s->content_kept = bits;
     s->content_rank = rank;
   }
-#ifdef __GLIBC__
-  malloc_trim(0); /* the freed hashes sit between the rows in glibc's heaps: give them back */
-#endif
+  alloc_give_back(); /* the freed hashes sit between the rows in glibc's heaps */
 }
 
 /* Merges each segment's distinct strings into the run tables; the only

@@ -12,9 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "common/alloc.h"
 #include "pipeline/pipeline_int.h"
@@ -174,14 +171,6 @@ relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) 
   omp_init_lock(&sp->lock);
   pl->spill = sp;
   return RELIEF_OK;
-}
-
-/* Hands what was freed back to the system: the limit is on what the
- * process holds, and glibc keeps freed memory mapped in its arenas. */
-static void give_back_memory(void) {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
 }
 
 /* Files chunk c under partition q (any thread). */
@@ -357,7 +346,7 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   for (uint32_t i = 0; i < sp->next_id; i++) sp->seg_of_id[i] = -1;
   for (size_t k = 0; k < pl->n_segs; k++)
     if (pl->segs[k].spilled) sp->seg_of_id[pl->segs[k].spill_id] = (long)k;
-  give_back_memory(); /* the write buffers */
+  alloc_give_back(); /* the write buffers */
   test_spill_counts_hook(pl);
   return RELIEF_OK;
 }
@@ -518,18 +507,13 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
       ob[qi * n_segs + s] = counts[SPILL_PARTS + q0 + (int)qi];
     }
   }
+  memcpy(c_end, cnt, nq * n_segs * sizeof *c_end);
+  memcpy(o_end, ob, nq * n_segs * sizeof *o_end);
   relief_buf pack = {0};
   relief_status status = read_batch(sp, q0, q1, &pack, place, err);
   if (!status) {
-    place_batch(pl, nq, cnt, ob, b);
-    /* each (partition, segment) share ends where the next one starts */
-    for (size_t qi = 0; qi < nq; qi++)
-      for (size_t s = 0; s < n_segs; s++) {
-        const uint32_t *counts = pl->segs[s].spill_counts;
-        size_t at = qi * n_segs + s, q = (size_t)q0 + qi;
-        c_end[at] = cnt[at] + (counts && pl->segs[s].spilled ? counts[q] : 0);
-        o_end[at] = ob[at] + (counts && pl->segs[s].spilled ? counts[SPILL_PARTS + q] : 0);
-      }
+    place_batch(pl, nq, cnt, ob, b); /* counts -> where each share starts */
+    for (size_t at = 0; at < nq * n_segs; at++) c_end[at] += cnt[at], o_end[at] += ob[at];
 #pragma omp parallel num_threads(pl->n_threads)
     {
       relief_buf raw = {0};
@@ -668,7 +652,7 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
       memset(&pl->table, 0, sizeof pl->table);
     }
     spill_batch_clear(&b, n_segs);
-    if (q0 < sp->resident) give_back_memory(); /* the records kept in memory, read back */
+    if (q0 < sp->resident) alloc_give_back(); /* the records kept in memory, read back */
     if (pl->progress)
       pl->progress(pl->progress_user, "read+group+evaluate", (uint64_t)q1, SPILL_PARTS, 0);
     q0 = q1;
