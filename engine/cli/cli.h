@@ -96,18 +96,28 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int n_opts, const c
               const cli_env *env);
 
 /* Progress on stderr: a bar on a terminal, one line per phase otherwise
- * (printed as the phase ends, with its own time). */
+ * (printed as the phase ends, with its own time). The bar's ETA is the
+ * whole run's: the phase's rest at its own pace, then the phases still to
+ * come, each as its share of the parse's time (cli_progress_eta). */
 typedef struct {
   bool tty;
+  bool bundle; /* row files are written: a "write" phase comes */
   double start, last_print, phase_start;
+  double parse_seconds;            /* the parse's time once it has ended, else 0 */
   uint64_t phase_done, phase_rows; /* the counts when the phase began */
   char phase[32];
 } cli_progress;
 
-void cli_progress_init(cli_progress *p);
+void cli_progress_init(cli_progress *p, bool bundle);
 void cli_progress_update(void *user, const char *phase, uint64_t done, uint64_t total,
                          uint64_t rows);
 void cli_progress_finish(cli_progress *p);
+/* The same as cli_progress_update, at time now (seconds): for tests. */
+void cli_progress_update_at(cli_progress *p, double now, const char *phase, uint64_t done,
+                            uint64_t total);
+/* Seconds the whole run has left at time now, the phase being done of
+ * total; -1 while there is no pace to go by yet. */
+double cli_progress_eta(const cli_progress *p, double now, uint64_t done, uint64_t total);
 
 /* Reports err on stderr and, when dir is given, writes the error file there
  * (gogen.err in the drop-in, errors.json otherwise; JSON keyed by input

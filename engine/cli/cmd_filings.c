@@ -98,7 +98,7 @@ int cmd_filings(int argc, char **argv, const cli_env *env) {
   else
     fprintf(stderr, "%s: no review store: filing every motion with relief\n", env->program);
   cli_progress progress;
-  cli_progress_init(&progress);
+  cli_progress_init(&progress, false);
   job.progress = cli_progress_update;
   job.progress_user = &progress;
   filings_job_result res;

@@ -209,7 +209,7 @@ static int run_and_report(int argc, char **argv, const run_args *a, const cli_en
   relief_settings_set_command_line(s, command_line, argc + 1);
   free(command_line);
   cli_progress progress;
-  cli_progress_init(&progress);
+  cli_progress_init(&progress, true);
   relief_settings_set_progress(s, cli_progress_update, &progress);
   relief_run_result res;
   relief_error err = {0};

@@ -371,7 +371,7 @@ static int run_and_report(int argc, char **argv, const statewide_args *a, const 
   relief_settings_set_command_line(s, command_line, argc + 1);
   free(command_line);
   cli_progress progress;
-  cli_progress_init(&progress);
+  cli_progress_init(&progress, !a->summary_only);
   relief_settings_set_progress(s, cli_progress_update, &progress);
   relief_statewide_result res;
   relief_error err = {0};
