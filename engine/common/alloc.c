@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -33,6 +34,19 @@ void relief_set_oom_handler(relief_oom_handler handler) {
 void alloc_give_back(void) {
 #ifdef __GLIBC__
   malloc_trim(0);
+#endif
+}
+
+void alloc_populate(void *p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  static long page;
+  if (!page) page = sysconf(_SC_PAGESIZE);
+  uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
+            to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
+  if (to > from) (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)bytes;
 #endif
 }
 

@@ -127,6 +127,7 @@ static void count_county_rows(segment_t *s) {
  * its bytes hold at the sampled bytes a row and a sixteenth more, so that
  * most pieces never grow (a growth copies the arrays), then twice that. */
 static void grow_rows(const pipeline *pl, segment_t *s, size_t size) {
+  size_t sure = 0; /* rows the piece is all but sure to hold */
   if (s->cap_rows) {
     s->cap_rows *= 2;
   } else {
@@ -134,10 +135,17 @@ static void grow_rows(const pipeline *pl, segment_t *s, size_t size) {
     if (pl->text_estimate && pl->rows_estimate)
       guess = (size_t)((double)size * (double)pl->rows_estimate / (double)pl->text_estimate);
     s->cap_rows = guess + guess / 16 + 64;
+    sure = guess - guess / 16;
   }
   s->rows = xreallocarray(s->rows, s->cap_rows, sizeof *s->rows);
   s->keys = xreallocarray(s->keys, s->cap_rows, sizeof *s->keys);
   if (pl->copies_possible) s->content = xreallocarray(s->content, s->cap_rows, sizeof *s->content);
+  /* the pages of the rows it is sure to write, mapped at once rather than
+   * faulted in one by one; not the slack, which must not become resident
+   * unless it is used */
+  alloc_populate(s->rows, sure * sizeof *s->rows);
+  alloc_populate(s->keys, sure * sizeof *s->keys);
+  if (s->content) alloc_populate(s->content, sure * sizeof *s->content);
 }
 
 static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
