@@ -38,10 +38,20 @@ typedef struct {
   size_t section_len, county_len, ofn_len;
 } row_strings;
 
+/* What row_facts keeps from one row for the next: a person's rows come
+ * together and repeat the birth date, so the last one read is not parsed
+ * again. Zeroed: nothing kept. */
+typedef struct {
+  uint64_t dob_text; /* the 8 bytes of the last YYYYMMDD birth date read */
+  int32_t dob_day;   /* and its day */
+  bool has_dob;
+} row_memo;
+
 /* Fills rec (person, class and county ids left 0) and out from the fields
  * of one parsed row. s holds four scratch buffers, so that every string in
- * out stays valid until the next call with the same s. */
-void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
+ * out stays valid until the next call with the same s; memo is the
+ * caller's, kept from row to row. */
+void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo *memo, row_rec *rec,
                row_strings *out);
 
 /* A piece of one input that parses on its own: a chunk of a mapped text, or

@@ -15,14 +15,27 @@ static int equals(const char *s, size_t n, const char *lit) {
   return n == m && memcmp(s, lit, m) == 0;
 }
 
-void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_rec *rec,
+/* The day of birth date v (n bytes), from memo when it is the last one's. */
+static int32_t dob_day(const char *v, size_t n, row_memo *memo) {
+  if (n != 8) return doj_parse_yyyymmdd(v, n);
+  uint64_t text;
+  memcpy(&text, v, 8);
+  if (!memo->has_dob || text != memo->dob_text) {
+    memo->dob_text = text;
+    memo->dob_day = doj_parse_yyyymmdd(v, n);
+    memo->has_dob = true;
+  }
+  return memo->dob_day;
+}
+
+void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo *memo, row_rec *rec,
                row_strings *out) {
   field_scratch *a = &s[0], *b = &s[1];
   memset(rec, 0, sizeof *rec);
   memset(out, 0, sizeof *out);
   size_t n;
   const char *v = field_value(&f[RELIEF_COL_PRI_DOB], a, &n);
-  rec->dob_day = doj_parse_yyyymmdd(v, n);
+  rec->dob_day = dob_day(v, n, memo);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
   rec->step_key = row_step_key(v, n);
   v = field_value(&f[RELIEF_COL_DISP_DESCR], a, &n);

@@ -661,8 +661,9 @@ static void same_facts(const char *line) {
   field_scratch a[4] = {0}, b[4] = {0}, k = {0};
   row_rec ra, rb;
   row_strings sa, sb;
-  row_facts(full, a, &ra, &sa);
-  row_facts(lean, b, &rb, &sb);
+  row_memo ma = {0}, mb = {0};
+  row_facts(full, a, &ma, &ra, &sa);
+  row_facts(lean, b, &mb, &rb, &sb);
   cr_assert_eq(memcmp(&ra, &rb, sizeof ra), 0, "%s", line);
   cr_assert_eq(sa.section_len, sb.section_len);
   cr_assert_eq(sa.county_len, sb.county_len);
@@ -689,6 +690,33 @@ Test(lean_parse, reads_every_column_the_decision_needs) {
                        "REGISTRATION", RELIEF_COL_OFFENSE_DESCR, "290 PC", -1));
   same_facts(lean_line(buf[3], RELIEF_COL_CII_NUMBER, "\"B2\"", RELIEF_COL_STP_TYPE_DESCR,
                        "DECEASED", -1));
+}
+
+Test(lean_parse, a_birth_date_kept_from_the_last_row_is_the_one_parsed) {
+  /* the same date again, another, invalid ones (kept as unknown, and not
+   * mistaken for the next), one of 7 characters, quoted, then the first */
+  static const char *const dobs[] = {"19700101", "19700101", "19800229", "19810229",
+                                     "19810229", "1970010",  "19700101", "\"19900515\"",
+                                     "19900515", "19700101"};
+  field_scratch s[4] = {0};
+  row_memo memo = {0};
+  for (size_t i = 0; i < sizeof dobs / sizeof *dobs; i++) {
+    char line[8192];
+    relief_field f[RELIEF_NCOLS];
+    size_t pos = 0, start;
+    relief_parse_error perr;
+    lean_line(line, RELIEF_COL_PRI_DOB, dobs[i], -1);
+    cr_assert_eq(parse_row(line, strlen(line), &pos, f, &start, &perr), 1);
+    row_rec rec;
+    row_strings strings;
+    row_facts(f, s, &memo, &rec, &strings);
+    const char *bare = dobs[i][0] == '"' ? dobs[i] + 1 : dobs[i];
+    size_t n = strlen(bare) - (dobs[i][0] == '"');
+    cr_assert_eq(rec.dob_day, doj_parse_yyyymmdd(bare, n), "row %zu (%s)", i, dobs[i]);
+  }
+  cr_assert_eq(doj_parse_yyyymmdd("19810229", 8), RELIEF_DAY_UNKNOWN);
+  cr_assert_neq(doj_parse_yyyymmdd("19800229", 8), RELIEF_DAY_UNKNOWN);
+  for (int i = 0; i < 4; i++) field_scratch_free(&s[i]);
 }
 
 Test(lean_parse, the_extent_is_the_rows_canonical_text_or_says_not) {
