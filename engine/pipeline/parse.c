@@ -148,6 +148,18 @@ static void grow_rows(const pipeline *pl, segment_t *s, size_t size) {
   if (s->content) alloc_populate(s->content, sure * sizeof *s->content);
 }
 
+/* intern_get, first trying the string *last gave (UINT32_MAX: none): a
+ * piece's convictions mostly repeat the county, and a person's counts the
+ * code section, of the row before. */
+static uint32_t intern_again(relief_intern *t, uint32_t *last, const char *str, size_t len) {
+  if (*last != UINT32_MAX) {
+    size_t had;
+    const char *was = intern_str(t, *last, &had);
+    if (had == len && memcmp(was, str, len) == 0) return *last;
+  }
+  return *last = intern_get(t, str, len);
+}
+
 static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
   const relief_columns decision_columns = pipeline_decision_columns();
   relief_field f[RELIEF_NCOLS];
@@ -186,6 +198,8 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
    * 1,000 keeps the segment lean. */
   bool lean = true;
   size_t redone = 0;
+  row_memo memo = {0};
+  uint32_t last_county = UINT32_MAX, last_section = UINT32_MAX;
   int r;
   while ((r = lean ? parse_row_lean(text, size, &pos, f, &start, &perr, &decision_columns, &ext)
                    : parse_row(text, size, &pos, f, &start, &perr)) == 1) {
@@ -193,7 +207,7 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
     size_t row = s->n_rows++;
     row_rec *rec = &s->rows[row];
     row_strings strings;
-    row_facts(f, scratch, rec, &strings);
+    row_facts(f, scratch, &memo, rec, &strings);
     if (pl->merged) {
       s->keys[row] = person_key_merged(f, &ps->key);
       if (!pl->copies_possible) {
@@ -224,8 +238,9 @@ static void parse_segment(pipeline *pl, segment_t *s, parse_scratch *ps) {
       buf_putc(&s->ofns, 0);
     }
     if (!(rec->flags & ROW_CONVICTED)) continue;
-    rec->county = (uint16_t)intern_get(&s->counties, strings.county, strings.county_len);
-    rec->class_id = intern_get(&s->sections, strings.section, strings.section_len);
+    rec->county =
+        (uint16_t)intern_again(&s->counties, &last_county, strings.county, strings.county_len);
+    rec->class_id = intern_again(&s->sections, &last_section, strings.section, strings.section_len);
   }
   count_county_rows(s);
   if (s->cap_rows > s->n_rows + s->n_rows / 16) { /* give back the growth slack */
