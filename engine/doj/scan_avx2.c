@@ -138,8 +138,11 @@ parse_avx2(const char *text, size_t size, size_t *pos, relief_field fields[RELIE
     __m256i lo = _mm256_loadu_si256((const __m256i *)b);
     __m256i hi = _mm256_loadu_si256((const __m256i *)(b + 32));
     uint64_t q = eq_mask(lo, hi, vq), c = eq_mask(lo, hi, vc), n = eq_mask(lo, hi, vn),
-             r = eq_mask(lo, hi, vr), z = eq_mask(lo, hi, _mm256_setzero_si256());
+             z = eq_mask(lo, hi, _mm256_setzero_si256());
     uint64_t in = q ? prefix_xor_clmul(q) ^ st.in_carry : st.in_carry;
+    /* CRs matter only in or around quotes (a quoted CR, a CR before the LF
+     * after a closing quote): a block with neither skips their compare */
+    uint64_t r = q | in ? eq_mask(lo, hi, vr) : 0;
     int k = want ? scan_block_lean(&st, q, c, n, r, z, in, p, flatten_avx2)
                  : scan_block(&st, q, c, n, r, z, in);
     if (k == SCAN_MORE) continue;
