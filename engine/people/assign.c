@@ -92,7 +92,7 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
     uint32_t index = 0;
     for (size_t k = count[q]; k < count[q + 1]; k++) {
       uint32_t j = by_part[k];
-      if (k == count[q] || !XXH128_isEqual(keys[j], last)) {
+      if (k == count[q] || !person_key_equal(keys[j], last)) {
         last = keys[j];
         index = key_map_get(&pm->map, last);
         if (index > LOCAL_MASK) {

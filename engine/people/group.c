@@ -104,7 +104,7 @@ void people_group(const row_table *t, int threads, people_groups *out) {
     uint32_t person = 0;
     for (size_t k = part_first[q]; k < part_first[q + 1]; k++) {
       XXH128_hash_t key = t->keys[by_part[k].seg][by_part[k].j];
-      if (k == part_first[q] || !XXH128_isEqual(key, last)) {
+      if (k == part_first[q] || !person_key_equal(key, last)) {
         last = key;
         person = key_map_get(&people, key);
       }

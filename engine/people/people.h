@@ -54,6 +54,13 @@ static inline uint32_t people_partition(XXH128_hash_t key) {
   return (uint32_t)(key.high64 % PEOPLE_PARTITIONS);
 }
 
+/* Whether two person keys are the same: inline, as the hot loops that
+ * compare a row's key with the last row's need it (XXH128_isEqual is a
+ * call into the library). */
+static inline bool person_key_equal(XXH128_hash_t a, XXH128_hash_t b) {
+  return a.low64 == b.low64 && a.high64 == b.high64;
+}
+
 /* A row: its segment and its index in the segment. */
 typedef struct {
   uint32_t seg, j;

@@ -194,8 +194,11 @@ static void flush_thread(pipeline *pl, int t) {
     relief_buf *b = &th->part[q];
     if (!b->len) continue;
     if (q < sp->resident) { /* it fits: its records stay as they are */
-      spill_chunk c = {t, 0, 0, b->len, xrealloc(b->data, b->len)};
-      *b = (relief_buf){0};
+      size_t had = b->len;
+      spill_chunk c = {t, 0, 0, had, xrealloc(b->data, had)};
+      /* the next chunk starts at this one's size, not at 4 KB doubling to
+       * it, each doubling a copy (pages not written are not held) */
+      *b = (relief_buf){.data = xmalloc(had), .cap = had};
       add_chunk(sp, q, &c);
       continue;
     }
@@ -262,8 +265,9 @@ void spill_segment(pipeline *pl, segment_t *s) {
     size_t len = strlen(ofn);
     if (len > UINT16_MAX) len = UINT16_MAX; /* case numbers are short; never reached */
     relief_buf *b = &th->part[q];
-    buf_reserve(b, RUN_HEAD + ROW_FIXED + len);
-    bool same = run_buf == b && run_rows < UINT16_MAX && XXH128_isEqual(s->keys[j], s->keys[j - 1]);
+    if (b->cap - b->len < RUN_HEAD + ROW_FIXED + len) buf_reserve(b, RUN_HEAD + ROW_FIXED + len);
+    bool same =
+        run_buf == b && run_rows < UINT16_MAX && person_key_equal(s->keys[j], s->keys[j - 1]);
     if (!same) { /* a new run: its head, the count filled in as rows come */
       char *h = b->data + b->len;
       uint32_t jj = (uint32_t)j;
