@@ -71,6 +71,7 @@ static void decide_batch(pipeline *pl, spill_batch *b) {
     seg->ofns = (relief_buf){b->ofns[i], 0, 0};
     seg->n_rows = b->n_rows[i];
     b->rows[i] = NULL, b->keys[i] = NULL, b->content[i] = NULL, b->ofns[i] = NULL;
+    b->cap_rows[i] = b->cap_bytes[i] = 0; /* they are the segment's now: the next batch's are new */
   }
   pipeline dp;
   exchange_rows(pl, &dp, b->j);

@@ -236,6 +236,11 @@ typedef struct {
   uint64_t **content;
   uint32_t **j;
   char **ofns;
+  /* kept from batch to batch, so that each batch does not fault in fresh
+   * pages for what the last one freed: per segment, the rows and case
+   * number bytes its arrays hold room for, and the compressed bytes read */
+  size_t *cap_rows, *cap_bytes;
+  relief_buf pack;
 } spill_batch;
 
 #define SPILL_PARTS PEOPLE_PARTITIONS /* a partition is spilled whole */

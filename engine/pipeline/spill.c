@@ -40,6 +40,7 @@ struct spill {
   spill_thread *threads;
   int n_threads;
   size_t flush_at;
+  size_t part_room; /* a partition buffer's first room: its share of flush_at, and a quarter */
   spill_chunk *chunks[SPILL_PARTS];
   size_t n_chunks[SPILL_PARTS], cap_chunks[SPILL_PARTS];
   uint64_t rows[SPILL_PARTS]; /* records written per partition */
@@ -167,6 +168,7 @@ relief_status spill_begin(pipeline *pl, uint64_t text_bytes, relief_error *err) 
   for (int t = 0; t < sp->n_threads; t++) sp->threads[t].fd = -1;
   sp->flush_at = pl->memory_limit / 8 / (size_t)sp->n_threads;
   if (sp->flush_at < (256u << 10)) sp->flush_at = 256u << 10;
+  sp->part_room = sp->flush_at / SPILL_PARTS + sp->flush_at / SPILL_PARTS / 4;
   if (pl->spill_ways <= 1) sp->resident = resident_parts(pl);
   omp_init_lock(&sp->lock);
   pl->spill = sp;
@@ -194,11 +196,12 @@ static void flush_thread(pipeline *pl, int t) {
     relief_buf *b = &th->part[q];
     if (!b->len) continue;
     if (q < sp->resident) { /* it fits: its records stay as they are */
-      size_t had = b->len;
+      size_t had = b->len, room = had + had / 4 > sp->part_room ? had + had / 4 : sp->part_room;
       spill_chunk c = {t, 0, 0, had, xrealloc(b->data, had)};
-      /* the next chunk starts at this one's size, not at 4 KB doubling to
-       * it, each doubling a copy (pages not written are not held) */
-      *b = (relief_buf){.data = xmalloc(had), .cap = had};
+      /* the next chunk starts with room for this one's size and a quarter,
+       * not at 4 KB doubling to it, each doubling a copy (pages not
+       * written are not held) */
+      *b = (relief_buf){.data = xmalloc(room), .cap = room};
       add_chunk(sp, q, &c);
       continue;
     }
@@ -265,7 +268,8 @@ void spill_segment(pipeline *pl, segment_t *s) {
     size_t len = strlen(ofn);
     if (len > UINT16_MAX) len = UINT16_MAX; /* case numbers are short; never reached */
     relief_buf *b = &th->part[q];
-    if (b->cap - b->len < RUN_HEAD + ROW_FIXED + len) buf_reserve(b, RUN_HEAD + ROW_FIXED + len);
+    if (b->cap - b->len < RUN_HEAD + ROW_FIXED + len) /* the first time, its share's room */
+      buf_reserve(b, b->cap || len > sp->part_room ? RUN_HEAD + ROW_FIXED + len : sp->part_room);
     bool same =
         run_buf == b && run_rows < UINT16_MAX && person_key_equal(s->keys[j], s->keys[j - 1]);
     if (!same) { /* a new run: its head, the count filled in as rows come */
@@ -483,11 +487,24 @@ static void place_batch(pipeline *pl, size_t nq, size_t *cnt, size_t *ob, spill_
     }
     b->n_rows[s] = rows;
     if (!rows) continue;
-    b->rows[s] = xmalloc(rows * sizeof **b->rows);
-    b->keys[s] = xmalloc(rows * sizeof **b->keys);
-    if (pl->copies_possible) b->content[s] = xmalloc(rows * sizeof **b->content);
-    b->j[s] = xmalloc(rows * sizeof **b->j);
-    b->ofns[s] = xmalloc(bytes + 1);
+    if (rows > b->cap_rows[s]) { /* a quarter more, as the next batch's share may be larger */
+      size_t cap = b->cap_rows[s] ? rows + rows / 4 : rows;
+      free(b->rows[s]);
+      free(b->keys[s]);
+      free(b->content[s]);
+      free(b->j[s]);
+      b->rows[s] = xmalloc(cap * sizeof **b->rows);
+      b->keys[s] = xmalloc(cap * sizeof **b->keys);
+      b->content[s] = pl->copies_possible ? xmalloc(cap * sizeof **b->content) : NULL;
+      b->j[s] = xmalloc(cap * sizeof **b->j);
+      b->cap_rows[s] = cap;
+    }
+    if (bytes + 1 > b->cap_bytes[s]) {
+      size_t cap = b->cap_bytes[s] ? bytes + 1 + bytes / 4 : bytes + 1;
+      free(b->ofns[s]);
+      b->ofns[s] = xmalloc(cap);
+      b->cap_bytes[s] = cap;
+    }
   }
 }
 
@@ -515,7 +532,7 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
   }
   memcpy(c_end, cnt, nq * n_segs * sizeof *c_end);
   memcpy(o_end, ob, nq * n_segs * sizeof *o_end);
-  relief_buf pack = {0};
+  relief_buf pack = b->pack; /* the last batch's room */
   relief_status status = read_batch(sp, q0, q1, &pack, place, err);
   if (!status) {
     place_batch(pl, nq, cnt, ob, b); /* counts -> where each share starts */
@@ -558,7 +575,7 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
       ZSTD_freeDCtx(dctx);
     }
   }
-  buf_free(&pack);
+  b->pack = pack;
   free(cnt);
   free(ob);
   free(c_end);
@@ -575,11 +592,22 @@ void spill_batch_init(const pipeline *pl, spill_batch *b) {
                      .keys = xcalloc(n, sizeof *b->keys),
                      .content = xcalloc(n, sizeof *b->content),
                      .j = xcalloc(n, sizeof *b->j),
-                     .ofns = xcalloc(n, sizeof *b->ofns)};
+                     .ofns = xcalloc(n, sizeof *b->ofns),
+                     .cap_rows = xcalloc(n, sizeof *b->cap_rows),
+                     .cap_bytes = xcalloc(n, sizeof *b->cap_bytes)};
 }
 
 void spill_batch_free(spill_batch *b, size_t n_segs) {
-  spill_batch_clear(b, n_segs);
+  for (size_t s = 0; s < n_segs; s++) {
+    free(b->rows[s]);
+    free(b->keys[s]);
+    free(b->content[s]);
+    free(b->j[s]);
+    free(b->ofns[s]);
+  }
+  free(b->cap_rows);
+  free(b->cap_bytes);
+  buf_free(&b->pack);
   free(b->rows);
   free(b->n_rows);
   free(b->keys);
@@ -594,19 +622,7 @@ void spill_partition_rows(const pipeline *pl, uint64_t rows[SPILL_PARTS]) {
 }
 
 void spill_batch_clear(spill_batch *b, size_t n_segs) {
-  for (size_t s = 0; s < n_segs; s++) {
-    free(b->rows[s]);
-    free(b->keys[s]);
-    free(b->content[s]);
-    free(b->j[s]);
-    free(b->ofns[s]);
-    b->rows[s] = NULL;
-    b->keys[s] = NULL;
-    b->content[s] = NULL;
-    b->j[s] = NULL;
-    b->ofns[s] = NULL;
-    b->n_rows[s] = 0;
-  }
+  for (size_t s = 0; s < n_segs; s++) b->n_rows[s] = 0; /* the arrays stay for the next */
 }
 
 relief_status spill_evaluate(pipeline *pl, relief_error *err) {
