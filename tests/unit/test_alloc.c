@@ -4,12 +4,14 @@
  * (RELIEF_FAIL_ALLOC_AFTER) run the out-of-memory handler, which ends the
  * process. Criterion runs each test in its own process, so each test's
  * environment is read afresh by the first allocation it makes.
+ * alloc_populate maps in exactly the whole pages inside its range.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -164,4 +166,40 @@ Test(alloc, relief_out_of_memory_never_returns, .exit_code = 42) {
   relief_set_oom_handler(exit_42_if_size_matches);
   wanted_size = 77;
   alloc_out_of_memory(77);
+}
+
+/* Which of the n pages at base are resident (mincore), as a string of 0/1. */
+static void resident_pages(const char *base, size_t page, size_t n, char *out) {
+  unsigned char vec[64];
+  cr_assert(n <= sizeof vec);
+  cr_assert_eq(mincore((void *)base, n * page, vec), 0);
+  for (size_t i = 0; i < n; i++) out[i] = (vec[i] & 1) ? '1' : '0';
+  out[n] = 0;
+}
+
+Test(alloc, populate_maps_in_the_whole_pages_inside_the_range_and_keeps_their_bytes) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  char *base = mmap(NULL, 16 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  cr_assert_neq(base, MAP_FAILED);
+#ifdef MADV_POPULATE_WRITE
+  if (madvise(base + 15 * page, page, MADV_POPULATE_WRITE) != 0)
+    cr_skip_test("this kernel has no MADV_POPULATE_WRITE");
+#else
+  cr_skip_test("built without MADV_POPULATE_WRITE");
+#endif
+  base[5 * page] = 'x';
+  char seen[17];
+  resident_pages(base, page, 16, seen);
+  cr_assert_str_eq(seen, "0000010000000001");
+  alloc_populate(base + 100, 0);             /* nothing */
+  alloc_populate(base + 12 * page + 1, 100); /* inside one page: no whole page */
+  resident_pages(base, page, 16, seen);
+  cr_assert_str_eq(seen, "0000010000000001");
+  /* [100, 100 + 10 pages): pages 1 to 9 are whole inside it, 0 and 10 are not */
+  alloc_populate(base + 100, 10 * page);
+  resident_pages(base, page, 16, seen);
+  cr_assert_str_eq(seen, "0111111111000001");
+  cr_assert_eq(base[5 * page], 'x');
+  cr_assert_eq(base[7 * page], 0);
+  munmap(base, 16 * page);
 }
