@@ -166,6 +166,65 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
   group_starts(part_people, PEOPLE_PARTITIONS);
 }
 
+/* Splits segments [0, n_segs) into ranges of about equal rows: range r is
+ * [from[r], from[r + 1]). */
+static void split_segments(const row_table *t, size_t ranges, size_t *from) {
+  size_t total = 0, at = 0;
+  for (size_t i = 0; i < t->n_segs; i++) total += t->n_rows[i];
+  from[0] = 0;
+  for (size_t r = 1, i = 0; r <= ranges; r++) {
+    size_t want = r == ranges ? SIZE_MAX : total / ranges * r;
+    while (i < t->n_segs && at < want) at += t->n_rows[i++];
+    from[r] = r == ranges ? t->n_segs : i;
+  }
+}
+
+/* Every row's final number, then each person's rows placed straight into
+ * the order: the segments are cut into ranges in input order, each range
+ * counts its rows per person, so that a person's rows from range r follow
+ * those from the ranges before it, and each range then writes its rows at
+ * its own cursors. Rows are read in the order they lie in memory, twice,
+ * instead of once each at random (grouping partition by partition). */
+static void place_people(const row_table *t, people_assigner *a, int threads,
+                         const size_t *part_people, size_t ranges, people_groups *out) {
+  size_t np = part_people[PEOPLE_PARTITIONS];
+  size_t *from = xmalloc((ranges + 1) * sizeof *from);
+  split_segments(t, ranges, from);
+  uint32_t *at = xcalloc(ranges * np + 1, sizeof *at); /* [range][person]: count, then cursor */
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+  for (size_t r = 0; r < ranges; r++) {
+    uint32_t *mine = at + r * np;
+    for (size_t i = from[r]; i < from[r + 1]; i++)
+      for (size_t j = 0; j < t->n_rows[i]; j++) {
+        row_rec *rec = &t->rows[i][j];
+        uint32_t q = rec->person >> LOCAL_BITS;
+        rec->person = (uint32_t)part_people[q] + a->part[q].number[rec->person & LOCAL_MASK];
+        mine[rec->person]++;
+      }
+  }
+  out->first = xcalloc(np + 1, sizeof *out->first);
+  size_t pos = 0;
+  for (size_t p = 0; p < np; p++) {
+    out->first[p] = pos;
+    for (size_t r = 0; r < ranges; r++) {
+      uint32_t c = at[r * np + p];
+      at[r * np + p] = (uint32_t)pos;
+      pos += c;
+    }
+  }
+  out->first[np] = pos;
+  out->order = xmalloc((pos ? pos : 1) * sizeof *out->order);
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+  for (size_t r = 0; r < ranges; r++) {
+    uint32_t *cursor = at + r * np;
+    for (size_t i = from[r]; i < from[r + 1]; i++)
+      for (size_t j = 0; j < t->n_rows[i]; j++)
+        out->order[cursor[t->rows[i][j].person]++] = (row_ref){(uint32_t)i, (uint32_t)j};
+  }
+  free(at);
+  free(from);
+}
+
 void people_group_assigned(const row_table *t, people_assigner *a, int threads,
                            people_groups *out) {
   memset(out, 0, sizeof *out);
@@ -179,6 +238,23 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
   group_offsets(count, n_segs, part_first, at);
   free(count);
   out->n_rows = part_first[P];
+  /* placed at once where the counts fit 32 bits, in as many ranges as
+   * threads while their counts (4 bytes a person a range) stay within 2
+   * bytes a row; else partition by partition */
+  size_t np = part_people[P], ranges = (size_t)(threads > 0 ? threads : 1);
+  while (ranges > 1 && ranges * np * 4 > out->n_rows * 2) ranges--;
+  if (out->n_rows < UINT32_MAX) {
+    free(at);
+    free(part_first);
+    place_people(t, a, threads, part_people, ranges, out);
+    out->n_people = np;
+    for (size_t q = 0; q < P; q++) {
+      free(a->part[q].number);
+      a->part[q].number = NULL;
+    }
+    free(part_people);
+    return;
+  }
   row_ref *by_part = xmalloc((out->n_rows ? out->n_rows : 1) * sizeof *by_part);
   /* each row takes its person's number and its place in its partition */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "doj/doj.h"
+#include "common/alloc.h"
 #include "people/people.h"
 
 /* ---- helpers ---- */
@@ -366,23 +367,22 @@ Test(people_group, numbers_people_the_same_however_rows_are_split_and_threaded) 
     }
 }
 
-Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
-  /* people_group_assigned must give people_group's numbers and lists, in
-   * whatever order the segments' keys were handed over, and keys whose rows
-   * were all thrown away (a segment parsed again) must take no number */
-  enum { N = 900 };
-  char names[N][16];
-  const char *ids[N];
-  for (int i = 0; i < N; i++) {
-    snprintf(names[i], sizeof names[i], "P%d", (i * 13) % 307);
+/* people_group_assigned against people_group on n rows of `people` people
+ * (row i is person (i * 13) % people), cut into segments of sizes[0..5). */
+static void assigned_as_grouped(int n, int people, const size_t sizes[5]) {
+  char(*names)[16] = xmalloc((size_t)n * sizeof *names);
+  const char **ids = xmalloc((size_t)n * sizeof *ids);
+  for (int i = 0; i < n; i++) {
+    snprintf(names[i], sizeof names[i], "P%d", (i * 13) % people);
     ids[i] = names[i];
   }
-  size_t sizes[] = {120, 0, 1, 379, 400};
+  size_t most = 0;
+  for (int s = 0; s < 5; s++) most = sizes[s] > most ? sizes[s] : most;
   int threads[] = {1, 2, 4};
   for (int th = 0; th < 3; th++) {
     table want, got;
-    table_make(&want, ids, NULL, N, sizes, 5, NULL);
-    table_make(&got, ids, NULL, N, sizes, 5, NULL);
+    table_make(&want, ids, NULL, (size_t)n, sizes, 5, NULL);
+    table_make(&got, ids, NULL, (size_t)n, sizes, 5, NULL);
     people_groups gw, gg;
     people_group(&want.t, threads[th], &gw);
     people_assigner *a = people_assigner_new();
@@ -393,29 +393,45 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
     XXH128_hash_t ghost_keys[4];
     for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
     cr_assert(people_assign(a, ghost_keys, ghost, 4, 0, NULL));
+    uint32_t *scratch = xmalloc((most + 1) * sizeof *scratch);
     for (int s = 4; s >= 0; s--) /* last segment first */
-    {
-      uint32_t scratch[400];
       cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], s % 2, scratch));
-    }
+    free(scratch);
     cr_assert_not(people_assigner_full(a));
     people_group_assigned(&got.t, a, threads[th], &gg);
     people_assigner_free(a);
     cr_assert_eq(gg.n_people, gw.n_people);
-    cr_assert_eq(gg.n_people, 307);
-    size_t ow[N], og[N];
-    check_groups(&want, &gw, N, ow);
-    check_groups(&got, &gg, N, og);
-    for (size_t k = 0; k < N; k++)
+    cr_assert_eq(gg.n_people, (size_t)people);
+    size_t *ow = xmalloc((size_t)n * sizeof *ow), *og = xmalloc((size_t)n * sizeof *og);
+    check_groups(&want, &gw, (size_t)n, ow);
+    check_groups(&got, &gg, (size_t)n, og);
+    for (size_t k = 0; k < (size_t)n; k++)
       cr_assert_eq(person_of_row(&got, k), person_of_row(&want, k), "row %zu, %d threads", k,
                    threads[th]);
-    cr_assert_arr_eq(og, ow, sizeof ow);
+    cr_assert_arr_eq(og, ow, (size_t)n * sizeof *ow);
+    cr_assert_arr_eq(gg.order, gw.order, (size_t)n * sizeof *gw.order);
     cr_assert_arr_eq(gg.first, gw.first, (gw.n_people + 1) * sizeof *gw.first);
+    free(ow);
+    free(og);
     people_groups_free(&gw);
     people_groups_free(&gg);
     table_free(&want);
     table_free(&got);
   }
+  free(names);
+  free(ids);
+}
+
+Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
+  /* people_group_assigned must give people_group's numbers and lists, in
+   * whatever order the segments' keys were handed over, and keys whose rows
+   * were all thrown away (a segment parsed again) must take no number */
+  size_t sizes[] = {120, 0, 1, 379, 400};
+  assigned_as_grouped(900, 307, sizes); /* 3 rows a person: placed in one range */
+  /* 40 rows a person, each in every segment: placed in 2 and 4 ranges of
+   * segments, a person's rows from each range after the last's */
+  size_t more[] = {1000, 3, 997, 0, 2000};
+  assigned_as_grouped(4000, 100, more);
 }
 
 Test(people_group, an_empty_table_has_no_people) {
