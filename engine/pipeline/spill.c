@@ -683,6 +683,14 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
   pipeline_evaluate_end(pl);
   spill_batch_free(&b, n_segs);
   free(input_of_seg);
+  /* every record is read back: the spill files' pages go now, one file a
+   * thread, rather than one file after another when the last descriptor
+   * closes (XL under 4G: 1.36 GB of cached pages, half a second a file) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(sp->n_threads)
+  for (int t = 0; t < sp->n_threads; t++)
+    if (sp->threads[t].fd >= 0 && ftruncate(sp->threads[t].fd, 0) != 0) {
+      /* only a hint: the file goes when the run ends, whole */
+    }
   return st;
 }
 
