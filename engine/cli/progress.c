@@ -13,8 +13,8 @@
 
 /* A run's phases after it starts parsing, each with its time as a share of
  * the parse's, measured on the bench sets (bench/README.md, "Progress"): on
- * L, summary only, group 0.13, evaluate 0.15 and publish 0.04 of the
- * parse's 5.8 s; a spilled L reads, groups and evaluates in 0.45 of its
+ * L, summary only, group 0.12, evaluate 0.17 and publish 0.07 of the
+ * parse's 5.0-5.7 s; a spilled L reads, groups and evaluates in 0.45 of its
  * parse+spill; a bundle's write takes about 6 times its parse (R, M, L's
  * Los Angeles: 6.3, 6.1, 6.0) and its evaluate and publish more. A phase
  * not listed counts nothing ahead of it. */
@@ -24,7 +24,7 @@ typedef struct {
 } phase_share;
 
 static const phase_share summary_phases[] = {
-    {"parse", 1}, {"group", 0.13}, {"evaluate", 0.15}, {"publish", 0.04}, {NULL, 0}};
+    {"parse", 1}, {"group", 0.12}, {"evaluate", 0.17}, {"publish", 0.07}, {NULL, 0}};
 static const phase_share bundle_phases[] = {{"parse", 1}, {"group", 0.1}, {"evaluate", 0.5},
                                             {"write", 6}, {"publish", 1}, {NULL, 0}};
 static const phase_share spill_summary_phases[] = {

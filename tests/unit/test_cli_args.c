@@ -320,16 +320,16 @@ Test(cli_progress, eta_is_the_whole_runs_not_the_phases) {
   cli_progress_update_at(&p, 0.2, "parse", 0, 1000);
   cr_assert_eq(cli_progress_eta(&p, 0.5, 5, 1000), -1, "too little parsed to go by");
   /* half parsed in 5 s: 5 s of parse left, then group, evaluate and
-   * publish at 0.13, 0.15 and 0.04 of the parse's 10 s */
+   * publish at 0.12, 0.17 and 0.07 of the parse's 10 s */
   double eta = cli_progress_eta(&p, 5.2, 500, 1000);
-  cr_assert_float_eq(eta, 5.0 + 3.2, 1e-9, "ETA %f", eta);
+  cr_assert_float_eq(eta, 5.0 + 3.6, 1e-9, "ETA %f", eta);
   cli_progress_update_at(&p, 10.2, "group", 0, 1);
   cr_assert_float_eq(p.parse_seconds, 10.0, 1e-9);
-  eta = cli_progress_eta(&p, 10.7, 0, 1); /* group's 1.3 s less 0.5 s, then 1.9 s */
-  cr_assert_float_eq(eta, 0.8 + 1.9, 1e-9, "ETA %f", eta);
+  eta = cli_progress_eta(&p, 10.7, 0, 1); /* group's 1.2 s less 0.5 s, then 2.4 s */
+  cr_assert_float_eq(eta, 0.7 + 2.4, 1e-9, "ETA %f", eta);
   cli_progress_update_at(&p, 12.0, "evaluate", 0, 1);
   eta = cli_progress_eta(&p, 14.0, 0, 1); /* evaluate over its share: only publish */
-  cr_assert_float_eq(eta, 0.4, 1e-9, "ETA %f", eta);
+  cr_assert_float_eq(eta, 0.7, 1e-9, "ETA %f", eta);
 }
 
 Test(cli_progress, a_bundle_counts_its_write_and_then_goes_by_it) {
