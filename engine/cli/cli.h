@@ -112,9 +112,9 @@ void cli_progress_init(cli_progress *p, bool bundle);
 void cli_progress_update(void *user, const char *phase, uint64_t done, uint64_t total,
                          uint64_t rows);
 void cli_progress_finish(cli_progress *p);
-/* The same as cli_progress_update, at time now (seconds): for tests. */
-void cli_progress_update_at(cli_progress *p, double now, const char *phase, uint64_t done,
-                            uint64_t total);
+/* A new phase (or the same one) at time now, in seconds, without drawing:
+ * for tests. */
+void cli_progress_update_at(cli_progress *p, double now, const char *phase, uint64_t done);
 /* Seconds the whole run has left at time now, the phase being done of
  * total; -1 while there is no pace to go by yet. */
 double cli_progress_eta(const cli_progress *p, double now, uint64_t done, uint64_t total);

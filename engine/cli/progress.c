@@ -114,9 +114,7 @@ static bool enter_phase(cli_progress *p, double now, const char *phase, uint64_t
   return true;
 }
 
-void cli_progress_update_at(cli_progress *p, double now, const char *phase, uint64_t done,
-                            uint64_t total) {
-  (void)total;
+void cli_progress_update_at(cli_progress *p, double now, const char *phase, uint64_t done) {
   enter_phase(p, now, phase, done, 0);
 }
 

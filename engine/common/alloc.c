@@ -39,8 +39,7 @@ void alloc_give_back(void) {
 
 void alloc_populate(void *p, size_t bytes) {
 #ifdef MADV_POPULATE_WRITE
-  static long page;
-  if (!page) page = sysconf(_SC_PAGESIZE);
+  long page = sysconf(_SC_PAGESIZE);
   uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
             to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
   if (to > from) (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);

@@ -225,38 +225,24 @@ static void place_people(const row_table *t, people_assigner *a, int threads,
   free(from);
 }
 
-void people_group_assigned(const row_table *t, people_assigner *a, int threads,
-                           people_groups *out) {
-  memset(out, 0, sizeof *out);
+/* The number maps, once every row carries its final number. */
+static void free_numbers(people_assigner *a) {
+  for (size_t q = 0; q < PEOPLE_PARTITIONS; q++) {
+    free(a->part[q].number);
+    a->part[q].number = NULL;
+  }
+}
+
+/* Runs past 2^32 rows (place_people's cursors are 32 bits): every row's
+ * final number and its place in its partition, from count[seg][partition],
+ * then each partition ordered by person. */
+static void order_by_partition(const row_table *t, people_assigner *a, int threads,
+                               const size_t *count, const size_t *part_people, people_groups *out) {
   size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS;
-  size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
-  size_t *part_people = xcalloc(P + 1, sizeof *part_people);
-  number_people(a, t, threads, count, part_people);
-  alloc_give_back(); /* the key maps, before the person order is allocated beside the rows */
   size_t *part_first = xcalloc(P + 1, sizeof *part_first),
          *at = xmalloc((n_segs * P + 1) * sizeof *at);
   group_offsets(count, n_segs, part_first, at);
-  free(count);
-  out->n_rows = part_first[P];
-  /* placed at once where the counts fit 32 bits, in as many ranges as
-   * threads while their counts (4 bytes a person a range) stay within 2
-   * bytes a row; else partition by partition */
-  size_t np = part_people[P], ranges = (size_t)(threads > 0 ? threads : 1);
-  while (ranges > 1 && ranges * np * 4 > out->n_rows * 2) ranges--;
-  if (out->n_rows < UINT32_MAX) {
-    free(at);
-    free(part_first);
-    place_people(t, a, threads, part_people, ranges, out);
-    out->n_people = np;
-    for (size_t q = 0; q < P; q++) {
-      free(a->part[q].number);
-      a->part[q].number = NULL;
-    }
-    free(part_people);
-    return;
-  }
   row_ref *by_part = xmalloc((out->n_rows ? out->n_rows : 1) * sizeof *by_part);
-  /* each row takes its person's number and its place in its partition */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t i = 0; i < n_segs; i++)
     for (size_t j = 0; j < t->n_rows[i]; j++) {
@@ -266,12 +252,32 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
       by_part[at[i * P + q]++] = (row_ref){(uint32_t)i, (uint32_t)j};
     }
   free(at);
-  for (size_t q = 0; q < P; q++) {
-    free(a->part[q].number);
-    a->part[q].number = NULL;
-  }
+  free_numbers(a);
   group_order_people(t, threads, by_part, part_first, part_people, false, out);
   free(part_first);
+}
+
+void people_group_assigned(const row_table *t, people_assigner *a, int threads,
+                           people_groups *out) {
+  memset(out, 0, sizeof *out);
+  size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS;
+  size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
+  size_t *part_people = xcalloc(P + 1, sizeof *part_people);
+  number_people(a, t, threads, count, part_people);
+  alloc_give_back(); /* the key maps, before the person order is allocated beside the rows */
+  for (size_t i = 0; i < n_segs; i++) out->n_rows += t->n_rows[i];
+  if (out->n_rows < UINT32_MAX) {
+    /* placed at once, in as many ranges as threads while their counts (4
+     * bytes a person a range) stay within 2 bytes a row */
+    size_t np = part_people[P], ranges = (size_t)(threads > 0 ? threads : 1);
+    while (ranges > 1 && ranges * np * 4 > out->n_rows * 2) ranges--;
+    place_people(t, a, threads, part_people, ranges, out);
+    out->n_people = np;
+    free_numbers(a);
+  } else {
+    order_by_partition(t, a, threads, count, part_people, out);
+  }
+  free(count);
   free(part_people);
 }
 

@@ -724,10 +724,11 @@ void pipeline_group(pipeline *pl) {
     pl->segs[i].keys = pl->seg_keys[i] = NULL;
   }
   if (!pl->merged) return;
-  if (pl->copies_possible)
+  if (pl->copies_possible) {
     pl->duplicate_rows = people_drop_copies(&pl->table, &pl->groups, pl->n_threads);
-    /* each piece's copies, counted here in parallel while its rows are at
-     * hand, so that pipeline_input_rows does not read every row again */
+  }
+  /* each piece's copies, counted here in parallel while its rows are at
+   * hand, so that pipeline_input_rows does not read every row again */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
   for (size_t i = 0; i < n_segs; i++) {
     segment_t *s = &pl->segs[i];

@@ -315,31 +315,31 @@ static cli_progress progress_at_zero(bool bundle) {
 
 Test(cli_progress, eta_is_the_whole_runs_not_the_phases) {
   cli_progress p = progress_at_zero(false);
-  cli_progress_update_at(&p, 0.0, "open", 0, 58);
+  cli_progress_update_at(&p, 0.0, "open", 0);
   cr_assert_eq(cli_progress_eta(&p, 0.2, 0, 58), -1, "no pace before parsing");
-  cli_progress_update_at(&p, 0.2, "parse", 0, 1000);
+  cli_progress_update_at(&p, 0.2, "parse", 0);
   cr_assert_eq(cli_progress_eta(&p, 0.5, 5, 1000), -1, "too little parsed to go by");
   /* half parsed in 5 s: 5 s of parse left, then group, evaluate and
    * publish at 0.12, 0.17 and 0.07 of the parse's 10 s */
   double eta = cli_progress_eta(&p, 5.2, 500, 1000);
   cr_assert_float_eq(eta, 5.0 + 3.6, 1e-9, "ETA %f", eta);
-  cli_progress_update_at(&p, 10.2, "group", 0, 1);
+  cli_progress_update_at(&p, 10.2, "group", 0);
   cr_assert_float_eq(p.parse_seconds, 10.0, 1e-9);
   eta = cli_progress_eta(&p, 10.7, 0, 1); /* group's 1.2 s less 0.5 s, then 2.4 s */
   cr_assert_float_eq(eta, 0.7 + 2.4, 1e-9, "ETA %f", eta);
-  cli_progress_update_at(&p, 12.0, "evaluate", 0, 1);
+  cli_progress_update_at(&p, 12.0, "evaluate", 0);
   eta = cli_progress_eta(&p, 14.0, 0, 1); /* evaluate over its share: only publish */
   cr_assert_float_eq(eta, 0.7, 1e-9, "ETA %f", eta);
 }
 
 Test(cli_progress, a_bundle_counts_its_write_and_then_goes_by_it) {
   cli_progress p = progress_at_zero(true);
-  cli_progress_update_at(&p, 0.0, "parse", 0, 100);
+  cli_progress_update_at(&p, 0.0, "parse", 0);
   double eta = cli_progress_eta(&p, 1.0, 50, 100); /* 1 s left, then 0.1+0.5+6+1 of 2 s */
   cr_assert_float_eq(eta, 1.0 + 15.2, 1e-9, "ETA %f", eta);
-  cli_progress_update_at(&p, 2.0, "group", 0, 1);
-  cli_progress_update_at(&p, 2.2, "evaluate", 0, 1);
-  cli_progress_update_at(&p, 3.2, "write", 0, 4000);
+  cli_progress_update_at(&p, 2.0, "group", 0);
+  cli_progress_update_at(&p, 2.2, "evaluate", 0);
+  cli_progress_update_at(&p, 3.2, "write", 0);
   /* a quarter written in 3 s: 9 s more at that pace, then publish's 2 s */
   eta = cli_progress_eta(&p, 6.2, 1000, 4000);
   cr_assert_float_eq(eta, 9.0 + 2.0, 1e-9, "ETA %f", eta);
@@ -347,10 +347,10 @@ Test(cli_progress, a_bundle_counts_its_write_and_then_goes_by_it) {
 
 Test(cli_progress, a_spilled_run_has_its_own_phases) {
   cli_progress p = progress_at_zero(false);
-  cli_progress_update_at(&p, 0.0, "parse+spill", 0, 100);
+  cli_progress_update_at(&p, 0.0, "parse+spill", 0);
   double eta = cli_progress_eta(&p, 10.0, 50, 100); /* 10 s, then 0.45 + 0.1 of 20 s */
   cr_assert_float_eq(eta, 10.0 + 11.0, 1e-9, "ETA %f", eta);
-  cli_progress_update_at(&p, 20.0, "read+group+evaluate", 0, 256);
+  cli_progress_update_at(&p, 20.0, "read+group+evaluate", 0);
   eta = cli_progress_eta(&p, 24.5, 128, 256); /* half of its parts in 4.5 s, then publish */
   cr_assert_float_eq(eta, 4.5 + 2.0, 1e-9, "ETA %f", eta);
 }
