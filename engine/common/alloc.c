@@ -49,6 +49,14 @@ void alloc_populate(void *p, size_t bytes) {
 #endif
 }
 
+void alloc_discard(void *p, size_t bytes) {
+  if (!p) return;
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
+            to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
+  if (to > from) (void)madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
 void alloc_out_of_memory(size_t size) {
   atomic_load (&oom_handler)(size);
   _exit(RELIEF_E_IO); /* a handler that returns is not allowed to */
