@@ -341,12 +341,22 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   struct spill *sp = pl->spill;
   for (size_t k = 0; k < pl->n_segs; k++) /* any segment kept back goes now */
     if (!pl->segs[k].spilled) spill_segment(pl, &pl->segs[k]);
+      /* each thread's last partitions, compressed and written by a thread of
+       * their own, as during the parse (flush_thread takes only its thread's
+       * buffers; add_chunk locks, and a segment's records of a partition lie in
+       * one chunk, so the order chunks are added in does not matter) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(sp->n_threads)
   for (int t = 0; t < sp->n_threads; t++) {
     flush_thread(pl, t);
-    for (int q = 0; q < SPILL_PARTS; q++) buf_free(&sp->threads[t].part[q]);
+    for (int q = 0; q < SPILL_PARTS; q++) { /* pages back now, not in the trim below */
+      alloc_discard(sp->threads[t].part[q].data, sp->threads[t].part[q].cap);
+      buf_free(&sp->threads[t].part[q]);
+    }
     buf_free(&sp->threads[t].zbuf);
     ZSTD_freeCCtx(sp->threads[t].cctx);
     sp->threads[t].cctx = NULL;
+  }
+  for (int t = 0; t < sp->n_threads; t++) {
     if (sp->threads[t].status) {
       *err = sp->threads[t].err;
       return sp->threads[t].status;
@@ -552,7 +562,10 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
           spill_chunk *ck = &sp->chunks[q][k];
           if (ck->mem) {
             damaged = !load_records(pl, ck->mem, ck->rsize, &rp, b);
-            free(ck->mem); /* read back: its memory goes to the batch */
+            /* read back: its pages go back to the system now, on this
+             * thread, not in one serial trim of the heap after the batch */
+            alloc_discard(ck->mem, ck->rsize);
+            free(ck->mem);
             ck->mem = NULL;
             ck->rsize = 0;
             continue;
@@ -674,7 +687,6 @@ relief_status spill_evaluate(pipeline *pl, relief_error *err) {
       memset(&pl->table, 0, sizeof pl->table);
     }
     spill_batch_clear(&b, n_segs);
-    if (q0 < sp->resident) alloc_give_back(); /* the records kept in memory, read back */
     if (pl->progress)
       pl->progress(pl->progress_user, "read+group+evaluate", (uint64_t)q1, SPILL_PARTS, 0);
     q0 = q1;
