@@ -28,7 +28,8 @@ typedef struct {
   size_t n_pairs, cap_pairs;
   uint32_t *motion_pairs; /* --forms: (person, county) pairs with relief */
   size_t n_motion_pairs, cap_motion_pairs;
-  uint32_t person; /* the person being decided */
+  uint32_t person;   /* the person being decided */
+  int32_t seven_ago; /* the compute date less 7 years, worked out once */
 } person_scratch;
 
 static void reserve_dets(person_scratch *ps, int n) {
@@ -192,9 +193,8 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
               (uint32_t)county);
     }
   }
-  int32_t seven_ago = doj_add_years(pl->compute_day, -7);
-  count_relief(p, ps->det_current, seven_ago, &sum->current);
-  count_relief(p, ps->det_all, seven_ago, &sum->dismiss_all);
+  count_relief(p, ps->det_current, ps->seven_ago, &sum->current);
+  count_relief(p, ps->det_all, ps->seven_ago, &sum->dismiss_all);
   sum->subjects_with_prop64_in_county += in_county_prop64;
   sum->subjects_with_relief += any_relief;
 }
@@ -258,6 +258,7 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
   {
     int t = omp_get_thread_num();
     person_scratch *ps = &scratch[t];
+    ps->seven_ago = seven_ago;
     relief_summary *sums = partial + (size_t)t * pl->n_plans;
 #pragma omp for schedule(dynamic, 256)
     for (size_t p = 0; p < g->n_people; p++) {

@@ -183,6 +183,24 @@ double years_between(int32_t from_day, int32_t to_day) {
   return hours / (24 * 365.25);
 }
 
+/* day less n calendar years (doj_add_years): with day the compute date, the
+ * same few values for every person, so the last ones are kept, per thread. */
+static int32_t years_before(int32_t day, int n) {
+  static _Thread_local struct {
+    int32_t day, value;
+    int n;
+    bool set;
+  } memo[4];
+  unsigned k = (unsigned)n & 3;
+  if (!memo[k].set || memo[k].day != day || memo[k].n != n) {
+    memo[k].value = doj_add_years(day, -n);
+    memo[k].day = day;
+    memo[k].n = n;
+    memo[k].set = true;
+  }
+  return memo[k].value;
+}
+
 relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flow *flow,
                                     const relief_person *p) {
   relief_person_facts facts = {0};
@@ -193,8 +211,7 @@ relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flo
   bool completed = true, recent = false;
   __int128 compute_ns = ctx->compute_day * ns_per_day;
   int32_t conviction_free_since =
-      flow->years_conviction_free ? doj_add_years(ctx->compute_day, -flow->years_conviction_free)
-                                  : 0;
+      flow->years_conviction_free ? years_before(ctx->compute_day, flow->years_conviction_free) : 0;
   for (int i = 0; i < p->n_convictions; i++) {
     const relief_conviction *c = &p->convictions[i];
     uint32_t bits = ctx->classes[c->class_id].bits;
@@ -207,16 +224,20 @@ relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flo
   if (prop64 == p->n_convictions) f |= RELIEF_F_ONLY_PROP64;
   if (completed) f |= RELIEF_F_SENTENCES_COMPLETED;
   if (flow->years_conviction_free && !recent) f |= RELIEF_F_NO_CONVICTIONS_N_YEARS;
-  if (flow->age_threshold && doj_add_years(p->dob_day, flow->age_threshold) <= ctx->compute_day)
+  /* birthdays as doj_add_years(dob_day, n) finds them, the date split once */
+  int dob_y, dob_m, dob_d;
+  doj_civil_from_days(p->dob_day, &dob_y, &dob_m, &dob_d);
+  if (flow->age_threshold &&
+      doj_days_from_civil((int64_t)dob_y + flow->age_threshold, dob_m, dob_d) <= ctx->compute_day)
     f |= RELIEF_F_AGE_THRESHOLD;
   if (years_between(p->dob_day, ctx->compute_day) <= 21) f |= RELIEF_F_CURRENT_AGE_21;
   if (flow->years_crime_free &&
-      person_latest_disposition(p) < doj_add_years(ctx->compute_day, -flow->years_crime_free))
+      person_latest_disposition(p) < years_before(ctx->compute_day, flow->years_crime_free))
     f |= RELIEF_F_CRIME_FREE_N_YEARS;
   facts.bits = f;
-  facts.turns_21 = doj_add_years(p->dob_day, 21);
+  facts.turns_21 = doj_days_from_civil((int64_t)dob_y + 21, dob_m, dob_d);
   if (flow->years_since_conviction)
-    facts.conviction_n_years = doj_add_years(ctx->compute_day, -flow->years_since_conviction);
+    facts.conviction_n_years = years_before(ctx->compute_day, flow->years_since_conviction);
   if (flow->before_year) facts.before_year = doj_days_from_civil(flow->before_year, 1, 1);
   facts.has_superstrike = superstrikes > 0 || has_gang_enhanced_step(ctx, p);
   if (facts.has_superstrike) facts.bits |= RELIEF_F_PERSON_HAS_SUPERSTRIKE;
