@@ -186,63 +186,67 @@ static void add_chunk(struct spill *sp, int q, const spill_chunk *c) {
   omp_unset_lock(&sp->lock);
 }
 
-/* Compresses and writes thread t's buffered partitions; those that fit are
- * kept in memory instead. */
-static void flush_thread(pipeline *pl, int t) {
+/* Compresses partition q's buffered records b (thread t's) into writer w's
+ * file, or keeps them in memory when the partition fits. */
+static void flush_part(pipeline *pl, int t, int w, int q, relief_buf *b) {
   struct spill *sp = pl->spill;
-  spill_thread *th = &sp->threads[t];
-  if (!th->buffered || th->status) return;
-  for (int q = 0; q < SPILL_PARTS; q++) {
-    relief_buf *b = &th->part[q];
-    if (!b->len) continue;
-    if (q < sp->resident) { /* it fits: its records stay as they are */
-      size_t had = b->len, room = had + had / 4 > sp->part_room ? had + had / 4 : sp->part_room;
-      spill_chunk c = {t, 0, 0, had, xrealloc(b->data, had)};
-      /* the next chunk starts with room for this one's size and a quarter,
-       * not at 4 KB doubling to it, each doubling a copy (pages not
-       * written are not held) */
-      *b = (relief_buf){.data = xmalloc(room), .cap = room};
-      add_chunk(sp, q, &c);
-      continue;
-    }
-    if (th->fd < 0) {
-      char name[32];
-      snprintf(name, sizeof name, "spill-%d", t);
-      th->status = pl->scratch_pub ? publication_scratch(pl->scratch_pub, name, &th->fd, &th->err)
-                                   : scratch_anonymous(pl->scratch_dir, &th->fd, &th->err);
-      if (th->status) return;
-    }
-    if (!th->cctx) th->cctx = ZSTD_createCCtx();
-    if (!th->cctx) alloc_out_of_memory(0);
-    size_t bound = ZSTD_compressBound(b->len);
-    th->zbuf.len = 0;
-    buf_reserve(&th->zbuf, bound);
-    /* level -1 (the first fast level): on L's spill records (200 MB, in
-     * chunks of 128 KB to 4 MB) it compresses 15-25 % faster than level 1
-     * and decompresses 25-40 % faster, for about as many bytes (3.26-3.32x
-     * against 3.23-3.39x). The CPU, not the disk, holds a spilled run
-     * back: XL under 4G writes 1.36 GB in its 47 s of parsing, 29 MB/s
-     * against the disk's synced 93 MB/s */
-    size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, -1);
-    if (ZSTD_isError(c)) {
-      th->status = error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s",
-                             ZSTD_getErrorName(c));
+  spill_thread *th = &sp->threads[w];
+  if (!b->len || th->status) return;
+  if (q < sp->resident) { /* it fits: its records stay as they are */
+    size_t had = b->len, room = had + had / 4 > sp->part_room ? had + had / 4 : sp->part_room;
+    spill_chunk c = {t, 0, 0, had, xrealloc(b->data, had)};
+    /* the next chunk starts with room for this one's size and a quarter,
+     * not at 4 KB doubling to it, each doubling a copy (pages not
+     * written are not held) */
+    *b = (relief_buf){.data = xmalloc(room), .cap = room};
+    add_chunk(sp, q, &c);
+    return;
+  }
+  if (th->fd < 0) {
+    char name[32];
+    snprintf(name, sizeof name, "spill-%d", w);
+    th->status = pl->scratch_pub ? publication_scratch(pl->scratch_pub, name, &th->fd, &th->err)
+                                 : scratch_anonymous(pl->scratch_dir, &th->fd, &th->err);
+    if (th->status) return;
+  }
+  if (!th->cctx) th->cctx = ZSTD_createCCtx();
+  if (!th->cctx) alloc_out_of_memory(0);
+  size_t bound = ZSTD_compressBound(b->len);
+  th->zbuf.len = 0;
+  buf_reserve(&th->zbuf, bound);
+  /* level -1 (the first fast level): on L's spill records (200 MB, in
+   * chunks of 128 KB to 4 MB) it compresses 15-25 % faster than level 1
+   * and decompresses 25-40 % faster, for about as many bytes (3.26-3.32x
+   * against 3.23-3.39x). The CPU, not the disk, holds a spilled run
+   * back: XL under 4G writes 1.36 GB in its 47 s of parsing, 29 MB/s
+   * against the disk's synced 93 MB/s */
+  size_t c = ZSTD_compressCCtx(th->cctx, th->zbuf.data, bound, b->data, b->len, -1);
+  if (ZSTD_isError(c)) {
+    th->status =
+        error_set(&th->err, RELIEF_E_IO, NULL, 0, -1, "cannot compress: %s", ZSTD_getErrorName(c));
+    return;
+  }
+  for (size_t done = 0; done < c;) {
+    ssize_t n = pwrite(th->fd, th->zbuf.data + done, c - done, (off_t)(th->file_size + done));
+    if (n <= 0) {
+      th->status = error_set(&th->err, RELIEF_E_IO,
+                             pl->scratch_pub ? publication_dir(pl->scratch_pub) : pl->scratch_dir,
+                             0, -1, "cannot write a spill file (disk full?)");
       return;
     }
-    for (size_t done = 0; done < c;) {
-      ssize_t w = pwrite(th->fd, th->zbuf.data + done, c - done, (off_t)(th->file_size + done));
-      if (w <= 0) {
-        th->status = error_set(&th->err, RELIEF_E_IO,
-                               pl->scratch_pub ? publication_dir(pl->scratch_pub) : pl->scratch_dir,
-                               0, -1, "cannot write a spill file (disk full?)");
-        return;
-      }
-      done += (size_t)w;
-    }
-    add_chunk(sp, q, &(spill_chunk){t, th->file_size, c, b->len, NULL});
-    th->file_size += c;
-    b->len = 0;
+    done += (size_t)n;
   }
+  add_chunk(sp, q, &(spill_chunk){w, th->file_size, c, b->len, NULL});
+  th->file_size += c;
+  b->len = 0;
+}
+
+/* Compresses and writes thread t's buffered partitions into its own file;
+ * those that fit are kept in memory instead. */
+static void flush_thread(pipeline *pl, int t) {
+  spill_thread *th = &pl->spill->threads[t];
+  if (!th->buffered) return;
+  for (int q = 0; q < SPILL_PARTS && !th->status; q++) flush_part(pl, t, t, q, &th->part[q]);
   th->buffered = 0;
 }
 
@@ -339,19 +343,28 @@ static void test_spill_counts_hook(pipeline *pl) {
 
 relief_status spill_end_parse(pipeline *pl, relief_error *err) {
   struct spill *sp = pl->spill;
-  for (size_t k = 0; k < pl->n_segs; k++) /* any segment kept back goes now */
+  for (size_t k = 0; k < pl->n_segs; k++) { /* any segment kept back goes now */
     if (!pl->segs[k].spilled) spill_segment(pl, &pl->segs[k]);
-      /* each thread's last partitions, compressed and written by a thread of
-       * their own, as during the parse (flush_thread takes only its thread's
-       * buffers; add_chunk locks, and a segment's records of a partition lie in
-       * one chunk, so the order chunks are added in does not matter) */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(sp->n_threads)
+  }
+  /* every thread's last partitions, shared out among the threads partition
+   * by partition (one thread's buffers may hold most of them), each written
+   * to its writer's own file; a segment's records of a partition lie in one
+   * chunk, so the order chunks are added in (add_chunk locks) does not
+   * matter. The pages of the buffers go back as they are freed. */
+#pragma omp parallel num_threads(sp->n_threads)
+  {
+    int w = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 4) collapse(2)
+    for (int t = 0; t < sp->n_threads; t++)
+      for (int q = 0; q < SPILL_PARTS; q++) {
+        relief_buf *b = &sp->threads[t].part[q];
+        flush_part(pl, t, w, q, b);
+        alloc_discard(b->data, b->cap);
+        buf_free(b);
+      }
+  }
   for (int t = 0; t < sp->n_threads; t++) {
-    flush_thread(pl, t);
-    for (int q = 0; q < SPILL_PARTS; q++) { /* pages back now, not in the trim below */
-      alloc_discard(sp->threads[t].part[q].data, sp->threads[t].part[q].cap);
-      buf_free(&sp->threads[t].part[q]);
-    }
+    sp->threads[t].buffered = 0;
     buf_free(&sp->threads[t].zbuf);
     ZSTD_freeCCtx(sp->threads[t].cctx);
     sp->threads[t].cctx = NULL;
