@@ -221,6 +221,7 @@ relief_person_facts person_features(const relief_eval_ctx *ctx, const relief_flo
     if (c->sentence_end_ns > compute_ns) completed = false;
     if (flow->years_conviction_free && c->disp_day > conviction_free_since) recent = true;
   }
+  facts.n_prop64 = prop64;
   if (prop64 == p->n_convictions) f |= RELIEF_F_ONLY_PROP64;
   if (completed) f |= RELIEF_F_SENTENCES_COMPLETED;
   if (flow->years_conviction_free && !recent) f |= RELIEF_F_NO_CONVICTIONS_N_YEARS;
@@ -302,7 +303,8 @@ uint64_t rules_features(const relief_eval_ctx *ctx, const relief_flow *flow, con
   if (facts->has_pc290 && facts->earliest_pc290 < c->disp_day) f |= RELIEF_F_EARLIER_PC290;
   if (c->sentence_end_ns > ctx->compute_day * ns_per_day) f |= RELIEF_F_SERVING_THIS_SENTENCE;
   if (flow->before_year && c->disp_day < facts->before_year) f |= RELIEF_F_DISPOSITION_BEFORE_YEAR;
-  if (two_priors(ctx, p, i)) f |= RELIEF_F_TWO_PRIORS;
+  /* two earlier Prop 64 convictions need two at least */
+  if (facts->n_prop64 >= 2 && two_priors(ctx, p, i)) f |= RELIEF_F_TWO_PRIORS;
   return f;
 }
 

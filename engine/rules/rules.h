@@ -254,6 +254,7 @@ typedef struct {
   int32_t turns_21;           /* birth date + 21 years */
   int32_t conviction_n_years; /* compute date - flow's years since conviction */
   int32_t before_year;        /* January 1 of the flow's beforeYear */
+  int n_prop64;               /* Prop 64 convictions: under 2, none has two priors */
 } relief_person_facts;
 
 /* The person-level facts of p under flow's parameters. */

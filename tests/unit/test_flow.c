@@ -157,3 +157,37 @@ Test(flow, under_21_with_unknown_dates) {
   conv.disp_day = day(1990, 1, 1);
   cr_assert_null(decide(&p, &flow));
 }
+
+/* §6.2 check 6: a Prop 64 conviction with two earlier ones of its code
+ * section's first five characters has two priors; fewer Prop 64
+ * convictions in all (person_features counts them) never do. */
+Test(flow, two_priors_need_two_earlier_prop64_convictions) {
+  relief_options o = example();
+  relief_flow flow;
+  flow_configurable(&flow, &o);
+  /* class 2's text is made to begin "11357 HS": a conviction outside Prop
+   * 64 whose first characters begin two earlier Prop 64 ones has two priors */
+  static const char *const text[] = {"11357 HS", "11359 HS", "1135", "11364 HS"};
+  static const size_t len[] = {8, 8, 4, 8};
+  relief_eval_ctx ctx = {.classes = classes,
+                         .compute_day = day(2019, 11, 11),
+                         .section_text = text,
+                         .section_len = len};
+  relief_conviction conv[3] = {{.disp_day = day(2010, 1, 1), .class_id = 0},
+                               {.disp_day = day(2011, 1, 1), .class_id = 0},
+                               {.disp_day = day(2012, 1, 1), .class_id = 0}};
+  relief_person p = {.dob_day = day(1980, 1, 1), .convictions = conv, .n_convictions = 3};
+  relief_person_facts pf = person_features(&ctx, &flow, &p);
+  cr_assert_eq(pf.n_prop64, 3);
+  cr_assert(rules_features(&ctx, &flow, &p, 2, &pf) & RELIEF_F_TWO_PRIORS);
+  cr_assert_not(rules_features(&ctx, &flow, &p, 1, &pf) & RELIEF_F_TWO_PRIORS);
+  p.n_convictions = 2; /* one Prop 64 conviction before the second */
+  pf = person_features(&ctx, &flow, &p);
+  cr_assert_eq(pf.n_prop64, 2);
+  cr_assert_not(rules_features(&ctx, &flow, &p, 1, &pf) & RELIEF_F_TWO_PRIORS);
+  conv[2].class_id = 2; /* two Prop 64 convictions in all, both before the third */
+  p.n_convictions = 3;
+  pf = person_features(&ctx, &flow, &p);
+  cr_assert_eq(pf.n_prop64, 2);
+  cr_assert(rules_features(&ctx, &flow, &p, 2, &pf) & RELIEF_F_TWO_PRIORS);
+}
