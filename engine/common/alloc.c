@@ -49,12 +49,18 @@ void alloc_populate(void *p, size_t bytes) {
 #endif
 }
 
-void alloc_discard(void *p, size_t bytes) {
+void alloc_discard(void *p) {
+#if defined(__GLIBC__) && defined(MADV_DONTNEED)
   if (!p) return;
+  /* the allocation's own size, whatever its owner thinks it holds */
+  size_t bytes = malloc_usable_size(p);
   long page = sysconf(_SC_PAGESIZE);
   uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
             to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
   if (to > from) (void)madvise((void *)from, to - from, MADV_DONTNEED);
+#else
+  (void)p;
+#endif
 }
 
 void alloc_out_of_memory(size_t size) {

@@ -28,11 +28,12 @@ void alloc_give_back(void);
  * cannot, the pages come by faults as before. */
 void alloc_populate(void *p, size_t bytes);
 
-/* Hands the whole pages inside the bytes at p back to the system now; their
- * contents are lost (the caller frees p next). A run's arrays discarded so
- * from several threads free their pages in parallel, where the process's
- * exit would free them on one. Only a hint, as alloc_populate. */
-void alloc_discard(void *p, size_t bytes);
+/* Hands the whole pages of the block p (from malloc; NULL: none) back to
+ * the system now, ahead of free(p): its contents are lost. A run's arrays
+ * discarded so from several threads free their pages in parallel, where a
+ * trim of the heap or the process's exit would free them on one thread.
+ * Only a hint, as alloc_populate: without glibc it does nothing. */
+void alloc_discard(void *p);
 
 /* Runs the out-of-memory handler for a request of size bytes; never returns. */
 void alloc_out_of_memory(size_t size) __attribute__((noreturn));

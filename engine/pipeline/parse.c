@@ -781,9 +781,9 @@ void pipeline_free(pipeline *pl) {
 #pragma omp parallel for schedule(dynamic, 16) num_threads(pl->n_threads > 0 ? pl->n_threads : 1)
   for (size_t i = 0; i < pl->n_segs; i++) {
     segment_t *s = &pl->segs[i];
-    alloc_discard(s->rows, s->cap_rows * sizeof *s->rows);
-    alloc_discard(s->keys, s->cap_rows * sizeof *s->keys);
-    alloc_discard(s->content, s->cap_rows * sizeof *s->content);
+    alloc_discard(s->rows);
+    alloc_discard(s->keys);
+    alloc_discard(s->content);
     free_segment(s);
   }
   free(pl->segs);

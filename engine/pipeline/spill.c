@@ -359,7 +359,7 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
       for (int q = 0; q < SPILL_PARTS; q++) {
         relief_buf *b = &sp->threads[t].part[q];
         flush_part(pl, t, w, q, b);
-        alloc_discard(b->data, b->cap);
+        alloc_discard(b->data);
         buf_free(b);
       }
   }
@@ -577,7 +577,7 @@ relief_status spill_load(pipeline *pl, int q0, int q1, spill_batch *b, relief_er
             damaged = !load_records(pl, ck->mem, ck->rsize, &rp, b);
             /* read back: its pages go back to the system now, on this
              * thread, not in one serial trim of the heap after the batch */
-            alloc_discard(ck->mem, ck->rsize);
+            alloc_discard(ck->mem);
             free(ck->mem);
             ck->mem = NULL;
             ck->rsize = 0;

@@ -4,7 +4,8 @@
  * (RELIEF_FAIL_ALLOC_AFTER) run the out-of-memory handler, which ends the
  * process. Criterion runs each test in its own process, so each test's
  * environment is read afresh by the first allocation it makes.
- * alloc_populate maps in exactly the whole pages inside its range.
+ * alloc_populate maps in exactly the whole pages inside its range;
+ * alloc_discard gives back exactly the whole pages inside its block.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -202,4 +203,25 @@ Test(alloc, populate_maps_in_the_whole_pages_inside_the_range_and_keeps_their_by
   cr_assert_eq(base[5 * page], 'x');
   cr_assert_eq(base[7 * page], 0);
   munmap(base, 16 * page);
+}
+
+Test(alloc, discard_gives_back_the_whole_pages_inside_the_block_only) {
+#ifndef __GLIBC__
+  cr_skip_test("alloc_discard needs glibc's malloc_usable_size");
+#endif
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 64 * page;
+  unsigned char *p = xmalloc(n); /* big enough that it starts inside a page */
+  memset(p, 0xAB, n);
+  alloc_discard(NULL); /* nothing */
+  alloc_discard(p);
+  uintptr_t first = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+  size_t head = (size_t)(first - (uintptr_t)p);
+  for (size_t i = 0; i < head; i++)
+    cr_assert_eq(p[i], 0xAB, "byte %zu before the first whole page", i);
+  char seen[17];
+  resident_pages((const char *)first + page, page, 16, seen);
+  cr_assert_str_eq(seen, "0000000000000000", "the whole pages are given back");
+  for (size_t i = head; i < head + 32 * page; i += page / 2)
+    cr_assert_eq(p[i], 0, "and read as zeros");
+  free(p);
 }
