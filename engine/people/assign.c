@@ -122,10 +122,15 @@ static int cmp_first(const void *x, const void *y) {
 static void number_people(people_assigner *a, const row_table *t, int threads, size_t *count,
                           size_t part_people[PEOPLE_PARTITIONS + 1]) {
   size_t n_segs = t->n_segs;
-  for (int q = 0; q < PEOPLE_PARTITIONS;
-       q++) { /* the keys are done with; their first rows are not */
+  /* the keys are done with, their pages given back now and by every thread
+   * (a trim of the heap after would be one thread's); their first rows are
+   * not */
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
     part_map *pm = &a->part[q];
     size_t n = pm->map.n;
+    alloc_discard(pm->map.keys);
+    alloc_discard(pm->map.index);
     key_map_free(&pm->map);
     free(pm->input_of);
     pm->input_of = NULL;
@@ -263,8 +268,7 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
   size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS;
   size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
-  number_people(a, t, threads, count, part_people);
-  alloc_give_back(); /* the key maps, before the person order is allocated beside the rows */
+  number_people(a, t, threads, count, part_people); /* gives back the key maps' pages */
   for (size_t i = 0; i < n_segs; i++) out->n_rows += t->n_rows[i];
   if (out->n_rows < UINT32_MAX) {
     /* placed at once, in as many ranges as threads while their counts (4

@@ -476,12 +476,12 @@ static void keep_content_of_copies(pipeline *pl) {
     uint64_t *values = xmalloc((kept ? kept : 1) * sizeof *values);
     for (size_t j = 0, k = 0; j < s->n_rows; j++)
       if (bits[j >> 6] >> (j & 63) & 1) values[k++] = s->content[j];
-    free(s->content);
+    alloc_discard(s->content); /* its pages now, by this thread: the hashes sit between */
+    free(s->content);          /* the rows in glibc's heaps, where free keeps them */
     s->content = values;
     s->content_kept = bits;
     s->content_rank = rank;
   }
-  alloc_give_back(); /* the freed hashes sit between the rows in glibc's heaps */
 }
 
 /* Merges each segment's distinct strings into the run tables; the only
