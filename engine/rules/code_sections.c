@@ -216,6 +216,10 @@ static size_t space_at_end(const unsigned char *s, size_t n) {
 /* Go's strings.TrimSpace(s) == "" or == "SEE COMMENT FOR CHARGE". */
 static bool charge_is_in_comment(const char *s, size_t n) {
   const unsigned char *u = (const unsigned char *)s;
+  /* most values start and end with a visible ASCII character: no rune of
+   * white space starts or ends there, so there is nothing to trim */
+  if (n && u[0] > ' ' && u[0] < 0x7F && u[n - 1] > ' ' && u[n - 1] < 0x7F)
+    return n == 22 && memcmp(u, "SEE COMMENT FOR CHARGE", 22) == 0;
   size_t k;
   while ((k = space_at_start(u, n))) u += k, n -= k;
   while ((k = space_at_end(u, n))) n -= k;

@@ -108,6 +108,14 @@ Test(code_sections, code_section_of_a_row) {
                    "11357 HS");
   cr_assert(c);
   cr_assert_str_eq(section_of("\xc2\xa1", "11357 HS", &c), "\xc2\xa1");
+  /* visible ASCII at both ends: nothing to trim (the quick path) */
+  cr_assert_str_eq(section_of("SEE COMMENT FOR CHARGE", "11358 HS-X", &c), "11358 HS");
+  cr_assert(c);
+  cr_assert_str_eq(section_of("SEE COMMENT FOR CHARGES", "11358 HS-X", &c),
+                   "SEE COMMENT FOR CHARGES");
+  cr_assert_not(c);
+  cr_assert_str_eq(section_of("SEE COMMENT FOR CHARGE\t", "11358 HS-X", &c), "11358 HS");
+  cr_assert(c);
 }
 
 static bool other(const char *offense, const char *comment) {
