@@ -38,13 +38,19 @@ typedef struct {
   size_t section_len, county_len, ofn_len;
 } row_strings;
 
-/* What row_facts keeps from one row for the next: a person's rows come
- * together and repeat the birth date, so the last one read is not parsed
- * again. Zeroed: nothing kept. */
+/* The last YYYYMMDD date read of one column: its 8 bytes and its day. */
 typedef struct {
-  uint64_t dob_text; /* the 8 bytes of the last YYYYMMDD birth date read */
-  int32_t dob_day;   /* and its day */
-  bool has_dob;
+  uint64_t text;
+  int32_t day;
+  bool has;
+} date_memo;
+
+/* What row_facts keeps from one row for the next: a person's rows come
+ * together and repeat the birth date, and the counts of one court action
+ * its date, so the last ones read are not parsed again. Zeroed: nothing
+ * kept. */
+typedef struct {
+  date_memo dob, disp;
 } row_memo;
 
 /* Fills rec (person, class and county ids left 0) and out from the fields

@@ -15,17 +15,17 @@ static int equals(const char *s, size_t n, const char *lit) {
   return n == m && memcmp(s, lit, m) == 0;
 }
 
-/* The day of birth date v (n bytes), from memo when it is the last one's. */
-static int32_t dob_day(const char *v, size_t n, row_memo *memo) {
+/* The day of date v (n bytes), from memo when it is the last one's. */
+static int32_t memo_day(const char *v, size_t n, date_memo *memo) {
   if (n != 8) return doj_parse_yyyymmdd(v, n);
   uint64_t text;
   memcpy(&text, v, 8);
-  if (!memo->has_dob || text != memo->dob_text) {
-    memo->dob_text = text;
-    memo->dob_day = doj_parse_yyyymmdd(v, n);
-    memo->has_dob = true;
+  if (!memo->has || text != memo->text) {
+    memo->text = text;
+    memo->day = doj_parse_yyyymmdd(v, n);
+    memo->has = true;
   }
-  return memo->dob_day;
+  return memo->day;
 }
 
 void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo *memo, row_rec *rec,
@@ -35,7 +35,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo 
   memset(out, 0, sizeof *out);
   size_t n;
   const char *v = field_value(&f[RELIEF_COL_PRI_DOB], a, &n);
-  rec->dob_day = dob_day(v, n, memo);
+  rec->dob_day = memo_day(v, n, &memo->dob);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
   rec->step_key = row_step_key(v, n);
   v = field_value(&f[RELIEF_COL_DISP_DESCR], a, &n);
@@ -64,7 +64,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo 
   /* only a conviction's date and count are read (history.c): a row of
    * another kind leaves them 0 */
   v = field_value(&f[RELIEF_COL_STP_EVENT_DATE], a, &n);
-  rec->disp_day = doj_parse_yyyymmdd(v, n);
+  rec->disp_day = memo_day(v, n, &memo->disp);
   v = field_value(&f[RELIEF_COL_CNT_ORDER], a, &n);
   rec->cnt_key = XXH3_64bits(v, n);
   out->county = field_value(&f[RELIEF_COL_STP_ORI_CNTY_NAME], &s[3], &out->county_len);

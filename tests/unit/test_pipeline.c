@@ -719,6 +719,36 @@ Test(lean_parse, a_birth_date_kept_from_the_last_row_is_the_one_parsed) {
   for (int i = 0; i < 4; i++) field_scratch_free(&s[i]);
 }
 
+Test(lean_parse, a_disposition_date_kept_from_the_last_conviction_is_the_one_parsed) {
+  /* convictions' dates as above, with a birth date that repeats one of them
+   * (the two columns keep their own), and a row that is no conviction */
+  static const char *const dates[] = {"20100101", "20100101", "20120229", "20110229",
+                                      "20110229", "2010010",  "19700101", "\"20150515\"",
+                                      "20150515", "20100101"};
+  field_scratch s[4] = {0};
+  row_memo memo = {0};
+  for (size_t i = 0; i < sizeof dates / sizeof *dates; i++) {
+    char line[8192];
+    relief_field f[RELIEF_NCOLS];
+    size_t pos = 0, start;
+    relief_parse_error perr;
+    lean_line(line, RELIEF_COL_PRI_DOB, "19700101", RELIEF_COL_DISP_DESCR, "CONVICTED",
+              RELIEF_COL_STP_EVENT_DATE, dates[i], -1);
+    if (i == 6) /* not a conviction: its date is not read */
+      lean_line(line, RELIEF_COL_PRI_DOB, "19700101", RELIEF_COL_STP_EVENT_DATE, "20990101", -1);
+    cr_assert_eq(parse_row(line, strlen(line), &pos, f, &start, &perr), 1);
+    row_rec rec;
+    row_strings strings;
+    row_facts(f, s, &memo, &rec, &strings);
+    const char *bare = dates[i][0] == '"' ? dates[i] + 1 : dates[i];
+    size_t n = strlen(bare) - (dates[i][0] == '"');
+    int32_t want = i == 6 ? 0 : doj_parse_yyyymmdd(bare, n);
+    cr_assert_eq(rec.disp_day, want, "row %zu (%s)", i, dates[i]);
+    cr_assert_eq(rec.dob_day, doj_parse_yyyymmdd("19700101", 8));
+  }
+  for (int i = 0; i < 4; i++) field_scratch_free(&s[i]);
+}
+
 Test(lean_parse, the_extent_is_the_rows_canonical_text_or_says_not) {
   char buf[2][8192];
   relief_columns want = pipeline_decision_columns();
