@@ -136,9 +136,14 @@ class Env:
 
     def ranks(self, np, inputs, extra=(), env=None, out=None):
         out = out or self.folder()
+        # each mpirun its own session folder: two started at once (at_once)
+        # under one TMPDIR race to create the same ompi.<host>.<uid> in it,
+        # and the loser's orte_init fails ("File exists")
+        session = {"OMPI_MCA_orte_tmpdir_base": tempfile.mkdtemp(prefix="ompi-", dir=self.tmp)}
+        session.update(env or {})
         p = run([self.mpirun, "--oversubscribe", "-np", str(np), self.mpi, "statewide",
                  f"--inputs={inputs}", COMPUTE, f"--eligibility-options={self.options}",
-                 f"--outputs={out}", *extra], env=env)
+                 f"--outputs={out}", *extra], env=session)
         return out, p
 
 
