@@ -37,12 +37,17 @@ void alloc_give_back(void) {
 #endif
 }
 
-void alloc_populate(void *p, size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
+/* madvise(advice) over the whole pages inside the bytes at p, if any. */
+static void advise_whole_pages(void *p, size_t bytes, int advice) {
   long page = sysconf(_SC_PAGESIZE);
   uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
             to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
-  if (to > from) (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+  if (to > from) (void)madvise((void *)from, to - from, advice);
+}
+
+void alloc_populate(void *p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  advise_whole_pages(p, bytes, MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)bytes;
@@ -51,13 +56,8 @@ void alloc_populate(void *p, size_t bytes) {
 
 void alloc_discard(void *p) {
 #if defined(__GLIBC__) && defined(MADV_DONTNEED)
-  if (!p) return;
   /* the allocation's own size, whatever its owner thinks it holds */
-  size_t bytes = malloc_usable_size(p);
-  long page = sysconf(_SC_PAGESIZE);
-  uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1),
-            to = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
-  if (to > from) (void)madvise((void *)from, to - from, MADV_DONTNEED);
+  if (p) advise_whole_pages(p, malloc_usable_size(p), MADV_DONTNEED);
 #else
   (void)p;
 #endif

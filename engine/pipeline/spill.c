@@ -187,8 +187,9 @@ static void add_chunk(struct spill *sp, int q, const spill_chunk *c) {
 }
 
 /* Compresses partition q's buffered records b (thread t's) into writer w's
- * file, or keeps them in memory when the partition fits. */
-static void flush_part(pipeline *pl, int t, int w, int q, relief_buf *b) {
+ * file, or keeps them in memory when the partition fits; more: records will
+ * follow (a kept partition's buffer is replaced by one with room for them). */
+static void flush_part(pipeline *pl, int t, int w, int q, relief_buf *b, bool more) {
   struct spill *sp = pl->spill;
   spill_thread *th = &sp->threads[w];
   if (!b->len || th->status) return;
@@ -198,7 +199,7 @@ static void flush_part(pipeline *pl, int t, int w, int q, relief_buf *b) {
     /* the next chunk starts with room for this one's size and a quarter,
      * not at 4 KB doubling to it, each doubling a copy (pages not
      * written are not held) */
-    *b = (relief_buf){.data = xmalloc(room), .cap = room};
+    *b = more ? (relief_buf){.data = xmalloc(room), .cap = room} : (relief_buf){0};
     add_chunk(sp, q, &c);
     return;
   }
@@ -246,7 +247,7 @@ static void flush_part(pipeline *pl, int t, int w, int q, relief_buf *b) {
 static void flush_thread(pipeline *pl, int t) {
   spill_thread *th = &pl->spill->threads[t];
   if (!th->buffered) return;
-  for (int q = 0; q < SPILL_PARTS && !th->status; q++) flush_part(pl, t, t, q, &th->part[q]);
+  for (int q = 0; q < SPILL_PARTS && !th->status; q++) flush_part(pl, t, t, q, &th->part[q], true);
   th->buffered = 0;
 }
 
@@ -358,7 +359,7 @@ relief_status spill_end_parse(pipeline *pl, relief_error *err) {
     for (int t = 0; t < sp->n_threads; t++)
       for (int q = 0; q < SPILL_PARTS; q++) {
         relief_buf *b = &sp->threads[t].part[q];
-        flush_part(pl, t, w, q, b);
+        flush_part(pl, t, w, q, b, false);
         alloc_discard(b->data);
         buf_free(b);
       }

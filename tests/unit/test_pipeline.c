@@ -692,6 +692,25 @@ Test(lean_parse, reads_every_column_the_decision_needs) {
                        "DECEASED", -1));
 }
 
+/* The record of one row (line), read with the scratch and memo kept from
+ * the rows before. */
+static row_rec facts_after(const char *line, field_scratch s[4], row_memo *memo) {
+  relief_field f[RELIEF_NCOLS];
+  size_t pos = 0, start;
+  relief_parse_error perr;
+  cr_assert_eq(parse_row(line, strlen(line), &pos, f, &start, &perr), 1);
+  row_rec rec;
+  row_strings strings;
+  row_facts(f, s, memo, &rec, &strings);
+  return rec;
+}
+
+/* The day of a date cell as a fresh parse reads it (a quoted one unquoted). */
+static int32_t day_of_cell(const char *cell) {
+  bool quoted = cell[0] == '"';
+  return doj_parse_yyyymmdd(cell + quoted, strlen(cell) - 2 * quoted);
+}
+
 Test(lean_parse, a_birth_date_kept_from_the_last_row_is_the_one_parsed) {
   /* the same date again, another, invalid ones (kept as unknown, and not
    * mistaken for the next), one of 7 characters, quoted, then the first */
@@ -702,17 +721,8 @@ Test(lean_parse, a_birth_date_kept_from_the_last_row_is_the_one_parsed) {
   row_memo memo = {0};
   for (size_t i = 0; i < sizeof dobs / sizeof *dobs; i++) {
     char line[8192];
-    relief_field f[RELIEF_NCOLS];
-    size_t pos = 0, start;
-    relief_parse_error perr;
-    lean_line(line, RELIEF_COL_PRI_DOB, dobs[i], -1);
-    cr_assert_eq(parse_row(line, strlen(line), &pos, f, &start, &perr), 1);
-    row_rec rec;
-    row_strings strings;
-    row_facts(f, s, &memo, &rec, &strings);
-    const char *bare = dobs[i][0] == '"' ? dobs[i] + 1 : dobs[i];
-    size_t n = strlen(bare) - (dobs[i][0] == '"');
-    cr_assert_eq(rec.dob_day, doj_parse_yyyymmdd(bare, n), "row %zu (%s)", i, dobs[i]);
+    row_rec rec = facts_after(lean_line(line, RELIEF_COL_PRI_DOB, dobs[i], -1), s, &memo);
+    cr_assert_eq(rec.dob_day, day_of_cell(dobs[i]), "row %zu (%s)", i, dobs[i]);
   }
   cr_assert_eq(doj_parse_yyyymmdd("19810229", 8), RELIEF_DAY_UNKNOWN);
   cr_assert_neq(doj_parse_yyyymmdd("19800229", 8), RELIEF_DAY_UNKNOWN);
@@ -729,21 +739,12 @@ Test(lean_parse, a_disposition_date_kept_from_the_last_conviction_is_the_one_par
   row_memo memo = {0};
   for (size_t i = 0; i < sizeof dates / sizeof *dates; i++) {
     char line[8192];
-    relief_field f[RELIEF_NCOLS];
-    size_t pos = 0, start;
-    relief_parse_error perr;
     lean_line(line, RELIEF_COL_PRI_DOB, "19700101", RELIEF_COL_DISP_DESCR, "CONVICTED",
               RELIEF_COL_STP_EVENT_DATE, dates[i], -1);
     if (i == 6) /* not a conviction: its date is not read */
       lean_line(line, RELIEF_COL_PRI_DOB, "19700101", RELIEF_COL_STP_EVENT_DATE, "20990101", -1);
-    cr_assert_eq(parse_row(line, strlen(line), &pos, f, &start, &perr), 1);
-    row_rec rec;
-    row_strings strings;
-    row_facts(f, s, &memo, &rec, &strings);
-    const char *bare = dates[i][0] == '"' ? dates[i] + 1 : dates[i];
-    size_t n = strlen(bare) - (dates[i][0] == '"');
-    int32_t want = i == 6 ? 0 : doj_parse_yyyymmdd(bare, n);
-    cr_assert_eq(rec.disp_day, want, "row %zu (%s)", i, dates[i]);
+    row_rec rec = facts_after(line, s, &memo);
+    cr_assert_eq(rec.disp_day, i == 6 ? 0 : day_of_cell(dates[i]), "row %zu (%s)", i, dates[i]);
     cr_assert_eq(rec.dob_day, doj_parse_yyyymmdd("19700101", 8));
   }
   for (int i = 0; i < 4; i++) field_scratch_free(&s[i]);
