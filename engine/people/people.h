@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <xxhash.h>
 
+#include "common/bits.h"
 #include "doj/row_facts.h"
 #include "rules/rules.h"
 
@@ -94,8 +95,7 @@ static inline bool row_content(const row_table *t, row_ref r, uint64_t *out) {
   }
   uint64_t word = t->content_kept[r.seg][r.j >> 6], bit = 1ull << (r.j & 63);
   if (!(word & bit)) return false;
-  *out =
-      values[t->content_rank[r.seg][r.j >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+  *out = values[t->content_rank[r.seg][r.j >> 6] + bits_count(word & (bit - 1))];
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/bits.h"
 #include "pipeline/pipeline_int.h"
 
 /* ---- segments ---- */
@@ -471,7 +472,7 @@ static void keep_content_of_copies(pipeline *pl) {
     }
     for (size_t w = 0; w < words; w++) {
       rank[w] = (uint32_t)kept;
-      kept += (size_t)__builtin_popcountll(bits[w]);
+      kept += bits_count(bits[w]);
     }
     uint64_t *values = xmalloc((kept ? kept : 1) * sizeof *values);
     for (size_t j = 0, k = 0; j < s->n_rows; j++)

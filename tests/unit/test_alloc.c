@@ -6,6 +6,7 @@
  * environment is read afresh by the first allocation it makes.
  * alloc_populate maps in exactly the whole pages inside its range;
  * alloc_discard gives back exactly the whole pages inside its block.
+ * bits_count (common/bits.h) counts set bits as the loop does.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/bits.h"
 #include "relief/relief.h"
 
 static void exit_42(size_t size) {
@@ -224,4 +226,24 @@ Test(alloc, discard_gives_back_the_whole_pages_inside_the_block_only) {
   for (size_t i = head; i < head + 32 * page; i += page / 2)
     cr_assert_eq(p[i], 0, "and read as zeros");
   free(p);
+}
+
+/* common/bits.h: the inline bit count is the count, on every bit and on
+ * words of every density (a SWAR step that dropped a carry would miss the
+ * full words; one that kept a stray bit the sparse ones). */
+Test(bits, bits_count_counts_every_set_bit) {
+  cr_assert_eq(bits_count(0), 0);
+  cr_assert_eq(bits_count(UINT64_MAX), 64);
+  for (int i = 0; i < 64; i++) {
+    cr_assert_eq(bits_count(1ull << i), 1, "bit %d", i);
+    cr_assert_eq(bits_count(UINT64_MAX << i), 64u - (unsigned)i, "ones from bit %d", i);
+  }
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int k = 0; k < 10000; k++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint64_t w = k % 3 == 0 ? x & (x >> 1) : k % 3 == 1 ? x | (x << 3) : x;
+    unsigned want = 0;
+    for (uint64_t v = w; v; v >>= 1) want += (unsigned)(v & 1);
+    cr_assert_eq(bits_count(w), want, "%#llx", (unsigned long long)w);
+  }
 }
