@@ -459,6 +459,7 @@ relief_status job_statewide(const relief_statewide_config *cfg, relief_statewide
   res->memory_limit = plan.memory_limit;
   if (pl) res->memory_estimate = pipeline_memory_estimate(pl);
   if (!st) {
+    pipeline_release_rows(pl);
     if (cfg->progress) cfg->progress(cfg->progress_user, "publish", 0, 1, 0);
     res->people = (int64_t)pipeline_people(pl);
     res->rows = (int64_t)pipeline_rows(pl);

@@ -5,6 +5,7 @@
  * sections classified once, and rows grouped into people.
  */
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -774,7 +775,67 @@ relief_status pipeline_check_inputs(const pipeline *pl, relief_error *err) {
   return RELIEF_OK;
 }
 
+/* Blocks a thread gives back while the job goes on. */
+typedef struct {
+  void **blocks;
+  size_t n;
+} released_blocks;
+
+static void *give_back(void *arg) {
+  released_blocks *r = arg;
+  for (size_t k = 0; k < r->n; k++) {
+    alloc_discard(r->blocks[k]);
+    free(r->blocks[k]);
+  }
+  free(r->blocks);
+  free(r);
+  return NULL;
+}
+
+/* Takes block b off its owner (*b = NULL) into r. */
+static void take_block(released_blocks *r, void *b_ptr) {
+  void **b = b_ptr;
+  if (*b) r->blocks[r->n++] = *b;
+  *b = NULL;
+}
+
+void pipeline_release_rows(pipeline *pl) {
+  if (pl->releasing || pl->spill || pl->dist) return;
+  /* pipeline_input_rows reads a piece's copies off its rows until grouping
+   * counted them: a run that stopped before keeps its rows */
+  size_t n_segs = pl->n_segs;
+  for (size_t i = 0; i < n_segs && pl->merged; i++)
+    if (!pl->segs[i].duplicates_counted) return;
+  released_blocks *r = xmalloc(sizeof *r);
+  r->n = 0;
+  r->blocks = xmalloc((6 * n_segs + 2) * sizeof *r->blocks);
+  for (size_t i = 0; i < n_segs; i++) {
+    segment_t *s = &pl->segs[i];
+    take_block(r, &s->rows);
+    take_block(r, &s->keys);
+    take_block(r, &s->content);
+    take_block(r, &s->content_kept);
+    take_block(r, &s->content_rank);
+    take_block(r, (void *)&s->result);
+    if (pl->seg_rows) pl->seg_rows[i] = NULL;
+    if (pl->seg_keys) pl->seg_keys[i] = NULL;
+    if (pl->seg_content) pl->seg_content[i] = NULL;
+    if (pl->seg_content_kept) pl->seg_content_kept[i] = NULL;
+    if (pl->seg_content_rank) pl->seg_content_rank[i] = NULL;
+  }
+  take_block(r, &pl->groups.order);
+  take_block(r, &pl->groups.first);
+  pl->order = NULL;
+  pl->first = NULL;
+  /* on a thread of its own: a job publishing meanwhile waits on the disk
+   * more than it computes; pipeline_destroy waits for it */
+  pl->releasing = pthread_create(&pl->releaser, NULL, give_back, r) == 0;
+  if (!pl->releasing) give_back(r);
+}
+
 void pipeline_free(pipeline *pl) {
+  if (pl->releasing) pthread_join(pl->releaser, NULL);
+  pl->releasing = false;
   spill_free(pl);
   people_assigner_free(pl->assigner);
   /* most of a run's memory: its pages freed by every thread at once (the

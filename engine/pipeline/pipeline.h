@@ -202,6 +202,14 @@ typedef struct {
 } pipeline_transport_stats;
 void pipeline_transport_stats_of(const pipeline *pl, pipeline_transport_stats *out);
 
+/* After pipeline_drive: gives back the memory of the rows, their results
+ * and the people's order on a thread of its own, while the caller goes on
+ * (publishing waits on the disk more than it computes). Nothing reads a
+ * row after the driver; the counts and plans the accessors give stay.
+ * pipeline_destroy waits for it. A spilled run keeps its rows in files and
+ * gives back nothing here. */
+void pipeline_release_rows(pipeline *pl);
+
 /* Frees the pipeline and everything it holds. */
 void pipeline_destroy(pipeline *pl);
 

@@ -7,6 +7,7 @@
 #ifndef RELIEF_PIPELINE_INT_H
 #define RELIEF_PIPELINE_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -168,6 +169,8 @@ struct pipeline {
   result_formatter format_result;
   const plan_collector *collect; /* NULL: none */
   arena_block **arenas;          /* per thread: result records */
+  pthread_t releaser;            /* gives back the rows' memory (pipeline_release_rows) */
+  bool releasing;                /* releaser runs, or ran and is not joined yet */
   int n_threads;                 /* > 0: every parallel region uses exactly this many */
   /* several processes (a plan's transport, pipeline/distribute.c): parse
    * only the segments owns_segment accepts (NULL: all); share_segments is

@@ -13,6 +13,7 @@
 
 #include "output/output.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 
 static const char spec_options[] =
     "{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": [\"11359\", "
@@ -201,7 +202,20 @@ Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
       cr_assert_eq(plans[k].summary.earliest_state, RELIEF_EARLIEST_DAY, "%s", plans[k].name);
     const relief_summary *persons = pipeline_person_totals(pl);
     cr_assert_eq(persons->subjects_with_prop64_in_county, 3, "each person once");
-    pipeline_destroy(pl);
+    /* the rows given back while the job publishes: what it reads stays */
+    pipeline_release_rows(pl);
+    for (size_t i = 0; i < pl->n_segs; i++) cr_assert_null(pl->segs[i].rows, "piece %zu", i);
+    cr_assert_null(pl->order);
+    cr_assert_eq(pipeline_rows(pl), 6);
+    cr_assert_eq(pipeline_duplicate_rows(pl), 1);
+    pipeline_input_rows(pl, 1, &read, &dup);
+    cr_assert_eq(read, 1);
+    cr_assert_eq(dup, 1, "counted before the rows went");
+    pipeline_input_rows(pl, 0, &read, &dup);
+    cr_assert_eq(read, 5);
+    cr_assert_eq(dup, 0);
+    cr_assert_eq(pipeline_person_totals(pl)->subjects_with_prop64_in_county, 3);
+    pipeline_destroy(pl); /* waits for the release; frees nothing twice */
   }
   classifier_free(classifier);
 }
