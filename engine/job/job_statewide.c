@@ -92,54 +92,79 @@ static void person_totals(json_t *totals, const relief_summary *s) {
   json_object_set_new(totals, "subjectsWithSomeReliefCount", json_integer(s->subjects_with_relief));
 }
 
-/* Each county folder's summary.json (and report): texts[k] keeps plan k's
- * summary text, counties gets each as an object. */
-static relief_status county_summaries(const relief_statewide_config *cfg,
-                                      const statewide_bundle *bundle, publication *pub,
+/* Each county folder's summary.json, written in parallel: texts[k] keeps
+ * plan k's summary text, counties gets each as an object, in plan order. */
+static relief_status county_summaries(const statewide_bundle *bundle, publication *pub,
                                       double seconds, json_t *counties, char **texts,
                                       relief_error *err) {
-  relief_status st = RELIEF_OK;
+  size_t n = bundle->n_plans;
+  relief_status st = RELIEF_OK, *sts = xcalloc(n + 1, sizeof *sts);
+  relief_error *errs = xcalloc(n + 1, sizeof *errs);
   int64_t now = (int64_t)time(NULL);
-  char path[4096];
-  (void)cfg;
-  for (size_t k = 0; k < bundle->n_plans && !st; k++) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(bundle->threads_used)
+  for (size_t k = 0; k < n; k++) {
     county_plan *plan = &bundle->plans[k];
     if (plan->summary.earliest_state != RELIEF_EARLIEST_DAY) continue;
-    char *text =
+    texts[k] =
         output_summary_json(&plan->summary, plan->name, &plan->flow, &plan->options, seconds, now);
-    json_t *obj = json_loads(text, 0, NULL);
+    char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", plan->folder);
-    st = publication_write_file(pub, path, text, strlen(text), err);
-    texts[k] = text;
-    json_object_set(counties, plan->name, obj);
-    json_decref(obj);
+    sts[k] = publication_write_file(pub, path, texts[k], strlen(texts[k]), &errs[k]);
   }
+  for (size_t k = 0; k < n && !st; k++) {
+    if (sts[k]) {
+      st = sts[k];
+      *err = errs[k];
+    } else if (texts[k]) {
+      json_object_set_new(counties, bundle->plans[k].name, json_loads(texts[k], 0, NULL));
+    }
+  }
+  free(sts);
+  free(errs);
   return st;
 }
 
-/* Each county's own report, in its folder: documents of their own, drawn
- * in parallel; the first failure in county order is reported. */
-static relief_status county_reports(const relief_statewide_config *cfg,
-                                    const statewide_bundle *bundle, publication *pub,
-                                    double seconds, char **texts, relief_error *err) {
+/* County k's own report, in its folder, from its summary text. */
+static relief_status county_report(const relief_statewide_config *cfg,
+                                   const statewide_bundle *bundle, publication *pub, double seconds,
+                                   const char *text, size_t k, relief_error *err) {
+  county_plan *plan = &bundle->plans[k];
+  json_t *extra = report_extra(&plan->summary, seconds, 0, 0, false);
+  json_object_del(extra, "people");
+  json_object_del(extra, "inputBytes");
+  job_report_context(extra, cfg->compute_day, &plan->options, &plan->flow, cfg->filer);
+  char html[4200], pdf[4200];
+  snprintf(html, sizeof html, "%s/report.html", plan->folder);
+  snprintf(pdf, sizeof pdf, "%s/report.pdf", plan->folder);
+  relief_status st = impact_write(pub, html, pdf, text, extra, err);
+  json_decref(extra);
+  return st;
+}
+
+static relief_status statewide_report(const relief_statewide_config *cfg,
+                                      const statewide_bundle *bundle, publication *pub,
+                                      const relief_statewide_result *res, json_t *root,
+                                      relief_error *err);
+
+/* Each county's own report, in its folder, and the statewide report:
+ * documents of their own, drawn in parallel (the statewide one, the
+ * largest, first); the first failure in county order, then the statewide
+ * report's, is reported. */
+static relief_status reports(const relief_statewide_config *cfg, const statewide_bundle *bundle,
+                             publication *pub, const relief_statewide_result *res, json_t *root,
+                             char **texts, relief_error *err) {
   size_t n = bundle->n_plans;
   relief_status st = RELIEF_OK, *sts = xcalloc(n + 1, sizeof *sts);
   relief_error *errs = xcalloc(n + 1, sizeof *errs);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(bundle->threads_used)
-  for (size_t k = 0; k < n; k++) {
-    county_plan *plan = &bundle->plans[k];
-    if (!texts[k]) continue;
-    json_t *extra = report_extra(&plan->summary, seconds, 0, 0, false);
-    json_object_del(extra, "people");
-    json_object_del(extra, "inputBytes");
-    job_report_context(extra, cfg->compute_day, &plan->options, &plan->flow, cfg->filer);
-    char html[4200], pdf[4200];
-    snprintf(html, sizeof html, "%s/report.html", plan->folder);
-    snprintf(pdf, sizeof pdf, "%s/report.pdf", plan->folder);
-    sts[k] = impact_write(pub, html, pdf, texts[k], extra, &errs[k]);
-    json_decref(extra);
+  for (size_t i = 0; i <= n; i++) {
+    size_t k = i ? i - 1 : n; /* the statewide report first */
+    if (k == n)
+      sts[k] = statewide_report(cfg, bundle, pub, res, root, &errs[k]);
+    else if (texts[k])
+      sts[k] = county_report(cfg, bundle, pub, res->seconds, texts[k], k, &errs[k]);
   }
-  for (size_t k = 0; k < n && !st; k++)
+  for (size_t k = 0; k <= n && !st; k++)
     if (sts[k]) {
       st = sts[k];
       *err = errs[k];
@@ -271,12 +296,11 @@ relief_status job_statewide_publish(const relief_statewide_config *cfg,
                                     relief_statewide_result *res, relief_error *err) {
   json_t *counties = json_object();
   char **texts = xcalloc(bundle->n_plans + 1, sizeof *texts);
-  relief_status st = county_summaries(cfg, bundle, pub, res->seconds, counties, texts, err);
-  if (!st && cfg->report) st = county_reports(cfg, bundle, pub, res->seconds, texts, err);
+  relief_status st = county_summaries(bundle, pub, res->seconds, counties, texts, err);
+  json_t *root = statewide_root(cfg, bundle, res, counties);
+  if (!st && cfg->report) st = reports(cfg, bundle, pub, res, root, texts, err);
   for (size_t k = 0; k < bundle->n_plans; k++) free(texts[k]);
   free(texts);
-  json_t *root = statewide_root(cfg, bundle, res, counties);
-  if (!st && cfg->report) st = statewide_report(cfg, bundle, pub, res, root, err);
   char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   if (!st) st = publication_write_file(pub, "statewide_summary.json", text, strlen(text), err);
   free(text);
