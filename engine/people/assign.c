@@ -29,6 +29,7 @@ typedef struct {
   omp_lock_t lock;
   relief_key_map map;
   uint32_t *input_of; /* [index]: the input of its first row, | SEVERAL_INPUTS once another */
+  uint64_t *first_at; /* [index]: (segment << 32 | row) of its first row assigned */
   size_t cap_input;
   uint64_t *first;  /* [index]: (segment << 32 | row) of its first row, while grouping */
   uint32_t *number; /* [index]: its number within the partition, while grouping */
@@ -36,7 +37,8 @@ typedef struct {
 
 struct people_assigner {
   part_map part[PEOPLE_PARTITIONS];
-  int full; /* a partition reached 2^24 keys */
+  int full;   /* a partition reached 2^24 keys */
+  bool moved; /* segments are not where they were assigned: first_at is stale */
 };
 
 people_assigner *people_assigner_new(void) {
@@ -48,13 +50,15 @@ people_assigner *people_assigner_new(void) {
   return a;
 }
 
-/* Notes that key index of pm has a row in input. */
-static void note_input(part_map *pm, uint32_t index, uint32_t input) {
+/* Notes that key index of pm has a row in input, at (segment << 32 | row). */
+static void note_row(part_map *pm, uint32_t index, uint32_t input, uint64_t row_at) {
   if (index >= pm->cap_input) {
     size_t cap = pm->cap_input ? pm->cap_input * 2 : 1024;
     while (cap <= index) cap *= 2;
     pm->input_of = xreallocarray(pm->input_of, cap, sizeof *pm->input_of);
+    pm->first_at = xreallocarray(pm->first_at, cap, sizeof *pm->first_at);
     for (size_t k = pm->cap_input; k < cap; k++) pm->input_of[k] = UINT32_MAX;
+    for (size_t k = pm->cap_input; k < cap; k++) pm->first_at[k] = NO_ROW;
     pm->cap_input = cap;
   }
   uint32_t *at = &pm->input_of[index];
@@ -62,6 +66,7 @@ static void note_input(part_map *pm, uint32_t index, uint32_t input) {
     *at = input;
   else if ((*at & ~SEVERAL_INPUTS) != input)
     *at |= SEVERAL_INPUTS;
+  if (row_at < pm->first_at[index]) pm->first_at[index] = row_at;
 }
 
 bool people_several_inputs(const people_assigner *a, uint32_t person) {
@@ -72,7 +77,7 @@ bool people_several_inputs(const people_assigner *a, uint32_t person) {
 }
 
 bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
-                   int input, uint32_t *scratch) {
+                   int input, size_t segment, uint32_t *scratch) {
   /* the segment's rows by partition, so each lock is taken once */
   size_t count[PEOPLE_PARTITIONS + 1] = {0};
   for (size_t j = 0; j < n; j++) count[people_partition(keys[j]) + 1]++;
@@ -99,7 +104,9 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
           ok = false;
           index = 0;
         }
-        note_input(pm, index, (uint32_t)input);
+        /* rows of a partition come in row order: the first of a key's
+         * lookups in the segment is its first row there */
+        note_row(pm, index, (uint32_t)input, (uint64_t)segment << 32 | j);
       }
       rows[j].person = (uint32_t)q << LOCAL_BITS | index;
     }
@@ -110,6 +117,8 @@ bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows,
   return ok;
 }
 
+void people_assigner_moved(people_assigner *a) { a->moved = true; }
+
 bool people_assigner_full(const people_assigner *a) {
   return __atomic_load_n(&a->full, __ATOMIC_RELAXED) != 0;
 }
@@ -117,6 +126,28 @@ bool people_assigner_full(const people_assigner *a) {
 static int cmp_first(const void *x, const void *y) {
   uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
   return (a > b) - (a < b);
+}
+
+/* Within each partition, the keys that have rows numbered by their first
+ * row; part_people gets each partition's count, then their starts. */
+static void number_by_first_row(people_assigner *a, size_t part_people[PEOPLE_PARTITIONS + 1],
+                                int threads) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
+    part_map *pm = &a->part[q];
+    size_t n = pm->map.n, live = 0;
+    uint64_t(*by_first)[2] = xmalloc((n ? n : 1) * sizeof *by_first);
+    for (size_t k = 0; k < n; k++)
+      if (pm->first[k] != NO_ROW) by_first[live][0] = pm->first[k], by_first[live++][1] = k;
+    qsort(by_first, live, sizeof *by_first, cmp_first);
+    pm->number = xmalloc((n ? n : 1) * sizeof *pm->number);
+    for (size_t r = 0; r < live; r++) pm->number[by_first[r][1]] = (uint32_t)r;
+    free(by_first);
+    free(pm->first);
+    pm->first = NULL;
+    part_people[q] = live;
+  }
+  group_starts(part_people, PEOPLE_PARTITIONS);
 }
 
 static void number_people(people_assigner *a, const row_table *t, int threads, size_t *count,
@@ -136,39 +167,33 @@ static void number_people(people_assigner *a, const row_table *t, int threads, s
     pm->input_of = NULL;
     pm->cap_input = 0;
     pm->map.n = n;
-    pm->first = xmalloc((n ? n : 1) * sizeof *pm->first);
-    for (size_t k = 0; k < n; k++) pm->first[k] = NO_ROW;
-  }
-  /* each key's first row (segment, row), and the rows of each (segment,
-   * partition) */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (size_t i = 0; i < n_segs; i++)
-    for (size_t j = 0; j < t->n_rows[i]; j++) {
-      uint32_t person = t->rows[i][j].person, q = person >> LOCAL_BITS;
-      count[i * PEOPLE_PARTITIONS + q]++;
-      uint64_t *first = &a->part[q].first[person & LOCAL_MASK], mine = (uint64_t)i << 32 | j;
-      uint64_t seen = __atomic_load_n(first, __ATOMIC_RELAXED);
-      while (mine < seen && !__atomic_compare_exchange_n(first, &seen, mine, true, __ATOMIC_RELAXED,
-                                                         __ATOMIC_RELAXED)) {
-      }
+    if (a->moved) { /* found again from the rows below */
+      free(pm->first_at);
+      pm->first = xmalloc((n ? n : 1) * sizeof *pm->first);
+      for (size_t k = 0; k < n; k++) pm->first[k] = NO_ROW;
+    } else {
+      pm->first = pm->first_at;
     }
-    /* within a partition, keys that have rows numbered by their first row */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int q = 0; q < PEOPLE_PARTITIONS; q++) {
-    part_map *pm = &a->part[q];
-    size_t n = pm->map.n, live = 0;
-    uint64_t(*by_first)[2] = xmalloc((n ? n : 1) * sizeof *by_first);
-    for (size_t k = 0; k < n; k++)
-      if (pm->first[k] != NO_ROW) by_first[live][0] = pm->first[k], by_first[live++][1] = k;
-    qsort(by_first, live, sizeof *by_first, cmp_first);
-    pm->number = xmalloc((n ? n : 1) * sizeof *pm->number);
-    for (size_t r = 0; r < live; r++) pm->number[by_first[r][1]] = (uint32_t)r;
-    free(by_first);
-    free(pm->first);
-    pm->first = NULL;
-    part_people[q] = live;
+    pm->first_at = NULL;
   }
-  group_starts(part_people, PEOPLE_PARTITIONS);
+  /* the rows of each (segment, partition), for runs past 2^32 rows; each
+   * key's first row (segment, row), when its segments moved since they were
+   * assigned (else assigning noted it) */
+  if (count || a->moved) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < n_segs; i++)
+      for (size_t j = 0; j < t->n_rows[i]; j++) {
+        uint32_t person = t->rows[i][j].person, q = person >> LOCAL_BITS;
+        if (count) count[i * PEOPLE_PARTITIONS + q]++;
+        if (!a->moved) continue;
+        uint64_t *first = &a->part[q].first[person & LOCAL_MASK], mine = (uint64_t)i << 32 | j;
+        uint64_t seen = __atomic_load_n(first, __ATOMIC_RELAXED);
+        while (mine < seen && !__atomic_compare_exchange_n(first, &seen, mine, true,
+                                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        }
+      }
+  }
+  number_by_first_row(a, part_people, threads);
 }
 
 /* Splits segments [0, n_segs) into ranges of about equal rows: range r is
@@ -266,10 +291,11 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
                            people_groups *out) {
   memset(out, 0, sizeof *out);
   size_t n_segs = t->n_segs, P = PEOPLE_PARTITIONS;
-  size_t *count = xcalloc(n_segs * P + 1, sizeof *count); /* [seg][partition] */
+  for (size_t i = 0; i < n_segs; i++) out->n_rows += t->n_rows[i];
+  /* [seg][partition]: the rows of each, which only order_by_partition reads */
+  size_t *count = out->n_rows < UINT32_MAX ? NULL : xcalloc(n_segs * P + 1, sizeof *count);
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
   number_people(a, t, threads, count, part_people); /* gives back the key maps' pages */
-  for (size_t i = 0; i < n_segs; i++) out->n_rows += t->n_rows[i];
   if (out->n_rows < UINT32_MAX) {
     /* placed at once, in as many ranges as threads while their counts (4
      * bytes a person a range) stay within 2 bytes a row */
@@ -291,6 +317,7 @@ void people_assigner_free(people_assigner *a) {
     omp_destroy_lock(&a->part[q].lock);
     key_map_free(&a->part[q].map);
     free(a->part[q].input_of);
+    free(a->part[q].first_at);
     free(a->part[q].first);
     free(a->part[q].number);
   }

@@ -129,12 +129,18 @@ typedef struct people_assigner people_assigner;
 
 people_assigner *people_assigner_new(void);
 
-/* Sets rows[j].person from keys[j] for a segment's n rows; scratch holds n
- * entries (a thread's buffer, reused), or is NULL. False when a partition
- * would pass 2^24 keys (16.7 million; about 4 billion people in all), which
+/* Sets rows[j].person from keys[j] for a segment's n rows, and notes each
+ * key's first row: segment is the segment's index in the row table that
+ * people_group_assigned will read. scratch holds n entries (a thread's
+ * buffer, reused), or is NULL. False when a partition would pass 2^24 keys
+ * (16.7 million; about 4 billion people in all), which
  * people_assigner_full then reports. */
 bool people_assign(people_assigner *a, const XXH128_hash_t *keys, row_rec *rows, size_t n,
-                   int input, uint32_t *scratch);
+                   int input, size_t segment, uint32_t *scratch);
+/* Segments assigned are not at the index they were assigned with, or not
+ * in the table at all (thrown away): people_group_assigned finds each
+ * key's first row from the table's rows instead. */
+void people_assigner_moved(people_assigner *a);
 /* Whether the person of a row people_assign numbered (row_rec.person, before
  * grouping) has rows in more than one input: only such a person's rows can
  * be copies of one another (people_drop_copies). */

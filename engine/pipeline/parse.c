@@ -38,6 +38,7 @@ static segment_t *add_segment(segment_t **segs, size_t *n, size_t *cap) {
   }
   segment_t *s = &(*segs)[(*n)++];
   memset(s, 0, sizeof *s);
+  s->index = *n - 1;
   return s;
 }
 
@@ -98,7 +99,7 @@ static void assign_people(pipeline *pl, segment_t *s, field_scratch *buf) {
     field_scratch_reserve(buf, (s->n_rows + 1) * sizeof *scratch);
     scratch = (uint32_t *)(void *)buf->data;
   }
-  people_assign(pl->assigner, s->keys, s->rows, s->n_rows, s->input, scratch);
+  people_assign(pl->assigner, s->keys, s->rows, s->n_rows, s->input, s->index, scratch);
   free(s->keys);
   s->keys = NULL;
 }
@@ -360,6 +361,7 @@ static relief_status stream_parse(pipeline *pl, int input, size_t *cap, relief_e
       }
       segment_t *s = xcalloc(1, sizeof *s);
       s->input = input;
+      s->index = pl->n_segs + n_pieces; /* where it is appended below */
       s->frame = SEGMENT_STREAMED;
       s->begin = offset;
       s->end = offset + cut;
@@ -540,6 +542,8 @@ static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief
     if (s->input == i && (s->failed || (!s->ends_clean && s->end != in->size))) clean = false;
   }
   if (clean) return RELIEF_OK;
+  /* the pieces after this input's move, and this input's are thrown away */
+  if (pl->assigner) people_assigner_moved(pl->assigner);
   relief_status st = input_materialize(in, err);
   if (st) return st;
   segment_t *old = pl->segs;
@@ -549,7 +553,9 @@ static relief_status reparse_unclean(pipeline *pl, int i, uint64_t total, relief
                              piece was (free_segment clears old[k], input included) */
   for (size_t k = 0; k < n_old; k++) {
     if (old[k].input != i) {
-      *add_segment(&fresh, &n_new, &cap_new) = old[k];
+      segment_t *kept = add_segment(&fresh, &n_new, &cap_new);
+      *kept = old[k];
+      kept->index = n_new - 1;
       continue;
     }
     free_segment(&old[k]);

@@ -68,6 +68,7 @@ void row_facts(const relief_field f[RELIEF_NCOLS], field_scratch s[4], row_memo 
 
 typedef struct {
   int input;
+  size_t index;      /* its place in pl->segs (a streamed piece: the place it will take) */
   long frame;        /* zstd frame index, SEGMENT_MAPPED or SEGMENT_STREAMED */
   char *stream_text; /* SEGMENT_STREAMED: the text while it is being read */
   bool parsed;

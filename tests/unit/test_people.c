@@ -368,8 +368,11 @@ Test(people_group, numbers_people_the_same_however_rows_are_split_and_threaded) 
 }
 
 /* people_group_assigned against people_group on n rows of `people` people
- * (row i is person (i * 13) % people), cut into segments of sizes[0..5). */
-static void assigned_as_grouped(int n, int people, const size_t sizes[5]) {
+ * (row i is person (i * 13) % people), cut into segments of sizes[0..5),
+ * assigned last segment first. ghost: a segment is assigned and then thrown
+ * away (people_assigner_moved), so first rows are found from the table;
+ * else the first rows noted while assigning are used. */
+static void assigned_as_grouped(int n, int people, const size_t sizes[5], bool ghost) {
   char(*names)[16] = xmalloc((size_t)n * sizeof *names);
   const char **ids = xmalloc((size_t)n * sizeof *ids);
   for (int i = 0; i < n; i++) {
@@ -386,16 +389,21 @@ static void assigned_as_grouped(int n, int people, const size_t sizes[5]) {
     people_groups gw, gg;
     people_group(&want.t, threads[th], &gw);
     people_assigner *a = people_assigner_new();
-    /* a thrown-away segment: keys of people seen nowhere else, and of one
-     * who is, whose rows must not count as that person's first */
-    const char *ghost_ids[] = {"GHOST1", "GHOST2", "P0", "GHOST3"};
-    row_rec ghost[4];
-    XXH128_hash_t ghost_keys[4];
-    for (int k = 0; k < 4; k++) ghost_keys[k] = key_of(ghost_ids[k]);
-    cr_assert(people_assign(a, ghost_keys, ghost, 4, 0, NULL));
+    if (ghost) {
+      /* a thrown-away segment that had index 0: keys of people seen nowhere
+       * else, and of two who are, whose rows must not count as their first
+       * (P1's row here comes before its first in the table) */
+      const char *ghost_ids[] = {"GHOST1", "P1", "GHOST2", "P0", "GHOST3"};
+      row_rec rows[5];
+      XXH128_hash_t ghost_keys[5];
+      for (int k = 0; k < 5; k++) ghost_keys[k] = key_of(ghost_ids[k]);
+      cr_assert(people_assign(a, ghost_keys, rows, 5, 0, 0, NULL));
+      people_assigner_moved(a);
+    }
     uint32_t *scratch = xmalloc((most + 1) * sizeof *scratch);
     for (int s = 4; s >= 0; s--) /* last segment first */
-      cr_assert(people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], s % 2, scratch));
+      cr_assert(
+          people_assign(a, got.keys[s], got.rows[s], got.n_rows[s], s % 2, (size_t)s, scratch));
     free(scratch);
     cr_assert_not(people_assigner_full(a));
     people_group_assigned(&got.t, a, threads[th], &gg);
@@ -427,11 +435,13 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
    * whatever order the segments' keys were handed over, and keys whose rows
    * were all thrown away (a segment parsed again) must take no number */
   size_t sizes[] = {120, 0, 1, 379, 400};
-  assigned_as_grouped(900, 307, sizes); /* 3 rows a person: placed in one range */
-  /* 40 rows a person, each in every segment: placed in 2 and 4 ranges of
-   * segments, a person's rows from each range after the last's */
   size_t more[] = {1000, 3, 997, 0, 2000};
-  assigned_as_grouped(4000, 100, more);
+  for (int ghost = 0; ghost < 2; ghost++) {
+    assigned_as_grouped(900, 307, sizes, ghost); /* 3 rows a person: placed in one range */
+    /* 40 rows a person, each in every segment: placed in 2 and 4 ranges of
+     * segments, a person's rows from each range after the last's */
+    assigned_as_grouped(4000, 100, more, ghost);
+  }
 }
 
 Test(people_group, an_empty_table_has_no_people) {
@@ -773,11 +783,11 @@ Test(people_several_inputs, only_a_person_with_rows_in_two_inputs) {
   XXH128_hash_t keys[4];
   row_rec first[4], second[2], third[1];
   for (int k = 0; k < 4; k++) keys[k] = key_of(ids[k]);
-  cr_assert(people_assign(a, keys, first, 4, 0, NULL));
+  cr_assert(people_assign(a, keys, first, 4, 0, 0, NULL));
   XXH128_hash_t later[2] = {key_of("BOTH"), key_of("OTHER")};
-  cr_assert(people_assign(a, later, second, 2, 1, NULL)); /* input 1 */
+  cr_assert(people_assign(a, later, second, 2, 1, 1, NULL)); /* input 1 */
   XXH128_hash_t again[1] = {key_of("TWICE")};
-  cr_assert(people_assign(a, again, third, 1, 0, NULL)); /* input 0, another segment */
+  cr_assert(people_assign(a, again, third, 1, 0, 2, NULL)); /* input 0, another segment */
   cr_assert_not(people_several_inputs(a, first[0].person));
   cr_assert_not(people_several_inputs(a, first[1].person));
   cr_assert(people_several_inputs(a, first[2].person));
