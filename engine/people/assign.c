@@ -209,19 +209,56 @@ static void split_segments(const row_table *t, size_t ranges, size_t *from) {
   }
 }
 
+/* at[r * np + p], range r's rows of person p, becomes the place of range
+ * r's first row of p in the order, and first[p] person p's start: people
+ * are cut into one block a thread, each block's rows summed, the sums
+ * added up in block order, then each block placed from its start. */
+static size_t cursors_from_counts(uint32_t *at, size_t ranges, size_t np, int threads,
+                                  size_t *first) {
+  size_t blocks = (size_t)(threads > 0 ? threads : 1);
+  size_t *start = xcalloc(blocks + 1, sizeof *start);
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+  for (size_t b = 0; b < blocks; b++) {
+    size_t sum = 0;
+    for (size_t p = np * b / blocks; p < np * (b + 1) / blocks; p++)
+      for (size_t r = 0; r < ranges; r++) sum += at[r * np + p];
+    start[b + 1] = sum;
+  }
+  for (size_t b = 0; b < blocks; b++) start[b + 1] += start[b];
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+  for (size_t b = 0; b < blocks; b++) {
+    size_t pos = start[b];
+    for (size_t p = np * b / blocks; p < np * (b + 1) / blocks; p++) {
+      first[p] = pos;
+      for (size_t r = 0; r < ranges; r++) {
+        uint32_t c = at[r * np + p];
+        at[r * np + p] = (uint32_t)pos;
+        pos += c;
+      }
+    }
+  }
+  size_t total = start[blocks];
+  free(start);
+  first[np] = total;
+  return total;
+}
+
 /* Every row's final number, then each person's rows placed straight into
  * the order: the segments are cut into ranges in input order, each range
  * counts its rows per person, so that a person's rows from range r follow
  * those from the ranges before it, and each range then writes its rows at
  * its own cursors. Rows are read in the order they lie in memory, twice,
- * instead of once each at random (grouping partition by partition). */
+ * instead of once each at random (grouping partition by partition). More
+ * ranges than threads, taken as threads come free, keep both busy to the
+ * end; the order's pages are mapped by every thread at once, in bulk,
+ * rather than faulted in one by one by the scattered writes. */
 static void place_people(const row_table *t, people_assigner *a, int threads,
                          const size_t *part_people, size_t ranges, people_groups *out) {
   size_t np = part_people[PEOPLE_PARTITIONS];
   size_t *from = xmalloc((ranges + 1) * sizeof *from);
   split_segments(t, ranges, from);
   uint32_t *at = xcalloc(ranges * np + 1, sizeof *at); /* [range][person]: count, then cursor */
-#pragma omp parallel for schedule(static, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t r = 0; r < ranges; r++) {
     uint32_t *mine = at + r * np;
     for (size_t i = from[r]; i < from[r + 1]; i++)
@@ -232,19 +269,14 @@ static void place_people(const row_table *t, people_assigner *a, int threads,
         mine[rec->person]++;
       }
   }
-  out->first = xcalloc(np + 1, sizeof *out->first);
-  size_t pos = 0;
-  for (size_t p = 0; p < np; p++) {
-    out->first[p] = pos;
-    for (size_t r = 0; r < ranges; r++) {
-      uint32_t c = at[r * np + p];
-      at[r * np + p] = (uint32_t)pos;
-      pos += c;
-    }
-  }
-  out->first[np] = pos;
-  out->order = xmalloc((pos ? pos : 1) * sizeof *out->order);
-#pragma omp parallel for schedule(static, 1) num_threads(threads)
+  out->first = xmalloc((np + 1) * sizeof *out->first);
+  size_t n = cursors_from_counts(at, ranges, np, threads, out->first);
+  out->order = xmalloc((n ? n : 1) * sizeof *out->order);
+  const size_t step = 1u << 19; /* rows: 4 MB of the order */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t k = 0; k < n; k += step)
+    alloc_populate(out->order + k, (n - k < step ? n - k : step) * sizeof *out->order);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t r = 0; r < ranges; r++) {
     uint32_t *cursor = at + r * np;
     for (size_t i = from[r]; i < from[r + 1]; i++)
@@ -297,10 +329,10 @@ void people_group_assigned(const row_table *t, people_assigner *a, int threads,
   size_t *part_people = xcalloc(P + 1, sizeof *part_people);
   number_people(a, t, threads, count, part_people); /* gives back the key maps' pages */
   if (out->n_rows < UINT32_MAX) {
-    /* placed at once, in as many ranges as threads while their counts (4
-     * bytes a person a range) stay within 2 bytes a row */
-    size_t np = part_people[P], ranges = (size_t)(threads > 0 ? threads : 1);
-    while (ranges > 1 && ranges * np * 4 > out->n_rows * 2) ranges--;
+    /* placed at once, in four ranges a thread while their counts (4 bytes a
+     * person a range) stay within a byte a row, else fewer */
+    size_t np = part_people[P], ranges = 4 * (size_t)(threads > 0 ? threads : 1);
+    while (ranges > 1 && ranges * np * 4 > out->n_rows) ranges--;
     place_people(t, a, threads, part_people, ranges, out);
     out->n_people = np;
     free_numbers(a);

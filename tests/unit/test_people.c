@@ -438,8 +438,8 @@ Test(people_group, numbers_people_the_same_when_assigned_while_parsing) {
   size_t more[] = {1000, 3, 997, 0, 2000};
   for (int ghost = 0; ghost < 2; ghost++) {
     assigned_as_grouped(900, 307, sizes, ghost); /* 3 rows a person: placed in one range */
-    /* 40 rows a person, each in every segment: placed in 2 and 4 ranges of
-     * segments, a person's rows from each range after the last's */
+    /* 40 rows a person, each in every segment: placed in 4, 8 and 10
+     * ranges of segments, a person's rows from each range after the last's */
     assigned_as_grouped(4000, 100, more, ghost);
   }
 }
