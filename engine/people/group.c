@@ -119,33 +119,52 @@ void people_group(const row_table *t, int threads, people_groups *out) {
   free(part_people);
 }
 
+/* One person's rows, as people_drop_copies compares them. */
+typedef struct {
+  uint64_t content;
+  int input;
+  bool kept, copy;
+} copy_probe;
+
 int64_t people_drop_copies(const row_table *t, const people_groups *g, int threads) {
   /* copies are always the same person's rows, so this is decided person
-   * by person */
+   * by person; each row's input and content are read once into the
+   * thread's probes, not again for every later row compared with it */
   int64_t dropped = 0;
-#pragma omp parallel for schedule(dynamic, 256) reduction(+ : dropped) num_threads(threads)
-  for (size_t p = 0; p < g->n_people; p++) {
-    const row_ref *refs = g->order + g->first[p];
-    size_t n = g->first[p + 1] - g->first[p];
-    int first_input = t->input_of_seg[refs[0].seg];
-    if (t->input_of_seg[refs[n - 1].seg] == first_input) continue; /* one file only */
-    for (size_t k = 0; k < n; k++) {
-      row_rec *r = rec_of(t, refs[k]);
-      uint64_t content, earlier_content;
-      /* a person in several inputs has every row's content kept */
-      if (!row_content(t, refs[k], &content)) continue;
-      int input = t->input_of_seg[refs[k].seg];
-      for (size_t e = 0; e < k; e++) {
-        const row_rec *earlier = rec_of(t, refs[e]);
-        if (t->input_of_seg[refs[e].seg] == input) break; /* rows are in input order */
-        if (!(earlier->flags & ROW_DUPLICATE) && row_content(t, refs[e], &earlier_content) &&
-            earlier_content == content) {
-          r->flags |= ROW_DUPLICATE;
-          dropped++;
-          break;
+#pragma omp parallel reduction(+ : dropped) num_threads(threads)
+  {
+    copy_probe *probe = NULL;
+    size_t cap = 0;
+#pragma omp for schedule(dynamic, 256)
+    for (size_t p = 0; p < g->n_people; p++) {
+      const row_ref *refs = g->order + g->first[p];
+      size_t n = g->first[p + 1] - g->first[p];
+      int first_input = t->input_of_seg[refs[0].seg];
+      if (t->input_of_seg[refs[n - 1].seg] == first_input) continue; /* one file only */
+      if (n > cap) {
+        cap = n * 2;
+        probe = xreallocarray(probe, cap, sizeof *probe);
+      }
+      for (size_t k = 0; k < n; k++) {
+        copy_probe *c = &probe[k];
+        c->input = t->input_of_seg[refs[k].seg];
+        /* a person in several inputs has every row's content kept */
+        c->kept = row_content(t, refs[k], &c->content);
+        row_rec *r = rec_of(t, refs[k]);
+        c->copy = (r->flags & ROW_DUPLICATE) != 0;
+        if (!c->kept) continue;
+        for (size_t e = 0; e < k; e++) {
+          if (probe[e].input == c->input) break; /* rows are in input order */
+          if (!probe[e].copy && probe[e].kept && probe[e].content == c->content) {
+            c->copy = true;
+            r->flags |= ROW_DUPLICATE;
+            dropped++;
+            break;
+          }
         }
       }
     }
+    free(probe);
   }
   return dropped;
 }
