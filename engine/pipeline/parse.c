@@ -452,40 +452,45 @@ static relief_status segment_error(pipeline *pl, size_t first_seg, size_t bad, r
   return error_set(err, RELIEF_E_DATA, in->path, line, offset, "%s", parse_code_text(pe->code));
 }
 
-/* Statewide, people numbered while parsed: only the rows of a person with
- * rows in several inputs can be copies, so only theirs keep a content hash
- * (about a fifth of the rows of a statewide extract), the rest are given
- * back before grouping holds the person order beside them. */
-static void keep_content_of_copies(pipeline *pl) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
-  for (size_t i = 0; i < pl->n_segs; i++) {
-    segment_t *s = &pl->segs[i];
-    if (!s->content || s->content_kept) continue;
-    size_t words = (s->n_rows + 63) / 64, kept = 0;
-    uint64_t *bits = xcalloc(words + 1, sizeof *bits);
-    uint32_t *rank = xmalloc((words + 1) * sizeof *rank);
-    uint32_t last = 0;
-    bool several = false;
-    for (size_t j = 0; j < s->n_rows; j++) { /* a person's rows follow one another */
-      if (!j || s->rows[j].person != last) {
-        last = s->rows[j].person;
-        several = people_several_inputs(pl->assigner, last);
-      }
-      if (several) bits[j >> 6] |= 1ull << (j & 63);
+/* Piece s's rows take the run's code-section and county ids, and
+ * (statewide, people numbered while parsed) only the rows of a person with
+ * rows in several inputs, the only rows that can be copies, keep a content
+ * hash (about a fifth of a statewide extract's rows): bits say which, ranks
+ * where each word's first kept hash is; the rest are given back before
+ * grouping holds the person order beside them. One pass over the rows. */
+static void settle_rows(pipeline *pl, segment_t *s) {
+  bool keep = pl->assigner && pl->merged && s->content && !s->content_kept;
+  size_t words = (s->n_rows + 63) / 64, kept = 0;
+  uint64_t *bits = keep ? xcalloc(words + 1, sizeof *bits) : NULL;
+  uint32_t last = 0;
+  bool several = false;
+  for (size_t j = 0; j < s->n_rows; j++) {
+    row_rec *r = &s->rows[j];
+    if (r->flags & ROW_CONVICTED) {
+      r->class_id = s->class_map[r->class_id];
+      r->county = (uint16_t)s->county_map[r->county];
     }
-    for (size_t w = 0; w < words; w++) {
-      rank[w] = (uint32_t)kept;
-      kept += bits_count(bits[w]);
+    if (!keep) continue;
+    if (!j || r->person != last) { /* a person's rows follow one another */
+      last = r->person;
+      several = people_several_inputs(pl->assigner, last);
     }
-    uint64_t *values = xmalloc((kept ? kept : 1) * sizeof *values);
-    for (size_t j = 0, k = 0; j < s->n_rows; j++)
-      if (bits[j >> 6] >> (j & 63) & 1) values[k++] = s->content[j];
-    alloc_discard(s->content); /* its pages now, by this thread: the hashes sit between */
-    free(s->content);          /* the rows in glibc's heaps, where free keeps them */
-    s->content = values;
-    s->content_kept = bits;
-    s->content_rank = rank;
+    if (several) bits[j >> 6] |= 1ull << (j & 63);
   }
+  if (!keep) return;
+  uint32_t *rank = xmalloc((words + 1) * sizeof *rank);
+  for (size_t w = 0; w < words; w++) {
+    rank[w] = (uint32_t)kept;
+    kept += bits_count(bits[w]);
+  }
+  uint64_t *values = xmalloc((kept ? kept : 1) * sizeof *values);
+  for (size_t j = 0, k = 0; j < s->n_rows; j++)
+    if (bits[j >> 6] >> (j & 63) & 1) values[k++] = s->content[j];
+  alloc_discard(s->content); /* its pages now, by this thread: the hashes sit between */
+  free(s->content);          /* the rows in glibc's heaps, where free keeps them */
+  s->content = values;
+  s->content_kept = bits;
+  s->content_rank = rank;
 }
 
 /* Merges each segment's distinct strings into the run tables; the only
@@ -520,15 +525,8 @@ static void merge_tables(pipeline *pl) {
     for (size_t id = 0; pl->segs[i].county_rows && id < pl->segs[i].counties.n; id++)
       pl->county_rows[pl->segs[i].county_map[id]] += pl->segs[i].county_rows[id];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->n_threads)
-  for (size_t i = 0; i < pl->n_segs; i++) {
-    segment_t *s = &pl->segs[i];
-    if (s->spilled) continue; /* its rows are mapped as they are read back */
-    for (size_t j = 0; j < s->n_rows; j++)
-      if (s->rows[j].flags & ROW_CONVICTED) {
-        s->rows[j].class_id = s->class_map[s->rows[j].class_id];
-        s->rows[j].county = (uint16_t)s->county_map[s->rows[j].county];
-      }
-  }
+  for (size_t i = 0; i < pl->n_segs; i++)
+    if (!pl->segs[i].spilled) settle_rows(pl, &pl->segs[i]); /* else mapped as read back */
 }
 
 /* A zstd input whose frames do not each end on a row boundary cannot be
@@ -665,7 +663,6 @@ relief_status pipeline_parse(pipeline *pl, const char *const *paths, int n, reli
       return error_set(err, RELIEF_E_DATA, NULL, 0, -1,
                        "too many people for one run: more than 16,777,216 in one of "
                        "256 key partitions; split the inputs");
-    if (pl->merged) keep_content_of_copies(pl);
   }
   for (size_t k = 0; k < pl->n_segs; k++) pl->n_rows += pl->segs[k].n_rows;
   merge_tables(pl);
