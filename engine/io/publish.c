@@ -605,7 +605,7 @@ relief_status publication_commit(publication *p, const char *const *previous, si
   /* the files in folders first, made durable by one flush of the file
    * system (not one fsync of their folder each), then those at the top,
    * the manifest last as it was written */
-  bool in_folders = false;
+  bool in_folders = false, removed_in_folders = false;
   for (int top = 0; top < 2; top++) {
     for (size_t i = 0; i < p->n && !st; i++) {
       const char *relpath = p->entries[i].relpath;
@@ -624,10 +624,8 @@ relief_status publication_commit(publication *p, const char *const *previous, si
     int parent = open_parent(p->dir_fd, previous[k], false, &leaf);
     if (parent < 0) continue;
     unlinkat(parent, leaf, 0);
-    if (parent != p->dir_fd) {
-      fsync(parent);
-      close(parent);
-    }
+    removed_in_folders |= parent != p->dir_fd;
+    if (parent != p->dir_fd) close(parent);
     /* folders it emptied (Court_Filings/<COUNTY>/) go with it */
     char path[4096];
     snprintf(path, sizeof path, "%s", previous[k]);
@@ -637,6 +635,8 @@ relief_status publication_commit(publication *p, const char *const *previous, si
     }
   }
   if (n_previous) intern_free(&names);
+  /* the removals in folders durable by one flush too, as the renames */
+  if (!st && removed_in_folders) (void)syncfs(p->dir_fd); /* the final fsync reports */
   if (!st && fsync(p->dir_fd) != 0)
     st = error_set(err, RELIEF_E_IO, p->dir, 0, -1, "cannot sync output folder: %s",
                    strerror(errno));

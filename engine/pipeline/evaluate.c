@@ -201,14 +201,13 @@ static void decide_for_county(pipeline *pl, const row_ref *refs, size_t n_refs, 
 
 /* Statewide, once per person after every county decided: the person counts
  * with each conviction's own county's determination. */
-static void count_person(const relief_person *p, const person_scratch *ps, int32_t seven_ago,
-                         relief_summary *sum) {
+static void count_person(const relief_person *p, const person_scratch *ps, relief_summary *sum) {
   bool any_relief = false;
   for (int i = 0; i < p->n_convictions; i++) any_relief |= relieved(ps->person_current[i]);
   sum->subjects_with_prop64_in_county++;
   sum->subjects_with_relief += any_relief;
-  count_relief(p, ps->person_current, seven_ago, &sum->current);
-  count_relief(p, ps->person_all, seven_ago, &sum->dismiss_all);
+  count_relief(p, ps->person_current, ps->seven_ago, &sum->current);
+  count_relief(p, ps->person_all, ps->seven_ago, &sum->dismiss_all);
 }
 
 void pipeline_free_arenas(pipeline *pl) {
@@ -302,7 +301,7 @@ void pipeline_evaluate_people(pipeline *pl, const people_groups *g, size_t base)
         ps->decided[decided++] = (uint32_t)county;
       }
       if (decided) {
-        count_person(&person, ps, seven_ago, &person_partial[t]);
+        count_person(&person, ps, &person_partial[t]);
         collect_person(pl, t, &person, ps->decided, decided);
       }
     }
